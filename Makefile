@@ -1,0 +1,50 @@
+# Every target creates .venv on first use from this project's own files, so a fresh machine
+# needs nothing but Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SCHEMA ?= schema.yaml
+OUT ?= generated
+
+.PHONY: venv generate check lint typecheck test demo bench golden ddl clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+generate: $(STAMP)  ## regenerate generated/ from schema.yaml
+	$(BIN)/batchrepo generate --schema $(SCHEMA) --out $(OUT)
+
+golden: $(STAMP)  ## regenerate the expected output of every golden case under tests/golden
+	$(BIN)/python -m tests.golden_cases regenerate
+
+check: $(STAMP) lint typecheck  ## staleness of generated/, lint and strict type check
+	$(BIN)/batchrepo check --schema $(SCHEMA) --out $(OUT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check batchrepo generator tests benchmarks
+	$(BIN)/ruff format --check batchrepo generator tests benchmarks
+	$(BIN)/ruff check --isolated --line-length 100 $(OUT)
+
+typecheck: $(STAMP)
+	$(BIN)/mypy batchrepo generator $(OUT)
+
+test: $(STAMP)  ## the whole test suite against a real PostgreSQL
+	$(BIN)/pytest
+
+demo: $(STAMP) generate  ## the ledger import, batch against single-row, on embedded PostgreSQL
+	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.ledger_demo
+
+bench: $(STAMP)  ## medians and ratios, batch against single-row, per operation and size
+	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.bench
+
+ddl: $(STAMP)
+	$(BIN)/batchrepo ddl --schema $(SCHEMA)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
