@@ -24,7 +24,8 @@ def name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a table, column, enum or key name; None when it can."""
     if not name:
         return "is empty"
-    bad = [ch for ch in name if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES]
+    # A plain space is merely not an identifier character (reported below), not an invisible one.
+    bad = [ch for ch in name if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES and ch != " "]
     if bad:
         shown = ", ".join(f"U+{ord(ch):04X}" for ch in dict.fromkeys(bad))
         return f"contains invisible or control characters ({shown})"
@@ -72,7 +73,8 @@ def constant_name(name: str) -> str:
 
 
 def enum_member_name(value: str) -> str:
-    """The member name of an enum value: ``legal entity`` -> ``LEGAL_ENTITY``, ``2fa`` -> ``V_2FA``."""
+    """The member name of an enum value: ``legal entity`` -> ``LEGAL_ENTITY``, ``2fa`` ->
+    ``V_2FA``."""
     normal = unicodedata.normalize("NFKC", value).upper()
     member = re.sub(r"\W+", "_", normal).strip("_")
     if not member:

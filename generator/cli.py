@@ -1,0 +1,116 @@
+"""``batchrepo``: generate, check, ddl, ir.
+
+* ``generate`` renders every file first; on any error it writes nothing (exit 2, or 3 for a
+  generator bug), otherwise it replaces the output directory in one swap.
+* ``check`` exits 1 listing changed, missing and extra files and the command that fixes them,
+  0 when the output is up to date.
+* ``ddl`` prints ``schema.sql``; ``ir`` prints the intermediate model as JSON (sorted keys).
+
+A schema error prints every issue, one per line, to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import SchemaError
+from .pipeline import generate, package_ir, shown_path
+from .postprocess import GateError
+from .render import RenderError, render_ddl
+from .resolve import GenerationError
+from .writer import OutputError, compare_tree, write_tree
+
+DEFAULT_SCHEMA = "schema.yaml"
+DEFAULT_OUT = "generated"
+
+EXIT_STALE = 1
+EXIT_INPUT = 2
+EXIT_BUG = 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:  # `batchrepo ir | head`: the reader has seen enough
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
+        return 0
+    except SchemaError as error:
+        for issue in error.issues:
+            print(issue, file=sys.stderr)
+        count = len(error.issues)
+        print(f"{count} problem{'s' if count != 1 else ''}; nothing generated", file=sys.stderr)
+        return EXIT_INPUT
+    except (GenerationError, OutputError, OSError) as error:
+        print(f"batchrepo: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    except (RenderError, GateError) as error:
+        print(f"batchrepo: internal error, nothing written: {error}", file=sys.stderr)
+        return EXIT_BUG
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="batchrepo", description="Typed batch repositories for PostgreSQL from a schema."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, run, helptext, with_out in (
+        ("generate", _generate, "write the generated package (all files or none)", True),
+        ("check", _check, "exit 1 when the generated package is stale", True),
+        ("ddl", _ddl, "print the DDL (schema.sql)", False),
+        ("ir", _ir, "print the intermediate model as JSON", True),
+    ):
+        sub = commands.add_parser(name, help=helptext, description=helptext)
+        sub.add_argument("--schema", default=DEFAULT_SCHEMA, help="schema file (%(default)s)")
+        if with_out:
+            sub.add_argument("--out", default=DEFAULT_OUT, help="output directory (%(default)s)")
+        sub.set_defaults(run=run)
+    return parser
+
+
+def fix_command(schema: str, out: str) -> str:
+    command = f"batchrepo generate --schema {shown_path(schema)} --out {shown_path(out)}"
+    if shown_path(schema) == DEFAULT_SCHEMA and shown_path(out) == DEFAULT_OUT:
+        return f"make generate (or: {command})"
+    return command
+
+
+def _generate(args: argparse.Namespace) -> int:
+    files = generate(args.schema, args.out)
+    write_tree(Path(args.out), files)
+    print(f"batchrepo: wrote {len(files)} files to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    files = generate(args.schema, args.out)
+    diff = compare_tree(Path(args.out), files)
+    if diff.clean:
+        print(f"batchrepo: {args.out} is up to date with {args.schema}", file=sys.stderr)
+        return 0
+    print(f"batchrepo: {args.out} is stale against {args.schema}:", file=sys.stderr)
+    for line in diff.lines():
+        print(f"  {line}", file=sys.stderr)
+    print(f"Fix: {fix_command(args.schema, args.out)}", file=sys.stderr)
+    return EXIT_STALE
+
+
+def _ddl(args: argparse.Namespace) -> int:
+    sys.stdout.write(render_ddl(package_ir(args.schema)))
+    return 0
+
+
+def _ir(args: argparse.Namespace) -> int:
+    ir = package_ir(args.schema, args.out)
+    print(json.dumps(dataclasses.asdict(ir), indent=2, sort_keys=True, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

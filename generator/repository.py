@@ -1,0 +1,138 @@
+"""The methods of a generated repository class: one line each, delegating to
+:mod:`batchrepo.operations` (imported as ``_ops``) with the module's ``TableSpec`` constant.
+
+Which methods exist follows ``docs/generated-api.md``: no update when every column is a key
+column, no upsert for identity keys or all-key tables, one ``load_batch_by_<unique>`` per unique
+key and one ``load_grouped_by_<fk>`` per foreign key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .names import python_name
+from .pycode import Scope
+from .resolve import GenerationError, Table
+
+#: Rows per statement of the chunked variants (the runtime's default too).
+CHUNK_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    name: str
+    params: tuple[str, ...]
+    """After ``self``: ``"items: Sequence[Person]"``, ``"*"``, ``"atomic: bool = True"``."""
+    returns: str
+    call: str
+    """The awaited runtime call."""
+
+
+def repository_methods(
+    table: Table,
+    entity: str,
+    key: str,
+    spec: str,
+    types: dict[int, str],
+    scope: Scope,
+) -> tuple[Method, ...]:
+    seq = scope.name("collections.abc", "Sequence")
+    lst, dct, tpl = scope.builtin("list"), scope.builtin("dict"), scope.builtin("tuple")
+    boolean, integer = scope.builtin("bool"), scope.builtin("int")
+    result = scope.name("batchrepo.chunked", "BatchResult")
+    report = scope.name("batchrepo.validation", "ValidationReport")
+    mode = scope.name("batchrepo.spec", "WriteMode")
+    scope.name("batchrepo", "operations", alias="_ops")
+    has_update = bool(table.value_columns)
+    has_upsert = has_update and not table.identity_key
+    item, items, one_key, keys = (
+        f"item: {entity}",
+        f"items: {seq}[{entity}]",
+        f"key: {key}",
+        f"keys: {seq}[{key}]",
+    )
+    chunked = ("*", f"chunk_size: {integer} = {CHUNK_SIZE}", f"atomic: {boolean} = True")
+
+    def op(function: str, *args: str) -> str:
+        return f"_ops.{function}(" + ", ".join(("self._executor", spec, *args)) + ")"
+
+    chunk_args = ("chunk_size=chunk_size", "atomic=atomic")
+    methods = [
+        Method("save", (item,), entity, op("save_one", "item")),
+        Method("save_batch", (items,), f"{lst}[{entity}]", op("save_batch", "items")),
+        Method("load", (one_key,), f"{entity} | None", op("load_one", "key")),
+        Method("load_batch", (keys,), f"{lst}[{entity} | None]", op("load_batch", "keys")),
+        Method("exists", (one_key,), boolean, op("exists_one", "key")),
+        Method("exists_batch", (keys,), f"{lst}[{boolean}]", op("exists_batch", "keys")),
+    ]
+    if has_update:
+        methods += [
+            Method("update", (item,), entity, op("update_one", "item")),
+            Method("update_batch", (items,), f"{lst}[{entity}]", op("update_batch", "items")),
+        ]
+    methods += [
+        Method("delete", (one_key,), boolean, op("delete_one", "key")),
+        Method("delete_batch", (keys,), integer, op("delete_batch", "keys")),
+    ]
+    if has_upsert:
+        methods += [
+            Method("upsert", (item,), entity, op("upsert_one", "item")),
+            Method("upsert_batch", (items,), f"{lst}[{entity}]", op("upsert_batch", "items")),
+        ]
+    methods.append(
+        Method(
+            "validate_batch",
+            (items, f"mode: {mode} = {'insert'!r}"),
+            report,
+            op("validate_batch", "items", "mode"),
+        )
+    )
+    batch_result = f"{result}[{entity}]"
+    writes = ["save", *(["update"] if has_update else []), *(["upsert"] if has_upsert else [])]
+    methods += [
+        Method(
+            f"{w}_batch_chunked",
+            (items, *chunked),
+            batch_result,
+            op(f"{w}_batch_chunked", "items", *chunk_args),
+        )
+        for w in writes
+    ]
+    methods.append(
+        Method(
+            "delete_batch_chunked",
+            (keys, *chunked),
+            f"{result}[{key}]",
+            op("delete_batch_chunked", "keys", *chunk_args),
+        )
+    )
+
+    def key_type(positions: tuple[int, ...]) -> str:
+        if len(positions) == 1:
+            return types[positions[0]]
+        return f"{tpl}[" + ", ".join(types[p] for p in positions) + "]"
+
+    for unique in table.uniques:
+        t = key_type(unique.columns)
+        methods.append(
+            Method(
+                f"load_batch_by_{python_name(unique.name)}",
+                (f"keys: {seq}[{t}]",),
+                f"{lst}[{entity} | None]",
+                op("load_batch_by_unique", repr(unique.name), "keys"),
+            )
+        )
+    for fk in table.foreign_keys:
+        t = key_type(fk.columns)
+        methods.append(
+            Method(
+                f"load_grouped_by_{python_name(fk.name)}",
+                (f"keys: {seq}[{t}]",),
+                f"{dct}[{t}, {lst}[{entity}]]",
+                op("load_grouped_by_fk", repr(fk.name), "keys"),
+            )
+        )
+    names = [m.name for m in methods]
+    if len(set(names)) != len(names):
+        raise GenerationError(f"table {table.name!r}: two repository methods share a name")
+    return tuple(methods)

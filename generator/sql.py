@@ -1,0 +1,304 @@
+"""Every SQL statement of a table, following the argument conventions of :mod:`batchrepo.spec`.
+
+One fixed statement per operation whatever the batch size (asyncpg prepares it once):
+
+* batch writes bind one typed array per scalar column and, per array column, the flattened
+  elements plus ``int4[]`` slice bounds, unnested ``WITH ORDINALITY`` so inserts keep input order;
+* arrays are cast to base types (``text[]``, ``numeric[]``, ``bpchar[]``), never to
+  ``varchar(n)[]`` (which truncates silently), so both paths fail alike on over-long values;
+* jsonb travels as text and is cast to jsonb in the statement;
+* identifiers are always quoted (:func:`names.quote_ident`), values are always bind parameters.
+
+A statement is a tuple of clauses; :func:`text` joins them with single spaces. The clauses also
+give the generated Python its line breaks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .names import derived_identifier, quote_ident
+from .resolve import Column, ForeignKey, Key, Table
+
+Statement = tuple[str, ...]
+
+
+def text(statement: Statement) -> str:
+    return " ".join(statement)
+
+
+@dataclass(frozen=True, slots=True)
+class TableStatements:
+    """The statements of :class:`batchrepo.spec.TableSQL`, as clauses."""
+
+    insert_one: Statement
+    insert_batch: Statement
+    select_one: Statement
+    select_batch: Statement
+    exists_one: Statement
+    exists_batch: Statement
+    delete_one: Statement
+    delete_batch: Statement
+    update_one: Statement | None
+    update_batch: Statement | None
+    upsert_one: Statement | None
+    upsert_batch: Statement | None
+
+
+def table_statements(table: Table) -> TableStatements:
+    has_values = bool(table.value_columns)
+    upsert = has_values and not table.identity_key
+    return TableStatements(
+        insert_one=_insert_one(table),
+        insert_batch=_insert_batch(table),
+        select_one=(
+            f"SELECT {_columns(table)}",
+            f"FROM {quote_ident(table.name)}",
+            _where_one(table),
+        ),
+        select_batch=(
+            f"SELECT {_columns(table)}",
+            f"FROM {quote_ident(table.name)}",
+            _where_arrays(table, table.key_columns),
+        ),
+        exists_one=(
+            f"SELECT EXISTS (SELECT 1 FROM {quote_ident(table.name)} {_where_one(table)})",
+        ),
+        exists_batch=(
+            f"SELECT {_columns(table, table.key_columns)}",
+            f"FROM {quote_ident(table.name)}",
+            _where_arrays(table, table.key_columns),
+        ),
+        delete_one=(
+            f"DELETE FROM {quote_ident(table.name)}",
+            _where_one(table),
+            f"RETURNING {_columns(table, table.key_columns)}",
+        ),
+        delete_batch=(
+            f"WITH d AS (DELETE FROM {quote_ident(table.name)}",
+            _where_arrays(table, table.key_columns),
+            "RETURNING 1)",
+            "SELECT count(*) FROM d",
+        ),
+        update_one=_update_one(table) if has_values else None,
+        update_batch=_update_batch(table) if has_values else None,
+        upsert_one=_insert_one(table, upsert=True) if upsert else None,
+        upsert_batch=_insert_batch(table, upsert=True) if upsert else None,
+    )
+
+
+def unique_probe(table: Table, key: Key) -> Statement:
+    """Rows of a batch whose key values already exist (in another row, for unique keys).
+
+    Arguments, as batch arrays: the primary key's columns for the primary key; for a unique key,
+    its columns and then the primary key's columns (a row does not clash with itself)."""
+    batch = _Batch()
+    values = [batch.add(table.columns[i]) for i in key.columns]
+    t = quote_ident(table.name)
+    match = " AND ".join(
+        f"{t}.{quote_ident(table.columns[i].name)} = {value}"
+        for i, value in zip(key.columns, values, strict=True)
+    )
+    if key is not table.primary_key:
+        pk_values = [batch.add(c, derived_identifier("_pk", c.name)) for c in table.key_columns]
+        match += f" AND {_row(t, table.key_columns)} IS DISTINCT FROM {_tuple(pk_values)}"
+    return (
+        "SELECT u._ord",
+        f"FROM {batch.source(ordinality=True)}",
+        f"WHERE EXISTS (SELECT 1 FROM {t} WHERE {match})",
+        "ORDER BY u._ord",
+    )
+
+
+def unique_select_batch(table: Table, key: Key) -> Statement:
+    """Rows whose unique key is one of the keys given as plain arrays, one per key column."""
+    columns = tuple(table.columns[i] for i in key.columns)
+    return (
+        f"SELECT {_columns(table)}",
+        f"FROM {quote_ident(table.name)}",
+        _where_arrays(table, columns),
+    )
+
+
+def foreign_key_probe(table: Table, fk: ForeignKey) -> Statement:
+    """Rows of a batch whose parent does not exist; a NULL in the key means no check (MATCH
+    SIMPLE). Arguments: the referencing columns as batch arrays."""
+    batch = _Batch()
+    columns = tuple(table.columns[i] for i in fk.columns)
+    values = [batch.add(c) for c in columns]
+    present = " AND ".join(f"{v} IS NOT NULL" for v in values)
+    match = " AND ".join(
+        f"p.{quote_ident(parent_column)} = {value}"
+        for parent_column, value in zip(fk.parent_columns, values, strict=True)
+    )
+    return (
+        "SELECT u._ord",
+        f"FROM {batch.source(ordinality=True)}",
+        f"WHERE {present}",
+        f"AND NOT EXISTS (SELECT 1 FROM {quote_ident(fk.parent)} AS p WHERE {match})",
+        "ORDER BY u._ord",
+    )
+
+
+def foreign_key_children(table: Table, fk: ForeignKey) -> Statement:
+    """Rows whose referencing columns match parent keys given as plain arrays, ordered by primary
+    key so grouped results are stable."""
+    columns = tuple(table.columns[i] for i in fk.columns)
+    return (
+        f"SELECT {_columns(table)}",
+        f"FROM {quote_ident(table.name)}",
+        _where_arrays(table, columns),
+        f"ORDER BY {_columns(table, table.key_columns)}",
+    )
+
+
+# --- building blocks -------------------------------------------------------------------------
+
+
+def _columns(table: Table, columns: tuple[Column, ...] | None = None, qualify: bool = False) -> str:
+    chosen = table.columns if columns is None else columns
+    prefix = quote_ident(table.name) + "." if qualify else ""
+    return ", ".join(prefix + quote_ident(c.name) for c in chosen)
+
+
+def _row(prefix: str, columns: tuple[Column, ...]) -> str:
+    parts = [f"{prefix}.{quote_ident(c.name)}" for c in columns]
+    return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
+
+
+def _tuple(values: list[str]) -> str:
+    return values[0] if len(values) == 1 else "(" + ", ".join(values) + ")"
+
+
+def _param(column: Column, number: int) -> str:
+    """One bound value of a single-row statement."""
+    if column.type.kind == "jsonb":
+        return f"${number}::text::jsonb"
+    suffix = "[]" if column.type.is_array else ""
+    return f"${number}::{column.sql_cast}{suffix}"
+
+
+def _with_default(column: Column, value: str) -> str:
+    if column.server_default is None:
+        return value
+    return f"COALESCE({value}, {column.server_default})"
+
+
+def _where_one(table: Table) -> str:
+    """Key columns as ``$1, $2, ...`` (select, exists, delete)."""
+    return "WHERE " + " AND ".join(
+        f"{quote_ident(c.name)} = {_param(c, n)}" for n, c in enumerate(table.key_columns, 1)
+    )
+
+
+def _where_arrays(table: Table, columns: tuple[Column, ...]) -> str:
+    """Columns matching plain typed arrays ``$1, $2, ...`` (one element per key)."""
+    if len(columns) == 1:
+        (column,) = columns
+        return f"WHERE {quote_ident(column.name)} = ANY($1::{column.sql_cast}[])"
+    arrays = ", ".join(f"${n}::{c.sql_cast}[]" for n, c in enumerate(columns, 1))
+    return f"WHERE {_row(quote_ident(table.name), columns)} IN (SELECT * FROM unnest({arrays}))"
+
+
+def _conflict(table: Table) -> str:
+    target = _columns(table, table.key_columns)
+    sets = ", ".join(
+        f"{quote_ident(c.name)} = EXCLUDED.{quote_ident(c.name)}" for c in table.value_columns
+    )
+    return f"ON CONFLICT ({target}) DO UPDATE SET {sets}"
+
+
+def _insert_one(table: Table, upsert: bool = False) -> Statement:
+    columns = table.insert_columns
+    values = ", ".join(_with_default(c, _param(c, n)) for n, c in enumerate(columns, 1))
+    clauses = [
+        f"INSERT INTO {quote_ident(table.name)} ({_columns(table, columns)})",
+        f"VALUES ({values})",
+    ]
+    if upsert:
+        clauses.append(_conflict(table))
+    clauses.append(f"RETURNING {_columns(table)}")
+    return tuple(clauses)
+
+
+def _insert_batch(table: Table, upsert: bool = False) -> Statement:
+    columns = table.insert_columns
+    batch = _Batch()
+    values = ", ".join(_with_default(c, batch.add(c)) for c in columns)
+    clauses = [
+        f"INSERT INTO {quote_ident(table.name)} ({_columns(table, columns)})",
+        f"SELECT {values}",
+        f"FROM {batch.source(ordinality=True)}",
+        "ORDER BY u._ord",
+    ]
+    if upsert:
+        clauses.append(_conflict(table))
+    clauses.append(f"RETURNING {_columns(table)}")
+    return tuple(clauses)
+
+
+def _update_one(table: Table) -> Statement:
+    t = quote_ident(table.name)
+    sets = ", ".join(
+        f"{quote_ident(c.name)} = {_param(c, c.position + 1)}" for c in table.value_columns
+    )
+    where = " AND ".join(
+        f"{quote_ident(c.name)} = {_param(c, c.position + 1)}" for c in table.key_columns
+    )
+    return (f"UPDATE {t}", f"SET {sets}", f"WHERE {where}", f"RETURNING {_columns(table)}")
+
+
+def _update_batch(table: Table) -> Statement:
+    t = quote_ident(table.name)
+    batch = _Batch()
+    values = {c.position: batch.add(c) for c in table.columns}
+    sets = ", ".join(f"{quote_ident(c.name)} = {values[c.position]}" for c in table.value_columns)
+    where = " AND ".join(
+        f"{t}.{quote_ident(c.name)} = {values[c.position]}" for c in table.key_columns
+    )
+    return (
+        f"UPDATE {t}",
+        f"SET {sets}",
+        f"FROM {batch.source(ordinality=False)}",
+        f"WHERE {where}",
+        f"RETURNING {_columns(table, qualify=True)}",
+    )
+
+
+class _Batch:
+    """The arguments of a batch statement and the expression of each column's value in row ``u``.
+
+    A scalar column is one typed array, unnested. An array column is its flattened elements
+    (sliced, not unnested) and the per-row ``int4[]`` start and stop of its slice (unnested)."""
+
+    def __init__(self) -> None:
+        self._next = 1
+        self._arrays: list[str] = []
+        self._aliases: list[str] = []
+
+    def _bind(self) -> int:
+        number = self._next
+        self._next += 1
+        return number
+
+    def add(self, column: Column, alias: str | None = None) -> str:
+        name = column.name if alias is None else alias
+        if column.type.is_array:
+            flat = self._bind()
+            start = quote_ident(derived_identifier("_start", name))
+            stop = quote_ident(derived_identifier("_stop", name))
+            self._arrays += [f"${self._bind()}::int4[]", f"${self._bind()}::int4[]"]
+            self._aliases += [start, stop]
+            return f"(${flat}::{column.sql_cast}[])[u.{start}:u.{stop}]"
+        cast = "text" if column.type.kind == "jsonb" else column.sql_cast
+        self._arrays.append(f"${self._bind()}::{cast}[]")
+        self._aliases.append(quote_ident(name))
+        value = f"u.{quote_ident(name)}"
+        return value + "::jsonb" if column.type.kind == "jsonb" else value
+
+    def source(self, *, ordinality: bool) -> str:
+        arrays = ", ".join(self._arrays)
+        if ordinality:
+            aliases = ", ".join([*self._aliases, "_ord"])
+            return f"unnest({arrays}) WITH ORDINALITY AS u({aliases})"
+        return f"unnest({arrays}) AS u({', '.join(self._aliases)})"

@@ -1,0 +1,319 @@
+"""``generate()`` and the IR: the SQL conventions of ``batchrepo.spec``, determinism across hash
+seeds, hostile descriptions, and the gate that checks every generated module."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import inspect
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import jinja2
+import pytest
+from batchrepo_codegen import generate
+from batchrepo_codegen.frontend import parse_schema
+from batchrepo_codegen.ir import PackageIR, build_ir
+from batchrepo_codegen.postprocess import GateError, check_module
+from batchrepo_codegen.render import RenderError, _render
+from batchrepo_codegen.resolve import GenerationError, resolve
+from batchrepo_codegen.schema import SchemaDef
+from batchrepo_codegen.sql import TableStatements, table_statements, text
+
+from tests.golden_cases import ROOT, schema_path
+
+LEDGER = """
+version: 1
+package: ledger
+enums:
+  kind: {values: [a, b]}
+tables:
+  account:
+    primary_key: [bank, number]
+    columns:
+      bank: {type: char(4)}
+      number: {type: integer}
+      owner: {type: varchar(20)}
+      kind: {type: kind}
+      tags: {type: "text[]", nullable: true}
+      data: {type: jsonb, nullable: true}
+      opened_at: {type: timestamptz, server_default: now()}
+  event:
+    columns:
+      id: {type: bigint, primary_key: true, identity: true}
+      note: {type: text}
+"""
+
+
+def statements(table: str, schema: str = LEDGER) -> TableStatements:
+    resolved = resolve(parse_schema(schema, "schema.yaml"))
+    return table_statements(resolved.table(table))
+
+
+def ir_of(schema: str, source: str = "schema.yaml") -> PackageIR:
+    return build_ir(parse_schema(schema, source), source)
+
+
+def test_batch_insert_unnests_with_ordinality_and_slices_arrays() -> None:
+    sql = text(statements("account").insert_batch)
+    assert sql == (
+        'INSERT INTO "account" ("bank", "number", "owner", "kind", "tags", "data", "opened_at") '
+        'SELECT u."bank", u."number", u."owner", u."kind", '
+        '($5::text[])[u."_start_tags":u."_stop_tags"], u."data"::jsonb, '
+        'COALESCE(u."opened_at", now()) '
+        'FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::"kind"[], $6::int4[], '
+        "$7::int4[], $8::text[], $9::timestamptz[]) "
+        'WITH ORDINALITY AS u("bank", "number", "owner", "kind", "_start_tags", "_stop_tags", '
+        '"data", "opened_at", _ord) '
+        "ORDER BY u._ord "
+        'RETURNING "bank", "number", "owner", "kind", "tags", "data", "opened_at"'
+    )
+
+
+def test_composite_keys_use_row_in_unnest_and_delete_counts() -> None:
+    found = statements("account")
+    where = (
+        'WHERE ("account"."bank", "account"."number") IN '
+        "(SELECT * FROM unnest($1::bpchar[], $2::int4[]))"
+    )
+    assert text(found.select_batch).endswith(where)
+    assert text(found.delete_batch) == (
+        f'WITH d AS (DELETE FROM "account" {where} RETURNING 1) SELECT count(*) FROM d'
+    )
+    assert text(found.select_one).endswith('WHERE "bank" = $1::bpchar AND "number" = $2::int4')
+
+
+def test_update_batch_joins_unnest_and_returns_every_column_of_the_table() -> None:
+    sql = text(statements("account").update_batch or ())
+    assert sql.startswith('UPDATE "account" SET "owner" = u."owner", "kind" = u."kind", ')
+    assert 'WHERE "account"."bank" = u."bank" AND "account"."number" = u."number"' in sql
+    assert '"opened_at" = u."opened_at" ' in sql  # sent as it is (validation refuses None)
+    assert sql.endswith(
+        'RETURNING "account"."bank", "account"."number", "account"."owner", '
+        '"account"."kind", "account"."tags", "account"."data", '
+        '"account"."opened_at"'
+    )
+
+
+def test_identity_keys_are_never_inserted_and_have_no_upsert() -> None:
+    found = statements("event")
+    assert text(found.insert_one) == (
+        'INSERT INTO "event" ("note") VALUES ($1::text) RETURNING "id", "note"'
+    )
+    assert found.upsert_one is None and found.upsert_batch is None
+    assert found.update_one is not None
+    ddl = ir_of(LEDGER).ddl
+    (event,) = (t for t in ddl.tables if t.name == "event")
+    assert '"id" bigint GENERATED ALWAYS AS IDENTITY' in event.elements
+
+
+def test_single_row_statements_cast_jsonb_from_text() -> None:
+    assert "$6::text::jsonb" in text(statements("account").insert_one)
+
+
+def test_all_key_table_has_no_update_and_no_upsert() -> None:
+    schema = """
+version: 1
+package: links
+tables:
+  link:
+    primary_key: [a, b]
+    columns:
+      a: {type: integer}
+      b: {type: text}
+"""
+    found = statements("link", schema)
+    assert (found.update_one, found.update_batch, found.upsert_one) == (None, None, None)
+    (aggregate,) = ir_of(schema).aggregates
+    names = {m.name for m in aggregate.methods}
+    assert "update_batch" not in names and "upsert" not in names
+    assert {"save_batch", "load_batch", "delete_batch_chunked"} <= names
+
+
+def test_unprintable_paths_never_reach_the_headers() -> None:
+    with pytest.raises(GenerationError, match="unprintable"):
+        build_ir(parse_schema(LEDGER, "x.yaml"), "schema.yaml\nimport os")
+
+
+DIGEST = """
+import hashlib, sys
+from batchrepo_codegen import generate
+digest = hashlib.sha256()
+for path, text in generate(sys.argv[1], "out", source="schema.yaml").items():
+    digest.update(path.encode() + b"\\0" + text.encode() + b"\\0")
+print(digest.hexdigest())
+"""
+
+
+@pytest.mark.parametrize("case", ["keywords_and_unicode_names", "foreign_keys"])
+def test_output_is_identical_across_hash_seeds(case: str) -> None:
+    digests = set()
+    for seed in ("0", "12345"):
+        done = subprocess.run(
+            [sys.executable, "-c", DIGEST, str(schema_path(case))],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        digests.add(done.stdout.strip())
+    in_process = hashlib.sha256()
+    for path, body in generate(schema_path(case), "out", source="schema.yaml").items():
+        in_process.update(path.encode() + b"\0" + body.encode() + b"\0")
+    assert digests == {in_process.hexdigest()}
+
+
+#: Tries to close a docstring, a string literal and a SQL literal, and to start new lines.
+HOSTILE = '"""); import os; os.system("x") #\\ it\'s \\"quoted\\"\n\tand \'; DROP TABLE x; --\\'
+
+
+def hostile_schema() -> str:
+    """The hostile text as JSON strings, which YAML reads as double-quoted scalars."""
+    text = json.dumps(HOSTILE)
+    return textwrap.dedent(
+        f"""\
+        version: 1
+        package: hostile
+        description: {text}
+        enums:
+          mood:
+            description: {text}
+            values: ["it's", 'say "hi"', 'back\\slash']
+        tables:
+          note:
+            description: {text}
+            columns:
+              id:
+                type: integer
+                primary_key: true
+                description: {text}
+              body:
+                type: text
+                default: {text}
+                description: "ends with a backslash \\\\"
+              mood:
+                type: mood
+                default: 'say "hi"'
+        """
+    )
+
+
+@pytest.fixture(scope="module")
+def hostile_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    path = tmp_path_factory.mktemp("hostile") / "schema.yaml"
+    path.write_text(hostile_schema(), encoding="utf-8")
+    return generate(path)
+
+
+def test_hostile_descriptions_stay_inside_their_literals(hostile_files: dict[str, str]) -> None:
+    description = parse_schema(hostile_schema(), "s.yaml").description
+    assert description is not None and '"""' in description and "\n" in description
+    for path, body in hostile_files.items():
+        if not path.endswith(".py"):
+            continue
+        module = ast.parse(body)
+        compile(body, path, "exec")
+        imported = [
+            alias.name
+            for node in ast.walk(module)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in node.names
+        ]
+        assert "os" not in imported, path
+        assert not any(
+            isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "system"
+            for node in ast.walk(module)
+        ), path
+    note = ast.parse(hostile_files["hostile/note.py"])
+    entity = next(n for n in note.body if isinstance(n, ast.ClassDef) and n.name == "Note")
+    assert inspect.cleandoc(ast.get_docstring(entity, clean=False) or "") == inspect.cleandoc(
+        description
+    )
+    defaults = {
+        n.target.id: n.value
+        for n in entity.body
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and n.value
+    }
+    assert ast.literal_eval(defaults["body"]) == description
+
+
+def test_hostile_descriptions_are_sql_literals(hostile_files: dict[str, str]) -> None:
+    ddl = hostile_files["hostile/schema.sql"]
+    description = parse_schema(hostile_schema(), "s.yaml").description or ""
+    quoted = "'" + description.replace("'", "''") + "'"
+    assert f'COMMENT ON TABLE "note" IS {quoted};' in ddl
+    assert "CREATE TYPE \"mood\" AS ENUM ('it''s', 'say \"hi\"', 'back\\slash');" in ddl
+
+
+def test_gate_rejects_statements_and_names_the_ir_does_not_expect() -> None:
+    module = '"""Doc."""\nimport os\nos.system("x")\n'
+    with pytest.raises(GateError, match="unexpected top-level statement"):
+        check_module(module, "t.jinja", ("os",))
+    with pytest.raises(GateError, match=r"unexpected \['sneaky'\]"):
+        check_module("x = 1\nsneaky = 2\n", "t.jinja", ("x",))
+    with pytest.raises(GateError, match=r"t\.jinja.*line 2"):
+        check_module("x = 1\ndef (:\n", "t.jinja", ("x",))
+    check_module('"""Doc."""\nfrom __future__ import annotations\nx = 1\n', "t.jinja", ("x",))
+
+
+def test_render_errors_name_the_template(tmp_path: Path) -> None:
+    (tmp_path / "broken.jinja").write_text("line one\n{{ missing.field }}\n")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(tmp_path), undefined=jinja2.StrictUndefined
+    )
+    with pytest.raises(RenderError, match=r"broken\.jinja:2"):
+        _render(env, "broken.jinja")
+
+
+def test_generate_is_pure(tmp_path: Path) -> None:
+    path = tmp_path / "schema.yaml"
+    path.write_text(LEDGER, encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    files = generate(path, "somewhere")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert list(files) == sorted(files)
+    assert set(files) == {
+        "ledger/__init__.py",
+        "ledger/account.py",
+        "ledger/enums.py",
+        "ledger/event.py",
+        "ledger/py.typed",
+        "ledger/schema.sql",
+    }
+    first_lines = {p: t.splitlines()[:2] for p, t in files.items() if t}
+    assert all("batchrepo generate --schema" in lines[1] for lines in first_lines.values())
+
+
+@pytest.mark.parametrize(
+    ("tables", "message"),
+    [
+        ({"t": {"columns": {"id": {"type": "text", "primary_key": True}}}}, "both be named 'T'"),
+        (
+            {
+                "event": {
+                    "columns": {"id": {"type": "bigint", "primary_key": True, "identity": True}}
+                }
+            },
+            "nothing to insert",
+        ),
+        (
+            {
+                "a": {"columns": {"id": {"type": "text", "primary_key": True}}},
+                "a_pkey": {"columns": {"id": {"type": "text", "primary_key": True}}},
+            },
+            "SQL names collide",
+        ),
+    ],
+)
+def test_the_ir_refuses_what_would_generate_broken_code(
+    tables: dict[str, object], message: str
+) -> None:
+    """Backstops behind the front end's checks (the schema is built without them here)."""
+    schema = SchemaDef.model_validate({"version": 1, "package": "p", "tables": tables})
+    with pytest.raises(GenerationError, match=message):
+        build_ir(schema, "schema.yaml")
