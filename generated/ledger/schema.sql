@@ -70,9 +70,9 @@ CREATE TABLE "locality" (
     CONSTRAINT "locality_name_l1_min_length_check" CHECK (char_length("name_l1") >= 1)
 );
 CREATE INDEX "locality_name" ON "locality" ("country_code", "name_l1");
--- Index for foreign key locality_subdivision_fkey (deleting a parent and load_grouped_by look children up by these columns).
-CREATE INDEX "locality_subdivision_idx" ON "locality" ("country_code", "subdivision_code");
+CREATE INDEX "locality_subdivision" ON "locality" ("country_code", "subdivision_code");
 -- Foreign key locality_country_code_fkey: the index of locality_locality_code_key leads with its columns, so it gets no index of its own.
+-- Foreign key locality_subdivision_fkey: the index of locality_subdivision leads with its columns, so it gets no index of its own.
 COMMENT ON TABLE "locality" IS 'A city, town or village; optionally inside a subdivision of its country.';
 COMMENT ON COLUMN "locality"."id" IS 'Surrogate key; the database draws one when the client leaves it out.';
 COMMENT ON COLUMN "locality"."country_code" IS 'Country of the locality.';
@@ -140,11 +140,11 @@ CREATE TABLE "person" (
 );
 CREATE INDEX "person_display_name" ON "person" ("display_name");
 CREATE INDEX "person_organization" ON "person" ("organization_person_id");
--- Index for foreign key person_duplicate_of_person_id_fkey (deleting a parent and load_grouped_by look children up by these columns).
-CREATE INDEX "person_duplicate_of_person_id_idx" ON "person" ("duplicate_of_person_id");
--- Index for foreign key person_location_id_fkey (deleting a parent and load_grouped_by look children up by these columns).
-CREATE INDEX "person_location_id_idx" ON "person" ("location_id");
+CREATE INDEX "person_duplicate_of" ON "person" ("duplicate_of_person_id");
+CREATE INDEX "person_location" ON "person" ("location_id");
 -- Foreign key person_organization_person_id_fkey: the index of person_organization leads with its columns, so it gets no index of its own.
+-- Foreign key person_duplicate_of_person_id_fkey: the index of person_duplicate_of leads with its columns, so it gets no index of its own.
+-- Foreign key person_location_id_fkey: the index of person_location leads with its columns, so it gets no index of its own.
 COMMENT ON TABLE "person" IS 'A natural or legal person (customer, employee, organisation, system account).';
 COMMENT ON COLUMN "person"."id" IS 'Surrogate key.';
 COMMENT ON COLUMN "person"."person_type" IS 'Natural person, legal person, or a technical party.';
@@ -258,9 +258,9 @@ CREATE TABLE "ledger_transaction" (
 );
 CREATE INDEX "ledger_transaction_account_value_date" ON "ledger_transaction" ("account_id", "value_date");
 CREATE INDEX "ledger_transaction_value_date" ON "ledger_transaction" ("value_date");
--- Index for foreign key ledger_transaction_counterparty_account_id_fkey (deleting a parent and load_grouped_by look children up by these columns).
-CREATE INDEX "ledger_transaction_counterparty_account_id_idx" ON "ledger_transaction" ("counterparty_account_id");
+CREATE INDEX "ledger_transaction_counterparty" ON "ledger_transaction" ("counterparty_account_id");
 -- Foreign key ledger_transaction_account_id_fkey: the index of ledger_transaction_transaction_reference_key leads with its columns, so it gets no index of its own.
+-- Foreign key ledger_transaction_counterparty_account_id_fkey: the index of ledger_transaction_counterparty leads with its columns, so it gets no index of its own.
 COMMENT ON TABLE "ledger_transaction" IS 'One money posting on an account, as booked by end-of-day processing.';
 COMMENT ON COLUMN "ledger_transaction"."id" IS 'Key drawn by the database (GENERATED ALWAYS AS IDENTITY).';
 COMMENT ON COLUMN "ledger_transaction"."account_id" IS 'Account the posting is booked on; booked history blocks deleting it.';

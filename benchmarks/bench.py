@@ -1,0 +1,159 @@
+"""``make bench``: batch against single-row, per operation and size, medians of repetitions.
+
+For insert, load, exists, update, upsert and delete of ``person`` rows at 100, 1,000 and 10,000
+rows: the one-row repository method in a loop inside one transaction against the batch method,
+plus asyncpg ``executemany`` and binary ``COPY`` as reference points for insert. Every repetition
+times all methods back to back in a rotating order (the machine is shared and noisy, so methods
+measured minutes apart are not comparable), and the table shows medians. A second table shows
+the Python-side cost per row of the batch path's own stages at 100,000 rows.
+
+Writes a markdown report to stdout only.
+
+    PYTHONPATH=generated .venv/bin/python -m benchmarks.bench [--repeat 5] [--sizes 100,1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import platform
+import sys
+from collections.abc import Sequence
+
+import asyncpg
+import ledger
+
+from batchrepo import devdb
+
+from . import python_cost
+from .bench_ops import OPERATIONS, RowFactory, Timings, measure_inserts, measure_operations
+from .timing import Samples, machine, markdown_table, ms, ratio
+
+#: Row counts measured by default.
+DEFAULT_SIZES = (100, 1_000, 10_000)
+#: Rows for the Python-side costs: where a slow model layer would show.
+PYTHON_COST_ROWS = 100_000
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"sizes are comma-separated row counts: {exc}") from exc
+    if not sizes or min(sizes) < 2:
+        raise argparse.ArgumentTypeError("each size must be at least 2 rows")
+    return sizes
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--repeat", type=int, default=5, help="repetitions per size (default 5)")
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=list(DEFAULT_SIZES),
+        help="comma-separated row counts (default 100,1000,10000)",
+    )
+    parser.add_argument(
+        "--python-rows",
+        type=int,
+        default=PYTHON_COST_ROWS,
+        help=f"rows for the Python-side costs, 0 to skip (default {PYTHON_COST_ROWS:,})",
+    )
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return args
+
+
+def _collect(samples: dict[tuple[str, int, str], Samples], size: int, timings: Timings) -> None:
+    for (operation, method), elapsed in timings.items():
+        samples.setdefault((operation, size, method), Samples()).add(elapsed)
+
+
+def _database_table(samples: dict[tuple[str, int, str], Samples], sizes: Sequence[int]) -> str:
+    def median(operation: str, size: int, method: str) -> float:
+        found = samples.get((operation, size, method))
+        return found.median if found else float("nan")
+
+    rows = []
+    for operation in OPERATIONS:
+        for size in sizes:
+            single = median(operation, size, "single")
+            batch = median(operation, size, "batch")
+            rows.append(
+                [
+                    operation,
+                    f"{size:,}",
+                    ms(single),
+                    ms(batch),
+                    ratio(single, batch),
+                    ms(median(operation, size, "executemany")),
+                    ms(median(operation, size, "copy")),
+                ]
+            )
+    headers = [
+        "operation",
+        "rows",
+        "single-row ms",
+        "batch ms",
+        "speed-up",
+        "executemany ms",
+        "COPY ms",
+    ]
+    return markdown_table(headers, rows)
+
+
+def _python_table(costs: Sequence[python_cost.StageCost]) -> str:
+    rows = [[c.stage, f"{c.rows:,}", ms(c.median_ms), f"{c.us_per_row:.2f}"] for c in costs]
+    return markdown_table(["stage (Python side)", "rows", "median ms", "µs per row"], rows)
+
+
+async def run(sizes: Sequence[int], repeat: int, python_rows: int) -> None:
+    with devdb.server() as admin_url:
+        name = devdb.unique_database_name("batchrepo_bench")
+        url = await devdb.create_database(admin_url, name)
+        try:
+            conn = await asyncpg.connect(url)
+            try:
+                await conn.execute(ledger.ddl())
+                version = await conn.fetchval("SHOW server_version")
+                print(f"# batchrepo benchmark, {datetime.date.today().isoformat()}")
+                print()
+                print(
+                    f"PostgreSQL {version}, Python {platform.python_version()}, asyncpg "
+                    f"{asyncpg.__version__}, {machine()}; table `person` (13 columns); "
+                    f"medians of {repeat}; single-row = one-row method in a loop in one transaction"
+                )
+                samples: dict[tuple[str, int, str], Samples] = {}
+                rows = RowFactory()
+                for size in sizes:
+                    for repetition in range(repeat):
+                        _collect(samples, size, await measure_inserts(conn, rows, size, repetition))
+                        _collect(
+                            samples, size, await measure_operations(conn, rows, size, repetition)
+                        )
+                    print(f"bench: {size:,} rows done", file=sys.stderr)  # progress, off the report
+                print()
+                print(_database_table(samples, sizes))
+                if python_rows > 0:
+                    costs = await python_cost.measure(conn, python_rows, repeat)
+                    print()
+                    print(_python_table(costs))
+            finally:
+                await conn.close()
+        finally:
+            await devdb.drop_database(admin_url, name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _arguments(argv)
+    asyncio.run(run(args.sizes, args.repeat, args.python_rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
