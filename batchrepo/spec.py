@@ -16,6 +16,8 @@ Conventions shared by the generator and the runtime (both sides rely on them):
   row's array as ``($k::base[])[start:stop]``; this round-trips arrays exactly, where ``unnest``
   of a two-dimensional array would flatten them.
 * Single-row statements take one argument per column (arrays bound as they are).
+* jsonb values travel as JSON text both ways: the runtime encodes the Python data of
+  ``to_columns`` and decodes what PostgreSQL returns, so ``from_record`` receives Python data.
 * Rows come back with every column, in ``columns`` order; ``from_record`` turns one into an entity.
 """
 
@@ -82,7 +84,9 @@ class ColumnSpec:
     precision: int | None = None
     """numeric(p, s): at most p significant digits ..."""
     scale: int | None = None
-    """... of which s after the decimal point. Values with more decimals are rejected, not rounded."""
+    """... of which s after the decimal point.
+
+    Values with more decimals are rejected, not rounded."""
     enum_values: frozenset[str] | None = None
 
 
@@ -174,7 +178,10 @@ class TableSQL:
     upsert_batch: str | None
 
 
-@dataclass(frozen=True, slots=True)
+# No slots here: for ``TableSpec[Person, PersonKey](...)`` (the form docs/design.md shows) Python
+# 3.11's typing sets ``__orig_class__`` on the new instance; a frozen *slotted* dataclass answers
+# with a TypeError instead of the AttributeError typing expects, and the module fails to import.
+@dataclass(frozen=True)
 class TableSpec(Generic[E, K]):
     """Everything the runtime needs to run batch and single-row operations on one table."""
 

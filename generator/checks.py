@@ -6,11 +6,13 @@ Runs after the shape check (:mod:`batchrepo_codegen.shape`) on a :class:`SchemaD
 * column types (:func:`types.parse_type`), defaults, server defaults and checks
   (:mod:`batchrepo_codegen.value_checks`);
 * the primary key: exactly one, on existing, non-nullable, scalar columns; ``identity`` only on a
-  single-column integer primary key;
+  single-column integer primary key of a table with other columns;
 * unique keys and indexes name existing columns once each (no array or jsonb column in a key);
 * foreign keys: the parent table and columns exist and are its primary key or one of its unique
   keys (PostgreSQL requires that), as many columns on both sides, the same types, ``set_null``
-  only on nullable columns, ``on_delete`` only with ``references``.
+  only on nullable columns, ``on_delete`` only with ``references``;
+* when all that holds, the constraint and index names the IR derives
+  (:mod:`batchrepo_codegen.sql_name_checks`).
 
 ``unreadable_tables`` and ``unreadable_enums`` name entries that exist in the document but failed
 the shape check: references to them are taken on trust rather than reported as missing.
@@ -32,6 +34,7 @@ from .keys import (
 )
 from .naming_checks import naming_problems
 from .schema import SchemaDef, TableDef
+from .sql_name_checks import sql_name_problems
 from .types import ParsedType, TypeSyntaxError, parse_type
 from .value_checks import INTEGER_RANGES, value_problems
 
@@ -64,6 +67,9 @@ def check_schema(
         checker = _TableChecker(schema, table_name, table, types, frozenset(unreadable_tables))
         problems += checker.problems()
     problems += _index_name_problems(schema)
+    if not problems and not unreadable_tables and not unreadable_enums:
+        # Resolving needs the whole schema, valid: run last, on nothing less.
+        problems += sql_name_problems(schema)
     return problems
 
 
@@ -193,7 +199,13 @@ class _TableChecker:
                     f"references must be 'table' or 'table.column', got {column.references!r}",
                 )
             if column.identity:
-                self._identity(path, column_name, key.columns if key else None)
+                fits = self._identity(path, column_name, key.columns if key else None)
+                if fits and len(self.table.columns) == 1:
+                    self._add(
+                        (*path, "identity"),
+                        "the identity column is the table's only column, so an insert would "
+                        "send nothing; add a column or remove identity",
+                    )
                 if column.default is not None or column.server_default is not None:
                     self._add(
                         (*path, "identity"),
@@ -201,7 +213,8 @@ class _TableChecker:
                         "draws its values",
                     )
 
-    def _identity(self, path: Path, column: str, key: tuple[str, ...] | None) -> None:
+    def _identity(self, path: Path, column: str, key: tuple[str, ...] | None) -> bool:
+        """Report an identity column that cannot be one; True when it can."""
         parsed = self.types.get((self.name, column))
         if parsed is not None and (parsed.kind not in INTEGER_RANGES or parsed.is_array):
             hint = "; for generated uuid keys use server_default: gen_random_uuid()"
@@ -217,6 +230,9 @@ class _TableChecker:
                 (*path, "identity"),
                 f"identity needs a single-column primary key, not ({', '.join(key)})",
             )
+        else:
+            return True
+        return False
 
     def _foreign_key(self, key: ForeignKey) -> None:
         table_path: Path = key.path if key.shorthand else (*key.path, "references", "table")

@@ -88,7 +88,8 @@ class SchemaError(Exception):
 
     def __init__(self, issues: Iterable[SchemaIssue]) -> None:
         self.issues: tuple[SchemaIssue, ...] = tuple(sorted(set(issues), key=_order))
-        super().__init__("\n".join(str(issue) for issue in self.issues))
+        # The issues are the argument, so a pickled error (pytest-xdist, multiprocessing) rebuilds.
+        super().__init__(self.issues)
 
     def __str__(self) -> str:
         return "\n".join(str(issue) for issue in self.issues)

@@ -249,50 +249,60 @@ def _module_problems(schema: SchemaDef) -> list[Problem]:
 
 
 def _class_name_problems(schema: SchemaDef) -> list[Problem]:
-    """Generated class names, unique across the package and never a keyword (``None``)."""
+    """The names the package exports (classes and ``TableSpec`` constants, re-exported together
+    by its ``__init__``): distinct across the package and never a keyword (``None``)."""
     problems = []
-    taken: dict[str, tuple[str, str]] = {}
+    # The package's own ddl() function is exported beside them.
+    taken: dict[str, tuple[str, str]] = {"ddl": ("the package's ddl() function", "the package")}
     reported: set[tuple[str, str]] = set()
-    owners: list[tuple[Path, str, str, str]] = []
-    for enum_name in schema.enums:
-        owners.append((("enums", enum_name), f"enum {enum_name!r}", "enum class", enum_name))
-    for table_name in schema.tables:
-        path: Path = ("tables", table_name)
-        owner = f"table {table_name!r}"
-        owners.append((path, owner, "entity class", table_name))
-        owners.append((path, owner, "key class", table_name))
-        owners.append((path, owner, "repository class", table_name))
-    suffixes = {
-        "enum class": "",
-        "entity class": "",
-        "key class": "Key",
-        "repository class": "Repository",
-    }
-    for path, owner, role, name in owners:
-        if names.name_problem(name) is not None:
-            continue
-        class_name = names.class_name(name) + suffixes[role]
-        if keyword.iskeyword(class_name):
+    for path, owner, role, exported in _exported_names(schema):
+        if keyword.iskeyword(exported):
             problems.append(
                 Problem(
                     path,
-                    f"{owner} would get the {role} name {class_name!r}, a Python keyword; "
-                    "rename it",
+                    f"{owner} would get the {role} name {exported!r}, a Python keyword; rename it",
                     at_key=True,
                 )
             )
             continue
         described = f"the {role} of {owner}"
-        first, first_owner = taken.setdefault(class_name, (described, owner))
+        first, first_owner = taken.setdefault(exported, (described, owner))
         if first != described and (owner, first_owner) not in reported:
             # One message per pair of owners: FooBar clashing implies FooBarKey clashes too.
             reported.add((owner, first_owner))
-            problems.append(
-                Problem(
-                    path,
-                    f"{owner} needs the class name {class_name!r} for its {role}, which is "
-                    f"already {first}; rename one of them",
-                    at_key=True,
+            if first_owner == owner:
+                # Only a name without lower-case letters ('t', 'PERSON') does this.
+                message = (
+                    f"{owner} needs the name {exported!r} for its {role} and its "
+                    f"{first.removeprefix('the ').removesuffix(' of ' + owner)} alike (it has "
+                    "no lower-case letters to tell them apart); rename the table"
                 )
-            )
+            else:
+                message = (
+                    f"{owner} needs the {role} name {exported!r}, which is already {first}; "
+                    "rename one of them"
+                )
+            problems.append(Problem(path, message, at_key=True))
     return problems
+
+
+def _exported_names(schema: SchemaDef) -> list[tuple[Path, str, str, str]]:
+    """(path, owner, role, name) of every name the package exports, in document order."""
+    exported: list[tuple[Path, str, str, str]] = []
+    for enum_name in schema.enums:
+        if names.name_problem(enum_name) is None:
+            owner = f"enum {enum_name!r}"
+            exported.append(
+                (("enums", enum_name), owner, "enum class", names.class_name(enum_name))
+            )
+    for table_name in schema.tables:
+        if names.name_problem(table_name) is not None:
+            continue
+        path: Path = ("tables", table_name)
+        owner = f"table {table_name!r}"
+        entity = names.class_name(table_name)
+        exported.append((path, owner, "entity class", entity))
+        exported.append((path, owner, "key class", entity + "Key"))
+        exported.append((path, owner, "repository class", entity + "Repository"))
+        exported.append((path, owner, "TableSpec constant", names.constant_name(table_name)))
+    return exported

@@ -1,0 +1,190 @@
+"""The exceptions every batchrepo operation raises: one hierarchy under ``BatchRepoError``.
+
+Every error names its table and, where known, the constraint, its columns, the primary keys of the
+rows involved and their 0-based indexes in the batch (``rows``). Callers branch on the type and read
+the attributes; the message is for people. Messages show keys but never other row values, because
+error messages end up in logs and rows may hold personal data. The asyncpg error, when there is
+one, stays available as ``__cause__`` (its own ``detail`` may quote values: log it with care).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+if TYPE_CHECKING:
+    from batchrepo.validation import ValidationReport
+
+#: How many keys or row indexes a message lists before summarising the rest.
+SHOWN_IN_MESSAGE = 10
+
+
+def _listing(values: Sequence[Any]) -> str:
+    shown = ", ".join(repr(v) for v in values[:SHOWN_IN_MESSAGE])
+    hidden = len(values) - SHOWN_IN_MESSAGE
+    return f"[{shown}{f', ... {hidden} more' if hidden > 0 else ''}]"
+
+
+class BatchRepoError(Exception):
+    """Base of every error raised by batchrepo operations.
+
+    ``rows`` are 0-based indexes into the batch as the caller passed it (for chunked calls: into
+    the whole input); ``keys`` the primary keys of those rows, in the same order, where known.
+    """
+
+    #: What went wrong, in a few words; subclasses set it.
+    summary: ClassVar[str] = "batch operation failed"
+
+    table: str
+    constraint: str | None
+    columns: tuple[str, ...]
+    keys: list[Any]
+    rows: list[int]
+    sqlstate: str | None
+    reason: str
+    rows_by_constraint: dict[str, list[int]]
+
+    def __init__(
+        self,
+        table: str,
+        *,
+        constraint: str | None = None,
+        columns: Iterable[str] = (),
+        keys: Iterable[Any] = (),
+        rows: Iterable[int] = (),
+        sqlstate: str | None = None,
+        reason: str = "",
+        rows_by_constraint: dict[str, list[int]] | None = None,
+    ) -> None:
+        self.table = table
+        self.constraint = constraint
+        self.columns = tuple(columns)
+        self.keys = list(keys)
+        self.rows = list(rows)
+        self.sqlstate = sqlstate
+        self.reason = reason
+        self.rows_by_constraint = dict(rows_by_constraint or {})
+        super().__init__(table)
+
+    def __str__(self) -> str:
+        parts = [f"{self.table}: {self.summary}"]
+        if self.constraint is not None or self.columns:
+            on = f" on ({', '.join(self.columns)})" if self.columns else ""
+            parts.append(f"constraint {self.constraint or '?'}{on}")
+        if self.rows:
+            parts.append(f"rows {_listing(self.rows)}")
+        if self.keys:
+            parts.append(f"keys {_listing(self.keys)}")
+        if self.reason:
+            parts.append(self.reason)
+        if self.sqlstate is not None:
+            parts.append(f"sqlstate {self.sqlstate}")
+        return "; ".join(parts)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's default reduce calls cls(*args), which cannot rebuild keyword-only state;
+        # copying the attributes keeps copy.copy and pickling working for every subclass.
+        return (_rebuild, (type(self), dict(self.__dict__)))
+
+    def with_row_offset(self, offset: int) -> Self:
+        """A copy whose row indexes count from the start of a larger input (chunked batches)."""
+        shifted = copy.copy(self)
+        shifted.rows = [row + offset for row in self.rows]
+        shifted.rows_by_constraint = {
+            name: [row + offset for row in rows] for name, rows in self.rows_by_constraint.items()
+        }
+        return shifted
+
+
+def _rebuild(cls: type[BatchRepoError], state: dict[str, Any]) -> BatchRepoError:
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, state.get("table", ""))
+    return error
+
+
+class ValidationError(BatchRepoError):
+    """Rows broke field rules checked before any SQL; ``report`` lists every problem."""
+
+    summary = "rows failed validation"
+    report: ValidationReport
+
+    def __init__(self, report: ValidationReport, *, keys: Iterable[Any] = ()) -> None:
+        self.report = report
+        super().__init__(
+            report.table,
+            rows=sorted({p.row for p in report.problems}),
+            keys=keys,
+            reason=str(report),
+        )
+
+    def with_row_offset(self, offset: int) -> Self:
+        shifted = super().with_row_offset(offset)
+        shifted.report = self.report.with_row_offset(offset)
+        shifted.reason = str(shifted.report)
+        return shifted
+
+
+class DuplicateKeyInBatchError(ValidationError):
+    """Two rows of one write batch share a primary key or unique key (detected before SQL)."""
+
+    summary = "duplicate key inside the batch"
+
+    def __init__(
+        self,
+        report: ValidationReport,
+        *,
+        constraint: str,
+        columns: Iterable[str],
+        keys: Iterable[Any] = (),
+    ) -> None:
+        super().__init__(report, keys=keys)
+        self.constraint = constraint
+        self.columns = tuple(columns)
+
+
+class UniqueViolationError(BatchRepoError):
+    """A row already exists with this primary key, or a unique key value is taken (23505).
+
+    For a batch, ``rows`` holds every row that clashes on any unique constraint and
+    ``rows_by_constraint`` tells which clash on which.
+    """
+
+    summary = "key already exists"
+
+
+class ForeignKeyViolationError(BatchRepoError):
+    """A referenced parent row does not exist, or a deleted row is still referenced (23503)."""
+
+    summary = "foreign key violated"
+
+
+class MissingRowsError(BatchRepoError):
+    """An update named rows that do not exist; nothing was written."""
+
+    summary = "rows to update do not exist"
+
+
+class CheckViolationError(BatchRepoError):
+    """A CHECK constraint rejected a row (23514)."""
+
+    summary = "check constraint violated"
+
+
+class NotNullViolationError(BatchRepoError):
+    """A NULL reached a NOT NULL column (23502)."""
+
+    summary = "null value in a not-null column"
+
+
+class DataError(BatchRepoError):
+    """A value the database cannot store: too long, out of range, malformed (class 22)."""
+
+    summary = "invalid data"
+
+
+class DatabaseError(BatchRepoError):
+    """Any other database error; ``sqlstate`` tells which (40001 and 40P01 are worth a retry)."""
+
+    summary = "database error"

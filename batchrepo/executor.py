@@ -1,0 +1,98 @@
+"""Where statements go: a pool, a connection or a pool's connection proxy, whatever the caller has.
+
+``Executor`` is the small interface generated repositories take (as sqlc's ``DBTX``): the four
+query methods that ``asyncpg.Pool``, ``asyncpg.Connection`` and a pool's connection proxy all have.
+A repository built on a pool runs each single-row statement on whatever connection the pool lends;
+one built on a connection inside ``async with conn.transaction():`` takes part in that transaction.
+
+Batch writes need one connection for the statement, its savepoint and the probes that follow a
+failure: ``acquire`` lends one, ``atomic`` wraps a block in a transaction or savepoint.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Protocol, runtime_checkable
+
+import asyncpg
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """The query methods shared by ``asyncpg.Pool``, ``asyncpg.Connection`` and pool proxies."""
+
+    # No timeout parameter: operations never pass one, and every implementation accepts more
+    # keyword arguments than the protocol names, which keeps them all conforming.
+    async def execute(self, query: str, *args: object) -> str: ...
+
+    async def fetch(self, query: str, *args: object) -> list[Any]: ...
+
+    async def fetchrow(self, query: str, *args: object) -> Any: ...
+
+    async def fetchval(self, query: str, *args: object) -> Any: ...
+
+
+@runtime_checkable
+class Connection(Executor, Protocol):
+    """One session: an executor that can also open transactions (Connection, pool proxy)."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Any]: ...
+
+    def is_in_transaction(self) -> bool: ...
+
+
+@asynccontextmanager
+async def acquire(executor: Executor) -> AsyncIterator[Connection]:
+    """A connection for a block: borrowed from a pool (and given back), or the executor itself."""
+    if isinstance(executor, asyncpg.Pool):
+        async with executor.acquire() as proxy:
+            yield proxy
+    elif isinstance(executor, Connection):
+        yield executor
+    else:
+        raise TypeError(
+            f"{type(executor).__name__} is neither an asyncpg pool nor a connection: "
+            "it needs transaction() and is_in_transaction() to run batch writes"
+        )
+
+
+_savepoint_numbers = itertools.count(1)
+
+
+@asynccontextmanager
+async def atomic(executor: Executor) -> AsyncIterator[Connection]:
+    """All or nothing: a transaction, or a savepoint when the connection is already in one.
+
+    asyncpg nests ``conn.transaction()`` as a savepoint by itself, but refuses to start one inside
+    a transaction begun with a plain ``BEGIN``; then the savepoint is set here by name. Either
+    way, leaving the block by an exception rolls back to where it started and keeps the caller's
+    transaction usable (for the probes that locate failing rows, and for the caller).
+    """
+    async with acquire(executor) as conn:
+        if conn.is_in_transaction() and not _started_by_asyncpg(conn):
+            async with _named_savepoint(conn):
+                yield conn
+        else:
+            async with conn.transaction():
+                yield conn
+
+
+def _started_by_asyncpg(conn: Connection) -> bool:
+    # asyncpg keeps the outermost Transaction object it started; None after a plain BEGIN.
+    # A pool proxy forwards attribute reads to its connection.
+    return getattr(conn, "_top_xact", None) is not None
+
+
+@asynccontextmanager
+async def _named_savepoint(conn: Connection) -> AsyncIterator[None]:
+    name = f"batchrepo_{next(_savepoint_numbers)}"
+    await conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        await conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        await conn.execute(f"RELEASE SAVEPOINT {name}")
+        raise
+    await conn.execute(f"RELEASE SAVEPOINT {name}")

@@ -1,0 +1,87 @@
+"""SQL name checks: the names PostgreSQL will see, distinct where it needs them distinct.
+
+The IR names constraints and indexes after their table (``person_pkey``, ``person_email_key``,
+``person_parent_id_fkey``, ``person_age_min_check``, ``person_parent_id_idx``: see
+:mod:`batchrepo_codegen.resolve`), and an index shares one namespace with the tables of the
+schema. Two schema names can meet there although neither collides on its own: table ``a_b``
+with unique key ``c`` and table ``a`` with unique key ``b_c`` both give ``a_b_c_key``; a table
+named ``person_pkey`` meets the primary key of ``person``.
+
+The names come from :func:`resolve.resolve` itself, so this check and the IR cannot disagree; it
+runs only on a schema that passed every other check (resolving needs valid keys and types).
+"""
+
+from __future__ import annotations
+
+from .errors import Path, Problem
+from .keys import foreign_keys, unique_keys
+from .resolve import GenerationError, Table, resolve
+from .schema import SchemaDef
+
+
+def sql_name_problems(schema: SchemaDef) -> list[Problem]:
+    """Constraint and index names that collide with each other, a table or an enum."""
+    try:
+        resolved = resolve(schema)
+    except GenerationError:
+        # A problem the other checks report; this check runs on checked schemas only.
+        return []
+    owners: dict[str, str] = {}
+    # Tables and enums against each other are the naming checks' concern; here they only
+    # occupy their names.
+    for enum in resolved.enums:
+        owners.setdefault(enum.name, f"enum {enum.name!r}")
+    for table in resolved.tables:
+        owners.setdefault(table.name, f"table {table.name!r}")
+    problems = []
+    for table in resolved.tables:
+        for name, what, path in _derived_names(schema, table):
+            first = owners.setdefault(name, what)
+            if first != what:
+                problems.append(
+                    Problem(
+                        path,
+                        f"{what} gets the SQL name {name!r}, which {first} already has; "
+                        "PostgreSQL needs them distinct, so rename one of them",
+                        at_key=True,
+                    )
+                )
+    return problems
+
+
+def _derived_names(schema: SchemaDef, table: Table) -> list[tuple[str, str, Path]]:
+    """Every constraint and index name of one table: (name, what it names, where declared)."""
+    definition = schema.tables[table.name]
+    base: Path = ("tables", table.name)
+    on = f"of table {table.name!r}"
+    names = [(table.primary_key.constraint, f"the primary key {on}", base)]
+    unique_paths = {key.name: key.path for key in unique_keys(table.name, definition)}
+    names += [
+        (key.constraint, f"unique key {key.name!r} {on}", unique_paths.get(key.name, base))
+        for key in table.uniques
+    ]
+    fk_paths = {key.name: key.path for key in foreign_keys(table.name, definition)}
+    names += [
+        (key.constraint, f"foreign key {key.name!r} {on}", fk_paths.get(key.name, base))
+        for key in table.foreign_keys
+    ]
+    for column in table.columns:
+        check_path: Path = (*base, "columns", column.name, "check")
+        names += [
+            (
+                check.constraint,
+                f"the {check.rule} check of column {table.name}.{column.name}",
+                check_path,
+            )
+            for check in column.checks
+        ]
+    by_constraint = {key.constraint: key.name for key in table.foreign_keys}
+    for index in table.indexes:
+        if index.foreign_key is None:
+            path: Path = (*base, "indexes", index.name)
+            names.append((index.name, f"index {index.name!r} {on}", path))
+        else:
+            fk_name = by_constraint[index.foreign_key]
+            what = f"the index of foreign key {fk_name!r} {on}"
+            names.append((index.name, what, fk_paths.get(fk_name, base)))
+    return names

@@ -1,0 +1,74 @@
+"""Fixtures of the runtime tests: the hand-written tables in the module's fresh database, emptied
+before each test, and a connection that counts the statements it is asked to run."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+import asyncpg
+import pytest_asyncio
+
+from tests.runtime.tables import DDL, TABLES
+
+
+class CountingConnection:
+    """A real asyncpg connection that records every statement sent through it.
+
+    It satisfies ``batchrepo.executor.Connection`` structurally, which also shows how small the
+    executor interface is.
+    """
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+        self.statements: list[str] = []
+
+    async def execute(self, query: str, *args: object) -> str:
+        self.statements.append(query)
+        return await self.conn.execute(query, *args)
+
+    async def fetch(self, query: str, *args: object) -> list[Any]:
+        self.statements.append(query)
+        return await self.conn.fetch(query, *args)
+
+    async def fetchrow(self, query: str, *args: object) -> Any:
+        self.statements.append(query)
+        return await self.conn.fetchrow(query, *args)
+
+    async def fetchval(self, query: str, *args: object) -> Any:
+        self.statements.append(query)
+        return await self.conn.fetchval(query, *args)
+
+    def transaction(self) -> AbstractAsyncContextManager[Any]:
+        self.statements.append("<transaction>")
+        return self.conn.transaction()
+
+    def is_in_transaction(self) -> bool:
+        return self.conn.is_in_transaction()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def tables_pool(pool: asyncpg.Pool) -> asyncpg.Pool:
+    """The module's pool, with the test tables created."""
+    await pool.execute(DDL)
+    return pool
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def db(tables_pool: asyncpg.Pool) -> asyncpg.Pool:
+    """The pool on empty test tables."""
+    await tables_pool.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    return tables_pool
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def conn(db: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """One connection of the pool, for tests that need a session (transactions, counting)."""
+    async with db.acquire() as proxy:
+        yield proxy  # type: ignore[misc]
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def counting(conn: asyncpg.Connection) -> CountingConnection:
+    return CountingConnection(conn)
