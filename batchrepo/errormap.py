@@ -208,7 +208,7 @@ async def _first_failing_row_decides(
     single insert does (the index rejects it before foreign keys are checked at statement end).
     """
     clashes = _found(await _probe_uniques(conn, spec, columns, operation))
-    orphans = _found(await _probe_foreign_keys(conn, spec, columns))
+    orphans = _found(await _probe_foreign_keys(conn, spec, columns, operation))
     clash = min(clashes, key=lambda name: clashes[name][0], default=None)
     orphan = min(orphans, key=lambda name: orphans[name][0], default=None)
     if orphan is not None and (clash is None or orphans[orphan][0] < clashes[clash][0]):
@@ -255,16 +255,20 @@ async def _probe_uniques(
 
 
 async def _probe_foreign_keys(
-    conn: Connection, spec: TableSpec[Any, Any], columns: Sequence[Sequence[Any]]
+    conn: Connection,
+    spec: TableSpec[Any, Any],
+    columns: Sequence[Sequence[Any]],
+    operation: Operation,
 ) -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
     for foreign_key in spec.foreign_keys:
         rows = await _probe(
             conn, foreign_key.probe_sql, batch_arguments(spec, columns, foreign_key.columns)
         )
-        if foreign_key.self_parent_columns is not None:
-            # The batch rolled back, so the probe misses parents that were rows of the batch:
-            # a row pointing at one of them was fine.
+        if foreign_key.self_parent_columns is not None and operation != "update":
+            # The insert rolled back, so the probe misses parents that were new rows of the
+            # batch: a row pointing at one of them was fine. An update creates no rows, so a
+            # batch key is a parent only if it exists, and then the probe sees it anyway.
             in_batch = set(keys_of_columns(spec, columns, foreign_key.self_parent_columns))
             references = keys_of_columns(spec, columns, foreign_key.columns)
             rows = [row for row in rows if references[row] not in in_batch]

@@ -26,7 +26,7 @@ from batchrepo.spec import TableSpec
 from batchrepo.validation import raise_for_problems
 from batchrepo.writes import insert_positions
 from tests.runtime.builders import account, entry, person
-from tests.runtime.tables import ACCOUNT, DDL, LEDGER_ENTRY, PERSON, PersonType
+from tests.runtime.tables import ACCOUNT, DDL, LEDGER_ENTRY, PERSON, Person, PersonType
 
 
 def _best_us_per_row(rows: int, action: Callable[[], object]) -> float:
@@ -100,7 +100,22 @@ def _calibration(rows: int) -> float:
     """µs per row to build a 7-field slotted dataclass: 0.43 in the field notes' measurements,
     so the other figures can be scaled to a machine's speed and load."""
     values = list(range(rows))
-    return _best_us_per_row(rows, lambda: [person(display_name="x", balance=v) for v in values])
+    kind = PersonType.LEGAL
+    return _best_us_per_row(
+        rows,
+        lambda: [
+            Person(
+                id=None,  # type: ignore[arg-type]
+                person_type=kind,
+                display_name="x",
+                balance=v,  # type: ignore[arg-type]
+                external_identifier=None,
+                organization_person_id=None,
+                created_at=None,
+            )
+            for v in values
+        ],
+    )
 
 
 async def measure(rows: int) -> None:
@@ -126,10 +141,11 @@ async def measure(rows: int) -> None:
                     entry(tags=["t", str(i)], codes=[i % 7], payload={"n": i}) for i in range(rows)
                 ]
                 print(f"calibration: builder making a Person {_calibration(rows):.3f} µs/row")
-                limits = (rows, min(rows, ONE_STATEMENT_WITH_TEXT_ARRAYS))
-                for (spec, items), limit in zip(
-                    ((PERSON, people), (LEDGER_ENTRY, entries)), limits, strict=True
-                ):
+                cases: list[tuple[TableSpec[Any, Any], list[Any], int]] = [
+                    (PERSON, people, rows),
+                    (LEDGER_ENTRY, entries, min(rows, ONE_STATEMENT_WITH_TEXT_ARRAYS)),
+                ]
+                for spec, items, limit in cases:
                     whole, records = await _round_trip(pool, spec, items, limit)
                     costs = python_costs(spec, items, records) | whole
                     print(f"\n{spec.table}: {len(spec.columns)} columns, {rows:,} rows (µs/row)")

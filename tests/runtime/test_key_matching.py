@@ -93,3 +93,15 @@ async def test_the_first_failing_row_decides_the_error_like_a_row_by_row_loop(
     with pytest.raises(errors.UniqueViolationError) as batch_both:
         await ops.save_batch(db, PERSON, [person(), both])
     assert batch_both.value.rows == [1]
+
+
+async def test_an_update_pointing_at_a_key_of_the_batch_that_does_not_exist(
+    db: asyncpg.Pool,
+) -> None:
+    saved = await ops.save_one(db, PERSON, person())
+    ghost = person(created_at=saved.created_at)  # never saved
+    saved.organization_person_id = ghost.id
+    with pytest.raises(errors.ForeignKeyViolationError) as caught:
+        await ops.update_batch(db, PERSON, [saved, ghost])
+    # an update makes no new parents: the batch's own keys excuse nothing
+    assert (caught.value.rows, caught.value.keys) == ([0], [saved.id])
