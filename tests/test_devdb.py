@@ -12,7 +12,8 @@ async def test_module_database_is_a_real_empty_postgresql(database_url: str) -> 
     try:
         version = await conn.fetchval("SHOW server_version_num")
         tables = await conn.fetchval(
-            "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+            "SELECT count(*) FROM pg_tables"
+            " WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
         )
     finally:
         await conn.close()
