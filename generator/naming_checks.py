@@ -249,8 +249,9 @@ def _module_problems(schema: SchemaDef) -> list[Problem]:
 
 
 def _class_name_problems(schema: SchemaDef) -> list[Problem]:
-    """The names the package exports (classes and ``TableSpec`` constants, re-exported together
-    by its ``__init__``): distinct across the package and never a keyword (``None``)."""
+    """The package's module-level names that travel between its modules (classes, ``TableSpec``
+    constants, the enums' value-to-member mappings): distinct across the package, as
+    ``__init__`` re-exports them together, and never a keyword (``None``)."""
     problems = []
     # The package's own ddl() function is exported beside them.
     taken: dict[str, tuple[str, str]] = {"ddl": ("the package's ddl() function", "the package")}
@@ -290,15 +291,17 @@ def _exported_names(schema: SchemaDef) -> list[tuple[Path, str, str, str]]:
     """(path, owner, role, name) of every name the package exports, in document order."""
     exported: list[tuple[Path, str, str, str]] = []
     for enum_name in schema.enums:
-        if names.name_problem(enum_name) is None:
-            owner = f"enum {enum_name!r}"
-            exported.append(
-                (("enums", enum_name), owner, "enum class", names.class_name(enum_name))
-            )
+        if names.name_problem(enum_name) is not None:
+            continue
+        path: Path = ("enums", enum_name)
+        owner = f"enum {enum_name!r}"
+        exported.append((path, owner, "enum class", names.class_name(enum_name)))
+        lookup = names.enum_lookup_name(enum_name)
+        exported.append((path, owner, "value-to-member mapping", lookup))
     for table_name in schema.tables:
         if names.name_problem(table_name) is not None:
             continue
-        path: Path = ("tables", table_name)
+        path = ("tables", table_name)
         owner = f"table {table_name!r}"
         entity = names.class_name(table_name)
         exported.append((path, owner, "entity class", entity))

@@ -159,7 +159,10 @@ def test_problems_inside_a_rejected_entry_keep_its_path() -> None:
 
 
 def test_a_syntax_error_names_its_line() -> None:
-    assert rejection("a: b: c\n") == "s.yaml:1:5: invalid YAML: mapping values are not allowed here"
+    assert (
+        rejection("a: b: c\n")
+        == "s.yaml:1:5: invalid YAML: mapping values are not allowed in this context"
+    )
 
 
 def test_control_characters_in_the_text_are_located() -> None:

@@ -103,16 +103,17 @@ def test_python_name_collisions_per_scope() -> None:
     ]
 
 
-def test_a_name_without_lower_case_letters_cannot_tell_class_from_constant() -> None:
+def test_names_that_differ_only_in_case_meet_in_module_and_constant_names() -> None:
+    enums = {"aB": {"values": ["x"]}, "ab": {"values": ["y"]}}
     tables = {"PERSON": {"columns": {"id": ID}}, "person": {"columns": {"id": ID}}}
-    assert problems(tables) == [
+    assert problems(tables, enums) == [
         "tables.person: table 'person' would be written to person.py, which differs only in case "
         "from PERSON.py (table 'PERSON'); case-insensitive file systems would merge them, so "
         "rename one of them",
-        "tables.PERSON: table 'PERSON' needs the name 'PERSON' for its TableSpec constant and its "
-        "entity class alike (it has no lower-case letters to tell them apart); rename the table",
-        "tables.person: table 'person' needs the TableSpec constant name 'PERSON', which is "
-        "already the entity class of table 'PERSON'; rename one of them",
+        "enums.ab: enum 'ab' needs the value-to-member mapping name 'AB_BY_VALUE', which is "
+        "already the value-to-member mapping of enum 'aB'; rename one of them",
+        "tables.person: table 'person' needs the TableSpec constant name 'PERSON_TABLE', which "
+        "is already the TableSpec constant of table 'PERSON'; rename one of them",
     ]
 
 
