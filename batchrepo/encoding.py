@@ -1,18 +1,21 @@
 """Column lists → statement arguments, following the conventions in :mod:`batchrepo.spec`.
 
 Batch statements take one typed array per scalar column. An array column travels as three
-arguments, because ``unnest`` would flatten a two-dimensional array: the elements of every row
-in one flat array, then per row the 1-based inclusive ``start`` and ``stop`` of its slice
-(``int4[]``; ``stop`` NULL for a NULL array, ``start = k + 1, stop = k`` for an empty one). jsonb
-values travel as JSON text (``$k::text[]`` then ``::jsonb`` in SQL, ``$k::jsonb`` for one row), and
-come back as text that :func:`decode_json` turns into Python data before ``from_record`` sees it.
+arguments, because ``unnest`` would flatten a two-dimensional array: the elements of every row in
+one flat array, the 1-based row number of each element (``int4[]``, as long as the elements), and
+per row whether the array is NULL (``bool[]``). The statement aggregates the elements back per row
+number, so an empty array (no elements, not NULL) comes back as ``'{}'``.
+
+jsonb values travel as JSON text (``$k::text[]`` then ``::jsonb`` in SQL, ``$k::jsonb`` for one
+row), and come back as text that :func:`decode_json` turns into Python data before
+``from_record`` sees it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from itertools import accumulate, chain
+from itertools import chain, repeat
 from json import encoder as _json_encoder
 from typing import Any
 
@@ -72,14 +75,14 @@ def _json_column(column: ColumnSpec, values: Sequence[Any]) -> list[Any]:
 
 def array_arguments(
     values: Sequence[Sequence[Any] | None],
-) -> tuple[list[Any], list[int], list[Any]]:
-    """(flat elements, starts, stops) for an array column; see the module docstring."""
-    lengths = [0 if v is None else len(v) for v in values]
-    stops = list(accumulate(lengths))
-    starts = [stop - length + 1 for stop, length in zip(stops, lengths, strict=True)]
-    flat = list(chain.from_iterable(v for v in values if v is not None))
-    nulls = [stop if v is not None else None for v, stop in zip(values, stops, strict=True)]
-    return flat, starts, nulls
+) -> tuple[list[Any], list[int], list[bool]]:
+    """(flat elements, row number of each element, NULL flag of each row) for an array column;
+    see the module docstring."""
+    nulls = [v is None for v in values]
+    present = [(row, v) for row, v in enumerate(values, 1) if v is not None]
+    flat = list(chain.from_iterable(v for _, v in present))
+    rows = list(chain.from_iterable(repeat(row, len(v)) for row, v in present))
+    return flat, rows, nulls
 
 
 def batch_arguments(

@@ -11,10 +11,21 @@ Conventions shared by the generator and the runtime (both sides rely on them):
   ``items``. Values are the entity's own Python values (enums as ``StrEnum``, JSON as Python data).
 * Batch statements take their arguments column by column, for the columns they name, in table
   order. A scalar column is one typed array ``$k::base[]``. An array column is three arguments:
-  the elements of all rows flattened ``$k::base[]``, then per row the 1-based ``start`` and
-  ``stop`` of its slice as ``int4[]`` (``stop`` NULL for a NULL array). The statement rebuilds the
-  row's array as ``($k::base[])[start:stop]``; this round-trips arrays exactly, where ``unnest``
-  of a two-dimensional array would flatten them.
+  the elements of all rows flattened ``$k::base[]``, the 1-based row number of each element
+  ``$k+1::int4[]``, and per row whether the array is NULL ``$k+2::bool[]``. The NULL flags are
+  unnested with the scalar columns ``WITH ORDINALITY``; the elements are aggregated per row
+  number and joined to the row ordinal, so every row costs the same whatever the batch size::
+
+      INSERT INTO "t" ("id", "tags")
+      SELECT u."id", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END
+      FROM unnest($1::int4[], $4::bool[]) WITH ORDINALITY AS u("id", "_null_tags", _ord)
+      LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+                 FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k)
+                 GROUP BY e.r) AS "_a_tags" ON "_a_tags".r = u._ord
+      ORDER BY u._ord RETURNING ...
+
+  NULL elements survive ``array_agg``; an empty array has no elements and becomes ``'{}'``. This
+  round-trips arrays exactly, where ``unnest`` of a two-dimensional array would flatten them.
 * Single-row statements take one argument per column (arrays bound as they are).
 * jsonb values travel as JSON text both ways: the runtime encodes the Python data of
   ``to_columns`` and decodes what PostgreSQL returns, so ``from_record`` receives Python data.
@@ -158,7 +169,11 @@ class TableSQL:
     upsert_batch            insert columns as batch arrays           rows, in input order
     ======================  =======================================  ============================
 
-    Server defaults apply as ``COALESCE(value, default)`` in inserts and upserts. Batch arrays are
+    A server-default column given None takes its default on insert (``COALESCE(value,
+    default)``) and keeps its stored value on update (``COALESCE(value, "t"."col")``). An upsert
+    never changes a server-default column of an existing row: its ``DO UPDATE SET`` lists every
+    other non-key column (and, when there is none, sets the first server-default column to its
+    stored value, so the row is still updated and returned). Batch arrays are
     cast to base types (``text[]``, ``numeric[]``), never to ``varchar(n)[]`` (which would
     truncate silently), so over-long values fail on assignment in both paths alike. Inserts
     keep input order with ``unnest(...) WITH ORDINALITY`` and ``ORDER BY`` the ordinal.
@@ -178,9 +193,10 @@ class TableSQL:
     upsert_batch: str | None
 
 
-# No slots here: for ``TableSpec[Person, PersonKey](...)`` (the form docs/design.md shows) Python
-# 3.11's typing sets ``__orig_class__`` on the new instance; a frozen *slotted* dataclass answers
-# with a TypeError instead of the AttributeError typing expects, and the module fails to import.
+# No slots here: for ``TableSpec[Person, PersonKey](...)`` (the form of the hand-written test
+# specs) Python 3.11's typing sets ``__orig_class__`` on the new instance; a frozen *slotted*
+# dataclass answers with a TypeError instead of the AttributeError typing expects, and the module
+# fails to import.
 @dataclass(frozen=True)
 class TableSpec(Generic[E, K]):
     """Everything the runtime needs to run batch and single-row operations on one table."""

@@ -22,7 +22,7 @@ from typing import Any, TypeAlias, TypeVar
 
 import asyncpg
 from ledger import Person, PersonRepository, PersonType
-from ledger.person import PERSON
+from ledger.person import PERSON_TABLE
 
 from .timing import timed
 
@@ -76,8 +76,8 @@ async def _one_by_one(
 
 def _insert_arguments(items: Sequence[Person]) -> list[tuple[Any, ...]]:
     """Rows of the single-row insert statement's arguments, for executemany."""
-    columns = PERSON.to_columns(items)
-    chosen = [columns[i] for i in PERSON.insert_columns]
+    columns = PERSON_TABLE.to_columns(items)
+    chosen = [columns[i] for i in PERSON_TABLE.insert_columns]
     return list(zip(*chosen, strict=True))
 
 
@@ -89,8 +89,8 @@ def copy_columns(columns: Sequence[Sequence[Any]]) -> list[int]:
     """
     return [
         i
-        for i in PERSON.insert_columns
-        if not (PERSON.columns[i].server_default and all(v is None for v in columns[i]))
+        for i in PERSON_TABLE.insert_columns
+        if not (PERSON_TABLE.columns[i].server_default and all(v is None for v in columns[i]))
     ]
 
 
@@ -123,14 +123,14 @@ async def _insert(conn: Connection, method: str, items: Sequence[Person]) -> Non
         await PersonRepository(conn).save_batch(items)
     elif method == "executemany":
         # Argument preparation counts: the repository methods pay for theirs too.
-        await conn.executemany(PERSON.sql.insert_one, _insert_arguments(items))
+        await conn.executemany(PERSON_TABLE.sql.insert_one, _insert_arguments(items))
     else:
-        columns = PERSON.to_columns(items)
+        columns = PERSON_TABLE.to_columns(items)
         positions = copy_columns(columns)
         await conn.copy_records_to_table(
-            PERSON.table,
+            PERSON_TABLE.table,
             records=copy_records(columns, positions),
-            columns=[PERSON.columns[i].name for i in positions],
+            columns=[PERSON_TABLE.columns[i].name for i in positions],
         )
 
 

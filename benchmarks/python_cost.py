@@ -21,7 +21,7 @@ from typing import Any
 
 import asyncpg
 from ledger import Person
-from ledger.person import PERSON
+from ledger.person import PERSON_TABLE
 
 from batchrepo.encoding import batch_arguments
 from batchrepo.validation import validate_columns
@@ -65,23 +65,26 @@ async def measure(
     """
     items = RowFactory().make(rows)
     kwargs = _field_values(items)
-    columns = PERSON.to_columns(items)
+    columns = PERSON_TABLE.to_columns(items)
     await conn.execute('TRUNCATE "person" CASCADE')
     copied = copy_columns(columns)
     await conn.copy_records_to_table(
-        PERSON.table,
+        PERSON_TABLE.table,
         records=copy_records(columns, copied),
-        columns=[PERSON.columns[i].name for i in copied],
+        columns=[PERSON_TABLE.columns[i].name for i in copied],
     )
     # The statement the repository itself uses to read rows, so the column order is its own.
-    records = await conn.fetch(PERSON.sql.select_batch, [p.id for p in items])
+    records = await conn.fetch(PERSON_TABLE.sql.select_batch, [p.id for p in items])
     if len(records) != rows:
         raise AssertionError(f"fetched {len(records)} of {rows} person rows")
     stages: list[tuple[str, Callable[[], object]]] = [
         ("entity creation", lambda: [Person(**kw) for kw in kwargs]),
-        ("to_columns", lambda: PERSON.to_columns(items)),
-        ("validation (insert)", lambda: validate_columns(PERSON, columns, "insert")),
-        ("batch arguments", lambda: batch_arguments(PERSON, columns, PERSON.insert_columns)),
-        ("from_record", lambda: [PERSON.from_record(r) for r in records]),
+        ("to_columns", lambda: PERSON_TABLE.to_columns(items)),
+        ("validation (insert)", lambda: validate_columns(PERSON_TABLE, columns, "insert")),
+        (
+            "batch arguments",
+            lambda: batch_arguments(PERSON_TABLE, columns, PERSON_TABLE.insert_columns),
+        ),
+        ("from_record", lambda: [PERSON_TABLE.from_record(r) for r in records]),
     ]
     return [StageCost(name, rows, _median_ms(work, repeat)) for name, work in stages]

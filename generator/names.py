@@ -17,6 +17,17 @@ IDENTIFIER_MAX_BYTES = 63
 #: Module names the generated package uses for itself; no table may take them.
 RESERVED_MODULES = frozenset({"__init__", "enums", "py", "schema"})
 
+#: Names the generated modules import at module level (runtime, typing, collections.abc). A class
+#: the schema names the same (``enums: {table_spec: ...}`` -> ``TableSpec``) would shadow them.
+IMPORTED_NAMES = frozenset(
+    {
+        "Any", "BatchResult", "ColumnSpec", "Executor", "Final", "ForeignKeySpec", "Mapping",
+        "NamedTuple", "Sequence", "TableSQL", "TableSpec", "UniqueSpec", "ValidationReport",
+        "WriteMode", "annotations", "dataclasses", "datetime", "decimal", "enum", "resources",
+        "uuid",
+    }
+)  # fmt: skip
+
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
 
 
@@ -48,8 +59,16 @@ def quote_ident(name: str) -> str:
 
 
 def sql_literal(text: str) -> str:
-    """A SQL string literal (standard_conforming_strings, the default since PostgreSQL 9.1)."""
-    return "'" + text.replace("'", "''") + "'"
+    """A SQL string literal that reads the same whatever ``standard_conforming_strings`` is.
+
+    Without a backslash, a plain ``'...'`` (quotes doubled) means the same text in both
+    settings. With one, a plain literal would change meaning when the setting is off (the
+    backslash escaping what follows, possibly the closing quote), so the text becomes an escape
+    string ``E'...'`` with backslashes doubled, which both settings read alike."""
+    quoted = text.replace("'", "''")
+    if "\\" not in text:
+        return "'" + quoted + "'"
+    return "E'" + quoted.replace("\\", "\\\\") + "'"
 
 
 def python_name(name: str) -> str:
@@ -67,9 +86,22 @@ def class_name(name: str) -> str:
     return "".join(p[:1].upper() + p[1:] for p in parts)
 
 
-def constant_name(name: str) -> str:
-    """``country_subdivision`` -> ``COUNTRY_SUBDIVISION`` (the module's TableSpec constant)."""
+def _constant_stem(name: str) -> str:
     return python_name(name).rstrip("_").upper()
+
+
+def constant_name(name: str) -> str:
+    """``country_subdivision`` -> ``COUNTRY_SUBDIVISION_TABLE`` (the module's TableSpec
+    constant). Class names (:func:`class_name`) never hold a ``_``, so the suffix keeps the
+    constant apart from the entity class even for names without lower-case letters (``t``,
+    ``x1``, ``表``)."""
+    return _constant_stem(name) + "_TABLE"
+
+
+def enum_lookup_name(name: str) -> str:
+    """``person_type`` -> ``PERSON_TYPE_BY_VALUE``: the mapping from value to member that
+    ``enums.py`` defines beside each enum class, for decoding rows."""
+    return _constant_stem(name) + "_BY_VALUE"
 
 
 def enum_member_name(value: str) -> str:

@@ -255,6 +255,8 @@ def _class_name_problems(schema: SchemaDef) -> list[Problem]:
     problems = []
     # The package's own ddl() function is exported beside them.
     taken: dict[str, tuple[str, str]] = {"ddl": ("the package's ddl() function", "the package")}
+    for imported in names.IMPORTED_NAMES:
+        taken[imported] = ("a name the generated modules import", "the generated code")
     reported: set[tuple[str, str]] = set()
     for path, owner, role, exported in _exported_names(schema):
         if keyword.iskeyword(exported):
@@ -279,9 +281,9 @@ def _class_name_problems(schema: SchemaDef) -> list[Problem]:
                     "no lower-case letters to tell them apart); rename the table"
                 )
             else:
+                fix = "rename it" if first_owner == "the generated code" else "rename one of them"
                 message = (
-                    f"{owner} needs the {role} name {exported!r}, which is already {first}; "
-                    "rename one of them"
+                    f"{owner} needs the {role} name {exported!r}, which is already {first}; {fix}"
                 )
             problems.append(Problem(path, message, at_key=True))
     return problems

@@ -2,8 +2,12 @@
 
 One fixed statement per operation whatever the batch size (asyncpg prepares it once):
 
-* batch writes bind one typed array per scalar column and, per array column, the flattened
-  elements plus ``int4[]`` slice bounds, unnested ``WITH ORDINALITY`` so inserts keep input order;
+* batch writes bind one typed array per scalar column, unnested ``WITH ORDINALITY`` so inserts
+  keep input order; an array column binds its flattened elements with the ``int4[]`` row number
+  of each (aggregated back per row with ``array_agg`` in a subquery joined on the ordinal) and a
+  ``bool[]`` of NULL arrays, so every row costs the same whatever the batch size;
+* server defaults: None takes the default on insert, keeps the stored value on update, and an
+  upsert's ``DO UPDATE`` never sets a server-default column;
 * arrays are cast to base types (``text[]``, ``numeric[]``, ``bpchar[]``), never to
   ``varchar(n)[]`` (which truncates silently), so both paths fail alike on over-long values;
 * jsonb travels as text and is cast to jsonb in the statement;
@@ -104,7 +108,7 @@ def unique_probe(table: Table, key: Key) -> Statement:
         match += f" AND {_row(t, table.key_columns)} IS DISTINCT FROM {_tuple(pk_values)}"
     return (
         "SELECT u._ord",
-        f"FROM {batch.source(ordinality=True)}",
+        *batch.source(ordinality=True),
         f"WHERE EXISTS (SELECT 1 FROM {t} WHERE {match})",
         "ORDER BY u._ord",
     )
@@ -133,7 +137,7 @@ def foreign_key_probe(table: Table, fk: ForeignKey) -> Statement:
     )
     return (
         "SELECT u._ord",
-        f"FROM {batch.source(ordinality=True)}",
+        *batch.source(ordinality=True),
         f"WHERE {present}",
         f"AND NOT EXISTS (SELECT 1 FROM {quote_ident(fk.parent)} AS p WHERE {match})",
         "ORDER BY u._ord",
@@ -179,9 +183,17 @@ def _param(column: Column, number: int) -> str:
 
 
 def _with_default(column: Column, value: str) -> str:
+    """An inserted value: None takes the server default."""
     if column.server_default is None:
         return value
     return f"COALESCE({value}, {column.server_default})"
+
+
+def _or_stored(table: Table, column: Column, value: str) -> str:
+    """An updated value: None keeps the stored value of a server-default column."""
+    if column.server_default is None:
+        return value
+    return f"COALESCE({value}, {quote_ident(table.name)}.{quote_ident(column.name)})"
 
 
 def _where_one(table: Table) -> str:
@@ -201,10 +213,16 @@ def _where_arrays(table: Table, columns: tuple[Column, ...]) -> str:
 
 
 def _conflict(table: Table) -> str:
+    """The update of an upsert. Server-default columns keep their stored value (the inserted
+    value would be the default whenever the input had None); when nothing else is left, the
+    first of them is set to itself, so the statement still updates and returns the row."""
     target = _columns(table, table.key_columns)
-    sets = ", ".join(
-        f"{quote_ident(c.name)} = EXCLUDED.{quote_ident(c.name)}" for c in table.value_columns
-    )
+    t = quote_ident(table.name)
+    updated = [c for c in table.value_columns if c.server_default is None]
+    sets = ", ".join(f"{quote_ident(c.name)} = EXCLUDED.{quote_ident(c.name)}" for c in updated)
+    if not updated:
+        kept = quote_ident(table.value_columns[0].name)
+        sets = f"{kept} = {t}.{kept}"
     return f"ON CONFLICT ({target}) DO UPDATE SET {sets}"
 
 
@@ -228,7 +246,7 @@ def _insert_batch(table: Table, upsert: bool = False) -> Statement:
     clauses = [
         f"INSERT INTO {quote_ident(table.name)} ({_columns(table, columns)})",
         f"SELECT {values}",
-        f"FROM {batch.source(ordinality=True)}",
+        *batch.source(ordinality=True),
         "ORDER BY u._ord",
     ]
     if upsert:
@@ -240,7 +258,8 @@ def _insert_batch(table: Table, upsert: bool = False) -> Statement:
 def _update_one(table: Table) -> Statement:
     t = quote_ident(table.name)
     sets = ", ".join(
-        f"{quote_ident(c.name)} = {_param(c, c.position + 1)}" for c in table.value_columns
+        f"{quote_ident(c.name)} = {_or_stored(table, c, _param(c, c.position + 1))}"
+        for c in table.value_columns
     )
     where = " AND ".join(
         f"{quote_ident(c.name)} = {_param(c, c.position + 1)}" for c in table.key_columns
@@ -252,14 +271,17 @@ def _update_batch(table: Table) -> Statement:
     t = quote_ident(table.name)
     batch = _Batch()
     values = {c.position: batch.add(c) for c in table.columns}
-    sets = ", ".join(f"{quote_ident(c.name)} = {values[c.position]}" for c in table.value_columns)
+    sets = ", ".join(
+        f"{quote_ident(c.name)} = {_or_stored(table, c, values[c.position])}"
+        for c in table.value_columns
+    )
     where = " AND ".join(
         f"{t}.{quote_ident(c.name)} = {values[c.position]}" for c in table.key_columns
     )
     return (
         f"UPDATE {t}",
         f"SET {sets}",
-        f"FROM {batch.source(ordinality=False)}",
+        *batch.source(ordinality=False),
         f"WHERE {where}",
         f"RETURNING {_columns(table, qualify=True)}",
     )
@@ -268,13 +290,17 @@ def _update_batch(table: Table) -> Statement:
 class _Batch:
     """The arguments of a batch statement and the expression of each column's value in row ``u``.
 
-    A scalar column is one typed array, unnested. An array column is its flattened elements
-    (sliced, not unnested) and the per-row ``int4[]`` start and stop of its slice (unnested)."""
+    A scalar column is one typed array, unnested into ``u``. An array column is three arguments:
+    its elements of every row flattened, the 1-based row number of each element (both unnested
+    and aggregated back per row in a joined subquery) and per row whether the array is NULL
+    (unnested into ``u``). Rows are joined to their elements by the ordinal of ``u``, so a
+    statement with array columns always unnests ``WITH ORDINALITY``."""
 
     def __init__(self) -> None:
         self._next = 1
         self._arrays: list[str] = []
         self._aliases: list[str] = []
+        self._joins: list[str] = []
 
     def _bind(self) -> int:
         number = self._next
@@ -284,21 +310,28 @@ class _Batch:
     def add(self, column: Column, alias: str | None = None) -> str:
         name = column.name if alias is None else alias
         if column.type.is_array:
-            flat = self._bind()
-            start = quote_ident(derived_identifier("_start", name))
-            stop = quote_ident(derived_identifier("_stop", name))
-            self._arrays += [f"${self._bind()}::int4[]", f"${self._bind()}::int4[]"]
-            self._aliases += [start, stop]
-            return f"(${flat}::{column.sql_cast}[])[u.{start}:u.{stop}]"
+            flat, rows, nulls = self._bind(), self._bind(), self._bind()
+            null = quote_ident(derived_identifier("_null", name))
+            agg = quote_ident(derived_identifier("_a", name))
+            self._arrays.append(f"${nulls}::bool[]")
+            self._aliases.append(null)
+            self._joins += [
+                "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v",
+                f"FROM unnest(${flat}::{column.sql_cast}[], ${rows}::int4[]) "
+                "WITH ORDINALITY AS e(v, r, k)",
+                f"GROUP BY e.r) AS {agg} ON {agg}.r = u._ord",
+            ]
+            return f"CASE WHEN u.{null} THEN NULL ELSE COALESCE({agg}.v, '{{}}') END"
         cast = "text" if column.type.kind == "jsonb" else column.sql_cast
         self._arrays.append(f"${self._bind()}::{cast}[]")
         self._aliases.append(quote_ident(name))
         value = f"u.{quote_ident(name)}"
         return value + "::jsonb" if column.type.kind == "jsonb" else value
 
-    def source(self, *, ordinality: bool) -> str:
+    def source(self, *, ordinality: bool) -> tuple[str, ...]:
+        """The ``FROM`` clause, then the clauses joining the elements of each array column."""
         arrays = ", ".join(self._arrays)
-        if ordinality:
+        if ordinality or self._joins:
             aliases = ", ".join([*self._aliases, "_ord"])
-            return f"unnest({arrays}) WITH ORDINALITY AS u({aliases})"
-        return f"unnest({arrays}) AS u({', '.join(self._aliases)})"
+            return (f"FROM unnest({arrays}) WITH ORDINALITY AS u({aliases})", *self._joins)
+        return (f"FROM unnest({arrays}) AS u({', '.join(self._aliases)})",)

@@ -17,7 +17,7 @@ from batchrepo.executor import Executor
 from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
-from .enums import AccountStatus, AccountType
+from .enums import ACCOUNT_STATUS_BY_VALUE, ACCOUNT_TYPE_BY_VALUE, AccountStatus, AccountType
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -27,7 +27,8 @@ class Account:
     id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
     """Surrogate key.
 
-    Drawn with uuid4 when not given (the database default is gen_random_uuid()). Column id: uuid."""
+    Drawn with uuid4 when not given (the database default is gen_random_uuid()). Column id:
+    uuid."""
     account_number: str
     """Account number as printed for the customer (IBAN length at most).
 
@@ -91,7 +92,8 @@ class Account:
     created_at: datetime.datetime | None = None
     """When the row was first written.
 
-    Server default now(): None on insert takes it. Column created_at: timestamptz."""
+    Server default now(): None on insert takes it, None on update keeps the stored value,
+    and an upsert never changes it in an existing row. Column created_at: timestamptz."""
 
 
 AccountKey = uuid.UUID
@@ -124,8 +126,8 @@ def _from_record(record: Any) -> Account:
         id=record[0],
         account_number=record[1],
         owner_person_id=record[2],
-        account_type=AccountType(record[3]),
-        status=AccountStatus(record[4]),
+        account_type=ACCOUNT_TYPE_BY_VALUE[record[3]],
+        status=ACCOUNT_STATUS_BY_VALUE[record[4]],
         currency=record[5],
         balance=record[6],
         overdraft_limit=record[7],
@@ -145,7 +147,7 @@ def _key_of(item: Account) -> AccountKey:
     return item.id
 
 
-ACCOUNT: TableSpec[Account, AccountKey] = TableSpec(
+ACCOUNT_TABLE: TableSpec[Account, AccountKey] = TableSpec(
     table="account",
     entity=Account,
     columns=(
@@ -265,16 +267,20 @@ ACCOUNT: TableSpec[Account, AccountKey] = TableSpec(
             'SELECT COALESCE(u."id", gen_random_uuid()), u."account_number", u."owner_person_id", '
             'u."account_type", u."status", u."currency", u."balance", u."overdraft_limit", '
             'u."interest_rate", u."overdraft_allowed", u."opened_on", u."statement_cut_off", '
-            'u."statement_cycle", ($14::int4[])[u."_start_statement_days":u."_stop_statement_days"], '
-            'u."version", u."last_activity_at", COALESCE(u."created_at", now()) '
+            'u."statement_cycle", '
+            'CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '
+            '\'{}\') END, u."version", u."last_activity_at", COALESCE(u."created_at", now()) '
             'FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], '
             '$5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], '
-            "$10::bool[], $11::date[], $12::time[], $13::interval[], $15::int4[], $16::int4[], "
-            '$17::int4[], $18::timestamptz[], $19::timestamptz[]) WITH ORDINALITY AS u("id", '
-            '"account_number", "owner_person_id", "account_type", "status", "currency", "balance", '
-            '"overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", '
-            '"statement_cut_off", "statement_cycle", "_start_statement_days", '
-            '"_stop_statement_days", "version", "last_activity_at", "created_at", _ord) '
+            "$10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::int4[], "
+            '$18::timestamptz[], $19::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", '
+            '"owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", '
+            '"interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", '
+            '"statement_cycle", "_null_statement_days", "version", "last_activity_at", "created_at", '
+            "_ord) "
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_statement_days" ON "_a_statement_days".r = u._ord '
             "ORDER BY u._ord "
             'RETURNING "id", "account_number", "owner_person_id", "account_type", "status", '
             '"currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", '
@@ -315,7 +321,7 @@ ACCOUNT: TableSpec[Account, AccountKey] = TableSpec(
             '"opened_on" = $11::date, "statement_cut_off" = $12::time, '
             '"statement_cycle" = $13::interval, "statement_days" = $14::int4[], '
             '"version" = $15::int4, "last_activity_at" = $16::timestamptz, '
-            '"created_at" = $17::timestamptz '
+            '"created_at" = COALESCE($17::timestamptz, "account"."created_at") '
             'WHERE "id" = $1::uuid '
             'RETURNING "id", "account_number", "owner_person_id", "account_type", "status", '
             '"currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", '
@@ -330,17 +336,20 @@ ACCOUNT: TableSpec[Account, AccountKey] = TableSpec(
             '"interest_rate" = u."interest_rate", "overdraft_allowed" = u."overdraft_allowed", '
             '"opened_on" = u."opened_on", "statement_cut_off" = u."statement_cut_off", '
             '"statement_cycle" = u."statement_cycle", '
-            '"statement_days" = ($14::int4[])[u."_start_statement_days":u."_stop_statement_days"], '
-            '"version" = u."version", "last_activity_at" = u."last_activity_at", '
-            '"created_at" = u."created_at" '
+            '"statement_days" = CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '
+            '\'{}\') END, "version" = u."version", "last_activity_at" = u."last_activity_at", '
+            '"created_at" = COALESCE(u."created_at", "account"."created_at") '
             'FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], '
             '$5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], '
-            "$10::bool[], $11::date[], $12::time[], $13::interval[], $15::int4[], $16::int4[], "
-            '$17::int4[], $18::timestamptz[], $19::timestamptz[]) AS u("id", "account_number", '
+            "$10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::int4[], "
+            '$18::timestamptz[], $19::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", '
             '"owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", '
             '"interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", '
-            '"statement_cycle", "_start_statement_days", "_stop_statement_days", "version", '
-            '"last_activity_at", "created_at") '
+            '"statement_cycle", "_null_statement_days", "version", "last_activity_at", "created_at", '
+            "_ord) "
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_statement_days" ON "_a_statement_days".r = u._ord '
             'WHERE "account"."id" = u."id" '
             'RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", '
             '"account"."account_type", "account"."status", "account"."currency", '
@@ -368,7 +377,7 @@ ACCOUNT: TableSpec[Account, AccountKey] = TableSpec(
             '"statement_cut_off" = EXCLUDED."statement_cut_off", '
             '"statement_cycle" = EXCLUDED."statement_cycle", '
             '"statement_days" = EXCLUDED."statement_days", "version" = EXCLUDED."version", '
-            '"last_activity_at" = EXCLUDED."last_activity_at", "created_at" = EXCLUDED."created_at" '
+            '"last_activity_at" = EXCLUDED."last_activity_at" '
             'RETURNING "id", "account_number", "owner_person_id", "account_type", "status", '
             '"currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", '
             '"opened_on", "statement_cut_off", "statement_cycle", "statement_days", "version", '
@@ -382,16 +391,20 @@ ACCOUNT: TableSpec[Account, AccountKey] = TableSpec(
             'SELECT COALESCE(u."id", gen_random_uuid()), u."account_number", u."owner_person_id", '
             'u."account_type", u."status", u."currency", u."balance", u."overdraft_limit", '
             'u."interest_rate", u."overdraft_allowed", u."opened_on", u."statement_cut_off", '
-            'u."statement_cycle", ($14::int4[])[u."_start_statement_days":u."_stop_statement_days"], '
-            'u."version", u."last_activity_at", COALESCE(u."created_at", now()) '
+            'u."statement_cycle", '
+            'CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '
+            '\'{}\') END, u."version", u."last_activity_at", COALESCE(u."created_at", now()) '
             'FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], '
             '$5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], '
-            "$10::bool[], $11::date[], $12::time[], $13::interval[], $15::int4[], $16::int4[], "
-            '$17::int4[], $18::timestamptz[], $19::timestamptz[]) WITH ORDINALITY AS u("id", '
-            '"account_number", "owner_person_id", "account_type", "status", "currency", "balance", '
-            '"overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", '
-            '"statement_cut_off", "statement_cycle", "_start_statement_days", '
-            '"_stop_statement_days", "version", "last_activity_at", "created_at", _ord) '
+            "$10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::int4[], "
+            '$18::timestamptz[], $19::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", '
+            '"owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", '
+            '"interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", '
+            '"statement_cycle", "_null_statement_days", "version", "last_activity_at", "created_at", '
+            "_ord) "
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_statement_days" ON "_a_statement_days".r = u._ord '
             "ORDER BY u._ord "
             'ON CONFLICT ("id") DO UPDATE SET "account_number" = EXCLUDED."account_number", '
             '"owner_person_id" = EXCLUDED."owner_person_id", '
@@ -403,7 +416,7 @@ ACCOUNT: TableSpec[Account, AccountKey] = TableSpec(
             '"statement_cut_off" = EXCLUDED."statement_cut_off", '
             '"statement_cycle" = EXCLUDED."statement_cycle", '
             '"statement_days" = EXCLUDED."statement_days", "version" = EXCLUDED."version", '
-            '"last_activity_at" = EXCLUDED."last_activity_at", "created_at" = EXCLUDED."created_at" '
+            '"last_activity_at" = EXCLUDED."last_activity_at" '
             'RETURNING "id", "account_number", "owner_person_id", "account_type", "status", '
             '"currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", '
             '"opened_on", "statement_cut_off", "statement_cycle", "statement_days", "version", '
@@ -486,78 +499,80 @@ class AccountRepository:
         self._executor = executor
 
     async def save(self, item: Account) -> Account:
-        return await _ops.save_one(self._executor, ACCOUNT, item)
+        return await _ops.save_one(self._executor, ACCOUNT_TABLE, item)
 
     async def save_batch(self, items: Sequence[Account]) -> list[Account]:
-        return await _ops.save_batch(self._executor, ACCOUNT, items)
+        return await _ops.save_batch(self._executor, ACCOUNT_TABLE, items)
 
     async def load(self, key: AccountKey) -> Account | None:
-        return await _ops.load_one(self._executor, ACCOUNT, key)
+        return await _ops.load_one(self._executor, ACCOUNT_TABLE, key)
 
     async def load_batch(self, keys: Sequence[AccountKey]) -> list[Account | None]:
-        return await _ops.load_batch(self._executor, ACCOUNT, keys)
+        return await _ops.load_batch(self._executor, ACCOUNT_TABLE, keys)
 
     async def exists(self, key: AccountKey) -> bool:
-        return await _ops.exists_one(self._executor, ACCOUNT, key)
+        return await _ops.exists_one(self._executor, ACCOUNT_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[AccountKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, ACCOUNT, keys)
+        return await _ops.exists_batch(self._executor, ACCOUNT_TABLE, keys)
 
     async def update(self, item: Account) -> Account:
-        return await _ops.update_one(self._executor, ACCOUNT, item)
+        return await _ops.update_one(self._executor, ACCOUNT_TABLE, item)
 
     async def update_batch(self, items: Sequence[Account]) -> list[Account]:
-        return await _ops.update_batch(self._executor, ACCOUNT, items)
+        return await _ops.update_batch(self._executor, ACCOUNT_TABLE, items)
 
     async def delete(self, key: AccountKey) -> bool:
-        return await _ops.delete_one(self._executor, ACCOUNT, key)
+        return await _ops.delete_one(self._executor, ACCOUNT_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[AccountKey]) -> int:
-        return await _ops.delete_batch(self._executor, ACCOUNT, keys)
+        return await _ops.delete_batch(self._executor, ACCOUNT_TABLE, keys)
 
     async def upsert(self, item: Account) -> Account:
-        return await _ops.upsert_one(self._executor, ACCOUNT, item)
+        return await _ops.upsert_one(self._executor, ACCOUNT_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Account]) -> list[Account]:
-        return await _ops.upsert_batch(self._executor, ACCOUNT, items)
+        return await _ops.upsert_batch(self._executor, ACCOUNT_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Account], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, ACCOUNT, items, mode)
+        return await _ops.validate_batch(self._executor, ACCOUNT_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Account], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Account]:
         return await _ops.save_batch_chunked(
-            self._executor, ACCOUNT, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, ACCOUNT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Account], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Account]:
         return await _ops.update_batch_chunked(
-            self._executor, ACCOUNT, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, ACCOUNT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Account], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Account]:
         return await _ops.upsert_batch_chunked(
-            self._executor, ACCOUNT, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, ACCOUNT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[AccountKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[AccountKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, ACCOUNT, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, ACCOUNT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_account_number(self, keys: Sequence[str]) -> list[Account | None]:
-        return await _ops.load_batch_by_unique(self._executor, ACCOUNT, "account_number", keys)
+        return await _ops.load_batch_by_unique(
+            self._executor, ACCOUNT_TABLE, "account_number", keys
+        )
 
     async def load_grouped_by_owner_person_id(
         self, keys: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[Account]]:
-        return await _ops.load_grouped_by_fk(self._executor, ACCOUNT, "owner_person_id", keys)
+        return await _ops.load_grouped_by_fk(self._executor, ACCOUNT_TABLE, "owner_person_id", keys)

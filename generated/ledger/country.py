@@ -74,7 +74,7 @@ def _key_of(item: Country) -> CountryKey:
     return item.code
 
 
-COUNTRY: TableSpec[Country, CountryKey] = TableSpec(
+COUNTRY_TABLE: TableSpec[Country, CountryKey] = TableSpec(
     table="country",
     entity=Country,
     columns=(
@@ -250,73 +250,73 @@ class CountryRepository:
         self._executor = executor
 
     async def save(self, item: Country) -> Country:
-        return await _ops.save_one(self._executor, COUNTRY, item)
+        return await _ops.save_one(self._executor, COUNTRY_TABLE, item)
 
     async def save_batch(self, items: Sequence[Country]) -> list[Country]:
-        return await _ops.save_batch(self._executor, COUNTRY, items)
+        return await _ops.save_batch(self._executor, COUNTRY_TABLE, items)
 
     async def load(self, key: CountryKey) -> Country | None:
-        return await _ops.load_one(self._executor, COUNTRY, key)
+        return await _ops.load_one(self._executor, COUNTRY_TABLE, key)
 
     async def load_batch(self, keys: Sequence[CountryKey]) -> list[Country | None]:
-        return await _ops.load_batch(self._executor, COUNTRY, keys)
+        return await _ops.load_batch(self._executor, COUNTRY_TABLE, keys)
 
     async def exists(self, key: CountryKey) -> bool:
-        return await _ops.exists_one(self._executor, COUNTRY, key)
+        return await _ops.exists_one(self._executor, COUNTRY_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[CountryKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, COUNTRY, keys)
+        return await _ops.exists_batch(self._executor, COUNTRY_TABLE, keys)
 
     async def update(self, item: Country) -> Country:
-        return await _ops.update_one(self._executor, COUNTRY, item)
+        return await _ops.update_one(self._executor, COUNTRY_TABLE, item)
 
     async def update_batch(self, items: Sequence[Country]) -> list[Country]:
-        return await _ops.update_batch(self._executor, COUNTRY, items)
+        return await _ops.update_batch(self._executor, COUNTRY_TABLE, items)
 
     async def delete(self, key: CountryKey) -> bool:
-        return await _ops.delete_one(self._executor, COUNTRY, key)
+        return await _ops.delete_one(self._executor, COUNTRY_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[CountryKey]) -> int:
-        return await _ops.delete_batch(self._executor, COUNTRY, keys)
+        return await _ops.delete_batch(self._executor, COUNTRY_TABLE, keys)
 
     async def upsert(self, item: Country) -> Country:
-        return await _ops.upsert_one(self._executor, COUNTRY, item)
+        return await _ops.upsert_one(self._executor, COUNTRY_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Country]) -> list[Country]:
-        return await _ops.upsert_batch(self._executor, COUNTRY, items)
+        return await _ops.upsert_batch(self._executor, COUNTRY_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Country], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, COUNTRY, items, mode)
+        return await _ops.validate_batch(self._executor, COUNTRY_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Country], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Country]:
         return await _ops.save_batch_chunked(
-            self._executor, COUNTRY, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, COUNTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Country], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Country]:
         return await _ops.update_batch_chunked(
-            self._executor, COUNTRY, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, COUNTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Country], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Country]:
         return await _ops.upsert_batch_chunked(
-            self._executor, COUNTRY, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, COUNTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[CountryKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[CountryKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, COUNTRY, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, COUNTRY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_numeric_code(self, keys: Sequence[int]) -> list[Country | None]:
-        return await _ops.load_batch_by_unique(self._executor, COUNTRY, "numeric_code", keys)
+        return await _ops.load_batch_by_unique(self._executor, COUNTRY_TABLE, "numeric_code", keys)

@@ -66,7 +66,7 @@ def _key_of(item: CountrySubdivision) -> CountrySubdivisionKey:
     return CountrySubdivisionKey(country_code=item.country_code, code=item.code)
 
 
-COUNTRY_SUBDIVISION: TableSpec[CountrySubdivision, CountrySubdivisionKey] = TableSpec(
+COUNTRY_SUBDIVISION_TABLE: TableSpec[CountrySubdivision, CountrySubdivisionKey] = TableSpec(
     table="country_subdivision",
     entity=CountrySubdivision,
     columns=(
@@ -235,79 +235,79 @@ class CountrySubdivisionRepository:
         self._executor = executor
 
     async def save(self, item: CountrySubdivision) -> CountrySubdivision:
-        return await _ops.save_one(self._executor, COUNTRY_SUBDIVISION, item)
+        return await _ops.save_one(self._executor, COUNTRY_SUBDIVISION_TABLE, item)
 
     async def save_batch(self, items: Sequence[CountrySubdivision]) -> list[CountrySubdivision]:
-        return await _ops.save_batch(self._executor, COUNTRY_SUBDIVISION, items)
+        return await _ops.save_batch(self._executor, COUNTRY_SUBDIVISION_TABLE, items)
 
     async def load(self, key: CountrySubdivisionKey) -> CountrySubdivision | None:
-        return await _ops.load_one(self._executor, COUNTRY_SUBDIVISION, key)
+        return await _ops.load_one(self._executor, COUNTRY_SUBDIVISION_TABLE, key)
 
     async def load_batch(
         self, keys: Sequence[CountrySubdivisionKey]
     ) -> list[CountrySubdivision | None]:
-        return await _ops.load_batch(self._executor, COUNTRY_SUBDIVISION, keys)
+        return await _ops.load_batch(self._executor, COUNTRY_SUBDIVISION_TABLE, keys)
 
     async def exists(self, key: CountrySubdivisionKey) -> bool:
-        return await _ops.exists_one(self._executor, COUNTRY_SUBDIVISION, key)
+        return await _ops.exists_one(self._executor, COUNTRY_SUBDIVISION_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[CountrySubdivisionKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, COUNTRY_SUBDIVISION, keys)
+        return await _ops.exists_batch(self._executor, COUNTRY_SUBDIVISION_TABLE, keys)
 
     async def update(self, item: CountrySubdivision) -> CountrySubdivision:
-        return await _ops.update_one(self._executor, COUNTRY_SUBDIVISION, item)
+        return await _ops.update_one(self._executor, COUNTRY_SUBDIVISION_TABLE, item)
 
     async def update_batch(self, items: Sequence[CountrySubdivision]) -> list[CountrySubdivision]:
-        return await _ops.update_batch(self._executor, COUNTRY_SUBDIVISION, items)
+        return await _ops.update_batch(self._executor, COUNTRY_SUBDIVISION_TABLE, items)
 
     async def delete(self, key: CountrySubdivisionKey) -> bool:
-        return await _ops.delete_one(self._executor, COUNTRY_SUBDIVISION, key)
+        return await _ops.delete_one(self._executor, COUNTRY_SUBDIVISION_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[CountrySubdivisionKey]) -> int:
-        return await _ops.delete_batch(self._executor, COUNTRY_SUBDIVISION, keys)
+        return await _ops.delete_batch(self._executor, COUNTRY_SUBDIVISION_TABLE, keys)
 
     async def upsert(self, item: CountrySubdivision) -> CountrySubdivision:
-        return await _ops.upsert_one(self._executor, COUNTRY_SUBDIVISION, item)
+        return await _ops.upsert_one(self._executor, COUNTRY_SUBDIVISION_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[CountrySubdivision]) -> list[CountrySubdivision]:
-        return await _ops.upsert_batch(self._executor, COUNTRY_SUBDIVISION, items)
+        return await _ops.upsert_batch(self._executor, COUNTRY_SUBDIVISION_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[CountrySubdivision], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, COUNTRY_SUBDIVISION, items, mode)
+        return await _ops.validate_batch(self._executor, COUNTRY_SUBDIVISION_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[CountrySubdivision], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[CountrySubdivision]:
         return await _ops.save_batch_chunked(
-            self._executor, COUNTRY_SUBDIVISION, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, COUNTRY_SUBDIVISION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[CountrySubdivision], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[CountrySubdivision]:
         return await _ops.update_batch_chunked(
-            self._executor, COUNTRY_SUBDIVISION, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, COUNTRY_SUBDIVISION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[CountrySubdivision], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[CountrySubdivision]:
         return await _ops.upsert_batch_chunked(
-            self._executor, COUNTRY_SUBDIVISION, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, COUNTRY_SUBDIVISION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[CountrySubdivisionKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[CountrySubdivisionKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, COUNTRY_SUBDIVISION, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, COUNTRY_SUBDIVISION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_grouped_by_country_code(
         self, keys: Sequence[str]
     ) -> dict[str, list[CountrySubdivision]]:
         return await _ops.load_grouped_by_fk(
-            self._executor, COUNTRY_SUBDIVISION, "country_code", keys
+            self._executor, COUNTRY_SUBDIVISION_TABLE, "country_code", keys
         )

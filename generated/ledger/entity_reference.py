@@ -15,7 +15,7 @@ from batchrepo.executor import Executor
 from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
-from .enums import PersonEntityType
+from .enums import PERSON_ENTITY_TYPE_BY_VALUE, PersonEntityType
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -25,7 +25,8 @@ class EntityReference:
     id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
     """Surrogate key.
 
-    Drawn with uuid4 when not given (the database default is gen_random_uuid()). Column id: uuid."""
+    Drawn with uuid4 when not given (the database default is gen_random_uuid()). Column id:
+    uuid."""
     person_id: uuid.UUID
     """The person referenced; its references go with it.
 
@@ -61,7 +62,7 @@ def _from_record(record: Any) -> EntityReference:
     return EntityReference(
         id=record[0],
         person_id=record[1],
-        entity_role=PersonEntityType(record[2]),
+        entity_role=PERSON_ENTITY_TYPE_BY_VALUE[record[2]],
         reference_external_id=record[3],
         reference_details_l1=record[4],
     )
@@ -71,7 +72,7 @@ def _key_of(item: EntityReference) -> EntityReferenceKey:
     return item.id
 
 
-ENTITY_REFERENCE: TableSpec[EntityReference, EntityReferenceKey] = TableSpec(
+ENTITY_REFERENCE_TABLE: TableSpec[EntityReference, EntityReferenceKey] = TableSpec(
     table="entity_reference",
     entity=EntityReference,
     columns=(
@@ -284,82 +285,84 @@ class EntityReferenceRepository:
         self._executor = executor
 
     async def save(self, item: EntityReference) -> EntityReference:
-        return await _ops.save_one(self._executor, ENTITY_REFERENCE, item)
+        return await _ops.save_one(self._executor, ENTITY_REFERENCE_TABLE, item)
 
     async def save_batch(self, items: Sequence[EntityReference]) -> list[EntityReference]:
-        return await _ops.save_batch(self._executor, ENTITY_REFERENCE, items)
+        return await _ops.save_batch(self._executor, ENTITY_REFERENCE_TABLE, items)
 
     async def load(self, key: EntityReferenceKey) -> EntityReference | None:
-        return await _ops.load_one(self._executor, ENTITY_REFERENCE, key)
+        return await _ops.load_one(self._executor, ENTITY_REFERENCE_TABLE, key)
 
     async def load_batch(self, keys: Sequence[EntityReferenceKey]) -> list[EntityReference | None]:
-        return await _ops.load_batch(self._executor, ENTITY_REFERENCE, keys)
+        return await _ops.load_batch(self._executor, ENTITY_REFERENCE_TABLE, keys)
 
     async def exists(self, key: EntityReferenceKey) -> bool:
-        return await _ops.exists_one(self._executor, ENTITY_REFERENCE, key)
+        return await _ops.exists_one(self._executor, ENTITY_REFERENCE_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[EntityReferenceKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, ENTITY_REFERENCE, keys)
+        return await _ops.exists_batch(self._executor, ENTITY_REFERENCE_TABLE, keys)
 
     async def update(self, item: EntityReference) -> EntityReference:
-        return await _ops.update_one(self._executor, ENTITY_REFERENCE, item)
+        return await _ops.update_one(self._executor, ENTITY_REFERENCE_TABLE, item)
 
     async def update_batch(self, items: Sequence[EntityReference]) -> list[EntityReference]:
-        return await _ops.update_batch(self._executor, ENTITY_REFERENCE, items)
+        return await _ops.update_batch(self._executor, ENTITY_REFERENCE_TABLE, items)
 
     async def delete(self, key: EntityReferenceKey) -> bool:
-        return await _ops.delete_one(self._executor, ENTITY_REFERENCE, key)
+        return await _ops.delete_one(self._executor, ENTITY_REFERENCE_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[EntityReferenceKey]) -> int:
-        return await _ops.delete_batch(self._executor, ENTITY_REFERENCE, keys)
+        return await _ops.delete_batch(self._executor, ENTITY_REFERENCE_TABLE, keys)
 
     async def upsert(self, item: EntityReference) -> EntityReference:
-        return await _ops.upsert_one(self._executor, ENTITY_REFERENCE, item)
+        return await _ops.upsert_one(self._executor, ENTITY_REFERENCE_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[EntityReference]) -> list[EntityReference]:
-        return await _ops.upsert_batch(self._executor, ENTITY_REFERENCE, items)
+        return await _ops.upsert_batch(self._executor, ENTITY_REFERENCE_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[EntityReference], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, ENTITY_REFERENCE, items, mode)
+        return await _ops.validate_batch(self._executor, ENTITY_REFERENCE_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[EntityReference], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[EntityReference]:
         return await _ops.save_batch_chunked(
-            self._executor, ENTITY_REFERENCE, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, ENTITY_REFERENCE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[EntityReference], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[EntityReference]:
         return await _ops.update_batch_chunked(
-            self._executor, ENTITY_REFERENCE, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, ENTITY_REFERENCE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[EntityReference], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[EntityReference]:
         return await _ops.upsert_batch_chunked(
-            self._executor, ENTITY_REFERENCE, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, ENTITY_REFERENCE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[EntityReferenceKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[EntityReferenceKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, ENTITY_REFERENCE, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, ENTITY_REFERENCE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_entity_reference_natural(
         self, keys: Sequence[tuple[uuid.UUID, PersonEntityType, str]]
     ) -> list[EntityReference | None]:
         return await _ops.load_batch_by_unique(
-            self._executor, ENTITY_REFERENCE, "entity_reference_natural", keys
+            self._executor, ENTITY_REFERENCE_TABLE, "entity_reference_natural", keys
         )
 
     async def load_grouped_by_person_id(
         self, keys: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[EntityReference]]:
-        return await _ops.load_grouped_by_fk(self._executor, ENTITY_REFERENCE, "person_id", keys)
+        return await _ops.load_grouped_by_fk(
+            self._executor, ENTITY_REFERENCE_TABLE, "person_id", keys
+        )

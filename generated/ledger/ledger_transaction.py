@@ -17,7 +17,12 @@ from batchrepo.executor import Executor
 from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
-from .enums import TransactionDirection, TransactionStatus
+from .enums import (
+    TRANSACTION_DIRECTION_BY_VALUE,
+    TRANSACTION_STATUS_BY_VALUE,
+    TransactionDirection,
+    TransactionStatus,
+)
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -67,7 +72,8 @@ class LedgerTransaction:
     booked_at: datetime.datetime | None = None
     """When the posting was booked.
 
-    Server default now(): None on insert takes it. Column booked_at: timestamptz."""
+    Server default now(): None on insert takes it, None on update keeps the stored value,
+    and an upsert never changes it in an existing row. Column booked_at: timestamptz."""
     source_recorded_at: datetime.datetime | None = None
     """Local wall-clock time the source system recorded (no time zone in its feed).
 
@@ -125,8 +131,8 @@ def _from_record(record: Any) -> LedgerTransaction:
         account_id=record[1],
         counterparty_account_id=record[2],
         reference=record[3],
-        direction=TransactionDirection(record[4]),
-        status=TransactionStatus(record[5]),
+        direction=TRANSACTION_DIRECTION_BY_VALUE[record[4]],
+        status=TRANSACTION_STATUS_BY_VALUE[record[5]],
         amount=record[6],
         currency=record[7],
         exchange_rate=record[8],
@@ -149,7 +155,7 @@ def _key_of(item: LedgerTransaction) -> LedgerTransactionKey:
     return item.id
 
 
-LEDGER_TRANSACTION: TableSpec[LedgerTransaction, LedgerTransactionKey] = TableSpec(
+LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = TableSpec(
     table="ledger_transaction",
     entity=LedgerTransaction,
     columns=(
@@ -265,14 +271,17 @@ LEDGER_TRANSACTION: TableSpec[LedgerTransaction, LedgerTransactionKey] = TableSp
             'u."status", u."amount", u."currency", u."exchange_rate", u."value_date", '
             'COALESCE(u."booked_at", now()), u."source_recorded_at", u."settlement_delay", '
             'u."batch_sequence", u."source_digest", u."metadata"::jsonb, '
-            '($16::text[])[u."_start_tags":u."_stop_tags"] '
+            'CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, \'{}\') END '
             'FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::"transaction_direction"[], '
             '$5::"transaction_status"[], $6::numeric[], $7::bpchar[], $8::float8[], $9::date[], '
             "$10::timestamptz[], $11::timestamp[], $12::interval[], $13::int4[], $14::bytea[], "
-            '$15::text[], $17::int4[], $18::int4[]) WITH ORDINALITY AS u("account_id", '
-            '"counterparty_account_id", "reference", "direction", "status", "amount", "currency", '
-            '"exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", '
-            '"batch_sequence", "source_digest", "metadata", "_start_tags", "_stop_tags", _ord) '
+            '$15::text[], $18::bool[]) WITH ORDINALITY AS u("account_id", "counterparty_account_id", '
+            '"reference", "direction", "status", "amount", "currency", "exchange_rate", '
+            '"value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", '
+            '"source_digest", "metadata", "_null_tags", _ord) '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($16::text[], $17::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_tags" ON "_a_tags".r = u._ord '
             "ORDER BY u._ord "
             'RETURNING "id", "account_id", "counterparty_account_id", "reference", "direction", '
             '"status", "amount", "currency", "exchange_rate", "value_date", "booked_at", '
@@ -309,7 +318,8 @@ LEDGER_TRANSACTION: TableSpec[LedgerTransaction, LedgerTransactionKey] = TableSp
             'SET "account_id" = $2::uuid, "counterparty_account_id" = $3::uuid, '
             '"reference" = $4::text, "direction" = $5::"transaction_direction", '
             '"status" = $6::"transaction_status", "amount" = $7::numeric, "currency" = $8::bpchar, '
-            '"exchange_rate" = $9::float8, "value_date" = $10::date, "booked_at" = $11::timestamptz, '
+            '"exchange_rate" = $9::float8, "value_date" = $10::date, '
+            '"booked_at" = COALESCE($11::timestamptz, "ledger_transaction"."booked_at"), '
             '"source_recorded_at" = $12::timestamp, "settlement_delay" = $13::interval, '
             '"batch_sequence" = $14::int4, "source_digest" = $15::bytea, '
             '"metadata" = $16::text::jsonb, "tags" = $17::text[] '
@@ -325,19 +335,21 @@ LEDGER_TRANSACTION: TableSpec[LedgerTransaction, LedgerTransactionKey] = TableSp
             '"counterparty_account_id" = u."counterparty_account_id", "reference" = u."reference", '
             '"direction" = u."direction", "status" = u."status", "amount" = u."amount", '
             '"currency" = u."currency", "exchange_rate" = u."exchange_rate", '
-            '"value_date" = u."value_date", "booked_at" = u."booked_at", '
-            '"source_recorded_at" = u."source_recorded_at", '
+            '"value_date" = u."value_date", "booked_at" = COALESCE(u."booked_at", '
+            '"ledger_transaction"."booked_at"), "source_recorded_at" = u."source_recorded_at", '
             '"settlement_delay" = u."settlement_delay", "batch_sequence" = u."batch_sequence", '
             '"source_digest" = u."source_digest", "metadata" = u."metadata"::jsonb, '
-            '"tags" = ($17::text[])[u."_start_tags":u."_stop_tags"] '
+            '"tags" = CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, \'{}\') END '
             "FROM unnest($1::int8[], $2::uuid[], $3::uuid[], $4::text[], "
             '$5::"transaction_direction"[], $6::"transaction_status"[], $7::numeric[], $8::bpchar[], '
             "$9::float8[], $10::date[], $11::timestamptz[], $12::timestamp[], $13::interval[], "
-            '$14::int4[], $15::bytea[], $16::text[], $18::int4[], $19::int4[]) AS u("id", '
+            '$14::int4[], $15::bytea[], $16::text[], $19::bool[]) WITH ORDINALITY AS u("id", '
             '"account_id", "counterparty_account_id", "reference", "direction", "status", "amount", '
             '"currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", '
-            '"settlement_delay", "batch_sequence", "source_digest", "metadata", "_start_tags", '
-            '"_stop_tags") '
+            '"settlement_delay", "batch_sequence", "source_digest", "metadata", "_null_tags", _ord) '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($17::text[], $18::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_tags" ON "_a_tags".r = u._ord '
             'WHERE "ledger_transaction"."id" = u."id" '
             'RETURNING "ledger_transaction"."id", "ledger_transaction"."account_id", '
             '"ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", '
@@ -456,78 +468,80 @@ class LedgerTransactionRepository:
         self._executor = executor
 
     async def save(self, item: LedgerTransaction) -> LedgerTransaction:
-        return await _ops.save_one(self._executor, LEDGER_TRANSACTION, item)
+        return await _ops.save_one(self._executor, LEDGER_TRANSACTION_TABLE, item)
 
     async def save_batch(self, items: Sequence[LedgerTransaction]) -> list[LedgerTransaction]:
-        return await _ops.save_batch(self._executor, LEDGER_TRANSACTION, items)
+        return await _ops.save_batch(self._executor, LEDGER_TRANSACTION_TABLE, items)
 
     async def load(self, key: LedgerTransactionKey) -> LedgerTransaction | None:
-        return await _ops.load_one(self._executor, LEDGER_TRANSACTION, key)
+        return await _ops.load_one(self._executor, LEDGER_TRANSACTION_TABLE, key)
 
     async def load_batch(
         self, keys: Sequence[LedgerTransactionKey]
     ) -> list[LedgerTransaction | None]:
-        return await _ops.load_batch(self._executor, LEDGER_TRANSACTION, keys)
+        return await _ops.load_batch(self._executor, LEDGER_TRANSACTION_TABLE, keys)
 
     async def exists(self, key: LedgerTransactionKey) -> bool:
-        return await _ops.exists_one(self._executor, LEDGER_TRANSACTION, key)
+        return await _ops.exists_one(self._executor, LEDGER_TRANSACTION_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[LedgerTransactionKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, LEDGER_TRANSACTION, keys)
+        return await _ops.exists_batch(self._executor, LEDGER_TRANSACTION_TABLE, keys)
 
     async def update(self, item: LedgerTransaction) -> LedgerTransaction:
-        return await _ops.update_one(self._executor, LEDGER_TRANSACTION, item)
+        return await _ops.update_one(self._executor, LEDGER_TRANSACTION_TABLE, item)
 
     async def update_batch(self, items: Sequence[LedgerTransaction]) -> list[LedgerTransaction]:
-        return await _ops.update_batch(self._executor, LEDGER_TRANSACTION, items)
+        return await _ops.update_batch(self._executor, LEDGER_TRANSACTION_TABLE, items)
 
     async def delete(self, key: LedgerTransactionKey) -> bool:
-        return await _ops.delete_one(self._executor, LEDGER_TRANSACTION, key)
+        return await _ops.delete_one(self._executor, LEDGER_TRANSACTION_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[LedgerTransactionKey]) -> int:
-        return await _ops.delete_batch(self._executor, LEDGER_TRANSACTION, keys)
+        return await _ops.delete_batch(self._executor, LEDGER_TRANSACTION_TABLE, keys)
 
     async def validate_batch(
         self, items: Sequence[LedgerTransaction], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, LEDGER_TRANSACTION, items, mode)
+        return await _ops.validate_batch(self._executor, LEDGER_TRANSACTION_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[LedgerTransaction], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[LedgerTransaction]:
         return await _ops.save_batch_chunked(
-            self._executor, LEDGER_TRANSACTION, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, LEDGER_TRANSACTION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[LedgerTransaction], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[LedgerTransaction]:
         return await _ops.update_batch_chunked(
-            self._executor, LEDGER_TRANSACTION, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, LEDGER_TRANSACTION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[LedgerTransactionKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[LedgerTransactionKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, LEDGER_TRANSACTION, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, LEDGER_TRANSACTION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_transaction_reference(
         self, keys: Sequence[tuple[uuid.UUID, str]]
     ) -> list[LedgerTransaction | None]:
         return await _ops.load_batch_by_unique(
-            self._executor, LEDGER_TRANSACTION, "transaction_reference", keys
+            self._executor, LEDGER_TRANSACTION_TABLE, "transaction_reference", keys
         )
 
     async def load_grouped_by_account_id(
         self, keys: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[LedgerTransaction]]:
-        return await _ops.load_grouped_by_fk(self._executor, LEDGER_TRANSACTION, "account_id", keys)
+        return await _ops.load_grouped_by_fk(
+            self._executor, LEDGER_TRANSACTION_TABLE, "account_id", keys
+        )
 
     async def load_grouped_by_counterparty_account_id(
         self, keys: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[LedgerTransaction]]:
         return await _ops.load_grouped_by_fk(
-            self._executor, LEDGER_TRANSACTION, "counterparty_account_id", keys
+            self._executor, LEDGER_TRANSACTION_TABLE, "counterparty_account_id", keys
         )

@@ -23,7 +23,8 @@ class Locality:
     id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
     """Surrogate key; the database draws one when the client leaves it out.
 
-    Drawn with uuid4 when not given (the database default is gen_random_uuid()). Column id: uuid."""
+    Drawn with uuid4 when not given (the database default is gen_random_uuid()). Column id:
+    uuid."""
     country_code: str
     """Country of the locality.
 
@@ -75,7 +76,7 @@ def _key_of(item: Locality) -> LocalityKey:
     return item.id
 
 
-LOCALITY: TableSpec[Locality, LocalityKey] = TableSpec(
+LOCALITY_TABLE: TableSpec[Locality, LocalityKey] = TableSpec(
     table="locality",
     entity=Locality,
     columns=(
@@ -294,83 +295,85 @@ class LocalityRepository:
         self._executor = executor
 
     async def save(self, item: Locality) -> Locality:
-        return await _ops.save_one(self._executor, LOCALITY, item)
+        return await _ops.save_one(self._executor, LOCALITY_TABLE, item)
 
     async def save_batch(self, items: Sequence[Locality]) -> list[Locality]:
-        return await _ops.save_batch(self._executor, LOCALITY, items)
+        return await _ops.save_batch(self._executor, LOCALITY_TABLE, items)
 
     async def load(self, key: LocalityKey) -> Locality | None:
-        return await _ops.load_one(self._executor, LOCALITY, key)
+        return await _ops.load_one(self._executor, LOCALITY_TABLE, key)
 
     async def load_batch(self, keys: Sequence[LocalityKey]) -> list[Locality | None]:
-        return await _ops.load_batch(self._executor, LOCALITY, keys)
+        return await _ops.load_batch(self._executor, LOCALITY_TABLE, keys)
 
     async def exists(self, key: LocalityKey) -> bool:
-        return await _ops.exists_one(self._executor, LOCALITY, key)
+        return await _ops.exists_one(self._executor, LOCALITY_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[LocalityKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, LOCALITY, keys)
+        return await _ops.exists_batch(self._executor, LOCALITY_TABLE, keys)
 
     async def update(self, item: Locality) -> Locality:
-        return await _ops.update_one(self._executor, LOCALITY, item)
+        return await _ops.update_one(self._executor, LOCALITY_TABLE, item)
 
     async def update_batch(self, items: Sequence[Locality]) -> list[Locality]:
-        return await _ops.update_batch(self._executor, LOCALITY, items)
+        return await _ops.update_batch(self._executor, LOCALITY_TABLE, items)
 
     async def delete(self, key: LocalityKey) -> bool:
-        return await _ops.delete_one(self._executor, LOCALITY, key)
+        return await _ops.delete_one(self._executor, LOCALITY_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[LocalityKey]) -> int:
-        return await _ops.delete_batch(self._executor, LOCALITY, keys)
+        return await _ops.delete_batch(self._executor, LOCALITY_TABLE, keys)
 
     async def upsert(self, item: Locality) -> Locality:
-        return await _ops.upsert_one(self._executor, LOCALITY, item)
+        return await _ops.upsert_one(self._executor, LOCALITY_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Locality]) -> list[Locality]:
-        return await _ops.upsert_batch(self._executor, LOCALITY, items)
+        return await _ops.upsert_batch(self._executor, LOCALITY_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Locality], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, LOCALITY, items, mode)
+        return await _ops.validate_batch(self._executor, LOCALITY_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Locality], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Locality]:
         return await _ops.save_batch_chunked(
-            self._executor, LOCALITY, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, LOCALITY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Locality], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Locality]:
         return await _ops.update_batch_chunked(
-            self._executor, LOCALITY, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, LOCALITY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Locality], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Locality]:
         return await _ops.upsert_batch_chunked(
-            self._executor, LOCALITY, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, LOCALITY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[LocalityKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[LocalityKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, LOCALITY, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, LOCALITY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_locality_code(
         self, keys: Sequence[tuple[str, str]]
     ) -> list[Locality | None]:
-        return await _ops.load_batch_by_unique(self._executor, LOCALITY, "locality_code", keys)
+        return await _ops.load_batch_by_unique(
+            self._executor, LOCALITY_TABLE, "locality_code", keys
+        )
 
     async def load_grouped_by_country_code(self, keys: Sequence[str]) -> dict[str, list[Locality]]:
-        return await _ops.load_grouped_by_fk(self._executor, LOCALITY, "country_code", keys)
+        return await _ops.load_grouped_by_fk(self._executor, LOCALITY_TABLE, "country_code", keys)
 
     async def load_grouped_by_subdivision(
         self, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], list[Locality]]:
-        return await _ops.load_grouped_by_fk(self._executor, LOCALITY, "subdivision", keys)
+        return await _ops.load_grouped_by_fk(self._executor, LOCALITY_TABLE, "subdivision", keys)

@@ -16,7 +16,7 @@ from batchrepo.executor import Executor
 from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
-from .enums import LocationType
+from .enums import LOCATION_TYPE_BY_VALUE, LocationType
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -26,7 +26,8 @@ class Location:
     id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
     """Surrogate key.
 
-    Drawn with uuid4 when not given (the database default is gen_random_uuid()). Column id: uuid."""
+    Drawn with uuid4 when not given (the database default is gen_random_uuid()). Column id:
+    uuid."""
     location_type: LocationType
     """What the address is used for.
 
@@ -86,7 +87,7 @@ def _to_columns(items: Sequence[Location]) -> list[list[Any]]:
 def _from_record(record: Any) -> Location:
     return Location(
         id=record[0],
-        location_type=LocationType(record[1]),
+        location_type=LOCATION_TYPE_BY_VALUE[record[1]],
         street_line1=record[2],
         street_line2=record[3],
         postal_code=record[4],
@@ -102,7 +103,7 @@ def _key_of(item: Location) -> LocationKey:
     return item.id
 
 
-LOCATION: TableSpec[Location, LocationKey] = TableSpec(
+LOCATION_TABLE: TableSpec[Location, LocationKey] = TableSpec(
     table="location",
     entity=Location,
     columns=(
@@ -345,75 +346,75 @@ class LocationRepository:
         self._executor = executor
 
     async def save(self, item: Location) -> Location:
-        return await _ops.save_one(self._executor, LOCATION, item)
+        return await _ops.save_one(self._executor, LOCATION_TABLE, item)
 
     async def save_batch(self, items: Sequence[Location]) -> list[Location]:
-        return await _ops.save_batch(self._executor, LOCATION, items)
+        return await _ops.save_batch(self._executor, LOCATION_TABLE, items)
 
     async def load(self, key: LocationKey) -> Location | None:
-        return await _ops.load_one(self._executor, LOCATION, key)
+        return await _ops.load_one(self._executor, LOCATION_TABLE, key)
 
     async def load_batch(self, keys: Sequence[LocationKey]) -> list[Location | None]:
-        return await _ops.load_batch(self._executor, LOCATION, keys)
+        return await _ops.load_batch(self._executor, LOCATION_TABLE, keys)
 
     async def exists(self, key: LocationKey) -> bool:
-        return await _ops.exists_one(self._executor, LOCATION, key)
+        return await _ops.exists_one(self._executor, LOCATION_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[LocationKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, LOCATION, keys)
+        return await _ops.exists_batch(self._executor, LOCATION_TABLE, keys)
 
     async def update(self, item: Location) -> Location:
-        return await _ops.update_one(self._executor, LOCATION, item)
+        return await _ops.update_one(self._executor, LOCATION_TABLE, item)
 
     async def update_batch(self, items: Sequence[Location]) -> list[Location]:
-        return await _ops.update_batch(self._executor, LOCATION, items)
+        return await _ops.update_batch(self._executor, LOCATION_TABLE, items)
 
     async def delete(self, key: LocationKey) -> bool:
-        return await _ops.delete_one(self._executor, LOCATION, key)
+        return await _ops.delete_one(self._executor, LOCATION_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[LocationKey]) -> int:
-        return await _ops.delete_batch(self._executor, LOCATION, keys)
+        return await _ops.delete_batch(self._executor, LOCATION_TABLE, keys)
 
     async def upsert(self, item: Location) -> Location:
-        return await _ops.upsert_one(self._executor, LOCATION, item)
+        return await _ops.upsert_one(self._executor, LOCATION_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Location]) -> list[Location]:
-        return await _ops.upsert_batch(self._executor, LOCATION, items)
+        return await _ops.upsert_batch(self._executor, LOCATION_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Location], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, LOCATION, items, mode)
+        return await _ops.validate_batch(self._executor, LOCATION_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Location], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Location]:
         return await _ops.save_batch_chunked(
-            self._executor, LOCATION, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, LOCATION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Location], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Location]:
         return await _ops.update_batch_chunked(
-            self._executor, LOCATION, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, LOCATION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Location], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Location]:
         return await _ops.upsert_batch_chunked(
-            self._executor, LOCATION, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, LOCATION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[LocationKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[LocationKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, LOCATION, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, LOCATION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_grouped_by_locality_id(
         self, keys: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[Location]]:
-        return await _ops.load_grouped_by_fk(self._executor, LOCATION, "locality_id", keys)
+        return await _ops.load_grouped_by_fk(self._executor, LOCATION_TABLE, "locality_id", keys)

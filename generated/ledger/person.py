@@ -16,7 +16,7 @@ from batchrepo.executor import Executor
 from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
-from .enums import PersonType
+from .enums import PERSON_TYPE_BY_VALUE, PersonType
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -26,7 +26,8 @@ class Person:
     id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
     """Surrogate key.
 
-    Drawn with uuid4 when not given (the database default is gen_random_uuid()). Column id: uuid."""
+    Drawn with uuid4 when not given (the database default is gen_random_uuid()). Column id:
+    uuid."""
     person_type: PersonType
     """Natural person, legal person, or a technical party.
 
@@ -74,7 +75,8 @@ class Person:
     created_at: datetime.datetime | None = None
     """When the row was first written.
 
-    Server default now(): None on insert takes it. Column created_at: timestamptz."""
+    Server default now(): None on insert takes it, None on update keeps the stored value,
+    and an upsert never changes it in an existing row. Column created_at: timestamptz."""
 
 
 PersonKey = uuid.UUID
@@ -101,7 +103,7 @@ def _to_columns(items: Sequence[Person]) -> list[list[Any]]:
 def _from_record(record: Any) -> Person:
     return Person(
         id=record[0],
-        person_type=PersonType(record[1]),
+        person_type=PERSON_TYPE_BY_VALUE[record[1]],
         display_name=record[2],
         external_identifier=record[3],
         organization_person_id=record[4],
@@ -120,7 +122,7 @@ def _key_of(item: Person) -> PersonKey:
     return item.id
 
 
-PERSON: TableSpec[Person, PersonKey] = TableSpec(
+PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
     table="person",
     entity=Person,
     columns=(
@@ -264,7 +266,7 @@ PERSON: TableSpec[Person, PersonKey] = TableSpec(
             '"duplicate_of_person_id" = $6::uuid, "location_id" = $7::uuid, "department" = $8::text, '
             '"date_of_birth" = $9::date, "entity_reference_count" = $10::int2, '
             '"is_active" = $11::bool, "document_digest" = $12::bytea, '
-            '"created_at" = $13::timestamptz '
+            '"created_at" = COALESCE($13::timestamptz, "person"."created_at") '
             'WHERE "id" = $1::uuid '
             'RETURNING "id", "person_type", "display_name", "external_identifier", '
             '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
@@ -278,7 +280,8 @@ PERSON: TableSpec[Person, PersonKey] = TableSpec(
             '"duplicate_of_person_id" = u."duplicate_of_person_id", "location_id" = u."location_id", '
             '"department" = u."department", "date_of_birth" = u."date_of_birth", '
             '"entity_reference_count" = u."entity_reference_count", "is_active" = u."is_active", '
-            '"document_digest" = u."document_digest", "created_at" = u."created_at" '
+            '"document_digest" = u."document_digest", "created_at" = COALESCE(u."created_at", '
+            '"person"."created_at") '
             'FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], '
             "$6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], "
             '$13::timestamptz[]) AS u("id", "person_type", "display_name", "external_identifier", '
@@ -308,8 +311,7 @@ PERSON: TableSpec[Person, PersonKey] = TableSpec(
             '"location_id" = EXCLUDED."location_id", "department" = EXCLUDED."department", '
             '"date_of_birth" = EXCLUDED."date_of_birth", '
             '"entity_reference_count" = EXCLUDED."entity_reference_count", '
-            '"is_active" = EXCLUDED."is_active", "document_digest" = EXCLUDED."document_digest", '
-            '"created_at" = EXCLUDED."created_at" '
+            '"is_active" = EXCLUDED."is_active", "document_digest" = EXCLUDED."document_digest" '
             'RETURNING "id", "person_type", "display_name", "external_identifier", '
             '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
             '"date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at"'
@@ -338,8 +340,7 @@ PERSON: TableSpec[Person, PersonKey] = TableSpec(
             '"location_id" = EXCLUDED."location_id", "department" = EXCLUDED."department", '
             '"date_of_birth" = EXCLUDED."date_of_birth", '
             '"entity_reference_count" = EXCLUDED."entity_reference_count", '
-            '"is_active" = EXCLUDED."is_active", "document_digest" = EXCLUDED."document_digest", '
-            '"created_at" = EXCLUDED."created_at" '
+            '"is_active" = EXCLUDED."is_active", "document_digest" = EXCLUDED."document_digest" '
             'RETURNING "id", "person_type", "display_name", "external_identifier", '
             '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
             '"date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at"'
@@ -465,88 +466,94 @@ class PersonRepository:
         self._executor = executor
 
     async def save(self, item: Person) -> Person:
-        return await _ops.save_one(self._executor, PERSON, item)
+        return await _ops.save_one(self._executor, PERSON_TABLE, item)
 
     async def save_batch(self, items: Sequence[Person]) -> list[Person]:
-        return await _ops.save_batch(self._executor, PERSON, items)
+        return await _ops.save_batch(self._executor, PERSON_TABLE, items)
 
     async def load(self, key: PersonKey) -> Person | None:
-        return await _ops.load_one(self._executor, PERSON, key)
+        return await _ops.load_one(self._executor, PERSON_TABLE, key)
 
     async def load_batch(self, keys: Sequence[PersonKey]) -> list[Person | None]:
-        return await _ops.load_batch(self._executor, PERSON, keys)
+        return await _ops.load_batch(self._executor, PERSON_TABLE, keys)
 
     async def exists(self, key: PersonKey) -> bool:
-        return await _ops.exists_one(self._executor, PERSON, key)
+        return await _ops.exists_one(self._executor, PERSON_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[PersonKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, PERSON, keys)
+        return await _ops.exists_batch(self._executor, PERSON_TABLE, keys)
 
     async def update(self, item: Person) -> Person:
-        return await _ops.update_one(self._executor, PERSON, item)
+        return await _ops.update_one(self._executor, PERSON_TABLE, item)
 
     async def update_batch(self, items: Sequence[Person]) -> list[Person]:
-        return await _ops.update_batch(self._executor, PERSON, items)
+        return await _ops.update_batch(self._executor, PERSON_TABLE, items)
 
     async def delete(self, key: PersonKey) -> bool:
-        return await _ops.delete_one(self._executor, PERSON, key)
+        return await _ops.delete_one(self._executor, PERSON_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[PersonKey]) -> int:
-        return await _ops.delete_batch(self._executor, PERSON, keys)
+        return await _ops.delete_batch(self._executor, PERSON_TABLE, keys)
 
     async def upsert(self, item: Person) -> Person:
-        return await _ops.upsert_one(self._executor, PERSON, item)
+        return await _ops.upsert_one(self._executor, PERSON_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Person]) -> list[Person]:
-        return await _ops.upsert_batch(self._executor, PERSON, items)
+        return await _ops.upsert_batch(self._executor, PERSON_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Person], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, PERSON, items, mode)
+        return await _ops.validate_batch(self._executor, PERSON_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Person], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Person]:
         return await _ops.save_batch_chunked(
-            self._executor, PERSON, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, PERSON_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Person], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Person]:
         return await _ops.update_batch_chunked(
-            self._executor, PERSON, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, PERSON_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Person], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Person]:
         return await _ops.upsert_batch_chunked(
-            self._executor, PERSON, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, PERSON_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[PersonKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[PersonKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, PERSON, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, PERSON_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_external_identifier(self, keys: Sequence[str]) -> list[Person | None]:
-        return await _ops.load_batch_by_unique(self._executor, PERSON, "external_identifier", keys)
+        return await _ops.load_batch_by_unique(
+            self._executor, PERSON_TABLE, "external_identifier", keys
+        )
 
     async def load_grouped_by_organization_person_id(
         self, keys: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[Person]]:
-        return await _ops.load_grouped_by_fk(self._executor, PERSON, "organization_person_id", keys)
+        return await _ops.load_grouped_by_fk(
+            self._executor, PERSON_TABLE, "organization_person_id", keys
+        )
 
     async def load_grouped_by_duplicate_of_person_id(
         self, keys: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[Person]]:
-        return await _ops.load_grouped_by_fk(self._executor, PERSON, "duplicate_of_person_id", keys)
+        return await _ops.load_grouped_by_fk(
+            self._executor, PERSON_TABLE, "duplicate_of_person_id", keys
+        )
 
     async def load_grouped_by_location_id(
         self, keys: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[Person]]:
-        return await _ops.load_grouped_by_fk(self._executor, PERSON, "location_id", keys)
+        return await _ops.load_grouped_by_fk(self._executor, PERSON_TABLE, "location_id", keys)

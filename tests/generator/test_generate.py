@@ -58,17 +58,26 @@ def ir_of(schema: str, source: str = "schema.yaml") -> PackageIR:
     return build_ir(parse_schema(schema, source), source)
 
 
-def test_batch_insert_unnests_with_ordinality_and_slices_arrays() -> None:
+#: How the statements join the elements of array column ``tags`` ($5, $6) to row ``u``.
+TAGS_JOIN = (
+    "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+    "FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k) "
+    'GROUP BY e.r) AS "_a_tags" ON "_a_tags".r = u._ord'
+)
+TAGS_VALUE = """CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END"""
+
+
+def test_batch_insert_unnests_with_ordinality_and_aggregates_arrays() -> None:
     sql = text(statements("account").insert_batch)
     assert sql == (
         'INSERT INTO "account" ("bank", "number", "owner", "kind", "tags", "data", "opened_at") '
-        'SELECT u."bank", u."number", u."owner", u."kind", '
-        '($5::text[])[u."_start_tags":u."_stop_tags"], u."data"::jsonb, '
+        f'SELECT u."bank", u."number", u."owner", u."kind", {TAGS_VALUE}, u."data"::jsonb, '
         'COALESCE(u."opened_at", now()) '
-        'FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::"kind"[], $6::int4[], '
-        "$7::int4[], $8::text[], $9::timestamptz[]) "
-        'WITH ORDINALITY AS u("bank", "number", "owner", "kind", "_start_tags", "_stop_tags", '
-        '"data", "opened_at", _ord) '
+        'FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::"kind"[], $7::bool[], '
+        "$8::text[], $9::timestamptz[]) "
+        'WITH ORDINALITY AS u("bank", "number", "owner", "kind", "_null_tags", "data", '
+        '"opened_at", _ord) '
+        f"{TAGS_JOIN} "
         "ORDER BY u._ord "
         'RETURNING "bank", "number", "owner", "kind", "tags", "data", "opened_at"'
     )
@@ -89,14 +98,63 @@ def test_composite_keys_use_row_in_unnest_and_delete_counts() -> None:
 
 def test_update_batch_joins_unnest_and_returns_every_column_of_the_table() -> None:
     sql = text(statements("account").update_batch or ())
-    assert sql.startswith('UPDATE "account" SET "owner" = u."owner", "kind" = u."kind", ')
-    assert 'WHERE "account"."bank" = u."bank" AND "account"."number" = u."number"' in sql
-    assert '"opened_at" = u."opened_at" ' in sql  # sent as it is (validation refuses None)
-    assert sql.endswith(
+    assert sql == (
+        'UPDATE "account" SET "owner" = u."owner", "kind" = u."kind", '
+        f'"tags" = {TAGS_VALUE}, "data" = u."data"::jsonb, '
+        '"opened_at" = COALESCE(u."opened_at", "account"."opened_at") '
+        'FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::"kind"[], $7::bool[], '
+        "$8::text[], $9::timestamptz[]) "
+        'WITH ORDINALITY AS u("bank", "number", "owner", "kind", "_null_tags", "data", '
+        '"opened_at", _ord) '
+        f"{TAGS_JOIN} "
+        'WHERE "account"."bank" = u."bank" AND "account"."number" = u."number" '
         'RETURNING "account"."bank", "account"."number", "account"."owner", '
         '"account"."kind", "account"."tags", "account"."data", '
         '"account"."opened_at"'
     )
+
+
+def test_update_batch_without_arrays_needs_no_ordinality() -> None:
+    sql = text(statements("event").update_batch or ())
+    assert 'FROM unnest($1::int8[], $2::text[]) AS u("id", "note") WHERE' in sql
+
+
+def test_update_keeps_a_stored_server_default_when_given_none() -> None:
+    sql = text(statements("account").update_one or ())
+    assert '"opened_at" = COALESCE($7::timestamptz, "account"."opened_at") ' in sql
+    assert '"owner" = $3::text, ' in sql
+
+
+def test_upsert_never_sets_a_server_default_column_on_conflict() -> None:
+    found = statements("account")
+    conflict = (
+        'ON CONFLICT ("bank", "number") DO UPDATE SET "owner" = EXCLUDED."owner", '
+        '"kind" = EXCLUDED."kind", "tags" = EXCLUDED."tags", "data" = EXCLUDED."data" '
+        "RETURNING "
+    )
+    for statement in (found.upsert_one, found.upsert_batch):
+        sql = text(statement or ())
+        assert conflict in sql
+        assert "COALESCE($7::timestamptz, now())" in sql or 'COALESCE(u."opened_at", now())' in sql
+
+
+def test_upsert_of_only_server_default_values_sets_one_to_itself() -> None:
+    schema = """
+version: 1
+package: stamps
+tables:
+  stamp:
+    columns:
+      code: {type: text, primary_key: true}
+      created_at: {type: timestamptz, server_default: now()}
+      seen_at: {type: timestamptz, server_default: now()}
+"""
+    found = statements("stamp", schema)
+    for statement in (found.upsert_one, found.upsert_batch):
+        assert text(statement or ()).endswith(
+            'ON CONFLICT ("code") DO UPDATE SET "created_at" = "stamp"."created_at" '
+            'RETURNING "code", "created_at", "seen_at"'
+        )
 
 
 def test_identity_keys_are_never_inserted_and_have_no_upsert() -> None:
@@ -243,11 +301,15 @@ def test_hostile_descriptions_stay_inside_their_literals(hostile_files: dict[str
 
 
 def test_hostile_descriptions_are_sql_literals(hostile_files: dict[str, str]) -> None:
+    """A literal with a backslash is an escape string (E'...', backslashes doubled), which reads
+    the same whatever standard_conforming_strings is; the others stay plain (the database side
+    is in test_sql_literals.py)."""
     ddl = hostile_files["hostile/schema.sql"]
     description = parse_schema(hostile_schema(), "s.yaml").description or ""
-    quoted = "'" + description.replace("'", "''") + "'"
+    quoted = "E'" + description.replace("'", "''").replace("\\", "\\\\") + "'"
     assert f'COMMENT ON TABLE "note" IS {quoted};' in ddl
-    assert "CREATE TYPE \"mood\" AS ENUM ('it''s', 'say \"hi\"', 'back\\slash');" in ddl
+    assert "CREATE TYPE \"mood\" AS ENUM ('it''s', 'say \"hi\"', E'back\\\\slash');" in ddl
+    assert 'COMMENT ON COLUMN "note"."body" IS E\'ends with a backslash \\\\\';' in ddl
 
 
 def test_gate_rejects_statements_and_names_the_ir_does_not_expect() -> None:
@@ -292,7 +354,6 @@ def test_generate_is_pure(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("tables", "message"),
     [
-        ({"t": {"columns": {"id": {"type": "text", "primary_key": True}}}}, "both be named 'T'"),
         (
             {
                 "event": {

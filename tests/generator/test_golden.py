@@ -26,6 +26,7 @@ REQUIRED = {
     "arrays_and_json",
     "all_types",
     "keywords_and_unicode_names",
+    "short_names",
 }
 DEMO_SCHEMA = ROOT / "schema.yaml"
 DEMO_OUT = ROOT / "generated"

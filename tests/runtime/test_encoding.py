@@ -24,12 +24,14 @@ from tests.runtime.builders import account, entry, person
 from tests.runtime.tables import ACCOUNT, LEDGER_ENTRY, PERSON, AccountKey, LedgerEntry
 
 
-def test_array_column_becomes_flat_elements_and_one_based_slices() -> None:
-    flat, starts, stops = array_arguments([[1, 2], None, [], [3], [None]])
-    assert flat == [1, 2, 3, None]
-    # row 0 is [1:2]; NULL has no stop; the empty row is [k+1:k]; row 3 is [3:3]; row 4 [4:4]
-    assert starts == [1, 3, 3, 3, 4]
-    assert stops == [2, None, 2, 3, 4]
+def test_array_column_becomes_flat_elements_row_numbers_and_null_flags() -> None:
+    flat, rows, nulls = array_arguments([[1, 2], None, [], [3], [None], ("a", "b")])
+    assert flat == [1, 2, 3, None, "a", "b"]
+    # one 1-based row number per element; NULL and empty rows have none, only the flag differs
+    assert rows == [1, 1, 4, 5, 6, 6]
+    assert nulls == [False, True, False, False, False, False]
+    assert array_arguments([]) == ([], [], [])
+    assert array_arguments([None, []]) == ([], [], [True, False])
 
 
 def test_batch_arguments_follow_the_statement_columns() -> None:
@@ -42,8 +44,8 @@ def test_batch_arguments_follow_the_statement_columns() -> None:
     assert arguments == [
         [items[0].booked_at, items[1].booked_at],
         ["a"],
-        [1, 2],
-        [1, None],
+        [1],
+        [False, True],
         ['{"k": 1}', None],
     ]
     assert batch_argument_columns(LEDGER_ENTRY, (4, 5, 7)) == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import enum
 import math
@@ -71,14 +72,24 @@ def test_required_column_names_row_and_rule() -> None:
     assert problem.message == "person.display_name row 1: is required but is None"
 
 
-def test_server_default_may_be_none_on_insert_and_upsert_but_not_update() -> None:
-    batch = people(2)  # created_at None: the server default applies on insert
-    assert problems_of(PERSON, batch, "insert") == []
-    assert problems_of(PERSON, batch, "upsert") == []
-    assert problems_of(PERSON, batch, "update") == [
-        (0, "created_at", "required"),
-        (1, "created_at", "required"),
-    ]
+def test_server_default_may_be_none_on_insert_upsert_and_update() -> None:
+    # created_at None: the server default applies on insert, the stored value stays on update
+    batch = people(2)
+    for mode in ("insert", "upsert", "update"):
+        assert problems_of(PERSON, batch, mode) == []
+
+
+def test_a_key_column_with_a_server_default_is_required_on_update() -> None:
+    # the key finds the row to update, so there None is not "keep the stored value"
+    key = dataclasses.replace(PERSON.columns[0], server_default=True)
+    keyed = dataclasses.replace(PERSON, columns=(key, *PERSON.columns[1:]))
+    batch = people(WALK_AT_MOST + 2)
+    for size in (1, len(batch)):  # the per-value walk and the whole-column check
+        batch[0].id = None  # type: ignore[assignment]
+        columns = keyed.to_columns(batch[:size])
+        assert validate_columns(keyed, columns, "insert").ok
+        update = validate_columns(keyed, columns, "update").problems
+        assert [(p.row, p.field, p.code) for p in update] == [(0, "id", "required")]
 
 
 def test_identity_must_be_none_on_insert_and_given_on_update() -> None:
@@ -344,6 +355,11 @@ async def test_validate_batch_reports_without_sending_anything(
         (1, "numeric_scale"),
         (2, "duplicate_key"),
     ]
+    batch[0].display_name = None  # type: ignore[assignment]
     update_report = await ops.validate_batch(counting, PERSON, batch, "update")
-    assert (0, "required") in [(p.row, p.code) for p in update_report.problems]
+    assert [(p.row, p.code) for p in update_report.problems] == [
+        (0, "required"),
+        (1, "numeric_scale"),
+        (2, "duplicate_key"),
+    ]
     assert counting.statements == []

@@ -44,14 +44,29 @@ _L_COLS = '"id", "branch_code", "account_number", "amount", "booked_at", "tags",
 _L_INSERT_COLS = (
     '"branch_code", "account_number", "amount", "booked_at", "tags", "codes", "payload"'
 )
+# An array column is its flattened elements, the row number of each element and a NULL flag per
+# row; the elements are aggregated back per row and joined on the ordinal (batchrepo/spec.py).
+_L_TAGS = """CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END"""
+_L_CODES = """CASE WHEN u."_null_codes" THEN NULL ELSE COALESCE("_a_codes".v, '{}') END"""
+
+
+def _l_elements(flat: str, rows: str, alias: str) -> str:
+    return (
+        f"LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v FROM unnest({flat}, {rows}) "
+        f'WITH ORDINALITY AS e(v, r, k) GROUP BY e.r) AS "{alias}" ON "{alias}".r = u._ord'
+    )
+
+
 _L_INSERT_BATCH_SOURCE = (
     'SELECT u."branch_code", u."account_number", u."amount", u."booked_at", '
-    '($5::text[])[u."_start_tags":u."_stop_tags"], ($8::int4[])[u."_start_codes":u."_stop_codes"], '
-    'u."payload"::jsonb '
-    "FROM unnest($1::text[], $2::int8[], $3::numeric[], $4::timestamp[], $6::int4[], $7::int4[], "
-    "$9::int4[], $10::int4[], $11::text[]) WITH ORDINALITY AS "
-    'u("branch_code", "account_number", "amount", "booked_at", "_start_tags", "_stop_tags", '
-    '"_start_codes", "_stop_codes", "payload", _ord) ORDER BY u._ord'
+    f'{_L_TAGS}, {_L_CODES}, u."payload"::jsonb '
+    "FROM unnest($1::text[], $2::int8[], $3::numeric[], $4::timestamp[], $7::bool[], "
+    "$10::bool[], $11::text[]) WITH ORDINALITY AS "
+    'u("branch_code", "account_number", "amount", "booked_at", "_null_tags", "_null_codes", '
+    '"payload", _ord) '
+    f"{_l_elements('$5::text[]', '$6::int4[]', '_a_tags')} "
+    f"{_l_elements('$8::int4[]', '$9::int4[]', '_a_codes')} "
+    "ORDER BY u._ord"
 )
 
 
@@ -134,13 +149,14 @@ LEDGER_ENTRY = TableSpec[LedgerEntry, int](
         update_batch=(
             'UPDATE "ledger_entry" SET "branch_code" = u."branch_code", '
             '"account_number" = u."account_number", "amount" = u."amount", '
-            '"booked_at" = u."booked_at", "tags" = ($6::text[])[u."_start_tags":u."_stop_tags"], '
-            '"codes" = ($9::int4[])[u."_start_codes":u."_stop_codes"], '
+            f'"booked_at" = u."booked_at", "tags" = {_L_TAGS}, "codes" = {_L_CODES}, '
             '"payload" = u."payload"::jsonb '
             "FROM unnest($1::int8[], $2::text[], $3::int8[], $4::numeric[], $5::timestamp[], "
-            "$7::int4[], $8::int4[], $10::int4[], $11::int4[], $12::text[]) AS "
-            'u("id", "branch_code", "account_number", "amount", "booked_at", "_start_tags", '
-            '"_stop_tags", "_start_codes", "_stop_codes", "payload") '
+            "$8::bool[], $11::bool[], $12::text[]) WITH ORDINALITY AS "
+            'u("id", "branch_code", "account_number", "amount", "booked_at", "_null_tags", '
+            '"_null_codes", "payload", _ord) '
+            f"{_l_elements('$6::text[]', '$7::int4[]', '_a_tags')} "
+            f"{_l_elements('$9::int4[]', '$10::int4[]', '_a_codes')} "
             'WHERE "ledger_entry"."id" = u."id" RETURNING "ledger_entry"."id", '
             '"ledger_entry"."branch_code", "ledger_entry"."account_number", '
             '"ledger_entry"."amount", "ledger_entry"."booked_at", "ledger_entry"."tags", '

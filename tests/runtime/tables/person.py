@@ -8,9 +8,9 @@ import dataclasses
 import datetime
 import enum
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec
 
@@ -64,10 +64,14 @@ def _person_columns(items: Sequence[Person]) -> list[list[Any]]:
     ]
 
 
+#: As enums.py generates it: members by value, a dict lookup instead of calling the class.
+PERSON_TYPE_BY_VALUE: Final[Mapping[str, PersonType]] = {m.value: m for m in PersonType}
+
+
 def _person_from_record(record: Any) -> Person:
     return Person(
         id=record[0],
-        person_type=PersonType(record[1]),
+        person_type=PERSON_TYPE_BY_VALUE[record[1]],
         display_name=record[2],
         external_identifier=record[3],
         organization_person_id=record[4],
@@ -102,7 +106,7 @@ _P_CONFLICT = (
     '"display_name" = EXCLUDED."display_name", '
     '"external_identifier" = EXCLUDED."external_identifier", '
     '"organization_person_id" = EXCLUDED."organization_person_id", '
-    '"balance" = EXCLUDED."balance", "created_at" = EXCLUDED."created_at"'
+    '"balance" = EXCLUDED."balance"'
 )
 
 PERSON_SQL = TableSQL(

@@ -17,7 +17,7 @@ from batchrepo.executor import Executor
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
-from .enums import Level
+from .enums import LEVEL_BY_VALUE, Level
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -59,7 +59,8 @@ class Sample:
     instant: datetime.datetime = datetime.datetime(2024, 1, 31, 9, 30, 0, 0, tzinfo=datetime.UTC)
     """Column instant: timestamptz."""
     today: datetime.date | None = None
-    """Server default current_date: None on insert takes it. Column today: date."""
+    """Server default current_date: None on insert takes it, None on update keeps the stored
+    value, and an upsert never changes it in an existing row. Column today: date."""
     span: datetime.timedelta | None = None
     """Column span: interval."""
     doc: Any | None = None
@@ -119,7 +120,7 @@ def _from_record(record: Any) -> Sample:
         today=record[17],
         span=record[18],
         doc=record[19],
-        level=Level(record[20]),
+        level=LEVEL_BY_VALUE[record[20]],
     )
 
 
@@ -127,7 +128,7 @@ def _key_of(item: Sample) -> SampleKey:
     return item.id
 
 
-SAMPLE: TableSpec[Sample, SampleKey] = TableSpec(
+SAMPLE_TABLE: TableSpec[Sample, SampleKey] = TableSpec(
     table="sample",
     entity=Sample,
     columns=(
@@ -236,8 +237,9 @@ SAMPLE: TableSpec[Sample, SampleKey] = TableSpec(
             '"exact" = $6::numeric, "unbounded" = $7::numeric, "single" = $8::float4, '
             '"double" = $9::float8, "label" = $10::text, "bounded" = $11::text, '
             '"fixed" = $12::bpchar, "blob" = $13::bytea, "day" = $14::date, "clock" = $15::time, '
-            '"local_time" = $16::timestamp, "instant" = $17::timestamptz, "today" = $18::date, '
-            '"span" = $19::interval, "doc" = $20::text::jsonb, "level" = $21::"level" '
+            '"local_time" = $16::timestamp, "instant" = $17::timestamptz, '
+            '"today" = COALESCE($18::date, "sample"."today"), "span" = $19::interval, '
+            '"doc" = $20::text::jsonb, "level" = $21::"level" '
             'WHERE "id" = $1::uuid '
             'RETURNING "id", "flag", "small", "medium", "big", "exact", "unbounded", "single", '
             '"double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", '
@@ -249,8 +251,8 @@ SAMPLE: TableSpec[Sample, SampleKey] = TableSpec(
             '"exact" = u."exact", "unbounded" = u."unbounded", "single" = u."single", '
             '"double" = u."double", "label" = u."label", "bounded" = u."bounded", '
             '"fixed" = u."fixed", "blob" = u."blob", "day" = u."day", "clock" = u."clock", '
-            '"local_time" = u."local_time", "instant" = u."instant", "today" = u."today", '
-            '"span" = u."span", "doc" = u."doc"::jsonb, "level" = u."level" '
+            '"local_time" = u."local_time", "instant" = u."instant", "today" = COALESCE(u."today", '
+            '"sample"."today"), "span" = u."span", "doc" = u."doc"::jsonb, "level" = u."level" '
             "FROM unnest($1::uuid[], $2::bool[], $3::int2[], $4::int4[], $5::int8[], $6::numeric[], "
             "$7::numeric[], $8::float4[], $9::float8[], $10::text[], $11::text[], $12::bpchar[], "
             "$13::bytea[], $14::date[], $15::time[], $16::timestamp[], $17::timestamptz[], "
@@ -279,8 +281,7 @@ SAMPLE: TableSpec[Sample, SampleKey] = TableSpec(
             '"bounded" = EXCLUDED."bounded", "fixed" = EXCLUDED."fixed", "blob" = EXCLUDED."blob", '
             '"day" = EXCLUDED."day", "clock" = EXCLUDED."clock", '
             '"local_time" = EXCLUDED."local_time", "instant" = EXCLUDED."instant", '
-            '"today" = EXCLUDED."today", "span" = EXCLUDED."span", "doc" = EXCLUDED."doc", '
-            '"level" = EXCLUDED."level" '
+            '"span" = EXCLUDED."span", "doc" = EXCLUDED."doc", "level" = EXCLUDED."level" '
             'RETURNING "id", "flag", "small", "medium", "big", "exact", "unbounded", "single", '
             '"double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", '
             '"today", "span", "doc", "level"'
@@ -308,8 +309,7 @@ SAMPLE: TableSpec[Sample, SampleKey] = TableSpec(
             '"bounded" = EXCLUDED."bounded", "fixed" = EXCLUDED."fixed", "blob" = EXCLUDED."blob", '
             '"day" = EXCLUDED."day", "clock" = EXCLUDED."clock", '
             '"local_time" = EXCLUDED."local_time", "instant" = EXCLUDED."instant", '
-            '"today" = EXCLUDED."today", "span" = EXCLUDED."span", "doc" = EXCLUDED."doc", '
-            '"level" = EXCLUDED."level" '
+            '"span" = EXCLUDED."span", "doc" = EXCLUDED."doc", "level" = EXCLUDED."level" '
             'RETURNING "id", "flag", "small", "medium", "big", "exact", "unbounded", "single", '
             '"double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", '
             '"today", "span", "doc", "level"'
@@ -343,70 +343,70 @@ class SampleRepository:
         self._executor = executor
 
     async def save(self, item: Sample) -> Sample:
-        return await _ops.save_one(self._executor, SAMPLE, item)
+        return await _ops.save_one(self._executor, SAMPLE_TABLE, item)
 
     async def save_batch(self, items: Sequence[Sample]) -> list[Sample]:
-        return await _ops.save_batch(self._executor, SAMPLE, items)
+        return await _ops.save_batch(self._executor, SAMPLE_TABLE, items)
 
     async def load(self, key: SampleKey) -> Sample | None:
-        return await _ops.load_one(self._executor, SAMPLE, key)
+        return await _ops.load_one(self._executor, SAMPLE_TABLE, key)
 
     async def load_batch(self, keys: Sequence[SampleKey]) -> list[Sample | None]:
-        return await _ops.load_batch(self._executor, SAMPLE, keys)
+        return await _ops.load_batch(self._executor, SAMPLE_TABLE, keys)
 
     async def exists(self, key: SampleKey) -> bool:
-        return await _ops.exists_one(self._executor, SAMPLE, key)
+        return await _ops.exists_one(self._executor, SAMPLE_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[SampleKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, SAMPLE, keys)
+        return await _ops.exists_batch(self._executor, SAMPLE_TABLE, keys)
 
     async def update(self, item: Sample) -> Sample:
-        return await _ops.update_one(self._executor, SAMPLE, item)
+        return await _ops.update_one(self._executor, SAMPLE_TABLE, item)
 
     async def update_batch(self, items: Sequence[Sample]) -> list[Sample]:
-        return await _ops.update_batch(self._executor, SAMPLE, items)
+        return await _ops.update_batch(self._executor, SAMPLE_TABLE, items)
 
     async def delete(self, key: SampleKey) -> bool:
-        return await _ops.delete_one(self._executor, SAMPLE, key)
+        return await _ops.delete_one(self._executor, SAMPLE_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[SampleKey]) -> int:
-        return await _ops.delete_batch(self._executor, SAMPLE, keys)
+        return await _ops.delete_batch(self._executor, SAMPLE_TABLE, keys)
 
     async def upsert(self, item: Sample) -> Sample:
-        return await _ops.upsert_one(self._executor, SAMPLE, item)
+        return await _ops.upsert_one(self._executor, SAMPLE_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Sample]) -> list[Sample]:
-        return await _ops.upsert_batch(self._executor, SAMPLE, items)
+        return await _ops.upsert_batch(self._executor, SAMPLE_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Sample], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, SAMPLE, items, mode)
+        return await _ops.validate_batch(self._executor, SAMPLE_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Sample], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Sample]:
         return await _ops.save_batch_chunked(
-            self._executor, SAMPLE, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, SAMPLE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Sample], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Sample]:
         return await _ops.update_batch_chunked(
-            self._executor, SAMPLE, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, SAMPLE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Sample], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Sample]:
         return await _ops.upsert_batch_chunked(
-            self._executor, SAMPLE, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, SAMPLE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[SampleKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[SampleKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, SAMPLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, SAMPLE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

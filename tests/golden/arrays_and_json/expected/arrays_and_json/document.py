@@ -15,7 +15,7 @@ from batchrepo.executor import Executor
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
-from .enums import Colour
+from .enums import COLOUR_BY_VALUE, Colour
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -34,6 +34,10 @@ class Document:
     """Column counts: bigint[]."""
     colours: list[Colour | None] | None = None
     """Column colours: colour[]."""
+    blobs: list[bytes | None] | None = None
+    """Attachments, as raw bytes.
+
+    Column blobs: bytea[]."""
     body: Any
     """The document itself.
 
@@ -52,6 +56,7 @@ def _to_columns(items: Sequence[Document]) -> list[list[Any]]:
         [item.scores for item in items],
         [item.counts for item in items],
         [item.colours for item in items],
+        [item.blobs for item in items],
         [item.body for item in items],
         [item.meta for item in items],
     ]
@@ -65,9 +70,10 @@ def _from_record(record: Any) -> Document:
         counts=record[3],
         colours=None
         if record[4] is None
-        else [None if v is None else Colour(v) for v in record[4]],
-        body=record[5],
-        meta=record[6],
+        else [None if v is None else COLOUR_BY_VALUE[v] for v in record[4]],
+        blobs=record[5],
+        body=record[6],
+        meta=record[7],
     )
 
 
@@ -75,7 +81,7 @@ def _key_of(item: Document) -> DocumentKey:
     return item.id
 
 
-DOCUMENT: TableSpec[Document, DocumentKey] = TableSpec(
+DOCUMENT_TABLE: TableSpec[Document, DocumentKey] = TableSpec(
     table="document",
     entity=Document,
     columns=(
@@ -111,40 +117,64 @@ DOCUMENT: TableSpec[Document, DocumentKey] = TableSpec(
             is_array=True,
             enum_values=frozenset({"red", "green", "blue"}),
         ),
+        ColumnSpec(
+            name="blobs",
+            attr="blobs",
+            pg_type="bytea[]",
+            kind="bytea",
+            nullable=True,
+            is_array=True,
+        ),
         ColumnSpec(name="body", attr="body", pg_type="jsonb", kind="jsonb"),
         ColumnSpec(name="meta", attr="meta", pg_type="jsonb", kind="jsonb", nullable=True),
     ),
     key_columns=(0,),
-    insert_columns=(0, 1, 2, 3, 4, 5, 6),
+    insert_columns=(0, 1, 2, 3, 4, 5, 6, 7),
     sql=TableSQL(
         insert_one=(
-            'INSERT INTO "document" ("id", "tags", "scores", "counts", "colours", "body", "meta") '
-            'VALUES ($1::int4, $2::text[], $3::numeric[], $4::int8[], $5::"colour"[], '
-            "$6::text::jsonb, $7::text::jsonb) "
-            'RETURNING "id", "tags", "scores", "counts", "colours", "body", "meta"'
+            'INSERT INTO "document" ("id", "tags", "scores", "counts", "colours", "blobs", "body", '
+            '"meta") '
+            'VALUES ($1::int4, $2::text[], $3::numeric[], $4::int8[], $5::"colour"[], $6::bytea[], '
+            "$7::text::jsonb, $8::text::jsonb) "
+            'RETURNING "id", "tags", "scores", "counts", "colours", "blobs", "body", "meta"'
         ),
         insert_batch=(
-            'INSERT INTO "document" ("id", "tags", "scores", "counts", "colours", "body", "meta") '
-            'SELECT u."id", ($2::text[])[u."_start_tags":u."_stop_tags"], '
-            '($5::numeric[])[u."_start_scores":u."_stop_scores"], '
-            '($8::int8[])[u."_start_counts":u."_stop_counts"], '
-            '($11::"colour"[])[u."_start_colours":u."_stop_colours"], u."body"::jsonb, '
-            'u."meta"::jsonb '
-            "FROM unnest($1::int4[], $3::int4[], $4::int4[], $6::int4[], $7::int4[], $9::int4[], "
-            "$10::int4[], $12::int4[], $13::int4[], $14::text[], "
-            '$15::text[]) WITH ORDINALITY AS u("id", "_start_tags", "_stop_tags", "_start_scores", '
-            '"_stop_scores", "_start_counts", "_stop_counts", "_start_colours", "_stop_colours", '
-            '"body", "meta", _ord) '
+            'INSERT INTO "document" ("id", "tags", "scores", "counts", "colours", "blobs", "body", '
+            '"meta") '
+            'SELECT u."id", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, \'{}\') END, '
+            'CASE WHEN u."_null_scores" THEN NULL ELSE COALESCE("_a_scores".v, \'{}\') END, '
+            'CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, \'{}\') END, '
+            'CASE WHEN u."_null_colours" THEN NULL ELSE COALESCE("_a_colours".v, \'{}\') END, '
+            'CASE WHEN u."_null_blobs" THEN NULL ELSE COALESCE("_a_blobs".v, \'{}\') END, '
+            'u."body"::jsonb, u."meta"::jsonb '
+            "FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $16::bool[], "
+            '$17::text[], $18::text[]) WITH ORDINALITY AS u("id", "_null_tags", "_null_scores", '
+            '"_null_counts", "_null_colours", "_null_blobs", "body", "meta", _ord) '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_tags" ON "_a_tags".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($5::numeric[], $6::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_scores" ON "_a_scores".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($8::int8[], $9::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_counts" ON "_a_counts".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            'FROM unnest($11::"colour"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k) '
+            'GROUP BY e.r) AS "_a_colours" ON "_a_colours".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($14::bytea[], $15::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_blobs" ON "_a_blobs".r = u._ord '
             "ORDER BY u._ord "
-            'RETURNING "id", "tags", "scores", "counts", "colours", "body", "meta"'
+            'RETURNING "id", "tags", "scores", "counts", "colours", "blobs", "body", "meta"'
         ),
         select_one=(
-            'SELECT "id", "tags", "scores", "counts", "colours", "body", "meta" '
+            'SELECT "id", "tags", "scores", "counts", "colours", "blobs", "body", "meta" '
             'FROM "document" '
             'WHERE "id" = $1::int4'
         ),
         select_batch=(
-            'SELECT "id", "tags", "scores", "counts", "colours", "body", "meta" '
+            'SELECT "id", "tags", "scores", "counts", "colours", "blobs", "body", "meta" '
             'FROM "document" '
             'WHERE "id" = ANY($1::int4[])'
         ),
@@ -160,51 +190,85 @@ DOCUMENT: TableSpec[Document, DocumentKey] = TableSpec(
         update_one=(
             'UPDATE "document" '
             'SET "tags" = $2::text[], "scores" = $3::numeric[], "counts" = $4::int8[], '
-            '"colours" = $5::"colour"[], "body" = $6::text::jsonb, "meta" = $7::text::jsonb '
+            '"colours" = $5::"colour"[], "blobs" = $6::bytea[], "body" = $7::text::jsonb, '
+            '"meta" = $8::text::jsonb '
             'WHERE "id" = $1::int4 '
-            'RETURNING "id", "tags", "scores", "counts", "colours", "body", "meta"'
+            'RETURNING "id", "tags", "scores", "counts", "colours", "blobs", "body", "meta"'
         ),
         update_batch=(
             'UPDATE "document" '
-            'SET "tags" = ($2::text[])[u."_start_tags":u."_stop_tags"], '
-            '"scores" = ($5::numeric[])[u."_start_scores":u."_stop_scores"], '
-            '"counts" = ($8::int8[])[u."_start_counts":u."_stop_counts"], '
-            '"colours" = ($11::"colour"[])[u."_start_colours":u."_stop_colours"], '
-            '"body" = u."body"::jsonb, "meta" = u."meta"::jsonb '
-            "FROM unnest($1::int4[], $3::int4[], $4::int4[], $6::int4[], $7::int4[], $9::int4[], "
-            '$10::int4[], $12::int4[], $13::int4[], $14::text[], $15::text[]) AS u("id", '
-            '"_start_tags", "_stop_tags", "_start_scores", "_stop_scores", "_start_counts", '
-            '"_stop_counts", "_start_colours", "_stop_colours", "body", "meta") '
+            'SET "tags" = CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, \'{}\') END, '
+            '"scores" = CASE WHEN u."_null_scores" THEN NULL ELSE COALESCE("_a_scores".v, \'{}\') END, '
+            '"counts" = CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, \'{}\') END, '
+            '"colours" = CASE WHEN u."_null_colours" THEN NULL ELSE COALESCE("_a_colours".v, '
+            '\'{}\') END, "blobs" = CASE WHEN u."_null_blobs" THEN NULL ELSE COALESCE("_a_blobs".v, '
+            '\'{}\') END, "body" = u."body"::jsonb, "meta" = u."meta"::jsonb '
+            "FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $16::bool[], "
+            '$17::text[], $18::text[]) WITH ORDINALITY AS u("id", "_null_tags", "_null_scores", '
+            '"_null_counts", "_null_colours", "_null_blobs", "body", "meta", _ord) '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_tags" ON "_a_tags".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($5::numeric[], $6::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_scores" ON "_a_scores".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($8::int8[], $9::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_counts" ON "_a_counts".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            'FROM unnest($11::"colour"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k) '
+            'GROUP BY e.r) AS "_a_colours" ON "_a_colours".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($14::bytea[], $15::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_blobs" ON "_a_blobs".r = u._ord '
             'WHERE "document"."id" = u."id" '
             'RETURNING "document"."id", "document"."tags", "document"."scores", "document"."counts", '
-            '"document"."colours", "document"."body", "document"."meta"'
+            '"document"."colours", "document"."blobs", "document"."body", "document"."meta"'
         ),
         upsert_one=(
-            'INSERT INTO "document" ("id", "tags", "scores", "counts", "colours", "body", "meta") '
-            'VALUES ($1::int4, $2::text[], $3::numeric[], $4::int8[], $5::"colour"[], '
-            "$6::text::jsonb, $7::text::jsonb) "
+            'INSERT INTO "document" ("id", "tags", "scores", "counts", "colours", "blobs", "body", '
+            '"meta") '
+            'VALUES ($1::int4, $2::text[], $3::numeric[], $4::int8[], $5::"colour"[], $6::bytea[], '
+            "$7::text::jsonb, $8::text::jsonb) "
             'ON CONFLICT ("id") DO UPDATE SET "tags" = EXCLUDED."tags", '
             '"scores" = EXCLUDED."scores", "counts" = EXCLUDED."counts", '
-            '"colours" = EXCLUDED."colours", "body" = EXCLUDED."body", "meta" = EXCLUDED."meta" '
-            'RETURNING "id", "tags", "scores", "counts", "colours", "body", "meta"'
+            '"colours" = EXCLUDED."colours", "blobs" = EXCLUDED."blobs", "body" = EXCLUDED."body", '
+            '"meta" = EXCLUDED."meta" '
+            'RETURNING "id", "tags", "scores", "counts", "colours", "blobs", "body", "meta"'
         ),
         upsert_batch=(
-            'INSERT INTO "document" ("id", "tags", "scores", "counts", "colours", "body", "meta") '
-            'SELECT u."id", ($2::text[])[u."_start_tags":u."_stop_tags"], '
-            '($5::numeric[])[u."_start_scores":u."_stop_scores"], '
-            '($8::int8[])[u."_start_counts":u."_stop_counts"], '
-            '($11::"colour"[])[u."_start_colours":u."_stop_colours"], u."body"::jsonb, '
-            'u."meta"::jsonb '
-            "FROM unnest($1::int4[], $3::int4[], $4::int4[], $6::int4[], $7::int4[], $9::int4[], "
-            "$10::int4[], $12::int4[], $13::int4[], $14::text[], "
-            '$15::text[]) WITH ORDINALITY AS u("id", "_start_tags", "_stop_tags", "_start_scores", '
-            '"_stop_scores", "_start_counts", "_stop_counts", "_start_colours", "_stop_colours", '
-            '"body", "meta", _ord) '
+            'INSERT INTO "document" ("id", "tags", "scores", "counts", "colours", "blobs", "body", '
+            '"meta") '
+            'SELECT u."id", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, \'{}\') END, '
+            'CASE WHEN u."_null_scores" THEN NULL ELSE COALESCE("_a_scores".v, \'{}\') END, '
+            'CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, \'{}\') END, '
+            'CASE WHEN u."_null_colours" THEN NULL ELSE COALESCE("_a_colours".v, \'{}\') END, '
+            'CASE WHEN u."_null_blobs" THEN NULL ELSE COALESCE("_a_blobs".v, \'{}\') END, '
+            'u."body"::jsonb, u."meta"::jsonb '
+            "FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $16::bool[], "
+            '$17::text[], $18::text[]) WITH ORDINALITY AS u("id", "_null_tags", "_null_scores", '
+            '"_null_counts", "_null_colours", "_null_blobs", "body", "meta", _ord) '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_tags" ON "_a_tags".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($5::numeric[], $6::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_scores" ON "_a_scores".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($8::int8[], $9::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_counts" ON "_a_counts".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            'FROM unnest($11::"colour"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k) '
+            'GROUP BY e.r) AS "_a_colours" ON "_a_colours".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($14::bytea[], $15::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_blobs" ON "_a_blobs".r = u._ord '
             "ORDER BY u._ord "
             'ON CONFLICT ("id") DO UPDATE SET "tags" = EXCLUDED."tags", '
             '"scores" = EXCLUDED."scores", "counts" = EXCLUDED."counts", '
-            '"colours" = EXCLUDED."colours", "body" = EXCLUDED."body", "meta" = EXCLUDED."meta" '
-            'RETURNING "id", "tags", "scores", "counts", "colours", "body", "meta"'
+            '"colours" = EXCLUDED."colours", "blobs" = EXCLUDED."blobs", "body" = EXCLUDED."body", '
+            '"meta" = EXCLUDED."meta" '
+            'RETURNING "id", "tags", "scores", "counts", "colours", "blobs", "body", "meta"'
         ),
     ),
     to_columns=_to_columns,
@@ -235,70 +299,70 @@ class DocumentRepository:
         self._executor = executor
 
     async def save(self, item: Document) -> Document:
-        return await _ops.save_one(self._executor, DOCUMENT, item)
+        return await _ops.save_one(self._executor, DOCUMENT_TABLE, item)
 
     async def save_batch(self, items: Sequence[Document]) -> list[Document]:
-        return await _ops.save_batch(self._executor, DOCUMENT, items)
+        return await _ops.save_batch(self._executor, DOCUMENT_TABLE, items)
 
     async def load(self, key: DocumentKey) -> Document | None:
-        return await _ops.load_one(self._executor, DOCUMENT, key)
+        return await _ops.load_one(self._executor, DOCUMENT_TABLE, key)
 
     async def load_batch(self, keys: Sequence[DocumentKey]) -> list[Document | None]:
-        return await _ops.load_batch(self._executor, DOCUMENT, keys)
+        return await _ops.load_batch(self._executor, DOCUMENT_TABLE, keys)
 
     async def exists(self, key: DocumentKey) -> bool:
-        return await _ops.exists_one(self._executor, DOCUMENT, key)
+        return await _ops.exists_one(self._executor, DOCUMENT_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[DocumentKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, DOCUMENT, keys)
+        return await _ops.exists_batch(self._executor, DOCUMENT_TABLE, keys)
 
     async def update(self, item: Document) -> Document:
-        return await _ops.update_one(self._executor, DOCUMENT, item)
+        return await _ops.update_one(self._executor, DOCUMENT_TABLE, item)
 
     async def update_batch(self, items: Sequence[Document]) -> list[Document]:
-        return await _ops.update_batch(self._executor, DOCUMENT, items)
+        return await _ops.update_batch(self._executor, DOCUMENT_TABLE, items)
 
     async def delete(self, key: DocumentKey) -> bool:
-        return await _ops.delete_one(self._executor, DOCUMENT, key)
+        return await _ops.delete_one(self._executor, DOCUMENT_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[DocumentKey]) -> int:
-        return await _ops.delete_batch(self._executor, DOCUMENT, keys)
+        return await _ops.delete_batch(self._executor, DOCUMENT_TABLE, keys)
 
     async def upsert(self, item: Document) -> Document:
-        return await _ops.upsert_one(self._executor, DOCUMENT, item)
+        return await _ops.upsert_one(self._executor, DOCUMENT_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Document]) -> list[Document]:
-        return await _ops.upsert_batch(self._executor, DOCUMENT, items)
+        return await _ops.upsert_batch(self._executor, DOCUMENT_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Document], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, DOCUMENT, items, mode)
+        return await _ops.validate_batch(self._executor, DOCUMENT_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Document], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Document]:
         return await _ops.save_batch_chunked(
-            self._executor, DOCUMENT, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, DOCUMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Document], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Document]:
         return await _ops.update_batch_chunked(
-            self._executor, DOCUMENT, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, DOCUMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Document], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Document]:
         return await _ops.upsert_batch_chunked(
-            self._executor, DOCUMENT, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, DOCUMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[DocumentKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[DocumentKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, DOCUMENT, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, DOCUMENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

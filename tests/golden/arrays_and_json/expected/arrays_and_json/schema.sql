@@ -9,6 +9,7 @@ CREATE TABLE "document" (
     "scores" numeric(5,2)[],
     "counts" bigint[] NOT NULL,
     "colours" "colour"[],
+    "blobs" bytea[],
     "body" jsonb NOT NULL,
     "meta" jsonb,
     CONSTRAINT "document_pkey" PRIMARY KEY ("id"),
@@ -18,4 +19,5 @@ CREATE TABLE "document" (
 );
 COMMENT ON TABLE "document" IS 'A document with array and JSON columns.';
 COMMENT ON COLUMN "document"."tags" IS 'Short tags, each 2 to 8 characters.';
+COMMENT ON COLUMN "document"."blobs" IS 'Attachments, as raw bytes.';
 COMMENT ON COLUMN "document"."body" IS 'The document itself.';

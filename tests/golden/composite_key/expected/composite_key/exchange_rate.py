@@ -69,7 +69,7 @@ def _key_of(item: ExchangeRate) -> ExchangeRateKey:
     return ExchangeRateKey(base=item.base, quote=item.quote, day=item.day)
 
 
-EXCHANGE_RATE: TableSpec[ExchangeRate, ExchangeRateKey] = TableSpec(
+EXCHANGE_RATE_TABLE: TableSpec[ExchangeRate, ExchangeRateKey] = TableSpec(
     table="exchange_rate",
     entity=ExchangeRate,
     columns=(
@@ -227,77 +227,77 @@ class ExchangeRateRepository:
         self._executor = executor
 
     async def save(self, item: ExchangeRate) -> ExchangeRate:
-        return await _ops.save_one(self._executor, EXCHANGE_RATE, item)
+        return await _ops.save_one(self._executor, EXCHANGE_RATE_TABLE, item)
 
     async def save_batch(self, items: Sequence[ExchangeRate]) -> list[ExchangeRate]:
-        return await _ops.save_batch(self._executor, EXCHANGE_RATE, items)
+        return await _ops.save_batch(self._executor, EXCHANGE_RATE_TABLE, items)
 
     async def load(self, key: ExchangeRateKey) -> ExchangeRate | None:
-        return await _ops.load_one(self._executor, EXCHANGE_RATE, key)
+        return await _ops.load_one(self._executor, EXCHANGE_RATE_TABLE, key)
 
     async def load_batch(self, keys: Sequence[ExchangeRateKey]) -> list[ExchangeRate | None]:
-        return await _ops.load_batch(self._executor, EXCHANGE_RATE, keys)
+        return await _ops.load_batch(self._executor, EXCHANGE_RATE_TABLE, keys)
 
     async def exists(self, key: ExchangeRateKey) -> bool:
-        return await _ops.exists_one(self._executor, EXCHANGE_RATE, key)
+        return await _ops.exists_one(self._executor, EXCHANGE_RATE_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[ExchangeRateKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, EXCHANGE_RATE, keys)
+        return await _ops.exists_batch(self._executor, EXCHANGE_RATE_TABLE, keys)
 
     async def update(self, item: ExchangeRate) -> ExchangeRate:
-        return await _ops.update_one(self._executor, EXCHANGE_RATE, item)
+        return await _ops.update_one(self._executor, EXCHANGE_RATE_TABLE, item)
 
     async def update_batch(self, items: Sequence[ExchangeRate]) -> list[ExchangeRate]:
-        return await _ops.update_batch(self._executor, EXCHANGE_RATE, items)
+        return await _ops.update_batch(self._executor, EXCHANGE_RATE_TABLE, items)
 
     async def delete(self, key: ExchangeRateKey) -> bool:
-        return await _ops.delete_one(self._executor, EXCHANGE_RATE, key)
+        return await _ops.delete_one(self._executor, EXCHANGE_RATE_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[ExchangeRateKey]) -> int:
-        return await _ops.delete_batch(self._executor, EXCHANGE_RATE, keys)
+        return await _ops.delete_batch(self._executor, EXCHANGE_RATE_TABLE, keys)
 
     async def upsert(self, item: ExchangeRate) -> ExchangeRate:
-        return await _ops.upsert_one(self._executor, EXCHANGE_RATE, item)
+        return await _ops.upsert_one(self._executor, EXCHANGE_RATE_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[ExchangeRate]) -> list[ExchangeRate]:
-        return await _ops.upsert_batch(self._executor, EXCHANGE_RATE, items)
+        return await _ops.upsert_batch(self._executor, EXCHANGE_RATE_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[ExchangeRate], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, EXCHANGE_RATE, items, mode)
+        return await _ops.validate_batch(self._executor, EXCHANGE_RATE_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[ExchangeRate], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[ExchangeRate]:
         return await _ops.save_batch_chunked(
-            self._executor, EXCHANGE_RATE, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, EXCHANGE_RATE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[ExchangeRate], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[ExchangeRate]:
         return await _ops.update_batch_chunked(
-            self._executor, EXCHANGE_RATE, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, EXCHANGE_RATE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[ExchangeRate], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[ExchangeRate]:
         return await _ops.upsert_batch_chunked(
-            self._executor, EXCHANGE_RATE, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, EXCHANGE_RATE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[ExchangeRateKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[ExchangeRateKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, EXCHANGE_RATE, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, EXCHANGE_RATE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_rate_reference(
         self, keys: Sequence[tuple[str, int]]
     ) -> list[ExchangeRate | None]:
         return await _ops.load_batch_by_unique(
-            self._executor, EXCHANGE_RATE, "rate_reference", keys
+            self._executor, EXCHANGE_RATE_TABLE, "rate_reference", keys
         )

@@ -50,7 +50,7 @@ def _key_of(item: TagLink) -> TagLinkKey:
     return TagLinkKey(item_id=item.item_id, tag=item.tag)
 
 
-TAG_LINK: TableSpec[TagLink, TagLinkKey] = TableSpec(
+TAG_LINK_TABLE: TableSpec[TagLink, TagLinkKey] = TableSpec(
     table="tag_link",
     entity=TagLink,
     columns=(
@@ -136,44 +136,44 @@ class TagLinkRepository:
         self._executor = executor
 
     async def save(self, item: TagLink) -> TagLink:
-        return await _ops.save_one(self._executor, TAG_LINK, item)
+        return await _ops.save_one(self._executor, TAG_LINK_TABLE, item)
 
     async def save_batch(self, items: Sequence[TagLink]) -> list[TagLink]:
-        return await _ops.save_batch(self._executor, TAG_LINK, items)
+        return await _ops.save_batch(self._executor, TAG_LINK_TABLE, items)
 
     async def load(self, key: TagLinkKey) -> TagLink | None:
-        return await _ops.load_one(self._executor, TAG_LINK, key)
+        return await _ops.load_one(self._executor, TAG_LINK_TABLE, key)
 
     async def load_batch(self, keys: Sequence[TagLinkKey]) -> list[TagLink | None]:
-        return await _ops.load_batch(self._executor, TAG_LINK, keys)
+        return await _ops.load_batch(self._executor, TAG_LINK_TABLE, keys)
 
     async def exists(self, key: TagLinkKey) -> bool:
-        return await _ops.exists_one(self._executor, TAG_LINK, key)
+        return await _ops.exists_one(self._executor, TAG_LINK_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[TagLinkKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, TAG_LINK, keys)
+        return await _ops.exists_batch(self._executor, TAG_LINK_TABLE, keys)
 
     async def delete(self, key: TagLinkKey) -> bool:
-        return await _ops.delete_one(self._executor, TAG_LINK, key)
+        return await _ops.delete_one(self._executor, TAG_LINK_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[TagLinkKey]) -> int:
-        return await _ops.delete_batch(self._executor, TAG_LINK, keys)
+        return await _ops.delete_batch(self._executor, TAG_LINK_TABLE, keys)
 
     async def validate_batch(
         self, items: Sequence[TagLink], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, TAG_LINK, items, mode)
+        return await _ops.validate_batch(self._executor, TAG_LINK_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[TagLink], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[TagLink]:
         return await _ops.save_batch_chunked(
-            self._executor, TAG_LINK, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, TAG_LINK_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[TagLinkKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[TagLinkKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, TAG_LINK, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, TAG_LINK_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

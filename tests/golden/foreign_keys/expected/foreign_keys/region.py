@@ -54,7 +54,7 @@ def _key_of(item: Region) -> RegionKey:
     return RegionKey(country=item.country, code=item.code)
 
 
-REGION: TableSpec[Region, RegionKey] = TableSpec(
+REGION_TABLE: TableSpec[Region, RegionKey] = TableSpec(
     table="region",
     entity=Region,
     columns=(
@@ -169,70 +169,70 @@ class RegionRepository:
         self._executor = executor
 
     async def save(self, item: Region) -> Region:
-        return await _ops.save_one(self._executor, REGION, item)
+        return await _ops.save_one(self._executor, REGION_TABLE, item)
 
     async def save_batch(self, items: Sequence[Region]) -> list[Region]:
-        return await _ops.save_batch(self._executor, REGION, items)
+        return await _ops.save_batch(self._executor, REGION_TABLE, items)
 
     async def load(self, key: RegionKey) -> Region | None:
-        return await _ops.load_one(self._executor, REGION, key)
+        return await _ops.load_one(self._executor, REGION_TABLE, key)
 
     async def load_batch(self, keys: Sequence[RegionKey]) -> list[Region | None]:
-        return await _ops.load_batch(self._executor, REGION, keys)
+        return await _ops.load_batch(self._executor, REGION_TABLE, keys)
 
     async def exists(self, key: RegionKey) -> bool:
-        return await _ops.exists_one(self._executor, REGION, key)
+        return await _ops.exists_one(self._executor, REGION_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[RegionKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, REGION, keys)
+        return await _ops.exists_batch(self._executor, REGION_TABLE, keys)
 
     async def update(self, item: Region) -> Region:
-        return await _ops.update_one(self._executor, REGION, item)
+        return await _ops.update_one(self._executor, REGION_TABLE, item)
 
     async def update_batch(self, items: Sequence[Region]) -> list[Region]:
-        return await _ops.update_batch(self._executor, REGION, items)
+        return await _ops.update_batch(self._executor, REGION_TABLE, items)
 
     async def delete(self, key: RegionKey) -> bool:
-        return await _ops.delete_one(self._executor, REGION, key)
+        return await _ops.delete_one(self._executor, REGION_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[RegionKey]) -> int:
-        return await _ops.delete_batch(self._executor, REGION, keys)
+        return await _ops.delete_batch(self._executor, REGION_TABLE, keys)
 
     async def upsert(self, item: Region) -> Region:
-        return await _ops.upsert_one(self._executor, REGION, item)
+        return await _ops.upsert_one(self._executor, REGION_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Region]) -> list[Region]:
-        return await _ops.upsert_batch(self._executor, REGION, items)
+        return await _ops.upsert_batch(self._executor, REGION_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Region], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, REGION, items, mode)
+        return await _ops.validate_batch(self._executor, REGION_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Region], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Region]:
         return await _ops.save_batch_chunked(
-            self._executor, REGION, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, REGION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Region], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Region]:
         return await _ops.update_batch_chunked(
-            self._executor, REGION, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, REGION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Region], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Region]:
         return await _ops.upsert_batch_chunked(
-            self._executor, REGION, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, REGION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[RegionKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[RegionKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, REGION, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, REGION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

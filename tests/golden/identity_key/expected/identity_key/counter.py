@@ -52,7 +52,7 @@ def _key_of(item: Counter) -> CounterKey:
     return item.id
 
 
-COUNTER: TableSpec[Counter, CounterKey] = TableSpec(
+COUNTER_TABLE: TableSpec[Counter, CounterKey] = TableSpec(
     table="counter",
     entity=Counter,
     columns=(
@@ -145,60 +145,60 @@ class CounterRepository:
         self._executor = executor
 
     async def save(self, item: Counter) -> Counter:
-        return await _ops.save_one(self._executor, COUNTER, item)
+        return await _ops.save_one(self._executor, COUNTER_TABLE, item)
 
     async def save_batch(self, items: Sequence[Counter]) -> list[Counter]:
-        return await _ops.save_batch(self._executor, COUNTER, items)
+        return await _ops.save_batch(self._executor, COUNTER_TABLE, items)
 
     async def load(self, key: CounterKey) -> Counter | None:
-        return await _ops.load_one(self._executor, COUNTER, key)
+        return await _ops.load_one(self._executor, COUNTER_TABLE, key)
 
     async def load_batch(self, keys: Sequence[CounterKey]) -> list[Counter | None]:
-        return await _ops.load_batch(self._executor, COUNTER, keys)
+        return await _ops.load_batch(self._executor, COUNTER_TABLE, keys)
 
     async def exists(self, key: CounterKey) -> bool:
-        return await _ops.exists_one(self._executor, COUNTER, key)
+        return await _ops.exists_one(self._executor, COUNTER_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[CounterKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, COUNTER, keys)
+        return await _ops.exists_batch(self._executor, COUNTER_TABLE, keys)
 
     async def update(self, item: Counter) -> Counter:
-        return await _ops.update_one(self._executor, COUNTER, item)
+        return await _ops.update_one(self._executor, COUNTER_TABLE, item)
 
     async def update_batch(self, items: Sequence[Counter]) -> list[Counter]:
-        return await _ops.update_batch(self._executor, COUNTER, items)
+        return await _ops.update_batch(self._executor, COUNTER_TABLE, items)
 
     async def delete(self, key: CounterKey) -> bool:
-        return await _ops.delete_one(self._executor, COUNTER, key)
+        return await _ops.delete_one(self._executor, COUNTER_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[CounterKey]) -> int:
-        return await _ops.delete_batch(self._executor, COUNTER, keys)
+        return await _ops.delete_batch(self._executor, COUNTER_TABLE, keys)
 
     async def validate_batch(
         self, items: Sequence[Counter], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, COUNTER, items, mode)
+        return await _ops.validate_batch(self._executor, COUNTER_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Counter], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Counter]:
         return await _ops.save_batch_chunked(
-            self._executor, COUNTER, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, COUNTER_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Counter], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Counter]:
         return await _ops.update_batch_chunked(
-            self._executor, COUNTER, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, COUNTER_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[CounterKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[CounterKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, COUNTER, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, COUNTER_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_name(self, keys: Sequence[str]) -> list[Counter | None]:
-        return await _ops.load_batch_by_unique(self._executor, COUNTER, "name", keys)
+        return await _ops.load_batch_by_unique(self._executor, COUNTER_TABLE, "name", keys)

@@ -25,7 +25,9 @@ class Event:
     kind: str
     """Column kind: varchar(40)."""
     occurred_at: datetime.datetime | None = None
-    """Server default clock_timestamp(): None on insert takes it. Column occurred_at: timestamptz."""
+    """Server default clock_timestamp(): None on insert takes it, None on update keeps the
+    stored value, and an upsert never changes it in an existing row. Column occurred_at:
+    timestamptz."""
     details: Any | None = None
     """Any JSON value (jsonb); None is SQL NULL. Column details: jsonb."""
 
@@ -57,7 +59,7 @@ def _key_of(item: Event) -> EventKey:
     return item.id
 
 
-EVENT: TableSpec[Event, EventKey] = TableSpec(
+EVENT_TABLE: TableSpec[Event, EventKey] = TableSpec(
     table="event",
     entity=Event,
     columns=(
@@ -107,13 +109,15 @@ EVENT: TableSpec[Event, EventKey] = TableSpec(
         ),
         update_one=(
             'UPDATE "event" '
-            'SET "kind" = $2::text, "occurred_at" = $3::timestamptz, "details" = $4::text::jsonb '
+            'SET "kind" = $2::text, "occurred_at" = COALESCE($3::timestamptz, '
+            '"event"."occurred_at"), "details" = $4::text::jsonb '
             'WHERE "id" = $1::int8 '
             'RETURNING "id", "kind", "occurred_at", "details"'
         ),
         update_batch=(
             'UPDATE "event" '
-            'SET "kind" = u."kind", "occurred_at" = u."occurred_at", "details" = u."details"::jsonb '
+            'SET "kind" = u."kind", "occurred_at" = COALESCE(u."occurred_at", '
+            '"event"."occurred_at"), "details" = u."details"::jsonb '
             'FROM unnest($1::int8[], $2::text[], $3::timestamptz[], $4::text[]) AS u("id", "kind", '
             '"occurred_at", "details") '
             'WHERE "event"."id" = u."id" '
@@ -150,57 +154,57 @@ class EventRepository:
         self._executor = executor
 
     async def save(self, item: Event) -> Event:
-        return await _ops.save_one(self._executor, EVENT, item)
+        return await _ops.save_one(self._executor, EVENT_TABLE, item)
 
     async def save_batch(self, items: Sequence[Event]) -> list[Event]:
-        return await _ops.save_batch(self._executor, EVENT, items)
+        return await _ops.save_batch(self._executor, EVENT_TABLE, items)
 
     async def load(self, key: EventKey) -> Event | None:
-        return await _ops.load_one(self._executor, EVENT, key)
+        return await _ops.load_one(self._executor, EVENT_TABLE, key)
 
     async def load_batch(self, keys: Sequence[EventKey]) -> list[Event | None]:
-        return await _ops.load_batch(self._executor, EVENT, keys)
+        return await _ops.load_batch(self._executor, EVENT_TABLE, keys)
 
     async def exists(self, key: EventKey) -> bool:
-        return await _ops.exists_one(self._executor, EVENT, key)
+        return await _ops.exists_one(self._executor, EVENT_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[EventKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, EVENT, keys)
+        return await _ops.exists_batch(self._executor, EVENT_TABLE, keys)
 
     async def update(self, item: Event) -> Event:
-        return await _ops.update_one(self._executor, EVENT, item)
+        return await _ops.update_one(self._executor, EVENT_TABLE, item)
 
     async def update_batch(self, items: Sequence[Event]) -> list[Event]:
-        return await _ops.update_batch(self._executor, EVENT, items)
+        return await _ops.update_batch(self._executor, EVENT_TABLE, items)
 
     async def delete(self, key: EventKey) -> bool:
-        return await _ops.delete_one(self._executor, EVENT, key)
+        return await _ops.delete_one(self._executor, EVENT_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[EventKey]) -> int:
-        return await _ops.delete_batch(self._executor, EVENT, keys)
+        return await _ops.delete_batch(self._executor, EVENT_TABLE, keys)
 
     async def validate_batch(
         self, items: Sequence[Event], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, EVENT, items, mode)
+        return await _ops.validate_batch(self._executor, EVENT_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Event], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Event]:
         return await _ops.save_batch_chunked(
-            self._executor, EVENT, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, EVENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Event], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Event]:
         return await _ops.update_batch_chunked(
-            self._executor, EVENT, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, EVENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[EventKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[EventKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, EVENT, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, EVENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

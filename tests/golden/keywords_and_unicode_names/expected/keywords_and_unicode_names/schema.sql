@@ -17,7 +17,7 @@ CREATE TABLE "straße" (
     CONSTRAINT "straße_pkey" PRIMARY KEY ("uuid"),
     CONSTRAINT "straße_select_key" UNIQUE ("select")
 );
-COMMENT ON TABLE "straße" IS 'A street: it''s "quoted", has a backslash \ and
+COMMENT ON TABLE "straße" IS E'A street: it''s "quoted", has a backslash \\ and
 a newline, and ends with a quote"';
 COMMENT ON COLUMN "straße"."uuid" IS 'A column named like the module its type comes from. """); import os; ("""';
 COMMENT ON COLUMN "straße"."class" IS 'A Python keyword as a column name.';

@@ -19,7 +19,7 @@ from batchrepo.executor import Executor
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
-from .enums import Größe
+from .enums import GRÖSSE_BY_VALUE, Größe
 
 
 @_dataclasses.dataclass(slots=True, kw_only=True)
@@ -44,7 +44,8 @@ class Straße:
     list: builtins.list[builtins.str | None] | None = None
     """Column list: text[]."""
     datetime: _datetime.datetime | None = None
-    """Server default now(): None on insert takes it. Column datetime: timestamptz."""
+    """Server default now(): None on insert takes it, None on update keeps the stored value,
+    and an upsert never changes it in an existing row. Column datetime: timestamptz."""
     dataclasses: bool = True
     """Column dataclasses: boolean."""
     größe: Größe = Größe.GROSS
@@ -81,7 +82,7 @@ def _from_record(record: Any) -> Straße:
         list=record[4],
         datetime=record[5],
         dataclasses=record[6],
-        größe=Größe(record[7]),
+        größe=GRÖSSE_BY_VALUE[record[7]],
         select=record[8],
     )
 
@@ -90,7 +91,7 @@ def _key_of(item: Straße) -> StraßeKey:
     return item.uuid
 
 
-STRASSE: TableSpec[Straße, StraßeKey] = TableSpec(
+STRASSE_TABLE: TableSpec[Straße, StraßeKey] = TableSpec(
     table="straße",
     entity=Straße,
     columns=(
@@ -135,12 +136,15 @@ STRASSE: TableSpec[Straße, StraßeKey] = TableSpec(
             'INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "datetime", '
             '"dataclasses", "größe", "select") '
             'SELECT u."uuid", u."class", u."from", u."str", '
-            '($5::text[])[u."_start_list":u."_stop_list"], COALESCE(u."datetime", now()), '
-            'u."dataclasses", u."größe", u."select" '
-            "FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $6::int4[], $7::int4[], "
+            'CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, \'{}\') END, '
+            'COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select" '
+            "FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], "
             '$8::timestamptz[], $9::bool[], $10::"größe"[], '
-            '$11::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_start_list", '
-            '"_stop_list", "datetime", "dataclasses", "größe", "select", _ord) '
+            '$11::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", '
+            '"datetime", "dataclasses", "größe", "select", _ord) '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_list" ON "_a_list".r = u._ord '
             "ORDER BY u._ord "
             'RETURNING "uuid", "class", "from", "str", "list", "datetime", "dataclasses", "größe", '
             '"select"'
@@ -169,8 +173,8 @@ STRASSE: TableSpec[Straße, StraßeKey] = TableSpec(
         update_one=(
             'UPDATE "straße" '
             'SET "class" = $2::text, "from" = $3::int4, "str" = $4::text, "list" = $5::text[], '
-            '"datetime" = $6::timestamptz, "dataclasses" = $7::bool, "größe" = $8::"größe", '
-            '"select" = $9::text '
+            '"datetime" = COALESCE($6::timestamptz, "straße"."datetime"), "dataclasses" = $7::bool, '
+            '"größe" = $8::"größe", "select" = $9::text '
             'WHERE "uuid" = $1::uuid '
             'RETURNING "uuid", "class", "from", "str", "list", "datetime", "dataclasses", "größe", '
             '"select"'
@@ -178,12 +182,16 @@ STRASSE: TableSpec[Straße, StraßeKey] = TableSpec(
         update_batch=(
             'UPDATE "straße" '
             'SET "class" = u."class", "from" = u."from", "str" = u."str", '
-            '"list" = ($5::text[])[u."_start_list":u."_stop_list"], "datetime" = u."datetime", '
+            '"list" = CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, \'{}\') END, '
+            '"datetime" = COALESCE(u."datetime", "straße"."datetime"), '
             '"dataclasses" = u."dataclasses", "größe" = u."größe", "select" = u."select" '
-            "FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $6::int4[], $7::int4[], "
-            '$8::timestamptz[], $9::bool[], $10::"größe"[], $11::text[]) AS u("uuid", "class", '
-            '"from", "str", "_start_list", "_stop_list", "datetime", "dataclasses", "größe", '
-            '"select") '
+            "FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], "
+            '$8::timestamptz[], $9::bool[], $10::"größe"[], '
+            '$11::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", '
+            '"datetime", "dataclasses", "größe", "select", _ord) '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_list" ON "_a_list".r = u._ord '
             'WHERE "straße"."uuid" = u."uuid" '
             'RETURNING "straße"."uuid", "straße"."class", "straße"."from", "straße"."str", '
             '"straße"."list", "straße"."datetime", "straße"."dataclasses", "straße"."größe", '
@@ -196,8 +204,8 @@ STRASSE: TableSpec[Straße, StraßeKey] = TableSpec(
             'now()), $7::bool, $8::"größe", $9::text) '
             'ON CONFLICT ("uuid") DO UPDATE SET "class" = EXCLUDED."class", '
             '"from" = EXCLUDED."from", "str" = EXCLUDED."str", "list" = EXCLUDED."list", '
-            '"datetime" = EXCLUDED."datetime", "dataclasses" = EXCLUDED."dataclasses", '
-            '"größe" = EXCLUDED."größe", "select" = EXCLUDED."select" '
+            '"dataclasses" = EXCLUDED."dataclasses", "größe" = EXCLUDED."größe", '
+            '"select" = EXCLUDED."select" '
             'RETURNING "uuid", "class", "from", "str", "list", "datetime", "dataclasses", "größe", '
             '"select"'
         ),
@@ -205,17 +213,20 @@ STRASSE: TableSpec[Straße, StraßeKey] = TableSpec(
             'INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "datetime", '
             '"dataclasses", "größe", "select") '
             'SELECT u."uuid", u."class", u."from", u."str", '
-            '($5::text[])[u."_start_list":u."_stop_list"], COALESCE(u."datetime", now()), '
-            'u."dataclasses", u."größe", u."select" '
-            "FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $6::int4[], $7::int4[], "
+            'CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, \'{}\') END, '
+            'COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select" '
+            "FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], "
             '$8::timestamptz[], $9::bool[], $10::"größe"[], '
-            '$11::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_start_list", '
-            '"_stop_list", "datetime", "dataclasses", "größe", "select", _ord) '
+            '$11::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", '
+            '"datetime", "dataclasses", "größe", "select", _ord) '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_list" ON "_a_list".r = u._ord '
             "ORDER BY u._ord "
             'ON CONFLICT ("uuid") DO UPDATE SET "class" = EXCLUDED."class", '
             '"from" = EXCLUDED."from", "str" = EXCLUDED."str", "list" = EXCLUDED."list", '
-            '"datetime" = EXCLUDED."datetime", "dataclasses" = EXCLUDED."dataclasses", '
-            '"größe" = EXCLUDED."größe", "select" = EXCLUDED."select" '
+            '"dataclasses" = EXCLUDED."dataclasses", "größe" = EXCLUDED."größe", '
+            '"select" = EXCLUDED."select" '
             'RETURNING "uuid", "class", "from", "str", "list", "datetime", "dataclasses", "größe", '
             '"select"'
         ),
@@ -266,75 +277,75 @@ class StraßeRepository:
         self._executor = executor
 
     async def save(self, item: Straße) -> Straße:
-        return await _ops.save_one(self._executor, STRASSE, item)
+        return await _ops.save_one(self._executor, STRASSE_TABLE, item)
 
     async def save_batch(self, items: Sequence[Straße]) -> builtins.list[Straße]:
-        return await _ops.save_batch(self._executor, STRASSE, items)
+        return await _ops.save_batch(self._executor, STRASSE_TABLE, items)
 
     async def load(self, key: StraßeKey) -> Straße | None:
-        return await _ops.load_one(self._executor, STRASSE, key)
+        return await _ops.load_one(self._executor, STRASSE_TABLE, key)
 
     async def load_batch(self, keys: Sequence[StraßeKey]) -> builtins.list[Straße | None]:
-        return await _ops.load_batch(self._executor, STRASSE, keys)
+        return await _ops.load_batch(self._executor, STRASSE_TABLE, keys)
 
     async def exists(self, key: StraßeKey) -> bool:
-        return await _ops.exists_one(self._executor, STRASSE, key)
+        return await _ops.exists_one(self._executor, STRASSE_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[StraßeKey]) -> builtins.list[bool]:
-        return await _ops.exists_batch(self._executor, STRASSE, keys)
+        return await _ops.exists_batch(self._executor, STRASSE_TABLE, keys)
 
     async def update(self, item: Straße) -> Straße:
-        return await _ops.update_one(self._executor, STRASSE, item)
+        return await _ops.update_one(self._executor, STRASSE_TABLE, item)
 
     async def update_batch(self, items: Sequence[Straße]) -> builtins.list[Straße]:
-        return await _ops.update_batch(self._executor, STRASSE, items)
+        return await _ops.update_batch(self._executor, STRASSE_TABLE, items)
 
     async def delete(self, key: StraßeKey) -> bool:
-        return await _ops.delete_one(self._executor, STRASSE, key)
+        return await _ops.delete_one(self._executor, STRASSE_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[StraßeKey]) -> int:
-        return await _ops.delete_batch(self._executor, STRASSE, keys)
+        return await _ops.delete_batch(self._executor, STRASSE_TABLE, keys)
 
     async def upsert(self, item: Straße) -> Straße:
-        return await _ops.upsert_one(self._executor, STRASSE, item)
+        return await _ops.upsert_one(self._executor, STRASSE_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Straße]) -> builtins.list[Straße]:
-        return await _ops.upsert_batch(self._executor, STRASSE, items)
+        return await _ops.upsert_batch(self._executor, STRASSE_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Straße], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, STRASSE, items, mode)
+        return await _ops.validate_batch(self._executor, STRASSE_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Straße], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Straße]:
         return await _ops.save_batch_chunked(
-            self._executor, STRASSE, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, STRASSE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Straße], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Straße]:
         return await _ops.update_batch_chunked(
-            self._executor, STRASSE, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, STRASSE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Straße], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Straße]:
         return await _ops.upsert_batch_chunked(
-            self._executor, STRASSE, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, STRASSE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[StraßeKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[StraßeKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, STRASSE, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, STRASSE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_select(
         self, keys: Sequence[builtins.str]
     ) -> builtins.list[Straße | None]:
-        return await _ops.load_batch_by_unique(self._executor, STRASSE, "select", keys)
+        return await _ops.load_batch_by_unique(self._executor, STRASSE_TABLE, "select", keys)

@@ -50,7 +50,7 @@ def _key_of(item: Currency) -> CurrencyKey:
     return item.code
 
 
-CURRENCY: TableSpec[Currency, CurrencyKey] = TableSpec(
+CURRENCY_TABLE: TableSpec[Currency, CurrencyKey] = TableSpec(
     table="currency",
     entity=Currency,
     columns=(
@@ -153,70 +153,70 @@ class CurrencyRepository:
         self._executor = executor
 
     async def save(self, item: Currency) -> Currency:
-        return await _ops.save_one(self._executor, CURRENCY, item)
+        return await _ops.save_one(self._executor, CURRENCY_TABLE, item)
 
     async def save_batch(self, items: Sequence[Currency]) -> list[Currency]:
-        return await _ops.save_batch(self._executor, CURRENCY, items)
+        return await _ops.save_batch(self._executor, CURRENCY_TABLE, items)
 
     async def load(self, key: CurrencyKey) -> Currency | None:
-        return await _ops.load_one(self._executor, CURRENCY, key)
+        return await _ops.load_one(self._executor, CURRENCY_TABLE, key)
 
     async def load_batch(self, keys: Sequence[CurrencyKey]) -> list[Currency | None]:
-        return await _ops.load_batch(self._executor, CURRENCY, keys)
+        return await _ops.load_batch(self._executor, CURRENCY_TABLE, keys)
 
     async def exists(self, key: CurrencyKey) -> bool:
-        return await _ops.exists_one(self._executor, CURRENCY, key)
+        return await _ops.exists_one(self._executor, CURRENCY_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[CurrencyKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, CURRENCY, keys)
+        return await _ops.exists_batch(self._executor, CURRENCY_TABLE, keys)
 
     async def update(self, item: Currency) -> Currency:
-        return await _ops.update_one(self._executor, CURRENCY, item)
+        return await _ops.update_one(self._executor, CURRENCY_TABLE, item)
 
     async def update_batch(self, items: Sequence[Currency]) -> list[Currency]:
-        return await _ops.update_batch(self._executor, CURRENCY, items)
+        return await _ops.update_batch(self._executor, CURRENCY_TABLE, items)
 
     async def delete(self, key: CurrencyKey) -> bool:
-        return await _ops.delete_one(self._executor, CURRENCY, key)
+        return await _ops.delete_one(self._executor, CURRENCY_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[CurrencyKey]) -> int:
-        return await _ops.delete_batch(self._executor, CURRENCY, keys)
+        return await _ops.delete_batch(self._executor, CURRENCY_TABLE, keys)
 
     async def upsert(self, item: Currency) -> Currency:
-        return await _ops.upsert_one(self._executor, CURRENCY, item)
+        return await _ops.upsert_one(self._executor, CURRENCY_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Currency]) -> list[Currency]:
-        return await _ops.upsert_batch(self._executor, CURRENCY, items)
+        return await _ops.upsert_batch(self._executor, CURRENCY_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Currency], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, CURRENCY, items, mode)
+        return await _ops.validate_batch(self._executor, CURRENCY_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Currency], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Currency]:
         return await _ops.save_batch_chunked(
-            self._executor, CURRENCY, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, CURRENCY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Currency], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Currency]:
         return await _ops.update_batch_chunked(
-            self._executor, CURRENCY, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, CURRENCY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Currency], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Currency]:
         return await _ops.upsert_batch_chunked(
-            self._executor, CURRENCY, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, CURRENCY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[CurrencyKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[CurrencyKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, CURRENCY, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, CURRENCY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

@@ -24,7 +24,8 @@ class Person:
     id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
     """Drawn by the client (uuid4) unless left to the database.
 
-    Drawn with uuid4 when not given (the database default is gen_random_uuid()). Column id: uuid."""
+    Drawn with uuid4 when not given (the database default is gen_random_uuid()). Column id:
+    uuid."""
     email: str
     """Login e-mail address, unique.
 
@@ -42,7 +43,8 @@ class Person:
     created_at: datetime.datetime | None = None
     """When the row was inserted.
 
-    Server default now(): None on insert takes it. Column created_at: timestamptz."""
+    Server default now(): None on insert takes it, None on update keeps the stored value,
+    and an upsert never changes it in an existing row. Column created_at: timestamptz."""
 
 
 PersonKey = uuid.UUID
@@ -74,7 +76,7 @@ def _key_of(item: Person) -> PersonKey:
     return item.id
 
 
-PERSON: TableSpec[Person, PersonKey] = TableSpec(
+PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
     table="person",
     entity=Person,
     columns=(
@@ -147,14 +149,15 @@ PERSON: TableSpec[Person, PersonKey] = TableSpec(
         update_one=(
             'UPDATE "person" '
             'SET "email" = $2::text, "display_name" = $3::text, "active" = $4::bool, '
-            '"nickname" = $5::text, "created_at" = $6::timestamptz '
+            '"nickname" = $5::text, "created_at" = COALESCE($6::timestamptz, "person"."created_at") '
             'WHERE "id" = $1::uuid '
             'RETURNING "id", "email", "display_name", "active", "nickname", "created_at"'
         ),
         update_batch=(
             'UPDATE "person" '
             'SET "email" = u."email", "display_name" = u."display_name", "active" = u."active", '
-            '"nickname" = u."nickname", "created_at" = u."created_at" '
+            '"nickname" = u."nickname", "created_at" = COALESCE(u."created_at", '
+            '"person"."created_at") '
             "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[], "
             '$6::timestamptz[]) AS u("id", "email", "display_name", "active", "nickname", '
             '"created_at") '
@@ -169,7 +172,7 @@ PERSON: TableSpec[Person, PersonKey] = TableSpec(
             "COALESCE($6::timestamptz, now())) "
             'ON CONFLICT ("id") DO UPDATE SET "email" = EXCLUDED."email", '
             '"display_name" = EXCLUDED."display_name", "active" = EXCLUDED."active", '
-            '"nickname" = EXCLUDED."nickname", "created_at" = EXCLUDED."created_at" '
+            '"nickname" = EXCLUDED."nickname" '
             'RETURNING "id", "email", "display_name", "active", "nickname", "created_at"'
         ),
         upsert_batch=(
@@ -183,7 +186,7 @@ PERSON: TableSpec[Person, PersonKey] = TableSpec(
             "ORDER BY u._ord "
             'ON CONFLICT ("id") DO UPDATE SET "email" = EXCLUDED."email", '
             '"display_name" = EXCLUDED."display_name", "active" = EXCLUDED."active", '
-            '"nickname" = EXCLUDED."nickname", "created_at" = EXCLUDED."created_at" '
+            '"nickname" = EXCLUDED."nickname" '
             'RETURNING "id", "email", "display_name", "active", "nickname", "created_at"'
         ),
     ),
@@ -232,73 +235,73 @@ class PersonRepository:
         self._executor = executor
 
     async def save(self, item: Person) -> Person:
-        return await _ops.save_one(self._executor, PERSON, item)
+        return await _ops.save_one(self._executor, PERSON_TABLE, item)
 
     async def save_batch(self, items: Sequence[Person]) -> list[Person]:
-        return await _ops.save_batch(self._executor, PERSON, items)
+        return await _ops.save_batch(self._executor, PERSON_TABLE, items)
 
     async def load(self, key: PersonKey) -> Person | None:
-        return await _ops.load_one(self._executor, PERSON, key)
+        return await _ops.load_one(self._executor, PERSON_TABLE, key)
 
     async def load_batch(self, keys: Sequence[PersonKey]) -> list[Person | None]:
-        return await _ops.load_batch(self._executor, PERSON, keys)
+        return await _ops.load_batch(self._executor, PERSON_TABLE, keys)
 
     async def exists(self, key: PersonKey) -> bool:
-        return await _ops.exists_one(self._executor, PERSON, key)
+        return await _ops.exists_one(self._executor, PERSON_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[PersonKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, PERSON, keys)
+        return await _ops.exists_batch(self._executor, PERSON_TABLE, keys)
 
     async def update(self, item: Person) -> Person:
-        return await _ops.update_one(self._executor, PERSON, item)
+        return await _ops.update_one(self._executor, PERSON_TABLE, item)
 
     async def update_batch(self, items: Sequence[Person]) -> list[Person]:
-        return await _ops.update_batch(self._executor, PERSON, items)
+        return await _ops.update_batch(self._executor, PERSON_TABLE, items)
 
     async def delete(self, key: PersonKey) -> bool:
-        return await _ops.delete_one(self._executor, PERSON, key)
+        return await _ops.delete_one(self._executor, PERSON_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[PersonKey]) -> int:
-        return await _ops.delete_batch(self._executor, PERSON, keys)
+        return await _ops.delete_batch(self._executor, PERSON_TABLE, keys)
 
     async def upsert(self, item: Person) -> Person:
-        return await _ops.upsert_one(self._executor, PERSON, item)
+        return await _ops.upsert_one(self._executor, PERSON_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Person]) -> list[Person]:
-        return await _ops.upsert_batch(self._executor, PERSON, items)
+        return await _ops.upsert_batch(self._executor, PERSON_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Person], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, PERSON, items, mode)
+        return await _ops.validate_batch(self._executor, PERSON_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Person], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Person]:
         return await _ops.save_batch_chunked(
-            self._executor, PERSON, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, PERSON_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Person], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Person]:
         return await _ops.update_batch_chunked(
-            self._executor, PERSON, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, PERSON_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Person], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Person]:
         return await _ops.upsert_batch_chunked(
-            self._executor, PERSON, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, PERSON_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[PersonKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[PersonKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, PERSON, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, PERSON_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_email(self, keys: Sequence[str]) -> list[Person | None]:
-        return await _ops.load_batch_by_unique(self._executor, PERSON, "email", keys)
+        return await _ops.load_batch_by_unique(self._executor, PERSON_TABLE, "email", keys)

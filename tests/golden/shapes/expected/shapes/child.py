@@ -69,7 +69,7 @@ def _key_of(item: Child) -> ChildKey:
     return item.id
 
 
-CHILD: TableSpec[Child, ChildKey] = TableSpec(
+CHILD_TABLE: TableSpec[Child, ChildKey] = TableSpec(
     table="child",
     entity=Child,
     columns=(
@@ -229,78 +229,78 @@ class ChildRepository:
         self._executor = executor
 
     async def save(self, item: Child) -> Child:
-        return await _ops.save_one(self._executor, CHILD, item)
+        return await _ops.save_one(self._executor, CHILD_TABLE, item)
 
     async def save_batch(self, items: Sequence[Child]) -> list[Child]:
-        return await _ops.save_batch(self._executor, CHILD, items)
+        return await _ops.save_batch(self._executor, CHILD_TABLE, items)
 
     async def load(self, key: ChildKey) -> Child | None:
-        return await _ops.load_one(self._executor, CHILD, key)
+        return await _ops.load_one(self._executor, CHILD_TABLE, key)
 
     async def load_batch(self, keys: Sequence[ChildKey]) -> list[Child | None]:
-        return await _ops.load_batch(self._executor, CHILD, keys)
+        return await _ops.load_batch(self._executor, CHILD_TABLE, keys)
 
     async def exists(self, key: ChildKey) -> bool:
-        return await _ops.exists_one(self._executor, CHILD, key)
+        return await _ops.exists_one(self._executor, CHILD_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[ChildKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, CHILD, keys)
+        return await _ops.exists_batch(self._executor, CHILD_TABLE, keys)
 
     async def update(self, item: Child) -> Child:
-        return await _ops.update_one(self._executor, CHILD, item)
+        return await _ops.update_one(self._executor, CHILD_TABLE, item)
 
     async def update_batch(self, items: Sequence[Child]) -> list[Child]:
-        return await _ops.update_batch(self._executor, CHILD, items)
+        return await _ops.update_batch(self._executor, CHILD_TABLE, items)
 
     async def delete(self, key: ChildKey) -> bool:
-        return await _ops.delete_one(self._executor, CHILD, key)
+        return await _ops.delete_one(self._executor, CHILD_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[ChildKey]) -> int:
-        return await _ops.delete_batch(self._executor, CHILD, keys)
+        return await _ops.delete_batch(self._executor, CHILD_TABLE, keys)
 
     async def upsert(self, item: Child) -> Child:
-        return await _ops.upsert_one(self._executor, CHILD, item)
+        return await _ops.upsert_one(self._executor, CHILD_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Child]) -> list[Child]:
-        return await _ops.upsert_batch(self._executor, CHILD, items)
+        return await _ops.upsert_batch(self._executor, CHILD_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Child], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, CHILD, items, mode)
+        return await _ops.validate_batch(self._executor, CHILD_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Child], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Child]:
         return await _ops.save_batch_chunked(
-            self._executor, CHILD, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, CHILD_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Child], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Child]:
         return await _ops.update_batch_chunked(
-            self._executor, CHILD, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, CHILD_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Child], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Child]:
         return await _ops.upsert_batch_chunked(
-            self._executor, CHILD, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, CHILD_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[ChildKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[ChildKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, CHILD, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, CHILD_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_grouped_by_parent_id(self, keys: Sequence[int]) -> dict[int, list[Child]]:
-        return await _ops.load_grouped_by_fk(self._executor, CHILD, "parent_id", keys)
+        return await _ops.load_grouped_by_fk(self._executor, CHILD_TABLE, "parent_id", keys)
 
     async def load_grouped_by_previous_id(
         self, keys: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[Child]]:
-        return await _ops.load_grouped_by_fk(self._executor, CHILD, "previous_id", keys)
+        return await _ops.load_grouped_by_fk(self._executor, CHILD_TABLE, "previous_id", keys)

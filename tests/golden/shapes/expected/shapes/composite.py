@@ -78,7 +78,7 @@ def _key_of(item: Composite) -> CompositeKey:
     return CompositeKey(region=item.region, seq=item.seq)
 
 
-COMPOSITE: TableSpec[Composite, CompositeKey] = TableSpec(
+COMPOSITE_TABLE: TableSpec[Composite, CompositeKey] = TableSpec(
     table="composite",
     entity=Composite,
     columns=(
@@ -229,75 +229,77 @@ class CompositeRepository:
         self._executor = executor
 
     async def save(self, item: Composite) -> Composite:
-        return await _ops.save_one(self._executor, COMPOSITE, item)
+        return await _ops.save_one(self._executor, COMPOSITE_TABLE, item)
 
     async def save_batch(self, items: Sequence[Composite]) -> list[Composite]:
-        return await _ops.save_batch(self._executor, COMPOSITE, items)
+        return await _ops.save_batch(self._executor, COMPOSITE_TABLE, items)
 
     async def load(self, key: CompositeKey) -> Composite | None:
-        return await _ops.load_one(self._executor, COMPOSITE, key)
+        return await _ops.load_one(self._executor, COMPOSITE_TABLE, key)
 
     async def load_batch(self, keys: Sequence[CompositeKey]) -> list[Composite | None]:
-        return await _ops.load_batch(self._executor, COMPOSITE, keys)
+        return await _ops.load_batch(self._executor, COMPOSITE_TABLE, keys)
 
     async def exists(self, key: CompositeKey) -> bool:
-        return await _ops.exists_one(self._executor, COMPOSITE, key)
+        return await _ops.exists_one(self._executor, COMPOSITE_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[CompositeKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, COMPOSITE, keys)
+        return await _ops.exists_batch(self._executor, COMPOSITE_TABLE, keys)
 
     async def update(self, item: Composite) -> Composite:
-        return await _ops.update_one(self._executor, COMPOSITE, item)
+        return await _ops.update_one(self._executor, COMPOSITE_TABLE, item)
 
     async def update_batch(self, items: Sequence[Composite]) -> list[Composite]:
-        return await _ops.update_batch(self._executor, COMPOSITE, items)
+        return await _ops.update_batch(self._executor, COMPOSITE_TABLE, items)
 
     async def delete(self, key: CompositeKey) -> bool:
-        return await _ops.delete_one(self._executor, COMPOSITE, key)
+        return await _ops.delete_one(self._executor, COMPOSITE_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[CompositeKey]) -> int:
-        return await _ops.delete_batch(self._executor, COMPOSITE, keys)
+        return await _ops.delete_batch(self._executor, COMPOSITE_TABLE, keys)
 
     async def upsert(self, item: Composite) -> Composite:
-        return await _ops.upsert_one(self._executor, COMPOSITE, item)
+        return await _ops.upsert_one(self._executor, COMPOSITE_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Composite]) -> list[Composite]:
-        return await _ops.upsert_batch(self._executor, COMPOSITE, items)
+        return await _ops.upsert_batch(self._executor, COMPOSITE_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Composite], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, COMPOSITE, items, mode)
+        return await _ops.validate_batch(self._executor, COMPOSITE_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Composite], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Composite]:
         return await _ops.save_batch_chunked(
-            self._executor, COMPOSITE, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, COMPOSITE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Composite], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Composite]:
         return await _ops.update_batch_chunked(
-            self._executor, COMPOSITE, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, COMPOSITE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Composite], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Composite]:
         return await _ops.upsert_batch_chunked(
-            self._executor, COMPOSITE, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, COMPOSITE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[CompositeKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[CompositeKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, COMPOSITE, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, COMPOSITE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_code_revision(
         self, keys: Sequence[tuple[str, int]]
     ) -> list[Composite | None]:
-        return await _ops.load_batch_by_unique(self._executor, COMPOSITE, "code_revision", keys)
+        return await _ops.load_batch_by_unique(
+            self._executor, COMPOSITE_TABLE, "code_revision", keys
+        )

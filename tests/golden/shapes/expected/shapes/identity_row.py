@@ -77,7 +77,7 @@ def _key_of(item: IdentityRow) -> IdentityRowKey:
     return item.id
 
 
-IDENTITY_ROW: TableSpec[IdentityRow, IdentityRowKey] = TableSpec(
+IDENTITY_ROW_TABLE: TableSpec[IdentityRow, IdentityRowKey] = TableSpec(
     table="identity_row",
     entity=IdentityRow,
     columns=(
@@ -197,60 +197,60 @@ class IdentityRowRepository:
         self._executor = executor
 
     async def save(self, item: IdentityRow) -> IdentityRow:
-        return await _ops.save_one(self._executor, IDENTITY_ROW, item)
+        return await _ops.save_one(self._executor, IDENTITY_ROW_TABLE, item)
 
     async def save_batch(self, items: Sequence[IdentityRow]) -> list[IdentityRow]:
-        return await _ops.save_batch(self._executor, IDENTITY_ROW, items)
+        return await _ops.save_batch(self._executor, IDENTITY_ROW_TABLE, items)
 
     async def load(self, key: IdentityRowKey) -> IdentityRow | None:
-        return await _ops.load_one(self._executor, IDENTITY_ROW, key)
+        return await _ops.load_one(self._executor, IDENTITY_ROW_TABLE, key)
 
     async def load_batch(self, keys: Sequence[IdentityRowKey]) -> list[IdentityRow | None]:
-        return await _ops.load_batch(self._executor, IDENTITY_ROW, keys)
+        return await _ops.load_batch(self._executor, IDENTITY_ROW_TABLE, keys)
 
     async def exists(self, key: IdentityRowKey) -> bool:
-        return await _ops.exists_one(self._executor, IDENTITY_ROW, key)
+        return await _ops.exists_one(self._executor, IDENTITY_ROW_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[IdentityRowKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, IDENTITY_ROW, keys)
+        return await _ops.exists_batch(self._executor, IDENTITY_ROW_TABLE, keys)
 
     async def update(self, item: IdentityRow) -> IdentityRow:
-        return await _ops.update_one(self._executor, IDENTITY_ROW, item)
+        return await _ops.update_one(self._executor, IDENTITY_ROW_TABLE, item)
 
     async def update_batch(self, items: Sequence[IdentityRow]) -> list[IdentityRow]:
-        return await _ops.update_batch(self._executor, IDENTITY_ROW, items)
+        return await _ops.update_batch(self._executor, IDENTITY_ROW_TABLE, items)
 
     async def delete(self, key: IdentityRowKey) -> bool:
-        return await _ops.delete_one(self._executor, IDENTITY_ROW, key)
+        return await _ops.delete_one(self._executor, IDENTITY_ROW_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[IdentityRowKey]) -> int:
-        return await _ops.delete_batch(self._executor, IDENTITY_ROW, keys)
+        return await _ops.delete_batch(self._executor, IDENTITY_ROW_TABLE, keys)
 
     async def validate_batch(
         self, items: Sequence[IdentityRow], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, IDENTITY_ROW, items, mode)
+        return await _ops.validate_batch(self._executor, IDENTITY_ROW_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[IdentityRow], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[IdentityRow]:
         return await _ops.save_batch_chunked(
-            self._executor, IDENTITY_ROW, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, IDENTITY_ROW_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[IdentityRow], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[IdentityRow]:
         return await _ops.update_batch_chunked(
-            self._executor, IDENTITY_ROW, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, IDENTITY_ROW_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[IdentityRowKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[IdentityRowKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, IDENTITY_ROW, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, IDENTITY_ROW_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_name(self, keys: Sequence[str]) -> list[IdentityRow | None]:
-        return await _ops.load_batch_by_unique(self._executor, IDENTITY_ROW, "name", keys)
+        return await _ops.load_batch_by_unique(self._executor, IDENTITY_ROW_TABLE, "name", keys)

@@ -50,7 +50,7 @@ def _key_of(item: Parent) -> ParentKey:
     return item.id
 
 
-PARENT: TableSpec[Parent, ParentKey] = TableSpec(
+PARENT_TABLE: TableSpec[Parent, ParentKey] = TableSpec(
     table="parent",
     entity=Parent,
     columns=(
@@ -136,70 +136,70 @@ class ParentRepository:
         self._executor = executor
 
     async def save(self, item: Parent) -> Parent:
-        return await _ops.save_one(self._executor, PARENT, item)
+        return await _ops.save_one(self._executor, PARENT_TABLE, item)
 
     async def save_batch(self, items: Sequence[Parent]) -> list[Parent]:
-        return await _ops.save_batch(self._executor, PARENT, items)
+        return await _ops.save_batch(self._executor, PARENT_TABLE, items)
 
     async def load(self, key: ParentKey) -> Parent | None:
-        return await _ops.load_one(self._executor, PARENT, key)
+        return await _ops.load_one(self._executor, PARENT_TABLE, key)
 
     async def load_batch(self, keys: Sequence[ParentKey]) -> list[Parent | None]:
-        return await _ops.load_batch(self._executor, PARENT, keys)
+        return await _ops.load_batch(self._executor, PARENT_TABLE, keys)
 
     async def exists(self, key: ParentKey) -> bool:
-        return await _ops.exists_one(self._executor, PARENT, key)
+        return await _ops.exists_one(self._executor, PARENT_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[ParentKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, PARENT, keys)
+        return await _ops.exists_batch(self._executor, PARENT_TABLE, keys)
 
     async def update(self, item: Parent) -> Parent:
-        return await _ops.update_one(self._executor, PARENT, item)
+        return await _ops.update_one(self._executor, PARENT_TABLE, item)
 
     async def update_batch(self, items: Sequence[Parent]) -> list[Parent]:
-        return await _ops.update_batch(self._executor, PARENT, items)
+        return await _ops.update_batch(self._executor, PARENT_TABLE, items)
 
     async def delete(self, key: ParentKey) -> bool:
-        return await _ops.delete_one(self._executor, PARENT, key)
+        return await _ops.delete_one(self._executor, PARENT_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[ParentKey]) -> int:
-        return await _ops.delete_batch(self._executor, PARENT, keys)
+        return await _ops.delete_batch(self._executor, PARENT_TABLE, keys)
 
     async def upsert(self, item: Parent) -> Parent:
-        return await _ops.upsert_one(self._executor, PARENT, item)
+        return await _ops.upsert_one(self._executor, PARENT_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Parent]) -> list[Parent]:
-        return await _ops.upsert_batch(self._executor, PARENT, items)
+        return await _ops.upsert_batch(self._executor, PARENT_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Parent], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, PARENT, items, mode)
+        return await _ops.validate_batch(self._executor, PARENT_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Parent], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Parent]:
         return await _ops.save_batch_chunked(
-            self._executor, PARENT, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, PARENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Parent], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Parent]:
         return await _ops.update_batch_chunked(
-            self._executor, PARENT, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, PARENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Parent], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Parent]:
         return await _ops.upsert_batch_chunked(
-            self._executor, PARENT, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, PARENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[ParentKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[ParentKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, PARENT, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, PARENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

@@ -17,7 +17,7 @@ from batchrepo.executor import Executor
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
-from .enums import Mood
+from .enums import MOOD_BY_VALUE, Mood
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -27,7 +27,8 @@ class Plain:
     id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
     """Client-drawn uuid (default_factory), the database draws one when left out.
 
-    Drawn with uuid4 when not given (the database default is gen_random_uuid()). Column id: uuid."""
+    Drawn with uuid4 when not given (the database default is gen_random_uuid()). Column id:
+    uuid."""
     label: str
     """Bounded text, at least one character.
 
@@ -59,7 +60,8 @@ class Plain:
     created_at: datetime.datetime | None = None
     """Server default; None on insert takes now().
 
-    Server default now(): None on insert takes it. Column created_at: timestamptz."""
+    Server default now(): None on insert takes it, None on update keeps the stored value,
+    and an upsert never changes it in an existing row. Column created_at: timestamptz."""
 
 
 PlainKey = uuid.UUID
@@ -85,7 +87,7 @@ def _from_record(record: Any) -> Plain:
         label=record[1],
         amount=record[2],
         currency=record[3],
-        mood=Mood(record[4]),
+        mood=MOOD_BY_VALUE[record[4]],
         note=record[5],
         active=record[6],
         priority=record[7],
@@ -97,7 +99,7 @@ def _key_of(item: Plain) -> PlainKey:
     return item.id
 
 
-PLAIN: TableSpec[Plain, PlainKey] = TableSpec(
+PLAIN_TABLE: TableSpec[Plain, PlainKey] = TableSpec(
     table="plain",
     entity=Plain,
     columns=(
@@ -196,7 +198,7 @@ PLAIN: TableSpec[Plain, PlainKey] = TableSpec(
             'UPDATE "plain" '
             'SET "label" = $2::text, "amount" = $3::numeric, "currency" = $4::bpchar, '
             '"mood" = $5::"mood", "note" = $6::text, "active" = $7::bool, "priority" = $8::int2, '
-            '"created_at" = $9::timestamptz '
+            '"created_at" = COALESCE($9::timestamptz, "plain"."created_at") '
             'WHERE "id" = $1::uuid '
             'RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", '
             '"created_at"'
@@ -205,7 +207,7 @@ PLAIN: TableSpec[Plain, PlainKey] = TableSpec(
             'UPDATE "plain" '
             'SET "label" = u."label", "amount" = u."amount", "currency" = u."currency", '
             '"mood" = u."mood", "note" = u."note", "active" = u."active", "priority" = u."priority", '
-            '"created_at" = u."created_at" '
+            '"created_at" = COALESCE(u."created_at", "plain"."created_at") '
             'FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], '
             '$6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) AS u("id", "label", "amount", '
             '"currency", "mood", "note", "active", "priority", "created_at") '
@@ -222,7 +224,7 @@ PLAIN: TableSpec[Plain, PlainKey] = TableSpec(
             'ON CONFLICT ("id") DO UPDATE SET "label" = EXCLUDED."label", '
             '"amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", '
             '"mood" = EXCLUDED."mood", "note" = EXCLUDED."note", "active" = EXCLUDED."active", '
-            '"priority" = EXCLUDED."priority", "created_at" = EXCLUDED."created_at" '
+            '"priority" = EXCLUDED."priority" '
             'RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", '
             '"created_at"'
         ),
@@ -239,7 +241,7 @@ PLAIN: TableSpec[Plain, PlainKey] = TableSpec(
             'ON CONFLICT ("id") DO UPDATE SET "label" = EXCLUDED."label", '
             '"amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", '
             '"mood" = EXCLUDED."mood", "note" = EXCLUDED."note", "active" = EXCLUDED."active", '
-            '"priority" = EXCLUDED."priority", "created_at" = EXCLUDED."created_at" '
+            '"priority" = EXCLUDED."priority" '
             'RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", '
             '"created_at"'
         ),
@@ -272,70 +274,70 @@ class PlainRepository:
         self._executor = executor
 
     async def save(self, item: Plain) -> Plain:
-        return await _ops.save_one(self._executor, PLAIN, item)
+        return await _ops.save_one(self._executor, PLAIN_TABLE, item)
 
     async def save_batch(self, items: Sequence[Plain]) -> list[Plain]:
-        return await _ops.save_batch(self._executor, PLAIN, items)
+        return await _ops.save_batch(self._executor, PLAIN_TABLE, items)
 
     async def load(self, key: PlainKey) -> Plain | None:
-        return await _ops.load_one(self._executor, PLAIN, key)
+        return await _ops.load_one(self._executor, PLAIN_TABLE, key)
 
     async def load_batch(self, keys: Sequence[PlainKey]) -> list[Plain | None]:
-        return await _ops.load_batch(self._executor, PLAIN, keys)
+        return await _ops.load_batch(self._executor, PLAIN_TABLE, keys)
 
     async def exists(self, key: PlainKey) -> bool:
-        return await _ops.exists_one(self._executor, PLAIN, key)
+        return await _ops.exists_one(self._executor, PLAIN_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[PlainKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, PLAIN, keys)
+        return await _ops.exists_batch(self._executor, PLAIN_TABLE, keys)
 
     async def update(self, item: Plain) -> Plain:
-        return await _ops.update_one(self._executor, PLAIN, item)
+        return await _ops.update_one(self._executor, PLAIN_TABLE, item)
 
     async def update_batch(self, items: Sequence[Plain]) -> list[Plain]:
-        return await _ops.update_batch(self._executor, PLAIN, items)
+        return await _ops.update_batch(self._executor, PLAIN_TABLE, items)
 
     async def delete(self, key: PlainKey) -> bool:
-        return await _ops.delete_one(self._executor, PLAIN, key)
+        return await _ops.delete_one(self._executor, PLAIN_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[PlainKey]) -> int:
-        return await _ops.delete_batch(self._executor, PLAIN, keys)
+        return await _ops.delete_batch(self._executor, PLAIN_TABLE, keys)
 
     async def upsert(self, item: Plain) -> Plain:
-        return await _ops.upsert_one(self._executor, PLAIN, item)
+        return await _ops.upsert_one(self._executor, PLAIN_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Plain]) -> list[Plain]:
-        return await _ops.upsert_batch(self._executor, PLAIN, items)
+        return await _ops.upsert_batch(self._executor, PLAIN_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Plain], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, PLAIN, items, mode)
+        return await _ops.validate_batch(self._executor, PLAIN_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Plain], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Plain]:
         return await _ops.save_batch_chunked(
-            self._executor, PLAIN, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, PLAIN_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Plain], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Plain]:
         return await _ops.update_batch_chunked(
-            self._executor, PLAIN, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, PLAIN_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Plain], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Plain]:
         return await _ops.upsert_batch_chunked(
-            self._executor, PLAIN, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, PLAIN_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[PlainKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[PlainKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, PLAIN, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, PLAIN_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

@@ -15,7 +15,7 @@ from batchrepo.executor import Executor
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
-from .enums import Mood
+from .enums import MOOD_BY_VALUE, Mood
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -83,7 +83,9 @@ def _from_record(record: Any) -> WithArrays:
         tags=record[1],
         codes=record[2],
         counts=record[3],
-        moods=None if record[4] is None else [None if v is None else Mood(v) for v in record[4]],
+        moods=None
+        if record[4] is None
+        else [None if v is None else MOOD_BY_VALUE[v] for v in record[4]],
         payload=record[5],
         blob=record[6],
         day=record[7],
@@ -95,7 +97,7 @@ def _key_of(item: WithArrays) -> WithArraysKey:
     return item.id
 
 
-WITH_ARRAYS: TableSpec[WithArrays, WithArraysKey] = TableSpec(
+WITH_ARRAYS_TABLE: TableSpec[WithArrays, WithArraysKey] = TableSpec(
     table="with_arrays",
     entity=WithArrays,
     columns=(
@@ -146,16 +148,26 @@ WITH_ARRAYS: TableSpec[WithArrays, WithArraysKey] = TableSpec(
         insert_batch=(
             'INSERT INTO "with_arrays" ("id", "tags", "codes", "counts", "moods", "payload", "blob", '
             '"day", "span") '
-            'SELECT u."id", ($2::text[])[u."_start_tags":u."_stop_tags"], '
-            '($5::text[])[u."_start_codes":u."_stop_codes"], '
-            '($8::int4[])[u."_start_counts":u."_stop_counts"], '
-            '($11::"mood"[])[u."_start_moods":u."_stop_moods"], u."payload"::jsonb, u."blob", '
-            'u."day", u."span" '
-            "FROM unnest($1::int4[], $3::int4[], $4::int4[], $6::int4[], $7::int4[], $9::int4[], "
-            "$10::int4[], $12::int4[], $13::int4[], $14::text[], $15::bytea[], $16::date[], "
-            '$17::interval[]) WITH ORDINALITY AS u("id", "_start_tags", "_stop_tags", '
-            '"_start_codes", "_stop_codes", "_start_counts", "_stop_counts", "_start_moods", '
-            '"_stop_moods", "payload", "blob", "day", "span", _ord) '
+            'SELECT u."id", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, \'{}\') END, '
+            'CASE WHEN u."_null_codes" THEN NULL ELSE COALESCE("_a_codes".v, \'{}\') END, '
+            'CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, \'{}\') END, '
+            'CASE WHEN u."_null_moods" THEN NULL ELSE COALESCE("_a_moods".v, \'{}\') END, '
+            'u."payload"::jsonb, u."blob", u."day", u."span" '
+            "FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $14::text[], "
+            '$15::bytea[], $16::date[], $17::interval[]) WITH ORDINALITY AS u("id", "_null_tags", '
+            '"_null_codes", "_null_counts", "_null_moods", "payload", "blob", "day", "span", _ord) '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_tags" ON "_a_tags".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_codes" ON "_a_codes".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($8::int4[], $9::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_counts" ON "_a_counts".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            'FROM unnest($11::"mood"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k) '
+            'GROUP BY e.r) AS "_a_moods" ON "_a_moods".r = u._ord '
             "ORDER BY u._ord "
             'RETURNING "id", "tags", "codes", "counts", "moods", "payload", "blob", "day", "span"'
         ),
@@ -188,16 +200,26 @@ WITH_ARRAYS: TableSpec[WithArrays, WithArraysKey] = TableSpec(
         ),
         update_batch=(
             'UPDATE "with_arrays" '
-            'SET "tags" = ($2::text[])[u."_start_tags":u."_stop_tags"], '
-            '"codes" = ($5::text[])[u."_start_codes":u."_stop_codes"], '
-            '"counts" = ($8::int4[])[u."_start_counts":u."_stop_counts"], '
-            '"moods" = ($11::"mood"[])[u."_start_moods":u."_stop_moods"], '
+            'SET "tags" = CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, \'{}\') END, '
+            '"codes" = CASE WHEN u."_null_codes" THEN NULL ELSE COALESCE("_a_codes".v, \'{}\') END, '
+            '"counts" = CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, \'{}\') END, '
+            '"moods" = CASE WHEN u."_null_moods" THEN NULL ELSE COALESCE("_a_moods".v, \'{}\') END, '
             '"payload" = u."payload"::jsonb, "blob" = u."blob", "day" = u."day", "span" = u."span" '
-            "FROM unnest($1::int4[], $3::int4[], $4::int4[], $6::int4[], $7::int4[], $9::int4[], "
-            "$10::int4[], $12::int4[], $13::int4[], $14::text[], $15::bytea[], $16::date[], "
-            '$17::interval[]) AS u("id", "_start_tags", "_stop_tags", "_start_codes", "_stop_codes", '
-            '"_start_counts", "_stop_counts", "_start_moods", "_stop_moods", "payload", "blob", '
-            '"day", "span") '
+            "FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $14::text[], "
+            '$15::bytea[], $16::date[], $17::interval[]) WITH ORDINALITY AS u("id", "_null_tags", '
+            '"_null_codes", "_null_counts", "_null_moods", "payload", "blob", "day", "span", _ord) '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_tags" ON "_a_tags".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_codes" ON "_a_codes".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($8::int4[], $9::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_counts" ON "_a_counts".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            'FROM unnest($11::"mood"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k) '
+            'GROUP BY e.r) AS "_a_moods" ON "_a_moods".r = u._ord '
             'WHERE "with_arrays"."id" = u."id" '
             'RETURNING "with_arrays"."id", "with_arrays"."tags", "with_arrays"."codes", '
             '"with_arrays"."counts", "with_arrays"."moods", "with_arrays"."payload", '
@@ -217,16 +239,26 @@ WITH_ARRAYS: TableSpec[WithArrays, WithArraysKey] = TableSpec(
         upsert_batch=(
             'INSERT INTO "with_arrays" ("id", "tags", "codes", "counts", "moods", "payload", "blob", '
             '"day", "span") '
-            'SELECT u."id", ($2::text[])[u."_start_tags":u."_stop_tags"], '
-            '($5::text[])[u."_start_codes":u."_stop_codes"], '
-            '($8::int4[])[u."_start_counts":u."_stop_counts"], '
-            '($11::"mood"[])[u."_start_moods":u."_stop_moods"], u."payload"::jsonb, u."blob", '
-            'u."day", u."span" '
-            "FROM unnest($1::int4[], $3::int4[], $4::int4[], $6::int4[], $7::int4[], $9::int4[], "
-            "$10::int4[], $12::int4[], $13::int4[], $14::text[], $15::bytea[], $16::date[], "
-            '$17::interval[]) WITH ORDINALITY AS u("id", "_start_tags", "_stop_tags", '
-            '"_start_codes", "_stop_codes", "_start_counts", "_stop_counts", "_start_moods", '
-            '"_stop_moods", "payload", "blob", "day", "span", _ord) '
+            'SELECT u."id", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, \'{}\') END, '
+            'CASE WHEN u."_null_codes" THEN NULL ELSE COALESCE("_a_codes".v, \'{}\') END, '
+            'CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, \'{}\') END, '
+            'CASE WHEN u."_null_moods" THEN NULL ELSE COALESCE("_a_moods".v, \'{}\') END, '
+            'u."payload"::jsonb, u."blob", u."day", u."span" '
+            "FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $14::text[], "
+            '$15::bytea[], $16::date[], $17::interval[]) WITH ORDINALITY AS u("id", "_null_tags", '
+            '"_null_codes", "_null_counts", "_null_moods", "payload", "blob", "day", "span", _ord) '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_tags" ON "_a_tags".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_codes" ON "_a_codes".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($8::int4[], $9::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_counts" ON "_a_counts".r = u._ord '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            'FROM unnest($11::"mood"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k) '
+            'GROUP BY e.r) AS "_a_moods" ON "_a_moods".r = u._ord '
             "ORDER BY u._ord "
             'ON CONFLICT ("id") DO UPDATE SET "tags" = EXCLUDED."tags", "codes" = EXCLUDED."codes", '
             '"counts" = EXCLUDED."counts", "moods" = EXCLUDED."moods", '
@@ -263,70 +295,70 @@ class WithArraysRepository:
         self._executor = executor
 
     async def save(self, item: WithArrays) -> WithArrays:
-        return await _ops.save_one(self._executor, WITH_ARRAYS, item)
+        return await _ops.save_one(self._executor, WITH_ARRAYS_TABLE, item)
 
     async def save_batch(self, items: Sequence[WithArrays]) -> list[WithArrays]:
-        return await _ops.save_batch(self._executor, WITH_ARRAYS, items)
+        return await _ops.save_batch(self._executor, WITH_ARRAYS_TABLE, items)
 
     async def load(self, key: WithArraysKey) -> WithArrays | None:
-        return await _ops.load_one(self._executor, WITH_ARRAYS, key)
+        return await _ops.load_one(self._executor, WITH_ARRAYS_TABLE, key)
 
     async def load_batch(self, keys: Sequence[WithArraysKey]) -> list[WithArrays | None]:
-        return await _ops.load_batch(self._executor, WITH_ARRAYS, keys)
+        return await _ops.load_batch(self._executor, WITH_ARRAYS_TABLE, keys)
 
     async def exists(self, key: WithArraysKey) -> bool:
-        return await _ops.exists_one(self._executor, WITH_ARRAYS, key)
+        return await _ops.exists_one(self._executor, WITH_ARRAYS_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[WithArraysKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, WITH_ARRAYS, keys)
+        return await _ops.exists_batch(self._executor, WITH_ARRAYS_TABLE, keys)
 
     async def update(self, item: WithArrays) -> WithArrays:
-        return await _ops.update_one(self._executor, WITH_ARRAYS, item)
+        return await _ops.update_one(self._executor, WITH_ARRAYS_TABLE, item)
 
     async def update_batch(self, items: Sequence[WithArrays]) -> list[WithArrays]:
-        return await _ops.update_batch(self._executor, WITH_ARRAYS, items)
+        return await _ops.update_batch(self._executor, WITH_ARRAYS_TABLE, items)
 
     async def delete(self, key: WithArraysKey) -> bool:
-        return await _ops.delete_one(self._executor, WITH_ARRAYS, key)
+        return await _ops.delete_one(self._executor, WITH_ARRAYS_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[WithArraysKey]) -> int:
-        return await _ops.delete_batch(self._executor, WITH_ARRAYS, keys)
+        return await _ops.delete_batch(self._executor, WITH_ARRAYS_TABLE, keys)
 
     async def upsert(self, item: WithArrays) -> WithArrays:
-        return await _ops.upsert_one(self._executor, WITH_ARRAYS, item)
+        return await _ops.upsert_one(self._executor, WITH_ARRAYS_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[WithArrays]) -> list[WithArrays]:
-        return await _ops.upsert_batch(self._executor, WITH_ARRAYS, items)
+        return await _ops.upsert_batch(self._executor, WITH_ARRAYS_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[WithArrays], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, WITH_ARRAYS, items, mode)
+        return await _ops.validate_batch(self._executor, WITH_ARRAYS_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[WithArrays], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[WithArrays]:
         return await _ops.save_batch_chunked(
-            self._executor, WITH_ARRAYS, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, WITH_ARRAYS_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[WithArrays], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[WithArrays]:
         return await _ops.update_batch_chunked(
-            self._executor, WITH_ARRAYS, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, WITH_ARRAYS_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[WithArrays], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[WithArrays]:
         return await _ops.upsert_batch_chunked(
-            self._executor, WITH_ARRAYS, items, chunk_size=chunk_size, atomic=atomic
+            self._executor, WITH_ARRAYS_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[WithArraysKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[WithArraysKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, WITH_ARRAYS, keys, chunk_size=chunk_size, atomic=atomic
+            self._executor, WITH_ARRAYS_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
