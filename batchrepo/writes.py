@@ -91,7 +91,7 @@ async def write_batch(
                 # keys are distinct (checked before SQL), so fewer rows means missing rows
                 raise _missing_rows(spec, items, columns, records)
     except STATEMENT_ERRORS as exc:
-        raise await batch_error(
+        mapped = await batch_error(
             conn,
             spec,
             exc,
@@ -99,15 +99,28 @@ async def write_batch(
             columns=columns,
             positions=positions,
             key_at=lambda row: row_key(spec, items, columns, row),
-        ) from exc
+        )
+        if mode == "update":
+            # A row-by-row loop stops at the first failing row. When a row that does not exist
+            # comes before the row that broke a constraint, the loop reports the missing row,
+            # so the batch must too: ask which keys exist (the savepoint is rolled back).
+            missing = await _missing_rows_after_failure(conn, spec, items, columns)
+            if missing.rows and (not mapped.rows or missing.rows[0] < min(mapped.rows)):
+                raise missing from exc
+        raise mapped from exc
     ordered = _in_input_order(spec, columns, records, mode)
     return [spec.from_record(row) for row in decoded_rows(spec, ordered)]
 
 
 def _missing_rows(
-    spec: TableSpec[E, K], items: Sequence[E], columns: Sequence[Sequence[Any]], records: list[Any]
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    columns: Sequence[Sequence[Any]],
+    records: list[Any],
+    at: Sequence[int] | None = None,
 ) -> errors.MissingRowsError:
-    found = set(keys_of_records(spec, records, spec.key_columns))
+    """The rows whose keys are not among ``records`` (``at``: where the key columns sit in them)."""
+    found = set(keys_of_records(spec, records, spec.key_columns, at))
     wanted = keys_of_columns(spec, columns, spec.key_columns)
     rows = [row for row, key in enumerate(wanted) if key not in found]
     return errors.MissingRowsError(
@@ -116,6 +129,15 @@ def _missing_rows(
         keys=[row_key(spec, items, columns, row) for row in rows],
         reason="nothing was written",
     )
+
+
+async def _missing_rows_after_failure(
+    conn: Connection, spec: TableSpec[E, K], items: Sequence[E], columns: Sequence[Sequence[Any]]
+) -> errors.MissingRowsError:
+    arrays = [list(columns[p]) for p in spec.key_columns]
+    records = await conn.fetch(spec.sql.exists_batch, *arrays)
+    # exists_batch returns the key columns only
+    return _missing_rows(spec, items, columns, records, at=range(len(spec.key_columns)))
 
 
 def _in_input_order(
