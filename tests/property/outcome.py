@@ -1,0 +1,197 @@
+"""One operation on both sides, reduced to comparable :class:`Outcome` values.
+
+The batch side calls the batch operation once. The single side is the reference the batch must
+match, built from single-row operations only, in three steps that mirror the documented
+semantics (``docs/design.md``):
+
+1. field validation before any SQL: each row validated as a batch of one (what ``save_one`` and
+   friends run), so the batch's report must equal the union of the rows' reports;
+2. duplicate keys inside the batch, from the model in :func:`batches.duplicate_rows`;
+3. the rows one by one, inside ONE transaction that rolls back as a whole when a row fails, so
+   "nothing written" means the same on both sides.
+
+A batch reports every offending row, ascending; the loop stops at the first. So an error outcome
+keeps the error class, constraint, the *first* offending row and its key; validation outcomes
+keep every (row, field, code) problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from batchrepo import errors, operations
+from batchrepo.spec import WriteMode
+
+from .batches import duplicate_rows
+from .rows import Spec
+from .twin import canonical, canonical_entity
+
+#: Errors whose batch form must name the offending rows (the runtime probes for them).
+LOCATED = (
+    errors.UniqueViolationError,
+    errors.ForeignKeyViolationError,
+    errors.NotNullViolationError,
+    errors.MissingRowsError,
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one side did: a canonical ``result``, or an error described by its parts."""
+
+    result: Any = None
+    error: str | None = None
+    constraint: str | None = None
+    rows: tuple[int, ...] = ()
+    """Validation: every offending row. Other errors: the first offending row (or none)."""
+    key: Any = None
+    problems: tuple[tuple[int, str, str], ...] = ()
+    """Validation: (row, field, code) of every problem, rows ascending."""
+    raw: Any = field(default=None, compare=False, repr=False)
+    """The result as returned (entities), for the machine's bundle."""
+
+    def unlocated(self) -> Outcome:
+        """Without rows and key: for statements whose failing row nobody can name (deletes)."""
+        return Outcome(self.result, self.error, self.constraint)
+
+    def __str__(self) -> str:
+        if self.error is None:
+            return f"ok {self.result!r}"
+        parts = [self.error]
+        if self.constraint is not None:
+            parts.append(f"constraint={self.constraint}")
+        if self.rows:
+            parts.append(f"rows={list(self.rows)}")
+        if self.key is not None:
+            parts.append(f"key={self.key!r}")
+        if self.problems:
+            parts.append(f"problems={list(self.problems)}")
+        return " ".join(parts)
+
+
+def same(batch: Outcome, single: Outcome) -> bool:
+    """Whether the outcomes agree. A batch error the runtime does not locate (a check or data
+    error: validation should have caught it before SQL) is compared without row and key."""
+    if batch == single:
+        return True
+    located = {cls.__name__ for cls in LOCATED}
+    unlocated = not batch.rows and batch.error is not None and batch.error not in located
+    return unlocated and batch.unlocated() == single.unlocated()
+
+
+def failure(exc: BaseException, row: int | None = None) -> Outcome:
+    """The outcome of an exception; ``row`` is the loop's position when a single op raised."""
+    name = type(exc).__name__
+    if not isinstance(exc, errors.BatchRepoError):
+        return Outcome(error=f"unexpected {type(exc).__module__}.{name}: {exc}")
+    if isinstance(exc, errors.DuplicateKeyInBatchError):
+        return Outcome(error=name, constraint=exc.constraint, rows=tuple(exc.rows))
+    if isinstance(exc, errors.ValidationError):
+        problems = tuple((p.row, p.field, p.code) for p in exc.report.problems)
+        return Outcome(error=name, rows=tuple(exc.rows), problems=problems)
+    if row is not None:
+        at: tuple[int, ...] = (row,)
+        key = exc.keys[0] if exc.keys else None
+    elif exc.rows:
+        at, key = (exc.rows[0],), exc.keys[0] if exc.keys else None
+    elif isinstance(exc, LOCATED) and exc.sqlstate != "21000":
+        at, key = (-1,), "<batch error names no row>"
+    else:
+        at, key = (), None
+    return Outcome(error=name, constraint=exc.constraint, rows=at, key=canonical(key))
+
+
+async def _attempt(call: Callable[[], Awaitable[Any]], shape: Callable[[Any], Any]) -> Outcome:
+    try:
+        result = await call()
+    except Exception as exc:
+        return failure(exc)
+    return Outcome(result=shape(result), raw=result)
+
+
+def _entities(spec: Spec) -> Callable[[Sequence[Any]], Any]:
+    return lambda items: tuple(canonical_entity(spec, item) for item in items)
+
+
+_BATCH_WRITES = {
+    "insert": operations.save_batch,
+    "update": operations.update_batch,
+    "upsert": operations.upsert_batch,
+}
+_SINGLE_WRITES = {
+    "insert": operations.save_one,
+    "update": operations.update_one,
+    "upsert": operations.upsert_one,
+}
+
+
+async def batch_write(
+    conn: asyncpg.Connection, spec: Spec, mode: WriteMode, items: Sequence[Any]
+) -> Outcome:
+    return await _attempt(lambda: _BATCH_WRITES[mode](conn, spec, items), _entities(spec))
+
+
+async def _loop(
+    conn: asyncpg.Connection,
+    items: Sequence[Any],
+    one: Callable[[Any], Awaitable[Any]],
+    shape: Callable[[list[Any]], Any],
+) -> Outcome:
+    """``one`` per item inside one transaction; all or nothing."""
+    results = []
+    transaction = conn.transaction()
+    await transaction.start()
+    for at, item in enumerate(items):
+        try:
+            results.append(await one(item))
+        except Exception as exc:
+            await transaction.rollback()
+            return failure(exc, row=at)
+    await transaction.commit()
+    return Outcome(result=shape(results))
+
+
+async def single_write(
+    conn: asyncpg.Connection, spec: Spec, mode: WriteMode, items: Sequence[Any]
+) -> Outcome:
+    problems: list[tuple[int, str, str]] = []
+    for at, item in enumerate(items):
+        report = await operations.validate_batch(conn, spec, [item], mode)
+        problems += [(at, p.field, p.code) for p in report.problems]
+    if problems:
+        rows = tuple(sorted({row for row, _field, _code in problems}))
+        return Outcome(error="ValidationError", rows=rows, problems=tuple(problems))
+    duplicates = duplicate_rows(spec, items)
+    if duplicates is not None:
+        constraint, repeating = duplicates
+        return Outcome(
+            error="DuplicateKeyInBatchError", constraint=constraint, rows=tuple(repeating)
+        )
+    one = _SINGLE_WRITES[mode]
+    return await _loop(conn, items, lambda item: one(conn, spec, item), _entities(spec))
+
+
+async def batch_read(conn: asyncpg.Connection, spec: Spec, op: str, keys: Sequence[Any]) -> Outcome:
+    if op == "load":
+        return await _attempt(lambda: operations.load_batch(conn, spec, keys), _entities(spec))
+    if op == "exists":
+        return await _attempt(lambda: operations.exists_batch(conn, spec, keys), tuple)
+    assert op == "delete"
+    return await _attempt(lambda: operations.delete_batch(conn, spec, keys), int)
+
+
+async def single_read(
+    conn: asyncpg.Connection, spec: Spec, op: str, keys: Sequence[Any]
+) -> Outcome:
+    if op == "load":
+        return await _loop(
+            conn, keys, lambda k: operations.load_one(conn, spec, k), _entities(spec)
+        )
+    if op == "exists":
+        return await _loop(conn, keys, lambda k: operations.exists_one(conn, spec, k), tuple)
+    assert op == "delete"
+    return await _loop(conn, keys, lambda k: operations.delete_one(conn, spec, k), sum)
