@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SCHEMA ?= schema.yaml
 OUT ?= generated
 
-.PHONY: venv generate check lint typecheck test demo bench golden ddl clean
+.PHONY: venv generate check lint typecheck test demo bench golden ddl clean property-long
 
 venv: $(STAMP)
 
@@ -48,3 +48,6 @@ ddl: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+property-long: $(STAMP)  ## the equivalence machine with many more examples (minutes)
+	BATCHREPO_PROPERTY_PROFILE=long $(BIN)/pytest tests/property

@@ -105,7 +105,7 @@ async def write_batch(
             # comes before the row that broke a constraint, the loop reports the missing row,
             # so the batch must too: ask which keys exist (the savepoint is rolled back).
             missing = await _missing_rows_after_failure(conn, spec, items, columns)
-            if missing.rows and (not mapped.rows or missing.rows[0] < min(mapped.rows)):
+            if missing.rows and (not mapped.rows or missing.rows[0] <= min(mapped.rows)):
                 raise missing from exc
         raise mapped from exc
     ordered = _in_input_order(spec, columns, records, mode)

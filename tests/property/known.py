@@ -25,25 +25,9 @@ class KnownBug:
     matches: Callable[[Outcome, Outcome], bool]
 
 
-def _missing_row_lacking_parent(batch: Outcome, single: Outcome) -> bool:
-    return (
-        single.error == "MissingRowsError"
-        and batch.error == "ForeignKeyViolationError"
-        and batch.rows == single.rows
-    )
-
-
 #: An entry is ``KnownBug(name, reason, matches)``, ``matches(batch, single)`` telling the
 #: outcomes it explains. Fixed ones leave (test_found_bugs.py keeps them as regression tests).
-KNOWN_BUGS: tuple[KnownBug, ...] = (
-    KnownBug(
-        "missing-row-lacking-parent",
-        "an update batch whose row i does not exist and whose values lack a parent raises "
-        "ForeignKeyViolationError for row i (errormap's probe lists rows the statement never "
-        "touched) where the loop raises MissingRowsError for row i",
-        _missing_row_lacking_parent,
-    ),
-)
+KNOWN_BUGS: tuple[KnownBug, ...] = ()
 
 
 def known_bug(batch: Outcome, single: Outcome) -> KnownBug | None:

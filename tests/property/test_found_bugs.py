@@ -94,15 +94,10 @@ def test_update_batch_reports_an_earlier_missing_row(db: Twin, shapes_specs: Spe
     assert batch == single
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="missing-row-lacking-parent: after a failed update batch, errormap's foreign-key "
-    "probe also lists rows that do not exist (the statement never touched them) when their "
-    "values lack a parent, so a missing row 0 is reported as ForeignKeyViolationError; the "
-    "loop raises MissingRowsError for it (a missing row is never written, so never checked)",
-)
 def test_update_batch_missing_row_without_parent_is_missing(db: Twin, shapes_specs: Specs) -> None:
+    """Was: after a failed update batch the foreign-key probe also listed a row that does not
+    exist (the statement never touched it), so a missing row 0 came out as a foreign-key error;
+    the loop stops at row 0 with MissingRowsError. Missing rows now win ties."""
     parent, child = shapes_specs["parent"], shapes_specs["child"]
     for conn in (db.batch, db.single):
         db.run(operations.save_one(conn, parent, _row(parent, id=1, title="p")))
