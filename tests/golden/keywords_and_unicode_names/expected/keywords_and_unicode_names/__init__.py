@@ -7,10 +7,14 @@ from __future__ import annotations
 from importlib import resources
 
 from .enums import Größe
+from .registry import Registry, RegistryKey, RegistryRepository
 from .straße import Straße, StraßeKey, StraßeRepository
 
 __all__ = [
     "Größe",
+    "Registry",
+    "RegistryKey",
+    "RegistryRepository",
     "Straße",
     "StraßeKey",
     "StraßeRepository",

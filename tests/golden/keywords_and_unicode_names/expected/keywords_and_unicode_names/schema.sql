@@ -10,6 +10,8 @@ CREATE TABLE "straße" (
     "from" integer,
     "str" varchar(20),
     "list" text[],
+    "dict" text,
+    "tuple" integer,
     "datetime" timestamptz NOT NULL DEFAULT now(),
     "dataclasses" boolean NOT NULL DEFAULT TRUE,
     "größe" "größe" NOT NULL DEFAULT 'groß',
@@ -22,4 +24,12 @@ a newline, and ends with a quote"';
 COMMENT ON COLUMN "straße"."uuid" IS 'A column named like the module its type comes from. """); import os; ("""';
 COMMENT ON COLUMN "straße"."class" IS 'A Python keyword as a column name.';
 COMMENT ON COLUMN "straße"."str" IS 'Shadows the builtin its annotation uses.';
+COMMENT ON COLUMN "straße"."dict" IS 'Shadows a builtin only some tables'' repositories use (load_grouped_by_*).';
 COMMENT ON COLUMN "straße"."select" IS '''; DROP TABLE "straße"; --';
+
+CREATE TABLE "registry" (
+    "id" integer NOT NULL,
+    "dict" text,
+    CONSTRAINT "registry_pkey" PRIMARY KEY ("id")
+);
+COMMENT ON TABLE "registry" IS 'Only a dict column, so nothing else in its module needs builtins.';

@@ -43,6 +43,12 @@ class Straße:
     Column str: varchar(20)."""
     list: builtins.list[builtins.str | None] | None = None
     """Column list: text[]."""
+    dict: builtins.str | None = None
+    """Shadows a builtin only some tables' repositories use (load_grouped_by_*).
+
+    Column dict: text."""
+    tuple: int | None = None
+    """Column tuple: integer."""
     datetime: _datetime.datetime | None = None
     """Server default now(): None on insert takes it, None on update keeps the stored value,
     and an upsert never changes it in an existing row. Column datetime: timestamptz."""
@@ -66,6 +72,8 @@ def _to_columns(items: Sequence[Straße]) -> builtins.list[builtins.list[Any]]:
         [item.from_ for item in items],
         [item.str for item in items],
         [item.list for item in items],
+        [item.dict for item in items],
+        [item.tuple for item in items],
         [item.datetime for item in items],
         [item.dataclasses for item in items],
         [item.größe for item in items],
@@ -80,10 +88,12 @@ def _from_record(record: Any) -> Straße:
         from_=record[2],
         str=record[3],
         list=record[4],
-        datetime=record[5],
-        dataclasses=record[6],
-        größe=GRÖSSE_BY_VALUE[record[7]],
-        select=record[8],
+        dict=record[5],
+        tuple=record[6],
+        datetime=record[7],
+        dataclasses=record[8],
+        größe=GRÖSSE_BY_VALUE[record[9]],
+        select=record[10],
     )
 
 
@@ -104,6 +114,8 @@ STRASSE_TABLE: TableSpec[Straße, StraßeKey] = TableSpec(
         ColumnSpec(
             name="list", attr="list", pg_type="text[]", kind="text", nullable=True, is_array=True
         ),
+        ColumnSpec(name="dict", attr="dict", pg_type="text", kind="text", nullable=True),
+        ColumnSpec(name="tuple", attr="tuple", pg_type="integer", kind="int4", nullable=True),
         ColumnSpec(
             name="datetime",
             attr="datetime",
@@ -122,42 +134,42 @@ STRASSE_TABLE: TableSpec[Straße, StraßeKey] = TableSpec(
         ColumnSpec(name="select", attr="select", pg_type="text", kind="text"),
     ),
     key_columns=(0,),
-    insert_columns=(0, 1, 2, 3, 4, 5, 6, 7, 8),
+    insert_columns=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10),
     sql=TableSQL(
         insert_one=(
-            'INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "datetime", '
-            '"dataclasses", "größe", "select") '
-            "VALUES ($1::uuid, $2::text, $3::int4, $4::text, $5::text[], COALESCE($6::timestamptz, "
-            'now()), $7::bool, $8::"größe", $9::text) '
-            'RETURNING "uuid", "class", "from", "str", "list", "datetime", "dataclasses", "größe", '
-            '"select"'
+            'INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", '
+            '"datetime", "dataclasses", "größe", "select") '
+            "VALUES ($1::uuid, $2::text, $3::int4, $4::text, $5::text[], $6::text, $7::int4, "
+            'COALESCE($8::timestamptz, now()), $9::bool, $10::"größe", $11::text) '
+            'RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", '
+            '"dataclasses", "größe", "select"'
         ),
         insert_batch=(
-            'INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "datetime", '
-            '"dataclasses", "größe", "select") '
+            'INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", '
+            '"datetime", "dataclasses", "größe", "select") '
             'SELECT u."uuid", u."class", u."from", u."str", '
-            'CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, \'{}\') END, '
-            'COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select" '
-            "FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], "
-            '$8::timestamptz[], $9::bool[], $10::"größe"[], '
-            '$11::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", '
-            '"datetime", "dataclasses", "größe", "select", _ord) '
+            'CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, \'{}\') END, u."dict", '
+            'u."tuple", COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select" '
+            "FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], "
+            '$9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], '
+            '$13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", '
+            '"tuple", "datetime", "dataclasses", "größe", "select", _ord) '
             "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
             "FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k) "
             'GROUP BY e.r) AS "_a_list" ON "_a_list".r = u._ord '
             "ORDER BY u._ord "
-            'RETURNING "uuid", "class", "from", "str", "list", "datetime", "dataclasses", "größe", '
-            '"select"'
+            'RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", '
+            '"dataclasses", "größe", "select"'
         ),
         select_one=(
-            'SELECT "uuid", "class", "from", "str", "list", "datetime", "dataclasses", "größe", '
-            '"select" '
+            'SELECT "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", '
+            '"dataclasses", "größe", "select" '
             'FROM "straße" '
             'WHERE "uuid" = $1::uuid'
         ),
         select_batch=(
-            'SELECT "uuid", "class", "from", "str", "list", "datetime", "dataclasses", "größe", '
-            '"select" '
+            'SELECT "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", '
+            '"dataclasses", "größe", "select" '
             'FROM "straße" '
             'WHERE "uuid" = ANY($1::uuid[])'
         ),
@@ -173,62 +185,66 @@ STRASSE_TABLE: TableSpec[Straße, StraßeKey] = TableSpec(
         update_one=(
             'UPDATE "straße" '
             'SET "class" = $2::text, "from" = $3::int4, "str" = $4::text, "list" = $5::text[], '
-            '"datetime" = COALESCE($6::timestamptz, "straße"."datetime"), "dataclasses" = $7::bool, '
-            '"größe" = $8::"größe", "select" = $9::text '
+            '"dict" = $6::text, "tuple" = $7::int4, "datetime" = COALESCE($8::timestamptz, '
+            '"straße"."datetime"), "dataclasses" = $9::bool, "größe" = $10::"größe", '
+            '"select" = $11::text '
             'WHERE "uuid" = $1::uuid '
-            'RETURNING "uuid", "class", "from", "str", "list", "datetime", "dataclasses", "größe", '
-            '"select"'
+            'RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", '
+            '"dataclasses", "größe", "select"'
         ),
         update_batch=(
             'UPDATE "straße" '
             'SET "class" = u."class", "from" = u."from", "str" = u."str", '
             '"list" = CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, \'{}\') END, '
-            '"datetime" = COALESCE(u."datetime", "straße"."datetime"), '
-            '"dataclasses" = u."dataclasses", "größe" = u."größe", "select" = u."select" '
-            "FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], "
-            '$8::timestamptz[], $9::bool[], $10::"größe"[], '
-            '$11::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", '
-            '"datetime", "dataclasses", "größe", "select", _ord) '
+            '"dict" = u."dict", "tuple" = u."tuple", "datetime" = COALESCE(u."datetime", '
+            '"straße"."datetime"), "dataclasses" = u."dataclasses", "größe" = u."größe", '
+            '"select" = u."select" '
+            "FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], "
+            '$9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], '
+            '$13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", '
+            '"tuple", "datetime", "dataclasses", "größe", "select", _ord) '
             "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
             "FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k) "
             'GROUP BY e.r) AS "_a_list" ON "_a_list".r = u._ord '
             'WHERE "straße"."uuid" = u."uuid" '
             'RETURNING "straße"."uuid", "straße"."class", "straße"."from", "straße"."str", '
-            '"straße"."list", "straße"."datetime", "straße"."dataclasses", "straße"."größe", '
-            '"straße"."select"'
+            '"straße"."list", "straße"."dict", "straße"."tuple", "straße"."datetime", '
+            '"straße"."dataclasses", "straße"."größe", "straße"."select"'
         ),
         upsert_one=(
-            'INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "datetime", '
-            '"dataclasses", "größe", "select") '
-            "VALUES ($1::uuid, $2::text, $3::int4, $4::text, $5::text[], COALESCE($6::timestamptz, "
-            'now()), $7::bool, $8::"größe", $9::text) '
+            'INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", '
+            '"datetime", "dataclasses", "größe", "select") '
+            "VALUES ($1::uuid, $2::text, $3::int4, $4::text, $5::text[], $6::text, $7::int4, "
+            'COALESCE($8::timestamptz, now()), $9::bool, $10::"größe", $11::text) '
             'ON CONFLICT ("uuid") DO UPDATE SET "class" = EXCLUDED."class", '
             '"from" = EXCLUDED."from", "str" = EXCLUDED."str", "list" = EXCLUDED."list", '
+            '"dict" = EXCLUDED."dict", "tuple" = EXCLUDED."tuple", '
             '"dataclasses" = EXCLUDED."dataclasses", "größe" = EXCLUDED."größe", '
             '"select" = EXCLUDED."select" '
-            'RETURNING "uuid", "class", "from", "str", "list", "datetime", "dataclasses", "größe", '
-            '"select"'
+            'RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", '
+            '"dataclasses", "größe", "select"'
         ),
         upsert_batch=(
-            'INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "datetime", '
-            '"dataclasses", "größe", "select") '
+            'INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", '
+            '"datetime", "dataclasses", "größe", "select") '
             'SELECT u."uuid", u."class", u."from", u."str", '
-            'CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, \'{}\') END, '
-            'COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select" '
-            "FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], "
-            '$8::timestamptz[], $9::bool[], $10::"größe"[], '
-            '$11::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", '
-            '"datetime", "dataclasses", "größe", "select", _ord) '
+            'CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, \'{}\') END, u."dict", '
+            'u."tuple", COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select" '
+            "FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], "
+            '$9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], '
+            '$13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", '
+            '"tuple", "datetime", "dataclasses", "größe", "select", _ord) '
             "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
             "FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k) "
             'GROUP BY e.r) AS "_a_list" ON "_a_list".r = u._ord '
             "ORDER BY u._ord "
             'ON CONFLICT ("uuid") DO UPDATE SET "class" = EXCLUDED."class", '
             '"from" = EXCLUDED."from", "str" = EXCLUDED."str", "list" = EXCLUDED."list", '
+            '"dict" = EXCLUDED."dict", "tuple" = EXCLUDED."tuple", '
             '"dataclasses" = EXCLUDED."dataclasses", "größe" = EXCLUDED."größe", '
             '"select" = EXCLUDED."select" '
-            'RETURNING "uuid", "class", "from", "str", "list", "datetime", "dataclasses", "größe", '
-            '"select"'
+            'RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", '
+            '"dataclasses", "größe", "select"'
         ),
     ),
     to_columns=_to_columns,
@@ -249,7 +265,7 @@ STRASSE_TABLE: TableSpec[Straße, StraßeKey] = TableSpec(
         UniqueSpec(
             name="select",
             constraint="straße_select_key",
-            columns=(8,),
+            columns=(10,),
             probe_sql=(
                 "SELECT u._ord "
                 'FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("select", "_pk_uuid", _ord) '
@@ -258,8 +274,8 @@ STRASSE_TABLE: TableSpec[Straße, StraßeKey] = TableSpec(
                 "ORDER BY u._ord"
             ),
             select_batch_sql=(
-                'SELECT "uuid", "class", "from", "str", "list", "datetime", "dataclasses", "größe", '
-                '"select" '
+                'SELECT "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", '
+                '"dataclasses", "größe", "select" '
                 'FROM "straße" '
                 'WHERE "select" = ANY($1::text[])'
             ),
