@@ -244,8 +244,10 @@ def _from_record(column: Column, attr: str, lookup: str | None) -> Arg:
     value = f"record[{column.position}]"
     if lookup is None:
         return Arg(attr, value)
-    if column.type.is_array:
+    if column.type.is_array and column.nullable_elements:
         converted = f"[None if v is None else {lookup}[v] for v in {value}]"
+    elif column.type.is_array:
+        converted = f"[{lookup}[v] for v in {value}]"
     else:
         converted = f"{lookup}[{value}]"
     if column.nullable:

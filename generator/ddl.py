@@ -208,7 +208,11 @@ def _number(value: int | Decimal) -> str:
 
 def _check(column: Column, check: Check) -> str:
     c = quote_ident(column.name)
-    if check.rule == "min_length":
+    if check.rule == "elements":
+        # array_position finds NULL elements too (it compares with IS NOT DISTINCT FROM); a NULL
+        # array passes, as every CHECK passes on NULL.
+        expression = f"array_position({c}, NULL) IS NULL"
+    elif check.rule == "min_length":
         expression = _min_length(c, column, int(check.value))
     else:
         op = ">=" if check.rule == "min" else "<="

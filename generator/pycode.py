@@ -130,10 +130,13 @@ class Scope:
         return self.qualified(module, attribute)
 
     def value_type(self, column: Column, enum_class: str | None) -> str:
-        """The type of a column's value when present: ``T`` or ``list[T | None]``."""
+        """The type of a column's value when present: ``T``, or for arrays ``list[T]`` (or
+        ``list[T | None]`` when its elements may be NULL)."""
         element = self.element_type(column, enum_class)
         if column.type.is_array:
-            return f"{self.builtin('list')}[{element} | None]"
+            if column.nullable_elements:
+                element = f"{element} | None"
+            return f"{self.builtin('list')}[{element}]"
         return element
 
 

@@ -30,8 +30,9 @@ class Check:
 
     constraint: str
     rule: str
-    """``min``, ``max`` or ``min_length``."""
+    """``min``, ``max``, ``min_length``, or ``elements`` (an array without NULL elements)."""
     value: int | Decimal
+    """The bound (0 for ``elements``, which has none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,8 @@ class Column:
     position: int
     type: ParsedType
     nullable: bool
+    nullable_elements: bool
+    """Array columns: whether elements may be NULL (always False for scalar columns)."""
     identity: bool
     server_default: str | None
     default: LiteralDefault | None
@@ -233,6 +236,7 @@ def _column(
         position=position,
         type=parsed,
         nullable=col.nullable,
+        nullable_elements=col.nullable_elements and parsed.is_array,
         identity=col.identity,
         server_default=col.server_default,
         default=col.default,
@@ -247,9 +251,11 @@ _NUMBER_KINDS = _INTEGER_KINDS | {"numeric", "float4", "float8"}
 
 
 def _checks(table: str, column: str, col: ColumnDef, parsed: ParsedType) -> tuple[Check, ...]:
-    if col.check is None:
-        return ()
     checks: list[Check] = []
+    if parsed.is_array and not col.nullable_elements:
+        checks.append(Check(derived_identifier(table, column, "elements", "check"), "elements", 0))
+    if col.check is None:
+        return tuple(checks)
     for rule, bound in (("min", col.check.min), ("max", col.check.max)):
         if bound is None:
             continue

@@ -56,6 +56,10 @@ class ColumnDef(_Model):
 
     type: Name
     nullable: StrictBool = False
+    nullable_elements: StrictBool = False
+    """Array columns only: whether elements may be NULL (``list[T | None]``). By default they
+    may not: the entity field is ``list[T]``, validation rejects a None element and the DDL
+    declares ``CHECK (array_position(col, NULL) IS NULL)``. ``nullable`` is about the array."""
     primary_key: StrictBool = False
     """Shorthand for ``primary_key: [this column]`` on the table."""
     identity: StrictBool = False

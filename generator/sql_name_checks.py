@@ -66,12 +66,12 @@ def _derived_names(schema: SchemaDef, table: Table) -> list[tuple[str, str, Path
         for key in table.foreign_keys
     ]
     for column in table.columns:
-        check_path: Path = (*base, "columns", column.name, "check")
+        column_path: Path = (*base, "columns", column.name)
         names += [
             (
                 check.constraint,
                 f"the {check.rule} check of column {table.name}.{column.name}",
-                check_path,
+                column_path if check.rule == "elements" else (*column_path, "check"),
             )
             for check in column.checks
         ]

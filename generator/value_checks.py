@@ -1,4 +1,5 @@
-"""Value checks: literal defaults, server defaults and declarative checks fit the column type.
+"""Value checks: literal defaults, server defaults and declarative checks fit the column type
+(and ``nullable_elements`` is on an array column).
 
 A literal ``default`` is applied by the entity class and declared in the DDL, so it must be a
 value the column can hold exactly: numbers within the type's range, numeric values within
@@ -76,6 +77,12 @@ def value_problems(
             problems.append(Problem((*path, "server_default"), message))
     if column.check is not None:
         problems += _check_problems((*path, "check"), column, parsed, default_fits)
+    if column.nullable_elements and not parsed.is_array:
+        message = (
+            f"nullable_elements applies to array columns only, not {parsed.ddl}; "
+            "for a column that may be NULL use nullable: true"
+        )
+        problems.append(Problem((*path, "nullable_elements"), message))
     return problems
 
 

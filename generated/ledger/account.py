@@ -77,7 +77,7 @@ class Account:
     """How often a statement is produced (e.g. 1 month).
 
     Column statement_cycle: interval."""
-    statement_days: list[int | None]
+    statement_days: list[int]
     """Days of the month statements are produced on (an integer array).
 
     Column statement_days: integer[]."""
@@ -225,6 +225,7 @@ ACCOUNT_TABLE: TableSpec[Account, AccountKey] = TableSpec(
             pg_type="integer[]",
             kind="int4",
             is_array=True,
+            element_nullable=False,
         ),
         ColumnSpec(name="version", attr="version", pg_type="integer", kind="int4", minimum=0),
         ColumnSpec(

@@ -94,7 +94,7 @@ class LedgerTransaction:
     """Channel-specific details (terminal, narrative, original amount).
 
     Any JSON value (jsonb); None is SQL NULL. Column metadata: jsonb."""
-    tags: list[str | None]
+    tags: list[str]
     """Free labels used by reconciliation (e.g. salary, fee).
 
     Column tags: text[]."""
@@ -243,7 +243,14 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
             name="source_digest", attr="source_digest", pg_type="bytea", kind="bytea", nullable=True
         ),
         ColumnSpec(name="metadata", attr="metadata", pg_type="jsonb", kind="jsonb"),
-        ColumnSpec(name="tags", attr="tags", pg_type="text[]", kind="text", is_array=True),
+        ColumnSpec(
+            name="tags",
+            attr="tags",
+            pg_type="text[]",
+            kind="text",
+            is_array=True,
+            element_nullable=False,
+        ),
     ),
     key_columns=(0,),
     insert_columns=(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),

@@ -205,6 +205,7 @@ CREATE TABLE "account" (
     CONSTRAINT "account_overdraft_limit_min_check" CHECK ("overdraft_limit" >= 0),
     CONSTRAINT "account_interest_rate_min_check" CHECK ("interest_rate" >= 0),
     CONSTRAINT "account_interest_rate_max_check" CHECK ("interest_rate" <= 100),
+    CONSTRAINT "account_statement_days_elements_check" CHECK (array_position("statement_days", NULL) IS NULL),
     CONSTRAINT "account_version_min_check" CHECK ("version" >= 0)
 );
 CREATE INDEX "account_owner" ON "account" ("owner_person_id");
@@ -254,7 +255,8 @@ CREATE TABLE "ledger_transaction" (
     CONSTRAINT "ledger_transaction_reference_min_length_check" CHECK (char_length("reference") >= 1),
     CONSTRAINT "ledger_transaction_amount_min_check" CHECK ("amount" >= 0.01),
     CONSTRAINT "ledger_transaction_currency_min_length_check" CHECK (char_length("currency") >= 3),
-    CONSTRAINT "ledger_transaction_batch_sequence_min_check" CHECK ("batch_sequence" >= 1)
+    CONSTRAINT "ledger_transaction_batch_sequence_min_check" CHECK ("batch_sequence" >= 1),
+    CONSTRAINT "ledger_transaction_tags_elements_check" CHECK (array_position("tags", NULL) IS NULL)
 );
 CREATE INDEX "ledger_transaction_account_value_date" ON "ledger_transaction" ("account_id", "value_date");
 CREATE INDEX "ledger_transaction_value_date" ON "ledger_transaction" ("value_date");

@@ -1,8 +1,10 @@
 """Generated statements against a real PostgreSQL, beyond the one-row round trip of
 ``test_golden_database``: array columns of every kind round-trip exactly through batch and
 single-row writes alike (empty, NULL, NULL elements, unicode, numeric, enum and bytea arrays), a
-server-default column keeps its stored value on update (None) and on upsert, and the upsert of a
-table whose only non-key column has a server default still returns its rows.
+None element in an array without ``nullable_elements`` is refused by validation and by the
+database's CHECK alike, a server-default column keeps its stored value on update (None) and on
+upsert, and the upsert of a table whose only non-key column has a server default still returns its
+rows.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
+from batchrepo.errors import ValidationError
 from tests.golden_cases import expected_dir
 
 CASES = ("arrays_and_json", "plain_key", "short_names")
@@ -122,6 +125,54 @@ async def test_arrays_round_trip_exactly_single_and_batch(
     )
     assert len(stored) == 80
     assert all(tuple(row[:5]) == tuple(row[5:]) for row in stored)
+
+
+@pytest.mark.parametrize("size", [1, 3, 40], ids=["single", "small-batch", "batch"])
+async def test_a_none_element_is_refused_where_elements_are_not_nullable(
+    conn: asyncpg.Connection, golden: dict[str, ModuleType], size: int
+) -> None:
+    """``counts`` (bigint[]) has no ``nullable_elements``: its entity field is ``list[int]`` and
+    a None element is reported with row, field and element index before any SQL; 40 rows take
+    validation's whole-column path, fewer its row-by-row walk."""
+    package = golden["arrays_and_json"]
+    repository = package.DocumentRepository(conn)
+    first_id = 7000 + 100 * size
+    documents = [
+        package.Document(id=first_id + i, tags=[None], counts=[1, 2], body={}) for i in range(size)
+    ]
+    bad = size // 2
+    documents[bad].counts = [1, None, 3]  # list[int]: mypy would refuse it in typed code
+    with pytest.raises(ValidationError) as caught:
+        if size == 1:
+            await repository.save(documents[0])
+        else:
+            await repository.save_batch(documents)
+    problems = [(p.row, p.field, p.code, p.message) for p in caught.value.report.problems]
+    assert problems == [
+        (bad, "counts", "element_null", f"document.counts row {bad} element 1: may not be None")
+    ]
+    assert caught.value.rows == [bad]
+    assert await repository.load_batch([d.id for d in documents]) == [None] * size
+
+
+async def test_the_database_refuses_a_none_element_where_elements_are_not_nullable(
+    conn: asyncpg.Connection,
+) -> None:
+    """The DDL agrees with validation: a raw insert of a NULL element breaks the CHECK, while
+    NULL elements of a ``nullable_elements`` column and a NULL array itself are accepted."""
+    insert = (
+        'INSERT INTO "document" ("id", "tags", "counts", "colours", "body") '
+        "VALUES ($1, $2::text[], $3::int8[], $4::colour[], '{}')"
+    )
+    async with conn.transaction():
+        with pytest.raises(asyncpg.CheckViolationError) as caught:
+            await conn.execute(insert, 8001, ["ok"], [1, None], None)
+        assert caught.value.constraint_name == "document_counts_elements_check"
+    async with conn.transaction():
+        with pytest.raises(asyncpg.CheckViolationError):
+            await conn.execute(insert, 8002, ["ok"], [None], None)
+    await conn.execute(insert, 8003, [None, "ok"], [], [None, "red"])
+    assert await conn.execute('DELETE FROM "document" WHERE "id" = 8003') == "DELETE 1"
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["single", "batch"])

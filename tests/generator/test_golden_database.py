@@ -159,7 +159,10 @@ def build_row(
         if column.attr in values or column.identity:
             continue
         value = sample(column)
-        values[column.attr] = [value, None, value] if column.is_array else value
+        if column.is_array:
+            values[column.attr] = [value, None, value] if column.element_nullable else [value] * 2
+        else:
+            values[column.attr] = value
     return spec.entity(**values)
 
 

@@ -30,8 +30,10 @@ class Document:
     Column tags: varchar(8)[]."""
     scores: list[decimal.Decimal | None] | None = None
     """Column scores: numeric(5,2)[]."""
-    counts: list[int | None]
-    """Column counts: bigint[]."""
+    counts: list[int]
+    """Never NULL elements (nullable_elements is false by default).
+
+    Column counts: bigint[]."""
     colours: list[Colour | None] | None = None
     """Column colours: colour[]."""
     blobs: list[bytes | None] | None = None
@@ -107,7 +109,14 @@ DOCUMENT_TABLE: TableSpec[Document, DocumentKey] = TableSpec(
             precision=5,
             scale=2,
         ),
-        ColumnSpec(name="counts", attr="counts", pg_type="bigint[]", kind="int8", is_array=True),
+        ColumnSpec(
+            name="counts",
+            attr="counts",
+            pg_type="bigint[]",
+            kind="int8",
+            is_array=True,
+            element_nullable=False,
+        ),
         ColumnSpec(
             name="colours",
             attr="colours",

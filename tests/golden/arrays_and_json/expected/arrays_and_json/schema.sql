@@ -15,9 +15,11 @@ CREATE TABLE "document" (
     CONSTRAINT "document_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "document_tags_min_length_check" CHECK (NOT jsonb_path_exists(to_jsonb("tags"), '$[*] ? (@ like_regex "^.{0,1}$" flag "s")')),
     CONSTRAINT "document_scores_min_check" CHECK (0 <= ALL ("scores")),
-    CONSTRAINT "document_scores_max_check" CHECK (100 >= ALL ("scores"))
+    CONSTRAINT "document_scores_max_check" CHECK (100 >= ALL ("scores")),
+    CONSTRAINT "document_counts_elements_check" CHECK (array_position("counts", NULL) IS NULL)
 );
 COMMENT ON TABLE "document" IS 'A document with array and JSON columns.';
 COMMENT ON COLUMN "document"."tags" IS 'Short tags, each 2 to 8 characters.';
+COMMENT ON COLUMN "document"."counts" IS 'Never NULL elements (nullable_elements is false by default).';
 COMMENT ON COLUMN "document"."blobs" IS 'Attachments, as raw bytes.';
 COMMENT ON COLUMN "document"."body" IS 'The document itself.';

@@ -17,7 +17,8 @@ CREATE TABLE "straße" (
     "größe" "größe" NOT NULL DEFAULT 'groß',
     "select" text NOT NULL,
     CONSTRAINT "straße_pkey" PRIMARY KEY ("uuid"),
-    CONSTRAINT "straße_select_key" UNIQUE ("select")
+    CONSTRAINT "straße_select_key" UNIQUE ("select"),
+    CONSTRAINT "straße_list_elements_check" CHECK (array_position("list", NULL) IS NULL)
 );
 COMMENT ON TABLE "straße" IS E'A street: it''s "quoted", has a backslash \\ and
 a newline, and ends with a quote"';

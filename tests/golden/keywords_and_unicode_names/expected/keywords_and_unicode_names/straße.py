@@ -41,7 +41,7 @@ class Straße:
     """Shadows the builtin its annotation uses.
 
     Column str: varchar(20)."""
-    list: builtins.list[builtins.str | None] | None = None
+    list: builtins.list[builtins.str] | None = None
     """Column list: text[]."""
     dict: builtins.str | None = None
     """Shadows a builtin only some tables' repositories use (load_grouped_by_*).
@@ -112,7 +112,13 @@ STRASSE_TABLE: TableSpec[Straße, StraßeKey] = TableSpec(
             name="str", attr="str", pg_type="varchar(20)", kind="text", nullable=True, max_length=20
         ),
         ColumnSpec(
-            name="list", attr="list", pg_type="text[]", kind="text", nullable=True, is_array=True
+            name="list",
+            attr="list",
+            pg_type="text[]",
+            kind="text",
+            nullable=True,
+            is_array=True,
+            element_nullable=False,
         ),
         ColumnSpec(name="dict", attr="dict", pg_type="text", kind="text", nullable=True),
         ColumnSpec(name="tuple", attr="tuple", pg_type="integer", kind="int4", nullable=True),

@@ -114,14 +114,16 @@ CREATE TABLE "with_arrays" (
     "day" date NOT NULL,
     "span" interval,
     CONSTRAINT "with_arrays_pkey" PRIMARY KEY ("id"),
-    CONSTRAINT "with_arrays_codes_min_length_check" CHECK (NOT jsonb_path_exists(to_jsonb("codes"), '$[*] ? (@ like_regex "^.{0,0}$" flag "s")'))
+    CONSTRAINT "with_arrays_codes_elements_check" CHECK (array_position("codes", NULL) IS NULL),
+    CONSTRAINT "with_arrays_codes_min_length_check" CHECK (NOT jsonb_path_exists(to_jsonb("codes"), '$[*] ? (@ like_regex "^.{0,0}$" flag "s")')),
+    CONSTRAINT "with_arrays_moods_elements_check" CHECK (array_position("moods", NULL) IS NULL)
 );
 COMMENT ON TABLE "with_arrays" IS 'Array columns, jsonb, bytea, date and interval.';
 COMMENT ON COLUMN "with_arrays"."id" IS 'Client-supplied integer key.';
 COMMENT ON COLUMN "with_arrays"."tags" IS 'Text array; elements may be NULL, the array may be empty.';
-COMMENT ON COLUMN "with_arrays"."codes" IS 'Bounded elements (1 to 4 characters each); the array may be NULL.';
+COMMENT ON COLUMN "with_arrays"."codes" IS 'Bounded elements (1 to 4 characters each, never NULL); the array may be NULL.';
 COMMENT ON COLUMN "with_arrays"."counts" IS 'Integer array with NULL elements.';
-COMMENT ON COLUMN "with_arrays"."moods" IS 'Enum array.';
+COMMENT ON COLUMN "with_arrays"."moods" IS 'Enum array; its elements are never NULL.';
 COMMENT ON COLUMN "with_arrays"."payload" IS 'Any JSON value; SQL NULL when None.';
 COMMENT ON COLUMN "with_arrays"."blob" IS 'Bytes, possibly empty.';
 COMMENT ON COLUMN "with_arrays"."day" IS 'A calendar date.';

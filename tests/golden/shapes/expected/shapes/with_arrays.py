@@ -30,16 +30,16 @@ class WithArrays:
     """Text array; elements may be NULL, the array may be empty.
 
     Column tags: text[]."""
-    codes: list[str | None] | None = None
-    """Bounded elements (1 to 4 characters each); the array may be NULL.
+    codes: list[str] | None = None
+    """Bounded elements (1 to 4 characters each, never NULL); the array may be NULL.
 
     Column codes: varchar(4)[]."""
     counts: list[int | None] | None = None
     """Integer array with NULL elements.
 
     Column counts: integer[]."""
-    moods: list[Mood | None] | None = None
-    """Enum array.
+    moods: list[Mood] | None = None
+    """Enum array; its elements are never NULL.
 
     Column moods: mood[]."""
     payload: Any | None = None
@@ -83,9 +83,7 @@ def _from_record(record: Any) -> WithArrays:
         tags=record[1],
         codes=record[2],
         counts=record[3],
-        moods=None
-        if record[4] is None
-        else [None if v is None else MOOD_BY_VALUE[v] for v in record[4]],
+        moods=None if record[4] is None else [MOOD_BY_VALUE[v] for v in record[4]],
         payload=record[5],
         blob=record[6],
         day=record[7],
@@ -110,6 +108,7 @@ WITH_ARRAYS_TABLE: TableSpec[WithArrays, WithArraysKey] = TableSpec(
             kind="text",
             nullable=True,
             is_array=True,
+            element_nullable=False,
             max_length=4,
             min_length=1,
         ),
@@ -128,6 +127,7 @@ WITH_ARRAYS_TABLE: TableSpec[WithArrays, WithArraysKey] = TableSpec(
             kind="enum",
             nullable=True,
             is_array=True,
+            element_nullable=False,
             enum_values=frozenset({"calm", "busy", "on hold"}),
         ),
         ColumnSpec(name="payload", attr="payload", pg_type="jsonb", kind="jsonb", nullable=True),
