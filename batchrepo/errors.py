@@ -160,6 +160,77 @@ class ForeignKeyViolationError(BatchRepoError):
     summary = "foreign key violated"
 
 
+class MissingParentError(ForeignKeyViolationError):
+    """Rows reference parents that do not exist (checked before writing, or refused by the
+    database when a cached parent was deleted by someone else; the stale entry is evicted).
+
+    ``report`` lists every missing parent of the batch (code ``missing_parent``), one problem per
+    row and foreign key; ``constraint`` is the first one's.
+    """
+
+    summary = "referenced parent rows do not exist"
+    report: ValidationReport | None
+
+    def __init__(
+        self,
+        table: str,
+        *,
+        report: ValidationReport | None = None,
+        constraint: str | None = None,
+        columns: Iterable[str] = (),
+        keys: Iterable[Any] = (),
+        rows: Iterable[int] = (),
+        sqlstate: str | None = None,
+        rows_by_constraint: dict[str, list[int]] | None = None,
+    ) -> None:
+        self.report = report
+        super().__init__(
+            table,
+            constraint=constraint,
+            columns=columns,
+            keys=keys,
+            rows=rows,
+            sqlstate=sqlstate,
+            reason="" if report is None else str(report),
+            rows_by_constraint=rows_by_constraint,
+        )
+
+    def with_row_offset(self, offset: int) -> Self:
+        shifted = super().with_row_offset(offset)
+        if self.report is not None:
+            shifted.report = self.report.with_row_offset(offset)
+            shifted.reason = str(shifted.report)
+        return shifted
+
+
+class StaleVersionError(BatchRepoError):
+    """Optimistic concurrency: rows changed since the caller read them; nothing was written.
+
+    ``keys`` and ``rows`` name the stale rows; ``expected[i]`` is the version the caller sent for
+    ``keys[i]`` and ``found[i]`` the version stored now.
+    """
+
+    summary = "rows were changed by someone else (stale version)"
+    expected: list[int]
+    found: list[int]
+
+    def __init__(
+        self,
+        table: str,
+        *,
+        keys: Iterable[Any],
+        rows: Iterable[int],
+        expected: Iterable[int],
+        found: Iterable[int],
+    ) -> None:
+        self.expected = list(expected)
+        self.found = list(found)
+        pairs = ", ".join(
+            f"{e}->{f}" for e, f in list(zip(self.expected, self.found))[:SHOWN_IN_MESSAGE]
+        )
+        super().__init__(table, keys=keys, rows=rows, reason=f"versions expected->found [{pairs}]")
+
+
 class MissingRowsError(BatchRepoError):
     """An update named rows that do not exist; nothing was written."""
 

@@ -99,6 +99,28 @@ class ColumnSpec:
 
     Values with more decimals are rejected, not rounded."""
     enum_values: frozenset[str] | None = None
+    version: bool = False
+    """The version column of an audited table (``int8``, nullable in the entity). On insert it is
+    not sent (the row starts at version 1); on update and delete a value is the version the caller
+    read (``None``: no check), and the stored version moves on by one when the row changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditSpec:
+    """How an audited table records history (see ``docs/design.md``, audit trail).
+
+    Every write statement of an audited table takes one more argument after its own: the id of
+    the ``audit_log`` row (``$n::int8``) that groups the changes of one unit of work, and writes
+    the history rows of its batch in the same statement (a data-modifying CTE).
+    """
+
+    history_table: str
+    """``<table>_history``: a snapshot of the row per version, the operation, the audit log id."""
+    version_column: int
+    """Position of the version column in ``TableSpec.columns``."""
+    insert_log_sql: str
+    """``INSERT INTO audit_log (actor) VALUES ($1) RETURNING id``: one row per unit of work (or per
+    write outside one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +163,8 @@ class ForeignKeySpec:
     does not exist (rows with a NULL in the key are not checked, as PostgreSQL's MATCH SIMPLE)."""
     select_children_sql: str
     """Rows whose referencing columns match arrays of parent keys."""
+    references_primary_key: bool = True
+    """Whether ``parent_columns`` are the parent's primary key (then the key cache answers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +215,9 @@ class TableSQL:
     update_batch: str | None
     upsert_one: str | None
     upsert_batch: str | None
+    select_keys: str | None = None
+    """Key columns (then the version, for audited tables) of up to ``$1::int8`` rows: what the
+    key cache warms up from."""
 
 
 # No slots here: for ``TableSpec[Person, PersonKey](...)`` (the form of the hand-written test
@@ -215,7 +242,10 @@ class TableSpec(Generic[E, K]):
     """Primary key first, then unique keys in schema order."""
     foreign_keys: tuple[ForeignKeySpec, ...] = ()
     insert_columns: tuple[int, ...] = field(default=())
-    """Positions of the columns an insert sends (every column but an identity key)."""
+    """Positions of the columns an insert sends (every column but an identity key and the
+    version column)."""
+    audit: AuditSpec | None = None
+    """Set for audited tables: every write records history and carries versions."""
 
     @property
     def composite_key(self) -> bool:

@@ -78,6 +78,9 @@ class ColumnDef(_Model):
     """A server-side default: None on insert takes it."""
     check: CheckDef | None = None
     description: Description | None = None
+    renamed_from: Name | None = None
+    """The column's previous name: a migration renames it (keeping its data) instead of
+    dropping one column and adding another."""
 
 
 class ReferenceDef(_Model):
@@ -104,6 +107,11 @@ class TableDef(_Model):
     foreign_keys: dict[Name, ForeignKeyDef] = {}
     indexes: dict[Name, Annotated[list[Name], Field(min_length=1)]] = {}
     """Secondary (non-unique) indexes by name."""
+    audit: StrictBool = False
+    """Keep history: a ``version`` column, a ``<table>_history`` table with a snapshot of the row
+    per version, and an ``audit_log`` row (who, when) per unit of work."""
+    renamed_from: Name | None = None
+    """The table's previous name, for migrations (see ``ColumnDef.renamed_from``)."""
 
 
 class SchemaDef(_Model):
