@@ -18,7 +18,8 @@ from typing import Generic, TypeVar
 
 from batchrepo import executor
 from batchrepo.errors import BatchRepoError
-from batchrepo.executor import Connection, Executor
+from batchrepo.executor import Connection
+from batchrepo.session import Target, as_session
 from batchrepo.spec import E, K, TableSpec, WriteMode
 from batchrepo.writes import delete_batch_on, prepare, statement_for, write_batch
 
@@ -67,9 +68,10 @@ ChunkRunner = Callable[[Connection, int, int], Awaitable[tuple[list[T], int]]]
 
 
 async def run_in_chunks(
-    ex: Executor, total: int, chunk_size: int, atomic: bool, run_chunk: ChunkRunner[T]
+    target: Target, total: int, chunk_size: int, atomic: bool, run_chunk: ChunkRunner[T]
 ) -> BatchResult[T]:
     """Drive ``run_chunk`` over [0, total) in chunks; see the module docstring for ``atomic``."""
+    ex = as_session(target).executor
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
     started = time.perf_counter()
@@ -139,13 +141,14 @@ def _write_chunks(
 
 
 async def _write_chunked(
-    ex: Executor,
+    target: Target,
     spec: TableSpec[E, K],
     items: Sequence[E],
     mode: WriteMode,
     chunk_size: int,
     atomic: bool,
 ) -> BatchResult[E]:
+    ex = as_session(target).executor
     statement_for(spec, mode, batch=True)
     return await run_in_chunks(
         ex, len(items), chunk_size, atomic, _write_chunks(spec, items, mode, atomic)
@@ -153,7 +156,7 @@ async def _write_chunked(
 
 
 async def save_batch_chunked(
-    ex: Executor,
+    target: Target,
     spec: TableSpec[E, K],
     items: Sequence[E],
     *,
@@ -161,11 +164,12 @@ async def save_batch_chunked(
     atomic: bool = True,
 ) -> BatchResult[E]:
     """Insert any number of rows, ``chunk_size`` per statement."""
+    ex = as_session(target).executor
     return await _write_chunked(ex, spec, items, "insert", chunk_size, atomic)
 
 
 async def update_batch_chunked(
-    ex: Executor,
+    target: Target,
     spec: TableSpec[E, K],
     items: Sequence[E],
     *,
@@ -173,11 +177,12 @@ async def update_batch_chunked(
     atomic: bool = True,
 ) -> BatchResult[E]:
     """Update any number of rows, ``chunk_size`` per statement; missing rows fail their chunk."""
+    ex = as_session(target).executor
     return await _write_chunked(ex, spec, items, "update", chunk_size, atomic)
 
 
 async def upsert_batch_chunked(
-    ex: Executor,
+    target: Target,
     spec: TableSpec[E, K],
     items: Sequence[E],
     *,
@@ -185,11 +190,12 @@ async def upsert_batch_chunked(
     atomic: bool = True,
 ) -> BatchResult[E]:
     """Insert or update any number of rows, ``chunk_size`` per statement."""
+    ex = as_session(target).executor
     return await _write_chunked(ex, spec, items, "upsert", chunk_size, atomic)
 
 
 async def delete_batch_chunked(
-    ex: Executor,
+    target: Target,
     spec: TableSpec[E, K],
     keys: Sequence[K],
     *,
@@ -198,6 +204,7 @@ async def delete_batch_chunked(
 ) -> BatchResult[K]:
     """Delete by any number of keys. ``items`` are the keys of the chunks that succeeded;
     ``stats.affected`` counts the rows that existed and are gone."""
+    ex = as_session(target).executor
 
     async def run(conn: Connection, start: int, stop: int) -> tuple[list[K], int]:
         chunk = list(keys[start:stop])

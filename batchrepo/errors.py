@@ -225,9 +225,8 @@ class StaleVersionError(BatchRepoError):
     ) -> None:
         self.expected = list(expected)
         self.found = list(found)
-        pairs = ", ".join(
-            f"{e}->{f}" for e, f in list(zip(self.expected, self.found))[:SHOWN_IN_MESSAGE]
-        )
+        shown = list(zip(self.expected, self.found, strict=True))[:SHOWN_IN_MESSAGE]
+        pairs = ", ".join(f"{e}->{f}" for e, f in shown)
         super().__init__(table, keys=keys, rows=rows, reason=f"versions expected->found [{pairs}]")
 
 

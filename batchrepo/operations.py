@@ -19,8 +19,9 @@ from batchrepo.chunked import (
 )
 from batchrepo.encoding import decoded_rows, key_arrays, key_values, value_arrays
 from batchrepo.errormap import STATEMENT_ERRORS, Operation, row_error, statement_error
-from batchrepo.executor import Executor, acquire
+from batchrepo.executor import acquire
 from batchrepo.keys import comparable_keys, keys_of_records
+from batchrepo.session import Target, as_session
 from batchrepo.spec import E, K, TableSpec, WriteMode
 from batchrepo.validation import ValidationReport, validate_columns
 from batchrepo.writes import delete_batch_on, prepare, statement_for, write_batch, write_one
@@ -49,8 +50,9 @@ __all__ = [
 
 
 async def _write(
-    ex: Executor, spec: TableSpec[E, K], items: Sequence[E], mode: WriteMode
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], mode: WriteMode
 ) -> list[E]:
+    ex = as_session(target).executor
     statement_for(spec, mode, batch=True)
     if not items:
         return []
@@ -59,43 +61,50 @@ async def _write(
         return await write_batch(conn, spec, items, columns, mode)
 
 
-async def save_one(ex: Executor, spec: TableSpec[E, K], item: E) -> E:
+async def save_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
     """Insert one row; returns it as stored (server defaults, generated key)."""
+    ex = as_session(target).executor
     return await write_one(ex, spec, item, "insert")
 
 
-async def save_batch(ex: Executor, spec: TableSpec[E, K], items: Sequence[E]) -> list[E]:
+async def save_batch(target: Target, spec: TableSpec[E, K], items: Sequence[E]) -> list[E]:
     """Insert rows in one statement; returns them as stored, in input order."""
+    ex = as_session(target).executor
     return await _write(ex, spec, items, "insert")
 
 
-async def update_one(ex: Executor, spec: TableSpec[E, K], item: E) -> E:
+async def update_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
     """Update one row by key; ``MissingRowsError`` when it does not exist."""
+    ex = as_session(target).executor
     return await write_one(ex, spec, item, "update")
 
 
-async def update_batch(ex: Executor, spec: TableSpec[E, K], items: Sequence[E]) -> list[E]:
+async def update_batch(target: Target, spec: TableSpec[E, K], items: Sequence[E]) -> list[E]:
     """Update rows by key in one statement; if any is missing, nothing is written."""
+    ex = as_session(target).executor
     return await _write(ex, spec, items, "update")
 
 
-async def upsert_one(ex: Executor, spec: TableSpec[E, K], item: E) -> E:
+async def upsert_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
     """Insert one row, or update the row with its primary key."""
+    ex = as_session(target).executor
     return await write_one(ex, spec, item, "upsert")
 
 
-async def upsert_batch(ex: Executor, spec: TableSpec[E, K], items: Sequence[E]) -> list[E]:
+async def upsert_batch(target: Target, spec: TableSpec[E, K], items: Sequence[E]) -> list[E]:
     """Insert or update rows by primary key in one statement, in input order."""
+    ex = as_session(target).executor
     return await _write(ex, spec, items, "upsert")
 
 
 async def _fetch(
-    ex: Executor,
+    target: Target,
     spec: TableSpec[Any, Any],
     sql: str,
     arguments: Sequence[Any],
     operation: Operation,
 ) -> list[Any]:
+    ex = as_session(target).executor
     try:
         return await ex.fetch(sql, *arguments)
     except STATEMENT_ERRORS as exc:
@@ -103,8 +112,9 @@ async def _fetch(
 
 
 async def _fetchrow(
-    ex: Executor, spec: TableSpec[Any, K], sql: str, key: K, operation: Operation
+    target: Target, spec: TableSpec[Any, K], sql: str, key: K, operation: Operation
 ) -> Any:
+    ex = as_session(target).executor
     try:
         return await ex.fetchrow(sql, *key_values(spec, key))
     except STATEMENT_ERRORS as exc:
@@ -115,14 +125,16 @@ def _entities(spec: TableSpec[E, Any], records: Sequence[Any]) -> list[E]:
     return [spec.from_record(row) for row in decoded_rows(spec, records)]
 
 
-async def load_one(ex: Executor, spec: TableSpec[E, K], key: K) -> E | None:
+async def load_one(target: Target, spec: TableSpec[E, K], key: K) -> E | None:
     """The row with this key, or None."""
+    ex = as_session(target).executor
     record = await _fetchrow(ex, spec, spec.sql.select_one, key, "select")
     return None if record is None else _entities(spec, [record])[0]
 
 
-async def load_batch(ex: Executor, spec: TableSpec[E, K], keys: Sequence[K]) -> list[E | None]:
+async def load_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -> list[E | None]:
     """One entry per key asked, in that order: the row, or None where there is none."""
+    ex = as_session(target).executor
     if not keys:
         return []
     records = await _fetch(ex, spec, spec.sql.select_batch, key_arrays(spec, keys), "select")
@@ -137,16 +149,18 @@ def _in_order_asked(
     return [found.get(key) for key in comparable_keys(spec, positions, keys)]
 
 
-async def exists_one(ex: Executor, spec: TableSpec[E, K], key: K) -> bool:
+async def exists_one(target: Target, spec: TableSpec[E, K], key: K) -> bool:
     """Whether a row with this key exists."""
+    ex = as_session(target).executor
     try:
         return bool(await ex.fetchval(spec.sql.exists_one, *key_values(spec, key)))
     except STATEMENT_ERRORS as exc:
         raise row_error(spec, exc, key, "select") from exc
 
 
-async def exists_batch(ex: Executor, spec: TableSpec[E, K], keys: Sequence[K]) -> list[bool]:
+async def exists_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -> list[bool]:
     """One bool per key asked, in that order."""
+    ex = as_session(target).executor
     if not keys:
         return []
     records = await _fetch(ex, spec, spec.sql.exists_batch, key_arrays(spec, keys), "select")
@@ -156,13 +170,15 @@ async def exists_batch(ex: Executor, spec: TableSpec[E, K], keys: Sequence[K]) -
     return [key in found for key in comparable_keys(spec, spec.key_columns, keys)]
 
 
-async def delete_one(ex: Executor, spec: TableSpec[E, K], key: K) -> bool:
+async def delete_one(target: Target, spec: TableSpec[E, K], key: K) -> bool:
     """Delete the row with this key; whether there was one."""
+    ex = as_session(target).executor
     return await _fetchrow(ex, spec, spec.sql.delete_one, key, "delete") is not None
 
 
-async def delete_batch(ex: Executor, spec: TableSpec[E, K], keys: Sequence[K]) -> int:
+async def delete_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -> int:
     """Delete rows by key in one statement; the number of rows deleted."""
+    ex = as_session(target).executor
     if not keys:
         return 0
     async with acquire(ex) as conn:
@@ -170,7 +186,7 @@ async def delete_batch(ex: Executor, spec: TableSpec[E, K], keys: Sequence[K]) -
 
 
 async def validate_batch(
-    ex: Executor, spec: TableSpec[E, K], items: Sequence[E], mode: WriteMode = "insert"
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], mode: WriteMode = "insert"
 ) -> ValidationReport:
     """Every field problem and duplicate key of a batch, without writing.
 
@@ -181,9 +197,10 @@ async def validate_batch(
 
 
 async def load_batch_by_unique(
-    ex: Executor, spec: TableSpec[E, K], unique: str, keys: Sequence[Any]
+    target: Target, spec: TableSpec[E, K], unique: str, keys: Sequence[Any]
 ) -> list[E | None]:
     """Rows by a unique key (plain values for one column, tuples for several), in order asked."""
+    ex = as_session(target).executor
     if not keys:
         return []
     found = next((u for u in spec.uniques if u.name == unique), None)
@@ -195,9 +212,10 @@ async def load_batch_by_unique(
 
 
 async def load_grouped_by_fk(
-    ex: Executor, spec: TableSpec[E, K], foreign_key: str, keys: Sequence[Any]
+    target: Target, spec: TableSpec[E, K], foreign_key: str, keys: Sequence[Any]
 ) -> dict[Any, list[E]]:
     """Child rows per parent key asked (every key present, ``[]`` for none)."""
+    ex = as_session(target).executor
     found = next((f for f in spec.foreign_keys if f.name == foreign_key), None)
     if found is None:
         raise KeyError(f"table {spec.table} has no foreign key {foreign_key!r}")
