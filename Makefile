@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 SCHEMA ?= schema.yaml
 OUT ?= generated
 
-.PHONY: venv generate check lint typecheck test demo bench golden ddl clean property-long
+.PHONY: venv generate check lint typecheck test demo bench golden ddl clean property-long \
+	migration api-diff
 
 venv: $(STAMP)
 
@@ -22,6 +23,13 @@ generate: $(STAMP)  ## regenerate generated/ from schema.yaml
 
 golden: $(STAMP)  ## regenerate the expected output of every golden case under tests/golden
 	$(BIN)/python -m tests.golden_cases regenerate
+	$(BIN)/python -m tests.migrations.golden_cases regenerate
+
+migration: $(STAMP)  ## write the next migration (schema at the merge base with main -> schema.yaml)
+	$(BIN)/batchrepo migrate --schema $(SCHEMA)
+
+api-diff: $(STAMP)  ## public API changes of generated/ since the merge base with main (exit 1: breaking)
+	$(BIN)/batchrepo diff --out $(OUT) $(if $(BASE),--base $(BASE))
 
 check: $(STAMP) lint typecheck  ## staleness of generated/, lint and strict type check
 	$(BIN)/batchrepo check --schema $(SCHEMA) --out $(OUT)

@@ -1,9 +1,14 @@
-"""``batchrepo``: generate, check, ddl, ir.
+"""``batchrepo``: generate, check, migrate, diff, ddl, ir.
 
 * ``generate`` renders every file first; on any error it writes nothing (exit 2, or 3 for a
   generator bug), otherwise it replaces the output directory in one swap.
 * ``check`` exits 1 listing changed, missing and extra files and the command that fixes them,
-  0 when the output is up to date.
+  or when the newest migration leads to another schema (only when a migrations folder exists),
+  0 when everything is up to date.
+* ``migrate`` writes the next numbered migration from a base schema (a git revision or a file)
+  to the current one (:mod:`migration_command`); destructive steps only when allowed.
+* ``diff`` prints the public API change of the generated package since a git revision as
+  markdown (exit 1 when something breaking changed; see :mod:`batchrepo_codegen.apidiff`).
 * ``ddl`` prints ``schema.sql``; ``ir`` prints the intermediate model as JSON (sorted keys).
 
 A schema error prints every issue, one per line, to stderr.
@@ -19,7 +24,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .apidiff import register as register_diff
 from .errors import SchemaError
+from .migration import MigrationRefused
+from .migration_base import BaseError
+from .migration_command import MigrateRequest, missing_migration, run_migrate
+from .migration_files import MigrationFileError
 from .pipeline import generate, package_ir, shown_path
 from .postprocess import GateError
 from .render import RenderError, render_ddl
@@ -47,7 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         count = len(error.issues)
         print(f"{count} problem{'s' if count != 1 else ''}; nothing generated", file=sys.stderr)
         return EXIT_INPUT
-    except (GenerationError, OutputError, OSError) as error:
+    except MigrationRefused as error:
+        print(f"batchrepo: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    except (GenerationError, OutputError, BaseError, MigrationFileError, OSError) as error:
         print(f"batchrepo: {error}", file=sys.stderr)
         return EXIT_INPUT
     except (RenderError, GateError) as error:
@@ -71,7 +84,40 @@ def _parser() -> argparse.ArgumentParser:
         if with_out:
             sub.add_argument("--out", default=DEFAULT_OUT, help="output directory (%(default)s)")
         sub.set_defaults(run=run)
+        if name == "check":
+            sub.add_argument(
+                "--migrations",
+                default=None,
+                help="migrations folder (default: migrations beside the schema); checked "
+                "only when it exists",
+            )
+    _add_migrate(commands)
+    register_diff(commands)
     return parser
+
+
+def _add_migrate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    helptext = "write the next migration from a base schema to the current one"
+    sub = commands.add_parser("migrate", help=helptext, description=helptext)
+    sub.add_argument("--schema", default=DEFAULT_SCHEMA, help="schema file (%(default)s)")
+    base = sub.add_mutually_exclusive_group()
+    base.add_argument(
+        "--base", metavar="REF", help="git revision (default: merge base with main, else HEAD)"
+    )
+    base.add_argument("--base-file", metavar="PATH", help="a schema file to start from")
+    base.add_argument(
+        "--initial", action="store_true", help="start from an empty database (a baseline)"
+    )
+    sub.add_argument(
+        "--dir", default=None, help="migrations folder (default: migrations beside the schema)"
+    )
+    sub.add_argument("--name", help="slug of the file name (default: initial or schema_change)")
+    sub.add_argument(
+        "--allow-destructive",
+        action="store_true",
+        help="write steps that may lose data (dropping, narrowing), marked in the file",
+    )
+    sub.set_defaults(run=_migrate)
 
 
 def fix_command(schema: str, out: str) -> str:
@@ -91,14 +137,31 @@ def _generate(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     files = generate(args.schema, args.out)
     diff = compare_tree(Path(args.out), files)
+    missing = missing_migration(args.schema, args.migrations)
+    if missing is not None:
+        print(f"batchrepo: {missing}", file=sys.stderr)
     if diff.clean:
         print(f"batchrepo: {args.out} is up to date with {args.schema}", file=sys.stderr)
-        return 0
+        return 0 if missing is None else EXIT_STALE
     print(f"batchrepo: {args.out} is stale against {args.schema}:", file=sys.stderr)
     for line in diff.lines():
         print(f"  {line}", file=sys.stderr)
     print(f"Fix: {fix_command(args.schema, args.out)}", file=sys.stderr)
     return EXIT_STALE
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    return run_migrate(
+        MigrateRequest(
+            schema=args.schema,
+            base=args.base,
+            base_file=args.base_file,
+            initial=args.initial,
+            folder=args.dir,
+            name=args.name,
+            allow_destructive=args.allow_destructive,
+        )
+    )
 
 
 def _ddl(args: argparse.Namespace) -> int:

@@ -1,0 +1,1 @@
+SELECT bool_and(version = 1) AND count(*) = 2 FROM customer

@@ -1,0 +1,1 @@
+SELECT count(*) = 2 FROM client JOIN purchase ON purchase.customer_id = client.id

@@ -1,0 +1,1 @@
+SELECT sum(total) = 13.50 FROM purchase

@@ -1,0 +1,76 @@
+"""Golden migrations (``tests/migrations/golden``): each committed expectation is what the planner
+writes today, and each expected migration, applied for real to a database built from the old
+schema's DDL and holding rows, succeeds, keeps the data (``verify.sql``) and yields the catalog
+that the new schema's DDL yields on an empty database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import pytest
+from batchrepo_codegen.catalog import catalog_differences, read_catalog
+from batchrepo_codegen.migration import canonical_ddl
+
+from tests.migrations.golden_cases import (
+    EXPECTED_ERROR,
+    EXPECTED_SQL,
+    REGENERATE,
+    case_names,
+    load_case,
+    stale,
+)
+from tests.migrations.helpers import apply_sql, empty_schema, initial_sql
+
+CASES = case_names()
+APPLIED = [name for name in CASES if (load_case(name).folder / EXPECTED_SQL).exists()]
+REFUSED = [name for name in CASES if name not in APPLIED]
+
+
+def test_every_kind_of_change_has_a_case() -> None:
+    assert {
+        "add_table",
+        "add_nullable_column",
+        "add_not_null_column_with_default",
+        "rename_column",
+        "rename_table",
+        "widen_varchar",
+        "add_enum_value",
+        "add_foreign_key",
+        "drop_column_allowed",
+        "drop_column_refused",
+        "audited_table_change",
+    } <= set(CASES)
+    assert {"drop_column_refused", "enum_value_removed_refused"} <= set(REFUSED)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_expectation_is_current(name: str) -> None:
+    assert stale(load_case(name)) is None, f"{name}: stale; fix: {REGENERATE}"
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_refusal_names_table_and_column(name: str) -> None:
+    text = (load_case(name).folder / EXPECTED_ERROR).read_text(encoding="utf-8")
+    assert text.startswith("migration refused, nothing written:")
+    assert "customer.note" in text or "order_state" in text
+
+
+@pytest.mark.parametrize("name", APPLIED)
+async def test_migration_applies_to_data_and_yields_the_new_catalog(
+    name: str, schema_conn: asyncpg.Connection[Any]
+) -> None:
+    case = load_case(name)
+    conn = schema_conn
+    await apply_sql(conn, initial_sql(case.old))
+    if (seed := case.optional("seed.sql")) is not None:
+        await apply_sql(conn, seed)
+    await apply_sql(conn, case.optional(EXPECTED_SQL) or "")
+    if (verify := case.optional("verify.sql")) is not None:
+        assert await conn.fetchval(verify) is True, f"{name}: data did not survive: {verify}"
+    migrated_schema = await conn.fetchval("SELECT current_schema()")
+    migrated = await read_catalog(conn, migrated_schema)
+    async with empty_schema(conn) as fresh_schema:
+        await apply_sql(conn, canonical_ddl(case.new))
+        fresh = await read_catalog(conn, fresh_schema)
+    assert catalog_differences(migrated, fresh) == []
