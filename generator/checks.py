@@ -8,6 +8,8 @@ Runs after the shape check (:mod:`batchrepo_codegen.shape`) on a :class:`SchemaD
 * the primary key: exactly one, on existing, non-nullable, scalar columns; ``identity`` only on a
   single-column integer primary key of a table with other columns;
 * unique keys and indexes name existing columns once each (no array or jsonb column in a key);
+* audited tables: the names the audit trail adds are free
+  (:mod:`batchrepo_codegen.audit_checks`);
 * foreign keys: the parent table and columns exist and are its primary key or one of its unique
   keys (PostgreSQL requires that), as many columns on both sides, the same types, ``set_null``
   only on nullable columns, ``on_delete`` only with ``references``;
@@ -23,6 +25,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Collection, Sequence
 
+from .audit_checks import audit_problems
 from .errors import Path, Problem
 from .keys import (
     ForeignKey,
@@ -49,7 +52,7 @@ def check_schema(
     unreadable_enums: Collection[str] = (),
 ) -> list[Problem]:
     """Every semantic problem of ``schema`` (empty when it can be generated)."""
-    problems = naming_problems(schema)
+    problems = naming_problems(schema) + audit_problems(schema)
     enum_names = {*schema.enums, *unreadable_enums}
     types: dict[tuple[str, str], ParsedType] = {}
     for table_name, table in schema.tables.items():

@@ -1,5 +1,7 @@
 """The DDL of a schema (``schema.sql``): enums, tables in foreign-key order, constraints,
-indexes and comments, every piece resolved here so the template only prints it.
+indexes and comments, every piece resolved here so the template only prints it. The audit
+objects (:mod:`batchrepo_codegen.audit`) follow their kind: ``audit_operation`` after the
+schema's enums, ``audit_log`` and the history tables after the schema's tables.
 
 Tables come in topological order of their foreign keys (ties broken by schema order). A foreign
 key to the table itself stays inline; a foreign key to a table not created yet (a cycle) is added
@@ -58,15 +60,17 @@ class SchemaDdl:
 
 def schema_ddl(schema: Schema) -> SchemaDdl:
     order, deferred = _creation_order(schema)
+    all_enums = (*schema.enums, *schema.audit_enums)
     enums = tuple(
-        f"CREATE TYPE {quote_ident(e.name)} AS ENUM ({_literals(e.values)});" for e in schema.enums
+        f"CREATE TYPE {quote_ident(e.name)} AS ENUM ({_literals(e.values)});" for e in all_enums
     )
     enum_comments = tuple(
         f"COMMENT ON TYPE {quote_ident(e.name)} IS {sql_literal(e.description)};"
-        for e in schema.enums
+        for e in all_enums
         if e.description is not None
     )
-    tables = tuple(_table(t, deferred) for t in order)
+    # The audit tables refer to audit_log only, which comes first among them.
+    tables = tuple(_table(t, deferred) for t in (*order, *schema.audit_tables))
     alters = tuple(
         f"ALTER TABLE {quote_ident(table.name)} ADD {_foreign_key(table, fk)};"
         for table in order
@@ -165,7 +169,9 @@ def _column(column: Column) -> str:
         return " ".join(parts)
     if not column.nullable:
         parts.append("NOT NULL")
-    if column.server_default is not None:
+    if column.version:
+        parts.append("DEFAULT 1")
+    elif column.server_default is not None:
         parts.append(f"DEFAULT {column.server_default}")
     elif column.default is not None:
         parts.append(f"DEFAULT {default_literal(column)}")

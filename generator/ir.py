@@ -19,6 +19,8 @@ from .aggregate import AggregateIR, build_aggregate, claimed_names
 from .ddl import SchemaDdl, schema_ddl
 from .names import (
     RESERVED_MODULES,
+    UNIT_OF_WORK_CLASS,
+    UNIT_OF_WORK_MEMBERS,
     class_name,
     enum_lookup_name,
     enum_member_name,
@@ -27,6 +29,7 @@ from .names import (
 from .pycode import Import, Scope, docstring
 from .resolve import Enum, GenerationError, Schema, resolve
 from .schema import SchemaDef
+from .unit_of_work import UNIT_OF_WORK_MODULE, UNIT_OF_WORK_PATH, UnitOfWorkIR, build_unit_of_work
 
 #: Files every package has besides one module per table.
 INIT_PATH = "__init__.py"
@@ -96,11 +99,16 @@ class PackageIR:
     init: InitIR
     enums: EnumsModuleIR
     aggregates: tuple[AggregateIR, ...]
+    unit_of_work: UnitOfWorkIR
     ddl: SchemaDdl
 
     def expected_names(self) -> dict[str, tuple[str, ...]]:
         """Top-level names of each Python file, by path relative to the package."""
-        names = {INIT_PATH: self.init.top_level_names, ENUMS_PATH: self.enums.top_level_names}
+        names = {
+            INIT_PATH: self.init.top_level_names,
+            ENUMS_PATH: self.enums.top_level_names,
+            UNIT_OF_WORK_PATH: self.unit_of_work.top_level_names,
+        }
         names |= {a.path: a.top_level_names for a in self.aggregates}
         return names
 
@@ -136,6 +144,7 @@ def build_ir(schema: SchemaDef, source: str, out: str = "generated") -> PackageI
         init=_init(resolved, aggregates, list(enum_classes.values())),
         enums=_enums(resolved, enum_classes),
         aggregates=aggregates,
+        unit_of_work=build_unit_of_work(resolved.package, aggregates),
         ddl=schema_ddl(resolved),
     )
 
@@ -182,6 +191,7 @@ def _enum(enum: Enum, name: str, lookup: str, scope: Scope) -> EnumIR:
 def _init(schema: Schema, aggregates: tuple[AggregateIR, ...], enums: list[str]) -> InitIR:
     reexports = [Reexport(".enums", tuple(enums))] if enums else []
     reexports += [Reexport(f".{a.module}", (a.entity, a.key, a.repository)) for a in aggregates]
+    reexports.append(Reexport(UNIT_OF_WORK_MODULE, (UNIT_OF_WORK_CLASS,)))
     exported = [name for r in reexports for name in r.names]
     scope = Scope({*exported, "ddl"}, ("typing", "Any"))
     resources = scope.name("importlib", "resources")
@@ -214,10 +224,13 @@ def _check_names(schema: Schema) -> None:
         problems.append(f"tables map to the same or a reserved module name: {clashing}")
     exported = [class_name(e.name) for e in schema.enums]
     exported += [n for t in schema.tables for n in set(claimed_names(t))]
-    if duplicated := _duplicates([*exported, "ddl"]):
+    if duplicated := _duplicates([*exported, "ddl", UNIT_OF_WORK_CLASS]):
         problems.append(f"generated Python names collide: {duplicated}")
-    relations = [t.name for t in schema.tables] + [e.name for e in schema.enums]
-    for t in schema.tables:
+    if hidden := sorted(m for m in modules if m in UNIT_OF_WORK_MEMBERS):
+        problems.append(f"tables would hide members of the runtime's UnitOfWork: {hidden}")
+    relations = [t.name for t in (*schema.tables, *schema.audit_tables)]
+    relations += [e.name for e in (*schema.enums, *schema.audit_enums)]
+    for t in (*schema.tables, *schema.audit_tables):
         relations += [t.primary_key.constraint, *(u.constraint for u in t.uniques)]
         relations += [fk.constraint for fk in t.foreign_keys]
         relations += [c.constraint for col in t.columns for c in col.checks]

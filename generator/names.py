@@ -15,14 +15,28 @@ import unicodedata
 IDENTIFIER_MAX_BYTES = 63
 
 #: Module names the generated package uses for itself; no table may take them.
-RESERVED_MODULES = frozenset({"__init__", "enums", "py", "schema"})
+RESERVED_MODULES = frozenset({"__init__", "enums", "py", "schema", "unit_of_work"})
+
+#: The package's unit of work class (``unit_of_work.py``, re-exported by ``__init__``).
+UNIT_OF_WORK_CLASS = "UnitOfWork"
+
+#: Public members of the runtime's ``batchrepo.unit_of_work.UnitOfWork`` (and a few it may grow):
+#: the generated subclass names a property after each table, which must not hide one of them.
+UNIT_OF_WORK_MEMBERS = frozenset(
+    {
+        "actor", "after_commit", "audit_log_for", "audit_log_id", "cache", "cache_layer",
+        "cache_only", "commit", "connection", "require_active", "rollback", "savepoint",
+        "session",
+    }
+)  # fmt: skip
 
 #: Names the generated modules import at module level (runtime, typing, collections.abc). A class
 #: the schema names the same (``enums: {table_spec: ...}`` -> ``TableSpec``) would shadow them.
 IMPORTED_NAMES = frozenset(
     {
-        "Any", "BatchResult", "ColumnSpec", "Executor", "Final", "ForeignKeySpec", "Mapping",
-        "NamedTuple", "Sequence", "TableSQL", "TableSpec", "UniqueSpec", "ValidationReport",
+        "Any", "AuditSpec", "BatchResult", "ColumnSpec", "Executor", "Final", "ForeignKeySpec",
+        "Mapping", "NamedTuple", "Sequence", "Session", "TableSQL", "TableSpec", "UniqueSpec",
+        "ValidationReport", "as_session",
         "WriteMode", "annotations", "dataclasses", "datetime", "decimal", "enum", "resources",
         "uuid",
     }

@@ -223,6 +223,15 @@ def _module_problems(schema: SchemaDef) -> list[Problem]:
             continue
         module = names.python_name(table_name)
         path: Path = ("tables", table_name)
+        if module in names.UNIT_OF_WORK_MEMBERS:
+            problems.append(
+                Problem(
+                    path,
+                    f"table {table_name!r} would be the property UnitOfWork.{module}, which "
+                    "would hide the runtime UnitOfWork's own member of that name; rename the table",
+                    at_key=True,
+                )
+            )
         if module.casefold() in names.RESERVED_MODULES:
             problems.append(
                 Problem(
@@ -254,7 +263,10 @@ def _class_name_problems(schema: SchemaDef) -> list[Problem]:
     ``__init__`` re-exports them together, and never a keyword (``None``)."""
     problems = []
     # The package's own ddl() function is exported beside them.
-    taken: dict[str, tuple[str, str]] = {"ddl": ("the package's ddl() function", "the package")}
+    taken: dict[str, tuple[str, str]] = {
+        "ddl": ("the package's ddl() function", "the package"),
+        names.UNIT_OF_WORK_CLASS: ("the package's unit of work class", "the package"),
+    }
     for imported in names.IMPORTED_NAMES:
         taken[imported] = ("a name the generated modules import", "the generated code")
     reported: set[tuple[str, str]] = set()

@@ -14,6 +14,7 @@ from typing import Any
 import jinja2
 
 from .ir import DDL_PATH, ENUMS_PATH, INIT_PATH, MARKER_PATH, PackageIR
+from .unit_of_work import UNIT_OF_WORK_PATH
 
 
 class RenderError(Exception):
@@ -50,6 +51,9 @@ def render(ir: PackageIR) -> dict[str, Rendered]:
         ENUMS_PATH: _render(env, "enums.py.jinja", header=header, module=ir.enums),
         DDL_PATH: _render(env, "schema.sql.jinja", header=ir.sql_header, ddl=ir.ddl),
         MARKER_PATH: Rendered("", "(marker)"),
+        UNIT_OF_WORK_PATH: _render(
+            env, "unit_of_work.py.jinja", header=header, uow=ir.unit_of_work
+        ),
     }
     for aggregate in ir.aggregates:
         files[aggregate.path] = _render(env, "aggregate.py.jinja", header=header, a=aggregate)

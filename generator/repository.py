@@ -2,8 +2,9 @@
 :mod:`batchrepo.operations` (imported as ``_ops``) with the module's ``TableSpec`` constant.
 
 Which methods exist follows ``docs/generated-api.md``: no update when every column is a key
-column, no upsert for identity keys or all-key tables, one ``load_batch_by_<unique>`` per unique
-key and one ``load_grouped_by_<fk>`` per foreign key.
+column, no upsert for identity keys, audited or all-key tables, one ``load_batch_by_<unique>``
+per unique key and one ``load_grouped_by_<fk>`` per foreign key. The deletes of an audited
+table take the version(s) the caller read.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ def repository_methods(
     report = scope.name("batchrepo.validation", "ValidationReport")
     mode = scope.name("batchrepo.spec", "WriteMode")
     scope.name("batchrepo", "operations", alias="_ops")
-    has_update = bool(table.value_columns)
-    has_upsert = has_update and not table.identity_key
+    has_update = table.updatable
+    has_upsert = table.upsertable
     item, items, one_key, keys = (
         f"item: {entity}",
         f"items: {seq}[{entity}]",
@@ -56,7 +57,7 @@ def repository_methods(
     chunked = ("*", f"chunk_size: {integer} = {CHUNK_SIZE}", f"atomic: {boolean} = True")
 
     def op(function: str, *args: str) -> str:
-        return f"_ops.{function}(" + ", ".join(("self._executor", spec, *args)) + ")"
+        return f"_ops.{function}(" + ", ".join(("self._session", spec, *args)) + ")"
 
     chunk_args = ("chunk_size=chunk_size", "atomic=atomic")
     methods = [
@@ -72,10 +73,29 @@ def repository_methods(
             Method("update", (item,), entity, op("update_one", "item")),
             Method("update_batch", (items,), f"{lst}[{entity}]", op("update_batch", "items")),
         ]
-    methods += [
-        Method("delete", (one_key,), boolean, op("delete_one", "key")),
-        Method("delete_batch", (keys,), integer, op("delete_batch", "keys")),
-    ]
+    if table.audited:
+        # the version read (None: no check); a row present with another version is stale
+        version = f"version: {integer} | None = None"
+        versions = f"versions: {seq}[{integer} | None] | None = None"
+        methods += [
+            Method(
+                "delete",
+                (one_key, "*", version),
+                boolean,
+                op("delete_one", "key", "version=version"),
+            ),
+            Method(
+                "delete_batch",
+                (keys, "*", versions),
+                integer,
+                op("delete_batch", "keys", "versions=versions"),
+            ),
+        ]
+    else:
+        methods += [
+            Method("delete", (one_key,), boolean, op("delete_one", "key")),
+            Method("delete_batch", (keys,), integer, op("delete_batch", "keys")),
+        ]
     if has_upsert:
         methods += [
             Method("upsert", (item,), entity, op("upsert_one", "item")),

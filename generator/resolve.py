@@ -12,147 +12,40 @@ It assumes the checks of the front end passed; anything it still cannot resolve 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
+from . import audit
+from .model import (
+    Check,
+    Column,
+    CoveredForeignKey,
+    Enum,
+    ForeignKey,
+    GenerationError,
+    Index,
+    Key,
+    Schema,
+    Table,
+)
 from .names import derived_identifier
-from .schema import ColumnDef, LiteralDefault, OnDelete, SchemaDef, TableDef
+from .schema import ColumnDef, SchemaDef, TableDef
 from .types import ParsedType, parse_type
 
-
-class GenerationError(Exception):
-    """The schema passed the checks but cannot be generated (a missing check or a bug)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One CHECK constraint on a column (per element for arrays)."""
-
-    constraint: str
-    rule: str
-    """``min``, ``max``, ``min_length``, or ``elements`` (an array without NULL elements)."""
-    value: int | Decimal
-    """The bound (0 for ``elements``, which has none)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    name: str
-    position: int
-    type: ParsedType
-    nullable: bool
-    nullable_elements: bool
-    """Array columns: whether elements may be NULL (always False for scalar columns)."""
-    identity: bool
-    server_default: str | None
-    default: LiteralDefault | None
-    checks: tuple[Check, ...]
-    description: str | None
-    in_primary_key: bool
-
-    @property
-    def sql_cast(self) -> str:
-        """Element type for casts of bound values: the type without typmod. ``char(n)`` casts to
-        ``bpchar`` (not ``text``) so comparisons with the column keep char semantics and use its
-        index; like ``text`` it does not truncate."""
-        return "bpchar" if self.type.fixed_length else self.type.cast
-
-
-@dataclass(frozen=True, slots=True)
-class Key:
-    """The primary key (name ``primary_key``) or a unique key."""
-
-    name: str
-    constraint: str
-    columns: tuple[int, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ForeignKey:
-    name: str
-    constraint: str
-    columns: tuple[int, ...]
-    parent: str
-    parent_columns: tuple[str, ...]
-    on_delete: OnDelete
-
-
-@dataclass(frozen=True, slots=True)
-class Index:
-    name: str
-    columns: tuple[int, ...]
-    foreign_key: str | None
-    """The constraint this index was added for, when the schema did not declare it."""
-
-
-@dataclass(frozen=True, slots=True)
-class CoveredForeignKey:
-    """A foreign key whose columns an existing key or index already leads with."""
-
-    constraint: str
-    index: str
-
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    name: str
-    description: str | None
-    columns: tuple[Column, ...]
-    primary_key: Key
-    uniques: tuple[Key, ...]
-    """Unique keys in schema order (the primary key not included)."""
-    foreign_keys: tuple[ForeignKey, ...]
-    indexes: tuple[Index, ...]
-    covered_foreign_keys: tuple[CoveredForeignKey, ...]
-
-    def column(self, name: str) -> Column:
-        for column in self.columns:
-            if column.name == name:
-                return column
-        raise GenerationError(f"table {self.name!r} has no column {name!r}")
-
-    def names(self, positions: tuple[int, ...]) -> tuple[str, ...]:
-        return tuple(self.columns[i].name for i in positions)
-
-    @property
-    def key_columns(self) -> tuple[Column, ...]:
-        return tuple(self.columns[i] for i in self.primary_key.columns)
-
-    @property
-    def identity_key(self) -> bool:
-        return any(c.identity for c in self.key_columns)
-
-    @property
-    def insert_columns(self) -> tuple[Column, ...]:
-        """Every column but an identity key (the database draws it)."""
-        return tuple(c for c in self.columns if not c.identity)
-
-    @property
-    def value_columns(self) -> tuple[Column, ...]:
-        """The columns an update sets: every column outside the primary key."""
-        return tuple(c for c in self.columns if not c.in_primary_key)
-
-
-@dataclass(frozen=True, slots=True)
-class Enum:
-    name: str
-    values: tuple[str, ...]
-    description: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Schema:
-    package: str
-    description: str | None
-    enums: tuple[Enum, ...]
-    tables: tuple[Table, ...]
-    """In schema order."""
-
-    def table(self, name: str) -> Table:
-        for table in self.tables:
-            if table.name == name:
-                return table
-        raise GenerationError(f"no table {name!r}")
+# The classes live in :mod:`model` (the audit objects are built from them too); the later stages
+# import them from here, with the function that builds them.
+__all__ = [
+    "Check",
+    "Column",
+    "CoveredForeignKey",
+    "Enum",
+    "ForeignKey",
+    "GenerationError",
+    "Index",
+    "Key",
+    "Schema",
+    "Table",
+    "resolve",
+]
 
 
 def resolve(schema: SchemaDef) -> Schema:
@@ -160,7 +53,15 @@ def resolve(schema: SchemaDef) -> Schema:
     enum_names = frozenset(schema.enums)
     enums = tuple(Enum(name, tuple(e.values), e.description) for name, e in schema.enums.items())
     tables = tuple(_table(name, table, schema, enum_names) for name, table in schema.tables.items())
-    return Schema(schema.package, schema.description, enums, tables)
+    audited = tuple(t for t in tables if t.history_table is not None)
+    return Schema(
+        schema.package,
+        schema.description,
+        enums,
+        tables,
+        audit_tables=audit.audit_tables(audited),
+        audit_enums=audit.audit_enums() if audited else (),
+    )
 
 
 def _table(name: str, table: TableDef, schema: SchemaDef, enum_names: frozenset[str]) -> Table:
@@ -170,6 +71,8 @@ def _table(name: str, table: TableDef, schema: SchemaDef, enum_names: frozenset[
         _column(name, col_name, i, col, col_name in pk_names, enum_names)
         for i, (col_name, col) in enumerate(table.columns.items())
     )
+    if table.audit:
+        columns += (audit.version_column(len(columns)),)
     primary_key = Key(
         "primary_key", derived_identifier(name, "pkey"), _positions(name, names, pk_names)
     )
@@ -206,6 +109,7 @@ def _table(name: str, table: TableDef, schema: SchemaDef, enum_names: frozenset[
         foreign_keys=foreign_keys,
         indexes=indexes,
         covered_foreign_keys=covered,
+        history_table=audit.history_table_name(name) if table.audit else None,
     )
 
 
@@ -307,6 +211,7 @@ def _foreign_keys(
                 parent=parent,
                 parent_columns=tuple(parent_columns),
                 on_delete=col.on_delete or "restrict",
+                references_primary_key=parent_columns == _parent_key(schema, parent),
             )
         )
     for fk_name, fk in table.foreign_keys.items():
@@ -322,6 +227,7 @@ def _foreign_keys(
                 parent=parent,
                 parent_columns=tuple(parent_columns),
                 on_delete=fk.on_delete,
+                references_primary_key=parent_columns == _parent_key(schema, parent),
             )
         )
     return tuple(found)

@@ -47,36 +47,48 @@ class TableStatements:
     update_batch: Statement | None
     upsert_one: Statement | None
     upsert_batch: Statement | None
+    select_keys: Statement
+
+
+def select_keys(table: Table) -> Statement:
+    """Key columns (then the version of an audited table) of up to ``$1`` rows: what the
+    runtime's key cache warms up from."""
+    known = table.key_columns
+    if table.version_column is not None:
+        known += (table.version_column,)
+    return (
+        f"SELECT {column_list(table, known)}",
+        f"FROM {quote_ident(table.name)}",
+        "LIMIT $1::int8",
+    )
 
 
 def table_statements(table: Table) -> TableStatements:
-    has_values = bool(table.value_columns)
-    upsert = has_values and not table.identity_key
+    has_values = table.updatable
+    upsert = table.upsertable
     return TableStatements(
         insert_one=_insert_one(table),
         insert_batch=_insert_batch(table),
         select_one=(
-            f"SELECT {_columns(table)}",
+            f"SELECT {column_list(table)}",
             f"FROM {quote_ident(table.name)}",
-            _where_one(table),
+            where_one(table),
         ),
         select_batch=(
-            f"SELECT {_columns(table)}",
+            f"SELECT {column_list(table)}",
             f"FROM {quote_ident(table.name)}",
             _where_arrays(table, table.key_columns),
         ),
-        exists_one=(
-            f"SELECT EXISTS (SELECT 1 FROM {quote_ident(table.name)} {_where_one(table)})",
-        ),
+        exists_one=(f"SELECT EXISTS (SELECT 1 FROM {quote_ident(table.name)} {where_one(table)})",),
         exists_batch=(
-            f"SELECT {_columns(table, table.key_columns)}",
+            f"SELECT {column_list(table, table.key_columns)}",
             f"FROM {quote_ident(table.name)}",
             _where_arrays(table, table.key_columns),
         ),
         delete_one=(
             f"DELETE FROM {quote_ident(table.name)}",
-            _where_one(table),
-            f"RETURNING {_columns(table, table.key_columns)}",
+            where_one(table),
+            f"RETURNING {column_list(table, table.key_columns)}",
         ),
         delete_batch=(
             f"WITH d AS (DELETE FROM {quote_ident(table.name)}",
@@ -88,6 +100,7 @@ def table_statements(table: Table) -> TableStatements:
         update_batch=_update_batch(table) if has_values else None,
         upsert_one=_insert_one(table, upsert=True) if upsert else None,
         upsert_batch=_insert_batch(table, upsert=True) if upsert else None,
+        select_keys=select_keys(table),
     )
 
 
@@ -96,7 +109,7 @@ def unique_probe(table: Table, key: Key) -> Statement:
 
     Arguments, as batch arrays: the primary key's columns for the primary key; for a unique key,
     its columns and then the primary key's columns (a row does not clash with itself)."""
-    batch = _Batch()
+    batch = Batch()
     values = [batch.add(table.columns[i]) for i in key.columns]
     t = quote_ident(table.name)
     match = " AND ".join(
@@ -105,7 +118,7 @@ def unique_probe(table: Table, key: Key) -> Statement:
     )
     if key is not table.primary_key:
         pk_values = [batch.add(c, derived_identifier("_pk", c.name)) for c in table.key_columns]
-        match += f" AND {_row(t, table.key_columns)} IS DISTINCT FROM {_tuple(pk_values)}"
+        match += f" AND {row_of(t, table.key_columns)} IS DISTINCT FROM {_tuple(pk_values)}"
     return (
         "SELECT u._ord",
         *batch.source(ordinality=True),
@@ -118,7 +131,7 @@ def unique_select_batch(table: Table, key: Key) -> Statement:
     """Rows whose unique key is one of the keys given as plain arrays, one per key column."""
     columns = tuple(table.columns[i] for i in key.columns)
     return (
-        f"SELECT {_columns(table)}",
+        f"SELECT {column_list(table)}",
         f"FROM {quote_ident(table.name)}",
         _where_arrays(table, columns),
     )
@@ -127,7 +140,7 @@ def unique_select_batch(table: Table, key: Key) -> Statement:
 def foreign_key_probe(table: Table, fk: ForeignKey) -> Statement:
     """Rows of a batch whose parent does not exist; a NULL in the key means no check (MATCH
     SIMPLE). Arguments: the referencing columns as batch arrays."""
-    batch = _Batch()
+    batch = Batch()
     columns = tuple(table.columns[i] for i in fk.columns)
     values = [batch.add(c) for c in columns]
     present = " AND ".join(f"{v} IS NOT NULL" for v in values)
@@ -149,23 +162,25 @@ def foreign_key_children(table: Table, fk: ForeignKey) -> Statement:
     key so grouped results are stable."""
     columns = tuple(table.columns[i] for i in fk.columns)
     return (
-        f"SELECT {_columns(table)}",
+        f"SELECT {column_list(table)}",
         f"FROM {quote_ident(table.name)}",
         _where_arrays(table, columns),
-        f"ORDER BY {_columns(table, table.key_columns)}",
+        f"ORDER BY {column_list(table, table.key_columns)}",
     )
 
 
 # --- building blocks -------------------------------------------------------------------------
 
 
-def _columns(table: Table, columns: tuple[Column, ...] | None = None, qualify: bool = False) -> str:
+def column_list(
+    table: Table, columns: tuple[Column, ...] | None = None, qualify: bool = False
+) -> str:
     chosen = table.columns if columns is None else columns
     prefix = quote_ident(table.name) + "." if qualify else ""
     return ", ".join(prefix + quote_ident(c.name) for c in chosen)
 
 
-def _row(prefix: str, columns: tuple[Column, ...]) -> str:
+def row_of(prefix: str, columns: tuple[Column, ...]) -> str:
     parts = [f"{prefix}.{quote_ident(c.name)}" for c in columns]
     return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
 
@@ -174,7 +189,7 @@ def _tuple(values: list[str]) -> str:
     return values[0] if len(values) == 1 else "(" + ", ".join(values) + ")"
 
 
-def _param(column: Column, number: int) -> str:
+def param(column: Column, number: int) -> str:
     """One bound value of a single-row statement."""
     if column.type.kind == "jsonb":
         return f"${number}::text::jsonb"
@@ -182,24 +197,24 @@ def _param(column: Column, number: int) -> str:
     return f"${number}::{column.sql_cast}{suffix}"
 
 
-def _with_default(column: Column, value: str) -> str:
+def with_default(column: Column, value: str) -> str:
     """An inserted value: None takes the server default."""
     if column.server_default is None:
         return value
     return f"COALESCE({value}, {column.server_default})"
 
 
-def _or_stored(table: Table, column: Column, value: str) -> str:
+def or_stored(table: Table, column: Column, value: str) -> str:
     """An updated value: None keeps the stored value of a server-default column."""
     if column.server_default is None:
         return value
     return f"COALESCE({value}, {quote_ident(table.name)}.{quote_ident(column.name)})"
 
 
-def _where_one(table: Table) -> str:
+def where_one(table: Table) -> str:
     """Key columns as ``$1, $2, ...`` (select, exists, delete)."""
     return "WHERE " + " AND ".join(
-        f"{quote_ident(c.name)} = {_param(c, n)}" for n, c in enumerate(table.key_columns, 1)
+        f"{quote_ident(c.name)} = {param(c, n)}" for n, c in enumerate(table.key_columns, 1)
     )
 
 
@@ -209,14 +224,14 @@ def _where_arrays(table: Table, columns: tuple[Column, ...]) -> str:
         (column,) = columns
         return f"WHERE {quote_ident(column.name)} = ANY($1::{column.sql_cast}[])"
     arrays = ", ".join(f"${n}::{c.sql_cast}[]" for n, c in enumerate(columns, 1))
-    return f"WHERE {_row(quote_ident(table.name), columns)} IN (SELECT * FROM unnest({arrays}))"
+    return f"WHERE {row_of(quote_ident(table.name), columns)} IN (SELECT * FROM unnest({arrays}))"
 
 
 def _conflict(table: Table) -> str:
     """The update of an upsert. Server-default columns keep their stored value (the inserted
     value would be the default whenever the input had None); when nothing else is left, the
     first of them is set to itself, so the statement still updates and returns the row."""
-    target = _columns(table, table.key_columns)
+    target = column_list(table, table.key_columns)
     t = quote_ident(table.name)
     updated = [c for c in table.value_columns if c.server_default is None]
     sets = ", ".join(f"{quote_ident(c.name)} = EXCLUDED.{quote_ident(c.name)}" for c in updated)
@@ -228,51 +243,51 @@ def _conflict(table: Table) -> str:
 
 def _insert_one(table: Table, upsert: bool = False) -> Statement:
     columns = table.insert_columns
-    values = ", ".join(_with_default(c, _param(c, n)) for n, c in enumerate(columns, 1))
+    values = ", ".join(with_default(c, param(c, n)) for n, c in enumerate(columns, 1))
     clauses = [
-        f"INSERT INTO {quote_ident(table.name)} ({_columns(table, columns)})",
+        f"INSERT INTO {quote_ident(table.name)} ({column_list(table, columns)})",
         f"VALUES ({values})",
     ]
     if upsert:
         clauses.append(_conflict(table))
-    clauses.append(f"RETURNING {_columns(table)}")
+    clauses.append(f"RETURNING {column_list(table)}")
     return tuple(clauses)
 
 
 def _insert_batch(table: Table, upsert: bool = False) -> Statement:
     columns = table.insert_columns
-    batch = _Batch()
-    values = ", ".join(_with_default(c, batch.add(c)) for c in columns)
+    batch = Batch()
+    values = ", ".join(with_default(c, batch.add(c)) for c in columns)
     clauses = [
-        f"INSERT INTO {quote_ident(table.name)} ({_columns(table, columns)})",
+        f"INSERT INTO {quote_ident(table.name)} ({column_list(table, columns)})",
         f"SELECT {values}",
         *batch.source(ordinality=True),
         "ORDER BY u._ord",
     ]
     if upsert:
         clauses.append(_conflict(table))
-    clauses.append(f"RETURNING {_columns(table)}")
+    clauses.append(f"RETURNING {column_list(table)}")
     return tuple(clauses)
 
 
 def _update_one(table: Table) -> Statement:
     t = quote_ident(table.name)
     sets = ", ".join(
-        f"{quote_ident(c.name)} = {_or_stored(table, c, _param(c, c.position + 1))}"
+        f"{quote_ident(c.name)} = {or_stored(table, c, param(c, c.position + 1))}"
         for c in table.value_columns
     )
     where = " AND ".join(
-        f"{quote_ident(c.name)} = {_param(c, c.position + 1)}" for c in table.key_columns
+        f"{quote_ident(c.name)} = {param(c, c.position + 1)}" for c in table.key_columns
     )
-    return (f"UPDATE {t}", f"SET {sets}", f"WHERE {where}", f"RETURNING {_columns(table)}")
+    return (f"UPDATE {t}", f"SET {sets}", f"WHERE {where}", f"RETURNING {column_list(table)}")
 
 
 def _update_batch(table: Table) -> Statement:
     t = quote_ident(table.name)
-    batch = _Batch()
+    batch = Batch()
     values = {c.position: batch.add(c) for c in table.columns}
     sets = ", ".join(
-        f"{quote_ident(c.name)} = {_or_stored(table, c, values[c.position])}"
+        f"{quote_ident(c.name)} = {or_stored(table, c, values[c.position])}"
         for c in table.value_columns
     )
     where = " AND ".join(
@@ -283,11 +298,11 @@ def _update_batch(table: Table) -> Statement:
         f"SET {sets}",
         *batch.source(ordinality=False),
         f"WHERE {where}",
-        f"RETURNING {_columns(table, qualify=True)}",
+        f"RETURNING {column_list(table, qualify=True)}",
     )
 
 
-class _Batch:
+class Batch:
     """The arguments of a batch statement and the expression of each column's value in row ``u``.
 
     A scalar column is one typed array, unnested into ``u``. An array column is three arguments:
@@ -306,6 +321,11 @@ class _Batch:
         number = self._next
         self._next += 1
         return number
+
+    @property
+    def next_number(self) -> int:
+        """The number of the next argument (``$n``) after the batch's own."""
+        return self._next
 
     def add(self, column: Column, alias: str | None = None) -> str:
         name = column.name if alias is None else alias

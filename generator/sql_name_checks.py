@@ -7,6 +7,9 @@ schema. Two schema names can meet there although neither collides on its own: ta
 with unique key ``c`` and table ``a`` with unique key ``b_c`` both give ``a_b_c_key``; a table
 named ``person_pkey`` meets the primary key of ``person``.
 
+The audit objects (``audit_log`` and the history tables) take their names first: they are
+fixed, so a clash is reported at the schema's own name, which the author can change.
+
 The names come from :func:`resolve.resolve` itself, so this check and the IR cannot disagree; it
 runs only on a schema that passed every other check (resolving needs valid keys and types).
 """
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 from .errors import Path, Problem
 from .keys import foreign_keys, unique_keys
-from .resolve import GenerationError, Table, resolve
+from .resolve import GenerationError, Schema, Table, resolve
 from .schema import SchemaDef
 
 
@@ -27,26 +30,47 @@ def sql_name_problems(schema: SchemaDef) -> list[Problem]:
         # A problem the other checks report; this check runs on checked schemas only.
         return []
     owners: dict[str, str] = {}
-    # Tables and enums against each other are the naming checks' concern; here they only
-    # occupy their names.
-    for enum in resolved.enums:
+    # Tables and enums against each other are the naming and audit checks' concern; here they
+    # only occupy their names.
+    for enum in (*resolved.enums, *resolved.audit_enums):
         owners.setdefault(enum.name, f"enum {enum.name!r}")
-    for table in resolved.tables:
+    for table in (*resolved.tables, *resolved.audit_tables):
         owners.setdefault(table.name, f"table {table.name!r}")
     problems = []
+    # The audit objects' names are fixed, so they come first: a clash is reported at the
+    # schema's name, which can change.
+    derived = _audit_derived_names(resolved)
     for table in resolved.tables:
-        for name, what, path in _derived_names(schema, table):
-            first = owners.setdefault(name, what)
-            if first != what:
-                problems.append(
-                    Problem(
-                        path,
-                        f"{what} gets the SQL name {name!r}, which {first} already has; "
-                        "PostgreSQL needs them distinct, so rename one of them",
-                        at_key=True,
-                    )
+        derived += _derived_names(schema, table)
+    for name, what, path in derived:
+        first = owners.setdefault(name, what)
+        if first != what:
+            problems.append(
+                Problem(
+                    path,
+                    f"{what} gets the SQL name {name!r}, which {first} already has; "
+                    "PostgreSQL needs them distinct, so rename one of them",
+                    at_key=True,
                 )
+            )
     return problems
+
+
+def _audit_derived_names(resolved: Schema) -> list[tuple[str, str, Path]]:
+    """The constraint and index names of ``audit_log`` and the history tables, each located at
+    the ``audit`` flag that brings it (``audit_log``: the first audited table's)."""
+    audited = {t.history_table: t.name for t in resolved.tables if t.history_table is not None}
+    names: list[tuple[str, str, Path]] = []
+    for table in resolved.audit_tables:
+        owner = audited.get(table.name) or next(iter(audited.values()))
+        path: Path = ("tables", owner, "audit")
+        on = f"of the audit table {table.name!r}"
+        names.append((table.primary_key.constraint, f"the primary key {on}", path))
+        names += [
+            (fk.constraint, f"foreign key {fk.name!r} {on}", path) for fk in table.foreign_keys
+        ]
+        names += [(index.name, f"index {index.name!r} {on}", path) for index in table.indexes]
+    return names
 
 
 def _derived_names(schema: SchemaDef, table: Table) -> list[tuple[str, str, Path]]:

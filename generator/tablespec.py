@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from . import sql
+from . import audit, sql
+from .audit_sql import audited_statements
 from .pycode import Arg, Call, Scope, bound_literal, string_literal
 from .resolve import Column, ForeignKey, Key, Table
 
@@ -39,7 +40,7 @@ def table_spec(
     def name(runtime_name: str) -> str:
         return scope.name("batchrepo.spec", runtime_name)
 
-    statements = sql.table_statements(table)
+    statements = audited_statements(table) if table.audited else sql.table_statements(table)
     table_sql = Call(
         name("TableSQL"),
         tuple(
@@ -73,6 +74,13 @@ def table_spec(
                 tuple_text(_foreign_key(table, fk, name) for fk in table.foreign_keys),
             )
         )
+    if table.history_table is not None and table.version_column is not None:
+        audit_args = (
+            Arg("history_table", repr(table.history_table)),
+            Arg("version_column", str(table.version_column.position)),
+            Arg("insert_log_sql", repr(audit.INSERT_LOG_SQL)),
+        )
+        args.append(Arg("audit", call_text(Call(name("AuditSpec"), audit_args))))
     return Call(name("TableSpec"), tuple(args))
 
 
@@ -91,7 +99,8 @@ def _column(
         Arg("kind", repr(parsed.kind)),
     ]
     flags = (
-        ("nullable", column.nullable),
+        # the version is None in an entity not saved yet, though the column is NOT NULL
+        ("nullable", column.nullable or column.version),
         ("is_array", parsed.is_array),
         ("server_default", column.server_default is not None),
         ("identity", column.identity),
@@ -100,6 +109,8 @@ def _column(
     if parsed.is_array and not column.nullable_elements:
         # ColumnSpec's default is True (elements may be None): say False where they may not.
         args.append(Arg("element_nullable", "False"))
+    if column.version:
+        args += [Arg("minimum", "1"), Arg("version", "True")]
     if parsed.length is not None:
         args.append(Arg("max_length", repr(parsed.length)))
     for check in column.checks:
@@ -139,7 +150,7 @@ def _foreign_key(table: Table, fk: ForeignKey, name: Callable[[str], str]) -> st
         self_parent = tuple_text(str(table.column(n).position) for n in fk.parent_columns)
     else:
         self_parent = "None"
-    args = (
+    args = [
         Arg("name", repr(fk.name)),
         Arg("constraint", repr(fk.constraint)),
         Arg("columns", tuple_text(str(i) for i in fk.columns)),
@@ -148,5 +159,8 @@ def _foreign_key(table: Table, fk: ForeignKey, name: Callable[[str], str]) -> st
         Arg("self_parent_columns", self_parent),
         Arg("probe_sql", sql_text(sql.foreign_key_probe(table, fk))),
         Arg("select_children_sql", sql_text(sql.foreign_key_children(table, fk))),
-    )
-    return call_text(Call(name("ForeignKeySpec"), args))
+    ]
+    if not fk.references_primary_key:
+        # the spec's default is True: say so only where the key cache cannot answer
+        args.append(Arg("references_primary_key", "False"))
+    return call_text(Call(name("ForeignKeySpec"), tuple(args)))

@@ -27,6 +27,7 @@ from .ledger_transaction import LedgerTransaction, LedgerTransactionKey, LedgerT
 from .locality import Locality, LocalityKey, LocalityRepository
 from .location import Location, LocationKey, LocationRepository
 from .person import Person, PersonKey, PersonRepository
+from .unit_of_work import UnitOfWork
 
 __all__ = [
     "Account",
@@ -60,6 +61,7 @@ __all__ = [
     "PersonType",
     "TransactionDirection",
     "TransactionStatus",
+    "UnitOfWork",
     "ddl",
 ]
 

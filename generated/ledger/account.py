@@ -14,6 +14,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -423,6 +424,7 @@ ACCOUNT_TABLE: TableSpec[Account, AccountKey] = TableSpec(
             '"opened_on", "statement_cut_off", "statement_cycle", "statement_days", "version", '
             '"last_activity_at", "created_at"'
         ),
+        select_keys=('SELECT "id" FROM "account" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -494,86 +496,84 @@ ACCOUNT_TABLE: TableSpec[Account, AccountKey] = TableSpec(
 class AccountRepository:
     """Batch and single-row access to table account."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Account) -> Account:
-        return await _ops.save_one(self._executor, ACCOUNT_TABLE, item)
+        return await _ops.save_one(self._session, ACCOUNT_TABLE, item)
 
     async def save_batch(self, items: Sequence[Account]) -> list[Account]:
-        return await _ops.save_batch(self._executor, ACCOUNT_TABLE, items)
+        return await _ops.save_batch(self._session, ACCOUNT_TABLE, items)
 
     async def load(self, key: AccountKey) -> Account | None:
-        return await _ops.load_one(self._executor, ACCOUNT_TABLE, key)
+        return await _ops.load_one(self._session, ACCOUNT_TABLE, key)
 
     async def load_batch(self, keys: Sequence[AccountKey]) -> list[Account | None]:
-        return await _ops.load_batch(self._executor, ACCOUNT_TABLE, keys)
+        return await _ops.load_batch(self._session, ACCOUNT_TABLE, keys)
 
     async def exists(self, key: AccountKey) -> bool:
-        return await _ops.exists_one(self._executor, ACCOUNT_TABLE, key)
+        return await _ops.exists_one(self._session, ACCOUNT_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[AccountKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, ACCOUNT_TABLE, keys)
+        return await _ops.exists_batch(self._session, ACCOUNT_TABLE, keys)
 
     async def update(self, item: Account) -> Account:
-        return await _ops.update_one(self._executor, ACCOUNT_TABLE, item)
+        return await _ops.update_one(self._session, ACCOUNT_TABLE, item)
 
     async def update_batch(self, items: Sequence[Account]) -> list[Account]:
-        return await _ops.update_batch(self._executor, ACCOUNT_TABLE, items)
+        return await _ops.update_batch(self._session, ACCOUNT_TABLE, items)
 
     async def delete(self, key: AccountKey) -> bool:
-        return await _ops.delete_one(self._executor, ACCOUNT_TABLE, key)
+        return await _ops.delete_one(self._session, ACCOUNT_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[AccountKey]) -> int:
-        return await _ops.delete_batch(self._executor, ACCOUNT_TABLE, keys)
+        return await _ops.delete_batch(self._session, ACCOUNT_TABLE, keys)
 
     async def upsert(self, item: Account) -> Account:
-        return await _ops.upsert_one(self._executor, ACCOUNT_TABLE, item)
+        return await _ops.upsert_one(self._session, ACCOUNT_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Account]) -> list[Account]:
-        return await _ops.upsert_batch(self._executor, ACCOUNT_TABLE, items)
+        return await _ops.upsert_batch(self._session, ACCOUNT_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Account], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, ACCOUNT_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, ACCOUNT_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Account], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Account]:
         return await _ops.save_batch_chunked(
-            self._executor, ACCOUNT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, ACCOUNT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Account], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Account]:
         return await _ops.update_batch_chunked(
-            self._executor, ACCOUNT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, ACCOUNT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Account], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Account]:
         return await _ops.upsert_batch_chunked(
-            self._executor, ACCOUNT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, ACCOUNT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[AccountKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[AccountKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, ACCOUNT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, ACCOUNT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_account_number(self, keys: Sequence[str]) -> list[Account | None]:
-        return await _ops.load_batch_by_unique(
-            self._executor, ACCOUNT_TABLE, "account_number", keys
-        )
+        return await _ops.load_batch_by_unique(self._session, ACCOUNT_TABLE, "account_number", keys)
 
     async def load_grouped_by_owner_person_id(
         self, keys: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[Account]]:
-        return await _ops.load_grouped_by_fk(self._executor, ACCOUNT_TABLE, "owner_person_id", keys)
+        return await _ops.load_grouped_by_fk(self._session, ACCOUNT_TABLE, "owner_person_id", keys)

@@ -11,6 +11,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -202,6 +203,7 @@ COUNTRY_TABLE: TableSpec[Country, CountryKey] = TableSpec(
             '"name_l3" = EXCLUDED."name_l3", "default_currency" = EXCLUDED."default_currency" '
             'RETURNING "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency"'
         ),
+        select_keys=('SELECT "code" FROM "country" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -244,79 +246,79 @@ COUNTRY_TABLE: TableSpec[Country, CountryKey] = TableSpec(
 class CountryRepository:
     """Batch and single-row access to table country."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Country) -> Country:
-        return await _ops.save_one(self._executor, COUNTRY_TABLE, item)
+        return await _ops.save_one(self._session, COUNTRY_TABLE, item)
 
     async def save_batch(self, items: Sequence[Country]) -> list[Country]:
-        return await _ops.save_batch(self._executor, COUNTRY_TABLE, items)
+        return await _ops.save_batch(self._session, COUNTRY_TABLE, items)
 
     async def load(self, key: CountryKey) -> Country | None:
-        return await _ops.load_one(self._executor, COUNTRY_TABLE, key)
+        return await _ops.load_one(self._session, COUNTRY_TABLE, key)
 
     async def load_batch(self, keys: Sequence[CountryKey]) -> list[Country | None]:
-        return await _ops.load_batch(self._executor, COUNTRY_TABLE, keys)
+        return await _ops.load_batch(self._session, COUNTRY_TABLE, keys)
 
     async def exists(self, key: CountryKey) -> bool:
-        return await _ops.exists_one(self._executor, COUNTRY_TABLE, key)
+        return await _ops.exists_one(self._session, COUNTRY_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[CountryKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, COUNTRY_TABLE, keys)
+        return await _ops.exists_batch(self._session, COUNTRY_TABLE, keys)
 
     async def update(self, item: Country) -> Country:
-        return await _ops.update_one(self._executor, COUNTRY_TABLE, item)
+        return await _ops.update_one(self._session, COUNTRY_TABLE, item)
 
     async def update_batch(self, items: Sequence[Country]) -> list[Country]:
-        return await _ops.update_batch(self._executor, COUNTRY_TABLE, items)
+        return await _ops.update_batch(self._session, COUNTRY_TABLE, items)
 
     async def delete(self, key: CountryKey) -> bool:
-        return await _ops.delete_one(self._executor, COUNTRY_TABLE, key)
+        return await _ops.delete_one(self._session, COUNTRY_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[CountryKey]) -> int:
-        return await _ops.delete_batch(self._executor, COUNTRY_TABLE, keys)
+        return await _ops.delete_batch(self._session, COUNTRY_TABLE, keys)
 
     async def upsert(self, item: Country) -> Country:
-        return await _ops.upsert_one(self._executor, COUNTRY_TABLE, item)
+        return await _ops.upsert_one(self._session, COUNTRY_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Country]) -> list[Country]:
-        return await _ops.upsert_batch(self._executor, COUNTRY_TABLE, items)
+        return await _ops.upsert_batch(self._session, COUNTRY_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Country], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, COUNTRY_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, COUNTRY_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Country], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Country]:
         return await _ops.save_batch_chunked(
-            self._executor, COUNTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, COUNTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Country], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Country]:
         return await _ops.update_batch_chunked(
-            self._executor, COUNTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, COUNTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Country], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Country]:
         return await _ops.upsert_batch_chunked(
-            self._executor, COUNTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, COUNTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[CountryKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[CountryKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, COUNTRY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, COUNTRY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_numeric_code(self, keys: Sequence[int]) -> list[Country | None]:
-        return await _ops.load_batch_by_unique(self._executor, COUNTRY_TABLE, "numeric_code", keys)
+        return await _ops.load_batch_by_unique(self._session, COUNTRY_TABLE, "numeric_code", keys)

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -180,6 +181,7 @@ COUNTRY_SUBDIVISION_TABLE: TableSpec[CountrySubdivision, CountrySubdivisionKey] 
             '"name_l2" = EXCLUDED."name_l2" '
             'RETURNING "country_code", "code", "name_l1", "name_l2"'
         ),
+        select_keys=('SELECT "country_code", "code" FROM "country_subdivision" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -229,85 +231,85 @@ COUNTRY_SUBDIVISION_TABLE: TableSpec[CountrySubdivision, CountrySubdivisionKey] 
 class CountrySubdivisionRepository:
     """Batch and single-row access to table country_subdivision."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: CountrySubdivision) -> CountrySubdivision:
-        return await _ops.save_one(self._executor, COUNTRY_SUBDIVISION_TABLE, item)
+        return await _ops.save_one(self._session, COUNTRY_SUBDIVISION_TABLE, item)
 
     async def save_batch(self, items: Sequence[CountrySubdivision]) -> list[CountrySubdivision]:
-        return await _ops.save_batch(self._executor, COUNTRY_SUBDIVISION_TABLE, items)
+        return await _ops.save_batch(self._session, COUNTRY_SUBDIVISION_TABLE, items)
 
     async def load(self, key: CountrySubdivisionKey) -> CountrySubdivision | None:
-        return await _ops.load_one(self._executor, COUNTRY_SUBDIVISION_TABLE, key)
+        return await _ops.load_one(self._session, COUNTRY_SUBDIVISION_TABLE, key)
 
     async def load_batch(
         self, keys: Sequence[CountrySubdivisionKey]
     ) -> list[CountrySubdivision | None]:
-        return await _ops.load_batch(self._executor, COUNTRY_SUBDIVISION_TABLE, keys)
+        return await _ops.load_batch(self._session, COUNTRY_SUBDIVISION_TABLE, keys)
 
     async def exists(self, key: CountrySubdivisionKey) -> bool:
-        return await _ops.exists_one(self._executor, COUNTRY_SUBDIVISION_TABLE, key)
+        return await _ops.exists_one(self._session, COUNTRY_SUBDIVISION_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[CountrySubdivisionKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, COUNTRY_SUBDIVISION_TABLE, keys)
+        return await _ops.exists_batch(self._session, COUNTRY_SUBDIVISION_TABLE, keys)
 
     async def update(self, item: CountrySubdivision) -> CountrySubdivision:
-        return await _ops.update_one(self._executor, COUNTRY_SUBDIVISION_TABLE, item)
+        return await _ops.update_one(self._session, COUNTRY_SUBDIVISION_TABLE, item)
 
     async def update_batch(self, items: Sequence[CountrySubdivision]) -> list[CountrySubdivision]:
-        return await _ops.update_batch(self._executor, COUNTRY_SUBDIVISION_TABLE, items)
+        return await _ops.update_batch(self._session, COUNTRY_SUBDIVISION_TABLE, items)
 
     async def delete(self, key: CountrySubdivisionKey) -> bool:
-        return await _ops.delete_one(self._executor, COUNTRY_SUBDIVISION_TABLE, key)
+        return await _ops.delete_one(self._session, COUNTRY_SUBDIVISION_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[CountrySubdivisionKey]) -> int:
-        return await _ops.delete_batch(self._executor, COUNTRY_SUBDIVISION_TABLE, keys)
+        return await _ops.delete_batch(self._session, COUNTRY_SUBDIVISION_TABLE, keys)
 
     async def upsert(self, item: CountrySubdivision) -> CountrySubdivision:
-        return await _ops.upsert_one(self._executor, COUNTRY_SUBDIVISION_TABLE, item)
+        return await _ops.upsert_one(self._session, COUNTRY_SUBDIVISION_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[CountrySubdivision]) -> list[CountrySubdivision]:
-        return await _ops.upsert_batch(self._executor, COUNTRY_SUBDIVISION_TABLE, items)
+        return await _ops.upsert_batch(self._session, COUNTRY_SUBDIVISION_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[CountrySubdivision], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, COUNTRY_SUBDIVISION_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, COUNTRY_SUBDIVISION_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[CountrySubdivision], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[CountrySubdivision]:
         return await _ops.save_batch_chunked(
-            self._executor, COUNTRY_SUBDIVISION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, COUNTRY_SUBDIVISION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[CountrySubdivision], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[CountrySubdivision]:
         return await _ops.update_batch_chunked(
-            self._executor, COUNTRY_SUBDIVISION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, COUNTRY_SUBDIVISION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[CountrySubdivision], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[CountrySubdivision]:
         return await _ops.upsert_batch_chunked(
-            self._executor, COUNTRY_SUBDIVISION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, COUNTRY_SUBDIVISION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[CountrySubdivisionKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[CountrySubdivisionKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, COUNTRY_SUBDIVISION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, COUNTRY_SUBDIVISION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_grouped_by_country_code(
         self, keys: Sequence[str]
     ) -> dict[str, list[CountrySubdivision]]:
         return await _ops.load_grouped_by_fk(
-            self._executor, COUNTRY_SUBDIVISION_TABLE, "country_code", keys
+            self._session, COUNTRY_SUBDIVISION_TABLE, "country_code", keys
         )

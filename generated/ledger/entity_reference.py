@@ -12,6 +12,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -207,6 +208,7 @@ ENTITY_REFERENCE_TABLE: TableSpec[EntityReference, EntityReferenceKey] = TableSp
             'RETURNING "id", "person_id", "entity_role", "reference_external_id", '
             '"reference_details_l1"'
         ),
+        select_keys=('SELECT "id" FROM "entity_reference" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -279,90 +281,90 @@ ENTITY_REFERENCE_TABLE: TableSpec[EntityReference, EntityReferenceKey] = TableSp
 class EntityReferenceRepository:
     """Batch and single-row access to table entity_reference."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: EntityReference) -> EntityReference:
-        return await _ops.save_one(self._executor, ENTITY_REFERENCE_TABLE, item)
+        return await _ops.save_one(self._session, ENTITY_REFERENCE_TABLE, item)
 
     async def save_batch(self, items: Sequence[EntityReference]) -> list[EntityReference]:
-        return await _ops.save_batch(self._executor, ENTITY_REFERENCE_TABLE, items)
+        return await _ops.save_batch(self._session, ENTITY_REFERENCE_TABLE, items)
 
     async def load(self, key: EntityReferenceKey) -> EntityReference | None:
-        return await _ops.load_one(self._executor, ENTITY_REFERENCE_TABLE, key)
+        return await _ops.load_one(self._session, ENTITY_REFERENCE_TABLE, key)
 
     async def load_batch(self, keys: Sequence[EntityReferenceKey]) -> list[EntityReference | None]:
-        return await _ops.load_batch(self._executor, ENTITY_REFERENCE_TABLE, keys)
+        return await _ops.load_batch(self._session, ENTITY_REFERENCE_TABLE, keys)
 
     async def exists(self, key: EntityReferenceKey) -> bool:
-        return await _ops.exists_one(self._executor, ENTITY_REFERENCE_TABLE, key)
+        return await _ops.exists_one(self._session, ENTITY_REFERENCE_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[EntityReferenceKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, ENTITY_REFERENCE_TABLE, keys)
+        return await _ops.exists_batch(self._session, ENTITY_REFERENCE_TABLE, keys)
 
     async def update(self, item: EntityReference) -> EntityReference:
-        return await _ops.update_one(self._executor, ENTITY_REFERENCE_TABLE, item)
+        return await _ops.update_one(self._session, ENTITY_REFERENCE_TABLE, item)
 
     async def update_batch(self, items: Sequence[EntityReference]) -> list[EntityReference]:
-        return await _ops.update_batch(self._executor, ENTITY_REFERENCE_TABLE, items)
+        return await _ops.update_batch(self._session, ENTITY_REFERENCE_TABLE, items)
 
     async def delete(self, key: EntityReferenceKey) -> bool:
-        return await _ops.delete_one(self._executor, ENTITY_REFERENCE_TABLE, key)
+        return await _ops.delete_one(self._session, ENTITY_REFERENCE_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[EntityReferenceKey]) -> int:
-        return await _ops.delete_batch(self._executor, ENTITY_REFERENCE_TABLE, keys)
+        return await _ops.delete_batch(self._session, ENTITY_REFERENCE_TABLE, keys)
 
     async def upsert(self, item: EntityReference) -> EntityReference:
-        return await _ops.upsert_one(self._executor, ENTITY_REFERENCE_TABLE, item)
+        return await _ops.upsert_one(self._session, ENTITY_REFERENCE_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[EntityReference]) -> list[EntityReference]:
-        return await _ops.upsert_batch(self._executor, ENTITY_REFERENCE_TABLE, items)
+        return await _ops.upsert_batch(self._session, ENTITY_REFERENCE_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[EntityReference], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, ENTITY_REFERENCE_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, ENTITY_REFERENCE_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[EntityReference], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[EntityReference]:
         return await _ops.save_batch_chunked(
-            self._executor, ENTITY_REFERENCE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, ENTITY_REFERENCE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[EntityReference], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[EntityReference]:
         return await _ops.update_batch_chunked(
-            self._executor, ENTITY_REFERENCE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, ENTITY_REFERENCE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[EntityReference], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[EntityReference]:
         return await _ops.upsert_batch_chunked(
-            self._executor, ENTITY_REFERENCE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, ENTITY_REFERENCE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[EntityReferenceKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[EntityReferenceKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, ENTITY_REFERENCE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, ENTITY_REFERENCE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_entity_reference_natural(
         self, keys: Sequence[tuple[uuid.UUID, PersonEntityType, str]]
     ) -> list[EntityReference | None]:
         return await _ops.load_batch_by_unique(
-            self._executor, ENTITY_REFERENCE_TABLE, "entity_reference_natural", keys
+            self._session, ENTITY_REFERENCE_TABLE, "entity_reference_natural", keys
         )
 
     async def load_grouped_by_person_id(
         self, keys: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[EntityReference]]:
         return await _ops.load_grouped_by_fk(
-            self._executor, ENTITY_REFERENCE_TABLE, "person_id", keys
+            self._session, ENTITY_REFERENCE_TABLE, "person_id", keys
         )

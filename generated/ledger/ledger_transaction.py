@@ -14,6 +14,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -370,6 +371,7 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
         ),
         upsert_one=None,
         upsert_batch=None,
+        select_keys=('SELECT "id" FROM "ledger_transaction" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -469,86 +471,86 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
 class LedgerTransactionRepository:
     """Batch and single-row access to table ledger_transaction."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: LedgerTransaction) -> LedgerTransaction:
-        return await _ops.save_one(self._executor, LEDGER_TRANSACTION_TABLE, item)
+        return await _ops.save_one(self._session, LEDGER_TRANSACTION_TABLE, item)
 
     async def save_batch(self, items: Sequence[LedgerTransaction]) -> list[LedgerTransaction]:
-        return await _ops.save_batch(self._executor, LEDGER_TRANSACTION_TABLE, items)
+        return await _ops.save_batch(self._session, LEDGER_TRANSACTION_TABLE, items)
 
     async def load(self, key: LedgerTransactionKey) -> LedgerTransaction | None:
-        return await _ops.load_one(self._executor, LEDGER_TRANSACTION_TABLE, key)
+        return await _ops.load_one(self._session, LEDGER_TRANSACTION_TABLE, key)
 
     async def load_batch(
         self, keys: Sequence[LedgerTransactionKey]
     ) -> list[LedgerTransaction | None]:
-        return await _ops.load_batch(self._executor, LEDGER_TRANSACTION_TABLE, keys)
+        return await _ops.load_batch(self._session, LEDGER_TRANSACTION_TABLE, keys)
 
     async def exists(self, key: LedgerTransactionKey) -> bool:
-        return await _ops.exists_one(self._executor, LEDGER_TRANSACTION_TABLE, key)
+        return await _ops.exists_one(self._session, LEDGER_TRANSACTION_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[LedgerTransactionKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, LEDGER_TRANSACTION_TABLE, keys)
+        return await _ops.exists_batch(self._session, LEDGER_TRANSACTION_TABLE, keys)
 
     async def update(self, item: LedgerTransaction) -> LedgerTransaction:
-        return await _ops.update_one(self._executor, LEDGER_TRANSACTION_TABLE, item)
+        return await _ops.update_one(self._session, LEDGER_TRANSACTION_TABLE, item)
 
     async def update_batch(self, items: Sequence[LedgerTransaction]) -> list[LedgerTransaction]:
-        return await _ops.update_batch(self._executor, LEDGER_TRANSACTION_TABLE, items)
+        return await _ops.update_batch(self._session, LEDGER_TRANSACTION_TABLE, items)
 
     async def delete(self, key: LedgerTransactionKey) -> bool:
-        return await _ops.delete_one(self._executor, LEDGER_TRANSACTION_TABLE, key)
+        return await _ops.delete_one(self._session, LEDGER_TRANSACTION_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[LedgerTransactionKey]) -> int:
-        return await _ops.delete_batch(self._executor, LEDGER_TRANSACTION_TABLE, keys)
+        return await _ops.delete_batch(self._session, LEDGER_TRANSACTION_TABLE, keys)
 
     async def validate_batch(
         self, items: Sequence[LedgerTransaction], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, LEDGER_TRANSACTION_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, LEDGER_TRANSACTION_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[LedgerTransaction], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[LedgerTransaction]:
         return await _ops.save_batch_chunked(
-            self._executor, LEDGER_TRANSACTION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, LEDGER_TRANSACTION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[LedgerTransaction], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[LedgerTransaction]:
         return await _ops.update_batch_chunked(
-            self._executor, LEDGER_TRANSACTION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, LEDGER_TRANSACTION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[LedgerTransactionKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[LedgerTransactionKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, LEDGER_TRANSACTION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, LEDGER_TRANSACTION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_transaction_reference(
         self, keys: Sequence[tuple[uuid.UUID, str]]
     ) -> list[LedgerTransaction | None]:
         return await _ops.load_batch_by_unique(
-            self._executor, LEDGER_TRANSACTION_TABLE, "transaction_reference", keys
+            self._session, LEDGER_TRANSACTION_TABLE, "transaction_reference", keys
         )
 
     async def load_grouped_by_account_id(
         self, keys: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[LedgerTransaction]]:
         return await _ops.load_grouped_by_fk(
-            self._executor, LEDGER_TRANSACTION_TABLE, "account_id", keys
+            self._session, LEDGER_TRANSACTION_TABLE, "account_id", keys
         )
 
     async def load_grouped_by_counterparty_account_id(
         self, keys: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[LedgerTransaction]]:
         return await _ops.load_grouped_by_fk(
-            self._executor, LEDGER_TRANSACTION_TABLE, "counterparty_account_id", keys
+            self._session, LEDGER_TRANSACTION_TABLE, "counterparty_account_id", keys
         )

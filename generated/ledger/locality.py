@@ -12,6 +12,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -199,6 +200,7 @@ LOCALITY_TABLE: TableSpec[Locality, LocalityKey] = TableSpec(
             '"name_l1" = EXCLUDED."name_l1", "name_l2" = EXCLUDED."name_l2" '
             'RETURNING "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2"'
         ),
+        select_keys=('SELECT "id" FROM "locality" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -289,91 +291,89 @@ LOCALITY_TABLE: TableSpec[Locality, LocalityKey] = TableSpec(
 class LocalityRepository:
     """Batch and single-row access to table locality."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Locality) -> Locality:
-        return await _ops.save_one(self._executor, LOCALITY_TABLE, item)
+        return await _ops.save_one(self._session, LOCALITY_TABLE, item)
 
     async def save_batch(self, items: Sequence[Locality]) -> list[Locality]:
-        return await _ops.save_batch(self._executor, LOCALITY_TABLE, items)
+        return await _ops.save_batch(self._session, LOCALITY_TABLE, items)
 
     async def load(self, key: LocalityKey) -> Locality | None:
-        return await _ops.load_one(self._executor, LOCALITY_TABLE, key)
+        return await _ops.load_one(self._session, LOCALITY_TABLE, key)
 
     async def load_batch(self, keys: Sequence[LocalityKey]) -> list[Locality | None]:
-        return await _ops.load_batch(self._executor, LOCALITY_TABLE, keys)
+        return await _ops.load_batch(self._session, LOCALITY_TABLE, keys)
 
     async def exists(self, key: LocalityKey) -> bool:
-        return await _ops.exists_one(self._executor, LOCALITY_TABLE, key)
+        return await _ops.exists_one(self._session, LOCALITY_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[LocalityKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, LOCALITY_TABLE, keys)
+        return await _ops.exists_batch(self._session, LOCALITY_TABLE, keys)
 
     async def update(self, item: Locality) -> Locality:
-        return await _ops.update_one(self._executor, LOCALITY_TABLE, item)
+        return await _ops.update_one(self._session, LOCALITY_TABLE, item)
 
     async def update_batch(self, items: Sequence[Locality]) -> list[Locality]:
-        return await _ops.update_batch(self._executor, LOCALITY_TABLE, items)
+        return await _ops.update_batch(self._session, LOCALITY_TABLE, items)
 
     async def delete(self, key: LocalityKey) -> bool:
-        return await _ops.delete_one(self._executor, LOCALITY_TABLE, key)
+        return await _ops.delete_one(self._session, LOCALITY_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[LocalityKey]) -> int:
-        return await _ops.delete_batch(self._executor, LOCALITY_TABLE, keys)
+        return await _ops.delete_batch(self._session, LOCALITY_TABLE, keys)
 
     async def upsert(self, item: Locality) -> Locality:
-        return await _ops.upsert_one(self._executor, LOCALITY_TABLE, item)
+        return await _ops.upsert_one(self._session, LOCALITY_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Locality]) -> list[Locality]:
-        return await _ops.upsert_batch(self._executor, LOCALITY_TABLE, items)
+        return await _ops.upsert_batch(self._session, LOCALITY_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Locality], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, LOCALITY_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, LOCALITY_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Locality], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Locality]:
         return await _ops.save_batch_chunked(
-            self._executor, LOCALITY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, LOCALITY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Locality], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Locality]:
         return await _ops.update_batch_chunked(
-            self._executor, LOCALITY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, LOCALITY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Locality], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Locality]:
         return await _ops.upsert_batch_chunked(
-            self._executor, LOCALITY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, LOCALITY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[LocalityKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[LocalityKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, LOCALITY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, LOCALITY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_locality_code(
         self, keys: Sequence[tuple[str, str]]
     ) -> list[Locality | None]:
-        return await _ops.load_batch_by_unique(
-            self._executor, LOCALITY_TABLE, "locality_code", keys
-        )
+        return await _ops.load_batch_by_unique(self._session, LOCALITY_TABLE, "locality_code", keys)
 
     async def load_grouped_by_country_code(self, keys: Sequence[str]) -> dict[str, list[Locality]]:
-        return await _ops.load_grouped_by_fk(self._executor, LOCALITY_TABLE, "country_code", keys)
+        return await _ops.load_grouped_by_fk(self._session, LOCALITY_TABLE, "country_code", keys)
 
     async def load_grouped_by_subdivision(
         self, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], list[Locality]]:
-        return await _ops.load_grouped_by_fk(self._executor, LOCALITY_TABLE, "subdivision", keys)
+        return await _ops.load_grouped_by_fk(self._session, LOCALITY_TABLE, "subdivision", keys)

@@ -13,6 +13,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -293,6 +294,7 @@ LOCATION_TABLE: TableSpec[Location, LocationKey] = TableSpec(
             'RETURNING "id", "location_type", "street_line1", "street_line2", "postal_code", '
             '"locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters"'
         ),
+        select_keys=('SELECT "id" FROM "location" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -340,81 +342,81 @@ LOCATION_TABLE: TableSpec[Location, LocationKey] = TableSpec(
 class LocationRepository:
     """Batch and single-row access to table location."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Location) -> Location:
-        return await _ops.save_one(self._executor, LOCATION_TABLE, item)
+        return await _ops.save_one(self._session, LOCATION_TABLE, item)
 
     async def save_batch(self, items: Sequence[Location]) -> list[Location]:
-        return await _ops.save_batch(self._executor, LOCATION_TABLE, items)
+        return await _ops.save_batch(self._session, LOCATION_TABLE, items)
 
     async def load(self, key: LocationKey) -> Location | None:
-        return await _ops.load_one(self._executor, LOCATION_TABLE, key)
+        return await _ops.load_one(self._session, LOCATION_TABLE, key)
 
     async def load_batch(self, keys: Sequence[LocationKey]) -> list[Location | None]:
-        return await _ops.load_batch(self._executor, LOCATION_TABLE, keys)
+        return await _ops.load_batch(self._session, LOCATION_TABLE, keys)
 
     async def exists(self, key: LocationKey) -> bool:
-        return await _ops.exists_one(self._executor, LOCATION_TABLE, key)
+        return await _ops.exists_one(self._session, LOCATION_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[LocationKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, LOCATION_TABLE, keys)
+        return await _ops.exists_batch(self._session, LOCATION_TABLE, keys)
 
     async def update(self, item: Location) -> Location:
-        return await _ops.update_one(self._executor, LOCATION_TABLE, item)
+        return await _ops.update_one(self._session, LOCATION_TABLE, item)
 
     async def update_batch(self, items: Sequence[Location]) -> list[Location]:
-        return await _ops.update_batch(self._executor, LOCATION_TABLE, items)
+        return await _ops.update_batch(self._session, LOCATION_TABLE, items)
 
     async def delete(self, key: LocationKey) -> bool:
-        return await _ops.delete_one(self._executor, LOCATION_TABLE, key)
+        return await _ops.delete_one(self._session, LOCATION_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[LocationKey]) -> int:
-        return await _ops.delete_batch(self._executor, LOCATION_TABLE, keys)
+        return await _ops.delete_batch(self._session, LOCATION_TABLE, keys)
 
     async def upsert(self, item: Location) -> Location:
-        return await _ops.upsert_one(self._executor, LOCATION_TABLE, item)
+        return await _ops.upsert_one(self._session, LOCATION_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Location]) -> list[Location]:
-        return await _ops.upsert_batch(self._executor, LOCATION_TABLE, items)
+        return await _ops.upsert_batch(self._session, LOCATION_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Location], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, LOCATION_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, LOCATION_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Location], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Location]:
         return await _ops.save_batch_chunked(
-            self._executor, LOCATION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, LOCATION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Location], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Location]:
         return await _ops.update_batch_chunked(
-            self._executor, LOCATION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, LOCATION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Location], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Location]:
         return await _ops.upsert_batch_chunked(
-            self._executor, LOCATION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, LOCATION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[LocationKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[LocationKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, LOCATION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, LOCATION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_grouped_by_locality_id(
         self, keys: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[Location]]:
-        return await _ops.load_grouped_by_fk(self._executor, LOCATION_TABLE, "locality_id", keys)
+        return await _ops.load_grouped_by_fk(self._session, LOCATION_TABLE, "locality_id", keys)

@@ -222,3 +222,31 @@ def test_derived_sql_names_must_not_collide() -> None:
         "SQL name 'order_line_sku_key', which unique key 'sku' of table 'order_line' already "
         "has; PostgreSQL needs them distinct, so rename one of them",
     ]
+
+
+def test_audit_names_are_reserved_only_when_a_table_is_audited() -> None:
+    tables: dict[str, Any] = {
+        "audit_log": {"columns": {"id": ID, "version": {"type": "integer"}}},
+        "person_history": {"columns": {"id": ID}},
+        "person": {"columns": {"id": ID}},
+    }
+    assert problems(tables, {"audit_operation": {"values": ["a"]}}) == []
+    tables["person"]["audit"] = True
+    assert problems(tables) == [
+        "tables.audit_log: table name 'audit_log' is taken by the audit log table, which the "
+        "schema gets because it audits tables; rename the table",
+        "tables.person_history: table name 'person_history' is taken by the history table of "
+        "'person', which the schema gets because it audits tables; rename the table",
+    ]
+
+
+def test_an_audited_table_may_be_renamed() -> None:
+    """``renamed_from`` (for migrations) is no concern of the audit checks."""
+    tables = {
+        "person": {
+            "audit": True,
+            "renamed_from": "people",
+            "columns": {"id": ID, "full_name": {"type": "text", "renamed_from": "name"}},
+        }
+    }
+    assert problems(tables) == []

@@ -32,6 +32,7 @@ EXPECTED = {
     "shop/item.py",
     "shop/py.typed",
     "shop/schema.sql",
+    "shop/unit_of_work.py",
 }
 
 

@@ -346,6 +346,7 @@ def test_generate_is_pure(tmp_path: Path) -> None:
         "ledger/event.py",
         "ledger/py.typed",
         "ledger/schema.sql",
+        "ledger/unit_of_work.py",
     }
     first_lines = {p: t.splitlines()[:2] for p, t in files.items() if t}
     assert all("batchrepo generate --schema" in lines[1] for lines in first_lines.values())

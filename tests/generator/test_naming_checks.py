@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from batchrepo_codegen.names import UNIT_OF_WORK_MEMBERS
+
+from batchrepo.unit_of_work import UnitOfWork
 
 from .problems import ID, problems
 
@@ -153,3 +156,10 @@ def test_index_names_share_one_namespace_with_tables() -> None:
         "names "
         "must be unique across the schema",
     ]
+
+
+def test_unit_of_work_members_cover_the_runtime_base_class() -> None:
+    """A table's property on the generated UnitOfWork must never hide a member of the runtime's
+    base class: the reserved names include every public one it has."""
+    public = {name for name in dir(UnitOfWork) if not name.startswith("_")}
+    assert public <= UNIT_OF_WORK_MEMBERS

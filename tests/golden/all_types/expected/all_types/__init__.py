@@ -8,12 +8,14 @@ from importlib import resources
 
 from .enums import Level
 from .sample import Sample, SampleKey, SampleRepository
+from .unit_of_work import UnitOfWork
 
 __all__ = [
     "Level",
     "Sample",
     "SampleKey",
     "SampleRepository",
+    "UnitOfWork",
     "ddl",
 ]
 

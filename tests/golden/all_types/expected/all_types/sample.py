@@ -14,6 +14,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -314,6 +315,7 @@ SAMPLE_TABLE: TableSpec[Sample, SampleKey] = TableSpec(
             '"double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", '
             '"today", "span", "doc", "level"'
         ),
+        select_keys=('SELECT "id" FROM "sample" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -337,76 +339,76 @@ SAMPLE_TABLE: TableSpec[Sample, SampleKey] = TableSpec(
 class SampleRepository:
     """Batch and single-row access to table sample."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Sample) -> Sample:
-        return await _ops.save_one(self._executor, SAMPLE_TABLE, item)
+        return await _ops.save_one(self._session, SAMPLE_TABLE, item)
 
     async def save_batch(self, items: Sequence[Sample]) -> list[Sample]:
-        return await _ops.save_batch(self._executor, SAMPLE_TABLE, items)
+        return await _ops.save_batch(self._session, SAMPLE_TABLE, items)
 
     async def load(self, key: SampleKey) -> Sample | None:
-        return await _ops.load_one(self._executor, SAMPLE_TABLE, key)
+        return await _ops.load_one(self._session, SAMPLE_TABLE, key)
 
     async def load_batch(self, keys: Sequence[SampleKey]) -> list[Sample | None]:
-        return await _ops.load_batch(self._executor, SAMPLE_TABLE, keys)
+        return await _ops.load_batch(self._session, SAMPLE_TABLE, keys)
 
     async def exists(self, key: SampleKey) -> bool:
-        return await _ops.exists_one(self._executor, SAMPLE_TABLE, key)
+        return await _ops.exists_one(self._session, SAMPLE_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[SampleKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, SAMPLE_TABLE, keys)
+        return await _ops.exists_batch(self._session, SAMPLE_TABLE, keys)
 
     async def update(self, item: Sample) -> Sample:
-        return await _ops.update_one(self._executor, SAMPLE_TABLE, item)
+        return await _ops.update_one(self._session, SAMPLE_TABLE, item)
 
     async def update_batch(self, items: Sequence[Sample]) -> list[Sample]:
-        return await _ops.update_batch(self._executor, SAMPLE_TABLE, items)
+        return await _ops.update_batch(self._session, SAMPLE_TABLE, items)
 
     async def delete(self, key: SampleKey) -> bool:
-        return await _ops.delete_one(self._executor, SAMPLE_TABLE, key)
+        return await _ops.delete_one(self._session, SAMPLE_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[SampleKey]) -> int:
-        return await _ops.delete_batch(self._executor, SAMPLE_TABLE, keys)
+        return await _ops.delete_batch(self._session, SAMPLE_TABLE, keys)
 
     async def upsert(self, item: Sample) -> Sample:
-        return await _ops.upsert_one(self._executor, SAMPLE_TABLE, item)
+        return await _ops.upsert_one(self._session, SAMPLE_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Sample]) -> list[Sample]:
-        return await _ops.upsert_batch(self._executor, SAMPLE_TABLE, items)
+        return await _ops.upsert_batch(self._session, SAMPLE_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Sample], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, SAMPLE_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, SAMPLE_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Sample], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Sample]:
         return await _ops.save_batch_chunked(
-            self._executor, SAMPLE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, SAMPLE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Sample], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Sample]:
         return await _ops.update_batch_chunked(
-            self._executor, SAMPLE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, SAMPLE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Sample], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Sample]:
         return await _ops.upsert_batch_chunked(
-            self._executor, SAMPLE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, SAMPLE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[SampleKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[SampleKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, SAMPLE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, SAMPLE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

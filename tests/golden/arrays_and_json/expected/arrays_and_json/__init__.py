@@ -8,12 +8,14 @@ from importlib import resources
 
 from .document import Document, DocumentKey, DocumentRepository
 from .enums import Colour
+from .unit_of_work import UnitOfWork
 
 __all__ = [
     "Colour",
     "Document",
     "DocumentKey",
     "DocumentRepository",
+    "UnitOfWork",
     "ddl",
 ]
 

@@ -12,6 +12,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -279,6 +280,7 @@ DOCUMENT_TABLE: TableSpec[Document, DocumentKey] = TableSpec(
             '"meta" = EXCLUDED."meta" '
             'RETURNING "id", "tags", "scores", "counts", "colours", "blobs", "body", "meta"'
         ),
+        select_keys=('SELECT "id" FROM "document" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -302,76 +304,76 @@ DOCUMENT_TABLE: TableSpec[Document, DocumentKey] = TableSpec(
 class DocumentRepository:
     """Batch and single-row access to table document."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Document) -> Document:
-        return await _ops.save_one(self._executor, DOCUMENT_TABLE, item)
+        return await _ops.save_one(self._session, DOCUMENT_TABLE, item)
 
     async def save_batch(self, items: Sequence[Document]) -> list[Document]:
-        return await _ops.save_batch(self._executor, DOCUMENT_TABLE, items)
+        return await _ops.save_batch(self._session, DOCUMENT_TABLE, items)
 
     async def load(self, key: DocumentKey) -> Document | None:
-        return await _ops.load_one(self._executor, DOCUMENT_TABLE, key)
+        return await _ops.load_one(self._session, DOCUMENT_TABLE, key)
 
     async def load_batch(self, keys: Sequence[DocumentKey]) -> list[Document | None]:
-        return await _ops.load_batch(self._executor, DOCUMENT_TABLE, keys)
+        return await _ops.load_batch(self._session, DOCUMENT_TABLE, keys)
 
     async def exists(self, key: DocumentKey) -> bool:
-        return await _ops.exists_one(self._executor, DOCUMENT_TABLE, key)
+        return await _ops.exists_one(self._session, DOCUMENT_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[DocumentKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, DOCUMENT_TABLE, keys)
+        return await _ops.exists_batch(self._session, DOCUMENT_TABLE, keys)
 
     async def update(self, item: Document) -> Document:
-        return await _ops.update_one(self._executor, DOCUMENT_TABLE, item)
+        return await _ops.update_one(self._session, DOCUMENT_TABLE, item)
 
     async def update_batch(self, items: Sequence[Document]) -> list[Document]:
-        return await _ops.update_batch(self._executor, DOCUMENT_TABLE, items)
+        return await _ops.update_batch(self._session, DOCUMENT_TABLE, items)
 
     async def delete(self, key: DocumentKey) -> bool:
-        return await _ops.delete_one(self._executor, DOCUMENT_TABLE, key)
+        return await _ops.delete_one(self._session, DOCUMENT_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[DocumentKey]) -> int:
-        return await _ops.delete_batch(self._executor, DOCUMENT_TABLE, keys)
+        return await _ops.delete_batch(self._session, DOCUMENT_TABLE, keys)
 
     async def upsert(self, item: Document) -> Document:
-        return await _ops.upsert_one(self._executor, DOCUMENT_TABLE, item)
+        return await _ops.upsert_one(self._session, DOCUMENT_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Document]) -> list[Document]:
-        return await _ops.upsert_batch(self._executor, DOCUMENT_TABLE, items)
+        return await _ops.upsert_batch(self._session, DOCUMENT_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Document], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, DOCUMENT_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, DOCUMENT_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Document], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Document]:
         return await _ops.save_batch_chunked(
-            self._executor, DOCUMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, DOCUMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Document], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Document]:
         return await _ops.update_batch_chunked(
-            self._executor, DOCUMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, DOCUMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Document], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Document]:
         return await _ops.upsert_batch_chunked(
-            self._executor, DOCUMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, DOCUMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[DocumentKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[DocumentKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, DOCUMENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, DOCUMENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

@@ -8,6 +8,7 @@ from importlib import resources
 
 from .exchange_rate import ExchangeRate, ExchangeRateKey, ExchangeRateRepository
 from .tag_link import TagLink, TagLinkKey, TagLinkRepository
+from .unit_of_work import UnitOfWork
 
 __all__ = [
     "ExchangeRate",
@@ -16,6 +17,7 @@ __all__ = [
     "TagLink",
     "TagLinkKey",
     "TagLinkRepository",
+    "UnitOfWork",
     "ddl",
 ]
 

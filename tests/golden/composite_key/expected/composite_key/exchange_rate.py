@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -173,6 +174,7 @@ EXCHANGE_RATE_TABLE: TableSpec[ExchangeRate, ExchangeRateKey] = TableSpec(
             '"source" = EXCLUDED."source", "reference" = EXCLUDED."reference" '
             'RETURNING "base", "quote", "day", "rate", "source", "reference"'
         ),
+        select_keys=('SELECT "base", "quote", "day" FROM "exchange_rate" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -221,83 +223,83 @@ EXCHANGE_RATE_TABLE: TableSpec[ExchangeRate, ExchangeRateKey] = TableSpec(
 class ExchangeRateRepository:
     """Batch and single-row access to table exchange_rate."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: ExchangeRate) -> ExchangeRate:
-        return await _ops.save_one(self._executor, EXCHANGE_RATE_TABLE, item)
+        return await _ops.save_one(self._session, EXCHANGE_RATE_TABLE, item)
 
     async def save_batch(self, items: Sequence[ExchangeRate]) -> list[ExchangeRate]:
-        return await _ops.save_batch(self._executor, EXCHANGE_RATE_TABLE, items)
+        return await _ops.save_batch(self._session, EXCHANGE_RATE_TABLE, items)
 
     async def load(self, key: ExchangeRateKey) -> ExchangeRate | None:
-        return await _ops.load_one(self._executor, EXCHANGE_RATE_TABLE, key)
+        return await _ops.load_one(self._session, EXCHANGE_RATE_TABLE, key)
 
     async def load_batch(self, keys: Sequence[ExchangeRateKey]) -> list[ExchangeRate | None]:
-        return await _ops.load_batch(self._executor, EXCHANGE_RATE_TABLE, keys)
+        return await _ops.load_batch(self._session, EXCHANGE_RATE_TABLE, keys)
 
     async def exists(self, key: ExchangeRateKey) -> bool:
-        return await _ops.exists_one(self._executor, EXCHANGE_RATE_TABLE, key)
+        return await _ops.exists_one(self._session, EXCHANGE_RATE_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[ExchangeRateKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, EXCHANGE_RATE_TABLE, keys)
+        return await _ops.exists_batch(self._session, EXCHANGE_RATE_TABLE, keys)
 
     async def update(self, item: ExchangeRate) -> ExchangeRate:
-        return await _ops.update_one(self._executor, EXCHANGE_RATE_TABLE, item)
+        return await _ops.update_one(self._session, EXCHANGE_RATE_TABLE, item)
 
     async def update_batch(self, items: Sequence[ExchangeRate]) -> list[ExchangeRate]:
-        return await _ops.update_batch(self._executor, EXCHANGE_RATE_TABLE, items)
+        return await _ops.update_batch(self._session, EXCHANGE_RATE_TABLE, items)
 
     async def delete(self, key: ExchangeRateKey) -> bool:
-        return await _ops.delete_one(self._executor, EXCHANGE_RATE_TABLE, key)
+        return await _ops.delete_one(self._session, EXCHANGE_RATE_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[ExchangeRateKey]) -> int:
-        return await _ops.delete_batch(self._executor, EXCHANGE_RATE_TABLE, keys)
+        return await _ops.delete_batch(self._session, EXCHANGE_RATE_TABLE, keys)
 
     async def upsert(self, item: ExchangeRate) -> ExchangeRate:
-        return await _ops.upsert_one(self._executor, EXCHANGE_RATE_TABLE, item)
+        return await _ops.upsert_one(self._session, EXCHANGE_RATE_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[ExchangeRate]) -> list[ExchangeRate]:
-        return await _ops.upsert_batch(self._executor, EXCHANGE_RATE_TABLE, items)
+        return await _ops.upsert_batch(self._session, EXCHANGE_RATE_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[ExchangeRate], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, EXCHANGE_RATE_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, EXCHANGE_RATE_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[ExchangeRate], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[ExchangeRate]:
         return await _ops.save_batch_chunked(
-            self._executor, EXCHANGE_RATE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, EXCHANGE_RATE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[ExchangeRate], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[ExchangeRate]:
         return await _ops.update_batch_chunked(
-            self._executor, EXCHANGE_RATE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, EXCHANGE_RATE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[ExchangeRate], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[ExchangeRate]:
         return await _ops.upsert_batch_chunked(
-            self._executor, EXCHANGE_RATE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, EXCHANGE_RATE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[ExchangeRateKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[ExchangeRateKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, EXCHANGE_RATE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, EXCHANGE_RATE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_rate_reference(
         self, keys: Sequence[tuple[str, int]]
     ) -> list[ExchangeRate | None]:
         return await _ops.load_batch_by_unique(
-            self._executor, EXCHANGE_RATE_TABLE, "rate_reference", keys
+            self._session, EXCHANGE_RATE_TABLE, "rate_reference", keys
         )

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -106,6 +107,7 @@ TAG_LINK_TABLE: TableSpec[TagLink, TagLinkKey] = TableSpec(
         update_batch=None,
         upsert_one=None,
         upsert_batch=None,
+        select_keys=('SELECT "item_id", "tag" FROM "tag_link" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -130,50 +132,50 @@ TAG_LINK_TABLE: TableSpec[TagLink, TagLinkKey] = TableSpec(
 class TagLinkRepository:
     """Batch and single-row access to table tag_link."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: TagLink) -> TagLink:
-        return await _ops.save_one(self._executor, TAG_LINK_TABLE, item)
+        return await _ops.save_one(self._session, TAG_LINK_TABLE, item)
 
     async def save_batch(self, items: Sequence[TagLink]) -> list[TagLink]:
-        return await _ops.save_batch(self._executor, TAG_LINK_TABLE, items)
+        return await _ops.save_batch(self._session, TAG_LINK_TABLE, items)
 
     async def load(self, key: TagLinkKey) -> TagLink | None:
-        return await _ops.load_one(self._executor, TAG_LINK_TABLE, key)
+        return await _ops.load_one(self._session, TAG_LINK_TABLE, key)
 
     async def load_batch(self, keys: Sequence[TagLinkKey]) -> list[TagLink | None]:
-        return await _ops.load_batch(self._executor, TAG_LINK_TABLE, keys)
+        return await _ops.load_batch(self._session, TAG_LINK_TABLE, keys)
 
     async def exists(self, key: TagLinkKey) -> bool:
-        return await _ops.exists_one(self._executor, TAG_LINK_TABLE, key)
+        return await _ops.exists_one(self._session, TAG_LINK_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[TagLinkKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, TAG_LINK_TABLE, keys)
+        return await _ops.exists_batch(self._session, TAG_LINK_TABLE, keys)
 
     async def delete(self, key: TagLinkKey) -> bool:
-        return await _ops.delete_one(self._executor, TAG_LINK_TABLE, key)
+        return await _ops.delete_one(self._session, TAG_LINK_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[TagLinkKey]) -> int:
-        return await _ops.delete_batch(self._executor, TAG_LINK_TABLE, keys)
+        return await _ops.delete_batch(self._session, TAG_LINK_TABLE, keys)
 
     async def validate_batch(
         self, items: Sequence[TagLink], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, TAG_LINK_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, TAG_LINK_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[TagLink], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[TagLink]:
         return await _ops.save_batch_chunked(
-            self._executor, TAG_LINK_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, TAG_LINK_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[TagLinkKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[TagLinkKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, TAG_LINK_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, TAG_LINK_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

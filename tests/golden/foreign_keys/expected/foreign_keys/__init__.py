@@ -9,6 +9,7 @@ from importlib import resources
 from .department import Department, DepartmentKey, DepartmentRepository
 from .employee import Employee, EmployeeKey, EmployeeRepository
 from .region import Region, RegionKey, RegionRepository
+from .unit_of_work import UnitOfWork
 
 __all__ = [
     "Department",
@@ -20,6 +21,7 @@ __all__ = [
     "Region",
     "RegionKey",
     "RegionRepository",
+    "UnitOfWork",
     "ddl",
 ]
 

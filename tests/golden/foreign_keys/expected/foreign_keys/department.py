@@ -12,6 +12,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -118,6 +119,7 @@ DEPARTMENT_TABLE: TableSpec[Department, DepartmentKey] = TableSpec(
             '"head_id" = EXCLUDED."head_id" '
             'RETURNING "id", "name", "head_id"'
         ),
+        select_keys=('SELECT "id" FROM "department" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -179,84 +181,84 @@ DEPARTMENT_TABLE: TableSpec[Department, DepartmentKey] = TableSpec(
 class DepartmentRepository:
     """Batch and single-row access to table department."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Department) -> Department:
-        return await _ops.save_one(self._executor, DEPARTMENT_TABLE, item)
+        return await _ops.save_one(self._session, DEPARTMENT_TABLE, item)
 
     async def save_batch(self, items: Sequence[Department]) -> list[Department]:
-        return await _ops.save_batch(self._executor, DEPARTMENT_TABLE, items)
+        return await _ops.save_batch(self._session, DEPARTMENT_TABLE, items)
 
     async def load(self, key: DepartmentKey) -> Department | None:
-        return await _ops.load_one(self._executor, DEPARTMENT_TABLE, key)
+        return await _ops.load_one(self._session, DEPARTMENT_TABLE, key)
 
     async def load_batch(self, keys: Sequence[DepartmentKey]) -> list[Department | None]:
-        return await _ops.load_batch(self._executor, DEPARTMENT_TABLE, keys)
+        return await _ops.load_batch(self._session, DEPARTMENT_TABLE, keys)
 
     async def exists(self, key: DepartmentKey) -> bool:
-        return await _ops.exists_one(self._executor, DEPARTMENT_TABLE, key)
+        return await _ops.exists_one(self._session, DEPARTMENT_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[DepartmentKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, DEPARTMENT_TABLE, keys)
+        return await _ops.exists_batch(self._session, DEPARTMENT_TABLE, keys)
 
     async def update(self, item: Department) -> Department:
-        return await _ops.update_one(self._executor, DEPARTMENT_TABLE, item)
+        return await _ops.update_one(self._session, DEPARTMENT_TABLE, item)
 
     async def update_batch(self, items: Sequence[Department]) -> list[Department]:
-        return await _ops.update_batch(self._executor, DEPARTMENT_TABLE, items)
+        return await _ops.update_batch(self._session, DEPARTMENT_TABLE, items)
 
     async def delete(self, key: DepartmentKey) -> bool:
-        return await _ops.delete_one(self._executor, DEPARTMENT_TABLE, key)
+        return await _ops.delete_one(self._session, DEPARTMENT_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[DepartmentKey]) -> int:
-        return await _ops.delete_batch(self._executor, DEPARTMENT_TABLE, keys)
+        return await _ops.delete_batch(self._session, DEPARTMENT_TABLE, keys)
 
     async def upsert(self, item: Department) -> Department:
-        return await _ops.upsert_one(self._executor, DEPARTMENT_TABLE, item)
+        return await _ops.upsert_one(self._session, DEPARTMENT_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Department]) -> list[Department]:
-        return await _ops.upsert_batch(self._executor, DEPARTMENT_TABLE, items)
+        return await _ops.upsert_batch(self._session, DEPARTMENT_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Department], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, DEPARTMENT_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, DEPARTMENT_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Department], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Department]:
         return await _ops.save_batch_chunked(
-            self._executor, DEPARTMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, DEPARTMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Department], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Department]:
         return await _ops.update_batch_chunked(
-            self._executor, DEPARTMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, DEPARTMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Department], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Department]:
         return await _ops.upsert_batch_chunked(
-            self._executor, DEPARTMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, DEPARTMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[DepartmentKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[DepartmentKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, DEPARTMENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, DEPARTMENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_name(self, keys: Sequence[str]) -> list[Department | None]:
-        return await _ops.load_batch_by_unique(self._executor, DEPARTMENT_TABLE, "name", keys)
+        return await _ops.load_batch_by_unique(self._session, DEPARTMENT_TABLE, "name", keys)
 
     async def load_grouped_by_head_id(
         self, keys: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[Department]]:
-        return await _ops.load_grouped_by_fk(self._executor, DEPARTMENT_TABLE, "head_id", keys)
+        return await _ops.load_grouped_by_fk(self._session, DEPARTMENT_TABLE, "head_id", keys)

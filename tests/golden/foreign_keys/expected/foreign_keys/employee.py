@@ -12,6 +12,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -171,6 +172,7 @@ EMPLOYEE_TABLE: TableSpec[Employee, EmployeeKey] = TableSpec(
             '"region_country" = EXCLUDED."region_country", "region_code" = EXCLUDED."region_code" '
             'RETURNING "id", "name", "department_id", "manager_id", "region_country", "region_code"'
         ),
+        select_keys=('SELECT "id" FROM "employee" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -262,89 +264,89 @@ EMPLOYEE_TABLE: TableSpec[Employee, EmployeeKey] = TableSpec(
 class EmployeeRepository:
     """Batch and single-row access to table employee."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Employee) -> Employee:
-        return await _ops.save_one(self._executor, EMPLOYEE_TABLE, item)
+        return await _ops.save_one(self._session, EMPLOYEE_TABLE, item)
 
     async def save_batch(self, items: Sequence[Employee]) -> list[Employee]:
-        return await _ops.save_batch(self._executor, EMPLOYEE_TABLE, items)
+        return await _ops.save_batch(self._session, EMPLOYEE_TABLE, items)
 
     async def load(self, key: EmployeeKey) -> Employee | None:
-        return await _ops.load_one(self._executor, EMPLOYEE_TABLE, key)
+        return await _ops.load_one(self._session, EMPLOYEE_TABLE, key)
 
     async def load_batch(self, keys: Sequence[EmployeeKey]) -> list[Employee | None]:
-        return await _ops.load_batch(self._executor, EMPLOYEE_TABLE, keys)
+        return await _ops.load_batch(self._session, EMPLOYEE_TABLE, keys)
 
     async def exists(self, key: EmployeeKey) -> bool:
-        return await _ops.exists_one(self._executor, EMPLOYEE_TABLE, key)
+        return await _ops.exists_one(self._session, EMPLOYEE_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[EmployeeKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, EMPLOYEE_TABLE, keys)
+        return await _ops.exists_batch(self._session, EMPLOYEE_TABLE, keys)
 
     async def update(self, item: Employee) -> Employee:
-        return await _ops.update_one(self._executor, EMPLOYEE_TABLE, item)
+        return await _ops.update_one(self._session, EMPLOYEE_TABLE, item)
 
     async def update_batch(self, items: Sequence[Employee]) -> list[Employee]:
-        return await _ops.update_batch(self._executor, EMPLOYEE_TABLE, items)
+        return await _ops.update_batch(self._session, EMPLOYEE_TABLE, items)
 
     async def delete(self, key: EmployeeKey) -> bool:
-        return await _ops.delete_one(self._executor, EMPLOYEE_TABLE, key)
+        return await _ops.delete_one(self._session, EMPLOYEE_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[EmployeeKey]) -> int:
-        return await _ops.delete_batch(self._executor, EMPLOYEE_TABLE, keys)
+        return await _ops.delete_batch(self._session, EMPLOYEE_TABLE, keys)
 
     async def upsert(self, item: Employee) -> Employee:
-        return await _ops.upsert_one(self._executor, EMPLOYEE_TABLE, item)
+        return await _ops.upsert_one(self._session, EMPLOYEE_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Employee]) -> list[Employee]:
-        return await _ops.upsert_batch(self._executor, EMPLOYEE_TABLE, items)
+        return await _ops.upsert_batch(self._session, EMPLOYEE_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Employee], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, EMPLOYEE_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, EMPLOYEE_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Employee], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Employee]:
         return await _ops.save_batch_chunked(
-            self._executor, EMPLOYEE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, EMPLOYEE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Employee], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Employee]:
         return await _ops.update_batch_chunked(
-            self._executor, EMPLOYEE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, EMPLOYEE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Employee], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Employee]:
         return await _ops.upsert_batch_chunked(
-            self._executor, EMPLOYEE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, EMPLOYEE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[EmployeeKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[EmployeeKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, EMPLOYEE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, EMPLOYEE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_grouped_by_department_id(self, keys: Sequence[int]) -> dict[int, list[Employee]]:
-        return await _ops.load_grouped_by_fk(self._executor, EMPLOYEE_TABLE, "department_id", keys)
+        return await _ops.load_grouped_by_fk(self._session, EMPLOYEE_TABLE, "department_id", keys)
 
     async def load_grouped_by_manager_id(
         self, keys: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[Employee]]:
-        return await _ops.load_grouped_by_fk(self._executor, EMPLOYEE_TABLE, "manager_id", keys)
+        return await _ops.load_grouped_by_fk(self._session, EMPLOYEE_TABLE, "manager_id", keys)
 
     async def load_grouped_by_home_region(
         self, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], list[Employee]]:
-        return await _ops.load_grouped_by_fk(self._executor, EMPLOYEE_TABLE, "home_region", keys)
+        return await _ops.load_grouped_by_fk(self._session, EMPLOYEE_TABLE, "home_region", keys)

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -139,6 +140,7 @@ REGION_TABLE: TableSpec[Region, RegionKey] = TableSpec(
             'ON CONFLICT ("country", "code") DO UPDATE SET "name" = EXCLUDED."name" '
             'RETURNING "country", "code", "name"'
         ),
+        select_keys=('SELECT "country", "code" FROM "region" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -163,76 +165,76 @@ REGION_TABLE: TableSpec[Region, RegionKey] = TableSpec(
 class RegionRepository:
     """Batch and single-row access to table region."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Region) -> Region:
-        return await _ops.save_one(self._executor, REGION_TABLE, item)
+        return await _ops.save_one(self._session, REGION_TABLE, item)
 
     async def save_batch(self, items: Sequence[Region]) -> list[Region]:
-        return await _ops.save_batch(self._executor, REGION_TABLE, items)
+        return await _ops.save_batch(self._session, REGION_TABLE, items)
 
     async def load(self, key: RegionKey) -> Region | None:
-        return await _ops.load_one(self._executor, REGION_TABLE, key)
+        return await _ops.load_one(self._session, REGION_TABLE, key)
 
     async def load_batch(self, keys: Sequence[RegionKey]) -> list[Region | None]:
-        return await _ops.load_batch(self._executor, REGION_TABLE, keys)
+        return await _ops.load_batch(self._session, REGION_TABLE, keys)
 
     async def exists(self, key: RegionKey) -> bool:
-        return await _ops.exists_one(self._executor, REGION_TABLE, key)
+        return await _ops.exists_one(self._session, REGION_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[RegionKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, REGION_TABLE, keys)
+        return await _ops.exists_batch(self._session, REGION_TABLE, keys)
 
     async def update(self, item: Region) -> Region:
-        return await _ops.update_one(self._executor, REGION_TABLE, item)
+        return await _ops.update_one(self._session, REGION_TABLE, item)
 
     async def update_batch(self, items: Sequence[Region]) -> list[Region]:
-        return await _ops.update_batch(self._executor, REGION_TABLE, items)
+        return await _ops.update_batch(self._session, REGION_TABLE, items)
 
     async def delete(self, key: RegionKey) -> bool:
-        return await _ops.delete_one(self._executor, REGION_TABLE, key)
+        return await _ops.delete_one(self._session, REGION_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[RegionKey]) -> int:
-        return await _ops.delete_batch(self._executor, REGION_TABLE, keys)
+        return await _ops.delete_batch(self._session, REGION_TABLE, keys)
 
     async def upsert(self, item: Region) -> Region:
-        return await _ops.upsert_one(self._executor, REGION_TABLE, item)
+        return await _ops.upsert_one(self._session, REGION_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Region]) -> list[Region]:
-        return await _ops.upsert_batch(self._executor, REGION_TABLE, items)
+        return await _ops.upsert_batch(self._session, REGION_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Region], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, REGION_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, REGION_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Region], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Region]:
         return await _ops.save_batch_chunked(
-            self._executor, REGION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, REGION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Region], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Region]:
         return await _ops.update_batch_chunked(
-            self._executor, REGION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, REGION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Region], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Region]:
         return await _ops.upsert_batch_chunked(
-            self._executor, REGION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, REGION_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[RegionKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[RegionKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, REGION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, REGION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

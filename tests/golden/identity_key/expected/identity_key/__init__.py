@@ -8,6 +8,7 @@ from importlib import resources
 
 from .counter import Counter, CounterKey, CounterRepository
 from .event import Event, EventKey, EventRepository
+from .unit_of_work import UnitOfWork
 
 __all__ = [
     "Counter",
@@ -16,6 +17,7 @@ __all__ = [
     "Event",
     "EventKey",
     "EventRepository",
+    "UnitOfWork",
     "ddl",
 ]
 

@@ -11,6 +11,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -101,6 +102,7 @@ COUNTER_TABLE: TableSpec[Counter, CounterKey] = TableSpec(
         ),
         upsert_one=None,
         upsert_batch=None,
+        select_keys=('SELECT "id" FROM "counter" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -139,66 +141,66 @@ COUNTER_TABLE: TableSpec[Counter, CounterKey] = TableSpec(
 class CounterRepository:
     """Batch and single-row access to table counter."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Counter) -> Counter:
-        return await _ops.save_one(self._executor, COUNTER_TABLE, item)
+        return await _ops.save_one(self._session, COUNTER_TABLE, item)
 
     async def save_batch(self, items: Sequence[Counter]) -> list[Counter]:
-        return await _ops.save_batch(self._executor, COUNTER_TABLE, items)
+        return await _ops.save_batch(self._session, COUNTER_TABLE, items)
 
     async def load(self, key: CounterKey) -> Counter | None:
-        return await _ops.load_one(self._executor, COUNTER_TABLE, key)
+        return await _ops.load_one(self._session, COUNTER_TABLE, key)
 
     async def load_batch(self, keys: Sequence[CounterKey]) -> list[Counter | None]:
-        return await _ops.load_batch(self._executor, COUNTER_TABLE, keys)
+        return await _ops.load_batch(self._session, COUNTER_TABLE, keys)
 
     async def exists(self, key: CounterKey) -> bool:
-        return await _ops.exists_one(self._executor, COUNTER_TABLE, key)
+        return await _ops.exists_one(self._session, COUNTER_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[CounterKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, COUNTER_TABLE, keys)
+        return await _ops.exists_batch(self._session, COUNTER_TABLE, keys)
 
     async def update(self, item: Counter) -> Counter:
-        return await _ops.update_one(self._executor, COUNTER_TABLE, item)
+        return await _ops.update_one(self._session, COUNTER_TABLE, item)
 
     async def update_batch(self, items: Sequence[Counter]) -> list[Counter]:
-        return await _ops.update_batch(self._executor, COUNTER_TABLE, items)
+        return await _ops.update_batch(self._session, COUNTER_TABLE, items)
 
     async def delete(self, key: CounterKey) -> bool:
-        return await _ops.delete_one(self._executor, COUNTER_TABLE, key)
+        return await _ops.delete_one(self._session, COUNTER_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[CounterKey]) -> int:
-        return await _ops.delete_batch(self._executor, COUNTER_TABLE, keys)
+        return await _ops.delete_batch(self._session, COUNTER_TABLE, keys)
 
     async def validate_batch(
         self, items: Sequence[Counter], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, COUNTER_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, COUNTER_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Counter], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Counter]:
         return await _ops.save_batch_chunked(
-            self._executor, COUNTER_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, COUNTER_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Counter], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Counter]:
         return await _ops.update_batch_chunked(
-            self._executor, COUNTER_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, COUNTER_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[CounterKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[CounterKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, COUNTER_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, COUNTER_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_name(self, keys: Sequence[str]) -> list[Counter | None]:
-        return await _ops.load_batch_by_unique(self._executor, COUNTER_TABLE, "name", keys)
+        return await _ops.load_batch_by_unique(self._session, COUNTER_TABLE, "name", keys)

@@ -12,6 +12,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -125,6 +126,7 @@ EVENT_TABLE: TableSpec[Event, EventKey] = TableSpec(
         ),
         upsert_one=None,
         upsert_batch=None,
+        select_keys=('SELECT "id" FROM "event" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -148,63 +150,63 @@ EVENT_TABLE: TableSpec[Event, EventKey] = TableSpec(
 class EventRepository:
     """Batch and single-row access to table event."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Event) -> Event:
-        return await _ops.save_one(self._executor, EVENT_TABLE, item)
+        return await _ops.save_one(self._session, EVENT_TABLE, item)
 
     async def save_batch(self, items: Sequence[Event]) -> list[Event]:
-        return await _ops.save_batch(self._executor, EVENT_TABLE, items)
+        return await _ops.save_batch(self._session, EVENT_TABLE, items)
 
     async def load(self, key: EventKey) -> Event | None:
-        return await _ops.load_one(self._executor, EVENT_TABLE, key)
+        return await _ops.load_one(self._session, EVENT_TABLE, key)
 
     async def load_batch(self, keys: Sequence[EventKey]) -> list[Event | None]:
-        return await _ops.load_batch(self._executor, EVENT_TABLE, keys)
+        return await _ops.load_batch(self._session, EVENT_TABLE, keys)
 
     async def exists(self, key: EventKey) -> bool:
-        return await _ops.exists_one(self._executor, EVENT_TABLE, key)
+        return await _ops.exists_one(self._session, EVENT_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[EventKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, EVENT_TABLE, keys)
+        return await _ops.exists_batch(self._session, EVENT_TABLE, keys)
 
     async def update(self, item: Event) -> Event:
-        return await _ops.update_one(self._executor, EVENT_TABLE, item)
+        return await _ops.update_one(self._session, EVENT_TABLE, item)
 
     async def update_batch(self, items: Sequence[Event]) -> list[Event]:
-        return await _ops.update_batch(self._executor, EVENT_TABLE, items)
+        return await _ops.update_batch(self._session, EVENT_TABLE, items)
 
     async def delete(self, key: EventKey) -> bool:
-        return await _ops.delete_one(self._executor, EVENT_TABLE, key)
+        return await _ops.delete_one(self._session, EVENT_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[EventKey]) -> int:
-        return await _ops.delete_batch(self._executor, EVENT_TABLE, keys)
+        return await _ops.delete_batch(self._session, EVENT_TABLE, keys)
 
     async def validate_batch(
         self, items: Sequence[Event], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, EVENT_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, EVENT_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Event], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Event]:
         return await _ops.save_batch_chunked(
-            self._executor, EVENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, EVENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Event], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Event]:
         return await _ops.update_batch_chunked(
-            self._executor, EVENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, EVENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[EventKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[EventKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, EVENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, EVENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

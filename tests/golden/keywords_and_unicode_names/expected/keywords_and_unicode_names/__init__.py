@@ -9,6 +9,7 @@ from importlib import resources
 from .enums import Größe
 from .registry import Registry, RegistryKey, RegistryRepository
 from .straße import Straße, StraßeKey, StraßeRepository
+from .unit_of_work import UnitOfWork
 
 __all__ = [
     "Größe",
@@ -18,6 +19,7 @@ __all__ = [
     "Straße",
     "StraßeKey",
     "StraßeRepository",
+    "UnitOfWork",
     "ddl",
 ]
 

@@ -11,6 +11,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -103,6 +104,7 @@ REGISTRY_TABLE: TableSpec[Registry, RegistryKey] = TableSpec(
             'ON CONFLICT ("id") DO UPDATE SET "dict" = EXCLUDED."dict" '
             'RETURNING "id", "dict"'
         ),
+        select_keys=('SELECT "id" FROM "registry" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -126,76 +128,76 @@ REGISTRY_TABLE: TableSpec[Registry, RegistryKey] = TableSpec(
 class RegistryRepository:
     """Batch and single-row access to table registry."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Registry) -> Registry:
-        return await _ops.save_one(self._executor, REGISTRY_TABLE, item)
+        return await _ops.save_one(self._session, REGISTRY_TABLE, item)
 
     async def save_batch(self, items: Sequence[Registry]) -> list[Registry]:
-        return await _ops.save_batch(self._executor, REGISTRY_TABLE, items)
+        return await _ops.save_batch(self._session, REGISTRY_TABLE, items)
 
     async def load(self, key: RegistryKey) -> Registry | None:
-        return await _ops.load_one(self._executor, REGISTRY_TABLE, key)
+        return await _ops.load_one(self._session, REGISTRY_TABLE, key)
 
     async def load_batch(self, keys: Sequence[RegistryKey]) -> list[Registry | None]:
-        return await _ops.load_batch(self._executor, REGISTRY_TABLE, keys)
+        return await _ops.load_batch(self._session, REGISTRY_TABLE, keys)
 
     async def exists(self, key: RegistryKey) -> bool:
-        return await _ops.exists_one(self._executor, REGISTRY_TABLE, key)
+        return await _ops.exists_one(self._session, REGISTRY_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[RegistryKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, REGISTRY_TABLE, keys)
+        return await _ops.exists_batch(self._session, REGISTRY_TABLE, keys)
 
     async def update(self, item: Registry) -> Registry:
-        return await _ops.update_one(self._executor, REGISTRY_TABLE, item)
+        return await _ops.update_one(self._session, REGISTRY_TABLE, item)
 
     async def update_batch(self, items: Sequence[Registry]) -> list[Registry]:
-        return await _ops.update_batch(self._executor, REGISTRY_TABLE, items)
+        return await _ops.update_batch(self._session, REGISTRY_TABLE, items)
 
     async def delete(self, key: RegistryKey) -> bool:
-        return await _ops.delete_one(self._executor, REGISTRY_TABLE, key)
+        return await _ops.delete_one(self._session, REGISTRY_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[RegistryKey]) -> int:
-        return await _ops.delete_batch(self._executor, REGISTRY_TABLE, keys)
+        return await _ops.delete_batch(self._session, REGISTRY_TABLE, keys)
 
     async def upsert(self, item: Registry) -> Registry:
-        return await _ops.upsert_one(self._executor, REGISTRY_TABLE, item)
+        return await _ops.upsert_one(self._session, REGISTRY_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Registry]) -> list[Registry]:
-        return await _ops.upsert_batch(self._executor, REGISTRY_TABLE, items)
+        return await _ops.upsert_batch(self._session, REGISTRY_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Registry], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, REGISTRY_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, REGISTRY_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Registry], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Registry]:
         return await _ops.save_batch_chunked(
-            self._executor, REGISTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, REGISTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Registry], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Registry]:
         return await _ops.update_batch_chunked(
-            self._executor, REGISTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, REGISTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Registry], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Registry]:
         return await _ops.upsert_batch_chunked(
-            self._executor, REGISTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, REGISTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[RegistryKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[RegistryKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, REGISTRY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, REGISTRY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

@@ -16,6 +16,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -252,6 +253,7 @@ STRASSE_TABLE: TableSpec[Straße, StraßeKey] = TableSpec(
             'RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", '
             '"dataclasses", "größe", "select"'
         ),
+        select_keys=('SELECT "uuid" FROM "straße" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -293,81 +295,81 @@ STRASSE_TABLE: TableSpec[Straße, StraßeKey] = TableSpec(
 class StraßeRepository:
     """Batch and single-row access to table straße."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: builtins.str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Straße) -> Straße:
-        return await _ops.save_one(self._executor, STRASSE_TABLE, item)
+        return await _ops.save_one(self._session, STRASSE_TABLE, item)
 
     async def save_batch(self, items: Sequence[Straße]) -> builtins.list[Straße]:
-        return await _ops.save_batch(self._executor, STRASSE_TABLE, items)
+        return await _ops.save_batch(self._session, STRASSE_TABLE, items)
 
     async def load(self, key: StraßeKey) -> Straße | None:
-        return await _ops.load_one(self._executor, STRASSE_TABLE, key)
+        return await _ops.load_one(self._session, STRASSE_TABLE, key)
 
     async def load_batch(self, keys: Sequence[StraßeKey]) -> builtins.list[Straße | None]:
-        return await _ops.load_batch(self._executor, STRASSE_TABLE, keys)
+        return await _ops.load_batch(self._session, STRASSE_TABLE, keys)
 
     async def exists(self, key: StraßeKey) -> bool:
-        return await _ops.exists_one(self._executor, STRASSE_TABLE, key)
+        return await _ops.exists_one(self._session, STRASSE_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[StraßeKey]) -> builtins.list[bool]:
-        return await _ops.exists_batch(self._executor, STRASSE_TABLE, keys)
+        return await _ops.exists_batch(self._session, STRASSE_TABLE, keys)
 
     async def update(self, item: Straße) -> Straße:
-        return await _ops.update_one(self._executor, STRASSE_TABLE, item)
+        return await _ops.update_one(self._session, STRASSE_TABLE, item)
 
     async def update_batch(self, items: Sequence[Straße]) -> builtins.list[Straße]:
-        return await _ops.update_batch(self._executor, STRASSE_TABLE, items)
+        return await _ops.update_batch(self._session, STRASSE_TABLE, items)
 
     async def delete(self, key: StraßeKey) -> bool:
-        return await _ops.delete_one(self._executor, STRASSE_TABLE, key)
+        return await _ops.delete_one(self._session, STRASSE_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[StraßeKey]) -> int:
-        return await _ops.delete_batch(self._executor, STRASSE_TABLE, keys)
+        return await _ops.delete_batch(self._session, STRASSE_TABLE, keys)
 
     async def upsert(self, item: Straße) -> Straße:
-        return await _ops.upsert_one(self._executor, STRASSE_TABLE, item)
+        return await _ops.upsert_one(self._session, STRASSE_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Straße]) -> builtins.list[Straße]:
-        return await _ops.upsert_batch(self._executor, STRASSE_TABLE, items)
+        return await _ops.upsert_batch(self._session, STRASSE_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Straße], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, STRASSE_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, STRASSE_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Straße], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Straße]:
         return await _ops.save_batch_chunked(
-            self._executor, STRASSE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, STRASSE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Straße], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Straße]:
         return await _ops.update_batch_chunked(
-            self._executor, STRASSE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, STRASSE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Straße], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Straße]:
         return await _ops.upsert_batch_chunked(
-            self._executor, STRASSE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, STRASSE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[StraßeKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[StraßeKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, STRASSE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, STRASSE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_select(
         self, keys: Sequence[builtins.str]
     ) -> builtins.list[Straße | None]:
-        return await _ops.load_batch_by_unique(self._executor, STRASSE_TABLE, "select", keys)
+        return await _ops.load_batch_by_unique(self._session, STRASSE_TABLE, "select", keys)

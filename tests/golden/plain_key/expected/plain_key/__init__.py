@@ -8,6 +8,7 @@ from importlib import resources
 
 from .currency import Currency, CurrencyKey, CurrencyRepository
 from .person import Person, PersonKey, PersonRepository
+from .unit_of_work import UnitOfWork
 
 __all__ = [
     "Currency",
@@ -16,6 +17,7 @@ __all__ = [
     "Person",
     "PersonKey",
     "PersonRepository",
+    "UnitOfWork",
     "ddl",
 ]
 

@@ -11,6 +11,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -124,6 +125,7 @@ CURRENCY_TABLE: TableSpec[Currency, CurrencyKey] = TableSpec(
             '"name" = EXCLUDED."name" '
             'RETURNING "code", "minor_units", "name"'
         ),
+        select_keys=('SELECT "code" FROM "currency" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -147,76 +149,76 @@ CURRENCY_TABLE: TableSpec[Currency, CurrencyKey] = TableSpec(
 class CurrencyRepository:
     """Batch and single-row access to table currency."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Currency) -> Currency:
-        return await _ops.save_one(self._executor, CURRENCY_TABLE, item)
+        return await _ops.save_one(self._session, CURRENCY_TABLE, item)
 
     async def save_batch(self, items: Sequence[Currency]) -> list[Currency]:
-        return await _ops.save_batch(self._executor, CURRENCY_TABLE, items)
+        return await _ops.save_batch(self._session, CURRENCY_TABLE, items)
 
     async def load(self, key: CurrencyKey) -> Currency | None:
-        return await _ops.load_one(self._executor, CURRENCY_TABLE, key)
+        return await _ops.load_one(self._session, CURRENCY_TABLE, key)
 
     async def load_batch(self, keys: Sequence[CurrencyKey]) -> list[Currency | None]:
-        return await _ops.load_batch(self._executor, CURRENCY_TABLE, keys)
+        return await _ops.load_batch(self._session, CURRENCY_TABLE, keys)
 
     async def exists(self, key: CurrencyKey) -> bool:
-        return await _ops.exists_one(self._executor, CURRENCY_TABLE, key)
+        return await _ops.exists_one(self._session, CURRENCY_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[CurrencyKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, CURRENCY_TABLE, keys)
+        return await _ops.exists_batch(self._session, CURRENCY_TABLE, keys)
 
     async def update(self, item: Currency) -> Currency:
-        return await _ops.update_one(self._executor, CURRENCY_TABLE, item)
+        return await _ops.update_one(self._session, CURRENCY_TABLE, item)
 
     async def update_batch(self, items: Sequence[Currency]) -> list[Currency]:
-        return await _ops.update_batch(self._executor, CURRENCY_TABLE, items)
+        return await _ops.update_batch(self._session, CURRENCY_TABLE, items)
 
     async def delete(self, key: CurrencyKey) -> bool:
-        return await _ops.delete_one(self._executor, CURRENCY_TABLE, key)
+        return await _ops.delete_one(self._session, CURRENCY_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[CurrencyKey]) -> int:
-        return await _ops.delete_batch(self._executor, CURRENCY_TABLE, keys)
+        return await _ops.delete_batch(self._session, CURRENCY_TABLE, keys)
 
     async def upsert(self, item: Currency) -> Currency:
-        return await _ops.upsert_one(self._executor, CURRENCY_TABLE, item)
+        return await _ops.upsert_one(self._session, CURRENCY_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Currency]) -> list[Currency]:
-        return await _ops.upsert_batch(self._executor, CURRENCY_TABLE, items)
+        return await _ops.upsert_batch(self._session, CURRENCY_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Currency], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, CURRENCY_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, CURRENCY_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Currency], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Currency]:
         return await _ops.save_batch_chunked(
-            self._executor, CURRENCY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, CURRENCY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Currency], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Currency]:
         return await _ops.update_batch_chunked(
-            self._executor, CURRENCY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, CURRENCY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Currency], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Currency]:
         return await _ops.upsert_batch_chunked(
-            self._executor, CURRENCY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, CURRENCY_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[CurrencyKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[CurrencyKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, CURRENCY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, CURRENCY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

@@ -13,6 +13,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -189,6 +190,7 @@ PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
             '"nickname" = EXCLUDED."nickname" '
             'RETURNING "id", "email", "display_name", "active", "nickname", "created_at"'
         ),
+        select_keys=('SELECT "id" FROM "person" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -229,79 +231,79 @@ PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
 class PersonRepository:
     """Batch and single-row access to table person."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Person) -> Person:
-        return await _ops.save_one(self._executor, PERSON_TABLE, item)
+        return await _ops.save_one(self._session, PERSON_TABLE, item)
 
     async def save_batch(self, items: Sequence[Person]) -> list[Person]:
-        return await _ops.save_batch(self._executor, PERSON_TABLE, items)
+        return await _ops.save_batch(self._session, PERSON_TABLE, items)
 
     async def load(self, key: PersonKey) -> Person | None:
-        return await _ops.load_one(self._executor, PERSON_TABLE, key)
+        return await _ops.load_one(self._session, PERSON_TABLE, key)
 
     async def load_batch(self, keys: Sequence[PersonKey]) -> list[Person | None]:
-        return await _ops.load_batch(self._executor, PERSON_TABLE, keys)
+        return await _ops.load_batch(self._session, PERSON_TABLE, keys)
 
     async def exists(self, key: PersonKey) -> bool:
-        return await _ops.exists_one(self._executor, PERSON_TABLE, key)
+        return await _ops.exists_one(self._session, PERSON_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[PersonKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, PERSON_TABLE, keys)
+        return await _ops.exists_batch(self._session, PERSON_TABLE, keys)
 
     async def update(self, item: Person) -> Person:
-        return await _ops.update_one(self._executor, PERSON_TABLE, item)
+        return await _ops.update_one(self._session, PERSON_TABLE, item)
 
     async def update_batch(self, items: Sequence[Person]) -> list[Person]:
-        return await _ops.update_batch(self._executor, PERSON_TABLE, items)
+        return await _ops.update_batch(self._session, PERSON_TABLE, items)
 
     async def delete(self, key: PersonKey) -> bool:
-        return await _ops.delete_one(self._executor, PERSON_TABLE, key)
+        return await _ops.delete_one(self._session, PERSON_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[PersonKey]) -> int:
-        return await _ops.delete_batch(self._executor, PERSON_TABLE, keys)
+        return await _ops.delete_batch(self._session, PERSON_TABLE, keys)
 
     async def upsert(self, item: Person) -> Person:
-        return await _ops.upsert_one(self._executor, PERSON_TABLE, item)
+        return await _ops.upsert_one(self._session, PERSON_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Person]) -> list[Person]:
-        return await _ops.upsert_batch(self._executor, PERSON_TABLE, items)
+        return await _ops.upsert_batch(self._session, PERSON_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Person], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, PERSON_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, PERSON_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Person], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Person]:
         return await _ops.save_batch_chunked(
-            self._executor, PERSON_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, PERSON_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Person], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Person]:
         return await _ops.update_batch_chunked(
-            self._executor, PERSON_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, PERSON_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Person], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Person]:
         return await _ops.upsert_batch_chunked(
-            self._executor, PERSON_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, PERSON_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[PersonKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[PersonKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, PERSON_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, PERSON_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_email(self, keys: Sequence[str]) -> list[Person | None]:
-        return await _ops.load_batch_by_unique(self._executor, PERSON_TABLE, "email", keys)
+        return await _ops.load_batch_by_unique(self._session, PERSON_TABLE, "email", keys)

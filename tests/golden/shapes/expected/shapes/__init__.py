@@ -12,6 +12,7 @@ from .enums import Mood
 from .identity_row import IdentityRow, IdentityRowKey, IdentityRowRepository
 from .parent import Parent, ParentKey, ParentRepository
 from .plain import Plain, PlainKey, PlainRepository
+from .unit_of_work import UnitOfWork
 from .with_arrays import WithArrays, WithArraysKey, WithArraysRepository
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Plain",
     "PlainKey",
     "PlainRepository",
+    "UnitOfWork",
     "WithArrays",
     "WithArraysKey",
     "WithArraysRepository",

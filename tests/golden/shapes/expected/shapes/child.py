@@ -12,6 +12,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -156,6 +157,7 @@ CHILD_TABLE: TableSpec[Child, ChildKey] = TableSpec(
             '"label" = EXCLUDED."label" '
             'RETURNING "id", "parent_id", "previous_id", "position", "label"'
         ),
+        select_keys=('SELECT "id" FROM "child" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -223,84 +225,84 @@ CHILD_TABLE: TableSpec[Child, ChildKey] = TableSpec(
 class ChildRepository:
     """Batch and single-row access to table child."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Child) -> Child:
-        return await _ops.save_one(self._executor, CHILD_TABLE, item)
+        return await _ops.save_one(self._session, CHILD_TABLE, item)
 
     async def save_batch(self, items: Sequence[Child]) -> list[Child]:
-        return await _ops.save_batch(self._executor, CHILD_TABLE, items)
+        return await _ops.save_batch(self._session, CHILD_TABLE, items)
 
     async def load(self, key: ChildKey) -> Child | None:
-        return await _ops.load_one(self._executor, CHILD_TABLE, key)
+        return await _ops.load_one(self._session, CHILD_TABLE, key)
 
     async def load_batch(self, keys: Sequence[ChildKey]) -> list[Child | None]:
-        return await _ops.load_batch(self._executor, CHILD_TABLE, keys)
+        return await _ops.load_batch(self._session, CHILD_TABLE, keys)
 
     async def exists(self, key: ChildKey) -> bool:
-        return await _ops.exists_one(self._executor, CHILD_TABLE, key)
+        return await _ops.exists_one(self._session, CHILD_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[ChildKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, CHILD_TABLE, keys)
+        return await _ops.exists_batch(self._session, CHILD_TABLE, keys)
 
     async def update(self, item: Child) -> Child:
-        return await _ops.update_one(self._executor, CHILD_TABLE, item)
+        return await _ops.update_one(self._session, CHILD_TABLE, item)
 
     async def update_batch(self, items: Sequence[Child]) -> list[Child]:
-        return await _ops.update_batch(self._executor, CHILD_TABLE, items)
+        return await _ops.update_batch(self._session, CHILD_TABLE, items)
 
     async def delete(self, key: ChildKey) -> bool:
-        return await _ops.delete_one(self._executor, CHILD_TABLE, key)
+        return await _ops.delete_one(self._session, CHILD_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[ChildKey]) -> int:
-        return await _ops.delete_batch(self._executor, CHILD_TABLE, keys)
+        return await _ops.delete_batch(self._session, CHILD_TABLE, keys)
 
     async def upsert(self, item: Child) -> Child:
-        return await _ops.upsert_one(self._executor, CHILD_TABLE, item)
+        return await _ops.upsert_one(self._session, CHILD_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Child]) -> list[Child]:
-        return await _ops.upsert_batch(self._executor, CHILD_TABLE, items)
+        return await _ops.upsert_batch(self._session, CHILD_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Child], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, CHILD_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, CHILD_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Child], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Child]:
         return await _ops.save_batch_chunked(
-            self._executor, CHILD_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, CHILD_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Child], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Child]:
         return await _ops.update_batch_chunked(
-            self._executor, CHILD_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, CHILD_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Child], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Child]:
         return await _ops.upsert_batch_chunked(
-            self._executor, CHILD_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, CHILD_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[ChildKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[ChildKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, CHILD_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, CHILD_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_grouped_by_parent_id(self, keys: Sequence[int]) -> dict[int, list[Child]]:
-        return await _ops.load_grouped_by_fk(self._executor, CHILD_TABLE, "parent_id", keys)
+        return await _ops.load_grouped_by_fk(self._session, CHILD_TABLE, "parent_id", keys)
 
     async def load_grouped_by_previous_id(
         self, keys: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[Child]]:
-        return await _ops.load_grouped_by_fk(self._executor, CHILD_TABLE, "previous_id", keys)
+        return await _ops.load_grouped_by_fk(self._session, CHILD_TABLE, "previous_id", keys)

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -179,6 +180,7 @@ COMPOSITE_TABLE: TableSpec[Composite, CompositeKey] = TableSpec(
             '"ratio" = EXCLUDED."ratio" '
             'RETURNING "region", "seq", "code", "revision", "weight", "ratio"'
         ),
+        select_keys=('SELECT "region", "seq" FROM "composite" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -223,83 +225,83 @@ COMPOSITE_TABLE: TableSpec[Composite, CompositeKey] = TableSpec(
 class CompositeRepository:
     """Batch and single-row access to table composite."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Composite) -> Composite:
-        return await _ops.save_one(self._executor, COMPOSITE_TABLE, item)
+        return await _ops.save_one(self._session, COMPOSITE_TABLE, item)
 
     async def save_batch(self, items: Sequence[Composite]) -> list[Composite]:
-        return await _ops.save_batch(self._executor, COMPOSITE_TABLE, items)
+        return await _ops.save_batch(self._session, COMPOSITE_TABLE, items)
 
     async def load(self, key: CompositeKey) -> Composite | None:
-        return await _ops.load_one(self._executor, COMPOSITE_TABLE, key)
+        return await _ops.load_one(self._session, COMPOSITE_TABLE, key)
 
     async def load_batch(self, keys: Sequence[CompositeKey]) -> list[Composite | None]:
-        return await _ops.load_batch(self._executor, COMPOSITE_TABLE, keys)
+        return await _ops.load_batch(self._session, COMPOSITE_TABLE, keys)
 
     async def exists(self, key: CompositeKey) -> bool:
-        return await _ops.exists_one(self._executor, COMPOSITE_TABLE, key)
+        return await _ops.exists_one(self._session, COMPOSITE_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[CompositeKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, COMPOSITE_TABLE, keys)
+        return await _ops.exists_batch(self._session, COMPOSITE_TABLE, keys)
 
     async def update(self, item: Composite) -> Composite:
-        return await _ops.update_one(self._executor, COMPOSITE_TABLE, item)
+        return await _ops.update_one(self._session, COMPOSITE_TABLE, item)
 
     async def update_batch(self, items: Sequence[Composite]) -> list[Composite]:
-        return await _ops.update_batch(self._executor, COMPOSITE_TABLE, items)
+        return await _ops.update_batch(self._session, COMPOSITE_TABLE, items)
 
     async def delete(self, key: CompositeKey) -> bool:
-        return await _ops.delete_one(self._executor, COMPOSITE_TABLE, key)
+        return await _ops.delete_one(self._session, COMPOSITE_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[CompositeKey]) -> int:
-        return await _ops.delete_batch(self._executor, COMPOSITE_TABLE, keys)
+        return await _ops.delete_batch(self._session, COMPOSITE_TABLE, keys)
 
     async def upsert(self, item: Composite) -> Composite:
-        return await _ops.upsert_one(self._executor, COMPOSITE_TABLE, item)
+        return await _ops.upsert_one(self._session, COMPOSITE_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Composite]) -> list[Composite]:
-        return await _ops.upsert_batch(self._executor, COMPOSITE_TABLE, items)
+        return await _ops.upsert_batch(self._session, COMPOSITE_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Composite], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, COMPOSITE_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, COMPOSITE_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Composite], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Composite]:
         return await _ops.save_batch_chunked(
-            self._executor, COMPOSITE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, COMPOSITE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Composite], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Composite]:
         return await _ops.update_batch_chunked(
-            self._executor, COMPOSITE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, COMPOSITE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Composite], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Composite]:
         return await _ops.upsert_batch_chunked(
-            self._executor, COMPOSITE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, COMPOSITE_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[CompositeKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[CompositeKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, COMPOSITE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, COMPOSITE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_code_revision(
         self, keys: Sequence[tuple[str, int]]
     ) -> list[Composite | None]:
         return await _ops.load_batch_by_unique(
-            self._executor, COMPOSITE_TABLE, "code_revision", keys
+            self._session, COMPOSITE_TABLE, "code_revision", keys
         )

@@ -12,6 +12,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -151,6 +152,7 @@ IDENTITY_ROW_TABLE: TableSpec[IdentityRow, IdentityRowKey] = TableSpec(
         ),
         upsert_one=None,
         upsert_batch=None,
+        select_keys=('SELECT "id" FROM "identity_row" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -191,66 +193,66 @@ IDENTITY_ROW_TABLE: TableSpec[IdentityRow, IdentityRowKey] = TableSpec(
 class IdentityRowRepository:
     """Batch and single-row access to table identity_row."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: IdentityRow) -> IdentityRow:
-        return await _ops.save_one(self._executor, IDENTITY_ROW_TABLE, item)
+        return await _ops.save_one(self._session, IDENTITY_ROW_TABLE, item)
 
     async def save_batch(self, items: Sequence[IdentityRow]) -> list[IdentityRow]:
-        return await _ops.save_batch(self._executor, IDENTITY_ROW_TABLE, items)
+        return await _ops.save_batch(self._session, IDENTITY_ROW_TABLE, items)
 
     async def load(self, key: IdentityRowKey) -> IdentityRow | None:
-        return await _ops.load_one(self._executor, IDENTITY_ROW_TABLE, key)
+        return await _ops.load_one(self._session, IDENTITY_ROW_TABLE, key)
 
     async def load_batch(self, keys: Sequence[IdentityRowKey]) -> list[IdentityRow | None]:
-        return await _ops.load_batch(self._executor, IDENTITY_ROW_TABLE, keys)
+        return await _ops.load_batch(self._session, IDENTITY_ROW_TABLE, keys)
 
     async def exists(self, key: IdentityRowKey) -> bool:
-        return await _ops.exists_one(self._executor, IDENTITY_ROW_TABLE, key)
+        return await _ops.exists_one(self._session, IDENTITY_ROW_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[IdentityRowKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, IDENTITY_ROW_TABLE, keys)
+        return await _ops.exists_batch(self._session, IDENTITY_ROW_TABLE, keys)
 
     async def update(self, item: IdentityRow) -> IdentityRow:
-        return await _ops.update_one(self._executor, IDENTITY_ROW_TABLE, item)
+        return await _ops.update_one(self._session, IDENTITY_ROW_TABLE, item)
 
     async def update_batch(self, items: Sequence[IdentityRow]) -> list[IdentityRow]:
-        return await _ops.update_batch(self._executor, IDENTITY_ROW_TABLE, items)
+        return await _ops.update_batch(self._session, IDENTITY_ROW_TABLE, items)
 
     async def delete(self, key: IdentityRowKey) -> bool:
-        return await _ops.delete_one(self._executor, IDENTITY_ROW_TABLE, key)
+        return await _ops.delete_one(self._session, IDENTITY_ROW_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[IdentityRowKey]) -> int:
-        return await _ops.delete_batch(self._executor, IDENTITY_ROW_TABLE, keys)
+        return await _ops.delete_batch(self._session, IDENTITY_ROW_TABLE, keys)
 
     async def validate_batch(
         self, items: Sequence[IdentityRow], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, IDENTITY_ROW_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, IDENTITY_ROW_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[IdentityRow], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[IdentityRow]:
         return await _ops.save_batch_chunked(
-            self._executor, IDENTITY_ROW_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, IDENTITY_ROW_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[IdentityRow], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[IdentityRow]:
         return await _ops.update_batch_chunked(
-            self._executor, IDENTITY_ROW_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, IDENTITY_ROW_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[IdentityRowKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[IdentityRowKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, IDENTITY_ROW_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, IDENTITY_ROW_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_batch_by_name(self, keys: Sequence[str]) -> list[IdentityRow | None]:
-        return await _ops.load_batch_by_unique(self._executor, IDENTITY_ROW_TABLE, "name", keys)
+        return await _ops.load_batch_by_unique(self._session, IDENTITY_ROW_TABLE, "name", keys)

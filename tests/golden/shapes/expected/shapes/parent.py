@@ -11,6 +11,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -107,6 +108,7 @@ PARENT_TABLE: TableSpec[Parent, ParentKey] = TableSpec(
             'ON CONFLICT ("id") DO UPDATE SET "title" = EXCLUDED."title" '
             'RETURNING "id", "title"'
         ),
+        select_keys=('SELECT "id" FROM "parent" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -130,76 +132,76 @@ PARENT_TABLE: TableSpec[Parent, ParentKey] = TableSpec(
 class ParentRepository:
     """Batch and single-row access to table parent."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Parent) -> Parent:
-        return await _ops.save_one(self._executor, PARENT_TABLE, item)
+        return await _ops.save_one(self._session, PARENT_TABLE, item)
 
     async def save_batch(self, items: Sequence[Parent]) -> list[Parent]:
-        return await _ops.save_batch(self._executor, PARENT_TABLE, items)
+        return await _ops.save_batch(self._session, PARENT_TABLE, items)
 
     async def load(self, key: ParentKey) -> Parent | None:
-        return await _ops.load_one(self._executor, PARENT_TABLE, key)
+        return await _ops.load_one(self._session, PARENT_TABLE, key)
 
     async def load_batch(self, keys: Sequence[ParentKey]) -> list[Parent | None]:
-        return await _ops.load_batch(self._executor, PARENT_TABLE, keys)
+        return await _ops.load_batch(self._session, PARENT_TABLE, keys)
 
     async def exists(self, key: ParentKey) -> bool:
-        return await _ops.exists_one(self._executor, PARENT_TABLE, key)
+        return await _ops.exists_one(self._session, PARENT_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[ParentKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, PARENT_TABLE, keys)
+        return await _ops.exists_batch(self._session, PARENT_TABLE, keys)
 
     async def update(self, item: Parent) -> Parent:
-        return await _ops.update_one(self._executor, PARENT_TABLE, item)
+        return await _ops.update_one(self._session, PARENT_TABLE, item)
 
     async def update_batch(self, items: Sequence[Parent]) -> list[Parent]:
-        return await _ops.update_batch(self._executor, PARENT_TABLE, items)
+        return await _ops.update_batch(self._session, PARENT_TABLE, items)
 
     async def delete(self, key: ParentKey) -> bool:
-        return await _ops.delete_one(self._executor, PARENT_TABLE, key)
+        return await _ops.delete_one(self._session, PARENT_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[ParentKey]) -> int:
-        return await _ops.delete_batch(self._executor, PARENT_TABLE, keys)
+        return await _ops.delete_batch(self._session, PARENT_TABLE, keys)
 
     async def upsert(self, item: Parent) -> Parent:
-        return await _ops.upsert_one(self._executor, PARENT_TABLE, item)
+        return await _ops.upsert_one(self._session, PARENT_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Parent]) -> list[Parent]:
-        return await _ops.upsert_batch(self._executor, PARENT_TABLE, items)
+        return await _ops.upsert_batch(self._session, PARENT_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Parent], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, PARENT_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, PARENT_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Parent], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Parent]:
         return await _ops.save_batch_chunked(
-            self._executor, PARENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, PARENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Parent], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Parent]:
         return await _ops.update_batch_chunked(
-            self._executor, PARENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, PARENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Parent], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Parent]:
         return await _ops.upsert_batch_chunked(
-            self._executor, PARENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, PARENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[ParentKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[ParentKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, PARENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, PARENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

@@ -14,6 +14,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -245,6 +246,7 @@ PLAIN_TABLE: TableSpec[Plain, PlainKey] = TableSpec(
             'RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", '
             '"created_at"'
         ),
+        select_keys=('SELECT "id" FROM "plain" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -268,76 +270,76 @@ PLAIN_TABLE: TableSpec[Plain, PlainKey] = TableSpec(
 class PlainRepository:
     """Batch and single-row access to table plain."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: Plain) -> Plain:
-        return await _ops.save_one(self._executor, PLAIN_TABLE, item)
+        return await _ops.save_one(self._session, PLAIN_TABLE, item)
 
     async def save_batch(self, items: Sequence[Plain]) -> list[Plain]:
-        return await _ops.save_batch(self._executor, PLAIN_TABLE, items)
+        return await _ops.save_batch(self._session, PLAIN_TABLE, items)
 
     async def load(self, key: PlainKey) -> Plain | None:
-        return await _ops.load_one(self._executor, PLAIN_TABLE, key)
+        return await _ops.load_one(self._session, PLAIN_TABLE, key)
 
     async def load_batch(self, keys: Sequence[PlainKey]) -> list[Plain | None]:
-        return await _ops.load_batch(self._executor, PLAIN_TABLE, keys)
+        return await _ops.load_batch(self._session, PLAIN_TABLE, keys)
 
     async def exists(self, key: PlainKey) -> bool:
-        return await _ops.exists_one(self._executor, PLAIN_TABLE, key)
+        return await _ops.exists_one(self._session, PLAIN_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[PlainKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, PLAIN_TABLE, keys)
+        return await _ops.exists_batch(self._session, PLAIN_TABLE, keys)
 
     async def update(self, item: Plain) -> Plain:
-        return await _ops.update_one(self._executor, PLAIN_TABLE, item)
+        return await _ops.update_one(self._session, PLAIN_TABLE, item)
 
     async def update_batch(self, items: Sequence[Plain]) -> list[Plain]:
-        return await _ops.update_batch(self._executor, PLAIN_TABLE, items)
+        return await _ops.update_batch(self._session, PLAIN_TABLE, items)
 
     async def delete(self, key: PlainKey) -> bool:
-        return await _ops.delete_one(self._executor, PLAIN_TABLE, key)
+        return await _ops.delete_one(self._session, PLAIN_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[PlainKey]) -> int:
-        return await _ops.delete_batch(self._executor, PLAIN_TABLE, keys)
+        return await _ops.delete_batch(self._session, PLAIN_TABLE, keys)
 
     async def upsert(self, item: Plain) -> Plain:
-        return await _ops.upsert_one(self._executor, PLAIN_TABLE, item)
+        return await _ops.upsert_one(self._session, PLAIN_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[Plain]) -> list[Plain]:
-        return await _ops.upsert_batch(self._executor, PLAIN_TABLE, items)
+        return await _ops.upsert_batch(self._session, PLAIN_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[Plain], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, PLAIN_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, PLAIN_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[Plain], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Plain]:
         return await _ops.save_batch_chunked(
-            self._executor, PLAIN_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, PLAIN_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[Plain], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Plain]:
         return await _ops.update_batch_chunked(
-            self._executor, PLAIN_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, PLAIN_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[Plain], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Plain]:
         return await _ops.upsert_batch_chunked(
-            self._executor, PLAIN_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, PLAIN_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[PlainKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[PlainKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, PLAIN_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, PLAIN_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

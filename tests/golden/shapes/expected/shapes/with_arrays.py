@@ -12,6 +12,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -266,6 +267,7 @@ WITH_ARRAYS_TABLE: TableSpec[WithArrays, WithArraysKey] = TableSpec(
             '"span" = EXCLUDED."span" '
             'RETURNING "id", "tags", "codes", "counts", "moods", "payload", "blob", "day", "span"'
         ),
+        select_keys=('SELECT "id" FROM "with_arrays" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -289,76 +291,76 @@ WITH_ARRAYS_TABLE: TableSpec[WithArrays, WithArraysKey] = TableSpec(
 class WithArraysRepository:
     """Batch and single-row access to table with_arrays."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: WithArrays) -> WithArrays:
-        return await _ops.save_one(self._executor, WITH_ARRAYS_TABLE, item)
+        return await _ops.save_one(self._session, WITH_ARRAYS_TABLE, item)
 
     async def save_batch(self, items: Sequence[WithArrays]) -> list[WithArrays]:
-        return await _ops.save_batch(self._executor, WITH_ARRAYS_TABLE, items)
+        return await _ops.save_batch(self._session, WITH_ARRAYS_TABLE, items)
 
     async def load(self, key: WithArraysKey) -> WithArrays | None:
-        return await _ops.load_one(self._executor, WITH_ARRAYS_TABLE, key)
+        return await _ops.load_one(self._session, WITH_ARRAYS_TABLE, key)
 
     async def load_batch(self, keys: Sequence[WithArraysKey]) -> list[WithArrays | None]:
-        return await _ops.load_batch(self._executor, WITH_ARRAYS_TABLE, keys)
+        return await _ops.load_batch(self._session, WITH_ARRAYS_TABLE, keys)
 
     async def exists(self, key: WithArraysKey) -> bool:
-        return await _ops.exists_one(self._executor, WITH_ARRAYS_TABLE, key)
+        return await _ops.exists_one(self._session, WITH_ARRAYS_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[WithArraysKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, WITH_ARRAYS_TABLE, keys)
+        return await _ops.exists_batch(self._session, WITH_ARRAYS_TABLE, keys)
 
     async def update(self, item: WithArrays) -> WithArrays:
-        return await _ops.update_one(self._executor, WITH_ARRAYS_TABLE, item)
+        return await _ops.update_one(self._session, WITH_ARRAYS_TABLE, item)
 
     async def update_batch(self, items: Sequence[WithArrays]) -> list[WithArrays]:
-        return await _ops.update_batch(self._executor, WITH_ARRAYS_TABLE, items)
+        return await _ops.update_batch(self._session, WITH_ARRAYS_TABLE, items)
 
     async def delete(self, key: WithArraysKey) -> bool:
-        return await _ops.delete_one(self._executor, WITH_ARRAYS_TABLE, key)
+        return await _ops.delete_one(self._session, WITH_ARRAYS_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[WithArraysKey]) -> int:
-        return await _ops.delete_batch(self._executor, WITH_ARRAYS_TABLE, keys)
+        return await _ops.delete_batch(self._session, WITH_ARRAYS_TABLE, keys)
 
     async def upsert(self, item: WithArrays) -> WithArrays:
-        return await _ops.upsert_one(self._executor, WITH_ARRAYS_TABLE, item)
+        return await _ops.upsert_one(self._session, WITH_ARRAYS_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[WithArrays]) -> list[WithArrays]:
-        return await _ops.upsert_batch(self._executor, WITH_ARRAYS_TABLE, items)
+        return await _ops.upsert_batch(self._session, WITH_ARRAYS_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[WithArrays], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, WITH_ARRAYS_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, WITH_ARRAYS_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[WithArrays], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[WithArrays]:
         return await _ops.save_batch_chunked(
-            self._executor, WITH_ARRAYS_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, WITH_ARRAYS_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[WithArrays], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[WithArrays]:
         return await _ops.update_batch_chunked(
-            self._executor, WITH_ARRAYS_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, WITH_ARRAYS_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[WithArrays], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[WithArrays]:
         return await _ops.upsert_batch_chunked(
-            self._executor, WITH_ARRAYS_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, WITH_ARRAYS_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[WithArraysKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[WithArraysKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, WITH_ARRAYS_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, WITH_ARRAYS_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

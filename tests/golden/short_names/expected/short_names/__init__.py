@@ -8,6 +8,7 @@ from importlib import resources
 
 from .enums import E
 from .t import T, TKey, TRepository
+from .unit_of_work import UnitOfWork
 from .x1 import X1, X1Key, X1Repository
 from .表 import 表, 表Key, 表Repository
 
@@ -17,6 +18,7 @@ __all__ = [
     "T",
     "TKey",
     "TRepository",
+    "UnitOfWork",
     "X1Key",
     "X1Repository",
     "ddl",

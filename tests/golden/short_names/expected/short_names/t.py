@@ -12,6 +12,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -116,6 +117,7 @@ T_TABLE: TableSpec[T, TKey] = TableSpec(
             'ON CONFLICT ("id") DO UPDATE SET "created_at" = "t"."created_at" '
             'RETURNING "id", "created_at"'
         ),
+        select_keys=('SELECT "id" FROM "t" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -139,76 +141,76 @@ T_TABLE: TableSpec[T, TKey] = TableSpec(
 class TRepository:
     """Batch and single-row access to table t."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: T) -> T:
-        return await _ops.save_one(self._executor, T_TABLE, item)
+        return await _ops.save_one(self._session, T_TABLE, item)
 
     async def save_batch(self, items: Sequence[T]) -> list[T]:
-        return await _ops.save_batch(self._executor, T_TABLE, items)
+        return await _ops.save_batch(self._session, T_TABLE, items)
 
     async def load(self, key: TKey) -> T | None:
-        return await _ops.load_one(self._executor, T_TABLE, key)
+        return await _ops.load_one(self._session, T_TABLE, key)
 
     async def load_batch(self, keys: Sequence[TKey]) -> list[T | None]:
-        return await _ops.load_batch(self._executor, T_TABLE, keys)
+        return await _ops.load_batch(self._session, T_TABLE, keys)
 
     async def exists(self, key: TKey) -> bool:
-        return await _ops.exists_one(self._executor, T_TABLE, key)
+        return await _ops.exists_one(self._session, T_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[TKey]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, T_TABLE, keys)
+        return await _ops.exists_batch(self._session, T_TABLE, keys)
 
     async def update(self, item: T) -> T:
-        return await _ops.update_one(self._executor, T_TABLE, item)
+        return await _ops.update_one(self._session, T_TABLE, item)
 
     async def update_batch(self, items: Sequence[T]) -> list[T]:
-        return await _ops.update_batch(self._executor, T_TABLE, items)
+        return await _ops.update_batch(self._session, T_TABLE, items)
 
     async def delete(self, key: TKey) -> bool:
-        return await _ops.delete_one(self._executor, T_TABLE, key)
+        return await _ops.delete_one(self._session, T_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[TKey]) -> int:
-        return await _ops.delete_batch(self._executor, T_TABLE, keys)
+        return await _ops.delete_batch(self._session, T_TABLE, keys)
 
     async def upsert(self, item: T) -> T:
-        return await _ops.upsert_one(self._executor, T_TABLE, item)
+        return await _ops.upsert_one(self._session, T_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[T]) -> list[T]:
-        return await _ops.upsert_batch(self._executor, T_TABLE, items)
+        return await _ops.upsert_batch(self._session, T_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[T], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, T_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, T_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[T], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[T]:
         return await _ops.save_batch_chunked(
-            self._executor, T_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, T_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[T], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[T]:
         return await _ops.update_batch_chunked(
-            self._executor, T_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, T_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[T], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[T]:
         return await _ops.upsert_batch_chunked(
-            self._executor, T_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, T_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[TKey], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[TKey]:
         return await _ops.delete_batch_chunked(
-            self._executor, T_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, T_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )

@@ -11,6 +11,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -122,6 +123,7 @@ X1_TABLE: TableSpec[X1, X1Key] = TableSpec(
             'ON CONFLICT ("id") DO UPDATE SET "e" = EXCLUDED."e", "t_id" = EXCLUDED."t_id" '
             'RETURNING "id", "e", "t_id"'
         ),
+        select_keys=('SELECT "id" FROM "x1" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -165,79 +167,79 @@ X1_TABLE: TableSpec[X1, X1Key] = TableSpec(
 class X1Repository:
     """Batch and single-row access to table x1."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: X1) -> X1:
-        return await _ops.save_one(self._executor, X1_TABLE, item)
+        return await _ops.save_one(self._session, X1_TABLE, item)
 
     async def save_batch(self, items: Sequence[X1]) -> list[X1]:
-        return await _ops.save_batch(self._executor, X1_TABLE, items)
+        return await _ops.save_batch(self._session, X1_TABLE, items)
 
     async def load(self, key: X1Key) -> X1 | None:
-        return await _ops.load_one(self._executor, X1_TABLE, key)
+        return await _ops.load_one(self._session, X1_TABLE, key)
 
     async def load_batch(self, keys: Sequence[X1Key]) -> list[X1 | None]:
-        return await _ops.load_batch(self._executor, X1_TABLE, keys)
+        return await _ops.load_batch(self._session, X1_TABLE, keys)
 
     async def exists(self, key: X1Key) -> bool:
-        return await _ops.exists_one(self._executor, X1_TABLE, key)
+        return await _ops.exists_one(self._session, X1_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[X1Key]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, X1_TABLE, keys)
+        return await _ops.exists_batch(self._session, X1_TABLE, keys)
 
     async def update(self, item: X1) -> X1:
-        return await _ops.update_one(self._executor, X1_TABLE, item)
+        return await _ops.update_one(self._session, X1_TABLE, item)
 
     async def update_batch(self, items: Sequence[X1]) -> list[X1]:
-        return await _ops.update_batch(self._executor, X1_TABLE, items)
+        return await _ops.update_batch(self._session, X1_TABLE, items)
 
     async def delete(self, key: X1Key) -> bool:
-        return await _ops.delete_one(self._executor, X1_TABLE, key)
+        return await _ops.delete_one(self._session, X1_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[X1Key]) -> int:
-        return await _ops.delete_batch(self._executor, X1_TABLE, keys)
+        return await _ops.delete_batch(self._session, X1_TABLE, keys)
 
     async def upsert(self, item: X1) -> X1:
-        return await _ops.upsert_one(self._executor, X1_TABLE, item)
+        return await _ops.upsert_one(self._session, X1_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[X1]) -> list[X1]:
-        return await _ops.upsert_batch(self._executor, X1_TABLE, items)
+        return await _ops.upsert_batch(self._session, X1_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[X1], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, X1_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, X1_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[X1], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[X1]:
         return await _ops.save_batch_chunked(
-            self._executor, X1_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, X1_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[X1], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[X1]:
         return await _ops.update_batch_chunked(
-            self._executor, X1_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, X1_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[X1], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[X1]:
         return await _ops.upsert_batch_chunked(
-            self._executor, X1_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, X1_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[X1Key], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[X1Key]:
         return await _ops.delete_batch_chunked(
-            self._executor, X1_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, X1_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
 
     async def load_grouped_by_t_id(self, keys: Sequence[str]) -> dict[str, list[X1]]:
-        return await _ops.load_grouped_by_fk(self._executor, X1_TABLE, "t_id", keys)
+        return await _ops.load_grouped_by_fk(self._session, X1_TABLE, "t_id", keys)

@@ -12,6 +12,7 @@ from typing import Any
 from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
+from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
 from batchrepo.validation import ValidationReport
 
@@ -100,6 +101,7 @@ def _key_of(item: 表) -> 表Key:
             'ON CONFLICT ("id") DO UPDATE SET "名" = EXCLUDED."名" '
             'RETURNING "id", "名"'
         ),
+        select_keys=('SELECT "id" FROM "表" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -123,76 +125,76 @@ def _key_of(item: 表) -> 表Key:
 class 表Repository:
     """Batch and single-row access to table 表."""
 
-    __slots__ = ("_executor",)
+    __slots__ = ("_session",)
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, executor: Executor | Session, *, actor: str | None = None) -> None:
+        self._session = as_session(executor, actor=actor)
 
     async def save(self, item: 表) -> 表:
-        return await _ops.save_one(self._executor, 表_TABLE, item)
+        return await _ops.save_one(self._session, 表_TABLE, item)
 
     async def save_batch(self, items: Sequence[表]) -> list[表]:
-        return await _ops.save_batch(self._executor, 表_TABLE, items)
+        return await _ops.save_batch(self._session, 表_TABLE, items)
 
     async def load(self, key: 表Key) -> 表 | None:
-        return await _ops.load_one(self._executor, 表_TABLE, key)
+        return await _ops.load_one(self._session, 表_TABLE, key)
 
     async def load_batch(self, keys: Sequence[表Key]) -> list[表 | None]:
-        return await _ops.load_batch(self._executor, 表_TABLE, keys)
+        return await _ops.load_batch(self._session, 表_TABLE, keys)
 
     async def exists(self, key: 表Key) -> bool:
-        return await _ops.exists_one(self._executor, 表_TABLE, key)
+        return await _ops.exists_one(self._session, 表_TABLE, key)
 
     async def exists_batch(self, keys: Sequence[表Key]) -> list[bool]:
-        return await _ops.exists_batch(self._executor, 表_TABLE, keys)
+        return await _ops.exists_batch(self._session, 表_TABLE, keys)
 
     async def update(self, item: 表) -> 表:
-        return await _ops.update_one(self._executor, 表_TABLE, item)
+        return await _ops.update_one(self._session, 表_TABLE, item)
 
     async def update_batch(self, items: Sequence[表]) -> list[表]:
-        return await _ops.update_batch(self._executor, 表_TABLE, items)
+        return await _ops.update_batch(self._session, 表_TABLE, items)
 
     async def delete(self, key: 表Key) -> bool:
-        return await _ops.delete_one(self._executor, 表_TABLE, key)
+        return await _ops.delete_one(self._session, 表_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[表Key]) -> int:
-        return await _ops.delete_batch(self._executor, 表_TABLE, keys)
+        return await _ops.delete_batch(self._session, 表_TABLE, keys)
 
     async def upsert(self, item: 表) -> 表:
-        return await _ops.upsert_one(self._executor, 表_TABLE, item)
+        return await _ops.upsert_one(self._session, 表_TABLE, item)
 
     async def upsert_batch(self, items: Sequence[表]) -> list[表]:
-        return await _ops.upsert_batch(self._executor, 表_TABLE, items)
+        return await _ops.upsert_batch(self._session, 表_TABLE, items)
 
     async def validate_batch(
         self, items: Sequence[表], mode: WriteMode = "insert"
     ) -> ValidationReport:
-        return await _ops.validate_batch(self._executor, 表_TABLE, items, mode)
+        return await _ops.validate_batch(self._session, 表_TABLE, items, mode)
 
     async def save_batch_chunked(
         self, items: Sequence[表], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[表]:
         return await _ops.save_batch_chunked(
-            self._executor, 表_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, 表_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def update_batch_chunked(
         self, items: Sequence[表], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[表]:
         return await _ops.update_batch_chunked(
-            self._executor, 表_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, 表_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def upsert_batch_chunked(
         self, items: Sequence[表], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[表]:
         return await _ops.upsert_batch_chunked(
-            self._executor, 表_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session, 表_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 
     async def delete_batch_chunked(
         self, keys: Sequence[表Key], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[表Key]:
         return await _ops.delete_batch_chunked(
-            self._executor, 表_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session, 表_TABLE, keys, chunk_size=chunk_size, atomic=atomic
         )
