@@ -5,6 +5,7 @@ Generated modules declare a :class:`~batchrepo.spec.TableSpec` per table and del
 ``ValidationReport``.
 """
 
+from batchrepo.cache import KeyCache
 from batchrepo.chunked import BatchResult, BatchStats, ChunkError
 from batchrepo.errors import (
     BatchRepoError,
@@ -13,16 +14,21 @@ from batchrepo.errors import (
     DataError,
     DuplicateKeyInBatchError,
     ForeignKeyViolationError,
+    MissingParentError,
     MissingRowsError,
     NotNullViolationError,
+    StaleVersionError,
     UniqueViolationError,
     ValidationError,
 )
 from batchrepo.executor import Connection, Executor, acquire, atomic
-from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec
+from batchrepo.session import Session
+from batchrepo.spec import AuditSpec, ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec
+from batchrepo.unit_of_work import UnitOfWork
 from batchrepo.validation import Problem, ValidationReport
 
 __all__ = [
+    "AuditSpec",
     "BatchRepoError",
     "BatchResult",
     "BatchStats",
@@ -36,13 +42,18 @@ __all__ = [
     "Executor",
     "ForeignKeySpec",
     "ForeignKeyViolationError",
+    "KeyCache",
+    "MissingParentError",
     "MissingRowsError",
     "NotNullViolationError",
     "Problem",
+    "Session",
+    "StaleVersionError",
     "TableSQL",
     "TableSpec",
     "UniqueSpec",
     "UniqueViolationError",
+    "UnitOfWork",
     "ValidationError",
     "ValidationReport",
     "acquire",

@@ -14,14 +14,16 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from batchrepo import executor
+from batchrepo.checks import checked_columns
 from batchrepo.errors import BatchRepoError
 from batchrepo.executor import Connection
-from batchrepo.session import Target, as_session
+from batchrepo.recording import Recorder
+from batchrepo.session import Session, Target, as_session
 from batchrepo.spec import E, K, TableSpec, WriteMode
-from batchrepo.writes import delete_batch_on, prepare, statement_for, write_batch
+from batchrepo.writes import delete_batch_on, statement_for, write_batch
 
 T = TypeVar("T")
 
@@ -68,10 +70,18 @@ ChunkRunner = Callable[[Connection, int, int], Awaitable[tuple[list[T], int]]]
 
 
 async def run_in_chunks(
-    target: Target, total: int, chunk_size: int, atomic: bool, run_chunk: ChunkRunner[T]
+    session: Session,
+    recorder: Recorder,
+    total: int,
+    chunk_size: int,
+    atomic: bool,
+    run_chunk: ChunkRunner[T],
 ) -> BatchResult[T]:
-    """Drive ``run_chunk`` over [0, total) in chunks; see the module docstring for ``atomic``."""
-    ex = as_session(target).executor
+    """Drive ``run_chunk`` over [0, total) in chunks; see the module docstring for ``atomic``.
+
+    ``recorder`` must be deferred when ``atomic``: what the chunks teach the key cache is
+    recorded once the whole call succeeded.
+    """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
     started = time.perf_counter()
@@ -80,7 +90,7 @@ async def run_in_chunks(
     failures: list[ChunkError] = []
     affected = 0
     if bounds:
-        async with executor.acquire(ex) as conn:
+        async with executor.acquire(session.executor) as conn:
             if atomic:
                 async with executor.atomic(conn):
                     for start, stop in bounds:
@@ -96,6 +106,7 @@ async def run_in_chunks(
                         continue
                     items += done
                     affected += count
+    recorder.flush()
     failed = sum(f.stop - f.start for f in failures)
     stats = BatchStats(
         total=total,
@@ -117,29 +128,6 @@ async def _shifted_on_error(
         raise error.with_row_offset(start) from error.__cause__
 
 
-def _write_chunks(
-    spec: TableSpec[E, K], items: Sequence[E], mode: WriteMode, atomic: bool
-) -> ChunkRunner[E]:
-    if atomic:
-        # Validated once over the whole input, so problems carry whole-input row indexes and
-        # duplicate keys across chunks are caught too; chunks then send slices of the columns.
-        columns = prepare(spec, items, mode)
-
-        async def run_prepared(conn: Connection, start: int, stop: int) -> tuple[list[E], int]:
-            chunk = [column[start:stop] for column in columns]
-            written = await write_batch(conn, spec, items[start:stop], chunk, mode)
-            return written, len(written)
-
-        return run_prepared
-
-    async def run_alone(conn: Connection, start: int, stop: int) -> tuple[list[E], int]:
-        chunk_items = items[start:stop]
-        written = await write_batch(conn, spec, chunk_items, prepare(spec, chunk_items, mode), mode)
-        return written, len(written)
-
-    return run_alone
-
-
 async def _write_chunked(
     target: Target,
     spec: TableSpec[E, K],
@@ -148,11 +136,37 @@ async def _write_chunked(
     chunk_size: int,
     atomic: bool,
 ) -> BatchResult[E]:
-    ex = as_session(target).executor
+    session = as_session(target)
     statement_for(spec, mode, batch=True)
-    return await run_in_chunks(
-        ex, len(items), chunk_size, atomic, _write_chunks(spec, items, mode, atomic)
-    )
+    session.require_actor(spec)
+    recorder = Recorder(session.cache_view(), deferred=atomic)
+    if atomic:
+        # Checked once over the whole input, so problems carry whole-input row indexes and
+        # duplicate keys across chunks are caught too; chunks then send slices of the columns.
+        columns: list[list[Any]] = []
+        if items:
+            columns, learned = await checked_columns(session, recorder.view, spec, items, mode)
+            recorder.learned(learned)  # deferred: recorded only if every chunk succeeds
+
+        async def run_checked(conn: Connection, start: int, stop: int) -> tuple[list[E], int]:
+            chunk = [column[start:stop] for column in columns]
+            written = await write_batch(
+                conn, session, recorder, spec, items[start:stop], chunk, mode
+            )
+            return written, len(written)
+
+        return await run_in_chunks(session, recorder, len(items), chunk_size, atomic, run_checked)
+
+    async def run_alone(conn: Connection, start: int, stop: int) -> tuple[list[E], int]:
+        chunk_items = items[start:stop]
+        chunk, learned = await checked_columns(
+            session, recorder.view, spec, chunk_items, mode, on=conn
+        )
+        written = await write_batch(conn, session, recorder, spec, chunk_items, chunk, mode)
+        recorder.learned(learned)
+        return written, len(written)
+
+    return await run_in_chunks(session, recorder, len(items), chunk_size, atomic, run_alone)
 
 
 async def save_batch_chunked(
@@ -164,8 +178,7 @@ async def save_batch_chunked(
     atomic: bool = True,
 ) -> BatchResult[E]:
     """Insert any number of rows, ``chunk_size`` per statement."""
-    ex = as_session(target).executor
-    return await _write_chunked(ex, spec, items, "insert", chunk_size, atomic)
+    return await _write_chunked(target, spec, items, "insert", chunk_size, atomic)
 
 
 async def update_batch_chunked(
@@ -177,8 +190,7 @@ async def update_batch_chunked(
     atomic: bool = True,
 ) -> BatchResult[E]:
     """Update any number of rows, ``chunk_size`` per statement; missing rows fail their chunk."""
-    ex = as_session(target).executor
-    return await _write_chunked(ex, spec, items, "update", chunk_size, atomic)
+    return await _write_chunked(target, spec, items, "update", chunk_size, atomic)
 
 
 async def upsert_batch_chunked(
@@ -190,8 +202,7 @@ async def upsert_batch_chunked(
     atomic: bool = True,
 ) -> BatchResult[E]:
     """Insert or update any number of rows, ``chunk_size`` per statement."""
-    ex = as_session(target).executor
-    return await _write_chunked(ex, spec, items, "upsert", chunk_size, atomic)
+    return await _write_chunked(target, spec, items, "upsert", chunk_size, atomic)
 
 
 async def delete_batch_chunked(
@@ -204,10 +215,12 @@ async def delete_batch_chunked(
 ) -> BatchResult[K]:
     """Delete by any number of keys. ``items`` are the keys of the chunks that succeeded;
     ``stats.affected`` counts the rows that existed and are gone."""
-    ex = as_session(target).executor
+    session = as_session(target)
+    session.require_actor(spec)
+    recorder = Recorder(session.cache_view(), deferred=atomic)
 
     async def run(conn: Connection, start: int, stop: int) -> tuple[list[K], int]:
         chunk = list(keys[start:stop])
-        return chunk, await delete_batch_on(conn, spec, chunk)
+        return chunk, await delete_batch_on(conn, session, recorder, spec, chunk)
 
-    return await run_in_chunks(ex, len(keys), chunk_size, atomic, run)
+    return await run_in_chunks(session, recorder, len(keys), chunk_size, atomic, run)

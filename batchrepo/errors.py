@@ -142,6 +142,9 @@ class DuplicateKeyInBatchError(ValidationError):
         super().__init__(report, keys=keys)
         self.constraint = constraint
         self.columns = tuple(columns)
+        # the report may also list rows checked against the database; these are the repeats
+        repeats = sorted({p.row for p in report.problems if p.code == "duplicate_key"})
+        self.rows = repeats or self.rows
 
 
 class UniqueViolationError(BatchRepoError):
@@ -207,12 +210,13 @@ class StaleVersionError(BatchRepoError):
     """Optimistic concurrency: rows changed since the caller read them; nothing was written.
 
     ``keys`` and ``rows`` name the stale rows; ``expected[i]`` is the version the caller sent for
-    ``keys[i]`` and ``found[i]`` the version stored now.
+    ``keys[i]`` and ``found[i]`` the version stored now (None only when a concurrent change left
+    nothing to compare).
     """
 
     summary = "rows were changed by someone else (stale version)"
-    expected: list[int]
-    found: list[int]
+    expected: list[int | None]
+    found: list[int | None]
 
     def __init__(
         self,
@@ -220,8 +224,8 @@ class StaleVersionError(BatchRepoError):
         *,
         keys: Iterable[Any],
         rows: Iterable[int],
-        expected: Iterable[int],
-        found: Iterable[int],
+        expected: Iterable[int | None],
+        found: Iterable[int | None],
     ) -> None:
         self.expected = list(expected)
         self.found = list(found)

@@ -96,3 +96,47 @@ async def _named_savepoint(conn: Connection) -> AsyncIterator[None]:
         await conn.execute(f"RELEASE SAVEPOINT {name}")
         raise
     await conn.execute(f"RELEASE SAVEPOINT {name}")
+
+
+class Scope:
+    """A transaction or savepoint whose end is decided later (a unit of work's block).
+
+    ``atomic`` serves blocks that end where they start; a unit of work commits in ``__aexit__``,
+    after deciding between commit and rollback, so it needs the two steps separately. The same
+    nesting rules apply: asyncpg's own transaction (a savepoint inside one asyncpg began), or a
+    named savepoint inside a plain ``BEGIN``.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._transaction: Any = None
+        self._savepoint: str | None = None
+        self._nested = False
+
+    @property
+    def is_savepoint(self) -> bool:
+        """Whether this scope nests inside a transaction that was open when it began."""
+        return self._savepoint is not None or self._nested
+
+    async def begin(self) -> None:
+        conn = self._conn
+        self._nested = conn.is_in_transaction()
+        if self._nested and not _started_by_asyncpg(conn):
+            self._savepoint = f"batchrepo_{next(_savepoint_numbers)}"
+            await conn.execute(f"SAVEPOINT {self._savepoint}")
+        else:
+            self._transaction = conn.transaction()
+            await self._transaction.start()
+
+    async def commit(self) -> None:
+        if self._savepoint is not None:
+            await self._conn.execute(f"RELEASE SAVEPOINT {self._savepoint}")
+        else:
+            await self._transaction.commit()
+
+    async def rollback(self) -> None:
+        if self._savepoint is not None:
+            await self._conn.execute(f"ROLLBACK TO SAVEPOINT {self._savepoint}")
+            await self._conn.execute(f"RELEASE SAVEPOINT {self._savepoint}")
+        else:
+            await self._transaction.rollback()

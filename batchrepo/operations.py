@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from batchrepo.checks import checked_columns, full_report
 from batchrepo.chunked import (
     delete_batch_chunked,
     save_batch_chunked,
@@ -19,12 +20,20 @@ from batchrepo.chunked import (
 )
 from batchrepo.encoding import decoded_rows, key_arrays, key_values, value_arrays
 from batchrepo.errormap import STATEMENT_ERRORS, Operation, row_error, statement_error
-from batchrepo.executor import acquire
+from batchrepo.executor import Executor, acquire
 from batchrepo.keys import comparable_keys, keys_of_records
+from batchrepo.recording import Recorder
 from batchrepo.session import Target, as_session
 from batchrepo.spec import E, K, TableSpec, WriteMode
-from batchrepo.validation import ValidationReport, validate_columns
-from batchrepo.writes import delete_batch_on, prepare, statement_for, write_batch, write_one
+from batchrepo.validation import ValidationReport
+from batchrepo.writes import (
+    check_versions_allowed,
+    delete_batch_on,
+    delete_one_row,
+    statement_for,
+    write_batch,
+    write_one,
+)
 
 __all__ = [
     "delete_batch",
@@ -52,73 +61,72 @@ __all__ = [
 async def _write(
     target: Target, spec: TableSpec[E, K], items: Sequence[E], mode: WriteMode
 ) -> list[E]:
-    ex = as_session(target).executor
+    session = as_session(target)
     statement_for(spec, mode, batch=True)
+    session.require_actor(spec)
     if not items:
         return []
-    columns = prepare(spec, items, mode)
-    async with acquire(ex) as conn:
-        return await write_batch(conn, spec, items, columns, mode)
+    recorder = Recorder(session.cache_view())
+    columns, learned = await checked_columns(session, recorder.view, spec, items, mode)
+    async with acquire(session.executor) as conn:
+        written = await write_batch(conn, session, recorder, spec, items, columns, mode)
+    recorder.learned(learned)
+    return written
+
+
+async def _write_one(target: Target, spec: TableSpec[E, K], item: E, mode: WriteMode) -> E:
+    session = as_session(target)
+    statement_for(spec, mode, batch=False)
+    session.require_actor(spec)
+    recorder = Recorder(session.cache_view())
+    columns, learned = await checked_columns(session, recorder.view, spec, [item], mode)
+    written = await write_one(session, recorder, spec, item, columns, mode)
+    recorder.learned(learned)
+    return written
 
 
 async def save_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
     """Insert one row; returns it as stored (server defaults, generated key)."""
-    ex = as_session(target).executor
-    return await write_one(ex, spec, item, "insert")
+    return await _write_one(target, spec, item, "insert")
 
 
 async def save_batch(target: Target, spec: TableSpec[E, K], items: Sequence[E]) -> list[E]:
     """Insert rows in one statement; returns them as stored, in input order."""
-    ex = as_session(target).executor
-    return await _write(ex, spec, items, "insert")
+    return await _write(target, spec, items, "insert")
 
 
 async def update_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
-    """Update one row by key; ``MissingRowsError`` when it does not exist."""
-    ex = as_session(target).executor
-    return await write_one(ex, spec, item, "update")
+    """Update one row by key; ``MissingRowsError`` when it does not exist,
+    ``StaleVersionError`` when its version moved on since the caller read it."""
+    return await _write_one(target, spec, item, "update")
 
 
 async def update_batch(target: Target, spec: TableSpec[E, K], items: Sequence[E]) -> list[E]:
-    """Update rows by key in one statement; if any is missing, nothing is written."""
-    ex = as_session(target).executor
-    return await _write(ex, spec, items, "update")
+    """Update rows by key in one statement; if any is missing or stale, nothing is written."""
+    return await _write(target, spec, items, "update")
 
 
 async def upsert_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
     """Insert one row, or update the row with its primary key."""
-    ex = as_session(target).executor
-    return await write_one(ex, spec, item, "upsert")
+    return await _write_one(target, spec, item, "upsert")
 
 
 async def upsert_batch(target: Target, spec: TableSpec[E, K], items: Sequence[E]) -> list[E]:
     """Insert or update rows by primary key in one statement, in input order."""
-    ex = as_session(target).executor
-    return await _write(ex, spec, items, "upsert")
+    return await _write(target, spec, items, "upsert")
 
 
 async def _fetch(
-    target: Target,
+    ex: Executor,
     spec: TableSpec[Any, Any],
     sql: str,
     arguments: Sequence[Any],
     operation: Operation,
 ) -> list[Any]:
-    ex = as_session(target).executor
     try:
         return await ex.fetch(sql, *arguments)
     except STATEMENT_ERRORS as exc:
         raise statement_error(spec, exc, operation) from exc
-
-
-async def _fetchrow(
-    target: Target, spec: TableSpec[Any, K], sql: str, key: K, operation: Operation
-) -> Any:
-    ex = as_session(target).executor
-    try:
-        return await ex.fetchrow(sql, *key_values(spec, key))
-    except STATEMENT_ERRORS as exc:
-        raise row_error(spec, exc, key, operation) from exc
 
 
 def _entities(spec: TableSpec[E, Any], records: Sequence[Any]) -> list[E]:
@@ -127,17 +135,29 @@ def _entities(spec: TableSpec[E, Any], records: Sequence[Any]) -> list[E]:
 
 async def load_one(target: Target, spec: TableSpec[E, K], key: K) -> E | None:
     """The row with this key, or None."""
-    ex = as_session(target).executor
-    record = await _fetchrow(ex, spec, spec.sql.select_one, key, "select")
-    return None if record is None else _entities(spec, [record])[0]
+    session = as_session(target)
+    recorder = Recorder(session.cache_view())
+    try:
+        record = await session.executor.fetchrow(spec.sql.select_one, *key_values(spec, key))
+    except STATEMENT_ERRORS as exc:
+        raise row_error(spec, exc, key, "select") from exc
+    if record is None:
+        return None
+    rows = decoded_rows(spec, [record])
+    recorder.rows(spec, rows)
+    return spec.from_record(rows[0])
 
 
 async def load_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -> list[E | None]:
     """One entry per key asked, in that order: the row, or None where there is none."""
-    ex = as_session(target).executor
+    session = as_session(target)
     if not keys:
         return []
-    records = await _fetch(ex, spec, spec.sql.select_batch, key_arrays(spec, keys), "select")
+    recorder = Recorder(session.cache_view())
+    records = await _fetch(
+        session.executor, spec, spec.sql.select_batch, key_arrays(spec, keys), "select"
+    )
+    recorder.rows(spec, records)
     return _in_order_asked(spec, records, spec.key_columns, keys)
 
 
@@ -151,63 +171,96 @@ def _in_order_asked(
 
 async def exists_one(target: Target, spec: TableSpec[E, K], key: K) -> bool:
     """Whether a row with this key exists."""
-    ex = as_session(target).executor
+    session = as_session(target)
+    recorder = Recorder(session.cache_view())
     try:
-        return bool(await ex.fetchval(spec.sql.exists_one, *key_values(spec, key)))
+        found = bool(await session.executor.fetchval(spec.sql.exists_one, *key_values(spec, key)))
     except STATEMENT_ERRORS as exc:
         raise row_error(spec, exc, key, "select") from exc
+    if found:
+        recorder.present(spec.table, comparable_keys(spec, spec.key_columns, [key]))
+    return found
 
 
 async def exists_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -> list[bool]:
     """One bool per key asked, in that order."""
-    ex = as_session(target).executor
+    session = as_session(target)
     if not keys:
         return []
-    records = await _fetch(ex, spec, spec.sql.exists_batch, key_arrays(spec, keys), "select")
+    recorder = Recorder(session.cache_view())
+    records = await _fetch(
+        session.executor, spec, spec.sql.exists_batch, key_arrays(spec, keys), "select"
+    )
     # exists_batch returns the key columns only
     at = range(len(spec.key_columns))
-    found = set(keys_of_records(spec, records, spec.key_columns, at))
-    return [key in found for key in comparable_keys(spec, spec.key_columns, keys)]
+    found = keys_of_records(spec, records, spec.key_columns, at)
+    recorder.present(spec.table, found)
+    present = set(found)
+    return [key in present for key in comparable_keys(spec, spec.key_columns, keys)]
 
 
-async def delete_one(target: Target, spec: TableSpec[E, K], key: K) -> bool:
-    """Delete the row with this key; whether there was one."""
-    ex = as_session(target).executor
-    return await _fetchrow(ex, spec, spec.sql.delete_one, key, "delete") is not None
+async def delete_one(
+    target: Target, spec: TableSpec[E, K], key: K, *, version: int | None = None
+) -> bool:
+    """Delete the row with this key; whether there was one. ``version`` (audited tables): delete
+    only that version; a row present with another raises ``StaleVersionError``."""
+    session = as_session(target)
+    check_versions_allowed(spec, version is not None)
+    session.require_actor(spec)
+    recorder = Recorder(session.cache_view())
+    return await delete_one_row(session, recorder, spec, key, version)
 
 
-async def delete_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -> int:
-    """Delete rows by key in one statement; the number of rows deleted."""
-    ex = as_session(target).executor
+async def delete_batch(
+    target: Target,
+    spec: TableSpec[E, K],
+    keys: Sequence[K],
+    *,
+    versions: Sequence[int | None] | None = None,
+) -> int:
+    """Delete rows by key in one statement; the number of rows deleted. ``versions`` (audited
+    tables, one per key, None: any): rows present with another version raise
+    ``StaleVersionError`` and nothing is deleted."""
+    session = as_session(target)
+    check_versions_allowed(spec, versions is not None)
+    if versions is not None and len(versions) != len(keys):
+        raise ValueError(f"{spec.table}: {len(keys)} keys but {len(versions)} versions")
+    session.require_actor(spec)
     if not keys:
         return 0
-    async with acquire(ex) as conn:
-        return await delete_batch_on(conn, spec, keys)
+    recorder = Recorder(session.cache_view())
+    async with acquire(session.executor) as conn:
+        return await delete_batch_on(conn, session, recorder, spec, keys, versions)
 
 
 async def validate_batch(
     target: Target, spec: TableSpec[E, K], items: Sequence[E], mode: WriteMode = "insert"
 ) -> ValidationReport:
-    """Every field problem and duplicate key of a batch, without writing.
-
-    Asynchronous because checks against the database (existing keys, parents) belong here too;
-    field-level checks send nothing.
-    """
-    return validate_columns(spec, spec.to_columns(items), mode)
+    """Every problem a write of this batch would meet before its statement, without writing:
+    field rules, duplicate keys, missing parents and (on insert) existing keys."""
+    session = as_session(target)
+    if not items:
+        return ValidationReport(spec.table)
+    recorder = Recorder(session.cache_view())
+    report, learned = await full_report(session, recorder.view, spec, spec.to_columns(items), mode)
+    recorder.learned(learned)
+    return report
 
 
 async def load_batch_by_unique(
     target: Target, spec: TableSpec[E, K], unique: str, keys: Sequence[Any]
 ) -> list[E | None]:
     """Rows by a unique key (plain values for one column, tuples for several), in order asked."""
-    ex = as_session(target).executor
+    session = as_session(target)
     if not keys:
         return []
     found = next((u for u in spec.uniques if u.name == unique), None)
     if found is None or found.select_batch_sql is None:
         raise KeyError(f"table {spec.table} has no unique key {unique!r} to load by")
+    recorder = Recorder(session.cache_view())
     arguments = value_arrays(len(found.columns), keys)
-    records = await _fetch(ex, spec, found.select_batch_sql, arguments, "select")
+    records = await _fetch(session.executor, spec, found.select_batch_sql, arguments, "select")
+    recorder.rows(spec, records)
     return _in_order_asked(spec, records, found.columns, keys)
 
 
@@ -215,15 +268,17 @@ async def load_grouped_by_fk(
     target: Target, spec: TableSpec[E, K], foreign_key: str, keys: Sequence[Any]
 ) -> dict[Any, list[E]]:
     """Child rows per parent key asked (every key present, ``[]`` for none)."""
-    ex = as_session(target).executor
+    session = as_session(target)
     found = next((f for f in spec.foreign_keys if f.name == foreign_key), None)
     if found is None:
         raise KeyError(f"table {spec.table} has no foreign key {foreign_key!r}")
     groups: dict[Any, list[E]] = {key: [] for key in keys}
     if not keys:
         return groups
+    recorder = Recorder(session.cache_view())
     arguments = value_arrays(len(found.columns), keys)
-    records = await _fetch(ex, spec, found.select_children_sql, arguments, "select")
+    records = await _fetch(session.executor, spec, found.select_children_sql, arguments, "select")
+    recorder.rows(spec, records)
     # a parent key asked as 'a' finds children stored as 'a  ' in char(n) columns
     asked = dict(zip(comparable_keys(spec, found.columns, keys), keys, strict=True))
     parents = keys_of_records(spec, records, found.columns)

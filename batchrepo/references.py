@@ -236,60 +236,67 @@ def missing_parent_problem(
     return Problem(row, first.attr, MISSING_PARENT, text)
 
 
-# the name batchrepo/missing_parents.py imports; remove once it imports missing_parent_problem
-_missing_parent = missing_parent_problem
-
-
 def error_for_report(
     spec: TableSpec[Any, Any], report: ValidationReport, keys_at: Callable[[int], Any]
 ) -> errors.BatchRepoError:
     """The error a failed check raises (``docs/units-of-work.md``, "Which error").
 
-    Only missing parents: ``MissingParentError``; only existing keys: ``UniqueViolationError`` on
-    the primary key; only duplicates in the batch: ``DuplicateKeyInBatchError``; anything else:
-    ``ValidationError`` listing everything. ``keys_at(row)`` is the primary key of a row.
+    The report always lists every problem; the class says what to fix first, and is the one a
+    row-by-row loop raises at its first failing row, so both paths raise alike:
+
+    * any field problem: ``ValidationError`` (nothing was sent; fields are checked first);
+    * else any duplicate inside the batch: ``DuplicateKeyInBatchError``;
+    * else what the earliest failing row has: ``MissingParentError`` (a missing parent comes
+      before an existing key on the same row) or ``UniqueViolationError`` on the primary key,
+      naming every row with that kind of problem.
+
+    ``keys_at(row)`` is the primary key of a row.
     """
-    codes = {p.code for p in report.problems}
-    if not codes:
+    if report.ok:
         raise ValueError(f"{spec.table}: the report has no problems, there is nothing to raise")
-    rows = report.rows
-    if codes == {MISSING_PARENT}:
-        return _missing_parent_error(spec, report, keys_at)
-    if codes == {KEY_EXISTS}:
-        primary_key = next(u for u in spec.uniques if u.columns == spec.key_columns)
-        # the fields the database's own 23505 maps to (errormap), so a clash reads the same
-        # whether the cache or the insert found it
-        return errors.UniqueViolationError(
-            spec.table,
-            constraint=primary_key.constraint,
-            columns=[spec.columns[p].name for p in spec.key_columns],
-            keys=[keys_at(row) for row in rows],
-            rows=rows,
-            sqlstate="23505",
-            reason="a row with this primary key already exists",
-            rows_by_constraint={primary_key.constraint: rows},
-        )
-    if codes == {DUPLICATE_KEY}:
+    codes = {p.code for p in report.problems}
+    if codes - {MISSING_PARENT, KEY_EXISTS, DUPLICATE_KEY}:
+        return errors.ValidationError(report)
+    if DUPLICATE_KEY in codes:
+        duplicates = [p for p in report.problems if p.code == DUPLICATE_KEY]
         fields = {",".join(spec.columns[c].attr for c in u.columns): u for u in spec.uniques}
-        unique = fields[report.problems[0].field]
+        unique = fields[duplicates[0].field]
         return errors.DuplicateKeyInBatchError(
             report,
             constraint=unique.constraint,
             columns=[spec.columns[c].name for c in unique.columns],
-            keys=[keys_at(row) for row in rows],
+            keys=[keys_at(row) for row in sorted({p.row for p in duplicates})],
         )
-    return errors.ValidationError(report)
+    first_row = report.rows[0]
+    first_codes = {p.code for p in report.problems if p.row == first_row}
+    if MISSING_PARENT in first_codes:
+        return _missing_parent_error(spec, report, keys_at)
+    rows = sorted({p.row for p in report.problems if p.code == KEY_EXISTS})
+    primary_key = next(u for u in spec.uniques if u.columns == spec.key_columns)
+    # the fields the database's own 23505 maps to (errormap), so a clash reads the same
+    # whether the cache or the insert found it
+    return errors.UniqueViolationError(
+        spec.table,
+        constraint=primary_key.constraint,
+        columns=[spec.columns[p].name for p in spec.key_columns],
+        keys=[keys_at(row) for row in rows],
+        rows=rows,
+        sqlstate="23505",
+        reason="a row with this primary key already exists",
+        rows_by_constraint={primary_key.constraint: rows},
+    )
 
 
 def _missing_parent_error(
     spec: TableSpec[Any, Any], report: ValidationReport, keys_at: Callable[[int], Any]
 ) -> errors.MissingParentError:
+    missing = [p for p in report.problems if p.code == MISSING_PARENT]
     rows_by_constraint: dict[str, list[int]] = {}
-    for problem in report.problems:
+    for problem in missing:
         foreign_key = _foreign_key_of(spec, problem)
         rows_by_constraint.setdefault(foreign_key.constraint, []).append(problem.row)
-    first = _foreign_key_of(spec, report.problems[0])
-    rows = report.rows
+    first = _foreign_key_of(spec, missing[0])
+    rows = sorted({p.row for p in missing})
     return errors.MissingParentError(
         spec.table,
         report=report,

@@ -3,22 +3,98 @@
 Operations and generated repositories accept either a bare :class:`~batchrepo.executor.Executor`
 (a pool or a connection) or a :class:`Session`. A unit of work hands its repositories a session
 bound to its connection, actor, audit log row and local cache layer (``docs/units-of-work.md``).
+
+Which cache an operation records into is decided when it starts, because only then is it known
+whether its statements commit by themselves:
+
+* in a unit of work: the unit's current layer (merged into the global cache after COMMIT);
+* on a pool, or a connection outside any transaction: straight into the global cache
+  (``DirectView``), since each statement or batch commits as soon as it ends;
+* on a connection inside the caller's own transaction: the global cache read-only
+  (``ReadOnlyView``): that commit is unknown, so nothing is added, while evictions still apply.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from batchrepo.executor import Executor
+import asyncpg
+
+from batchrepo.cache import CacheView, DirectView, KeyCache, ReadOnlyView, shared_cache
+from batchrepo.executor import Connection, Executor
+
+if TYPE_CHECKING:
+    from batchrepo.spec import TableSpec
+    from batchrepo.unit_of_work import UnitOfWork
 
 
-@dataclass(slots=True)
 class Session:
-    """The context of one or more operations."""
+    """The context of one or more operations: executor, actor, key cache and unit of work."""
 
-    executor: Executor
-    actor: str | None = None
-    """Who writes: recorded in ``audit_log`` for audited tables (required to write them)."""
+    __slots__ = ("_executor", "actor", "cache", "cache_only", "unit_of_work")
+
+    def __init__(
+        self,
+        executor: Executor,
+        *,
+        actor: str | None = None,
+        cache: KeyCache | None = None,
+        cache_only: bool = False,
+        unit_of_work: UnitOfWork | None = None,
+    ) -> None:
+        self._executor = executor
+        self.actor = actor
+        """Who writes: recorded in ``audit_log`` for audited tables (required to write them)."""
+        self.cache = cache
+        """The global key cache (None: every reference check asks the database)."""
+        self.cache_only = cache_only
+        """Treat a parent the cache does not know as missing, without asking the database."""
+        self.unit_of_work = unit_of_work
+        """The unit of work this session belongs to, if any."""
+
+    @property
+    def executor(self) -> Executor:
+        """Where statements go; a unit of work's session refuses outside its ``async with``."""
+        if self.unit_of_work is not None:
+            self.unit_of_work.require_active()
+        return self._executor
+
+    def cache_view(self) -> CacheView | None:
+        """The cache an operation starting now reads and records through (see module doc)."""
+        if self.unit_of_work is not None:
+            return self.unit_of_work.cache_layer
+        if self.cache is None:
+            return None
+        if commits_by_itself(self._executor):
+            return DirectView(self.cache)
+        return ReadOnlyView(self.cache)
+
+    def require_actor(self, spec: TableSpec[Any, Any]) -> None:
+        """A TypeError, before any SQL, when an audited table would be written by nobody."""
+        if spec.audit is not None and self.actor is None:
+            raise TypeError(
+                f"table {spec.table} is audited: writing it needs an actor "
+                "(pass actor= to the repository, or use a UnitOfWork)"
+            )
+
+    async def unit_audit_log_id(self, spec: TableSpec[Any, Any]) -> int | None:
+        """The unit of work's ``audit_log`` row for a write to ``spec`` (created at the first
+        audited write), or None outside a unit of work or for a table without audit."""
+        if spec.audit is None or self.unit_of_work is None:
+            return None
+        return await self.unit_of_work.audit_log_for(spec)
+
+    def __repr__(self) -> str:
+        unit = "" if self.unit_of_work is None else ", in a unit of work"
+        return f"Session({type(self._executor).__name__}, actor={self.actor!r}{unit})"
+
+
+def commits_by_itself(executor: Executor) -> bool:
+    """Whether a statement sent to ``executor`` now commits when it ends (a pool lends a fresh
+    connection; a connection outside a transaction autocommits)."""
+    if isinstance(executor, asyncpg.Pool):
+        return True
+    return isinstance(executor, Connection) and not executor.is_in_transaction()
 
 
 #: What operations accept: a bare executor, or a session.
@@ -26,7 +102,19 @@ Target = Executor | Session
 
 
 def as_session(target: Target, *, actor: str | None = None) -> Session:
-    """``target`` itself when it is a session, else a session over the bare executor."""
+    """``target`` itself when it is a session, else a session over the bare executor.
+
+    A bare pool reads and feeds the pool's shared key cache; a bare connection has none.
+    """
     if isinstance(target, Session):
-        return target
-    return Session(target, actor=actor)
+        if actor is None or actor == target.actor:
+            return target
+        if target.unit_of_work is not None or target.actor is not None:
+            raise ValueError(
+                f"this session already acts as {target.actor!r}; it cannot act as {actor!r}"
+            )
+        return Session(
+            target.executor, actor=actor, cache=target.cache, cache_only=target.cache_only
+        )
+    cache = shared_cache(target) if isinstance(target, asyncpg.Pool) else None
+    return Session(target, actor=actor, cache=cache)

@@ -302,9 +302,19 @@ def raise_for_problems(
     mode: WriteMode,
 ) -> None:
     """Raise ``ValidationError`` for field problems, else ``DuplicateKeyInBatchError``."""
-    problems = field_problems(spec, columns, mode)
-    if problems:
-        raise ValidationError(ValidationReport(spec.table, problems))
+    raise_for_found(spec, items, columns, field_problems(spec, columns, mode))
+
+
+def raise_for_found(
+    spec: TableSpec[Any, Any],
+    items: Sequence[Any],
+    columns: Sequence[Sequence[Any]],
+    fields: list[Problem],
+) -> None:
+    """:func:`raise_for_problems` once the field problems are known (duplicates are looked for
+    only when there are none)."""
+    if fields:
+        raise ValidationError(ValidationReport(spec.table, fields))
     duplicates = duplicate_key_problems(spec, columns)
     if duplicates:
         first_unique = duplicates[0][0]

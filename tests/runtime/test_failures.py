@@ -12,6 +12,7 @@ import pytest
 
 from batchrepo import errors
 from batchrepo import operations as ops
+from batchrepo.cache import shared_cache
 from batchrepo.spec import TableSpec
 from tests.runtime.builders import account, entry, people, person
 from tests.runtime.conftest import CountingConnection
@@ -26,6 +27,7 @@ async def test_saving_existing_keys_names_the_rows_in_the_middle_of_the_batch(
     db: asyncpg.Pool,
 ) -> None:
     existing = await ops.save_batch(db, PERSON, people(2, display_name="Secret Name"))
+    shared_cache(db).clear()  # unknown to the key cache: the database finds the clash
     batch = people(10)
     batch[3].id, batch[7].id = existing[1].id, existing[0].id
     with pytest.raises(errors.UniqueViolationError) as caught:
@@ -96,7 +98,12 @@ async def test_missing_parents_name_constraint_and_rows(db: asyncpg.Pool) -> Non
     assert err.columns == ("owner_person_id",)
     assert err.rows == [1, 4]
     assert err.keys == [("B001", 1), ("B001", 4)]
-    assert "parent row missing in person" in str(err)
+    assert isinstance(err, errors.MissingParentError) and err.report is not None
+    assert [(p.row, p.field, p.code) for p in err.report.problems] == [
+        (1, "owner_person_id", "missing_parent"),
+        (4, "owner_person_id", "missing_parent"),
+    ]
+    assert "no person row with (id)" in str(err)
     assert await _count(db, "account") == 0
 
     with pytest.raises(errors.ForeignKeyViolationError) as single:
@@ -115,19 +122,24 @@ async def test_missing_composite_parent(db: asyncpg.Pool) -> None:
     assert await _count(db, "ledger_entry") == 0
 
 
-async def test_self_references_to_rows_of_the_same_batch_are_not_blamed(db: asyncpg.Pool) -> None:
+async def test_self_references_to_earlier_rows_of_the_same_batch_are_not_blamed(
+    db: asyncpg.Pool,
+) -> None:
     batch = people(5)
     batch[2].organization_person_id = batch[0].id  # an earlier row of the batch: fine
-    batch[0].organization_person_id = batch[4].id  # a later row: fine within one statement
+    batch[1].organization_person_id = batch[1].id  # itself: fine (checked after the insert)
+    batch[0].organization_person_id = batch[4].id  # a later row: a loop meets the child first
     batch[3].organization_person_id = uuid.uuid4()  # nowhere
-    with pytest.raises(errors.ForeignKeyViolationError) as caught:
+    with pytest.raises(errors.MissingParentError) as caught:
         await ops.save_batch(db, PERSON, batch)
-    assert (caught.value.rows, caught.value.keys) == ([3], [batch[3].id])
+    assert (caught.value.rows, caught.value.keys) == ([0, 3], [batch[0].id, batch[3].id])
     assert caught.value.constraint == "person_organization_fkey"
 
     batch[3].organization_person_id = None
+    batch[0].organization_person_id = None
+    batch[4].organization_person_id = batch[0].id
     saved = await ops.save_batch(db, PERSON, batch)
-    assert saved[0].organization_person_id == batch[4].id
+    assert saved[4].organization_person_id == batch[0].id
 
 
 async def test_deleting_a_referenced_parent_fails_and_deletes_nothing(db: asyncpg.Pool) -> None:

@@ -68,30 +68,32 @@ async def test_errors_on_identity_tables_report_unassigned_keys_as_none(db: asyn
 
 
 async def test_the_first_failing_row_decides_the_error_like_a_row_by_row_loop(
-    db: asyncpg.Pool,
+    conn: asyncpg.Connection,
 ) -> None:
-    existing = await ops.save_one(db, PERSON, person())
+    # a bare connection has no key cache: existing keys are found by the database
+    existing = await ops.save_one(conn, PERSON, person())
     orphan = person(organization_person_id=uuid.uuid4())
     taken = person(id=existing.id)
-    with pytest.raises(errors.ForeignKeyViolationError) as orphan_first:
-        await ops.save_batch(db, PERSON, [*people(2), orphan, taken])
+    with pytest.raises(errors.MissingParentError) as orphan_first:
+        await ops.save_batch(conn, PERSON, [*people(2), orphan, taken])
     err = orphan_first.value
     assert (err.rows, err.constraint, err.sqlstate) == ([2], "person_organization_fkey", "23503")
-    assert err.rows_by_constraint == {"person_organization_fkey": [2], "person_pkey": [3]}
-    assert "1 row(s) also break person_pkey (see rows_by_constraint)" in str(err)
+    assert err.rows_by_constraint == {"person_organization_fkey": [2]}
 
+    # the reference checks refuse row 1, but a loop fails on row 0 first: so does the batch
     with pytest.raises(errors.UniqueViolationError) as taken_first:
-        await ops.save_batch(db, PERSON, [taken, orphan])
+        await ops.save_batch(conn, PERSON, [taken, orphan])
     assert (taken_first.value.rows, taken_first.value.constraint) == ([0], "person_pkey")
     shifted = taken_first.value.with_row_offset(10)
-    assert shifted.rows_by_constraint == {"person_pkey": [10], "person_organization_fkey": [11]}
+    assert shifted.rows_by_constraint == {"person_pkey": [10]}
+    assert await ops.exists_batch(conn, PERSON, [orphan.id, taken.id]) == [False, True]
 
-    # a row breaking both fails on its key, as a single insert does
+    # a row breaking both is refused for its parent before any SQL, on both paths
     both = person(id=existing.id, organization_person_id=uuid.uuid4())
-    with pytest.raises(errors.UniqueViolationError):
-        await ops.save_one(db, PERSON, both)
-    with pytest.raises(errors.UniqueViolationError) as batch_both:
-        await ops.save_batch(db, PERSON, [person(), both])
+    with pytest.raises(errors.MissingParentError):
+        await ops.save_one(conn, PERSON, both)
+    with pytest.raises(errors.MissingParentError) as batch_both:
+        await ops.save_batch(conn, PERSON, [person(), both])
     assert batch_both.value.rows == [1]
 
 

@@ -366,18 +366,26 @@ def test_only_duplicates_raise_duplicate_key_error() -> None:
     assert (error.constraint, error.rows, error.keys) == ("account_pkey", [1], [("B001", 1)])
 
 
-async def test_mixed_problems_raise_validation_error_listing_all(
+async def test_mixed_reference_problems_raise_what_the_first_failing_row_has(
     db: asyncpg.Pool, recording: RecordingConnection
 ) -> None:
+    # A row-by-row loop stops at its first failing row, so the batch raises that row's kind of
+    # error, naming every row of that kind; the report still lists every problem.
     (owner,) = await save(db, PERSON, person())
     await save(db, ACCOUNT, account(owner.id, 1))
     cache = KeyCache()
     cache.add("account", [("B001", 1)])
     items = [account(owner.id, 1), account(uuid.uuid4(), 2)]
     report, keys = await _account_report(recording, items, cache)
+    assert [p.code for p in report.problems] == ["key_exists", "missing_parent"]
     error = error_for_report(ACCOUNT, report, keys.__getitem__)
-    assert type(error) is errors.ValidationError
-    assert [p.code for p in error.report.problems] == ["key_exists", "missing_parent"]
+    assert type(error) is errors.UniqueViolationError
+    assert error.rows == [0]
+    flipped, flipped_keys = await _account_report(recording, items[::-1], cache)
+    error = error_for_report(ACCOUNT, flipped, flipped_keys.__getitem__)
+    assert type(error) is errors.MissingParentError
+    assert error.rows == [0]
+    assert error.report is not None and len(error.report.problems) == 2
     with pytest.raises(ValueError, match="no problems"):
         error_for_report(ACCOUNT, ValidationReport("account"), keys.__getitem__)
 

@@ -1,0 +1,108 @@
+"""The generated ``UnitOfWork`` and repositories of the golden "audited" package on the runtime:
+typed repository properties, lazy audit log, versions single and batch, the actor rule.
+
+The package's tables live in a schema of their own (``search_path``), beside the runtime tests'
+hand-written tables of the same names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from types import ModuleType
+
+import asyncpg
+import pytest
+import pytest_asyncio
+
+from batchrepo import errors
+from tests.property.packages import GOLDEN, import_from
+
+SCHEMA = "golden_audited"
+
+
+@pytest.fixture(scope="module")
+def audited() -> ModuleType:
+    return import_from(GOLDEN / "audited" / "expected", "audited")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def audited_pool(database_url: str, audited: ModuleType) -> AsyncIterator[asyncpg.Pool]:
+    admin = await asyncpg.connect(database_url)
+    try:
+        await admin.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE; CREATE SCHEMA "{SCHEMA}"')
+        await admin.execute(f'SET search_path = "{SCHEMA}"; {audited.ddl()}')
+    finally:
+        await admin.close()
+    pool = await asyncpg.create_pool(
+        database_url, min_size=1, max_size=3, server_settings={"search_path": SCHEMA}
+    )
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+async def test_a_unit_of_work_writes_history_under_one_log_row(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    async with audited.UnitOfWork(audited_pool, actor="importer") as uow:
+        people = await uow.customer.save_batch(
+            [audited.Customer(name="a"), audited.Customer(name="b")]
+        )
+        account = await uow.account.save(
+            audited.Account(customer_id=people[0].id, balance=Decimal("1.00"))
+        )
+        await uow.account.update(
+            audited.Account(
+                id=account.id,
+                customer_id=people[1].id,
+                balance=Decimal("2.00"),
+                version=account.version,
+            )
+        )
+        log_id = uow.audit_log_id
+    assert log_id is not None
+    logs = await audited_pool.fetch('SELECT "id", "actor" FROM "audit_log" WHERE "id" = $1', log_id)
+    assert [tuple(row) for row in logs] == [(log_id, "importer")]
+    history = await audited_pool.fetch(
+        'SELECT "version", "operation"::text FROM "account_history" WHERE "id" = $1 '
+        'ORDER BY "history_id"',
+        account.id,
+    )
+    assert [tuple(row) for row in history] == [(1, "insert"), (2, "update")]
+
+
+async def test_stale_versions_fail_alike_through_the_repositories(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    customers = audited.CustomerRepository(audited_pool, actor="importer")
+    first, second = await customers.save_batch(
+        [audited.Customer(name="x"), audited.Customer(name="y")]
+    )
+    await customers.update(audited.Customer(id=first.id, name="x2", version=1))
+    stale = audited.Customer(id=first.id, name="x3", version=1)
+    with pytest.raises(errors.StaleVersionError) as single:
+        await customers.update(stale)
+    with pytest.raises(errors.StaleVersionError) as batch:
+        await customers.update_batch([second, stale])
+    assert single.value.keys == [first.id] and (single.value.expected, single.value.found) == (
+        [1],
+        [2],
+    )
+    assert (batch.value.rows, batch.value.keys) == ([1], [first.id])
+    with pytest.raises(errors.StaleVersionError):
+        await customers.delete(first.id, version=1)
+    assert await customers.delete(first.id, version=2) is True
+
+
+async def test_audited_repositories_need_an_actor(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    customers = audited.CustomerRepository(audited_pool)
+    with pytest.raises(TypeError, match="needs an actor"):
+        await customers.save(audited.Customer(name="nobody"))
+    assert (
+        await audited_pool.fetchval('SELECT count(*) FROM "customer" WHERE "name" = $1', "nobody")
+        == 0
+    )

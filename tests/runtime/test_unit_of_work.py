@@ -1,0 +1,280 @@
+"""UnitOfWork on real PostgreSQL: commit, every kind of rollback, savepoints, after-commit
+callbacks, the cache layer reaching the global cache only after COMMIT, the lazy audit log row."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from batchrepo import errors
+from batchrepo import operations as ops
+from batchrepo.cache import KeyCache, shared_cache
+from batchrepo.unit_of_work import UnitOfWork
+from tests.runtime.builders import people, person
+from tests.runtime.tables import NOTE, PERSON, Note
+
+
+async def _people_count(db: asyncpg.Pool) -> int:
+    return int(await db.fetchval('SELECT count(*) FROM "person"'))
+
+
+async def _audit_logs(db: asyncpg.Pool) -> list[tuple[int, str]]:
+    rows = await db.fetch('SELECT "id", "actor" FROM "audit_log" ORDER BY "id"')
+    return [(row["id"], row["actor"]) for row in rows]
+
+
+def _known(cache: KeyCache, table: str, key: object) -> bool | None:
+    return cache.lookup(table, [key])[0]
+
+
+async def test_leaving_normally_commits_and_the_cache_learns_only_then(db: asyncpg.Pool) -> None:
+    cache = shared_cache(db)
+    async with UnitOfWork(db, actor="importer") as uow:
+        saved = await ops.save_batch(uow.session, PERSON, people(3))
+        one = await ops.save_one(uow.session, PERSON, person())
+        # the unit's layer knows its rows; the global cache must not before COMMIT
+        assert uow.cache_layer.lookup("person", [one.id]) == [True]
+        assert _known(cache, "person", one.id) is None
+        assert await _people_count(db) == 0  # other sessions see nothing yet
+    assert await _people_count(db) == 4
+    assert all(_known(cache, "person", p.id) for p in [*saved, one])
+
+
+async def test_an_exception_rolls_back_and_propagates_unmasked(db: asyncpg.Pool) -> None:
+    cache = shared_cache(db)
+    failure = ValueError("the caller's own mistake")
+    with pytest.raises(ValueError) as caught:
+        async with UnitOfWork(db, actor="importer") as uow:
+            saved = await ops.save_batch(uow.session, PERSON, people(2))
+            raise failure
+    assert caught.value is failure
+    assert not getattr(caught.value, "__notes__", [])  # the rollback went fine
+    assert await _people_count(db) == 0
+    assert all(_known(cache, "person", p.id) is None for p in saved)
+
+
+async def test_a_failed_operation_keeps_the_unit_usable(db: asyncpg.Pool) -> None:
+    async with UnitOfWork(db, actor="importer") as uow:
+        first = await ops.save_one(uow.session, PERSON, person())
+        with pytest.raises(errors.UniqueViolationError):
+            await ops.save_one(uow.session, PERSON, person(id=first.id))  # its savepoint rolls back
+        with pytest.raises(errors.UniqueViolationError):
+            await ops.save_batch(uow.session, PERSON, [person(id=first.id)])
+        await ops.save_one(uow.session, PERSON, person())
+    assert await _people_count(db) == 2
+
+
+async def test_cancellation_rolls_back_and_stays_a_cancellation(db: asyncpg.Pool) -> None:
+    written = asyncio.Event()
+
+    async def work() -> None:
+        async with UnitOfWork(db, actor="importer") as uow:
+            await ops.save_batch(uow.session, PERSON, people(2))
+            written.set()
+            await asyncio.sleep(60)
+
+    task = asyncio.create_task(work())
+    await written.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await _people_count(db) == 0
+    assert await db.fetchval("SELECT 1") == 1  # the connection went back to the pool usable
+
+
+async def test_a_lost_connection_rolls_back_and_keeps_the_callers_exception(
+    db: asyncpg.Pool,
+) -> None:
+    failure = RuntimeError("noticed by the caller")
+    ran: list[str] = []
+    with pytest.raises(RuntimeError) as caught:
+        async with UnitOfWork(db, actor="importer") as uow:
+            uow.after_commit(lambda: ran.append("after commit"))
+            await ops.save_batch(uow.session, PERSON, people(2))
+            pid = await uow.connection.fetchval("SELECT pg_backend_pid()")
+            assert await db.fetchval("SELECT pg_terminate_backend($1)", pid)
+            raise failure
+    assert caught.value is failure
+    assert any("rolling back" in note for note in caught.value.__notes__)
+    assert ran == []
+    assert await _people_count(db) == 0
+    assert await db.fetchval("SELECT 1") == 1  # the pool replaced the dead connection
+
+
+async def test_a_statement_on_a_lost_connection_raises_its_own_error(db: asyncpg.Pool) -> None:
+    raised: list[BaseException] = []
+    with pytest.raises(Exception) as caught:  # whatever asyncpg raises for a dead connection
+        async with UnitOfWork(db, actor="importer") as uow:
+            pid = await uow.connection.fetchval("SELECT pg_backend_pid()")
+            await db.fetchval("SELECT pg_terminate_backend($1)", pid)
+            try:
+                await uow.connection.fetchval("SELECT 1")
+            except Exception as exc:
+                raised.append(exc)
+                raise
+    assert raised == [caught.value]  # not replaced by the failing rollback
+    assert any("rolling back" in note for note in caught.value.__notes__)
+    assert await _people_count(db) == 0
+
+
+async def test_savepoints_nest_and_roll_back_their_part_only(db: asyncpg.Pool) -> None:
+    cache = shared_cache(db)
+    async with UnitOfWork(db, actor="importer") as uow:
+        kept = await ops.save_one(uow.session, PERSON, person())
+        with pytest.raises(LookupError):
+            async with uow.savepoint():
+                dropped = await ops.save_one(uow.session, PERSON, person())
+                async with uow.savepoint():
+                    deeper = await ops.save_one(uow.session, PERSON, person())
+                assert uow.cache_layer.lookup("person", [deeper.id]) == [True]
+                raise LookupError("undo this part")
+        # the savepoint's layer went with it; what came before stays
+        assert uow.cache_layer.lookup("person", [dropped.id, deeper.id]) == [None, None]
+        assert uow.cache_layer.lookup("person", [kept.id]) == [True]
+        async with uow.savepoint():
+            released = await ops.save_one(uow.session, PERSON, person())
+        assert uow.cache_layer.lookup("person", [released.id]) == [True]
+    rows = await ops.exists_batch(db, PERSON, [kept.id, dropped.id, deeper.id, released.id])
+    assert rows == [True, False, False, True]
+    assert _known(cache, "person", released.id) and _known(cache, "person", dropped.id) is None
+
+
+async def test_after_commit_runs_after_commit_only(db: asyncpg.Pool) -> None:
+    seen: list[int] = []
+
+    async def count_people() -> None:
+        seen.append(await _people_count(db))  # another connection: sees committed rows only
+
+    async with UnitOfWork(db, actor="importer") as uow:
+        uow.after_commit(count_people)
+        uow.after_commit(lambda: seen.append(-1))
+        await ops.save_batch(uow.session, PERSON, people(2))
+    assert seen == [2, -1]
+
+    with pytest.raises(KeyError):
+        async with UnitOfWork(db, actor="importer") as uow:
+            uow.after_commit(count_people)
+            raise KeyError("rolled back")
+    assert seen == [2, -1]
+
+
+async def test_every_after_commit_callback_runs_and_failures_come_together(
+    db: asyncpg.Pool,
+) -> None:
+    ran: list[str] = []
+
+    def broken() -> None:
+        raise ValueError("first")
+
+    async def also_broken() -> None:
+        raise TypeError("second")
+
+    with pytest.raises(ExceptionGroup) as caught:
+        async with UnitOfWork(db, actor="importer") as uow:
+            uow.after_commit(broken)
+            uow.after_commit(lambda: ran.append("still ran"))
+            uow.after_commit(also_broken)
+            await ops.save_one(uow.session, PERSON, person())
+    assert [type(e) for e in caught.value.exceptions] == [ValueError, TypeError]
+    assert ran == ["still ran"]
+    assert await _people_count(db) == 1  # committed before the callbacks
+
+
+async def test_a_failing_commit_raises_and_teaches_the_cache_nothing(db: asyncpg.Pool) -> None:
+    await db.execute(
+        'CREATE TABLE IF NOT EXISTS "deferred_child" ("id" int PRIMARY KEY, "parent" uuid '
+        'REFERENCES "person" ("id") DEFERRABLE INITIALLY DEFERRED)'
+    )
+    cache = shared_cache(db)
+    ran: list[str] = []
+    with pytest.raises(asyncpg.ForeignKeyViolationError):
+        async with UnitOfWork(db, actor="importer") as uow:
+            uow.after_commit(lambda: ran.append("after commit"))
+            saved = await ops.save_one(uow.session, PERSON, person())
+            # checked at COMMIT only: the commit itself fails
+            await uow.connection.execute(
+                'INSERT INTO "deferred_child" VALUES (1, gen_random_uuid())'
+            )
+    assert ran == []
+    assert _known(cache, "person", saved.id) is None
+    assert await _people_count(db) == 0
+
+
+async def test_a_unit_of_work_is_entered_once_and_used_inside_its_block(db: asyncpg.Pool) -> None:
+    uow = UnitOfWork(db, actor="importer")
+    with pytest.raises(RuntimeError, match="has not been entered"):
+        _ = uow.session
+    async with uow:
+        session = uow.session
+    with pytest.raises(RuntimeError, match="has ended"):
+        await ops.save_one(session, PERSON, person())
+    with pytest.raises(RuntimeError, match="entered only once"):
+        async with uow:
+            pass
+    with pytest.raises(TypeError, match="actor"):
+        UnitOfWork(db, actor="")
+
+
+async def test_inside_a_callers_transaction_it_is_a_savepoint(conn: asyncpg.Connection) -> None:
+    async with conn.transaction():
+        async with UnitOfWork(conn, actor="importer") as uow:
+            saved = await ops.save_one(uow.session, PERSON, person())
+        with pytest.raises(ZeroDivisionError):
+            async with UnitOfWork(conn, actor="importer") as uow:
+                await ops.save_one(uow.session, PERSON, person())
+                _ = 1 / 0
+        # the caller's transaction is intact: the first unit's row is there, the second's not
+        assert await conn.fetchval('SELECT count(*) FROM "person"') == 1
+        assert await ops.exists_one(conn, PERSON, saved.id)
+
+
+async def test_the_audit_log_row_is_created_lazily_once(db: asyncpg.Pool) -> None:
+    async with UnitOfWork(db, actor="nobody audited") as uow:
+        await ops.save_one(uow.session, PERSON, person())
+        assert uow.audit_log_id is None
+    assert await _audit_logs(db) == []  # no audited write, no log row
+
+    async with UnitOfWork(db, actor="importer") as uow:
+        await ops.save_batch(uow.session, NOTE, [Note(id=1, title="a"), Note(id=2, title="b")])
+        log_id = uow.audit_log_id
+        await ops.update_one(uow.session, NOTE, Note(id=1, title="a2", version=1))
+        await ops.delete_one(uow.session, NOTE, 2, version=1)
+        assert uow.audit_log_id == log_id
+    assert await _audit_logs(db) == [(log_id, "importer")]
+    history = await db.fetch(
+        'SELECT "id", "version", "operation"::text, "audit_log_id" FROM "note_history" '
+        'ORDER BY "history_id"'
+    )
+    assert [tuple(row) for row in history] == [
+        (1, 1, "insert", log_id),
+        (2, 1, "insert", log_id),
+        (1, 2, "update", log_id),
+        (2, 2, "delete", log_id),
+    ]
+
+
+async def test_the_audit_log_row_comes_back_after_its_savepoint_rolled_back(
+    db: asyncpg.Pool,
+) -> None:
+    async with UnitOfWork(db, actor="importer") as uow:
+        with pytest.raises(ArithmeticError):
+            async with uow.savepoint():
+                await ops.save_one(uow.session, NOTE, Note(id=1, title="gone"))
+                assert uow.audit_log_id is not None
+                raise ArithmeticError
+        assert uow.audit_log_id is None
+        await ops.save_one(uow.session, NOTE, Note(id=2, title="kept"))
+        log_id = uow.audit_log_id
+    assert [actor for _id, actor in await _audit_logs(db)] == ["importer"]
+    assert await db.fetchval('SELECT "audit_log_id" FROM "note_history"') == log_id
+
+
+async def test_a_unit_on_a_bare_connection_keeps_its_cache_to_itself(
+    conn: asyncpg.Connection, db: asyncpg.Pool
+) -> None:
+    async with UnitOfWork(conn, actor="importer") as uow:
+        saved = await ops.save_one(uow.session, PERSON, person())
+        assert uow.cache_layer.lookup("person", [saved.id]) == [True]
+    assert _known(shared_cache(db), "person", saved.id) is None
