@@ -62,17 +62,20 @@ async def checked_columns(
         skip_rows={p.row for p in fields},
         cache_only=session.cache_only,
     )
-    if references:
-        duplicates = [p for _unique, found in duplicate_key_problems(spec, columns) for p in found]
+    duplicates: list[Problem] = []
+    if references or fields:  # else raise_for_found looks for them (the common, clean case)
+        duplicates = [p for _u, found in duplicate_key_problems(spec, columns) for p in found]
+    if references or (fields and duplicates):
+        # one report lists every problem (what validate_batch returns)
         report = _merged(spec, fields, duplicates, references)
-        if not fields and not duplicates:
+        if references and not fields and not duplicates:
             earlier = await _failure_before(
                 session, on or session.executor, spec, items, columns, mode, report.rows[0]
             )
             if earlier is not None:
                 raise earlier
         raise error_for_report(spec, report, lambda row: row_key(spec, items, columns, row))
-    # no reference problem: field problems, else duplicates, raised as they always were
+    # field problems alone, or duplicates alone, raised as they always were
     raise_for_found(spec, items, columns, fields)
     return columns, learned
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from batchrepo import errors
 from batchrepo.checks import checked_columns, full_report
 from batchrepo.chunked import (
     delete_batch_chunked,
@@ -229,8 +230,32 @@ async def delete_batch(
     if not keys:
         return 0
     recorder = Recorder(session.cache_view())
+    kept = _first_occurrences(spec, keys) if versions is not None else None
+    if kept is not None and versions is not None:
+        # A loop deletes a repeated key at its first occurrence (checked against that version)
+        # and finds nothing at the later ones, so only first occurrences are sent.
+        keys, versions = [keys[i] for i in kept], [versions[i] for i in kept]
     async with acquire(session.executor) as conn:
-        return await delete_batch_on(conn, session, recorder, spec, keys, versions)
+        try:
+            return await delete_batch_on(conn, session, recorder, spec, keys, versions)
+        except errors.StaleVersionError as stale:
+            if kept is not None:
+                stale.rows = [kept[row] for row in stale.rows]
+            raise
+
+
+def _first_occurrences(spec: TableSpec[Any, Any], keys: Sequence[Any]) -> list[int] | None:
+    """Positions of the first occurrence of each key, or None when no key repeats."""
+    comparable = comparable_keys(spec, spec.key_columns, keys)
+    if len(set(comparable)) == len(comparable):
+        return None
+    seen: set[Any] = set()
+    first = []
+    for position, key in enumerate(comparable):
+        if key not in seen:
+            seen.add(key)
+            first.append(position)
+    return first
 
 
 async def validate_batch(

@@ -159,6 +159,9 @@ class UnitOfWork:
         else:
             await scope.commit()
             self._layer.merge_into_parent()
+            # a released savepoint's audit log row now belongs to the enclosing scope: a later
+            # rollback of a sibling savepoint must not forget it (one log row per unit of work)
+            self._audit_log_depth = min(self._audit_log_depth, self._depth - 1)
         finally:
             self._depth -= 1
             self._layer = outer

@@ -39,6 +39,13 @@ LOCATED = (
 )
 
 
+#: Problems found against the database and the cache, not in the row itself. Alone they raise
+#: MissingParentError / UniqueViolationError (what the loop raises at the first such row); next
+#: to field problems they are listed in the same ValidationError report, which the model compares
+#: by its field problems only (a row validated alone cannot see the batch's earlier rows).
+REFERENCE_CODES = frozenset({"missing_parent", "key_exists"})
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What one side did: a canonical ``result``, or an error described by its parts."""
@@ -51,6 +58,8 @@ class Outcome:
     key: Any = None
     problems: tuple[tuple[int, str, str], ...] = ()
     """Validation: (row, field, code) of every problem, rows ascending."""
+    versions: tuple[int, int] | None = None
+    """Stale version: (expected, found) of the first stale row."""
     raw: Any = field(default=None, compare=False, repr=False)
     """The result as returned (entities), for the machine's bundle."""
 
@@ -70,6 +79,8 @@ class Outcome:
             parts.append(f"key={self.key!r}")
         if self.problems:
             parts.append(f"problems={list(self.problems)}")
+        if self.versions is not None:
+            parts.append(f"expected/found={self.versions}")
         return " ".join(parts)
 
 
@@ -91,8 +102,14 @@ def failure(exc: BaseException, row: int | None = None) -> Outcome:
     if isinstance(exc, errors.DuplicateKeyInBatchError):
         return Outcome(error=name, constraint=exc.constraint, rows=tuple(exc.rows))
     if isinstance(exc, errors.ValidationError):
-        problems = tuple((p.row, p.field, p.code) for p in exc.report.problems)
-        return Outcome(error=name, rows=tuple(exc.rows), problems=problems)
+        # field problems only: duplicates and references are modelled by the steps after
+        problems = tuple(
+            (p.row, p.field, p.code)
+            for p in exc.report.problems
+            if p.code not in REFERENCE_CODES and p.code != "duplicate_key"
+        )
+        rows = tuple(sorted({row for row, _field, _code in problems}))
+        return Outcome(error=name, rows=rows, problems=problems)
     if row is not None:
         at: tuple[int, ...] = (row,)
         key = exc.keys[0] if exc.keys else None
@@ -161,7 +178,9 @@ async def single_write(
     problems: list[tuple[int, str, str]] = []
     for at, item in enumerate(items):
         report = await operations.validate_batch(conn, spec, [item], mode)
-        problems += [(at, p.field, p.code) for p in report.problems]
+        problems += [
+            (at, p.field, p.code) for p in report.problems if p.code not in REFERENCE_CODES
+        ]
     if problems:
         rows = tuple(sorted({row for row, _field, _code in problems}))
         return Outcome(error="ValidationError", rows=rows, problems=tuple(problems))

@@ -106,3 +106,39 @@ async def test_audited_repositories_need_an_actor(
         await audited_pool.fetchval('SELECT count(*) FROM "customer" WHERE "name" = $1', "nobody")
         == 0
     )
+
+
+async def test_a_released_savepoint_keeps_its_log_row_for_the_whole_unit(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    # Found by the units-of-work machine: the log row created inside a released savepoint was
+    # forgotten when a later sibling savepoint rolled back, splitting one unit over two rows.
+    async with audited.UnitOfWork(audited_pool, actor="splitter") as uow:
+        async with uow.savepoint():
+            first = await uow.customer.save(audited.Customer(name="first"))
+        with pytest.raises(RuntimeError):
+            async with uow.savepoint():
+                raise RuntimeError("rolled back")
+        second = await uow.customer.save(audited.Customer(name="second"))
+    async with audited_pool.acquire() as conn:
+        logs = await conn.fetch(
+            "SELECT DISTINCT h.audit_log_id FROM customer_history h WHERE h.id = ANY($1::uuid[])",
+            [first.id, second.id],
+        )
+    assert len(logs) == 1
+
+
+async def test_a_key_repeated_in_a_versioned_delete_is_decided_by_its_first_occurrence(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    # Found by the units-of-work machine: the statement deleted the row through the matching
+    # second pair, where the row-by-row loop stops at the stale first one.
+    async with audited.UnitOfWork(audited_pool, actor="deleter") as uow:
+        saved = await uow.customer.save(audited.Customer(name="twice"))
+    with pytest.raises(errors.StaleVersionError) as stale:
+        async with audited.UnitOfWork(audited_pool, actor="deleter") as uow:
+            await uow.customer.delete_batch([saved.id, saved.id], versions=[2, 1])
+    assert stale.value.rows == [0] and stale.value.expected == [2] and stale.value.found == [1]
+    async with audited.UnitOfWork(audited_pool, actor="deleter") as uow:
+        assert await uow.customer.exists(saved.id)
+        assert await uow.customer.delete_batch([saved.id, saved.id], versions=[1, 7]) == 1
