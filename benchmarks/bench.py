@@ -1,10 +1,11 @@
 """``make bench``: batch against single-row, per operation and size, medians of repetitions.
 
-For insert, load, exists, update, upsert and delete of ``person`` rows at 100, 1,000 and 10,000
-rows: the one-row repository method in a loop inside one transaction against the batch method,
-plus asyncpg ``executemany`` and binary ``COPY`` as reference points for insert. Every repetition
-times all methods back to back in a rotating order (the machine is shared and noisy, so methods
-measured minutes apart are not comparable), and the table shows medians. A second table shows
+For insert, load, exists, update and delete of ``person`` rows (an audited table: every write
+records history) at 100, 1,000 and 10,000 rows: the one-row repository method in a loop inside
+one transaction against the batch method, plus asyncpg ``executemany`` and binary ``COPY`` as
+reference points for insert (both bypass validation and history). Every repetition times all
+methods back to back in a rotating order (the machine is shared and noisy, so methods measured
+minutes apart are not comparable), and the table shows medians. A second table shows
 the Python-side cost per row of the batch path's own stages at 100,000 rows.
 
 Writes a markdown report to stdout only.

@@ -19,6 +19,12 @@ VOLATILE_COLUMNS: Mapping[str, frozenset[str]] = {
     "person": frozenset({"created_at"}),
     "account": frozenset({"created_at"}),
     "ledger_transaction": frozenset({"id"}),
+    # history: the same snapshots, versions, operations and audit_log rows (units of work run in
+    # the same order on both sides); the history's own identity and the server clock differ
+    "person_history": frozenset({"history_id", "created_at"}),
+    "account_history": frozenset({"history_id", "created_at"}),
+    "ledger_transaction_history": frozenset({"history_id", "id"}),
+    "audit_log": frozenset({"created_at"}),
 }
 
 _COLUMNS_SQL = """

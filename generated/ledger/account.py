@@ -15,7 +15,15 @@ from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
 from batchrepo.session import Session, as_session
-from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
+from batchrepo.spec import (
+    AuditSpec,
+    ColumnSpec,
+    ForeignKeySpec,
+    TableSpec,
+    TableSQL,
+    UniqueSpec,
+    WriteMode,
+)
 from batchrepo.validation import ValidationReport
 
 from .enums import ACCOUNT_STATUS_BY_VALUE, ACCOUNT_TYPE_BY_VALUE, AccountStatus, AccountType
@@ -82,10 +90,6 @@ class Account:
     """Days of the month statements are produced on (an integer array).
 
     Column statement_days: integer[]."""
-    version: int = 0
-    """Incremented by each update of the account (history, not locking).
-
-    Column version: integer."""
     last_activity_at: datetime.datetime | None = None
     """Time of the last posting, for dormancy detection.
 
@@ -95,6 +99,11 @@ class Account:
 
     Server default now(): None on insert takes it, None on update keeps the stored value,
     and an upsert never changes it in an existing row. Column created_at: timestamptz."""
+    version: int | None = None
+    """Version of the row (audited table), kept by the database: 1 on insert, one more per
+    change; None until saved. update and delete send the version read, and a row stored with
+    another version is stale (StaleVersionError, nothing written); None skips the check.
+    Column version: bigint."""
 
 
 AccountKey = uuid.UUID
@@ -116,9 +125,9 @@ def _to_columns(items: Sequence[Account]) -> list[list[Any]]:
         [item.statement_cut_off for item in items],
         [item.statement_cycle for item in items],
         [item.statement_days for item in items],
-        [item.version for item in items],
         [item.last_activity_at for item in items],
         [item.created_at for item in items],
+        [item.version for item in items],
     ]
 
 
@@ -138,9 +147,9 @@ def _from_record(record: Any) -> Account:
         statement_cut_off=record[11],
         statement_cycle=record[12],
         statement_days=record[13],
-        version=record[14],
-        last_activity_at=record[15],
-        created_at=record[16],
+        last_activity_at=record[14],
+        created_at=record[15],
+        version=record[16],
     )
 
 
@@ -228,7 +237,6 @@ ACCOUNT_TABLE: TableSpec[Account, AccountKey] = TableSpec(
             is_array=True,
             element_nullable=False,
         ),
-        ColumnSpec(name="version", attr="version", pg_type="integer", kind="int4", minimum=0),
         ColumnSpec(
             name="last_activity_at",
             attr="last_activity_at",
@@ -243,188 +251,314 @@ ACCOUNT_TABLE: TableSpec[Account, AccountKey] = TableSpec(
             kind="timestamptz",
             server_default=True,
         ),
+        ColumnSpec(
+            name="version",
+            attr="version",
+            pg_type="bigint",
+            kind="int8",
+            nullable=True,
+            minimum=1,
+            version=True,
+        ),
     ),
     key_columns=(0,),
-    insert_columns=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),
+    insert_columns=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
     sql=TableSQL(
         insert_one=(
+            "WITH _written AS ( "
             'INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", '
             '"status", "currency", "balance", "overdraft_limit", "interest_rate", '
             '"overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", '
-            '"statement_days", "version", "last_activity_at", "created_at") '
+            '"statement_days", "last_activity_at", "created_at") '
             'VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::uuid, $4::"account_type", '
             '$5::"account_status", $6::bpchar, $7::numeric, $8::numeric, $9::numeric, $10::bool, '
-            "$11::date, $12::time, $13::interval, $14::int4[], $15::int4, $16::timestamptz, "
-            "COALESCE($17::timestamptz, now())) "
+            "$11::date, $12::time, $13::interval, $14::int4[], $15::timestamptz, "
+            "COALESCE($16::timestamptz, now())) "
             'RETURNING "id", "account_number", "owner_person_id", "account_type", "status", '
             '"currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", '
-            '"opened_on", "statement_cut_off", "statement_cycle", "statement_days", "version", '
-            '"last_activity_at", "created_at"'
+            '"opened_on", "statement_cut_off", "statement_cycle", "statement_days", '
+            '"last_activity_at", "created_at", "version" '
+            "), "
+            '_history AS (INSERT INTO "account_history" ("id", "account_number", "owner_person_id", '
+            '"account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", '
+            '"overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", '
+            '"statement_days", "last_activity_at", "created_at", "version", "operation", '
+            '"audit_log_id") '
+            'SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", '
+            '_s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", '
+            '_s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", '
+            '_s."statement_days", _s."last_activity_at", _s."created_at", _s."version", '
+            "'insert'::\"audit_operation\", $17::int8 "
+            "FROM _written AS _s) "
+            'SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", '
+            '_w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", '
+            '_w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", '
+            '_w."statement_days", _w."last_activity_at", _w."created_at", '
+            '_w."version" FROM _written AS _w'
         ),
         insert_batch=(
+            "WITH _written AS ( "
             'INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", '
             '"status", "currency", "balance", "overdraft_limit", "interest_rate", '
             '"overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", '
-            '"statement_days", "version", "last_activity_at", "created_at") '
+            '"statement_days", "last_activity_at", "created_at") '
             'SELECT COALESCE(u."id", gen_random_uuid()), u."account_number", u."owner_person_id", '
             'u."account_type", u."status", u."currency", u."balance", u."overdraft_limit", '
             'u."interest_rate", u."overdraft_allowed", u."opened_on", u."statement_cut_off", '
             'u."statement_cycle", '
             'CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '
-            '\'{}\') END, u."version", u."last_activity_at", COALESCE(u."created_at", now()) '
+            '\'{}\') END, u."last_activity_at", COALESCE(u."created_at", now()) '
             'FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], '
             '$5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], '
-            "$10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::int4[], "
-            '$18::timestamptz[], $19::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", '
+            "$10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], "
+            '$17::timestamptz[], $18::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", '
             '"owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", '
             '"interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", '
-            '"statement_cycle", "_null_statement_days", "version", "last_activity_at", "created_at", '
-            "_ord) "
+            '"statement_cycle", "_null_statement_days", "last_activity_at", "created_at", _ord) '
             "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
             "FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k) "
             'GROUP BY e.r) AS "_a_statement_days" ON "_a_statement_days".r = u._ord '
             "ORDER BY u._ord "
             'RETURNING "id", "account_number", "owner_person_id", "account_type", "status", '
             '"currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", '
-            '"opened_on", "statement_cut_off", "statement_cycle", "statement_days", "version", '
-            '"last_activity_at", "created_at"'
+            '"opened_on", "statement_cut_off", "statement_cycle", "statement_days", '
+            '"last_activity_at", "created_at", "version" '
+            "), "
+            '_history AS (INSERT INTO "account_history" ("id", "account_number", "owner_person_id", '
+            '"account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", '
+            '"overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", '
+            '"statement_days", "last_activity_at", "created_at", "version", "operation", '
+            '"audit_log_id") '
+            'SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", '
+            '_s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", '
+            '_s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", '
+            '_s."statement_days", _s."last_activity_at", _s."created_at", _s."version", '
+            "'insert'::\"audit_operation\", $19::int8 "
+            "FROM _written AS _s) "
+            'SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", '
+            '_w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", '
+            '_w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", '
+            '_w."statement_days", _w."last_activity_at", _w."created_at", '
+            '_w."version" FROM _written AS _w'
         ),
         select_one=(
             'SELECT "id", "account_number", "owner_person_id", "account_type", "status", "currency", '
             '"balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", '
-            '"statement_cut_off", "statement_cycle", "statement_days", "version", '
-            '"last_activity_at", "created_at" '
+            '"statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", '
+            '"created_at", "version" '
             'FROM "account" '
             'WHERE "id" = $1::uuid'
         ),
         select_batch=(
             'SELECT "id", "account_number", "owner_person_id", "account_type", "status", "currency", '
             '"balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", '
-            '"statement_cut_off", "statement_cycle", "statement_days", "version", '
-            '"last_activity_at", "created_at" '
+            '"statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", '
+            '"created_at", "version" '
             'FROM "account" '
             'WHERE "id" = ANY($1::uuid[])'
         ),
         exists_one='SELECT EXISTS (SELECT 1 FROM "account" WHERE "id" = $1::uuid)',
         exists_batch=('SELECT "id" FROM "account" WHERE "id" = ANY($1::uuid[])'),
-        delete_one=('DELETE FROM "account" WHERE "id" = $1::uuid RETURNING "id"'),
+        delete_one=(
+            'WITH _deleted AS (DELETE FROM "account" '
+            'WHERE "id" = $1::uuid '
+            'AND ($2::int8 IS NULL OR "account"."version" = $2::int8) '
+            'RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", '
+            '"account"."account_type", "account"."status", "account"."currency", '
+            '"account"."balance", "account"."overdraft_limit", "account"."interest_rate", '
+            '"account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", '
+            '"account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", '
+            '"account"."created_at", "account"."version"), '
+            '_history AS (INSERT INTO "account_history" ("id", "account_number", "owner_person_id", '
+            '"account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", '
+            '"overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", '
+            '"statement_days", "last_activity_at", "created_at", "version", "operation", '
+            '"audit_log_id") '
+            'SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", '
+            '_s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", '
+            '_s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", '
+            '_s."statement_days", _s."last_activity_at", _s."created_at", _s."version" + 1, '
+            "'delete'::\"audit_operation\", $3::int8 "
+            "FROM _deleted AS _s) "
+            'SELECT _w."id" FROM _deleted AS _w'
+        ),
         delete_batch=(
-            'WITH d AS (DELETE FROM "account" '
-            'WHERE "id" = ANY($1::uuid[]) '
-            "RETURNING 1) "
-            "SELECT count(*) FROM d"
+            'WITH _deleted AS (DELETE FROM "account" '
+            'USING unnest($1::uuid[], $2::int8[]) AS _k("id", "_version") '
+            'WHERE "account"."id" = _k."id" '
+            'AND (_k."_version" IS NULL OR "account"."version" = _k."_version") '
+            'RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", '
+            '"account"."account_type", "account"."status", "account"."currency", '
+            '"account"."balance", "account"."overdraft_limit", "account"."interest_rate", '
+            '"account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", '
+            '"account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", '
+            '"account"."created_at", "account"."version"), '
+            '_history AS (INSERT INTO "account_history" ("id", "account_number", "owner_person_id", '
+            '"account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", '
+            '"overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", '
+            '"statement_days", "last_activity_at", "created_at", "version", "operation", '
+            '"audit_log_id") '
+            'SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", '
+            '_s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", '
+            '_s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", '
+            '_s."statement_days", _s."last_activity_at", _s."created_at", _s."version" + 1, '
+            "'delete'::\"audit_operation\", $3::int8 "
+            "FROM _deleted AS _s) "
+            "SELECT count(*) FROM _deleted"
         ),
         update_one=(
-            'UPDATE "account" '
+            "WITH "
+            '_written AS (UPDATE "account" '
             'SET "account_number" = $2::text, "owner_person_id" = $3::uuid, '
             '"account_type" = $4::"account_type", "status" = $5::"account_status", '
             '"currency" = $6::bpchar, "balance" = $7::numeric, "overdraft_limit" = $8::numeric, '
             '"interest_rate" = $9::numeric, "overdraft_allowed" = $10::bool, '
             '"opened_on" = $11::date, "statement_cut_off" = $12::time, '
             '"statement_cycle" = $13::interval, "statement_days" = $14::int4[], '
-            '"version" = $15::int4, "last_activity_at" = $16::timestamptz, '
-            '"created_at" = COALESCE($17::timestamptz, "account"."created_at") '
-            'WHERE "id" = $1::uuid '
-            'RETURNING "id", "account_number", "owner_person_id", "account_type", "status", '
-            '"currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", '
-            '"opened_on", "statement_cut_off", "statement_cycle", "statement_days", "version", '
-            '"last_activity_at", "created_at"'
-        ),
-        update_batch=(
-            'UPDATE "account" '
-            'SET "account_number" = u."account_number", "owner_person_id" = u."owner_person_id", '
-            '"account_type" = u."account_type", "status" = u."status", "currency" = u."currency", '
-            '"balance" = u."balance", "overdraft_limit" = u."overdraft_limit", '
-            '"interest_rate" = u."interest_rate", "overdraft_allowed" = u."overdraft_allowed", '
-            '"opened_on" = u."opened_on", "statement_cut_off" = u."statement_cut_off", '
-            '"statement_cycle" = u."statement_cycle", '
-            '"statement_days" = CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '
-            '\'{}\') END, "version" = u."version", "last_activity_at" = u."last_activity_at", '
-            '"created_at" = COALESCE(u."created_at", "account"."created_at") '
-            'FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], '
-            '$5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], '
-            "$10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::int4[], "
-            '$18::timestamptz[], $19::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", '
-            '"owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", '
-            '"interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", '
-            '"statement_cycle", "_null_statement_days", "version", "last_activity_at", "created_at", '
-            "_ord) "
-            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
-            "FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k) "
-            'GROUP BY e.r) AS "_a_statement_days" ON "_a_statement_days".r = u._ord '
-            'WHERE "account"."id" = u."id" '
+            '"last_activity_at" = $15::timestamptz, "created_at" = COALESCE($16::timestamptz, '
+            '"account"."created_at"), "version" = "account"."version" + 1 '
+            'WHERE "account"."id" = $1::uuid '
+            'AND ($17::int8 IS NULL OR "account"."version" = $17::int8) '
+            'AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", '
+            '"account"."status", "account"."currency", "account"."balance", '
+            '"account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", '
+            '"account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", '
+            '"account"."statement_days", "account"."last_activity_at", '
+            '"account"."created_at") IS DISTINCT FROM ($2::text, $3::uuid, $4::"account_type", '
+            '$5::"account_status", $6::bpchar, $7::numeric, $8::numeric, $9::numeric, $10::bool, '
+            "$11::date, $12::time, $13::interval, $14::int4[], $15::timestamptz, "
+            'COALESCE($16::timestamptz, "account"."created_at")) '
             'RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", '
             '"account"."account_type", "account"."status", "account"."currency", '
             '"account"."balance", "account"."overdraft_limit", "account"."interest_rate", '
             '"account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", '
-            '"account"."statement_cycle", "account"."statement_days", "account"."version", '
-            '"account"."last_activity_at", "account"."created_at"'
-        ),
-        upsert_one=(
-            'INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", '
-            '"status", "currency", "balance", "overdraft_limit", "interest_rate", '
+            '"account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", '
+            '"account"."created_at", "account"."version"), '
+            '_history AS (INSERT INTO "account_history" ("id", "account_number", "owner_person_id", '
+            '"account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", '
             '"overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", '
-            '"statement_days", "version", "last_activity_at", "created_at") '
-            'VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::uuid, $4::"account_type", '
+            '"statement_days", "last_activity_at", "created_at", "version", "operation", '
+            '"audit_log_id") '
+            'SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", '
+            '_s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", '
+            '_s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", '
+            '_s."statement_days", _s."last_activity_at", _s."created_at", _s."version", '
+            "'update'::\"audit_operation\", $18::int8 "
+            "FROM _written AS _s) "
+            'SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", '
+            '_w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", '
+            '_w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", '
+            '_w."statement_days", _w."last_activity_at", _w."created_at", '
+            '_w."version" FROM _written AS _w '
+            "UNION ALL "
+            'SELECT "account"."id", "account"."account_number", "account"."owner_person_id", '
+            '"account"."account_type", "account"."status", "account"."currency", '
+            '"account"."balance", "account"."overdraft_limit", "account"."interest_rate", '
+            '"account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", '
+            '"account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", '
+            '"account"."created_at", "account"."version" FROM "account" '
+            'WHERE "account"."id" = $1::uuid '
+            'AND ($17::int8 IS NULL OR "account"."version" = $17::int8) '
+            'AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", '
+            '"account"."status", "account"."currency", "account"."balance", '
+            '"account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", '
+            '"account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", '
+            '"account"."statement_days", "account"."last_activity_at", '
+            '"account"."created_at") IS NOT DISTINCT FROM ($2::text, $3::uuid, $4::"account_type", '
             '$5::"account_status", $6::bpchar, $7::numeric, $8::numeric, $9::numeric, $10::bool, '
-            "$11::date, $12::time, $13::interval, $14::int4[], $15::int4, $16::timestamptz, "
-            "COALESCE($17::timestamptz, now())) "
-            'ON CONFLICT ("id") DO UPDATE SET "account_number" = EXCLUDED."account_number", '
-            '"owner_person_id" = EXCLUDED."owner_person_id", '
-            '"account_type" = EXCLUDED."account_type", "status" = EXCLUDED."status", '
-            '"currency" = EXCLUDED."currency", "balance" = EXCLUDED."balance", '
-            '"overdraft_limit" = EXCLUDED."overdraft_limit", '
-            '"interest_rate" = EXCLUDED."interest_rate", '
-            '"overdraft_allowed" = EXCLUDED."overdraft_allowed", "opened_on" = EXCLUDED."opened_on", '
-            '"statement_cut_off" = EXCLUDED."statement_cut_off", '
-            '"statement_cycle" = EXCLUDED."statement_cycle", '
-            '"statement_days" = EXCLUDED."statement_days", "version" = EXCLUDED."version", '
-            '"last_activity_at" = EXCLUDED."last_activity_at" '
-            'RETURNING "id", "account_number", "owner_person_id", "account_type", "status", '
-            '"currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", '
-            '"opened_on", "statement_cut_off", "statement_cycle", "statement_days", "version", '
-            '"last_activity_at", "created_at"'
+            "$11::date, $12::time, $13::interval, $14::int4[], $15::timestamptz, "
+            'COALESCE($16::timestamptz, "account"."created_at"))'
         ),
-        upsert_batch=(
-            'INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", '
-            '"status", "currency", "balance", "overdraft_limit", "interest_rate", '
-            '"overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", '
-            '"statement_days", "version", "last_activity_at", "created_at") '
-            'SELECT COALESCE(u."id", gen_random_uuid()), u."account_number", u."owner_person_id", '
-            'u."account_type", u."status", u."currency", u."balance", u."overdraft_limit", '
-            'u."interest_rate", u."overdraft_allowed", u."opened_on", u."statement_cut_off", '
-            'u."statement_cycle", '
+        update_batch=(
+            "WITH "
+            '_input AS (SELECT u."id" AS "id", u."account_number" AS "account_number", '
+            'u."owner_person_id" AS "owner_person_id", u."account_type" AS "account_type", '
+            'u."status" AS "status", u."currency" AS "currency", u."balance" AS "balance", '
+            'u."overdraft_limit" AS "overdraft_limit", u."interest_rate" AS "interest_rate", '
+            'u."overdraft_allowed" AS "overdraft_allowed", u."opened_on" AS "opened_on", '
+            'u."statement_cut_off" AS "statement_cut_off", u."statement_cycle" AS "statement_cycle", '
             'CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '
-            '\'{}\') END, u."version", u."last_activity_at", COALESCE(u."created_at", now()) '
+            '\'{}\') END AS "statement_days", u."last_activity_at" AS "last_activity_at", '
+            'u."created_at" AS "created_at", u."version" AS "version" '
             'FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], '
             '$5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], '
-            "$10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::int4[], "
-            '$18::timestamptz[], $19::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", '
-            '"owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", '
-            '"interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", '
-            '"statement_cycle", "_null_statement_days", "version", "last_activity_at", "created_at", '
-            "_ord) "
+            "$10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], "
+            '$17::timestamptz[], $18::timestamptz[], $19::int8[]) WITH ORDINALITY AS u("id", '
+            '"account_number", "owner_person_id", "account_type", "status", "currency", "balance", '
+            '"overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", '
+            '"statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", '
+            '"created_at", "version", _ord) '
             "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
             "FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k) "
             'GROUP BY e.r) AS "_a_statement_days" ON "_a_statement_days".r = u._ord '
-            "ORDER BY u._ord "
-            'ON CONFLICT ("id") DO UPDATE SET "account_number" = EXCLUDED."account_number", '
-            '"owner_person_id" = EXCLUDED."owner_person_id", '
-            '"account_type" = EXCLUDED."account_type", "status" = EXCLUDED."status", '
-            '"currency" = EXCLUDED."currency", "balance" = EXCLUDED."balance", '
-            '"overdraft_limit" = EXCLUDED."overdraft_limit", '
-            '"interest_rate" = EXCLUDED."interest_rate", '
-            '"overdraft_allowed" = EXCLUDED."overdraft_allowed", "opened_on" = EXCLUDED."opened_on", '
-            '"statement_cut_off" = EXCLUDED."statement_cut_off", '
-            '"statement_cycle" = EXCLUDED."statement_cycle", '
-            '"statement_days" = EXCLUDED."statement_days", "version" = EXCLUDED."version", '
-            '"last_activity_at" = EXCLUDED."last_activity_at" '
-            'RETURNING "id", "account_number", "owner_person_id", "account_type", "status", '
-            '"currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", '
-            '"opened_on", "statement_cut_off", "statement_cycle", "statement_days", "version", '
-            '"last_activity_at", "created_at"'
+            "), "
+            '_written AS (UPDATE "account" '
+            'SET "account_number" = _i."account_number", "owner_person_id" = _i."owner_person_id", '
+            '"account_type" = _i."account_type", "status" = _i."status", "currency" = _i."currency", '
+            '"balance" = _i."balance", "overdraft_limit" = _i."overdraft_limit", '
+            '"interest_rate" = _i."interest_rate", "overdraft_allowed" = _i."overdraft_allowed", '
+            '"opened_on" = _i."opened_on", "statement_cut_off" = _i."statement_cut_off", '
+            '"statement_cycle" = _i."statement_cycle", "statement_days" = _i."statement_days", '
+            '"last_activity_at" = _i."last_activity_at", "created_at" = COALESCE(_i."created_at", '
+            '"account"."created_at"), "version" = "account"."version" + 1 '
+            "FROM _input AS _i "
+            'WHERE "account"."id" = _i."id" '
+            'AND (_i."version" IS NULL OR "account"."version" = _i."version") '
+            'AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", '
+            '"account"."status", "account"."currency", "account"."balance", '
+            '"account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", '
+            '"account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", '
+            '"account"."statement_days", "account"."last_activity_at", '
+            '"account"."created_at") IS DISTINCT FROM (_i."account_number", _i."owner_person_id", '
+            '_i."account_type", _i."status", _i."currency", _i."balance", _i."overdraft_limit", '
+            '_i."interest_rate", _i."overdraft_allowed", _i."opened_on", _i."statement_cut_off", '
+            '_i."statement_cycle", _i."statement_days", _i."last_activity_at", '
+            'COALESCE(_i."created_at", "account"."created_at")) '
+            'RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", '
+            '"account"."account_type", "account"."status", "account"."currency", '
+            '"account"."balance", "account"."overdraft_limit", "account"."interest_rate", '
+            '"account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", '
+            '"account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", '
+            '"account"."created_at", "account"."version"), '
+            '_history AS (INSERT INTO "account_history" ("id", "account_number", "owner_person_id", '
+            '"account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", '
+            '"overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", '
+            '"statement_days", "last_activity_at", "created_at", "version", "operation", '
+            '"audit_log_id") '
+            'SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", '
+            '_s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", '
+            '_s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", '
+            '_s."statement_days", _s."last_activity_at", _s."created_at", _s."version", '
+            "'update'::\"audit_operation\", $20::int8 "
+            "FROM _written AS _s) "
+            'SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", '
+            '_w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", '
+            '_w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", '
+            '_w."statement_days", _w."last_activity_at", _w."created_at", '
+            '_w."version" FROM _written AS _w '
+            "UNION ALL "
+            'SELECT "account"."id", "account"."account_number", "account"."owner_person_id", '
+            '"account"."account_type", "account"."status", "account"."currency", '
+            '"account"."balance", "account"."overdraft_limit", "account"."interest_rate", '
+            '"account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", '
+            '"account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", '
+            '"account"."created_at", "account"."version" FROM "account" '
+            'JOIN _input AS _i ON "account"."id" = _i."id" '
+            'WHERE (_i."version" IS NULL OR "account"."version" = _i."version") '
+            'AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", '
+            '"account"."status", "account"."currency", "account"."balance", '
+            '"account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", '
+            '"account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", '
+            '"account"."statement_days", "account"."last_activity_at", '
+            '"account"."created_at") IS NOT DISTINCT FROM (_i."account_number", '
+            '_i."owner_person_id", _i."account_type", _i."status", _i."currency", _i."balance", '
+            '_i."overdraft_limit", _i."interest_rate", _i."overdraft_allowed", _i."opened_on", '
+            '_i."statement_cut_off", _i."statement_cycle", _i."statement_days", '
+            '_i."last_activity_at", COALESCE(_i."created_at", "account"."created_at"))'
         ),
-        select_keys=('SELECT "id" FROM "account" LIMIT $1::int8'),
+        upsert_one=None,
+        upsert_batch=None,
+        select_keys=('SELECT "id", "version" FROM "account" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -457,8 +591,8 @@ ACCOUNT_TABLE: TableSpec[Account, AccountKey] = TableSpec(
             select_batch_sql=(
                 'SELECT "id", "account_number", "owner_person_id", "account_type", "status", "currency", '
                 '"balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", '
-                '"statement_cut_off", "statement_cycle", "statement_days", "version", '
-                '"last_activity_at", "created_at" '
+                '"statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", '
+                '"created_at", "version" '
                 'FROM "account" '
                 'WHERE "account_number" = ANY($1::text[])'
             ),
@@ -482,13 +616,18 @@ ACCOUNT_TABLE: TableSpec[Account, AccountKey] = TableSpec(
             select_children_sql=(
                 'SELECT "id", "account_number", "owner_person_id", "account_type", "status", "currency", '
                 '"balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", '
-                '"statement_cut_off", "statement_cycle", "statement_days", "version", '
-                '"last_activity_at", "created_at" '
+                '"statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", '
+                '"created_at", "version" '
                 'FROM "account" '
                 'WHERE "owner_person_id" = ANY($1::uuid[]) '
                 'ORDER BY "id"'
             ),
         ),
+    ),
+    audit=AuditSpec(
+        history_table="account_history",
+        version_column=16,
+        insert_log_sql='INSERT INTO "audit_log" ("actor") VALUES ($1::text) RETURNING "id"',
     ),
 )
 
@@ -525,17 +664,13 @@ class AccountRepository:
     async def update_batch(self, items: Sequence[Account]) -> list[Account]:
         return await _ops.update_batch(self._session, ACCOUNT_TABLE, items)
 
-    async def delete(self, key: AccountKey) -> bool:
-        return await _ops.delete_one(self._session, ACCOUNT_TABLE, key)
+    async def delete(self, key: AccountKey, *, version: int | None = None) -> bool:
+        return await _ops.delete_one(self._session, ACCOUNT_TABLE, key, version=version)
 
-    async def delete_batch(self, keys: Sequence[AccountKey]) -> int:
-        return await _ops.delete_batch(self._session, ACCOUNT_TABLE, keys)
-
-    async def upsert(self, item: Account) -> Account:
-        return await _ops.upsert_one(self._session, ACCOUNT_TABLE, item)
-
-    async def upsert_batch(self, items: Sequence[Account]) -> list[Account]:
-        return await _ops.upsert_batch(self._session, ACCOUNT_TABLE, items)
+    async def delete_batch(
+        self, keys: Sequence[AccountKey], *, versions: Sequence[int | None] | None = None
+    ) -> int:
+        return await _ops.delete_batch(self._session, ACCOUNT_TABLE, keys, versions=versions)
 
     async def validate_batch(
         self, items: Sequence[Account], mode: WriteMode = "insert"
@@ -553,13 +688,6 @@ class AccountRepository:
         self, items: Sequence[Account], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Account]:
         return await _ops.update_batch_chunked(
-            self._session, ACCOUNT_TABLE, items, chunk_size=chunk_size, atomic=atomic
-        )
-
-    async def upsert_batch_chunked(
-        self, items: Sequence[Account], *, chunk_size: int = 1000, atomic: bool = True
-    ) -> BatchResult[Account]:
-        return await _ops.upsert_batch_chunked(
             self._session, ACCOUNT_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 

@@ -15,7 +15,15 @@ from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
 from batchrepo.session import Session, as_session
-from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
+from batchrepo.spec import (
+    AuditSpec,
+    ColumnSpec,
+    ForeignKeySpec,
+    TableSpec,
+    TableSQL,
+    UniqueSpec,
+    WriteMode,
+)
 from batchrepo.validation import ValidationReport
 
 from .enums import (
@@ -99,6 +107,11 @@ class LedgerTransaction:
     """Free labels used by reconciliation (e.g. salary, fee).
 
     Column tags: text[]."""
+    version: int | None = None
+    """Version of the row (audited table), kept by the database: 1 on insert, one more per
+    change; None until saved. update and delete send the version read, and a row stored with
+    another version is stale (StaleVersionError, nothing written); None skips the check.
+    Column version: bigint."""
 
 
 LedgerTransactionKey = int
@@ -123,6 +136,7 @@ def _to_columns(items: Sequence[LedgerTransaction]) -> list[list[Any]]:
         [item.source_digest for item in items],
         [item.metadata for item in items],
         [item.tags for item in items],
+        [item.version for item in items],
     ]
 
 
@@ -145,6 +159,7 @@ def _from_record(record: Any) -> LedgerTransaction:
         source_digest=record[14],
         metadata=record[15],
         tags=record[16],
+        version=record[17],
     )
 
 
@@ -252,11 +267,21 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
             is_array=True,
             element_nullable=False,
         ),
+        ColumnSpec(
+            name="version",
+            attr="version",
+            pg_type="bigint",
+            kind="int8",
+            nullable=True,
+            minimum=1,
+            version=True,
+        ),
     ),
     key_columns=(0,),
     insert_columns=(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),
     sql=TableSQL(
         insert_one=(
+            "WITH _written AS ( "
             'INSERT INTO "ledger_transaction" ("account_id", "counterparty_account_id", "reference", '
             '"direction", "status", "amount", "currency", "exchange_rate", "value_date", '
             '"booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", '
@@ -268,9 +293,27 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
             'RETURNING "id", "account_id", "counterparty_account_id", "reference", "direction", '
             '"status", "amount", "currency", "exchange_rate", "value_date", "booked_at", '
             '"source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", '
-            '"metadata", "tags"'
+            '"metadata", "tags", "version" '
+            "), "
+            '_history AS (INSERT INTO "ledger_transaction_history" ("id", "account_id", '
+            '"counterparty_account_id", "reference", "direction", "status", "amount", "currency", '
+            '"exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", '
+            '"batch_sequence", "source_digest", "metadata", "tags", "version", "operation", '
+            '"audit_log_id") '
+            'SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", '
+            '_s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", '
+            '_s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", '
+            '_s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", '
+            "'insert'::\"audit_operation\", $17::int8 "
+            "FROM _written AS _s) "
+            'SELECT _w."id", _w."account_id", _w."counterparty_account_id", _w."reference", '
+            '_w."direction", _w."status", _w."amount", _w."currency", _w."exchange_rate", '
+            '_w."value_date", _w."booked_at", _w."source_recorded_at", _w."settlement_delay", '
+            '_w."batch_sequence", _w."source_digest", _w."metadata", _w."tags", '
+            '_w."version" FROM _written AS _w'
         ),
         insert_batch=(
+            "WITH _written AS ( "
             'INSERT INTO "ledger_transaction" ("account_id", "counterparty_account_id", "reference", '
             '"direction", "status", "amount", "currency", "exchange_rate", "value_date", '
             '"booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", '
@@ -294,13 +337,30 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
             'RETURNING "id", "account_id", "counterparty_account_id", "reference", "direction", '
             '"status", "amount", "currency", "exchange_rate", "value_date", "booked_at", '
             '"source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", '
-            '"metadata", "tags"'
+            '"metadata", "tags", "version" '
+            "), "
+            '_history AS (INSERT INTO "ledger_transaction_history" ("id", "account_id", '
+            '"counterparty_account_id", "reference", "direction", "status", "amount", "currency", '
+            '"exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", '
+            '"batch_sequence", "source_digest", "metadata", "tags", "version", "operation", '
+            '"audit_log_id") '
+            'SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", '
+            '_s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", '
+            '_s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", '
+            '_s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", '
+            "'insert'::\"audit_operation\", $19::int8 "
+            "FROM _written AS _s) "
+            'SELECT _w."id", _w."account_id", _w."counterparty_account_id", _w."reference", '
+            '_w."direction", _w."status", _w."amount", _w."currency", _w."exchange_rate", '
+            '_w."value_date", _w."booked_at", _w."source_recorded_at", _w."settlement_delay", '
+            '_w."batch_sequence", _w."source_digest", _w."metadata", _w."tags", '
+            '_w."version" FROM _written AS _w'
         ),
         select_one=(
             'SELECT "id", "account_id", "counterparty_account_id", "reference", "direction", '
             '"status", "amount", "currency", "exchange_rate", "value_date", "booked_at", '
             '"source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", '
-            '"metadata", "tags" '
+            '"metadata", "tags", "version" '
             'FROM "ledger_transaction" '
             'WHERE "id" = $1::int8'
         ),
@@ -308,57 +368,16 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
             'SELECT "id", "account_id", "counterparty_account_id", "reference", "direction", '
             '"status", "amount", "currency", "exchange_rate", "value_date", "booked_at", '
             '"source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", '
-            '"metadata", "tags" '
+            '"metadata", "tags", "version" '
             'FROM "ledger_transaction" '
             'WHERE "id" = ANY($1::int8[])'
         ),
         exists_one='SELECT EXISTS (SELECT 1 FROM "ledger_transaction" WHERE "id" = $1::int8)',
         exists_batch=('SELECT "id" FROM "ledger_transaction" WHERE "id" = ANY($1::int8[])'),
-        delete_one=('DELETE FROM "ledger_transaction" WHERE "id" = $1::int8 RETURNING "id"'),
-        delete_batch=(
-            'WITH d AS (DELETE FROM "ledger_transaction" '
-            'WHERE "id" = ANY($1::int8[]) '
-            "RETURNING 1) "
-            "SELECT count(*) FROM d"
-        ),
-        update_one=(
-            'UPDATE "ledger_transaction" '
-            'SET "account_id" = $2::uuid, "counterparty_account_id" = $3::uuid, '
-            '"reference" = $4::text, "direction" = $5::"transaction_direction", '
-            '"status" = $6::"transaction_status", "amount" = $7::numeric, "currency" = $8::bpchar, '
-            '"exchange_rate" = $9::float8, "value_date" = $10::date, '
-            '"booked_at" = COALESCE($11::timestamptz, "ledger_transaction"."booked_at"), '
-            '"source_recorded_at" = $12::timestamp, "settlement_delay" = $13::interval, '
-            '"batch_sequence" = $14::int4, "source_digest" = $15::bytea, '
-            '"metadata" = $16::text::jsonb, "tags" = $17::text[] '
+        delete_one=(
+            'WITH _deleted AS (DELETE FROM "ledger_transaction" '
             'WHERE "id" = $1::int8 '
-            'RETURNING "id", "account_id", "counterparty_account_id", "reference", "direction", '
-            '"status", "amount", "currency", "exchange_rate", "value_date", "booked_at", '
-            '"source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", '
-            '"metadata", "tags"'
-        ),
-        update_batch=(
-            'UPDATE "ledger_transaction" '
-            'SET "account_id" = u."account_id", '
-            '"counterparty_account_id" = u."counterparty_account_id", "reference" = u."reference", '
-            '"direction" = u."direction", "status" = u."status", "amount" = u."amount", '
-            '"currency" = u."currency", "exchange_rate" = u."exchange_rate", '
-            '"value_date" = u."value_date", "booked_at" = COALESCE(u."booked_at", '
-            '"ledger_transaction"."booked_at"), "source_recorded_at" = u."source_recorded_at", '
-            '"settlement_delay" = u."settlement_delay", "batch_sequence" = u."batch_sequence", '
-            '"source_digest" = u."source_digest", "metadata" = u."metadata"::jsonb, '
-            '"tags" = CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, \'{}\') END '
-            "FROM unnest($1::int8[], $2::uuid[], $3::uuid[], $4::text[], "
-            '$5::"transaction_direction"[], $6::"transaction_status"[], $7::numeric[], $8::bpchar[], '
-            "$9::float8[], $10::date[], $11::timestamptz[], $12::timestamp[], $13::interval[], "
-            '$14::int4[], $15::bytea[], $16::text[], $19::bool[]) WITH ORDINALITY AS u("id", '
-            '"account_id", "counterparty_account_id", "reference", "direction", "status", "amount", '
-            '"currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", '
-            '"settlement_delay", "batch_sequence", "source_digest", "metadata", "_null_tags", _ord) '
-            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
-            "FROM unnest($17::text[], $18::int4[]) WITH ORDINALITY AS e(v, r, k) "
-            'GROUP BY e.r) AS "_a_tags" ON "_a_tags".r = u._ord '
-            'WHERE "ledger_transaction"."id" = u."id" '
+            'AND ($2::int8 IS NULL OR "ledger_transaction"."version" = $2::int8) '
             'RETURNING "ledger_transaction"."id", "ledger_transaction"."account_id", '
             '"ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", '
             '"ledger_transaction"."direction", "ledger_transaction"."status", '
@@ -367,11 +386,227 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
             '"ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", '
             '"ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", '
             '"ledger_transaction"."source_digest", "ledger_transaction"."metadata", '
-            '"ledger_transaction"."tags"'
+            '"ledger_transaction"."tags", "ledger_transaction"."version"), '
+            '_history AS (INSERT INTO "ledger_transaction_history" ("id", "account_id", '
+            '"counterparty_account_id", "reference", "direction", "status", "amount", "currency", '
+            '"exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", '
+            '"batch_sequence", "source_digest", "metadata", "tags", "version", "operation", '
+            '"audit_log_id") '
+            'SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", '
+            '_s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", '
+            '_s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", '
+            '_s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version" + 1, '
+            "'delete'::\"audit_operation\", $3::int8 "
+            "FROM _deleted AS _s) "
+            'SELECT _w."id" FROM _deleted AS _w'
+        ),
+        delete_batch=(
+            'WITH _deleted AS (DELETE FROM "ledger_transaction" '
+            'USING unnest($1::int8[], $2::int8[]) AS _k("id", "_version") '
+            'WHERE "ledger_transaction"."id" = _k."id" '
+            'AND (_k."_version" IS NULL OR "ledger_transaction"."version" = _k."_version") '
+            'RETURNING "ledger_transaction"."id", "ledger_transaction"."account_id", '
+            '"ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", '
+            '"ledger_transaction"."direction", "ledger_transaction"."status", '
+            '"ledger_transaction"."amount", "ledger_transaction"."currency", '
+            '"ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", '
+            '"ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", '
+            '"ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", '
+            '"ledger_transaction"."source_digest", "ledger_transaction"."metadata", '
+            '"ledger_transaction"."tags", "ledger_transaction"."version"), '
+            '_history AS (INSERT INTO "ledger_transaction_history" ("id", "account_id", '
+            '"counterparty_account_id", "reference", "direction", "status", "amount", "currency", '
+            '"exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", '
+            '"batch_sequence", "source_digest", "metadata", "tags", "version", "operation", '
+            '"audit_log_id") '
+            'SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", '
+            '_s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", '
+            '_s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", '
+            '_s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version" + 1, '
+            "'delete'::\"audit_operation\", $3::int8 "
+            "FROM _deleted AS _s) "
+            "SELECT count(*) FROM _deleted"
+        ),
+        update_one=(
+            "WITH "
+            '_written AS (UPDATE "ledger_transaction" '
+            'SET "account_id" = $2::uuid, "counterparty_account_id" = $3::uuid, '
+            '"reference" = $4::text, "direction" = $5::"transaction_direction", '
+            '"status" = $6::"transaction_status", "amount" = $7::numeric, "currency" = $8::bpchar, '
+            '"exchange_rate" = $9::float8, "value_date" = $10::date, '
+            '"booked_at" = COALESCE($11::timestamptz, "ledger_transaction"."booked_at"), '
+            '"source_recorded_at" = $12::timestamp, "settlement_delay" = $13::interval, '
+            '"batch_sequence" = $14::int4, "source_digest" = $15::bytea, '
+            '"metadata" = $16::text::jsonb, "tags" = $17::text[], '
+            '"version" = "ledger_transaction"."version" + 1 '
+            'WHERE "ledger_transaction"."id" = $1::int8 '
+            'AND ($18::int8 IS NULL OR "ledger_transaction"."version" = $18::int8) '
+            'AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", '
+            '"ledger_transaction"."reference", "ledger_transaction"."direction", '
+            '"ledger_transaction"."status", "ledger_transaction"."amount", '
+            '"ledger_transaction"."currency", "ledger_transaction"."exchange_rate", '
+            '"ledger_transaction"."value_date", "ledger_transaction"."booked_at", '
+            '"ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", '
+            '"ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", '
+            '"ledger_transaction"."metadata", '
+            '"ledger_transaction"."tags") IS DISTINCT FROM ($2::uuid, $3::uuid, $4::text, '
+            '$5::"transaction_direction", $6::"transaction_status", $7::numeric, $8::bpchar, '
+            '$9::float8, $10::date, COALESCE($11::timestamptz, "ledger_transaction"."booked_at"), '
+            "$12::timestamp, $13::interval, $14::int4, $15::bytea, $16::text::jsonb, $17::text[]) "
+            'RETURNING "ledger_transaction"."id", "ledger_transaction"."account_id", '
+            '"ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", '
+            '"ledger_transaction"."direction", "ledger_transaction"."status", '
+            '"ledger_transaction"."amount", "ledger_transaction"."currency", '
+            '"ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", '
+            '"ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", '
+            '"ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", '
+            '"ledger_transaction"."source_digest", "ledger_transaction"."metadata", '
+            '"ledger_transaction"."tags", "ledger_transaction"."version"), '
+            '_history AS (INSERT INTO "ledger_transaction_history" ("id", "account_id", '
+            '"counterparty_account_id", "reference", "direction", "status", "amount", "currency", '
+            '"exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", '
+            '"batch_sequence", "source_digest", "metadata", "tags", "version", "operation", '
+            '"audit_log_id") '
+            'SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", '
+            '_s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", '
+            '_s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", '
+            '_s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", '
+            "'update'::\"audit_operation\", $19::int8 "
+            "FROM _written AS _s) "
+            'SELECT _w."id", _w."account_id", _w."counterparty_account_id", _w."reference", '
+            '_w."direction", _w."status", _w."amount", _w."currency", _w."exchange_rate", '
+            '_w."value_date", _w."booked_at", _w."source_recorded_at", _w."settlement_delay", '
+            '_w."batch_sequence", _w."source_digest", _w."metadata", _w."tags", '
+            '_w."version" FROM _written AS _w '
+            "UNION ALL "
+            'SELECT "ledger_transaction"."id", "ledger_transaction"."account_id", '
+            '"ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", '
+            '"ledger_transaction"."direction", "ledger_transaction"."status", '
+            '"ledger_transaction"."amount", "ledger_transaction"."currency", '
+            '"ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", '
+            '"ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", '
+            '"ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", '
+            '"ledger_transaction"."source_digest", "ledger_transaction"."metadata", '
+            '"ledger_transaction"."tags", "ledger_transaction"."version" FROM "ledger_transaction" '
+            'WHERE "ledger_transaction"."id" = $1::int8 '
+            'AND ($18::int8 IS NULL OR "ledger_transaction"."version" = $18::int8) '
+            'AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", '
+            '"ledger_transaction"."reference", "ledger_transaction"."direction", '
+            '"ledger_transaction"."status", "ledger_transaction"."amount", '
+            '"ledger_transaction"."currency", "ledger_transaction"."exchange_rate", '
+            '"ledger_transaction"."value_date", "ledger_transaction"."booked_at", '
+            '"ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", '
+            '"ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", '
+            '"ledger_transaction"."metadata", '
+            '"ledger_transaction"."tags") IS NOT DISTINCT FROM ($2::uuid, $3::uuid, $4::text, '
+            '$5::"transaction_direction", $6::"transaction_status", $7::numeric, $8::bpchar, '
+            '$9::float8, $10::date, COALESCE($11::timestamptz, "ledger_transaction"."booked_at"), '
+            "$12::timestamp, $13::interval, $14::int4, $15::bytea, $16::text::jsonb, $17::text[])"
+        ),
+        update_batch=(
+            "WITH "
+            '_input AS (SELECT u."id" AS "id", u."account_id" AS "account_id", '
+            'u."counterparty_account_id" AS "counterparty_account_id", u."reference" AS "reference", '
+            'u."direction" AS "direction", u."status" AS "status", u."amount" AS "amount", '
+            'u."currency" AS "currency", u."exchange_rate" AS "exchange_rate", '
+            'u."value_date" AS "value_date", u."booked_at" AS "booked_at", '
+            'u."source_recorded_at" AS "source_recorded_at", '
+            'u."settlement_delay" AS "settlement_delay", u."batch_sequence" AS "batch_sequence", '
+            'u."source_digest" AS "source_digest", u."metadata"::jsonb AS "metadata", '
+            'CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, \'{}\') END AS "tags", '
+            'u."version" AS "version" '
+            "FROM unnest($1::int8[], $2::uuid[], $3::uuid[], $4::text[], "
+            '$5::"transaction_direction"[], $6::"transaction_status"[], $7::numeric[], $8::bpchar[], '
+            "$9::float8[], $10::date[], $11::timestamptz[], $12::timestamp[], $13::interval[], "
+            "$14::int4[], $15::bytea[], $16::text[], $19::bool[], "
+            '$20::int8[]) WITH ORDINALITY AS u("id", "account_id", "counterparty_account_id", '
+            '"reference", "direction", "status", "amount", "currency", "exchange_rate", '
+            '"value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", '
+            '"source_digest", "metadata", "_null_tags", "version", _ord) '
+            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
+            "FROM unnest($17::text[], $18::int4[]) WITH ORDINALITY AS e(v, r, k) "
+            'GROUP BY e.r) AS "_a_tags" ON "_a_tags".r = u._ord '
+            "), "
+            '_written AS (UPDATE "ledger_transaction" '
+            'SET "account_id" = _i."account_id", '
+            '"counterparty_account_id" = _i."counterparty_account_id", "reference" = _i."reference", '
+            '"direction" = _i."direction", "status" = _i."status", "amount" = _i."amount", '
+            '"currency" = _i."currency", "exchange_rate" = _i."exchange_rate", '
+            '"value_date" = _i."value_date", "booked_at" = COALESCE(_i."booked_at", '
+            '"ledger_transaction"."booked_at"), "source_recorded_at" = _i."source_recorded_at", '
+            '"settlement_delay" = _i."settlement_delay", "batch_sequence" = _i."batch_sequence", '
+            '"source_digest" = _i."source_digest", "metadata" = _i."metadata", "tags" = _i."tags", '
+            '"version" = "ledger_transaction"."version" + 1 '
+            "FROM _input AS _i "
+            'WHERE "ledger_transaction"."id" = _i."id" '
+            'AND (_i."version" IS NULL OR "ledger_transaction"."version" = _i."version") '
+            'AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", '
+            '"ledger_transaction"."reference", "ledger_transaction"."direction", '
+            '"ledger_transaction"."status", "ledger_transaction"."amount", '
+            '"ledger_transaction"."currency", "ledger_transaction"."exchange_rate", '
+            '"ledger_transaction"."value_date", "ledger_transaction"."booked_at", '
+            '"ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", '
+            '"ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", '
+            '"ledger_transaction"."metadata", '
+            '"ledger_transaction"."tags") IS DISTINCT FROM (_i."account_id", '
+            '_i."counterparty_account_id", _i."reference", _i."direction", _i."status", _i."amount", '
+            '_i."currency", _i."exchange_rate", _i."value_date", COALESCE(_i."booked_at", '
+            '"ledger_transaction"."booked_at"), _i."source_recorded_at", _i."settlement_delay", '
+            '_i."batch_sequence", _i."source_digest", _i."metadata", _i."tags") '
+            'RETURNING "ledger_transaction"."id", "ledger_transaction"."account_id", '
+            '"ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", '
+            '"ledger_transaction"."direction", "ledger_transaction"."status", '
+            '"ledger_transaction"."amount", "ledger_transaction"."currency", '
+            '"ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", '
+            '"ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", '
+            '"ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", '
+            '"ledger_transaction"."source_digest", "ledger_transaction"."metadata", '
+            '"ledger_transaction"."tags", "ledger_transaction"."version"), '
+            '_history AS (INSERT INTO "ledger_transaction_history" ("id", "account_id", '
+            '"counterparty_account_id", "reference", "direction", "status", "amount", "currency", '
+            '"exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", '
+            '"batch_sequence", "source_digest", "metadata", "tags", "version", "operation", '
+            '"audit_log_id") '
+            'SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", '
+            '_s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", '
+            '_s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", '
+            '_s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", '
+            "'update'::\"audit_operation\", $21::int8 "
+            "FROM _written AS _s) "
+            'SELECT _w."id", _w."account_id", _w."counterparty_account_id", _w."reference", '
+            '_w."direction", _w."status", _w."amount", _w."currency", _w."exchange_rate", '
+            '_w."value_date", _w."booked_at", _w."source_recorded_at", _w."settlement_delay", '
+            '_w."batch_sequence", _w."source_digest", _w."metadata", _w."tags", '
+            '_w."version" FROM _written AS _w '
+            "UNION ALL "
+            'SELECT "ledger_transaction"."id", "ledger_transaction"."account_id", '
+            '"ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", '
+            '"ledger_transaction"."direction", "ledger_transaction"."status", '
+            '"ledger_transaction"."amount", "ledger_transaction"."currency", '
+            '"ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", '
+            '"ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", '
+            '"ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", '
+            '"ledger_transaction"."source_digest", "ledger_transaction"."metadata", '
+            '"ledger_transaction"."tags", "ledger_transaction"."version" FROM "ledger_transaction" '
+            'JOIN _input AS _i ON "ledger_transaction"."id" = _i."id" '
+            'WHERE (_i."version" IS NULL OR "ledger_transaction"."version" = _i."version") '
+            'AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", '
+            '"ledger_transaction"."reference", "ledger_transaction"."direction", '
+            '"ledger_transaction"."status", "ledger_transaction"."amount", '
+            '"ledger_transaction"."currency", "ledger_transaction"."exchange_rate", '
+            '"ledger_transaction"."value_date", "ledger_transaction"."booked_at", '
+            '"ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", '
+            '"ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", '
+            '"ledger_transaction"."metadata", '
+            '"ledger_transaction"."tags") IS NOT DISTINCT FROM (_i."account_id", '
+            '_i."counterparty_account_id", _i."reference", _i."direction", _i."status", _i."amount", '
+            '_i."currency", _i."exchange_rate", _i."value_date", COALESCE(_i."booked_at", '
+            '"ledger_transaction"."booked_at"), _i."source_recorded_at", _i."settlement_delay", '
+            '_i."batch_sequence", _i."source_digest", _i."metadata", _i."tags")'
         ),
         upsert_one=None,
         upsert_batch=None,
-        select_keys=('SELECT "id" FROM "ledger_transaction" LIMIT $1::int8'),
+        select_keys=('SELECT "id", "version" FROM "ledger_transaction" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -407,7 +642,7 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
                 'SELECT "id", "account_id", "counterparty_account_id", "reference", "direction", '
                 '"status", "amount", "currency", "exchange_rate", "value_date", "booked_at", '
                 '"source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", '
-                '"metadata", "tags" '
+                '"metadata", "tags", "version" '
                 'FROM "ledger_transaction" '
                 'WHERE ("ledger_transaction"."account_id", '
                 '"ledger_transaction"."reference") IN (SELECT * FROM unnest($1::uuid[], $2::text[]))'
@@ -433,7 +668,7 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
                 'SELECT "id", "account_id", "counterparty_account_id", "reference", "direction", '
                 '"status", "amount", "currency", "exchange_rate", "value_date", "booked_at", '
                 '"source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", '
-                '"metadata", "tags" '
+                '"metadata", "tags", "version" '
                 'FROM "ledger_transaction" '
                 'WHERE "account_id" = ANY($1::uuid[]) '
                 'ORDER BY "id"'
@@ -458,12 +693,17 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
                 'SELECT "id", "account_id", "counterparty_account_id", "reference", "direction", '
                 '"status", "amount", "currency", "exchange_rate", "value_date", "booked_at", '
                 '"source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", '
-                '"metadata", "tags" '
+                '"metadata", "tags", "version" '
                 'FROM "ledger_transaction" '
                 'WHERE "counterparty_account_id" = ANY($1::uuid[]) '
                 'ORDER BY "id"'
             ),
         ),
+    ),
+    audit=AuditSpec(
+        history_table="ledger_transaction_history",
+        version_column=17,
+        insert_log_sql='INSERT INTO "audit_log" ("actor") VALUES ($1::text) RETURNING "id"',
     ),
 )
 
@@ -502,11 +742,15 @@ class LedgerTransactionRepository:
     async def update_batch(self, items: Sequence[LedgerTransaction]) -> list[LedgerTransaction]:
         return await _ops.update_batch(self._session, LEDGER_TRANSACTION_TABLE, items)
 
-    async def delete(self, key: LedgerTransactionKey) -> bool:
-        return await _ops.delete_one(self._session, LEDGER_TRANSACTION_TABLE, key)
+    async def delete(self, key: LedgerTransactionKey, *, version: int | None = None) -> bool:
+        return await _ops.delete_one(self._session, LEDGER_TRANSACTION_TABLE, key, version=version)
 
-    async def delete_batch(self, keys: Sequence[LedgerTransactionKey]) -> int:
-        return await _ops.delete_batch(self._session, LEDGER_TRANSACTION_TABLE, keys)
+    async def delete_batch(
+        self, keys: Sequence[LedgerTransactionKey], *, versions: Sequence[int | None] | None = None
+    ) -> int:
+        return await _ops.delete_batch(
+            self._session, LEDGER_TRANSACTION_TABLE, keys, versions=versions
+        )
 
     async def validate_batch(
         self, items: Sequence[LedgerTransaction], mode: WriteMode = "insert"

@@ -14,7 +14,15 @@ from batchrepo import operations as _ops
 from batchrepo.chunked import BatchResult
 from batchrepo.executor import Executor
 from batchrepo.session import Session, as_session
-from batchrepo.spec import ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec, WriteMode
+from batchrepo.spec import (
+    AuditSpec,
+    ColumnSpec,
+    ForeignKeySpec,
+    TableSpec,
+    TableSQL,
+    UniqueSpec,
+    WriteMode,
+)
 from batchrepo.validation import ValidationReport
 
 from .enums import PERSON_TYPE_BY_VALUE, PersonType
@@ -78,6 +86,11 @@ class Person:
 
     Server default now(): None on insert takes it, None on update keeps the stored value,
     and an upsert never changes it in an existing row. Column created_at: timestamptz."""
+    version: int | None = None
+    """Version of the row (audited table), kept by the database: 1 on insert, one more per
+    change; None until saved. update and delete send the version read, and a row stored with
+    another version is stale (StaleVersionError, nothing written); None skips the check.
+    Column version: bigint."""
 
 
 PersonKey = uuid.UUID
@@ -98,6 +111,7 @@ def _to_columns(items: Sequence[Person]) -> list[list[Any]]:
         [item.is_active for item in items],
         [item.document_digest for item in items],
         [item.created_at for item in items],
+        [item.version for item in items],
     ]
 
 
@@ -116,6 +130,7 @@ def _from_record(record: Any) -> Person:
         is_active=record[10],
         document_digest=record[11],
         created_at=record[12],
+        version=record[13],
     )
 
 
@@ -201,11 +216,21 @@ PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
             kind="timestamptz",
             server_default=True,
         ),
+        ColumnSpec(
+            name="version",
+            attr="version",
+            pg_type="bigint",
+            kind="int8",
+            nullable=True,
+            minimum=1,
+            version=True,
+        ),
     ),
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
     sql=TableSQL(
         insert_one=(
+            "WITH _written AS ( "
             'INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", '
             '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
             '"date_of_birth", "entity_reference_count", "is_active", "document_digest", '
@@ -215,9 +240,26 @@ PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
             "COALESCE($13::timestamptz, now())) "
             'RETURNING "id", "person_type", "display_name", "external_identifier", '
             '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
-            '"date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at"'
+            '"date_of_birth", "entity_reference_count", "is_active", "document_digest", '
+            '"created_at", "version" '
+            "), "
+            '_history AS (INSERT INTO "person_history" ("id", "person_type", "display_name", '
+            '"external_identifier", "organization_person_id", "duplicate_of_person_id", '
+            '"location_id", "department", "date_of_birth", "entity_reference_count", "is_active", '
+            '"document_digest", "created_at", "version", "operation", "audit_log_id") '
+            'SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", '
+            '_s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", '
+            '_s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", '
+            '_s."document_digest", _s."created_at", _s."version", \'insert\'::"audit_operation", '
+            "$14::int8 "
+            "FROM _written AS _s) "
+            'SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", '
+            '_w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", '
+            '_w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", '
+            '_w."document_digest", _w."created_at", _w."version" FROM _written AS _w'
         ),
         insert_batch=(
+            "WITH _written AS ( "
             'INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", '
             '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
             '"date_of_birth", "entity_reference_count", "is_active", "document_digest", '
@@ -235,118 +277,217 @@ PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
             "ORDER BY u._ord "
             'RETURNING "id", "person_type", "display_name", "external_identifier", '
             '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
-            '"date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at"'
+            '"date_of_birth", "entity_reference_count", "is_active", "document_digest", '
+            '"created_at", "version" '
+            "), "
+            '_history AS (INSERT INTO "person_history" ("id", "person_type", "display_name", '
+            '"external_identifier", "organization_person_id", "duplicate_of_person_id", '
+            '"location_id", "department", "date_of_birth", "entity_reference_count", "is_active", '
+            '"document_digest", "created_at", "version", "operation", "audit_log_id") '
+            'SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", '
+            '_s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", '
+            '_s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", '
+            '_s."document_digest", _s."created_at", _s."version", \'insert\'::"audit_operation", '
+            "$14::int8 "
+            "FROM _written AS _s) "
+            'SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", '
+            '_w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", '
+            '_w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", '
+            '_w."document_digest", _w."created_at", _w."version" FROM _written AS _w'
         ),
         select_one=(
             'SELECT "id", "person_type", "display_name", "external_identifier", '
             '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
-            '"date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at" '
+            '"date_of_birth", "entity_reference_count", "is_active", "document_digest", '
+            '"created_at", "version" '
             'FROM "person" '
             'WHERE "id" = $1::uuid'
         ),
         select_batch=(
             'SELECT "id", "person_type", "display_name", "external_identifier", '
             '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
-            '"date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at" '
+            '"date_of_birth", "entity_reference_count", "is_active", "document_digest", '
+            '"created_at", "version" '
             'FROM "person" '
             'WHERE "id" = ANY($1::uuid[])'
         ),
         exists_one='SELECT EXISTS (SELECT 1 FROM "person" WHERE "id" = $1::uuid)',
         exists_batch=('SELECT "id" FROM "person" WHERE "id" = ANY($1::uuid[])'),
-        delete_one=('DELETE FROM "person" WHERE "id" = $1::uuid RETURNING "id"'),
+        delete_one=(
+            'WITH _deleted AS (DELETE FROM "person" '
+            'WHERE "id" = $1::uuid '
+            'AND ($2::int8 IS NULL OR "person"."version" = $2::int8) '
+            'RETURNING "person"."id", "person"."person_type", "person"."display_name", '
+            '"person"."external_identifier", "person"."organization_person_id", '
+            '"person"."duplicate_of_person_id", "person"."location_id", "person"."department", '
+            '"person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", '
+            '"person"."document_digest", "person"."created_at", "person"."version"), '
+            '_history AS (INSERT INTO "person_history" ("id", "person_type", "display_name", '
+            '"external_identifier", "organization_person_id", "duplicate_of_person_id", '
+            '"location_id", "department", "date_of_birth", "entity_reference_count", "is_active", '
+            '"document_digest", "created_at", "version", "operation", "audit_log_id") '
+            'SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", '
+            '_s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", '
+            '_s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", '
+            '_s."document_digest", _s."created_at", _s."version" + 1, \'delete\'::"audit_operation", '
+            "$3::int8 "
+            "FROM _deleted AS _s) "
+            'SELECT _w."id" FROM _deleted AS _w'
+        ),
         delete_batch=(
-            'WITH d AS (DELETE FROM "person" '
-            'WHERE "id" = ANY($1::uuid[]) '
-            "RETURNING 1) "
-            "SELECT count(*) FROM d"
+            'WITH _deleted AS (DELETE FROM "person" '
+            'USING unnest($1::uuid[], $2::int8[]) AS _k("id", "_version") '
+            'WHERE "person"."id" = _k."id" '
+            'AND (_k."_version" IS NULL OR "person"."version" = _k."_version") '
+            'RETURNING "person"."id", "person"."person_type", "person"."display_name", '
+            '"person"."external_identifier", "person"."organization_person_id", '
+            '"person"."duplicate_of_person_id", "person"."location_id", "person"."department", '
+            '"person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", '
+            '"person"."document_digest", "person"."created_at", "person"."version"), '
+            '_history AS (INSERT INTO "person_history" ("id", "person_type", "display_name", '
+            '"external_identifier", "organization_person_id", "duplicate_of_person_id", '
+            '"location_id", "department", "date_of_birth", "entity_reference_count", "is_active", '
+            '"document_digest", "created_at", "version", "operation", "audit_log_id") '
+            'SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", '
+            '_s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", '
+            '_s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", '
+            '_s."document_digest", _s."created_at", _s."version" + 1, \'delete\'::"audit_operation", '
+            "$3::int8 "
+            "FROM _deleted AS _s) "
+            "SELECT count(*) FROM _deleted"
         ),
         update_one=(
-            'UPDATE "person" '
+            "WITH "
+            '_written AS (UPDATE "person" '
             'SET "person_type" = $2::"person_type", "display_name" = $3::text, '
             '"external_identifier" = $4::text, "organization_person_id" = $5::uuid, '
             '"duplicate_of_person_id" = $6::uuid, "location_id" = $7::uuid, "department" = $8::text, '
             '"date_of_birth" = $9::date, "entity_reference_count" = $10::int2, '
             '"is_active" = $11::bool, "document_digest" = $12::bytea, '
-            '"created_at" = COALESCE($13::timestamptz, "person"."created_at") '
-            'WHERE "id" = $1::uuid '
-            'RETURNING "id", "person_type", "display_name", "external_identifier", '
-            '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
-            '"date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at"'
-        ),
-        update_batch=(
-            'UPDATE "person" '
-            'SET "person_type" = u."person_type", "display_name" = u."display_name", '
-            '"external_identifier" = u."external_identifier", '
-            '"organization_person_id" = u."organization_person_id", '
-            '"duplicate_of_person_id" = u."duplicate_of_person_id", "location_id" = u."location_id", '
-            '"department" = u."department", "date_of_birth" = u."date_of_birth", '
-            '"entity_reference_count" = u."entity_reference_count", "is_active" = u."is_active", '
-            '"document_digest" = u."document_digest", "created_at" = COALESCE(u."created_at", '
-            '"person"."created_at") '
-            'FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], '
-            "$6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], "
-            '$13::timestamptz[]) AS u("id", "person_type", "display_name", "external_identifier", '
-            '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
-            '"date_of_birth", "entity_reference_count", "is_active", "document_digest", '
-            '"created_at") '
-            'WHERE "person"."id" = u."id" '
+            '"created_at" = COALESCE($13::timestamptz, "person"."created_at"), '
+            '"version" = "person"."version" + 1 '
+            'WHERE "person"."id" = $1::uuid '
+            'AND ($14::int8 IS NULL OR "person"."version" = $14::int8) '
+            'AND ("person"."person_type", "person"."display_name", "person"."external_identifier", '
+            '"person"."organization_person_id", "person"."duplicate_of_person_id", '
+            '"person"."location_id", "person"."department", "person"."date_of_birth", '
+            '"person"."entity_reference_count", "person"."is_active", "person"."document_digest", '
+            '"person"."created_at") IS DISTINCT FROM ($2::"person_type", $3::text, $4::text, '
+            "$5::uuid, $6::uuid, $7::uuid, $8::text, $9::date, $10::int2, $11::bool, $12::bytea, "
+            'COALESCE($13::timestamptz, "person"."created_at")) '
             'RETURNING "person"."id", "person"."person_type", "person"."display_name", '
             '"person"."external_identifier", "person"."organization_person_id", '
             '"person"."duplicate_of_person_id", "person"."location_id", "person"."department", '
             '"person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", '
-            '"person"."document_digest", "person"."created_at"'
-        ),
-        upsert_one=(
-            'INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", '
-            '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
-            '"date_of_birth", "entity_reference_count", "is_active", "document_digest", '
-            '"created_at") '
-            'VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::"person_type", $3::text, $4::text, '
-            "$5::uuid, $6::uuid, $7::uuid, $8::text, $9::date, $10::int2, $11::bool, $12::bytea, "
-            "COALESCE($13::timestamptz, now())) "
-            'ON CONFLICT ("id") DO UPDATE SET "person_type" = EXCLUDED."person_type", '
-            '"display_name" = EXCLUDED."display_name", '
-            '"external_identifier" = EXCLUDED."external_identifier", '
-            '"organization_person_id" = EXCLUDED."organization_person_id", '
-            '"duplicate_of_person_id" = EXCLUDED."duplicate_of_person_id", '
-            '"location_id" = EXCLUDED."location_id", "department" = EXCLUDED."department", '
-            '"date_of_birth" = EXCLUDED."date_of_birth", '
-            '"entity_reference_count" = EXCLUDED."entity_reference_count", '
-            '"is_active" = EXCLUDED."is_active", "document_digest" = EXCLUDED."document_digest" '
-            'RETURNING "id", "person_type", "display_name", "external_identifier", '
-            '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
-            '"date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at"'
-        ),
-        upsert_batch=(
-            'INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", '
-            '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
-            '"date_of_birth", "entity_reference_count", "is_active", "document_digest", '
-            '"created_at") '
-            'SELECT COALESCE(u."id", gen_random_uuid()), u."person_type", u."display_name", '
-            'u."external_identifier", u."organization_person_id", u."duplicate_of_person_id", '
-            'u."location_id", u."department", u."date_of_birth", u."entity_reference_count", '
-            'u."is_active", u."document_digest", COALESCE(u."created_at", now()) '
-            'FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], '
-            "$6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], "
-            '$13::timestamptz[]) WITH ORDINALITY AS u("id", "person_type", "display_name", '
+            '"person"."document_digest", "person"."created_at", "person"."version"), '
+            '_history AS (INSERT INTO "person_history" ("id", "person_type", "display_name", '
             '"external_identifier", "organization_person_id", "duplicate_of_person_id", '
             '"location_id", "department", "date_of_birth", "entity_reference_count", "is_active", '
-            '"document_digest", "created_at", _ord) '
-            "ORDER BY u._ord "
-            'ON CONFLICT ("id") DO UPDATE SET "person_type" = EXCLUDED."person_type", '
-            '"display_name" = EXCLUDED."display_name", '
-            '"external_identifier" = EXCLUDED."external_identifier", '
-            '"organization_person_id" = EXCLUDED."organization_person_id", '
-            '"duplicate_of_person_id" = EXCLUDED."duplicate_of_person_id", '
-            '"location_id" = EXCLUDED."location_id", "department" = EXCLUDED."department", '
-            '"date_of_birth" = EXCLUDED."date_of_birth", '
-            '"entity_reference_count" = EXCLUDED."entity_reference_count", '
-            '"is_active" = EXCLUDED."is_active", "document_digest" = EXCLUDED."document_digest" '
-            'RETURNING "id", "person_type", "display_name", "external_identifier", '
-            '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
-            '"date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at"'
+            '"document_digest", "created_at", "version", "operation", "audit_log_id") '
+            'SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", '
+            '_s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", '
+            '_s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", '
+            '_s."document_digest", _s."created_at", _s."version", \'update\'::"audit_operation", '
+            "$15::int8 "
+            "FROM _written AS _s) "
+            'SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", '
+            '_w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", '
+            '_w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", '
+            '_w."document_digest", _w."created_at", _w."version" FROM _written AS _w '
+            "UNION ALL "
+            'SELECT "person"."id", "person"."person_type", "person"."display_name", '
+            '"person"."external_identifier", "person"."organization_person_id", '
+            '"person"."duplicate_of_person_id", "person"."location_id", "person"."department", '
+            '"person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", '
+            '"person"."document_digest", "person"."created_at", "person"."version" FROM "person" '
+            'WHERE "person"."id" = $1::uuid '
+            'AND ($14::int8 IS NULL OR "person"."version" = $14::int8) '
+            'AND ("person"."person_type", "person"."display_name", "person"."external_identifier", '
+            '"person"."organization_person_id", "person"."duplicate_of_person_id", '
+            '"person"."location_id", "person"."department", "person"."date_of_birth", '
+            '"person"."entity_reference_count", "person"."is_active", "person"."document_digest", '
+            '"person"."created_at") IS NOT DISTINCT FROM ($2::"person_type", $3::text, $4::text, '
+            "$5::uuid, $6::uuid, $7::uuid, $8::text, $9::date, $10::int2, $11::bool, $12::bytea, "
+            'COALESCE($13::timestamptz, "person"."created_at"))'
         ),
-        select_keys=('SELECT "id" FROM "person" LIMIT $1::int8'),
+        update_batch=(
+            "WITH "
+            '_input AS (SELECT u."id" AS "id", u."person_type" AS "person_type", '
+            'u."display_name" AS "display_name", u."external_identifier" AS "external_identifier", '
+            'u."organization_person_id" AS "organization_person_id", '
+            'u."duplicate_of_person_id" AS "duplicate_of_person_id", '
+            'u."location_id" AS "location_id", u."department" AS "department", '
+            'u."date_of_birth" AS "date_of_birth", '
+            'u."entity_reference_count" AS "entity_reference_count", u."is_active" AS "is_active", '
+            'u."document_digest" AS "document_digest", u."created_at" AS "created_at", '
+            'u."version" AS "version" '
+            'FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], '
+            "$6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], "
+            '$13::timestamptz[], $14::int8[]) AS u("id", "person_type", "display_name", '
+            '"external_identifier", "organization_person_id", "duplicate_of_person_id", '
+            '"location_id", "department", "date_of_birth", "entity_reference_count", "is_active", '
+            '"document_digest", "created_at", "version") '
+            "), "
+            '_written AS (UPDATE "person" '
+            'SET "person_type" = _i."person_type", "display_name" = _i."display_name", '
+            '"external_identifier" = _i."external_identifier", '
+            '"organization_person_id" = _i."organization_person_id", '
+            '"duplicate_of_person_id" = _i."duplicate_of_person_id", '
+            '"location_id" = _i."location_id", "department" = _i."department", '
+            '"date_of_birth" = _i."date_of_birth", '
+            '"entity_reference_count" = _i."entity_reference_count", "is_active" = _i."is_active", '
+            '"document_digest" = _i."document_digest", "created_at" = COALESCE(_i."created_at", '
+            '"person"."created_at"), "version" = "person"."version" + 1 '
+            "FROM _input AS _i "
+            'WHERE "person"."id" = _i."id" '
+            'AND (_i."version" IS NULL OR "person"."version" = _i."version") '
+            'AND ("person"."person_type", "person"."display_name", "person"."external_identifier", '
+            '"person"."organization_person_id", "person"."duplicate_of_person_id", '
+            '"person"."location_id", "person"."department", "person"."date_of_birth", '
+            '"person"."entity_reference_count", "person"."is_active", "person"."document_digest", '
+            '"person"."created_at") IS DISTINCT FROM (_i."person_type", _i."display_name", '
+            '_i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", '
+            '_i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", '
+            '_i."is_active", _i."document_digest", COALESCE(_i."created_at", "person"."created_at")) '
+            'RETURNING "person"."id", "person"."person_type", "person"."display_name", '
+            '"person"."external_identifier", "person"."organization_person_id", '
+            '"person"."duplicate_of_person_id", "person"."location_id", "person"."department", '
+            '"person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", '
+            '"person"."document_digest", "person"."created_at", "person"."version"), '
+            '_history AS (INSERT INTO "person_history" ("id", "person_type", "display_name", '
+            '"external_identifier", "organization_person_id", "duplicate_of_person_id", '
+            '"location_id", "department", "date_of_birth", "entity_reference_count", "is_active", '
+            '"document_digest", "created_at", "version", "operation", "audit_log_id") '
+            'SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", '
+            '_s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", '
+            '_s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", '
+            '_s."document_digest", _s."created_at", _s."version", \'update\'::"audit_operation", '
+            "$15::int8 "
+            "FROM _written AS _s) "
+            'SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", '
+            '_w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", '
+            '_w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", '
+            '_w."document_digest", _w."created_at", _w."version" FROM _written AS _w '
+            "UNION ALL "
+            'SELECT "person"."id", "person"."person_type", "person"."display_name", '
+            '"person"."external_identifier", "person"."organization_person_id", '
+            '"person"."duplicate_of_person_id", "person"."location_id", "person"."department", '
+            '"person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", '
+            '"person"."document_digest", "person"."created_at", "person"."version" FROM "person" '
+            'JOIN _input AS _i ON "person"."id" = _i."id" '
+            'WHERE (_i."version" IS NULL OR "person"."version" = _i."version") '
+            'AND ("person"."person_type", "person"."display_name", "person"."external_identifier", '
+            '"person"."organization_person_id", "person"."duplicate_of_person_id", '
+            '"person"."location_id", "person"."department", "person"."date_of_birth", '
+            '"person"."entity_reference_count", "person"."is_active", "person"."document_digest", '
+            '"person"."created_at") IS NOT DISTINCT FROM (_i."person_type", _i."display_name", '
+            '_i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", '
+            '_i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", '
+            '_i."is_active", _i."document_digest", COALESCE(_i."created_at", "person"."created_at"))'
+        ),
+        upsert_one=None,
+        upsert_batch=None,
+        select_keys=('SELECT "id", "version" FROM "person" LIMIT $1::int8'),
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -379,7 +520,8 @@ PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
             select_batch_sql=(
                 'SELECT "id", "person_type", "display_name", "external_identifier", '
                 '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
-                '"date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at" '
+                '"date_of_birth", "entity_reference_count", "is_active", "document_digest", '
+                '"created_at", "version" '
                 'FROM "person" '
                 'WHERE "external_identifier" = ANY($1::text[])'
             ),
@@ -403,7 +545,8 @@ PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
             select_children_sql=(
                 'SELECT "id", "person_type", "display_name", "external_identifier", '
                 '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
-                '"date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at" '
+                '"date_of_birth", "entity_reference_count", "is_active", "document_digest", '
+                '"created_at", "version" '
                 'FROM "person" '
                 'WHERE "organization_person_id" = ANY($1::uuid[]) '
                 'ORDER BY "id"'
@@ -426,7 +569,8 @@ PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
             select_children_sql=(
                 'SELECT "id", "person_type", "display_name", "external_identifier", '
                 '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
-                '"date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at" '
+                '"date_of_birth", "entity_reference_count", "is_active", "document_digest", '
+                '"created_at", "version" '
                 'FROM "person" '
                 'WHERE "duplicate_of_person_id" = ANY($1::uuid[]) '
                 'ORDER BY "id"'
@@ -449,12 +593,18 @@ PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
             select_children_sql=(
                 'SELECT "id", "person_type", "display_name", "external_identifier", '
                 '"organization_person_id", "duplicate_of_person_id", "location_id", "department", '
-                '"date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at" '
+                '"date_of_birth", "entity_reference_count", "is_active", "document_digest", '
+                '"created_at", "version" '
                 'FROM "person" '
                 'WHERE "location_id" = ANY($1::uuid[]) '
                 'ORDER BY "id"'
             ),
         ),
+    ),
+    audit=AuditSpec(
+        history_table="person_history",
+        version_column=13,
+        insert_log_sql='INSERT INTO "audit_log" ("actor") VALUES ($1::text) RETURNING "id"',
     ),
 )
 
@@ -491,17 +641,13 @@ class PersonRepository:
     async def update_batch(self, items: Sequence[Person]) -> list[Person]:
         return await _ops.update_batch(self._session, PERSON_TABLE, items)
 
-    async def delete(self, key: PersonKey) -> bool:
-        return await _ops.delete_one(self._session, PERSON_TABLE, key)
+    async def delete(self, key: PersonKey, *, version: int | None = None) -> bool:
+        return await _ops.delete_one(self._session, PERSON_TABLE, key, version=version)
 
-    async def delete_batch(self, keys: Sequence[PersonKey]) -> int:
-        return await _ops.delete_batch(self._session, PERSON_TABLE, keys)
-
-    async def upsert(self, item: Person) -> Person:
-        return await _ops.upsert_one(self._session, PERSON_TABLE, item)
-
-    async def upsert_batch(self, items: Sequence[Person]) -> list[Person]:
-        return await _ops.upsert_batch(self._session, PERSON_TABLE, items)
+    async def delete_batch(
+        self, keys: Sequence[PersonKey], *, versions: Sequence[int | None] | None = None
+    ) -> int:
+        return await _ops.delete_batch(self._session, PERSON_TABLE, keys, versions=versions)
 
     async def validate_batch(
         self, items: Sequence[Person], mode: WriteMode = "insert"
@@ -519,13 +665,6 @@ class PersonRepository:
         self, items: Sequence[Person], *, chunk_size: int = 1000, atomic: bool = True
     ) -> BatchResult[Person]:
         return await _ops.update_batch_chunked(
-            self._session, PERSON_TABLE, items, chunk_size=chunk_size, atomic=atomic
-        )
-
-    async def upsert_batch_chunked(
-        self, items: Sequence[Person], *, chunk_size: int = 1000, atomic: bool = True
-    ) -> BatchResult[Person]:
-        return await _ops.upsert_batch_chunked(
             self._session, PERSON_TABLE, items, chunk_size=chunk_size, atomic=atomic
         )
 

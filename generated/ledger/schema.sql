@@ -8,6 +8,7 @@ CREATE TYPE "account_type" AS ENUM ('current', 'savings', 'loan', 'settlement');
 CREATE TYPE "account_status" AS ENUM ('pending_approval', 'active', 'dormant', 'frozen', 'closed');
 CREATE TYPE "transaction_direction" AS ENUM ('debit', 'credit');
 CREATE TYPE "transaction_status" AS ENUM ('pending', 'posted', 'reversed', 'failed');
+CREATE TYPE "audit_operation" AS ENUM ('insert', 'update', 'delete');
 COMMENT ON TYPE "person_type" IS 'What kind of party a person row stands for.';
 COMMENT ON TYPE "location_type" IS 'What an address is used for.';
 COMMENT ON TYPE "person_entity_type" IS 'The role a person plays towards an external system''s entity.';
@@ -15,6 +16,7 @@ COMMENT ON TYPE "account_type" IS 'The product family of an account.';
 COMMENT ON TYPE "account_status" IS 'Life-cycle state of an account; only active accounts accept postings.';
 COMMENT ON TYPE "transaction_direction" IS 'Whether a posting takes money out of (debit) or puts it into (credit) the account.';
 COMMENT ON TYPE "transaction_status" IS 'Settlement state of a posting.';
+COMMENT ON TYPE "audit_operation" IS 'What a history row records.';
 
 CREATE TABLE "country" (
     "code" char(2) NOT NULL,
@@ -129,6 +131,7 @@ CREATE TABLE "person" (
     "is_active" boolean NOT NULL DEFAULT TRUE,
     "document_digest" bytea,
     "created_at" timestamptz NOT NULL DEFAULT now(),
+    "version" bigint NOT NULL DEFAULT 1,
     CONSTRAINT "person_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "person_external_identifier_key" UNIQUE ("external_identifier"),
     CONSTRAINT "person_organization_person_id_fkey" FOREIGN KEY ("organization_person_id") REFERENCES "person" ("id") ON DELETE SET NULL,
@@ -194,9 +197,9 @@ CREATE TABLE "account" (
     "statement_cut_off" time NOT NULL,
     "statement_cycle" interval NOT NULL,
     "statement_days" integer[] NOT NULL,
-    "version" integer NOT NULL DEFAULT 0,
     "last_activity_at" timestamptz,
     "created_at" timestamptz NOT NULL DEFAULT now(),
+    "version" bigint NOT NULL DEFAULT 1,
     CONSTRAINT "account_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "account_account_number_key" UNIQUE ("account_number"),
     CONSTRAINT "account_owner_person_id_fkey" FOREIGN KEY ("owner_person_id") REFERENCES "person" ("id") ON DELETE RESTRICT,
@@ -205,8 +208,7 @@ CREATE TABLE "account" (
     CONSTRAINT "account_overdraft_limit_min_check" CHECK ("overdraft_limit" >= 0),
     CONSTRAINT "account_interest_rate_min_check" CHECK ("interest_rate" >= 0),
     CONSTRAINT "account_interest_rate_max_check" CHECK ("interest_rate" <= 100),
-    CONSTRAINT "account_statement_days_elements_check" CHECK (array_position("statement_days", NULL) IS NULL),
-    CONSTRAINT "account_version_min_check" CHECK ("version" >= 0)
+    CONSTRAINT "account_statement_days_elements_check" CHECK (array_position("statement_days", NULL) IS NULL)
 );
 CREATE INDEX "account_owner" ON "account" ("owner_person_id");
 CREATE INDEX "account_status_currency" ON "account" ("status", "currency");
@@ -226,7 +228,6 @@ COMMENT ON COLUMN "account"."opened_on" IS 'Business date the account was opened
 COMMENT ON COLUMN "account"."statement_cut_off" IS 'Local time of day after which postings go to the next statement.';
 COMMENT ON COLUMN "account"."statement_cycle" IS 'How often a statement is produced (e.g. 1 month).';
 COMMENT ON COLUMN "account"."statement_days" IS 'Days of the month statements are produced on (an integer array).';
-COMMENT ON COLUMN "account"."version" IS 'Incremented by each update of the account (history, not locking).';
 COMMENT ON COLUMN "account"."last_activity_at" IS 'Time of the last posting, for dormancy detection.';
 COMMENT ON COLUMN "account"."created_at" IS 'When the row was first written.';
 
@@ -248,6 +249,7 @@ CREATE TABLE "ledger_transaction" (
     "source_digest" bytea,
     "metadata" jsonb NOT NULL,
     "tags" text[] NOT NULL,
+    "version" bigint NOT NULL DEFAULT 1,
     CONSTRAINT "ledger_transaction_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "ledger_transaction_transaction_reference_key" UNIQUE ("account_id", "reference"),
     CONSTRAINT "ledger_transaction_account_id_fkey" FOREIGN KEY ("account_id") REFERENCES "account" ("id") ON DELETE RESTRICT,
@@ -281,3 +283,97 @@ COMMENT ON COLUMN "ledger_transaction"."batch_sequence" IS 'Position of the post
 COMMENT ON COLUMN "ledger_transaction"."source_digest" IS 'Hash of the source message, to spot replays.';
 COMMENT ON COLUMN "ledger_transaction"."metadata" IS 'Channel-specific details (terminal, narrative, original amount).';
 COMMENT ON COLUMN "ledger_transaction"."tags" IS 'Free labels used by reconciliation (e.g. salary, fee).';
+
+CREATE TABLE "audit_log" (
+    "id" bigint GENERATED ALWAYS AS IDENTITY,
+    "actor" text NOT NULL,
+    "created_at" timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT "audit_log_pkey" PRIMARY KEY ("id")
+);
+COMMENT ON TABLE "audit_log" IS 'One row per unit of work that wrote audited tables (who, when).';
+COMMENT ON COLUMN "audit_log"."actor" IS 'Who wrote: the actor of the unit of work.';
+
+CREATE TABLE "person_history" (
+    "history_id" bigint GENERATED ALWAYS AS IDENTITY,
+    "id" uuid NOT NULL,
+    "person_type" "person_type",
+    "display_name" varchar(100),
+    "external_identifier" varchar(50),
+    "organization_person_id" uuid,
+    "duplicate_of_person_id" uuid,
+    "location_id" uuid,
+    "department" varchar(50),
+    "date_of_birth" date,
+    "entity_reference_count" smallint,
+    "is_active" boolean,
+    "document_digest" bytea,
+    "created_at" timestamptz,
+    "version" bigint NOT NULL,
+    "operation" "audit_operation" NOT NULL,
+    "audit_log_id" bigint NOT NULL,
+    CONSTRAINT "person_history_pkey" PRIMARY KEY ("history_id"),
+    CONSTRAINT "person_history_audit_log_id_fkey" FOREIGN KEY ("audit_log_id") REFERENCES "audit_log" ("id") ON DELETE RESTRICT
+);
+CREATE INDEX "person_history_key_version_idx" ON "person_history" ("id", "version");
+-- Index for foreign key person_history_audit_log_id_fkey (deleting a parent and load_grouped_by look children up by these columns).
+CREATE INDEX "person_history_audit_log_id_idx" ON "person_history" ("audit_log_id");
+COMMENT ON TABLE "person_history" IS 'History of table person: the row as of each version.';
+
+CREATE TABLE "account_history" (
+    "history_id" bigint GENERATED ALWAYS AS IDENTITY,
+    "id" uuid NOT NULL,
+    "account_number" varchar(34),
+    "owner_person_id" uuid,
+    "account_type" "account_type",
+    "status" "account_status",
+    "currency" char(3),
+    "balance" numeric(18,2),
+    "overdraft_limit" numeric(18,2),
+    "interest_rate" numeric(7,4),
+    "overdraft_allowed" boolean,
+    "opened_on" date,
+    "statement_cut_off" time,
+    "statement_cycle" interval,
+    "statement_days" integer[],
+    "last_activity_at" timestamptz,
+    "created_at" timestamptz,
+    "version" bigint NOT NULL,
+    "operation" "audit_operation" NOT NULL,
+    "audit_log_id" bigint NOT NULL,
+    CONSTRAINT "account_history_pkey" PRIMARY KEY ("history_id"),
+    CONSTRAINT "account_history_audit_log_id_fkey" FOREIGN KEY ("audit_log_id") REFERENCES "audit_log" ("id") ON DELETE RESTRICT
+);
+CREATE INDEX "account_history_key_version_idx" ON "account_history" ("id", "version");
+-- Index for foreign key account_history_audit_log_id_fkey (deleting a parent and load_grouped_by look children up by these columns).
+CREATE INDEX "account_history_audit_log_id_idx" ON "account_history" ("audit_log_id");
+COMMENT ON TABLE "account_history" IS 'History of table account: the row as of each version.';
+
+CREATE TABLE "ledger_transaction_history" (
+    "history_id" bigint GENERATED ALWAYS AS IDENTITY,
+    "id" bigint NOT NULL,
+    "account_id" uuid,
+    "counterparty_account_id" uuid,
+    "reference" varchar(35),
+    "direction" "transaction_direction",
+    "status" "transaction_status",
+    "amount" numeric(18,2),
+    "currency" char(3),
+    "exchange_rate" double precision,
+    "value_date" date,
+    "booked_at" timestamptz,
+    "source_recorded_at" timestamp,
+    "settlement_delay" interval,
+    "batch_sequence" integer,
+    "source_digest" bytea,
+    "metadata" jsonb,
+    "tags" text[],
+    "version" bigint NOT NULL,
+    "operation" "audit_operation" NOT NULL,
+    "audit_log_id" bigint NOT NULL,
+    CONSTRAINT "ledger_transaction_history_pkey" PRIMARY KEY ("history_id"),
+    CONSTRAINT "ledger_transaction_history_audit_log_id_fkey" FOREIGN KEY ("audit_log_id") REFERENCES "audit_log" ("id") ON DELETE RESTRICT
+);
+CREATE INDEX "ledger_transaction_history_key_version_idx" ON "ledger_transaction_history" ("id", "version");
+-- Index for foreign key ledger_transaction_history_audit_log_id_fkey (deleting a parent and load_grouped_by look children up by these columns).
+CREATE INDEX "ledger_transaction_history_audit_log_id_idx" ON "ledger_transaction_history" ("audit_log_id");
+COMMENT ON TABLE "ledger_transaction_history" IS 'History of table ledger_transaction: the row as of each version.';
