@@ -72,7 +72,7 @@ def schema_ddl(schema: Schema) -> SchemaDdl:
     # The audit tables refer to audit_log only, which comes first among them.
     tables = tuple(_table(t, deferred) for t in (*order, *schema.audit_tables))
     alters = tuple(
-        f"ALTER TABLE {quote_ident(table.name)} ADD {_foreign_key(table, fk)};"
+        f"ALTER TABLE {quote_ident(table.name)} ADD {foreign_key_constraint(table, fk)};"
         for table in order
         for fk in table.foreign_keys
         if fk.constraint in deferred
@@ -107,7 +107,7 @@ def _creation_order(schema: Schema) -> tuple[list[Table], frozenset[str]]:
 
 def _table(table: Table, deferred: frozenset[str]) -> TableDdl:
     t = quote_ident(table.name)
-    elements = [_column(c) for c in table.columns]
+    elements = [column_definition(c) for c in table.columns]
     pk = table.primary_key
     elements.append(
         f"CONSTRAINT {quote_ident(pk.constraint)} PRIMARY KEY ({_names(table, pk.columns)})"
@@ -117,9 +117,11 @@ def _table(table: Table, deferred: frozenset[str]) -> TableDdl:
         for u in table.uniques
     ]
     elements += [
-        _foreign_key(table, fk) for fk in table.foreign_keys if fk.constraint not in deferred
+        foreign_key_constraint(table, fk)
+        for fk in table.foreign_keys
+        if fk.constraint not in deferred
     ]
-    elements += [_check(c, check) for c in table.columns for check in c.checks]
+    elements += [check_constraint(c, check) for c in table.columns for check in c.checks]
     notes = tuple(
         f"Foreign key {covered.constraint}: the index of {covered.index} leads with its "
         "columns, so it gets no index of its own."
@@ -162,7 +164,9 @@ def _names(table: Table, positions: tuple[int, ...]) -> str:
     return ", ".join(quote_ident(n) for n in table.names(positions))
 
 
-def _column(column: Column) -> str:
+def column_definition(column: Column) -> str:
+    """A column as ``CREATE TABLE`` and ``ADD COLUMN`` declare it: name, type, identity or
+    ``NOT NULL`` and default."""
     parts = [quote_ident(column.name), column.type.ddl]
     if column.identity:
         parts.append("GENERATED ALWAYS AS IDENTITY")
@@ -197,7 +201,8 @@ def default_literal(column: Column) -> str:
     raise GenerationError(f"column {column.name!r}: unsupported default {value!r}")
 
 
-def _foreign_key(table: Table, fk: ForeignKey) -> str:
+def foreign_key_constraint(table: Table, fk: ForeignKey) -> str:
+    """``CONSTRAINT "name" FOREIGN KEY (...) REFERENCES ...`` of ``table``."""
     parent_columns = ", ".join(quote_ident(n) for n in fk.parent_columns)
     return (
         f"CONSTRAINT {quote_ident(fk.constraint)} FOREIGN KEY ({_names(table, fk.columns)}) "
@@ -212,7 +217,8 @@ def _number(value: int | Decimal) -> str:
     return format(value, "f")
 
 
-def _check(column: Column, check: Check) -> str:
+def check_constraint(column: Column, check: Check) -> str:
+    """``CONSTRAINT "name" CHECK (...)`` of one check of ``column``."""
     c = quote_ident(column.name)
     if check.rule == "elements":
         # array_position finds NULL elements too (it compares with IS NOT DISTINCT FROM); a NULL

@@ -43,6 +43,7 @@ _FINGERPRINT_LINE = re.compile(r"^-- batchrepo-schema: sha256=([0-9a-f]{64})$", 
 _SECTIONS = {
     "initial": "The whole schema",
     "enum": "New enums and enum values",
+    "drop foreign key": "Foreign keys that change, go, or span a type change (added again below)",
     "drop constraint": "Constraints and indexes that change (added again below)",
     "rename": "Renames",
     "create table": "New tables",

@@ -33,8 +33,10 @@ def _add_column(plan: Plan, table: str, column: Column, snapshot_of: Column | No
     needs_value = not column.nullable and default_sql(column) is None and not column.identity
     fill = default_sql(snapshot_of) if snapshot_of is not None and needs_value else None
     if fill is not None:
-        # A history table has no defaults, but its old rows need a value for a new NOT NULL
-        # column: they take the audited table's default, as the audited rows themselves did.
+        # A history table has no defaults. Its snapshot columns are nullable (older snapshots
+        # keep NULL for a column added later) except the key columns, so this is a new key
+        # column: its old rows need a value, and take the audited table's default, as the
+        # audited rows themselves did.
         plan.add(
             "column",
             f"ALTER TABLE {quote_ident(table)} ADD COLUMN {definition} DEFAULT {fill};",

@@ -2,13 +2,17 @@
 in one transaction (each phase only needs what earlier phases made):
 
 1. ``enum``: new types, new values (placed with BEFORE/AFTER so the declared order holds);
-2. ``drop constraint``: constraints and indexes that change, so their names are free again;
-3. ``rename``: tables, columns, then the constraints and indexes named after them;
-4. ``create table``: new tables, parents first, with their keys, checks, indexes and comments;
-5. ``column``: columns added and altered (type, default, identity, nullability);
-6. ``constraint``, ``foreign key``, ``index``: added once every table and column exists;
-7. ``comment``: descriptions that changed;
-8. ``drop``: columns, then tables (their foreign keys first), then enum types.
+2. ``drop foreign key``: foreign keys that change or go, those of dropped tables, and those
+   whose columns change type at either end (PostgreSQL rejects a type change that leaves
+   the two ends of a foreign key incomparable, so they are added again after it); before
+   any key, as a foreign key depends on the parent's primary or unique key it uses;
+3. ``drop constraint``: other constraints and indexes that change, so their names are free;
+4. ``rename``: tables, columns, then the constraints and indexes named after them;
+5. ``create table``: new tables, parents first, with their keys, checks, indexes and comments;
+6. ``column``: columns added and altered (type, default, identity, nullability);
+7. ``constraint``, ``foreign key``, ``index``: added once every table and column exists;
+8. ``comment``: descriptions that changed;
+9. ``drop``: columns, then tables, then enum types.
 
 Destructive steps are marked; impossible changes (removing or reordering enum values, using an
 enum value in the transaction that adds it) are reported as problems.
@@ -16,9 +20,12 @@ enum value in the transaction that adds it) are reported as problems.
 
 from __future__ import annotations
 
+import dataclasses
+
 from .migration_columns import column_steps
 from .migration_match import Correspondence, TablePair, all_enums, correspond
 from .migration_plan import Plan, Step
+from .migration_renames import Rename, ordered_renames, schema_names
 from .migration_sql import (
     NamedObject,
     add_enum_value,
@@ -48,15 +55,23 @@ def diff_schemas(
     plan = Plan()
     _enums(plan, old, new)
     match = correspond(old_def, new_def, old, new)
-    for pair in match.pairs:
-        _renames(plan, pair)
-    for pair in match.pairs:
-        _objects(plan, pair)
+    taken = schema_names(old, new)
+    _renames(plan, match.pairs, taken)
+    retyped = _retyped_columns(match.pairs)
+    object_renames = [r for pair in match.pairs for r in _objects(plan, pair, retyped)]
+    for move in ordered_renames(object_renames, taken):
+        table, item = move.subject
+        plan.add(
+            "rename",
+            rename_object(table, dataclasses.replace(item, name=move.old), move.new),
+            f"rename {item.kind} {move.old} to {move.new}" + _parked(move.temporary),
+        )
     _new_tables(plan, match.added)
     main_tables = {t.history_table: t for t in new.tables if t.history_table is not None}
     for pair in match.pairs:
         column_steps(plan, pair, main_tables.get(pair.new.name))
         _comments(plan, pair)
+    _dropped_tables_foreign_keys(plan, match.dropped)
     _drops(plan, match, old, new)
     return plan.steps(), tuple(plan.problems)
 
@@ -101,54 +116,85 @@ def _enums(plan: Plan, old: Schema, new: Schema) -> None:
             plan.new_enum_values.add((enum.name, value))
 
 
-def _renames(plan: Plan, pair: TablePair) -> None:
-    t = quote_ident(pair.new.name)
-    if pair.renamed:
+def _renames(plan: Plan, pairs: tuple[TablePair, ...], taken: frozenset[str]) -> None:
+    tables = [Rename(None, p.old_name, p.new.name) for p in pairs if p.renamed]
+    for move in ordered_renames(tables, taken):
         plan.add(
             "rename",
-            f"ALTER TABLE {quote_ident(pair.old_name)} RENAME TO {t};",
-            f"rename table {pair.old_name} to {pair.new.name}",
+            f"ALTER TABLE {quote_ident(move.old)} RENAME TO {quote_ident(move.new)};",
+            f"rename table {move.old} to {move.new}" + _parked(move.temporary),
         )
-    for old_name, new_name in pair.column_renames:
-        plan.add(
-            "rename",
-            f"ALTER TABLE {t} RENAME COLUMN {quote_ident(old_name)} TO {quote_ident(new_name)};",
-            f"rename column {pair.new.name}.{old_name} to {new_name}",
-        )
+    for pair in pairs:
+        t = quote_ident(pair.new.name)
+        columns = [Rename(None, old, new) for old, new in pair.column_renames]
+        for move in ordered_renames(columns, taken):
+            plan.add(
+                "rename",
+                f"ALTER TABLE {t} RENAME COLUMN {quote_ident(move.old)} "
+                f"TO {quote_ident(move.new)};",
+                f"rename column {pair.new.name}.{move.old} to {move.new}" + _parked(move.temporary),
+            )
 
 
-def _objects(plan: Plan, pair: TablePair) -> None:
+def _parked(temporary: bool) -> str:
+    return ", a temporary name: the new one is still taken" if temporary else ""
+
+
+def _retyped_columns(pairs: tuple[TablePair, ...]) -> frozenset[tuple[str, str]]:
+    """(table, column), by their new names, of every kept column whose type changes."""
+    found: set[tuple[str, str]] = set()
+    for pair in pairs:
+        before = {c.name: c.type.ddl for c in pair.old.columns}
+        found.update(
+            (pair.new.name, c.name)
+            for c in pair.new.columns
+            if c.name in before and before[c.name] != c.type.ddl
+        )
+    return frozenset(found)
+
+
+def _objects(
+    plan: Plan, pair: TablePair, retyped: frozenset[tuple[str, str]]
+) -> list[Rename[tuple[str, NamedObject]]]:
     """Constraints and indexes: kept when name and body match, renamed when only the name
-    differs, otherwise dropped (early, freeing the name) and added (late)."""
+    differs (returned: renames are ordered across tables), otherwise dropped (early, freeing the
+    name) and added (late). A foreign key whose columns change type at either end is dropped
+    and added again even when it stays the same."""
+    table = pair.new
+    rebuilt = {
+        fk.constraint
+        for fk in table.foreign_keys
+        if any((table.name, c) in retyped for c in table.names(fk.columns))
+        or any((fk.parent, c) in retyped for c in fk.parent_columns)
+    }
     remaining = [*constraints(pair.old), *indexes(pair.old)]
     unmatched: list[NamedObject] = []
-    for item in (*constraints(pair.new), *indexes(pair.new)):
-        if item in remaining:
+    added: list[NamedObject] = []
+    for item in (*constraints(table), *indexes(table)):
+        if item.kind == "foreign key" and item.name in rebuilt:
+            added.append(item)  # its old self stays in ``remaining``: dropped
+        elif item in remaining:
             remaining.remove(item)
         else:
             unmatched.append(item)
-    added: list[NamedObject] = []
+    renames: list[Rename[tuple[str, NamedObject]]] = []
     for item in unmatched:
         same = next((o for o in remaining if (o.body, o.kind) == (item.body, item.kind)), None)
         if same is None:
             added.append(item)
             continue
         remaining.remove(same)
+        renames.append(Rename((table.name, same), same.name, item.name))
+    for item in remaining:
         plan.add(
-            "rename",
-            rename_object(pair.new.name, same, item.name),
-            f"rename {item.kind} {same.name} to {item.name}",
-        )
-    # Foreign keys first: a key they depend on cannot go before them.
-    for item in sorted(remaining, key=lambda o: o.kind != "foreign key"):
-        plan.add(
-            "drop constraint",
+            "drop foreign key" if item.kind == "foreign key" else "drop constraint",
             drop_object(pair.old_name, item),
-            f"drop {item.kind} {item.name} of {pair.new.name}",
+            f"drop {item.kind} {item.name} of {table.name}",
         )
     for item in added:
         kind = {"foreign key": "foreign key", "index": "index"}.get(item.kind, "constraint")
-        plan.add(kind, add_object(pair.new.name, item), f"add {item.kind} {item.name}")
+        plan.add(kind, add_object(table.name, item), f"add {item.kind} {item.name}")
+    return renames
 
 
 def _new_tables(plan: Plan, added: tuple[Table, ...]) -> None:
@@ -200,6 +246,18 @@ def _comments(plan: Plan, pair: TablePair) -> None:
             )
 
 
+def _dropped_tables_foreign_keys(plan: Plan, dropped: tuple[Table, ...]) -> None:
+    """A dropped table's foreign keys go early: until its ``DROP TABLE`` (in the last phase)
+    they would hold on to keys of other tables that change, go, or change type."""
+    for table in dropped:
+        for fk in table.foreign_keys:
+            plan.add(
+                "drop foreign key",
+                drop_object(table.name, NamedObject(fk.constraint, "foreign key", "")),
+                f"drop foreign key {fk.constraint} of {table.name}, which is dropped",
+            )
+
+
 def _drops(plan: Plan, match: Correspondence, old: Schema, new: Schema) -> None:
     for pair in match.pairs:
         kept = {c.name for c in pair.new.columns}
@@ -212,12 +270,6 @@ def _drops(plan: Plan, match: Correspondence, old: Schema, new: Schema) -> None:
                     f"drop column {pair.new.name}.{column.name}: its data is lost",
                     destructive=True,
                 )
-    dropped = {t.name for t in match.dropped}
-    for table in match.dropped:
-        for fk in table.foreign_keys:
-            if fk.parent in dropped and fk.parent != table.name:
-                item = NamedObject(fk.constraint, "foreign key", "")
-                plan.add("drop", drop_object(table.name, item), f"drop foreign key {fk.constraint}")
     for table in match.dropped:
         plan.add(
             "drop",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 #: The phases of a migration, in the order its steps run (see :mod:`migration_diff`).
 PHASES = (
     "enum",
+    "drop foreign key",
     "drop constraint",
     "rename",
     "create table",

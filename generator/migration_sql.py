@@ -13,10 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # The DDL's own column, foreign key and check renderers: one spelling of each for both outputs.
-from .ddl import _check as check_constraint
-from .ddl import _column as column_definition
-from .ddl import _foreign_key as foreign_key_constraint
-from .ddl import default_literal
+from .ddl import check_constraint, column_definition, default_literal, foreign_key_constraint
+from .model import Column, Enum, Table
+from .names import quote_ident, sql_literal
 
 __all__ = [
     "NamedObject",
@@ -36,8 +35,6 @@ __all__ = [
     "table_comment",
     "table_comments",
 ]
-from .model import Column, Enum, Table
-from .names import quote_ident, sql_literal
 
 
 @dataclass(frozen=True, slots=True)

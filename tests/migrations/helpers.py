@@ -23,9 +23,12 @@ from batchrepo_codegen.schema import SchemaDef
 
 async def apply_sql(conn: asyncpg.Connection[Any], sql: str) -> None:
     """Run ``sql`` (any number of statements) in one transaction, as ``psql
-    --single-transaction`` would: it applies whole or not at all."""
+    --single-transaction`` would: it applies whole or not at all. A script without statements
+    (empty, or comments only: a migration that only moves the schema fingerprint) applies too:
+    asyncpg fails on one, so a trailing ``SELECT 1`` (after a newline, which ends a trailing
+    ``--`` comment) gives it a statement, as ``catalog.verify_scripts`` does."""
     async with conn.transaction():
-        await conn.execute(sql)
+        await conn.execute(f"{sql}\n;SELECT 1")
 
 
 @asynccontextmanager

@@ -1,1 +1,1 @@
-SELECT (SELECT count(*) = 2 AND bool_and(loyalty_points = 0) AND bool_and(email_address LIKE '%@example.com') FROM customer_history) AND (SELECT count(*) = 2 FROM customer WHERE email_address IS NOT NULL)
+SELECT (SELECT count(*) = 2 AND bool_and(loyalty_points IS NULL) AND bool_and(email_address LIKE '%@example.com') FROM customer_history) AND (SELECT count(*) = 2 AND bool_and(loyalty_points = 0) FROM customer WHERE email_address IS NOT NULL)
