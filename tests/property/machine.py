@@ -21,11 +21,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, multiple, precondition, rule
 
 from batchrepo import operations
+from batchrepo.session import as_session
 from batchrepo.spec import WriteMode
 
 from .batches import Tweaks, build_batch, tweaks, unique_moves, unique_positions
 from .known import known_bug
-from .outcome import Outcome, batch_read, batch_write, same, single_read, single_write
+from .outcome import ACTOR, Outcome, batch_read, batch_write, same, single_read, single_write
 from .rows import Spec, TableShape, entities, get, missing_keys, sample_rows, shape_of
 from .twin import Twin
 
@@ -43,8 +44,10 @@ async def _fill_parents(twin: Twin, parents: Sequence[Spec]) -> dict[str, list[A
     for spec in parents:
         shape = shape_of(spec, _keys_for(spec, saved, parents))
         items = sample_rows(shape, PARENT_ROWS)
-        saved[spec.table] = await operations.save_batch(twin.batch, spec, items)
-        await operations.save_batch(twin.single, spec, items)
+        saved[spec.table] = await operations.save_batch(
+            as_session(twin.batch, actor=ACTOR), spec, items
+        )
+        await operations.save_batch(as_session(twin.single, actor=ACTOR), spec, items)
     return saved
 
 
