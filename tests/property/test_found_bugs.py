@@ -90,6 +90,7 @@ def test_update_batch_reports_an_earlier_missing_row(db: Twin, shapes_specs: Spe
     ]
     batch = db.run(batch_write(db.batch, child, "update", rows))
     single = db.run(single_write(db.single, child, "update", rows))
+    # the check refuses row 1 before any SQL; the trial write of row 0 finds it missing first
     assert single.error == "MissingRowsError" and single.rows == (0,)
     assert batch == single
 
@@ -97,7 +98,9 @@ def test_update_batch_reports_an_earlier_missing_row(db: Twin, shapes_specs: Spe
 def test_update_batch_missing_row_without_parent_is_missing(db: Twin, shapes_specs: Specs) -> None:
     """Was: after a failed update batch the foreign-key probe also listed a row that does not
     exist (the statement never touched it), so a missing row 0 came out as a foreign-key error;
-    the loop stops at row 0 with MissingRowsError. Missing rows now win ties."""
+    the loop stops at row 0 with MissingRowsError. Missing rows now win ties in that probe.
+    Since parents are checked before any SQL (issue 3), both paths stop earlier, at row 0's
+    missing parent: the test keeps guarding that the batch names the same first row."""
     parent, child = shapes_specs["parent"], shapes_specs["child"]
     for conn in (db.batch, db.single):
         db.run(operations.save_one(conn, parent, _row(parent, id=1, title="p")))
@@ -108,7 +111,7 @@ def test_update_batch_missing_row_without_parent_is_missing(db: Twin, shapes_spe
     ]
     batch = db.run(batch_write(db.batch, child, "update", rows))
     single = db.run(single_write(db.single, child, "update", rows))
-    assert single.error == "MissingRowsError" and single.rows == (0,)
+    assert single.error == "MissingParentError" and single.rows == (0,)
     assert batch == single
 
 
@@ -117,7 +120,8 @@ def test_update_batch_names_the_row_pointing_at_a_missing_row(
 ) -> None:
     """Was: errormap's foreign-key probe dropped rows pointing at a key of the batch (right for
     inserts, whose rows become parents) even when no row had that key, so the update batch's
-    ForeignKeyViolationError named no row."""
+    ForeignKeyViolationError named no row. (Now found before any SQL: MissingParentError, a
+    ForeignKeyViolationError.)"""
     child = shapes_specs["child"]
     for conn in (db.batch, db.single):
         db.run(operations.save_one(conn, child, _row(child, id=_uuid(1), position=0)))
@@ -127,7 +131,7 @@ def test_update_batch_names_the_row_pointing_at_a_missing_row(
     ]
     batch = db.run(batch_write(db.batch, child, "update", rows))
     single = db.run(single_write(db.single, child, "update", rows))
-    assert single.error == "ForeignKeyViolationError" and single.rows == (0,)
+    assert single.error == "MissingParentError" and single.rows == (0,)
     assert batch == single
 
 
