@@ -158,6 +158,14 @@ class KeyCache:
     def size(self, table: str) -> int:
         return len(self._tables.get(table, ()))
 
+    def entries(self, table: str) -> dict[Hashable, int | None]:
+        """A copy of every key the table holds, with its version, least recently used first.
+
+        For inspection (tests, diagnostics): unlike :meth:`lookup` it neither reorders the LRU
+        nor counts hits and misses, so looking does not change what is evicted next.
+        """
+        return dict(self._tables.get(table, {}))
+
     def stats(self, table: str) -> CacheStats:
         found = self._stats.get(table) or _TableStats()
         return CacheStats(found.hits, found.misses, found.evictions, found.invalidations)

@@ -39,6 +39,8 @@ _ARGUMENT = re.compile(r"query argument \$(\d+)")
 _BY_SQLSTATE: dict[str, type[errors.BatchRepoError]] = {
     "23505": errors.UniqueViolationError,
     "23503": errors.ForeignKeyViolationError,
+    # restrict_violation: deleting a row that an ON DELETE RESTRICT foreign key still points at
+    "23001": errors.ForeignKeyViolationError,
     "23502": errors.NotNullViolationError,
     "23514": errors.CheckViolationError,
 }

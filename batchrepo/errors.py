@@ -158,7 +158,8 @@ class UniqueViolationError(BatchRepoError):
 
 
 class ForeignKeyViolationError(BatchRepoError):
-    """A referenced parent row does not exist, or a deleted row is still referenced (23503)."""
+    """A referenced parent row does not exist, or a deleted row is still referenced (23503, or
+    23001 for ON DELETE RESTRICT)."""
 
     summary = "foreign key violated"
 

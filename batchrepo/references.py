@@ -259,8 +259,12 @@ def error_for_report(
         return errors.ValidationError(report)
     if DUPLICATE_KEY in codes:
         duplicates = [p for p in report.problems if p.code == DUPLICATE_KEY]
-        fields = {",".join(spec.columns[c].attr for c in u.columns): u for u in spec.uniques}
-        unique = fields[duplicates[0].field]
+        repeated = {p.field for p in duplicates}
+        # the first key repeated in the table's order (primary key first), as when duplicates
+        # are the only problem (validation.raise_for_found): other problems change nothing
+        unique = next(
+            u for u in spec.uniques if ",".join(spec.columns[c].attr for c in u.columns) in repeated
+        )
         return errors.DuplicateKeyInBatchError(
             report,
             constraint=unique.constraint,

@@ -22,6 +22,8 @@ from batchrepo.spec import TableSpec
 
 from .packages import GOLDEN, ddl, generate, import_from, table_specs
 from .twin import Twin
+from .uow_machine import World
+from .uow_sides import Side
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +44,10 @@ def twin(
     names = [devdb.unique_database_name(f"{stem}_{side}") for side in ("b", "s")]
     run = property_loop.run_until_complete
 
-    async def connect(name: str) -> asyncpg.Connection:
-        return await asyncpg.connect(await devdb.create_database(pg_admin_url, name))
-
-    batch, single = run(connect(names[0])), run(connect(names[1]))
+    urls = [run(devdb.create_database(pg_admin_url, name)) for name in names]
+    batch, single = run(asyncpg.connect(urls[0])), run(asyncpg.connect(urls[1]))
     try:
-        yield Twin(property_loop, batch, single)
+        yield Twin(property_loop, batch, single, (urls[0], urls[1]))
     finally:
         run(batch.close())
         run(single.close())
@@ -63,6 +63,14 @@ def shapes_package(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     return import_from(out, "shapes")
 
 
+@pytest.fixture(scope="session")
+def audited_package(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    """The ``audited`` golden case (audited tables, a generated UnitOfWork), generated now."""
+    out: Path = tmp_path_factory.mktemp("generated")
+    generate(GOLDEN / "audited" / "schema.yaml", out)
+    return import_from(out, "audited")
+
+
 @pytest.fixture(scope="module")
 def shapes_specs(shapes_package: ModuleType) -> dict[str, TableSpec[Any, Any]]:
     return table_specs(shapes_package)
@@ -73,3 +81,21 @@ def shapes_twin(twin: Twin, shapes_package: ModuleType) -> Twin:
     """The twin databases with the shapes DDL."""
     twin.run(twin.execute(ddl(shapes_package)))
     return twin
+
+
+@pytest.fixture(scope="module")
+def uow_world(twin: Twin, audited_package: ModuleType) -> Iterator[World]:
+    """The twin databases with the audited DDL, and a work connection per side, for the
+    units-of-work machine."""
+    twin.run(twin.execute(ddl(audited_package)))
+    assert twin.urls is not None
+    batch = Side("batch", twin.urls[0], twin.batch)
+    single = Side("single", twin.urls[1], twin.single)
+    specs = list(table_specs(audited_package).values())
+    built = World(twin, batch, single, specs, audited_package.UnitOfWork)
+    try:
+        yield built
+    finally:
+        for side in built.sides:
+            if side.work is not None and not side.work.is_closed():
+                twin.run(side.work.close())

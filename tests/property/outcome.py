@@ -24,6 +24,7 @@ from typing import Any
 import asyncpg
 
 from batchrepo import errors, operations
+from batchrepo.session import Session, as_session
 from batchrepo.spec import WriteMode
 
 from .batches import duplicate_rows
@@ -58,7 +59,7 @@ class Outcome:
     key: Any = None
     problems: tuple[tuple[int, str, str], ...] = ()
     """Validation: (row, field, code) of every problem, rows ascending."""
-    versions: tuple[int, int] | None = None
+    versions: tuple[int | None, int | None] | None = None
     """Stale version: (expected, found) of the first stale row."""
     raw: Any = field(default=None, compare=False, repr=False)
     """The result as returned (entities), for the machine's bundle."""
@@ -82,6 +83,15 @@ class Outcome:
         if self.versions is not None:
             parts.append(f"expected/found={self.versions}")
         return " ".join(parts)
+
+
+#: Who the machine writes as: audited tables (the ledger's) refuse writes without an actor.
+ACTOR = "equivalence-machine"
+
+
+def _on(conn: asyncpg.Connection) -> Session:
+    """The connection as a session with an actor (no cache: a bare connection has none)."""
+    return as_session(conn, actor=ACTOR)
 
 
 def same(batch: Outcome, single: Outcome) -> bool:
@@ -149,7 +159,7 @@ _SINGLE_WRITES = {
 async def batch_write(
     conn: asyncpg.Connection, spec: Spec, mode: WriteMode, items: Sequence[Any]
 ) -> Outcome:
-    return await _attempt(lambda: _BATCH_WRITES[mode](conn, spec, items), _entities(spec))
+    return await _attempt(lambda: _BATCH_WRITES[mode](_on(conn), spec, items), _entities(spec))
 
 
 async def _loop(
@@ -177,7 +187,7 @@ async def single_write(
 ) -> Outcome:
     problems: list[tuple[int, str, str]] = []
     for at, item in enumerate(items):
-        report = await operations.validate_batch(conn, spec, [item], mode)
+        report = await operations.validate_batch(_on(conn), spec, [item], mode)
         problems += [
             (at, p.field, p.code) for p in report.problems if p.code not in REFERENCE_CODES
         ]
@@ -191,16 +201,16 @@ async def single_write(
             error="DuplicateKeyInBatchError", constraint=constraint, rows=tuple(repeating)
         )
     one = _SINGLE_WRITES[mode]
-    return await _loop(conn, items, lambda item: one(conn, spec, item), _entities(spec))
+    return await _loop(conn, items, lambda item: one(_on(conn), spec, item), _entities(spec))
 
 
 async def batch_read(conn: asyncpg.Connection, spec: Spec, op: str, keys: Sequence[Any]) -> Outcome:
     if op == "load":
-        return await _attempt(lambda: operations.load_batch(conn, spec, keys), _entities(spec))
+        return await _attempt(lambda: operations.load_batch(_on(conn), spec, keys), _entities(spec))
     if op == "exists":
-        return await _attempt(lambda: operations.exists_batch(conn, spec, keys), tuple)
+        return await _attempt(lambda: operations.exists_batch(_on(conn), spec, keys), tuple)
     assert op == "delete"
-    return await _attempt(lambda: operations.delete_batch(conn, spec, keys), int)
+    return await _attempt(lambda: operations.delete_batch(_on(conn), spec, keys), int)
 
 
 async def single_read(
@@ -208,9 +218,9 @@ async def single_read(
 ) -> Outcome:
     if op == "load":
         return await _loop(
-            conn, keys, lambda k: operations.load_one(conn, spec, k), _entities(spec)
+            conn, keys, lambda k: operations.load_one(_on(conn), spec, k), _entities(spec)
         )
     if op == "exists":
-        return await _loop(conn, keys, lambda k: operations.exists_one(conn, spec, k), tuple)
+        return await _loop(conn, keys, lambda k: operations.exists_one(_on(conn), spec, k), tuple)
     assert op == "delete"
-    return await _loop(conn, keys, lambda k: operations.delete_one(conn, spec, k), sum)
+    return await _loop(conn, keys, lambda k: operations.delete_one(_on(conn), spec, k), sum)

@@ -75,11 +75,17 @@ class Twin:
     """The two databases of one test module, and the loop their connections live on."""
 
     def __init__(
-        self, loop: asyncio.AbstractEventLoop, batch: asyncpg.Connection, single: asyncpg.Connection
+        self,
+        loop: asyncio.AbstractEventLoop,
+        batch: asyncpg.Connection,
+        single: asyncpg.Connection,
+        urls: tuple[str, str] | None = None,
     ) -> None:
         self.loop = loop
         self.batch = batch
         self.single = single
+        self.urls = urls
+        """(batch, single) database URLs, for tests that open connections of their own."""
 
     def run(self, awaitable: Awaitable[T]) -> T:
         async def wrapped() -> T:

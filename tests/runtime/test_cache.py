@@ -139,6 +139,18 @@ def test_evict_and_clear_forget_keys() -> None:
     assert cache.size("u") == 0
 
 
+def test_entries_list_keys_and_versions_without_touching_order_or_statistics() -> None:
+    cache = KeyCache(max_entries=2)
+    assert cache.entries("t") == {}
+    cache.add("t", ["a", "b"], [3, None])
+    entries = cache.entries("t")
+    assert entries == {"a": 3, "b": None} and list(entries) == ["a", "b"]
+    entries["c"] = 1  # a copy: changing it changes nothing in the cache
+    assert cache.size("t") == 2 and cache.stats("t") == CacheStats()
+    cache.add("t", ["c"])  # "a" is still the least recently used: listing did not use it
+    assert cache.entries("t") == {"b": None, "c": None}
+
+
 # --- views -----------------------------------------------------------------------------------
 
 

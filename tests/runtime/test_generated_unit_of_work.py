@@ -7,6 +7,7 @@ hand-written tables of the same names.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from types import ModuleType
@@ -142,3 +143,65 @@ async def test_a_key_repeated_in_a_versioned_delete_is_decided_by_its_first_occu
     async with audited.UnitOfWork(audited_pool, actor="deleter") as uow:
         assert await uow.customer.exists(saved.id)
         assert await uow.customer.delete_batch([saved.id, saved.id], versions=[1, 7]) == 1
+
+
+async def test_duplicates_next_to_missing_parents_raise_duplicates_listing_both(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    # The units-of-work machine once reported this batch as differing: its model expected a
+    # ValidationError, while "Which error" ranks duplicates before references. The report must
+    # still name the missing parent of every row, the repeated one included.
+    same_id = uuid.uuid4()
+    rows = [
+        audited.Account(id=same_id, customer_id=uuid.uuid4(), balance=Decimal("1.00")),
+        audited.Account(id=same_id, customer_id=uuid.uuid4(), balance=Decimal("2.00")),
+    ]
+    with pytest.raises(errors.DuplicateKeyInBatchError) as raised:
+        async with audited.UnitOfWork(audited_pool, actor="importer") as uow:
+            await uow.account.save_batch(rows)
+    problems = [(p.row, p.field, p.code) for p in raised.value.report.problems]
+    assert raised.value.rows == [1] and raised.value.constraint == "account_pkey"
+    assert problems == [
+        (0, "customer_id", "missing_parent"),
+        (1, "id", "duplicate_key"),
+        (1, "customer_id", "missing_parent"),
+    ]
+
+
+async def test_the_duplicate_constraint_does_not_depend_on_other_problems(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    # Rows 1 and 2 repeat row 0's email and id: the error names the primary key (the first key
+    # repeated, in the table's order) whether or not another row's key is taken as well.
+    async with audited.UnitOfWork(audited_pool, actor="importer") as uow:
+        taken = await uow.customer.save(audited.Customer(name="taken"))
+        email = f"{uuid.uuid4()}@example.org"
+        same_id = uuid.uuid4()
+        rows = [
+            audited.Customer(id=same_id, name="a", email=email),
+            audited.Customer(id=uuid.uuid4(), name="b", email=email),
+            audited.Customer(id=same_id, name="c"),
+        ]
+        constraints = []
+        for batch in (rows, [*rows, audited.Customer(id=taken.id, name="again")]):
+            with pytest.raises(errors.DuplicateKeyInBatchError) as raised:
+                await uow.customer.save_batch(batch)
+            constraints.append(raised.value.constraint)
+    assert constraints == ["customer_pkey", "customer_pkey"]
+
+
+async def test_deleting_a_parent_still_referenced_is_a_foreign_key_violation(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    # Found by the units-of-work machine: the golden foreign keys are ON DELETE RESTRICT, whose
+    # refusal (23001) came out as a bare DatabaseError instead of the foreign key error.
+    async with audited.UnitOfWork(audited_pool, actor="importer") as uow:
+        parent = await uow.customer.save(audited.Customer(name="parent"))
+        await uow.account.save(audited.Account(customer_id=parent.id, balance=Decimal("1.00")))
+    for delete, key in (("delete", parent.id), ("delete_batch", [parent.id])):
+        with pytest.raises(errors.ForeignKeyViolationError) as raised:
+            async with audited.UnitOfWork(audited_pool, actor="importer") as uow:
+                await getattr(uow.customer, delete)(key)
+        assert raised.value.constraint == "account_customer_id_fkey"
+        assert raised.value.sqlstate == "23001"
+        assert "account" in str(raised.value)
