@@ -8,7 +8,7 @@ SCHEMA ?= schema.yaml
 OUT ?= generated
 
 .PHONY: venv generate check lint typecheck test demo bench golden ddl clean property-long \
-	migration api-diff
+	migration api-diff bench-audit
 
 venv: $(STAMP)
 
@@ -50,6 +50,9 @@ demo: $(STAMP) generate  ## the ledger import, batch against single-row, on embe
 
 bench: $(STAMP)  ## medians and ratios, batch against single-row, per operation and size
 	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.bench
+
+bench-audit: $(STAMP)  ## audit overhead (audited person against a plain twin) and the cost of checks before writing
+	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.bench_audit
 
 ddl: $(STAMP)
 	$(BIN)/batchrepo ddl --schema $(SCHEMA)

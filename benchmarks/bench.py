@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
-import platform
 import sys
 from collections.abc import Sequence
 
@@ -29,7 +28,8 @@ from batchrepo import devdb
 
 from . import python_cost
 from .bench_ops import OPERATIONS, RowFactory, Timings, measure_inserts, measure_operations
-from .timing import Samples, machine, markdown_table, ms, ratio
+from .options import add_repeat, check_repeat, environment, row_counts
+from .timing import Samples, markdown_table, ms, ratio
 
 #: Row counts measured by default.
 DEFAULT_SIZES = (100, 1_000, 10_000)
@@ -37,24 +37,14 @@ DEFAULT_SIZES = (100, 1_000, 10_000)
 PYTHON_COST_ROWS = 100_000
 
 
-def _sizes(text: str) -> list[int]:
-    try:
-        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"sizes are comma-separated row counts: {exc}") from exc
-    if not sizes or min(sizes) < 2:
-        raise argparse.ArgumentTypeError("each size must be at least 2 rows")
-    return sizes
-
-
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.bench", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--repeat", type=int, default=5, help="repetitions per size (default 5)")
+    add_repeat(parser, default=5)
     parser.add_argument(
         "--sizes",
-        type=_sizes,
+        type=row_counts,
         default=list(DEFAULT_SIZES),
         help="comma-separated row counts (default 100,1000,10000)",
     )
@@ -65,8 +55,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"rows for the Python-side costs, 0 to skip (default {PYTHON_COST_ROWS:,})",
     )
     args = parser.parse_args(argv)
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
+    check_repeat(parser, args)
     return args
 
 
@@ -121,12 +110,10 @@ async def run(sizes: Sequence[int], repeat: int, python_rows: int) -> None:
             conn = await asyncpg.connect(url)
             try:
                 await conn.execute(ledger.ddl())
-                version = await conn.fetchval("SHOW server_version")
                 print(f"# batchrepo benchmark, {datetime.date.today().isoformat()}")
                 print()
                 print(
-                    f"PostgreSQL {version}, Python {platform.python_version()}, asyncpg "
-                    f"{asyncpg.__version__}, {machine()}; table `person` (13 columns); "
+                    f"{await environment(conn)}; table `person` (13 columns); "
                     f"medians of {repeat}; single-row = one-row method in a loop in one transaction"
                 )
                 samples: dict[tuple[str, int, str], Samples] = {}

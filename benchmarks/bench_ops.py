@@ -24,12 +24,12 @@ import asyncpg
 from ledger import Person, PersonRepository, PersonType
 from ledger.person import PERSON_TABLE
 
-from .timing import timed
+from .timing import rotated, timed
 
-#: Operations in report order; ``insert`` also has the executemany and COPY reference points.
 #: Who the benchmark writes as: person is audited, so every write records history.
 ACTOR = "bench"
 
+#: Operations in report order; ``insert`` also has the executemany and COPY reference points.
 OPERATIONS = ("insert", "load", "exists", "update", "delete")
 INSERT_METHODS = ("single", "batch", "executemany", "copy")
 METHODS = ("single", "batch")
@@ -62,11 +62,6 @@ class RowFactory:
             date_of_birth=datetime.date(1950, 1, 1) + datetime.timedelta(days=i % 20_000),
             document_digest=hashlib.sha256(i.to_bytes(8)).digest() if i % 2 else None,
         )
-
-
-def _rotated(methods: Sequence[str], repetition: int) -> list[str]:
-    shift = repetition % len(methods)
-    return [*methods[shift:], *methods[:shift]]
 
 
 async def _one_by_one(
@@ -113,7 +108,7 @@ async def measure_inserts(
 ) -> Timings:
     """Each insert method into an empty table, the same number of fresh rows each."""
     timings: Timings = {}
-    for method in _rotated(INSERT_METHODS, repetition):
+    for method in rotated(INSERT_METHODS, repetition):
         await _truncate(conn)
         items = rows.make(size)
         timings["insert", method] = (await timed(lambda: _insert(conn, method, items)))[1]  # noqa: B023
@@ -165,7 +160,7 @@ async def measure_operations(
     # Half present, half never written: lookups in real use miss too.
     probes = keys[: size // 2] + [p.id for p in rows.make(size - size // 2)]
     timings: Timings = {}
-    methods = _rotated(METHODS, repetition)
+    methods = rotated(METHODS, repetition)
     for method in methods:
         timings["load", method] = await _time(conn, method, repo.load, repo.load_batch, keys)
     for method in methods:

@@ -44,6 +44,13 @@ class Samples:
         return statistics.median(self.values) if self.values else float("nan")
 
 
+def rotated(variants: Sequence[T], repetition: int) -> list[T]:
+    """``variants`` starting at a different one each repetition, so that on a shared, noisy
+    machine no variant always runs first (on a cold cache) or last."""
+    shift = repetition % len(variants)
+    return [*variants[shift:], *variants[:shift]]
+
+
 def machine() -> str:
     """CPU count and load average: absolute times only mean something next to them."""
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
