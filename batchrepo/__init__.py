@@ -18,6 +18,7 @@ from batchrepo.errors import (
     MissingRowsError,
     NotNullViolationError,
     StaleVersionError,
+    TransactionAbortedError,
     UniqueViolationError,
     ValidationError,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "StaleVersionError",
     "TableSQL",
     "TableSpec",
+    "TransactionAbortedError",
     "UniqueSpec",
     "UniqueViolationError",
     "UnitOfWork",

@@ -263,3 +263,11 @@ class DatabaseError(BatchRepoError):
     """Any other database error; ``sqlstate`` tells which (40001 and 40P01 are worth a retry)."""
 
     summary = "database error"
+
+
+class TransactionAbortedError(DatabaseError):
+    """COMMIT found the transaction aborted by an earlier failed statement (one whose error the
+    caller caught) and PostgreSQL rolled it back: nothing was written, no key reached the cache,
+    no after-commit callback ran. asyncpg alone would report such a COMMIT as a success."""
+
+    summary = "the transaction had been aborted and was rolled back at COMMIT"

@@ -18,6 +18,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import asyncpg
 
+from batchrepo import errors
+
 
 @runtime_checkable
 class Executor(Protocol):
@@ -112,6 +114,7 @@ class Scope:
         self._transaction: Any = None
         self._savepoint: str | None = None
         self._nested = False
+        self._plain = False
 
     @property
     def is_savepoint(self) -> bool:
@@ -124,13 +127,28 @@ class Scope:
         if self._nested and not _started_by_asyncpg(conn):
             self._savepoint = f"batchrepo_{next(_savepoint_numbers)}"
             await conn.execute(f"SAVEPOINT {self._savepoint}")
-        else:
+        elif self._nested:
             self._transaction = conn.transaction()
             await self._transaction.start()
+        else:
+            # A plain BEGIN, so that COMMIT's answer can be read: in a transaction an earlier
+            # statement aborted, PostgreSQL answers COMMIT with ROLLBACK and no error, and
+            # asyncpg's Transaction.commit() returns normally. Savepoints inside are named ones.
+            await conn.execute("BEGIN")
+            self._plain = True
 
     async def commit(self) -> None:
         if self._savepoint is not None:
             await self._conn.execute(f"RELEASE SAVEPOINT {self._savepoint}")
+        elif self._plain:
+            status = await self._conn.execute("COMMIT")
+            if status != "COMMIT":
+                raise errors.TransactionAbortedError(
+                    "transaction",
+                    sqlstate="25P02",
+                    reason=f"COMMIT answered {status}: an earlier statement had failed, so "
+                    "nothing of the transaction was kept",
+                )
         else:
             await self._transaction.commit()
 
@@ -138,5 +156,7 @@ class Scope:
         if self._savepoint is not None:
             await self._conn.execute(f"ROLLBACK TO SAVEPOINT {self._savepoint}")
             await self._conn.execute(f"RELEASE SAVEPOINT {self._savepoint}")
+        elif self._plain:
+            await self._conn.execute("ROLLBACK")
         else:
             await self._transaction.rollback()

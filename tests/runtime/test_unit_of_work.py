@@ -202,6 +202,28 @@ async def test_a_failing_commit_raises_and_teaches_the_cache_nothing(db: asyncpg
     assert await _people_count(db) == 0
 
 
+async def test_a_transaction_aborted_by_a_caught_error_is_not_reported_as_committed(
+    db: asyncpg.Pool,
+) -> None:
+    # PostgreSQL answers COMMIT in an aborted transaction with ROLLBACK and no error, and
+    # asyncpg's Transaction.commit() returns normally: without reading COMMIT's answer the unit
+    # would report success, teach the cache keys of rows that are gone and run its callbacks.
+    cache = shared_cache(db)
+    ran: list[str] = []
+    with pytest.raises(errors.TransactionAbortedError, match="ROLLBACK"):
+        async with UnitOfWork(db, actor="importer") as uow:
+            uow.after_commit(lambda: ran.append("after commit"))
+            saved = await ops.save_one(uow.session, PERSON, person())
+            with pytest.raises(asyncpg.DivisionByZeroError):
+                await uow.connection.execute("SELECT 1 / 0")  # the caller swallows it
+    assert ran == []
+    assert _known(cache, "person", saved.id) is None
+    assert await _people_count(db) == 0
+    async with UnitOfWork(db, actor="importer") as uow:  # the pool's connection is clean again
+        await ops.save_one(uow.session, PERSON, person())
+    assert await _people_count(db) == 1
+
+
 async def test_a_unit_of_work_is_entered_once_and_used_inside_its_block(db: asyncpg.Pool) -> None:
     uow = UnitOfWork(db, actor="importer")
     with pytest.raises(RuntimeError, match="has not been entered"):
