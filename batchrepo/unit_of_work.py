@@ -133,9 +133,17 @@ class UnitOfWork:
         """Run ``callback()`` (plain or async) once COMMIT succeeded; never after a rollback.
 
         Every callback runs, in the order registered; failures are raised together afterwards
-        as an ``ExceptionGroup`` (the data is committed by then).
+        as an ``ExceptionGroup`` (the data is committed by then). A unit nested in a transaction
+        it did not begin refuses callbacks (RuntimeError): only the caller knows if it commits.
         """
         self.require_active()
+        assert self._scope is not None
+        if self._scope.is_savepoint:
+            raise RuntimeError(
+                "this UnitOfWork runs inside a transaction it did not begin (a savepoint of the "
+                "caller's): whether that transaction commits is unknown here, so after-commit "
+                "callbacks cannot be honoured; register them with the code that commits"
+            )
         self._callbacks.append(callback)
 
     @asynccontextmanager
@@ -184,8 +192,11 @@ class UnitOfWork:
         self._state = _ACTIVE
         try:
             if isinstance(self._executor, asyncpg.Pool):
-                self._lending = self._executor.acquire()
-                self._connection = await self._lending.__aenter__()
+                lending = self._executor.acquire()
+                self._connection = await lending.__aenter__()
+                # only a connection actually lent is given back (a failed or cancelled acquire
+                # must surface as itself, not as the pool refusing to release None)
+                self._lending = lending
             else:
                 assert isinstance(self._executor, Connection)
                 self._connection = self._executor
@@ -212,22 +223,34 @@ class UnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         assert self._scope is not None and self._layer is not None
-        layer, callbacks = self._layer, self._callbacks
+        layer, callbacks, scope = self._layer, self._callbacks, self._scope
+        committed = False
         try:
             if exc is not None:
-                await self._roll_back(self._scope, exc)
+                await self._roll_back(scope, exc)
                 layer.discard()
                 return  # the caller's exception propagates unchanged
             try:
-                await self._scope.commit()
+                await scope.commit()
             except BaseException:
                 layer.discard()  # nothing of a failed commit may reach the global cache
                 raise
+            committed = True
+            if scope.is_savepoint:
+                # only a savepoint of the caller's transaction was released: whether it
+                # commits is unknown here, so the global cache learns nothing from this unit
+                layer.discard()
+            else:
+                layer.commit()  # synchronous: nothing can interrupt it between COMMIT and here
         finally:
             self._state = _CLOSED
             self._layer = None
-            await self._give_back_connection()
-        layer.commit()
+            try:
+                await self._give_back_connection()
+            except BaseException as failure:
+                if committed:  # the data is committed: its callbacks run all the same
+                    await _run_callbacks_after(failure, callbacks)
+                raise
         await _run_all(callbacks)
 
     async def _roll_back(self, scope: Scope, exc: BaseException) -> None:
@@ -245,6 +268,15 @@ class UnitOfWork:
         lending, self._lending = self._lending, None
         if lending is not None:
             await lending.__aexit__(None, None, None)
+
+
+async def _run_callbacks_after(failure: BaseException, callbacks: list[AfterCommit]) -> None:
+    """Run the callbacks of a committed unit whose exit failed afterwards (giving the connection
+    back was cancelled); their own failures become a note on ``failure``, which propagates."""
+    try:
+        await _run_all(callbacks)
+    except BaseException as also:
+        failure.add_note(f"batchrepo: after-commit callbacks failed too: {also!r}")
 
 
 async def _run_all(callbacks: list[AfterCommit]) -> None:

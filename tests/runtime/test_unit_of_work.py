@@ -300,3 +300,59 @@ async def test_a_unit_on_a_bare_connection_keeps_its_cache_to_itself(
         saved = await ops.save_one(uow.session, PERSON, person())
         assert uow.cache_layer.lookup("person", [saved.id]) == [True]
     assert _known(shared_cache(db), "person", saved.id) is None
+
+
+async def test_inside_a_callers_transaction_the_global_cache_learns_nothing(
+    conn: asyncpg.Connection,
+) -> None:
+    # Found in review: leaving a nested unit only releases a savepoint; the caller may still
+    # roll back, so neither the cache nor after-commit callbacks may treat it as committed.
+    cache = KeyCache()
+    transaction = conn.transaction()
+    await transaction.start()
+    try:
+        async with UnitOfWork(conn, actor="importer", cache=cache) as uow:
+            saved = await ops.save_one(uow.session, PERSON, person())
+            with pytest.raises(RuntimeError, match="after-commit callbacks cannot be honoured"):
+                uow.after_commit(lambda: None)
+    finally:
+        await transaction.rollback()
+    assert _known(cache, "person", saved.id) is None
+    assert not await ops.exists_one(conn, PERSON, saved.id)
+
+
+async def test_a_failed_acquire_surfaces_as_itself(db: asyncpg.Pool) -> None:
+    # Found in review: the pool was asked to give back a connection it never lent, and its
+    # InterfaceError replaced the timeout (and swallowed the cancellation behind it).
+    async with db.acquire() as held:  # noqa: F841 - keeps one connection busy
+        others = [await db.acquire() for _ in range(db.get_max_size() - 1)]
+        try:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.2):
+                    async with UnitOfWork(db, actor="importer"):
+                        raise AssertionError("no connection should have been free")
+        finally:
+            for other in others:
+                await db.release(other)
+
+
+async def test_a_cancelled_give_back_after_commit_still_runs_callbacks_and_teaches_the_cache(
+    db: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found in review: the cache merge and the callbacks came after giving the connection back,
+    # so a cancellation there skipped them although the rows were committed.
+    original = UnitOfWork._give_back_connection
+
+    async def cancelled_after_giving_back(self: UnitOfWork) -> None:
+        await original(self)
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(UnitOfWork, "_give_back_connection", cancelled_after_giving_back)
+    cache = shared_cache(db)
+    ran: list[str] = []
+    with pytest.raises(asyncio.CancelledError):
+        async with UnitOfWork(db, actor="importer") as uow:
+            uow.after_commit(lambda: ran.append("after commit"))
+            saved = await ops.save_one(uow.session, PERSON, person())
+    assert ran == ["after commit"]
+    assert _known(cache, "person", saved.id) is True
