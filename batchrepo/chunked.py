@@ -128,6 +128,18 @@ async def _shifted_on_error(
         raise error.with_row_offset(start) from error.__cause__
 
 
+async def _unit_log_before_the_chunks(session: Session, spec: TableSpec[Any, Any]) -> None:
+    """Insert a unit of work's ``audit_log`` row (audited tables) before the atomic chunks'
+    savepoint opens.
+
+    Inserted inside it by the first chunk, the row would vanish when a later chunk fails and the
+    savepoint rolls back, while the unit (which knows only its own savepoints) kept its id: every
+    later audited write of the unit would then break its history's foreign key. Outside a unit
+    of work this sends nothing; each chunk inserts its own row, rolled back with it.
+    """
+    await session.unit_audit_log_id(spec)
+
+
 async def _write_chunked(
     target: Target,
     spec: TableSpec[E, K],
@@ -147,6 +159,7 @@ async def _write_chunked(
         if items:
             columns, learned = await checked_columns(session, recorder.view, spec, items, mode)
             recorder.learned(learned)  # deferred: recorded only if every chunk succeeds
+            await _unit_log_before_the_chunks(session, spec)
 
         async def run_checked(conn: Connection, start: int, stop: int) -> tuple[list[E], int]:
             chunk = [column[start:stop] for column in columns]
@@ -218,6 +231,8 @@ async def delete_batch_chunked(
     session = as_session(target)
     session.require_actor(spec)
     recorder = Recorder(session.cache_view(), deferred=atomic)
+    if atomic and keys:
+        await _unit_log_before_the_chunks(session, spec)
 
     async def run(conn: Connection, start: int, stop: int) -> tuple[list[K], int]:
         chunk = list(keys[start:stop])

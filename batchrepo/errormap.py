@@ -119,6 +119,13 @@ def _described(
         referencing = getattr(exc, "table_name", None)
         if foreign_key is not None and referencing == spec.table and operation != "delete":
             fields |= _foreign_key_fields(spec, foreign_key)
+        elif operation in ("insert", "update", "upsert"):
+            # another table's key, broken by what this write did there or to a referenced
+            # value (an audited table's history row, a changed unique value with children)
+            fields["reason"] = (
+                f"the {operation} broke foreign key {constraint or '(unnamed)'} "
+                f"of {referencing or 'another table'}"
+            )
         else:
             fields["reason"] = f"rows of {referencing or 'another table'} still reference it"
     elif cls is errors.NotNullViolationError:

@@ -33,7 +33,7 @@ from batchrepo import errors
 from batchrepo.cache import CacheView
 from batchrepo.encoding import batch_arguments, key_arrays, value_arrays
 from batchrepo.errormap import STATEMENT_ERRORS, statement_error
-from batchrepo.executor import Executor
+from batchrepo.executor import Connection, Executor, atomic
 from batchrepo.keys import keys_of_columns, keys_of_records
 from batchrepo.spec import ForeignKeySpec, TableSpec, WriteMode
 from batchrepo.validation import Problem, ValidationReport
@@ -120,7 +120,7 @@ async def _existing_key_problems(
     if not cache_only:
         asked = list(dict.fromkeys(keys[r] for r in suspects))
         try:
-            records = await conn.fetch(spec.sql.exists_batch, *key_arrays(spec, asked))
+            records = await _check_query(conn, spec.sql.exists_batch, key_arrays(spec, asked))
         except STATEMENT_ERRORS as exc:
             raise statement_error(spec, exc, "select") from exc
         at = range(len(spec.key_columns))  # exists_batch returns the key columns only
@@ -216,10 +216,24 @@ async def _probe_parents(
         sparse[position] = values
     arguments = batch_arguments(spec, sparse, foreign_key.columns)
     try:
-        records = await conn.fetch(foreign_key.probe_sql, *arguments)
+        records = await _check_query(conn, foreign_key.probe_sql, arguments)
     except STATEMENT_ERRORS as exc:
         raise statement_error(spec, exc, "select") from exc
     return {asked[record[0] - 1] for record in records}
+
+
+async def _check_query(conn: Executor, sql: str, arguments: Sequence[Any]) -> list[Any]:
+    """The rows of one check query.
+
+    Inside a transaction (a unit of work's, or the caller's) it runs in a savepoint: a check
+    query that fails or is cancelled (a lock timeout on the parent table, a statement timeout)
+    must leave the transaction usable, as a failed write does. Only a query actually sent pays
+    for the savepoint; a check the cache answers sends nothing.
+    """
+    if isinstance(conn, Connection) and conn.is_in_transaction():  # a pool is never in one
+        async with atomic(conn):
+            return await conn.fetch(sql, *arguments)
+    return await conn.fetch(sql, *arguments)
 
 
 def missing_parent_problem(

@@ -175,12 +175,14 @@ async def write_batch(
             positions=positions,
             key_at=key_at,
         )
-        if mode == "update":
+        if mode == "update" and mapped.rows:
             # A row-by-row loop stops at the first failing row. When a row that does not exist
             # (or is stale) comes before the row that broke a constraint, the loop reports that
             # row, so the batch must too: ask which rows exist (the savepoint is rolled back).
+            # An error naming no row (a lock timeout, a deadlock, a CHECK no probe locates)
+            # cannot be placed after any row: it is raised as it is, never hidden by one.
             first = await unwritten_rows_error(conn, spec, items, columns, range(len(items)))
-            if first is not None and (not mapped.rows or first.rows[0] <= min(mapped.rows)):
+            if first is not None and first.rows[0] <= min(mapped.rows):
                 raise first from exc
         raise as_missing_parent(spec, mapped, columns, key_at, recorder) from exc
     ordered = decoded_rows(spec, _in_input_order(spec, columns, records, mode))
