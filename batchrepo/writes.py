@@ -15,6 +15,7 @@ as a failed batch does not).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
 from batchrepo import errors
@@ -166,28 +167,40 @@ async def write_batch(
                 rows = [row for row, key in enumerate(wanted) if key not in returned]
                 raise await _unwritten(conn, spec, items, columns, rows)
     except STATEMENT_ERRORS as exc:
-        mapped = await batch_error(
-            conn,
-            spec,
-            exc,
-            operation=mode,
-            columns=columns,
-            positions=positions,
-            key_at=key_at,
-        )
-        if mode == "update" and mapped.rows:
-            # A row-by-row loop stops at the first failing row. When a row that does not exist
-            # (or is stale) comes before the row that broke a constraint, the loop reports that
-            # row, so the batch must too: ask which rows exist (the savepoint is rolled back).
-            # An error naming no row (a lock timeout, a deadlock, a CHECK no probe locates)
-            # cannot be placed after any row: it is raised as it is, never hidden by one.
-            first = await unwritten_rows_error(conn, spec, items, columns, range(len(items)))
-            if first is not None and first.rows[0] <= min(mapped.rows):
-                raise first from exc
+        first: errors.BatchRepoError | None = None
+        # The probes that name the failing rows are queries too: inside a caller's transaction
+        # (a unit of work) one that fails (a lock timeout) must not abort it, so they get a
+        # savepoint of their own, as the statement had.
+        async with _probing(conn):
+            mapped = await batch_error(
+                conn,
+                spec,
+                exc,
+                operation=mode,
+                columns=columns,
+                positions=positions,
+                key_at=key_at,
+            )
+            if mode == "update" and mapped.rows:
+                # A row-by-row loop stops at the first failing row. When a row that does not
+                # exist (or is stale) comes before the row that broke a constraint, the loop
+                # reports that row, so the batch must too: ask which rows exist (the savepoint
+                # is rolled back). An error naming no row (a lock timeout, a deadlock, a CHECK
+                # no probe locates) cannot be placed after any row: it is raised as it is.
+                found = await unwritten_rows_error(conn, spec, items, columns, range(len(items)))
+                if found is not None and found.rows[0] <= min(mapped.rows):
+                    first = found
+        if first is not None:
+            raise first from exc
         raise as_missing_parent(spec, mapped, columns, key_at, recorder) from exc
     ordered = decoded_rows(spec, _in_input_order(spec, columns, records, mode))
     recorder.rows(spec, ordered)
     return [spec.from_record(row) for row in ordered]
+
+
+def _probing(conn: Connection) -> AbstractAsyncContextManager[Any]:
+    """A savepoint for the queries after a failure when ``conn`` is in a transaction."""
+    return atomic(conn) if conn.is_in_transaction() else nullcontext()
 
 
 def _in_input_order(

@@ -356,3 +356,27 @@ async def test_a_cancelled_give_back_after_commit_still_runs_callbacks_and_teach
             saved = await ops.save_one(uow.session, PERSON, person())
     assert ran == ["after commit"]
     assert _known(cache, "person", saved.id) is True
+
+
+async def test_a_failing_probe_after_a_failed_batch_leaves_the_unit_usable(
+    db: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found in review: after a failed batch, the queries that name its failing rows ran on the
+    # unit's connection outside any savepoint; one that failed (a lock timeout) aborted the unit.
+    from batchrepo import writes
+
+    original = writes.batch_error
+
+    async def failing_probe(conn: asyncpg.Connection, *args: object, **kwargs: object) -> object:
+        await conn.execute("SELECT 1 / 0")  # stands in for a probe hitting lock_timeout
+        return await original(conn, *args, **kwargs)  # type: ignore[arg-type]
+
+    existing = await ops.save_one(db, PERSON, person())
+    monkeypatch.setattr(writes, "batch_error", failing_probe)
+    async with UnitOfWork(db, actor="importer", cache=KeyCache()) as uow:
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            # the fresh cache does not know the key: the database refuses the batch
+            await ops.save_batch(uow.session, PERSON, [existing])
+        monkeypatch.setattr(writes, "batch_error", original)
+        await ops.save_one(uow.session, PERSON, person())  # the unit still works
+    assert await _people_count(db) == 2
