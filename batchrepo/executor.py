@@ -81,6 +81,19 @@ async def atomic(executor: Executor) -> AsyncIterator[Connection]:
                 yield conn
 
 
+@asynccontextmanager
+async def guarded(executor: Executor) -> AsyncIterator[Executor]:
+    """A savepoint around a read when ``executor`` is a connection inside a transaction, else
+    nothing: a query that fails or is cancelled there (a lock or statement timeout) must leave
+    the caller's transaction usable, as a failed write does. A pool is never in a transaction,
+    and a connection outside one has nothing to protect, so those pay no round trip."""
+    if isinstance(executor, Connection) and executor.is_in_transaction():
+        async with atomic(executor) as conn:
+            yield conn
+    else:
+        yield executor
+
+
 def _started_by_asyncpg(conn: Connection) -> bool:
     # asyncpg keeps the outermost Transaction object it started; None after a plain BEGIN.
     # A pool proxy forwards attribute reads to its connection.

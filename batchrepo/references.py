@@ -33,7 +33,7 @@ from batchrepo import errors
 from batchrepo.cache import CacheView
 from batchrepo.encoding import batch_arguments, key_arrays, value_arrays
 from batchrepo.errormap import STATEMENT_ERRORS, statement_error
-from batchrepo.executor import Connection, Executor, atomic
+from batchrepo.executor import Executor, guarded
 from batchrepo.keys import keys_of_columns, keys_of_records
 from batchrepo.spec import ForeignKeySpec, TableSpec, WriteMode
 from batchrepo.validation import Problem, ValidationReport
@@ -223,17 +223,11 @@ async def _probe_parents(
 
 
 async def _check_query(conn: Executor, sql: str, arguments: Sequence[Any]) -> list[Any]:
-    """The rows of one check query.
-
-    Inside a transaction (a unit of work's, or the caller's) it runs in a savepoint: a check
-    query that fails or is cancelled (a lock timeout on the parent table, a statement timeout)
-    must leave the transaction usable, as a failed write does. Only a query actually sent pays
-    for the savepoint; a check the cache answers sends nothing.
+    """The rows of one check query, guarded inside a transaction (:func:`executor.guarded`).
+    Only a query actually sent pays for the savepoint; a check the cache answers sends nothing.
     """
-    if isinstance(conn, Connection) and conn.is_in_transaction():  # a pool is never in one
-        async with atomic(conn):
-            return await conn.fetch(sql, *arguments)
-    return await conn.fetch(sql, *arguments)
+    async with guarded(conn) as ex:
+        return await ex.fetch(sql, *arguments)
 
 
 def missing_parent_problem(

@@ -15,13 +15,12 @@ as a failed batch does not).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
 from batchrepo import errors
 from batchrepo.encoding import batch_arguments, decoded_rows, key_arrays, key_values, row_arguments
 from batchrepo.errormap import STATEMENT_ERRORS, batch_error, row_error, statement_error
-from batchrepo.executor import Connection, acquire, atomic
+from batchrepo.executor import Connection, acquire, atomic, guarded
 from batchrepo.keys import comparable_keys, keys_of_columns, keys_of_records, row_key
 from batchrepo.missing_parents import as_missing_parent
 from batchrepo.recording import Recorder
@@ -171,7 +170,7 @@ async def write_batch(
         # The probes that name the failing rows are queries too: inside a caller's transaction
         # (a unit of work) one that fails (a lock timeout) must not abort it, so they get a
         # savepoint of their own, as the statement had.
-        async with _probing(conn):
+        async with guarded(conn):
             mapped = await batch_error(
                 conn,
                 spec,
@@ -196,11 +195,6 @@ async def write_batch(
     ordered = decoded_rows(spec, _in_input_order(spec, columns, records, mode))
     recorder.rows(spec, ordered)
     return [spec.from_record(row) for row in ordered]
-
-
-def _probing(conn: Connection) -> AbstractAsyncContextManager[Any]:
-    """A savepoint for the queries after a failure when ``conn`` is in a transaction."""
-    return atomic(conn) if conn.is_in_transaction() else nullcontext()
 
 
 def _in_input_order(
