@@ -4,12 +4,15 @@ before each test, and a connection that counts the statements it is asked to run
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from types import ModuleType
 from typing import Any
 
 import asyncpg
+import pytest
 import pytest_asyncio
 
+from tests.property.packages import GOLDEN, import_from
 from tests.runtime.tables import DDL, TABLES
 
 
@@ -72,3 +75,33 @@ async def conn(db: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
 @pytest_asyncio.fixture(loop_scope="module")
 async def counting(conn: asyncpg.Connection) -> CountingConnection:
     return CountingConnection(conn)
+
+
+@pytest.fixture(scope="module")
+def audited() -> ModuleType:
+    """The golden ``audited`` package (audited tables, a generated UnitOfWork)."""
+    return import_from(GOLDEN / "audited" / "expected", "audited")
+
+
+@asynccontextmanager
+async def audited_schema_pool(
+    database_url: str, audited: ModuleType, schema: str, **settings: str
+) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on the audited package's tables in ``schema`` (beside the hand-written tables of
+    the same names), created fresh; ``settings`` are extra server settings."""
+    admin = await asyncpg.connect(database_url)
+    try:
+        await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}"')
+        await admin.execute(f'SET search_path = "{schema}"; {audited.ddl()}')
+    finally:
+        await admin.close()
+    pool = await asyncpg.create_pool(
+        database_url,
+        min_size=1,
+        max_size=3,
+        server_settings={"search_path": schema, **settings},
+    )
+    try:
+        yield pool
+    finally:
+        await pool.close()

@@ -17,31 +17,15 @@ import pytest
 import pytest_asyncio
 
 from batchrepo import errors
-from tests.property.packages import GOLDEN, import_from
+from tests.runtime.conftest import audited_schema_pool
 
 SCHEMA = "golden_audited"
 
 
-@pytest.fixture(scope="module")
-def audited() -> ModuleType:
-    return import_from(GOLDEN / "audited" / "expected", "audited")
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def audited_pool(database_url: str, audited: ModuleType) -> AsyncIterator[asyncpg.Pool]:
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE; CREATE SCHEMA "{SCHEMA}"')
-        await admin.execute(f'SET search_path = "{SCHEMA}"; {audited.ddl()}')
-    finally:
-        await admin.close()
-    pool = await asyncpg.create_pool(
-        database_url, min_size=1, max_size=3, server_settings={"search_path": SCHEMA}
-    )
-    try:
+    async with audited_schema_pool(database_url, audited, SCHEMA) as pool:
         yield pool
-    finally:
-        await pool.close()
 
 
 async def test_a_unit_of_work_writes_history_under_one_log_row(

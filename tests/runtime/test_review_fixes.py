@@ -27,37 +27,17 @@ from batchrepo import errors
 from batchrepo import operations as ops
 from batchrepo.cache import KeyCache, shared_cache
 from batchrepo.session import Session
-from tests.property.packages import GOLDEN, import_from
-from tests.runtime.conftest import CountingConnection
+from tests.runtime.conftest import CountingConnection, audited_schema_pool
 from tests.runtime.tables import ACCOUNT, PERSON, Account, Person, PersonType
 
 SCHEMA = "review_fixes_audited"
 
 
-@pytest.fixture(scope="module")
-def audited() -> ModuleType:
-    return import_from(GOLDEN / "audited" / "expected", "audited")
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def audited_pool(database_url: str, audited: ModuleType) -> AsyncIterator[asyncpg.Pool]:
     """The audited package's tables in a schema of their own; lock waits give up after 300 ms."""
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE; CREATE SCHEMA "{SCHEMA}"')
-        await admin.execute(f'SET search_path = "{SCHEMA}"; {audited.ddl()}')
-    finally:
-        await admin.close()
-    pool = await asyncpg.create_pool(
-        database_url,
-        min_size=1,
-        max_size=3,
-        server_settings={"search_path": SCHEMA, "lock_timeout": "300ms"},
-    )
-    try:
+    async with audited_schema_pool(database_url, audited, SCHEMA, lock_timeout="300ms") as pool:
         yield pool
-    finally:
-        await pool.close()
 
 
 async def _log_rows(pool: asyncpg.Pool, log_id: int | None) -> int:
