@@ -5,8 +5,8 @@ Generated modules declare a :class:`~batchrepo.spec.TableSpec` per table and del
 ``ValidationReport``.
 """
 
-from batchrepo.cache import KeyCache
-from batchrepo.chunked import BatchResult, BatchStats, ChunkError
+from batchrepo.cache.key_cache import KeyCache
+from batchrepo.db.executor import Connection, Executor, acquire, atomic
 from batchrepo.errors import (
     BatchRepoError,
     CheckViolationError,
@@ -22,11 +22,11 @@ from batchrepo.errors import (
     UniqueViolationError,
     ValidationError,
 )
-from batchrepo.executor import Connection, Executor, acquire, atomic
 from batchrepo.session import Session
 from batchrepo.spec import AuditSpec, ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec
 from batchrepo.unit_of_work import UnitOfWork
-from batchrepo.validation import Problem, ValidationReport
+from batchrepo.validate.report import Problem, ValidationReport
+from batchrepo.write.chunked import BatchResult, BatchStats, ChunkError
 
 __all__ = [
     "AuditSpec",

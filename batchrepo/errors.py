@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 if TYPE_CHECKING:
-    from batchrepo.validation import ValidationReport
+    from batchrepo.validate.report import ValidationReport
 
 #: How many keys or row indexes a message lists before summarising the rest.
 SHOWN_IN_MESSAGE = 10

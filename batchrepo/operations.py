@@ -12,28 +12,28 @@ from collections.abc import Sequence
 from typing import Any
 
 from batchrepo import errors
-from batchrepo.checks import checked_columns, full_report
-from batchrepo.chunked import (
-    delete_batch_chunked,
-    save_batch_chunked,
-    update_batch_chunked,
-    upsert_batch_chunked,
-)
-from batchrepo.encoding import decoded_rows, key_arrays, key_values, value_arrays
-from batchrepo.errormap import STATEMENT_ERRORS, Operation, row_error, statement_error
-from batchrepo.executor import Executor, acquire
-from batchrepo.keys import comparable_keys, keys_of_records
-from batchrepo.recording import Recorder
+from batchrepo.cache.recording import Recorder
+from batchrepo.db.arguments import decoded_rows, key_arrays, key_values, value_arrays
+from batchrepo.db.error_mapping import STATEMENT_ERRORS, Operation, row_error, statement_error
+from batchrepo.db.executor import Executor, acquire
+from batchrepo.key_matching import comparable_keys, keys_of_records
 from batchrepo.session import Target, as_session
 from batchrepo.spec import E, K, TableSpec, WriteMode
-from batchrepo.validation import ValidationReport
-from batchrepo.writes import (
+from batchrepo.validate.before_write import checked_columns, full_report
+from batchrepo.validate.report import ValidationReport
+from batchrepo.write.apply import (
     check_versions_allowed,
     delete_batch_on,
     delete_one_row,
     statement_for,
     write_batch,
     write_one,
+)
+from batchrepo.write.chunked import (
+    delete_batch_chunked,
+    save_batch_chunked,
+    update_batch_chunked,
+    upsert_batch_chunked,
 )
 
 __all__ = [

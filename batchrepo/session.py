@@ -1,6 +1,6 @@
 """What an operation runs in: where statements go, who acts, and which key cache it reads.
 
-Operations and generated repositories accept either a bare :class:`~batchrepo.executor.Executor`
+Operations and generated repositories accept either a bare :class:`~batchrepo.db.executor.Executor`
 (a pool or a connection) or a :class:`Session`. A unit of work hands its repositories a session
 bound to its connection, actor, audit log row and local cache layer (``docs/units-of-work.md``).
 
@@ -16,16 +16,29 @@ whether its statements commit by themselves:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import asyncpg
 
-from batchrepo.cache import CacheView, DirectView, KeyCache, ReadOnlyView, shared_cache
-from batchrepo.executor import Connection, Executor
+from batchrepo.cache.key_cache import KeyCache, shared_cache
+from batchrepo.cache.views import CacheLayer, CacheView, DirectView, ReadOnlyView
+from batchrepo.db.executor import Connection, Executor
 
 if TYPE_CHECKING:
     from batchrepo.spec import TableSpec
-    from batchrepo.unit_of_work import UnitOfWork
+
+
+class UnitScope(Protocol):
+    """What a session needs of the unit of work it belongs to
+    (:class:`batchrepo.unit_of_work.UnitOfWork` implements it; naming the protocol here keeps
+    the session below the unit of work, which builds sessions)."""
+
+    @property
+    def cache_layer(self) -> CacheLayer: ...
+
+    def require_active(self) -> None: ...
+
+    async def audit_log_for(self, spec: TableSpec[Any, Any]) -> int: ...
 
 
 class Session:
@@ -40,7 +53,7 @@ class Session:
         actor: str | None = None,
         cache: KeyCache | None = None,
         cache_only: bool = False,
-        unit_of_work: UnitOfWork | None = None,
+        unit_of_work: UnitScope | None = None,
     ) -> None:
         self._executor = executor
         self.actor = actor

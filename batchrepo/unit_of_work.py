@@ -31,8 +31,9 @@ from typing import Any, Self
 
 import asyncpg
 
-from batchrepo.cache import CacheLayer, KeyCache, shared_cache
-from batchrepo.executor import Connection, Executor, Scope
+from batchrepo.cache.key_cache import KeyCache, shared_cache
+from batchrepo.cache.views import CacheLayer
+from batchrepo.db.executor import Connection, Executor, Scope
 from batchrepo.session import Session
 from batchrepo.spec import TableSpec
 

@@ -23,8 +23,7 @@ from collections.abc import Sequence
 
 import asyncpg
 import ledger
-
-from batchrepo import devdb
+from batchrepo_codegen import devdb
 
 from . import python_cost
 from .bench_ops import OPERATIONS, RowFactory, Timings, measure_inserts, measure_operations

@@ -30,8 +30,7 @@ from types import ModuleType
 
 import asyncpg
 import ledger
-
-from batchrepo import devdb
+from batchrepo_codegen import devdb
 
 from . import audit_ops, audit_report, check_ops
 from .audit_ops import (

@@ -28,8 +28,9 @@ from ledger import Account, AccountType, PersonRepository, UnitOfWork
 from ledger.account import ACCOUNT_TABLE
 from ledger.person import PERSON_TABLE
 
-from batchrepo.cache import DirectView, KeyCache
-from batchrepo.references import reference_problems
+from batchrepo.cache.key_cache import KeyCache
+from batchrepo.cache.views import DirectView
+from batchrepo.validate.references import reference_problems
 
 from .bench_ops import ACTOR, Connection, RowFactory
 from .timing import rotated, timed

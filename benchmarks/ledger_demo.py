@@ -24,8 +24,7 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 import ledger
-
-from batchrepo import devdb
+from batchrepo_codegen import devdb
 
 from .db_compare import assert_same_contents
 from .ledger_data import LedgerData, Scale, build

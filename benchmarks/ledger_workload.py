@@ -36,7 +36,7 @@ from ledger import (
 )
 
 from batchrepo import KeyCache
-from batchrepo.chunked import BatchResult
+from batchrepo.write.chunked import BatchResult
 
 from .db_compare import same_results
 from .ledger_data import LedgerData

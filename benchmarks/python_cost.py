@@ -23,8 +23,8 @@ import asyncpg
 from ledger import Person
 from ledger.person import PERSON_TABLE
 
-from batchrepo.encoding import batch_arguments
-from batchrepo.validation import validate_columns
+from batchrepo.db.arguments import batch_arguments
+from batchrepo.validate.fields import validate_columns
 
 from .bench_ops import RowFactory, copy_columns, copy_records
 from .timing import Samples, timed_sync

@@ -8,7 +8,7 @@
 * ``migrate`` writes the next numbered migration from a base schema (a git revision or a file)
   to the current one (:mod:`migration_command`); destructive steps only when allowed.
 * ``diff`` prints the public API change of the generated package since a git revision as
-  markdown (exit 1 when something breaking changed; see :mod:`batchrepo_codegen.apidiff`).
+  markdown (exit 1 when something breaking changed; see :mod:`batchrepo_codegen.apidiff.api_diff`).
 * ``ddl`` prints ``schema.sql``; ``ir`` prints the intermediate model as JSON (sorted keys).
 
 A schema error prints every issue, one per line, to stderr.
@@ -24,17 +24,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .apidiff import register as register_diff
-from .errors import SchemaError
-from .migration import MigrationRefused
-from .migration_base import BaseError
-from .migration_command import MigrateRequest, missing_migration, run_migrate
-from .migration_files import MigrationFileError
+from .apidiff.api_diff import register as register_diff
+from .migrate.base_schema import BaseError
+from .migrate.command import MigrateRequest, missing_migration, run_migrate
+from .migrate.files import MigrationFileError
+from .migrate.planner import MigrationRefused
+from .model import GenerationError
+from .output.gate import GateError
+from .output.render import RenderError, render_ddl
+from .output.writer import OutputError, compare_tree, write_tree
 from .pipeline import generate, package_ir, shown_path
-from .postprocess import GateError
-from .render import RenderError, render_ddl
-from .resolve import GenerationError
-from .writer import OutputError, compare_tree, write_tree
+from .schema.issues import SchemaError
 
 DEFAULT_SCHEMA = "schema.yaml"
 DEFAULT_OUT = "generated"

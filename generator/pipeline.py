@@ -11,16 +11,23 @@ import os
 import posixpath
 from pathlib import Path
 
-from .frontend import load_schema
-from .ir import PackageIR, build_ir
-from .postprocess import postprocess
-from .render import render
-from .schema import SchemaDef
+from .emit.package import PackageIR, build_ir
+from .model import MODEL_CHECKS
+from .output.gate import postprocess
+from .output.render import render
+from .schema.document import SchemaDef
+from .schema.parse import load_schema, parse_schema
 
 
 def read_schema(path: str | os.PathLike[str]) -> SchemaDef:
-    """Load and check a schema file (every problem at once, as a ``SchemaError``)."""
-    return load_schema(path)
+    """Load and check a schema file, the resolved model's SQL names included (every problem at
+    once, as a ``SchemaError``)."""
+    return load_schema(path, later_checks=MODEL_CHECKS)
+
+
+def read_schema_text(text: str, filename: str) -> SchemaDef:
+    """:func:`read_schema` for text in hand; ``filename`` is what messages call it."""
+    return parse_schema(text, filename, later_checks=MODEL_CHECKS)
 
 
 def shown_path(path: str | os.PathLike[str]) -> str:

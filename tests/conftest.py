@@ -8,8 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 import pytest_asyncio
-
-from batchrepo import devdb
+from batchrepo_codegen import devdb
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from batchrepo_codegen import generate
-from batchrepo_codegen.writer import TreeDiff, compare_tree, write_tree
+from batchrepo_codegen.output.writer import TreeDiff, compare_tree, write_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
-
-from batchrepo import devdb
+from batchrepo_codegen import devdb
 
 
 async def test_module_database_is_a_real_empty_postgresql(database_url: str) -> None:

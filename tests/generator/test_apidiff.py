@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 from batchrepo_codegen import generate
-from batchrepo_codegen.apidiff import api_of_sources, diff_apis, register
-from batchrepo_codegen.apidiff_extract import SourceError
-from batchrepo_codegen.apidiff_report import render_json, render_markdown
-from batchrepo_codegen.writer import write_tree
+from batchrepo_codegen.apidiff.api_diff import api_of_sources, diff_apis, register
+from batchrepo_codegen.apidiff.extract import SourceError
+from batchrepo_codegen.apidiff.report import render_json, render_markdown
+from batchrepo_codegen.output.writer import write_tree
 
 BREAKING, ADDITIVE = True, False
 

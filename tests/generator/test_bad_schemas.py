@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from batchrepo_codegen.errors import SchemaError
-from batchrepo_codegen.frontend import parse_schema
+from batchrepo_codegen.pipeline import read_schema_text as parse_schema
+from batchrepo_codegen.schema.issues import SchemaError
 
 CORPUS = Path(__file__).resolve().parent.parent / "bad_schemas"
 CASES = sorted(path.stem for path in CORPUS.glob("*.yaml"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from batchrepo_codegen import cli, pipeline
-from batchrepo_codegen.postprocess import GateError
+from batchrepo_codegen.output.gate import GateError
 
 SCHEMA = """\
 version: 1

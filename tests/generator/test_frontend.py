@@ -7,8 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from batchrepo_codegen.errors import SchemaError, SchemaIssue, format_path
-from batchrepo_codegen.frontend import column_type, column_types, load_schema, parse_schema
+from batchrepo_codegen.schema.issues import SchemaError, SchemaIssue, format_path
+from batchrepo_codegen.schema.parse import column_type, column_types, load_schema, parse_schema
 
 VALID = """\
 version: 1

@@ -16,13 +16,13 @@ from pathlib import Path
 import jinja2
 import pytest
 from batchrepo_codegen import generate
-from batchrepo_codegen.frontend import parse_schema
-from batchrepo_codegen.ir import PackageIR, build_ir
-from batchrepo_codegen.postprocess import GateError, check_module
-from batchrepo_codegen.render import RenderError, _render
-from batchrepo_codegen.resolve import GenerationError, resolve
-from batchrepo_codegen.schema import SchemaDef
-from batchrepo_codegen.sql import TableStatements, table_statements, text
+from batchrepo_codegen.emit.package import PackageIR, build_ir
+from batchrepo_codegen.emit.sql import TableStatements, table_statements, text
+from batchrepo_codegen.model import GenerationError, resolve
+from batchrepo_codegen.output.gate import GateError, check_module
+from batchrepo_codegen.output.render import RenderError, _render
+from batchrepo_codegen.pipeline import read_schema_text as parse_schema
+from batchrepo_codegen.schema.document import SchemaDef
 
 from tests.golden_cases import ROOT, schema_path
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from batchrepo_codegen import generate
-from batchrepo_codegen.writer import compare_tree
+from batchrepo_codegen.output.writer import compare_tree
 
 from tests.golden_cases import REGENERATE, ROOT, cases, diff_case, expected_dir
 
@@ -120,7 +120,7 @@ def test_golden_and_generated_packages_pass_mypy_strict(tmp_path: Path) -> None:
 
 def test_golden_and_generated_packages_pass_the_lint_of_make_check() -> None:
     """``make lint`` checks the output with ruff's defaults, isolated from the project config."""
-    from batchrepo_codegen.postprocess import ruff_binary
+    from batchrepo_codegen.output.gate import ruff_binary
 
     targets = [str(expected_dir(case)) for case in CASES]
     if DEMO_OUT.is_dir():

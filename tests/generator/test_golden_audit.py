@@ -18,7 +18,13 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from batchrepo.encoding import batch_arguments, decoded_rows, key_arrays, key_values, row_arguments
+from batchrepo.db.arguments import (
+    batch_arguments,
+    decoded_rows,
+    key_arrays,
+    key_values,
+    row_arguments,
+)
 from batchrepo.spec import TableSpec
 from tests.golden_cases import expected_dir
 

@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 import pytest
 import pytest_asyncio
-from batchrepo_codegen.frontend import load_schema
+from batchrepo_codegen.schema.parse import load_schema
 
 from batchrepo.spec import ColumnSpec, TableSpec
 from tests.golden_cases import cases, expected_dir, schema_path

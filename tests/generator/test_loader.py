@@ -6,8 +6,8 @@ import textwrap
 from typing import Any
 
 import pytest
-from batchrepo_codegen.errors import SchemaError
-from batchrepo_codegen.loader import MAX_DEPTH, Position, load_yaml, resolve_plain
+from batchrepo_codegen.schema.issues import SchemaError
+from batchrepo_codegen.schema.loader import MAX_DEPTH, Position, load_yaml, resolve_plain
 
 
 def load(text: str) -> Any:

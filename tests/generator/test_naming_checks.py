@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from batchrepo_codegen.names import UNIT_OF_WORK_MEMBERS
+from batchrepo_codegen.schema.names import UNIT_OF_WORK_MEMBERS
 
 from batchrepo.unit_of_work import UnitOfWork
 

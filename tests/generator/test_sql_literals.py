@@ -11,8 +11,8 @@ import asyncpg
 import pytest
 import pytest_asyncio
 from batchrepo_codegen import generate
-from batchrepo_codegen.frontend import parse_schema
-from batchrepo_codegen.names import sql_literal
+from batchrepo_codegen.pipeline import read_schema_text as parse_schema
+from batchrepo_codegen.schema.names import sql_literal
 
 from tests.generator.test_generate import HOSTILE, hostile_schema
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from batchrepo_codegen.types import ParsedType, TypeSyntaxError, parse_type
+from batchrepo_codegen.schema.types import ParsedType, TypeSyntaxError, parse_type
 
 ENUMS = ("mood", "Person Type")
 

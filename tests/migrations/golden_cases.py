@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from batchrepo_codegen.frontend import parse_schema
-from batchrepo_codegen.migration import MigrationRefused, plan_migration, schema_fingerprint
-from batchrepo_codegen.migration_files import file_header
-from batchrepo_codegen.schema import SchemaDef
+from batchrepo_codegen.migrate.files import file_header
+from batchrepo_codegen.migrate.planner import MigrationRefused, plan_migration, schema_fingerprint
+from batchrepo_codegen.schema.document import SchemaDef
+from batchrepo_codegen.schema.parse import parse_schema
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -16,9 +16,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from batchrepo_codegen.catalog import catalog_differences, read_catalog
-from batchrepo_codegen.migration import canonical_ddl, plan_migration
-from batchrepo_codegen.schema import SchemaDef
+from batchrepo_codegen.migrate.planner import canonical_ddl, plan_migration
+from batchrepo_codegen.migrate.verify import catalog_differences, read_catalog
+from batchrepo_codegen.schema.document import SchemaDef
 
 
 async def apply_sql(conn: asyncpg.Connection[Any], sql: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 import pytest
 import pytest_asyncio
-from batchrepo_codegen.catalog import (
+from batchrepo_codegen.migrate.verify import (
     Catalog,
     catalog_differences,
     main,

@@ -9,8 +9,8 @@ from typing import Any
 
 import asyncpg
 import pytest
-from batchrepo_codegen.catalog import catalog_differences, read_catalog
-from batchrepo_codegen.migration import canonical_ddl
+from batchrepo_codegen.migrate.planner import canonical_ddl
+from batchrepo_codegen.migrate.verify import catalog_differences, read_catalog
 
 from tests.migrations.golden_cases import (
     EXPECTED_ERROR,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from batchrepo_codegen import cli
-from batchrepo_codegen.frontend import parse_schema
-from batchrepo_codegen.migration import recorded_fingerprint, schema_fingerprint
+from batchrepo_codegen.migrate.planner import recorded_fingerprint, schema_fingerprint
+from batchrepo_codegen.schema.parse import parse_schema
 
 SCHEMA = """\
 version: 1

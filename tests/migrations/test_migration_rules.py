@@ -7,11 +7,11 @@ from typing import Any
 
 import asyncpg
 import pytest
-from batchrepo_codegen.frontend import parse_schema
-from batchrepo_codegen.migration import MigrationRefused, canonical_ddl, plan_migration
-from batchrepo_codegen.migration_types import is_widening
-from batchrepo_codegen.schema import SchemaDef
-from batchrepo_codegen.types import parse_type
+from batchrepo_codegen.migrate.planner import MigrationRefused, canonical_ddl, plan_migration
+from batchrepo_codegen.migrate.type_changes import is_widening
+from batchrepo_codegen.schema.document import SchemaDef
+from batchrepo_codegen.schema.parse import parse_schema
+from batchrepo_codegen.schema.types import parse_type
 
 from tests.migrations.helpers import apply_sql, initial_sql, migration_differences
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-from batchrepo_codegen.frontend import parse_schema
-from batchrepo_codegen.migration import plan_migration
-from batchrepo_codegen.schema import SchemaDef
+from batchrepo_codegen.migrate.planner import plan_migration
+from batchrepo_codegen.schema.document import SchemaDef
+from batchrepo_codegen.schema.parse import parse_schema
 
 from tests.migrations.helpers import migration_differences
 

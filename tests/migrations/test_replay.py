@@ -1,8 +1,8 @@
 """Replaying committed migrations on an empty database yields what the DDL of the schema yields
-(compared by introspection, :mod:`batchrepo_codegen.catalog`):
+(compared by introspection, :mod:`batchrepo_codegen.migrate.verify`):
 
 * the repository's own ``migrations/*.sql``, in order, against ``schema.yaml`` — the check
-  ``python -m batchrepo_codegen.catalog verify`` runs, so this fails when a schema change
+  ``python -m batchrepo_codegen.migrate.verify verify`` runs, so this fails when a schema change
   comes without its migration;
 * each golden case of ``tests/migrations/golden``: the old schema's DDL, then the committed
   ``expected.sql``, against the new schema's DDL (as files, through the same entry point).
@@ -17,9 +17,9 @@ from typing import Any
 import asyncpg
 import pytest
 import pytest_asyncio
-from batchrepo_codegen.catalog import current_ddl, verify_migrations, verify_scripts
-from batchrepo_codegen.migration import canonical_ddl
-from batchrepo_codegen.migration_files import migration_files
+from batchrepo_codegen.migrate.files import migration_files
+from batchrepo_codegen.migrate.planner import canonical_ddl
+from batchrepo_codegen.migrate.verify import current_ddl, verify_migrations, verify_scripts
 
 from tests.migrations.golden_cases import EXPECTED_SQL, case_names, load_case
 from tests.migrations.helpers import initial_sql

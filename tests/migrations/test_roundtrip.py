@@ -21,9 +21,9 @@ from typing import Any
 import asyncpg
 import pytest
 import pytest_asyncio
-from batchrepo_codegen.catalog import catalog_differences, read_catalog
-from batchrepo_codegen.frontend import parse_schema
-from batchrepo_codegen.migration import canonical_ddl, plan_migration
+from batchrepo_codegen.migrate.planner import canonical_ddl, plan_migration
+from batchrepo_codegen.migrate.verify import catalog_differences, read_catalog
+from batchrepo_codegen.schema.parse import parse_schema
 
 from tests.migrations.helpers import apply_sql, empty_schema, initial_sql
 from tests.property.packages import generate, import_from

@@ -1,7 +1,7 @@
 """Property: for random sequences of schema edits applied to a small base schema, the migrations
 planned step by step (old schema -> new schema), applied in order to an empty database, yield
 the catalog the fresh DDL of the final schema yields (compared by introspection, see
-:mod:`batchrepo_codegen.catalog`).
+:mod:`batchrepo_codegen.migrate.verify`).
 
 Edits: add a table, add a nullable column, add a column with a default, widen a varchar, add an
 enum value (anywhere in the list), add a foreign key, add an index, rename a column
@@ -21,12 +21,12 @@ import asyncpg
 import pytest
 import pytest_asyncio
 import yaml
-from batchrepo_codegen.catalog import verify_scripts
-from batchrepo_codegen.frontend import parse_schema
-from batchrepo_codegen.ir import build_ir
-from batchrepo_codegen.migration import plan_migration
-from batchrepo_codegen.render import render_ddl
-from batchrepo_codegen.schema import SchemaDef
+from batchrepo_codegen.emit.package import build_ir
+from batchrepo_codegen.migrate.planner import plan_migration
+from batchrepo_codegen.migrate.verify import verify_scripts
+from batchrepo_codegen.output.render import render_ddl
+from batchrepo_codegen.schema.document import SchemaDef
+from batchrepo_codegen.schema.parse import parse_schema
 from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import asyncpg
 import pytest
+from batchrepo_codegen import devdb
 
-from batchrepo import devdb
 from batchrepo.spec import TableSpec
 
 from .packages import GOLDEN, ddl, generate, import_from, table_specs

@@ -1,7 +1,7 @@
 """The value strategies agree with the runtime's field validation, and reach their bounds.
 
 No database: these check the strategies themselves, column by column, against
-``batchrepo.validation.column_problems`` (what every write runs before SQL). A valid value that
+``batchrepo.validate.fields.column_problems`` (what every write runs before SQL). A valid value that
 validation rejects, or an invalid value it lets through, is a bug on one side or the other.
 """
 
@@ -16,7 +16,7 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
 from batchrepo.spec import ColumnSpec
-from batchrepo.validation import column_problems
+from batchrepo.validate.fields import column_problems
 
 from .values import invalid_values, valid_values
 

@@ -133,7 +133,8 @@ async def _row_problems(
 def _before_writing(
     spec: Spec, items: Sequence[Any], problems: list[tuple[int, str, str]]
 ) -> Outcome | None:
-    """What stops a batch before it writes (``batchrepo.references.error_for_report``): field
+    """What stops a batch before it writes (``batchrepo.validate.references.error_for_report``):
+    field
     problems, else duplicate keys inside the batch; None when the rows go to the loop.
 
     The report of either error lists the missing parents too (the uow machine compares them,

@@ -16,8 +16,8 @@ from typing import Any
 
 import asyncpg
 
-from batchrepo.cache import KeyCache
-from batchrepo.keys import keys_of_records
+from batchrepo.cache.key_cache import KeyCache
+from batchrepo.key_matching import keys_of_records
 
 from .rows import Spec
 from .twin import canonical, canonical_row, quote

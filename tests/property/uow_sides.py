@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from batchrepo.cache import KeyCache
+from batchrepo.cache.key_cache import KeyCache
 
 from .uow_driver import UowDriver, server_pid, terminate
 

@@ -14,7 +14,8 @@ import asyncio
 import sys
 import time
 
-from batchrepo import devdb
+from batchrepo_codegen import devdb
+
 from batchrepo import operations as ops
 from tests.runtime.builders import account, entry, person
 from tests.runtime.tables import ACCOUNT, DDL, LEDGER_ENTRY, PERSON, LedgerEntry

@@ -19,7 +19,7 @@ from tests.runtime.tables import DDL, TABLES
 class CountingConnection:
     """A real asyncpg connection that records every statement sent through it.
 
-    It satisfies ``batchrepo.executor.Connection`` structurally, which also shows how small the
+    It satisfies ``batchrepo.db.executor.Connection`` structurally, which also shows how small the
     executor interface is.
     """
 

@@ -18,13 +18,13 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
+from batchrepo_codegen import devdb
 
-from batchrepo import devdb
 from batchrepo import operations as ops
-from batchrepo.encoding import batch_arguments, decoded_rows, key_arrays
+from batchrepo.db.arguments import batch_arguments, decoded_rows, key_arrays
 from batchrepo.spec import TableSpec
-from batchrepo.validation import raise_for_problems
-from batchrepo.writes import insert_positions
+from batchrepo.validate.fields import raise_for_problems
+from batchrepo.write.apply import insert_positions
 from tests.runtime.builders import account, entry, person
 from tests.runtime.tables import ACCOUNT, DDL, LEDGER_ENTRY, PERSON, Person, PersonType
 

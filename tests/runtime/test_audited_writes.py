@@ -10,7 +10,7 @@ import pytest
 
 from batchrepo import errors
 from batchrepo import operations as ops
-from batchrepo.cache import shared_cache
+from batchrepo.cache.key_cache import shared_cache
 from batchrepo.session import Session, as_session
 from tests.runtime.builders import person
 from tests.runtime.conftest import CountingConnection

@@ -9,16 +9,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from batchrepo import cache as cache_module
-from batchrepo.cache import (
-    CacheLayer,
-    CacheStats,
-    DirectView,
-    KeyCache,
-    ReadOnlyView,
-    shared_cache,
-)
-from batchrepo.encoding import batch_arguments
+from batchrepo.cache import key_cache as cache_module
+from batchrepo.cache.key_cache import CacheStats, KeyCache, shared_cache
+from batchrepo.cache.views import CacheLayer, DirectView, ReadOnlyView
+from batchrepo.db.arguments import batch_arguments
 from batchrepo.spec import AuditSpec, E, TableSpec
 from tests.runtime.builders import account, people, person
 from tests.runtime.conftest import CountingConnection

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from batchrepo import operations as ops
-from batchrepo.encoding import (
+from batchrepo.db.arguments import (
     array_arguments,
     batch_argument_columns,
     batch_arguments,

@@ -9,7 +9,7 @@ import pytest
 
 import batchrepo
 from batchrepo import errors
-from batchrepo.validation import Problem, ValidationReport
+from batchrepo.validate.report import Problem, ValidationReport
 
 
 def test_every_error_is_a_batchrepo_error_and_exported() -> None:

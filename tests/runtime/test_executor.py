@@ -6,7 +6,7 @@ import asyncpg
 import pytest
 from asyncpg.pool import PoolConnectionProxy
 
-from batchrepo.executor import Connection, Executor, acquire, atomic
+from batchrepo.db.executor import Connection, Executor, acquire, atomic
 from tests.runtime.conftest import CountingConnection
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from batchrepo import errors
 from batchrepo import operations as ops
-from batchrepo.cache import shared_cache
+from batchrepo.cache.key_cache import shared_cache
 from batchrepo.spec import TableSpec
 from tests.runtime.builders import account, entry, people, person
 from tests.runtime.conftest import CountingConnection

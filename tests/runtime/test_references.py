@@ -14,12 +14,14 @@ import pytest
 import pytest_asyncio
 
 from batchrepo import errors
-from batchrepo.cache import CacheLayer, DirectView, KeyCache
-from batchrepo.encoding import batch_arguments
-from batchrepo.keys import keys_of_columns
-from batchrepo.references import Learned, error_for_report, reference_problems
+from batchrepo.cache.key_cache import KeyCache
+from batchrepo.cache.views import CacheLayer, DirectView
+from batchrepo.db.arguments import batch_arguments
+from batchrepo.key_matching import keys_of_columns
 from batchrepo.spec import E, TableSpec
-from batchrepo.validation import ValidationReport, validate_columns
+from batchrepo.validate.fields import validate_columns
+from batchrepo.validate.references import Learned, error_for_report, reference_problems
+from batchrepo.validate.report import ValidationReport
 from tests.runtime.builders import account, entry, person
 from tests.runtime.conftest import CountingConnection
 from tests.runtime.tables import ACCOUNT, CURRENCY, LEDGER_ENTRY, PERSON, AccountKey, Currency

@@ -25,7 +25,7 @@ import pytest_asyncio
 
 from batchrepo import errors
 from batchrepo import operations as ops
-from batchrepo.cache import KeyCache, shared_cache
+from batchrepo.cache.key_cache import KeyCache, shared_cache
 from batchrepo.session import Session
 from tests.runtime.conftest import CountingConnection, audited_schema_pool
 from tests.runtime.tables import ACCOUNT, PERSON, Account, Person, PersonType

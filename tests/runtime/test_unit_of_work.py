@@ -10,7 +10,7 @@ import pytest
 
 from batchrepo import errors
 from batchrepo import operations as ops
-from batchrepo.cache import KeyCache, shared_cache
+from batchrepo.cache.key_cache import KeyCache, shared_cache
 from batchrepo.unit_of_work import UnitOfWork
 from tests.runtime.builders import people, person
 from tests.runtime.tables import NOTE, PERSON, Note
@@ -363,7 +363,7 @@ async def test_a_failing_probe_after_a_failed_batch_leaves_the_unit_usable(
 ) -> None:
     # Found in review: after a failed batch, the queries that name its failing rows ran on the
     # unit's connection outside any savepoint; one that failed (a lock timeout) aborted the unit.
-    from batchrepo import writes
+    from batchrepo.write import apply as writes
 
     original = writes.batch_error
 

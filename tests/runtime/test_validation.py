@@ -15,8 +15,9 @@ import pytest
 
 from batchrepo import operations as ops
 from batchrepo.spec import TableSpec, WriteMode
-from batchrepo.validation import WALK_AT_MOST, Problem, ValidationReport, validate_columns
-from batchrepo.valuerules import ValueRule
+from batchrepo.validate.column_rules import ValueRule
+from batchrepo.validate.fields import WALK_AT_MOST, validate_columns
+from batchrepo.validate.report import Problem, ValidationReport
 from tests.runtime.builders import account, entry, people, person
 from tests.runtime.conftest import CountingConnection
 from tests.runtime.tables import ACCOUNT, CURRENCY, LEDGER_ENTRY, PERSON, Currency

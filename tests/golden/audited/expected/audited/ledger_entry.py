@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from batchrepo import operations as _ops
-from batchrepo.chunked import BatchResult
-from batchrepo.executor import Executor
+from batchrepo.db.executor import Executor
 from batchrepo.session import Session, as_session
 from batchrepo.spec import (
     AuditSpec,
@@ -23,7 +22,8 @@ from batchrepo.spec import (
     UniqueSpec,
     WriteMode,
 )
-from batchrepo.validation import ValidationReport
+from batchrepo.validate.report import ValidationReport
+from batchrepo.write.chunked import BatchResult
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from batchrepo import operations as _ops
-from batchrepo.chunked import BatchResult
-from batchrepo.executor import Executor
+from batchrepo.db.executor import Executor
 from batchrepo.session import Session, as_session
 from batchrepo.spec import ColumnSpec, TableSpec, TableSQL, UniqueSpec, WriteMode
-from batchrepo.validation import ValidationReport
+from batchrepo.validate.report import ValidationReport
+from batchrepo.write.chunked import BatchResult
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)

@@ -1,0 +1,7 @@
+"""The two-tier key cache (``docs/units-of-work.md``, "Key cache").
+
+* :mod:`.key_cache`: ``KeyCache``, process-wide, one per pool by default (``shared_cache``);
+* :mod:`.views`: what a write talks to: a unit of work's ``CacheLayer``, ``DirectView``,
+  ``ReadOnlyView``;
+* :mod:`.recording`: what operations teach the cache, and when.
+"""

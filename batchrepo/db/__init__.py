@@ -1,0 +1,11 @@
+"""The database layer: where statements go, what they are sent, and what a failure means.
+
+* :mod:`.executor`: the ``Executor`` protocol (a pool, a connection or a pool's proxy),
+  ``acquire``, ``atomic`` (a transaction, or a savepoint inside one), ``guarded``;
+* :mod:`.arguments`: entity columns -> statement arguments (typed arrays, JSON text);
+* :mod:`.error_mapping`: asyncpg errors -> :mod:`batchrepo.errors`, with the probes that name
+  the rows of a batch that caused them.
+
+This room imports nothing of the runtime but :mod:`batchrepo.spec`, :mod:`batchrepo.errors` and
+:mod:`batchrepo.key_matching`.
+"""

@@ -1,0 +1,11 @@
+"""The checks before writing: everything a write (and ``validate_batch``) finds before any
+statement is sent, as one :class:`~batchrepo.validate.report.ValidationReport`.
+
+* :mod:`.report`: ``Problem`` and ``ValidationReport`` (plain data);
+* :mod:`.constraints`: one class per rule a value can break (bounds, length, digits, ...);
+* :mod:`.column_rules`: which classes and constraints apply to each column;
+* :mod:`.fields`: field problems and duplicate keys of a batch, column-wise;
+* :mod:`.references`: missing parents and existing keys, the key cache first, then one
+  ``= ANY`` query per foreign key;
+* :mod:`.before_write`: all of the above in order, for one write.
+"""

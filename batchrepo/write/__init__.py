@@ -1,0 +1,8 @@
+"""The write path: single-row, batch and chunked writes after their checks.
+
+* :mod:`.apply`: the statement for a write mode, its savepoint, the ``audit_log`` id, rows back
+  in input order, what the cache learns;
+* :mod:`.chunked`: inputs of any size as a series of batches (``BatchResult``);
+* :mod:`.versions`: stale rows told from missing ones (optimistic concurrency);
+* :mod:`.missing_parents`: a parent the checks believed in and the database did not find.
+"""

@@ -1,0 +1,12 @@
+"""``batchrepo diff``: the public API changes of the generated package since a base git ref,
+each marked breaking or additive, as a pull-request comment or JSON.
+
+API::
+
+    diff_against(base, out) -> (base_label, ApiDiff)   # api_diff.py
+    register(subparsers); run_diff(args) -> exit status (1: breaking)
+
+Modules: :mod:`.surface` (what is compared: :class:`Api`, :class:`ApiDiff`), :mod:`.extract`
+(source text -> :class:`Api`, with libcst), :mod:`.compare` (two APIs -> changes),
+:mod:`.report` (markdown or JSON), :mod:`.api_diff` (git and the command).
+"""

@@ -1,0 +1,219 @@
+"""The write statements of an audited table (``docs/units-of-work.md``, "Statements of audited
+tables"): each writes the history rows of its batch in the same statement, in a data-modifying
+CTE, and takes one more argument after its own, the ``audit_log`` id (``$n::int8``).
+
+* insert: the plain insert (the version takes its default, 1), one ``'insert'`` history row per
+  row.
+* update: a row whose new values (after the server-default ``COALESCE``) are all ``IS NOT
+  DISTINCT FROM`` the stored ones is unchanged: not written, returned as stored. A changed row
+  gets ``version + 1`` and an ``'update'`` history row holding the new snapshot. A non-NULL
+  version argument that differs from the stored version leaves the row alone and unreturned
+  (stale), unchanged or not.
+* delete: only rows whose version matches (or whose version argument is NULL), each leaving a
+  ``'delete'`` history row with its last snapshot and ``version + 1``.
+
+The unchanged rows are read from the statement's snapshot, which the CTEs do not change; their
+condition is the negation of the update's, so a row is in one branch or the other, never both.
+Upserts of audited tables are not generated (``TableSQL.upsert_* = None``).
+
+CTE names and aliases start with ``_``, which no schema name may, so they never meet a table.
+"""
+
+from __future__ import annotations
+
+from ..model import Column, GenerationError, Table
+from ..schema.names import (
+    AUDIT_LOG_ID,
+    AUDIT_OPERATION,
+    OPERATION,
+    VERSION,
+    quote_ident,
+)
+from .sql import (
+    Batch,
+    Statement,
+    TableStatements,
+    column_list,
+    or_stored,
+    param,
+    select_keys,
+    table_statements,
+    where_one,
+)
+
+
+def audited_statements(table: Table) -> TableStatements:
+    """The statements of an audited table: reads as for any table, audited writes, no upsert."""
+    plain = table_statements(table)
+    has_values = table.updatable
+    return TableStatements(
+        insert_one=_insert(table, plain.insert_one, len(table.insert_columns) + 1),
+        insert_batch=_insert(table, plain.insert_batch, _batch_arguments(table) + 1),
+        select_one=plain.select_one,
+        select_batch=plain.select_batch,
+        exists_one=plain.exists_one,
+        exists_batch=plain.exists_batch,
+        delete_one=_delete_one(table),
+        delete_batch=_delete_batch(table),
+        update_one=_update_one(table) if has_values else None,
+        update_batch=_update_batch(table) if has_values else None,
+        upsert_one=None,
+        upsert_batch=None,
+        select_keys=select_keys(table),
+    )
+
+
+def _version(table: Table) -> Column:
+    column = table.version_column
+    if column is None or table.history_table is None:
+        raise GenerationError(f"table {table.name!r} is not audited")
+    return column
+
+
+def _batch_arguments(table: Table) -> int:
+    """How many arguments the plain batch insert takes (array columns take three)."""
+    batch = Batch()
+    for column in table.insert_columns:
+        batch.add(column)
+    return batch.next_number - 1
+
+
+def _history(table: Table, source: str, operation: str, version: str, log: int) -> Statement:
+    """``_history AS (INSERT ...)``: one history row per row of the CTE ``source``."""
+    assert table.history_table is not None
+    snapshot = table.snapshot_columns
+    targets = [quote_ident(c.name) for c in snapshot]
+    targets += [quote_ident(VERSION), quote_ident(OPERATION), quote_ident(AUDIT_LOG_ID)]
+    values = [f"_s.{quote_ident(c.name)}" for c in snapshot]
+    values += [version, f"'{operation}'::{quote_ident(AUDIT_OPERATION)}", f"${log}::int8"]
+    return (
+        f"_history AS (INSERT INTO {quote_ident(table.history_table)} ({', '.join(targets)})",
+        f"SELECT {', '.join(values)}",
+        f"FROM {source} AS _s)",
+    )
+
+
+def _returned(table: Table, source: str, columns: tuple[Column, ...] | None = None) -> str:
+    chosen = table.columns if columns is None else columns
+    return ", ".join(f"{source}.{quote_ident(c.name)}" for c in chosen)
+
+
+def _insert(table: Table, plain: Statement, log: int) -> Statement:
+    version = f"_s.{quote_ident(_version(table).name)}"
+    return (
+        "WITH _written AS (",
+        *plain,
+        "),",
+        *_history(table, "_written", "insert", version, log),
+        f"SELECT {_returned(table, '_w')} FROM _written AS _w",
+    )
+
+
+def _delete_tail(table: Table, log: int, result: str) -> Statement:
+    version = f"_s.{quote_ident(_version(table).name)} + 1"
+    return (
+        f"RETURNING {column_list(table, qualify=True)}),",
+        *_history(table, "_deleted", "delete", version, log),
+        result,
+    )
+
+
+def _delete_one(table: Table) -> Statement:
+    """Arguments: the key columns, the version (NULL: any), the audit log id."""
+    number = len(table.key_columns) + 1
+    stored = f"{quote_ident(table.name)}.{quote_ident(_version(table).name)}"
+    keys = _returned(table, "_w", table.key_columns)
+    return (
+        f"WITH _deleted AS (DELETE FROM {quote_ident(table.name)}",
+        where_one(table),
+        f"AND (${number}::int8 IS NULL OR {stored} = ${number}::int8)",
+        *_delete_tail(table, number + 1, f"SELECT {keys} FROM _deleted AS _w"),
+    )
+
+
+def _delete_batch(table: Table) -> Statement:
+    """Arguments: one plain array per key column, the versions ``int8[]`` (a NULL element or a
+    NULL array: any version), the audit log id."""
+    t = quote_ident(table.name)
+    keys = table.key_columns
+    arrays = [f"${n}::{c.sql_cast}[]" for n, c in enumerate(keys, 1)]
+    versions = len(keys) + 1
+    arrays.append(f"${versions}::int8[]")
+    aliases = [quote_ident(c.name) for c in keys] + ['"_version"']
+    match = " AND ".join(f"{t}.{quote_ident(c.name)} = _k.{quote_ident(c.name)}" for c in keys)
+    stored = f"{t}.{quote_ident(_version(table).name)}"
+    return (
+        f"WITH _deleted AS (DELETE FROM {t}",
+        f"USING unnest({', '.join(arrays)}) AS _k({', '.join(aliases)})",
+        f"WHERE {match}",
+        f'AND (_k."_version" IS NULL OR {stored} = _k."_version")',
+        *_delete_tail(table, versions + 1, "SELECT count(*) FROM _deleted"),
+    )
+
+
+def _changed(table: Table, values: dict[int, str]) -> tuple[str, str]:
+    """The stored value columns and their new values, as two rows for ``IS DISTINCT FROM``."""
+    t = quote_ident(table.name)
+    stored = [f"{t}.{quote_ident(c.name)}" for c in table.value_columns]
+    new = [or_stored(table, c, values[c.position]) for c in table.value_columns]
+    return "(" + ", ".join(stored) + ")", "(" + ", ".join(new) + ")"
+
+
+def _update_one(table: Table) -> Statement:
+    """Arguments: every column, one value each (the version: the one the caller read, NULL for
+    no check), then the audit log id."""
+    values = {c.position: param(c, c.position + 1) for c in table.columns}
+    return _update(table, values, (), len(table.columns) + 1)
+
+
+def _update_batch(table: Table) -> Statement:
+    """Arguments: every column as batch arrays, then the audit log id. The rows are unnested
+    once, into ``_input``, which both the update and the unchanged rows join."""
+    batch = Batch()
+    expressions = {c.position: batch.add(c) for c in table.columns}
+    selected = ", ".join(
+        f"{expressions[c.position]} AS {quote_ident(c.name)}" for c in table.columns
+    )
+    head = (f"_input AS (SELECT {selected}", *batch.source(ordinality=False), "),")
+    values = {c.position: f"_i.{quote_ident(c.name)}" for c in table.columns}
+    return _update(table, values, head, batch.next_number)
+
+
+def _update(table: Table, values: dict[int, str], head: Statement, log: int) -> Statement:
+    """The audited update, given each column's new value (``values``) and, for a batch, the
+    ``_input`` CTE they come from (``head``)."""
+    t = quote_ident(table.name)
+    version = _version(table)
+    v = quote_ident(version.name)
+    sets = [
+        f"{quote_ident(c.name)} = {or_stored(table, c, values[c.position])}"
+        for c in table.value_columns
+    ]
+    sets.append(f"{v} = {t}.{v} + 1")
+    match = " AND ".join(
+        f"{t}.{quote_ident(c.name)} = {values[c.position]}" for c in table.key_columns
+    )
+    given = values[version.position]
+    current = f"({given} IS NULL OR {t}.{v} = {given})"
+    stored, new = _changed(table, values)
+    return (
+        "WITH",
+        *head,
+        f"_written AS (UPDATE {t}",
+        f"SET {', '.join(sets)}",
+        *(("FROM _input AS _i",) if head else ()),
+        f"WHERE {match}",
+        f"AND {current}",
+        f"AND {stored} IS DISTINCT FROM {new}",
+        f"RETURNING {column_list(table, qualify=True)}),",
+        *_history(table, "_written", "update", f"_s.{v}", log),
+        f"SELECT {_returned(table, '_w')} FROM _written AS _w",
+        "UNION ALL",
+        f"SELECT {column_list(table, qualify=True)} FROM {t}",
+        *(
+            (f"JOIN _input AS _i ON {match}", f"WHERE {current}")
+            if head
+            else (f"WHERE {match}", f"AND {current}")
+        ),
+        f"AND {stored} IS NOT DISTINCT FROM {new}",
+    )

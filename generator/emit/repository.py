@@ -1,0 +1,160 @@
+"""The methods of a generated repository class: one line each, delegating to
+:mod:`batchrepo.operations` (imported as ``_ops``) with the module's ``TableSpec`` constant.
+
+Which methods exist follows ``docs/generated-api.md``: no update when every column is a key
+column, no upsert for identity keys, audited or all-key tables, one ``load_batch_by_<unique>``
+per unique key and one ``load_grouped_by_<fk>`` per foreign key. The deletes of an audited
+table take the version(s) the caller read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import GenerationError, Table
+from ..schema.names import python_name
+from .pycode import Scope
+
+#: Rows per statement of the chunked variants (the runtime's default too).
+CHUNK_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    name: str
+    params: tuple[str, ...]
+    """After ``self``: ``"items: Sequence[Person]"``, ``"*"``, ``"atomic: bool = True"``."""
+    returns: str
+    call: str
+    """The awaited runtime call."""
+
+
+def repository_methods(
+    table: Table,
+    entity: str,
+    key: str,
+    spec: str,
+    types: dict[int, str],
+    scope: Scope,
+) -> tuple[Method, ...]:
+    seq = scope.name("collections.abc", "Sequence")
+    # dict and tuple are imported only where a method uses them: a column named ``dict`` makes
+    # the scope import builtins, which must then be used or the gate sees an unused import.
+    lst = scope.builtin("list")
+    boolean, integer = scope.builtin("bool"), scope.builtin("int")
+    result = scope.name("batchrepo.write.chunked", "BatchResult")
+    report = scope.name("batchrepo.validate.report", "ValidationReport")
+    mode = scope.name("batchrepo.spec", "WriteMode")
+    scope.name("batchrepo", "operations", alias="_ops")
+    has_update = table.updatable
+    has_upsert = table.upsertable
+    item, items, one_key, keys = (
+        f"item: {entity}",
+        f"items: {seq}[{entity}]",
+        f"key: {key}",
+        f"keys: {seq}[{key}]",
+    )
+    chunked = ("*", f"chunk_size: {integer} = {CHUNK_SIZE}", f"atomic: {boolean} = True")
+
+    def op(function: str, *args: str) -> str:
+        return f"_ops.{function}(" + ", ".join(("self._session", spec, *args)) + ")"
+
+    chunk_args = ("chunk_size=chunk_size", "atomic=atomic")
+    methods = [
+        Method("save", (item,), entity, op("save_one", "item")),
+        Method("save_batch", (items,), f"{lst}[{entity}]", op("save_batch", "items")),
+        Method("load", (one_key,), f"{entity} | None", op("load_one", "key")),
+        Method("load_batch", (keys,), f"{lst}[{entity} | None]", op("load_batch", "keys")),
+        Method("exists", (one_key,), boolean, op("exists_one", "key")),
+        Method("exists_batch", (keys,), f"{lst}[{boolean}]", op("exists_batch", "keys")),
+    ]
+    if has_update:
+        methods += [
+            Method("update", (item,), entity, op("update_one", "item")),
+            Method("update_batch", (items,), f"{lst}[{entity}]", op("update_batch", "items")),
+        ]
+    if table.audited:
+        # the version read (None: no check); a row present with another version is stale
+        version = f"version: {integer} | None = None"
+        versions = f"versions: {seq}[{integer} | None] | None = None"
+        methods += [
+            Method(
+                "delete",
+                (one_key, "*", version),
+                boolean,
+                op("delete_one", "key", "version=version"),
+            ),
+            Method(
+                "delete_batch",
+                (keys, "*", versions),
+                integer,
+                op("delete_batch", "keys", "versions=versions"),
+            ),
+        ]
+    else:
+        methods += [
+            Method("delete", (one_key,), boolean, op("delete_one", "key")),
+            Method("delete_batch", (keys,), integer, op("delete_batch", "keys")),
+        ]
+    if has_upsert:
+        methods += [
+            Method("upsert", (item,), entity, op("upsert_one", "item")),
+            Method("upsert_batch", (items,), f"{lst}[{entity}]", op("upsert_batch", "items")),
+        ]
+    methods.append(
+        Method(
+            "validate_batch",
+            (items, f"mode: {mode} = {'insert'!r}"),
+            report,
+            op("validate_batch", "items", "mode"),
+        )
+    )
+    batch_result = f"{result}[{entity}]"
+    writes = ["save", *(["update"] if has_update else []), *(["upsert"] if has_upsert else [])]
+    methods += [
+        Method(
+            f"{w}_batch_chunked",
+            (items, *chunked),
+            batch_result,
+            op(f"{w}_batch_chunked", "items", *chunk_args),
+        )
+        for w in writes
+    ]
+    methods.append(
+        Method(
+            "delete_batch_chunked",
+            (keys, *chunked),
+            f"{result}[{key}]",
+            op("delete_batch_chunked", "keys", *chunk_args),
+        )
+    )
+
+    def key_type(positions: tuple[int, ...]) -> str:
+        if len(positions) == 1:
+            return types[positions[0]]
+        return f"{scope.builtin('tuple')}[" + ", ".join(types[p] for p in positions) + "]"
+
+    for unique in table.uniques:
+        t = key_type(unique.columns)
+        methods.append(
+            Method(
+                f"load_batch_by_{python_name(unique.name)}",
+                (f"keys: {seq}[{t}]",),
+                f"{lst}[{entity} | None]",
+                op("load_batch_by_unique", repr(unique.name), "keys"),
+            )
+        )
+    for fk in table.foreign_keys:
+        t = key_type(fk.columns)
+        methods.append(
+            Method(
+                f"load_grouped_by_{python_name(fk.name)}",
+                (f"keys: {seq}[{t}]",),
+                f"{scope.builtin('dict')}[{t}, {lst}[{entity}]]",
+                op("load_grouped_by_fk", repr(fk.name), "keys"),
+            )
+        )
+    names = [m.name for m in methods]
+    if len(set(names)) != len(names):
+        raise GenerationError(f"table {table.name!r}: two repository methods share a name")
+    return tuple(methods)

@@ -1,0 +1,357 @@
+"""Every SQL statement of a table, following the argument conventions of :mod:`batchrepo.spec`.
+
+One fixed statement per operation whatever the batch size (asyncpg prepares it once):
+
+* batch writes bind one typed array per scalar column, unnested ``WITH ORDINALITY`` so inserts
+  keep input order; an array column binds its flattened elements with the ``int4[]`` row number
+  of each (aggregated back per row with ``array_agg`` in a subquery joined on the ordinal) and a
+  ``bool[]`` of NULL arrays, so every row costs the same whatever the batch size;
+* server defaults: None takes the default on insert, keeps the stored value on update, and an
+  upsert's ``DO UPDATE`` never sets a server-default column;
+* arrays are cast to base types (``text[]``, ``numeric[]``, ``bpchar[]``), never to
+  ``varchar(n)[]`` (which truncates silently), so both paths fail alike on over-long values;
+* jsonb travels as text and is cast to jsonb in the statement;
+* identifiers are always quoted (:func:`names.quote_ident`), values are always bind parameters.
+
+A statement is a tuple of clauses; :func:`text` joins them with single spaces. The clauses also
+give the generated Python its line breaks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import Column, ForeignKey, Key, Table
+from ..schema.names import derived_identifier, quote_ident
+
+Statement = tuple[str, ...]
+
+
+def text(statement: Statement) -> str:
+    return " ".join(statement)
+
+
+@dataclass(frozen=True, slots=True)
+class TableStatements:
+    """The statements of :class:`batchrepo.spec.TableSQL`, as clauses."""
+
+    insert_one: Statement
+    insert_batch: Statement
+    select_one: Statement
+    select_batch: Statement
+    exists_one: Statement
+    exists_batch: Statement
+    delete_one: Statement
+    delete_batch: Statement
+    update_one: Statement | None
+    update_batch: Statement | None
+    upsert_one: Statement | None
+    upsert_batch: Statement | None
+    select_keys: Statement
+
+
+def select_keys(table: Table) -> Statement:
+    """Key columns (then the version of an audited table) of up to ``$1`` rows: what the
+    runtime's key cache warms up from."""
+    known = table.key_columns
+    if table.version_column is not None:
+        known += (table.version_column,)
+    return (
+        f"SELECT {column_list(table, known)}",
+        f"FROM {quote_ident(table.name)}",
+        "LIMIT $1::int8",
+    )
+
+
+def table_statements(table: Table) -> TableStatements:
+    has_values = table.updatable
+    upsert = table.upsertable
+    return TableStatements(
+        insert_one=_insert_one(table),
+        insert_batch=_insert_batch(table),
+        select_one=(
+            f"SELECT {column_list(table)}",
+            f"FROM {quote_ident(table.name)}",
+            where_one(table),
+        ),
+        select_batch=(
+            f"SELECT {column_list(table)}",
+            f"FROM {quote_ident(table.name)}",
+            _where_arrays(table, table.key_columns),
+        ),
+        exists_one=(f"SELECT EXISTS (SELECT 1 FROM {quote_ident(table.name)} {where_one(table)})",),
+        exists_batch=(
+            f"SELECT {column_list(table, table.key_columns)}",
+            f"FROM {quote_ident(table.name)}",
+            _where_arrays(table, table.key_columns),
+        ),
+        delete_one=(
+            f"DELETE FROM {quote_ident(table.name)}",
+            where_one(table),
+            f"RETURNING {column_list(table, table.key_columns)}",
+        ),
+        delete_batch=(
+            f"WITH d AS (DELETE FROM {quote_ident(table.name)}",
+            _where_arrays(table, table.key_columns),
+            "RETURNING 1)",
+            "SELECT count(*) FROM d",
+        ),
+        update_one=_update_one(table) if has_values else None,
+        update_batch=_update_batch(table) if has_values else None,
+        upsert_one=_insert_one(table, upsert=True) if upsert else None,
+        upsert_batch=_insert_batch(table, upsert=True) if upsert else None,
+        select_keys=select_keys(table),
+    )
+
+
+def unique_probe(table: Table, key: Key) -> Statement:
+    """Rows of a batch whose key values already exist (in another row, for unique keys).
+
+    Arguments, as batch arrays: the primary key's columns for the primary key; for a unique key,
+    its columns and then the primary key's columns (a row does not clash with itself)."""
+    batch = Batch()
+    values = [batch.add(table.columns[i]) for i in key.columns]
+    t = quote_ident(table.name)
+    match = " AND ".join(
+        f"{t}.{quote_ident(table.columns[i].name)} = {value}"
+        for i, value in zip(key.columns, values, strict=True)
+    )
+    if key is not table.primary_key:
+        pk_values = [batch.add(c, derived_identifier("_pk", c.name)) for c in table.key_columns]
+        match += f" AND {row_of(t, table.key_columns)} IS DISTINCT FROM {_tuple(pk_values)}"
+    return (
+        "SELECT u._ord",
+        *batch.source(ordinality=True),
+        f"WHERE EXISTS (SELECT 1 FROM {t} WHERE {match})",
+        "ORDER BY u._ord",
+    )
+
+
+def unique_select_batch(table: Table, key: Key) -> Statement:
+    """Rows whose unique key is one of the keys given as plain arrays, one per key column."""
+    columns = tuple(table.columns[i] for i in key.columns)
+    return (
+        f"SELECT {column_list(table)}",
+        f"FROM {quote_ident(table.name)}",
+        _where_arrays(table, columns),
+    )
+
+
+def foreign_key_probe(table: Table, fk: ForeignKey) -> Statement:
+    """Rows of a batch whose parent does not exist; a NULL in the key means no check (MATCH
+    SIMPLE). Arguments: the referencing columns as batch arrays."""
+    batch = Batch()
+    columns = tuple(table.columns[i] for i in fk.columns)
+    values = [batch.add(c) for c in columns]
+    present = " AND ".join(f"{v} IS NOT NULL" for v in values)
+    match = " AND ".join(
+        f"p.{quote_ident(parent_column)} = {value}"
+        for parent_column, value in zip(fk.parent_columns, values, strict=True)
+    )
+    return (
+        "SELECT u._ord",
+        *batch.source(ordinality=True),
+        f"WHERE {present}",
+        f"AND NOT EXISTS (SELECT 1 FROM {quote_ident(fk.parent)} AS p WHERE {match})",
+        "ORDER BY u._ord",
+    )
+
+
+def foreign_key_children(table: Table, fk: ForeignKey) -> Statement:
+    """Rows whose referencing columns match parent keys given as plain arrays, ordered by primary
+    key so grouped results are stable."""
+    columns = tuple(table.columns[i] for i in fk.columns)
+    return (
+        f"SELECT {column_list(table)}",
+        f"FROM {quote_ident(table.name)}",
+        _where_arrays(table, columns),
+        f"ORDER BY {column_list(table, table.key_columns)}",
+    )
+
+
+# --- building blocks -------------------------------------------------------------------------
+
+
+def column_list(
+    table: Table, columns: tuple[Column, ...] | None = None, qualify: bool = False
+) -> str:
+    chosen = table.columns if columns is None else columns
+    prefix = quote_ident(table.name) + "." if qualify else ""
+    return ", ".join(prefix + quote_ident(c.name) for c in chosen)
+
+
+def row_of(prefix: str, columns: tuple[Column, ...]) -> str:
+    parts = [f"{prefix}.{quote_ident(c.name)}" for c in columns]
+    return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
+
+
+def _tuple(values: list[str]) -> str:
+    return values[0] if len(values) == 1 else "(" + ", ".join(values) + ")"
+
+
+def param(column: Column, number: int) -> str:
+    """One bound value of a single-row statement."""
+    if column.type.kind == "jsonb":
+        return f"${number}::text::jsonb"
+    suffix = "[]" if column.type.is_array else ""
+    return f"${number}::{column.sql_cast}{suffix}"
+
+
+def with_default(column: Column, value: str) -> str:
+    """An inserted value: None takes the server default."""
+    if column.server_default is None:
+        return value
+    return f"COALESCE({value}, {column.server_default})"
+
+
+def or_stored(table: Table, column: Column, value: str) -> str:
+    """An updated value: None keeps the stored value of a server-default column."""
+    if column.server_default is None:
+        return value
+    return f"COALESCE({value}, {quote_ident(table.name)}.{quote_ident(column.name)})"
+
+
+def where_one(table: Table) -> str:
+    """Key columns as ``$1, $2, ...`` (select, exists, delete)."""
+    return "WHERE " + " AND ".join(
+        f"{quote_ident(c.name)} = {param(c, n)}" for n, c in enumerate(table.key_columns, 1)
+    )
+
+
+def _where_arrays(table: Table, columns: tuple[Column, ...]) -> str:
+    """Columns matching plain typed arrays ``$1, $2, ...`` (one element per key)."""
+    if len(columns) == 1:
+        (column,) = columns
+        return f"WHERE {quote_ident(column.name)} = ANY($1::{column.sql_cast}[])"
+    arrays = ", ".join(f"${n}::{c.sql_cast}[]" for n, c in enumerate(columns, 1))
+    return f"WHERE {row_of(quote_ident(table.name), columns)} IN (SELECT * FROM unnest({arrays}))"
+
+
+def _conflict(table: Table) -> str:
+    """The update of an upsert. Server-default columns keep their stored value (the inserted
+    value would be the default whenever the input had None); when nothing else is left, the
+    first of them is set to itself, so the statement still updates and returns the row."""
+    target = column_list(table, table.key_columns)
+    t = quote_ident(table.name)
+    updated = [c for c in table.value_columns if c.server_default is None]
+    sets = ", ".join(f"{quote_ident(c.name)} = EXCLUDED.{quote_ident(c.name)}" for c in updated)
+    if not updated:
+        kept = quote_ident(table.value_columns[0].name)
+        sets = f"{kept} = {t}.{kept}"
+    return f"ON CONFLICT ({target}) DO UPDATE SET {sets}"
+
+
+def _insert_one(table: Table, upsert: bool = False) -> Statement:
+    columns = table.insert_columns
+    values = ", ".join(with_default(c, param(c, n)) for n, c in enumerate(columns, 1))
+    clauses = [
+        f"INSERT INTO {quote_ident(table.name)} ({column_list(table, columns)})",
+        f"VALUES ({values})",
+    ]
+    if upsert:
+        clauses.append(_conflict(table))
+    clauses.append(f"RETURNING {column_list(table)}")
+    return tuple(clauses)
+
+
+def _insert_batch(table: Table, upsert: bool = False) -> Statement:
+    columns = table.insert_columns
+    batch = Batch()
+    values = ", ".join(with_default(c, batch.add(c)) for c in columns)
+    clauses = [
+        f"INSERT INTO {quote_ident(table.name)} ({column_list(table, columns)})",
+        f"SELECT {values}",
+        *batch.source(ordinality=True),
+        "ORDER BY u._ord",
+    ]
+    if upsert:
+        clauses.append(_conflict(table))
+    clauses.append(f"RETURNING {column_list(table)}")
+    return tuple(clauses)
+
+
+def _update_one(table: Table) -> Statement:
+    t = quote_ident(table.name)
+    sets = ", ".join(
+        f"{quote_ident(c.name)} = {or_stored(table, c, param(c, c.position + 1))}"
+        for c in table.value_columns
+    )
+    where = " AND ".join(
+        f"{quote_ident(c.name)} = {param(c, c.position + 1)}" for c in table.key_columns
+    )
+    return (f"UPDATE {t}", f"SET {sets}", f"WHERE {where}", f"RETURNING {column_list(table)}")
+
+
+def _update_batch(table: Table) -> Statement:
+    t = quote_ident(table.name)
+    batch = Batch()
+    values = {c.position: batch.add(c) for c in table.columns}
+    sets = ", ".join(
+        f"{quote_ident(c.name)} = {or_stored(table, c, values[c.position])}"
+        for c in table.value_columns
+    )
+    where = " AND ".join(
+        f"{t}.{quote_ident(c.name)} = {values[c.position]}" for c in table.key_columns
+    )
+    return (
+        f"UPDATE {t}",
+        f"SET {sets}",
+        *batch.source(ordinality=False),
+        f"WHERE {where}",
+        f"RETURNING {column_list(table, qualify=True)}",
+    )
+
+
+class Batch:
+    """The arguments of a batch statement and the expression of each column's value in row ``u``.
+
+    A scalar column is one typed array, unnested into ``u``. An array column is three arguments:
+    its elements of every row flattened, the 1-based row number of each element (both unnested
+    and aggregated back per row in a joined subquery) and per row whether the array is NULL
+    (unnested into ``u``). Rows are joined to their elements by the ordinal of ``u``, so a
+    statement with array columns always unnests ``WITH ORDINALITY``."""
+
+    def __init__(self) -> None:
+        self._next = 1
+        self._arrays: list[str] = []
+        self._aliases: list[str] = []
+        self._joins: list[str] = []
+
+    def _bind(self) -> int:
+        number = self._next
+        self._next += 1
+        return number
+
+    @property
+    def next_number(self) -> int:
+        """The number of the next argument (``$n``) after the batch's own."""
+        return self._next
+
+    def add(self, column: Column, alias: str | None = None) -> str:
+        name = column.name if alias is None else alias
+        if column.type.is_array:
+            flat, rows, nulls = self._bind(), self._bind(), self._bind()
+            null = quote_ident(derived_identifier("_null", name))
+            agg = quote_ident(derived_identifier("_a", name))
+            self._arrays.append(f"${nulls}::bool[]")
+            self._aliases.append(null)
+            self._joins += [
+                "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v",
+                f"FROM unnest(${flat}::{column.sql_cast}[], ${rows}::int4[]) "
+                "WITH ORDINALITY AS e(v, r, k)",
+                f"GROUP BY e.r) AS {agg} ON {agg}.r = u._ord",
+            ]
+            return f"CASE WHEN u.{null} THEN NULL ELSE COALESCE({agg}.v, '{{}}') END"
+        cast = "text" if column.type.kind == "jsonb" else column.sql_cast
+        self._arrays.append(f"${self._bind()}::{cast}[]")
+        self._aliases.append(quote_ident(name))
+        value = f"u.{quote_ident(name)}"
+        return value + "::jsonb" if column.type.kind == "jsonb" else value
+
+    def source(self, *, ordinality: bool) -> tuple[str, ...]:
+        """The ``FROM`` clause, then the clauses joining the elements of each array column."""
+        arrays = ", ".join(self._arrays)
+        if ordinality or self._joins:
+            aliases = ", ".join([*self._aliases, "_ord"])
+            return (f"FROM unnest({arrays}) WITH ORDINALITY AS u({aliases})", *self._joins)
+        return (f"FROM unnest({arrays}) AS u({', '.join(self._aliases)})",)

@@ -1,0 +1,167 @@
+"""The ``TableSpec`` constant of an aggregate module, as a Python expression built from parts
+that are each a ``repr()``, a resolved name or a number (see :mod:`batchrepo.spec`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from ..model import Column, ForeignKey, Key, Table
+from ..model import audit_tables as audit
+from . import sql
+from .audit_sql import audited_statements
+from .pycode import Arg, Call, Scope, bound_literal, string_literal
+
+
+def call_text(call: Call) -> str:
+    return f"{call.function}(" + ", ".join(f"{a.name}={a.value}" for a in call.args) + ")"
+
+
+def tuple_text(items: Iterable[str]) -> str:
+    parts = list(items)
+    if len(parts) == 1:
+        return f"({parts[0]},)"
+    return "(" + ", ".join(parts) + ")"
+
+
+def sql_text(statement: sql.Statement | None) -> str:
+    """A statement as a parenthesised string literal (``None`` when absent)."""
+    if statement is None:
+        return "None"
+    literal = string_literal(statement)
+    return f"(\n{literal}\n)" if "\n" in literal else literal
+
+
+def table_spec(
+    table: Table,
+    attrs: dict[int, str],
+    entity: str,
+    scope: Scope,
+    enum_values: dict[str, tuple[str, ...]],
+) -> Call:
+    def name(runtime_name: str) -> str:
+        return scope.name("batchrepo.spec", runtime_name)
+
+    statements = audited_statements(table) if table.audited else sql.table_statements(table)
+    table_sql = Call(
+        name("TableSQL"),
+        tuple(
+            Arg(field, sql_text(getattr(statements, field)))
+            for field in sql.TableStatements.__dataclass_fields__
+        ),
+    )
+    uniques = [_unique(table, table.primary_key, name)]
+    uniques += [_unique(table, u, name) for u in table.uniques]
+    args = [
+        Arg("table", repr(table.name)),
+        Arg("entity", entity),
+        Arg(
+            "columns",
+            tuple_text(
+                call_text(_column(c, attrs, scope, name, enum_values)) for c in table.columns
+            ),
+        ),
+        Arg("key_columns", tuple_text(str(i) for i in table.primary_key.columns)),
+        Arg("insert_columns", tuple_text(str(c.position) for c in table.insert_columns)),
+        Arg("sql", call_text(table_sql)),
+        Arg("to_columns", "_to_columns"),
+        Arg("from_record", "_from_record"),
+        Arg("key_of", "_key_of"),
+        Arg("uniques", tuple_text(uniques)),
+    ]
+    if table.foreign_keys:
+        args.append(
+            Arg(
+                "foreign_keys",
+                tuple_text(_foreign_key(table, fk, name) for fk in table.foreign_keys),
+            )
+        )
+    if table.history_table is not None and table.version_column is not None:
+        audit_args = (
+            Arg("history_table", repr(table.history_table)),
+            Arg("version_column", str(table.version_column.position)),
+            Arg("insert_log_sql", repr(audit.INSERT_LOG_SQL)),
+        )
+        args.append(Arg("audit", call_text(Call(name("AuditSpec"), audit_args))))
+    return Call(name("TableSpec"), tuple(args))
+
+
+def _column(
+    column: Column,
+    attrs: dict[int, str],
+    scope: Scope,
+    name: Callable[[str], str],
+    enum_values: dict[str, tuple[str, ...]],
+) -> Call:
+    parsed = column.type
+    args = [
+        Arg("name", repr(column.name)),
+        Arg("attr", repr(attrs[column.position])),
+        Arg("pg_type", repr(parsed.ddl)),
+        Arg("kind", repr(parsed.kind)),
+    ]
+    flags = (
+        # the version is None in an entity not saved yet, though the column is NOT NULL
+        ("nullable", column.nullable or column.version),
+        ("is_array", parsed.is_array),
+        ("server_default", column.server_default is not None),
+        ("identity", column.identity),
+    )
+    args += [Arg(flag, "True") for flag, on in flags if on]
+    if parsed.is_array and not column.nullable_elements:
+        # ColumnSpec's default is True (elements may be None): say False where they may not.
+        args.append(Arg("element_nullable", "False"))
+    if column.version:
+        args += [Arg("minimum", "1"), Arg("version", "True")]
+    if parsed.length is not None:
+        args.append(Arg("max_length", repr(parsed.length)))
+    for check in column.checks:
+        if check.rule == "elements":
+            continue  # element_nullable above
+        if check.rule == "min_length":
+            args.append(Arg("min_length", repr(check.value)))
+        else:
+            field = "minimum" if check.rule == "min" else "maximum"
+            args.append(Arg(field, bound_literal(check.value, scope)))
+    if parsed.precision is not None:
+        args.append(Arg("precision", repr(parsed.precision)))
+        args.append(Arg("scale", repr(parsed.scale)))
+    if parsed.enum is not None:
+        args.append(Arg("enum_values", enum_values_text(enum_values[parsed.enum])))
+    return Call(name("ColumnSpec"), tuple(args))
+
+
+def enum_values_text(values: tuple[str, ...]) -> str:
+    return "frozenset({" + ", ".join(repr(v) for v in values) + "})"
+
+
+def _unique(table: Table, key: Key, name: Callable[[str], str]) -> str:
+    args = [
+        Arg("name", repr(key.name)),
+        Arg("constraint", repr(key.constraint)),
+        Arg("columns", tuple_text(str(i) for i in key.columns)),
+        Arg("probe_sql", sql_text(sql.unique_probe(table, key))),
+    ]
+    if key is not table.primary_key:
+        args.append(Arg("select_batch_sql", sql_text(sql.unique_select_batch(table, key))))
+    return call_text(Call(name("UniqueSpec"), tuple(args)))
+
+
+def _foreign_key(table: Table, fk: ForeignKey, name: Callable[[str], str]) -> str:
+    if fk.parent == table.name:
+        self_parent = tuple_text(str(table.column(n).position) for n in fk.parent_columns)
+    else:
+        self_parent = "None"
+    args = [
+        Arg("name", repr(fk.name)),
+        Arg("constraint", repr(fk.constraint)),
+        Arg("columns", tuple_text(str(i) for i in fk.columns)),
+        Arg("parent_table", repr(fk.parent)),
+        Arg("parent_columns", tuple_text(repr(n) for n in fk.parent_columns)),
+        Arg("self_parent_columns", self_parent),
+        Arg("probe_sql", sql_text(sql.foreign_key_probe(table, fk))),
+        Arg("select_children_sql", sql_text(sql.foreign_key_children(table, fk))),
+    ]
+    if not fk.references_primary_key:
+        # the spec's default is True: say so only where the key cache cannot answer
+        args.append(Arg("references_primary_key", "False"))
+    return call_text(Call(name("ForeignKeySpec"), tuple(args)))

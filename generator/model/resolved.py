@@ -1,0 +1,192 @@
+"""The resolved schema: frozen dataclasses with every shorthand expanded and every reference
+turned into positions (:mod:`batchrepo_codegen.model.resolve` builds them, the later stages read
+them).
+
+An audited table (``audit: true``) carries its ``version`` column like any other column (flagged
+``Column.version``) and names its history table; the history tables, ``audit_log`` and the
+``audit_operation`` enum are ordinary :class:`Table` and :class:`Enum` objects in
+``Schema.audit_tables`` / ``Schema.audit_enums`` (see :mod:`batchrepo_codegen.model.audit_tables`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..schema.document import LiteralDefault, OnDelete
+from ..schema.types import ParsedType
+
+
+class GenerationError(Exception):
+    """The schema passed the checks but cannot be generated (a missing check or a bug)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One CHECK constraint on a column (per element for arrays)."""
+
+    constraint: str
+    rule: str
+    """``min``, ``max``, ``min_length``, or ``elements`` (an array without NULL elements)."""
+    value: int | Decimal
+    """The bound (0 for ``elements``, which has none)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    position: int
+    type: ParsedType
+    nullable: bool
+    nullable_elements: bool
+    """Array columns: whether elements may be NULL (always False for scalar columns)."""
+    identity: bool
+    server_default: str | None
+    default: LiteralDefault | None
+    checks: tuple[Check, ...]
+    description: str | None
+    in_primary_key: bool
+    version: bool = False
+    """The version column of an audited table (``bigint NOT NULL DEFAULT 1``, after the schema's
+    columns): never sent on insert, checked on update and delete, one more per change."""
+
+    @property
+    def sql_cast(self) -> str:
+        """Element type for casts of bound values: the type without typmod. ``char(n)`` casts to
+        ``bpchar`` (not ``text``) so comparisons with the column keep char semantics and use its
+        index; like ``text`` it does not truncate."""
+        return "bpchar" if self.type.fixed_length else self.type.cast
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """The primary key (name ``primary_key``) or a unique key."""
+
+    name: str
+    constraint: str
+    columns: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKey:
+    name: str
+    constraint: str
+    columns: tuple[int, ...]
+    parent: str
+    parent_columns: tuple[str, ...]
+    on_delete: OnDelete
+    references_primary_key: bool = True
+    """Whether ``parent_columns`` are the parent's primary key, in its order (the runtime's key
+    cache then answers for the parent)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    name: str
+    columns: tuple[int, ...]
+    foreign_key: str | None
+    """The constraint this index was added for, when the schema did not declare it."""
+
+
+@dataclass(frozen=True, slots=True)
+class CoveredForeignKey:
+    """A foreign key whose columns an existing key or index already leads with."""
+
+    constraint: str
+    index: str
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    description: str | None
+    columns: tuple[Column, ...]
+    primary_key: Key
+    uniques: tuple[Key, ...]
+    """Unique keys in schema order (the primary key not included)."""
+    foreign_keys: tuple[ForeignKey, ...]
+    indexes: tuple[Index, ...]
+    covered_foreign_keys: tuple[CoveredForeignKey, ...]
+    history_table: str | None = None
+    """For an audited table: the name of its history table (``<table>_history``)."""
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise GenerationError(f"table {self.name!r} has no column {name!r}")
+
+    def names(self, positions: tuple[int, ...]) -> tuple[str, ...]:
+        return tuple(self.columns[i].name for i in positions)
+
+    @property
+    def key_columns(self) -> tuple[Column, ...]:
+        return tuple(self.columns[i] for i in self.primary_key.columns)
+
+    @property
+    def identity_key(self) -> bool:
+        return any(c.identity for c in self.key_columns)
+
+    @property
+    def insert_columns(self) -> tuple[Column, ...]:
+        """Every column but an identity key (the database draws it) and the version column (a
+        row starts at version 1)."""
+        return tuple(c for c in self.columns if not c.identity and not c.version)
+
+    @property
+    def value_columns(self) -> tuple[Column, ...]:
+        """The columns an update sets from its input: every column outside the primary key but
+        the version column (which the statement moves on by itself)."""
+        return tuple(c for c in self.columns if not c.in_primary_key and not c.version)
+
+    @property
+    def audited(self) -> bool:
+        return self.history_table is not None
+
+    @property
+    def updatable(self) -> bool:
+        """Whether the table has an update: a column outside the key (and the version)."""
+        return bool(self.value_columns)
+
+    @property
+    def upsertable(self) -> bool:
+        """Whether the table has an upsert: not for identity keys (the database draws them,
+        so there is nothing to conflict on) nor for audited tables (not generated yet)."""
+        return self.updatable and not self.identity_key and not self.audited
+
+    @property
+    def version_column(self) -> Column | None:
+        """The version column of an audited table."""
+        return next((c for c in self.columns if c.version), None)
+
+    @property
+    def snapshot_columns(self) -> tuple[Column, ...]:
+        """The columns a history row copies: every column but the version (stored apart)."""
+        return tuple(c for c in self.columns if not c.version)
+
+
+@dataclass(frozen=True, slots=True)
+class Enum:
+    name: str
+    values: tuple[str, ...]
+    description: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    package: str
+    description: str | None
+    enums: tuple[Enum, ...]
+    tables: tuple[Table, ...]
+    """In schema order."""
+    audit_tables: tuple[Table, ...] = ()
+    """``audit_log`` first, then one history table per audited table, in schema order (empty
+    when no table is audited)."""
+    audit_enums: tuple[Enum, ...] = ()
+    """``audit_operation`` when any table is audited."""
+
+    def table(self, name: str) -> Table:
+        for table in self.tables:
+            if table.name == name:
+                return table
+        raise GenerationError(f"no table {name!r}")

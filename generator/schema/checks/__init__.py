@@ -1,0 +1,13 @@
+"""The front end's semantic checks: each takes a :class:`SchemaDef` that passed the shape check
+and returns every :class:`Problem` it finds (a document path and a message), never raising.
+
+* :mod:`.tables`: ``check_schema(schema)``, the entry point: types, defaults, keys, foreign
+  keys, indexes, and the other three;
+* :mod:`.naming`: names safe where they land (SQL identifiers, Python names, files) and
+  distinct after normalisation;
+* :mod:`.values`: defaults, server defaults and checks that fit their column's type;
+* :mod:`.audit`: audited tables leave free the names the audit trail adds.
+
+Checks that need the resolved model run after resolving
+(:data:`batchrepo_codegen.model.MODEL_CHECKS`).
+"""

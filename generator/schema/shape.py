@@ -1,0 +1,201 @@
+"""Shape errors: pydantic's validation errors of :class:`SchemaDef`, as messages people act on.
+
+pydantic reports ``Extra inputs are not permitted`` at a location such as
+``('tables', 'person', 'columns', 'id', 'default', 'int')``, where the last part names a member
+of a union rather than a key of the document. This module maps each error back to the path of
+the node in the document (so the loader's positions find it), merges the errors of one union
+into one message, and says what to write: ``unknown key 'nulable'; did you mean 'nullable'?``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from .document import SchemaDef
+from .issues import Path, Problem, describe
+
+#: What YAML 1.1 read as booleans and this loader keeps as strings (field notes part 2).
+_YAML11_BOOLEANS = re.compile(
+    r"y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|True|TRUE|False|FALSE"
+)
+#: Integer spellings YAML 1.1 accepted and this loader keeps as strings.
+_NOT_DECIMAL = re.compile(r"[-+]?(?:0[xXoObB]?[0-9a-fA-F_]+|[0-9][0-9_]*(?::[0-5]?[0-9])+|[0-9_]+)")
+
+#: How each member of a union is named when the value fits none of them.
+_UNION_MEMBERS = {
+    "bool": "true or false",
+    "int": "a number",
+    "float": "a number",
+    "str": "a string",
+}
+
+
+def shape_problems(data: Any, error: ValidationError) -> list[Problem]:
+    """One problem per node of ``data`` that does not fit the schema language."""
+    grouped: dict[tuple[Path, bool], list[tuple[ErrorDetails, tuple[Any, ...]]]] = {}
+    for details in error.errors(include_url=False):
+        path, rest, on_key = _split_location(data, details["loc"])
+        grouped.setdefault((path, on_key), []).append((details, rest))
+    problems = []
+    for (path, on_key), errors in grouped.items():
+        if len(errors) > 1 and all(rest and rest[0] in _UNION_MEMBERS for _, rest in errors):
+            problems.append(Problem(path, _union_message(errors[0][0]["input"], errors)))
+            continue
+        for details, rest in errors:
+            problems.append(_problem(path, rest, on_key, details))
+    return problems
+
+
+def _split_location(data: Any, loc: tuple[str | int, ...]) -> tuple[Path, tuple[Any, ...], bool]:
+    """The document path of an error, what is left of its location, and whether the error is
+    about a mapping key (pydantic's ``[key]``) rather than a value."""
+    node = data
+    for index, part in enumerate(loc):
+        if part == "[key]":
+            return tuple(loc[:index]), (), True
+        in_mapping = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_mapping or in_list):
+            return tuple(loc[:index]), tuple(loc[index:]), False
+        node = node[part]
+    return tuple(loc), (), False
+
+
+def _problem(path: Path, rest: tuple[Any, ...], on_key: bool, details: ErrorDetails) -> Problem:
+    kind = details["type"]
+    value = details["input"]
+    ctx = details.get("ctx") or {}
+    if kind == "missing":
+        return Problem(path, f"missing required key {rest[0]!r}", at_key=True)
+    if kind == "extra_forbidden":
+        return Problem(path, _unknown_key_message(path), at_key=True)
+    if on_key:
+        if kind == "string_too_short":
+            return Problem(path, "a name must not be empty", at_key=True)
+        return Problem(path, f"names must be strings, not {describe(value)}", at_key=True)
+    if kind == "literal_error":
+        return Problem(path, _literal_message(path, value))
+    if kind == "bool_type":
+        hint = ""
+        if isinstance(value, str) and _YAML11_BOOLEANS.fullmatch(value):
+            hint = " (only true and false are booleans)"
+        return Problem(path, f"expected true or false, got {describe(value)}{hint}")
+    if kind in ("int_type", "int_from_float"):
+        return Problem(path, f"expected a whole number, got {describe(value)}{_number_hint(value)}")
+    if kind == "float_type":
+        return Problem(path, f"expected a number, got {describe(value)}{_number_hint(value)}")
+    if kind == "string_type":
+        quotable = _is_plain_scalar(value) and value is not None
+        hint = f" (quote it: '{_scalar_text(value)}')" if quotable else ""
+        return Problem(path, f"expected a string, got {describe(value)}{hint}")
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return Problem(path, f"expected a mapping (key: value), got {describe(value)}")
+    if kind == "list_type":
+        hint = f" such as [{value}]" if isinstance(value, str) else ""
+        return Problem(path, f"expected a list{hint}, got {describe(value)}")
+    if kind in ("too_short", "string_too_short"):
+        return Problem(path, "must not be empty")
+    if kind == "string_too_long":
+        limit = ctx.get("max_length")
+        return Problem(path, f"is {len(value)} characters long; at most {limit} are allowed")
+    if kind == "greater_than_equal":
+        return Problem(path, f"must be at least {ctx.get('ge')}, got {describe(value)}")
+    message = str(details["msg"])
+    return Problem(path, message[:1].lower() + message[1:])
+
+
+def _is_plain_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, bool | int | float)
+
+
+def _scalar_text(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _number_hint(value: Any) -> str:
+    if isinstance(value, str) and _NOT_DECIMAL.fullmatch(value):
+        return " (write numbers in plain decimal: no 0x, 0o, leading zeros, _ or :)"
+    return ""
+
+
+def _union_message(value: Any, errors: list[tuple[ErrorDetails, tuple[Any, ...]]]) -> str:
+    members = dict.fromkeys(_UNION_MEMBERS[rest[0]] for _, rest in errors)
+    names = list(members)
+    wanted = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return f"expected {wanted}, got {describe(value)}"
+
+
+def _unknown_key_message(path: Path) -> str:
+    key = str(path[-1])
+    allowed = _allowed_keys(path[:-1])
+    # A prefix counts too: 'on' is short for 'on_delete' but far from it by edit distance.
+    close = (
+        difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        or [option for option in allowed if len(key) >= 2 and option.startswith(key)][:1]
+    )
+    if close:
+        return f"unknown key {key!r}; did you mean {close[0]!r}?"
+    return f"unknown key {key!r}; allowed: {', '.join(allowed)}"
+
+
+def _literal_message(path: Path, value: Any) -> str:
+    allowed = get_args(_unwrap(_annotation_at(path)))
+    shown = ", ".join(repr(option) for option in allowed)
+    if isinstance(value, str) and all(isinstance(option, str) for option in allowed):
+        by_lower = {option.lower(): option for option in allowed}
+        close = difflib.get_close_matches(value.lower(), list(by_lower), n=1)
+        if close:
+            meant = by_lower[close[0]]
+            return f"unknown value {value!r}; did you mean {meant!r}? (allowed: {shown})"
+        return f"unknown value {value!r}; allowed: {shown}"
+    return f"expected {shown}, got {describe(value)}"
+
+
+def _allowed_keys(path: Path) -> list[str]:
+    model = _unwrap(_annotation_at(path))
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _annotation_at(path: Path) -> Any:
+    """The type the schema language declares at a document path (``SchemaDef`` at the root)."""
+    annotation: Any = SchemaDef
+    for part in path:
+        annotation = _unwrap(annotation)
+        origin = get_origin(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(part))
+            annotation = field.annotation if field is not None else None
+        elif origin is dict:
+            annotation = get_args(annotation)[1]
+        elif origin is list:
+            annotation = get_args(annotation)[0]
+        else:
+            return None
+    return annotation
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip ``Annotated`` and ``| None`` to reach the model, container or ``Literal``."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin is Union or origin is types.UnionType:
+            members = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
