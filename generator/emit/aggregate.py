@@ -134,14 +134,11 @@ def build_aggregate(
         for c in key_columns
         if is_optional(c)
     )
-    spec_type = f"{scope.name('batchrepo.spec', 'TableSpec')}[{entity}, {key}]"
+    spec_type = f"{scope.runtime('TableSpec')}[{entity}, {key}]"
     spec = table_spec(table, attrs, entity, scope, enum_values)
     methods = repository_methods(table, entity, key, spec_name, types, scope)
-    executor_type = (
-        f"{scope.name('batchrepo.db.executor', 'Executor')} | "
-        f"{scope.name('batchrepo.session', 'Session')}"
-    )
-    as_session = scope.name("batchrepo.session", "as_session")
+    executor_type = f"{scope.runtime('Executor')} | {scope.runtime('Session')}"
+    as_session = scope.runtime("as_session")
     actor_type = f"{scope.builtin('str')} | None"
     any_type = scope.name("typing", "Any")
     sequence_type = scope.name("collections.abc", "Sequence")

@@ -4,6 +4,9 @@ Schema names and texts are untrusted, so every fragment that carries one is prod
 strings only through ``repr()``, docstrings through :func:`docstring` (escaped, never closed
 early), and names through :mod:`names`.
 
+Runtime names come from one place, :meth:`Scope.runtime`: generated code imports the runtime's
+contract module (:mod:`batchrepo.contract`) and nothing else of batchrepo.
+
 :class:`Scope` resolves the names a module refers to. A dataclass field is a name in its class
 body, so a column called ``uuid``, ``str`` or ``datetime`` would shadow the module or builtin an
 annotation below it needs (mypy rejects it, and ``dataclasses.field`` breaks at runtime). A scope
@@ -15,13 +18,24 @@ with ``_``, so the alias is always free.
 from __future__ import annotations
 
 import datetime
+import importlib
 import re
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from batchrepo.contract import CURRENT as CONTRACT_VERSION
+
 from ..model import Column, GenerationError
 from ..schema.names import enum_member_name
+
+#: The one runtime module generated code imports (:mod:`batchrepo.contract`), and its alias.
+CONTRACT_MODULE = "batchrepo.contract"
+CONTRACT_ALIAS = "_rt"
+#: Every name that contract version provides.
+CONTRACT_NAMES = frozenset(
+    importlib.import_module(f"{CONTRACT_MODULE}.v{CONTRACT_VERSION}").__all__
+)
 
 #: Python type of each column kind: (module, attribute); module "" for builtins.
 _TYPES: dict[str, tuple[str, str]] = {
@@ -103,6 +117,22 @@ class Scope:
         statement = f"from {module} import {name}{suffix}"
         self._imports[(module, name)] = Import(module, name, local if suffix else None, statement)
         return local
+
+    def runtime(self, name: str) -> str:
+        """``_rt.name``: a name of the runtime contract, the only runtime module generated code
+        imports (``from batchrepo.contract import v1 as _rt``). Schema names cannot start with
+        ``_``, so the alias is always free."""
+        if name not in CONTRACT_NAMES:
+            raise GenerationError(
+                f"runtime contract v{CONTRACT_VERSION} has no name {name!r} "
+                f"(add it to {CONTRACT_MODULE}.v{CONTRACT_VERSION} or a new version)"
+            )
+        version = f"v{CONTRACT_VERSION}"
+        statement = f"from {CONTRACT_MODULE} import {version} as {CONTRACT_ALIAS}"
+        self._imports[(CONTRACT_MODULE, version)] = Import(
+            CONTRACT_MODULE, version, CONTRACT_ALIAS, statement
+        )
+        return f"{CONTRACT_ALIAS}.{name}"
 
     def builtin(self, name: str) -> str:
         if name in self._claimed:

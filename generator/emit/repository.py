@@ -1,5 +1,6 @@
-"""The methods of a generated repository class: one line each, delegating to
-:mod:`batchrepo.operations` (imported as ``_ops``) with the module's ``TableSpec`` constant.
+"""The methods of a generated repository class: one line each, delegating to the runtime
+contract's operations (``_rt.save_batch(...)``, :mod:`batchrepo.contract`) with the module's
+``TableSpec`` constant.
 
 Which methods exist follows ``docs/generated-api.md``: no update when every column is a key
 column, no upsert for identity keys, audited or all-key tables, one ``load_batch_by_<unique>``
@@ -42,10 +43,9 @@ def repository_methods(
     # the scope import builtins, which must then be used or the gate sees an unused import.
     lst = scope.builtin("list")
     boolean, integer = scope.builtin("bool"), scope.builtin("int")
-    result = scope.name("batchrepo.write.chunked", "BatchResult")
-    report = scope.name("batchrepo.validate.report", "ValidationReport")
-    mode = scope.name("batchrepo.spec", "WriteMode")
-    scope.name("batchrepo", "operations", alias="_ops")
+    result = scope.runtime("BatchResult")
+    report = scope.runtime("ValidationReport")
+    mode = scope.runtime("WriteMode")
     has_update = table.updatable
     has_upsert = table.upsertable
     item, items, one_key, keys = (
@@ -57,7 +57,7 @@ def repository_methods(
     chunked = ("*", f"chunk_size: {integer} = {CHUNK_SIZE}", f"atomic: {boolean} = True")
 
     def op(function: str, *args: str) -> str:
-        return f"_ops.{function}(" + ", ".join(("self._session", spec, *args)) + ")"
+        return f"{scope.runtime(function)}(" + ", ".join(("self._session", spec, *args)) + ")"
 
     chunk_args = ("chunk_size=chunk_size", "atomic=atomic")
     methods = [

@@ -39,7 +39,7 @@ def table_spec(
     enum_values: dict[str, tuple[str, ...]],
 ) -> Call:
     def name(runtime_name: str) -> str:
-        return scope.name("batchrepo.spec", runtime_name)
+        return scope.runtime(runtime_name)
 
     statements = audited_statements(table) if table.audited else sql.table_statements(table)
     table_sql = Call(

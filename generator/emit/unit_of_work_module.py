@@ -20,7 +20,6 @@ UNIT_OF_WORK_PATH = "unit_of_work.py"
 UNIT_OF_WORK_MODULE = ".unit_of_work"
 
 #: How the runtime's base class is imported (the generated class takes its name).
-_BASE_ALIAS = "_BaseUnitOfWork"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +46,7 @@ def build_unit_of_work(package: str, aggregates: tuple[AggregateIR, ...]) -> Uni
     names = {a.module for a in aggregates}
     # The properties are names in the class body, where ``property`` must still mean the builtin.
     scope = Scope(names, ("typing", "Any"))
-    base = scope.name("batchrepo.unit_of_work", UNIT_OF_WORK_CLASS, alias=_BASE_ALIAS)
+    base = scope.runtime(UNIT_OF_WORK_CLASS)
     decorator = scope.builtin("property")
     properties = tuple(
         RepositoryProperty(

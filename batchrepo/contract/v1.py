@@ -1,0 +1,95 @@
+"""Runtime contract v1: every runtime name that code generated for v1 may use.
+
+Generated modules import this module (``from batchrepo.contract import v1 as _rt``) and
+nothing else of batchrepo. Names here never change meaning or go away while ``1`` is in
+:data:`batchrepo.contract.SUPPORTED`; the runtime modules behind them may move freely.
+
+* Table description (what a generated module declares): :class:`TableSpec`,
+  :class:`ColumnSpec`, :class:`UniqueSpec`, :class:`ForeignKeySpec`, :class:`TableSQL`,
+  :class:`AuditSpec`, :data:`WriteMode`.
+* Where operations run: :class:`Executor`, :class:`Session`, :func:`as_session`,
+  :class:`UnitOfWork` (the base of each package's ``UnitOfWork``).
+* Operations, generic over a ``TableSpec`` (``batchrepo.operations`` and
+  ``batchrepo.write.chunked``): ``save_*``, ``load_*``, ``exists_*``, ``update_*``,
+  ``upsert_*``, ``delete_*``, ``validate_batch``, the chunked variants, ``load_batch_by_unique``
+  and ``load_grouped_by_fk``.
+* Results: :class:`BatchResult`, :class:`ValidationReport`.
+"""
+
+from __future__ import annotations
+
+from batchrepo.db.executor import Executor
+from batchrepo.operations import (
+    delete_batch,
+    delete_one,
+    exists_batch,
+    exists_one,
+    load_batch,
+    load_batch_by_unique,
+    load_grouped_by_fk,
+    load_one,
+    save_batch,
+    save_one,
+    update_batch,
+    update_one,
+    upsert_batch,
+    upsert_one,
+    validate_batch,
+)
+from batchrepo.session import Session, as_session
+from batchrepo.spec import (
+    AuditSpec,
+    ColumnSpec,
+    ForeignKeySpec,
+    TableSpec,
+    TableSQL,
+    UniqueSpec,
+    WriteMode,
+)
+from batchrepo.unit_of_work import UnitOfWork
+from batchrepo.validate.report import ValidationReport
+from batchrepo.write.chunked import (
+    BatchResult,
+    delete_batch_chunked,
+    save_batch_chunked,
+    update_batch_chunked,
+    upsert_batch_chunked,
+)
+
+VERSION = 1
+
+__all__ = [
+    "VERSION",
+    "AuditSpec",
+    "BatchResult",
+    "ColumnSpec",
+    "Executor",
+    "ForeignKeySpec",
+    "Session",
+    "TableSQL",
+    "TableSpec",
+    "UniqueSpec",
+    "UnitOfWork",
+    "ValidationReport",
+    "WriteMode",
+    "as_session",
+    "delete_batch",
+    "delete_batch_chunked",
+    "delete_one",
+    "exists_batch",
+    "exists_one",
+    "load_batch",
+    "load_batch_by_unique",
+    "load_grouped_by_fk",
+    "load_one",
+    "save_batch",
+    "save_batch_chunked",
+    "save_one",
+    "update_batch",
+    "update_batch_chunked",
+    "update_one",
+    "upsert_batch",
+    "upsert_batch_chunked",
+    "upsert_one",
+    "validate_batch",
+]
