@@ -1,4 +1,5 @@
-"""The operations generated repositories delegate to, generic over a table's ``TableSpec``.
+"""The operations, generic over a table's ``TableSpec``: what generated repositories call
+(through :mod:`batchrepo.contract`, which lists them) and what tests may call directly.
 
 Single-row and batch variants share their semantics (docs/design.md): the same validation before
 any SQL, the same errors, rows back with server defaults and generated keys. Batch variants send
@@ -29,34 +30,12 @@ from batchrepo.write.apply import (
     write_batch,
     write_one,
 )
-from batchrepo.write.chunked import (
-    delete_batch_chunked,
-    save_batch_chunked,
-    update_batch_chunked,
-    upsert_batch_chunked,
-)
 
-__all__ = [
-    "delete_batch",
-    "delete_batch_chunked",
-    "delete_one",
-    "exists_batch",
-    "exists_one",
-    "load_batch",
-    "load_batch_by_unique",
-    "load_grouped_by_fk",
-    "load_one",
-    "save_batch",
-    "save_batch_chunked",
-    "save_one",
-    "update_batch",
-    "update_batch_chunked",
-    "update_one",
-    "upsert_batch",
-    "upsert_batch_chunked",
-    "upsert_one",
-    "validate_batch",
-]
+# The chunked variants live with the write path; re-exported so one module holds every operation.
+from batchrepo.write.chunked import delete_batch_chunked as delete_batch_chunked
+from batchrepo.write.chunked import save_batch_chunked as save_batch_chunked
+from batchrepo.write.chunked import update_batch_chunked as update_batch_chunked
+from batchrepo.write.chunked import upsert_batch_chunked as upsert_batch_chunked
 
 
 async def _write(

@@ -48,14 +48,8 @@ async def checked_columns(
     """
     columns = spec.to_columns(items)
     fields = field_problems(spec, columns, mode)
-    references, learned = await reference_problems(
-        on or session.executor,
-        view,
-        spec,
-        columns,
-        mode,
-        skip_rows={p.row for p in fields},
-        cache_only=session.cache_only,
+    references, learned = await _references(
+        on or session.executor, session, view, spec, columns, mode, fields
     )
     duplicates: list[Problem] = []
     if references or fields:  # else raise_for_found looks for them (the common, clean case)
@@ -85,16 +79,26 @@ async def full_report(
     """Every problem of a batch (fields, duplicates, references), rows ascending."""
     fields = field_problems(spec, columns, mode)
     duplicates = [p for _unique, found in duplicate_key_problems(spec, columns) for p in found]
-    references, learned = await reference_problems(
-        session.executor,
-        view,
-        spec,
-        columns,
-        mode,
-        skip_rows={p.row for p in fields},
-        cache_only=session.cache_only,
+    references, learned = await _references(
+        session.executor, session, view, spec, columns, mode, fields
     )
     return _merged(spec, fields, duplicates, references), learned
+
+
+async def _references(
+    on: Executor,
+    session: Session,
+    view: CacheView | None,
+    spec: TableSpec[Any, Any],
+    columns: Sequence[Sequence[Any]],
+    mode: WriteMode,
+    fields: list[Problem],
+) -> tuple[list[Problem], Learned]:
+    """Reference problems of the rows whose fields passed, asked on ``on``."""
+    skip_rows = {p.row for p in fields}
+    return await reference_problems(
+        on, view, spec, columns, mode, skip_rows=skip_rows, cache_only=session.cache_only
+    )
 
 
 class _RollBack(Exception):

@@ -15,7 +15,8 @@ as a failed batch does not).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from batchrepo import errors
@@ -67,19 +68,24 @@ def needs_scope(session: Session, spec: TableSpec[Any, Any]) -> bool:
     return spec.audit is not None or session.unit_of_work is not None
 
 
-async def _audit_log_id(
-    conn: Connection, session: Session, spec: TableSpec[Any, Any], unit_log: int | None
-) -> list[Any]:
-    """The trailing audit log argument of an audited statement (none for other tables).
+@asynccontextmanager
+async def _atomic_write(
+    conn: Connection, session: Session, spec: TableSpec[Any, Any]
+) -> AsyncIterator[list[Any]]:
+    """The transaction or savepoint of one write, giving the statement's trailing audit log
+    argument (none for tables that are not audited).
 
-    Call it inside the write's transaction or savepoint: outside a unit of work it inserts the
-    write's own ``audit_log`` row there.
+    A unit of work's ``audit_log`` row is taken before the savepoint, so a failing write cannot
+    roll it back; outside a unit the write inserts its own row inside the savepoint.
     """
-    if spec.audit is None:
-        return []
-    if unit_log is not None:
-        return [unit_log]
-    return [int(await conn.fetchval(spec.audit.insert_log_sql, session.actor))]
+    unit_log = await session.unit_audit_log_id(spec)
+    async with atomic(conn):
+        if spec.audit is None:
+            yield []
+        elif unit_log is not None:
+            yield [unit_log]
+        else:
+            yield [int(await conn.fetchval(spec.audit.insert_log_sql, session.actor))]
 
 
 async def write_one(
@@ -96,13 +102,14 @@ async def write_one(
     arguments = row_arguments(spec, columns, positions, 0)
     try:
         if needs_scope(session, spec):
-            async with acquire(session.executor) as conn:
-                unit_log = await session.unit_audit_log_id(spec)
-                async with atomic(conn):
-                    arguments += await _audit_log_id(conn, session, spec, unit_log)
-                    record = await conn.fetchrow(statement, *arguments)
-                    if record is None:  # only an update finds no row: missing, or stale
-                        raise await _unwritten(conn, spec, [item], columns, [0])
+            async with (
+                acquire(session.executor) as conn,
+                _atomic_write(conn, session, spec) as audit_log,
+            ):
+                arguments += audit_log
+                record = await conn.fetchrow(statement, *arguments)
+                if record is None:  # only an update finds no row: missing, or stale
+                    raise await _unwritten(conn, spec, [item], columns, [0])
         else:
             record = await session.executor.fetchrow(statement, *arguments)
             if record is None:
@@ -161,9 +168,8 @@ async def write_batch(
         return row_key(spec, items, columns, row)
 
     try:
-        unit_log = await session.unit_audit_log_id(spec)
-        async with atomic(conn):
-            arguments += await _audit_log_id(conn, session, spec, unit_log)
+        async with _atomic_write(conn, session, spec) as audit_log:
+            arguments += audit_log
             records = await conn.fetch(statement, *arguments)
             if mode == "update" and len(records) != len(items):
                 # keys are distinct (checked before SQL): the rows not returned are missing or
@@ -246,15 +252,16 @@ async def delete_one_row(
         arguments.append(version)
     try:
         if needs_scope(session, spec):
-            async with acquire(session.executor) as conn:
-                unit_log = await session.unit_audit_log_id(spec)
-                async with atomic(conn):
-                    arguments += await _audit_log_id(conn, session, spec, unit_log)
-                    record = await conn.fetchrow(spec.sql.delete_one, *arguments)
-                    if record is None and version is not None:
-                        stale = await stale_deletes_error(conn, spec, [key], [version])
-                        if stale is not None:
-                            raise stale
+            async with (
+                acquire(session.executor) as conn,
+                _atomic_write(conn, session, spec) as audit_log,
+            ):
+                arguments += audit_log
+                record = await conn.fetchrow(spec.sql.delete_one, *arguments)
+                if record is None and version is not None:
+                    stale = await stale_deletes_error(conn, spec, [key], [version])
+                    if stale is not None:
+                        raise stale
         else:
             record = await session.executor.fetchrow(spec.sql.delete_one, *arguments)
     except STATEMENT_ERRORS as exc:
@@ -280,9 +287,8 @@ async def delete_batch_on(
     if spec.audit is not None:
         arguments.append(list(versions) if versions is not None else [None] * len(keys))
     try:
-        unit_log = await session.unit_audit_log_id(spec)
-        async with atomic(conn):
-            arguments += await _audit_log_id(conn, session, spec, unit_log)
+        async with _atomic_write(conn, session, spec) as audit_log:
+            arguments += audit_log
             deleted = int(await conn.fetchval(spec.sql.delete_batch, *arguments))
             if versions is not None and deleted < len(keys):
                 stale = await stale_deletes_error(conn, spec, keys, versions)
