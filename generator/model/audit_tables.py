@@ -24,7 +24,7 @@ from ..schema.names import (
     derived_identifier,
     history_table_name,
 )
-from ..schema.types import parse_type
+from ..schema.types import ParsedType, parse_type
 from .resolved import Column, Enum, ForeignKey, Index, Key, Table
 
 #: The statement that opens one audit log row (``AuditSpec.insert_log_sql``).
@@ -53,18 +53,34 @@ def audit_tables(audited: tuple[Table, ...]) -> tuple[Table, ...]:
 def _plain(
     name: str, position: int, *, nullable: bool, version: bool = False, identity: bool = False
 ) -> Column:
+    # the identity columns here are primary keys
+    return _ruleless(name, position, _BIGINT, nullable, identity=identity, version=version)
+
+
+def _ruleless(
+    name: str,
+    position: int,
+    type: ParsedType,
+    nullable: bool,
+    *,
+    nullable_elements: bool = False,
+    identity: bool = False,
+    version: bool = False,
+) -> Column:
+    """A column the audit trail adds or copies: no default, check or description of its own;
+    only an identity column is (the whole) primary key."""
     return Column(
         name=name,
         position=position,
-        type=_BIGINT,
+        type=type,
         nullable=nullable,
-        nullable_elements=False,
+        nullable_elements=nullable_elements,
         identity=identity,
         server_default=None,
         default=None,
         checks=(),
         description=None,
-        in_primary_key=identity,  # the identity columns here are primary keys
+        in_primary_key=identity,
         version=version,
     )
 
@@ -114,22 +130,10 @@ def _audit_log() -> Table:
 def _history(table: Table) -> Table:
     name = history_table_name(table.name)
     snapshot = tuple(
-        Column(
-            name=c.name,
-            position=i,
-            type=c.type,
-            # History outlives the table's rules: a column added or made NOT NULL later has no
-            # value in older snapshots, so only the key stays NOT NULL.
-            nullable=not c.in_primary_key,
-            # the snapshot copies values the table accepted: no check of its own
-            nullable_elements=c.type.is_array,
-            identity=False,
-            server_default=None,
-            default=None,
-            checks=(),
-            description=None,
-            in_primary_key=False,
-        )
+        # History outlives the table's rules: a column added or made NOT NULL later has no
+        # value in older snapshots, so only the key stays NOT NULL. The snapshot copies values
+        # the table accepted: no check of its own.
+        _ruleless(c.name, i, c.type, not c.in_primary_key, nullable_elements=c.type.is_array)
         for i, c in enumerate(table.snapshot_columns, 1)
     )
     after = len(snapshot) + 1
@@ -138,19 +142,7 @@ def _history(table: Table) -> Table:
         _plain(HISTORY_ID, 0, nullable=False, identity=True),
         *snapshot,
         _plain(VERSION, after, nullable=False),
-        Column(
-            name=OPERATION,
-            position=after + 1,
-            type=operation,
-            nullable=False,
-            nullable_elements=False,
-            identity=False,
-            server_default=None,
-            default=None,
-            checks=(),
-            description=None,
-            in_primary_key=False,
-        ),
+        _ruleless(OPERATION, after + 1, operation, nullable=False),
         _plain(AUDIT_LOG_ID, after + 2, nullable=False),
     )
     log_id = after + 2
