@@ -54,7 +54,30 @@ def diff_apis(old: Api, new: Api) -> ApiDiff:
             changes.append(Change(name, "(module)", "new module", detail, ADDITIVE))
         else:
             changes += _module_changes(before, after)
+    changes += _contract_changes(old, new)
     return ApiDiff(changes=tuple(sorted(changes)))
+
+
+def _contract_changes(old: Api, new: Api) -> list[Change]:
+    """One change per package whose runtime contract moved: code generated for another
+    contract imports only on a runtime that provides it."""
+    moved: dict[str, set[tuple[int | None, int]]] = {}
+    for name, after in new.modules.items():
+        before = old.modules.get(name)
+        if before is None or after.runtime_contract is None:
+            continue
+        if before.runtime_contract != after.runtime_contract:
+            package = name.split(".")[0]
+            moved.setdefault(package, set()).add((before.runtime_contract, after.runtime_contract))
+    changes = []
+    for package, pairs in sorted(moved.items()):
+        shown = ", ".join(
+            f"`{'none' if was is None else f'v{was}'}` → `v{now}`"
+            for was, now in sorted(pairs, key=lambda p: (p[0] or 0, p[1]))
+        )
+        detail = f"{shown}: needs a batchrepo runtime that provides it"
+        changes.append(Change(package, "(runtime)", "changed runtime contract", detail, BREAKING))
+    return changes
 
 
 def _module_changes(old: ModuleApi, new: ModuleApi) -> list[Change]:

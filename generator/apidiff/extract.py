@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import libcst as cst
 
+from ..emit.pycode import CONTRACT_ALIAS, CONTRACT_MODULE
 from .surface import (
     Api,
     ClassApi,
@@ -61,12 +62,24 @@ def module_name(path: str) -> str:
 
 
 def canonical(node: cst.CSTNode) -> str:
-    """Source text of an expression, independent of formatting and line wrapping."""
+    """Source text of an expression, independent of formatting and line wrapping, and of how
+    the runtime is imported: ``_rt.TableSpec`` (through the contract) reads ``TableSpec``."""
     text = _EMPTY_MODULE.code_for_node(node).strip()
     try:
-        return ast.unparse(ast.parse(f"({text})", mode="eval").body)
+        tree = _Unqualified().visit(ast.parse(f"({text})", mode="eval").body)
+        return ast.unparse(tree)
     except SyntaxError:  # libcst accepts a little more than this Python's ast; keep the text
         return " ".join(text.split())
+
+
+class _Unqualified(ast.NodeTransformer):
+    """``_rt.Name`` -> ``Name``: the contract alias is how a runtime name is reached, not part
+    of the type (code generated before the contract imported the same classes by name)."""
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if isinstance(node.value, ast.Name) and node.value.id == CONTRACT_ALIAS:
+            return ast.Name(id=node.attr, ctx=node.ctx)
+        return self.generic_visit(node)
 
 
 def canonical_annotation(node: cst.CSTNode) -> str:
@@ -89,6 +102,7 @@ def is_public(name: str) -> bool:
 def _module_api(name: str, tree: cst.Module) -> ModuleApi:
     symbols: dict[str, Symbol] = {}
     exports: tuple[str, ...] | None = None
+    contract: int | None = None
     for statement in tree.body:
         if isinstance(statement, cst.ClassDef):
             if is_public(statement.name.value):
@@ -98,13 +112,27 @@ def _module_api(name: str, tree: cst.Module) -> ModuleApi:
                 symbols[statement.name.value] = _function(statement)
         elif isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
+                contract = _runtime_contract(small) or contract
                 if _assigned_name(small) == "__all__":
                     exports = _exports(small)
                     continue
                 symbol = _assignment_symbol(small)
                 if symbol is not None and is_public(symbol.name):
                     symbols[symbol.name] = symbol
-    return ModuleApi(name=name, symbols=symbols, exports=exports)
+    return ModuleApi(name=name, symbols=symbols, exports=exports, runtime_contract=contract)
+
+
+def _runtime_contract(small: cst.BaseSmallStatement) -> int | None:
+    """``N`` of ``from batchrepo.contract import vN as _rt``, else None."""
+    if not isinstance(small, cst.ImportFrom) or small.module is None:
+        return None
+    if canonical(small.module) != CONTRACT_MODULE or isinstance(small.names, cst.ImportStar):
+        return None
+    for alias in small.names:
+        name = canonical(alias.name)
+        if name.startswith("v") and name[1:].isdigit():
+            return int(name[1:])
+    return None
 
 
 def _assigned_name(small: cst.BaseSmallStatement) -> str | None:

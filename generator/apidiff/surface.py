@@ -1,7 +1,8 @@
 """What ``batchrepo diff`` compares: the public API of a generated package, and its changes.
 
 An :class:`Api` holds, per module, every public top-level name as one symbol (a class, a
-function, a type alias or a constant) plus the module's ``__all__``. Expressions (annotations,
+function, a type alias or a constant) plus the module's ``__all__`` and the runtime contract
+version it imports (a new version needs a runtime that provides it). Expressions (annotations,
 defaults, alias targets, enum values) are kept as canonical source text, so formatting, quoting
 and line wrapping never show up as changes.
 """
@@ -115,6 +116,9 @@ class ModuleApi:
     name: str  # dotted, e.g. "ledger.person"
     symbols: Mapping[str, Symbol]
     exports: tuple[str, ...] | None  # __all__, None when the module has none
+    # The runtime contract version the module imports (``from batchrepo.contract import v1``),
+    # None when it imports none: which batchrepo runtime can run it.
+    runtime_contract: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -390,3 +390,31 @@ def test_outside_a_git_repository_is_a_usage_error(
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     assert run_diff_command() == 2
     assert "batchrepo diff: git rev-parse --show-toplevel" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "from batchrepo.contract import v1 as _rt\n",
+            "from batchrepo.contract import v2 as _rt\n",
+            [("(runtime)", "changed runtime contract", BREAKING)],
+        ),
+        (
+            "from batchrepo import operations as _ops\n",
+            "from batchrepo.contract import v1 as _rt\n",
+            [("(runtime)", "changed runtime contract", BREAKING)],
+        ),
+        (
+            "from batchrepo.contract import v1 as _rt\n",
+            "from batchrepo.contract import v1 as _rt\n",
+            [],
+        ),
+    ],
+    ids=["newer version", "first contract", "same version"],
+)
+def test_a_new_runtime_contract_is_a_breaking_change(
+    old: str, new: str, expected: list[tuple[str, str, bool]]
+) -> None:
+    # Code generated for another contract imports only on a runtime that provides it.
+    assert changes(old, new) == expected
