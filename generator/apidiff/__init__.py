@@ -8,5 +8,5 @@ API::
 
 Modules: :mod:`.surface` (what is compared: :class:`Api`, :class:`ApiDiff`), :mod:`.extract`
 (source text -> :class:`Api`, with libcst), :mod:`.compare` (two APIs -> changes),
-:mod:`.report` (markdown or JSON), :mod:`.api_diff` (git and the command).
+:mod:`.formats` (markdown or JSON), :mod:`.api_diff` (git and the command).
 """

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .compare import diff_apis
 from .extract import SourceError, api_of_sources
-from .report import render_json, render_markdown
+from .formats import render_json, render_markdown
 from .surface import Api, ApiDiff, Change
 
 __all__ = [

@@ -11,7 +11,7 @@ API for the later stages::
 
 Modules, in the order they build on each other:
 
-* :mod:`.resolved`: the frozen classes and :class:`GenerationError`;
+* :mod:`.elements`: the frozen classes and :class:`GenerationError`;
 * :mod:`.audit_tables`: the version column, history tables, ``audit_log`` and
   ``audit_operation`` of audited tables, as ordinary tables and enums;
 * :mod:`.resolve`: :class:`SchemaDef` -> :class:`Schema`;
@@ -20,8 +20,7 @@ Modules, in the order they build on each other:
 
 from __future__ import annotations
 
-from .resolve import resolve
-from .resolved import (
+from .elements import (
     Check,
     Column,
     CoveredForeignKey,
@@ -33,6 +32,7 @@ from .resolved import (
     Schema,
     Table,
 )
+from .resolve import resolve
 from .sql_names import sql_name_problems
 
 #: The checks of this stage, run by the front end once its own checks pass (``later_checks``).

@@ -25,7 +25,7 @@ from ..schema.names import (
     history_table_name,
 )
 from ..schema.types import ParsedType, parse_type
-from .resolved import Column, Enum, ForeignKey, Index, Key, Table
+from .elements import Column, Enum, ForeignKey, Index, Key, Table
 
 #: The statement that opens one audit log row (``AuditSpec.insert_log_sql``).
 INSERT_LOG_SQL = f'INSERT INTO "{AUDIT_LOG}" ("actor") VALUES ($1::text) RETURNING "id"'

@@ -18,7 +18,7 @@ from ..schema.document import ColumnDef, SchemaDef, TableDef
 from ..schema.names import derived_identifier, history_table_name
 from ..schema.types import ParsedType, parse_type
 from . import audit_tables as audit
-from .resolved import (
+from .elements import (
     Check,
     Column,
     CoveredForeignKey,

@@ -20,8 +20,8 @@ from __future__ import annotations
 from ..schema.declared_keys import foreign_keys, unique_keys
 from ..schema.document import SchemaDef
 from ..schema.issues import Path, Problem
+from .elements import GenerationError, Schema, Table
 from .resolve import resolve
-from .resolved import GenerationError, Schema, Table
 
 
 def sql_name_problems(schema: SchemaDef) -> list[Problem]:

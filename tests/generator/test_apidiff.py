@@ -16,7 +16,7 @@ import pytest
 from batchrepo_codegen import generate
 from batchrepo_codegen.apidiff.api_diff import api_of_sources, diff_apis, register
 from batchrepo_codegen.apidiff.extract import SourceError
-from batchrepo_codegen.apidiff.report import render_json, render_markdown
+from batchrepo_codegen.apidiff.formats import render_json, render_markdown
 from batchrepo_codegen.output.writer import write_tree
 
 BREAKING, ADDITIVE = True, False
