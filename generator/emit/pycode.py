@@ -1,8 +1,8 @@
 """Python source fragments for generated modules: imports, type annotations, literals, docstrings.
 
 Schema names and texts are untrusted, so every fragment that carries one is produced here:
-strings only through ``repr()``, docstrings through :func:`docstring` (escaped, never closed
-early), and names through :mod:`names`.
+strings only through ``repr()``, docstrings through :func:`docstring` and SQL statements through
+:func:`triple_quoted` (both escaped, never closed early), and names through :mod:`names`.
 
 :class:`Scope` resolves the names a module refers to. A dataclass field is a name in its class
 body, so a column called ``uuid``, ``str`` or ``datetime`` would shadow the module or builtin an
@@ -14,9 +14,11 @@ with ``_``, so the alias is always free.
 
 from __future__ import annotations
 
+import ast
 import datetime
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -243,6 +245,51 @@ def _escape(code: int) -> str:
     if code < 0x10000:
         return f"\\u{code:04x}"
     return f"\\U{code:08x}"
+
+
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def triple_quoted(lines: Sequence[str]) -> str:
+    """A triple-quoted string literal whose value is ``lines`` joined by newlines: one source line
+    per item, after an opening triple quote and a backslash (a line continuation, so the value
+    starts with the first item). The SQL modules print statements with it, as they run.
+
+    Inside an item a backslash is doubled, a quote that would make a third in a row or end the
+    text is escaped, and every character but a printable one (a newline, a control, a bidi
+    override, an invisible space) becomes an escape (``\\n``, ``\\u202e``). Raises
+    :class:`GenerationError` unless the literal evaluates to the text exactly.
+    """
+    text = "\n".join(lines)
+    body: list[str] = []
+    for number, line in enumerate(lines):
+        last_line = number == len(lines) - 1
+        run = 0  # unescaped quotes just written
+        for index, ch in enumerate(line):
+            if ch == '"':
+                ends_text = last_line and index == len(line) - 1
+                if run == 2 or ends_text:
+                    body.append('\\"')
+                    run = 0
+                else:
+                    body.append(ch)
+                    run += 1
+                continue
+            run = 0
+            if ch == "\\":
+                body.append("\\\\")
+            elif ch in _NAMED_ESCAPES:
+                body.append(_NAMED_ESCAPES[ch])
+            elif ch.isprintable():
+                body.append(ch)
+            else:
+                body.append(_escape(ord(ch)))
+        if not last_line:
+            body.append("\n")
+    literal = '"""\\\n' + "".join(body) + '"""'
+    if ast.literal_eval(literal) != text:
+        raise GenerationError(f"cannot write {text!r} as a triple-quoted literal")
+    return literal
 
 
 def string_literal(parts: tuple[str, ...], width: int = 88) -> str:
