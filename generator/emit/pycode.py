@@ -220,6 +220,12 @@ def temporal_literal(kind: str, value: str, module: str) -> str:
     return f"{module}.datetime({parts}, tzinfo={zone})"
 
 
+def lint_exemption(module: str) -> str | None:
+    """``# ruff: noqa: N999`` where pep8-naming rejects a module name (non-ASCII, capitals): a
+    generated module is named after its table."""
+    return None if re.fullmatch(r"[a-z_][a-z0-9_]*", module) else "# ruff: noqa: N999"
+
+
 def docstring(text: str, indent: str = "") -> str:
     """A triple-quoted string literal holding ``text``: backslashes and quotes escaped, every
     character but a printable one or a newline written as an escape, and continuation lines
@@ -290,34 +296,3 @@ def triple_quoted(lines: Sequence[str]) -> str:
     if ast.literal_eval(literal) != text:
         raise GenerationError(f"cannot write {text!r} as a triple-quoted literal")
     return literal
-
-
-def string_literal(parts: tuple[str, ...], width: int = 88) -> str:
-    """A string literal for the concatenation of ``parts``; long ones become implicitly
-    concatenated pieces, one per part (cut further at ``", "`` when a part is very long), each a
-    ``repr()``. The template prints it inside parentheses."""
-    pieces: list[str] = []
-    for i, part in enumerate(parts):
-        chunk = part if i == len(parts) - 1 else part + " "
-        pieces += _cut(chunk, width)
-    return "\n".join(repr(p) for p in pieces)
-
-
-_BREAKS = re.compile(r"(?<=, )|(?<= AND )|(?<= WHERE )")
-
-
-def _cut(text: str, width: int) -> list[str]:
-    """``text`` in pieces of at most ``width`` characters where possible, cut after a comma, an
-    AND or a WHERE (the pieces concatenate back to ``text`` exactly)."""
-    if len(text) <= width:
-        return [text]
-    pieces: list[str] = []
-    current = ""
-    for token in _BREAKS.split(text):
-        if current and len(current) + len(token) > width:
-            pieces.append(current)
-            current = token
-        else:
-            current += token
-    pieces.append(current)
-    return pieces
