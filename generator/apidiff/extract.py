@@ -2,7 +2,8 @@
 
 Only top-level statements count (the generator never hides names under ``if`` blocks).
 A name is public unless it starts with ``_``; inside classes, dunder methods such as
-``__init__`` are public too, because they shape how the class is built and used.
+``__init__`` are public too, because they shape how the class is built and used. A private
+module (``ledger/_person_sql.py``, the statements of ``person``) is no part of the API at all.
 """
 
 from __future__ import annotations
@@ -38,10 +39,10 @@ def api_of_sources(sources: Mapping[str, str]) -> Api:
     """The public API of a package given as ``{path under the output dir: source text}``.
 
     Paths end in ``.py`` (others are ignored); ``ledger/person.py`` is module ``ledger.person``
-    and ``ledger/__init__.py`` is ``ledger``."""
+    and ``ledger/__init__.py`` is ``ledger``; private modules are left out."""
     modules: dict[str, ModuleApi] = {}
     for path in sorted(sources):
-        if not path.endswith(".py"):
+        if not path.endswith(".py") or not all(map(is_public, module_name(path).split("."))):
             continue
         try:
             tree = cst.parse_module(sources[path])

@@ -11,6 +11,7 @@ Modules:
 
 * :mod:`.package`: :class:`PackageIR` and ``build_ir``; the enums module and ``__init__``;
 * :mod:`.aggregate`: one aggregate module (entity, key, converters, ``TableSpec``, repository);
+* :mod:`.sql_module`: its private sibling ``_<table>_sql.py``, one constant per statement;
 * :mod:`.table_spec`: the ``TableSpec`` constant; :mod:`.repository`: the repository methods;
 * :mod:`.unit_of_work_module`: the package's ``UnitOfWork`` subclass;
 * :mod:`.sql`: every statement of a table; :mod:`.audit_sql`: those of audited tables;

@@ -1,18 +1,19 @@
 """The intermediate model of one aggregate module (``<table>.py``): entity dataclass, key type,
 converters, ``TableSpec`` constant and repository class, every name, annotation, literal and SQL
-statement resolved so the template only prints fields.
+statement resolved so the template only prints fields. The statements the spec names live in a
+sibling module, ``_<table>_sql.py`` (:mod:`.sql_module`), built alongside.
 """
 
 from __future__ import annotations
 
-import re
 import textwrap
 from dataclasses import dataclass
 
 from ..model import Column, Table
-from ..schema.names import class_name, constant_name, python_name
-from .pycode import Arg, Call, Import, Scope, docstring, python_default
+from ..schema.names import class_name, constant_name, python_name, sql_module_name
+from .pycode import Arg, Call, Import, Scope, docstring, lint_exemption, python_default
 from .repository import Method, repository_methods
+from .sql_module import SqlModule, SqlModuleIR
 from .table_spec import table_spec
 
 #: Helpers every aggregate module defines besides the schema-named classes.
@@ -84,6 +85,8 @@ class AggregateIR:
     repository_doc: str
     methods: tuple[Method, ...]
     top_level_names: tuple[str, ...]
+    sql: SqlModuleIR
+    """The sibling module of the statements ``spec`` names."""
 
 
 def claimed_names(table: Table) -> tuple[str, ...]:
@@ -135,7 +138,9 @@ def build_aggregate(
         if is_optional(c)
     )
     spec_type = f"{scope.runtime('TableSpec')}[{entity}, {key}]"
-    spec = table_spec(table, attrs, entity, scope, enum_values)
+    sql_module = sql_module_name(table.name)
+    statements = SqlModule(sql_module, scope.name(".", sql_module))
+    spec = table_spec(table, attrs, entity, scope, enum_values, statements)
     methods = repository_methods(table, entity, key, spec_name, types, scope)
     executor_type = f"{scope.runtime('Executor')} | {scope.runtime('Session')}"
     as_session = scope.runtime("as_session")
@@ -152,17 +157,15 @@ def build_aggregate(
         _from_record(c, attrs[c.position], lookups.get(c.position)) for c in table.columns
     )
     imports = scope.imports()
+    module = python_name(table.name)
     doc = f"{table.name}: {table.description}" if table.description else f"Table {table.name}."
+    doc += f"\n\nThe SQL that {spec_name} runs is in {statements.module}.py."
     names = {*(i.bound for i in imports), entity, key, repository, spec_name, *HELPERS}
     return AggregateIR(
         table=table.name,
-        module=python_name(table.name),
-        path=python_name(table.name) + ".py",
-        lint_exemption=(
-            None
-            if re.fullmatch(r"[a-z_][a-z0-9_]*", python_name(table.name))
-            else "# ruff: noqa: N999"
-        ),
+        module=module,
+        path=module + ".py",
+        lint_exemption=lint_exemption(module),
         docstring=docstring(doc),
         imports=imports,
         entity=entity,
@@ -191,6 +194,7 @@ def build_aggregate(
         repository_doc=docstring(f"Batch and single-row access to table {table.name}."),
         methods=methods,
         top_level_names=tuple(sorted(names)),
+        sql=statements.ir(table.name, module, spec_name),
     )
 
 

@@ -17,6 +17,7 @@ condition is the negation of the update's, so a row is in one branch or the othe
 Upserts of audited tables are not generated (``TableSQL.upsert_* = None``).
 
 CTE names and aliases start with ``_``, which no schema name may, so they never meet a table.
+Each CTE is a :func:`~.sql.block`: ``WITH _written AS (``, its statement indented, ``),``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from .sql import (
     Batch,
     Statement,
     TableStatements,
+    block,
     column_list,
     or_stored,
     param,
@@ -86,10 +88,14 @@ def _history(table: Table, source: str, operation: str, version: str, log: int) 
     targets += [quote_ident(VERSION), quote_ident(OPERATION), quote_ident(AUDIT_LOG_ID)]
     values = [f"_s.{quote_ident(c.name)}" for c in snapshot]
     values += [version, f"'{operation}'::{quote_ident(AUDIT_OPERATION)}", f"${log}::int8"]
-    return (
-        f"_history AS (INSERT INTO {quote_ident(table.history_table)} ({', '.join(targets)})",
-        f"SELECT {', '.join(values)}",
-        f"FROM {source} AS _s)",
+    return block(
+        "_history AS (",
+        (
+            f"INSERT INTO {quote_ident(table.history_table)} ({', '.join(targets)})",
+            f"SELECT {', '.join(values)}",
+            f"FROM {source} AS _s",
+        ),
+        ")",
     )
 
 
@@ -101,20 +107,22 @@ def _returned(table: Table, source: str, columns: tuple[Column, ...] | None = No
 def _insert(table: Table, plain: Statement, log: int) -> Statement:
     version = f"_s.{quote_ident(_version(table).name)}"
     return (
-        "WITH _written AS (",
-        *plain,
-        "),",
+        *block("WITH _written AS (", plain, "),"),
         *_history(table, "_written", "insert", version, log),
-        f"SELECT {_returned(table, '_w')} FROM _written AS _w",
+        f"SELECT {_returned(table, '_w')}",
+        "FROM _written AS _w",
     )
 
 
-def _delete_tail(table: Table, log: int, result: str) -> Statement:
+def _deleted(table: Table, delete: Statement, log: int, result: Statement) -> Statement:
+    """``WITH _deleted AS (`` the ``delete`` returning every column ``),``, its history rows,
+    then ``result``."""
     version = f"_s.{quote_ident(_version(table).name)} + 1"
+    returning = f"RETURNING {column_list(table, qualify=True)}"
     return (
-        f"RETURNING {column_list(table, qualify=True)}),",
+        *block("WITH _deleted AS (", (*delete, returning), "),"),
         *_history(table, "_deleted", "delete", version, log),
-        result,
+        *result,
     )
 
 
@@ -123,12 +131,12 @@ def _delete_one(table: Table) -> Statement:
     number = len(table.key_columns) + 1
     stored = f"{quote_ident(table.name)}.{quote_ident(_version(table).name)}"
     keys = _returned(table, "_w", table.key_columns)
-    return (
-        f"WITH _deleted AS (DELETE FROM {quote_ident(table.name)}",
+    delete = (
+        f"DELETE FROM {quote_ident(table.name)}",
         where_one(table),
         f"AND (${number}::int8 IS NULL OR {stored} = ${number}::int8)",
-        *_delete_tail(table, number + 1, f"SELECT {keys} FROM _deleted AS _w"),
     )
+    return _deleted(table, delete, number + 1, (f"SELECT {keys}", "FROM _deleted AS _w"))
 
 
 def _delete_batch(table: Table) -> Statement:
@@ -142,13 +150,13 @@ def _delete_batch(table: Table) -> Statement:
     aliases = [quote_ident(c.name) for c in keys] + ['"_version"']
     match = " AND ".join(f"{t}.{quote_ident(c.name)} = _k.{quote_ident(c.name)}" for c in keys)
     stored = f"{t}.{quote_ident(_version(table).name)}"
-    return (
-        f"WITH _deleted AS (DELETE FROM {t}",
+    delete = (
+        f"DELETE FROM {t}",
         f"USING unnest({', '.join(arrays)}) AS _k({', '.join(aliases)})",
         f"WHERE {match}",
         f'AND (_k."_version" IS NULL OR {stored} = _k."_version")',
-        *_delete_tail(table, versions + 1, "SELECT count(*) FROM _deleted"),
     )
+    return _deleted(table, delete, versions + 1, ("SELECT count(*)", "FROM _deleted"))
 
 
 def _changed(table: Table, values: dict[int, str]) -> tuple[str, str]:
@@ -174,14 +182,14 @@ def _update_batch(table: Table) -> Statement:
     selected = ", ".join(
         f"{expressions[c.position]} AS {quote_ident(c.name)}" for c in table.columns
     )
-    head = (f"_input AS (SELECT {selected}", *batch.source(ordinality=False), "),")
+    head = block("WITH _input AS (", (f"SELECT {selected}", *batch.source(ordinality=False)), "),")
     values = {c.position: f"_i.{quote_ident(c.name)}" for c in table.columns}
     return _update(table, values, head, batch.next_number)
 
 
 def _update(table: Table, values: dict[int, str], head: Statement, log: int) -> Statement:
     """The audited update, given each column's new value (``values``) and, for a batch, the
-    ``_input`` CTE they come from (``head``)."""
+    ``_input`` CTE they come from (``head``, which starts the ``WITH``)."""
     t = quote_ident(table.name)
     version = _version(table)
     v = quote_ident(version.name)
@@ -196,20 +204,24 @@ def _update(table: Table, values: dict[int, str], head: Statement, log: int) -> 
     given = values[version.position]
     current = f"({given} IS NULL OR {t}.{v} = {given})"
     stored, new = _changed(table, values)
-    return (
-        "WITH",
-        *head,
-        f"_written AS (UPDATE {t}",
+    update = (
+        f"UPDATE {t}",
         f"SET {', '.join(sets)}",
         *(("FROM _input AS _i",) if head else ()),
         f"WHERE {match}",
         f"AND {current}",
         f"AND {stored} IS DISTINCT FROM {new}",
-        f"RETURNING {column_list(table, qualify=True)}),",
+        f"RETURNING {column_list(table, qualify=True)}",
+    )
+    return (
+        *head,
+        *block("_written AS (" if head else "WITH _written AS (", update, "),"),
         *_history(table, "_written", "update", f"_s.{v}", log),
-        f"SELECT {_returned(table, '_w')} FROM _written AS _w",
+        f"SELECT {_returned(table, '_w')}",
+        "FROM _written AS _w",
         "UNION ALL",
-        f"SELECT {column_list(table, qualify=True)} FROM {t}",
+        f"SELECT {column_list(table, qualify=True)}",
+        f"FROM {t}",
         *(
             (f"JOIN _input AS _i ON {match}", f"WHERE {current}")
             if head

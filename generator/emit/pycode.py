@@ -1,8 +1,8 @@
 """Python source fragments for generated modules: imports, type annotations, literals, docstrings.
 
 Schema names and texts are untrusted, so every fragment that carries one is produced here:
-strings only through ``repr()``, docstrings through :func:`docstring` (escaped, never closed
-early), and names through :mod:`names`.
+strings only through ``repr()``, docstrings through :func:`docstring` and SQL statements through
+:func:`triple_quoted` (both escaped, never closed early), and names through :mod:`names`.
 
 Runtime names come from one place, :meth:`Scope.runtime`: generated code imports the runtime's
 contract module (:mod:`batchrepo.contract`) and nothing else of batchrepo.
@@ -17,10 +17,12 @@ with ``_``, so the alias is always free.
 
 from __future__ import annotations
 
+import ast
 import datetime
 import importlib
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -248,6 +250,12 @@ def temporal_literal(kind: str, value: str, module: str) -> str:
     return f"{module}.datetime({parts}, tzinfo={zone})"
 
 
+def lint_exemption(module: str) -> str | None:
+    """``# ruff: noqa: N999`` where pep8-naming rejects a module name (non-ASCII, capitals): a
+    generated module is named after its table."""
+    return None if re.fullmatch(r"[a-z_][a-z0-9_]*", module) else "# ruff: noqa: N999"
+
+
 def docstring(text: str, indent: str = "") -> str:
     """A triple-quoted string literal holding ``text``: backslashes and quotes escaped, every
     character but a printable one or a newline written as an escape, and continuation lines
@@ -275,32 +283,46 @@ def _escape(code: int) -> str:
     return f"\\U{code:08x}"
 
 
-def string_literal(parts: tuple[str, ...], width: int = 88) -> str:
-    """A string literal for the concatenation of ``parts``; long ones become implicitly
-    concatenated pieces, one per part (cut further at ``", "`` when a part is very long), each a
-    ``repr()``. The template prints it inside parentheses."""
-    pieces: list[str] = []
-    for i, part in enumerate(parts):
-        chunk = part if i == len(parts) - 1 else part + " "
-        pieces += _cut(chunk, width)
-    return "\n".join(repr(p) for p in pieces)
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-_BREAKS = re.compile(r"(?<=, )|(?<= AND )|(?<= WHERE )")
+def triple_quoted(lines: Sequence[str]) -> str:
+    """A triple-quoted string literal whose value is ``lines`` joined by newlines: one source line
+    per item, after an opening triple quote and a backslash (a line continuation, so the value
+    starts with the first item). The SQL modules print statements with it, as they run.
 
-
-def _cut(text: str, width: int) -> list[str]:
-    """``text`` in pieces of at most ``width`` characters where possible, cut after a comma, an
-    AND or a WHERE (the pieces concatenate back to ``text`` exactly)."""
-    if len(text) <= width:
-        return [text]
-    pieces: list[str] = []
-    current = ""
-    for token in _BREAKS.split(text):
-        if current and len(current) + len(token) > width:
-            pieces.append(current)
-            current = token
-        else:
-            current += token
-    pieces.append(current)
-    return pieces
+    Inside an item a backslash is doubled, a quote that would make a third in a row or end the
+    text is escaped, and every character but a printable one (a newline, a control, a bidi
+    override, an invisible space) becomes an escape (``\\n``, ``\\u202e``). Raises
+    :class:`GenerationError` unless the literal evaluates to the text exactly.
+    """
+    text = "\n".join(lines)
+    body: list[str] = []
+    for number, line in enumerate(lines):
+        last_line = number == len(lines) - 1
+        run = 0  # unescaped quotes just written
+        for index, ch in enumerate(line):
+            if ch == '"':
+                ends_text = last_line and index == len(line) - 1
+                if run == 2 or ends_text:
+                    body.append('\\"')
+                    run = 0
+                else:
+                    body.append(ch)
+                    run += 1
+                continue
+            run = 0
+            if ch == "\\":
+                body.append("\\\\")
+            elif ch in _NAMED_ESCAPES:
+                body.append(_NAMED_ESCAPES[ch])
+            elif ch.isprintable():
+                body.append(ch)
+            else:
+                body.append(_escape(ord(ch)))
+        if not last_line:
+            body.append("\n")
+    literal = '"""\\\n' + "".join(body) + '"""'
+    if ast.literal_eval(literal) != text:
+        raise GenerationError(f"cannot write {text!r} as a triple-quoted literal")
+    return literal

@@ -13,8 +13,12 @@ One fixed statement per operation whatever the batch size (asyncpg prepares it o
 * jsonb travels as text and is cast to jsonb in the statement;
 * identifiers are always quoted (:func:`names.quote_ident`), values are always bind parameters.
 
-A statement is a tuple of clauses; :func:`text` joins them with single spaces. The clauses also
-give the generated Python its line breaks.
+A statement is a tuple of lines, one clause each (a column list never spans two lines), and
+:func:`text` joins them with newlines: the generated module prints it as it will run. A nested
+statement (a CTE, a joined subquery) is a :func:`block`: its lines indented four spaces between a
+line that opens a parenthesis and one that closes it. Short predicates (``EXISTS (SELECT 1 ...)``)
+stay on their clause's line. Only the whitespace between tokens is layout: joined with single
+spaces instead, the text means the same to PostgreSQL.
 """
 
 from __future__ import annotations
@@ -26,14 +30,23 @@ from ..schema.names import derived_identifier, quote_ident
 
 Statement = tuple[str, ...]
 
+#: How far a nested statement is indented.
+INDENT = "    "
+
 
 def text(statement: Statement) -> str:
-    return " ".join(statement)
+    return "\n".join(statement)
+
+
+def block(opening: str, body: Statement, closing: str) -> Statement:
+    """``opening`` (which ends with ``(``), ``body`` indented, then ``closing`` (which starts
+    with ``)``)."""
+    return (opening, *(INDENT + line for line in body), closing)
 
 
 @dataclass(frozen=True, slots=True)
 class TableStatements:
-    """The statements of :class:`batchrepo.spec.TableSQL`, as clauses."""
+    """The statements of :class:`batchrepo.spec.TableSQL`, as lines."""
 
     insert_one: Statement
     insert_batch: Statement
@@ -91,10 +104,17 @@ def table_statements(table: Table) -> TableStatements:
             f"RETURNING {column_list(table, table.key_columns)}",
         ),
         delete_batch=(
-            f"WITH d AS (DELETE FROM {quote_ident(table.name)}",
-            _where_arrays(table, table.key_columns),
-            "RETURNING 1)",
-            "SELECT count(*) FROM d",
+            *block(
+                "WITH d AS (",
+                (
+                    f"DELETE FROM {quote_ident(table.name)}",
+                    _where_arrays(table, table.key_columns),
+                    "RETURNING 1",
+                ),
+                ")",
+            ),
+            "SELECT count(*)",
+            "FROM d",
         ),
         update_one=_update_one(table) if has_values else None,
         update_batch=_update_batch(table) if has_values else None,
@@ -335,12 +355,16 @@ class Batch:
             agg = quote_ident(derived_identifier("_a", name))
             self._arrays.append(f"${nulls}::bool[]")
             self._aliases.append(null)
-            self._joins += [
-                "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v",
-                f"FROM unnest(${flat}::{column.sql_cast}[], ${rows}::int4[]) "
-                "WITH ORDINALITY AS e(v, r, k)",
-                f"GROUP BY e.r) AS {agg} ON {agg}.r = u._ord",
-            ]
+            self._joins += block(
+                "LEFT JOIN (",
+                (
+                    "SELECT e.r, array_agg(e.v ORDER BY e.k) AS v",
+                    f"FROM unnest(${flat}::{column.sql_cast}[], ${rows}::int4[]) "
+                    "WITH ORDINALITY AS e(v, r, k)",
+                    "GROUP BY e.r",
+                ),
+                f") AS {agg} ON {agg}.r = u._ord",
+            )
             return f"CASE WHEN u.{null} THEN NULL ELSE COALESCE({agg}.v, '{{}}') END"
         cast = "text" if column.type.kind == "jsonb" else column.sql_cast
         self._arrays.append(f"${self._bind()}::{cast}[]")
@@ -349,7 +373,7 @@ class Batch:
         return value + "::jsonb" if column.type.kind == "jsonb" else value
 
     def source(self, *, ordinality: bool) -> tuple[str, ...]:
-        """The ``FROM`` clause, then the clauses joining the elements of each array column."""
+        """The ``FROM`` clause, then the lines joining the elements of each array column."""
         arrays = ", ".join(self._arrays)
         if ordinality or self._joins:
             aliases = ", ".join([*self._aliases, "_ord"])

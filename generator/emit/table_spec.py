@@ -1,5 +1,7 @@
 """The ``TableSpec`` constant of an aggregate module, as a Python expression built from parts
-that are each a ``repr()``, a resolved name or a number (see :mod:`batchrepo.spec`)."""
+that are each a ``repr()``, a resolved name or a number (see :mod:`batchrepo.spec`). Each
+statement is named, not written: it goes to the table's SQL module (:class:`.SqlModule`) and
+the spec refers to its constant there (``insert_one=_person_sql.INSERT_ONE``)."""
 
 from __future__ import annotations
 
@@ -7,9 +9,11 @@ from collections.abc import Callable, Iterable
 
 from ..model import Column, ForeignKey, Key, Table
 from ..model import audit_tables as audit
+from ..schema.names import statement_name
 from . import sql
 from .audit_sql import audited_statements
-from .pycode import Arg, Call, Scope, bound_literal, string_literal
+from .pycode import Arg, Call, Scope, bound_literal
+from .sql_module import SqlModule
 
 
 def call_text(call: Call) -> str:
@@ -23,34 +27,29 @@ def tuple_text(items: Iterable[str]) -> str:
     return "(" + ", ".join(parts) + ")"
 
 
-def sql_text(statement: sql.Statement | None) -> str:
-    """A statement as a parenthesised string literal (``None`` when absent)."""
-    if statement is None:
-        return "None"
-    literal = string_literal(statement)
-    return f"(\n{literal}\n)" if "\n" in literal else literal
-
-
 def table_spec(
     table: Table,
     attrs: dict[int, str],
     entity: str,
     scope: Scope,
     enum_values: dict[str, tuple[str, ...]],
+    statements: SqlModule,
 ) -> Call:
+    """The spec of ``table``; its statements join ``statements``."""
+
     def name(runtime_name: str) -> str:
         return scope.runtime(runtime_name)
 
-    statements = audited_statements(table) if table.audited else sql.table_statements(table)
+    written = audited_statements(table) if table.audited else sql.table_statements(table)
     table_sql = Call(
         name("TableSQL"),
         tuple(
-            Arg(field, sql_text(getattr(statements, field)))
+            Arg(field, statements.add(field.upper(), getattr(written, field)))
             for field in sql.TableStatements.__dataclass_fields__
         ),
     )
-    uniques = [_unique(table, table.primary_key, name)]
-    uniques += [_unique(table, u, name) for u in table.uniques]
+    uniques = [_unique(table, table.primary_key, name, statements)]
+    uniques += [_unique(table, u, name, statements) for u in table.uniques]
     args = [
         Arg("table", repr(table.name)),
         Arg("entity", entity),
@@ -72,14 +71,14 @@ def table_spec(
         args.append(
             Arg(
                 "foreign_keys",
-                tuple_text(_foreign_key(table, fk, name) for fk in table.foreign_keys),
+                tuple_text(_foreign_key(table, fk, name, statements) for fk in table.foreign_keys),
             )
         )
     if table.history_table is not None and table.version_column is not None:
         audit_args = (
             Arg("history_table", repr(table.history_table)),
             Arg("version_column", str(table.version_column.position)),
-            Arg("insert_log_sql", repr(audit.INSERT_LOG_SQL)),
+            Arg("insert_log_sql", statements.add("INSERT_AUDIT_LOG", audit.INSERT_LOG_SQL)),
         )
         args.append(Arg("audit", call_text(Call(name("AuditSpec"), audit_args))))
     return Call(name("TableSpec"), tuple(args))
@@ -134,23 +133,32 @@ def enum_values_text(values: tuple[str, ...]) -> str:
     return "frozenset({" + ", ".join(repr(v) for v in values) + "})"
 
 
-def _unique(table: Table, key: Key, name: Callable[[str], str]) -> str:
+def _unique(table: Table, key: Key, name: Callable[[str], str], statements: SqlModule) -> str:
+    primary = key is table.primary_key
+    probe = "PROBE_PRIMARY_KEY" if primary else statement_name("PROBE_UNIQUE", key.name)
     args = [
         Arg("name", repr(key.name)),
         Arg("constraint", repr(key.constraint)),
         Arg("columns", tuple_text(str(i) for i in key.columns)),
-        Arg("probe_sql", sql_text(sql.unique_probe(table, key))),
+        Arg("probe_sql", statements.add(probe, sql.unique_probe(table, key))),
     ]
-    if key is not table.primary_key:
-        args.append(Arg("select_batch_sql", sql_text(sql.unique_select_batch(table, key))))
+    if not primary:
+        select = statement_name("SELECT_BATCH_BY", key.name)
+        args.append(
+            Arg("select_batch_sql", statements.add(select, sql.unique_select_batch(table, key)))
+        )
     return call_text(Call(name("UniqueSpec"), tuple(args)))
 
 
-def _foreign_key(table: Table, fk: ForeignKey, name: Callable[[str], str]) -> str:
+def _foreign_key(
+    table: Table, fk: ForeignKey, name: Callable[[str], str], statements: SqlModule
+) -> str:
     if fk.parent == table.name:
         self_parent = tuple_text(str(table.column(n).position) for n in fk.parent_columns)
     else:
         self_parent = "None"
+    probe = statement_name("PROBE_PARENT", fk.name)
+    children = statement_name("SELECT_CHILDREN_BY", fk.name)
     args = [
         Arg("name", repr(fk.name)),
         Arg("constraint", repr(fk.constraint)),
@@ -158,8 +166,8 @@ def _foreign_key(table: Table, fk: ForeignKey, name: Callable[[str], str]) -> st
         Arg("parent_table", repr(fk.parent)),
         Arg("parent_columns", tuple_text(repr(n) for n in fk.parent_columns)),
         Arg("self_parent_columns", self_parent),
-        Arg("probe_sql", sql_text(sql.foreign_key_probe(table, fk))),
-        Arg("select_children_sql", sql_text(sql.foreign_key_children(table, fk))),
+        Arg("probe_sql", statements.add(probe, sql.foreign_key_probe(table, fk))),
+        Arg("select_children_sql", statements.add(children, sql.foreign_key_children(table, fk))),
     ]
     if not fk.references_primary_key:
         # the spec's default is True: say so only where the key cache cannot answer

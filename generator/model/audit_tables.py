@@ -27,8 +27,8 @@ from ..schema.names import (
 from ..schema.types import ParsedType, parse_type
 from .elements import Column, Enum, ForeignKey, Index, Key, Table
 
-#: The statement that opens one audit log row (``AuditSpec.insert_log_sql``).
-INSERT_LOG_SQL = f'INSERT INTO "{AUDIT_LOG}" ("actor") VALUES ($1::text) RETURNING "id"'
+#: The statement that opens one audit log row (``AuditSpec.insert_log_sql``), one clause a line.
+INSERT_LOG_SQL = (f'INSERT INTO "{AUDIT_LOG}" ("actor")', "VALUES ($1::text)", 'RETURNING "id"')
 
 _BIGINT = parse_type("bigint", ())
 

@@ -57,6 +57,9 @@ def render(ir: PackageIR) -> dict[str, Rendered]:
     }
     for aggregate in ir.aggregates:
         files[aggregate.path] = _render(env, "aggregate.py.jinja", header=header, a=aggregate)
+        files[aggregate.sql.path] = _render(
+            env, "sql_module.py.jinja", header=header, module=aggregate.sql
+        )
     return {prefix + path: files[path] for path in sorted(files)}
 
 

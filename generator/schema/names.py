@@ -112,6 +112,18 @@ def constant_name(name: str) -> str:
     return _constant_stem(name) + "_TABLE"
 
 
+def sql_module_name(table: str) -> str:
+    """``person`` -> ``_person_sql``: the module holding the statements of a table's aggregate
+    module. Private, and never a table's module: no schema name starts with ``_``."""
+    return "_" + python_name(table) + "_sql"
+
+
+def statement_name(role: str, name: str) -> str:
+    """``("PROBE_UNIQUE", "external_identifier")`` -> ``PROBE_UNIQUE_EXTERNAL_IDENTIFIER``: the
+    constant of a key's statement in a table's SQL module."""
+    return f"{role}_{_constant_stem(name)}"
+
+
 def enum_lookup_name(name: str) -> str:
     """``person_type`` -> ``PERSON_TYPE_BY_VALUE``: the mapping from value to member that
     ``enums.py`` defines beside each enum class, for decoding rows."""

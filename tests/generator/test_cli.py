@@ -28,6 +28,7 @@ tables:
 """
 EXPECTED = {
     "shop/__init__.py",
+    "shop/_item_sql.py",
     "shop/enums.py",
     "shop/item.py",
     "shop/py.typed",

@@ -8,6 +8,7 @@ import hashlib
 import inspect
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -58,28 +59,33 @@ def ir_of(schema: str, source: str = "schema.yaml") -> PackageIR:
     return build_ir(parse_schema(schema, source), source)
 
 
-#: How the statements join the elements of array column ``tags`` ($5, $6) to row ``u``.
+#: How the statements join the elements of array column ``tags`` ($5, $6) to row ``u``: a
+#: subquery indented between the lines that open and close its parenthesis.
 TAGS_JOIN = (
-    "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
-    "FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k) "
-    'GROUP BY e.r) AS "_a_tags" ON "_a_tags".r = u._ord'
+    "LEFT JOIN (",
+    "    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v",
+    "    FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)",
+    "    GROUP BY e.r",
+    ') AS "_a_tags" ON "_a_tags".r = u._ord',
 )
 TAGS_VALUE = """CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END"""
+#: The rows of a batch of ``account``, one line (array column ``tags`` unnested apart).
+ACCOUNT_ROWS = (
+    'FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::"kind"[], $7::bool[], $8::text[], '
+    '$9::timestamptz[]) WITH ORDINALITY AS u("bank", "number", "owner", "kind", "_null_tags", '
+    '"data", "opened_at", _ord)'
+)
 
 
 def test_batch_insert_unnests_with_ordinality_and_aggregates_arrays() -> None:
-    sql = text(statements("account").insert_batch)
-    assert sql == (
-        'INSERT INTO "account" ("bank", "number", "owner", "kind", "tags", "data", "opened_at") '
+    assert statements("account").insert_batch == (
+        'INSERT INTO "account" ("bank", "number", "owner", "kind", "tags", "data", "opened_at")',
         f'SELECT u."bank", u."number", u."owner", u."kind", {TAGS_VALUE}, u."data"::jsonb, '
-        'COALESCE(u."opened_at", now()) '
-        'FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::"kind"[], $7::bool[], '
-        "$8::text[], $9::timestamptz[]) "
-        'WITH ORDINALITY AS u("bank", "number", "owner", "kind", "_null_tags", "data", '
-        '"opened_at", _ord) '
-        f"{TAGS_JOIN} "
-        "ORDER BY u._ord "
-        'RETURNING "bank", "number", "owner", "kind", "tags", "data", "opened_at"'
+        'COALESCE(u."opened_at", now())',
+        ACCOUNT_ROWS,
+        *TAGS_JOIN,
+        "ORDER BY u._ord",
+        'RETURNING "bank", "number", "owner", "kind", "tags", "data", "opened_at"',
     )
 
 
@@ -89,39 +95,35 @@ def test_composite_keys_use_row_in_unnest_and_delete_counts() -> None:
         'WHERE ("account"."bank", "account"."number") IN '
         "(SELECT * FROM unnest($1::bpchar[], $2::int4[]))"
     )
-    assert text(found.select_batch).endswith(where)
+    assert found.select_batch[-1] == where
     assert text(found.delete_batch) == (
-        f'WITH d AS (DELETE FROM "account" {where} RETURNING 1) SELECT count(*) FROM d'
+        f'WITH d AS (\n    DELETE FROM "account"\n    {where}\n    RETURNING 1\n)\n'
+        "SELECT count(*)\nFROM d"
     )
-    assert text(found.select_one).endswith('WHERE "bank" = $1::bpchar AND "number" = $2::int4')
+    assert found.select_one[-1] == 'WHERE "bank" = $1::bpchar AND "number" = $2::int4'
 
 
 def test_update_batch_joins_unnest_and_returns_every_column_of_the_table() -> None:
-    sql = text(statements("account").update_batch or ())
-    assert sql == (
-        'UPDATE "account" SET "owner" = u."owner", "kind" = u."kind", '
-        f'"tags" = {TAGS_VALUE}, "data" = u."data"::jsonb, '
-        '"opened_at" = COALESCE(u."opened_at", "account"."opened_at") '
-        'FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::"kind"[], $7::bool[], '
-        "$8::text[], $9::timestamptz[]) "
-        'WITH ORDINALITY AS u("bank", "number", "owner", "kind", "_null_tags", "data", '
-        '"opened_at", _ord) '
-        f"{TAGS_JOIN} "
-        'WHERE "account"."bank" = u."bank" AND "account"."number" = u."number" '
+    assert statements("account").update_batch == (
+        'UPDATE "account"',
+        f'SET "owner" = u."owner", "kind" = u."kind", "tags" = {TAGS_VALUE}, '
+        '"data" = u."data"::jsonb, "opened_at" = COALESCE(u."opened_at", "account"."opened_at")',
+        ACCOUNT_ROWS,
+        *TAGS_JOIN,
+        'WHERE "account"."bank" = u."bank" AND "account"."number" = u."number"',
         'RETURNING "account"."bank", "account"."number", "account"."owner", '
-        '"account"."kind", "account"."tags", "account"."data", '
-        '"account"."opened_at"'
+        '"account"."kind", "account"."tags", "account"."data", "account"."opened_at"',
     )
 
 
 def test_update_batch_without_arrays_needs_no_ordinality() -> None:
-    sql = text(statements("event").update_batch or ())
-    assert 'FROM unnest($1::int8[], $2::text[]) AS u("id", "note") WHERE' in sql
+    found = statements("event").update_batch or ()
+    assert 'FROM unnest($1::int8[], $2::text[]) AS u("id", "note")' in found
 
 
 def test_update_keeps_a_stored_server_default_when_given_none() -> None:
     sql = text(statements("account").update_one or ())
-    assert '"opened_at" = COALESCE($7::timestamptz, "account"."opened_at") ' in sql
+    assert '"opened_at" = COALESCE($7::timestamptz, "account"."opened_at")\n' in sql
     assert '"owner" = $3::text, ' in sql
 
 
@@ -129,12 +131,11 @@ def test_upsert_never_sets_a_server_default_column_on_conflict() -> None:
     found = statements("account")
     conflict = (
         'ON CONFLICT ("bank", "number") DO UPDATE SET "owner" = EXCLUDED."owner", '
-        '"kind" = EXCLUDED."kind", "tags" = EXCLUDED."tags", "data" = EXCLUDED."data" '
-        "RETURNING "
+        '"kind" = EXCLUDED."kind", "tags" = EXCLUDED."tags", "data" = EXCLUDED."data"'
     )
     for statement in (found.upsert_one, found.upsert_batch):
         sql = text(statement or ())
-        assert conflict in sql
+        assert f"\n{conflict}\nRETURNING " in sql
         assert "COALESCE($7::timestamptz, now())" in sql or 'COALESCE(u."opened_at", now())' in sql
 
 
@@ -151,16 +152,18 @@ tables:
 """
     found = statements("stamp", schema)
     for statement in (found.upsert_one, found.upsert_batch):
-        assert text(statement or ()).endswith(
-            'ON CONFLICT ("code") DO UPDATE SET "created_at" = "stamp"."created_at" '
-            'RETURNING "code", "created_at", "seen_at"'
+        assert (statement or ())[-2:] == (
+            'ON CONFLICT ("code") DO UPDATE SET "created_at" = "stamp"."created_at"',
+            'RETURNING "code", "created_at", "seen_at"',
         )
 
 
 def test_identity_keys_are_never_inserted_and_have_no_upsert() -> None:
     found = statements("event")
-    assert text(found.insert_one) == (
-        'INSERT INTO "event" ("note") VALUES ($1::text) RETURNING "id", "note"'
+    assert found.insert_one == (
+        'INSERT INTO "event" ("note")',
+        "VALUES ($1::text)",
+        'RETURNING "id", "note"',
     )
     assert found.upsert_one is None and found.upsert_batch is None
     assert found.update_one is not None
@@ -190,6 +193,32 @@ tables:
     names = {m.name for m in aggregate.methods}
     assert "update_batch" not in names and "upsert" not in names
     assert {"save_batch", "load_batch", "delete_batch_chunked"} <= names
+
+
+def test_statements_of_keys_named_alike_get_names_apart() -> None:
+    schema = """
+version: 1
+package: p
+tables:
+  t:
+    columns:
+      id: {type: integer, primary_key: true}
+      ab: {type: text}
+      AB: {type: text}
+    unique:
+      ab: [ab]
+      AB: [AB]
+"""
+    (aggregate,) = ir_of(schema).aggregates
+    names = [s.name for s in aggregate.sql.statements]
+    assert names[-4:] == [
+        "PROBE_UNIQUE_AB",
+        "SELECT_BATCH_BY_AB",
+        "PROBE_UNIQUE_AB_2",
+        "SELECT_BATCH_BY_AB_2",
+    ]
+    uniques = next(a.value for a in aggregate.spec.args if a.name == "uniques")
+    assert "_t_sql.PROBE_UNIQUE_AB_2" in uniques and "_t_sql.SELECT_BATCH_BY_AB_2" in uniques
 
 
 def test_unprintable_paths_never_reach_the_headers() -> None:
@@ -341,6 +370,8 @@ def test_generate_is_pure(tmp_path: Path) -> None:
     assert list(files) == sorted(files)
     assert set(files) == {
         "ledger/__init__.py",
+        "ledger/_account_sql.py",
+        "ledger/_event_sql.py",
         "ledger/account.py",
         "ledger/enums.py",
         "ledger/event.py",
@@ -379,3 +410,68 @@ def test_the_ir_refuses_what_would_generate_broken_code(
     schema = SchemaDef.model_validate({"version": 1, "package": "p", "tables": tables})
     with pytest.raises(GenerationError, match=message):
         build_ir(schema, "schema.yaml")
+
+
+#: What a line of a statement may start with: a clause, a CTE, or the parenthesis closing a block.
+CLAUSE = re.compile(
+    r"(SELECT|FROM|WHERE|AND|ORDER BY|GROUP BY|RETURNING|INSERT INTO|VALUES|UPDATE|SET|"
+    r"DELETE FROM|USING|ON CONFLICT|LIMIT|UNION ALL|JOIN|LEFT JOIN|WITH)( |$)|_[a-z]+ AS \($|\)"
+)
+
+
+def layout_problems(sql: str) -> list[str]:
+    """How ``sql`` breaks the layout of generated statements: one clause a line, and a nested
+    statement indented four spaces between the line that opens its parenthesis and the line
+    that closes it."""
+    problems = []
+    depth = 0
+    for number, line in enumerate(sql.split("\n"), 1):
+        body = line.lstrip(" ")
+        depth -= body.startswith(")")
+        if len(line) - len(body) != 4 * depth or body != body.rstrip() or not body:
+            problems.append(f"line {number} is not indented {4 * depth}: {line!r}")
+        if not CLAUSE.match(body):
+            problems.append(f"line {number} starts no clause: {line!r}")
+        depth += body.endswith("(")
+    if depth:
+        problems.append(f"{depth} block(s) left open")
+    return problems
+
+
+def sql_modules() -> list[Path]:
+    return sorted(
+        [*ROOT.glob("tests/golden/*/expected/*/_*_sql.py"), *ROOT.glob("generated/*/_*_sql.py")]
+    )
+
+
+@pytest.mark.parametrize("path", sql_modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_statements_are_laid_out_one_clause_a_line_and_all_named_by_the_spec(path: Path) -> None:
+    module = ast.parse(path.read_text(encoding="utf-8"))
+    _docstring, *assignments = module.body
+    assert ast.get_docstring(module) and assignments
+    constants = {}
+    for node in assignments:
+        assert isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+        constants[node.targets[0].id] = ast.literal_eval(node.value)
+    problems = {name: layout_problems(sql) for name, sql in constants.items()}
+    assert {name: found for name, found in problems.items() if found} == {}
+    # The aggregate module beside it (`_person_sql.py` -> `person.py`) names every statement.
+    aggregate = ast.parse((path.parent / f"{path.stem[1:-4]}.py").read_text(encoding="utf-8"))
+    named = {
+        node.attr
+        for node in ast.walk(aggregate)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == path.stem
+    }
+    assert named == set(constants)
+
+
+def test_the_layout_check_sees_a_clause_out_of_place() -> None:
+    assert layout_problems('SELECT "id"\nFROM "t"') == []
+    assert layout_problems("WITH d AS (\n    DELETE FROM t\n)\nSELECT count(*)") == []
+    assert layout_problems("WITH d AS (\nDELETE FROM t\n)") == [
+        "line 2 is not indented 4: 'DELETE FROM t'"
+    ]
+    assert layout_problems('"id" FROM t') == ["line 1 starts no clause: '\"id\" FROM t'"]
+    assert layout_problems("LEFT JOIN (\n    SELECT 1") == ["1 block(s) left open"]

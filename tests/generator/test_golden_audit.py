@@ -323,7 +323,8 @@ async def test_select_keys_returns_keys_and_versions(
     )
     assert len(await conn.fetch(spec.sql.select_keys, 2)) == 2
     note = spec_of(audited, "note")
-    assert note.audit is None and note.sql.select_keys == 'SELECT "id" FROM "note" LIMIT $1::int8'
+    assert note.audit is None
+    assert note.sql.select_keys == 'SELECT "id"\nFROM "note"\nLIMIT $1::int8'
 
 
 async def test_the_unit_of_work_hands_out_repositories_in_its_transaction(

@@ -1,9 +1,13 @@
 """SQL string literals in the DDL read the same whatever ``standard_conforming_strings`` is: the
 hostile schema of ``test_generate`` (quotes, backslashes, a description ending in a backslash)
-applied with the setting on and off, and read back from the catalog."""
+applied with the setting on and off, and read back from the catalog. And the Python literals
+that hold statements hold exactly their text, whatever it is."""
 
 from __future__ import annotations
 
+import ast
+import io
+import tokenize
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,6 +15,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 from batchrepo_codegen import generate
+from batchrepo_codegen.emit.pycode import triple_quoted
 from batchrepo_codegen.pipeline import read_schema_text as parse_schema
 from batchrepo_codegen.schema.names import sql_literal
 
@@ -30,6 +35,40 @@ from tests.generator.test_generate import HOSTILE, hostile_schema
 )
 def test_a_literal_is_escaped_only_when_it_holds_a_backslash(text: str, literal: str) -> None:
     assert sql_literal(text) == literal
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ('SELECT "id"', 'FROM "person"'),
+        ('SELECT 1 FROM "a""""b"', 'WHERE """ = 1'),  # a name holding """ (and quotes doubled)
+        ('ORDER BY "id"',),  # a quote just before the closing quotes
+        ('ORDER BY "a"""',),
+        ("SELECT 'C:\\dir\\'", "FROM x\\"),  # backslashes, one ending a line
+        ("VALUES ('one\ntwo\r\tthree')",),  # line breaks and a tab inside a value
+        ('SELECT "\u202eevil\u2066" FROM "t\u00a0"',),  # bidi overrides, a no-break space
+        ('SELECT "\x00\x1b[2J\x7f\ud800"',),  # NUL, an escape sequence, DEL, a lone surrogate
+        ('"""); import os; os.system("x") #',),
+        ("", "", '"'),
+        ("",),
+    ],
+)
+def test_a_statement_literal_holds_exactly_its_text(lines: tuple[str, ...]) -> None:
+    literal = triple_quoted(lines)
+    assert ast.literal_eval(literal) == "\n".join(lines)
+    tokens = [
+        t
+        for t in tokenize.generate_tokens(io.StringIO(literal).readline)
+        if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)
+    ]
+    assert [t.type for t in tokens] == [tokenize.STRING]  # one literal, never closed early
+    assert literal.startswith('"""\\\n') and literal.count("\n") == len(lines)  # a line each
+    assert all(ch.isprintable() or ch == "\n" for ch in literal)
+
+
+def test_a_statement_literal_reads_as_the_statement() -> None:
+    literal = triple_quoted(('SELECT "id", "name"', 'FROM "person"', 'WHERE "id" = $1::uuid'))
+    assert literal == '"""\\\nSELECT "id", "name"\nFROM "person"\nWHERE "id" = $1::uuid"""'
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,9 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 # ruff: noqa: N999
 """straße: A street: it's \"quoted\", has a backslash \\ and
-a newline, and ends with a quote\""""
+a newline, and ends with a quote\"
+
+The SQL that STRASSE_TABLE runs is in _straße_sql.py."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
+from . import _straße_sql
 from .enums import GRÖSSE_BY_VALUE, Größe
 
 
@@ -139,117 +142,19 @@ STRASSE_TABLE: _rt.TableSpec[Straße, StraßeKey] = _rt.TableSpec(
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10),
     sql=_rt.TableSQL(
-        insert_one=(
-            'INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", '
-            '"datetime", "dataclasses", "größe", "select") '
-            "VALUES ($1::uuid, $2::text, $3::int4, $4::text, $5::text[], $6::text, $7::int4, "
-            'COALESCE($8::timestamptz, now()), $9::bool, $10::"größe", $11::text) '
-            'RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", '
-            '"dataclasses", "größe", "select"'
-        ),
-        insert_batch=(
-            'INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", '
-            '"datetime", "dataclasses", "größe", "select") '
-            'SELECT u."uuid", u."class", u."from", u."str", '
-            'CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, \'{}\') END, u."dict", '
-            'u."tuple", COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select" '
-            "FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], "
-            '$9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], '
-            '$13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", '
-            '"tuple", "datetime", "dataclasses", "größe", "select", _ord) '
-            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
-            "FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k) "
-            'GROUP BY e.r) AS "_a_list" ON "_a_list".r = u._ord '
-            "ORDER BY u._ord "
-            'RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", '
-            '"dataclasses", "größe", "select"'
-        ),
-        select_one=(
-            'SELECT "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", '
-            '"dataclasses", "größe", "select" '
-            'FROM "straße" '
-            'WHERE "uuid" = $1::uuid'
-        ),
-        select_batch=(
-            'SELECT "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", '
-            '"dataclasses", "größe", "select" '
-            'FROM "straße" '
-            'WHERE "uuid" = ANY($1::uuid[])'
-        ),
-        exists_one='SELECT EXISTS (SELECT 1 FROM "straße" WHERE "uuid" = $1::uuid)',
-        exists_batch=('SELECT "uuid" FROM "straße" WHERE "uuid" = ANY($1::uuid[])'),
-        delete_one=('DELETE FROM "straße" WHERE "uuid" = $1::uuid RETURNING "uuid"'),
-        delete_batch=(
-            'WITH d AS (DELETE FROM "straße" '
-            'WHERE "uuid" = ANY($1::uuid[]) '
-            "RETURNING 1) "
-            "SELECT count(*) FROM d"
-        ),
-        update_one=(
-            'UPDATE "straße" '
-            'SET "class" = $2::text, "from" = $3::int4, "str" = $4::text, "list" = $5::text[], '
-            '"dict" = $6::text, "tuple" = $7::int4, "datetime" = COALESCE($8::timestamptz, '
-            '"straße"."datetime"), "dataclasses" = $9::bool, "größe" = $10::"größe", '
-            '"select" = $11::text '
-            'WHERE "uuid" = $1::uuid '
-            'RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", '
-            '"dataclasses", "größe", "select"'
-        ),
-        update_batch=(
-            'UPDATE "straße" '
-            'SET "class" = u."class", "from" = u."from", "str" = u."str", '
-            '"list" = CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, \'{}\') END, '
-            '"dict" = u."dict", "tuple" = u."tuple", "datetime" = COALESCE(u."datetime", '
-            '"straße"."datetime"), "dataclasses" = u."dataclasses", "größe" = u."größe", '
-            '"select" = u."select" '
-            "FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], "
-            '$9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], '
-            '$13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", '
-            '"tuple", "datetime", "dataclasses", "größe", "select", _ord) '
-            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
-            "FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k) "
-            'GROUP BY e.r) AS "_a_list" ON "_a_list".r = u._ord '
-            'WHERE "straße"."uuid" = u."uuid" '
-            'RETURNING "straße"."uuid", "straße"."class", "straße"."from", "straße"."str", '
-            '"straße"."list", "straße"."dict", "straße"."tuple", "straße"."datetime", '
-            '"straße"."dataclasses", "straße"."größe", "straße"."select"'
-        ),
-        upsert_one=(
-            'INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", '
-            '"datetime", "dataclasses", "größe", "select") '
-            "VALUES ($1::uuid, $2::text, $3::int4, $4::text, $5::text[], $6::text, $7::int4, "
-            'COALESCE($8::timestamptz, now()), $9::bool, $10::"größe", $11::text) '
-            'ON CONFLICT ("uuid") DO UPDATE SET "class" = EXCLUDED."class", '
-            '"from" = EXCLUDED."from", "str" = EXCLUDED."str", "list" = EXCLUDED."list", '
-            '"dict" = EXCLUDED."dict", "tuple" = EXCLUDED."tuple", '
-            '"dataclasses" = EXCLUDED."dataclasses", "größe" = EXCLUDED."größe", '
-            '"select" = EXCLUDED."select" '
-            'RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", '
-            '"dataclasses", "größe", "select"'
-        ),
-        upsert_batch=(
-            'INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", '
-            '"datetime", "dataclasses", "größe", "select") '
-            'SELECT u."uuid", u."class", u."from", u."str", '
-            'CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, \'{}\') END, u."dict", '
-            'u."tuple", COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select" '
-            "FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], "
-            '$9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], '
-            '$13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", '
-            '"tuple", "datetime", "dataclasses", "größe", "select", _ord) '
-            "LEFT JOIN (SELECT e.r, array_agg(e.v ORDER BY e.k) AS v "
-            "FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k) "
-            'GROUP BY e.r) AS "_a_list" ON "_a_list".r = u._ord '
-            "ORDER BY u._ord "
-            'ON CONFLICT ("uuid") DO UPDATE SET "class" = EXCLUDED."class", '
-            '"from" = EXCLUDED."from", "str" = EXCLUDED."str", "list" = EXCLUDED."list", '
-            '"dict" = EXCLUDED."dict", "tuple" = EXCLUDED."tuple", '
-            '"dataclasses" = EXCLUDED."dataclasses", "größe" = EXCLUDED."größe", '
-            '"select" = EXCLUDED."select" '
-            'RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", '
-            '"dataclasses", "größe", "select"'
-        ),
-        select_keys=('SELECT "uuid" FROM "straße" LIMIT $1::int8'),
+        insert_one=_straße_sql.INSERT_ONE,
+        insert_batch=_straße_sql.INSERT_BATCH,
+        select_one=_straße_sql.SELECT_ONE,
+        select_batch=_straße_sql.SELECT_BATCH,
+        exists_one=_straße_sql.EXISTS_ONE,
+        exists_batch=_straße_sql.EXISTS_BATCH,
+        delete_one=_straße_sql.DELETE_ONE,
+        delete_batch=_straße_sql.DELETE_BATCH,
+        update_one=_straße_sql.UPDATE_ONE,
+        update_batch=_straße_sql.UPDATE_BATCH,
+        upsert_one=_straße_sql.UPSERT_ONE,
+        upsert_batch=_straße_sql.UPSERT_BATCH,
+        select_keys=_straße_sql.SELECT_KEYS,
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -259,30 +164,14 @@ STRASSE_TABLE: _rt.TableSpec[Straße, StraßeKey] = _rt.TableSpec(
             name="primary_key",
             constraint="straße_pkey",
             columns=(0,),
-            probe_sql=(
-                "SELECT u._ord "
-                'FROM unnest($1::uuid[]) WITH ORDINALITY AS u("uuid", _ord) '
-                'WHERE EXISTS (SELECT 1 FROM "straße" WHERE "straße"."uuid" = u."uuid") '
-                "ORDER BY u._ord"
-            ),
+            probe_sql=_straße_sql.PROBE_PRIMARY_KEY,
         ),
         _rt.UniqueSpec(
             name="select",
             constraint="straße_select_key",
             columns=(10,),
-            probe_sql=(
-                "SELECT u._ord "
-                'FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("select", "_pk_uuid", _ord) '
-                'WHERE EXISTS (SELECT 1 FROM "straße" WHERE "straße"."select" = u."select" AND '
-                '"straße"."uuid" IS DISTINCT FROM u."_pk_uuid") '
-                "ORDER BY u._ord"
-            ),
-            select_batch_sql=(
-                'SELECT "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", '
-                '"dataclasses", "größe", "select" '
-                'FROM "straße" '
-                'WHERE "select" = ANY($1::text[])'
-            ),
+            probe_sql=_straße_sql.PROBE_UNIQUE_SELECT,
+            select_batch_sql=_straße_sql.SELECT_BATCH_BY_SELECT,
         ),
     ),
 )

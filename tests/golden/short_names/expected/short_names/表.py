@@ -2,7 +2,9 @@
 # Regenerate with: batchrepo generate --schema tests/golden/short_names/schema.yaml --out tests/golden/short_names/expected
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 # ruff: noqa: N999
-"""表: A table named with a character that has no case."""
+"""表: A table named with a character that has no case.
+
+The SQL that 表_TABLE runs is in _表_sql.py."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from batchrepo.contract import v1 as _rt
+
+from . import _表_sql
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -54,50 +58,19 @@ def _key_of(item: 表) -> 表Key:
     key_columns=(0,),
     insert_columns=(0, 1),
     sql=_rt.TableSQL(
-        insert_one=(
-            'INSERT INTO "表" ("id", "名") VALUES ($1::int4, $2::text) RETURNING "id", "名"'
-        ),
-        insert_batch=(
-            'INSERT INTO "表" ("id", "名") '
-            'SELECT u."id", u."名" '
-            'FROM unnest($1::int4[], $2::text[]) WITH ORDINALITY AS u("id", "名", _ord) '
-            "ORDER BY u._ord "
-            'RETURNING "id", "名"'
-        ),
-        select_one=('SELECT "id", "名" FROM "表" WHERE "id" = $1::int4'),
-        select_batch=('SELECT "id", "名" FROM "表" WHERE "id" = ANY($1::int4[])'),
-        exists_one='SELECT EXISTS (SELECT 1 FROM "表" WHERE "id" = $1::int4)',
-        exists_batch=('SELECT "id" FROM "表" WHERE "id" = ANY($1::int4[])'),
-        delete_one=('DELETE FROM "表" WHERE "id" = $1::int4 RETURNING "id"'),
-        delete_batch=(
-            'WITH d AS (DELETE FROM "表" '
-            'WHERE "id" = ANY($1::int4[]) '
-            "RETURNING 1) "
-            "SELECT count(*) FROM d"
-        ),
-        update_one=('UPDATE "表" SET "名" = $2::text WHERE "id" = $1::int4 RETURNING "id", "名"'),
-        update_batch=(
-            'UPDATE "表" '
-            'SET "名" = u."名" '
-            'FROM unnest($1::int4[], $2::text[]) AS u("id", "名") '
-            'WHERE "表"."id" = u."id" '
-            'RETURNING "表"."id", "表"."名"'
-        ),
-        upsert_one=(
-            'INSERT INTO "表" ("id", "名") '
-            "VALUES ($1::int4, $2::text) "
-            'ON CONFLICT ("id") DO UPDATE SET "名" = EXCLUDED."名" '
-            'RETURNING "id", "名"'
-        ),
-        upsert_batch=(
-            'INSERT INTO "表" ("id", "名") '
-            'SELECT u."id", u."名" '
-            'FROM unnest($1::int4[], $2::text[]) WITH ORDINALITY AS u("id", "名", _ord) '
-            "ORDER BY u._ord "
-            'ON CONFLICT ("id") DO UPDATE SET "名" = EXCLUDED."名" '
-            'RETURNING "id", "名"'
-        ),
-        select_keys=('SELECT "id" FROM "表" LIMIT $1::int8'),
+        insert_one=_表_sql.INSERT_ONE,
+        insert_batch=_表_sql.INSERT_BATCH,
+        select_one=_表_sql.SELECT_ONE,
+        select_batch=_表_sql.SELECT_BATCH,
+        exists_one=_表_sql.EXISTS_ONE,
+        exists_batch=_表_sql.EXISTS_BATCH,
+        delete_one=_表_sql.DELETE_ONE,
+        delete_batch=_表_sql.DELETE_BATCH,
+        update_one=_表_sql.UPDATE_ONE,
+        update_batch=_表_sql.UPDATE_BATCH,
+        upsert_one=_表_sql.UPSERT_ONE,
+        upsert_batch=_表_sql.UPSERT_BATCH,
+        select_keys=_表_sql.SELECT_KEYS,
     ),
     to_columns=_to_columns,
     from_record=_from_record,
@@ -107,12 +80,7 @@ def _key_of(item: 表) -> 表Key:
             name="primary_key",
             constraint="表_pkey",
             columns=(0,),
-            probe_sql=(
-                "SELECT u._ord "
-                'FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord) '
-                'WHERE EXISTS (SELECT 1 FROM "表" WHERE "表"."id" = u."id") '
-                "ORDER BY u._ord"
-            ),
+            probe_sql=_表_sql.PROBE_PRIMARY_KEY,
         ),
     ),
 )
