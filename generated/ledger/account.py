@@ -161,7 +161,14 @@ ACCOUNT_TABLE: TableSpec[Account, AccountKey] = TableSpec(
     table="account",
     entity=Account,
     columns=(
-        ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid", server_default=True),
+        ColumnSpec(
+            name="id",
+            attr="id",
+            pg_type="uuid",
+            kind="uuid",
+            server_default=True,
+            none_on_insert=True,
+        ),
         ColumnSpec(
             name="account_number",
             attr="account_number",
@@ -216,6 +223,8 @@ ACCOUNT_TABLE: TableSpec[Account, AccountKey] = TableSpec(
             pg_type="numeric(7,4)",
             kind="numeric",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             minimum=decimal.Decimal(0),
             maximum=decimal.Decimal(100),
             precision=7,
@@ -243,6 +252,8 @@ ACCOUNT_TABLE: TableSpec[Account, AccountKey] = TableSpec(
             pg_type="timestamptz",
             kind="timestamptz",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         ColumnSpec(
             name="created_at",
@@ -250,6 +261,8 @@ ACCOUNT_TABLE: TableSpec[Account, AccountKey] = TableSpec(
             pg_type="timestamptz",
             kind="timestamptz",
             server_default=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         ColumnSpec(
             name="version",
@@ -257,6 +270,8 @@ ACCOUNT_TABLE: TableSpec[Account, AccountKey] = TableSpec(
             pg_type="bigint",
             kind="int8",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             minimum=1,
             version=True,
         ),

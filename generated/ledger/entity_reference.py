@@ -77,7 +77,14 @@ ENTITY_REFERENCE_TABLE: TableSpec[EntityReference, EntityReferenceKey] = TableSp
     table="entity_reference",
     entity=EntityReference,
     columns=(
-        ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid", server_default=True),
+        ColumnSpec(
+            name="id",
+            attr="id",
+            pg_type="uuid",
+            kind="uuid",
+            server_default=True,
+            none_on_insert=True,
+        ),
         ColumnSpec(name="person_id", attr="person_id", pg_type="uuid", kind="uuid"),
         ColumnSpec(
             name="entity_role",
@@ -112,6 +119,8 @@ ENTITY_REFERENCE_TABLE: TableSpec[EntityReference, EntityReferenceKey] = TableSp
             pg_type="varchar(50)",
             kind="text",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             max_length=50,
         ),
     ),

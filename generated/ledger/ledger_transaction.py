@@ -175,7 +175,9 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
     table="ledger_transaction",
     entity=LedgerTransaction,
     columns=(
-        ColumnSpec(name="id", attr="id", pg_type="bigint", kind="int8", identity=True),
+        ColumnSpec(
+            name="id", attr="id", pg_type="bigint", kind="int8", identity=True, none_on_insert=True
+        ),
         ColumnSpec(name="account_id", attr="account_id", pg_type="uuid", kind="uuid"),
         ColumnSpec(
             name="counterparty_account_id",
@@ -183,6 +185,8 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
             pg_type="uuid",
             kind="uuid",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         ColumnSpec(
             name="reference",
@@ -229,6 +233,8 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
             pg_type="double precision",
             kind="float8",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         ColumnSpec(name="value_date", attr="value_date", pg_type="date", kind="date"),
         ColumnSpec(
@@ -237,6 +243,8 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
             pg_type="timestamptz",
             kind="timestamptz",
             server_default=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         ColumnSpec(
             name="source_recorded_at",
@@ -244,6 +252,8 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
             pg_type="timestamp",
             kind="timestamp",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         ColumnSpec(
             name="settlement_delay",
@@ -251,12 +261,20 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
             pg_type="interval",
             kind="interval",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         ColumnSpec(
             name="batch_sequence", attr="batch_sequence", pg_type="integer", kind="int4", minimum=1
         ),
         ColumnSpec(
-            name="source_digest", attr="source_digest", pg_type="bytea", kind="bytea", nullable=True
+            name="source_digest",
+            attr="source_digest",
+            pg_type="bytea",
+            kind="bytea",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         ColumnSpec(name="metadata", attr="metadata", pg_type="jsonb", kind="jsonb"),
         ColumnSpec(
@@ -273,6 +291,8 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
             pg_type="bigint",
             kind="int8",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             minimum=1,
             version=True,
         ),

@@ -142,7 +142,14 @@ PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
     table="person",
     entity=Person,
     columns=(
-        ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid", server_default=True),
+        ColumnSpec(
+            name="id",
+            attr="id",
+            pg_type="uuid",
+            kind="uuid",
+            server_default=True,
+            none_on_insert=True,
+        ),
         ColumnSpec(
             name="person_type",
             attr="person_type",
@@ -172,6 +179,8 @@ PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
             pg_type="uuid",
             kind="uuid",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         ColumnSpec(
             name="duplicate_of_person_id",
@@ -179,9 +188,17 @@ PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
             pg_type="uuid",
             kind="uuid",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         ColumnSpec(
-            name="location_id", attr="location_id", pg_type="uuid", kind="uuid", nullable=True
+            name="location_id",
+            attr="location_id",
+            pg_type="uuid",
+            kind="uuid",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         ColumnSpec(
             name="department",
@@ -189,10 +206,18 @@ PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
             pg_type="varchar(50)",
             kind="text",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             max_length=50,
         ),
         ColumnSpec(
-            name="date_of_birth", attr="date_of_birth", pg_type="date", kind="date", nullable=True
+            name="date_of_birth",
+            attr="date_of_birth",
+            pg_type="date",
+            kind="date",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         ColumnSpec(
             name="entity_reference_count",
@@ -208,6 +233,8 @@ PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
             pg_type="bytea",
             kind="bytea",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         ColumnSpec(
             name="created_at",
@@ -215,6 +242,8 @@ PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
             pg_type="timestamptz",
             kind="timestamptz",
             server_default=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         ColumnSpec(
             name="version",
@@ -222,6 +251,8 @@ PERSON_TABLE: TableSpec[Person, PersonKey] = TableSpec(
             pg_type="bigint",
             kind="int8",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             minimum=1,
             version=True,
         ),

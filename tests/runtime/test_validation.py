@@ -82,7 +82,7 @@ def test_server_default_may_be_none_on_insert_upsert_and_update() -> None:
 
 def test_a_key_column_with_a_server_default_is_required_on_update() -> None:
     # the key finds the row to update, so there None is not "keep the stored value"
-    key = dataclasses.replace(PERSON.columns[0], server_default=True)
+    key = dataclasses.replace(PERSON.columns[0], server_default=True, none_on_insert=True)
     keyed = dataclasses.replace(PERSON, columns=(key, *PERSON.columns[1:]))
     batch = people(WALK_AT_MOST + 2)
     for size in (1, len(batch)):  # the per-value walk and the whole-column check

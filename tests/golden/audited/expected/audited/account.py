@@ -85,7 +85,14 @@ ACCOUNT_TABLE: TableSpec[Account, AccountKey] = TableSpec(
     table="account",
     entity=Account,
     columns=(
-        ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid", server_default=True),
+        ColumnSpec(
+            name="id",
+            attr="id",
+            pg_type="uuid",
+            kind="uuid",
+            server_default=True,
+            none_on_insert=True,
+        ),
         ColumnSpec(name="customer_id", attr="customer_id", pg_type="uuid", kind="uuid"),
         ColumnSpec(
             name="status",
@@ -109,6 +116,8 @@ ACCOUNT_TABLE: TableSpec[Account, AccountKey] = TableSpec(
             pg_type="timestamptz",
             kind="timestamptz",
             server_default=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         ColumnSpec(
             name="version",
@@ -116,6 +125,8 @@ ACCOUNT_TABLE: TableSpec[Account, AccountKey] = TableSpec(
             pg_type="bigint",
             kind="int8",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             minimum=1,
             version=True,
         ),

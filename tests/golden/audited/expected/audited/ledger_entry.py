@@ -78,7 +78,9 @@ LEDGER_ENTRY_TABLE: TableSpec[LedgerEntry, LedgerEntryKey] = TableSpec(
     table="ledger_entry",
     entity=LedgerEntry,
     columns=(
-        ColumnSpec(name="id", attr="id", pg_type="bigint", kind="int8", identity=True),
+        ColumnSpec(
+            name="id", attr="id", pg_type="bigint", kind="int8", identity=True, none_on_insert=True
+        ),
         ColumnSpec(name="account_id", attr="account_id", pg_type="uuid", kind="uuid"),
         ColumnSpec(
             name="amount",
@@ -88,13 +90,23 @@ LEDGER_ENTRY_TABLE: TableSpec[LedgerEntry, LedgerEntryKey] = TableSpec(
             precision=15,
             scale=2,
         ),
-        ColumnSpec(name="memo", attr="memo", pg_type="text", kind="text", nullable=True),
+        ColumnSpec(
+            name="memo",
+            attr="memo",
+            pg_type="text",
+            kind="text",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
+        ),
         ColumnSpec(
             name="version",
             attr="version",
             pg_type="bigint",
             kind="int8",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             minimum=1,
             version=True,
         ),

@@ -58,7 +58,13 @@ NOTE_TABLE: TableSpec[Note, NoteKey] = TableSpec(
     columns=(
         ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
         ColumnSpec(
-            name="customer_id", attr="customer_id", pg_type="uuid", kind="uuid", nullable=True
+            name="customer_id",
+            attr="customer_id",
+            pg_type="uuid",
+            kind="uuid",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         ColumnSpec(name="body", attr="body", pg_type="text", kind="text"),
     ),

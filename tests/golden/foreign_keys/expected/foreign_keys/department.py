@@ -58,7 +58,15 @@ DEPARTMENT_TABLE: TableSpec[Department, DepartmentKey] = TableSpec(
     columns=(
         ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
         ColumnSpec(name="name", attr="name", pg_type="text", kind="text"),
-        ColumnSpec(name="head_id", attr="head_id", pg_type="uuid", kind="uuid", nullable=True),
+        ColumnSpec(
+            name="head_id",
+            attr="head_id",
+            pg_type="uuid",
+            kind="uuid",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
+        ),
     ),
     key_columns=(0,),
     insert_columns=(0, 1, 2),

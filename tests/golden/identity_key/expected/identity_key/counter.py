@@ -57,7 +57,9 @@ COUNTER_TABLE: TableSpec[Counter, CounterKey] = TableSpec(
     table="counter",
     entity=Counter,
     columns=(
-        ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4", identity=True),
+        ColumnSpec(
+            name="id", attr="id", pg_type="integer", kind="int4", identity=True, none_on_insert=True
+        ),
         ColumnSpec(name="name", attr="name", pg_type="text", kind="text"),
         ColumnSpec(name="value", attr="value", pg_type="bigint", kind="int8", minimum=0),
     ),

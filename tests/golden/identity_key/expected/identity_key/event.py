@@ -64,7 +64,9 @@ EVENT_TABLE: TableSpec[Event, EventKey] = TableSpec(
     table="event",
     entity=Event,
     columns=(
-        ColumnSpec(name="id", attr="id", pg_type="bigint", kind="int8", identity=True),
+        ColumnSpec(
+            name="id", attr="id", pg_type="bigint", kind="int8", identity=True, none_on_insert=True
+        ),
         ColumnSpec(name="kind", attr="kind", pg_type="varchar(40)", kind="text", max_length=40),
         ColumnSpec(
             name="occurred_at",
@@ -72,8 +74,18 @@ EVENT_TABLE: TableSpec[Event, EventKey] = TableSpec(
             pg_type="timestamptz",
             kind="timestamptz",
             server_default=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
-        ColumnSpec(name="details", attr="details", pg_type="jsonb", kind="jsonb", nullable=True),
+        ColumnSpec(
+            name="details",
+            attr="details",
+            pg_type="jsonb",
+            kind="jsonb",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
+        ),
     ),
     key_columns=(0,),
     insert_columns=(1, 2, 3),

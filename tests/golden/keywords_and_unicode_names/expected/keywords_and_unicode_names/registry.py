@@ -52,7 +52,15 @@ REGISTRY_TABLE: TableSpec[Registry, RegistryKey] = TableSpec(
     entity=Registry,
     columns=(
         ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
-        ColumnSpec(name="dict", attr="dict", pg_type="text", kind="text", nullable=True),
+        ColumnSpec(
+            name="dict",
+            attr="dict",
+            pg_type="text",
+            kind="text",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
+        ),
     ),
     key_columns=(0,),
     insert_columns=(0, 1),

@@ -89,9 +89,23 @@ COMPOSITE_TABLE: TableSpec[Composite, CompositeKey] = TableSpec(
             name="code", attr="code", pg_type="varchar(6)", kind="text", max_length=6, min_length=1
         ),
         ColumnSpec(name="revision", attr="revision", pg_type="smallint", kind="int2", minimum=0),
-        ColumnSpec(name="weight", attr="weight", pg_type="bigint", kind="int8", nullable=True),
         ColumnSpec(
-            name="ratio", attr="ratio", pg_type="double precision", kind="float8", nullable=True
+            name="weight",
+            attr="weight",
+            pg_type="bigint",
+            kind="int8",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
+        ),
+        ColumnSpec(
+            name="ratio",
+            attr="ratio",
+            pg_type="double precision",
+            kind="float8",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
     ),
     key_columns=(0, 1),

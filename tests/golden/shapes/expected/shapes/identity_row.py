@@ -82,7 +82,9 @@ IDENTITY_ROW_TABLE: TableSpec[IdentityRow, IdentityRowKey] = TableSpec(
     table="identity_row",
     entity=IdentityRow,
     columns=(
-        ColumnSpec(name="id", attr="id", pg_type="bigint", kind="int8", identity=True),
+        ColumnSpec(
+            name="id", attr="id", pg_type="bigint", kind="int8", identity=True, none_on_insert=True
+        ),
         ColumnSpec(
             name="name",
             attr="name",
@@ -92,11 +94,33 @@ IDENTITY_ROW_TABLE: TableSpec[IdentityRow, IdentityRowKey] = TableSpec(
             min_length=1,
         ),
         ColumnSpec(name="hits", attr="hits", pg_type="integer", kind="int4", minimum=0),
-        ColumnSpec(name="score", attr="score", pg_type="real", kind="float4", nullable=True),
         ColumnSpec(
-            name="seen_at", attr="seen_at", pg_type="timestamp", kind="timestamp", nullable=True
+            name="score",
+            attr="score",
+            pg_type="real",
+            kind="float4",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
-        ColumnSpec(name="seen_time", attr="seen_time", pg_type="time", kind="time", nullable=True),
+        ColumnSpec(
+            name="seen_at",
+            attr="seen_at",
+            pg_type="timestamp",
+            kind="timestamp",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
+        ),
+        ColumnSpec(
+            name="seen_time",
+            attr="seen_time",
+            pg_type="time",
+            kind="time",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
+        ),
     ),
     key_columns=(0,),
     insert_columns=(1, 2, 3, 4, 5),

@@ -104,7 +104,14 @@ PLAIN_TABLE: TableSpec[Plain, PlainKey] = TableSpec(
     table="plain",
     entity=Plain,
     columns=(
-        ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid", server_default=True),
+        ColumnSpec(
+            name="id",
+            attr="id",
+            pg_type="uuid",
+            kind="uuid",
+            server_default=True,
+            none_on_insert=True,
+        ),
         ColumnSpec(
             name="label",
             attr="label",
@@ -137,7 +144,15 @@ PLAIN_TABLE: TableSpec[Plain, PlainKey] = TableSpec(
             kind="enum",
             enum_values=frozenset({"calm", "busy", "on hold"}),
         ),
-        ColumnSpec(name="note", attr="note", pg_type="text", kind="text", nullable=True),
+        ColumnSpec(
+            name="note",
+            attr="note",
+            pg_type="text",
+            kind="text",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
+        ),
         ColumnSpec(name="active", attr="active", pg_type="boolean", kind="bool"),
         ColumnSpec(
             name="priority", attr="priority", pg_type="smallint", kind="int2", minimum=0, maximum=9
@@ -148,6 +163,8 @@ PLAIN_TABLE: TableSpec[Plain, PlainKey] = TableSpec(
             pg_type="timestamptz",
             kind="timestamptz",
             server_default=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
     ),
     key_columns=(0,),
