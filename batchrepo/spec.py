@@ -84,8 +84,10 @@ class ColumnSpec:
     database, None in an entity not saved yet). Validation does not read it: it reads
     ``none_on_insert`` and ``none_on_update``."""
     is_array: bool = False
-    element_nullable: bool = True
-    """For array columns: whether elements may be None."""
+    nullable_elements: bool = True
+    """For array columns: whether elements may be None (the schema's ``nullable_elements``). The
+    generator says ``False`` where the schema forbids them; a spec that leaves it out allows
+    them."""
     server_default: bool = False
     """The column has a server-side default (e.g. ``now()``): the statements send
     ``COALESCE(value, default)`` on insert and ``COALESCE(value, "t"."col")`` on update."""

@@ -119,7 +119,7 @@ def _arrays_pass(
     elements = list(chain.from_iterable(present))
     element_classes = set(map(type, elements))
     if _NONE_TYPE in element_classes:
-        if not column.element_nullable:
+        if not column.nullable_elements:
             return False
         element_classes.discard(_NONE_TYPE)
         elements = [e for e in elements if e is not None]
@@ -135,7 +135,7 @@ def _array_row_problems(
     problems: list[Problem] = []
     for j, element in enumerate(value):
         if element is None:
-            found = None if column.element_nullable else ("element_null", "may not be None")
+            found = None if column.nullable_elements else ("element_null", "may not be None")
         else:
             found = rule.problem(element)
         if found is not None:

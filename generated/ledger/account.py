@@ -244,7 +244,7 @@ ACCOUNT_TABLE: TableSpec[Account, AccountKey] = TableSpec(
             pg_type="integer[]",
             kind="int4",
             is_array=True,
-            element_nullable=False,
+            nullable_elements=False,
         ),
         ColumnSpec(
             name="last_activity_at",

@@ -283,7 +283,7 @@ LEDGER_TRANSACTION_TABLE: TableSpec[LedgerTransaction, LedgerTransactionKey] = T
             pg_type="text[]",
             kind="text",
             is_array=True,
-            element_nullable=False,
+            nullable_elements=False,
         ),
         ColumnSpec(
             name="version",

@@ -111,14 +111,14 @@ def _column(
     args += [Arg(flag, "True") for flag, on in flags if on]
     if parsed.is_array and not column.nullable_elements:
         # ColumnSpec's default is True (elements may be None): say False where they may not.
-        args.append(Arg("element_nullable", "False"))
+        args.append(Arg("nullable_elements", "False"))
     if column.version:
         args += [Arg("minimum", "1"), Arg("version", "True")]
     if parsed.length is not None:
         args.append(Arg("max_length", repr(parsed.length)))
     for check in column.checks:
         if check.rule == "elements":
-            continue  # element_nullable above
+            continue  # nullable_elements above
         if check.rule == "min_length":
             args.append(Arg("min_length", repr(check.value)))
         else:

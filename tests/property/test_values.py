@@ -75,7 +75,7 @@ COLUMNS = [
     ColumnSpec("mood", "mood", '"mood"', "enum", enum_values=frozenset({"calm", "on hold"})),
     ColumnSpec("tags", "tags", "text[]", "text", is_array=True),
     ColumnSpec("codes", "codes", "varchar(4)[]", "text", is_array=True, max_length=4, min_length=1),
-    ColumnSpec("counts", "counts", "integer[]", "int4", is_array=True, element_nullable=False),
+    ColumnSpec("counts", "counts", "integer[]", "int4", is_array=True, nullable_elements=False),
 ]
 IDS = [f"{c.name}:{c.pg_type}" for c in COLUMNS]
 QUICK = settings(max_examples=60, deadline=None, derandomize=True, database=None)
@@ -129,4 +129,4 @@ def test_invalid_values_are_one_step_outside() -> None:
     assert {-(2**31) - 1, 2**31} <= set(invalid["whole"])
     assert None in invalid["id"] and None not in invalid["note"]
     assert any("\x00" in v for v in invalid["note"])
-    assert [None] in invalid["counts"]  # element_nullable=False
+    assert [None] in invalid["counts"]  # nullable_elements=False

@@ -118,7 +118,7 @@ LEDGER_ENTRY = TableSpec[LedgerEntry, int](
             pg_type="int4[]",
             kind="int4",
             is_array=True,
-            element_nullable=False,
+            nullable_elements=False,
             minimum=0,
         ),
         ColumnSpec(

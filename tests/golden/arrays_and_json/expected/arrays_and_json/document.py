@@ -118,7 +118,7 @@ DOCUMENT_TABLE: TableSpec[Document, DocumentKey] = TableSpec(
             pg_type="bigint[]",
             kind="int8",
             is_array=True,
-            element_nullable=False,
+            nullable_elements=False,
         ),
         ColumnSpec(
             name="colours",

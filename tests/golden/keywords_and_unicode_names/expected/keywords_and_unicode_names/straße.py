@@ -136,7 +136,7 @@ STRASSE_TABLE: TableSpec[Straße, StraßeKey] = TableSpec(
             is_array=True,
             none_on_insert=True,
             none_on_update=True,
-            element_nullable=False,
+            nullable_elements=False,
         ),
         ColumnSpec(
             name="dict",

@@ -111,7 +111,7 @@ WITH_ARRAYS_TABLE: TableSpec[WithArrays, WithArraysKey] = TableSpec(
             is_array=True,
             none_on_insert=True,
             none_on_update=True,
-            element_nullable=False,
+            nullable_elements=False,
             max_length=4,
             min_length=1,
         ),
@@ -134,7 +134,7 @@ WITH_ARRAYS_TABLE: TableSpec[WithArrays, WithArraysKey] = TableSpec(
             is_array=True,
             none_on_insert=True,
             none_on_update=True,
-            element_nullable=False,
+            nullable_elements=False,
             enum_values=frozenset({"calm", "busy", "on hold"}),
         ),
         ColumnSpec(
