@@ -30,13 +30,16 @@ from batchrepo.validate.constraints import (
     ValueCheck,
 )
 
-_INT_RANGES = {
+#: The ranges of PostgreSQL's integer types (the generator checks schema defaults and bounds
+#: against them too).
+INTEGER_RANGES = {
     "int2": (-(2**15), 2**15 - 1),
     "int4": (-(2**31), 2**31 - 1),
     "int8": (-(2**63), 2**63 - 1),
 }
-#: Largest finite float4; asyncpg refuses larger values only when it encodes them.
-_FLOAT4_MAX = 3.4028234663852886e38
+#: Largest finite float4 (``real``): PostgreSQL refuses larger values, and asyncpg only when it
+#: encodes them.
+FLOAT4_MAX = 3.4028234663852886e38
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,13 +120,13 @@ def rule_for(column: ColumnSpec) -> ValueRule:
     accepted, rejected, expected = _CLASSES[column.kind]
     checks: list[ValueCheck] = []
     kind = column.kind
-    if kind in _INT_RANGES:
-        low, high = _INT_RANGES[kind]
+    if kind in INTEGER_RANGES:
+        low, high = INTEGER_RANGES[kind]
         described = f"outside the {kind} range [{low}, {high}]"
         checks.append(Bounds(low, high, "out_of_range", "out_of_range", described))
     elif kind == "float4":
         described = "outside the float4 range (magnitude above 3.4e38)"
-        checks.append(Bounds(-_FLOAT4_MAX, _FLOAT4_MAX, "out_of_range", "out_of_range", described))
+        checks.append(Bounds(-FLOAT4_MAX, FLOAT4_MAX, "out_of_range", "out_of_range", described))
     elif kind == "numeric":
         scale = column.scale if column.scale is not None else 0
         checks.append(NumericDigits(column.precision, scale, column.pg_type))

@@ -34,15 +34,9 @@ def _where(table: str, column: ColumnSpec, row: int, element: int | None = None)
     return at if element is None else f"{at} element {element}"
 
 
-def _none_allowed(column: ColumnSpec, mode: WriteMode, key: bool) -> bool:
-    if column.nullable:
-        return True
-    if mode == "update":
-        # An update keeps the stored value of a server-default column given None (the statement
-        # has COALESCE(value, "t"."col")); key columns find the row (identity keys included).
-        return column.server_default and not key
-    # On insert and upsert a None takes the server default or the generated identity.
-    return column.server_default or column.identity
+def _none_allowed(column: ColumnSpec, mode: WriteMode) -> bool:
+    """What the generator decided for the column (an upsert follows the insert's answer)."""
+    return column.none_on_update if mode == "update" else column.none_on_insert
 
 
 def column_problems(
@@ -51,20 +45,17 @@ def column_problems(
     values: Sequence[Any],
     mode: WriteMode,
     rule: ValueRule | None = None,
-    *,
-    key: bool = False,
 ) -> list[Problem]:
-    """Problems of one column (every row), fast when there are none. ``key``: the column is
-    part of the primary key."""
+    """Problems of one column (every row), fast when there are none."""
     rule = rule or rule_for(column)
     if len(values) <= WALK_AT_MOST:
         # A handful of rows is cheaper to walk than to summarise (single-row calls land here).
-        return _walk(table, column, rule, values, mode, key=key)
+        return _walk(table, column, rule, values, mode)
     classes = set(map(type, values))
     has_none = _NONE_TYPE in classes
     classes.discard(_NONE_TYPE)
     problems: list[Problem] = []
-    if has_none and not _none_allowed(column, mode, key):
+    if has_none and not _none_allowed(column, mode):
         required = "is required but is None"
         problems += [
             Problem(i, column.attr, "required", f"{_where(table, column, i)}: {required}")
@@ -85,7 +76,7 @@ def column_problems(
     else:
         passed = rule.accepts_types(classes) and rule.all_pass(present)
     if not passed:
-        problems += _walk(table, column, rule, values, mode, key=key, nones_checked=True)
+        problems += _walk(table, column, rule, values, mode, nones_checked=True)
     return problems
 
 
@@ -96,14 +87,13 @@ def _walk(
     values: Sequence[Any],
     mode: WriteMode,
     *,
-    key: bool = False,
     nones_checked: bool = False,
 ) -> list[Problem]:
     """Every problem, value by value (``nones_checked``: required and identity already done)."""
     problems: list[Problem] = []
     for i, value in enumerate(values):
         if value is None:
-            if not nones_checked and not _none_allowed(column, mode, key):
+            if not nones_checked and not _none_allowed(column, mode):
                 text = f"{_where(table, column, i)}: is required but is None"
                 problems.append(Problem(i, column.attr, "required", text))
         elif not nones_checked and column.identity and mode == "insert":
@@ -129,7 +119,7 @@ def _arrays_pass(
     elements = list(chain.from_iterable(present))
     element_classes = set(map(type, elements))
     if _NONE_TYPE in element_classes:
-        if not column.element_nullable:
+        if not column.nullable_elements:
             return False
         element_classes.discard(_NONE_TYPE)
         elements = [e for e in elements if e is not None]
@@ -145,7 +135,7 @@ def _array_row_problems(
     problems: list[Problem] = []
     for j, element in enumerate(value):
         if element is None:
-            found = None if column.element_nullable else ("element_null", "may not be None")
+            found = None if column.nullable_elements else ("element_null", "may not be None")
         else:
             found = rule.problem(element)
         if found is not None:
@@ -161,11 +151,8 @@ def field_problems(
     """Every field-level problem of a batch given as ``spec.to_columns(items)``, rows ascending."""
     problems: list[Problem] = []
     rules = rules_for(spec.columns)
-    for position, (column, rule, values) in enumerate(
-        zip(spec.columns, rules, columns, strict=True)
-    ):
-        key = position in spec.key_columns
-        problems += column_problems(spec.table, column, values, mode, rule, key=key)
+    for column, rule, values in zip(spec.columns, rules, columns, strict=True):
+        problems += column_problems(spec.table, column, values, mode, rule)
     problems.sort(key=lambda p: p.row)  # stable: within a row, columns stay in table order
     return problems
 

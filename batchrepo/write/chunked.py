@@ -27,6 +27,8 @@ from batchrepo.write.apply import delete_batch_on, statement_for, write_batch
 
 T = TypeVar("T")
 
+#: Rows per statement of the chunked operations; the generated ``*_chunked`` methods take it as
+#: their default (the generator reads it from here).
 DEFAULT_CHUNK_SIZE = 1000
 
 

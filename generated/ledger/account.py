@@ -152,7 +152,14 @@ ACCOUNT_TABLE: _rt.TableSpec[Account, AccountKey] = _rt.TableSpec(
     table="account",
     entity=Account,
     columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid", server_default=True),
+        _rt.ColumnSpec(
+            name="id",
+            attr="id",
+            pg_type="uuid",
+            kind="uuid",
+            server_default=True,
+            none_on_insert=True,
+        ),
         _rt.ColumnSpec(
             name="account_number",
             attr="account_number",
@@ -207,6 +214,8 @@ ACCOUNT_TABLE: _rt.TableSpec[Account, AccountKey] = _rt.TableSpec(
             pg_type="numeric(7,4)",
             kind="numeric",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             minimum=decimal.Decimal(0),
             maximum=decimal.Decimal(100),
             precision=7,
@@ -228,7 +237,7 @@ ACCOUNT_TABLE: _rt.TableSpec[Account, AccountKey] = _rt.TableSpec(
             pg_type="integer[]",
             kind="int4",
             is_array=True,
-            element_nullable=False,
+            nullable_elements=False,
         ),
         _rt.ColumnSpec(
             name="last_activity_at",
@@ -236,6 +245,8 @@ ACCOUNT_TABLE: _rt.TableSpec[Account, AccountKey] = _rt.TableSpec(
             pg_type="timestamptz",
             kind="timestamptz",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
             name="created_at",
@@ -243,6 +254,8 @@ ACCOUNT_TABLE: _rt.TableSpec[Account, AccountKey] = _rt.TableSpec(
             pg_type="timestamptz",
             kind="timestamptz",
             server_default=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
             name="version",
@@ -250,6 +263,8 @@ ACCOUNT_TABLE: _rt.TableSpec[Account, AccountKey] = _rt.TableSpec(
             pg_type="bigint",
             kind="int8",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             minimum=1,
             version=True,
         ),

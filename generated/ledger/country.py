@@ -104,6 +104,8 @@ COUNTRY_TABLE: _rt.TableSpec[Country, CountryKey] = _rt.TableSpec(
             pg_type="varchar(100)",
             kind="text",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             max_length=100,
         ),
         _rt.ColumnSpec(
@@ -112,6 +114,8 @@ COUNTRY_TABLE: _rt.TableSpec[Country, CountryKey] = _rt.TableSpec(
             pg_type="varchar(100)",
             kind="text",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             max_length=100,
         ),
         _rt.ColumnSpec(

@@ -96,6 +96,8 @@ COUNTRY_SUBDIVISION_TABLE: _rt.TableSpec[CountrySubdivision, CountrySubdivisionK
             pg_type="varchar(100)",
             kind="text",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             max_length=100,
         ),
     ),

@@ -76,7 +76,14 @@ ENTITY_REFERENCE_TABLE: _rt.TableSpec[EntityReference, EntityReferenceKey] = _rt
     table="entity_reference",
     entity=EntityReference,
     columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid", server_default=True),
+        _rt.ColumnSpec(
+            name="id",
+            attr="id",
+            pg_type="uuid",
+            kind="uuid",
+            server_default=True,
+            none_on_insert=True,
+        ),
         _rt.ColumnSpec(name="person_id", attr="person_id", pg_type="uuid", kind="uuid"),
         _rt.ColumnSpec(
             name="entity_role",
@@ -111,6 +118,8 @@ ENTITY_REFERENCE_TABLE: _rt.TableSpec[EntityReference, EntityReferenceKey] = _rt
             pg_type="varchar(50)",
             kind="text",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             max_length=50,
         ),
     ),

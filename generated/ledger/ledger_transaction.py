@@ -166,7 +166,9 @@ LEDGER_TRANSACTION_TABLE: _rt.TableSpec[LedgerTransaction, LedgerTransactionKey]
     table="ledger_transaction",
     entity=LedgerTransaction,
     columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="bigint", kind="int8", identity=True),
+        _rt.ColumnSpec(
+            name="id", attr="id", pg_type="bigint", kind="int8", identity=True, none_on_insert=True
+        ),
         _rt.ColumnSpec(name="account_id", attr="account_id", pg_type="uuid", kind="uuid"),
         _rt.ColumnSpec(
             name="counterparty_account_id",
@@ -174,6 +176,8 @@ LEDGER_TRANSACTION_TABLE: _rt.TableSpec[LedgerTransaction, LedgerTransactionKey]
             pg_type="uuid",
             kind="uuid",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
             name="reference",
@@ -220,6 +224,8 @@ LEDGER_TRANSACTION_TABLE: _rt.TableSpec[LedgerTransaction, LedgerTransactionKey]
             pg_type="double precision",
             kind="float8",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(name="value_date", attr="value_date", pg_type="date", kind="date"),
         _rt.ColumnSpec(
@@ -228,6 +234,8 @@ LEDGER_TRANSACTION_TABLE: _rt.TableSpec[LedgerTransaction, LedgerTransactionKey]
             pg_type="timestamptz",
             kind="timestamptz",
             server_default=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
             name="source_recorded_at",
@@ -235,6 +243,8 @@ LEDGER_TRANSACTION_TABLE: _rt.TableSpec[LedgerTransaction, LedgerTransactionKey]
             pg_type="timestamp",
             kind="timestamp",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
             name="settlement_delay",
@@ -242,12 +252,20 @@ LEDGER_TRANSACTION_TABLE: _rt.TableSpec[LedgerTransaction, LedgerTransactionKey]
             pg_type="interval",
             kind="interval",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
             name="batch_sequence", attr="batch_sequence", pg_type="integer", kind="int4", minimum=1
         ),
         _rt.ColumnSpec(
-            name="source_digest", attr="source_digest", pg_type="bytea", kind="bytea", nullable=True
+            name="source_digest",
+            attr="source_digest",
+            pg_type="bytea",
+            kind="bytea",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(name="metadata", attr="metadata", pg_type="jsonb", kind="jsonb"),
         _rt.ColumnSpec(
@@ -256,7 +274,7 @@ LEDGER_TRANSACTION_TABLE: _rt.TableSpec[LedgerTransaction, LedgerTransactionKey]
             pg_type="text[]",
             kind="text",
             is_array=True,
-            element_nullable=False,
+            nullable_elements=False,
         ),
         _rt.ColumnSpec(
             name="version",
@@ -264,6 +282,8 @@ LEDGER_TRANSACTION_TABLE: _rt.TableSpec[LedgerTransaction, LedgerTransactionKey]
             pg_type="bigint",
             kind="int8",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             minimum=1,
             version=True,
         ),

@@ -81,7 +81,14 @@ LOCALITY_TABLE: _rt.TableSpec[Locality, LocalityKey] = _rt.TableSpec(
     table="locality",
     entity=Locality,
     columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid", server_default=True),
+        _rt.ColumnSpec(
+            name="id",
+            attr="id",
+            pg_type="uuid",
+            kind="uuid",
+            server_default=True,
+            none_on_insert=True,
+        ),
         _rt.ColumnSpec(
             name="country_code", attr="country_code", pg_type="char(2)", kind="text", max_length=2
         ),
@@ -91,6 +98,8 @@ LOCALITY_TABLE: _rt.TableSpec[Locality, LocalityKey] = _rt.TableSpec(
             pg_type="varchar(10)",
             kind="text",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             max_length=10,
         ),
         _rt.ColumnSpec(
@@ -115,6 +124,8 @@ LOCALITY_TABLE: _rt.TableSpec[Locality, LocalityKey] = _rt.TableSpec(
             pg_type="varchar(100)",
             kind="text",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             max_length=100,
         ),
     ),

@@ -133,7 +133,14 @@ PERSON_TABLE: _rt.TableSpec[Person, PersonKey] = _rt.TableSpec(
     table="person",
     entity=Person,
     columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid", server_default=True),
+        _rt.ColumnSpec(
+            name="id",
+            attr="id",
+            pg_type="uuid",
+            kind="uuid",
+            server_default=True,
+            none_on_insert=True,
+        ),
         _rt.ColumnSpec(
             name="person_type",
             attr="person_type",
@@ -163,6 +170,8 @@ PERSON_TABLE: _rt.TableSpec[Person, PersonKey] = _rt.TableSpec(
             pg_type="uuid",
             kind="uuid",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
             name="duplicate_of_person_id",
@@ -170,9 +179,17 @@ PERSON_TABLE: _rt.TableSpec[Person, PersonKey] = _rt.TableSpec(
             pg_type="uuid",
             kind="uuid",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
-            name="location_id", attr="location_id", pg_type="uuid", kind="uuid", nullable=True
+            name="location_id",
+            attr="location_id",
+            pg_type="uuid",
+            kind="uuid",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
             name="department",
@@ -180,10 +197,18 @@ PERSON_TABLE: _rt.TableSpec[Person, PersonKey] = _rt.TableSpec(
             pg_type="varchar(50)",
             kind="text",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             max_length=50,
         ),
         _rt.ColumnSpec(
-            name="date_of_birth", attr="date_of_birth", pg_type="date", kind="date", nullable=True
+            name="date_of_birth",
+            attr="date_of_birth",
+            pg_type="date",
+            kind="date",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
             name="entity_reference_count",
@@ -199,6 +224,8 @@ PERSON_TABLE: _rt.TableSpec[Person, PersonKey] = _rt.TableSpec(
             pg_type="bytea",
             kind="bytea",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
             name="created_at",
@@ -206,6 +233,8 @@ PERSON_TABLE: _rt.TableSpec[Person, PersonKey] = _rt.TableSpec(
             pg_type="timestamptz",
             kind="timestamptz",
             server_default=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
             name="version",
@@ -213,6 +242,8 @@ PERSON_TABLE: _rt.TableSpec[Person, PersonKey] = _rt.TableSpec(
             pg_type="bigint",
             kind="int8",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             minimum=1,
             version=True,
         ),

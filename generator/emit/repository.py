@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from batchrepo.write.chunked import DEFAULT_CHUNK_SIZE
+
 from ..model import GenerationError, Table
 from ..schema.names import python_name
 from .pycode import Scope
-
-#: Rows per statement of the chunked variants (the runtime's default too).
-CHUNK_SIZE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +53,7 @@ def repository_methods(
         f"key: {key}",
         f"keys: {seq}[{key}]",
     )
-    chunked = ("*", f"chunk_size: {integer} = {CHUNK_SIZE}", f"atomic: {boolean} = True")
+    chunked = ("*", f"chunk_size: {integer} = {DEFAULT_CHUNK_SIZE}", f"atomic: {boolean} = True")
 
     def op(function: str, *args: str) -> str:
         return f"{scope.runtime(function)}(" + ", ".join(("self._session", spec, *args)) + ")"

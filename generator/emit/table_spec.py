@@ -104,18 +104,20 @@ def _column(
         ("is_array", parsed.is_array),
         ("server_default", column.server_default is not None),
         ("identity", column.identity),
+        ("none_on_insert", none_on_insert(column)),
+        ("none_on_update", none_on_update(column)),
     )
     args += [Arg(flag, "True") for flag, on in flags if on]
     if parsed.is_array and not column.nullable_elements:
         # ColumnSpec's default is True (elements may be None): say False where they may not.
-        args.append(Arg("element_nullable", "False"))
+        args.append(Arg("nullable_elements", "False"))
     if column.version:
         args += [Arg("minimum", "1"), Arg("version", "True")]
     if parsed.length is not None:
         args.append(Arg("max_length", repr(parsed.length)))
     for check in column.checks:
         if check.rule == "elements":
-            continue  # element_nullable above
+            continue  # nullable_elements above
         if check.rule == "min_length":
             args.append(Arg("min_length", repr(check.value)))
         else:
@@ -127,6 +129,22 @@ def _column(
     if parsed.enum is not None:
         args.append(Arg("enum_values", enum_values_text(enum_values[parsed.enum])))
     return Call(name("ColumnSpec"), tuple(args))
+
+
+def none_on_insert(column: Column) -> bool:
+    """Whether an insert (and an upsert, which sends the same columns) accepts None: the column
+    is nullable, ``COALESCE(value, default)`` takes its server default, or the database draws it
+    (an identity, which must be None there; the version column, which is never sent)."""
+    return column.nullable or column.version or column.identity or column.server_default is not None
+
+
+def none_on_update(column: Column) -> bool:
+    """Whether an update accepts None: the column is nullable, the version column (None: no
+    version check), or takes a server default outside the primary key (``COALESCE(value,
+    "t"."col")`` keeps the stored value). Key columns find the row: None is not a key."""
+    if column.nullable or column.version:
+        return True
+    return column.server_default is not None and not column.in_primary_key
 
 
 def enum_values_text(values: tuple[str, ...]) -> str:

@@ -162,7 +162,7 @@ def build_row(
             continue
         value = sample(column)
         if column.is_array:
-            values[column.attr] = [value, None, value] if column.element_nullable else [value] * 2
+            values[column.attr] = [value, None, value] if column.nullable_elements else [value] * 2
         else:
             values[column.attr] = value
     return spec.entity(**values)

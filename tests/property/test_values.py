@@ -22,30 +22,60 @@ from .values import invalid_values, valid_values
 
 COLUMNS = [
     ColumnSpec("id", "id", "uuid", "uuid"),
-    ColumnSpec("flag", "flag", "boolean", "bool", nullable=True),
+    ColumnSpec(
+        "flag", "flag", "boolean", "bool", nullable=True, none_on_insert=True, none_on_update=True
+    ),
     ColumnSpec("small", "small", "smallint", "int2", minimum=0, maximum=9),
     ColumnSpec("whole", "whole", "integer", "int4"),
-    ColumnSpec("big", "big", "bigint", "int8", nullable=True),
+    ColumnSpec(
+        "big", "big", "bigint", "int8", nullable=True, none_on_insert=True, none_on_update=True
+    ),
     ColumnSpec(
         "amount", "amount", "numeric(7,2)", "numeric", precision=7, scale=2, minimum=Decimal(0)
     ),
-    ColumnSpec("any_number", "any_number", "numeric", "numeric", nullable=True),
+    ColumnSpec(
+        "any_number",
+        "any_number",
+        "numeric",
+        "numeric",
+        nullable=True,
+        none_on_insert=True,
+        none_on_update=True,
+    ),
     ColumnSpec("ratio4", "ratio4", "real", "float4"),
     ColumnSpec("ratio8", "ratio8", "double precision", "float8", minimum=0),
     ColumnSpec("label", "label", "varchar(12)", "text", max_length=12, min_length=1),
     ColumnSpec("code", "code", "char(2)", "text", max_length=2),
-    ColumnSpec("note", "note", "text", "text", nullable=True),
+    ColumnSpec(
+        "note", "note", "text", "text", nullable=True, none_on_insert=True, none_on_update=True
+    ),
     ColumnSpec("blob", "blob", "bytea", "bytea"),
     ColumnSpec("day", "day", "date", "date"),
     ColumnSpec("at", "at", "time", "time"),
     ColumnSpec("local", "local", "timestamp", "timestamp"),
-    ColumnSpec("stamp", "stamp", "timestamptz", "timestamptz", server_default=True),
+    ColumnSpec(
+        "stamp",
+        "stamp",
+        "timestamptz",
+        "timestamptz",
+        server_default=True,
+        none_on_insert=True,
+        none_on_update=True,
+    ),
     ColumnSpec("span", "span", "interval", "interval"),
-    ColumnSpec("payload", "payload", "jsonb", "jsonb", nullable=True),
+    ColumnSpec(
+        "payload",
+        "payload",
+        "jsonb",
+        "jsonb",
+        nullable=True,
+        none_on_insert=True,
+        none_on_update=True,
+    ),
     ColumnSpec("mood", "mood", '"mood"', "enum", enum_values=frozenset({"calm", "on hold"})),
     ColumnSpec("tags", "tags", "text[]", "text", is_array=True),
     ColumnSpec("codes", "codes", "varchar(4)[]", "text", is_array=True, max_length=4, min_length=1),
-    ColumnSpec("counts", "counts", "integer[]", "int4", is_array=True, element_nullable=False),
+    ColumnSpec("counts", "counts", "integer[]", "int4", is_array=True, nullable_elements=False),
 ]
 IDS = [f"{c.name}:{c.pg_type}" for c in COLUMNS]
 QUICK = settings(max_examples=60, deadline=None, derandomize=True, database=None)
@@ -99,4 +129,4 @@ def test_invalid_values_are_one_step_outside() -> None:
     assert {-(2**31) - 1, 2**31} <= set(invalid["whole"])
     assert None in invalid["id"] and None not in invalid["note"]
     assert any("\x00" in v for v in invalid["note"])
-    assert [None] in invalid["counts"]  # element_nullable=False
+    assert [None] in invalid["counts"]  # nullable_elements=False

@@ -209,7 +209,7 @@ def valid_values(
     default takes None on insert and upsert, never on update, which writes every column)."""
     if col.is_array:
         element = scalar_valid(col, enum_type, unpadded=unpadded)
-        if col.element_nullable:
+        if col.nullable_elements:
             element = st.one_of(element, element, st.none())
         value: Strategy = st.one_of(st.just([]), st.lists(element, max_size=5))
     else:
@@ -282,7 +282,7 @@ def invalid_values(col: ColumnSpec, enum_type: EnumType) -> list[Any]:
         options.append(None)
     if col.is_array:
         bad_elements = scalar_invalid(col, enum_type)
-        if not col.element_nullable:
+        if not col.nullable_elements:
             bad_elements.append(None)
         options += [[element] for element in bad_elements]
         # an invalid element after a valid one: the check must look at every element

@@ -212,7 +212,7 @@ async def test_batch_and_single_row_fail_alike_on_an_overlong_value(db: asyncpg.
 
 
 async def test_a_null_reaching_the_database_names_the_rows_that_sent_it(db: asyncpg.Pool) -> None:
-    unchecked = _without_rule(nullable=True)
+    unchecked = _without_rule(nullable=True, none_on_insert=True, none_on_update=True)
     batch = people(4)
     batch[2].display_name = None  # type: ignore[assignment]
     with pytest.raises(errors.NotNullViolationError) as caught:

@@ -82,7 +82,7 @@ def test_server_default_may_be_none_on_insert_upsert_and_update() -> None:
 
 def test_a_key_column_with_a_server_default_is_required_on_update() -> None:
     # the key finds the row to update, so there None is not "keep the stored value"
-    key = dataclasses.replace(PERSON.columns[0], server_default=True)
+    key = dataclasses.replace(PERSON.columns[0], server_default=True, none_on_insert=True)
     keyed = dataclasses.replace(PERSON, columns=(key, *PERSON.columns[1:]))
     batch = people(WALK_AT_MOST + 2)
     for size in (1, len(batch)):  # the per-value walk and the whole-column check
@@ -91,6 +91,32 @@ def test_a_key_column_with_a_server_default_is_required_on_update() -> None:
         assert validate_columns(keyed, columns, "insert").ok
         update = validate_columns(keyed, columns, "update").problems
         assert [(p.row, p.field, p.code) for p in update] == [(0, "id", "required")]
+
+
+@pytest.mark.parametrize(
+    ("flags", "required_in"),
+    [
+        ({}, {"insert", "upsert", "update"}),
+        ({"none_on_insert": True}, {"update"}),
+        ({"none_on_update": True}, {"insert", "upsert"}),
+        ({"none_on_insert": True, "none_on_update": True}, set()),
+        # what the generator decides from is not read here: without a flag, None is required
+        ({"nullable": True, "server_default": True}, {"insert", "upsert", "update"}),
+    ],
+)
+def test_the_none_flags_alone_decide_where_none_passes(
+    flags: dict[str, Any], required_in: set[str]
+) -> None:
+    name = dataclasses.replace(PERSON.columns[2], **flags)  # display_name, NOT NULL
+    spec = dataclasses.replace(PERSON, columns=(*PERSON.columns[:2], name, *PERSON.columns[3:]))
+    batch = people(WALK_AT_MOST + 2)
+    batch[1].display_name = None  # type: ignore[assignment]
+    modes: tuple[WriteMode, ...] = ("insert", "upsert", "update")
+    for size in (2, len(batch)):  # the per-value walk and the whole-column check
+        for mode in modes:
+            found = validate_columns(spec, spec.to_columns(batch[:size]), mode).problems
+            expected = [(1, "display_name", "required")] if mode in required_in else []
+            assert [(p.row, p.field, p.code) for p in found] == expected, (mode, size)
 
 
 def test_identity_must_be_none_on_insert_and_given_on_update() -> None:

@@ -26,6 +26,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Collection, Sequence
 
+from batchrepo.validate.column_rules import INTEGER_RANGES
+
 from ..declared_keys import (
     ForeignKey,
     foreign_keys,
@@ -39,7 +41,7 @@ from ..issues import Path, Problem
 from ..types import ParsedType, TypeSyntaxError, parse_type
 from .audit import audit_problems
 from .naming import naming_problems
-from .values import INTEGER_RANGES, value_problems
+from .values import value_problems
 
 #: Column types a key (primary, unique or foreign) cannot use.
 _UNKEYABLE = "arrays and jsonb cannot be key columns"

@@ -17,17 +17,12 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
+from batchrepo.validate.column_rules import FLOAT4_MAX, INTEGER_RANGES
+
 from ..document import ColumnDef, LiteralDefault
 from ..issues import Path, Problem, describe
 from ..types import ParsedType
 
-INTEGER_RANGES = {
-    "int2": (-(2**15), 2**15 - 1),
-    "int4": (-(2**31), 2**31 - 1),
-    "int8": (-(2**63), 2**63 - 1),
-}
-#: Largest finite ``real``; larger values overflow to an error in PostgreSQL.
-FLOAT4_MAX = 3.4028234663852886e38
 NUMBER_KINDS = frozenset({"int2", "int4", "int8", "numeric", "float4", "float8"})
 
 #: Which column kinds each server default fits.

@@ -81,7 +81,9 @@ LEDGER_ENTRY = TableSpec[LedgerEntry, int](
     table="ledger_entry",
     entity=LedgerEntry,
     columns=(
-        ColumnSpec(name="id", attr="id", pg_type="int8", kind="int8", identity=True),
+        ColumnSpec(
+            name="id", attr="id", pg_type="int8", kind="int8", identity=True, none_on_insert=True
+        ),
         ColumnSpec(
             name="branch_code",
             attr="branch_code",
@@ -106,6 +108,8 @@ LEDGER_ENTRY = TableSpec[LedgerEntry, int](
             kind="text",
             nullable=True,
             is_array=True,
+            none_on_insert=True,
+            none_on_update=True,
             max_length=20,
         ),
         ColumnSpec(
@@ -114,10 +118,18 @@ LEDGER_ENTRY = TableSpec[LedgerEntry, int](
             pg_type="int4[]",
             kind="int4",
             is_array=True,
-            element_nullable=False,
+            nullable_elements=False,
             minimum=0,
         ),
-        ColumnSpec(name="payload", attr="payload", pg_type="jsonb", kind="jsonb", nullable=True),
+        ColumnSpec(
+            name="payload",
+            attr="payload",
+            pg_type="jsonb",
+            kind="jsonb",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
+        ),
     ),
     key_columns=(0,),
     insert_columns=(1, 2, 3, 4, 5, 6, 7),

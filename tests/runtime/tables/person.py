@@ -176,6 +176,8 @@ PERSON = TableSpec[Person, PersonKey](
             pg_type="varchar(50)",
             kind="text",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             max_length=50,
         ),
         ColumnSpec(
@@ -184,6 +186,8 @@ PERSON = TableSpec[Person, PersonKey](
             pg_type="uuid",
             kind="uuid",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         ColumnSpec(
             name="balance",
@@ -200,6 +204,8 @@ PERSON = TableSpec[Person, PersonKey](
             pg_type="timestamptz",
             kind="timestamptz",
             server_default=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
     ),
     key_columns=(0,),

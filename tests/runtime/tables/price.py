@@ -44,6 +44,8 @@ PRICE = TableSpec[Price, int](
             pg_type="char(4)",
             kind="text",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             max_length=4,
         ),
         ColumnSpec(

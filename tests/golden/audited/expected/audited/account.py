@@ -76,7 +76,14 @@ ACCOUNT_TABLE: _rt.TableSpec[Account, AccountKey] = _rt.TableSpec(
     table="account",
     entity=Account,
     columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid", server_default=True),
+        _rt.ColumnSpec(
+            name="id",
+            attr="id",
+            pg_type="uuid",
+            kind="uuid",
+            server_default=True,
+            none_on_insert=True,
+        ),
         _rt.ColumnSpec(name="customer_id", attr="customer_id", pg_type="uuid", kind="uuid"),
         _rt.ColumnSpec(
             name="status",
@@ -100,6 +107,8 @@ ACCOUNT_TABLE: _rt.TableSpec[Account, AccountKey] = _rt.TableSpec(
             pg_type="timestamptz",
             kind="timestamptz",
             server_default=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
             name="version",
@@ -107,6 +116,8 @@ ACCOUNT_TABLE: _rt.TableSpec[Account, AccountKey] = _rt.TableSpec(
             pg_type="bigint",
             kind="int8",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             minimum=1,
             version=True,
         ),

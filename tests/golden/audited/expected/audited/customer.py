@@ -64,17 +64,34 @@ CUSTOMER_TABLE: _rt.TableSpec[Customer, CustomerKey] = _rt.TableSpec(
     table="customer",
     entity=Customer,
     columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid", server_default=True),
+        _rt.ColumnSpec(
+            name="id",
+            attr="id",
+            pg_type="uuid",
+            kind="uuid",
+            server_default=True,
+            none_on_insert=True,
+        ),
         _rt.ColumnSpec(
             name="name", attr="name", pg_type="varchar(100)", kind="text", max_length=100
         ),
-        _rt.ColumnSpec(name="email", attr="email", pg_type="text", kind="text", nullable=True),
+        _rt.ColumnSpec(
+            name="email",
+            attr="email",
+            pg_type="text",
+            kind="text",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
+        ),
         _rt.ColumnSpec(
             name="version",
             attr="version",
             pg_type="bigint",
             kind="int8",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             minimum=1,
             version=True,
         ),

@@ -70,7 +70,9 @@ LEDGER_ENTRY_TABLE: _rt.TableSpec[LedgerEntry, LedgerEntryKey] = _rt.TableSpec(
     table="ledger_entry",
     entity=LedgerEntry,
     columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="bigint", kind="int8", identity=True),
+        _rt.ColumnSpec(
+            name="id", attr="id", pg_type="bigint", kind="int8", identity=True, none_on_insert=True
+        ),
         _rt.ColumnSpec(name="account_id", attr="account_id", pg_type="uuid", kind="uuid"),
         _rt.ColumnSpec(
             name="amount",
@@ -80,13 +82,23 @@ LEDGER_ENTRY_TABLE: _rt.TableSpec[LedgerEntry, LedgerEntryKey] = _rt.TableSpec(
             precision=15,
             scale=2,
         ),
-        _rt.ColumnSpec(name="memo", attr="memo", pg_type="text", kind="text", nullable=True),
+        _rt.ColumnSpec(
+            name="memo",
+            attr="memo",
+            pg_type="text",
+            kind="text",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
+        ),
         _rt.ColumnSpec(
             name="version",
             attr="version",
             pg_type="bigint",
             kind="int8",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             minimum=1,
             version=True,
         ),

@@ -58,7 +58,13 @@ NOTE_TABLE: _rt.TableSpec[Note, NoteKey] = _rt.TableSpec(
     columns=(
         _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
         _rt.ColumnSpec(
-            name="customer_id", attr="customer_id", pg_type="uuid", kind="uuid", nullable=True
+            name="customer_id",
+            attr="customer_id",
+            pg_type="uuid",
+            kind="uuid",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(name="body", attr="body", pg_type="text", kind="text"),
     ),

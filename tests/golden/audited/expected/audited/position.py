@@ -87,10 +87,23 @@ POSITION_TABLE: _rt.TableSpec[Position, PositionKey] = _rt.TableSpec(
         ),
         _rt.ColumnSpec(name="quantity", attr="quantity", pg_type="integer", kind="int4"),
         _rt.ColumnSpec(
-            name="tags", attr="tags", pg_type="text[]", kind="text", nullable=True, is_array=True
+            name="tags",
+            attr="tags",
+            pg_type="text[]",
+            kind="text",
+            nullable=True,
+            is_array=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
-            name="details", attr="details", pg_type="jsonb", kind="jsonb", nullable=True
+            name="details",
+            attr="details",
+            pg_type="jsonb",
+            kind="jsonb",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
             name="updated_at",
@@ -98,6 +111,8 @@ POSITION_TABLE: _rt.TableSpec[Position, PositionKey] = _rt.TableSpec(
             pg_type="timestamptz",
             kind="timestamptz",
             server_default=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
             name="version",
@@ -105,6 +120,8 @@ POSITION_TABLE: _rt.TableSpec[Position, PositionKey] = _rt.TableSpec(
             pg_type="bigint",
             kind="int8",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             minimum=1,
             version=True,
         ),

@@ -58,7 +58,15 @@ DEPARTMENT_TABLE: _rt.TableSpec[Department, DepartmentKey] = _rt.TableSpec(
     columns=(
         _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
         _rt.ColumnSpec(name="name", attr="name", pg_type="text", kind="text"),
-        _rt.ColumnSpec(name="head_id", attr="head_id", pg_type="uuid", kind="uuid", nullable=True),
+        _rt.ColumnSpec(
+            name="head_id",
+            attr="head_id",
+            pg_type="uuid",
+            kind="uuid",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
+        ),
     ),
     key_columns=(0,),
     insert_columns=(0, 1, 2),

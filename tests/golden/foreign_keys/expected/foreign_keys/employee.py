@@ -72,7 +72,13 @@ EMPLOYEE_TABLE: _rt.TableSpec[Employee, EmployeeKey] = _rt.TableSpec(
         _rt.ColumnSpec(name="name", attr="name", pg_type="text", kind="text"),
         _rt.ColumnSpec(name="department_id", attr="department_id", pg_type="integer", kind="int4"),
         _rt.ColumnSpec(
-            name="manager_id", attr="manager_id", pg_type="uuid", kind="uuid", nullable=True
+            name="manager_id",
+            attr="manager_id",
+            pg_type="uuid",
+            kind="uuid",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
             name="region_country",
@@ -80,6 +86,8 @@ EMPLOYEE_TABLE: _rt.TableSpec[Employee, EmployeeKey] = _rt.TableSpec(
             pg_type="char(2)",
             kind="text",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             max_length=2,
         ),
         _rt.ColumnSpec(
@@ -88,6 +96,8 @@ EMPLOYEE_TABLE: _rt.TableSpec[Employee, EmployeeKey] = _rt.TableSpec(
             pg_type="varchar(10)",
             kind="text",
             nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
             max_length=10,
         ),
     ),

@@ -57,7 +57,9 @@ COUNTER_TABLE: _rt.TableSpec[Counter, CounterKey] = _rt.TableSpec(
     table="counter",
     entity=Counter,
     columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4", identity=True),
+        _rt.ColumnSpec(
+            name="id", attr="id", pg_type="integer", kind="int4", identity=True, none_on_insert=True
+        ),
         _rt.ColumnSpec(name="name", attr="name", pg_type="text", kind="text"),
         _rt.ColumnSpec(name="value", attr="value", pg_type="bigint", kind="int8", minimum=0),
     ),

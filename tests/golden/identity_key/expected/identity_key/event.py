@@ -64,7 +64,9 @@ EVENT_TABLE: _rt.TableSpec[Event, EventKey] = _rt.TableSpec(
     table="event",
     entity=Event,
     columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="bigint", kind="int8", identity=True),
+        _rt.ColumnSpec(
+            name="id", attr="id", pg_type="bigint", kind="int8", identity=True, none_on_insert=True
+        ),
         _rt.ColumnSpec(name="kind", attr="kind", pg_type="varchar(40)", kind="text", max_length=40),
         _rt.ColumnSpec(
             name="occurred_at",
@@ -72,9 +74,17 @@ EVENT_TABLE: _rt.TableSpec[Event, EventKey] = _rt.TableSpec(
             pg_type="timestamptz",
             kind="timestamptz",
             server_default=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
-            name="details", attr="details", pg_type="jsonb", kind="jsonb", nullable=True
+            name="details",
+            attr="details",
+            pg_type="jsonb",
+            kind="jsonb",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
     ),
     key_columns=(0,),

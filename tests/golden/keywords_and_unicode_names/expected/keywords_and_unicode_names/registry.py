@@ -52,7 +52,15 @@ REGISTRY_TABLE: _rt.TableSpec[Registry, RegistryKey] = _rt.TableSpec(
     entity=Registry,
     columns=(
         _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
-        _rt.ColumnSpec(name="dict", attr="dict", pg_type="text", kind="text", nullable=True),
+        _rt.ColumnSpec(
+            name="dict",
+            attr="dict",
+            pg_type="text",
+            kind="text",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
+        ),
     ),
     key_columns=(0,),
     insert_columns=(0, 1),

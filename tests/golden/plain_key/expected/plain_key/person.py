@@ -81,7 +81,14 @@ PERSON_TABLE: _rt.TableSpec[Person, PersonKey] = _rt.TableSpec(
     table="person",
     entity=Person,
     columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid", server_default=True),
+        _rt.ColumnSpec(
+            name="id",
+            attr="id",
+            pg_type="uuid",
+            kind="uuid",
+            server_default=True,
+            none_on_insert=True,
+        ),
         _rt.ColumnSpec(
             name="email",
             attr="email",
@@ -99,7 +106,13 @@ PERSON_TABLE: _rt.TableSpec[Person, PersonKey] = _rt.TableSpec(
         ),
         _rt.ColumnSpec(name="active", attr="active", pg_type="boolean", kind="bool"),
         _rt.ColumnSpec(
-            name="nickname", attr="nickname", pg_type="text", kind="text", nullable=True
+            name="nickname",
+            attr="nickname",
+            pg_type="text",
+            kind="text",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
             name="created_at",
@@ -107,6 +120,8 @@ PERSON_TABLE: _rt.TableSpec[Person, PersonKey] = _rt.TableSpec(
             pg_type="timestamptz",
             kind="timestamptz",
             server_default=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
     ),
     key_columns=(0,),

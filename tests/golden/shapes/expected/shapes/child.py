@@ -76,13 +76,33 @@ CHILD_TABLE: _rt.TableSpec[Child, ChildKey] = _rt.TableSpec(
     columns=(
         _rt.ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid"),
         _rt.ColumnSpec(
-            name="parent_id", attr="parent_id", pg_type="integer", kind="int4", nullable=True
+            name="parent_id",
+            attr="parent_id",
+            pg_type="integer",
+            kind="int4",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
-            name="previous_id", attr="previous_id", pg_type="uuid", kind="uuid", nullable=True
+            name="previous_id",
+            attr="previous_id",
+            pg_type="uuid",
+            kind="uuid",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(name="position", attr="position", pg_type="integer", kind="int4", minimum=0),
-        _rt.ColumnSpec(name="label", attr="label", pg_type="text", kind="text", nullable=True),
+        _rt.ColumnSpec(
+            name="label",
+            attr="label",
+            pg_type="text",
+            kind="text",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
+        ),
     ),
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4),

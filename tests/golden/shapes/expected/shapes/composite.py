@@ -91,9 +91,23 @@ COMPOSITE_TABLE: _rt.TableSpec[Composite, CompositeKey] = _rt.TableSpec(
         _rt.ColumnSpec(
             name="revision", attr="revision", pg_type="smallint", kind="int2", minimum=0
         ),
-        _rt.ColumnSpec(name="weight", attr="weight", pg_type="bigint", kind="int8", nullable=True),
         _rt.ColumnSpec(
-            name="ratio", attr="ratio", pg_type="double precision", kind="float8", nullable=True
+            name="weight",
+            attr="weight",
+            pg_type="bigint",
+            kind="int8",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
+        ),
+        _rt.ColumnSpec(
+            name="ratio",
+            attr="ratio",
+            pg_type="double precision",
+            kind="float8",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
     ),
     key_columns=(0, 1),

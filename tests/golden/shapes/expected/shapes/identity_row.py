@@ -82,7 +82,9 @@ IDENTITY_ROW_TABLE: _rt.TableSpec[IdentityRow, IdentityRowKey] = _rt.TableSpec(
     table="identity_row",
     entity=IdentityRow,
     columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="bigint", kind="int8", identity=True),
+        _rt.ColumnSpec(
+            name="id", attr="id", pg_type="bigint", kind="int8", identity=True, none_on_insert=True
+        ),
         _rt.ColumnSpec(
             name="name",
             attr="name",
@@ -92,12 +94,32 @@ IDENTITY_ROW_TABLE: _rt.TableSpec[IdentityRow, IdentityRowKey] = _rt.TableSpec(
             min_length=1,
         ),
         _rt.ColumnSpec(name="hits", attr="hits", pg_type="integer", kind="int4", minimum=0),
-        _rt.ColumnSpec(name="score", attr="score", pg_type="real", kind="float4", nullable=True),
         _rt.ColumnSpec(
-            name="seen_at", attr="seen_at", pg_type="timestamp", kind="timestamp", nullable=True
+            name="score",
+            attr="score",
+            pg_type="real",
+            kind="float4",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
         _rt.ColumnSpec(
-            name="seen_time", attr="seen_time", pg_type="time", kind="time", nullable=True
+            name="seen_at",
+            attr="seen_at",
+            pg_type="timestamp",
+            kind="timestamp",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
+        ),
+        _rt.ColumnSpec(
+            name="seen_time",
+            attr="seen_time",
+            pg_type="time",
+            kind="time",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
     ),
     key_columns=(0,),

@@ -103,7 +103,14 @@ PLAIN_TABLE: _rt.TableSpec[Plain, PlainKey] = _rt.TableSpec(
     table="plain",
     entity=Plain,
     columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid", server_default=True),
+        _rt.ColumnSpec(
+            name="id",
+            attr="id",
+            pg_type="uuid",
+            kind="uuid",
+            server_default=True,
+            none_on_insert=True,
+        ),
         _rt.ColumnSpec(
             name="label",
             attr="label",
@@ -136,7 +143,15 @@ PLAIN_TABLE: _rt.TableSpec[Plain, PlainKey] = _rt.TableSpec(
             kind="enum",
             enum_values=frozenset({"calm", "busy", "on hold"}),
         ),
-        _rt.ColumnSpec(name="note", attr="note", pg_type="text", kind="text", nullable=True),
+        _rt.ColumnSpec(
+            name="note",
+            attr="note",
+            pg_type="text",
+            kind="text",
+            nullable=True,
+            none_on_insert=True,
+            none_on_update=True,
+        ),
         _rt.ColumnSpec(name="active", attr="active", pg_type="boolean", kind="bool"),
         _rt.ColumnSpec(
             name="priority", attr="priority", pg_type="smallint", kind="int2", minimum=0, maximum=9
@@ -147,6 +162,8 @@ PLAIN_TABLE: _rt.TableSpec[Plain, PlainKey] = _rt.TableSpec(
             pg_type="timestamptz",
             kind="timestamptz",
             server_default=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
     ),
     key_columns=(0,),

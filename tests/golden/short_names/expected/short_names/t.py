@@ -60,6 +60,8 @@ T_TABLE: _rt.TableSpec[T, TKey] = _rt.TableSpec(
             pg_type="timestamptz",
             kind="timestamptz",
             server_default=True,
+            none_on_insert=True,
+            none_on_update=True,
         ),
     ),
     key_columns=(0,),
