@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """account: A customer account holding a money balance in one currency.
 
-The SQL that ACCOUNT_TABLE runs is in _account_sql.py."""
+The columns, keys and SQL of ACCOUNT_TABLE are in _account_table.py."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _account_sql
+from . import _account_table
 from .enums import ACCOUNT_STATUS_BY_VALUE, ACCOUNT_TYPE_BY_VALUE, AccountStatus, AccountType
 
 
@@ -151,176 +151,16 @@ def _key_of(item: Account) -> AccountKey:
 ACCOUNT_TABLE: _rt.TableSpec[Account, AccountKey] = _rt.TableSpec(
     table="account",
     entity=Account,
-    columns=(
-        _rt.ColumnSpec(
-            name="id",
-            attr="id",
-            pg_type="uuid",
-            kind="uuid",
-            server_default=True,
-            none_on_insert=True,
-        ),
-        _rt.ColumnSpec(
-            name="account_number",
-            attr="account_number",
-            pg_type="varchar(34)",
-            kind="text",
-            max_length=34,
-            min_length=8,
-        ),
-        _rt.ColumnSpec(name="owner_person_id", attr="owner_person_id", pg_type="uuid", kind="uuid"),
-        _rt.ColumnSpec(
-            name="account_type",
-            attr="account_type",
-            pg_type='"account_type"',
-            kind="enum",
-            enum_values=frozenset({"current", "savings", "loan", "settlement"}),
-        ),
-        _rt.ColumnSpec(
-            name="status",
-            attr="status",
-            pg_type='"account_status"',
-            kind="enum",
-            enum_values=frozenset({"pending_approval", "active", "dormant", "frozen", "closed"}),
-        ),
-        _rt.ColumnSpec(
-            name="currency",
-            attr="currency",
-            pg_type="char(3)",
-            kind="text",
-            max_length=3,
-            min_length=3,
-        ),
-        _rt.ColumnSpec(
-            name="balance",
-            attr="balance",
-            pg_type="numeric(18,2)",
-            kind="numeric",
-            precision=18,
-            scale=2,
-        ),
-        _rt.ColumnSpec(
-            name="overdraft_limit",
-            attr="overdraft_limit",
-            pg_type="numeric(18,2)",
-            kind="numeric",
-            minimum=decimal.Decimal(0),
-            precision=18,
-            scale=2,
-        ),
-        _rt.ColumnSpec(
-            name="interest_rate",
-            attr="interest_rate",
-            pg_type="numeric(7,4)",
-            kind="numeric",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            minimum=decimal.Decimal(0),
-            maximum=decimal.Decimal(100),
-            precision=7,
-            scale=4,
-        ),
-        _rt.ColumnSpec(
-            name="overdraft_allowed", attr="overdraft_allowed", pg_type="boolean", kind="bool"
-        ),
-        _rt.ColumnSpec(name="opened_on", attr="opened_on", pg_type="date", kind="date"),
-        _rt.ColumnSpec(
-            name="statement_cut_off", attr="statement_cut_off", pg_type="time", kind="time"
-        ),
-        _rt.ColumnSpec(
-            name="statement_cycle", attr="statement_cycle", pg_type="interval", kind="interval"
-        ),
-        _rt.ColumnSpec(
-            name="statement_days",
-            attr="statement_days",
-            pg_type="integer[]",
-            kind="int4",
-            is_array=True,
-            nullable_elements=False,
-        ),
-        _rt.ColumnSpec(
-            name="last_activity_at",
-            attr="last_activity_at",
-            pg_type="timestamptz",
-            kind="timestamptz",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="created_at",
-            attr="created_at",
-            pg_type="timestamptz",
-            kind="timestamptz",
-            server_default=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="version",
-            attr="version",
-            pg_type="bigint",
-            kind="int8",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            minimum=1,
-            version=True,
-        ),
-    ),
+    columns=_account_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-    sql=_rt.TableSQL(
-        insert_one=_account_sql.INSERT_ONE,
-        insert_batch=_account_sql.INSERT_BATCH,
-        select_one=_account_sql.SELECT_ONE,
-        select_batch=_account_sql.SELECT_BATCH,
-        exists_one=_account_sql.EXISTS_ONE,
-        exists_batch=_account_sql.EXISTS_BATCH,
-        delete_one=_account_sql.DELETE_ONE,
-        delete_batch=_account_sql.DELETE_BATCH,
-        update_one=_account_sql.UPDATE_ONE,
-        update_batch=_account_sql.UPDATE_BATCH,
-        upsert_one=None,
-        upsert_batch=None,
-        select_keys=_account_sql.SELECT_KEYS,
-    ),
+    sql=_account_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="account_pkey",
-            columns=(0,),
-            probe_sql=_account_sql.PROBE_PRIMARY_KEY,
-        ),
-        _rt.UniqueSpec(
-            name="account_number",
-            constraint="account_account_number_key",
-            columns=(1,),
-            probe_sql=_account_sql.PROBE_UNIQUE_ACCOUNT_NUMBER,
-            select_batch_sql=_account_sql.SELECT_BATCH_BY_ACCOUNT_NUMBER,
-        ),
-    ),
-    foreign_keys=(
-        _rt.ForeignKeySpec(
-            name="owner_person_id",
-            constraint="account_owner_person_id_fkey",
-            columns=(2,),
-            parent_table="person",
-            parent_columns=("id",),
-            self_parent_columns=None,
-            probe_sql=_account_sql.PROBE_PARENT_OWNER_PERSON_ID,
-            select_children_sql=_account_sql.SELECT_CHILDREN_BY_OWNER_PERSON_ID,
-        ),
-    ),
-    audit=_rt.AuditSpec(
-        history_table="account_history",
-        version_column=16,
-        insert_log_sql=_account_sql.INSERT_AUDIT_LOG,
-    ),
+    uniques=_account_table.UNIQUES,
+    foreign_keys=_account_table.FOREIGN_KEYS,
+    audit=_account_table.AUDIT,
 )
 
 

@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """country: A country, keyed by its ISO 3166-1 alpha-2 code (a client-supplied natural key).
 
-The SQL that COUNTRY_TABLE runs is in _country_sql.py."""
+The columns, keys and SQL of COUNTRY_TABLE are in _country_table.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _country_sql
+from . import _country_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -78,89 +78,16 @@ def _key_of(item: Country) -> CountryKey:
 COUNTRY_TABLE: _rt.TableSpec[Country, CountryKey] = _rt.TableSpec(
     table="country",
     entity=Country,
-    columns=(
-        _rt.ColumnSpec(
-            name="code", attr="code", pg_type="char(2)", kind="text", max_length=2, min_length=2
-        ),
-        _rt.ColumnSpec(
-            name="numeric_code",
-            attr="numeric_code",
-            pg_type="smallint",
-            kind="int2",
-            minimum=1,
-            maximum=999,
-        ),
-        _rt.ColumnSpec(
-            name="name_l1",
-            attr="name_l1",
-            pg_type="varchar(100)",
-            kind="text",
-            max_length=100,
-            min_length=1,
-        ),
-        _rt.ColumnSpec(
-            name="name_l2",
-            attr="name_l2",
-            pg_type="varchar(100)",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            max_length=100,
-        ),
-        _rt.ColumnSpec(
-            name="name_l3",
-            attr="name_l3",
-            pg_type="varchar(100)",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            max_length=100,
-        ),
-        _rt.ColumnSpec(
-            name="default_currency",
-            attr="default_currency",
-            pg_type="char(3)",
-            kind="text",
-            max_length=3,
-        ),
-    ),
+    columns=_country_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4, 5),
-    sql=_rt.TableSQL(
-        insert_one=_country_sql.INSERT_ONE,
-        insert_batch=_country_sql.INSERT_BATCH,
-        select_one=_country_sql.SELECT_ONE,
-        select_batch=_country_sql.SELECT_BATCH,
-        exists_one=_country_sql.EXISTS_ONE,
-        exists_batch=_country_sql.EXISTS_BATCH,
-        delete_one=_country_sql.DELETE_ONE,
-        delete_batch=_country_sql.DELETE_BATCH,
-        update_one=_country_sql.UPDATE_ONE,
-        update_batch=_country_sql.UPDATE_BATCH,
-        upsert_one=_country_sql.UPSERT_ONE,
-        upsert_batch=_country_sql.UPSERT_BATCH,
-        select_keys=_country_sql.SELECT_KEYS,
-    ),
+    sql=_country_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="country_pkey",
-            columns=(0,),
-            probe_sql=_country_sql.PROBE_PRIMARY_KEY,
-        ),
-        _rt.UniqueSpec(
-            name="numeric_code",
-            constraint="country_numeric_code_key",
-            columns=(1,),
-            probe_sql=_country_sql.PROBE_UNIQUE_NUMERIC_CODE,
-            select_batch_sql=_country_sql.SELECT_BATCH_BY_NUMERIC_CODE,
-        ),
-    ),
+    uniques=_country_table.UNIQUES,
+    foreign_keys=_country_table.FOREIGN_KEYS,
+    audit=_country_table.AUDIT,
 )
 
 

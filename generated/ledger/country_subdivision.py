@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """country_subdivision: A region, state or province of a country; composite key (country, code).
 
-The SQL that COUNTRY_SUBDIVISION_TABLE runs is in _country_subdivision_sql.py."""
+The columns, keys and SQL of COUNTRY_SUBDIVISION_TABLE are in _country_subdivision_table.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from batchrepo.contract import v1 as _rt
 
-from . import _country_subdivision_sql
+from . import _country_subdivision_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -70,77 +70,16 @@ def _key_of(item: CountrySubdivision) -> CountrySubdivisionKey:
 COUNTRY_SUBDIVISION_TABLE: _rt.TableSpec[CountrySubdivision, CountrySubdivisionKey] = _rt.TableSpec(
     table="country_subdivision",
     entity=CountrySubdivision,
-    columns=(
-        _rt.ColumnSpec(
-            name="country_code", attr="country_code", pg_type="char(2)", kind="text", max_length=2
-        ),
-        _rt.ColumnSpec(
-            name="code",
-            attr="code",
-            pg_type="varchar(10)",
-            kind="text",
-            max_length=10,
-            min_length=1,
-        ),
-        _rt.ColumnSpec(
-            name="name_l1",
-            attr="name_l1",
-            pg_type="varchar(100)",
-            kind="text",
-            max_length=100,
-            min_length=1,
-        ),
-        _rt.ColumnSpec(
-            name="name_l2",
-            attr="name_l2",
-            pg_type="varchar(100)",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            max_length=100,
-        ),
-    ),
+    columns=_country_subdivision_table.COLUMNS,
     key_columns=(0, 1),
     insert_columns=(0, 1, 2, 3),
-    sql=_rt.TableSQL(
-        insert_one=_country_subdivision_sql.INSERT_ONE,
-        insert_batch=_country_subdivision_sql.INSERT_BATCH,
-        select_one=_country_subdivision_sql.SELECT_ONE,
-        select_batch=_country_subdivision_sql.SELECT_BATCH,
-        exists_one=_country_subdivision_sql.EXISTS_ONE,
-        exists_batch=_country_subdivision_sql.EXISTS_BATCH,
-        delete_one=_country_subdivision_sql.DELETE_ONE,
-        delete_batch=_country_subdivision_sql.DELETE_BATCH,
-        update_one=_country_subdivision_sql.UPDATE_ONE,
-        update_batch=_country_subdivision_sql.UPDATE_BATCH,
-        upsert_one=_country_subdivision_sql.UPSERT_ONE,
-        upsert_batch=_country_subdivision_sql.UPSERT_BATCH,
-        select_keys=_country_subdivision_sql.SELECT_KEYS,
-    ),
+    sql=_country_subdivision_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="country_subdivision_pkey",
-            columns=(0, 1),
-            probe_sql=_country_subdivision_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
-    foreign_keys=(
-        _rt.ForeignKeySpec(
-            name="country_code",
-            constraint="country_subdivision_country_code_fkey",
-            columns=(0,),
-            parent_table="country",
-            parent_columns=("code",),
-            self_parent_columns=None,
-            probe_sql=_country_subdivision_sql.PROBE_PARENT_COUNTRY_CODE,
-            select_children_sql=_country_subdivision_sql.SELECT_CHILDREN_BY_COUNTRY_CODE,
-        ),
-    ),
+    uniques=_country_subdivision_table.UNIQUES,
+    foreign_keys=_country_subdivision_table.FOREIGN_KEYS,
+    audit=_country_subdivision_table.AUDIT,
 )
 
 

@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """entity_reference: Links a person to an entity of an external system in some role.
 
-The SQL that ENTITY_REFERENCE_TABLE runs is in _entity_reference_sql.py."""
+The columns, keys and SQL of ENTITY_REFERENCE_TABLE are in _entity_reference_table.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _entity_reference_sql
+from . import _entity_reference_table
 from .enums import PERSON_ENTITY_TYPE_BY_VALUE, PersonEntityType
 
 
@@ -75,101 +75,16 @@ def _key_of(item: EntityReference) -> EntityReferenceKey:
 ENTITY_REFERENCE_TABLE: _rt.TableSpec[EntityReference, EntityReferenceKey] = _rt.TableSpec(
     table="entity_reference",
     entity=EntityReference,
-    columns=(
-        _rt.ColumnSpec(
-            name="id",
-            attr="id",
-            pg_type="uuid",
-            kind="uuid",
-            server_default=True,
-            none_on_insert=True,
-        ),
-        _rt.ColumnSpec(name="person_id", attr="person_id", pg_type="uuid", kind="uuid"),
-        _rt.ColumnSpec(
-            name="entity_role",
-            attr="entity_role",
-            pg_type='"person_entity_type"',
-            kind="enum",
-            enum_values=frozenset(
-                {
-                    "customer",
-                    "employee",
-                    "shareholder",
-                    "director",
-                    "beneficial_owner",
-                    "agent",
-                    "vendor",
-                    "partner",
-                    "other",
-                }
-            ),
-        ),
-        _rt.ColumnSpec(
-            name="reference_external_id",
-            attr="reference_external_id",
-            pg_type="varchar(50)",
-            kind="text",
-            max_length=50,
-            min_length=1,
-        ),
-        _rt.ColumnSpec(
-            name="reference_details_l1",
-            attr="reference_details_l1",
-            pg_type="varchar(50)",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            max_length=50,
-        ),
-    ),
+    columns=_entity_reference_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4),
-    sql=_rt.TableSQL(
-        insert_one=_entity_reference_sql.INSERT_ONE,
-        insert_batch=_entity_reference_sql.INSERT_BATCH,
-        select_one=_entity_reference_sql.SELECT_ONE,
-        select_batch=_entity_reference_sql.SELECT_BATCH,
-        exists_one=_entity_reference_sql.EXISTS_ONE,
-        exists_batch=_entity_reference_sql.EXISTS_BATCH,
-        delete_one=_entity_reference_sql.DELETE_ONE,
-        delete_batch=_entity_reference_sql.DELETE_BATCH,
-        update_one=_entity_reference_sql.UPDATE_ONE,
-        update_batch=_entity_reference_sql.UPDATE_BATCH,
-        upsert_one=_entity_reference_sql.UPSERT_ONE,
-        upsert_batch=_entity_reference_sql.UPSERT_BATCH,
-        select_keys=_entity_reference_sql.SELECT_KEYS,
-    ),
+    sql=_entity_reference_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="entity_reference_pkey",
-            columns=(0,),
-            probe_sql=_entity_reference_sql.PROBE_PRIMARY_KEY,
-        ),
-        _rt.UniqueSpec(
-            name="entity_reference_natural",
-            constraint="entity_reference_entity_reference_natural_key",
-            columns=(1, 2, 3),
-            probe_sql=_entity_reference_sql.PROBE_UNIQUE_ENTITY_REFERENCE_NATURAL,
-            select_batch_sql=_entity_reference_sql.SELECT_BATCH_BY_ENTITY_REFERENCE_NATURAL,
-        ),
-    ),
-    foreign_keys=(
-        _rt.ForeignKeySpec(
-            name="person_id",
-            constraint="entity_reference_person_id_fkey",
-            columns=(1,),
-            parent_table="person",
-            parent_columns=("id",),
-            self_parent_columns=None,
-            probe_sql=_entity_reference_sql.PROBE_PARENT_PERSON_ID,
-            select_children_sql=_entity_reference_sql.SELECT_CHILDREN_BY_PERSON_ID,
-        ),
-    ),
+    uniques=_entity_reference_table.UNIQUES,
+    foreign_keys=_entity_reference_table.FOREIGN_KEYS,
+    audit=_entity_reference_table.AUDIT,
 )
 
 

@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """ledger_transaction: One money posting on an account, as booked by end-of-day processing.
 
-The SQL that LEDGER_TRANSACTION_TABLE runs is in _ledger_transaction_sql.py."""
+The columns, keys and SQL of LEDGER_TRANSACTION_TABLE are in _ledger_transaction_table.py."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _ledger_transaction_sql
+from . import _ledger_transaction_table
 from .enums import (
     TRANSACTION_DIRECTION_BY_VALUE,
     TRANSACTION_STATUS_BY_VALUE,
@@ -165,191 +165,16 @@ def _key_of(item: LedgerTransaction) -> LedgerTransactionKey:
 LEDGER_TRANSACTION_TABLE: _rt.TableSpec[LedgerTransaction, LedgerTransactionKey] = _rt.TableSpec(
     table="ledger_transaction",
     entity=LedgerTransaction,
-    columns=(
-        _rt.ColumnSpec(
-            name="id", attr="id", pg_type="bigint", kind="int8", identity=True, none_on_insert=True
-        ),
-        _rt.ColumnSpec(name="account_id", attr="account_id", pg_type="uuid", kind="uuid"),
-        _rt.ColumnSpec(
-            name="counterparty_account_id",
-            attr="counterparty_account_id",
-            pg_type="uuid",
-            kind="uuid",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="reference",
-            attr="reference",
-            pg_type="varchar(35)",
-            kind="text",
-            max_length=35,
-            min_length=1,
-        ),
-        _rt.ColumnSpec(
-            name="direction",
-            attr="direction",
-            pg_type='"transaction_direction"',
-            kind="enum",
-            enum_values=frozenset({"debit", "credit"}),
-        ),
-        _rt.ColumnSpec(
-            name="status",
-            attr="status",
-            pg_type='"transaction_status"',
-            kind="enum",
-            enum_values=frozenset({"pending", "posted", "reversed", "failed"}),
-        ),
-        _rt.ColumnSpec(
-            name="amount",
-            attr="amount",
-            pg_type="numeric(18,2)",
-            kind="numeric",
-            minimum=decimal.Decimal("0.01"),
-            precision=18,
-            scale=2,
-        ),
-        _rt.ColumnSpec(
-            name="currency",
-            attr="currency",
-            pg_type="char(3)",
-            kind="text",
-            max_length=3,
-            min_length=3,
-        ),
-        _rt.ColumnSpec(
-            name="exchange_rate",
-            attr="exchange_rate",
-            pg_type="double precision",
-            kind="float8",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(name="value_date", attr="value_date", pg_type="date", kind="date"),
-        _rt.ColumnSpec(
-            name="booked_at",
-            attr="booked_at",
-            pg_type="timestamptz",
-            kind="timestamptz",
-            server_default=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="source_recorded_at",
-            attr="source_recorded_at",
-            pg_type="timestamp",
-            kind="timestamp",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="settlement_delay",
-            attr="settlement_delay",
-            pg_type="interval",
-            kind="interval",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="batch_sequence", attr="batch_sequence", pg_type="integer", kind="int4", minimum=1
-        ),
-        _rt.ColumnSpec(
-            name="source_digest",
-            attr="source_digest",
-            pg_type="bytea",
-            kind="bytea",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(name="metadata", attr="metadata", pg_type="jsonb", kind="jsonb"),
-        _rt.ColumnSpec(
-            name="tags",
-            attr="tags",
-            pg_type="text[]",
-            kind="text",
-            is_array=True,
-            nullable_elements=False,
-        ),
-        _rt.ColumnSpec(
-            name="version",
-            attr="version",
-            pg_type="bigint",
-            kind="int8",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            minimum=1,
-            version=True,
-        ),
-    ),
+    columns=_ledger_transaction_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),
-    sql=_rt.TableSQL(
-        insert_one=_ledger_transaction_sql.INSERT_ONE,
-        insert_batch=_ledger_transaction_sql.INSERT_BATCH,
-        select_one=_ledger_transaction_sql.SELECT_ONE,
-        select_batch=_ledger_transaction_sql.SELECT_BATCH,
-        exists_one=_ledger_transaction_sql.EXISTS_ONE,
-        exists_batch=_ledger_transaction_sql.EXISTS_BATCH,
-        delete_one=_ledger_transaction_sql.DELETE_ONE,
-        delete_batch=_ledger_transaction_sql.DELETE_BATCH,
-        update_one=_ledger_transaction_sql.UPDATE_ONE,
-        update_batch=_ledger_transaction_sql.UPDATE_BATCH,
-        upsert_one=None,
-        upsert_batch=None,
-        select_keys=_ledger_transaction_sql.SELECT_KEYS,
-    ),
+    sql=_ledger_transaction_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="ledger_transaction_pkey",
-            columns=(0,),
-            probe_sql=_ledger_transaction_sql.PROBE_PRIMARY_KEY,
-        ),
-        _rt.UniqueSpec(
-            name="transaction_reference",
-            constraint="ledger_transaction_transaction_reference_key",
-            columns=(1, 3),
-            probe_sql=_ledger_transaction_sql.PROBE_UNIQUE_TRANSACTION_REFERENCE,
-            select_batch_sql=_ledger_transaction_sql.SELECT_BATCH_BY_TRANSACTION_REFERENCE,
-        ),
-    ),
-    foreign_keys=(
-        _rt.ForeignKeySpec(
-            name="account_id",
-            constraint="ledger_transaction_account_id_fkey",
-            columns=(1,),
-            parent_table="account",
-            parent_columns=("id",),
-            self_parent_columns=None,
-            probe_sql=_ledger_transaction_sql.PROBE_PARENT_ACCOUNT_ID,
-            select_children_sql=_ledger_transaction_sql.SELECT_CHILDREN_BY_ACCOUNT_ID,
-        ),
-        _rt.ForeignKeySpec(
-            name="counterparty_account_id",
-            constraint="ledger_transaction_counterparty_account_id_fkey",
-            columns=(2,),
-            parent_table="account",
-            parent_columns=("id",),
-            self_parent_columns=None,
-            probe_sql=_ledger_transaction_sql.PROBE_PARENT_COUNTERPARTY_ACCOUNT_ID,
-            select_children_sql=_ledger_transaction_sql.SELECT_CHILDREN_BY_COUNTERPARTY_ACCOUNT_ID,
-        ),
-    ),
-    audit=_rt.AuditSpec(
-        history_table="ledger_transaction_history",
-        version_column=17,
-        insert_log_sql=_ledger_transaction_sql.INSERT_AUDIT_LOG,
-    ),
+    uniques=_ledger_transaction_table.UNIQUES,
+    foreign_keys=_ledger_transaction_table.FOREIGN_KEYS,
+    audit=_ledger_transaction_table.AUDIT,
 )
 
 

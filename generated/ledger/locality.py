@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """locality: A city, town or village; optionally inside a subdivision of its country.
 
-The SQL that LOCALITY_TABLE runs is in _locality_sql.py."""
+The columns, keys and SQL of LOCALITY_TABLE are in _locality_table.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _locality_sql
+from . import _locality_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -80,112 +80,16 @@ def _key_of(item: Locality) -> LocalityKey:
 LOCALITY_TABLE: _rt.TableSpec[Locality, LocalityKey] = _rt.TableSpec(
     table="locality",
     entity=Locality,
-    columns=(
-        _rt.ColumnSpec(
-            name="id",
-            attr="id",
-            pg_type="uuid",
-            kind="uuid",
-            server_default=True,
-            none_on_insert=True,
-        ),
-        _rt.ColumnSpec(
-            name="country_code", attr="country_code", pg_type="char(2)", kind="text", max_length=2
-        ),
-        _rt.ColumnSpec(
-            name="subdivision_code",
-            attr="subdivision_code",
-            pg_type="varchar(10)",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            max_length=10,
-        ),
-        _rt.ColumnSpec(
-            name="code",
-            attr="code",
-            pg_type="varchar(50)",
-            kind="text",
-            max_length=50,
-            min_length=1,
-        ),
-        _rt.ColumnSpec(
-            name="name_l1",
-            attr="name_l1",
-            pg_type="varchar(100)",
-            kind="text",
-            max_length=100,
-            min_length=1,
-        ),
-        _rt.ColumnSpec(
-            name="name_l2",
-            attr="name_l2",
-            pg_type="varchar(100)",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            max_length=100,
-        ),
-    ),
+    columns=_locality_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4, 5),
-    sql=_rt.TableSQL(
-        insert_one=_locality_sql.INSERT_ONE,
-        insert_batch=_locality_sql.INSERT_BATCH,
-        select_one=_locality_sql.SELECT_ONE,
-        select_batch=_locality_sql.SELECT_BATCH,
-        exists_one=_locality_sql.EXISTS_ONE,
-        exists_batch=_locality_sql.EXISTS_BATCH,
-        delete_one=_locality_sql.DELETE_ONE,
-        delete_batch=_locality_sql.DELETE_BATCH,
-        update_one=_locality_sql.UPDATE_ONE,
-        update_batch=_locality_sql.UPDATE_BATCH,
-        upsert_one=_locality_sql.UPSERT_ONE,
-        upsert_batch=_locality_sql.UPSERT_BATCH,
-        select_keys=_locality_sql.SELECT_KEYS,
-    ),
+    sql=_locality_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="locality_pkey",
-            columns=(0,),
-            probe_sql=_locality_sql.PROBE_PRIMARY_KEY,
-        ),
-        _rt.UniqueSpec(
-            name="locality_code",
-            constraint="locality_locality_code_key",
-            columns=(1, 3),
-            probe_sql=_locality_sql.PROBE_UNIQUE_LOCALITY_CODE,
-            select_batch_sql=_locality_sql.SELECT_BATCH_BY_LOCALITY_CODE,
-        ),
-    ),
-    foreign_keys=(
-        _rt.ForeignKeySpec(
-            name="country_code",
-            constraint="locality_country_code_fkey",
-            columns=(1,),
-            parent_table="country",
-            parent_columns=("code",),
-            self_parent_columns=None,
-            probe_sql=_locality_sql.PROBE_PARENT_COUNTRY_CODE,
-            select_children_sql=_locality_sql.SELECT_CHILDREN_BY_COUNTRY_CODE,
-        ),
-        _rt.ForeignKeySpec(
-            name="subdivision",
-            constraint="locality_subdivision_fkey",
-            columns=(1, 2),
-            parent_table="country_subdivision",
-            parent_columns=("country_code", "code"),
-            self_parent_columns=None,
-            probe_sql=_locality_sql.PROBE_PARENT_SUBDIVISION,
-            select_children_sql=_locality_sql.SELECT_CHILDREN_BY_SUBDIVISION,
-        ),
-    ),
+    uniques=_locality_table.UNIQUES,
+    foreign_keys=_locality_table.FOREIGN_KEYS,
+    audit=_locality_table.AUDIT,
 )
 
 

@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """location: A postal address with optional coordinates.
 
-The SQL that LOCATION_TABLE runs is in _location_sql.py."""
+The columns, keys and SQL of LOCATION_TABLE are in _location_table.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _location_sql
+from . import _location_table
 from .enums import LOCATION_TYPE_BY_VALUE, LocationType
 
 
@@ -106,139 +106,16 @@ def _key_of(item: Location) -> LocationKey:
 LOCATION_TABLE: _rt.TableSpec[Location, LocationKey] = _rt.TableSpec(
     table="location",
     entity=Location,
-    columns=(
-        _rt.ColumnSpec(
-            name="id",
-            attr="id",
-            pg_type="uuid",
-            kind="uuid",
-            server_default=True,
-            none_on_insert=True,
-        ),
-        _rt.ColumnSpec(
-            name="location_type",
-            attr="location_type",
-            pg_type='"location_type"',
-            kind="enum",
-            enum_values=frozenset(
-                {"residential", "business", "mailing", "temporary", "branch", "community", "other"}
-            ),
-        ),
-        _rt.ColumnSpec(
-            name="street_line1",
-            attr="street_line1",
-            pg_type="varchar(50)",
-            kind="text",
-            max_length=50,
-            min_length=1,
-        ),
-        _rt.ColumnSpec(
-            name="street_line2",
-            attr="street_line2",
-            pg_type="varchar(50)",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            max_length=50,
-        ),
-        _rt.ColumnSpec(
-            name="postal_code",
-            attr="postal_code",
-            pg_type="varchar(20)",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            max_length=20,
-        ),
-        _rt.ColumnSpec(name="locality_id", attr="locality_id", pg_type="uuid", kind="uuid"),
-        _rt.ColumnSpec(
-            name="latitude",
-            attr="latitude",
-            pg_type="numeric(15,10)",
-            kind="numeric",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            minimum=-90,
-            maximum=90,
-            precision=15,
-            scale=10,
-        ),
-        _rt.ColumnSpec(
-            name="longitude",
-            attr="longitude",
-            pg_type="numeric(15,10)",
-            kind="numeric",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            minimum=-180,
-            maximum=180,
-            precision=15,
-            scale=10,
-        ),
-        _rt.ColumnSpec(
-            name="accuracy_meters",
-            attr="accuracy_meters",
-            pg_type="real",
-            kind="float4",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            minimum=0,
-        ),
-        _rt.ColumnSpec(
-            name="altitude_meters",
-            attr="altitude_meters",
-            pg_type="double precision",
-            kind="float8",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-    ),
+    columns=_location_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
-    sql=_rt.TableSQL(
-        insert_one=_location_sql.INSERT_ONE,
-        insert_batch=_location_sql.INSERT_BATCH,
-        select_one=_location_sql.SELECT_ONE,
-        select_batch=_location_sql.SELECT_BATCH,
-        exists_one=_location_sql.EXISTS_ONE,
-        exists_batch=_location_sql.EXISTS_BATCH,
-        delete_one=_location_sql.DELETE_ONE,
-        delete_batch=_location_sql.DELETE_BATCH,
-        update_one=_location_sql.UPDATE_ONE,
-        update_batch=_location_sql.UPDATE_BATCH,
-        upsert_one=_location_sql.UPSERT_ONE,
-        upsert_batch=_location_sql.UPSERT_BATCH,
-        select_keys=_location_sql.SELECT_KEYS,
-    ),
+    sql=_location_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="location_pkey",
-            columns=(0,),
-            probe_sql=_location_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
-    foreign_keys=(
-        _rt.ForeignKeySpec(
-            name="locality_id",
-            constraint="location_locality_id_fkey",
-            columns=(5,),
-            parent_table="locality",
-            parent_columns=("id",),
-            self_parent_columns=None,
-            probe_sql=_location_sql.PROBE_PARENT_LOCALITY_ID,
-            select_children_sql=_location_sql.SELECT_CHILDREN_BY_LOCALITY_ID,
-        ),
-    ),
+    uniques=_location_table.UNIQUES,
+    foreign_keys=_location_table.FOREIGN_KEYS,
+    audit=_location_table.AUDIT,
 )
 
 

@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """person: A natural or legal person (customer, employee, organisation, system account).
 
-The SQL that PERSON_TABLE runs is in _person_sql.py."""
+The columns, keys and SQL of PERSON_TABLE are in _person_table.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _person_sql
+from . import _person_table
 from .enums import PERSON_TYPE_BY_VALUE, PersonType
 
 
@@ -132,194 +132,16 @@ def _key_of(item: Person) -> PersonKey:
 PERSON_TABLE: _rt.TableSpec[Person, PersonKey] = _rt.TableSpec(
     table="person",
     entity=Person,
-    columns=(
-        _rt.ColumnSpec(
-            name="id",
-            attr="id",
-            pg_type="uuid",
-            kind="uuid",
-            server_default=True,
-            none_on_insert=True,
-        ),
-        _rt.ColumnSpec(
-            name="person_type",
-            attr="person_type",
-            pg_type='"person_type"',
-            kind="enum",
-            enum_values=frozenset({"natural", "legal", "system", "integration", "unknown"}),
-        ),
-        _rt.ColumnSpec(
-            name="display_name",
-            attr="display_name",
-            pg_type="varchar(100)",
-            kind="text",
-            max_length=100,
-            min_length=1,
-        ),
-        _rt.ColumnSpec(
-            name="external_identifier",
-            attr="external_identifier",
-            pg_type="varchar(50)",
-            kind="text",
-            max_length=50,
-            min_length=1,
-        ),
-        _rt.ColumnSpec(
-            name="organization_person_id",
-            attr="organization_person_id",
-            pg_type="uuid",
-            kind="uuid",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="duplicate_of_person_id",
-            attr="duplicate_of_person_id",
-            pg_type="uuid",
-            kind="uuid",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="location_id",
-            attr="location_id",
-            pg_type="uuid",
-            kind="uuid",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="department",
-            attr="department",
-            pg_type="varchar(50)",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            max_length=50,
-        ),
-        _rt.ColumnSpec(
-            name="date_of_birth",
-            attr="date_of_birth",
-            pg_type="date",
-            kind="date",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="entity_reference_count",
-            attr="entity_reference_count",
-            pg_type="smallint",
-            kind="int2",
-            minimum=0,
-        ),
-        _rt.ColumnSpec(name="is_active", attr="is_active", pg_type="boolean", kind="bool"),
-        _rt.ColumnSpec(
-            name="document_digest",
-            attr="document_digest",
-            pg_type="bytea",
-            kind="bytea",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="created_at",
-            attr="created_at",
-            pg_type="timestamptz",
-            kind="timestamptz",
-            server_default=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="version",
-            attr="version",
-            pg_type="bigint",
-            kind="int8",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            minimum=1,
-            version=True,
-        ),
-    ),
+    columns=_person_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
-    sql=_rt.TableSQL(
-        insert_one=_person_sql.INSERT_ONE,
-        insert_batch=_person_sql.INSERT_BATCH,
-        select_one=_person_sql.SELECT_ONE,
-        select_batch=_person_sql.SELECT_BATCH,
-        exists_one=_person_sql.EXISTS_ONE,
-        exists_batch=_person_sql.EXISTS_BATCH,
-        delete_one=_person_sql.DELETE_ONE,
-        delete_batch=_person_sql.DELETE_BATCH,
-        update_one=_person_sql.UPDATE_ONE,
-        update_batch=_person_sql.UPDATE_BATCH,
-        upsert_one=None,
-        upsert_batch=None,
-        select_keys=_person_sql.SELECT_KEYS,
-    ),
+    sql=_person_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="person_pkey",
-            columns=(0,),
-            probe_sql=_person_sql.PROBE_PRIMARY_KEY,
-        ),
-        _rt.UniqueSpec(
-            name="external_identifier",
-            constraint="person_external_identifier_key",
-            columns=(3,),
-            probe_sql=_person_sql.PROBE_UNIQUE_EXTERNAL_IDENTIFIER,
-            select_batch_sql=_person_sql.SELECT_BATCH_BY_EXTERNAL_IDENTIFIER,
-        ),
-    ),
-    foreign_keys=(
-        _rt.ForeignKeySpec(
-            name="organization_person_id",
-            constraint="person_organization_person_id_fkey",
-            columns=(4,),
-            parent_table="person",
-            parent_columns=("id",),
-            self_parent_columns=(0,),
-            probe_sql=_person_sql.PROBE_PARENT_ORGANIZATION_PERSON_ID,
-            select_children_sql=_person_sql.SELECT_CHILDREN_BY_ORGANIZATION_PERSON_ID,
-        ),
-        _rt.ForeignKeySpec(
-            name="duplicate_of_person_id",
-            constraint="person_duplicate_of_person_id_fkey",
-            columns=(5,),
-            parent_table="person",
-            parent_columns=("id",),
-            self_parent_columns=(0,),
-            probe_sql=_person_sql.PROBE_PARENT_DUPLICATE_OF_PERSON_ID,
-            select_children_sql=_person_sql.SELECT_CHILDREN_BY_DUPLICATE_OF_PERSON_ID,
-        ),
-        _rt.ForeignKeySpec(
-            name="location_id",
-            constraint="person_location_id_fkey",
-            columns=(6,),
-            parent_table="location",
-            parent_columns=("id",),
-            self_parent_columns=None,
-            probe_sql=_person_sql.PROBE_PARENT_LOCATION_ID,
-            select_children_sql=_person_sql.SELECT_CHILDREN_BY_LOCATION_ID,
-        ),
-    ),
-    audit=_rt.AuditSpec(
-        history_table="person_history",
-        version_column=13,
-        insert_log_sql=_person_sql.INSERT_AUDIT_LOG,
-    ),
+    uniques=_person_table.UNIQUES,
+    foreign_keys=_person_table.FOREIGN_KEYS,
+    audit=_person_table.AUDIT,
 )
 
 

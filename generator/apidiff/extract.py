@@ -3,7 +3,8 @@
 Only top-level statements count (the generator never hides names under ``if`` blocks).
 A name is public unless it starts with ``_``; inside classes, dunder methods such as
 ``__init__`` are public too, because they shape how the class is built and used. A private
-module (``ledger/_person_sql.py``, the statements of ``person``) is no part of the API at all.
+module (``ledger/_person_table.py``, the columns, keys and statements of ``person``) is no part
+of the API at all.
 """
 
 from __future__ import annotations

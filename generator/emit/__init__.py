@@ -11,8 +11,9 @@ Modules:
 
 * :mod:`.package`: :class:`PackageIR` and ``build_ir``; the enums module and ``__init__``;
 * :mod:`.aggregate`: one aggregate module (entity, key, converters, ``TableSpec``, repository);
-* :mod:`.sql_module`: its private sibling ``_<table>_sql.py``, one constant per statement;
-* :mod:`.table_spec`: the ``TableSpec`` constant; :mod:`.repository`: the repository methods;
+* :mod:`.table_module`: its private sibling ``_<table>_table.py``, the table as the runtime sees
+  it: one constant per statement, then the spec's data parts (``COLUMNS``, ``SQL``, ...);
+* :mod:`.table_spec`: the ``TableSpec`` and its parts; :mod:`.repository`: the repository methods;
 * :mod:`.unit_of_work_module`: the package's ``UnitOfWork`` subclass;
 * :mod:`.sql`: every statement of a table; :mod:`.audit_sql`: those of audited tables;
 * :mod:`.ddl`: ``schema.sql``; :mod:`.pycode`: imports, annotations, literals, docstrings.

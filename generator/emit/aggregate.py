@@ -1,7 +1,8 @@
 """The intermediate model of one aggregate module (``<table>.py``): entity dataclass, key type,
 converters, ``TableSpec`` constant and repository class, every name, annotation, literal and SQL
-statement resolved so the template only prints fields. The statements the spec names live in a
-sibling module, ``_<table>_sql.py`` (:mod:`.sql_module`), built alongside.
+statement resolved so the template only prints fields. The spec is short: its data parts
+(columns, statements, unique and foreign keys, audit) live in a private sibling module,
+``_<table>_table.py`` (:mod:`.table_module`), built alongside, and the spec names them there.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import textwrap
 from dataclasses import dataclass
 
 from ..model import Column, Table
-from ..schema.names import class_name, constant_name, python_name, sql_module_name
+from ..schema.names import class_name, constant_name, python_name, table_module_name
 from .pycode import Arg, Call, Import, Scope, docstring, lint_exemption, python_default
 from .repository import Method, repository_methods
-from .sql_module import SqlModule, SqlModuleIR
+from .table_module import TableModule, TableModuleIR
 from .table_spec import table_spec
 
 #: Helpers every aggregate module defines besides the schema-named classes.
@@ -85,8 +86,8 @@ class AggregateIR:
     repository_doc: str
     methods: tuple[Method, ...]
     top_level_names: tuple[str, ...]
-    sql: SqlModuleIR
-    """The sibling module of the statements ``spec`` names."""
+    table_module: TableModuleIR
+    """The sibling module of the parts ``spec`` names."""
 
 
 def claimed_names(table: Table) -> tuple[str, ...]:
@@ -138,9 +139,10 @@ def build_aggregate(
         if is_optional(c)
     )
     spec_type = f"{scope.runtime('TableSpec')}[{entity}, {key}]"
-    sql_module = sql_module_name(table.name)
-    statements = SqlModule(sql_module, scope.name(".", sql_module))
-    spec = table_spec(table, attrs, entity, scope, enum_values, statements)
+    module_name = table_module_name(table.name)
+    # the table module binds only upper-case constants: no import it needs can clash with them
+    parts = TableModule(module_name, scope.name(".", module_name), Scope(set(), JSON_TYPE))
+    spec = table_spec(table, attrs, entity, scope, enum_values, parts)
     methods = repository_methods(table, entity, key, spec_name, types, scope)
     executor_type = f"{scope.runtime('Executor')} | {scope.runtime('Session')}"
     as_session = scope.runtime("as_session")
@@ -159,7 +161,7 @@ def build_aggregate(
     imports = scope.imports()
     module = python_name(table.name)
     doc = f"{table.name}: {table.description}" if table.description else f"Table {table.name}."
-    doc += f"\n\nThe SQL that {spec_name} runs is in {statements.module}.py."
+    doc += f"\n\nThe columns, keys and SQL of {spec_name} are in {parts.module}.py."
     names = {*(i.bound for i in imports), entity, key, repository, spec_name, *HELPERS}
     return AggregateIR(
         table=table.name,
@@ -194,7 +196,7 @@ def build_aggregate(
         repository_doc=docstring(f"Batch and single-row access to table {table.name}."),
         methods=methods,
         top_level_names=tuple(sorted(names)),
-        sql=statements.ir(table.name, module, spec_name),
+        table_module=parts.ir(table.name, module, spec_name),
     )
 
 

@@ -117,7 +117,7 @@ class PackageIR:
             UNIT_OF_WORK_PATH: self.unit_of_work.top_level_names,
         }
         names |= {a.path: a.top_level_names for a in self.aggregates}
-        names |= {a.sql.path: a.sql.top_level_names for a in self.aggregates}
+        names |= {a.table_module.path: a.table_module.top_level_names for a in self.aggregates}
         return names
 
 

@@ -289,7 +289,7 @@ _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 def triple_quoted(lines: Sequence[str]) -> str:
     """A triple-quoted string literal whose value is ``lines`` joined by newlines: one source line
     per item, after an opening triple quote and a backslash (a line continuation, so the value
-    starts with the first item). The SQL modules print statements with it, as they run.
+    starts with the first item). The table modules print statements with it, as they run.
 
     Inside an item a backslash is doubled, a quote that would make a third in a row or end the
     text is escaped, and every character but a printable one (a newline, a control, a bidi

@@ -1,11 +1,15 @@
 """The ``TableSpec`` constant of an aggregate module, as a Python expression built from parts
-that are each a ``repr()``, a resolved name or a number (see :mod:`batchrepo.spec`). Each
-statement is named, not written: it goes to the table's SQL module (:class:`.SqlModule`) and
-the spec refers to its constant there (``insert_one=_person_sql.INSERT_ONE``)."""
+that are each a ``repr()``, a resolved name or a number (see :mod:`batchrepo.spec`).
+
+The aggregate module's spec holds only the table name, the entity, key and insert column positions
+and the converters; each data part (columns, statements, unique and foreign keys, audit) goes to
+the table's module (:class:`.TableModule`) as a constant and the spec names it there
+(``columns=_person_table.COLUMNS``). A part names each statement it runs by its constant in the
+same module (``insert_one=INSERT_ONE``), never writes it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from ..model import Column, ForeignKey, Key, Table
 from ..model import audit_tables as audit
@@ -13,7 +17,7 @@ from ..schema.names import statement_name
 from . import sql
 from .audit_sql import audited_statements
 from .pycode import Arg, Call, Scope, bound_literal
-from .sql_module import SqlModule
+from .table_module import TableModule
 
 
 def call_text(call: Call) -> str:
@@ -33,62 +37,53 @@ def table_spec(
     entity: str,
     scope: Scope,
     enum_values: dict[str, tuple[str, ...]],
-    statements: SqlModule,
+    parts: TableModule,
 ) -> Call:
-    """The spec of ``table``; its statements join ``statements``."""
-
-    def name(runtime_name: str) -> str:
-        return scope.runtime(runtime_name)
-
+    """The spec of ``table`` in the aggregate module (``scope``); its data parts, and the
+    statements they run, join the table module ``parts``. The statements are named in the order
+    the module lists them: ``TableSQL``, unique keys, foreign keys, audit."""
+    rt = parts.scope.runtime
     written = audited_statements(table) if table.audited else sql.table_statements(table)
     table_sql = Call(
-        name("TableSQL"),
+        rt("TableSQL"),
         tuple(
-            Arg(field, statements.add(field.upper(), getattr(written, field)))
+            Arg(field, parts.statement(field.upper(), getattr(written, field)))
             for field in sql.TableStatements.__dataclass_fields__
         ),
     )
-    uniques = [_unique(table, table.primary_key, name, statements)]
-    uniques += [_unique(table, u, name, statements) for u in table.uniques]
-    args = [
-        Arg("table", repr(table.name)),
-        Arg("entity", entity),
-        Arg(
-            "columns",
-            tuple_text(
-                call_text(_column(c, attrs, scope, name, enum_values)) for c in table.columns
-            ),
-        ),
-        Arg("key_columns", tuple_text(str(i) for i in table.primary_key.columns)),
-        Arg("insert_columns", tuple_text(str(c.position) for c in table.insert_columns)),
-        Arg("sql", call_text(table_sql)),
-        Arg("to_columns", "_to_columns"),
-        Arg("from_record", "_from_record"),
-        Arg("key_of", "_key_of"),
-        Arg("uniques", tuple_text(uniques)),
-    ]
-    if table.foreign_keys:
-        args.append(
-            Arg(
-                "foreign_keys",
-                tuple_text(_foreign_key(table, fk, name, statements) for fk in table.foreign_keys),
-            )
-        )
+    uniques = [_unique(table, table.primary_key, parts)]
+    uniques += [_unique(table, u, parts) for u in table.uniques]
+    foreign_keys = [_foreign_key(table, fk, parts) for fk in table.foreign_keys]
+    audit_spec = "None"
     if table.history_table is not None and table.version_column is not None:
         audit_args = (
             Arg("history_table", repr(table.history_table)),
             Arg("version_column", str(table.version_column.position)),
-            Arg("insert_log_sql", statements.add("INSERT_AUDIT_LOG", audit.INSERT_LOG_SQL)),
+            Arg("insert_log_sql", parts.statement("INSERT_AUDIT_LOG", audit.INSERT_LOG_SQL)),
         )
-        args.append(Arg("audit", call_text(Call(name("AuditSpec"), audit_args))))
-    return Call(name("TableSpec"), tuple(args))
+        audit_spec = call_text(Call(rt("AuditSpec"), audit_args))
+    columns = (call_text(_column(c, attrs, parts.scope, enum_values)) for c in table.columns)
+    args = (
+        Arg("table", repr(table.name)),
+        Arg("entity", entity),
+        Arg("columns", parts.part("columns", tuple_text(columns))),
+        Arg("key_columns", tuple_text(str(i) for i in table.primary_key.columns)),
+        Arg("insert_columns", tuple_text(str(c.position) for c in table.insert_columns)),
+        Arg("sql", parts.part("sql", call_text(table_sql))),
+        Arg("to_columns", "_to_columns"),
+        Arg("from_record", "_from_record"),
+        Arg("key_of", "_key_of"),
+        Arg("uniques", parts.part("uniques", tuple_text(uniques))),
+        Arg("foreign_keys", parts.part("foreign_keys", tuple_text(foreign_keys))),
+        Arg("audit", parts.part("audit", audit_spec)),
+    )
+    return Call(scope.runtime("TableSpec"), args)
 
 
 def _column(
     column: Column,
     attrs: dict[int, str],
     scope: Scope,
-    name: Callable[[str], str],
     enum_values: dict[str, tuple[str, ...]],
 ) -> Call:
     parsed = column.type
@@ -128,7 +123,7 @@ def _column(
         args.append(Arg("scale", repr(parsed.scale)))
     if parsed.enum is not None:
         args.append(Arg("enum_values", enum_values_text(enum_values[parsed.enum])))
-    return Call(name("ColumnSpec"), tuple(args))
+    return Call(scope.runtime("ColumnSpec"), tuple(args))
 
 
 def none_on_insert(column: Column) -> bool:
@@ -151,26 +146,24 @@ def enum_values_text(values: tuple[str, ...]) -> str:
     return "frozenset({" + ", ".join(repr(v) for v in values) + "})"
 
 
-def _unique(table: Table, key: Key, name: Callable[[str], str], statements: SqlModule) -> str:
+def _unique(table: Table, key: Key, parts: TableModule) -> str:
     primary = key is table.primary_key
     probe = "PROBE_PRIMARY_KEY" if primary else statement_name("PROBE_UNIQUE", key.name)
     args = [
         Arg("name", repr(key.name)),
         Arg("constraint", repr(key.constraint)),
         Arg("columns", tuple_text(str(i) for i in key.columns)),
-        Arg("probe_sql", statements.add(probe, sql.unique_probe(table, key))),
+        Arg("probe_sql", parts.statement(probe, sql.unique_probe(table, key))),
     ]
     if not primary:
         select = statement_name("SELECT_BATCH_BY", key.name)
         args.append(
-            Arg("select_batch_sql", statements.add(select, sql.unique_select_batch(table, key)))
+            Arg("select_batch_sql", parts.statement(select, sql.unique_select_batch(table, key)))
         )
-    return call_text(Call(name("UniqueSpec"), tuple(args)))
+    return call_text(Call(parts.scope.runtime("UniqueSpec"), tuple(args)))
 
 
-def _foreign_key(
-    table: Table, fk: ForeignKey, name: Callable[[str], str], statements: SqlModule
-) -> str:
+def _foreign_key(table: Table, fk: ForeignKey, parts: TableModule) -> str:
     if fk.parent == table.name:
         self_parent = tuple_text(str(table.column(n).position) for n in fk.parent_columns)
     else:
@@ -184,10 +177,10 @@ def _foreign_key(
         Arg("parent_table", repr(fk.parent)),
         Arg("parent_columns", tuple_text(repr(n) for n in fk.parent_columns)),
         Arg("self_parent_columns", self_parent),
-        Arg("probe_sql", statements.add(probe, sql.foreign_key_probe(table, fk))),
-        Arg("select_children_sql", statements.add(children, sql.foreign_key_children(table, fk))),
+        Arg("probe_sql", parts.statement(probe, sql.foreign_key_probe(table, fk))),
+        Arg("select_children_sql", parts.statement(children, sql.foreign_key_children(table, fk))),
     ]
     if not fk.references_primary_key:
         # the spec's default is True: say so only where the key cache cannot answer
         args.append(Arg("references_primary_key", "False"))
-    return call_text(Call(name("ForeignKeySpec"), tuple(args)))
+    return call_text(Call(parts.scope.runtime("ForeignKeySpec"), tuple(args)))

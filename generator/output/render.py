@@ -57,8 +57,8 @@ def render(ir: PackageIR) -> dict[str, Rendered]:
     }
     for aggregate in ir.aggregates:
         files[aggregate.path] = _render(env, "aggregate.py.jinja", header=header, a=aggregate)
-        files[aggregate.sql.path] = _render(
-            env, "sql_module.py.jinja", header=header, module=aggregate.sql
+        files[aggregate.table_module.path] = _render(
+            env, "table_module.py.jinja", header=header, module=aggregate.table_module
         )
     return {prefix + path: files[path] for path in sorted(files)}
 

@@ -112,15 +112,16 @@ def constant_name(name: str) -> str:
     return _constant_stem(name) + "_TABLE"
 
 
-def sql_module_name(table: str) -> str:
-    """``person`` -> ``_person_sql``: the module holding the statements of a table's aggregate
-    module. Private, and never a table's module: no schema name starts with ``_``."""
-    return "_" + python_name(table) + "_sql"
+def table_module_name(table: str) -> str:
+    """``person`` -> ``_person_table``: the module holding table ``person`` as the runtime sees
+    it (columns, keys, statements), which its aggregate module's ``TableSpec`` is built from.
+    Private, and never a table's module: no schema name starts with ``_``."""
+    return "_" + python_name(table) + "_table"
 
 
 def statement_name(role: str, name: str) -> str:
     """``("PROBE_UNIQUE", "external_identifier")`` -> ``PROBE_UNIQUE_EXTERNAL_IDENTIFIER``: the
-    constant of a key's statement in a table's SQL module."""
+    constant of a key's statement in a table's module (:func:`table_module_name`)."""
     return f"{role}_{_constant_stem(name)}"
 
 

@@ -150,10 +150,10 @@ def test_new_module_is_additive_and_removed_module_is_breaking() -> None:
 
 
 def test_private_modules_are_no_part_of_the_api() -> None:
-    """``pkg/_person_sql.py`` holds the statements of ``person``: renaming or dropping one is no
-    change to the API."""
-    one = api_of_sources({"pkg/person.py": ENTITY, "pkg/_person_sql.py": "SELECT_ONE = ''\n"})
-    two = api_of_sources({"pkg/person.py": ENTITY, "pkg/_person_sql.py": "SELECT_KEYS = ''\n"})
+    """``pkg/_person_table.py`` holds the columns, keys and statements of ``person``: renaming or
+    dropping one is no change to the API."""
+    one = api_of_sources({"pkg/person.py": ENTITY, "pkg/_person_table.py": "SELECT_ONE = ''\n"})
+    two = api_of_sources({"pkg/person.py": ENTITY, "pkg/_person_table.py": "SELECT_KEYS = ''\n"})
     assert set(one.modules) == {"pkg.person"}
     assert diff_apis(one, two).changes == ()
     assert set(api_of_sources({"pkg/_inner/mod.py": "X = 1\n"}).modules) == set()

@@ -28,7 +28,7 @@ tables:
 """
 EXPECTED = {
     "shop/__init__.py",
-    "shop/_item_sql.py",
+    "shop/_item_table.py",
     "shop/enums.py",
     "shop/item.py",
     "shop/py.typed",

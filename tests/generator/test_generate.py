@@ -210,15 +210,15 @@ tables:
       AB: [AB]
 """
     (aggregate,) = ir_of(schema).aggregates
-    names = [s.name for s in aggregate.sql.statements]
+    names = [s.name for s in aggregate.table_module.statements]
     assert names[-4:] == [
         "PROBE_UNIQUE_AB",
         "SELECT_BATCH_BY_AB",
         "PROBE_UNIQUE_AB_2",
         "SELECT_BATCH_BY_AB_2",
     ]
-    uniques = next(a.value for a in aggregate.spec.args if a.name == "uniques")
-    assert "_t_sql.PROBE_UNIQUE_AB_2" in uniques and "_t_sql.SELECT_BATCH_BY_AB_2" in uniques
+    uniques = next(p.value for p in aggregate.table_module.parts if p.name == "UNIQUES")
+    assert "=PROBE_UNIQUE_AB_2" in uniques and "=SELECT_BATCH_BY_AB_2" in uniques
 
 
 def test_unprintable_paths_never_reach_the_headers() -> None:
@@ -370,8 +370,8 @@ def test_generate_is_pure(tmp_path: Path) -> None:
     assert list(files) == sorted(files)
     assert set(files) == {
         "ledger/__init__.py",
-        "ledger/_account_sql.py",
-        "ledger/_event_sql.py",
+        "ledger/_account_table.py",
+        "ledger/_event_table.py",
         "ledger/account.py",
         "ledger/enums.py",
         "ledger/event.py",
@@ -438,25 +438,35 @@ def layout_problems(sql: str) -> list[str]:
     return problems
 
 
-def sql_modules() -> list[Path]:
+def table_modules() -> list[Path]:
     return sorted(
-        [*ROOT.glob("tests/golden/*/expected/*/_*_sql.py"), *ROOT.glob("generated/*/_*_sql.py")]
+        [*ROOT.glob("tests/golden/*/expected/*/_*_table.py"), *ROOT.glob("generated/*/_*_table.py")]
     )
 
 
-@pytest.mark.parametrize("path", sql_modules(), ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", table_modules(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_statements_are_laid_out_one_clause_a_line_and_all_named_by_the_spec(path: Path) -> None:
     module = ast.parse(path.read_text(encoding="utf-8"))
-    _docstring, *assignments = module.body
-    assert ast.get_docstring(module) and assignments
-    constants = {}
-    for node in assignments:
+    _docstring, *body = module.body
+    assert ast.get_docstring(module)
+    constants, parts = {}, {}
+    for node in body:
+        if isinstance(node, ast.ImportFrom | ast.Import):
+            continue
         assert isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
-        constants[node.targets[0].id] = ast.literal_eval(node.value)
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            constants[node.targets[0].id] = node.value.value
+        else:
+            parts[node.targets[0].id] = node.value
+    assert constants and parts
     problems = {name: layout_problems(sql) for name, sql in constants.items()}
     assert {name: found for name, found in problems.items() if found} == {}
-    # The aggregate module beside it (`_person_sql.py` -> `person.py`) names every statement.
-    aggregate = ast.parse((path.parent / f"{path.stem[1:-4]}.py").read_text(encoding="utf-8"))
+    # The parts of the spec below the statements name every statement...
+    named = {n.id for part in parts.values() for n in ast.walk(part) if isinstance(n, ast.Name)}
+    assert set(constants) - named == set()
+    # ...and the aggregate module beside it (`_person_table.py` -> `person.py`) every part.
+    aggregate_path = path.parent / f"{path.stem[1 : -len('_table')]}.py"
+    aggregate = ast.parse(aggregate_path.read_text(encoding="utf-8"))
     named = {
         node.attr
         for node in ast.walk(aggregate)
@@ -464,7 +474,7 @@ def test_statements_are_laid_out_one_clause_a_line_and_all_named_by_the_spec(pat
         and isinstance(node.value, ast.Name)
         and node.value.id == path.stem
     }
-    assert named == set(constants)
+    assert named == set(parts)
 
 
 def test_the_layout_check_sees_a_clause_out_of_place() -> None:

@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """sample: One column per type.
 
-The SQL that SAMPLE_TABLE runs is in _sample_sql.py."""
+The columns, keys and SQL of SAMPLE_TABLE are in _sample_table.py."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _sample_sql
+from . import _sample_table
 from .enums import LEVEL_BY_VALUE, Level
 
 
@@ -131,121 +131,16 @@ def _key_of(item: Sample) -> SampleKey:
 SAMPLE_TABLE: _rt.TableSpec[Sample, SampleKey] = _rt.TableSpec(
     table="sample",
     entity=Sample,
-    columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid"),
-        _rt.ColumnSpec(name="flag", attr="flag", pg_type="boolean", kind="bool"),
-        _rt.ColumnSpec(name="small", attr="small", pg_type="smallint", kind="int2"),
-        _rt.ColumnSpec(name="medium", attr="medium", pg_type="integer", kind="int4"),
-        _rt.ColumnSpec(name="big", attr="big", pg_type="bigint", kind="int8"),
-        _rt.ColumnSpec(
-            name="exact",
-            attr="exact",
-            pg_type="numeric(12,4)",
-            kind="numeric",
-            precision=12,
-            scale=4,
-        ),
-        _rt.ColumnSpec(
-            name="unbounded",
-            attr="unbounded",
-            pg_type="numeric",
-            kind="numeric",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(name="single", attr="single", pg_type="real", kind="float4"),
-        _rt.ColumnSpec(name="double", attr="double", pg_type="double precision", kind="float8"),
-        _rt.ColumnSpec(name="label", attr="label", pg_type="text", kind="text"),
-        _rt.ColumnSpec(
-            name="bounded", attr="bounded", pg_type="varchar(10)", kind="text", max_length=10
-        ),
-        _rt.ColumnSpec(
-            name="fixed",
-            attr="fixed",
-            pg_type="char(4)",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            max_length=4,
-        ),
-        _rt.ColumnSpec(
-            name="blob",
-            attr="blob",
-            pg_type="bytea",
-            kind="bytea",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(name="day", attr="day", pg_type="date", kind="date"),
-        _rt.ColumnSpec(name="clock", attr="clock", pg_type="time", kind="time"),
-        _rt.ColumnSpec(name="local_time", attr="local_time", pg_type="timestamp", kind="timestamp"),
-        _rt.ColumnSpec(name="instant", attr="instant", pg_type="timestamptz", kind="timestamptz"),
-        _rt.ColumnSpec(
-            name="today",
-            attr="today",
-            pg_type="date",
-            kind="date",
-            server_default=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="span",
-            attr="span",
-            pg_type="interval",
-            kind="interval",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="doc",
-            attr="doc",
-            pg_type="jsonb",
-            kind="jsonb",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="level",
-            attr="level",
-            pg_type='"level"',
-            kind="enum",
-            enum_values=frozenset({"low", "medium", "high"}),
-        ),
-    ),
+    columns=_sample_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20),
-    sql=_rt.TableSQL(
-        insert_one=_sample_sql.INSERT_ONE,
-        insert_batch=_sample_sql.INSERT_BATCH,
-        select_one=_sample_sql.SELECT_ONE,
-        select_batch=_sample_sql.SELECT_BATCH,
-        exists_one=_sample_sql.EXISTS_ONE,
-        exists_batch=_sample_sql.EXISTS_BATCH,
-        delete_one=_sample_sql.DELETE_ONE,
-        delete_batch=_sample_sql.DELETE_BATCH,
-        update_one=_sample_sql.UPDATE_ONE,
-        update_batch=_sample_sql.UPDATE_BATCH,
-        upsert_one=_sample_sql.UPSERT_ONE,
-        upsert_batch=_sample_sql.UPSERT_BATCH,
-        select_keys=_sample_sql.SELECT_KEYS,
-    ),
+    sql=_sample_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="sample_pkey",
-            columns=(0,),
-            probe_sql=_sample_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
+    uniques=_sample_table.UNIQUES,
+    foreign_keys=_sample_table.FOREIGN_KEYS,
+    audit=_sample_table.AUDIT,
 )
 
 

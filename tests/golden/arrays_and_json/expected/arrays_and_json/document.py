@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """document: A document with array and JSON columns.
 
-The SQL that DOCUMENT_TABLE runs is in _document_sql.py."""
+The columns, keys and SQL of DOCUMENT_TABLE are in _document_table.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _document_sql
+from . import _document_table
 from .enums import COLOUR_BY_VALUE, Colour
 
 
@@ -86,99 +86,16 @@ def _key_of(item: Document) -> DocumentKey:
 DOCUMENT_TABLE: _rt.TableSpec[Document, DocumentKey] = _rt.TableSpec(
     table="document",
     entity=Document,
-    columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
-        _rt.ColumnSpec(
-            name="tags",
-            attr="tags",
-            pg_type="varchar(8)[]",
-            kind="text",
-            is_array=True,
-            max_length=8,
-            min_length=2,
-        ),
-        _rt.ColumnSpec(
-            name="scores",
-            attr="scores",
-            pg_type="numeric(5,2)[]",
-            kind="numeric",
-            nullable=True,
-            is_array=True,
-            none_on_insert=True,
-            none_on_update=True,
-            minimum=0,
-            maximum=100,
-            precision=5,
-            scale=2,
-        ),
-        _rt.ColumnSpec(
-            name="counts",
-            attr="counts",
-            pg_type="bigint[]",
-            kind="int8",
-            is_array=True,
-            nullable_elements=False,
-        ),
-        _rt.ColumnSpec(
-            name="colours",
-            attr="colours",
-            pg_type='"colour"[]',
-            kind="enum",
-            nullable=True,
-            is_array=True,
-            none_on_insert=True,
-            none_on_update=True,
-            enum_values=frozenset({"red", "green", "blue"}),
-        ),
-        _rt.ColumnSpec(
-            name="blobs",
-            attr="blobs",
-            pg_type="bytea[]",
-            kind="bytea",
-            nullable=True,
-            is_array=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(name="body", attr="body", pg_type="jsonb", kind="jsonb"),
-        _rt.ColumnSpec(
-            name="meta",
-            attr="meta",
-            pg_type="jsonb",
-            kind="jsonb",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-    ),
+    columns=_document_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4, 5, 6, 7),
-    sql=_rt.TableSQL(
-        insert_one=_document_sql.INSERT_ONE,
-        insert_batch=_document_sql.INSERT_BATCH,
-        select_one=_document_sql.SELECT_ONE,
-        select_batch=_document_sql.SELECT_BATCH,
-        exists_one=_document_sql.EXISTS_ONE,
-        exists_batch=_document_sql.EXISTS_BATCH,
-        delete_one=_document_sql.DELETE_ONE,
-        delete_batch=_document_sql.DELETE_BATCH,
-        update_one=_document_sql.UPDATE_ONE,
-        update_batch=_document_sql.UPDATE_BATCH,
-        upsert_one=_document_sql.UPSERT_ONE,
-        upsert_batch=_document_sql.UPSERT_BATCH,
-        select_keys=_document_sql.SELECT_KEYS,
-    ),
+    sql=_document_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="document_pkey",
-            columns=(0,),
-            probe_sql=_document_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
+    uniques=_document_table.UNIQUES,
+    foreign_keys=_document_table.FOREIGN_KEYS,
+    audit=_document_table.AUDIT,
 )
 
 

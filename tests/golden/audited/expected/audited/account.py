@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """account: Audited, with a uuid key and a foreign key to an audited parent.
 
-The SQL that ACCOUNT_TABLE runs is in _account_sql.py."""
+The columns, keys and SQL of ACCOUNT_TABLE are in _account_table.py."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _account_sql
+from . import _account_table
 from .enums import ACCOUNT_STATUS_BY_VALUE, AccountStatus
 
 
@@ -75,98 +75,16 @@ def _key_of(item: Account) -> AccountKey:
 ACCOUNT_TABLE: _rt.TableSpec[Account, AccountKey] = _rt.TableSpec(
     table="account",
     entity=Account,
-    columns=(
-        _rt.ColumnSpec(
-            name="id",
-            attr="id",
-            pg_type="uuid",
-            kind="uuid",
-            server_default=True,
-            none_on_insert=True,
-        ),
-        _rt.ColumnSpec(name="customer_id", attr="customer_id", pg_type="uuid", kind="uuid"),
-        _rt.ColumnSpec(
-            name="status",
-            attr="status",
-            pg_type='"account_status"',
-            kind="enum",
-            enum_values=frozenset({"open", "closed"}),
-        ),
-        _rt.ColumnSpec(
-            name="balance",
-            attr="balance",
-            pg_type="numeric(15,2)",
-            kind="numeric",
-            minimum=0,
-            precision=15,
-            scale=2,
-        ),
-        _rt.ColumnSpec(
-            name="opened_at",
-            attr="opened_at",
-            pg_type="timestamptz",
-            kind="timestamptz",
-            server_default=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="version",
-            attr="version",
-            pg_type="bigint",
-            kind="int8",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            minimum=1,
-            version=True,
-        ),
-    ),
+    columns=_account_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4),
-    sql=_rt.TableSQL(
-        insert_one=_account_sql.INSERT_ONE,
-        insert_batch=_account_sql.INSERT_BATCH,
-        select_one=_account_sql.SELECT_ONE,
-        select_batch=_account_sql.SELECT_BATCH,
-        exists_one=_account_sql.EXISTS_ONE,
-        exists_batch=_account_sql.EXISTS_BATCH,
-        delete_one=_account_sql.DELETE_ONE,
-        delete_batch=_account_sql.DELETE_BATCH,
-        update_one=_account_sql.UPDATE_ONE,
-        update_batch=_account_sql.UPDATE_BATCH,
-        upsert_one=None,
-        upsert_batch=None,
-        select_keys=_account_sql.SELECT_KEYS,
-    ),
+    sql=_account_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="account_pkey",
-            columns=(0,),
-            probe_sql=_account_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
-    foreign_keys=(
-        _rt.ForeignKeySpec(
-            name="customer_id",
-            constraint="account_customer_id_fkey",
-            columns=(1,),
-            parent_table="customer",
-            parent_columns=("id",),
-            self_parent_columns=None,
-            probe_sql=_account_sql.PROBE_PARENT_CUSTOMER_ID,
-            select_children_sql=_account_sql.SELECT_CHILDREN_BY_CUSTOMER_ID,
-        ),
-    ),
-    audit=_rt.AuditSpec(
-        history_table="account_history",
-        version_column=5,
-        insert_log_sql=_account_sql.INSERT_AUDIT_LOG,
-    ),
+    uniques=_account_table.UNIQUES,
+    foreign_keys=_account_table.FOREIGN_KEYS,
+    audit=_account_table.AUDIT,
 )
 
 

@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """customer: An audited parent with a uuid key.
 
-The SQL that CUSTOMER_TABLE runs is in _customer_sql.py."""
+The columns, keys and SQL of CUSTOMER_TABLE are in _customer_table.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _customer_sql
+from . import _customer_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -63,79 +63,16 @@ def _key_of(item: Customer) -> CustomerKey:
 CUSTOMER_TABLE: _rt.TableSpec[Customer, CustomerKey] = _rt.TableSpec(
     table="customer",
     entity=Customer,
-    columns=(
-        _rt.ColumnSpec(
-            name="id",
-            attr="id",
-            pg_type="uuid",
-            kind="uuid",
-            server_default=True,
-            none_on_insert=True,
-        ),
-        _rt.ColumnSpec(
-            name="name", attr="name", pg_type="varchar(100)", kind="text", max_length=100
-        ),
-        _rt.ColumnSpec(
-            name="email",
-            attr="email",
-            pg_type="text",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="version",
-            attr="version",
-            pg_type="bigint",
-            kind="int8",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            minimum=1,
-            version=True,
-        ),
-    ),
+    columns=_customer_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2),
-    sql=_rt.TableSQL(
-        insert_one=_customer_sql.INSERT_ONE,
-        insert_batch=_customer_sql.INSERT_BATCH,
-        select_one=_customer_sql.SELECT_ONE,
-        select_batch=_customer_sql.SELECT_BATCH,
-        exists_one=_customer_sql.EXISTS_ONE,
-        exists_batch=_customer_sql.EXISTS_BATCH,
-        delete_one=_customer_sql.DELETE_ONE,
-        delete_batch=_customer_sql.DELETE_BATCH,
-        update_one=_customer_sql.UPDATE_ONE,
-        update_batch=_customer_sql.UPDATE_BATCH,
-        upsert_one=None,
-        upsert_batch=None,
-        select_keys=_customer_sql.SELECT_KEYS,
-    ),
+    sql=_customer_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="customer_pkey",
-            columns=(0,),
-            probe_sql=_customer_sql.PROBE_PRIMARY_KEY,
-        ),
-        _rt.UniqueSpec(
-            name="email",
-            constraint="customer_email_key",
-            columns=(2,),
-            probe_sql=_customer_sql.PROBE_UNIQUE_EMAIL,
-            select_batch_sql=_customer_sql.SELECT_BATCH_BY_EMAIL,
-        ),
-    ),
-    audit=_rt.AuditSpec(
-        history_table="customer_history",
-        version_column=3,
-        insert_log_sql=_customer_sql.INSERT_AUDIT_LOG,
-    ),
+    uniques=_customer_table.UNIQUES,
+    foreign_keys=_customer_table.FOREIGN_KEYS,
+    audit=_customer_table.AUDIT,
 )
 
 

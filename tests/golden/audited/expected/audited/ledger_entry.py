@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """ledger_entry: Audited, with an identity key.
 
-The SQL that LEDGER_ENTRY_TABLE runs is in _ledger_entry_sql.py."""
+The columns, keys and SQL of LEDGER_ENTRY_TABLE are in _ledger_entry_table.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _ledger_entry_sql
+from . import _ledger_entry_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -69,85 +69,16 @@ def _key_of(item: LedgerEntry) -> LedgerEntryKey:
 LEDGER_ENTRY_TABLE: _rt.TableSpec[LedgerEntry, LedgerEntryKey] = _rt.TableSpec(
     table="ledger_entry",
     entity=LedgerEntry,
-    columns=(
-        _rt.ColumnSpec(
-            name="id", attr="id", pg_type="bigint", kind="int8", identity=True, none_on_insert=True
-        ),
-        _rt.ColumnSpec(name="account_id", attr="account_id", pg_type="uuid", kind="uuid"),
-        _rt.ColumnSpec(
-            name="amount",
-            attr="amount",
-            pg_type="numeric(15,2)",
-            kind="numeric",
-            precision=15,
-            scale=2,
-        ),
-        _rt.ColumnSpec(
-            name="memo",
-            attr="memo",
-            pg_type="text",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="version",
-            attr="version",
-            pg_type="bigint",
-            kind="int8",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            minimum=1,
-            version=True,
-        ),
-    ),
+    columns=_ledger_entry_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(1, 2, 3),
-    sql=_rt.TableSQL(
-        insert_one=_ledger_entry_sql.INSERT_ONE,
-        insert_batch=_ledger_entry_sql.INSERT_BATCH,
-        select_one=_ledger_entry_sql.SELECT_ONE,
-        select_batch=_ledger_entry_sql.SELECT_BATCH,
-        exists_one=_ledger_entry_sql.EXISTS_ONE,
-        exists_batch=_ledger_entry_sql.EXISTS_BATCH,
-        delete_one=_ledger_entry_sql.DELETE_ONE,
-        delete_batch=_ledger_entry_sql.DELETE_BATCH,
-        update_one=_ledger_entry_sql.UPDATE_ONE,
-        update_batch=_ledger_entry_sql.UPDATE_BATCH,
-        upsert_one=None,
-        upsert_batch=None,
-        select_keys=_ledger_entry_sql.SELECT_KEYS,
-    ),
+    sql=_ledger_entry_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="ledger_entry_pkey",
-            columns=(0,),
-            probe_sql=_ledger_entry_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
-    foreign_keys=(
-        _rt.ForeignKeySpec(
-            name="account_id",
-            constraint="ledger_entry_account_id_fkey",
-            columns=(1,),
-            parent_table="account",
-            parent_columns=("id",),
-            self_parent_columns=None,
-            probe_sql=_ledger_entry_sql.PROBE_PARENT_ACCOUNT_ID,
-            select_children_sql=_ledger_entry_sql.SELECT_CHILDREN_BY_ACCOUNT_ID,
-        ),
-    ),
-    audit=_rt.AuditSpec(
-        history_table="ledger_entry_history",
-        version_column=4,
-        insert_log_sql=_ledger_entry_sql.INSERT_AUDIT_LOG,
-    ),
+    uniques=_ledger_entry_table.UNIQUES,
+    foreign_keys=_ledger_entry_table.FOREIGN_KEYS,
+    audit=_ledger_entry_table.AUDIT,
 )
 
 

@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """note: Not audited, referring to an audited table.
 
-The SQL that NOTE_TABLE runs is in _note_sql.py."""
+The columns, keys and SQL of NOTE_TABLE are in _note_table.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _note_sql
+from . import _note_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -55,59 +55,16 @@ def _key_of(item: Note) -> NoteKey:
 NOTE_TABLE: _rt.TableSpec[Note, NoteKey] = _rt.TableSpec(
     table="note",
     entity=Note,
-    columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
-        _rt.ColumnSpec(
-            name="customer_id",
-            attr="customer_id",
-            pg_type="uuid",
-            kind="uuid",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(name="body", attr="body", pg_type="text", kind="text"),
-    ),
+    columns=_note_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2),
-    sql=_rt.TableSQL(
-        insert_one=_note_sql.INSERT_ONE,
-        insert_batch=_note_sql.INSERT_BATCH,
-        select_one=_note_sql.SELECT_ONE,
-        select_batch=_note_sql.SELECT_BATCH,
-        exists_one=_note_sql.EXISTS_ONE,
-        exists_batch=_note_sql.EXISTS_BATCH,
-        delete_one=_note_sql.DELETE_ONE,
-        delete_batch=_note_sql.DELETE_BATCH,
-        update_one=_note_sql.UPDATE_ONE,
-        update_batch=_note_sql.UPDATE_BATCH,
-        upsert_one=_note_sql.UPSERT_ONE,
-        upsert_batch=_note_sql.UPSERT_BATCH,
-        select_keys=_note_sql.SELECT_KEYS,
-    ),
+    sql=_note_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="note_pkey",
-            columns=(0,),
-            probe_sql=_note_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
-    foreign_keys=(
-        _rt.ForeignKeySpec(
-            name="customer_id",
-            constraint="note_customer_id_fkey",
-            columns=(1,),
-            parent_table="customer",
-            parent_columns=("id",),
-            self_parent_columns=None,
-            probe_sql=_note_sql.PROBE_PARENT_CUSTOMER_ID,
-            select_children_sql=_note_sql.SELECT_CHILDREN_BY_CUSTOMER_ID,
-        ),
-    ),
+    uniques=_note_table.UNIQUES,
+    foreign_keys=_note_table.FOREIGN_KEYS,
+    audit=_note_table.AUDIT,
 )
 
 

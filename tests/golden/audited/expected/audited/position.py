@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """position: Audited, with a composite key, array, jsonb and server-default columns.
 
-The SQL that POSITION_TABLE runs is in _position_sql.py."""
+The columns, keys and SQL of POSITION_TABLE are in _position_table.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from batchrepo.contract import v1 as _rt
 
-from . import _position_sql
+from . import _position_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -80,97 +80,16 @@ def _key_of(item: Position) -> PositionKey:
 POSITION_TABLE: _rt.TableSpec[Position, PositionKey] = _rt.TableSpec(
     table="position",
     entity=Position,
-    columns=(
-        _rt.ColumnSpec(name="account_id", attr="account_id", pg_type="uuid", kind="uuid"),
-        _rt.ColumnSpec(
-            name="instrument", attr="instrument", pg_type="varchar(12)", kind="text", max_length=12
-        ),
-        _rt.ColumnSpec(name="quantity", attr="quantity", pg_type="integer", kind="int4"),
-        _rt.ColumnSpec(
-            name="tags",
-            attr="tags",
-            pg_type="text[]",
-            kind="text",
-            nullable=True,
-            is_array=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="details",
-            attr="details",
-            pg_type="jsonb",
-            kind="jsonb",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="updated_at",
-            attr="updated_at",
-            pg_type="timestamptz",
-            kind="timestamptz",
-            server_default=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="version",
-            attr="version",
-            pg_type="bigint",
-            kind="int8",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            minimum=1,
-            version=True,
-        ),
-    ),
+    columns=_position_table.COLUMNS,
     key_columns=(0, 1),
     insert_columns=(0, 1, 2, 3, 4, 5),
-    sql=_rt.TableSQL(
-        insert_one=_position_sql.INSERT_ONE,
-        insert_batch=_position_sql.INSERT_BATCH,
-        select_one=_position_sql.SELECT_ONE,
-        select_batch=_position_sql.SELECT_BATCH,
-        exists_one=_position_sql.EXISTS_ONE,
-        exists_batch=_position_sql.EXISTS_BATCH,
-        delete_one=_position_sql.DELETE_ONE,
-        delete_batch=_position_sql.DELETE_BATCH,
-        update_one=_position_sql.UPDATE_ONE,
-        update_batch=_position_sql.UPDATE_BATCH,
-        upsert_one=None,
-        upsert_batch=None,
-        select_keys=_position_sql.SELECT_KEYS,
-    ),
+    sql=_position_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="position_pkey",
-            columns=(0, 1),
-            probe_sql=_position_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
-    foreign_keys=(
-        _rt.ForeignKeySpec(
-            name="account_id",
-            constraint="position_account_id_fkey",
-            columns=(0,),
-            parent_table="account",
-            parent_columns=("id",),
-            self_parent_columns=None,
-            probe_sql=_position_sql.PROBE_PARENT_ACCOUNT_ID,
-            select_children_sql=_position_sql.SELECT_CHILDREN_BY_ACCOUNT_ID,
-        ),
-    ),
-    audit=_rt.AuditSpec(
-        history_table="position_history",
-        version_column=6,
-        insert_log_sql=_position_sql.INSERT_AUDIT_LOG,
-    ),
+    uniques=_position_table.UNIQUES,
+    foreign_keys=_position_table.FOREIGN_KEYS,
+    audit=_position_table.AUDIT,
 )
 
 

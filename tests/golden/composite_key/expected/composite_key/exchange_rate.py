@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """exchange_rate: A rate per currency pair and day.
 
-The SQL that EXCHANGE_RATE_TABLE runs is in _exchange_rate_sql.py."""
+The columns, keys and SQL of EXCHANGE_RATE_TABLE are in _exchange_rate_table.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from batchrepo.contract import v1 as _rt
 
-from . import _exchange_rate_sql
+from . import _exchange_rate_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -73,59 +73,16 @@ def _key_of(item: ExchangeRate) -> ExchangeRateKey:
 EXCHANGE_RATE_TABLE: _rt.TableSpec[ExchangeRate, ExchangeRateKey] = _rt.TableSpec(
     table="exchange_rate",
     entity=ExchangeRate,
-    columns=(
-        _rt.ColumnSpec(name="base", attr="base", pg_type="char(3)", kind="text", max_length=3),
-        _rt.ColumnSpec(name="quote", attr="quote", pg_type="char(3)", kind="text", max_length=3),
-        _rt.ColumnSpec(name="day", attr="day", pg_type="date", kind="date"),
-        _rt.ColumnSpec(
-            name="rate",
-            attr="rate",
-            pg_type="numeric(18,8)",
-            kind="numeric",
-            minimum=decimal.Decimal("0.00000001"),
-            precision=18,
-            scale=8,
-        ),
-        _rt.ColumnSpec(
-            name="source", attr="source", pg_type="varchar(20)", kind="text", max_length=20
-        ),
-        _rt.ColumnSpec(name="reference", attr="reference", pg_type="integer", kind="int4"),
-    ),
+    columns=_exchange_rate_table.COLUMNS,
     key_columns=(0, 1, 2),
     insert_columns=(0, 1, 2, 3, 4, 5),
-    sql=_rt.TableSQL(
-        insert_one=_exchange_rate_sql.INSERT_ONE,
-        insert_batch=_exchange_rate_sql.INSERT_BATCH,
-        select_one=_exchange_rate_sql.SELECT_ONE,
-        select_batch=_exchange_rate_sql.SELECT_BATCH,
-        exists_one=_exchange_rate_sql.EXISTS_ONE,
-        exists_batch=_exchange_rate_sql.EXISTS_BATCH,
-        delete_one=_exchange_rate_sql.DELETE_ONE,
-        delete_batch=_exchange_rate_sql.DELETE_BATCH,
-        update_one=_exchange_rate_sql.UPDATE_ONE,
-        update_batch=_exchange_rate_sql.UPDATE_BATCH,
-        upsert_one=_exchange_rate_sql.UPSERT_ONE,
-        upsert_batch=_exchange_rate_sql.UPSERT_BATCH,
-        select_keys=_exchange_rate_sql.SELECT_KEYS,
-    ),
+    sql=_exchange_rate_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="exchange_rate_pkey",
-            columns=(0, 1, 2),
-            probe_sql=_exchange_rate_sql.PROBE_PRIMARY_KEY,
-        ),
-        _rt.UniqueSpec(
-            name="rate_reference",
-            constraint="exchange_rate_rate_reference_key",
-            columns=(4, 5),
-            probe_sql=_exchange_rate_sql.PROBE_UNIQUE_RATE_REFERENCE,
-            select_batch_sql=_exchange_rate_sql.SELECT_BATCH_BY_RATE_REFERENCE,
-        ),
-    ),
+    uniques=_exchange_rate_table.UNIQUES,
+    foreign_keys=_exchange_rate_table.FOREIGN_KEYS,
+    audit=_exchange_rate_table.AUDIT,
 )
 
 

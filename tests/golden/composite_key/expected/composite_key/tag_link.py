@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """tag_link: Links a tag to an item; every column is a key column.
 
-The SQL that TAG_LINK_TABLE runs is in _tag_link_sql.py."""
+The columns, keys and SQL of TAG_LINK_TABLE are in _tag_link_table.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from batchrepo.contract import v1 as _rt
 
-from . import _tag_link_sql
+from . import _tag_link_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -54,38 +54,16 @@ def _key_of(item: TagLink) -> TagLinkKey:
 TAG_LINK_TABLE: _rt.TableSpec[TagLink, TagLinkKey] = _rt.TableSpec(
     table="tag_link",
     entity=TagLink,
-    columns=(
-        _rt.ColumnSpec(name="item_id", attr="item_id", pg_type="bigint", kind="int8"),
-        _rt.ColumnSpec(name="tag", attr="tag", pg_type="varchar(30)", kind="text", max_length=30),
-    ),
+    columns=_tag_link_table.COLUMNS,
     key_columns=(0, 1),
     insert_columns=(0, 1),
-    sql=_rt.TableSQL(
-        insert_one=_tag_link_sql.INSERT_ONE,
-        insert_batch=_tag_link_sql.INSERT_BATCH,
-        select_one=_tag_link_sql.SELECT_ONE,
-        select_batch=_tag_link_sql.SELECT_BATCH,
-        exists_one=_tag_link_sql.EXISTS_ONE,
-        exists_batch=_tag_link_sql.EXISTS_BATCH,
-        delete_one=_tag_link_sql.DELETE_ONE,
-        delete_batch=_tag_link_sql.DELETE_BATCH,
-        update_one=None,
-        update_batch=None,
-        upsert_one=None,
-        upsert_batch=None,
-        select_keys=_tag_link_sql.SELECT_KEYS,
-    ),
+    sql=_tag_link_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="tag_link_pkey",
-            columns=(0, 1),
-            probe_sql=_tag_link_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
+    uniques=_tag_link_table.UNIQUES,
+    foreign_keys=_tag_link_table.FOREIGN_KEYS,
+    audit=_tag_link_table.AUDIT,
 )
 
 

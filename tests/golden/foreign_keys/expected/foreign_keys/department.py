@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """department: Refers to its head employee (a cycle with employee).
 
-The SQL that DEPARTMENT_TABLE runs is in _department_sql.py."""
+The columns, keys and SQL of DEPARTMENT_TABLE are in _department_table.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _department_sql
+from . import _department_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -55,66 +55,16 @@ def _key_of(item: Department) -> DepartmentKey:
 DEPARTMENT_TABLE: _rt.TableSpec[Department, DepartmentKey] = _rt.TableSpec(
     table="department",
     entity=Department,
-    columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
-        _rt.ColumnSpec(name="name", attr="name", pg_type="text", kind="text"),
-        _rt.ColumnSpec(
-            name="head_id",
-            attr="head_id",
-            pg_type="uuid",
-            kind="uuid",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-    ),
+    columns=_department_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2),
-    sql=_rt.TableSQL(
-        insert_one=_department_sql.INSERT_ONE,
-        insert_batch=_department_sql.INSERT_BATCH,
-        select_one=_department_sql.SELECT_ONE,
-        select_batch=_department_sql.SELECT_BATCH,
-        exists_one=_department_sql.EXISTS_ONE,
-        exists_batch=_department_sql.EXISTS_BATCH,
-        delete_one=_department_sql.DELETE_ONE,
-        delete_batch=_department_sql.DELETE_BATCH,
-        update_one=_department_sql.UPDATE_ONE,
-        update_batch=_department_sql.UPDATE_BATCH,
-        upsert_one=_department_sql.UPSERT_ONE,
-        upsert_batch=_department_sql.UPSERT_BATCH,
-        select_keys=_department_sql.SELECT_KEYS,
-    ),
+    sql=_department_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="department_pkey",
-            columns=(0,),
-            probe_sql=_department_sql.PROBE_PRIMARY_KEY,
-        ),
-        _rt.UniqueSpec(
-            name="name",
-            constraint="department_name_key",
-            columns=(1,),
-            probe_sql=_department_sql.PROBE_UNIQUE_NAME,
-            select_batch_sql=_department_sql.SELECT_BATCH_BY_NAME,
-        ),
-    ),
-    foreign_keys=(
-        _rt.ForeignKeySpec(
-            name="head_id",
-            constraint="department_head_id_fkey",
-            columns=(2,),
-            parent_table="employee",
-            parent_columns=("id",),
-            self_parent_columns=None,
-            probe_sql=_department_sql.PROBE_PARENT_HEAD_ID,
-            select_children_sql=_department_sql.SELECT_CHILDREN_BY_HEAD_ID,
-        ),
-    ),
+    uniques=_department_table.UNIQUES,
+    foreign_keys=_department_table.FOREIGN_KEYS,
+    audit=_department_table.AUDIT,
 )
 
 

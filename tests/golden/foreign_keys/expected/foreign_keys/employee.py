@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """employee: Refers to a department, a manager (itself) and a region.
 
-The SQL that EMPLOYEE_TABLE runs is in _employee_sql.py."""
+The columns, keys and SQL of EMPLOYEE_TABLE are in _employee_table.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _employee_sql
+from . import _employee_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -67,100 +67,16 @@ def _key_of(item: Employee) -> EmployeeKey:
 EMPLOYEE_TABLE: _rt.TableSpec[Employee, EmployeeKey] = _rt.TableSpec(
     table="employee",
     entity=Employee,
-    columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid"),
-        _rt.ColumnSpec(name="name", attr="name", pg_type="text", kind="text"),
-        _rt.ColumnSpec(name="department_id", attr="department_id", pg_type="integer", kind="int4"),
-        _rt.ColumnSpec(
-            name="manager_id",
-            attr="manager_id",
-            pg_type="uuid",
-            kind="uuid",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="region_country",
-            attr="region_country",
-            pg_type="char(2)",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            max_length=2,
-        ),
-        _rt.ColumnSpec(
-            name="region_code",
-            attr="region_code",
-            pg_type="varchar(10)",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            max_length=10,
-        ),
-    ),
+    columns=_employee_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4, 5),
-    sql=_rt.TableSQL(
-        insert_one=_employee_sql.INSERT_ONE,
-        insert_batch=_employee_sql.INSERT_BATCH,
-        select_one=_employee_sql.SELECT_ONE,
-        select_batch=_employee_sql.SELECT_BATCH,
-        exists_one=_employee_sql.EXISTS_ONE,
-        exists_batch=_employee_sql.EXISTS_BATCH,
-        delete_one=_employee_sql.DELETE_ONE,
-        delete_batch=_employee_sql.DELETE_BATCH,
-        update_one=_employee_sql.UPDATE_ONE,
-        update_batch=_employee_sql.UPDATE_BATCH,
-        upsert_one=_employee_sql.UPSERT_ONE,
-        upsert_batch=_employee_sql.UPSERT_BATCH,
-        select_keys=_employee_sql.SELECT_KEYS,
-    ),
+    sql=_employee_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="employee_pkey",
-            columns=(0,),
-            probe_sql=_employee_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
-    foreign_keys=(
-        _rt.ForeignKeySpec(
-            name="department_id",
-            constraint="employee_department_id_fkey",
-            columns=(2,),
-            parent_table="department",
-            parent_columns=("id",),
-            self_parent_columns=None,
-            probe_sql=_employee_sql.PROBE_PARENT_DEPARTMENT_ID,
-            select_children_sql=_employee_sql.SELECT_CHILDREN_BY_DEPARTMENT_ID,
-        ),
-        _rt.ForeignKeySpec(
-            name="manager_id",
-            constraint="employee_manager_id_fkey",
-            columns=(3,),
-            parent_table="employee",
-            parent_columns=("id",),
-            self_parent_columns=(0,),
-            probe_sql=_employee_sql.PROBE_PARENT_MANAGER_ID,
-            select_children_sql=_employee_sql.SELECT_CHILDREN_BY_MANAGER_ID,
-        ),
-        _rt.ForeignKeySpec(
-            name="home_region",
-            constraint="employee_home_region_fkey",
-            columns=(4, 5),
-            parent_table="region",
-            parent_columns=("country", "code"),
-            self_parent_columns=None,
-            probe_sql=_employee_sql.PROBE_PARENT_HOME_REGION,
-            select_children_sql=_employee_sql.SELECT_CHILDREN_BY_HOME_REGION,
-        ),
-    ),
+    uniques=_employee_table.UNIQUES,
+    foreign_keys=_employee_table.FOREIGN_KEYS,
+    audit=_employee_table.AUDIT,
 )
 
 

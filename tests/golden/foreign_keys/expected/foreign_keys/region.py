@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """region: Composite-keyed parent.
 
-The SQL that REGION_TABLE runs is in _region_sql.py."""
+The columns, keys and SQL of REGION_TABLE are in _region_table.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from batchrepo.contract import v1 as _rt
 
-from . import _region_sql
+from . import _region_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -58,41 +58,16 @@ def _key_of(item: Region) -> RegionKey:
 REGION_TABLE: _rt.TableSpec[Region, RegionKey] = _rt.TableSpec(
     table="region",
     entity=Region,
-    columns=(
-        _rt.ColumnSpec(
-            name="country", attr="country", pg_type="char(2)", kind="text", max_length=2
-        ),
-        _rt.ColumnSpec(name="code", attr="code", pg_type="varchar(10)", kind="text", max_length=10),
-        _rt.ColumnSpec(name="name", attr="name", pg_type="text", kind="text"),
-    ),
+    columns=_region_table.COLUMNS,
     key_columns=(0, 1),
     insert_columns=(0, 1, 2),
-    sql=_rt.TableSQL(
-        insert_one=_region_sql.INSERT_ONE,
-        insert_batch=_region_sql.INSERT_BATCH,
-        select_one=_region_sql.SELECT_ONE,
-        select_batch=_region_sql.SELECT_BATCH,
-        exists_one=_region_sql.EXISTS_ONE,
-        exists_batch=_region_sql.EXISTS_BATCH,
-        delete_one=_region_sql.DELETE_ONE,
-        delete_batch=_region_sql.DELETE_BATCH,
-        update_one=_region_sql.UPDATE_ONE,
-        update_batch=_region_sql.UPDATE_BATCH,
-        upsert_one=_region_sql.UPSERT_ONE,
-        upsert_batch=_region_sql.UPSERT_BATCH,
-        select_keys=_region_sql.SELECT_KEYS,
-    ),
+    sql=_region_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="region_pkey",
-            columns=(0, 1),
-            probe_sql=_region_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
+    uniques=_region_table.UNIQUES,
+    foreign_keys=_region_table.FOREIGN_KEYS,
+    audit=_region_table.AUDIT,
 )
 
 

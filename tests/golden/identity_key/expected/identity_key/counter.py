@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """counter: A named counter with an int4 identity key and a unique name.
 
-The SQL that COUNTER_TABLE runs is in _counter_sql.py."""
+The columns, keys and SQL of COUNTER_TABLE are in _counter_table.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _counter_sql
+from . import _counter_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -56,48 +56,16 @@ def _key_of(item: Counter) -> CounterKey:
 COUNTER_TABLE: _rt.TableSpec[Counter, CounterKey] = _rt.TableSpec(
     table="counter",
     entity=Counter,
-    columns=(
-        _rt.ColumnSpec(
-            name="id", attr="id", pg_type="integer", kind="int4", identity=True, none_on_insert=True
-        ),
-        _rt.ColumnSpec(name="name", attr="name", pg_type="text", kind="text"),
-        _rt.ColumnSpec(name="value", attr="value", pg_type="bigint", kind="int8", minimum=0),
-    ),
+    columns=_counter_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(1, 2),
-    sql=_rt.TableSQL(
-        insert_one=_counter_sql.INSERT_ONE,
-        insert_batch=_counter_sql.INSERT_BATCH,
-        select_one=_counter_sql.SELECT_ONE,
-        select_batch=_counter_sql.SELECT_BATCH,
-        exists_one=_counter_sql.EXISTS_ONE,
-        exists_batch=_counter_sql.EXISTS_BATCH,
-        delete_one=_counter_sql.DELETE_ONE,
-        delete_batch=_counter_sql.DELETE_BATCH,
-        update_one=_counter_sql.UPDATE_ONE,
-        update_batch=_counter_sql.UPDATE_BATCH,
-        upsert_one=None,
-        upsert_batch=None,
-        select_keys=_counter_sql.SELECT_KEYS,
-    ),
+    sql=_counter_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="counter_pkey",
-            columns=(0,),
-            probe_sql=_counter_sql.PROBE_PRIMARY_KEY,
-        ),
-        _rt.UniqueSpec(
-            name="name",
-            constraint="counter_name_key",
-            columns=(1,),
-            probe_sql=_counter_sql.PROBE_UNIQUE_NAME,
-            select_batch_sql=_counter_sql.SELECT_BATCH_BY_NAME,
-        ),
-    ),
+    uniques=_counter_table.UNIQUES,
+    foreign_keys=_counter_table.FOREIGN_KEYS,
+    audit=_counter_table.AUDIT,
 )
 
 

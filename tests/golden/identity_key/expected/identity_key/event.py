@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """event: An audit event with a bigint identity key.
 
-The SQL that EVENT_TABLE runs is in _event_sql.py."""
+The columns, keys and SQL of EVENT_TABLE are in _event_table.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _event_sql
+from . import _event_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -63,58 +63,16 @@ def _key_of(item: Event) -> EventKey:
 EVENT_TABLE: _rt.TableSpec[Event, EventKey] = _rt.TableSpec(
     table="event",
     entity=Event,
-    columns=(
-        _rt.ColumnSpec(
-            name="id", attr="id", pg_type="bigint", kind="int8", identity=True, none_on_insert=True
-        ),
-        _rt.ColumnSpec(name="kind", attr="kind", pg_type="varchar(40)", kind="text", max_length=40),
-        _rt.ColumnSpec(
-            name="occurred_at",
-            attr="occurred_at",
-            pg_type="timestamptz",
-            kind="timestamptz",
-            server_default=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="details",
-            attr="details",
-            pg_type="jsonb",
-            kind="jsonb",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-    ),
+    columns=_event_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(1, 2, 3),
-    sql=_rt.TableSQL(
-        insert_one=_event_sql.INSERT_ONE,
-        insert_batch=_event_sql.INSERT_BATCH,
-        select_one=_event_sql.SELECT_ONE,
-        select_batch=_event_sql.SELECT_BATCH,
-        exists_one=_event_sql.EXISTS_ONE,
-        exists_batch=_event_sql.EXISTS_BATCH,
-        delete_one=_event_sql.DELETE_ONE,
-        delete_batch=_event_sql.DELETE_BATCH,
-        update_one=_event_sql.UPDATE_ONE,
-        update_batch=_event_sql.UPDATE_BATCH,
-        upsert_one=None,
-        upsert_batch=None,
-        select_keys=_event_sql.SELECT_KEYS,
-    ),
+    sql=_event_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="event_pkey",
-            columns=(0,),
-            probe_sql=_event_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
+    uniques=_event_table.UNIQUES,
+    foreign_keys=_event_table.FOREIGN_KEYS,
+    audit=_event_table.AUDIT,
 )
 
 

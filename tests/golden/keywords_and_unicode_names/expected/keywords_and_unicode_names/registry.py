@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """registry: Only a dict column, so nothing else in its module needs builtins.
 
-The SQL that REGISTRY_TABLE runs is in _registry_sql.py."""
+The columns, keys and SQL of REGISTRY_TABLE are in _registry_table.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _registry_sql
+from . import _registry_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -50,46 +50,16 @@ def _key_of(item: Registry) -> RegistryKey:
 REGISTRY_TABLE: _rt.TableSpec[Registry, RegistryKey] = _rt.TableSpec(
     table="registry",
     entity=Registry,
-    columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
-        _rt.ColumnSpec(
-            name="dict",
-            attr="dict",
-            pg_type="text",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-    ),
+    columns=_registry_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1),
-    sql=_rt.TableSQL(
-        insert_one=_registry_sql.INSERT_ONE,
-        insert_batch=_registry_sql.INSERT_BATCH,
-        select_one=_registry_sql.SELECT_ONE,
-        select_batch=_registry_sql.SELECT_BATCH,
-        exists_one=_registry_sql.EXISTS_ONE,
-        exists_batch=_registry_sql.EXISTS_BATCH,
-        delete_one=_registry_sql.DELETE_ONE,
-        delete_batch=_registry_sql.DELETE_BATCH,
-        update_one=_registry_sql.UPDATE_ONE,
-        update_batch=_registry_sql.UPDATE_BATCH,
-        upsert_one=_registry_sql.UPSERT_ONE,
-        upsert_batch=_registry_sql.UPSERT_BATCH,
-        select_keys=_registry_sql.SELECT_KEYS,
-    ),
+    sql=_registry_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="registry_pkey",
-            columns=(0,),
-            probe_sql=_registry_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
+    uniques=_registry_table.UNIQUES,
+    foreign_keys=_registry_table.FOREIGN_KEYS,
+    audit=_registry_table.AUDIT,
 )
 
 

@@ -5,7 +5,7 @@
 """straße: A street: it's \"quoted\", has a backslash \\ and
 a newline, and ends with a quote\"
 
-The SQL that STRASSE_TABLE runs is in _straße_sql.py."""
+The columns, keys and SQL of STRASSE_TABLE are in _straße_table.py."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _straße_sql
+from . import _straße_table
 from .enums import GRÖSSE_BY_VALUE, Größe
 
 
@@ -104,111 +104,16 @@ def _key_of(item: Straße) -> StraßeKey:
 STRASSE_TABLE: _rt.TableSpec[Straße, StraßeKey] = _rt.TableSpec(
     table="straße",
     entity=Straße,
-    columns=(
-        _rt.ColumnSpec(name="uuid", attr="uuid", pg_type="uuid", kind="uuid"),
-        _rt.ColumnSpec(name="class", attr="class_", pg_type="text", kind="text"),
-        _rt.ColumnSpec(
-            name="from",
-            attr="from_",
-            pg_type="integer",
-            kind="int4",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="str",
-            attr="str",
-            pg_type="varchar(20)",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            max_length=20,
-        ),
-        _rt.ColumnSpec(
-            name="list",
-            attr="list",
-            pg_type="text[]",
-            kind="text",
-            nullable=True,
-            is_array=True,
-            none_on_insert=True,
-            none_on_update=True,
-            nullable_elements=False,
-        ),
-        _rt.ColumnSpec(
-            name="dict",
-            attr="dict",
-            pg_type="text",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="tuple",
-            attr="tuple",
-            pg_type="integer",
-            kind="int4",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="datetime",
-            attr="datetime",
-            pg_type="timestamptz",
-            kind="timestamptz",
-            server_default=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(name="dataclasses", attr="dataclasses", pg_type="boolean", kind="bool"),
-        _rt.ColumnSpec(
-            name="größe",
-            attr="größe",
-            pg_type='"größe"',
-            kind="enum",
-            enum_values=frozenset({"klein", "groß", "extra groß"}),
-        ),
-        _rt.ColumnSpec(name="select", attr="select", pg_type="text", kind="text"),
-    ),
+    columns=_straße_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10),
-    sql=_rt.TableSQL(
-        insert_one=_straße_sql.INSERT_ONE,
-        insert_batch=_straße_sql.INSERT_BATCH,
-        select_one=_straße_sql.SELECT_ONE,
-        select_batch=_straße_sql.SELECT_BATCH,
-        exists_one=_straße_sql.EXISTS_ONE,
-        exists_batch=_straße_sql.EXISTS_BATCH,
-        delete_one=_straße_sql.DELETE_ONE,
-        delete_batch=_straße_sql.DELETE_BATCH,
-        update_one=_straße_sql.UPDATE_ONE,
-        update_batch=_straße_sql.UPDATE_BATCH,
-        upsert_one=_straße_sql.UPSERT_ONE,
-        upsert_batch=_straße_sql.UPSERT_BATCH,
-        select_keys=_straße_sql.SELECT_KEYS,
-    ),
+    sql=_straße_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="straße_pkey",
-            columns=(0,),
-            probe_sql=_straße_sql.PROBE_PRIMARY_KEY,
-        ),
-        _rt.UniqueSpec(
-            name="select",
-            constraint="straße_select_key",
-            columns=(10,),
-            probe_sql=_straße_sql.PROBE_UNIQUE_SELECT,
-            select_batch_sql=_straße_sql.SELECT_BATCH_BY_SELECT,
-        ),
-    ),
+    uniques=_straße_table.UNIQUES,
+    foreign_keys=_straße_table.FOREIGN_KEYS,
+    audit=_straße_table.AUDIT,
 )
 
 

@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """currency: An ISO 4217 currency, keyed by its text code.
 
-The SQL that CURRENCY_TABLE runs is in _currency_sql.py."""
+The columns, keys and SQL of CURRENCY_TABLE are in _currency_table.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _currency_sql
+from . import _currency_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -54,46 +54,16 @@ def _key_of(item: Currency) -> CurrencyKey:
 CURRENCY_TABLE: _rt.TableSpec[Currency, CurrencyKey] = _rt.TableSpec(
     table="currency",
     entity=Currency,
-    columns=(
-        _rt.ColumnSpec(name="code", attr="code", pg_type="text", kind="text", min_length=3),
-        _rt.ColumnSpec(
-            name="minor_units",
-            attr="minor_units",
-            pg_type="smallint",
-            kind="int2",
-            minimum=0,
-            maximum=4,
-        ),
-        _rt.ColumnSpec(name="name", attr="name", pg_type="text", kind="text"),
-    ),
+    columns=_currency_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2),
-    sql=_rt.TableSQL(
-        insert_one=_currency_sql.INSERT_ONE,
-        insert_batch=_currency_sql.INSERT_BATCH,
-        select_one=_currency_sql.SELECT_ONE,
-        select_batch=_currency_sql.SELECT_BATCH,
-        exists_one=_currency_sql.EXISTS_ONE,
-        exists_batch=_currency_sql.EXISTS_BATCH,
-        delete_one=_currency_sql.DELETE_ONE,
-        delete_batch=_currency_sql.DELETE_BATCH,
-        update_one=_currency_sql.UPDATE_ONE,
-        update_batch=_currency_sql.UPDATE_BATCH,
-        upsert_one=_currency_sql.UPSERT_ONE,
-        upsert_batch=_currency_sql.UPSERT_BATCH,
-        select_keys=_currency_sql.SELECT_KEYS,
-    ),
+    sql=_currency_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="currency_pkey",
-            columns=(0,),
-            probe_sql=_currency_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
+    uniques=_currency_table.UNIQUES,
+    foreign_keys=_currency_table.FOREIGN_KEYS,
+    audit=_currency_table.AUDIT,
 )
 
 

@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """person: A person with a client-drawn uuid key.
 
-The SQL that PERSON_TABLE runs is in _person_sql.py."""
+The columns, keys and SQL of PERSON_TABLE are in _person_table.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _person_sql
+from . import _person_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -80,85 +80,16 @@ def _key_of(item: Person) -> PersonKey:
 PERSON_TABLE: _rt.TableSpec[Person, PersonKey] = _rt.TableSpec(
     table="person",
     entity=Person,
-    columns=(
-        _rt.ColumnSpec(
-            name="id",
-            attr="id",
-            pg_type="uuid",
-            kind="uuid",
-            server_default=True,
-            none_on_insert=True,
-        ),
-        _rt.ColumnSpec(
-            name="email",
-            attr="email",
-            pg_type="varchar(120)",
-            kind="text",
-            max_length=120,
-            min_length=3,
-        ),
-        _rt.ColumnSpec(
-            name="display_name",
-            attr="display_name",
-            pg_type="varchar(100)",
-            kind="text",
-            max_length=100,
-        ),
-        _rt.ColumnSpec(name="active", attr="active", pg_type="boolean", kind="bool"),
-        _rt.ColumnSpec(
-            name="nickname",
-            attr="nickname",
-            pg_type="text",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="created_at",
-            attr="created_at",
-            pg_type="timestamptz",
-            kind="timestamptz",
-            server_default=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-    ),
+    columns=_person_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4, 5),
-    sql=_rt.TableSQL(
-        insert_one=_person_sql.INSERT_ONE,
-        insert_batch=_person_sql.INSERT_BATCH,
-        select_one=_person_sql.SELECT_ONE,
-        select_batch=_person_sql.SELECT_BATCH,
-        exists_one=_person_sql.EXISTS_ONE,
-        exists_batch=_person_sql.EXISTS_BATCH,
-        delete_one=_person_sql.DELETE_ONE,
-        delete_batch=_person_sql.DELETE_BATCH,
-        update_one=_person_sql.UPDATE_ONE,
-        update_batch=_person_sql.UPDATE_BATCH,
-        upsert_one=_person_sql.UPSERT_ONE,
-        upsert_batch=_person_sql.UPSERT_BATCH,
-        select_keys=_person_sql.SELECT_KEYS,
-    ),
+    sql=_person_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="person_pkey",
-            columns=(0,),
-            probe_sql=_person_sql.PROBE_PRIMARY_KEY,
-        ),
-        _rt.UniqueSpec(
-            name="email",
-            constraint="person_email_key",
-            columns=(1,),
-            probe_sql=_person_sql.PROBE_UNIQUE_EMAIL,
-            select_batch_sql=_person_sql.SELECT_BATCH_BY_EMAIL,
-        ),
-    ),
+    uniques=_person_table.UNIQUES,
+    foreign_keys=_person_table.FOREIGN_KEYS,
+    audit=_person_table.AUDIT,
 )
 
 

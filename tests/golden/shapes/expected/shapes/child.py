@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """child: A nullable foreign key to parent and a nullable self reference.
 
-The SQL that CHILD_TABLE runs is in _child_sql.py."""
+The columns, keys and SQL of CHILD_TABLE are in _child_table.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _child_sql
+from . import _child_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -73,87 +73,16 @@ def _key_of(item: Child) -> ChildKey:
 CHILD_TABLE: _rt.TableSpec[Child, ChildKey] = _rt.TableSpec(
     table="child",
     entity=Child,
-    columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid"),
-        _rt.ColumnSpec(
-            name="parent_id",
-            attr="parent_id",
-            pg_type="integer",
-            kind="int4",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="previous_id",
-            attr="previous_id",
-            pg_type="uuid",
-            kind="uuid",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(name="position", attr="position", pg_type="integer", kind="int4", minimum=0),
-        _rt.ColumnSpec(
-            name="label",
-            attr="label",
-            pg_type="text",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-    ),
+    columns=_child_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4),
-    sql=_rt.TableSQL(
-        insert_one=_child_sql.INSERT_ONE,
-        insert_batch=_child_sql.INSERT_BATCH,
-        select_one=_child_sql.SELECT_ONE,
-        select_batch=_child_sql.SELECT_BATCH,
-        exists_one=_child_sql.EXISTS_ONE,
-        exists_batch=_child_sql.EXISTS_BATCH,
-        delete_one=_child_sql.DELETE_ONE,
-        delete_batch=_child_sql.DELETE_BATCH,
-        update_one=_child_sql.UPDATE_ONE,
-        update_batch=_child_sql.UPDATE_BATCH,
-        upsert_one=_child_sql.UPSERT_ONE,
-        upsert_batch=_child_sql.UPSERT_BATCH,
-        select_keys=_child_sql.SELECT_KEYS,
-    ),
+    sql=_child_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="child_pkey",
-            columns=(0,),
-            probe_sql=_child_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
-    foreign_keys=(
-        _rt.ForeignKeySpec(
-            name="parent_id",
-            constraint="child_parent_id_fkey",
-            columns=(1,),
-            parent_table="parent",
-            parent_columns=("id",),
-            self_parent_columns=None,
-            probe_sql=_child_sql.PROBE_PARENT_PARENT_ID,
-            select_children_sql=_child_sql.SELECT_CHILDREN_BY_PARENT_ID,
-        ),
-        _rt.ForeignKeySpec(
-            name="previous_id",
-            constraint="child_previous_id_fkey",
-            columns=(2,),
-            parent_table="child",
-            parent_columns=("id",),
-            self_parent_columns=(0,),
-            probe_sql=_child_sql.PROBE_PARENT_PREVIOUS_ID,
-            select_children_sql=_child_sql.SELECT_CHILDREN_BY_PREVIOUS_ID,
-        ),
-    ),
+    uniques=_child_table.UNIQUES,
+    foreign_keys=_child_table.FOREIGN_KEYS,
+    audit=_child_table.AUDIT,
 )
 
 

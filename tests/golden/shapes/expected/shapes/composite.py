@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """composite: A two-column primary key and a two-column unique key.
 
-The SQL that COMPOSITE_TABLE runs is in _composite_sql.py."""
+The columns, keys and SQL of COMPOSITE_TABLE are in _composite_table.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from batchrepo.contract import v1 as _rt
 
-from . import _composite_sql
+from . import _composite_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -82,69 +82,16 @@ def _key_of(item: Composite) -> CompositeKey:
 COMPOSITE_TABLE: _rt.TableSpec[Composite, CompositeKey] = _rt.TableSpec(
     table="composite",
     entity=Composite,
-    columns=(
-        _rt.ColumnSpec(name="region", attr="region", pg_type="char(2)", kind="text", max_length=2),
-        _rt.ColumnSpec(name="seq", attr="seq", pg_type="integer", kind="int4"),
-        _rt.ColumnSpec(
-            name="code", attr="code", pg_type="varchar(6)", kind="text", max_length=6, min_length=1
-        ),
-        _rt.ColumnSpec(
-            name="revision", attr="revision", pg_type="smallint", kind="int2", minimum=0
-        ),
-        _rt.ColumnSpec(
-            name="weight",
-            attr="weight",
-            pg_type="bigint",
-            kind="int8",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="ratio",
-            attr="ratio",
-            pg_type="double precision",
-            kind="float8",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-    ),
+    columns=_composite_table.COLUMNS,
     key_columns=(0, 1),
     insert_columns=(0, 1, 2, 3, 4, 5),
-    sql=_rt.TableSQL(
-        insert_one=_composite_sql.INSERT_ONE,
-        insert_batch=_composite_sql.INSERT_BATCH,
-        select_one=_composite_sql.SELECT_ONE,
-        select_batch=_composite_sql.SELECT_BATCH,
-        exists_one=_composite_sql.EXISTS_ONE,
-        exists_batch=_composite_sql.EXISTS_BATCH,
-        delete_one=_composite_sql.DELETE_ONE,
-        delete_batch=_composite_sql.DELETE_BATCH,
-        update_one=_composite_sql.UPDATE_ONE,
-        update_batch=_composite_sql.UPDATE_BATCH,
-        upsert_one=_composite_sql.UPSERT_ONE,
-        upsert_batch=_composite_sql.UPSERT_BATCH,
-        select_keys=_composite_sql.SELECT_KEYS,
-    ),
+    sql=_composite_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="composite_pkey",
-            columns=(0, 1),
-            probe_sql=_composite_sql.PROBE_PRIMARY_KEY,
-        ),
-        _rt.UniqueSpec(
-            name="code_revision",
-            constraint="composite_code_revision_key",
-            columns=(2, 3),
-            probe_sql=_composite_sql.PROBE_UNIQUE_CODE_REVISION,
-            select_batch_sql=_composite_sql.SELECT_BATCH_BY_CODE_REVISION,
-        ),
-    ),
+    uniques=_composite_table.UNIQUES,
+    foreign_keys=_composite_table.FOREIGN_KEYS,
+    audit=_composite_table.AUDIT,
 )
 
 

@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """identity_row: A key drawn by the database and a one-column unique key.
 
-The SQL that IDENTITY_ROW_TABLE runs is in _identity_row_sql.py."""
+The columns, keys and SQL of IDENTITY_ROW_TABLE are in _identity_row_table.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _identity_row_sql
+from . import _identity_row_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -81,82 +81,16 @@ def _key_of(item: IdentityRow) -> IdentityRowKey:
 IDENTITY_ROW_TABLE: _rt.TableSpec[IdentityRow, IdentityRowKey] = _rt.TableSpec(
     table="identity_row",
     entity=IdentityRow,
-    columns=(
-        _rt.ColumnSpec(
-            name="id", attr="id", pg_type="bigint", kind="int8", identity=True, none_on_insert=True
-        ),
-        _rt.ColumnSpec(
-            name="name",
-            attr="name",
-            pg_type="varchar(20)",
-            kind="text",
-            max_length=20,
-            min_length=1,
-        ),
-        _rt.ColumnSpec(name="hits", attr="hits", pg_type="integer", kind="int4", minimum=0),
-        _rt.ColumnSpec(
-            name="score",
-            attr="score",
-            pg_type="real",
-            kind="float4",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="seen_at",
-            attr="seen_at",
-            pg_type="timestamp",
-            kind="timestamp",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="seen_time",
-            attr="seen_time",
-            pg_type="time",
-            kind="time",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-    ),
+    columns=_identity_row_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(1, 2, 3, 4, 5),
-    sql=_rt.TableSQL(
-        insert_one=_identity_row_sql.INSERT_ONE,
-        insert_batch=_identity_row_sql.INSERT_BATCH,
-        select_one=_identity_row_sql.SELECT_ONE,
-        select_batch=_identity_row_sql.SELECT_BATCH,
-        exists_one=_identity_row_sql.EXISTS_ONE,
-        exists_batch=_identity_row_sql.EXISTS_BATCH,
-        delete_one=_identity_row_sql.DELETE_ONE,
-        delete_batch=_identity_row_sql.DELETE_BATCH,
-        update_one=_identity_row_sql.UPDATE_ONE,
-        update_batch=_identity_row_sql.UPDATE_BATCH,
-        upsert_one=None,
-        upsert_batch=None,
-        select_keys=_identity_row_sql.SELECT_KEYS,
-    ),
+    sql=_identity_row_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="identity_row_pkey",
-            columns=(0,),
-            probe_sql=_identity_row_sql.PROBE_PRIMARY_KEY,
-        ),
-        _rt.UniqueSpec(
-            name="name",
-            constraint="identity_row_name_key",
-            columns=(1,),
-            probe_sql=_identity_row_sql.PROBE_UNIQUE_NAME,
-            select_batch_sql=_identity_row_sql.SELECT_BATCH_BY_NAME,
-        ),
-    ),
+    uniques=_identity_row_table.UNIQUES,
+    foreign_keys=_identity_row_table.FOREIGN_KEYS,
+    audit=_identity_row_table.AUDIT,
 )
 
 

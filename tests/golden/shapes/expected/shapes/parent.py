@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """parent: Parent rows the child table refers to.
 
-The SQL that PARENT_TABLE runs is in _parent_sql.py."""
+The columns, keys and SQL of PARENT_TABLE are in _parent_table.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _parent_sql
+from . import _parent_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -54,40 +54,16 @@ def _key_of(item: Parent) -> ParentKey:
 PARENT_TABLE: _rt.TableSpec[Parent, ParentKey] = _rt.TableSpec(
     table="parent",
     entity=Parent,
-    columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
-        _rt.ColumnSpec(
-            name="title", attr="title", pg_type="varchar(40)", kind="text", max_length=40
-        ),
-    ),
+    columns=_parent_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1),
-    sql=_rt.TableSQL(
-        insert_one=_parent_sql.INSERT_ONE,
-        insert_batch=_parent_sql.INSERT_BATCH,
-        select_one=_parent_sql.SELECT_ONE,
-        select_batch=_parent_sql.SELECT_BATCH,
-        exists_one=_parent_sql.EXISTS_ONE,
-        exists_batch=_parent_sql.EXISTS_BATCH,
-        delete_one=_parent_sql.DELETE_ONE,
-        delete_batch=_parent_sql.DELETE_BATCH,
-        update_one=_parent_sql.UPDATE_ONE,
-        update_batch=_parent_sql.UPDATE_BATCH,
-        upsert_one=_parent_sql.UPSERT_ONE,
-        upsert_batch=_parent_sql.UPSERT_BATCH,
-        select_keys=_parent_sql.SELECT_KEYS,
-    ),
+    sql=_parent_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="parent_pkey",
-            columns=(0,),
-            probe_sql=_parent_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
+    uniques=_parent_table.UNIQUES,
+    foreign_keys=_parent_table.FOREIGN_KEYS,
+    audit=_parent_table.AUDIT,
 )
 
 

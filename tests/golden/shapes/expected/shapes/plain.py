@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """plain: A uuid key and one column of each common scalar kind.
 
-The SQL that PLAIN_TABLE runs is in _plain_sql.py."""
+The columns, keys and SQL of PLAIN_TABLE are in _plain_table.py."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _plain_sql
+from . import _plain_table
 from .enums import MOOD_BY_VALUE, Mood
 
 
@@ -102,98 +102,16 @@ def _key_of(item: Plain) -> PlainKey:
 PLAIN_TABLE: _rt.TableSpec[Plain, PlainKey] = _rt.TableSpec(
     table="plain",
     entity=Plain,
-    columns=(
-        _rt.ColumnSpec(
-            name="id",
-            attr="id",
-            pg_type="uuid",
-            kind="uuid",
-            server_default=True,
-            none_on_insert=True,
-        ),
-        _rt.ColumnSpec(
-            name="label",
-            attr="label",
-            pg_type="varchar(12)",
-            kind="text",
-            max_length=12,
-            min_length=1,
-        ),
-        _rt.ColumnSpec(
-            name="amount",
-            attr="amount",
-            pg_type="numeric(7,2)",
-            kind="numeric",
-            minimum=decimal.Decimal(0),
-            precision=7,
-            scale=2,
-        ),
-        _rt.ColumnSpec(
-            name="currency",
-            attr="currency",
-            pg_type="char(3)",
-            kind="text",
-            max_length=3,
-            min_length=3,
-        ),
-        _rt.ColumnSpec(
-            name="mood",
-            attr="mood",
-            pg_type='"mood"',
-            kind="enum",
-            enum_values=frozenset({"calm", "busy", "on hold"}),
-        ),
-        _rt.ColumnSpec(
-            name="note",
-            attr="note",
-            pg_type="text",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(name="active", attr="active", pg_type="boolean", kind="bool"),
-        _rt.ColumnSpec(
-            name="priority", attr="priority", pg_type="smallint", kind="int2", minimum=0, maximum=9
-        ),
-        _rt.ColumnSpec(
-            name="created_at",
-            attr="created_at",
-            pg_type="timestamptz",
-            kind="timestamptz",
-            server_default=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-    ),
+    columns=_plain_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4, 5, 6, 7, 8),
-    sql=_rt.TableSQL(
-        insert_one=_plain_sql.INSERT_ONE,
-        insert_batch=_plain_sql.INSERT_BATCH,
-        select_one=_plain_sql.SELECT_ONE,
-        select_batch=_plain_sql.SELECT_BATCH,
-        exists_one=_plain_sql.EXISTS_ONE,
-        exists_batch=_plain_sql.EXISTS_BATCH,
-        delete_one=_plain_sql.DELETE_ONE,
-        delete_batch=_plain_sql.DELETE_BATCH,
-        update_one=_plain_sql.UPDATE_ONE,
-        update_batch=_plain_sql.UPDATE_BATCH,
-        upsert_one=_plain_sql.UPSERT_ONE,
-        upsert_batch=_plain_sql.UPSERT_BATCH,
-        select_keys=_plain_sql.SELECT_KEYS,
-    ),
+    sql=_plain_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="plain_pkey",
-            columns=(0,),
-            probe_sql=_plain_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
+    uniques=_plain_table.UNIQUES,
+    foreign_keys=_plain_table.FOREIGN_KEYS,
+    audit=_plain_table.AUDIT,
 )
 
 

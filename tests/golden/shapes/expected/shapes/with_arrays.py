@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """with_arrays: Array columns, jsonb, bytea, date and interval.
 
-The SQL that WITH_ARRAYS_TABLE runs is in _with_arrays_sql.py."""
+The columns, keys and SQL of WITH_ARRAYS_TABLE are in _with_arrays_table.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _with_arrays_sql
+from . import _with_arrays_table
 from .enums import MOOD_BY_VALUE, Mood
 
 
@@ -98,93 +98,16 @@ def _key_of(item: WithArrays) -> WithArraysKey:
 WITH_ARRAYS_TABLE: _rt.TableSpec[WithArrays, WithArraysKey] = _rt.TableSpec(
     table="with_arrays",
     entity=WithArrays,
-    columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
-        _rt.ColumnSpec(name="tags", attr="tags", pg_type="text[]", kind="text", is_array=True),
-        _rt.ColumnSpec(
-            name="codes",
-            attr="codes",
-            pg_type="varchar(4)[]",
-            kind="text",
-            nullable=True,
-            is_array=True,
-            none_on_insert=True,
-            none_on_update=True,
-            nullable_elements=False,
-            max_length=4,
-            min_length=1,
-        ),
-        _rt.ColumnSpec(
-            name="counts",
-            attr="counts",
-            pg_type="integer[]",
-            kind="int4",
-            nullable=True,
-            is_array=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(
-            name="moods",
-            attr="moods",
-            pg_type='"mood"[]',
-            kind="enum",
-            nullable=True,
-            is_array=True,
-            none_on_insert=True,
-            none_on_update=True,
-            nullable_elements=False,
-            enum_values=frozenset({"calm", "busy", "on hold"}),
-        ),
-        _rt.ColumnSpec(
-            name="payload",
-            attr="payload",
-            pg_type="jsonb",
-            kind="jsonb",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-        _rt.ColumnSpec(name="blob", attr="blob", pg_type="bytea", kind="bytea"),
-        _rt.ColumnSpec(name="day", attr="day", pg_type="date", kind="date"),
-        _rt.ColumnSpec(
-            name="span",
-            attr="span",
-            pg_type="interval",
-            kind="interval",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-    ),
+    columns=_with_arrays_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2, 3, 4, 5, 6, 7, 8),
-    sql=_rt.TableSQL(
-        insert_one=_with_arrays_sql.INSERT_ONE,
-        insert_batch=_with_arrays_sql.INSERT_BATCH,
-        select_one=_with_arrays_sql.SELECT_ONE,
-        select_batch=_with_arrays_sql.SELECT_BATCH,
-        exists_one=_with_arrays_sql.EXISTS_ONE,
-        exists_batch=_with_arrays_sql.EXISTS_BATCH,
-        delete_one=_with_arrays_sql.DELETE_ONE,
-        delete_batch=_with_arrays_sql.DELETE_BATCH,
-        update_one=_with_arrays_sql.UPDATE_ONE,
-        update_batch=_with_arrays_sql.UPDATE_BATCH,
-        upsert_one=_with_arrays_sql.UPSERT_ONE,
-        upsert_batch=_with_arrays_sql.UPSERT_BATCH,
-        select_keys=_with_arrays_sql.SELECT_KEYS,
-    ),
+    sql=_with_arrays_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="with_arrays_pkey",
-            columns=(0,),
-            probe_sql=_with_arrays_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
+    uniques=_with_arrays_table.UNIQUES,
+    foreign_keys=_with_arrays_table.FOREIGN_KEYS,
+    audit=_with_arrays_table.AUDIT,
 )
 
 

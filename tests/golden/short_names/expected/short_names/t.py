@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """t: A one-letter table whose only non-key column has a server default.
 
-The SQL that T_TABLE runs is in _t_sql.py."""
+The columns, keys and SQL of T_TABLE are in _t_table.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _t_sql
+from . import _t_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -52,46 +52,16 @@ def _key_of(item: T) -> TKey:
 T_TABLE: _rt.TableSpec[T, TKey] = _rt.TableSpec(
     table="t",
     entity=T,
-    columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="text", kind="text"),
-        _rt.ColumnSpec(
-            name="created_at",
-            attr="created_at",
-            pg_type="timestamptz",
-            kind="timestamptz",
-            server_default=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-    ),
+    columns=_t_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1),
-    sql=_rt.TableSQL(
-        insert_one=_t_sql.INSERT_ONE,
-        insert_batch=_t_sql.INSERT_BATCH,
-        select_one=_t_sql.SELECT_ONE,
-        select_batch=_t_sql.SELECT_BATCH,
-        exists_one=_t_sql.EXISTS_ONE,
-        exists_batch=_t_sql.EXISTS_BATCH,
-        delete_one=_t_sql.DELETE_ONE,
-        delete_batch=_t_sql.DELETE_BATCH,
-        update_one=_t_sql.UPDATE_ONE,
-        update_batch=_t_sql.UPDATE_BATCH,
-        upsert_one=_t_sql.UPSERT_ONE,
-        upsert_batch=_t_sql.UPSERT_BATCH,
-        select_keys=_t_sql.SELECT_KEYS,
-    ),
+    sql=_t_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="t_pkey",
-            columns=(0,),
-            probe_sql=_t_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
+    uniques=_t_table.UNIQUES,
+    foreign_keys=_t_table.FOREIGN_KEYS,
+    audit=_t_table.AUDIT,
 )
 
 

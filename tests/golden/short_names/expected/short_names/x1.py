@@ -3,7 +3,7 @@
 # Needs batchrepo runtime contract v1 (batchrepo.contract).
 """Table x1.
 
-The SQL that X1_TABLE runs is in _x1_sql.py."""
+The columns, keys and SQL of X1_TABLE are in _x1_table.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _x1_sql
+from . import _x1_table
 from .enums import E_BY_VALUE, E
 
 
@@ -55,68 +55,16 @@ def _key_of(item: X1) -> X1Key:
 X1_TABLE: _rt.TableSpec[X1, X1Key] = _rt.TableSpec(
     table="x1",
     entity=X1,
-    columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
-        _rt.ColumnSpec(
-            name="e",
-            attr="e",
-            pg_type='"e"',
-            kind="enum",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-            enum_values=frozenset({"a", "b"}),
-        ),
-        _rt.ColumnSpec(
-            name="t_id",
-            attr="t_id",
-            pg_type="text",
-            kind="text",
-            nullable=True,
-            none_on_insert=True,
-            none_on_update=True,
-        ),
-    ),
+    columns=_x1_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1, 2),
-    sql=_rt.TableSQL(
-        insert_one=_x1_sql.INSERT_ONE,
-        insert_batch=_x1_sql.INSERT_BATCH,
-        select_one=_x1_sql.SELECT_ONE,
-        select_batch=_x1_sql.SELECT_BATCH,
-        exists_one=_x1_sql.EXISTS_ONE,
-        exists_batch=_x1_sql.EXISTS_BATCH,
-        delete_one=_x1_sql.DELETE_ONE,
-        delete_batch=_x1_sql.DELETE_BATCH,
-        update_one=_x1_sql.UPDATE_ONE,
-        update_batch=_x1_sql.UPDATE_BATCH,
-        upsert_one=_x1_sql.UPSERT_ONE,
-        upsert_batch=_x1_sql.UPSERT_BATCH,
-        select_keys=_x1_sql.SELECT_KEYS,
-    ),
+    sql=_x1_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="x1_pkey",
-            columns=(0,),
-            probe_sql=_x1_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
-    foreign_keys=(
-        _rt.ForeignKeySpec(
-            name="t_id",
-            constraint="x1_t_id_fkey",
-            columns=(2,),
-            parent_table="t",
-            parent_columns=("id",),
-            self_parent_columns=None,
-            probe_sql=_x1_sql.PROBE_PARENT_T_ID,
-            select_children_sql=_x1_sql.SELECT_CHILDREN_BY_T_ID,
-        ),
-    ),
+    uniques=_x1_table.UNIQUES,
+    foreign_keys=_x1_table.FOREIGN_KEYS,
+    audit=_x1_table.AUDIT,
 )
 
 

@@ -4,7 +4,7 @@
 # ruff: noqa: N999
 """表: A table named with a character that has no case.
 
-The SQL that 表_TABLE runs is in _表_sql.py."""
+The columns, keys and SQL of 表_TABLE are in _表_table.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from batchrepo.contract import v1 as _rt
 
-from . import _表_sql
+from . import _表_table
 
 
 @dataclasses.dataclass(slots=True, kw_only=True)
@@ -51,38 +51,16 @@ def _key_of(item: 表) -> 表Key:
 表_TABLE: _rt.TableSpec[表, 表Key] = _rt.TableSpec(
     table="表",
     entity=表,
-    columns=(
-        _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
-        _rt.ColumnSpec(name="名", attr="名", pg_type="text", kind="text"),
-    ),
+    columns=_表_table.COLUMNS,
     key_columns=(0,),
     insert_columns=(0, 1),
-    sql=_rt.TableSQL(
-        insert_one=_表_sql.INSERT_ONE,
-        insert_batch=_表_sql.INSERT_BATCH,
-        select_one=_表_sql.SELECT_ONE,
-        select_batch=_表_sql.SELECT_BATCH,
-        exists_one=_表_sql.EXISTS_ONE,
-        exists_batch=_表_sql.EXISTS_BATCH,
-        delete_one=_表_sql.DELETE_ONE,
-        delete_batch=_表_sql.DELETE_BATCH,
-        update_one=_表_sql.UPDATE_ONE,
-        update_batch=_表_sql.UPDATE_BATCH,
-        upsert_one=_表_sql.UPSERT_ONE,
-        upsert_batch=_表_sql.UPSERT_BATCH,
-        select_keys=_表_sql.SELECT_KEYS,
-    ),
+    sql=_表_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,
     key_of=_key_of,
-    uniques=(
-        _rt.UniqueSpec(
-            name="primary_key",
-            constraint="表_pkey",
-            columns=(0,),
-            probe_sql=_表_sql.PROBE_PRIMARY_KEY,
-        ),
-    ),
+    uniques=_表_table.UNIQUES,
+    foreign_keys=_表_table.FOREIGN_KEYS,
+    audit=_表_table.AUDIT,
 )
 
 
