@@ -21,9 +21,8 @@ $(STAMP): pyproject.toml
 generate: $(STAMP)  ## regenerate generated/ from schema.yaml
 	$(BIN)/batchrepo generate --schema $(SCHEMA) --out $(OUT)
 
-golden: $(STAMP)  ## regenerate the expected output of every golden case under tests/golden
-	$(BIN)/python -m tests.golden_cases regenerate
-	$(BIN)/python -m tests.migrations.golden_cases regenerate
+golden: $(STAMP)  ## regenerate the expectations of every golden case (codegen, bad schemas, migrations)
+	$(BIN)/python -m tests.golden regenerate
 
 migration: $(STAMP)  ## write the next migration (schema at the merge base with main -> schema.yaml)
 	$(BIN)/batchrepo migrate --schema $(SCHEMA)

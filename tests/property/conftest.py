@@ -19,8 +19,9 @@ import pytest
 from batchrepo_codegen import devdb
 
 from batchrepo.spec import TableSpec
+from tests.golden.kinds import CODEGEN
 
-from .packages import GOLDEN, ddl, generate, import_from, table_specs
+from .packages import ddl, generate, import_from, table_specs
 from .twin import Twin
 from .uow_machine import World
 from .uow_sides import Side
@@ -59,7 +60,7 @@ def twin(
 def shapes_package(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     """The ``shapes`` golden case, generated now from its schema by the CLI."""
     out: Path = tmp_path_factory.mktemp("generated")
-    generate(GOLDEN / "shapes" / "schema.yaml", out)
+    generate(CODEGEN.schema_path("shapes"), out)
     return import_from(out, "shapes")
 
 
@@ -67,7 +68,7 @@ def shapes_package(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
 def audited_package(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     """The ``audited`` golden case (audited tables, a generated UnitOfWork), generated now."""
     out: Path = tmp_path_factory.mktemp("generated")
-    generate(GOLDEN / "audited" / "schema.yaml", out)
+    generate(CODEGEN.schema_path("audited"), out)
     return import_from(out, "audited")
 
 

@@ -12,7 +12,8 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from tests.property.packages import GOLDEN, import_from
+from tests.golden.kinds import CODEGEN
+from tests.property.packages import import_from
 from tests.runtime.tables import DDL, TABLES
 
 
@@ -80,7 +81,7 @@ async def counting(conn: asyncpg.Connection) -> CountingConnection:
 @pytest.fixture(scope="module")
 def audited() -> ModuleType:
     """The golden ``audited`` package (audited tables, a generated UnitOfWork)."""
-    return import_from(GOLDEN / "audited" / "expected", "audited")
+    return import_from(CODEGEN.expected_dir("audited"), "audited")
 
 
 @asynccontextmanager
