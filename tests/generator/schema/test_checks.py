@@ -1,5 +1,6 @@
 """Semantic checks of keys: primary key, identity, unique keys, indexes and foreign keys, each
-with its exact message and path (locations are tested in test_frontend and the corpus)."""
+with its exact message and path (locations are tested in test_frontend and the bad-schema
+golden cases, tests/golden/bad_schemas)."""
 
 from __future__ import annotations
 
