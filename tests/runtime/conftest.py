@@ -84,6 +84,17 @@ def audited() -> ModuleType:
     return import_from(CODEGEN.expected_dir("audited"), "audited")
 
 
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def audited_pool(
+    database_url: str, audited: ModuleType, request: pytest.FixtureRequest
+) -> AsyncIterator[asyncpg.Pool]:
+    """The audited package's tables in a schema named after the test module; lock waits give up
+    after 300 ms (tests provoke lock timeouts with ``LOCK TABLE`` held by a second session)."""
+    schema = request.module.__name__.rsplit(".", 1)[-1] + "_audited"
+    async with audited_schema_pool(database_url, audited, schema, lock_timeout="300ms") as pool:
+        yield pool
+
+
 @asynccontextmanager
 async def audited_schema_pool(
     database_url: str, audited: ModuleType, schema: str, **settings: str

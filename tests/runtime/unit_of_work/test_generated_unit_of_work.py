@@ -1,5 +1,7 @@
 """The generated ``UnitOfWork`` and repositories of the golden "audited" package on the runtime:
-typed repository properties, lazy audit log, versions single and batch, the actor rule.
+typed repository properties, lazy audit log, versions single and batch, the actor rule, and the
+unit's ``audit_log`` row living in the unit's own scope, not in the savepoint of one (chunked)
+write that may roll back.
 
 The package's tables live in a schema of their own (``search_path``), beside the runtime tests'
 hand-written tables of the same names.
@@ -189,3 +191,73 @@ async def test_deleting_a_parent_still_referenced_is_a_foreign_key_violation(
         assert raised.value.constraint == "account_customer_id_fkey"
         assert raised.value.sqlstate == "23001"
         assert "account" in str(raised.value)
+
+
+# -- the unit's audit log row lives in the unit's own scope, not in the savepoint of one
+# (chunked) write that may roll back
+
+
+async def _log_rows(pool: asyncpg.Pool, log_id: int | None) -> int:
+    return int(await pool.fetchval('SELECT count(*) FROM "audit_log" WHERE "id" = $1', log_id))
+
+
+async def test_a_failed_atomic_chunked_save_keeps_the_units_audit_log_row(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    taken = f"{uuid.uuid4()}@x"
+    await audited.CustomerRepository(audited_pool, actor="t").save(
+        audited.Customer(name="t", email=taken)
+    )
+    async with audited.UnitOfWork(audited_pool, actor="importer") as uow:
+        rows = [audited.Customer(name="a"), audited.Customer(name="b", email=taken)]
+        with pytest.raises(errors.UniqueViolationError) as caught:
+            await uow.customer.save_batch_chunked(rows, chunk_size=1)
+        assert caught.value.constraint == "customer_email_key"
+        assert caught.value.rows == [1]
+        # the second chunk failed: the first chunk's row is gone, the unit's log row is not
+        saved = await uow.customer.save(audited.Customer(name="c"))
+        log_id = uow.audit_log_id
+    assert await _log_rows(audited_pool, log_id) == 1
+    history = await audited_pool.fetchval(
+        'SELECT "audit_log_id" FROM "customer_history" WHERE "id" = $1', saved.id
+    )
+    assert history == log_id
+
+
+async def test_a_failed_atomic_chunked_delete_keeps_the_units_audit_log_row(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    customers = audited.CustomerRepository(audited_pool, actor="t")
+    free, referenced = await customers.save_batch(
+        [audited.Customer(name="free"), audited.Customer(name="referenced")]
+    )
+    await audited.AccountRepository(audited_pool, actor="t").save(
+        audited.Account(customer_id=referenced.id, balance=Decimal(1))
+    )
+    async with audited.UnitOfWork(audited_pool, actor="importer") as uow:
+        with pytest.raises(errors.ForeignKeyViolationError):
+            await uow.customer.delete_batch_chunked([free.id, referenced.id], chunk_size=1)
+        saved = await uow.customer.save(audited.Customer(name="after"))
+        log_id = uow.audit_log_id
+    assert await _log_rows(audited_pool, log_id) == 1
+    assert await customers.exists(free.id)  # the atomic call deleted nothing
+    assert await customers.exists(saved.id)
+
+
+async def test_a_failed_plain_save_batch_keeps_the_units_audit_log_row(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    """write_batch takes the unit's log row before its savepoint: the unit's first audited
+    write failing in the database leaves the unit's row (and the unit) usable."""
+    taken = f"{uuid.uuid4()}@x"
+    await audited.CustomerRepository(audited_pool, actor="t").save(
+        audited.Customer(name="t", email=taken)
+    )
+    async with audited.UnitOfWork(audited_pool, actor="importer") as uow:
+        with pytest.raises(errors.UniqueViolationError):
+            await uow.customer.save_batch(
+                [audited.Customer(name="a"), audited.Customer(name="b", email=taken)]
+            )
+        await uow.customer.save(audited.Customer(name="c"))
+        log_id = uow.audit_log_id
+    assert await _log_rows(audited_pool, log_id) == 1

@@ -1,12 +1,14 @@
 """Checks before writing: missing parents found by the cache or by one query per foreign key,
 self references, known-absent keys, existing keys confirmed by the database, and the error a
-report turns into."""
+report turns into; inside a unit of work, a check query that fails or times out leaves the unit
+usable, and check queries pay for a savepoint only when sent."""
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
 from decimal import Decimal
+from types import ModuleType
 from typing import Any
 
 import asyncpg
@@ -14,10 +16,12 @@ import pytest
 import pytest_asyncio
 
 from batchrepo import errors
-from batchrepo.cache.key_cache import KeyCache
+from batchrepo import operations as ops
+from batchrepo.cache.key_cache import KeyCache, shared_cache
 from batchrepo.cache.views import CacheLayer, DirectView
 from batchrepo.db.arguments import batch_arguments
 from batchrepo.key_matching import keys_of_columns
+from batchrepo.session import Session
 from batchrepo.spec import E, TableSpec
 from batchrepo.validate.fields import validate_columns
 from batchrepo.validate.references import Learned, error_for_report, reference_problems
@@ -408,3 +412,70 @@ async def test_a_failing_probe_raises_a_batchrepo_error_naming_the_table(
         await reference_problems(recording, None, broken, broken.to_columns(items), "insert")
     assert raised.value.table == "account" and raised.value.sqlstate == "42P01"
     assert isinstance(raised.value.__cause__, asyncpg.UndefinedTableError)
+
+
+# -- reference-check queries inside a unit of work: one that fails or times out leaves the unit
+# usable (lock timeouts provoked with ``LOCK TABLE`` held by a second session, see
+# ``audited_pool``)
+
+
+async def test_a_parent_probe_that_times_out_leaves_the_unit_usable(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    parent = await audited.CustomerRepository(audited_pool, actor="t").save(
+        audited.Customer(name="p")
+    )
+    shared_cache(audited_pool).clear()  # the parent must be unknown to the cache: it is probed
+    child = audited.Account(customer_id=parent.id, balance=Decimal(1))
+    async with audited_pool.acquire() as other, audited.UnitOfWork(audited_pool, actor="t") as uow:
+        async with other.transaction():
+            await other.execute('LOCK TABLE "customer" IN ACCESS EXCLUSIVE MODE')
+            with pytest.raises(errors.DatabaseError) as caught:
+                await uow.account.save_batch([child])
+        assert caught.value.sqlstate == "55P03"
+        saved = await uow.account.save_batch([child])  # the unit's transaction is not aborted
+    assert await audited.AccountRepository(audited_pool, actor="t").exists(saved[0].id)
+
+
+async def test_a_key_confirmation_that_times_out_leaves_the_unit_usable(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    """A key the cache knows to exist is confirmed by the database (exists_batch) before an
+    insert is refused: that query too runs in a savepoint."""
+    customers = audited.CustomerRepository(audited_pool, actor="t")
+    known = await customers.save(audited.Customer(name="known"))  # the shared cache records it
+    async with audited_pool.acquire() as other, audited.UnitOfWork(audited_pool, actor="t") as uow:
+        async with other.transaction():
+            await other.execute('LOCK TABLE "customer" IN ACCESS EXCLUSIVE MODE')
+            with pytest.raises(errors.DatabaseError) as caught:
+                await uow.customer.save_batch([audited.Customer(id=known.id, name="again")])
+        assert caught.value.sqlstate == "55P03"
+        with pytest.raises(errors.UniqueViolationError):  # confirmed now, and the unit lives
+            await uow.customer.save_batch([audited.Customer(id=known.id, name="again")])
+        await uow.customer.save(audited.Customer(name="after"))
+
+
+async def test_check_queries_pay_for_a_savepoint_only_when_sent(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    parent = await audited.CustomerRepository(audited_pool, actor="t").save(
+        audited.Customer(name="p")
+    )
+    async with audited_pool.acquire() as conn, conn.transaction():
+        counting = CountingConnection(conn)  # type: ignore[arg-type]  # a proxy forwards all
+        cache = KeyCache()
+        session = Session(counting, actor="t", cache=cache)
+        spec = audited.account.ACCOUNT_TABLE
+
+        def child() -> Any:  # a new row each time (the key is made client-side)
+            return audited.Account(customer_id=parent.id, balance=Decimal(1))
+
+        def savepoints() -> int:
+            return sum(s.startswith("SAVEPOINT") for s in counting.statements)
+
+        await ops.save_batch(session, spec, [child()])  # cold cache: probe and write, each in one
+        assert savepoints() == 2
+        counting.statements.clear()
+        cache.add("customer", [parent.id])  # as after a commit
+        await ops.save_batch(session, spec, [child()])  # warm: nothing asked, the write's only
+        assert savepoints() == 1

@@ -1,4 +1,7 @@
-"""Failures: which error, naming which table, constraint, rows and keys, and what is left behind."""
+"""Failures: which error, naming which table, constraint, rows and keys, and what is left behind;
+a failed update batch raising the database's error when that error names no row (not a missing
+row that happens to be in the batch), and a foreign key of another table broken by an insert
+named as such (the history of the golden "audited" package, in a schema of its own)."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import dataclasses
 import datetime
 import uuid
 from decimal import Decimal
+from types import ModuleType
 
 import asyncpg
 import pytest
@@ -16,7 +20,15 @@ from batchrepo.cache.key_cache import shared_cache
 from batchrepo.spec import TableSpec
 from tests.runtime.builders import account, entry, people, person
 from tests.runtime.conftest import CountingConnection
-from tests.runtime.tables import ACCOUNT, LEDGER_ENTRY, PERSON, Person, PersonKey
+from tests.runtime.tables import (
+    ACCOUNT,
+    LEDGER_ENTRY,
+    PERSON,
+    Account,
+    Person,
+    PersonKey,
+    PersonType,
+)
 
 
 async def _count(db: asyncpg.Pool, table: str) -> int:
@@ -307,3 +319,89 @@ async def test_a_failed_batch_inside_a_plain_begin_uses_its_own_savepoint(
         await conn.execute("COMMIT")
     assert await ops.exists_one(db, PERSON, kept.id) is True
     assert await _count(db, "person") == 2
+
+
+# -- errors of the audited package's statements (its tables in a schema of their own, see
+# ``audited_pool``)
+
+
+async def test_another_tables_foreign_key_broken_by_an_insert_is_named(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    """A history row whose audit_log row is gone: the insert broke the history's key; no row
+    "still references" anything."""
+    async with audited.UnitOfWork(audited_pool, actor="importer") as uow:
+        log_id = await uow.session.unit_audit_log_id(audited.customer.CUSTOMER_TABLE)
+        await uow.connection.execute('DELETE FROM "audit_log" WHERE "id" = $1', log_id)
+        with pytest.raises(errors.ForeignKeyViolationError) as caught:
+            await uow.customer.save(audited.Customer(name="orphan history"))
+    assert caught.value.constraint == "customer_history_audit_log_id_fkey"
+    message = str(caught.value)
+    assert "the insert broke foreign key customer_history_audit_log_id_fkey" in message
+    assert "of customer_history" in message
+    assert "still reference" not in message
+
+
+# -- which error a failed update batch raises: the database's error when it names no row, not a
+# missing row that happens to exist in the batch
+
+
+async def test_a_lock_timeout_is_not_hidden_by_a_missing_row(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    customers = audited.CustomerRepository(audited_pool, actor="t")
+    existing = await customers.save(audited.Customer(name="a"))
+    existing.name = "b"
+    missing = audited.Customer(name="x", version=1)
+    async with audited_pool.acquire() as locker, locker.transaction():
+        await locker.execute('SELECT 1 FROM "customer" WHERE "id" = $1 FOR UPDATE', existing.id)
+        with pytest.raises(errors.DatabaseError) as caught:
+            await customers.update_batch([existing, missing])
+    assert type(caught.value) is errors.DatabaseError
+    assert caught.value.sqlstate == "55P03"
+    assert caught.value.rows == []
+    assert isinstance(caught.value.__cause__, asyncpg.LockNotAvailableError)
+
+
+async def test_an_unlocated_check_violation_is_not_hidden_by_a_later_missing_row(
+    db: asyncpg.Pool,
+) -> None:
+    owner = await ops.save_one(
+        db,
+        PERSON,
+        Person(person_type=PersonType.NATURAL, display_name="p", balance=Decimal(0)),
+    )
+
+    def opened(number: int, opened_on: datetime.date) -> Account:
+        return Account(
+            branch_code="b", account_number=number, owner_person_id=owner.id, opened_on=opened_on
+        )
+
+    await ops.save_one(db, ACCOUNT, opened(1, datetime.date(2020, 1, 1)))
+    breaks_check = opened(1, datetime.date(1999, 1, 1))
+    missing = opened(2, datetime.date(2020, 1, 1))
+    with pytest.raises(errors.CheckViolationError) as loop:
+        for item in [breaks_check, missing]:
+            await ops.update_one(db, ACCOUNT, item)
+    with pytest.raises(errors.CheckViolationError) as batch:
+        await ops.update_batch(db, ACCOUNT, [breaks_check, missing])
+    assert batch.value.constraint == loop.value.constraint == "account_opened_on_check"
+
+
+async def test_a_missing_row_still_wins_over_a_later_located_row(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    """The rule kept: a missing row before the row a probe located is the batch's error, and a
+    located row before the missing one stays the error (as in the loop)."""
+    customers = audited.CustomerRepository(audited_pool, actor="t")
+    taken = f"{uuid.uuid4()}@x"
+    await customers.save(audited.Customer(name="owner", email=taken))
+    clashing = await customers.save(audited.Customer(name="clashing"))
+    clashing.email = taken  # unique key taken by another row: the database's 23505, located
+    missing = audited.Customer(name="missing", version=1)
+    with pytest.raises(errors.MissingRowsError) as caught:
+        await customers.update_batch([missing, clashing])
+    assert caught.value.rows == [0]
+    with pytest.raises(errors.UniqueViolationError) as located:
+        await customers.update_batch([clashing, missing])
+    assert located.value.rows == [0]
