@@ -23,8 +23,6 @@ from tests.golden.kinds import CODEGEN
 
 from .packages import ddl, generate, import_from, table_specs
 from .twin import Twin
-from .uow_machine import World
-from .uow_sides import Side
 
 
 @pytest.fixture(scope="module")
@@ -82,21 +80,3 @@ def shapes_twin(twin: Twin, shapes_package: ModuleType) -> Twin:
     """The twin databases with the shapes DDL."""
     twin.run(twin.execute(ddl(shapes_package)))
     return twin
-
-
-@pytest.fixture(scope="module")
-def uow_world(twin: Twin, audited_package: ModuleType) -> Iterator[World]:
-    """The twin databases with the audited DDL, and a work connection per side, for the
-    units-of-work machine."""
-    twin.run(twin.execute(ddl(audited_package)))
-    assert twin.urls is not None
-    batch = Side("batch", twin.urls[0], twin.batch)
-    single = Side("single", twin.urls[1], twin.single)
-    specs = list(table_specs(audited_package).values())
-    built = World(twin, batch, single, specs, audited_package.UnitOfWork)
-    try:
-        yield built
-    finally:
-        for side in built.sides:
-            if side.work is not None and not side.work.is_closed():
-                twin.run(side.work.close())

@@ -4,7 +4,7 @@
 ``BATCHREPO_PROPERTY_EXAMPLES`` overrides the number of examples of either;
 ``BATCHREPO_PROPERTY_SHRINK=0`` skips shrinking (a first look at a failure without waiting
 minutes for the minimal example); ``BATCHREPO_PROPERTY_STRICT=1`` tolerates no known bug
-(``known.py``).
+(``equivalence/known.py``).
 
 ``ci`` is derandomized (the same examples on every run, so the suite's time and verdict are
 stable) and keeps the whole suite within about three minutes on two cores. ``long`` draws fresh

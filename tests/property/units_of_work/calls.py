@@ -32,9 +32,9 @@ import asyncpg
 from batchrepo import errors
 from batchrepo.spec import WriteMode
 
-from .outcome import Outcome, failure
-from .rows import Spec, compared
-from .twin import canonical, canonical_entity
+from ..outcome import Outcome, failure
+from ..strategies.rows import Spec, compared
+from ..twin import canonical, canonical_entity
 
 #: The operations the machine runs.
 Operation = Literal["insert", "update", "delete", "load"]

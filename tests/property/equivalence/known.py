@@ -3,8 +3,9 @@
 Each entry recognises one family of differences from the two outcomes, so the machine counts it
 (as a Hypothesis ``event``) and goes on hunting other bugs instead of failing on the same one in
 every run. The databases must still agree after such a step. Each entry has a minimal
-reproduction in ``test_found_bugs.py``, marked ``xfail(strict=True)``: when a fix lands, that test
-passes, fails as XPASS, and the entry here goes. ``BATCHREPO_PROPERTY_STRICT=1`` tolerates none.
+reproduction in ``test_equivalence_examples.py``, marked ``xfail(strict=True)``: when a fix
+lands, that test passes, fails as XPASS, and the entry here goes.
+``BATCHREPO_PROPERTY_STRICT=1`` tolerates none.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .outcome import Outcome
+from ..outcome import Outcome
 
 STRICT = os.environ.get("BATCHREPO_PROPERTY_STRICT", "0") == "1"
 
@@ -26,7 +27,8 @@ class KnownBug:
 
 
 #: An entry is ``KnownBug(name, reason, matches)``, ``matches(batch, single)`` telling the
-#: outcomes it explains. Fixed ones leave (test_found_bugs.py keeps them as regression tests).
+#: outcomes it explains. Fixed ones leave (test_equivalence_examples.py keeps them as
+#: regression tests).
 KNOWN_BUGS: tuple[KnownBug, ...] = ()
 
 

@@ -19,10 +19,10 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from batchrepo.spec import TableSpec
 
+from ..packages import ddl, table_specs
+from ..profiles import property_settings
+from ..twin import Twin
 from .machine import STEPS, equivalence_machine, prepare
-from .packages import ddl, table_specs
-from .profiles import property_settings
-from .twin import Twin
 
 Specs = dict[str, TableSpec[Any, Any]]
 

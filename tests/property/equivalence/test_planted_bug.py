@@ -19,9 +19,9 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from batchrepo.spec import TableSpec
 
+from ..profiles import PROFILE_NAME, property_settings
+from ..twin import Twin, quote
 from .machine import equivalence_machine, prepare
-from .profiles import PROFILE_NAME, property_settings
-from .twin import Twin, quote
 
 Spec = TableSpec[Any, Any]
 

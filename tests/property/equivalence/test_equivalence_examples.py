@@ -1,4 +1,5 @@
-"""Minimal reproductions of the bugs the property tests found in the runtime and the generator.
+"""The batch path and the single-row path agree on the minimal examples the machine found: each
+a bug it once caught in the runtime or the generator, kept as an explicit test.
 
 Fixed bugs stay here as regression tests. A bug still open is marked ``xfail(strict=True)``
 with the reason, and has an entry in ``known.py`` that lets the machine keep hunting past it;
@@ -17,8 +18,8 @@ import pytest
 from batchrepo import errors, operations
 from batchrepo.spec import TableSpec
 
-from .outcome import batch_write, single_write
-from .twin import Twin
+from ..outcome import batch_write, single_write
+from ..twin import Twin
 
 Specs = dict[str, TableSpec[Any, Any]]
 

@@ -1,6 +1,6 @@
 """Units of work on the batch path and the single-row path agree, step by step.
 
-The stateful machine of :mod:`uow_machine` on the ``tests/golden/audited`` tables (audited
+The stateful machine of :mod:`machine` on the ``tests/golden/codegen/audited`` tables (audited
 parent and children with foreign keys, an identity key, a composite key with an array column, a
 table without audit): units of work that commit or roll back, savepoints, stale versions, rows
 that fail validation or reference missing parents, an exception in the block, a cancelled task
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from hypothesis.stateful import run_state_machine_as_test
 
-from .profiles import property_settings
-from .uow_machine import STEPS, World, uow_machine
+from ..profiles import property_settings
+from .machine import STEPS, World, uow_machine
 
 
 def test_units_of_work_agree(uow_world: World) -> None:

@@ -37,7 +37,8 @@ Values = tuple[Any, ...]
 POOL_SIZE = 3
 #: Draw char(n) key values at their full length only. Shorter ones are padded by PostgreSQL and
 #: compare equal to their padded form there but not in Python: a family of bugs the runtime had
-#: (test_found_bugs.py); True would stop drawing them, to hunt other bugs while one is open.
+#: (equivalence/test_equivalence_examples.py); True would stop drawing them, to hunt other bugs
+#: while one is open.
 UNPADDED_KEYS = False
 
 

@@ -24,11 +24,11 @@ from batchrepo import operations
 from batchrepo.session import as_session
 from batchrepo.spec import WriteMode
 
-from .batches import Tweaks, build_batch, tweaks, unique_moves, unique_positions
+from ..outcome import ACTOR, Outcome, batch_read, batch_write, same, single_read, single_write
+from ..strategies.batches import Tweaks, build_batch, tweaks, unique_moves, unique_positions
+from ..strategies.rows import Spec, TableShape, entities, get, missing_keys, sample_rows, shape_of
+from ..twin import Twin
 from .known import known_bug
-from .outcome import ACTOR, Outcome, batch_read, batch_write, same, single_read, single_write
-from .rows import Spec, TableShape, entities, get, missing_keys, sample_rows, shape_of
-from .twin import Twin
 
 #: Most rows of a drawn batch (before a tweak adds a duplicate).
 MAX_BATCH = 6

@@ -19,8 +19,8 @@ import asyncpg
 from batchrepo.cache.key_cache import KeyCache
 from batchrepo.key_matching import keys_of_records
 
-from .rows import Spec
-from .twin import canonical, canonical_row, quote
+from ..strategies.rows import Spec
+from ..twin import canonical, canonical_row, quote
 
 #: One history row: the snapshot (table columns, version included), operation and actor.
 HistoryRow = tuple[Any, ...]

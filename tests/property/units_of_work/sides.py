@@ -16,7 +16,7 @@ import asyncpg
 
 from batchrepo.cache.key_cache import KeyCache
 
-from .uow_driver import UowDriver, server_pid, terminate
+from .driver import UowDriver, server_pid, terminate
 
 #: Who acts in every unit of work, on both sides (the history compares actors).
 ACTOR = "property-machine"

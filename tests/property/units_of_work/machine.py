@@ -2,7 +2,7 @@
 
 Both sides open a unit of work at the same step (same actor), run the same writes in it (the
 batch side as batch calls, the single-row side as loops of single-row calls, see
-:mod:`uow_calls`), open, release and roll back savepoint scopes, and end it the same way:
+:mod:`calls`), open, release and roll back savepoint scopes, and end it the same way:
 commit, an exception raised in the block, a cancelled task, or the connection terminated by an
 administrator. Rows are drawn for every table of the audited golden package: foreign keys point
 mostly at keys written earlier (which may have been rolled back or deleted since: missing
@@ -27,11 +27,11 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from batchrepo.spec import WriteMode
 
-from .batches import Tweaks, build_batch, tweaks, unique_moves, unique_positions
-from .outcome import Outcome, same
-from .rows import Spec, TableShape, entities, key_values, missing_keys, put, shape_of
-from .twin import Twin, quote
-from .uow_calls import (
+from ..outcome import Outcome, same
+from ..strategies.batches import Tweaks, build_batch, tweaks, unique_moves, unique_positions
+from ..strategies.rows import Spec, TableShape, entities, key_values, missing_keys, put, shape_of
+from ..twin import Twin, quote
+from .calls import (
     batch_delete,
     batch_load,
     batch_write,
@@ -40,9 +40,9 @@ from .uow_calls import (
     single_load,
     single_write,
 )
-from .uow_checks import cache_problems, history_differences, stored_versions
-from .uow_driver import Command
-from .uow_sides import Side
+from .checks import cache_problems, history_differences, stored_versions
+from .driver import Command
+from .sides import Side
 
 #: Most rows of a drawn batch.
 MAX_BATCH = 4
