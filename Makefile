@@ -45,13 +45,13 @@ test: $(STAMP)  ## the whole test suite against a real PostgreSQL
 	$(BIN)/pytest
 
 demo: $(STAMP) generate  ## the ledger import, batch against single-row, on embedded PostgreSQL
-	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.ledger_demo
+	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.demo
 
 bench: $(STAMP)  ## medians and ratios, batch against single-row, per operation and size
 	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.bench
 
 bench-audit: $(STAMP)  ## audit overhead (audited person against a plain twin) and the cost of checks before writing
-	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.bench_audit
+	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.audit
 
 ddl: $(STAMP)
 	$(BIN)/batchrepo ddl --schema $(SCHEMA)

@@ -26,8 +26,8 @@ from ledger.person import PERSON_TABLE
 from batchrepo.db.arguments import batch_arguments
 from batchrepo.validate.fields import validate_columns
 
+from ..timing import Samples, timed_sync
 from .bench_ops import RowFactory, copy_columns, copy_records
-from .timing import Samples, timed_sync
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -25,10 +25,10 @@ import asyncpg
 import ledger
 from batchrepo_codegen import devdb
 
+from ..options import add_repeat, check_repeat, environment, row_counts
+from ..timing import Samples, markdown_table, ms, ratio
 from . import python_cost
 from .bench_ops import OPERATIONS, RowFactory, Timings, measure_inserts, measure_operations
-from .options import add_repeat, check_repeat, environment, row_counts
-from .timing import Samples, markdown_table, ms, ratio
 
 #: Row counts measured by default.
 DEFAULT_SIZES = (100, 1_000, 10_000)

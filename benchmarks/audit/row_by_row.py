@@ -18,7 +18,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .timing import rotated
+from ..timing import rotated
 
 
 @dataclass(frozen=True)

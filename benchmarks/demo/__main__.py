@@ -9,7 +9,7 @@ audited person, account and ledger_transaction tables, whose history must come o
 Every step checks that the two methods returned the same result; at the end the two databases
 must hold the same rows, history included. The table shows what each step cost both ways.
 
-    PYTHONPATH=generated .venv/bin/python -m benchmarks.ledger_demo [--scale 0.1] [--seed N]
+    PYTHONPATH=generated .venv/bin/python -m benchmarks.demo [--scale 0.1] [--seed N]
 """
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ import asyncpg
 import ledger
 from batchrepo_codegen import devdb
 
+from ..timing import machine, markdown_table, ms, ratio, timed_sync
 from .db_compare import assert_same_contents
 from .ledger_data import LedgerData, Scale, build
 from .ledger_workload import Measurement, Side, Workload
-from .timing import machine, markdown_table, ms, ratio, timed_sync
 
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.ledger_demo", description=__doc__.split("\n\n")[0]
+        prog="python -m benchmarks.demo", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument(
         "--scale",

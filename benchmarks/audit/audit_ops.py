@@ -1,7 +1,7 @@
 """Audit overhead: the same ``person`` rows through the audited table and its plain twin.
 
 Each twin is the person table of one generated package (``ledger``, audited, and the run-time
-``ledger_plain`` of :mod:`benchmarks.plain_twin`) in a database of its own on the same server.
+``ledger_plain`` of :mod:`benchmarks.audit.plain_twin`) in a database of its own on the same server.
 A flow writes ``size`` fresh rows and then walks them through every operation: insert, update
 with every row changed, update with no row changed (the audited statement's skip path: no write,
 no history row; the plain statement rewrites every row regardless), and delete. A flow has
@@ -20,7 +20,7 @@ Paths:
   an ``audit_log`` row of its own per write (there is no unit to share one).
 
 The four single-row variants (both paths on both twins) run row by row in lockstep
-(:mod:`benchmarks.row_by_row`), each path on a connection of its own; batch variants run one
+(:mod:`benchmarks.audit.row_by_row`), each path on a connection of its own; batch variants run one
 after the other.
 """
 
@@ -34,9 +34,9 @@ from typing import Any
 
 import ledger
 
-from .bench_ops import ACTOR, Connection, RowFactory
+from ..bench.bench_ops import ACTOR, Connection, RowFactory
+from ..timing import rotated, timed
 from .row_by_row import Loop, in_lockstep
-from .timing import rotated, timed
 
 OPERATIONS = ("insert", "update", "update, unchanged", "delete")
 BATCH = "batch"

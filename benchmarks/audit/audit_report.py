@@ -13,9 +13,9 @@ import statistics
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TypeVar
 
+from ..timing import Samples, markdown_table, ms
 from . import audit_ops, check_ops
 from .audit_ops import AUDITED, PLAIN, SINGLE_IN_TRANSACTION, SINGLE_IN_UNIT
-from .timing import Samples, markdown_table, ms
 
 NAN = float("nan")
 K = TypeVar("K", bound=Hashable)

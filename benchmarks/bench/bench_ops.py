@@ -24,7 +24,7 @@ import asyncpg
 from ledger import Person, PersonRepository, PersonType
 from ledger.person import PERSON_TABLE
 
-from .timing import rotated, timed
+from ..timing import rotated, timed
 
 #: Who the benchmark writes as: person is audited, so every write records history.
 ACTOR = "bench"

@@ -4,17 +4,17 @@ Two measurements on an embedded PostgreSQL (or ``DATABASE_URL``), medians of rep
 variant measured in every repetition in a rotating order (the machine is shared and noisy: only
 ratios of neighbouring measurements mean something):
 
-1. Audit overhead (:mod:`benchmarks.audit_ops`): ``person`` rows through the audited table and
-   an identical one without audit, generated at run time (:mod:`benchmarks.plain_twin`), each
+1. Audit overhead (:mod:`benchmarks.audit.audit_ops`): ``person`` rows through the audited table and
+   an identical one without audit, generated at run time (:mod:`benchmarks.audit.plain_twin`), each
    in its own database: batch insert, update (every row changed), update (no row changed) and
    delete at each size, and the same as single-row loops in a unit of work and in a plain
    transaction.
-2. Checks before writing (:mod:`benchmarks.check_ops`): a batch insert of accounts, each with
+2. Checks before writing (:mod:`benchmarks.audit.check_ops`): a batch insert of accounts, each with
    its own owner, with the parents in the key cache or asked of the database in one probe.
 
 Writes a markdown report to stdout only.
 
-    PYTHONPATH=generated .venv/bin/python -m benchmarks.bench_audit [--repeat 5] [--sizes 1000]
+    PYTHONPATH=generated .venv/bin/python -m benchmarks.audit [--repeat 5] [--sizes 1000]
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ import asyncpg
 import ledger
 from batchrepo_codegen import devdb
 
+from ..bench.bench_ops import Connection, RowFactory
+from ..options import add_repeat, check_repeat, environment, row_counts
+from ..timing import rotated
 from . import audit_ops, audit_report, check_ops
 from .audit_ops import (
     AUDITED,
@@ -45,22 +48,19 @@ from .audit_ops import (
     variants,
 )
 from .audit_report import Results
-from .bench_ops import Connection, RowFactory
-from .options import add_repeat, check_repeat, environment, row_counts
 from .plain_twin import plain_twin
-from .timing import rotated
 
 DEFAULT_SIZES = (1_000, 10_000)
 DEFAULT_SINGLE_ROWS = 1_000
 DEFAULT_CHECK_ROWS = 10_000
 #: Rows of the untimed warm-up round.
 WARM_UP_ROWS = 50
-SCHEMA = Path(__file__).resolve().parent.parent / "schema.yaml"
+SCHEMA = Path(__file__).resolve().parents[2] / "schema.yaml"
 
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.bench_audit", description=__doc__.split("\n\n")[0]
+        prog="python -m benchmarks.audit", description=__doc__.split("\n\n")[0]
     )
     add_repeat(parser, default=5)
     parser.add_argument(

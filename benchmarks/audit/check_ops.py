@@ -32,8 +32,8 @@ from batchrepo.cache.key_cache import KeyCache
 from batchrepo.cache.views import DirectView
 from batchrepo.validate.references import reference_problems
 
-from .bench_ops import ACTOR, Connection, RowFactory
-from .timing import rotated, timed
+from ..bench.bench_ops import ACTOR, Connection, RowFactory
+from ..timing import rotated, timed
 
 INSERT_WARM = "insert, warm cache"
 INSERT_COLD = "insert, cold cache"

@@ -38,9 +38,9 @@ from ledger import (
 from batchrepo import KeyCache
 from batchrepo.write.chunked import BatchResult
 
+from ..timing import timed
 from .db_compare import same_results
 from .ledger_data import LedgerData
-from .timing import timed
 
 #: Rows per statement for the big import. Large enough that per-statement costs vanish, small
 #: enough that no statement's cost grows out of proportion with its size.
