@@ -372,6 +372,7 @@ def test_generate_is_pure(tmp_path: Path) -> None:
             "SQL names collide",
         ),
     ],
+    ids=["identity-only-table", "colliding-sql-names"],
 )
 def test_the_ir_refuses_what_would_generate_broken_code(
     tables: dict[str, object], message: str

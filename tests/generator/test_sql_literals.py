@@ -27,6 +27,7 @@ from tests.generator.test_generate import HOSTILE, hostile_schema
         ("\\'; DROP TABLE x; --", "E'\\\\''; DROP TABLE x; --'"),
         ("", "''"),
     ],
+    ids=["plain", "quote", "backslash", "trailing-backslash", "injection", "empty"],
 )
 def test_a_literal_is_escaped_only_when_it_holds_a_backslash(text: str, literal: str) -> None:
     assert sql_literal(text) == literal

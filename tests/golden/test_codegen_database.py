@@ -224,6 +224,14 @@ async def test_round_trip_through_the_repositories(
         ("scores", [Decimal("100.01")], False),
         ("scores", [Decimal("-0.01")], False),
     ],
+    ids=[
+        "tags-within-bounds",
+        "tags-too-short",
+        "tags-empty",
+        "scores-within-bounds",
+        "scores-above-max",
+        "scores-below-min",
+    ],
 )
 async def test_array_checks_hold_per_element(
     column: str, value: list[Any], accepted: bool, database_url: str, schemas: dict[str, str]

@@ -27,7 +27,7 @@ def rejection(text: str) -> str:
         ("false", False),
         ("null", None),
         ("~", None),
-        ("", None),
+        pytest.param("", None, id="empty"),
         ("0", 0),
         ("42", 42),
         ("-7", -7),
@@ -145,6 +145,7 @@ def test_every_loader_problem_is_reported_at_once() -> None:
         ("? [a]\n: x\n", "s.yaml:1:3: mapping keys must be strings, not a mapping or list"),
         ("!local a: x\n", "s.yaml:1:1: YAML tags are not allowed ('!local'); write plain values"),
     ],
+    ids=["number", "boolean", "list", "tagged"],
 )
 def test_mapping_keys_must_be_plain_strings(text: str, message: str) -> None:
     assert rejection(text) == message

@@ -31,6 +31,7 @@ from .problems import ID, problems
             "as 'finance'; write 'finance'",
         ),
     ],
+    ids=["hyphen", "underscore", "keyword", "shadows-json", "nfkc-ligature"],
 )
 def test_package_names(package: str, message: str) -> None:
     assert problems({"thing": {"columns": {"id": ID}}}, package=package) == [f"package: {message}"]

@@ -122,53 +122,58 @@ def test_enum_names_are_quoted_and_case_sensitive() -> None:
         parse_type("MOOD", ENUMS)
 
 
+#: Rejected type spellings and what the parser says; each case is named by its text.
+REJECTED = [
+    ("uuuid", "unknown type 'uuuid'; did you mean 'uuid'?"),
+    ("strng", "unknown type 'strng'; did you mean 'text'?"),
+    ("string", "unknown type 'string'; did you mean 'text'?"),
+    ("datetime", "unknown type 'datetime'; did you mean 'timestamptz'?"),
+    ("json", "unknown type 'json'; did you mean 'jsonb'?"),
+    ("moood", "unknown type 'moood'; did you mean 'mood'?"),
+    (
+        "xyzzy",
+        "unknown type 'xyzzy'; known: uuid, boolean, smallint, integer, bigint, "
+        "numeric(p,s), real, double precision, text, varchar(n), char(n), bytea, date, time, "
+        "timestamp, timestamptz, interval, jsonb; enums: Person Type, mood",
+    ),
+    ("varchar", "varchar needs a length: varchar(n), or use text"),
+    ("char", "char needs a length: char(n), or use text"),
+    (
+        "varchar(0)",
+        "varchar(0): length must be between 1 and 10485760; use text for longer values",
+    ),
+    (
+        "varchar(10485761)",
+        "varchar(10485761): length must be between 1 and 10485760; use text for longer values",
+    ),
+    ("varchar(1,2)", "varchar takes one parameter, the length: varchar(n)"),
+    ("varchar(n)", "varchar(n): parameters must be whole numbers, e.g. varchar(100)"),
+    ("varchar(-1)", "varchar(-1): parameters must be whole numbers, e.g. varchar(100)"),
+    ("varchar(\u0661)", "varchar(\u0661): parameters must be whole numbers, e.g. varchar(100)"),
+    ("numeric(20,25)", "numeric(20,25): scale must be between 0 and precision"),
+    ("numeric(0)", "numeric(0): precision must be between 1 and 1000"),
+    ("numeric(1001,2)", "numeric(1001,2): precision must be between 1 and 1000"),
+    ("numeric(1,2,3)", "numeric takes (precision) or (precision,scale), not 3 parameters"),
+    ("numeric(a,b)", "numeric(a,b): parameters must be whole numbers, e.g. numeric(15,2)"),
+    ("integer(4)", "integer takes no parameters: write integer"),
+    ("mood(3)", "enum type 'mood' takes no parameters: write mood"),
+    ("jsonb[]", "arrays of jsonb are not supported: store a JSON list in jsonb"),
+    (
+        "integer[][]",
+        "nested arrays are not supported: 'integer[][]' has more than one dimension; "
+        "use one [] or store the structure in jsonb",
+    ),
+    ("integer[3]", "array sizes are not supported (PostgreSQL ignores them): write integer[]"),
+    ("varchar(10", "malformed type 'varchar(10': check its parentheses and brackets"),
+    ("varchar(10)x", "malformed type 'varchar(10)x': check its parentheses and brackets"),
+    ("   ", "type is empty; write a type such as text, integer or uuid"),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
-    [
-        ("uuuid", "unknown type 'uuuid'; did you mean 'uuid'?"),
-        ("strng", "unknown type 'strng'; did you mean 'text'?"),
-        ("string", "unknown type 'string'; did you mean 'text'?"),
-        ("datetime", "unknown type 'datetime'; did you mean 'timestamptz'?"),
-        ("json", "unknown type 'json'; did you mean 'jsonb'?"),
-        ("moood", "unknown type 'moood'; did you mean 'mood'?"),
-        (
-            "xyzzy",
-            "unknown type 'xyzzy'; known: uuid, boolean, smallint, integer, bigint, "
-            "numeric(p,s), real, double precision, text, varchar(n), char(n), bytea, date, time, "
-            "timestamp, timestamptz, interval, jsonb; enums: Person Type, mood",
-        ),
-        ("varchar", "varchar needs a length: varchar(n), or use text"),
-        ("char", "char needs a length: char(n), or use text"),
-        (
-            "varchar(0)",
-            "varchar(0): length must be between 1 and 10485760; use text for longer values",
-        ),
-        (
-            "varchar(10485761)",
-            "varchar(10485761): length must be between 1 and 10485760; use text for longer values",
-        ),
-        ("varchar(1,2)", "varchar takes one parameter, the length: varchar(n)"),
-        ("varchar(n)", "varchar(n): parameters must be whole numbers, e.g. varchar(100)"),
-        ("varchar(-1)", "varchar(-1): parameters must be whole numbers, e.g. varchar(100)"),
-        ("varchar(\u0661)", "varchar(\u0661): parameters must be whole numbers, e.g. varchar(100)"),
-        ("numeric(20,25)", "numeric(20,25): scale must be between 0 and precision"),
-        ("numeric(0)", "numeric(0): precision must be between 1 and 1000"),
-        ("numeric(1001,2)", "numeric(1001,2): precision must be between 1 and 1000"),
-        ("numeric(1,2,3)", "numeric takes (precision) or (precision,scale), not 3 parameters"),
-        ("numeric(a,b)", "numeric(a,b): parameters must be whole numbers, e.g. numeric(15,2)"),
-        ("integer(4)", "integer takes no parameters: write integer"),
-        ("mood(3)", "enum type 'mood' takes no parameters: write mood"),
-        ("jsonb[]", "arrays of jsonb are not supported: store a JSON list in jsonb"),
-        (
-            "integer[][]",
-            "nested arrays are not supported: 'integer[][]' has more than one dimension; "
-            "use one [] or store the structure in jsonb",
-        ),
-        ("integer[3]", "array sizes are not supported (PostgreSQL ignores them): write integer[]"),
-        ("varchar(10", "malformed type 'varchar(10': check its parentheses and brackets"),
-        ("varchar(10)x", "malformed type 'varchar(10)x': check its parentheses and brackets"),
-        ("   ", "type is empty; write a type such as text, integer or uuid"),
-    ],
+    REJECTED,
+    ids=[text.strip() or "blank" for text, _ in REJECTED],
 )
 def test_rejected_types_say_what_to_write(text: str, message: str) -> None:
     with pytest.raises(TypeSyntaxError) as raised:

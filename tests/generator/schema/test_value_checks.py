@@ -71,6 +71,13 @@ from .problems import column_problems
             "default: default 'ab' is shorter than min_length 3",
         ),
     ],
+    ids=[
+        "boolean-gets-number", "integer-gets-fraction", "bigint-out-of-range",
+        "integer-gets-string", "numeric-too-many-digits", "numeric-gets-string",
+        "real-out-of-range", "text-gets-number", "enum-unknown-value", "timestamptz-not-iso",
+        "date-invalid", "jsonb", "bytea", "interval", "array", "below-check-min",
+        "shorter-than-min-length",
+    ],
 )  # fmt: skip
 def test_literal_defaults_fit_the_column(column: dict[str, Any], message: str) -> None:
     mood = {"mood": {"values": ["happy", "sad"]}}
@@ -95,6 +102,7 @@ def test_literal_defaults_fit_the_column(column: dict[str, Any], message: str) -
             "a column takes default or server_default, not both",
         ),
     ],
+    ids=["timestamptz-gets-date", "uuid-array", "both-defaults"],
 )
 def test_server_defaults_fit_the_column(column: dict[str, Any], message: str) -> None:
     assert column_problems(column) == [f"tables.item.columns.c.server_default: {message}"]
@@ -119,6 +127,10 @@ def test_server_defaults_fit_the_column(column: dict[str, Any], message: str) ->
          "to text columns, not integer"),
         ({"type": "varchar(3)", "check": {"min_length": 4}}, "min_length: check min_length 4 is "
          "more than varchar(3) can hold"),
+    ],
+    ids=[
+        "max-on-text", "fractional-min-on-integer", "max-out-of-smallint", "min-too-many-decimals",
+        "max-not-a-number", "min-above-max", "min-length-on-integer", "min-length-above-varchar",
     ],
 )  # fmt: skip
 def test_declarative_checks_fit_the_column(column: dict[str, Any], message: str) -> None:

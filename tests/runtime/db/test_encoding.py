@@ -67,6 +67,15 @@ def test_keys_become_one_array_per_key_column() -> None:
 @pytest.mark.parametrize(
     "value",
     [{"a": [1, 2.5, None, True, False]}, "é\u2603\x00", 10**30, 1e-7, [], {}, [{"z": {"y": []}}]],
+    ids=[
+        "object",
+        "unicode-and-nul",
+        "big-integer",
+        "small-float",
+        "empty-list",
+        "empty-object",
+        "nested",
+    ],
 )
 def test_json_text_is_exactly_what_json_dumps_writes(value: object) -> None:
     assert encode_json(value) == json.dumps(value)

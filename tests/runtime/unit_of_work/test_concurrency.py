@@ -217,7 +217,7 @@ async def test_an_update_with_the_version_read_before_a_delete_finds_the_rows_mi
     assert operations == [(11, "insert"), (11, "delete"), (12, "insert"), (13, "insert")]
 
 
-@pytest.mark.parametrize("version", [1, None])
+@pytest.mark.parametrize("version", [1, None], ids=["versioned", "unversioned"])
 async def test_single_row_updates_race_like_batches(db: asyncpg.Pool, version: int | None) -> None:
     read = (await _seed(db))[0]
     sent = dataclasses.replace(read, version=version)

@@ -110,6 +110,13 @@ def test_identity_must_be_none_on_insert_and_given_on_update() -> None:
         ("display_name", b"bytes", "expected str, got bytes"),
         ("created_at", datetime.date(2024, 1, 1), "expected datetime.datetime, got date"),
     ],
+    ids=[
+        "float-for-numeric",
+        "bool-for-numeric",
+        "str-for-uuid",
+        "bytes-for-text",
+        "date-for-timestamptz",
+    ],
 )
 def test_wrong_python_types(field: str, value: object, expected: str) -> None:
     batch = people(3)
@@ -152,6 +159,16 @@ def test_integer_ranges() -> None:
         (10**13, "numeric_precision"),
         (Decimal("-1000000.01"), "minimum"),
     ],
+    ids=[
+        "scale-one-too-many",
+        "scale-tiny",
+        "precision",
+        "nan",
+        "negative-infinity",
+        "signalling-nan",
+        "int-precision",
+        "below-minimum",
+    ],
 )
 def test_numeric_precision_scale_and_bounds(value: object, code: str) -> None:
     batch = people(4)
@@ -171,6 +188,7 @@ def test_numeric_precision_scale_and_bounds(value: object, code: str) -> None:
         Decimal("0.00"),
         12,
     ],
+    ids=["largest", "lowest", "trailing-zeros", "exponent", "zero", "int"],
 )
 def test_numeric_values_that_fit(value: object) -> None:
     batch = people(2)
@@ -243,6 +261,7 @@ def test_timestamp_kinds_want_matching_timezone_awareness() -> None:
         ([1.0, math.nan], "holds NaN or infinity, which JSON cannot represent"),
         ({"k": "a\x00b"}, "holds a NUL character, which jsonb cannot store"),
     ],
+    ids=["set", "nan", "nul"],
 )
 def test_json_values_jsonb_would_refuse(payload: object, text: str) -> None:
     batch = [entry(payload={"fine": [1, "\\u0000 is just text"]}), entry(payload=payload)]
