@@ -128,7 +128,7 @@ def drift(kind: Kind, case: str, produced: dict[str, str] | None = None) -> Drif
         diff += difflib.unified_diff(
             (old or "").splitlines(),
             (new or "").splitlines(),
-            f"{base}/{relative} (committed)" if old is not None else "/dev/null",
+            f"{base}/{relative} (committed)" if relative in on_disk else "/dev/null",
             f"{base}/{relative} (produced now)" if new is not None else "/dev/null",
             lineterm="",
             n=1,
