@@ -41,8 +41,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy batchrepo generator $(OUT)
 
-test: $(STAMP)  ## the whole test suite against a real PostgreSQL
-	$(BIN)/pytest
+# -n auto: one pytest-xdist worker per core, each with a PostgreSQL of its own; on the 2-core
+# machine this was measured on, about a third faster than a serial run (pytest alone runs serially).
+test: $(STAMP)  ## the whole test suite against a real PostgreSQL, in parallel (pytest-xdist)
+	$(BIN)/pytest -n auto
 
 demo: $(STAMP) generate  ## the ledger import, batch against single-row, on embedded PostgreSQL
 	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.demo

@@ -13,6 +13,11 @@ A database is involved, so no deadline.
 
 The profiles are applied per test (``settings=`` of each run), never loaded globally, so they do
 not change other tests' Hypothesis settings.
+
+Under ``pytest -n`` (``make test``) the xdist workers cannot clash over examples: ``ci`` keeps
+no example database (``database=None``) and derives its examples from each test alone
+(``derandomize``), so every worker draws the same ones; ``long`` keeps Hypothesis' directory
+database in ``.hypothesis/``, keyed per test (a test runs in one worker) and written atomically.
 """
 
 from __future__ import annotations
