@@ -21,9 +21,8 @@ $(STAMP): pyproject.toml
 generate: $(STAMP)  ## regenerate generated/ from schema.yaml
 	$(BIN)/batchrepo generate --schema $(SCHEMA) --out $(OUT)
 
-golden: $(STAMP)  ## regenerate the expected output of every golden case under tests/golden
-	$(BIN)/python -m tests.golden_cases regenerate
-	$(BIN)/python -m tests.migrations.golden_cases regenerate
+golden: $(STAMP)  ## regenerate the expectations of every golden case (codegen, bad schemas, migrations)
+	$(BIN)/python -m tests.golden regenerate
 
 migration: $(STAMP)  ## write the next migration (schema at the merge base with main -> schema.yaml)
 	$(BIN)/batchrepo migrate --schema $(SCHEMA)
@@ -42,17 +41,19 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy batchrepo generator $(OUT)
 
-test: $(STAMP)  ## the whole test suite against a real PostgreSQL
-	$(BIN)/pytest
+# -n auto: one pytest-xdist worker per core, each with a PostgreSQL of its own; on the 2-core
+# machine this was measured on, about a third faster than a serial run (pytest alone runs serially).
+test: $(STAMP)  ## the whole test suite against a real PostgreSQL, in parallel (pytest-xdist)
+	$(BIN)/pytest -n auto
 
 demo: $(STAMP) generate  ## the ledger import, batch against single-row, on embedded PostgreSQL
-	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.ledger_demo
+	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.demo
 
 bench: $(STAMP)  ## medians and ratios, batch against single-row, per operation and size
 	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.bench
 
 bench-audit: $(STAMP)  ## audit overhead (audited person against a plain twin) and the cost of checks before writing
-	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.bench_audit
+	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.audit
 
 ddl: $(STAMP)
 	$(BIN)/batchrepo ddl --schema $(SCHEMA)

@@ -1,6 +1,15 @@
-"""The ledger demo (``make demo``) and the batch-against-single-row benchmark (``make bench``).
+"""Programs that measure speed, against a real PostgreSQL from :mod:`batchrepo_codegen.devdb`
+(embedded, or ``DATABASE_URL``); nothing here asserts behaviour, the test suite does that.
 
-Both run against a real PostgreSQL from :mod:`batchrepo_codegen.devdb` and import the generated
-``ledger``
-package, so ``generated/`` must be on ``PYTHONPATH`` (the Makefile targets set it).
+* ``demo/``: ``make demo``, a ledger's banking day row by row against batch
+  (``python -m benchmarks.demo``);
+* ``bench/``: ``make bench``, batch against single-row per operation and size, and the
+  Python-side cost per row (``python -m benchmarks.bench``); beside it two standalone scripts on
+  the runtime tests' hand-written tables, ``bench.array_cost`` and ``bench.runtime_cost``;
+* ``audit/``: ``make bench-audit``, what auditing and the checks before writing cost
+  (``python -m benchmarks.audit``);
+* ``timing``, ``options``: measuring and reporting, shared by all three.
+
+The programs of ``make demo``, ``make bench`` and ``make bench-audit`` import the generated
+``ledger`` package, so ``generated/`` must be on ``PYTHONPATH`` (the Makefile targets set it).
 """

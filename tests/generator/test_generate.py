@@ -25,7 +25,8 @@ from batchrepo_codegen.output.render import RenderError, _render
 from batchrepo_codegen.pipeline import read_schema_text as parse_schema
 from batchrepo_codegen.schema.document import SchemaDef
 
-from tests.golden_cases import ROOT, schema_path
+from tests.golden.harness import ROOT
+from tests.golden.kinds import CODEGEN
 
 LEDGER = """
 version: 1
@@ -241,7 +242,7 @@ def test_output_is_identical_across_hash_seeds(case: str) -> None:
     digests = set()
     for seed in ("0", "12345"):
         done = subprocess.run(
-            [sys.executable, "-c", DIGEST, str(schema_path(case))],
+            [sys.executable, "-c", DIGEST, str(CODEGEN.schema_path(case))],
             env={**os.environ, "PYTHONHASHSEED": seed},
             capture_output=True,
             text=True,
@@ -250,7 +251,7 @@ def test_output_is_identical_across_hash_seeds(case: str) -> None:
         )
         digests.add(done.stdout.strip())
     in_process = hashlib.sha256()
-    for path, body in generate(schema_path(case), "out", source="schema.yaml").items():
+    for path, body in generate(CODEGEN.schema_path(case), "out", source="schema.yaml").items():
         in_process.update(path.encode() + b"\0" + body.encode() + b"\0")
     assert digests == {in_process.hexdigest()}
 
@@ -402,6 +403,7 @@ def test_generate_is_pure(tmp_path: Path) -> None:
             "SQL names collide",
         ),
     ],
+    ids=["identity-only-table", "colliding-sql-names"],
 )
 def test_the_ir_refuses_what_would_generate_broken_code(
     tables: dict[str, object], message: str

@@ -1,6 +1,6 @@
 """Generated statements against a real PostgreSQL, beyond the one-row round trip of
-``test_golden_database``: array columns of every kind round-trip exactly through batch and
-single-row writes alike (empty, NULL, NULL elements, unicode, numeric, enum and bytea arrays), a
+``tests/golden/test_codegen_database``: array columns of every kind round-trip exactly through batch
+and single-row writes alike (empty, NULL, NULL elements, unicode, numeric, enum and bytea arrays), a
 None element in an array without ``nullable_elements`` is refused by validation and by the
 database's CHECK alike, a server-default column keeps its stored value on update (None) and on
 upsert, and the upsert of a table whose only non-key column has a server default still returns its
@@ -22,7 +22,7 @@ import pytest
 import pytest_asyncio
 
 from batchrepo.errors import ValidationError
-from tests.golden_cases import expected_dir
+from tests.golden.kinds import CODEGEN
 
 CASES = ("arrays_and_json", "plain_key", "short_names")
 STORED = datetime.datetime(2020, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
@@ -31,7 +31,7 @@ GIVEN = datetime.datetime(2022, 6, 7, 8, 9, 10, tzinfo=datetime.UTC)
 
 @pytest.fixture(scope="module")
 def golden() -> Iterator[dict[str, ModuleType]]:
-    paths = [str(expected_dir(case)) for case in CASES]
+    paths = [str(CODEGEN.expected_dir(case)) for case in CASES]
     sys.path[:0] = paths
     try:
         yield {case: importlib.import_module(case) for case in CASES}

@@ -32,6 +32,7 @@ from tests.generator.test_generate import HOSTILE, hostile_schema
         ("\\'; DROP TABLE x; --", "E'\\\\''; DROP TABLE x; --'"),
         ("", "''"),
     ],
+    ids=["plain", "quote", "backslash", "trailing-backslash", "injection", "empty"],
 )
 def test_a_literal_is_escaped_only_when_it_holds_a_backslash(text: str, literal: str) -> None:
     assert sql_literal(text) == literal
@@ -51,6 +52,19 @@ def test_a_literal_is_escaped_only_when_it_holds_a_backslash(text: str, literal:
         ('"""); import os; os.system("x") #',),
         ("", "", '"'),
         ("",),
+    ],
+    ids=[
+        "plain",
+        "triple quote in a name",
+        "quote before the end",
+        "quotes at the end",
+        "backslashes",
+        "line breaks in a value",
+        "bidi overrides",
+        "control characters",
+        "breaking out",
+        "a lone quote",
+        "empty",
     ],
 )
 def test_a_statement_literal_holds_exactly_its_text(lines: tuple[str, ...]) -> None:

@@ -141,6 +141,13 @@ tables:
         ),
         ("type: 'text[]'", "type: text", True, "INSERT INTO item VALUES (1, '{x,y}')", ["x"]),
     ],
+    ids=[
+        "not-null-with-default",
+        "text-to-integer",
+        "not-null-without-default",
+        "scalar-to-array",
+        "array-to-scalar",
+    ],
 )
 async def test_column_changes_apply_to_rows(
     schema_conn: asyncpg.Connection[Any],

@@ -4,8 +4,8 @@
 * the repository's own ``migrations/*.sql``, in order, against ``schema.yaml`` — the check
   ``python -m batchrepo_codegen.migrate.verify verify`` runs, so this fails when a schema change
   comes without its migration;
-* each golden case of ``tests/migrations/golden``: the old schema's DDL, then the committed
-  ``expected.sql``, against the new schema's DDL (as files, through the same entry point).
+* each migration golden case (``tests/golden/migrations``): the old schema's DDL, then the
+  committed ``expected.sql``, against the new schema's DDL (as files, through the same entry point).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from batchrepo_codegen.migrate.files import migration_files
 from batchrepo_codegen.migrate.planner import canonical_ddl
 from batchrepo_codegen.migrate.verify import current_ddl, verify_migrations, verify_scripts
 
-from tests.migrations.golden_cases import EXPECTED_SQL, case_names, load_case
+from tests.golden.kinds import EXPECTED_SQL, MIGRATIONS
 from tests.migrations.helpers import initial_sql
 
 ROOT = Path(__file__).resolve().parents[2]
-APPLIED = [name for name in case_names() if (load_case(name).folder / EXPECTED_SQL).exists()]
+APPLIED = MIGRATIONS.applied()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -60,7 +60,7 @@ async def test_a_missing_migration_is_caught(conn: asyncpg.Connection[Any]) -> N
 async def test_golden_migration_yields_the_new_schema(
     conn: asyncpg.Connection[Any], name: str
 ) -> None:
-    case = load_case(name)
+    case = MIGRATIONS.load(name)
     expected = case.folder / EXPECTED_SQL
     scripts = [("old DDL", initial_sql(case.old)), (str(expected), expected.read_text())]
     assert await verify_scripts(conn, scripts, canonical_ddl(case.new)) == []

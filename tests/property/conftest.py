@@ -19,11 +19,10 @@ import pytest
 from batchrepo_codegen import devdb
 
 from batchrepo.spec import TableSpec
+from tests.golden.kinds import CODEGEN
 
-from .packages import GOLDEN, ddl, generate, import_from, table_specs
+from .packages import ddl, generate, import_from, table_specs
 from .twin import Twin
-from .uow_machine import World
-from .uow_sides import Side
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +58,7 @@ def twin(
 def shapes_package(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     """The ``shapes`` golden case, generated now from its schema by the CLI."""
     out: Path = tmp_path_factory.mktemp("generated")
-    generate(GOLDEN / "shapes" / "schema.yaml", out)
+    generate(CODEGEN.schema_path("shapes"), out)
     return import_from(out, "shapes")
 
 
@@ -67,7 +66,7 @@ def shapes_package(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
 def audited_package(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     """The ``audited`` golden case (audited tables, a generated UnitOfWork), generated now."""
     out: Path = tmp_path_factory.mktemp("generated")
-    generate(GOLDEN / "audited" / "schema.yaml", out)
+    generate(CODEGEN.schema_path("audited"), out)
     return import_from(out, "audited")
 
 
@@ -81,21 +80,3 @@ def shapes_twin(twin: Twin, shapes_package: ModuleType) -> Twin:
     """The twin databases with the shapes DDL."""
     twin.run(twin.execute(ddl(shapes_package)))
     return twin
-
-
-@pytest.fixture(scope="module")
-def uow_world(twin: Twin, audited_package: ModuleType) -> Iterator[World]:
-    """The twin databases with the audited DDL, and a work connection per side, for the
-    units-of-work machine."""
-    twin.run(twin.execute(ddl(audited_package)))
-    assert twin.urls is not None
-    batch = Side("batch", twin.urls[0], twin.batch)
-    single = Side("single", twin.urls[1], twin.single)
-    specs = list(table_specs(audited_package).values())
-    built = World(twin, batch, single, specs, audited_package.UnitOfWork)
-    try:
-        yield built
-    finally:
-        for side in built.sides:
-            if side.work is not None and not side.work.is_closed():
-                twin.run(side.work.close())

@@ -27,8 +27,8 @@ from batchrepo import errors, operations
 from batchrepo.session import Session, as_session
 from batchrepo.spec import WriteMode
 
-from .batches import duplicate_rows
-from .rows import Spec
+from .strategies.batches import duplicate_rows
+from .strategies.rows import Spec
 from .twin import canonical, canonical_entity
 
 #: Errors whose batch form must name the offending rows (the runtime probes for them).

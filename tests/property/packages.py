@@ -11,9 +11,6 @@ from typing import Any
 
 from batchrepo.spec import TableSpec
 
-ROOT = Path(__file__).resolve().parents[2]
-GOLDEN = ROOT / "tests" / "golden"
-
 
 def generate(schema: Path, out: Path) -> None:
     """Generate the package of ``schema`` into ``out/<package>`` (the generator's pure

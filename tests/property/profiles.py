@@ -4,7 +4,7 @@
 ``BATCHREPO_PROPERTY_EXAMPLES`` overrides the number of examples of either;
 ``BATCHREPO_PROPERTY_SHRINK=0`` skips shrinking (a first look at a failure without waiting
 minutes for the minimal example); ``BATCHREPO_PROPERTY_STRICT=1`` tolerates no known bug
-(``known.py``).
+(``equivalence/known.py``).
 
 ``ci`` is derandomized (the same examples on every run, so the suite's time and verdict are
 stable) and keeps the whole suite within about three minutes on two cores. ``long`` draws fresh
@@ -13,6 +13,11 @@ A database is involved, so no deadline.
 
 The profiles are applied per test (``settings=`` of each run), never loaded globally, so they do
 not change other tests' Hypothesis settings.
+
+Under ``pytest -n`` (``make test``) the xdist workers cannot clash over examples: ``ci`` keeps
+no example database (``database=None``) and derives its examples from each test alone
+(``derandomize``), so every worker draws the same ones; ``long`` keeps Hypothesis' directory
+database in ``.hypothesis/``, keyed per test (a test runs in one worker) and written atomically.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import asyncpg
 
 from batchrepo.spec import ColumnSpec, TableSpec
 
-from .values import NOW_MARGIN
+from .strategies.values import NOW_MARGIN
 
 T = TypeVar("T")
 Spec = TableSpec[Any, Any]

@@ -12,7 +12,8 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from tests.property.packages import GOLDEN, import_from
+from tests.golden.kinds import CODEGEN
+from tests.property.packages import import_from
 from tests.runtime.tables import DDL, TABLES
 
 
@@ -80,7 +81,18 @@ async def counting(conn: asyncpg.Connection) -> CountingConnection:
 @pytest.fixture(scope="module")
 def audited() -> ModuleType:
     """The golden ``audited`` package (audited tables, a generated UnitOfWork)."""
-    return import_from(GOLDEN / "audited" / "expected", "audited")
+    return import_from(CODEGEN.expected_dir("audited"), "audited")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def audited_pool(
+    database_url: str, audited: ModuleType, request: pytest.FixtureRequest
+) -> AsyncIterator[asyncpg.Pool]:
+    """The audited package's tables in a schema named after the test module; lock waits give up
+    after 300 ms (tests provoke lock timeouts with ``LOCK TABLE`` held by a second session)."""
+    schema = request.module.__name__.rsplit(".", 1)[-1] + "_audited"
+    async with audited_schema_pool(database_url, audited, schema, lock_timeout="300ms") as pool:
+        yield pool
 
 
 @asynccontextmanager

@@ -77,7 +77,9 @@ def test_validation_errors_shift_their_report() -> None:
 
 
 @pytest.mark.parametrize(
-    "clone", [copy.copy, copy.deepcopy, lambda e: pickle.loads(pickle.dumps(e))]
+    "clone",
+    [copy.copy, copy.deepcopy, lambda e: pickle.loads(pickle.dumps(e))],
+    ids=["copy", "deepcopy", "pickle"],
 )
 def test_errors_survive_copy_and_pickle(clone: object) -> None:
     err = errors.ForeignKeyViolationError("child", constraint="fk", rows=[0], keys=[1])

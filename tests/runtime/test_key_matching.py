@@ -13,7 +13,7 @@ from batchrepo import operations as ops
 from tests.runtime.builders import account, entry, people, person
 from tests.runtime.conftest import CountingConnection
 from tests.runtime.tables import ACCOUNT, CURRENCY, LEDGER_ENTRY, PERSON, Currency
-from tests.runtime.test_validation import problems_of
+from tests.runtime.validate.test_validation import problems_of
 
 
 async def test_char_keys_are_found_without_their_padding(db: asyncpg.Pool) -> None:
