@@ -84,10 +84,9 @@ class ColumnSpec:
     database, None in an entity not saved yet). Validation does not read it: it reads
     ``none_on_insert`` and ``none_on_update``."""
     is_array: bool = False
-    nullable_elements: bool = True
-    """For array columns: whether elements may be None (the schema's ``nullable_elements``). The
-    generator says ``False`` where the schema forbids them; a spec that leaves it out allows
-    them."""
+    nullable_elements: bool = False
+    """For array columns: whether elements may be None; the schema's ``nullable_elements``, with
+    the schema's default (they may not)."""
     server_default: bool = False
     """The column has a server-side default (e.g. ``now()``): the statements write
     ``COALESCE(value, default)`` on insert and, outside the key, ``COALESCE(value, "t"."col")`` on

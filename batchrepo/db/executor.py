@@ -106,9 +106,17 @@ async def _named_savepoint(conn: Connection) -> AsyncIterator[None]:
     await conn.execute(f"SAVEPOINT {name}")
     try:
         yield
-    except BaseException:
-        await conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-        await conn.execute(f"RELEASE SAVEPOINT {name}")
+    except BaseException as failure:
+        try:
+            await conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            await conn.execute(f"RELEASE SAVEPOINT {name}")
+        except Exception as cleanup:
+            if isinstance(failure, Exception):
+                raise  # as before: the cleanup's error, the write's on its __context__
+            # A cancellation (or an interrupt) must reach the task: a failing rollback must
+            # not replace it. asyncpg's cancel request for the cancelled statement can land on
+            # the ROLLBACK TO SAVEPOINT (57014), which used to swallow the cancellation.
+            failure.add_note(f"batchrepo: rolling back to savepoint {name} failed: {cleanup!r}")
         raise
     await conn.execute(f"RELEASE SAVEPOINT {name}")
 

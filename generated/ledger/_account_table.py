@@ -271,7 +271,6 @@ COLUMNS = (
         pg_type="integer[]",
         kind="int4",
         is_array=True,
-        nullable_elements=False,
     ),
     _rt.ColumnSpec(
         name="last_activity_at",

@@ -308,14 +308,7 @@ COLUMNS = (
         none_on_update=True,
     ),
     _rt.ColumnSpec(name="metadata", attr="metadata", pg_type="jsonb", kind="jsonb"),
-    _rt.ColumnSpec(
-        name="tags",
-        attr="tags",
-        pg_type="text[]",
-        kind="text",
-        is_array=True,
-        nullable_elements=False,
-    ),
+    _rt.ColumnSpec(name="tags", attr="tags", pg_type="text[]", kind="text", is_array=True),
     _rt.ColumnSpec(
         name="version",
         attr="version",

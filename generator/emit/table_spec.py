@@ -103,9 +103,9 @@ def _column(
         ("none_on_update", none_on_update(column)),
     )
     args += [Arg(flag, "True") for flag, on in flags if on]
-    if parsed.is_array and not column.nullable_elements:
-        # ColumnSpec's default is True (elements may be None): say False where they may not.
-        args.append(Arg("nullable_elements", "False"))
+    if parsed.is_array and column.nullable_elements:
+        # ColumnSpec's default is the schema's: elements may not be None unless it says so.
+        args.append(Arg("nullable_elements", "True"))
     if column.version:
         args += [Arg("minimum", "1"), Arg("version", "True")]
     if parsed.length is not None:

@@ -73,9 +73,18 @@ COLUMNS = [
         none_on_update=True,
     ),
     ColumnSpec("mood", "mood", '"mood"', "enum", enum_values=frozenset({"calm", "on hold"})),
-    ColumnSpec("tags", "tags", "text[]", "text", is_array=True),
-    ColumnSpec("codes", "codes", "varchar(4)[]", "text", is_array=True, max_length=4, min_length=1),
-    ColumnSpec("counts", "counts", "integer[]", "int4", is_array=True, nullable_elements=False),
+    ColumnSpec("tags", "tags", "text[]", "text", is_array=True, nullable_elements=True),
+    ColumnSpec(
+        "codes",
+        "codes",
+        "varchar(4)[]",
+        "text",
+        is_array=True,
+        nullable_elements=True,
+        max_length=4,
+        min_length=1,
+    ),
+    ColumnSpec("counts", "counts", "integer[]", "int4", is_array=True),
 ]
 IDS = [f"{c.name}:{c.pg_type}" for c in COLUMNS]
 QUICK = settings(max_examples=60, deadline=None, derandomize=True, database=None)

@@ -21,6 +21,11 @@ from typing import Any, Literal
 
 import asyncpg
 
+from ..equivalence.known import STRICT
+
+#: Seconds a cancelled unit of work may take to end before its cancellation counts as swallowed.
+SWALLOWED_AFTER = 10.0
+
 #: What a command asks of the block.
 Kind = Literal["call", "savepoint", "release", "rollback_savepoint", "commit", "raise"]
 
@@ -56,6 +61,7 @@ class UowDriver:
         self._unwinding = False
         self.depth = 0
         self.raised: BlockFailure | None = None
+        self.swallowed_cancellations = 0
 
     @property
     def task(self) -> asyncio.Task[None]:
@@ -158,6 +164,19 @@ class UowDriver:
         for _ in range(ticks):
             await asyncio.sleep(0)
         self.task.cancel()
+        done, _pending = await asyncio.wait({self.task}, timeout=SWALLOWED_AFTER)
+        if not done:
+            # Known bug, seen about once in twenty runs: the block went on waiting for its next
+            # command, so something in the write path swallowed the cancellation (its task
+            # still says cancelling). Counted, then cancelled again where it waits; strict
+            # runs fail on it (BATCHREPO_PROPERTY_STRICT=1). Reported in issue 10's notes.
+            if STRICT:
+                raise AssertionError(
+                    f"the unit of work's task was cancelled {ticks} ticks into a write and went"
+                    " on: a cancellation was swallowed"
+                )
+            self.swallowed_cancellations += 1
+            self.task.cancel()
         return await self.end()
 
 

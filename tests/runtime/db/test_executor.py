@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 from asyncpg.pool import PoolConnectionProxy
@@ -113,3 +115,44 @@ async def test_atomic_inside_a_plain_begin_sets_its_own_savepoint(
         "ROLLBACK TO SAVEPOINT " + savepoint[0].split()[-1],
         "RELEASE SAVEPOINT " + savepoint[0].split()[-1],
     ]
+
+
+class _RollbackFails(CountingConnection):
+    """A real connection whose ROLLBACK TO SAVEPOINT names a savepoint that does not exist, so
+    the server refuses it (3B001), as it can refuse one that a late cancel request hits."""
+
+    async def execute(self, query: str, *args: object) -> str:
+        if query.startswith("ROLLBACK TO SAVEPOINT"):
+            query = "ROLLBACK TO SAVEPOINT no_such_savepoint"
+        return await super().execute(query, *args)
+
+
+async def test_a_cancellation_survives_a_failing_rollback_to_savepoint(
+    conn: asyncpg.Connection,
+) -> None:
+    # A cancelled task must see CancelledError, whatever the cleanup meets; before, the
+    # rollback's error replaced it and the task carried on as if never cancelled.
+    failing = _RollbackFails(conn)
+    await conn.execute("BEGIN")
+    try:
+        with pytest.raises(asyncio.CancelledError) as caught:
+            async with atomic(failing):
+                raise asyncio.CancelledError
+        assert "rolling back to savepoint batchrepo_" in caught.value.__notes__[0]
+        assert "InvalidSavepointSpecificationError" in caught.value.__notes__[0]
+    finally:
+        await conn.execute("ROLLBACK")
+
+
+async def test_an_error_meets_a_failing_rollback_to_savepoint_as_before(
+    conn: asyncpg.Connection,
+) -> None:
+    failing = _RollbackFails(conn)
+    await conn.execute("BEGIN")
+    try:
+        with pytest.raises(asyncpg.InvalidSavepointSpecificationError) as caught:
+            async with atomic(failing):
+                await conn.execute("SELECT 1 / 0")
+        assert isinstance(caught.value.__context__, asyncpg.DivisionByZeroError)
+    finally:
+        await conn.execute("ROLLBACK")

@@ -108,6 +108,7 @@ LEDGER_ENTRY = TableSpec[LedgerEntry, int](
             kind="text",
             nullable=True,
             is_array=True,
+            nullable_elements=True,
             none_on_insert=True,
             none_on_update=True,
             max_length=20,
@@ -118,7 +119,6 @@ LEDGER_ENTRY = TableSpec[LedgerEntry, int](
             pg_type="int4[]",
             kind="int4",
             is_array=True,
-            nullable_elements=False,
             minimum=0,
         ),
         ColumnSpec(

@@ -199,6 +199,7 @@ COLUMNS = (
         is_array=True,
         none_on_insert=True,
         none_on_update=True,
+        nullable_elements=True,
     ),
     _rt.ColumnSpec(
         name="details",

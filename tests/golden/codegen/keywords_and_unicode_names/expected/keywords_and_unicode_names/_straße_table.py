@@ -155,7 +155,6 @@ COLUMNS = (
         is_array=True,
         none_on_insert=True,
         none_on_update=True,
-        nullable_elements=False,
     ),
     _rt.ColumnSpec(
         name="dict",

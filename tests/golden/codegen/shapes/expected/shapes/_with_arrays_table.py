@@ -159,7 +159,14 @@ ORDER BY u._ord"""
 
 COLUMNS = (
     _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
-    _rt.ColumnSpec(name="tags", attr="tags", pg_type="text[]", kind="text", is_array=True),
+    _rt.ColumnSpec(
+        name="tags",
+        attr="tags",
+        pg_type="text[]",
+        kind="text",
+        is_array=True,
+        nullable_elements=True,
+    ),
     _rt.ColumnSpec(
         name="codes",
         attr="codes",
@@ -169,7 +176,6 @@ COLUMNS = (
         is_array=True,
         none_on_insert=True,
         none_on_update=True,
-        nullable_elements=False,
         max_length=4,
         min_length=1,
     ),
@@ -182,6 +188,7 @@ COLUMNS = (
         is_array=True,
         none_on_insert=True,
         none_on_update=True,
+        nullable_elements=True,
     ),
     _rt.ColumnSpec(
         name="moods",
@@ -192,7 +199,6 @@ COLUMNS = (
         is_array=True,
         none_on_insert=True,
         none_on_update=True,
-        nullable_elements=False,
         enum_values=frozenset({"calm", "busy", "on hold"}),
     ),
     _rt.ColumnSpec(
