@@ -57,8 +57,12 @@ def existing_files(root: Path) -> dict[str, Path]:
 
 
 def compare_tree(root: Path, files: Mapping[str, str]) -> TreeDiff:
-    on_disk = existing_files(root)
-    changed = [p for p, text in files.items() if p in on_disk and _read(on_disk[p]) != text]
+    return compare_files(existing_files(root), files)
+
+
+def compare_files(on_disk: Mapping[str, Path], files: Mapping[str, str]) -> TreeDiff:
+    """``files`` (text by relative path) against the files ``on_disk`` (by the same paths)."""
+    changed = [p for p, text in files.items() if p in on_disk and read_text(on_disk[p]) != text]
     return TreeDiff(
         changed=tuple(sorted(changed)),
         missing=tuple(sorted(set(files) - set(on_disk))),
@@ -66,7 +70,8 @@ def compare_tree(root: Path, files: Mapping[str, str]) -> TreeDiff:
     )
 
 
-def _read(path: Path) -> str | None:
+def read_text(path: Path) -> str | None:
+    """A file's UTF-8 text, None when it cannot be read as such (it then differs)."""
     try:
         return path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
@@ -77,7 +82,7 @@ def foreign_files(root: Path) -> list[str]:
     """Files under ``root`` that batchrepo did not write."""
     foreign = []
     for relative, path in existing_files(root).items():
-        text = _read(path)
+        text = read_text(path)
         if path.name == _MARKER and text == "":
             continue
         if text is None or not text.startswith(_HEADERS):

@@ -14,6 +14,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from batchrepo_codegen.output.writer import TreeDiff, compare_files, read_text
+
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
 
@@ -81,32 +83,19 @@ class Drift:
 
     kind: str
     case: str
-    changed: tuple[str, ...] = ()
-    missing: tuple[str, ...] = ()
-    extra: tuple[str, ...] = ()
+    tree: TreeDiff
     diff: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def clean(self) -> bool:
-        return not (self.changed or self.missing or self.extra)
+        return self.tree.clean
 
     @property
     def name(self) -> str:
         return f"{self.kind}/{self.case}"
 
     def files(self) -> list[str]:
-        return (
-            [f"changed: {p}" for p in self.changed]
-            + [f"missing: {p}" for p in self.missing]
-            + [f"extra:   {p}" for p in self.extra]
-        )
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+        return self.tree.lines()
 
 
 def drift(kind: Kind, case: str, produced: dict[str, str] | None = None) -> Drift:
@@ -116,15 +105,11 @@ def drift(kind: Kind, case: str, produced: dict[str, str] | None = None) -> Drif
         produced = kind.produce(case)
     on_disk = kind.committed(case)
     base = kind.relative(case)
-    changed: list[str] = []
+    tree = compare_files(on_disk, produced)
     diff: list[str] = []
-    for relative in sorted(produced.keys() | on_disk.keys()):
-        old = _read(on_disk[relative]) if relative in on_disk else None
+    for relative in (*tree.changed, *tree.missing, *tree.extra):
+        old = read_text(on_disk[relative]) if relative in on_disk else None
         new = produced.get(relative)
-        if relative in on_disk and new is not None and old == new:
-            continue
-        if relative in on_disk and new is not None:
-            changed.append(relative)
         diff += difflib.unified_diff(
             (old or "").splitlines(),
             (new or "").splitlines(),
@@ -133,14 +118,7 @@ def drift(kind: Kind, case: str, produced: dict[str, str] | None = None) -> Drif
             lineterm="",
             n=1,
         )
-    return Drift(
-        kind.name,
-        case,
-        changed=tuple(changed),
-        missing=tuple(sorted(produced.keys() - on_disk.keys())),
-        extra=tuple(sorted(on_disk.keys() - produced.keys())),
-        diff=tuple(diff),
-    )
+    return Drift(kind.name, case, tree, tuple(diff))
 
 
 def regenerate(kind: Kind, case: str) -> Drift:
@@ -150,11 +128,11 @@ def regenerate(kind: Kind, case: str) -> Drift:
     if found.clean:
         return found
     folder = kind.folder(case)
-    for relative in (*found.changed, *found.missing):
+    for relative in (*found.tree.changed, *found.tree.missing):
         target = folder / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(produced[relative].encode("utf-8"))
-    for relative in found.extra:
+    for relative in found.tree.extra:
         (folder / relative).unlink()
     for output in kind.outputs:  # folders the extra files leave empty go too
         path = folder / output
