@@ -20,6 +20,15 @@ from .pycode import Scope
 
 
 @dataclass(frozen=True, slots=True)
+class Overload:
+    """One ``@typing.overload`` signature printed before a method."""
+
+    decorator: str
+    params: tuple[str, ...]
+    returns: str
+
+
+@dataclass(frozen=True, slots=True)
 class Method:
     name: str
     params: tuple[str, ...]
@@ -27,6 +36,8 @@ class Method:
     returns: str
     call: str
     """The awaited runtime call."""
+    overloads: tuple[Overload, ...] = ()
+    """Typed signatures for callers (``returning=False`` gives an ``int``), printed first."""
 
 
 def repository_methods(
@@ -59,9 +70,26 @@ def repository_methods(
         return f"{scope.runtime(function)}(" + ", ".join(("self._session", spec, *args)) + ")"
 
     chunk_args = ("chunk_size=chunk_size", "atomic=atomic")
+    literal, overload = scope.name("typing", "Literal"), scope.name("typing", "overload")
+
+    def batch_write(name: str) -> Method:
+        """``<name>(items, *, returning=True)``: the rows as stored, or with ``returning=False``
+        only their number (nothing decoded, nothing built)."""
+        rows = f"{lst}[{entity}]"
+        return Method(
+            name,
+            (items, "*", f"returning: {boolean} = True"),
+            f"{rows} | {integer}",
+            op(name, "items", "returning=returning"),
+            (
+                Overload(overload, (items, "*", f"returning: {literal}[True] = True"), rows),
+                Overload(overload, (items, "*", f"returning: {literal}[False]"), integer),
+            ),
+        )
+
     methods = [
         Method("save", (item,), entity, op("save_one", "item")),
-        Method("save_batch", (items,), f"{lst}[{entity}]", op("save_batch", "items")),
+        batch_write("save_batch"),
         Method("load", (one_key,), f"{entity} | None", op("load_one", "key")),
         Method("load_batch", (keys,), f"{lst}[{entity} | None]", op("load_batch", "keys")),
         Method("exists", (one_key,), boolean, op("exists_one", "key")),
@@ -70,7 +98,7 @@ def repository_methods(
     if has_update:
         methods += [
             Method("update", (item,), entity, op("update_one", "item")),
-            Method("update_batch", (items,), f"{lst}[{entity}]", op("update_batch", "items")),
+            batch_write("update_batch"),
         ]
     if table.audited:
         # the version read (None: no check); a row present with another version is stale
@@ -98,7 +126,7 @@ def repository_methods(
     if has_upsert:
         methods += [
             Method("upsert", (item,), entity, op("upsert_one", "item")),
-            Method("upsert_batch", (items,), f"{lst}[{entity}]", op("upsert_batch", "items")),
+            batch_write("upsert_batch"),
         ]
     methods.append(
         Method(

@@ -13,6 +13,7 @@ from .enums import Mood
 from .identity_row import IdentityRow, IdentityRowKey, IdentityRowRepository
 from .parent import Parent, ParentKey, ParentRepository
 from .plain import Plain, PlainKey, PlainRepository
+from .stored_forms import StoredForms, StoredFormsKey, StoredFormsRepository
 from .unit_of_work import UnitOfWork
 from .with_arrays import WithArrays, WithArraysKey, WithArraysRepository
 
@@ -33,6 +34,9 @@ __all__ = [
     "Plain",
     "PlainKey",
     "PlainRepository",
+    "StoredForms",
+    "StoredFormsKey",
+    "StoredFormsRepository",
     "UnitOfWork",
     "WithArrays",
     "WithArraysKey",
