@@ -235,6 +235,12 @@ class TableSQL:
     select_keys: str | None = None
     """Key columns (then the version, for audited tables) of up to ``$1::int8`` rows: what the
     key cache warms up from."""
+    insert_batch_count: str | None = None
+    """``insert_batch`` answering one int, the rows written, instead of the rows
+    (``returning=False``); likewise the two below. An update counts the rows it found
+    unchanged too, so a count short of the batch means missing or stale rows."""
+    update_batch_count: str | None = None
+    upsert_batch_count: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

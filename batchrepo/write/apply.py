@@ -187,6 +187,7 @@ async def write_batch(
         and isinstance(conn, CopyTarget)
     )
     arguments = [] if by_copy else batch_arguments(spec, columns, positions)
+    counting = None if returning or by_copy else _count_statement(spec, mode)
     sent: list[list[Any]] = []
 
     def key_at(row: int) -> Any:
@@ -194,12 +195,16 @@ async def write_batch(
 
     try:
         async with _atomic_write(conn, session, spec, single_statement=mode != "update") as log:
+            records: list[Any] = []
             if by_copy:
                 sent, _count = await copy_insert(conn, spec, columns)
-                records: list[Any] = []
+            elif counting is not None:
+                count = int(await conn.fetchval(counting, *arguments, *log))
+                if count != len(items):  # only an update counts fewer: missing or stale rows
+                    raise await _unwritten(conn, spec, items, columns, range(len(items)))
             else:
                 records = await conn.fetch(statement, *arguments, *log)
-            if mode == "update" and len(records) != len(items):
+            if mode == "update" and counting is None and len(records) != len(items):
                 # keys are distinct (checked before SQL): the rows not returned are missing or
                 # stale, told apart before the savepoint rolls back
                 returned = set(keys_of_records(spec, records, spec.key_columns))
@@ -234,10 +239,11 @@ async def write_batch(
             raise first from exc
         raise as_missing_parent(spec, mapped, columns, key_at, recorder) from exc
     ordered: Sequence[Any]
+    if not returning and (by_copy or counting is not None):
+        # the keys are known (an identity's are not: nothing to record), their versions not
+        recorder.present(spec.table, _given_keys(spec, sent if by_copy else columns))
+        return []
     if by_copy:
-        if not returning:
-            recorder.present(spec.table, keys_of_columns(spec, sent, spec.key_columns))
-            return []
         ordered = stored_rows(spec, sent)
     else:
         ordered = decoded_rows(spec, _in_input_order(spec, columns, records, mode))
@@ -245,6 +251,24 @@ async def write_batch(
     if not returning:
         return []
     return [spec.from_record(row) for row in ordered]
+
+
+def _given_keys(spec: TableSpec[Any, Any], columns: Sequence[Sequence[Any]]) -> list[Any]:
+    """The keys of rows written without RETURNING that the caller gave in full (a key the
+    database drew, an identity or a None taking its default, is not known)."""
+    keys = keys_of_columns(spec, columns, spec.key_columns)
+    if spec.composite_key:
+        return [key for key in keys if None not in key]
+    return [key for key in keys if key is not None]
+
+
+def _count_statement(spec: TableSpec[Any, Any], mode: WriteMode) -> str | None:
+    sql = spec.sql
+    return {
+        "insert": sql.insert_batch_count,
+        "update": sql.update_batch_count,
+        "upsert": sql.upsert_batch_count,
+    }[mode]
 
 
 def _in_input_order(

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Context, Decimal
+from operator import attrgetter
 from typing import Any
 
 from batchrepo.db.executor import Connection, CopyTarget
@@ -43,6 +44,11 @@ _FLOAT4 = struct.Struct("f")
 _EXACT = Context(prec=200_000)
 # asyncpg writes these two (naive) datetimes as PostgreSQL's infinities and reads them back naive
 _INFINITIES = (datetime.datetime.max, datetime.datetime.min)
+_ONE = Decimal(1)
+_TZINFO = attrgetter("tzinfo")
+# the aware ends of the calendar, both read back as naive infinities
+_FIRST = datetime.datetime.min.replace(tzinfo=_UTC)
+_LAST = datetime.datetime.max.replace(tzinfo=_UTC)
 
 
 async def copy_insert(
@@ -119,12 +125,25 @@ def normaliser(column: ColumnSpec) -> Normaliser | None:
         return arrays
     if one is None:
         return None
+    if column.kind == "timestamptz":
+        return _timestamps
     scalar = one
 
     def scalars(values: Sequence[Any]) -> list[Any]:
         return [None if v is None else scalar(v) for v in values]
 
     return scalars
+
+
+def _timestamps(values: Sequence[Any]) -> list[Any]:
+    """timestamptz values as read back. The usual column (every value in UTC, none at the ends
+    of the calendar) is judged whole by C-level builtins and kept as it is."""
+    present = [v for v in values if v is not None] if None in values else values
+    if not present or (
+        set(map(_TZINFO, present)) == {_UTC} and min(present) > _FIRST and max(present) < _LAST
+    ):
+        return list(values)
+    return [None if v is None else _timestamptz(v) for v in values]
 
 
 def _same(value: Any) -> Any:
@@ -156,18 +175,27 @@ def _padded(column: ColumnSpec) -> bool:
 
 
 def _numeric(scale: int | None) -> Callable[[Any], Decimal]:
-    quantum = Decimal(1).scaleb(-scale) if scale is not None else Decimal(1)
+    if scale is None:
+        return _unconstrained_numeric
+    quantum = Decimal(1).scaleb(-scale)
+    zero = Decimal(0).quantize(quantum)
+    quantize = _EXACT.quantize
 
     def stored(value: Any) -> Decimal:
-        number = value if type(value) is Decimal else Decimal(value)
-        exponent = number.as_tuple().exponent
-        # numeric(p, s) keeps exactly s decimals; unconstrained numeric keeps the value's own
-        # decimals but no positive exponent (1E+2 is stored as 100)
-        if scale is not None or (isinstance(exponent, int) and exponent > 0):
-            number = _EXACT.quantize(number, quantum)
-        return number.copy_abs() if number.is_zero() else number  # PostgreSQL has no -0
+        # numeric(p, s) keeps exactly s decimals (validation refused more); PostgreSQL has no -0
+        return quantize(value, quantum) or zero
 
     return stored
+
+
+def _unconstrained_numeric(value: Any) -> Decimal:
+    """numeric without a scale keeps the value's own decimals, but no positive exponent (1E+2
+    is stored as 100) and no negative zero."""
+    number = value if type(value) is Decimal else Decimal(value)
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0:
+        number = _EXACT.quantize(number, _ONE)
+    return number.copy_abs() if number.is_zero() else number
 
 
 def _float4(value: Any) -> float:

@@ -18,7 +18,7 @@ keep every (row, field, code) problem.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import asyncpg
@@ -167,9 +167,22 @@ async def batch_write(
     mode: WriteMode,
     items: Sequence[Any],
     policy: WritePolicy = STATEMENTS_ONLY,
+    *,
+    returning: bool = True,
 ) -> Outcome:
+    """``returning=False``: the outcome's result is the count the batch returned."""
     session = as_session(conn, actor=ACTOR, policy=policy)
-    return await _attempt(lambda: _BATCH_WRITES[mode](session, spec, items), _entities(spec))
+    write = _BATCH_WRITES[mode]
+    if not returning:
+        return await _attempt(lambda: write(session, spec, items, returning=False), int)
+    return await _attempt(lambda: write(session, spec, items), _entities(spec))
+
+
+def counted(single: Outcome) -> Outcome:
+    """A single-row loop's outcome as a batch with ``returning=False`` tells it: a count."""
+    if single.error is not None:
+        return single
+    return replace(single, result=len(single.result))
 
 
 async def _loop(
@@ -189,7 +202,7 @@ async def _loop(
             await transaction.rollback()
             return failure(exc, row=at)
     await transaction.commit()
-    return Outcome(result=shape(results))
+    return Outcome(result=shape(results), raw=results)
 
 
 async def single_write(

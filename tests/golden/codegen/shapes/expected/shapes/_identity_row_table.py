@@ -77,6 +77,28 @@ SELECT "id"
 FROM "identity_row"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "identity_row" ("name", "hits", "score", "seen_at", "seen_time")
+    SELECT u."name", u."hits", u."score", u."seen_at", u."seen_time"
+    FROM unnest($1::text[], $2::int4[], $3::float4[], $4::timestamp[], $5::time[]) WITH ORDINALITY AS u("name", "hits", "score", "seen_at", "seen_time", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "identity_row"
+    SET "name" = u."name", "hits" = u."hits", "score" = u."score", "seen_at" = u."seen_at", "seen_time" = u."seen_time"
+    FROM unnest($1::int8[], $2::text[], $3::int4[], $4::float4[], $5::timestamp[], $6::time[]) AS u("id", "name", "hits", "score", "seen_at", "seen_time")
+    WHERE "identity_row"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int8[]) WITH ORDINALITY AS u("id", _ord)
@@ -145,6 +167,9 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=None,
 )
 
 UNIQUES = (

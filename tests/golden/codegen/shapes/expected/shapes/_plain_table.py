@@ -93,6 +93,40 @@ SELECT "id"
 FROM "plain"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."label", u."amount", u."currency", u."mood", u."note", u."active", u."priority", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) WITH ORDINALITY AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "plain"
+    SET "label" = u."label", "amount" = u."amount", "currency" = u."currency", "mood" = u."mood", "note" = u."note", "active" = u."active", "priority" = u."priority", "created_at" = COALESCE(u."created_at", "plain"."created_at")
+    FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
+    WHERE "plain"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."label", u."amount", u."currency", u."mood", u."note", u."active", u."priority", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) WITH ORDINALITY AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "label" = EXCLUDED."label", "amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", "mood" = EXCLUDED."mood", "note" = EXCLUDED."note", "active" = EXCLUDED."active", "priority" = EXCLUDED."priority"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
@@ -166,6 +200,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (

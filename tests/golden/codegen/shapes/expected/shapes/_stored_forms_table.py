@@ -136,6 +136,85 @@ SELECT "id"
 FROM "stored_forms"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "stored_forms" ("id", "ratio", "price", "prices", "grade", "grades", "ratios", "seen_at", "seen_on", "blob", "span")
+    SELECT u."id", u."ratio", u."price", CASE WHEN u."_null_prices" THEN NULL ELSE COALESCE("_a_prices".v, '{}') END, u."grade", CASE WHEN u."_null_grades" THEN NULL ELSE COALESCE("_a_grades".v, '{}') END, CASE WHEN u."_null_ratios" THEN NULL ELSE COALESCE("_a_ratios".v, '{}') END, u."seen_at", COALESCE(u."seen_on", current_date), u."blob", u."span"
+    FROM unnest($1::int8[], $2::float4[], $3::numeric[], $6::bool[], $7::bpchar[], $10::bool[], $13::bool[], $14::timestamptz[], $15::date[], $16::bytea[], $17::interval[]) WITH ORDINALITY AS u("id", "ratio", "price", "_null_prices", "grade", "_null_grades", "_null_ratios", "seen_at", "seen_on", "blob", "span", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($4::numeric[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_prices" ON "_a_prices".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($8::bpchar[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_grades" ON "_a_grades".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($11::float4[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_ratios" ON "_a_ratios".r = u._ord
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "stored_forms"
+    SET "ratio" = u."ratio", "price" = u."price", "prices" = CASE WHEN u."_null_prices" THEN NULL ELSE COALESCE("_a_prices".v, '{}') END, "grade" = u."grade", "grades" = CASE WHEN u."_null_grades" THEN NULL ELSE COALESCE("_a_grades".v, '{}') END, "ratios" = CASE WHEN u."_null_ratios" THEN NULL ELSE COALESCE("_a_ratios".v, '{}') END, "seen_at" = u."seen_at", "seen_on" = COALESCE(u."seen_on", "stored_forms"."seen_on"), "blob" = u."blob", "span" = u."span"
+    FROM unnest($1::int8[], $2::float4[], $3::numeric[], $6::bool[], $7::bpchar[], $10::bool[], $13::bool[], $14::timestamptz[], $15::date[], $16::bytea[], $17::interval[]) WITH ORDINALITY AS u("id", "ratio", "price", "_null_prices", "grade", "_null_grades", "_null_ratios", "seen_at", "seen_on", "blob", "span", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($4::numeric[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_prices" ON "_a_prices".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($8::bpchar[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_grades" ON "_a_grades".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($11::float4[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_ratios" ON "_a_ratios".r = u._ord
+    WHERE "stored_forms"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "stored_forms" ("id", "ratio", "price", "prices", "grade", "grades", "ratios", "seen_at", "seen_on", "blob", "span")
+    SELECT u."id", u."ratio", u."price", CASE WHEN u."_null_prices" THEN NULL ELSE COALESCE("_a_prices".v, '{}') END, u."grade", CASE WHEN u."_null_grades" THEN NULL ELSE COALESCE("_a_grades".v, '{}') END, CASE WHEN u."_null_ratios" THEN NULL ELSE COALESCE("_a_ratios".v, '{}') END, u."seen_at", COALESCE(u."seen_on", current_date), u."blob", u."span"
+    FROM unnest($1::int8[], $2::float4[], $3::numeric[], $6::bool[], $7::bpchar[], $10::bool[], $13::bool[], $14::timestamptz[], $15::date[], $16::bytea[], $17::interval[]) WITH ORDINALITY AS u("id", "ratio", "price", "_null_prices", "grade", "_null_grades", "_null_ratios", "seen_at", "seen_on", "blob", "span", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($4::numeric[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_prices" ON "_a_prices".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($8::bpchar[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_grades" ON "_a_grades".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($11::float4[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_ratios" ON "_a_ratios".r = u._ord
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "ratio" = EXCLUDED."ratio", "price" = EXCLUDED."price", "prices" = EXCLUDED."prices", "grade" = EXCLUDED."grade", "grades" = EXCLUDED."grades", "ratios" = EXCLUDED."ratios", "seen_at" = EXCLUDED."seen_at", "blob" = EXCLUDED."blob", "span" = EXCLUDED."span"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int8[]) WITH ORDINALITY AS u("id", _ord)
@@ -247,6 +326,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (

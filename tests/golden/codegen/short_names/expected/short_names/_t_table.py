@@ -91,6 +91,40 @@ SELECT "id"
 FROM "t"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "t" ("id", "created_at")
+    SELECT u."id", COALESCE(u."created_at", now())
+    FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS u("id", "created_at", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "t"
+    SET "created_at" = COALESCE(u."created_at", "t"."created_at")
+    FROM unnest($1::text[], $2::timestamptz[]) AS u("id", "created_at")
+    WHERE "t"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "t" ("id", "created_at")
+    SELECT u."id", COALESCE(u."created_at", now())
+    FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS u("id", "created_at", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "created_at" = "t"."created_at"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::text[]) WITH ORDINALITY AS u("id", _ord)
@@ -127,6 +161,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
