@@ -6,7 +6,7 @@ nothing else of batchrepo. Names here never change meaning or go away while ``1`
 
 * Table description (what a generated module declares): :class:`TableSpec`,
   :class:`ColumnSpec`, :class:`UniqueSpec`, :class:`ForeignKeySpec`, :class:`TableSQL`,
-  :class:`AuditSpec`, :data:`WriteMode`.
+  :class:`AuditSpec`, :class:`CopySpec`, :data:`WriteMode`.
 * Where operations run: :class:`Executor`, :class:`Session`, :func:`as_session`,
   :class:`UnitOfWork` (the base of each package's ``UnitOfWork``).
 * Operations, generic over a ``TableSpec`` (``batchrepo.operations`` and
@@ -42,6 +42,7 @@ from batchrepo.session import Session, as_session
 from batchrepo.spec import (
     AuditSpec,
     ColumnSpec,
+    CopySpec,
     ForeignKeySpec,
     TableSpec,
     TableSQL,
@@ -65,6 +66,7 @@ __all__ = [
     "AuditSpec",
     "BatchResult",
     "ColumnSpec",
+    "CopySpec",
     "Executor",
     "ForeignKeySpec",
     "Session",

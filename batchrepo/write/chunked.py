@@ -126,9 +126,11 @@ async def _write_chunked(
         conn: Connection, recorder: Recorder, _start: int, rows: list[E]
     ) -> tuple[list[E], int]:
         columns, learned = await checked_columns(session, recorder.view, spec, rows, mode, on=conn)
-        written = await write_batch(conn, session, recorder, spec, rows, columns, mode)
+        written = await write_batch(
+            conn, session, recorder, spec, rows, columns, mode, returning=returning
+        )
         recorder.learned(learned)
-        return written, len(written)
+        return written, len(rows)  # a chunk that did not raise wrote (or matched) every row
 
     return await _run(
         session,
@@ -165,8 +167,10 @@ async def _prechecked(
         conn: Connection, recorder: Recorder, start: int, rows: list[E]
     ) -> tuple[list[E], int]:
         chunk = [column[start : start + len(rows)] for column in columns]
-        written = await write_batch(conn, session, recorder, spec, rows, chunk, mode)
-        return written, len(written)
+        written = await write_batch(
+            conn, session, recorder, spec, rows, chunk, mode, returning=returning
+        )
+        return written, len(rows)
 
     return await _run(
         session,

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of LOCATION_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -235,3 +235,19 @@ FOREIGN_KEYS = (
 )
 
 AUDIT = None
+
+COPY = _rt.CopySpec(
+    columns=(
+        "id",
+        "location_type",
+        "street_line1",
+        "street_line2",
+        "postal_code",
+        "locality_id",
+        "latitude",
+        "longitude",
+        "accuracy_meters",
+        "altitude_meters",
+    ),
+    drawn_uuids=(0,),
+)

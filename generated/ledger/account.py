@@ -12,7 +12,7 @@ import datetime
 import decimal
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -161,6 +161,7 @@ ACCOUNT_TABLE: _rt.TableSpec[Account, AccountKey] = _rt.TableSpec(
     uniques=_account_table.UNIQUES,
     foreign_keys=_account_table.FOREIGN_KEYS,
     audit=_account_table.AUDIT,
+    copy=_account_table.COPY,
 )
 
 
@@ -175,8 +176,18 @@ class AccountRepository:
     async def save(self, item: Account) -> Account:
         return await _rt.save_one(self._session, ACCOUNT_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Account]) -> list[Account]:
-        return await _rt.save_batch(self._session, ACCOUNT_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Account], *, returning: Literal[True] = True
+    ) -> list[Account]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Account], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Account], *, returning: bool = True
+    ) -> list[Account] | int:
+        return await _rt.save_batch(self._session, ACCOUNT_TABLE, items, returning=returning)
 
     async def load(self, key: AccountKey) -> Account | None:
         return await _rt.load_one(self._session, ACCOUNT_TABLE, key)
@@ -193,8 +204,18 @@ class AccountRepository:
     async def update(self, item: Account) -> Account:
         return await _rt.update_one(self._session, ACCOUNT_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Account]) -> list[Account]:
-        return await _rt.update_batch(self._session, ACCOUNT_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Account], *, returning: Literal[True] = True
+    ) -> list[Account]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Account], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Account], *, returning: bool = True
+    ) -> list[Account] | int:
+        return await _rt.update_batch(self._session, ACCOUNT_TABLE, items, returning=returning)
 
     async def delete(self, key: AccountKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, ACCOUNT_TABLE, key, version=version)

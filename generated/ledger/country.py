@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -88,6 +88,7 @@ COUNTRY_TABLE: _rt.TableSpec[Country, CountryKey] = _rt.TableSpec(
     uniques=_country_table.UNIQUES,
     foreign_keys=_country_table.FOREIGN_KEYS,
     audit=_country_table.AUDIT,
+    copy=_country_table.COPY,
 )
 
 
@@ -102,8 +103,18 @@ class CountryRepository:
     async def save(self, item: Country) -> Country:
         return await _rt.save_one(self._session, COUNTRY_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Country]) -> list[Country]:
-        return await _rt.save_batch(self._session, COUNTRY_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Country], *, returning: Literal[True] = True
+    ) -> list[Country]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Country], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Country], *, returning: bool = True
+    ) -> list[Country] | int:
+        return await _rt.save_batch(self._session, COUNTRY_TABLE, items, returning=returning)
 
     async def load(self, key: CountryKey) -> Country | None:
         return await _rt.load_one(self._session, COUNTRY_TABLE, key)
@@ -120,8 +131,18 @@ class CountryRepository:
     async def update(self, item: Country) -> Country:
         return await _rt.update_one(self._session, COUNTRY_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Country]) -> list[Country]:
-        return await _rt.update_batch(self._session, COUNTRY_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Country], *, returning: Literal[True] = True
+    ) -> list[Country]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Country], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Country], *, returning: bool = True
+    ) -> list[Country] | int:
+        return await _rt.update_batch(self._session, COUNTRY_TABLE, items, returning=returning)
 
     async def delete(self, key: CountryKey) -> bool:
         return await _rt.delete_one(self._session, COUNTRY_TABLE, key)
@@ -132,8 +153,18 @@ class CountryRepository:
     async def upsert(self, item: Country) -> Country:
         return await _rt.upsert_one(self._session, COUNTRY_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Country]) -> list[Country]:
-        return await _rt.upsert_batch(self._session, COUNTRY_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Country], *, returning: Literal[True] = True
+    ) -> list[Country]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[Country], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Country], *, returning: bool = True
+    ) -> list[Country] | int:
+        return await _rt.upsert_batch(self._session, COUNTRY_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Country], mode: _rt.WriteMode = "insert"

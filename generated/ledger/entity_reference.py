@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -85,6 +85,7 @@ ENTITY_REFERENCE_TABLE: _rt.TableSpec[EntityReference, EntityReferenceKey] = _rt
     uniques=_entity_reference_table.UNIQUES,
     foreign_keys=_entity_reference_table.FOREIGN_KEYS,
     audit=_entity_reference_table.AUDIT,
+    copy=_entity_reference_table.COPY,
 )
 
 
@@ -99,8 +100,22 @@ class EntityReferenceRepository:
     async def save(self, item: EntityReference) -> EntityReference:
         return await _rt.save_one(self._session, ENTITY_REFERENCE_TABLE, item)
 
-    async def save_batch(self, items: Sequence[EntityReference]) -> list[EntityReference]:
-        return await _rt.save_batch(self._session, ENTITY_REFERENCE_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[EntityReference], *, returning: Literal[True] = True
+    ) -> list[EntityReference]: ...
+
+    @overload
+    async def save_batch(
+        self, items: Sequence[EntityReference], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[EntityReference], *, returning: bool = True
+    ) -> list[EntityReference] | int:
+        return await _rt.save_batch(
+            self._session, ENTITY_REFERENCE_TABLE, items, returning=returning
+        )
 
     async def load(self, key: EntityReferenceKey) -> EntityReference | None:
         return await _rt.load_one(self._session, ENTITY_REFERENCE_TABLE, key)
@@ -117,8 +132,22 @@ class EntityReferenceRepository:
     async def update(self, item: EntityReference) -> EntityReference:
         return await _rt.update_one(self._session, ENTITY_REFERENCE_TABLE, item)
 
-    async def update_batch(self, items: Sequence[EntityReference]) -> list[EntityReference]:
-        return await _rt.update_batch(self._session, ENTITY_REFERENCE_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[EntityReference], *, returning: Literal[True] = True
+    ) -> list[EntityReference]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[EntityReference], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[EntityReference], *, returning: bool = True
+    ) -> list[EntityReference] | int:
+        return await _rt.update_batch(
+            self._session, ENTITY_REFERENCE_TABLE, items, returning=returning
+        )
 
     async def delete(self, key: EntityReferenceKey) -> bool:
         return await _rt.delete_one(self._session, ENTITY_REFERENCE_TABLE, key)
@@ -129,8 +158,22 @@ class EntityReferenceRepository:
     async def upsert(self, item: EntityReference) -> EntityReference:
         return await _rt.upsert_one(self._session, ENTITY_REFERENCE_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[EntityReference]) -> list[EntityReference]:
-        return await _rt.upsert_batch(self._session, ENTITY_REFERENCE_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[EntityReference], *, returning: Literal[True] = True
+    ) -> list[EntityReference]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[EntityReference], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[EntityReference], *, returning: bool = True
+    ) -> list[EntityReference] | int:
+        return await _rt.upsert_batch(
+            self._session, ENTITY_REFERENCE_TABLE, items, returning=returning
+        )
 
     async def validate_batch(
         self, items: Sequence[EntityReference], mode: _rt.WriteMode = "insert"

@@ -12,7 +12,7 @@ import datetime
 import decimal
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -175,6 +175,7 @@ LEDGER_TRANSACTION_TABLE: _rt.TableSpec[LedgerTransaction, LedgerTransactionKey]
     uniques=_ledger_transaction_table.UNIQUES,
     foreign_keys=_ledger_transaction_table.FOREIGN_KEYS,
     audit=_ledger_transaction_table.AUDIT,
+    copy=_ledger_transaction_table.COPY,
 )
 
 
@@ -189,8 +190,22 @@ class LedgerTransactionRepository:
     async def save(self, item: LedgerTransaction) -> LedgerTransaction:
         return await _rt.save_one(self._session, LEDGER_TRANSACTION_TABLE, item)
 
-    async def save_batch(self, items: Sequence[LedgerTransaction]) -> list[LedgerTransaction]:
-        return await _rt.save_batch(self._session, LEDGER_TRANSACTION_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[LedgerTransaction], *, returning: Literal[True] = True
+    ) -> list[LedgerTransaction]: ...
+
+    @overload
+    async def save_batch(
+        self, items: Sequence[LedgerTransaction], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[LedgerTransaction], *, returning: bool = True
+    ) -> list[LedgerTransaction] | int:
+        return await _rt.save_batch(
+            self._session, LEDGER_TRANSACTION_TABLE, items, returning=returning
+        )
 
     async def load(self, key: LedgerTransactionKey) -> LedgerTransaction | None:
         return await _rt.load_one(self._session, LEDGER_TRANSACTION_TABLE, key)
@@ -209,8 +224,22 @@ class LedgerTransactionRepository:
     async def update(self, item: LedgerTransaction) -> LedgerTransaction:
         return await _rt.update_one(self._session, LEDGER_TRANSACTION_TABLE, item)
 
-    async def update_batch(self, items: Sequence[LedgerTransaction]) -> list[LedgerTransaction]:
-        return await _rt.update_batch(self._session, LEDGER_TRANSACTION_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[LedgerTransaction], *, returning: Literal[True] = True
+    ) -> list[LedgerTransaction]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[LedgerTransaction], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[LedgerTransaction], *, returning: bool = True
+    ) -> list[LedgerTransaction] | int:
+        return await _rt.update_batch(
+            self._session, LEDGER_TRANSACTION_TABLE, items, returning=returning
+        )
 
     async def delete(self, key: LedgerTransactionKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, LEDGER_TRANSACTION_TABLE, key, version=version)

@@ -11,7 +11,7 @@ import dataclasses
 import decimal
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -116,6 +116,7 @@ LOCATION_TABLE: _rt.TableSpec[Location, LocationKey] = _rt.TableSpec(
     uniques=_location_table.UNIQUES,
     foreign_keys=_location_table.FOREIGN_KEYS,
     audit=_location_table.AUDIT,
+    copy=_location_table.COPY,
 )
 
 
@@ -130,8 +131,18 @@ class LocationRepository:
     async def save(self, item: Location) -> Location:
         return await _rt.save_one(self._session, LOCATION_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Location]) -> list[Location]:
-        return await _rt.save_batch(self._session, LOCATION_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Location], *, returning: Literal[True] = True
+    ) -> list[Location]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Location], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Location], *, returning: bool = True
+    ) -> list[Location] | int:
+        return await _rt.save_batch(self._session, LOCATION_TABLE, items, returning=returning)
 
     async def load(self, key: LocationKey) -> Location | None:
         return await _rt.load_one(self._session, LOCATION_TABLE, key)
@@ -148,8 +159,20 @@ class LocationRepository:
     async def update(self, item: Location) -> Location:
         return await _rt.update_one(self._session, LOCATION_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Location]) -> list[Location]:
-        return await _rt.update_batch(self._session, LOCATION_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Location], *, returning: Literal[True] = True
+    ) -> list[Location]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[Location], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Location], *, returning: bool = True
+    ) -> list[Location] | int:
+        return await _rt.update_batch(self._session, LOCATION_TABLE, items, returning=returning)
 
     async def delete(self, key: LocationKey) -> bool:
         return await _rt.delete_one(self._session, LOCATION_TABLE, key)
@@ -160,8 +183,20 @@ class LocationRepository:
     async def upsert(self, item: Location) -> Location:
         return await _rt.upsert_one(self._session, LOCATION_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Location]) -> list[Location]:
-        return await _rt.upsert_batch(self._session, LOCATION_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Location], *, returning: Literal[True] = True
+    ) -> list[Location]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Location], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Location], *, returning: bool = True
+    ) -> list[Location] | int:
+        return await _rt.upsert_batch(self._session, LOCATION_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Location], mode: _rt.WriteMode = "insert"

@@ -11,7 +11,7 @@ import dataclasses
 import datetime
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -142,6 +142,7 @@ PERSON_TABLE: _rt.TableSpec[Person, PersonKey] = _rt.TableSpec(
     uniques=_person_table.UNIQUES,
     foreign_keys=_person_table.FOREIGN_KEYS,
     audit=_person_table.AUDIT,
+    copy=_person_table.COPY,
 )
 
 
@@ -156,8 +157,18 @@ class PersonRepository:
     async def save(self, item: Person) -> Person:
         return await _rt.save_one(self._session, PERSON_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Person]) -> list[Person]:
-        return await _rt.save_batch(self._session, PERSON_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Person], *, returning: Literal[True] = True
+    ) -> list[Person]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Person], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Person], *, returning: bool = True
+    ) -> list[Person] | int:
+        return await _rt.save_batch(self._session, PERSON_TABLE, items, returning=returning)
 
     async def load(self, key: PersonKey) -> Person | None:
         return await _rt.load_one(self._session, PERSON_TABLE, key)
@@ -174,8 +185,18 @@ class PersonRepository:
     async def update(self, item: Person) -> Person:
         return await _rt.update_one(self._session, PERSON_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Person]) -> list[Person]:
-        return await _rt.update_batch(self._session, PERSON_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Person], *, returning: Literal[True] = True
+    ) -> list[Person]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Person], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Person], *, returning: bool = True
+    ) -> list[Person] | int:
+        return await _rt.update_batch(self._session, PERSON_TABLE, items, returning=returning)
 
     async def delete(self, key: PersonKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, PERSON_TABLE, key, version=version)

@@ -22,6 +22,15 @@ from .pycode import Scope
 
 
 @dataclass(frozen=True, slots=True)
+class Overload:
+    """One ``@typing.overload`` signature printed before a method."""
+
+    decorator: str
+    params: tuple[str, ...]
+    returns: str
+
+
+@dataclass(frozen=True, slots=True)
 class Method:
     name: str
     params: tuple[str, ...]
@@ -29,6 +38,8 @@ class Method:
     returns: str
     call: str
     """The runtime call the method returns."""
+    overloads: tuple[Overload, ...] = ()
+    """Typed signatures for callers (``returning=False`` gives an ``int``), printed first."""
     awaited: bool = True
     """An ``async def`` awaiting ``call``; False: a plain ``def`` returning it (an async
     iterator, which is not awaited)."""
@@ -82,9 +93,26 @@ def repository_methods(
         "returning=returning",
         "concurrency=concurrency",
     )
+    literal, overload = scope.name("typing", "Literal"), scope.name("typing", "overload")
+
+    def batch_write(name: str) -> Method:
+        """``<name>(items, *, returning=True)``: the rows as stored, or with ``returning=False``
+        only their number (nothing decoded, nothing built)."""
+        rows = f"{lst}[{entity}]"
+        return Method(
+            name,
+            (items, "*", f"returning: {boolean} = True"),
+            f"{rows} | {integer}",
+            op(name, "items", "returning=returning"),
+            (
+                Overload(overload, (items, "*", f"returning: {literal}[True] = True"), rows),
+                Overload(overload, (items, "*", f"returning: {literal}[False]"), integer),
+            ),
+        )
+
     methods = [
         Method("save", (item,), entity, op("save_one", "item")),
-        Method("save_batch", (items,), f"{lst}[{entity}]", op("save_batch", "items")),
+        batch_write("save_batch"),
         Method("load", (one_key,), f"{entity} | None", op("load_one", "key")),
         Method("load_batch", (keys,), f"{lst}[{entity} | None]", op("load_batch", "keys")),
         Method("exists", (one_key,), boolean, op("exists_one", "key")),
@@ -93,7 +121,7 @@ def repository_methods(
     if has_update:
         methods += [
             Method("update", (item,), entity, op("update_one", "item")),
-            Method("update_batch", (items,), f"{lst}[{entity}]", op("update_batch", "items")),
+            batch_write("update_batch"),
         ]
     if table.audited:
         # the version read (None: no check); a row present with another version is stale
@@ -121,7 +149,7 @@ def repository_methods(
     if has_upsert:
         methods += [
             Method("upsert", (item,), entity, op("upsert_one", "item")),
-            Method("upsert_batch", (items,), f"{lst}[{entity}]", op("upsert_batch", "items")),
+            batch_write("upsert_batch"),
         ]
     methods.append(
         Method(

@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 
 from batchrepo import errors, operations
-from batchrepo.session import Session, as_session
+from batchrepo.session import Session, WritePolicy, as_session
 from batchrepo.spec import WriteMode
 
 from .strategies.batches import duplicate_rows
@@ -156,10 +156,20 @@ _SINGLE_WRITES = {
 }
 
 
+#: Write policies of the batch side: statements only, and COPY for every insert it can take.
+STATEMENTS_ONLY = WritePolicy(copy_from_rows=None)
+COPY_ALWAYS = WritePolicy(copy_from_rows=0)
+
+
 async def batch_write(
-    conn: asyncpg.Connection, spec: Spec, mode: WriteMode, items: Sequence[Any]
+    conn: asyncpg.Connection,
+    spec: Spec,
+    mode: WriteMode,
+    items: Sequence[Any],
+    policy: WritePolicy = STATEMENTS_ONLY,
 ) -> Outcome:
-    return await _attempt(lambda: _BATCH_WRITES[mode](_on(conn), spec, items), _entities(spec))
+    session = as_session(conn, actor=ACTOR, policy=policy)
+    return await _attempt(lambda: _BATCH_WRITES[mode](session, spec, items), _entities(spec))
 
 
 async def _loop(

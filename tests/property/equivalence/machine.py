@@ -24,7 +24,17 @@ from batchrepo import operations
 from batchrepo.session import as_session
 from batchrepo.spec import WriteMode
 
-from ..outcome import ACTOR, Outcome, batch_read, batch_write, same, single_read, single_write
+from ..outcome import (
+    ACTOR,
+    COPY_ALWAYS,
+    STATEMENTS_ONLY,
+    Outcome,
+    batch_read,
+    batch_write,
+    same,
+    single_read,
+    single_write,
+)
 from ..strategies.batches import Tweaks, build_batch, tweaks, unique_moves, unique_positions
 from ..strategies.rows import Spec, TableShape, entities, get, missing_keys, sample_rows, shape_of
 from ..twin import Twin
@@ -111,6 +121,10 @@ def equivalence_machine(
     asked = st.lists(st.one_of(keys, keys, missing_keys(shape)), max_size=max_batch)
     targets = st.lists(keys, max_size=2) if shape.self_references else st.just([])
     bend = tweaks(shape)
+    # inserts go by statement or, where the table allows it, by COPY (batchrepo.write.copy)
+    paths = (
+        st.sampled_from(["statement", "copy"]) if spec.copy is not None else st.just("statement")
+    )
     compared = [spec, *parents]
 
     class Equivalence(RuleBasedStateMachine):
@@ -122,7 +136,7 @@ def equivalence_machine(
             twin.run(twin.align_sequences(spec))
 
         def _check(self, what: str, batch: Outcome, single: Outcome, items: Sequence[Any]) -> None:
-            operation = what.split()[0]
+            operation = what.split()[0] + (" by copy" if what.endswith("by copy") else "")
             outcome = f"{operation}: {(batch.error or 'ok')[:40]}"
             problem = None
             if not same(batch, single):
@@ -148,7 +162,7 @@ def equivalence_machine(
                     + f"\n  input:  {list(items)!r}"
                 )
 
-        def _write(self, mode: WriteMode, items: list[Any]) -> Any:
+        def _write(self, mode: WriteMode, items: list[Any], path: str = "statement") -> Any:
             if mode != "insert" and len(spec.uniques) > 1:
                 positions = [*spec.key_columns, *unique_positions(spec)]
                 current = twin.run(twin.values(spec, positions))
@@ -156,11 +170,12 @@ def equivalence_machine(
                 if moved:
                     note(f"rows {moved} dropped: they take a unique value from another row")
                     items = [item for row, item in enumerate(items) if row not in moved]
-            note(f"{mode} batch: {items!r}")
-            batch = twin.run(batch_write(twin.batch, spec, mode, items))
+            note(f"{mode} batch by {path}: {items!r}")
+            policy = COPY_ALWAYS if path == "copy" else STATEMENTS_ONLY
+            batch = twin.run(batch_write(twin.batch, spec, mode, items, policy))
             single = twin.run(single_write(twin.single, spec, mode, items))
             twin.run(twin.align_sequences(spec))
-            self._check(f"{mode} of {len(items)} rows", batch, single, items)
+            self._check(f"{mode} of {len(items)} rows by {path}", batch, single, items)
             if batch.error is not None:
                 return multiple()
             return multiple(*(spec.key_of(item) for item in batch.raw))
@@ -173,15 +188,26 @@ def equivalence_machine(
             self._check(f"{op} of {len(asked)} keys", batch, single, asked)
 
         @precondition(lambda self: not _has_keys(self))
-        @rule(target=keys, fresh=first_rows)
-        def save_first(self, fresh: list[Any]) -> Any:
+        @rule(target=keys, fresh=first_rows, path=paths)
+        def save_first(self, fresh: list[Any], path: str) -> Any:
             """Rows to start from: no tweaks, so the bundle fills and the other rules run."""
-            return self._write("insert", build_batch(shape, "insert", fresh, [], [], Tweaks()))
+            batch = build_batch(shape, "insert", fresh, [], [], Tweaks())
+            return self._write("insert", batch, path)
 
         @precondition(_has_keys)
-        @rule(target=keys, fresh=inserts, existing=with_keys("insert", 2), to=targets, bend=bend)
-        def save(self, fresh: list[Any], existing: list[Any], to: list[Any], bend: Tweaks) -> Any:
-            return self._write("insert", build_batch(shape, "insert", fresh, existing, to, bend))
+        @rule(
+            target=keys,
+            fresh=inserts,
+            existing=with_keys("insert", 2),
+            to=targets,
+            bend=bend,
+            path=paths,
+        )
+        def save(
+            self, fresh: list[Any], existing: list[Any], to: list[Any], bend: Tweaks, path: str
+        ) -> Any:
+            batch = build_batch(shape, "insert", fresh, existing, to, bend)
+            return self._write("insert", batch, path)
 
         @precondition(_has_keys)
         @rule(

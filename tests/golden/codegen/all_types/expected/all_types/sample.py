@@ -12,7 +12,7 @@ import datetime
 import decimal
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -141,6 +141,7 @@ SAMPLE_TABLE: _rt.TableSpec[Sample, SampleKey] = _rt.TableSpec(
     uniques=_sample_table.UNIQUES,
     foreign_keys=_sample_table.FOREIGN_KEYS,
     audit=_sample_table.AUDIT,
+    copy=_sample_table.COPY,
 )
 
 
@@ -155,8 +156,18 @@ class SampleRepository:
     async def save(self, item: Sample) -> Sample:
         return await _rt.save_one(self._session, SAMPLE_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Sample]) -> list[Sample]:
-        return await _rt.save_batch(self._session, SAMPLE_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Sample], *, returning: Literal[True] = True
+    ) -> list[Sample]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Sample], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Sample], *, returning: bool = True
+    ) -> list[Sample] | int:
+        return await _rt.save_batch(self._session, SAMPLE_TABLE, items, returning=returning)
 
     async def load(self, key: SampleKey) -> Sample | None:
         return await _rt.load_one(self._session, SAMPLE_TABLE, key)
@@ -173,8 +184,18 @@ class SampleRepository:
     async def update(self, item: Sample) -> Sample:
         return await _rt.update_one(self._session, SAMPLE_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Sample]) -> list[Sample]:
-        return await _rt.update_batch(self._session, SAMPLE_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Sample], *, returning: Literal[True] = True
+    ) -> list[Sample]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Sample], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Sample], *, returning: bool = True
+    ) -> list[Sample] | int:
+        return await _rt.update_batch(self._session, SAMPLE_TABLE, items, returning=returning)
 
     async def delete(self, key: SampleKey) -> bool:
         return await _rt.delete_one(self._session, SAMPLE_TABLE, key)
@@ -185,8 +206,18 @@ class SampleRepository:
     async def upsert(self, item: Sample) -> Sample:
         return await _rt.upsert_one(self._session, SAMPLE_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Sample]) -> list[Sample]:
-        return await _rt.upsert_batch(self._session, SAMPLE_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Sample], *, returning: Literal[True] = True
+    ) -> list[Sample]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[Sample], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Sample], *, returning: bool = True
+    ) -> list[Sample] | int:
+        return await _rt.upsert_batch(self._session, SAMPLE_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Sample], mode: _rt.WriteMode = "insert"

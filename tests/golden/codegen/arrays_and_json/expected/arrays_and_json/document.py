@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import decimal
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -96,6 +96,7 @@ DOCUMENT_TABLE: _rt.TableSpec[Document, DocumentKey] = _rt.TableSpec(
     uniques=_document_table.UNIQUES,
     foreign_keys=_document_table.FOREIGN_KEYS,
     audit=_document_table.AUDIT,
+    copy=_document_table.COPY,
 )
 
 
@@ -110,8 +111,18 @@ class DocumentRepository:
     async def save(self, item: Document) -> Document:
         return await _rt.save_one(self._session, DOCUMENT_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Document]) -> list[Document]:
-        return await _rt.save_batch(self._session, DOCUMENT_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Document], *, returning: Literal[True] = True
+    ) -> list[Document]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Document], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Document], *, returning: bool = True
+    ) -> list[Document] | int:
+        return await _rt.save_batch(self._session, DOCUMENT_TABLE, items, returning=returning)
 
     async def load(self, key: DocumentKey) -> Document | None:
         return await _rt.load_one(self._session, DOCUMENT_TABLE, key)
@@ -128,8 +139,20 @@ class DocumentRepository:
     async def update(self, item: Document) -> Document:
         return await _rt.update_one(self._session, DOCUMENT_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Document]) -> list[Document]:
-        return await _rt.update_batch(self._session, DOCUMENT_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Document], *, returning: Literal[True] = True
+    ) -> list[Document]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[Document], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Document], *, returning: bool = True
+    ) -> list[Document] | int:
+        return await _rt.update_batch(self._session, DOCUMENT_TABLE, items, returning=returning)
 
     async def delete(self, key: DocumentKey) -> bool:
         return await _rt.delete_one(self._session, DOCUMENT_TABLE, key)
@@ -140,8 +163,20 @@ class DocumentRepository:
     async def upsert(self, item: Document) -> Document:
         return await _rt.upsert_one(self._session, DOCUMENT_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Document]) -> list[Document]:
-        return await _rt.upsert_batch(self._session, DOCUMENT_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Document], *, returning: Literal[True] = True
+    ) -> list[Document]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Document], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Document], *, returning: bool = True
+    ) -> list[Document] | int:
+        return await _rt.upsert_batch(self._session, DOCUMENT_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Document], mode: _rt.WriteMode = "insert"

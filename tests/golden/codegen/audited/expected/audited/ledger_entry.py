@@ -11,7 +11,7 @@ import dataclasses
 import decimal
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -79,6 +79,7 @@ LEDGER_ENTRY_TABLE: _rt.TableSpec[LedgerEntry, LedgerEntryKey] = _rt.TableSpec(
     uniques=_ledger_entry_table.UNIQUES,
     foreign_keys=_ledger_entry_table.FOREIGN_KEYS,
     audit=_ledger_entry_table.AUDIT,
+    copy=_ledger_entry_table.COPY,
 )
 
 
@@ -93,8 +94,20 @@ class LedgerEntryRepository:
     async def save(self, item: LedgerEntry) -> LedgerEntry:
         return await _rt.save_one(self._session, LEDGER_ENTRY_TABLE, item)
 
-    async def save_batch(self, items: Sequence[LedgerEntry]) -> list[LedgerEntry]:
-        return await _rt.save_batch(self._session, LEDGER_ENTRY_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[LedgerEntry], *, returning: Literal[True] = True
+    ) -> list[LedgerEntry]: ...
+
+    @overload
+    async def save_batch(
+        self, items: Sequence[LedgerEntry], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[LedgerEntry], *, returning: bool = True
+    ) -> list[LedgerEntry] | int:
+        return await _rt.save_batch(self._session, LEDGER_ENTRY_TABLE, items, returning=returning)
 
     async def load(self, key: LedgerEntryKey) -> LedgerEntry | None:
         return await _rt.load_one(self._session, LEDGER_ENTRY_TABLE, key)
@@ -111,8 +124,20 @@ class LedgerEntryRepository:
     async def update(self, item: LedgerEntry) -> LedgerEntry:
         return await _rt.update_one(self._session, LEDGER_ENTRY_TABLE, item)
 
-    async def update_batch(self, items: Sequence[LedgerEntry]) -> list[LedgerEntry]:
-        return await _rt.update_batch(self._session, LEDGER_ENTRY_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[LedgerEntry], *, returning: Literal[True] = True
+    ) -> list[LedgerEntry]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[LedgerEntry], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[LedgerEntry], *, returning: bool = True
+    ) -> list[LedgerEntry] | int:
+        return await _rt.update_batch(self._session, LEDGER_ENTRY_TABLE, items, returning=returning)
 
     async def delete(self, key: LedgerEntryKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, LEDGER_ENTRY_TABLE, key, version=version)

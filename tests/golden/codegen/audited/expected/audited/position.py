@@ -11,7 +11,7 @@ import dataclasses
 import datetime
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -90,6 +90,7 @@ POSITION_TABLE: _rt.TableSpec[Position, PositionKey] = _rt.TableSpec(
     uniques=_position_table.UNIQUES,
     foreign_keys=_position_table.FOREIGN_KEYS,
     audit=_position_table.AUDIT,
+    copy=_position_table.COPY,
 )
 
 
@@ -104,8 +105,18 @@ class PositionRepository:
     async def save(self, item: Position) -> Position:
         return await _rt.save_one(self._session, POSITION_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Position]) -> list[Position]:
-        return await _rt.save_batch(self._session, POSITION_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Position], *, returning: Literal[True] = True
+    ) -> list[Position]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Position], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Position], *, returning: bool = True
+    ) -> list[Position] | int:
+        return await _rt.save_batch(self._session, POSITION_TABLE, items, returning=returning)
 
     async def load(self, key: PositionKey) -> Position | None:
         return await _rt.load_one(self._session, POSITION_TABLE, key)
@@ -122,8 +133,20 @@ class PositionRepository:
     async def update(self, item: Position) -> Position:
         return await _rt.update_one(self._session, POSITION_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Position]) -> list[Position]:
-        return await _rt.update_batch(self._session, POSITION_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Position], *, returning: Literal[True] = True
+    ) -> list[Position]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[Position], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Position], *, returning: bool = True
+    ) -> list[Position] | int:
+        return await _rt.update_batch(self._session, POSITION_TABLE, items, returning=returning)
 
     async def delete(self, key: PositionKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, POSITION_TABLE, key, version=version)

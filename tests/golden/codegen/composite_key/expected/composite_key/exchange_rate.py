@@ -11,7 +11,7 @@ import dataclasses
 import datetime
 import decimal
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -83,6 +83,7 @@ EXCHANGE_RATE_TABLE: _rt.TableSpec[ExchangeRate, ExchangeRateKey] = _rt.TableSpe
     uniques=_exchange_rate_table.UNIQUES,
     foreign_keys=_exchange_rate_table.FOREIGN_KEYS,
     audit=_exchange_rate_table.AUDIT,
+    copy=_exchange_rate_table.COPY,
 )
 
 
@@ -97,8 +98,20 @@ class ExchangeRateRepository:
     async def save(self, item: ExchangeRate) -> ExchangeRate:
         return await _rt.save_one(self._session, EXCHANGE_RATE_TABLE, item)
 
-    async def save_batch(self, items: Sequence[ExchangeRate]) -> list[ExchangeRate]:
-        return await _rt.save_batch(self._session, EXCHANGE_RATE_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[ExchangeRate], *, returning: Literal[True] = True
+    ) -> list[ExchangeRate]: ...
+
+    @overload
+    async def save_batch(
+        self, items: Sequence[ExchangeRate], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[ExchangeRate], *, returning: bool = True
+    ) -> list[ExchangeRate] | int:
+        return await _rt.save_batch(self._session, EXCHANGE_RATE_TABLE, items, returning=returning)
 
     async def load(self, key: ExchangeRateKey) -> ExchangeRate | None:
         return await _rt.load_one(self._session, EXCHANGE_RATE_TABLE, key)
@@ -115,8 +128,22 @@ class ExchangeRateRepository:
     async def update(self, item: ExchangeRate) -> ExchangeRate:
         return await _rt.update_one(self._session, EXCHANGE_RATE_TABLE, item)
 
-    async def update_batch(self, items: Sequence[ExchangeRate]) -> list[ExchangeRate]:
-        return await _rt.update_batch(self._session, EXCHANGE_RATE_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[ExchangeRate], *, returning: Literal[True] = True
+    ) -> list[ExchangeRate]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[ExchangeRate], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[ExchangeRate], *, returning: bool = True
+    ) -> list[ExchangeRate] | int:
+        return await _rt.update_batch(
+            self._session, EXCHANGE_RATE_TABLE, items, returning=returning
+        )
 
     async def delete(self, key: ExchangeRateKey) -> bool:
         return await _rt.delete_one(self._session, EXCHANGE_RATE_TABLE, key)
@@ -127,8 +154,22 @@ class ExchangeRateRepository:
     async def upsert(self, item: ExchangeRate) -> ExchangeRate:
         return await _rt.upsert_one(self._session, EXCHANGE_RATE_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[ExchangeRate]) -> list[ExchangeRate]:
-        return await _rt.upsert_batch(self._session, EXCHANGE_RATE_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[ExchangeRate], *, returning: Literal[True] = True
+    ) -> list[ExchangeRate]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[ExchangeRate], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[ExchangeRate], *, returning: bool = True
+    ) -> list[ExchangeRate] | int:
+        return await _rt.upsert_batch(
+            self._session, EXCHANGE_RATE_TABLE, items, returning=returning
+        )
 
     async def validate_batch(
         self, items: Sequence[ExchangeRate], mode: _rt.WriteMode = "insert"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -64,6 +64,7 @@ TAG_LINK_TABLE: _rt.TableSpec[TagLink, TagLinkKey] = _rt.TableSpec(
     uniques=_tag_link_table.UNIQUES,
     foreign_keys=_tag_link_table.FOREIGN_KEYS,
     audit=_tag_link_table.AUDIT,
+    copy=_tag_link_table.COPY,
 )
 
 
@@ -78,8 +79,18 @@ class TagLinkRepository:
     async def save(self, item: TagLink) -> TagLink:
         return await _rt.save_one(self._session, TAG_LINK_TABLE, item)
 
-    async def save_batch(self, items: Sequence[TagLink]) -> list[TagLink]:
-        return await _rt.save_batch(self._session, TAG_LINK_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[TagLink], *, returning: Literal[True] = True
+    ) -> list[TagLink]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[TagLink], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[TagLink], *, returning: bool = True
+    ) -> list[TagLink] | int:
+        return await _rt.save_batch(self._session, TAG_LINK_TABLE, items, returning=returning)
 
     async def load(self, key: TagLinkKey) -> TagLink | None:
         return await _rt.load_one(self._session, TAG_LINK_TABLE, key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -65,6 +65,7 @@ DEPARTMENT_TABLE: _rt.TableSpec[Department, DepartmentKey] = _rt.TableSpec(
     uniques=_department_table.UNIQUES,
     foreign_keys=_department_table.FOREIGN_KEYS,
     audit=_department_table.AUDIT,
+    copy=_department_table.COPY,
 )
 
 
@@ -79,8 +80,20 @@ class DepartmentRepository:
     async def save(self, item: Department) -> Department:
         return await _rt.save_one(self._session, DEPARTMENT_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Department]) -> list[Department]:
-        return await _rt.save_batch(self._session, DEPARTMENT_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Department], *, returning: Literal[True] = True
+    ) -> list[Department]: ...
+
+    @overload
+    async def save_batch(
+        self, items: Sequence[Department], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Department], *, returning: bool = True
+    ) -> list[Department] | int:
+        return await _rt.save_batch(self._session, DEPARTMENT_TABLE, items, returning=returning)
 
     async def load(self, key: DepartmentKey) -> Department | None:
         return await _rt.load_one(self._session, DEPARTMENT_TABLE, key)
@@ -97,8 +110,20 @@ class DepartmentRepository:
     async def update(self, item: Department) -> Department:
         return await _rt.update_one(self._session, DEPARTMENT_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Department]) -> list[Department]:
-        return await _rt.update_batch(self._session, DEPARTMENT_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Department], *, returning: Literal[True] = True
+    ) -> list[Department]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[Department], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Department], *, returning: bool = True
+    ) -> list[Department] | int:
+        return await _rt.update_batch(self._session, DEPARTMENT_TABLE, items, returning=returning)
 
     async def delete(self, key: DepartmentKey) -> bool:
         return await _rt.delete_one(self._session, DEPARTMENT_TABLE, key)
@@ -109,8 +134,20 @@ class DepartmentRepository:
     async def upsert(self, item: Department) -> Department:
         return await _rt.upsert_one(self._session, DEPARTMENT_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Department]) -> list[Department]:
-        return await _rt.upsert_batch(self._session, DEPARTMENT_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Department], *, returning: Literal[True] = True
+    ) -> list[Department]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Department], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Department], *, returning: bool = True
+    ) -> list[Department] | int:
+        return await _rt.upsert_batch(self._session, DEPARTMENT_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Department], mode: _rt.WriteMode = "insert"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -77,6 +77,7 @@ EMPLOYEE_TABLE: _rt.TableSpec[Employee, EmployeeKey] = _rt.TableSpec(
     uniques=_employee_table.UNIQUES,
     foreign_keys=_employee_table.FOREIGN_KEYS,
     audit=_employee_table.AUDIT,
+    copy=_employee_table.COPY,
 )
 
 
@@ -91,8 +92,18 @@ class EmployeeRepository:
     async def save(self, item: Employee) -> Employee:
         return await _rt.save_one(self._session, EMPLOYEE_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Employee]) -> list[Employee]:
-        return await _rt.save_batch(self._session, EMPLOYEE_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Employee], *, returning: Literal[True] = True
+    ) -> list[Employee]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Employee], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Employee], *, returning: bool = True
+    ) -> list[Employee] | int:
+        return await _rt.save_batch(self._session, EMPLOYEE_TABLE, items, returning=returning)
 
     async def load(self, key: EmployeeKey) -> Employee | None:
         return await _rt.load_one(self._session, EMPLOYEE_TABLE, key)
@@ -109,8 +120,20 @@ class EmployeeRepository:
     async def update(self, item: Employee) -> Employee:
         return await _rt.update_one(self._session, EMPLOYEE_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Employee]) -> list[Employee]:
-        return await _rt.update_batch(self._session, EMPLOYEE_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Employee], *, returning: Literal[True] = True
+    ) -> list[Employee]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[Employee], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Employee], *, returning: bool = True
+    ) -> list[Employee] | int:
+        return await _rt.update_batch(self._session, EMPLOYEE_TABLE, items, returning=returning)
 
     async def delete(self, key: EmployeeKey) -> bool:
         return await _rt.delete_one(self._session, EMPLOYEE_TABLE, key)
@@ -121,8 +144,20 @@ class EmployeeRepository:
     async def upsert(self, item: Employee) -> Employee:
         return await _rt.upsert_one(self._session, EMPLOYEE_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Employee]) -> list[Employee]:
-        return await _rt.upsert_batch(self._session, EMPLOYEE_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Employee], *, returning: Literal[True] = True
+    ) -> list[Employee]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Employee], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Employee], *, returning: bool = True
+    ) -> list[Employee] | int:
+        return await _rt.upsert_batch(self._session, EMPLOYEE_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Employee], mode: _rt.WriteMode = "insert"

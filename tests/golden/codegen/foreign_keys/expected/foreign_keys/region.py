@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -68,6 +68,7 @@ REGION_TABLE: _rt.TableSpec[Region, RegionKey] = _rt.TableSpec(
     uniques=_region_table.UNIQUES,
     foreign_keys=_region_table.FOREIGN_KEYS,
     audit=_region_table.AUDIT,
+    copy=_region_table.COPY,
 )
 
 
@@ -82,8 +83,18 @@ class RegionRepository:
     async def save(self, item: Region) -> Region:
         return await _rt.save_one(self._session, REGION_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Region]) -> list[Region]:
-        return await _rt.save_batch(self._session, REGION_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Region], *, returning: Literal[True] = True
+    ) -> list[Region]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Region], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Region], *, returning: bool = True
+    ) -> list[Region] | int:
+        return await _rt.save_batch(self._session, REGION_TABLE, items, returning=returning)
 
     async def load(self, key: RegionKey) -> Region | None:
         return await _rt.load_one(self._session, REGION_TABLE, key)
@@ -100,8 +111,18 @@ class RegionRepository:
     async def update(self, item: Region) -> Region:
         return await _rt.update_one(self._session, REGION_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Region]) -> list[Region]:
-        return await _rt.update_batch(self._session, REGION_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Region], *, returning: Literal[True] = True
+    ) -> list[Region]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Region], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Region], *, returning: bool = True
+    ) -> list[Region] | int:
+        return await _rt.update_batch(self._session, REGION_TABLE, items, returning=returning)
 
     async def delete(self, key: RegionKey) -> bool:
         return await _rt.delete_one(self._session, REGION_TABLE, key)
@@ -112,8 +133,18 @@ class RegionRepository:
     async def upsert(self, item: Region) -> Region:
         return await _rt.upsert_one(self._session, REGION_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Region]) -> list[Region]:
-        return await _rt.upsert_batch(self._session, REGION_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Region], *, returning: Literal[True] = True
+    ) -> list[Region]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[Region], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Region], *, returning: bool = True
+    ) -> list[Region] | int:
+        return await _rt.upsert_batch(self._session, REGION_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Region], mode: _rt.WriteMode = "insert"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -66,6 +66,7 @@ COUNTER_TABLE: _rt.TableSpec[Counter, CounterKey] = _rt.TableSpec(
     uniques=_counter_table.UNIQUES,
     foreign_keys=_counter_table.FOREIGN_KEYS,
     audit=_counter_table.AUDIT,
+    copy=_counter_table.COPY,
 )
 
 
@@ -80,8 +81,18 @@ class CounterRepository:
     async def save(self, item: Counter) -> Counter:
         return await _rt.save_one(self._session, COUNTER_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Counter]) -> list[Counter]:
-        return await _rt.save_batch(self._session, COUNTER_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Counter], *, returning: Literal[True] = True
+    ) -> list[Counter]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Counter], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Counter], *, returning: bool = True
+    ) -> list[Counter] | int:
+        return await _rt.save_batch(self._session, COUNTER_TABLE, items, returning=returning)
 
     async def load(self, key: CounterKey) -> Counter | None:
         return await _rt.load_one(self._session, COUNTER_TABLE, key)
@@ -98,8 +109,18 @@ class CounterRepository:
     async def update(self, item: Counter) -> Counter:
         return await _rt.update_one(self._session, COUNTER_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Counter]) -> list[Counter]:
-        return await _rt.update_batch(self._session, COUNTER_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Counter], *, returning: Literal[True] = True
+    ) -> list[Counter]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Counter], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Counter], *, returning: bool = True
+    ) -> list[Counter] | int:
+        return await _rt.update_batch(self._session, COUNTER_TABLE, items, returning=returning)
 
     async def delete(self, key: CounterKey) -> bool:
         return await _rt.delete_one(self._session, COUNTER_TABLE, key)

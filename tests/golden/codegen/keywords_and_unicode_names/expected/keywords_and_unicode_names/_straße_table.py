@@ -12,7 +12,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of STRASSE_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -124,6 +124,9 @@ SELECT "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dat
 FROM "straße"
 WHERE "select" = ANY($1::text[])"""
 
+SELECT_COPY_DEFAULTS = """\
+SELECT now()::timestamptz AS "datetime\""""
+
 COLUMNS = (
     _rt.ColumnSpec(name="uuid", attr="uuid", pg_type="uuid", kind="uuid"),
     _rt.ColumnSpec(name="class", attr="class_", pg_type="text", kind="text"),
@@ -226,3 +229,21 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = _rt.CopySpec(
+    columns=(
+        "uuid",
+        "class",
+        "from",
+        "str",
+        "list",
+        "dict",
+        "tuple",
+        "datetime",
+        "dataclasses",
+        "größe",
+        "select",
+    ),
+    defaults_sql=SELECT_COPY_DEFAULTS,
+    fetched_defaults=(7,),
+)

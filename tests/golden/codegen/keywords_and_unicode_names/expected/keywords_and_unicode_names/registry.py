@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -60,6 +60,7 @@ REGISTRY_TABLE: _rt.TableSpec[Registry, RegistryKey] = _rt.TableSpec(
     uniques=_registry_table.UNIQUES,
     foreign_keys=_registry_table.FOREIGN_KEYS,
     audit=_registry_table.AUDIT,
+    copy=_registry_table.COPY,
 )
 
 
@@ -74,8 +75,18 @@ class RegistryRepository:
     async def save(self, item: Registry) -> Registry:
         return await _rt.save_one(self._session, REGISTRY_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Registry]) -> list[Registry]:
-        return await _rt.save_batch(self._session, REGISTRY_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Registry], *, returning: Literal[True] = True
+    ) -> list[Registry]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Registry], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Registry], *, returning: bool = True
+    ) -> list[Registry] | int:
+        return await _rt.save_batch(self._session, REGISTRY_TABLE, items, returning=returning)
 
     async def load(self, key: RegistryKey) -> Registry | None:
         return await _rt.load_one(self._session, REGISTRY_TABLE, key)
@@ -92,8 +103,20 @@ class RegistryRepository:
     async def update(self, item: Registry) -> Registry:
         return await _rt.update_one(self._session, REGISTRY_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Registry]) -> list[Registry]:
-        return await _rt.update_batch(self._session, REGISTRY_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Registry], *, returning: Literal[True] = True
+    ) -> list[Registry]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[Registry], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Registry], *, returning: bool = True
+    ) -> list[Registry] | int:
+        return await _rt.update_batch(self._session, REGISTRY_TABLE, items, returning=returning)
 
     async def delete(self, key: RegistryKey) -> bool:
         return await _rt.delete_one(self._session, REGISTRY_TABLE, key)
@@ -104,8 +127,20 @@ class RegistryRepository:
     async def upsert(self, item: Registry) -> Registry:
         return await _rt.upsert_one(self._session, REGISTRY_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Registry]) -> list[Registry]:
-        return await _rt.upsert_batch(self._session, REGISTRY_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Registry], *, returning: Literal[True] = True
+    ) -> list[Registry]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Registry], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Registry], *, returning: bool = True
+    ) -> list[Registry] | int:
+        return await _rt.upsert_batch(self._session, REGISTRY_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Registry], mode: _rt.WriteMode = "insert"

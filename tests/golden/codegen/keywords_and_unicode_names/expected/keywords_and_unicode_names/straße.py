@@ -14,7 +14,7 @@ import dataclasses as _dataclasses
 import datetime as _datetime
 import uuid as _uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -114,6 +114,7 @@ STRASSE_TABLE: _rt.TableSpec[Straße, StraßeKey] = _rt.TableSpec(
     uniques=_straße_table.UNIQUES,
     foreign_keys=_straße_table.FOREIGN_KEYS,
     audit=_straße_table.AUDIT,
+    copy=_straße_table.COPY,
 )
 
 
@@ -130,8 +131,18 @@ class StraßeRepository:
     async def save(self, item: Straße) -> Straße:
         return await _rt.save_one(self._session, STRASSE_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Straße]) -> builtins.list[Straße]:
-        return await _rt.save_batch(self._session, STRASSE_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Straße], *, returning: Literal[True] = True
+    ) -> builtins.list[Straße]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Straße], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Straße], *, returning: bool = True
+    ) -> builtins.list[Straße] | int:
+        return await _rt.save_batch(self._session, STRASSE_TABLE, items, returning=returning)
 
     async def load(self, key: StraßeKey) -> Straße | None:
         return await _rt.load_one(self._session, STRASSE_TABLE, key)
@@ -148,8 +159,18 @@ class StraßeRepository:
     async def update(self, item: Straße) -> Straße:
         return await _rt.update_one(self._session, STRASSE_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Straße]) -> builtins.list[Straße]:
-        return await _rt.update_batch(self._session, STRASSE_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Straße], *, returning: Literal[True] = True
+    ) -> builtins.list[Straße]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Straße], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Straße], *, returning: bool = True
+    ) -> builtins.list[Straße] | int:
+        return await _rt.update_batch(self._session, STRASSE_TABLE, items, returning=returning)
 
     async def delete(self, key: StraßeKey) -> bool:
         return await _rt.delete_one(self._session, STRASSE_TABLE, key)
@@ -160,8 +181,18 @@ class StraßeRepository:
     async def upsert(self, item: Straße) -> Straße:
         return await _rt.upsert_one(self._session, STRASSE_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Straße]) -> builtins.list[Straße]:
-        return await _rt.upsert_batch(self._session, STRASSE_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Straße], *, returning: Literal[True] = True
+    ) -> builtins.list[Straße]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[Straße], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Straße], *, returning: bool = True
+    ) -> builtins.list[Straße] | int:
+        return await _rt.upsert_batch(self._session, STRASSE_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Straße], mode: _rt.WriteMode = "insert"

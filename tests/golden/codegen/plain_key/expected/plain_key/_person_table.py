@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of PERSON_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -108,6 +108,9 @@ SELECT "id", "email", "display_name", "active", "nickname", "created_at"
 FROM "person"
 WHERE "email" = ANY($1::text[])"""
 
+SELECT_COPY_DEFAULTS = """\
+SELECT now()::timestamptz AS "created_at\""""
+
 COLUMNS = (
     _rt.ColumnSpec(
         name="id", attr="id", pg_type="uuid", kind="uuid", server_default=True, none_on_insert=True
@@ -180,3 +183,10 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = _rt.CopySpec(
+    columns=("id", "email", "display_name", "active", "nickname", "created_at"),
+    defaults_sql=SELECT_COPY_DEFAULTS,
+    fetched_defaults=(5,),
+    drawn_uuids=(0,),
+)

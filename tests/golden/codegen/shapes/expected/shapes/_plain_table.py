@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of PLAIN_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 import decimal
 
@@ -99,6 +99,9 @@ FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "plain" WHERE "plain"."id" = u."id")
 ORDER BY u._ord"""
 
+SELECT_COPY_DEFAULTS = """\
+SELECT now()::timestamptz AS "created_at\""""
+
 COLUMNS = (
     _rt.ColumnSpec(
         name="id", attr="id", pg_type="uuid", kind="uuid", server_default=True, none_on_insert=True
@@ -174,3 +177,20 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = _rt.CopySpec(
+    columns=(
+        "id",
+        "label",
+        "amount",
+        "currency",
+        "mood",
+        "note",
+        "active",
+        "priority",
+        "created_at",
+    ),
+    defaults_sql=SELECT_COPY_DEFAULTS,
+    fetched_defaults=(8,),
+    drawn_uuids=(0,),
+)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -83,6 +83,7 @@ CHILD_TABLE: _rt.TableSpec[Child, ChildKey] = _rt.TableSpec(
     uniques=_child_table.UNIQUES,
     foreign_keys=_child_table.FOREIGN_KEYS,
     audit=_child_table.AUDIT,
+    copy=_child_table.COPY,
 )
 
 
@@ -97,8 +98,18 @@ class ChildRepository:
     async def save(self, item: Child) -> Child:
         return await _rt.save_one(self._session, CHILD_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Child]) -> list[Child]:
-        return await _rt.save_batch(self._session, CHILD_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Child], *, returning: Literal[True] = True
+    ) -> list[Child]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Child], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Child], *, returning: bool = True
+    ) -> list[Child] | int:
+        return await _rt.save_batch(self._session, CHILD_TABLE, items, returning=returning)
 
     async def load(self, key: ChildKey) -> Child | None:
         return await _rt.load_one(self._session, CHILD_TABLE, key)
@@ -115,8 +126,18 @@ class ChildRepository:
     async def update(self, item: Child) -> Child:
         return await _rt.update_one(self._session, CHILD_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Child]) -> list[Child]:
-        return await _rt.update_batch(self._session, CHILD_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Child], *, returning: Literal[True] = True
+    ) -> list[Child]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Child], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Child], *, returning: bool = True
+    ) -> list[Child] | int:
+        return await _rt.update_batch(self._session, CHILD_TABLE, items, returning=returning)
 
     async def delete(self, key: ChildKey) -> bool:
         return await _rt.delete_one(self._session, CHILD_TABLE, key)
@@ -127,8 +148,18 @@ class ChildRepository:
     async def upsert(self, item: Child) -> Child:
         return await _rt.upsert_one(self._session, CHILD_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Child]) -> list[Child]:
-        return await _rt.upsert_batch(self._session, CHILD_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Child], *, returning: Literal[True] = True
+    ) -> list[Child]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[Child], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Child], *, returning: bool = True
+    ) -> list[Child] | int:
+        return await _rt.upsert_batch(self._session, CHILD_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Child], mode: _rt.WriteMode = "insert"

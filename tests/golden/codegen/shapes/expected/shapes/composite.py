@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -92,6 +92,7 @@ COMPOSITE_TABLE: _rt.TableSpec[Composite, CompositeKey] = _rt.TableSpec(
     uniques=_composite_table.UNIQUES,
     foreign_keys=_composite_table.FOREIGN_KEYS,
     audit=_composite_table.AUDIT,
+    copy=_composite_table.COPY,
 )
 
 
@@ -106,8 +107,18 @@ class CompositeRepository:
     async def save(self, item: Composite) -> Composite:
         return await _rt.save_one(self._session, COMPOSITE_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Composite]) -> list[Composite]:
-        return await _rt.save_batch(self._session, COMPOSITE_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Composite], *, returning: Literal[True] = True
+    ) -> list[Composite]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Composite], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Composite], *, returning: bool = True
+    ) -> list[Composite] | int:
+        return await _rt.save_batch(self._session, COMPOSITE_TABLE, items, returning=returning)
 
     async def load(self, key: CompositeKey) -> Composite | None:
         return await _rt.load_one(self._session, COMPOSITE_TABLE, key)
@@ -124,8 +135,20 @@ class CompositeRepository:
     async def update(self, item: Composite) -> Composite:
         return await _rt.update_one(self._session, COMPOSITE_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Composite]) -> list[Composite]:
-        return await _rt.update_batch(self._session, COMPOSITE_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Composite], *, returning: Literal[True] = True
+    ) -> list[Composite]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[Composite], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Composite], *, returning: bool = True
+    ) -> list[Composite] | int:
+        return await _rt.update_batch(self._session, COMPOSITE_TABLE, items, returning=returning)
 
     async def delete(self, key: CompositeKey) -> bool:
         return await _rt.delete_one(self._session, COMPOSITE_TABLE, key)
@@ -136,8 +159,20 @@ class CompositeRepository:
     async def upsert(self, item: Composite) -> Composite:
         return await _rt.upsert_one(self._session, COMPOSITE_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Composite]) -> list[Composite]:
-        return await _rt.upsert_batch(self._session, COMPOSITE_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Composite], *, returning: Literal[True] = True
+    ) -> list[Composite]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Composite], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Composite], *, returning: bool = True
+    ) -> list[Composite] | int:
+        return await _rt.upsert_batch(self._session, COMPOSITE_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Composite], mode: _rt.WriteMode = "insert"

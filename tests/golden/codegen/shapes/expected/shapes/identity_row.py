@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -91,6 +91,7 @@ IDENTITY_ROW_TABLE: _rt.TableSpec[IdentityRow, IdentityRowKey] = _rt.TableSpec(
     uniques=_identity_row_table.UNIQUES,
     foreign_keys=_identity_row_table.FOREIGN_KEYS,
     audit=_identity_row_table.AUDIT,
+    copy=_identity_row_table.COPY,
 )
 
 
@@ -105,8 +106,20 @@ class IdentityRowRepository:
     async def save(self, item: IdentityRow) -> IdentityRow:
         return await _rt.save_one(self._session, IDENTITY_ROW_TABLE, item)
 
-    async def save_batch(self, items: Sequence[IdentityRow]) -> list[IdentityRow]:
-        return await _rt.save_batch(self._session, IDENTITY_ROW_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[IdentityRow], *, returning: Literal[True] = True
+    ) -> list[IdentityRow]: ...
+
+    @overload
+    async def save_batch(
+        self, items: Sequence[IdentityRow], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[IdentityRow], *, returning: bool = True
+    ) -> list[IdentityRow] | int:
+        return await _rt.save_batch(self._session, IDENTITY_ROW_TABLE, items, returning=returning)
 
     async def load(self, key: IdentityRowKey) -> IdentityRow | None:
         return await _rt.load_one(self._session, IDENTITY_ROW_TABLE, key)
@@ -123,8 +136,20 @@ class IdentityRowRepository:
     async def update(self, item: IdentityRow) -> IdentityRow:
         return await _rt.update_one(self._session, IDENTITY_ROW_TABLE, item)
 
-    async def update_batch(self, items: Sequence[IdentityRow]) -> list[IdentityRow]:
-        return await _rt.update_batch(self._session, IDENTITY_ROW_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[IdentityRow], *, returning: Literal[True] = True
+    ) -> list[IdentityRow]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[IdentityRow], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[IdentityRow], *, returning: bool = True
+    ) -> list[IdentityRow] | int:
+        return await _rt.update_batch(self._session, IDENTITY_ROW_TABLE, items, returning=returning)
 
     async def delete(self, key: IdentityRowKey) -> bool:
         return await _rt.delete_one(self._session, IDENTITY_ROW_TABLE, key)

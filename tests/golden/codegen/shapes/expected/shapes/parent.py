@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -64,6 +64,7 @@ PARENT_TABLE: _rt.TableSpec[Parent, ParentKey] = _rt.TableSpec(
     uniques=_parent_table.UNIQUES,
     foreign_keys=_parent_table.FOREIGN_KEYS,
     audit=_parent_table.AUDIT,
+    copy=_parent_table.COPY,
 )
 
 
@@ -78,8 +79,18 @@ class ParentRepository:
     async def save(self, item: Parent) -> Parent:
         return await _rt.save_one(self._session, PARENT_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Parent]) -> list[Parent]:
-        return await _rt.save_batch(self._session, PARENT_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Parent], *, returning: Literal[True] = True
+    ) -> list[Parent]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Parent], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Parent], *, returning: bool = True
+    ) -> list[Parent] | int:
+        return await _rt.save_batch(self._session, PARENT_TABLE, items, returning=returning)
 
     async def load(self, key: ParentKey) -> Parent | None:
         return await _rt.load_one(self._session, PARENT_TABLE, key)
@@ -96,8 +107,18 @@ class ParentRepository:
     async def update(self, item: Parent) -> Parent:
         return await _rt.update_one(self._session, PARENT_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Parent]) -> list[Parent]:
-        return await _rt.update_batch(self._session, PARENT_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Parent], *, returning: Literal[True] = True
+    ) -> list[Parent]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Parent], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Parent], *, returning: bool = True
+    ) -> list[Parent] | int:
+        return await _rt.update_batch(self._session, PARENT_TABLE, items, returning=returning)
 
     async def delete(self, key: ParentKey) -> bool:
         return await _rt.delete_one(self._session, PARENT_TABLE, key)
@@ -108,8 +129,18 @@ class ParentRepository:
     async def upsert(self, item: Parent) -> Parent:
         return await _rt.upsert_one(self._session, PARENT_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Parent]) -> list[Parent]:
-        return await _rt.upsert_batch(self._session, PARENT_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Parent], *, returning: Literal[True] = True
+    ) -> list[Parent]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[Parent], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Parent], *, returning: bool = True
+    ) -> list[Parent] | int:
+        return await _rt.upsert_batch(self._session, PARENT_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Parent], mode: _rt.WriteMode = "insert"

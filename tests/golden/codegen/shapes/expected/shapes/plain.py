@@ -12,7 +12,7 @@ import datetime
 import decimal
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -112,6 +112,7 @@ PLAIN_TABLE: _rt.TableSpec[Plain, PlainKey] = _rt.TableSpec(
     uniques=_plain_table.UNIQUES,
     foreign_keys=_plain_table.FOREIGN_KEYS,
     audit=_plain_table.AUDIT,
+    copy=_plain_table.COPY,
 )
 
 
@@ -126,8 +127,18 @@ class PlainRepository:
     async def save(self, item: Plain) -> Plain:
         return await _rt.save_one(self._session, PLAIN_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Plain]) -> list[Plain]:
-        return await _rt.save_batch(self._session, PLAIN_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Plain], *, returning: Literal[True] = True
+    ) -> list[Plain]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Plain], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Plain], *, returning: bool = True
+    ) -> list[Plain] | int:
+        return await _rt.save_batch(self._session, PLAIN_TABLE, items, returning=returning)
 
     async def load(self, key: PlainKey) -> Plain | None:
         return await _rt.load_one(self._session, PLAIN_TABLE, key)
@@ -144,8 +155,18 @@ class PlainRepository:
     async def update(self, item: Plain) -> Plain:
         return await _rt.update_one(self._session, PLAIN_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Plain]) -> list[Plain]:
-        return await _rt.update_batch(self._session, PLAIN_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Plain], *, returning: Literal[True] = True
+    ) -> list[Plain]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Plain], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Plain], *, returning: bool = True
+    ) -> list[Plain] | int:
+        return await _rt.update_batch(self._session, PLAIN_TABLE, items, returning=returning)
 
     async def delete(self, key: PlainKey) -> bool:
         return await _rt.delete_one(self._session, PLAIN_TABLE, key)
@@ -156,8 +177,18 @@ class PlainRepository:
     async def upsert(self, item: Plain) -> Plain:
         return await _rt.upsert_one(self._session, PLAIN_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Plain]) -> list[Plain]:
-        return await _rt.upsert_batch(self._session, PLAIN_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Plain], *, returning: Literal[True] = True
+    ) -> list[Plain]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[Plain], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Plain], *, returning: bool = True
+    ) -> list[Plain] | int:
+        return await _rt.upsert_batch(self._session, PLAIN_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Plain], mode: _rt.WriteMode = "insert"

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of T_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -97,6 +97,9 @@ FROM unnest($1::text[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "t" WHERE "t"."id" = u."id")
 ORDER BY u._ord"""
 
+SELECT_COPY_DEFAULTS = """\
+SELECT now()::timestamptz AS "created_at\""""
+
 COLUMNS = (
     _rt.ColumnSpec(name="id", attr="id", pg_type="text", kind="text"),
     _rt.ColumnSpec(
@@ -135,3 +138,7 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = _rt.CopySpec(
+    columns=("id", "created_at"), defaults_sql=SELECT_COPY_DEFAULTS, fetched_defaults=(1,)
+)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -62,6 +62,7 @@ T_TABLE: _rt.TableSpec[T, TKey] = _rt.TableSpec(
     uniques=_t_table.UNIQUES,
     foreign_keys=_t_table.FOREIGN_KEYS,
     audit=_t_table.AUDIT,
+    copy=_t_table.COPY,
 )
 
 
@@ -76,8 +77,16 @@ class TRepository:
     async def save(self, item: T) -> T:
         return await _rt.save_one(self._session, T_TABLE, item)
 
-    async def save_batch(self, items: Sequence[T]) -> list[T]:
-        return await _rt.save_batch(self._session, T_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[T], *, returning: Literal[True] = True
+    ) -> list[T]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[T], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(self, items: Sequence[T], *, returning: bool = True) -> list[T] | int:
+        return await _rt.save_batch(self._session, T_TABLE, items, returning=returning)
 
     async def load(self, key: TKey) -> T | None:
         return await _rt.load_one(self._session, T_TABLE, key)
@@ -94,8 +103,16 @@ class TRepository:
     async def update(self, item: T) -> T:
         return await _rt.update_one(self._session, T_TABLE, item)
 
-    async def update_batch(self, items: Sequence[T]) -> list[T]:
-        return await _rt.update_batch(self._session, T_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[T], *, returning: Literal[True] = True
+    ) -> list[T]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[T], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(self, items: Sequence[T], *, returning: bool = True) -> list[T] | int:
+        return await _rt.update_batch(self._session, T_TABLE, items, returning=returning)
 
     async def delete(self, key: TKey) -> bool:
         return await _rt.delete_one(self._session, T_TABLE, key)
@@ -106,8 +123,16 @@ class TRepository:
     async def upsert(self, item: T) -> T:
         return await _rt.upsert_one(self._session, T_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[T]) -> list[T]:
-        return await _rt.upsert_batch(self._session, T_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[T], *, returning: Literal[True] = True
+    ) -> list[T]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[T], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(self, items: Sequence[T], *, returning: bool = True) -> list[T] | int:
+        return await _rt.upsert_batch(self._session, T_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[T], mode: _rt.WriteMode = "insert"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -65,6 +65,7 @@ X1_TABLE: _rt.TableSpec[X1, X1Key] = _rt.TableSpec(
     uniques=_x1_table.UNIQUES,
     foreign_keys=_x1_table.FOREIGN_KEYS,
     audit=_x1_table.AUDIT,
+    copy=_x1_table.COPY,
 )
 
 
@@ -79,8 +80,16 @@ class X1Repository:
     async def save(self, item: X1) -> X1:
         return await _rt.save_one(self._session, X1_TABLE, item)
 
-    async def save_batch(self, items: Sequence[X1]) -> list[X1]:
-        return await _rt.save_batch(self._session, X1_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[X1], *, returning: Literal[True] = True
+    ) -> list[X1]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[X1], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(self, items: Sequence[X1], *, returning: bool = True) -> list[X1] | int:
+        return await _rt.save_batch(self._session, X1_TABLE, items, returning=returning)
 
     async def load(self, key: X1Key) -> X1 | None:
         return await _rt.load_one(self._session, X1_TABLE, key)
@@ -97,8 +106,16 @@ class X1Repository:
     async def update(self, item: X1) -> X1:
         return await _rt.update_one(self._session, X1_TABLE, item)
 
-    async def update_batch(self, items: Sequence[X1]) -> list[X1]:
-        return await _rt.update_batch(self._session, X1_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[X1], *, returning: Literal[True] = True
+    ) -> list[X1]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[X1], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(self, items: Sequence[X1], *, returning: bool = True) -> list[X1] | int:
+        return await _rt.update_batch(self._session, X1_TABLE, items, returning=returning)
 
     async def delete(self, key: X1Key) -> bool:
         return await _rt.delete_one(self._session, X1_TABLE, key)
@@ -109,8 +126,16 @@ class X1Repository:
     async def upsert(self, item: X1) -> X1:
         return await _rt.upsert_one(self._session, X1_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[X1]) -> list[X1]:
-        return await _rt.upsert_batch(self._session, X1_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[X1], *, returning: Literal[True] = True
+    ) -> list[X1]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[X1], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(self, items: Sequence[X1], *, returning: bool = True) -> list[X1] | int:
+        return await _rt.upsert_batch(self._session, X1_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[X1], mode: _rt.WriteMode = "insert"

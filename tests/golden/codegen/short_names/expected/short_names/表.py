@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -61,6 +61,7 @@ def _key_of(item: 表) -> 表Key:
     uniques=_表_table.UNIQUES,
     foreign_keys=_表_table.FOREIGN_KEYS,
     audit=_表_table.AUDIT,
+    copy=_表_table.COPY,
 )
 
 
@@ -75,8 +76,16 @@ class 表Repository:
     async def save(self, item: 表) -> 表:
         return await _rt.save_one(self._session, 表_TABLE, item)
 
-    async def save_batch(self, items: Sequence[表]) -> list[表]:
-        return await _rt.save_batch(self._session, 表_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[表], *, returning: Literal[True] = True
+    ) -> list[表]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[表], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(self, items: Sequence[表], *, returning: bool = True) -> list[表] | int:
+        return await _rt.save_batch(self._session, 表_TABLE, items, returning=returning)
 
     async def load(self, key: 表Key) -> 表 | None:
         return await _rt.load_one(self._session, 表_TABLE, key)
@@ -93,8 +102,16 @@ class 表Repository:
     async def update(self, item: 表) -> 表:
         return await _rt.update_one(self._session, 表_TABLE, item)
 
-    async def update_batch(self, items: Sequence[表]) -> list[表]:
-        return await _rt.update_batch(self._session, 表_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[表], *, returning: Literal[True] = True
+    ) -> list[表]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[表], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(self, items: Sequence[表], *, returning: bool = True) -> list[表] | int:
+        return await _rt.update_batch(self._session, 表_TABLE, items, returning=returning)
 
     async def delete(self, key: 表Key) -> bool:
         return await _rt.delete_one(self._session, 表_TABLE, key)
@@ -105,8 +122,16 @@ class 表Repository:
     async def upsert(self, item: 表) -> 表:
         return await _rt.upsert_one(self._session, 表_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[表]) -> list[表]:
-        return await _rt.upsert_batch(self._session, 表_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[表], *, returning: Literal[True] = True
+    ) -> list[表]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[表], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(self, items: Sequence[表], *, returning: bool = True) -> list[表] | int:
+        return await _rt.upsert_batch(self._session, 表_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[表], mode: _rt.WriteMode = "insert"
