@@ -11,7 +11,7 @@ import dataclasses
 import datetime
 import decimal
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -231,25 +231,69 @@ class AccountRepository:
         return await _rt.validate_batch(self._session, ACCOUNT_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Account], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Account] | AsyncIterable[Account],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Account]:
         return await _rt.save_batch_chunked(
-            self._session, ACCOUNT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            ACCOUNT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Account], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Account] | AsyncIterable[Account],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Account]:
         return await _rt.update_batch_chunked(
-            self._session, ACCOUNT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            ACCOUNT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[AccountKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[AccountKey] | AsyncIterable[AccountKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[AccountKey]:
         return await _rt.delete_batch_chunked(
-            self._session, ACCOUNT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            ACCOUNT_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Account]:
+        return _rt.stream_all(self._session, ACCOUNT_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[AccountKey] | AsyncIterable[AccountKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Account | None]:
+        return _rt.load_stream(self._session, ACCOUNT_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_account_number(self, keys: Sequence[str]) -> list[Account | None]:
         return await _rt.load_batch_by_unique(self._session, ACCOUNT_TABLE, "account_number", keys)

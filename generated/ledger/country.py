@@ -8,7 +8,7 @@ The columns, keys and SQL of COUNTRY_TABLE are in _country_table.py."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -172,32 +172,88 @@ class CountryRepository:
         return await _rt.validate_batch(self._session, COUNTRY_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Country], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Country] | AsyncIterable[Country],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Country]:
         return await _rt.save_batch_chunked(
-            self._session, COUNTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTRY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Country], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Country] | AsyncIterable[Country],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Country]:
         return await _rt.update_batch_chunked(
-            self._session, COUNTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTRY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Country], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Country] | AsyncIterable[Country],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Country]:
         return await _rt.upsert_batch_chunked(
-            self._session, COUNTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTRY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[CountryKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[CountryKey] | AsyncIterable[CountryKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[CountryKey]:
         return await _rt.delete_batch_chunked(
-            self._session, COUNTRY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTRY_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Country]:
+        return _rt.stream_all(self._session, COUNTRY_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[CountryKey] | AsyncIterable[CountryKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Country | None]:
+        return _rt.load_stream(self._session, COUNTRY_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_numeric_code(self, keys: Sequence[int]) -> list[Country | None]:
         return await _rt.load_batch_by_unique(self._session, COUNTRY_TABLE, "numeric_code", keys)

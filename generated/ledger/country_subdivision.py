@@ -8,7 +8,7 @@ The columns, keys and SQL of COUNTRY_SUBDIVISION_TABLE are in _country_subdivisi
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, NamedTuple, overload
 
 from batchrepo.contract import v1 as _rt
@@ -178,31 +178,92 @@ class CountrySubdivisionRepository:
         return await _rt.validate_batch(self._session, COUNTRY_SUBDIVISION_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[CountrySubdivision], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[CountrySubdivision] | AsyncIterable[CountrySubdivision],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[CountrySubdivision]:
         return await _rt.save_batch_chunked(
-            self._session, COUNTRY_SUBDIVISION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTRY_SUBDIVISION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[CountrySubdivision], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[CountrySubdivision] | AsyncIterable[CountrySubdivision],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[CountrySubdivision]:
         return await _rt.update_batch_chunked(
-            self._session, COUNTRY_SUBDIVISION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTRY_SUBDIVISION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[CountrySubdivision], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[CountrySubdivision] | AsyncIterable[CountrySubdivision],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[CountrySubdivision]:
         return await _rt.upsert_batch_chunked(
-            self._session, COUNTRY_SUBDIVISION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTRY_SUBDIVISION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[CountrySubdivisionKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[CountrySubdivisionKey] | AsyncIterable[CountrySubdivisionKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[CountrySubdivisionKey]:
         return await _rt.delete_batch_chunked(
-            self._session, COUNTRY_SUBDIVISION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTRY_SUBDIVISION_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
+        )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[CountrySubdivision]:
+        return _rt.stream_all(self._session, COUNTRY_SUBDIVISION_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self,
+        keys: Iterable[CountrySubdivisionKey] | AsyncIterable[CountrySubdivisionKey],
+        *,
+        chunk_size: int = 1000,
+    ) -> AsyncIterator[CountrySubdivision | None]:
+        return _rt.load_stream(
+            self._session, COUNTRY_SUBDIVISION_TABLE, keys, chunk_size=chunk_size
         )
 
     async def load_grouped_by_country_code(

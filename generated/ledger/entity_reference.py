@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -181,32 +181,91 @@ class EntityReferenceRepository:
         return await _rt.validate_batch(self._session, ENTITY_REFERENCE_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[EntityReference], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[EntityReference] | AsyncIterable[EntityReference],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[EntityReference]:
         return await _rt.save_batch_chunked(
-            self._session, ENTITY_REFERENCE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            ENTITY_REFERENCE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[EntityReference], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[EntityReference] | AsyncIterable[EntityReference],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[EntityReference]:
         return await _rt.update_batch_chunked(
-            self._session, ENTITY_REFERENCE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            ENTITY_REFERENCE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[EntityReference], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[EntityReference] | AsyncIterable[EntityReference],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[EntityReference]:
         return await _rt.upsert_batch_chunked(
-            self._session, ENTITY_REFERENCE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            ENTITY_REFERENCE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[EntityReferenceKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[EntityReferenceKey] | AsyncIterable[EntityReferenceKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[EntityReferenceKey]:
         return await _rt.delete_batch_chunked(
-            self._session, ENTITY_REFERENCE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            ENTITY_REFERENCE_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[EntityReference]:
+        return _rt.stream_all(self._session, ENTITY_REFERENCE_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self,
+        keys: Iterable[EntityReferenceKey] | AsyncIterable[EntityReferenceKey],
+        *,
+        chunk_size: int = 1000,
+    ) -> AsyncIterator[EntityReference | None]:
+        return _rt.load_stream(self._session, ENTITY_REFERENCE_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_entity_reference_natural(
         self, keys: Sequence[tuple[uuid.UUID, PersonEntityType, str]]

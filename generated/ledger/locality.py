@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -178,32 +178,88 @@ class LocalityRepository:
         return await _rt.validate_batch(self._session, LOCALITY_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Locality], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Locality] | AsyncIterable[Locality],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Locality]:
         return await _rt.save_batch_chunked(
-            self._session, LOCALITY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LOCALITY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Locality], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Locality] | AsyncIterable[Locality],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Locality]:
         return await _rt.update_batch_chunked(
-            self._session, LOCALITY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LOCALITY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Locality], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Locality] | AsyncIterable[Locality],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Locality]:
         return await _rt.upsert_batch_chunked(
-            self._session, LOCALITY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LOCALITY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[LocalityKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[LocalityKey] | AsyncIterable[LocalityKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[LocalityKey]:
         return await _rt.delete_batch_chunked(
-            self._session, LOCALITY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LOCALITY_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Locality]:
+        return _rt.stream_all(self._session, LOCALITY_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[LocalityKey] | AsyncIterable[LocalityKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Locality | None]:
+        return _rt.load_stream(self._session, LOCALITY_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_locality_code(
         self, keys: Sequence[tuple[str, str]]

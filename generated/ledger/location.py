@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -204,32 +204,88 @@ class LocationRepository:
         return await _rt.validate_batch(self._session, LOCATION_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Location], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Location] | AsyncIterable[Location],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Location]:
         return await _rt.save_batch_chunked(
-            self._session, LOCATION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LOCATION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Location], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Location] | AsyncIterable[Location],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Location]:
         return await _rt.update_batch_chunked(
-            self._session, LOCATION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LOCATION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Location], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Location] | AsyncIterable[Location],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Location]:
         return await _rt.upsert_batch_chunked(
-            self._session, LOCATION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LOCATION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[LocationKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[LocationKey] | AsyncIterable[LocationKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[LocationKey]:
         return await _rt.delete_batch_chunked(
-            self._session, LOCATION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LOCATION_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Location]:
+        return _rt.stream_all(self._session, LOCATION_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[LocationKey] | AsyncIterable[LocationKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Location | None]:
+        return _rt.load_stream(self._session, LOCATION_TABLE, keys, chunk_size=chunk_size)
 
     async def load_grouped_by_locality_id(
         self, keys: Sequence[uuid.UUID]

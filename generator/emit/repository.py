@@ -5,14 +5,16 @@ contract's operations (``_rt.save_batch(...)``, :mod:`batchrepo.contract`) with 
 Which methods exist follows ``docs/generated-api.md``: no update when every column is a key
 column, no upsert for identity keys, audited or all-key tables, one ``load_batch_by_<unique>``
 per unique key and one ``load_grouped_by_<fk>`` per foreign key. The deletes of an audited
-table take the version(s) the caller read.
+table take the version(s) the caller read. The chunked writes take any iterable or async
+iterable; the streamed loads (``stream_all``, ``load_stream``) return async iterators, so their
+methods are plain ``def`` returning the runtime's iterator (``awaited=False``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from batchrepo.write.chunked import DEFAULT_CHUNK_SIZE
+from batchrepo.chunks import DEFAULT_CHUNK_SIZE
 
 from ..model import GenerationError, Table
 from ..schema.names import python_name
@@ -35,9 +37,12 @@ class Method:
     """After ``self``: ``"items: Sequence[Person]"``, ``"*"``, ``"atomic: bool = True"``."""
     returns: str
     call: str
-    """The awaited runtime call."""
+    """The runtime call the method returns."""
     overloads: tuple[Overload, ...] = ()
     """Typed signatures for callers (``returning=False`` gives an ``int``), printed first."""
+    awaited: bool = True
+    """An ``async def`` awaiting ``call``; False: a plain ``def`` returning it (an async
+    iterator, which is not awaited)."""
 
 
 def repository_methods(
@@ -49,6 +54,9 @@ def repository_methods(
     scope: Scope,
 ) -> tuple[Method, ...]:
     seq = scope.name("collections.abc", "Sequence")
+    iterable = scope.name("collections.abc", "Iterable")
+    async_iterable = scope.name("collections.abc", "AsyncIterable")
+    async_iterator = scope.name("collections.abc", "AsyncIterator")
     # dict and tuple are imported only where a method uses them: a column named ``dict`` makes
     # the scope import builtins, which must then be used or the gate sees an unused import.
     lst = scope.builtin("list")
@@ -64,12 +72,27 @@ def repository_methods(
         f"key: {key}",
         f"keys: {seq}[{key}]",
     )
-    chunked = ("*", f"chunk_size: {integer} = {DEFAULT_CHUNK_SIZE}", f"atomic: {boolean} = True")
+    size = f"chunk_size: {integer} = {DEFAULT_CHUNK_SIZE}"
+    chunked = (
+        "*",
+        size,
+        f"atomic: {boolean} = True",
+        f"returning: {boolean} = True",
+        f"concurrency: {integer} = 1",
+    )
+    # any iterable (a list, a generator) or async iterable, consumed chunk by chunk
+    item_stream = f"items: {iterable}[{entity}] | {async_iterable}[{entity}]"
+    key_stream = f"keys: {iterable}[{key}] | {async_iterable}[{key}]"
 
     def op(function: str, *args: str) -> str:
         return f"{scope.runtime(function)}(" + ", ".join(("self._session", spec, *args)) + ")"
 
-    chunk_args = ("chunk_size=chunk_size", "atomic=atomic")
+    chunk_args = (
+        "chunk_size=chunk_size",
+        "atomic=atomic",
+        "returning=returning",
+        "concurrency=concurrency",
+    )
     literal, overload = scope.name("typing", "Literal"), scope.name("typing", "overload")
 
     def batch_write(name: str) -> Method:
@@ -141,7 +164,7 @@ def repository_methods(
     methods += [
         Method(
             f"{w}_batch_chunked",
-            (items, *chunked),
+            (item_stream, *chunked),
             batch_result,
             op(f"{w}_batch_chunked", "items", *chunk_args),
         )
@@ -150,11 +173,27 @@ def repository_methods(
     methods.append(
         Method(
             "delete_batch_chunked",
-            (keys, *chunked),
+            (key_stream, *chunked),
             f"{result}[{key}]",
             op("delete_batch_chunked", "keys", *chunk_args),
         )
     )
+    methods += [
+        Method(
+            "stream_all",
+            ("*", size),
+            f"{async_iterator}[{entity}]",
+            op("stream_all", "chunk_size=chunk_size"),
+            awaited=False,
+        ),
+        Method(
+            "load_stream",
+            (key_stream, "*", size),
+            f"{async_iterator}[{entity} | None]",
+            op("load_stream", "keys", "chunk_size=chunk_size"),
+            awaited=False,
+        ),
+    ]
 
     def key_type(positions: tuple[int, ...]) -> str:
         if len(positions) == 1:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -184,29 +184,85 @@ class DocumentRepository:
         return await _rt.validate_batch(self._session, DOCUMENT_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Document], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Document] | AsyncIterable[Document],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Document]:
         return await _rt.save_batch_chunked(
-            self._session, DOCUMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            DOCUMENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Document], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Document] | AsyncIterable[Document],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Document]:
         return await _rt.update_batch_chunked(
-            self._session, DOCUMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            DOCUMENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Document], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Document] | AsyncIterable[Document],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Document]:
         return await _rt.upsert_batch_chunked(
-            self._session, DOCUMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            DOCUMENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[DocumentKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[DocumentKey] | AsyncIterable[DocumentKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[DocumentKey]:
         return await _rt.delete_batch_chunked(
-            self._session, DOCUMENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            DOCUMENT_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Document]:
+        return _rt.stream_all(self._session, DOCUMENT_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[DocumentKey] | AsyncIterable[DocumentKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Document | None]:
+        return _rt.load_stream(self._session, DOCUMENT_TABLE, keys, chunk_size=chunk_size)

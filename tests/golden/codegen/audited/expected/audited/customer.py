@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -145,25 +145,69 @@ class CustomerRepository:
         return await _rt.validate_batch(self._session, CUSTOMER_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Customer], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Customer] | AsyncIterable[Customer],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Customer]:
         return await _rt.save_batch_chunked(
-            self._session, CUSTOMER_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            CUSTOMER_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Customer], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Customer] | AsyncIterable[Customer],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Customer]:
         return await _rt.update_batch_chunked(
-            self._session, CUSTOMER_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            CUSTOMER_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[CustomerKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[CustomerKey] | AsyncIterable[CustomerKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[CustomerKey]:
         return await _rt.delete_batch_chunked(
-            self._session, CUSTOMER_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            CUSTOMER_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Customer]:
+        return _rt.stream_all(self._session, CUSTOMER_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[CustomerKey] | AsyncIterable[CustomerKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Customer | None]:
+        return _rt.load_stream(self._session, CUSTOMER_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_email(self, keys: Sequence[str]) -> list[Customer | None]:
         return await _rt.load_batch_by_unique(self._session, CUSTOMER_TABLE, "email", keys)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -153,25 +153,72 @@ class LedgerEntryRepository:
         return await _rt.validate_batch(self._session, LEDGER_ENTRY_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[LedgerEntry], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[LedgerEntry] | AsyncIterable[LedgerEntry],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[LedgerEntry]:
         return await _rt.save_batch_chunked(
-            self._session, LEDGER_ENTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LEDGER_ENTRY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[LedgerEntry], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[LedgerEntry] | AsyncIterable[LedgerEntry],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[LedgerEntry]:
         return await _rt.update_batch_chunked(
-            self._session, LEDGER_ENTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LEDGER_ENTRY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[LedgerEntryKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[LedgerEntryKey] | AsyncIterable[LedgerEntryKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[LedgerEntryKey]:
         return await _rt.delete_batch_chunked(
-            self._session, LEDGER_ENTRY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LEDGER_ENTRY_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[LedgerEntry]:
+        return _rt.stream_all(self._session, LEDGER_ENTRY_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self,
+        keys: Iterable[LedgerEntryKey] | AsyncIterable[LedgerEntryKey],
+        *,
+        chunk_size: int = 1000,
+    ) -> AsyncIterator[LedgerEntry | None]:
+        return _rt.load_stream(self._session, LEDGER_ENTRY_TABLE, keys, chunk_size=chunk_size)
 
     async def load_grouped_by_account_id(
         self, keys: Sequence[uuid.UUID]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, NamedTuple, overload
 
 from batchrepo.contract import v1 as _rt
@@ -162,25 +162,69 @@ class PositionRepository:
         return await _rt.validate_batch(self._session, POSITION_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Position], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Position] | AsyncIterable[Position],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Position]:
         return await _rt.save_batch_chunked(
-            self._session, POSITION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            POSITION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Position], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Position] | AsyncIterable[Position],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Position]:
         return await _rt.update_batch_chunked(
-            self._session, POSITION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            POSITION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[PositionKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[PositionKey] | AsyncIterable[PositionKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[PositionKey]:
         return await _rt.delete_batch_chunked(
-            self._session, POSITION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            POSITION_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Position]:
+        return _rt.stream_all(self._session, POSITION_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[PositionKey] | AsyncIterable[PositionKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Position | None]:
+        return _rt.load_stream(self._session, POSITION_TABLE, keys, chunk_size=chunk_size)
 
     async def load_grouped_by_account_id(
         self, keys: Sequence[uuid.UUID]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import decimal
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, NamedTuple, overload
 
 from batchrepo.contract import v1 as _rt
@@ -177,32 +177,91 @@ class ExchangeRateRepository:
         return await _rt.validate_batch(self._session, EXCHANGE_RATE_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[ExchangeRate], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[ExchangeRate] | AsyncIterable[ExchangeRate],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[ExchangeRate]:
         return await _rt.save_batch_chunked(
-            self._session, EXCHANGE_RATE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EXCHANGE_RATE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[ExchangeRate], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[ExchangeRate] | AsyncIterable[ExchangeRate],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[ExchangeRate]:
         return await _rt.update_batch_chunked(
-            self._session, EXCHANGE_RATE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EXCHANGE_RATE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[ExchangeRate], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[ExchangeRate] | AsyncIterable[ExchangeRate],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[ExchangeRate]:
         return await _rt.upsert_batch_chunked(
-            self._session, EXCHANGE_RATE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EXCHANGE_RATE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[ExchangeRateKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[ExchangeRateKey] | AsyncIterable[ExchangeRateKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[ExchangeRateKey]:
         return await _rt.delete_batch_chunked(
-            self._session, EXCHANGE_RATE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EXCHANGE_RATE_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[ExchangeRate]:
+        return _rt.stream_all(self._session, EXCHANGE_RATE_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self,
+        keys: Iterable[ExchangeRateKey] | AsyncIterable[ExchangeRateKey],
+        *,
+        chunk_size: int = 1000,
+    ) -> AsyncIterator[ExchangeRate | None]:
+        return _rt.load_stream(self._session, EXCHANGE_RATE_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_rate_reference(
         self, keys: Sequence[tuple[str, int]]

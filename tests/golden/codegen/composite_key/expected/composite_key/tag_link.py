@@ -8,7 +8,7 @@ The columns, keys and SQL of TAG_LINK_TABLE are in _tag_link_table.py."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, NamedTuple, overload
 
 from batchrepo.contract import v1 as _rt
@@ -116,15 +116,47 @@ class TagLinkRepository:
         return await _rt.validate_batch(self._session, TAG_LINK_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[TagLink], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[TagLink] | AsyncIterable[TagLink],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[TagLink]:
         return await _rt.save_batch_chunked(
-            self._session, TAG_LINK_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            TAG_LINK_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[TagLinkKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[TagLinkKey] | AsyncIterable[TagLinkKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[TagLinkKey]:
         return await _rt.delete_batch_chunked(
-            self._session, TAG_LINK_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            TAG_LINK_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[TagLink]:
+        return _rt.stream_all(self._session, TAG_LINK_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[TagLinkKey] | AsyncIterable[TagLinkKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[TagLink | None]:
+        return _rt.load_stream(self._session, TAG_LINK_TABLE, keys, chunk_size=chunk_size)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -155,32 +155,91 @@ class DepartmentRepository:
         return await _rt.validate_batch(self._session, DEPARTMENT_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Department], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Department] | AsyncIterable[Department],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Department]:
         return await _rt.save_batch_chunked(
-            self._session, DEPARTMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            DEPARTMENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Department], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Department] | AsyncIterable[Department],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Department]:
         return await _rt.update_batch_chunked(
-            self._session, DEPARTMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            DEPARTMENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Department], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Department] | AsyncIterable[Department],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Department]:
         return await _rt.upsert_batch_chunked(
-            self._session, DEPARTMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            DEPARTMENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[DepartmentKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[DepartmentKey] | AsyncIterable[DepartmentKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[DepartmentKey]:
         return await _rt.delete_batch_chunked(
-            self._session, DEPARTMENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            DEPARTMENT_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Department]:
+        return _rt.stream_all(self._session, DEPARTMENT_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self,
+        keys: Iterable[DepartmentKey] | AsyncIterable[DepartmentKey],
+        *,
+        chunk_size: int = 1000,
+    ) -> AsyncIterator[Department | None]:
+        return _rt.load_stream(self._session, DEPARTMENT_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_name(self, keys: Sequence[str]) -> list[Department | None]:
         return await _rt.load_batch_by_unique(self._session, DEPARTMENT_TABLE, "name", keys)

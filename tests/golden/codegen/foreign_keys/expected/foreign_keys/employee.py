@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -165,32 +165,88 @@ class EmployeeRepository:
         return await _rt.validate_batch(self._session, EMPLOYEE_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Employee], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Employee] | AsyncIterable[Employee],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Employee]:
         return await _rt.save_batch_chunked(
-            self._session, EMPLOYEE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EMPLOYEE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Employee], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Employee] | AsyncIterable[Employee],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Employee]:
         return await _rt.update_batch_chunked(
-            self._session, EMPLOYEE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EMPLOYEE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Employee], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Employee] | AsyncIterable[Employee],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Employee]:
         return await _rt.upsert_batch_chunked(
-            self._session, EMPLOYEE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EMPLOYEE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[EmployeeKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[EmployeeKey] | AsyncIterable[EmployeeKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[EmployeeKey]:
         return await _rt.delete_batch_chunked(
-            self._session, EMPLOYEE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EMPLOYEE_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Employee]:
+        return _rt.stream_all(self._session, EMPLOYEE_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[EmployeeKey] | AsyncIterable[EmployeeKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Employee | None]:
+        return _rt.load_stream(self._session, EMPLOYEE_TABLE, keys, chunk_size=chunk_size)
 
     async def load_grouped_by_department_id(self, keys: Sequence[int]) -> dict[int, list[Employee]]:
         return await _rt.load_grouped_by_fk(self._session, EMPLOYEE_TABLE, "department_id", keys)

@@ -8,7 +8,7 @@ The columns, keys and SQL of COUNTER_TABLE are in _counter_table.py."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -134,25 +134,69 @@ class CounterRepository:
         return await _rt.validate_batch(self._session, COUNTER_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Counter], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Counter] | AsyncIterable[Counter],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Counter]:
         return await _rt.save_batch_chunked(
-            self._session, COUNTER_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTER_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Counter], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Counter] | AsyncIterable[Counter],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Counter]:
         return await _rt.update_batch_chunked(
-            self._session, COUNTER_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTER_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[CounterKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[CounterKey] | AsyncIterable[CounterKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[CounterKey]:
         return await _rt.delete_batch_chunked(
-            self._session, COUNTER_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTER_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Counter]:
+        return _rt.stream_all(self._session, COUNTER_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[CounterKey] | AsyncIterable[CounterKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Counter | None]:
+        return _rt.load_stream(self._session, COUNTER_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_name(self, keys: Sequence[str]) -> list[Counter | None]:
         return await _rt.load_batch_by_unique(self._session, COUNTER_TABLE, "name", keys)

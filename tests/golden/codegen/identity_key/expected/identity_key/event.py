@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -141,22 +141,66 @@ class EventRepository:
         return await _rt.validate_batch(self._session, EVENT_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Event], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Event] | AsyncIterable[Event],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Event]:
         return await _rt.save_batch_chunked(
-            self._session, EVENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EVENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Event], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Event] | AsyncIterable[Event],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Event]:
         return await _rt.update_batch_chunked(
-            self._session, EVENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EVENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[EventKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[EventKey] | AsyncIterable[EventKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[EventKey]:
         return await _rt.delete_batch_chunked(
-            self._session, EVENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EVENT_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Event]:
+        return _rt.stream_all(self._session, EVENT_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[EventKey] | AsyncIterable[EventKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Event | None]:
+        return _rt.load_stream(self._session, EVENT_TABLE, keys, chunk_size=chunk_size)

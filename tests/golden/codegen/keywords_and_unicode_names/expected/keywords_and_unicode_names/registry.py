@@ -8,7 +8,7 @@ The columns, keys and SQL of REGISTRY_TABLE are in _registry_table.py."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -148,29 +148,85 @@ class RegistryRepository:
         return await _rt.validate_batch(self._session, REGISTRY_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Registry], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Registry] | AsyncIterable[Registry],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Registry]:
         return await _rt.save_batch_chunked(
-            self._session, REGISTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            REGISTRY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Registry], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Registry] | AsyncIterable[Registry],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Registry]:
         return await _rt.update_batch_chunked(
-            self._session, REGISTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            REGISTRY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Registry], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Registry] | AsyncIterable[Registry],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Registry]:
         return await _rt.upsert_batch_chunked(
-            self._session, REGISTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            REGISTRY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[RegistryKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[RegistryKey] | AsyncIterable[RegistryKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[RegistryKey]:
         return await _rt.delete_batch_chunked(
-            self._session, REGISTRY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            REGISTRY_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Registry]:
+        return _rt.stream_all(self._session, REGISTRY_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[RegistryKey] | AsyncIterable[RegistryKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Registry | None]:
+        return _rt.load_stream(self._session, REGISTRY_TABLE, keys, chunk_size=chunk_size)

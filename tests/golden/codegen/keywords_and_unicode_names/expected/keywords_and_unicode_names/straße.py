@@ -13,7 +13,7 @@ import builtins
 import dataclasses as _dataclasses
 import datetime as _datetime
 import uuid as _uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -200,32 +200,88 @@ class StraßeRepository:
         return await _rt.validate_batch(self._session, STRASSE_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Straße], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Straße] | AsyncIterable[Straße],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Straße]:
         return await _rt.save_batch_chunked(
-            self._session, STRASSE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            STRASSE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Straße], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Straße] | AsyncIterable[Straße],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Straße]:
         return await _rt.update_batch_chunked(
-            self._session, STRASSE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            STRASSE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Straße], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Straße] | AsyncIterable[Straße],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Straße]:
         return await _rt.upsert_batch_chunked(
-            self._session, STRASSE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            STRASSE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[StraßeKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[StraßeKey] | AsyncIterable[StraßeKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[StraßeKey]:
         return await _rt.delete_batch_chunked(
-            self._session, STRASSE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            STRASSE_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Straße]:
+        return _rt.stream_all(self._session, STRASSE_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[StraßeKey] | AsyncIterable[StraßeKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Straße | None]:
+        return _rt.load_stream(self._session, STRASSE_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_select(
         self, keys: Sequence[builtins.str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -163,25 +163,72 @@ class IdentityRowRepository:
         return await _rt.validate_batch(self._session, IDENTITY_ROW_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[IdentityRow], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[IdentityRow] | AsyncIterable[IdentityRow],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[IdentityRow]:
         return await _rt.save_batch_chunked(
-            self._session, IDENTITY_ROW_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            IDENTITY_ROW_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[IdentityRow], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[IdentityRow] | AsyncIterable[IdentityRow],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[IdentityRow]:
         return await _rt.update_batch_chunked(
-            self._session, IDENTITY_ROW_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            IDENTITY_ROW_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[IdentityRowKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[IdentityRowKey] | AsyncIterable[IdentityRowKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[IdentityRowKey]:
         return await _rt.delete_batch_chunked(
-            self._session, IDENTITY_ROW_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            IDENTITY_ROW_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[IdentityRow]:
+        return _rt.stream_all(self._session, IDENTITY_ROW_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self,
+        keys: Iterable[IdentityRowKey] | AsyncIterable[IdentityRowKey],
+        *,
+        chunk_size: int = 1000,
+    ) -> AsyncIterator[IdentityRow | None]:
+        return _rt.load_stream(self._session, IDENTITY_ROW_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_name(self, keys: Sequence[str]) -> list[IdentityRow | None]:
         return await _rt.load_batch_by_unique(self._session, IDENTITY_ROW_TABLE, "name", keys)

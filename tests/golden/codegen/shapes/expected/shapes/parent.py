@@ -8,7 +8,7 @@ The columns, keys and SQL of PARENT_TABLE are in _parent_table.py."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -148,29 +148,85 @@ class ParentRepository:
         return await _rt.validate_batch(self._session, PARENT_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Parent], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Parent] | AsyncIterable[Parent],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Parent]:
         return await _rt.save_batch_chunked(
-            self._session, PARENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PARENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Parent], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Parent] | AsyncIterable[Parent],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Parent]:
         return await _rt.update_batch_chunked(
-            self._session, PARENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PARENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Parent], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Parent] | AsyncIterable[Parent],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Parent]:
         return await _rt.upsert_batch_chunked(
-            self._session, PARENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PARENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[ParentKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[ParentKey] | AsyncIterable[ParentKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[ParentKey]:
         return await _rt.delete_batch_chunked(
-            self._session, PARENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PARENT_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Parent]:
+        return _rt.stream_all(self._session, PARENT_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[ParentKey] | AsyncIterable[ParentKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Parent | None]:
+        return _rt.load_stream(self._session, PARENT_TABLE, keys, chunk_size=chunk_size)

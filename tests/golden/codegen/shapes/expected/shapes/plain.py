@@ -11,7 +11,7 @@ import dataclasses
 import datetime
 import decimal
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -196,29 +196,85 @@ class PlainRepository:
         return await _rt.validate_batch(self._session, PLAIN_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Plain], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Plain] | AsyncIterable[Plain],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Plain]:
         return await _rt.save_batch_chunked(
-            self._session, PLAIN_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PLAIN_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Plain], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Plain] | AsyncIterable[Plain],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Plain]:
         return await _rt.update_batch_chunked(
-            self._session, PLAIN_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PLAIN_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Plain], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Plain] | AsyncIterable[Plain],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Plain]:
         return await _rt.upsert_batch_chunked(
-            self._session, PLAIN_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PLAIN_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[PlainKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[PlainKey] | AsyncIterable[PlainKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[PlainKey]:
         return await _rt.delete_batch_chunked(
-            self._session, PLAIN_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PLAIN_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Plain]:
+        return _rt.stream_all(self._session, PLAIN_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[PlainKey] | AsyncIterable[PlainKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Plain | None]:
+        return _rt.load_stream(self._session, PLAIN_TABLE, keys, chunk_size=chunk_size)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import decimal
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -211,29 +211,88 @@ class StoredFormsRepository:
         return await _rt.validate_batch(self._session, STORED_FORMS_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[StoredForms], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[StoredForms] | AsyncIterable[StoredForms],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[StoredForms]:
         return await _rt.save_batch_chunked(
-            self._session, STORED_FORMS_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            STORED_FORMS_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[StoredForms], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[StoredForms] | AsyncIterable[StoredForms],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[StoredForms]:
         return await _rt.update_batch_chunked(
-            self._session, STORED_FORMS_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            STORED_FORMS_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[StoredForms], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[StoredForms] | AsyncIterable[StoredForms],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[StoredForms]:
         return await _rt.upsert_batch_chunked(
-            self._session, STORED_FORMS_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            STORED_FORMS_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[StoredFormsKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[StoredFormsKey] | AsyncIterable[StoredFormsKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[StoredFormsKey]:
         return await _rt.delete_batch_chunked(
-            self._session, STORED_FORMS_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            STORED_FORMS_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[StoredForms]:
+        return _rt.stream_all(self._session, STORED_FORMS_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self,
+        keys: Iterable[StoredFormsKey] | AsyncIterable[StoredFormsKey],
+        *,
+        chunk_size: int = 1000,
+    ) -> AsyncIterator[StoredForms | None]:
+        return _rt.load_stream(self._session, STORED_FORMS_TABLE, keys, chunk_size=chunk_size)

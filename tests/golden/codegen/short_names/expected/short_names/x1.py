@@ -8,7 +8,7 @@ The columns, keys and SQL of X1_TABLE are in _x1_table.py."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -143,32 +143,88 @@ class X1Repository:
         return await _rt.validate_batch(self._session, X1_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[X1], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[X1] | AsyncIterable[X1],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[X1]:
         return await _rt.save_batch_chunked(
-            self._session, X1_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            X1_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[X1], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[X1] | AsyncIterable[X1],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[X1]:
         return await _rt.update_batch_chunked(
-            self._session, X1_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            X1_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[X1], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[X1] | AsyncIterable[X1],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[X1]:
         return await _rt.upsert_batch_chunked(
-            self._session, X1_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            X1_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[X1Key], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[X1Key] | AsyncIterable[X1Key],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[X1Key]:
         return await _rt.delete_batch_chunked(
-            self._session, X1_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            X1_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[X1]:
+        return _rt.stream_all(self._session, X1_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[X1Key] | AsyncIterable[X1Key], *, chunk_size: int = 1000
+    ) -> AsyncIterator[X1 | None]:
+        return _rt.load_stream(self._session, X1_TABLE, keys, chunk_size=chunk_size)
 
     async def load_grouped_by_t_id(self, keys: Sequence[str]) -> dict[str, list[X1]]:
         return await _rt.load_grouped_by_fk(self._session, X1_TABLE, "t_id", keys)

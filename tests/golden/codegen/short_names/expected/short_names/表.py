@@ -9,7 +9,7 @@ The columns, keys and SQL of 表_TABLE are in _表_table.py."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
@@ -139,29 +139,85 @@ class 表Repository:
         return await _rt.validate_batch(self._session, 表_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[表], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[表] | AsyncIterable[表],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[表]:
         return await _rt.save_batch_chunked(
-            self._session, 表_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            表_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[表], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[表] | AsyncIterable[表],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[表]:
         return await _rt.update_batch_chunked(
-            self._session, 表_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            表_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[表], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[表] | AsyncIterable[表],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[表]:
         return await _rt.upsert_batch_chunked(
-            self._session, 表_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            表_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[表Key], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[表Key] | AsyncIterable[表Key],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[表Key]:
         return await _rt.delete_batch_chunked(
-            self._session, 表_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            表_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[表]:
+        return _rt.stream_all(self._session, 表_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[表Key] | AsyncIterable[表Key], *, chunk_size: int = 1000
+    ) -> AsyncIterator[表 | None]:
+        return _rt.load_stream(self._session, 表_TABLE, keys, chunk_size=chunk_size)
