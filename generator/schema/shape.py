@@ -9,7 +9,6 @@ into one message, and says what to write: ``unknown key 'nulable'; did you mean 
 
 from __future__ import annotations
 
-import difflib
 import re
 import types
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -18,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from .document import SchemaDef
-from .issues import Path, Problem, describe
+from .issues import Path, Problem, close_match, describe
 
 #: What YAML 1.1 read as booleans and this loader keeps as strings (field notes part 2).
 _YAML11_BOOLEANS = re.compile(
@@ -48,8 +47,50 @@ def shape_problems(data: Any, error: ValidationError) -> list[Problem]:
             problems.append(Problem(path, _union_message(errors[0][0]["input"], errors)))
             continue
         for details, rest in errors:
-            problems.append(_problem(path, rest, on_key, details))
+            problem = _problem(path, rest, on_key, details)
+            joined = joined_type(data, path) if details["type"] == "extra_forbidden" else None
+            if joined is not None:
+                problem = Problem(
+                    path,
+                    f"unknown key {path[-1]!r}: the comma inside {{...}} split the type "
+                    f'{joined!r} in two; quote it: type: "{joined}"',
+                    at_key=True,
+                )
+            problems.append(problem)
     return problems
+
+
+#: A type cut at the comma of its parameters: ``numeric(10``, and the key that got the rest.
+_CUT_TYPE = re.compile(r"[^()\[\]]*\([^()]*")
+_TYPE_REST = re.compile(r"[^()]*\)(?:\s*\[\s*\])?")
+
+
+def joined_type(data: Any, path: Path) -> str | None:
+    """When the unknown key at ``path`` is the rest of a type that a flow mapping cut at its
+    comma (``{type: numeric(10,2)}`` reads as ``type: numeric(10`` and a key ``2)`` without a
+    value), the type as it was meant; None otherwise."""
+    parent = node_at(data, path[:-1])
+    key = path[-1]
+    if not isinstance(parent, dict) or not isinstance(key, str):
+        return None
+    cut = parent.get("type")
+    if not isinstance(cut, str) or parent.get(key) is not None:
+        return None
+    if not (_CUT_TYPE.fullmatch(cut) and _TYPE_REST.fullmatch(key)):
+        return None
+    return f"{cut},{key}"
+
+
+def node_at(data: Any, path: Path) -> Any:
+    """The node of ``data`` at ``path``; None when there is none."""
+    node = data
+    for part in path:
+        in_mapping = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_mapping or in_list):
+            return None
+        node = node[part]
+    return node
 
 
 def _split_location(data: Any, loc: tuple[str | int, ...]) -> tuple[Path, tuple[Any, ...], bool]:
@@ -139,10 +180,9 @@ def _unknown_key_message(path: Path) -> str:
     key = str(path[-1])
     allowed = _allowed_keys(path[:-1])
     # A prefix counts too: 'on' is short for 'on_delete' but far from it by edit distance.
-    close = (
-        difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-        or [option for option in allowed if len(key) >= 2 and option.startswith(key)][:1]
-    )
+    close = [match for match in [close_match(key, allowed)] if match is not None] or [
+        option for option in allowed if len(key) >= 2 and option.startswith(key)
+    ][:1]
     if close:
         return f"unknown key {key!r}; did you mean {close[0]!r}?"
     return f"unknown key {key!r}; allowed: {', '.join(allowed)}"
@@ -153,9 +193,9 @@ def _literal_message(path: Path, value: Any) -> str:
     shown = ", ".join(repr(option) for option in allowed)
     if isinstance(value, str) and all(isinstance(option, str) for option in allowed):
         by_lower = {option.lower(): option for option in allowed}
-        close = difflib.get_close_matches(value.lower(), list(by_lower), n=1)
-        if close:
-            meant = by_lower[close[0]]
+        close = close_match(value.lower(), list(by_lower))
+        if close is not None:
+            meant = by_lower[close]
             return f"unknown value {value!r}; did you mean {meant!r}? (allowed: {shown})"
         return f"unknown value {value!r}; allowed: {shown}"
     return f"expected {shown}, got {describe(value)}"
