@@ -19,8 +19,20 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from .characters import hidden_characters
+
 #: Where a node sits in the document: mapping keys and list indexes from the root.
 Path = tuple[str | int, ...]
+
+
+def visible(text: str) -> str:
+    """``text`` with every character that does not show as itself written as an escape
+    (``\\u3164``): messages quote untrusted names, and ``repr()`` escapes only what Python
+    counts unprintable, not a Hangul filler or a variation selector."""
+    for ch in hidden_characters(text):
+        code = ord(ch)
+        text = text.replace(ch, f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return text
 
 
 def format_path(path: Path) -> str:
@@ -107,23 +119,34 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class SchemaIssue:
-    """One problem, located: ``file:line:column: path: message``."""
+    """One problem, located: ``file:line:column: path: message``.
+
+    A schema written in Python has no line per node: its issues have line 0 and name the node
+    by its Python object path (``shown``: ``LEDGER.tables['person'].columns['id'].type``); an
+    error raised while the module ran has the line of the call, and column 0."""
 
     file: str
     line: int
     column: int
     path: Path
     message: str
+    shown: str | None = None
+    """How the path is shown, when not as a document path."""
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
-        if self.path:
-            return f"{where}: {format_path(self.path)}: {self.message}"
-        return f"{where}: {self.message}"
+        where = self.file
+        if self.line:
+            where += f":{self.line}"
+        if self.column:
+            where += f":{self.column}"
+        shown = self.shown if self.shown is not None else format_path(self.path)
+        line = f"{where}: {shown}: {self.message}" if shown else f"{where}: {self.message}"
+        return visible(line)
 
 
 def _order(issue: SchemaIssue) -> tuple[int, int, str, str]:
-    return (issue.line, issue.column, format_path(issue.path), issue.message)
+    shown = issue.shown if issue.shown is not None else format_path(issue.path)
+    return (issue.line, issue.column, shown, issue.message)
 
 
 class SchemaError(Exception):

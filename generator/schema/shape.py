@@ -35,8 +35,11 @@ _UNION_MEMBERS = {
 }
 
 
-def shape_problems(data: Any, error: ValidationError) -> list[Problem]:
-    """One problem per node of ``data`` that does not fit the schema language."""
+def shape_problems(
+    data: Any, error: ValidationError, root: type[BaseModel] = SchemaDef
+) -> list[Problem]:
+    """One problem per node of ``data`` that does not fit the schema language (``root``: the
+    model ``data`` was validated as, when not the whole document)."""
     grouped: dict[tuple[Path, bool], list[tuple[ErrorDetails, tuple[Any, ...]]]] = {}
     for details in error.errors(include_url=False):
         path, rest, on_key = _split_location(data, details["loc"])
@@ -47,7 +50,7 @@ def shape_problems(data: Any, error: ValidationError) -> list[Problem]:
             problems.append(Problem(path, _union_message(errors[0][0]["input"], errors)))
             continue
         for details, rest in errors:
-            problem = _problem(path, rest, on_key, details)
+            problem = _problem(path, rest, on_key, details, root)
             joined = joined_type(data, path) if details["type"] == "extra_forbidden" else None
             if joined is not None:
                 problem = Problem(
@@ -108,20 +111,26 @@ def _split_location(data: Any, loc: tuple[str | int, ...]) -> tuple[Path, tuple[
     return tuple(loc), (), False
 
 
-def _problem(path: Path, rest: tuple[Any, ...], on_key: bool, details: ErrorDetails) -> Problem:
+def _problem(
+    path: Path,
+    rest: tuple[Any, ...],
+    on_key: bool,
+    details: ErrorDetails,
+    root: type[BaseModel] = SchemaDef,
+) -> Problem:
     kind = details["type"]
     value = details["input"]
     ctx = details.get("ctx") or {}
     if kind == "missing":
         return Problem(path, f"missing required key {rest[0]!r}", at_key=True)
     if kind == "extra_forbidden":
-        return Problem(path, _unknown_key_message(path), at_key=True)
+        return Problem(path, _unknown_key_message(path, root), at_key=True)
     if on_key:
         if kind == "string_too_short":
             return Problem(path, "a name must not be empty", at_key=True)
         return Problem(path, f"names must be strings, not {describe(value)}", at_key=True)
     if kind == "literal_error":
-        return Problem(path, _literal_message(path, value))
+        return Problem(path, _literal_message(path, value, root))
     if kind == "bool_type":
         hint = ""
         if isinstance(value, str) and _YAML11_BOOLEANS.fullmatch(value):
@@ -176,9 +185,9 @@ def _union_message(value: Any, errors: list[tuple[ErrorDetails, tuple[Any, ...]]
     return f"expected {wanted}, got {describe(value)}"
 
 
-def _unknown_key_message(path: Path) -> str:
+def _unknown_key_message(path: Path, root: type[BaseModel]) -> str:
     key = str(path[-1])
-    allowed = _allowed_keys(path[:-1])
+    allowed = _allowed_keys(path[:-1], root)
     # A prefix counts too: 'on' is short for 'on_delete' but far from it by edit distance.
     close = [match for match in [close_match(key, allowed)] if match is not None] or [
         option for option in allowed if len(key) >= 2 and option.startswith(key)
@@ -188,8 +197,8 @@ def _unknown_key_message(path: Path) -> str:
     return f"unknown key {key!r}; allowed: {', '.join(allowed)}"
 
 
-def _literal_message(path: Path, value: Any) -> str:
-    allowed = get_args(_unwrap(_annotation_at(path)))
+def _literal_message(path: Path, value: Any, root: type[BaseModel]) -> str:
+    allowed = get_args(unwrap(annotation_at(path, root)))
     shown = ", ".join(repr(option) for option in allowed)
     if isinstance(value, str) and all(isinstance(option, str) for option in allowed):
         by_lower = {option.lower(): option for option in allowed}
@@ -201,18 +210,19 @@ def _literal_message(path: Path, value: Any) -> str:
     return f"expected {shown}, got {describe(value)}"
 
 
-def _allowed_keys(path: Path) -> list[str]:
-    model = _unwrap(_annotation_at(path))
+def _allowed_keys(path: Path, root: type[BaseModel]) -> list[str]:
+    model = unwrap(annotation_at(path, root))
     if isinstance(model, type) and issubclass(model, BaseModel):
         return list(model.model_fields)
     return []
 
 
-def _annotation_at(path: Path) -> Any:
-    """The type the schema language declares at a document path (``SchemaDef`` at the root)."""
-    annotation: Any = SchemaDef
+def annotation_at(path: Path, root: type[BaseModel] = SchemaDef) -> Any:
+    """The type the schema language declares at a document path (``root`` at the root); None
+    for a path it does not declare."""
+    annotation: Any = root
     for part in path:
-        annotation = _unwrap(annotation)
+        annotation = unwrap(annotation)
         origin = get_origin(annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             field = annotation.model_fields.get(str(part))
@@ -226,7 +236,7 @@ def _annotation_at(path: Path) -> Any:
     return annotation
 
 
-def _unwrap(annotation: Any) -> Any:
+def unwrap(annotation: Any) -> Any:
     """Strip ``Annotated`` and ``| None`` to reach the model, container or ``Literal``."""
     while True:
         origin = get_origin(annotation)
