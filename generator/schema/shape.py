@@ -149,6 +149,13 @@ def _problem(
     if kind == "list_type":
         hint = f" such as [{value}]" if isinstance(value, str) else ""
         return Problem(path, f"expected a list{hint}, got {describe(value)}")
+    if kind == "string_unicode" and isinstance(value, str):
+        surrogate = next((ch for ch in value if "\ud800" <= ch <= "\udfff"), "\ud800")
+        return Problem(
+            path,
+            f"contains U+{ord(surrogate):04X}, half of a UTF-16 surrogate pair, which is not a "
+            "character UTF-8 or PostgreSQL can hold; write the character itself",
+        )
     if kind in ("too_short", "string_too_short"):
         return Problem(path, "must not be empty")
     if kind == "string_too_long":

@@ -118,8 +118,9 @@ def digits_written_out(value: int | float | Decimal) -> int:
     """How many digits ``value`` has in plain decimal (``1e3``: 4, ``0.001``: 4), computed
     without turning a huge int into text (Python refuses more than 4,300 digits)."""
     if isinstance(value, int):
-        # bit_length overestimates by at most one digit: exact enough for a limit of 1,000.
-        return max(1, (abs(value).bit_length() * 30103) // 100000 + 1)
+        if value.bit_length() < 13_000:  # under str()'s limit of 4,300 digits: exact
+            return len(str(abs(value)))
+        return (value.bit_length() * 30103) // 100000  # a lower bound, far over any limit
     number = value if isinstance(value, Decimal) else Decimal(repr(value))
     if not number.is_finite():
         return 0
