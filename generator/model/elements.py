@@ -184,6 +184,8 @@ class Schema:
     when no table is audited)."""
     audit_enums: tuple[Enum, ...] = ()
     """``audit_operation`` when any table is audited."""
+    pydantic_models: bool = False
+    """Whether the package gets ``pydantic_models.py`` (the schema's ``pydantic_models``)."""
 
     def table(self, name: str) -> Table:
         for table in self.tables:

@@ -19,6 +19,15 @@ IDENTIFIER_MAX_BYTES = 63
 #: Module names the generated package uses for itself; no table may take them.
 RESERVED_MODULES = frozenset({"__init__", "enums", "py", "schema", "unit_of_work"})
 
+#: The module of the pydantic models, in a package that asks for them (``pydantic_models``).
+PYDANTIC_MODULE = "pydantic_models"
+
+
+def reserved_modules(pydantic_models: bool) -> frozenset[str]:
+    """The module names no table may take in a package (with or without pydantic models)."""
+    return RESERVED_MODULES | {PYDANTIC_MODULE} if pydantic_models else RESERVED_MODULES
+
+
 #: The package's unit of work class (``unit_of_work.py``, re-exported by ``__init__``).
 UNIT_OF_WORK_CLASS = "UnitOfWork"
 

@@ -241,7 +241,7 @@ def _module_problems(schema: SchemaDef) -> list[Problem]:
                     at_key=True,
                 )
             )
-        if module.casefold() in names.RESERVED_MODULES:
+        if module.casefold() in names.reserved_modules(schema.pydantic_models):
             problems.append(
                 Problem(
                     path,
