@@ -140,7 +140,7 @@ def test_shape_messages_for_wrong_containers_and_sizes() -> None:
         "s.yaml:1:10: version: expected 1, got the number 2",
         "s.yaml:3:14: description: is 4001 characters long; at most 4000 are allowed",
         "s.yaml:4:1: surprise: unknown key 'surprise'; allowed: version, package, description, "
-        "enums, tables",
+        "pydantic_models, enums, tables",
         "s.yaml:6:3: enums['']: a name must not be empty",
         "s.yaml:6:8: enums[''].values: must not be empty",
         "s.yaml:9:18: tables.person.primary_key: expected a list such as [id], got the string 'id'",
