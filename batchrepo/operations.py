@@ -17,6 +17,7 @@ from batchrepo.cache.recording import Recorder
 from batchrepo.db.arguments import decoded_rows, key_arrays, key_values, value_arrays
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, Operation, row_error, statement_error
 from batchrepo.db.executor import Executor, acquire
+from batchrepo.db.failures import boundary
 from batchrepo.key_matching import comparable_keys, keys_of_records
 from batchrepo.session import Target, as_session
 from batchrepo.spec import E, K, TableSpec, WriteMode
@@ -68,6 +69,7 @@ async def _write_one(target: Target, spec: TableSpec[E, K], item: E, mode: Write
     return written
 
 
+@boundary
 async def save_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
     """Insert one row; returns it as stored (server defaults, generated key)."""
     return await _write_one(target, spec, item, "insert")
@@ -85,6 +87,7 @@ async def save_batch(
 async def save_batch(
     target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool
 ) -> list[E] | int: ...
+@boundary
 async def save_batch(
     target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool = True
 ) -> list[E] | int:
@@ -95,6 +98,7 @@ async def save_batch(
     return await _write(target, spec, items, "insert", returning)
 
 
+@boundary
 async def update_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
     """Update one row by key; ``MissingRowsError`` when it does not exist,
     ``StaleVersionError`` when its version moved on since the caller read it."""
@@ -113,6 +117,7 @@ async def update_batch(
 async def update_batch(
     target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool
 ) -> list[E] | int: ...
+@boundary
 async def update_batch(
     target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool = True
 ) -> list[E] | int:
@@ -121,6 +126,7 @@ async def update_batch(
     return await _write(target, spec, items, "update", returning)
 
 
+@boundary
 async def upsert_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
     """Insert one row, or update the row with its primary key."""
     return await _write_one(target, spec, item, "upsert")
@@ -138,6 +144,7 @@ async def upsert_batch(
 async def upsert_batch(
     target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool
 ) -> list[E] | int: ...
+@boundary
 async def upsert_batch(
     target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool = True
 ) -> list[E] | int:
@@ -163,6 +170,7 @@ def _entities(spec: TableSpec[E, Any], records: Sequence[Any]) -> list[E]:
     return [spec.from_record(row) for row in decoded_rows(spec, records)]
 
 
+@boundary
 async def load_one(target: Target, spec: TableSpec[E, K], key: K) -> E | None:
     """The row with this key, or None."""
     session = as_session(target)
@@ -178,6 +186,7 @@ async def load_one(target: Target, spec: TableSpec[E, K], key: K) -> E | None:
     return spec.from_record(rows[0])
 
 
+@boundary
 async def load_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -> list[E | None]:
     """One entry per key asked, in that order: the row, or None where there is none."""
     session = as_session(target)
@@ -199,6 +208,7 @@ def _in_order_asked(
     return [found.get(key) for key in comparable_keys(spec, positions, keys)]
 
 
+@boundary
 async def exists_one(target: Target, spec: TableSpec[E, K], key: K) -> bool:
     """Whether a row with this key exists."""
     session = as_session(target)
@@ -212,6 +222,7 @@ async def exists_one(target: Target, spec: TableSpec[E, K], key: K) -> bool:
     return found
 
 
+@boundary
 async def exists_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -> list[bool]:
     """One bool per key asked, in that order."""
     session = as_session(target)
@@ -229,6 +240,7 @@ async def exists_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K])
     return [key in present for key in comparable_keys(spec, spec.key_columns, keys)]
 
 
+@boundary
 async def delete_one(
     target: Target, spec: TableSpec[E, K], key: K, *, version: int | None = None
 ) -> bool:
@@ -241,6 +253,7 @@ async def delete_one(
     return await delete_one_row(session, recorder, spec, key, version)
 
 
+@boundary
 async def delete_batch(
     target: Target,
     spec: TableSpec[E, K],
@@ -287,6 +300,7 @@ def _first_occurrences(spec: TableSpec[Any, Any], keys: Sequence[Any]) -> list[i
     return first
 
 
+@boundary
 async def validate_batch(
     target: Target, spec: TableSpec[E, K], items: Sequence[E], mode: WriteMode = "insert"
 ) -> ValidationReport:
@@ -301,6 +315,7 @@ async def validate_batch(
     return report
 
 
+@boundary
 async def load_batch_by_unique(
     target: Target, spec: TableSpec[E, K], unique: str, keys: Sequence[Any]
 ) -> list[E | None]:
@@ -318,6 +333,7 @@ async def load_batch_by_unique(
     return _in_order_asked(spec, records, found.columns, keys)
 
 
+@boundary
 async def load_grouped_by_fk(
     target: Target, spec: TableSpec[E, K], foreign_key: str, keys: Sequence[Any]
 ) -> dict[Any, list[E]]:

@@ -29,7 +29,7 @@ from batchrepo.db.arguments import (
     row_arguments,
 )
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, batch_error, row_error, statement_error
-from batchrepo.db.executor import Connection, CopyTarget, acquire, atomic, guarded
+from batchrepo.db.executor import Connection, CopyTarget, acquire, guarded
 from batchrepo.key_matching import comparable_keys, keys_of_columns, keys_of_records, row_key
 from batchrepo.session import Session
 from batchrepo.spec import E, K, TableSpec, WriteMode
@@ -78,10 +78,8 @@ async def _atomic_write(
     single_statement: bool = False,
 ) -> AsyncIterator[list[Any]]:
     """The transaction or savepoint of one write, giving the statement's trailing audit log
-    argument (none for tables that are not audited).
-
-    A unit of work's ``audit_log`` row is taken before the savepoint, so a failing write cannot
-    roll it back; outside a unit the write inserts its own row inside the savepoint.
+    argument (none for tables that are not audited): ``Session.audit_scope``, where the
+    ``audit_log`` row is inserted inside the savepoint, so a failing write rolls it back.
 
     ``single_statement``: the write is one statement that is all or nothing by itself (an insert,
     upsert or delete of a table without audit). Outside a transaction it then runs as it is, in
@@ -91,14 +89,8 @@ async def _atomic_write(
     if single_statement and spec.audit is None and not conn.is_in_transaction():
         yield []
         return
-    unit_log = await session.unit_audit_log_id(spec)
-    async with atomic(conn):
-        if spec.audit is None:
-            yield []
-        elif unit_log is not None:
-            yield [unit_log]
-        else:
-            yield [int(await conn.fetchval(spec.audit.insert_log_sql, session.actor))]
+    async with session.audit_scope(conn, spec) as audit_log:
+        yield audit_log
 
 
 async def write_one(
