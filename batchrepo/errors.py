@@ -260,7 +260,8 @@ class DataError(BatchRepoError):
 
 
 class DatabaseError(BatchRepoError):
-    """Any other database error; ``sqlstate`` tells which (40001 and 40P01 are worth a retry)."""
+    """Any other database error; ``sqlstate`` tells which. Those worth running the unit of work
+    again are :class:`TransientError` (40001, 40P01, 55P03, 0A000, a lost connection)."""
 
     summary = "database error"
 

@@ -268,7 +268,9 @@ class Scope:
         whose answer never came. A COMMIT is sent only on a connection still open."""
         if is_closed(self._conn):
             raise errors.ConnectionLostError(
-                TRANSACTION, reason="the connection was closed before COMMIT was sent"
+                TRANSACTION,
+                sqlstate="08003",  # connection_does_not_exist
+                reason="the connection was closed before COMMIT was sent",
             )
         if self._savepoint is not None:
             release = self._conn.execute(f"RELEASE SAVEPOINT {self._savepoint}")
@@ -306,7 +308,9 @@ class Scope:
                 close_broken(self._conn)
                 within = "in time" if self._wait is None else f"within {self._wait} s"
                 raise errors.ConnectionLostError(
-                    TRANSACTION, reason=f"no answer to {what} {within}: the connection was closed"
+                    TRANSACTION,
+                    sqlstate="08006",  # connection_failure
+                    reason=f"no answer to {what} {within}: the connection was closed",
                 ) from exc
             mapped = translated(exc, TRANSACTION)
             if mapped is None:
