@@ -102,7 +102,7 @@ def classified(exc: BaseException) -> tuple[type[errors.BatchRepoError], dict[st
         return None  # a cancellation or an interrupt stays what it is
     lost = lost_connection(exc)
     if lost is not None:
-        state = getattr(lost, "sqlstate", None)
+        state = getattr(lost, "sqlstate", None) or "08006"  # connection_failure
         return errors.ConnectionLostError, {"sqlstate": state, "reason": _lost_reason(lost)}
     if isinstance(exc, TimeoutError):
         return errors.ResponseTimeoutError, {
@@ -118,6 +118,9 @@ def classified(exc: BaseException) -> tuple[type[errors.BatchRepoError], dict[st
 
 
 def _lost_reason(lost: BaseException) -> str:
+    if isinstance(lost, asyncpg.InterfaceError):
+        # asyncpg's words ("cannot call ...: released back to the pool") read as a misuse
+        return "the connection was closed (the server ended it, or the network broke)"
     if isinstance(lost, asyncpg.PostgresError):
         return redacted(str(getattr(lost, "message", "") or lost))
     return f"{type(lost).__name__}: {redacted(str(lost))}" if str(lost) else type(lost).__name__
