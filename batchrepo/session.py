@@ -73,9 +73,7 @@ class UnitScope(Protocol):
 
     def require_active(self) -> None: ...
 
-    def writing(self) -> None: ...
-
-    async def new_audit_log(self, conn: Connection, spec: TableSpec[Any, Any]) -> int: ...
+    async def audit_log_for(self, spec: TableSpec[Any, Any]) -> int | None: ...
 
 
 class Session:
@@ -154,21 +152,21 @@ class Session:
         touched a row this savepoint just inserted.
         """
         unit = self.unit_of_work
-        if unit is not None:
-            unit.writing()
         try:
             async with atomic(conn):
-                if spec.audit is None:
+                if unit is not None:
+                    existed = unit.audit_log_id is not None
+                    log_id = await unit.audit_log_for(spec)  # also tells the unit it writes
+                    if log_id is None:
+                        yield []
+                    else:
+                        yield [log_id]
+                        if not existed and not await conn.fetchval(_LOG_ROW_REFERENCED, log_id):
+                            raise _NothingAudited
+                elif spec.audit is None:
                     yield []
-                elif unit is None:
-                    yield [int(await conn.fetchval(spec.audit.insert_log_sql, self.actor))]
-                elif unit.audit_log_id is not None:
-                    yield [unit.audit_log_id]
                 else:
-                    log_id = await unit.new_audit_log(conn, spec)
-                    yield [log_id]
-                    if not await conn.fetchval(_LOG_ROW_REFERENCED, log_id):
-                        raise _NothingAudited
+                    yield [int(await conn.fetchval(spec.audit.insert_log_sql, self.actor))]
         except _NothingAudited:
             return
 

@@ -45,7 +45,7 @@ from batchrepo import errors
 from batchrepo.cache.key_cache import KeyCache, shared_cache
 from batchrepo.cache.views import CacheLayer
 from batchrepo.db.commit_outcome import TRANSACTION
-from batchrepo.db.executor import Connection, Executor, Scope, watching
+from batchrepo.db.executor import Connection, Executor, Scope, timeout_settings, watching
 from batchrepo.db.failures import translated
 from batchrepo.session import DEFAULT_POLICY, Session, WritePolicy
 from batchrepo.spec import TableSpec
@@ -90,17 +90,12 @@ class UnitOfWork:
     ) -> None:
         if not isinstance(actor, str) or not actor:
             raise TypeError(f"a UnitOfWork needs an actor (a non-empty str), not {actor!r}")
-        self._settings = [
-            (setting, str(_milliseconds(option, seconds)))
-            for option, setting, seconds in (
-                ("statement_timeout", "statement_timeout", statement_timeout),
-                ("lock_timeout", "lock_timeout", lock_timeout),
-                ("idle_timeout", "idle_in_transaction_session_timeout", idle_timeout),
-            )
-            if seconds is not None
-        ]
-        if wait_timeout is not None:
-            _milliseconds("wait_timeout", wait_timeout)
+        self._settings = timeout_settings(
+            statement_timeout=statement_timeout,
+            lock_timeout=lock_timeout,
+            idle_timeout=idle_timeout,
+        )
+        timeout_settings(wait_timeout=wait_timeout)  # checked alike
         self._wait_timeout = wait_timeout
         if not isinstance(executor, asyncpg.Pool | Connection):
             raise TypeError(
@@ -207,7 +202,7 @@ class UnitOfWork:
         await scope.begin()
         outer = self._layer
         self._layer = outer.child()
-        self.scope_opened()
+        self._scope_opened()
         kept = False
         try:
             yield self
@@ -220,16 +215,16 @@ class UnitOfWork:
             self._layer.merge_into_parent()
             kept = True
         finally:
-            self.scope_closed(kept)
+            self._scope_closed(kept)
             self._layer = outer
 
     # -- the audit log row (see the module doc) -----------------------------------------------
 
-    def scope_opened(self) -> None:
-        """A savepoint opened on the unit's connection (``ScopeWatcher``)."""
+    def _scope_opened(self) -> None:
+        """A savepoint opened on the unit's connection."""
         self._depth += 1
 
-    def scope_closed(self, kept: bool) -> None:
+    def _scope_closed(self, kept: bool) -> None:
         """A savepoint ended: released (its audit log row now belongs to the enclosing scope,
         so a later rollback of a sibling must not forget it), or rolled back (a row inserted in
         it is gone)."""
@@ -241,19 +236,21 @@ class UnitOfWork:
         elif self._audit_log_depth > self._depth:
             self._audit_log_id = None
 
-    def writing(self) -> None:
-        """An operation is about to write in this unit (``UnitScope``)."""
-        self._wrote = True
-
-    async def new_audit_log(self, conn: Connection, spec: TableSpec[Any, Any]) -> int:
-        """Insert the unit's ``audit_log`` row now, in the savepoint of the write that needs it
-        first (``Session.audit_scope`` rolls that back when the write wrote no history)."""
+    async def audit_log_for(self, spec: TableSpec[Any, Any]) -> int | None:
+        """Called by every write of the unit, inside the write's savepoint: the unit's
+        ``audit_log`` row id for a write to ``spec``, inserted now if no audited write created
+        it yet (``Session.audit_scope`` rolls the savepoint back when that write wrote no
+        history); None for a table without audit."""
         self.require_active()
-        assert spec.audit is not None and self._audit_log_id is None
-        log_id = int(await conn.fetchval(spec.audit.insert_log_sql, self._actor))
-        self._audit_log_id = log_id
-        self._audit_log_depth = self._depth
-        return log_id
+        assert self._connection is not None
+        self._wrote = True
+        if spec.audit is None:
+            return None
+        if self._audit_log_id is None:
+            log_id = await self._connection.fetchval(spec.audit.insert_log_sql, self._actor)
+            self._audit_log_id = int(log_id)
+            self._audit_log_depth = self._depth
+        return self._audit_log_id
 
     # -- the block ----------------------------------------------------------------------------
 
@@ -280,7 +277,7 @@ class UnitOfWork:
             if mapped is None:
                 raise
             raise mapped from failure
-        self._unwatch.enter_context(watching(self._connection, self))
+        self._unwatch.enter_context(watching(self._connection, _Savepoints(self)))
         self._layer = CacheLayer(self._cache)
         self._session = Session(
             self._connection,
@@ -363,6 +360,19 @@ class UnitOfWork:
             await lending.__aexit__(None, None, None)
 
 
+class _Savepoints:
+    """Tells a unit of the ``atomic`` blocks on its connection (``executor.ScopeWatcher``)."""
+
+    def __init__(self, unit: UnitOfWork) -> None:
+        self._unit = unit
+
+    def scope_opened(self) -> None:
+        self._unit._scope_opened()
+
+    def scope_closed(self, kept: bool) -> None:
+        self._unit._scope_closed(kept)
+
+
 async def _run_callbacks_after(failure: BaseException, callbacks: list[AfterCommit]) -> None:
     """Run the callbacks of a committed unit whose exit failed afterwards (giving the connection
     back was cancelled); their own failures become a note on ``failure``, which propagates."""
@@ -383,12 +393,3 @@ async def _run_all(callbacks: list[AfterCommit]) -> None:
             failures.append(failure)
     if failures:
         raise ExceptionGroup("after-commit callbacks of a unit of work failed", failures)
-
-
-def _milliseconds(option: str, seconds: float) -> int:
-    """A timeout option in whole milliseconds (PostgreSQL's unit), at least 1."""
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds != seconds:
-        raise TypeError(f"{option} is a number of seconds, not {seconds!r}")
-    if seconds <= 0:
-        raise ValueError(f"{option} must be positive (None: no timeout), not {seconds!r}")
-    return max(1, round(seconds * 1000))

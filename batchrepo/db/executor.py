@@ -201,6 +201,32 @@ async def _named_savepoint(conn: Connection) -> AsyncIterator[None]:
     await conn.execute(f"RELEASE SAVEPOINT {name}")
 
 
+#: The unit of work's timeout options and the settings they are sent as.
+_TIMEOUT_SETTINGS = {
+    "statement_timeout": "statement_timeout",
+    "lock_timeout": "lock_timeout",
+    "idle_timeout": "idle_in_transaction_session_timeout",
+    "wait_timeout": None,  # client side: bounds the wait for an answer, sent nowhere
+}
+
+
+def timeout_settings(**seconds: float | None) -> list[tuple[str, str]]:
+    """``SET LOCAL`` pairs for timeout options given in seconds (None: not set), in whole
+    milliseconds, PostgreSQL's unit; a TypeError or ValueError names a bad option."""
+    pairs = []
+    for option, value in seconds.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+            raise TypeError(f"{option} is a number of seconds, not {value!r}")
+        if value <= 0:
+            raise ValueError(f"{option} must be positive (None: no timeout), not {value!r}")
+        setting = _TIMEOUT_SETTINGS[option]
+        if setting is not None:
+            pairs.append((setting, str(max(1, round(value * 1000)))))
+    return pairs
+
+
 class Scope:
     """A transaction or savepoint whose end is decided later (a unit of work's block).
 

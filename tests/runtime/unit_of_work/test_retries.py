@@ -144,7 +144,7 @@ async def test_a_cancellation_is_never_retried(db: asyncpg.Pool, locked: Person)
     assert await db.fetchval('SELECT "display_name" FROM "person"') == "Ada Lovelace"
 
 
-async def test_a_policy_and_an_executor_are_checked(db: asyncpg.Pool) -> None:
+async def test_bad_options_are_named(db: asyncpg.Pool) -> None:
     with pytest.raises(ValueError, match="attempts must be at least 1"):
         RetryPolicy(attempts=0)
     with pytest.raises(TypeError, match="deadline is a number of seconds"):
@@ -154,3 +154,20 @@ async def test_a_policy_and_an_executor_are_checked(db: asyncpg.Pool) -> None:
     async with db.acquire() as conn, conn.transaction():
         with pytest.raises(TypeError, match="outside any transaction"):
             await run_unit(conn, _updating(person(), []), actor="x")
+        # timeouts are SET LOCAL: a unit inside the caller's transaction cannot take them
+        with pytest.raises(TypeError, match="timeouts are set for a transaction"):
+            async with UnitOfWork(conn, actor="x", lock_timeout=1):
+                pass
+        assert conn.is_in_transaction()  # the caller's transaction is left as it was
+    with pytest.raises(ValueError, match="lock_timeout must be positive"):
+        UnitOfWork(db, actor="x", lock_timeout=0)
+    with pytest.raises(TypeError, match="wait_timeout is a number of seconds"):
+        UnitOfWork(db, actor="x", wait_timeout="1s")  # type: ignore[arg-type]
+
+
+async def test_unit_timeouts_are_set_for_its_transaction_only(db: asyncpg.Pool) -> None:
+    show = "SELECT current_setting('lock_timeout'), current_setting('statement_timeout')"
+    async with db.acquire() as conn:
+        async with UnitOfWork(conn, actor="x", lock_timeout=0.25, statement_timeout=2) as uow:
+            assert tuple(await uow.connection.fetchrow(show)) == ("250ms", "2s")
+        assert tuple(await conn.fetchrow(show)) == ("0", "0")
