@@ -36,6 +36,7 @@ from batchrepo.write.chunked import delete_batch_chunked as delete_batch_chunked
 from batchrepo.write.chunked import save_batch_chunked as save_batch_chunked
 from batchrepo.write.chunked import update_batch_chunked as update_batch_chunked
 from batchrepo.write.chunked import upsert_batch_chunked as upsert_batch_chunked
+from batchrepo.write.if_new import inserted_in_input_order, skipping
 
 
 async def _write(
@@ -58,6 +59,14 @@ async def _write(
 
 
 async def _write_one(target: Target, spec: TableSpec[E, K], item: E, mode: WriteMode) -> E:
+    written = await _write_one_or_none(target, spec, item, mode)
+    assert written is not None, "only an insert that skips a taken key writes nothing"
+    return written
+
+
+async def _write_one_or_none(
+    target: Target, spec: TableSpec[E, K], item: E, mode: WriteMode
+) -> E | None:
     session = as_session(target)
     statement_for(spec, mode, batch=False)
     session.require_actor(spec)
@@ -144,6 +153,26 @@ async def upsert_batch(
     """Insert or update rows by primary key in one statement, in input order.
     ``returning=False``: returns the number of rows written instead."""
     return await _write(target, spec, items, "upsert", returning)
+
+
+async def save_if_new(
+    target: Target, spec: TableSpec[E, K], item: E, *, on: str = "primary_key"
+) -> E | None:
+    """Insert one row unless a row with its key ``on`` (the primary key or a unique key's
+    name) exists: the row as stored, or None when it was skipped. Race-free (``ON CONFLICT DO
+    NOTHING``); audited tables write history for a row inserted only."""
+    return await _write_one_or_none(target, skipping(spec, on), item, "insert")
+
+
+async def save_batch_if_new(
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, on: str = "primary_key"
+) -> list[E | None]:
+    """Insert the rows whose key ``on`` is not taken, in one statement: one entry per row, in
+    input order, the row as stored or None where it was skipped. Two rows of the batch with the
+    same key are a ``DuplicateKeyInBatchError``, as in every batch write."""
+    written = await _write(target, skipping(spec, on), items, "insert", True)
+    assert isinstance(written, list)
+    return inserted_in_input_order(spec, on, items, written)
 
 
 async def _fetch(

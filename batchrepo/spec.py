@@ -159,6 +159,11 @@ class UniqueSpec:
     """
     select_batch_sql: str | None = None
     """For unique keys: select rows by arrays of the key's columns (``load_batch_by_<name>``)."""
+    insert_if_new_sql: str | None = None
+    """``insert_one`` that skips a row whose key is taken (``ON CONFLICT (...) DO NOTHING``):
+    the row, or nothing (``save_if_new``). None for an identity primary key."""
+    insert_batch_if_new_sql: str | None = None
+    """``insert_batch`` likewise: the rows inserted, in input order; skipped rows are absent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +300,9 @@ class TableSpec(Generic[E, K]):
     """Set for audited tables: every write records history and carries versions."""
     copy: CopySpec | None = None
     """Set where inserts may go by binary COPY (large batches; see ``WritePolicy``)."""
+    skips_on: str | None = None
+    """Never generated: set on the spec ``save_if_new`` derives (:mod:`batchrepo.write.if_new`),
+    whose inserts skip rows clashing on this key; a clash on it is then no error to look for."""
 
     @property
     def composite_key(self) -> bool:

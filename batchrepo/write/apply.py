@@ -108,8 +108,9 @@ async def write_one(
     item: E,
     columns: Sequence[Sequence[Any]],
     mode: WriteMode,
-) -> E:
-    """Insert, update or upsert one checked row (``columns`` of ``[item]``)."""
+) -> E | None:
+    """Insert, update or upsert one checked row (``columns`` of ``[item]``); None only from an
+    insert that skips a taken key (``save_if_new``: its spec's upsert statement)."""
     statement = statement_for(spec, mode, batch=False)
     positions = _positions(spec, mode)
     arguments = row_arguments(spec, columns, positions, 0)
@@ -121,17 +122,19 @@ async def write_one(
             ):
                 arguments += audit_log
                 record = await conn.fetchrow(statement, *arguments)
-                if record is None:  # only an update finds no row: missing, or stale
+                if record is None and mode == "update":  # missing, or stale
                     raise await _unwritten(conn, spec, [item], columns, [0])
         else:
             record = await session.executor.fetchrow(statement, *arguments)
-            if record is None:
+            if record is None and mode == "update":
                 raise await _unwritten(session.executor, spec, [item], columns, [0])
     except STATEMENT_ERRORS as exc:
         names = [spec.columns[p].name for p in positions]
         key = row_key(spec, [item], columns, 0)
         mapped = row_error(spec, exc, key, mode, names)
         raise as_missing_parent(spec, mapped, columns, lambda _row: key, recorder) from exc
+    if record is None:  # skipped: its key was taken
+        return None
     rows = decoded_rows(spec, [record])
     recorder.rows(spec, rows)
     return spec.from_record(rows[0])

@@ -229,11 +229,85 @@ FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "account" WHERE "account"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::uuid, $4::"account_type", $5::"account_status", $6::bpchar, $7::numeric, $8::numeric, $9::numeric, $10::bool, $11::date, $12::time, $13::interval, $14::int4[], $15::timestamptz, COALESCE($16::timestamptz, now()))
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'insert'::"audit_operation", $17::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."account_number", u."owner_person_id", u."account_type", u."status", u."currency", u."balance", u."overdraft_limit", u."interest_rate", u."overdraft_allowed", u."opened_on", u."statement_cut_off", u."statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END, u."last_activity_at", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'insert'::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w"""
+
 PROBE_UNIQUE_ACCOUNT_NUMBER = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("account_number", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "account" WHERE "account"."account_number" = u."account_number" AND "account"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_ACCOUNT_NUMBER = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::uuid, $4::"account_type", $5::"account_status", $6::bpchar, $7::numeric, $8::numeric, $9::numeric, $10::bool, $11::date, $12::time, $13::interval, $14::int4[], $15::timestamptz, COALESCE($16::timestamptz, now()))
+    ON CONFLICT ("account_number") DO NOTHING
+    RETURNING "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'insert'::"audit_operation", $17::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_ACCOUNT_NUMBER = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."account_number", u."owner_person_id", u."account_type", u."status", u."currency", u."balance", u."overdraft_limit", u."interest_rate", u."overdraft_allowed", u."opened_on", u."statement_cut_off", u."statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END, u."last_activity_at", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+    ORDER BY u._ord
+    ON CONFLICT ("account_number") DO NOTHING
+    RETURNING "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'insert'::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w"""
 
 SELECT_BATCH_BY_ACCOUNT_NUMBER = """\
 SELECT "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
@@ -386,13 +460,20 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="account_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="account_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="account_number",
         constraint="account_account_number_key",
         columns=(1,),
         probe_sql=PROBE_UNIQUE_ACCOUNT_NUMBER,
+        insert_if_new_sql=INSERT_IF_NEW_BY_ACCOUNT_NUMBER,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_ACCOUNT_NUMBER,
         select_batch_sql=SELECT_BATCH_BY_ACCOUNT_NUMBER,
     ),
 )

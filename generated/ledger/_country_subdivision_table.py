@@ -135,6 +135,20 @@ FROM unnest($1::bpchar[], $2::text[]) WITH ORDINALITY AS u("country_code", "code
 WHERE EXISTS (SELECT 1 FROM "country_subdivision" WHERE "country_subdivision"."country_code" = u."country_code" AND "country_subdivision"."code" = u."code")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "country_subdivision" ("country_code", "code", "name_l1", "name_l2")
+VALUES ($1::bpchar, $2::text, $3::text, $4::text)
+ON CONFLICT ("country_code", "code") DO NOTHING
+RETURNING "country_code", "code", "name_l1", "name_l2\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "country_subdivision" ("country_code", "code", "name_l1", "name_l2")
+SELECT u."country_code", u."code", u."name_l1", u."name_l2"
+FROM unnest($1::bpchar[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u("country_code", "code", "name_l1", "name_l2", _ord)
+ORDER BY u._ord
+ON CONFLICT ("country_code", "code") DO NOTHING
+RETURNING "country_code", "code", "name_l1", "name_l2\""""
+
 PROBE_PARENT_COUNTRY_CODE = """\
 SELECT u._ord
 FROM unnest($1::bpchar[]) WITH ORDINALITY AS u("country_code", _ord)
@@ -201,6 +215,8 @@ UNIQUES = (
         constraint="country_subdivision_pkey",
         columns=(0, 1),
         probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

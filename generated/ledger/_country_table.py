@@ -135,11 +135,39 @@ FROM unnest($1::bpchar[]) WITH ORDINALITY AS u("code", _ord)
 WHERE EXISTS (SELECT 1 FROM "country" WHERE "country"."code" = u."code")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "country" ("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+VALUES ($1::bpchar, $2::int2, $3::text, $4::text, $5::text, $6::bpchar)
+ON CONFLICT ("code") DO NOTHING
+RETURNING "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "country" ("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+SELECT u."code", u."numeric_code", u."name_l1", u."name_l2", u."name_l3", u."default_currency"
+FROM unnest($1::bpchar[], $2::int2[], $3::text[], $4::text[], $5::text[], $6::bpchar[]) WITH ORDINALITY AS u("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency", _ord)
+ORDER BY u._ord
+ON CONFLICT ("code") DO NOTHING
+RETURNING "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency\""""
+
 PROBE_UNIQUE_NUMERIC_CODE = """\
 SELECT u._ord
 FROM unnest($1::int2[], $2::bpchar[]) WITH ORDINALITY AS u("numeric_code", "_pk_code", _ord)
 WHERE EXISTS (SELECT 1 FROM "country" WHERE "country"."numeric_code" = u."numeric_code" AND "country"."code" IS DISTINCT FROM u."_pk_code")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_NUMERIC_CODE = """\
+INSERT INTO "country" ("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+VALUES ($1::bpchar, $2::int2, $3::text, $4::text, $5::text, $6::bpchar)
+ON CONFLICT ("numeric_code") DO NOTHING
+RETURNING "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency\""""
+
+INSERT_BATCH_IF_NEW_BY_NUMERIC_CODE = """\
+INSERT INTO "country" ("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+SELECT u."code", u."numeric_code", u."name_l1", u."name_l2", u."name_l3", u."default_currency"
+FROM unnest($1::bpchar[], $2::int2[], $3::text[], $4::text[], $5::text[], $6::bpchar[]) WITH ORDINALITY AS u("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency", _ord)
+ORDER BY u._ord
+ON CONFLICT ("numeric_code") DO NOTHING
+RETURNING "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency\""""
 
 SELECT_BATCH_BY_NUMERIC_CODE = """\
 SELECT "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency"
@@ -217,13 +245,20 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="country_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="country_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="numeric_code",
         constraint="country_numeric_code_key",
         columns=(1,),
         probe_sql=PROBE_UNIQUE_NUMERIC_CODE,
+        insert_if_new_sql=INSERT_IF_NEW_BY_NUMERIC_CODE,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_NUMERIC_CODE,
         select_batch_sql=SELECT_BATCH_BY_NUMERIC_CODE,
     ),
 )

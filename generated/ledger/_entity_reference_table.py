@@ -135,11 +135,39 @@ FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "entity_reference" WHERE "entity_reference"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::uuid, $3::"person_entity_type", $4::text, $5::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+SELECT COALESCE(u."id", gen_random_uuid()), u."person_id", u."entity_role", u."reference_external_id", u."reference_details_l1"
+FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) WITH ORDINALITY AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1\""""
+
 PROBE_UNIQUE_ENTITY_REFERENCE_NATURAL = """\
 SELECT u._ord
 FROM unnest($1::uuid[], $2::"person_entity_type"[], $3::text[], $4::uuid[]) WITH ORDINALITY AS u("person_id", "entity_role", "reference_external_id", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "entity_reference" WHERE "entity_reference"."person_id" = u."person_id" AND "entity_reference"."entity_role" = u."entity_role" AND "entity_reference"."reference_external_id" = u."reference_external_id" AND "entity_reference"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_ENTITY_REFERENCE_NATURAL = """\
+INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::uuid, $3::"person_entity_type", $4::text, $5::text)
+ON CONFLICT ("person_id", "entity_role", "reference_external_id") DO NOTHING
+RETURNING "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1\""""
+
+INSERT_BATCH_IF_NEW_BY_ENTITY_REFERENCE_NATURAL = """\
+INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+SELECT COALESCE(u."id", gen_random_uuid()), u."person_id", u."entity_role", u."reference_external_id", u."reference_details_l1"
+FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) WITH ORDINALITY AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1", _ord)
+ORDER BY u._ord
+ON CONFLICT ("person_id", "entity_role", "reference_external_id") DO NOTHING
+RETURNING "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1\""""
 
 SELECT_BATCH_BY_ENTITY_REFERENCE_NATURAL = """\
 SELECT "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1"
@@ -229,12 +257,16 @@ UNIQUES = (
         constraint="entity_reference_pkey",
         columns=(0,),
         probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="entity_reference_natural",
         constraint="entity_reference_entity_reference_natural_key",
         columns=(1, 2, 3),
         probe_sql=PROBE_UNIQUE_ENTITY_REFERENCE_NATURAL,
+        insert_if_new_sql=INSERT_IF_NEW_BY_ENTITY_REFERENCE_NATURAL,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_ENTITY_REFERENCE_NATURAL,
         select_batch_sql=SELECT_BATCH_BY_ENTITY_REFERENCE_NATURAL,
     ),
 )

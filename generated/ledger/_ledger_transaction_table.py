@@ -235,6 +235,43 @@ FROM unnest($1::uuid[], $2::text[], $3::int8[]) WITH ORDINALITY AS u("account_id
 WHERE EXISTS (SELECT 1 FROM "ledger_transaction" WHERE "ledger_transaction"."account_id" = u."account_id" AND "ledger_transaction"."reference" = u."reference" AND "ledger_transaction"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_TRANSACTION_REFERENCE = """\
+WITH _written AS (
+    INSERT INTO "ledger_transaction" ("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags")
+    VALUES ($1::uuid, $2::uuid, $3::text, $4::"transaction_direction", $5::"transaction_status", $6::numeric, $7::bpchar, $8::float8, $9::date, COALESCE($10::timestamptz, now()), $11::timestamp, $12::interval, $13::int4, $14::bytea, $15::text::jsonb, $16::text[])
+    ON CONFLICT ("account_id", "reference") DO NOTHING
+    RETURNING "id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version"
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", 'insert'::"audit_operation", $17::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."counterparty_account_id", _w."reference", _w."direction", _w."status", _w."amount", _w."currency", _w."exchange_rate", _w."value_date", _w."booked_at", _w."source_recorded_at", _w."settlement_delay", _w."batch_sequence", _w."source_digest", _w."metadata", _w."tags", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_TRANSACTION_REFERENCE = """\
+WITH _written AS (
+    INSERT INTO "ledger_transaction" ("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags")
+    SELECT u."account_id", u."counterparty_account_id", u."reference", u."direction", u."status", u."amount", u."currency", u."exchange_rate", u."value_date", COALESCE(u."booked_at", now()), u."source_recorded_at", u."settlement_delay", u."batch_sequence", u."source_digest", u."metadata"::jsonb, CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::"transaction_direction"[], $5::"transaction_status"[], $6::numeric[], $7::bpchar[], $8::float8[], $9::date[], $10::timestamptz[], $11::timestamp[], $12::interval[], $13::int4[], $14::bytea[], $15::text[], $18::bool[]) WITH ORDINALITY AS u("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "_null_tags", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($16::text[], $17::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+    ORDER BY u._ord
+    ON CONFLICT ("account_id", "reference") DO NOTHING
+    RETURNING "id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version"
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", 'insert'::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."counterparty_account_id", _w."reference", _w."direction", _w."status", _w."amount", _w."currency", _w."exchange_rate", _w."value_date", _w."booked_at", _w."source_recorded_at", _w."settlement_delay", _w."batch_sequence", _w."source_digest", _w."metadata", _w."tags", _w."version"
+FROM _written AS _w"""
+
 SELECT_BATCH_BY_TRANSACTION_REFERENCE = """\
 SELECT "id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version"
 FROM "ledger_transaction"
@@ -415,6 +452,8 @@ UNIQUES = (
         constraint="ledger_transaction_transaction_reference_key",
         columns=(1, 3),
         probe_sql=PROBE_UNIQUE_TRANSACTION_REFERENCE,
+        insert_if_new_sql=INSERT_IF_NEW_BY_TRANSACTION_REFERENCE,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_TRANSACTION_REFERENCE,
         select_batch_sql=SELECT_BATCH_BY_TRANSACTION_REFERENCE,
     ),
 )

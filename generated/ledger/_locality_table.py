@@ -135,11 +135,39 @@ FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "locality" WHERE "locality"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "locality" ("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::bpchar, $3::text, $4::text, $5::text, $6::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "locality" ("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+SELECT COALESCE(u."id", gen_random_uuid()), u."country_code", u."subdivision_code", u."code", u."name_l1", u."name_l2"
+FROM unnest($1::uuid[], $2::bpchar[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2\""""
+
 PROBE_UNIQUE_LOCALITY_CODE = """\
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::text[], $3::uuid[]) WITH ORDINALITY AS u("country_code", "code", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "locality" WHERE "locality"."country_code" = u."country_code" AND "locality"."code" = u."code" AND "locality"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_LOCALITY_CODE = """\
+INSERT INTO "locality" ("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::bpchar, $3::text, $4::text, $5::text, $6::text)
+ON CONFLICT ("country_code", "code") DO NOTHING
+RETURNING "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2\""""
+
+INSERT_BATCH_IF_NEW_BY_LOCALITY_CODE = """\
+INSERT INTO "locality" ("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+SELECT COALESCE(u."id", gen_random_uuid()), u."country_code", u."subdivision_code", u."code", u."name_l1", u."name_l2"
+FROM unnest($1::uuid[], $2::bpchar[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2", _ord)
+ORDER BY u._ord
+ON CONFLICT ("country_code", "code") DO NOTHING
+RETURNING "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2\""""
 
 SELECT_BATCH_BY_LOCALITY_CODE = """\
 SELECT "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2"
@@ -234,13 +262,20 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="locality_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="locality_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="locality_code",
         constraint="locality_locality_code_key",
         columns=(1, 3),
         probe_sql=PROBE_UNIQUE_LOCALITY_CODE,
+        insert_if_new_sql=INSERT_IF_NEW_BY_LOCALITY_CODE,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_LOCALITY_CODE,
         select_batch_sql=SELECT_BATCH_BY_LOCALITY_CODE,
     ),
 )

@@ -135,6 +135,20 @@ FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "location" WHERE "location"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "location" ("id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::"location_type", $3::text, $4::text, $5::text, $6::uuid, $7::numeric, $8::numeric, $9::float4, $10::float8)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "location" ("id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters")
+SELECT COALESCE(u."id", gen_random_uuid()), u."location_type", u."street_line1", u."street_line2", u."postal_code", u."locality_id", u."latitude", u."longitude", u."accuracy_meters", u."altitude_meters"
+FROM unnest($1::uuid[], $2::"location_type"[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::numeric[], $8::numeric[], $9::float4[], $10::float8[]) WITH ORDINALITY AS u("id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters\""""
+
 PROBE_PARENT_LOCALITY_ID = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("locality_id", _ord)
@@ -259,7 +273,12 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="location_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="location_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

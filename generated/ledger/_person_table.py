@@ -207,11 +207,75 @@ FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "person" WHERE "person"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::"person_type", $3::text, $4::text, $5::uuid, $6::uuid, $7::uuid, $8::text, $9::date, $10::int2, $11::bool, $12::bytea, COALESCE($13::timestamptz, now()))
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", 'insert'::"audit_operation", $14::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", _w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", _w."document_digest", _w."created_at", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."person_type", u."display_name", u."external_identifier", u."organization_person_id", u."duplicate_of_person_id", u."location_id", u."department", u."date_of_birth", u."entity_reference_count", u."is_active", u."document_digest", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], $13::timestamptz[]) WITH ORDINALITY AS u("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", 'insert'::"audit_operation", $14::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", _w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", _w."document_digest", _w."created_at", _w."version"
+FROM _written AS _w"""
+
 PROBE_UNIQUE_EXTERNAL_IDENTIFIER = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("external_identifier", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "person" WHERE "person"."external_identifier" = u."external_identifier" AND "person"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_EXTERNAL_IDENTIFIER = """\
+WITH _written AS (
+    INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::"person_type", $3::text, $4::text, $5::uuid, $6::uuid, $7::uuid, $8::text, $9::date, $10::int2, $11::bool, $12::bytea, COALESCE($13::timestamptz, now()))
+    ON CONFLICT ("external_identifier") DO NOTHING
+    RETURNING "id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", 'insert'::"audit_operation", $14::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", _w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", _w."document_digest", _w."created_at", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_EXTERNAL_IDENTIFIER = """\
+WITH _written AS (
+    INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."person_type", u."display_name", u."external_identifier", u."organization_person_id", u."duplicate_of_person_id", u."location_id", u."department", u."date_of_birth", u."entity_reference_count", u."is_active", u."document_digest", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], $13::timestamptz[]) WITH ORDINALITY AS u("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("external_identifier") DO NOTHING
+    RETURNING "id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", 'insert'::"audit_operation", $14::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", _w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", _w."document_digest", _w."created_at", _w."version"
+FROM _written AS _w"""
 
 SELECT_BATCH_BY_EXTERNAL_IDENTIFIER = """\
 SELECT "id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version"
@@ -396,13 +460,20 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="person_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="person_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="external_identifier",
         constraint="person_external_identifier_key",
         columns=(3,),
         probe_sql=PROBE_UNIQUE_EXTERNAL_IDENTIFIER,
+        insert_if_new_sql=INSERT_IF_NEW_BY_EXTERNAL_IDENTIFIER,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_EXTERNAL_IDENTIFIER,
         select_batch_sql=SELECT_BATCH_BY_EXTERNAL_IDENTIFIER,
     ),
 )

@@ -128,6 +128,19 @@ class CountryRepository:
     async def exists_batch(self, keys: Sequence[CountryKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, COUNTRY_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Country, *, on: Literal["primary_key", "numeric_code"] = "primary_key"
+    ) -> Country | None:
+        return await _rt.save_if_new(self._session, COUNTRY_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self,
+        items: Sequence[Country],
+        *,
+        on: Literal["primary_key", "numeric_code"] = "primary_key",
+    ) -> list[Country | None]:
+        return await _rt.save_batch_if_new(self._session, COUNTRY_TABLE, items, on=on)
+
     async def update(self, item: Country) -> Country:
         return await _rt.update_one(self._session, COUNTRY_TABLE, item)
 

@@ -126,6 +126,16 @@ class CountrySubdivisionRepository:
     async def exists_batch(self, keys: Sequence[CountrySubdivisionKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, COUNTRY_SUBDIVISION_TABLE, keys)
 
+    async def save_if_new(
+        self, item: CountrySubdivision, *, on: Literal["primary_key"] = "primary_key"
+    ) -> CountrySubdivision | None:
+        return await _rt.save_if_new(self._session, COUNTRY_SUBDIVISION_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[CountrySubdivision], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[CountrySubdivision | None]:
+        return await _rt.save_batch_if_new(self._session, COUNTRY_SUBDIVISION_TABLE, items, on=on)
+
     async def update(self, item: CountrySubdivision) -> CountrySubdivision:
         return await _rt.update_one(self._session, COUNTRY_SUBDIVISION_TABLE, item)
 

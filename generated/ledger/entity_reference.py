@@ -129,6 +129,22 @@ class EntityReferenceRepository:
     async def exists_batch(self, keys: Sequence[EntityReferenceKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, ENTITY_REFERENCE_TABLE, keys)
 
+    async def save_if_new(
+        self,
+        item: EntityReference,
+        *,
+        on: Literal["primary_key", "entity_reference_natural"] = "primary_key",
+    ) -> EntityReference | None:
+        return await _rt.save_if_new(self._session, ENTITY_REFERENCE_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self,
+        items: Sequence[EntityReference],
+        *,
+        on: Literal["primary_key", "entity_reference_natural"] = "primary_key",
+    ) -> list[EntityReference | None]:
+        return await _rt.save_batch_if_new(self._session, ENTITY_REFERENCE_TABLE, items, on=on)
+
     async def update(self, item: EntityReference) -> EntityReference:
         return await _rt.update_one(self._session, ENTITY_REFERENCE_TABLE, item)
 

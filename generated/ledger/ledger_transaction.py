@@ -221,6 +221,22 @@ class LedgerTransactionRepository:
     async def exists_batch(self, keys: Sequence[LedgerTransactionKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, LEDGER_TRANSACTION_TABLE, keys)
 
+    async def save_if_new(
+        self,
+        item: LedgerTransaction,
+        *,
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> LedgerTransaction | None:
+        return await _rt.save_if_new(self._session, LEDGER_TRANSACTION_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> list[LedgerTransaction | None]:
+        return await _rt.save_batch_if_new(self._session, LEDGER_TRANSACTION_TABLE, items, on=on)
+
     async def update(self, item: LedgerTransaction) -> LedgerTransaction:
         return await _rt.update_one(self._session, LEDGER_TRANSACTION_TABLE, item)
 

@@ -130,6 +130,19 @@ class LocalityRepository:
     async def exists_batch(self, keys: Sequence[LocalityKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, LOCALITY_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Locality, *, on: Literal["primary_key", "locality_code"] = "primary_key"
+    ) -> Locality | None:
+        return await _rt.save_if_new(self._session, LOCALITY_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self,
+        items: Sequence[Locality],
+        *,
+        on: Literal["primary_key", "locality_code"] = "primary_key",
+    ) -> list[Locality | None]:
+        return await _rt.save_batch_if_new(self._session, LOCALITY_TABLE, items, on=on)
+
     async def update(self, item: Locality) -> Locality:
         return await _rt.update_one(self._session, LOCALITY_TABLE, item)
 

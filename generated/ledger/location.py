@@ -156,6 +156,16 @@ class LocationRepository:
     async def exists_batch(self, keys: Sequence[LocationKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, LOCATION_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Location, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Location | None:
+        return await _rt.save_if_new(self._session, LOCATION_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Location], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Location | None]:
+        return await _rt.save_batch_if_new(self._session, LOCATION_TABLE, items, on=on)
+
     async def update(self, item: Location) -> Location:
         return await _rt.update_one(self._session, LOCATION_TABLE, item)
 

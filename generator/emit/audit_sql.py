@@ -71,6 +71,15 @@ def audited_statements(table: Table) -> TableStatements:
     )
 
 
+def audited_inserts(table: Table, one: Statement, batch: Statement) -> tuple[Statement, Statement]:
+    """Plain (single-row, batch) inserts of an audited table made to write their history rows,
+    taking the audit log id after their own arguments (as ``insert_one`` and ``insert_batch``)."""
+    return (
+        _insert(table, one, len(table.insert_columns) + 1),
+        _insert(table, batch, _batch_arguments(table) + 1),
+    )
+
+
 def _version(table: Table) -> Column:
     column = table.version_column
     if column is None or table.history_table is None:

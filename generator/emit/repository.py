@@ -118,6 +118,27 @@ def repository_methods(
         Method("exists", (one_key,), boolean, op("exists_one", "key")),
         Method("exists_batch", (keys,), f"{lst}[{boolean}]", op("exists_batch", "keys")),
     ]
+    skippable = [
+        key.name for key in (table.primary_key, *table.uniques) if key.name in _if_new_keys(table)
+    ]
+    if skippable:
+        # save_if_new: the key a row may clash on, the primary key unless the database draws it
+        on = f"{literal}[" + ", ".join(repr(name) for name in skippable) + "]"
+        keyword = f"on: {on} = {skippable[0]!r}"
+        methods += [
+            Method(
+                "save_if_new",
+                (item, "*", keyword),
+                f"{entity} | None",
+                op("save_if_new", "item", "on=on"),
+            ),
+            Method(
+                "save_batch_if_new",
+                (items, "*", keyword),
+                f"{lst}[{entity} | None]",
+                op("save_batch_if_new", "items", "on=on"),
+            ),
+        ]
     if has_update:
         methods += [
             Method("update", (item,), entity, op("update_one", "item")),
@@ -224,3 +245,12 @@ def repository_methods(
     if len(set(names)) != len(names):
         raise GenerationError(f"table {table.name!r}: two repository methods share a name")
     return tuple(methods)
+
+
+def _if_new_keys(table: Table) -> set[str]:
+    """Keys ``save_if_new`` can skip on: every unique key, and the primary key unless it is an
+    identity (the database draws it, so a new row never clashes on it)."""
+    names = {key.name for key in table.uniques}
+    if not table.identity_key:
+        names.add(table.primary_key.name)
+    return names

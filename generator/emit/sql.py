@@ -280,7 +280,7 @@ def _conflict(table: Table) -> str:
     return f"ON CONFLICT ({target}) DO UPDATE SET {sets}"
 
 
-def _insert_one(table: Table, upsert: bool = False) -> Statement:
+def _insert_one(table: Table, upsert: bool = False, skip: Key | None = None) -> Statement:
     columns = table.insert_columns
     values = ", ".join(with_default(c, param(c, n)) for n, c in enumerate(columns, 1))
     clauses = [
@@ -289,11 +289,13 @@ def _insert_one(table: Table, upsert: bool = False) -> Statement:
     ]
     if upsert:
         clauses.append(_conflict(table))
+    if skip is not None:
+        clauses.append(_skip(table, skip))
     clauses.append(f"RETURNING {column_list(table)}")
     return tuple(clauses)
 
 
-def _insert_batch(table: Table, upsert: bool = False) -> Statement:
+def _insert_batch(table: Table, upsert: bool = False, skip: Key | None = None) -> Statement:
     columns = table.insert_columns
     batch = Batch()
     values = ", ".join(with_default(c, batch.add(c)) for c in columns)
@@ -305,8 +307,22 @@ def _insert_batch(table: Table, upsert: bool = False) -> Statement:
     ]
     if upsert:
         clauses.append(_conflict(table))
+    if skip is not None:
+        clauses.append(_skip(table, skip))
     clauses.append(f"RETURNING {column_list(table)}")
     return tuple(clauses)
+
+
+def _skip(table: Table, key: Key) -> str:
+    """Rows whose ``key`` is taken are left out: the insert of ``save_if_new``."""
+    columns = tuple(table.columns[i] for i in key.columns)
+    return f"ON CONFLICT ({column_list(table, columns)}) DO NOTHING"
+
+
+def insert_if_new(table: Table, key: Key) -> tuple[Statement, Statement]:
+    """(single-row, batch) inserts that skip rows whose ``key`` already exists. Rows come back
+    only for the rows inserted, in input order (``ORDER BY`` the ordinal)."""
+    return _insert_one(table, skip=key), _insert_batch(table, skip=key)
 
 
 def _update_one(table: Table) -> Statement:

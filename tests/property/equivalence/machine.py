@@ -29,10 +29,12 @@ from ..outcome import (
     COPY_ALWAYS,
     STATEMENTS_ONLY,
     Outcome,
+    batch_if_new,
     batch_read,
     batch_write,
     counted,
     same,
+    single_if_new,
     single_read,
     single_write,
 )
@@ -125,6 +127,7 @@ def equivalence_machine(
     # inserts go by statement or, where the table allows it, by COPY (batchrepo.write.copy)
     # (path, counting): returning=False answers a count and sends back no rows
     ways = ["statement", "copy"] if spec.copy is not None else ["statement"]
+    skippable = [u.name for u in spec.uniques if u.insert_batch_if_new_sql is not None]
     paths = st.tuples(st.sampled_from(ways), st.booleans())
     compared = [spec, *parents]
 
@@ -194,6 +197,16 @@ def equivalence_machine(
             # counting, no rows come back: the single side's rows have the same keys
             return multiple(*(spec.key_of(item) for item in (single if counting else batch).raw))
 
+        def _if_new(self, on: str, items: list[Any]) -> Any:
+            note(f"insert if new on {on}: {items!r}")
+            batch = twin.run(batch_if_new(twin.batch, spec, on, items))
+            single = twin.run(single_if_new(twin.single, spec, on, items))
+            twin.run(twin.align_sequences(spec))
+            self._check(f"insert_if_new of {len(items)} rows on {on}", batch, single, items)
+            if batch.error is not None:
+                return multiple()
+            return multiple(*(spec.key_of(item) for item in batch.raw if item is not None))
+
         def _read(self, op: str, asked: list[Any]) -> None:
             batch = twin.run(batch_read(twin.batch, spec, op, asked))
             single = twin.run(single_read(twin.single, spec, op, asked))
@@ -227,6 +240,21 @@ def equivalence_machine(
         ) -> Any:
             batch = build_batch(shape, "insert", fresh, existing, to, bend)
             return self._write("insert", batch, *path)
+
+        @precondition(lambda self: bool(skippable) and _has_keys(self))
+        @rule(
+            target=keys,
+            fresh=inserts,
+            existing=with_keys("upsert", 3),
+            to=targets,
+            bend=bend,
+            on=st.sampled_from(skippable or ["primary_key"]),
+        )
+        def insert_if_new(
+            self, fresh: list[Any], existing: list[Any], to: list[Any], bend: Tweaks, on: str
+        ) -> Any:
+            """New rows and rows whose key exists: the existing ones are skipped."""
+            return self._if_new(on, build_batch(shape, "upsert", fresh, existing, to, bend))
 
         @precondition(_has_keys)
         @rule(

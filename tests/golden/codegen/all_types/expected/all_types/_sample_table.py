@@ -135,6 +135,20 @@ FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "sample" WHERE "sample"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "sample" ("id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level")
+VALUES ($1::uuid, $2::bool, $3::int2, $4::int4, $5::int8, $6::numeric, $7::numeric, $8::float4, $9::float8, $10::text, $11::text, $12::bpchar, $13::bytea, $14::date, $15::time, $16::timestamp, $17::timestamptz, COALESCE($18::date, current_date), $19::interval, $20::text::jsonb, $21::"level")
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "sample" ("id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level")
+SELECT u."id", u."flag", u."small", u."medium", u."big", u."exact", u."unbounded", u."single", u."double", u."label", u."bounded", u."fixed", u."blob", u."day", u."clock", u."local_time", u."instant", COALESCE(u."today", current_date), u."span", u."doc"::jsonb, u."level"
+FROM unnest($1::uuid[], $2::bool[], $3::int2[], $4::int4[], $5::int8[], $6::numeric[], $7::numeric[], $8::float4[], $9::float8[], $10::text[], $11::text[], $12::bpchar[], $13::bytea[], $14::date[], $15::time[], $16::timestamp[], $17::timestamptz[], $18::date[], $19::interval[], $20::text[], $21::"level"[]) WITH ORDINALITY AS u("id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level\""""
+
 COLUMNS = (
     _rt.ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid"),
     _rt.ColumnSpec(name="flag", attr="flag", pg_type="boolean", kind="bool"),
@@ -240,7 +254,12 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="sample_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="sample_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -181,6 +181,16 @@ class SampleRepository:
     async def exists_batch(self, keys: Sequence[SampleKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, SAMPLE_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Sample, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Sample | None:
+        return await _rt.save_if_new(self._session, SAMPLE_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Sample], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Sample | None]:
+        return await _rt.save_batch_if_new(self._session, SAMPLE_TABLE, items, on=on)
+
     async def update(self, item: Sample) -> Sample:
         return await _rt.update_one(self._session, SAMPLE_TABLE, item)
 

@@ -136,6 +136,16 @@ class DocumentRepository:
     async def exists_batch(self, keys: Sequence[DocumentKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, DOCUMENT_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Document, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Document | None:
+        return await _rt.save_if_new(self._session, DOCUMENT_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Document], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Document | None]:
+        return await _rt.save_batch_if_new(self._session, DOCUMENT_TABLE, items, on=on)
+
     async def update(self, item: Document) -> Document:
         return await _rt.update_one(self._session, DOCUMENT_TABLE, item)
 

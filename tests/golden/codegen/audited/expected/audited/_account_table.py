@@ -207,6 +207,38 @@ FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "account" WHERE "account"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::uuid, $3::"account_status", $4::numeric, COALESCE($5::timestamptz, now()))
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "customer_id", "status", "balance", "opened_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'insert'::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."customer_id", u."status", u."balance", COALESCE(u."opened_at", now())
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[]) WITH ORDINALITY AS u("id", "customer_id", "status", "balance", "opened_at", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "customer_id", "status", "balance", "opened_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'insert'::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+FROM _written AS _w"""
+
 PROBE_PARENT_CUSTOMER_ID = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("customer_id", _ord)
@@ -290,7 +322,12 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="account_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="account_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

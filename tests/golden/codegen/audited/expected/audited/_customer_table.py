@@ -207,11 +207,75 @@ FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "customer" WHERE "customer"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::text)
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "name", "email", "version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'insert'::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."name", u."email"
+    FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS u("id", "name", "email", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "name", "email", "version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'insert'::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w"""
+
 PROBE_UNIQUE_EMAIL = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("email", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "customer" WHERE "customer"."email" = u."email" AND "customer"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_EMAIL = """\
+WITH _written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::text)
+    ON CONFLICT ("email") DO NOTHING
+    RETURNING "id", "name", "email", "version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'insert'::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_EMAIL = """\
+WITH _written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."name", u."email"
+    FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS u("id", "name", "email", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("email") DO NOTHING
+    RETURNING "id", "name", "email", "version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'insert'::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w"""
 
 SELECT_BATCH_BY_EMAIL = """\
 SELECT "id", "name", "email", "version"
@@ -272,13 +336,20 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="customer_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="customer_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="email",
         constraint="customer_email_key",
         columns=(2,),
         probe_sql=PROBE_UNIQUE_EMAIL,
+        insert_if_new_sql=INSERT_IF_NEW_BY_EMAIL,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_EMAIL,
         select_batch_sql=SELECT_BATCH_BY_EMAIL,
     ),
 )

@@ -135,6 +135,20 @@ FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "note" WHERE "note"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "note" ("id", "customer_id", "body")
+VALUES ($1::int4, $2::uuid, $3::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "customer_id", "body\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "note" ("id", "customer_id", "body")
+SELECT u."id", u."customer_id", u."body"
+FROM unnest($1::int4[], $2::uuid[], $3::text[]) WITH ORDINALITY AS u("id", "customer_id", "body", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "customer_id", "body\""""
+
 PROBE_PARENT_CUSTOMER_ID = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("customer_id", _ord)
@@ -184,7 +198,12 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="note_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="note_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -227,6 +227,43 @@ FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS u("account_id", "instrume
 WHERE EXISTS (SELECT 1 FROM "position" WHERE "position"."account_id" = u."account_id" AND "position"."instrument" = u."instrument")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "position" ("account_id", "instrument", "quantity", "tags", "details", "updated_at")
+    VALUES ($1::uuid, $2::text, $3::int4, $4::text[], $5::text::jsonb, COALESCE($6::timestamptz, now()))
+    ON CONFLICT ("account_id", "instrument") DO NOTHING
+    RETURNING "account_id", "instrument", "quantity", "tags", "details", "updated_at", "version"
+),
+_history AS (
+    INSERT INTO "position_history" ("account_id", "instrument", "quantity", "tags", "details", "updated_at", "version", "operation", "audit_log_id")
+    SELECT _s."account_id", _s."instrument", _s."quantity", _s."tags", _s."details", _s."updated_at", _s."version", 'insert'::"audit_operation", $7::int8
+    FROM _written AS _s
+)
+SELECT _w."account_id", _w."instrument", _w."quantity", _w."tags", _w."details", _w."updated_at", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "position" ("account_id", "instrument", "quantity", "tags", "details", "updated_at")
+    SELECT u."account_id", u."instrument", u."quantity", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END, u."details"::jsonb, COALESCE(u."updated_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $6::bool[], $7::text[], $8::timestamptz[]) WITH ORDINALITY AS u("account_id", "instrument", "quantity", "_null_tags", "details", "updated_at", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($4::text[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+    ORDER BY u._ord
+    ON CONFLICT ("account_id", "instrument") DO NOTHING
+    RETURNING "account_id", "instrument", "quantity", "tags", "details", "updated_at", "version"
+),
+_history AS (
+    INSERT INTO "position_history" ("account_id", "instrument", "quantity", "tags", "details", "updated_at", "version", "operation", "audit_log_id")
+    SELECT _s."account_id", _s."instrument", _s."quantity", _s."tags", _s."details", _s."updated_at", _s."version", 'insert'::"audit_operation", $9::int8
+    FROM _written AS _s
+)
+SELECT _w."account_id", _w."instrument", _w."quantity", _w."tags", _w."details", _w."updated_at", _w."version"
+FROM _written AS _w"""
+
 PROBE_PARENT_ACCOUNT_ID = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("account_id", _ord)
@@ -315,7 +352,12 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="position_pkey", columns=(0, 1), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="position_pkey",
+        columns=(0, 1),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

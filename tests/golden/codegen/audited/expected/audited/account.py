@@ -125,6 +125,16 @@ class AccountRepository:
     async def exists_batch(self, keys: Sequence[AccountKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, ACCOUNT_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Account, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Account | None:
+        return await _rt.save_if_new(self._session, ACCOUNT_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Account], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Account | None]:
+        return await _rt.save_batch_if_new(self._session, ACCOUNT_TABLE, items, on=on)
+
     async def update(self, item: Account) -> Account:
         return await _rt.update_one(self._session, ACCOUNT_TABLE, item)
 

@@ -113,6 +113,16 @@ class CustomerRepository:
     async def exists_batch(self, keys: Sequence[CustomerKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, CUSTOMER_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Customer, *, on: Literal["primary_key", "email"] = "primary_key"
+    ) -> Customer | None:
+        return await _rt.save_if_new(self._session, CUSTOMER_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Customer], *, on: Literal["primary_key", "email"] = "primary_key"
+    ) -> list[Customer | None]:
+        return await _rt.save_batch_if_new(self._session, CUSTOMER_TABLE, items, on=on)
+
     async def update(self, item: Customer) -> Customer:
         return await _rt.update_one(self._session, CUSTOMER_TABLE, item)
 

@@ -105,6 +105,16 @@ class NoteRepository:
     async def exists_batch(self, keys: Sequence[NoteKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, NOTE_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Note, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Note | None:
+        return await _rt.save_if_new(self._session, NOTE_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Note], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Note | None]:
+        return await _rt.save_batch_if_new(self._session, NOTE_TABLE, items, on=on)
+
     async def update(self, item: Note) -> Note:
         return await _rt.update_one(self._session, NOTE_TABLE, item)
 

@@ -130,6 +130,16 @@ class PositionRepository:
     async def exists_batch(self, keys: Sequence[PositionKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, POSITION_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Position, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Position | None:
+        return await _rt.save_if_new(self._session, POSITION_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Position], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Position | None]:
+        return await _rt.save_batch_if_new(self._session, POSITION_TABLE, items, on=on)
+
     async def update(self, item: Position) -> Position:
         return await _rt.update_one(self._session, POSITION_TABLE, item)
 

@@ -137,11 +137,39 @@ FROM unnest($1::bpchar[], $2::bpchar[], $3::date[]) WITH ORDINALITY AS u("base",
 WHERE EXISTS (SELECT 1 FROM "exchange_rate" WHERE "exchange_rate"."base" = u."base" AND "exchange_rate"."quote" = u."quote" AND "exchange_rate"."day" = u."day")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "exchange_rate" ("base", "quote", "day", "rate", "source", "reference")
+VALUES ($1::bpchar, $2::bpchar, $3::date, $4::numeric, $5::text, $6::int4)
+ON CONFLICT ("base", "quote", "day") DO NOTHING
+RETURNING "base", "quote", "day", "rate", "source", "reference\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "exchange_rate" ("base", "quote", "day", "rate", "source", "reference")
+SELECT u."base", u."quote", u."day", u."rate", u."source", u."reference"
+FROM unnest($1::bpchar[], $2::bpchar[], $3::date[], $4::numeric[], $5::text[], $6::int4[]) WITH ORDINALITY AS u("base", "quote", "day", "rate", "source", "reference", _ord)
+ORDER BY u._ord
+ON CONFLICT ("base", "quote", "day") DO NOTHING
+RETURNING "base", "quote", "day", "rate", "source", "reference\""""
+
 PROBE_UNIQUE_RATE_REFERENCE = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::int4[], $3::bpchar[], $4::bpchar[], $5::date[]) WITH ORDINALITY AS u("source", "reference", "_pk_base", "_pk_quote", "_pk_day", _ord)
 WHERE EXISTS (SELECT 1 FROM "exchange_rate" WHERE "exchange_rate"."source" = u."source" AND "exchange_rate"."reference" = u."reference" AND ("exchange_rate"."base", "exchange_rate"."quote", "exchange_rate"."day") IS DISTINCT FROM (u."_pk_base", u."_pk_quote", u."_pk_day"))
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_RATE_REFERENCE = """\
+INSERT INTO "exchange_rate" ("base", "quote", "day", "rate", "source", "reference")
+VALUES ($1::bpchar, $2::bpchar, $3::date, $4::numeric, $5::text, $6::int4)
+ON CONFLICT ("source", "reference") DO NOTHING
+RETURNING "base", "quote", "day", "rate", "source", "reference\""""
+
+INSERT_BATCH_IF_NEW_BY_RATE_REFERENCE = """\
+INSERT INTO "exchange_rate" ("base", "quote", "day", "rate", "source", "reference")
+SELECT u."base", u."quote", u."day", u."rate", u."source", u."reference"
+FROM unnest($1::bpchar[], $2::bpchar[], $3::date[], $4::numeric[], $5::text[], $6::int4[]) WITH ORDINALITY AS u("base", "quote", "day", "rate", "source", "reference", _ord)
+ORDER BY u._ord
+ON CONFLICT ("source", "reference") DO NOTHING
+RETURNING "base", "quote", "day", "rate", "source", "reference\""""
 
 SELECT_BATCH_BY_RATE_REFERENCE = """\
 SELECT "base", "quote", "day", "rate", "source", "reference"
@@ -191,12 +219,16 @@ UNIQUES = (
         constraint="exchange_rate_pkey",
         columns=(0, 1, 2),
         probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="rate_reference",
         constraint="exchange_rate_rate_reference_key",
         columns=(4, 5),
         probe_sql=PROBE_UNIQUE_RATE_REFERENCE,
+        insert_if_new_sql=INSERT_IF_NEW_BY_RATE_REFERENCE,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_RATE_REFERENCE,
         select_batch_sql=SELECT_BATCH_BY_RATE_REFERENCE,
     ),
 )

@@ -125,6 +125,19 @@ class ExchangeRateRepository:
     async def exists_batch(self, keys: Sequence[ExchangeRateKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, EXCHANGE_RATE_TABLE, keys)
 
+    async def save_if_new(
+        self, item: ExchangeRate, *, on: Literal["primary_key", "rate_reference"] = "primary_key"
+    ) -> ExchangeRate | None:
+        return await _rt.save_if_new(self._session, EXCHANGE_RATE_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self,
+        items: Sequence[ExchangeRate],
+        *,
+        on: Literal["primary_key", "rate_reference"] = "primary_key",
+    ) -> list[ExchangeRate | None]:
+        return await _rt.save_batch_if_new(self._session, EXCHANGE_RATE_TABLE, items, on=on)
+
     async def update(self, item: ExchangeRate) -> ExchangeRate:
         return await _rt.update_one(self._session, EXCHANGE_RATE_TABLE, item)
 

@@ -135,11 +135,39 @@ FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "department" WHERE "department"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "department" ("id", "name", "head_id")
+VALUES ($1::int4, $2::text, $3::uuid)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "name", "head_id\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "department" ("id", "name", "head_id")
+SELECT u."id", u."name", u."head_id"
+FROM unnest($1::int4[], $2::text[], $3::uuid[]) WITH ORDINALITY AS u("id", "name", "head_id", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "name", "head_id\""""
+
 PROBE_UNIQUE_NAME = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::int4[]) WITH ORDINALITY AS u("name", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "department" WHERE "department"."name" = u."name" AND "department"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_NAME = """\
+INSERT INTO "department" ("id", "name", "head_id")
+VALUES ($1::int4, $2::text, $3::uuid)
+ON CONFLICT ("name") DO NOTHING
+RETURNING "id", "name", "head_id\""""
+
+INSERT_BATCH_IF_NEW_BY_NAME = """\
+INSERT INTO "department" ("id", "name", "head_id")
+SELECT u."id", u."name", u."head_id"
+FROM unnest($1::int4[], $2::text[], $3::uuid[]) WITH ORDINALITY AS u("id", "name", "head_id", _ord)
+ORDER BY u._ord
+ON CONFLICT ("name") DO NOTHING
+RETURNING "id", "name", "head_id\""""
 
 SELECT_BATCH_BY_NAME = """\
 SELECT "id", "name", "head_id"
@@ -195,13 +223,20 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="department_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="department_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="name",
         constraint="department_name_key",
         columns=(1,),
         probe_sql=PROBE_UNIQUE_NAME,
+        insert_if_new_sql=INSERT_IF_NEW_BY_NAME,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_NAME,
         select_batch_sql=SELECT_BATCH_BY_NAME,
     ),
 )

@@ -135,6 +135,20 @@ FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "employee" WHERE "employee"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "employee" ("id", "name", "department_id", "manager_id", "region_country", "region_code")
+VALUES ($1::uuid, $2::text, $3::int4, $4::uuid, $5::bpchar, $6::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "name", "department_id", "manager_id", "region_country", "region_code\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "employee" ("id", "name", "department_id", "manager_id", "region_country", "region_code")
+SELECT u."id", u."name", u."department_id", u."manager_id", u."region_country", u."region_code"
+FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::uuid[], $5::bpchar[], $6::text[]) WITH ORDINALITY AS u("id", "name", "department_id", "manager_id", "region_country", "region_code", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "name", "department_id", "manager_id", "region_country", "region_code\""""
+
 PROBE_PARENT_DEPARTMENT_ID = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("department_id", _ord)
@@ -231,7 +245,12 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="employee_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="employee_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

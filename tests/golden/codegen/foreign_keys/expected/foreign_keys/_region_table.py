@@ -135,6 +135,20 @@ FROM unnest($1::bpchar[], $2::text[]) WITH ORDINALITY AS u("country", "code", _o
 WHERE EXISTS (SELECT 1 FROM "region" WHERE "region"."country" = u."country" AND "region"."code" = u."code")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "region" ("country", "code", "name")
+VALUES ($1::bpchar, $2::text, $3::text)
+ON CONFLICT ("country", "code") DO NOTHING
+RETURNING "country", "code", "name\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "region" ("country", "code", "name")
+SELECT u."country", u."code", u."name"
+FROM unnest($1::bpchar[], $2::text[], $3::text[]) WITH ORDINALITY AS u("country", "code", "name", _ord)
+ORDER BY u._ord
+ON CONFLICT ("country", "code") DO NOTHING
+RETURNING "country", "code", "name\""""
+
 COLUMNS = (
     _rt.ColumnSpec(name="country", attr="country", pg_type="char(2)", kind="text", max_length=2),
     _rt.ColumnSpec(name="code", attr="code", pg_type="varchar(10)", kind="text", max_length=10),
@@ -163,7 +177,12 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="region_pkey", columns=(0, 1), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="region_pkey",
+        columns=(0, 1),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -107,6 +107,16 @@ class DepartmentRepository:
     async def exists_batch(self, keys: Sequence[DepartmentKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, DEPARTMENT_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Department, *, on: Literal["primary_key", "name"] = "primary_key"
+    ) -> Department | None:
+        return await _rt.save_if_new(self._session, DEPARTMENT_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Department], *, on: Literal["primary_key", "name"] = "primary_key"
+    ) -> list[Department | None]:
+        return await _rt.save_batch_if_new(self._session, DEPARTMENT_TABLE, items, on=on)
+
     async def update(self, item: Department) -> Department:
         return await _rt.update_one(self._session, DEPARTMENT_TABLE, item)
 

@@ -117,6 +117,16 @@ class EmployeeRepository:
     async def exists_batch(self, keys: Sequence[EmployeeKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, EMPLOYEE_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Employee, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Employee | None:
+        return await _rt.save_if_new(self._session, EMPLOYEE_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Employee], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Employee | None]:
+        return await _rt.save_batch_if_new(self._session, EMPLOYEE_TABLE, items, on=on)
+
     async def update(self, item: Employee) -> Employee:
         return await _rt.update_one(self._session, EMPLOYEE_TABLE, item)
 

@@ -108,6 +108,16 @@ class RegionRepository:
     async def exists_batch(self, keys: Sequence[RegionKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, REGION_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Region, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Region | None:
+        return await _rt.save_if_new(self._session, REGION_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Region], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Region | None]:
+        return await _rt.save_batch_if_new(self._session, REGION_TABLE, items, on=on)
+
     async def update(self, item: Region) -> Region:
         return await _rt.update_one(self._session, REGION_TABLE, item)
 

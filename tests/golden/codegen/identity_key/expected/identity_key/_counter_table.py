@@ -115,6 +115,20 @@ FROM unnest($1::text[], $2::int4[]) WITH ORDINALITY AS u("name", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "counter" WHERE "counter"."name" = u."name" AND "counter"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_NAME = """\
+INSERT INTO "counter" ("name", "value")
+VALUES ($1::text, $2::int8)
+ON CONFLICT ("name") DO NOTHING
+RETURNING "id", "name", "value\""""
+
+INSERT_BATCH_IF_NEW_BY_NAME = """\
+INSERT INTO "counter" ("name", "value")
+SELECT u."name", u."value"
+FROM unnest($1::text[], $2::int8[]) WITH ORDINALITY AS u("name", "value", _ord)
+ORDER BY u._ord
+ON CONFLICT ("name") DO NOTHING
+RETURNING "id", "name", "value\""""
+
 SELECT_BATCH_BY_NAME = """\
 SELECT "id", "name", "value"
 FROM "counter"
@@ -157,6 +171,8 @@ UNIQUES = (
         constraint="counter_name_key",
         columns=(1,),
         probe_sql=PROBE_UNIQUE_NAME,
+        insert_if_new_sql=INSERT_IF_NEW_BY_NAME,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_NAME,
         select_batch_sql=SELECT_BATCH_BY_NAME,
     ),
 )

@@ -106,6 +106,14 @@ class CounterRepository:
     async def exists_batch(self, keys: Sequence[CounterKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, COUNTER_TABLE, keys)
 
+    async def save_if_new(self, item: Counter, *, on: Literal["name"] = "name") -> Counter | None:
+        return await _rt.save_if_new(self._session, COUNTER_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Counter], *, on: Literal["name"] = "name"
+    ) -> list[Counter | None]:
+        return await _rt.save_batch_if_new(self._session, COUNTER_TABLE, items, on=on)
+
     async def update(self, item: Counter) -> Counter:
         return await _rt.update_one(self._session, COUNTER_TABLE, item)
 

@@ -135,6 +135,20 @@ FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "registry" WHERE "registry"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "registry" ("id", "dict")
+VALUES ($1::int4, $2::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "dict\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "registry" ("id", "dict")
+SELECT u."id", u."dict"
+FROM unnest($1::int4[], $2::text[]) WITH ORDINALITY AS u("id", "dict", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "dict\""""
+
 COLUMNS = (
     _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
     _rt.ColumnSpec(
@@ -170,7 +184,12 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="registry_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="registry_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

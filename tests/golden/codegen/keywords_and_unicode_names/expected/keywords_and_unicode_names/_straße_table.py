@@ -166,11 +166,49 @@ FROM unnest($1::uuid[]) WITH ORDINALITY AS u("uuid", _ord)
 WHERE EXISTS (SELECT 1 FROM "straße" WHERE "straße"."uuid" = u."uuid")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select")
+VALUES ($1::uuid, $2::text, $3::int4, $4::text, $5::text[], $6::text, $7::int4, COALESCE($8::timestamptz, now()), $9::bool, $10::"größe", $11::text)
+ON CONFLICT ("uuid") DO NOTHING
+RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select")
+SELECT u."uuid", u."class", u."from", u."str", CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, '{}') END, u."dict", u."tuple", COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select"
+FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], $9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], $13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", "tuple", "datetime", "dataclasses", "größe", "select", _ord)
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_list" ON "_a_list".r = u._ord
+ORDER BY u._ord
+ON CONFLICT ("uuid") DO NOTHING
+RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select\""""
+
 PROBE_UNIQUE_SELECT = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("select", "_pk_uuid", _ord)
 WHERE EXISTS (SELECT 1 FROM "straße" WHERE "straße"."select" = u."select" AND "straße"."uuid" IS DISTINCT FROM u."_pk_uuid")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_SELECT = """\
+INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select")
+VALUES ($1::uuid, $2::text, $3::int4, $4::text, $5::text[], $6::text, $7::int4, COALESCE($8::timestamptz, now()), $9::bool, $10::"größe", $11::text)
+ON CONFLICT ("select") DO NOTHING
+RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select\""""
+
+INSERT_BATCH_IF_NEW_BY_SELECT = """\
+INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select")
+SELECT u."uuid", u."class", u."from", u."str", CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, '{}') END, u."dict", u."tuple", COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select"
+FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], $9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], $13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", "tuple", "datetime", "dataclasses", "größe", "select", _ord)
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_list" ON "_a_list".r = u._ord
+ORDER BY u._ord
+ON CONFLICT ("select") DO NOTHING
+RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select\""""
 
 SELECT_BATCH_BY_SELECT = """\
 SELECT "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select"
@@ -272,13 +310,20 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="straße_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="straße_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="select",
         constraint="straße_select_key",
         columns=(10,),
         probe_sql=PROBE_UNIQUE_SELECT,
+        insert_if_new_sql=INSERT_IF_NEW_BY_SELECT,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_SELECT,
         select_batch_sql=SELECT_BATCH_BY_SELECT,
     ),
 )

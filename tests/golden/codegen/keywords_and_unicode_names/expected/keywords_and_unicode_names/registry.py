@@ -100,6 +100,16 @@ class RegistryRepository:
     async def exists_batch(self, keys: Sequence[RegistryKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, REGISTRY_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Registry, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Registry | None:
+        return await _rt.save_if_new(self._session, REGISTRY_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Registry], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Registry | None]:
+        return await _rt.save_batch_if_new(self._session, REGISTRY_TABLE, items, on=on)
+
     async def update(self, item: Registry) -> Registry:
         return await _rt.update_one(self._session, REGISTRY_TABLE, item)
 

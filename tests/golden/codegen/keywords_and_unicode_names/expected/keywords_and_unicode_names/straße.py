@@ -156,6 +156,16 @@ class StraßeRepository:
     async def exists_batch(self, keys: Sequence[StraßeKey]) -> builtins.list[bool]:
         return await _rt.exists_batch(self._session, STRASSE_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Straße, *, on: Literal["primary_key", "select"] = "primary_key"
+    ) -> Straße | None:
+        return await _rt.save_if_new(self._session, STRASSE_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Straße], *, on: Literal["primary_key", "select"] = "primary_key"
+    ) -> builtins.list[Straße | None]:
+        return await _rt.save_batch_if_new(self._session, STRASSE_TABLE, items, on=on)
+
     async def update(self, item: Straße) -> Straße:
         return await _rt.update_one(self._session, STRASSE_TABLE, item)
 

@@ -135,6 +135,20 @@ FROM unnest($1::text[]) WITH ORDINALITY AS u("code", _ord)
 WHERE EXISTS (SELECT 1 FROM "currency" WHERE "currency"."code" = u."code")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "currency" ("code", "minor_units", "name")
+VALUES ($1::text, $2::int2, $3::text)
+ON CONFLICT ("code") DO NOTHING
+RETURNING "code", "minor_units", "name\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "currency" ("code", "minor_units", "name")
+SELECT u."code", u."minor_units", u."name"
+FROM unnest($1::text[], $2::int2[], $3::text[]) WITH ORDINALITY AS u("code", "minor_units", "name", _ord)
+ORDER BY u._ord
+ON CONFLICT ("code") DO NOTHING
+RETURNING "code", "minor_units", "name\""""
+
 COLUMNS = (
     _rt.ColumnSpec(name="code", attr="code", pg_type="text", kind="text", min_length=3),
     _rt.ColumnSpec(
@@ -170,7 +184,12 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="currency_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="currency_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -135,11 +135,39 @@ FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "person" WHERE "person"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "person" ("id", "email", "display_name", "active", "nickname", "created_at")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::text, $4::bool, $5::text, COALESCE($6::timestamptz, now()))
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "email", "display_name", "active", "nickname", "created_at\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "person" ("id", "email", "display_name", "active", "nickname", "created_at")
+SELECT COALESCE(u."id", gen_random_uuid()), u."email", u."display_name", u."active", u."nickname", COALESCE(u."created_at", now())
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS u("id", "email", "display_name", "active", "nickname", "created_at", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "email", "display_name", "active", "nickname", "created_at\""""
+
 PROBE_UNIQUE_EMAIL = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("email", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "person" WHERE "person"."email" = u."email" AND "person"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_EMAIL = """\
+INSERT INTO "person" ("id", "email", "display_name", "active", "nickname", "created_at")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::text, $4::bool, $5::text, COALESCE($6::timestamptz, now()))
+ON CONFLICT ("email") DO NOTHING
+RETURNING "id", "email", "display_name", "active", "nickname", "created_at\""""
+
+INSERT_BATCH_IF_NEW_BY_EMAIL = """\
+INSERT INTO "person" ("id", "email", "display_name", "active", "nickname", "created_at")
+SELECT COALESCE(u."id", gen_random_uuid()), u."email", u."display_name", u."active", u."nickname", COALESCE(u."created_at", now())
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS u("id", "email", "display_name", "active", "nickname", "created_at", _ord)
+ORDER BY u._ord
+ON CONFLICT ("email") DO NOTHING
+RETURNING "id", "email", "display_name", "active", "nickname", "created_at\""""
 
 SELECT_BATCH_BY_EMAIL = """\
 SELECT "id", "email", "display_name", "active", "nickname", "created_at"
@@ -211,13 +239,20 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="person_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="person_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="email",
         constraint="person_email_key",
         columns=(1,),
         probe_sql=PROBE_UNIQUE_EMAIL,
+        insert_if_new_sql=INSERT_IF_NEW_BY_EMAIL,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_EMAIL,
         select_batch_sql=SELECT_BATCH_BY_EMAIL,
     ),
 )

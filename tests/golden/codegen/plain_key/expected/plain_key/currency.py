@@ -104,6 +104,16 @@ class CurrencyRepository:
     async def exists_batch(self, keys: Sequence[CurrencyKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, CURRENCY_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Currency, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Currency | None:
+        return await _rt.save_if_new(self._session, CURRENCY_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Currency], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Currency | None]:
+        return await _rt.save_batch_if_new(self._session, CURRENCY_TABLE, items, on=on)
+
     async def update(self, item: Currency) -> Currency:
         return await _rt.update_one(self._session, CURRENCY_TABLE, item)
 

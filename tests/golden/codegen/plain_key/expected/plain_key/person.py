@@ -130,6 +130,16 @@ class PersonRepository:
     async def exists_batch(self, keys: Sequence[PersonKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, PERSON_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Person, *, on: Literal["primary_key", "email"] = "primary_key"
+    ) -> Person | None:
+        return await _rt.save_if_new(self._session, PERSON_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Person], *, on: Literal["primary_key", "email"] = "primary_key"
+    ) -> list[Person | None]:
+        return await _rt.save_batch_if_new(self._session, PERSON_TABLE, items, on=on)
+
     async def update(self, item: Person) -> Person:
         return await _rt.update_one(self._session, PERSON_TABLE, item)
 

@@ -135,6 +135,20 @@ FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "child" WHERE "child"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "child" ("id", "parent_id", "previous_id", "position", "label")
+VALUES ($1::uuid, $2::int4, $3::uuid, $4::int4, $5::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "parent_id", "previous_id", "position", "label\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "child" ("id", "parent_id", "previous_id", "position", "label")
+SELECT u."id", u."parent_id", u."previous_id", u."position", u."label"
+FROM unnest($1::uuid[], $2::int4[], $3::uuid[], $4::int4[], $5::text[]) WITH ORDINALITY AS u("id", "parent_id", "previous_id", "position", "label", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "parent_id", "previous_id", "position", "label\""""
+
 PROBE_PARENT_PARENT_ID = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("parent_id", _ord)
@@ -215,7 +229,12 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="child_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="child_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

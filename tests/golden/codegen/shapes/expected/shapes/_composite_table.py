@@ -135,11 +135,39 @@ FROM unnest($1::bpchar[], $2::int4[]) WITH ORDINALITY AS u("region", "seq", _ord
 WHERE EXISTS (SELECT 1 FROM "composite" WHERE "composite"."region" = u."region" AND "composite"."seq" = u."seq")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "composite" ("region", "seq", "code", "revision", "weight", "ratio")
+VALUES ($1::bpchar, $2::int4, $3::text, $4::int2, $5::int8, $6::float8)
+ON CONFLICT ("region", "seq") DO NOTHING
+RETURNING "region", "seq", "code", "revision", "weight", "ratio\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "composite" ("region", "seq", "code", "revision", "weight", "ratio")
+SELECT u."region", u."seq", u."code", u."revision", u."weight", u."ratio"
+FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::int2[], $5::int8[], $6::float8[]) WITH ORDINALITY AS u("region", "seq", "code", "revision", "weight", "ratio", _ord)
+ORDER BY u._ord
+ON CONFLICT ("region", "seq") DO NOTHING
+RETURNING "region", "seq", "code", "revision", "weight", "ratio\""""
+
 PROBE_UNIQUE_CODE_REVISION = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::int2[], $3::bpchar[], $4::int4[]) WITH ORDINALITY AS u("code", "revision", "_pk_region", "_pk_seq", _ord)
 WHERE EXISTS (SELECT 1 FROM "composite" WHERE "composite"."code" = u."code" AND "composite"."revision" = u."revision" AND ("composite"."region", "composite"."seq") IS DISTINCT FROM (u."_pk_region", u."_pk_seq"))
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_CODE_REVISION = """\
+INSERT INTO "composite" ("region", "seq", "code", "revision", "weight", "ratio")
+VALUES ($1::bpchar, $2::int4, $3::text, $4::int2, $5::int8, $6::float8)
+ON CONFLICT ("code", "revision") DO NOTHING
+RETURNING "region", "seq", "code", "revision", "weight", "ratio\""""
+
+INSERT_BATCH_IF_NEW_BY_CODE_REVISION = """\
+INSERT INTO "composite" ("region", "seq", "code", "revision", "weight", "ratio")
+SELECT u."region", u."seq", u."code", u."revision", u."weight", u."ratio"
+FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::int2[], $5::int8[], $6::float8[]) WITH ORDINALITY AS u("region", "seq", "code", "revision", "weight", "ratio", _ord)
+ORDER BY u._ord
+ON CONFLICT ("code", "revision") DO NOTHING
+RETURNING "region", "seq", "code", "revision", "weight", "ratio\""""
 
 SELECT_BATCH_BY_CODE_REVISION = """\
 SELECT "region", "seq", "code", "revision", "weight", "ratio"
@@ -195,13 +223,20 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="composite_pkey", columns=(0, 1), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="composite_pkey",
+        columns=(0, 1),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="code_revision",
         constraint="composite_code_revision_key",
         columns=(2, 3),
         probe_sql=PROBE_UNIQUE_CODE_REVISION,
+        insert_if_new_sql=INSERT_IF_NEW_BY_CODE_REVISION,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_CODE_REVISION,
         select_batch_sql=SELECT_BATCH_BY_CODE_REVISION,
     ),
 )

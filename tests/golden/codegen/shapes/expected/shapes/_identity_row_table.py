@@ -115,6 +115,20 @@ FROM unnest($1::text[], $2::int8[]) WITH ORDINALITY AS u("name", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "identity_row" WHERE "identity_row"."name" = u."name" AND "identity_row"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_NAME = """\
+INSERT INTO "identity_row" ("name", "hits", "score", "seen_at", "seen_time")
+VALUES ($1::text, $2::int4, $3::float4, $4::timestamp, $5::time)
+ON CONFLICT ("name") DO NOTHING
+RETURNING "id", "name", "hits", "score", "seen_at", "seen_time\""""
+
+INSERT_BATCH_IF_NEW_BY_NAME = """\
+INSERT INTO "identity_row" ("name", "hits", "score", "seen_at", "seen_time")
+SELECT u."name", u."hits", u."score", u."seen_at", u."seen_time"
+FROM unnest($1::text[], $2::int4[], $3::float4[], $4::timestamp[], $5::time[]) WITH ORDINALITY AS u("name", "hits", "score", "seen_at", "seen_time", _ord)
+ORDER BY u._ord
+ON CONFLICT ("name") DO NOTHING
+RETURNING "id", "name", "hits", "score", "seen_at", "seen_time\""""
+
 SELECT_BATCH_BY_NAME = """\
 SELECT "id", "name", "hits", "score", "seen_at", "seen_time"
 FROM "identity_row"
@@ -189,6 +203,8 @@ UNIQUES = (
         constraint="identity_row_name_key",
         columns=(1,),
         probe_sql=PROBE_UNIQUE_NAME,
+        insert_if_new_sql=INSERT_IF_NEW_BY_NAME,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_NAME,
         select_batch_sql=SELECT_BATCH_BY_NAME,
     ),
 )

@@ -135,6 +135,20 @@ FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "parent" WHERE "parent"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "parent" ("id", "title")
+VALUES ($1::int4, $2::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "title\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "parent" ("id", "title")
+SELECT u."id", u."title"
+FROM unnest($1::int4[], $2::text[]) WITH ORDINALITY AS u("id", "title", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "title\""""
+
 COLUMNS = (
     _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
     _rt.ColumnSpec(name="title", attr="title", pg_type="varchar(40)", kind="text", max_length=40),
@@ -162,7 +176,12 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="parent_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="parent_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

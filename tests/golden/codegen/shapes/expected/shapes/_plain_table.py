@@ -137,6 +137,20 @@ FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "plain" WHERE "plain"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::numeric, $4::bpchar, $5::"mood", $6::text, $7::bool, $8::int2, COALESCE($9::timestamptz, now()))
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
+SELECT COALESCE(u."id", gen_random_uuid()), u."label", u."amount", u."currency", u."mood", u."note", u."active", u."priority", COALESCE(u."created_at", now())
+FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) WITH ORDINALITY AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at\""""
+
 SELECT_COPY_DEFAULTS = """\
 SELECT now()::timestamptz AS "created_at\""""
 
@@ -212,7 +226,12 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="plain_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="plain_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -225,6 +225,35 @@ FROM unnest($1::int8[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "stored_forms" WHERE "stored_forms"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "stored_forms" ("id", "ratio", "price", "prices", "grade", "grades", "ratios", "seen_at", "seen_on", "blob", "span")
+VALUES ($1::int8, $2::float4, $3::numeric, $4::numeric[], $5::bpchar, $6::bpchar[], $7::float4[], $8::timestamptz, COALESCE($9::date, current_date), $10::bytea, $11::interval)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "ratio", "price", "prices", "grade", "grades", "ratios", "seen_at", "seen_on", "blob", "span\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "stored_forms" ("id", "ratio", "price", "prices", "grade", "grades", "ratios", "seen_at", "seen_on", "blob", "span")
+SELECT u."id", u."ratio", u."price", CASE WHEN u."_null_prices" THEN NULL ELSE COALESCE("_a_prices".v, '{}') END, u."grade", CASE WHEN u."_null_grades" THEN NULL ELSE COALESCE("_a_grades".v, '{}') END, CASE WHEN u."_null_ratios" THEN NULL ELSE COALESCE("_a_ratios".v, '{}') END, u."seen_at", COALESCE(u."seen_on", current_date), u."blob", u."span"
+FROM unnest($1::int8[], $2::float4[], $3::numeric[], $6::bool[], $7::bpchar[], $10::bool[], $13::bool[], $14::timestamptz[], $15::date[], $16::bytea[], $17::interval[]) WITH ORDINALITY AS u("id", "ratio", "price", "_null_prices", "grade", "_null_grades", "_null_ratios", "seen_at", "seen_on", "blob", "span", _ord)
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($4::numeric[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_prices" ON "_a_prices".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($8::bpchar[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_grades" ON "_a_grades".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($11::float4[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_ratios" ON "_a_ratios".r = u._ord
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "ratio", "price", "prices", "grade", "grades", "ratios", "seen_at", "seen_on", "blob", "span\""""
+
 SELECT_COPY_DEFAULTS = """\
 SELECT current_date::date AS "seen_on\""""
 
@@ -342,6 +371,8 @@ UNIQUES = (
         constraint="stored_forms_pkey",
         columns=(0,),
         probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -255,6 +255,40 @@ FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "with_arrays" WHERE "with_arrays"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "with_arrays" ("id", "tags", "codes", "counts", "moods", "payload", "blob", "day", "span")
+VALUES ($1::int4, $2::text[], $3::text[], $4::int4[], $5::"mood"[], $6::text::jsonb, $7::bytea, $8::date, $9::interval)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "tags", "codes", "counts", "moods", "payload", "blob", "day", "span\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "with_arrays" ("id", "tags", "codes", "counts", "moods", "payload", "blob", "day", "span")
+SELECT u."id", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END, CASE WHEN u."_null_codes" THEN NULL ELSE COALESCE("_a_codes".v, '{}') END, CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, '{}') END, CASE WHEN u."_null_moods" THEN NULL ELSE COALESCE("_a_moods".v, '{}') END, u."payload"::jsonb, u."blob", u."day", u."span"
+FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $14::text[], $15::bytea[], $16::date[], $17::interval[]) WITH ORDINALITY AS u("id", "_null_tags", "_null_codes", "_null_counts", "_null_moods", "payload", "blob", "day", "span", _ord)
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_tags" ON "_a_tags".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_codes" ON "_a_codes".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($8::int4[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_counts" ON "_a_counts".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($11::"mood"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_moods" ON "_a_moods".r = u._ord
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "tags", "codes", "counts", "moods", "payload", "blob", "day", "span\""""
+
 COLUMNS = (
     _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
     _rt.ColumnSpec(
@@ -343,7 +377,12 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="with_arrays_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="with_arrays_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

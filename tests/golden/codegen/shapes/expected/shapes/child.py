@@ -123,6 +123,16 @@ class ChildRepository:
     async def exists_batch(self, keys: Sequence[ChildKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, CHILD_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Child, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Child | None:
+        return await _rt.save_if_new(self._session, CHILD_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Child], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Child | None]:
+        return await _rt.save_batch_if_new(self._session, CHILD_TABLE, items, on=on)
+
     async def update(self, item: Child) -> Child:
         return await _rt.update_one(self._session, CHILD_TABLE, item)
 

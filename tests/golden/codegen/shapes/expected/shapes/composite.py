@@ -132,6 +132,19 @@ class CompositeRepository:
     async def exists_batch(self, keys: Sequence[CompositeKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, COMPOSITE_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Composite, *, on: Literal["primary_key", "code_revision"] = "primary_key"
+    ) -> Composite | None:
+        return await _rt.save_if_new(self._session, COMPOSITE_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self,
+        items: Sequence[Composite],
+        *,
+        on: Literal["primary_key", "code_revision"] = "primary_key",
+    ) -> list[Composite | None]:
+        return await _rt.save_batch_if_new(self._session, COMPOSITE_TABLE, items, on=on)
+
     async def update(self, item: Composite) -> Composite:
         return await _rt.update_one(self._session, COMPOSITE_TABLE, item)
 

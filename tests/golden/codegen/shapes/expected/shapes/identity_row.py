@@ -133,6 +133,16 @@ class IdentityRowRepository:
     async def exists_batch(self, keys: Sequence[IdentityRowKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, IDENTITY_ROW_TABLE, keys)
 
+    async def save_if_new(
+        self, item: IdentityRow, *, on: Literal["name"] = "name"
+    ) -> IdentityRow | None:
+        return await _rt.save_if_new(self._session, IDENTITY_ROW_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[IdentityRow], *, on: Literal["name"] = "name"
+    ) -> list[IdentityRow | None]:
+        return await _rt.save_batch_if_new(self._session, IDENTITY_ROW_TABLE, items, on=on)
+
     async def update(self, item: IdentityRow) -> IdentityRow:
         return await _rt.update_one(self._session, IDENTITY_ROW_TABLE, item)
 

@@ -104,6 +104,16 @@ class ParentRepository:
     async def exists_batch(self, keys: Sequence[ParentKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, PARENT_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Parent, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Parent | None:
+        return await _rt.save_if_new(self._session, PARENT_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Parent], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Parent | None]:
+        return await _rt.save_batch_if_new(self._session, PARENT_TABLE, items, on=on)
+
     async def update(self, item: Parent) -> Parent:
         return await _rt.update_one(self._session, PARENT_TABLE, item)
 

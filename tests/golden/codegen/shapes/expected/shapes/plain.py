@@ -152,6 +152,16 @@ class PlainRepository:
     async def exists_batch(self, keys: Sequence[PlainKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, PLAIN_TABLE, keys)
 
+    async def save_if_new(
+        self, item: Plain, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Plain | None:
+        return await _rt.save_if_new(self._session, PLAIN_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Plain], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Plain | None]:
+        return await _rt.save_batch_if_new(self._session, PLAIN_TABLE, items, on=on)
+
     async def update(self, item: Plain) -> Plain:
         return await _rt.update_one(self._session, PLAIN_TABLE, item)
 

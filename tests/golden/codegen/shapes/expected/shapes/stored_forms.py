@@ -163,6 +163,16 @@ class StoredFormsRepository:
     async def exists_batch(self, keys: Sequence[StoredFormsKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, STORED_FORMS_TABLE, keys)
 
+    async def save_if_new(
+        self, item: StoredForms, *, on: Literal["primary_key"] = "primary_key"
+    ) -> StoredForms | None:
+        return await _rt.save_if_new(self._session, STORED_FORMS_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[StoredForms], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[StoredForms | None]:
+        return await _rt.save_batch_if_new(self._session, STORED_FORMS_TABLE, items, on=on)
+
     async def update(self, item: StoredForms) -> StoredForms:
         return await _rt.update_one(self._session, STORED_FORMS_TABLE, item)
 

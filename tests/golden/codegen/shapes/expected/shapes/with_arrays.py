@@ -150,6 +150,16 @@ class WithArraysRepository:
     async def exists_batch(self, keys: Sequence[WithArraysKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, WITH_ARRAYS_TABLE, keys)
 
+    async def save_if_new(
+        self, item: WithArrays, *, on: Literal["primary_key"] = "primary_key"
+    ) -> WithArrays | None:
+        return await _rt.save_if_new(self._session, WITH_ARRAYS_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[WithArrays], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[WithArrays | None]:
+        return await _rt.save_batch_if_new(self._session, WITH_ARRAYS_TABLE, items, on=on)
+
     async def update(self, item: WithArrays) -> WithArrays:
         return await _rt.update_one(self._session, WITH_ARRAYS_TABLE, item)
 

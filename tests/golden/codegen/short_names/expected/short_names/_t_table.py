@@ -135,6 +135,20 @@ FROM unnest($1::text[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "t" WHERE "t"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "t" ("id", "created_at")
+VALUES ($1::text, COALESCE($2::timestamptz, now()))
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "created_at\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "t" ("id", "created_at")
+SELECT u."id", COALESCE(u."created_at", now())
+FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS u("id", "created_at", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "created_at\""""
+
 SELECT_COPY_DEFAULTS = """\
 SELECT now()::timestamptz AS "created_at\""""
 
@@ -173,7 +187,12 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="t_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="t_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -135,6 +135,20 @@ FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "x1" WHERE "x1"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "x1" ("id", "e", "t_id")
+VALUES ($1::int4, $2::"e", $3::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "e", "t_id\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "x1" ("id", "e", "t_id")
+SELECT u."id", u."e", u."t_id"
+FROM unnest($1::int4[], $2::"e"[], $3::text[]) WITH ORDINALITY AS u("id", "e", "t_id", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "e", "t_id\""""
+
 PROBE_PARENT_T_ID = """\
 SELECT u._ord
 FROM unnest($1::text[]) WITH ORDINALITY AS u("t_id", _ord)
@@ -193,7 +207,12 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="x1_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="x1_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -136,6 +136,20 @@ FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "表" WHERE "表"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "表" ("id", "名")
+VALUES ($1::int4, $2::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "名\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "表" ("id", "名")
+SELECT u."id", u."名"
+FROM unnest($1::int4[], $2::text[]) WITH ORDINALITY AS u("id", "名", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "名\""""
+
 COLUMNS = (
     _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
     _rt.ColumnSpec(name="名", attr="名", pg_type="text", kind="text"),
@@ -163,7 +177,12 @@ SQL = _rt.TableSQL(
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="表_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="表_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -100,6 +100,14 @@ class TRepository:
     async def exists_batch(self, keys: Sequence[TKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, T_TABLE, keys)
 
+    async def save_if_new(self, item: T, *, on: Literal["primary_key"] = "primary_key") -> T | None:
+        return await _rt.save_if_new(self._session, T_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[T], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[T | None]:
+        return await _rt.save_batch_if_new(self._session, T_TABLE, items, on=on)
+
     async def update(self, item: T) -> T:
         return await _rt.update_one(self._session, T_TABLE, item)
 

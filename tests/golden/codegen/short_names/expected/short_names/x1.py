@@ -103,6 +103,16 @@ class X1Repository:
     async def exists_batch(self, keys: Sequence[X1Key]) -> list[bool]:
         return await _rt.exists_batch(self._session, X1_TABLE, keys)
 
+    async def save_if_new(
+        self, item: X1, *, on: Literal["primary_key"] = "primary_key"
+    ) -> X1 | None:
+        return await _rt.save_if_new(self._session, X1_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[X1], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[X1 | None]:
+        return await _rt.save_batch_if_new(self._session, X1_TABLE, items, on=on)
+
     async def update(self, item: X1) -> X1:
         return await _rt.update_one(self._session, X1_TABLE, item)
 

@@ -99,6 +99,16 @@ class 表Repository:
     async def exists_batch(self, keys: Sequence[表Key]) -> list[bool]:
         return await _rt.exists_batch(self._session, 表_TABLE, keys)
 
+    async def save_if_new(
+        self, item: 表, *, on: Literal["primary_key"] = "primary_key"
+    ) -> 表 | None:
+        return await _rt.save_if_new(self._session, 表_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[表], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[表 | None]:
+        return await _rt.save_batch_if_new(self._session, 表_TABLE, items, on=on)
+
     async def update(self, item: 表) -> 表:
         return await _rt.update_one(self._session, 表_TABLE, item)
 
