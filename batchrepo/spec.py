@@ -235,6 +235,8 @@ class TableSQL:
     select_keys: str | None = None
     """Key columns (then the version, for audited tables) of up to ``$1::int8`` rows: what the
     key cache warms up from."""
+    select_all: str | None = None
+    """Every row of the table, in no particular order (``stream_all`` runs it in a cursor)."""
     insert_batch_count: str | None = None
     """``insert_batch`` answering one int, the rows written, instead of the rows
     (``returning=False``); likewise the two below. An update counts the rows it found

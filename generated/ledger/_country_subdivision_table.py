@@ -91,6 +91,10 @@ SELECT "country_code", "code"
 FROM "country_subdivision"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "country_code", "code", "name_l1", "name_l2"
+FROM "country_subdivision\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "country_subdivision" ("country_code", "code", "name_l1", "name_l2")
@@ -185,6 +189,7 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,

@@ -91,6 +91,10 @@ SELECT "code"
 FROM "country"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency"
+FROM "country\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "country" ("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
@@ -205,6 +209,7 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,

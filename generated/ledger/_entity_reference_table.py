@@ -91,6 +91,10 @@ SELECT "id"
 FROM "entity_reference"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1"
+FROM "entity_reference\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
@@ -213,6 +217,7 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,

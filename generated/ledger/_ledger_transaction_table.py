@@ -162,6 +162,10 @@ SELECT "id", "version"
 FROM "ledger_transaction"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version"
+FROM "ledger_transaction\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "ledger_transaction" ("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags")
@@ -393,6 +397,7 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,

@@ -91,6 +91,10 @@ SELECT "id"
 FROM "location"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters"
+FROM "location\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "location" ("id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters")
@@ -247,6 +251,7 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,

@@ -150,6 +150,10 @@ SELECT "id", "version"
 FROM "person"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version"
+FROM "person\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at")
@@ -384,6 +388,7 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,

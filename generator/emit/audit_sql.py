@@ -62,6 +62,7 @@ def audited_statements(table: Table) -> TableStatements:
         upsert_one=None,
         upsert_batch=None,
         select_keys=select_keys(table),
+        select_all=plain.select_all,
         insert_batch_count=_insert(
             table, plain.insert_batch, _batch_arguments(table) + 1, count=True
         ),

@@ -61,6 +61,7 @@ class TableStatements:
     upsert_one: Statement | None
     upsert_batch: Statement | None
     select_keys: Statement
+    select_all: Statement
     insert_batch_count: Statement
     update_batch_count: Statement | None
     upsert_batch_count: Statement | None
@@ -124,6 +125,7 @@ def table_statements(table: Table) -> TableStatements:
         upsert_one=_insert_one(table, upsert=True) if upsert else None,
         upsert_batch=_insert_batch(table, upsert=True) if upsert else None,
         select_keys=select_keys(table),
+        select_all=(f"SELECT {column_list(table)}", f"FROM {quote_ident(table.name)}"),
         insert_batch_count=counted(_insert_batch(table)),
         update_batch_count=counted(_update_batch(table)) if has_values else None,
         upsert_batch_count=counted(_insert_batch(table, upsert=True)) if upsert else None,

@@ -91,6 +91,10 @@ SELECT "id"
 FROM "sample"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level"
+FROM "sample\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "sample" ("id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level")
@@ -228,6 +232,7 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,

@@ -166,6 +166,10 @@ SELECT "id"
 FROM "document"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "tags", "scores", "counts", "colours", "blobs", "body", "meta"
+FROM "document\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "document" ("id", "tags", "scores", "counts", "colours", "blobs", "body", "meta")
@@ -358,6 +362,7 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,

@@ -150,6 +150,10 @@ SELECT "id", "version"
 FROM "account"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "customer_id", "status", "balance", "opened_at", "version"
+FROM "account\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
@@ -278,6 +282,7 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,

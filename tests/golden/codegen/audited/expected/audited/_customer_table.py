@@ -150,6 +150,10 @@ SELECT "id", "version"
 FROM "customer"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "name", "email", "version"
+FROM "customer\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "customer" ("id", "name", "email")
@@ -260,6 +264,7 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,

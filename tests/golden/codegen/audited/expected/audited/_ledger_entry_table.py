@@ -150,6 +150,10 @@ SELECT "id", "version"
 FROM "ledger_entry"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "account_id", "amount", "memo", "version"
+FROM "ledger_entry\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "ledger_entry" ("account_id", "amount", "memo")
@@ -265,6 +269,7 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,

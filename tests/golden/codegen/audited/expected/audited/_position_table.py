@@ -160,6 +160,10 @@ SELECT "account_id", "instrument", "version"
 FROM "position"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "account_id", "instrument", "quantity", "tags", "details", "updated_at", "version"
+FROM "position\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "position" ("account_id", "instrument", "quantity", "tags", "details", "updated_at")
@@ -303,6 +307,7 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,

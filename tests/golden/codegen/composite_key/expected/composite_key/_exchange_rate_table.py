@@ -93,6 +93,10 @@ SELECT "base", "quote", "day"
 FROM "exchange_rate"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "base", "quote", "day", "rate", "source", "reference"
+FROM "exchange_rate\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "exchange_rate" ("base", "quote", "day", "rate", "source", "reference")
@@ -175,6 +179,7 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,

@@ -64,6 +64,10 @@ SELECT "item_id", "tag"
 FROM "tag_link"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "item_id", "tag"
+FROM "tag_link\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "tag_link" ("item_id", "tag")
@@ -100,6 +104,7 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=None,
     upsert_batch_count=None,

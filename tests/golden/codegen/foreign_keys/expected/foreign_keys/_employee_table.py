@@ -91,6 +91,10 @@ SELECT "id"
 FROM "employee"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "name", "department_id", "manager_id", "region_country", "region_code"
+FROM "employee\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "employee" ("id", "name", "department_id", "manager_id", "region_country", "region_code")
@@ -219,6 +223,7 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,

@@ -91,6 +91,10 @@ SELECT "country", "code"
 FROM "region"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "country", "code", "name"
+FROM "region\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "region" ("country", "code", "name")
@@ -151,6 +155,7 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,

@@ -77,6 +77,10 @@ SELECT "id"
 FROM "counter"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "name", "value"
+FROM "counter\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "counter" ("name", "value")
@@ -138,6 +142,7 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,

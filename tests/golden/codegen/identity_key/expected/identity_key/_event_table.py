@@ -77,6 +77,10 @@ SELECT "id"
 FROM "event"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "kind", "occurred_at", "details"
+FROM "event\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "event" ("kind", "occurred_at", "details")
@@ -144,6 +148,7 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,

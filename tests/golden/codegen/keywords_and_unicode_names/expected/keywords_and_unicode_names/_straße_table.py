@@ -107,6 +107,10 @@ SELECT "uuid"
 FROM "straße"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select"
+FROM "straße\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select")
@@ -260,6 +264,7 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,

@@ -91,6 +91,10 @@ SELECT "code"
 FROM "currency"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "code", "minor_units", "name"
+FROM "currency\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "currency" ("code", "minor_units", "name")
@@ -158,6 +162,7 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,

@@ -91,6 +91,10 @@ SELECT "region", "seq"
 FROM "composite"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "region", "seq", "code", "revision", "weight", "ratio"
+FROM "composite\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "composite" ("region", "seq", "code", "revision", "weight", "ratio")
@@ -183,6 +187,7 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,

@@ -77,6 +77,10 @@ SELECT "id"
 FROM "identity_row"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "name", "hits", "score", "seen_at", "seen_time"
+FROM "identity_row\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "identity_row" ("name", "hits", "score", "seen_at", "seen_time")
@@ -167,6 +171,7 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,

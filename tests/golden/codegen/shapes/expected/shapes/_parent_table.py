@@ -91,6 +91,10 @@ SELECT "id"
 FROM "parent"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "title"
+FROM "parent\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "parent" ("id", "title")
@@ -150,6 +154,7 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,

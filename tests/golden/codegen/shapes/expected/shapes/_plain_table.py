@@ -93,6 +93,10 @@ SELECT "id"
 FROM "plain"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at"
+FROM "plain\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
@@ -200,6 +204,7 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,

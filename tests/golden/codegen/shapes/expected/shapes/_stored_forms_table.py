@@ -136,6 +136,10 @@ SELECT "id"
 FROM "stored_forms"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "ratio", "price", "prices", "grade", "grades", "ratios", "seen_at", "seen_on", "blob", "span"
+FROM "stored_forms\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "stored_forms" ("id", "ratio", "price", "prices", "grade", "grades", "ratios", "seen_at", "seen_on", "blob", "span")
@@ -326,6 +330,7 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,

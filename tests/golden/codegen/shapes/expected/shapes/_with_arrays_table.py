@@ -151,6 +151,10 @@ SELECT "id"
 FROM "with_arrays"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "tags", "codes", "counts", "moods", "payload", "blob", "day", "span"
+FROM "with_arrays\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "with_arrays" ("id", "tags", "codes", "counts", "moods", "payload", "blob", "day", "span")
@@ -331,6 +335,7 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,

@@ -91,6 +91,10 @@ SELECT "id"
 FROM "x1"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "e", "t_id"
+FROM "x1\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "x1" ("id", "e", "t_id")
@@ -181,6 +185,7 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
