@@ -37,6 +37,7 @@ from batchrepo.write.chunked import save_batch_chunked as save_batch_chunked
 from batchrepo.write.chunked import update_batch_chunked as update_batch_chunked
 from batchrepo.write.chunked import upsert_batch_chunked as upsert_batch_chunked
 from batchrepo.write.if_new import inserted_in_input_order, skipping
+from batchrepo.write.partial import partial
 
 
 async def _write(
@@ -104,30 +105,57 @@ async def save_batch(
     return await _write(target, spec, items, "insert", returning)
 
 
-async def update_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
+async def update_one(
+    target: Target, spec: TableSpec[E, K], item: E, *, columns: Sequence[str] | None = None
+) -> E:
     """Update one row by key; ``MissingRowsError`` when it does not exist,
-    ``StaleVersionError`` when its version moved on since the caller read it."""
-    return await _write_one(target, spec, item, "update")
+    ``StaleVersionError`` when its version moved on since the caller read it. ``columns``:
+    write only these (attribute names; the key and version always), checking only them."""
+    chosen = spec if columns is None else partial(spec, columns)
+    return await _write_one(target, chosen, item, "update")
 
 
 @overload
 async def update_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[True] = ...
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: Literal[True] = ...,
+    columns: Sequence[str] | None = ...,
 ) -> list[E]: ...
 @overload
 async def update_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[False]
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: Literal[False],
+    columns: Sequence[str] | None = ...,
 ) -> int: ...
 @overload
 async def update_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: bool,
+    columns: Sequence[str] | None = ...,
 ) -> list[E] | int: ...
 async def update_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool = True
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: bool = True,
+    columns: Sequence[str] | None = None,
 ) -> list[E] | int:
     """Update rows by key in one statement; if any is missing or stale, nothing is written.
-    ``returning=False``: returns the number of rows updated (or unchanged) instead."""
-    return await _write(target, spec, items, "update", returning)
+    ``returning=False``: returns the number of rows updated (or unchanged) instead.
+    ``columns``: write only these (attribute names; the key and version always): one fixed
+    statement whatever the choice, the others keep their stored values."""
+    chosen = spec if columns is None else partial(spec, columns)
+    return await _write(target, chosen, items, "update", returning)
 
 
 async def upsert_one(target: Target, spec: TableSpec[E, K], item: E) -> E:

@@ -248,6 +248,13 @@ class TableSQL:
     unchanged too, so a count short of the batch means missing or stale rows."""
     update_batch_count: str | None = None
     upsert_batch_count: str | None = None
+    update_one_columns: str | None = None
+    """``update_one`` taking one more argument after the columns (before an audit log id):
+    ``bool[]``, one flag per column of the table, true where the column is updated; the others
+    keep their stored value (``update(item, columns=[...])``). Likewise the two below, whose
+    arrays of columns not updated are sent empty."""
+    update_batch_columns: str | None = None
+    update_batch_columns_count: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +307,10 @@ class TableSpec(Generic[E, K]):
     """Set for audited tables: every write records history and carries versions."""
     copy: CopySpec | None = None
     """Set where inserts may go by binary COPY (large batches; see ``WritePolicy``)."""
+    update_columns: tuple[bool, ...] | None = None
+    """Never generated: set on the spec a partial update derives (:mod:`batchrepo.write.partial`),
+    one flag per column, true where the update writes it; sent as the masked statements' extra
+    argument."""
     skips_on: str | None = None
     """Never generated: set on the spec ``save_if_new`` derives (:mod:`batchrepo.write.if_new`),
     whose inserts skip rows clashing on this key; a clash on it is then no error to look for."""

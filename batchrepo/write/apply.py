@@ -113,7 +113,7 @@ async def write_one(
     insert that skips a taken key (``save_if_new``: its spec's upsert statement)."""
     statement = statement_for(spec, mode, batch=False)
     positions = _positions(spec, mode)
-    arguments = row_arguments(spec, columns, positions, 0)
+    arguments = row_arguments(spec, columns, positions, 0) + _mask(spec)
     try:
         if needs_scope(session, spec):
             async with (
@@ -189,7 +189,7 @@ async def write_batch(
         and session.policy.copies(len(items))
         and isinstance(conn, CopyTarget)
     )
-    arguments = [] if by_copy else batch_arguments(spec, columns, positions)
+    arguments = [] if by_copy else batch_arguments(spec, columns, positions) + _mask(spec)
     counting = None if returning or by_copy else _count_statement(spec, mode)
     sent: list[list[Any]] = []
 
@@ -254,6 +254,11 @@ async def write_batch(
     if not returning:
         return []
     return [spec.from_record(row) for row in ordered]
+
+
+def _mask(spec: TableSpec[Any, Any]) -> list[Any]:
+    """The extra argument of a partial update's statements (which columns it writes)."""
+    return [] if spec.update_columns is None else [list(spec.update_columns)]
 
 
 def _given_keys(spec: TableSpec[Any, Any], columns: Sequence[Sequence[Any]]) -> list[Any]:

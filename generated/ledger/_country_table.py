@@ -129,6 +129,30 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "country"
+SET "numeric_code" = CASE WHEN ($7::bool[])[2] THEN $2::int2 ELSE "country"."numeric_code" END, "name_l1" = CASE WHEN ($7::bool[])[3] THEN $3::text ELSE "country"."name_l1" END, "name_l2" = CASE WHEN ($7::bool[])[4] THEN $4::text ELSE "country"."name_l2" END, "name_l3" = CASE WHEN ($7::bool[])[5] THEN $5::text ELSE "country"."name_l3" END, "default_currency" = CASE WHEN ($7::bool[])[6] THEN $6::bpchar ELSE "country"."default_currency" END
+WHERE "code" = $1::bpchar
+RETURNING "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "country"
+SET "numeric_code" = CASE WHEN ($7::bool[])[2] THEN u."numeric_code" ELSE "country"."numeric_code" END, "name_l1" = CASE WHEN ($7::bool[])[3] THEN u."name_l1" ELSE "country"."name_l1" END, "name_l2" = CASE WHEN ($7::bool[])[4] THEN u."name_l2" ELSE "country"."name_l2" END, "name_l3" = CASE WHEN ($7::bool[])[5] THEN u."name_l3" ELSE "country"."name_l3" END, "default_currency" = CASE WHEN ($7::bool[])[6] THEN u."default_currency" ELSE "country"."default_currency" END
+FROM unnest($1::bpchar[], $2::int2[], $3::text[], $4::text[], $5::text[], $6::bpchar[]) AS u("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+WHERE "country"."code" = u."code"
+RETURNING "country"."code", "country"."numeric_code", "country"."name_l1", "country"."name_l2", "country"."name_l3", "country"."default_currency\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "country"
+    SET "numeric_code" = CASE WHEN ($7::bool[])[2] THEN u."numeric_code" ELSE "country"."numeric_code" END, "name_l1" = CASE WHEN ($7::bool[])[3] THEN u."name_l1" ELSE "country"."name_l1" END, "name_l2" = CASE WHEN ($7::bool[])[4] THEN u."name_l2" ELSE "country"."name_l2" END, "name_l3" = CASE WHEN ($7::bool[])[5] THEN u."name_l3" ELSE "country"."name_l3" END, "default_currency" = CASE WHEN ($7::bool[])[6] THEN u."default_currency" ELSE "country"."default_currency" END
+    FROM unnest($1::bpchar[], $2::int2[], $3::text[], $4::text[], $5::text[], $6::bpchar[]) AS u("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+    WHERE "country"."code" = u."code"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::bpchar[]) WITH ORDINALITY AS u("code", _ord)
@@ -241,6 +265,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (

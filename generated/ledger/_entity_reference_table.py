@@ -129,6 +129,30 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "entity_reference"
+SET "person_id" = CASE WHEN ($6::bool[])[2] THEN $2::uuid ELSE "entity_reference"."person_id" END, "entity_role" = CASE WHEN ($6::bool[])[3] THEN $3::"person_entity_type" ELSE "entity_reference"."entity_role" END, "reference_external_id" = CASE WHEN ($6::bool[])[4] THEN $4::text ELSE "entity_reference"."reference_external_id" END, "reference_details_l1" = CASE WHEN ($6::bool[])[5] THEN $5::text ELSE "entity_reference"."reference_details_l1" END
+WHERE "id" = $1::uuid
+RETURNING "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "entity_reference"
+SET "person_id" = CASE WHEN ($6::bool[])[2] THEN u."person_id" ELSE "entity_reference"."person_id" END, "entity_role" = CASE WHEN ($6::bool[])[3] THEN u."entity_role" ELSE "entity_reference"."entity_role" END, "reference_external_id" = CASE WHEN ($6::bool[])[4] THEN u."reference_external_id" ELSE "entity_reference"."reference_external_id" END, "reference_details_l1" = CASE WHEN ($6::bool[])[5] THEN u."reference_details_l1" ELSE "entity_reference"."reference_details_l1" END
+FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+WHERE "entity_reference"."id" = u."id"
+RETURNING "entity_reference"."id", "entity_reference"."person_id", "entity_reference"."entity_role", "entity_reference"."reference_external_id", "entity_reference"."reference_details_l1\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "entity_reference"
+    SET "person_id" = CASE WHEN ($6::bool[])[2] THEN u."person_id" ELSE "entity_reference"."person_id" END, "entity_role" = CASE WHEN ($6::bool[])[3] THEN u."entity_role" ELSE "entity_reference"."entity_role" END, "reference_external_id" = CASE WHEN ($6::bool[])[4] THEN u."reference_external_id" ELSE "entity_reference"."reference_external_id" END, "reference_details_l1" = CASE WHEN ($6::bool[])[5] THEN u."reference_details_l1" ELSE "entity_reference"."reference_details_l1" END
+    FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+    WHERE "entity_reference"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
@@ -249,6 +273,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (

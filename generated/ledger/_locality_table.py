@@ -129,6 +129,30 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "locality"
+SET "country_code" = CASE WHEN ($7::bool[])[2] THEN $2::bpchar ELSE "locality"."country_code" END, "subdivision_code" = CASE WHEN ($7::bool[])[3] THEN $3::text ELSE "locality"."subdivision_code" END, "code" = CASE WHEN ($7::bool[])[4] THEN $4::text ELSE "locality"."code" END, "name_l1" = CASE WHEN ($7::bool[])[5] THEN $5::text ELSE "locality"."name_l1" END, "name_l2" = CASE WHEN ($7::bool[])[6] THEN $6::text ELSE "locality"."name_l2" END
+WHERE "id" = $1::uuid
+RETURNING "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "locality"
+SET "country_code" = CASE WHEN ($7::bool[])[2] THEN u."country_code" ELSE "locality"."country_code" END, "subdivision_code" = CASE WHEN ($7::bool[])[3] THEN u."subdivision_code" ELSE "locality"."subdivision_code" END, "code" = CASE WHEN ($7::bool[])[4] THEN u."code" ELSE "locality"."code" END, "name_l1" = CASE WHEN ($7::bool[])[5] THEN u."name_l1" ELSE "locality"."name_l1" END, "name_l2" = CASE WHEN ($7::bool[])[6] THEN u."name_l2" ELSE "locality"."name_l2" END
+FROM unnest($1::uuid[], $2::bpchar[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+WHERE "locality"."id" = u."id"
+RETURNING "locality"."id", "locality"."country_code", "locality"."subdivision_code", "locality"."code", "locality"."name_l1", "locality"."name_l2\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "locality"
+    SET "country_code" = CASE WHEN ($7::bool[])[2] THEN u."country_code" ELSE "locality"."country_code" END, "subdivision_code" = CASE WHEN ($7::bool[])[3] THEN u."subdivision_code" ELSE "locality"."subdivision_code" END, "code" = CASE WHEN ($7::bool[])[4] THEN u."code" ELSE "locality"."code" END, "name_l1" = CASE WHEN ($7::bool[])[5] THEN u."name_l1" ELSE "locality"."name_l1" END, "name_l2" = CASE WHEN ($7::bool[])[6] THEN u."name_l2" ELSE "locality"."name_l2" END
+    FROM unnest($1::uuid[], $2::bpchar[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+    WHERE "locality"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
@@ -258,6 +282,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (

@@ -52,7 +52,9 @@ def repository_methods(
     spec: str,
     types: dict[int, str],
     scope: Scope,
+    column_type: str | None = None,
 ) -> tuple[Method, ...]:
+    """``column_type``: the ``Literal`` alias of the columns an update may name."""
     seq = scope.name("collections.abc", "Sequence")
     iterable = scope.name("collections.abc", "Iterable")
     async_iterable = scope.name("collections.abc", "AsyncIterable")
@@ -95,20 +97,26 @@ def repository_methods(
     )
     literal, overload = scope.name("typing", "Literal"), scope.name("typing", "overload")
 
-    def batch_write(name: str) -> Method:
-        """``<name>(items, *, returning=True)``: the rows as stored, or with ``returning=False``
-        only their number (nothing decoded, nothing built)."""
+    def batch_write(name: str, extra: tuple[str, ...] = (), passed: tuple[str, ...] = ()) -> Method:
+        """``<name>(items, *, returning=True, *extra)``: the rows as stored, or with
+        ``returning=False`` only their number (nothing decoded, nothing built)."""
         rows = f"{lst}[{entity}]"
         return Method(
             name,
-            (items, "*", f"returning: {boolean} = True"),
+            (items, "*", f"returning: {boolean} = True", *extra),
             f"{rows} | {integer}",
-            op(name, "items", "returning=returning"),
+            op(name, "items", "returning=returning", *passed),
             (
-                Overload(overload, (items, "*", f"returning: {literal}[True] = True"), rows),
-                Overload(overload, (items, "*", f"returning: {literal}[False]"), integer),
+                Overload(
+                    overload, (items, "*", f"returning: {literal}[True] = True", *extra), rows
+                ),
+                Overload(overload, (items, "*", f"returning: {literal}[False]", *extra), integer),
             ),
         )
+
+    # update(..., columns=[...]): only the named columns are written (and checked)
+    chosen = (f"columns: {seq}[{column_type}] | None = None",) if column_type else ()
+    passes = ("columns=columns",) if column_type else ()
 
     methods = [
         Method("save", (item,), entity, op("save_one", "item")),
@@ -141,8 +149,8 @@ def repository_methods(
         ]
     if has_update:
         methods += [
-            Method("update", (item,), entity, op("update_one", "item")),
-            batch_write("update_batch"),
+            Method("update", (item, "*", *chosen), entity, op("update_one", "item", *passes)),
+            batch_write("update_batch", chosen, passes),
         ]
     if table.audited:
         # the version read (None: no check); a row present with another version is stale

@@ -65,6 +65,9 @@ class TableStatements:
     insert_batch_count: Statement
     update_batch_count: Statement | None
     upsert_batch_count: Statement | None
+    update_one_columns: Statement | None
+    update_batch_columns: Statement | None
+    update_batch_columns_count: Statement | None
 
 
 def select_keys(table: Table) -> Statement:
@@ -129,6 +132,11 @@ def table_statements(table: Table) -> TableStatements:
         insert_batch_count=counted(_insert_batch(table)),
         update_batch_count=counted(_update_batch(table)) if has_values else None,
         upsert_batch_count=counted(_insert_batch(table, upsert=True)) if upsert else None,
+        update_one_columns=_update_one(table, mask=True) if has_values else None,
+        update_batch_columns=_update_batch(table, mask=True) if has_values else None,
+        update_batch_columns_count=(
+            counted(_update_batch(table, mask=True)) if has_values else None
+        ),
     )
 
 
@@ -325,10 +333,22 @@ def insert_if_new(table: Table, key: Key) -> tuple[Statement, Statement]:
     return _insert_one(table, skip=key), _insert_batch(table, skip=key)
 
 
-def _update_one(table: Table) -> Statement:
+def masked(table: Table, column: Column, value: str, mask: int | None) -> str:
+    """``value``, or with a mask argument (``$mask::bool[]``, one flag per column of the table,
+    the partial-column update) the stored value where the column is not being updated."""
+    if mask is None:
+        return value
+    stored = f"{quote_ident(table.name)}.{quote_ident(column.name)}"
+    return f"CASE WHEN (${mask}::bool[])[{column.position + 1}] THEN {value} ELSE {stored} END"
+
+
+def _update_one(table: Table, mask: bool = False) -> Statement:
+    """``mask``: one more argument after the columns, which columns to update (``bool[]``)."""
     t = quote_ident(table.name)
+    flags = len(table.columns) + 1 if mask else None
     sets = ", ".join(
-        f"{quote_ident(c.name)} = {or_stored(table, c, param(c, c.position + 1))}"
+        f"{quote_ident(c.name)} = "
+        + masked(table, c, or_stored(table, c, param(c, c.position + 1)), flags)
         for c in table.value_columns
     )
     where = " AND ".join(
@@ -337,12 +357,16 @@ def _update_one(table: Table) -> Statement:
     return (f"UPDATE {t}", f"SET {sets}", f"WHERE {where}", f"RETURNING {column_list(table)}")
 
 
-def _update_batch(table: Table) -> Statement:
+def _update_batch(table: Table, mask: bool = False) -> Statement:
+    """``mask``: one more argument after the batch's, which columns to update (``bool[]``);
+    the arrays of the columns not updated may be empty."""
     t = quote_ident(table.name)
     batch = Batch()
     values = {c.position: batch.add(c) for c in table.columns}
+    flags = batch.next_number if mask else None
     sets = ", ".join(
-        f"{quote_ident(c.name)} = {or_stored(table, c, values[c.position])}"
+        f"{quote_ident(c.name)} = "
+        + masked(table, c, or_stored(table, c, values[c.position]), flags)
         for c in table.value_columns
     )
     where = " AND ".join(

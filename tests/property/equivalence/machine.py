@@ -23,6 +23,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, multiple, precond
 from batchrepo import operations
 from batchrepo.session import as_session
 from batchrepo.spec import WriteMode
+from batchrepo.write.partial import partial
 
 from ..outcome import (
     ACTOR,
@@ -128,6 +129,8 @@ def equivalence_machine(
     # (path, counting): returning=False answers a count and sends back no rows
     ways = ["statement", "copy"] if spec.copy is not None else ["statement"]
     skippable = [u.name for u in spec.uniques if u.insert_batch_if_new_sql is not None]
+    keyed = {*spec.key_columns, *([spec.audit.version_column] if spec.audit else [])}
+    updatable = [c.attr for at, c in enumerate(spec.columns) if at not in keyed]
     paths = st.tuples(st.sampled_from(ways), st.booleans())
     compared = [spec, *parents]
 
@@ -142,7 +145,8 @@ def equivalence_machine(
         def _check(self, what: str, batch: Outcome, single: Outcome, items: Sequence[Any]) -> None:
             operation = what.split()[0]
             operation += " by copy" if "by copy" in what else ""
-            operation += ", counting" if what.endswith("counting") else ""
+            operation += ", counting" if ", counting" in what else ""
+            operation += ", some columns" if ", columns" in what else ""
             outcome = f"{operation}: {(batch.error or 'ok')[:40]}"
             problem = None
             if not same(batch, single):
@@ -169,7 +173,12 @@ def equivalence_machine(
                 )
 
         def _write(
-            self, mode: WriteMode, items: list[Any], path: str = "statement", counting: bool = False
+            self,
+            mode: WriteMode,
+            items: list[Any],
+            path: str = "statement",
+            counting: bool = False,
+            columns: list[str] | None = None,
         ) -> Any:
             if mode != "insert" and len(spec.uniques) > 1:
                 positions = [*spec.key_columns, *unique_positions(spec)]
@@ -180,12 +189,15 @@ def equivalence_machine(
                     items = [item for row, item in enumerate(items) if row not in moved]
             note(f"{mode} batch by {path}, {'counting' if counting else 'returning'}: {items!r}")
             policy = COPY_ALWAYS if path == "copy" else STATEMENTS_ONLY
+            # columns: what update_batch(items, columns=...) and update(item, columns=...) run
+            written = spec if columns is None else partial(spec, columns)
             batch = twin.run(
-                batch_write(twin.batch, spec, mode, items, policy, returning=not counting)
+                batch_write(twin.batch, written, mode, items, policy, returning=not counting)
             )
-            single = twin.run(single_write(twin.single, spec, mode, items))
+            single = twin.run(single_write(twin.single, written, mode, items))
             twin.run(twin.align_sequences(spec))
             how = f"by {path}" + (", counting" if counting else "")
+            how += f", columns {columns}" if columns is not None else ""
             self._check(
                 f"{mode} of {len(items)} rows {how}",
                 batch,
@@ -274,6 +286,26 @@ def equivalence_machine(
         ) -> None:
             batch = build_batch(shape, "update", missing, existing, to, bend)
             self._write("update", batch, counting=counting)
+
+        @precondition(lambda self: bool(updatable) and _has_keys(self))
+        @rule(
+            existing=with_keys("update", max_batch),
+            missing=one_missing,
+            to=targets,
+            bend=bend,
+            chosen=st.sets(st.sampled_from(updatable or [""]), min_size=1),
+        )
+        def update_some(
+            self,
+            existing: list[Any],
+            missing: list[Any],
+            to: list[Any],
+            bend: Tweaks,
+            chosen: set[str],
+        ) -> None:
+            """Partial updates: only the ``chosen`` columns are written (and checked)."""
+            batch = build_batch(shape, "update", missing, existing, to, bend)
+            self._write("update", batch, columns=sorted(chosen))
 
         @precondition(lambda self: spec.sql.upsert_batch is not None and _has_keys(self))
         @rule(

@@ -129,6 +129,30 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "note"
+SET "customer_id" = CASE WHEN ($4::bool[])[2] THEN $2::uuid ELSE "note"."customer_id" END, "body" = CASE WHEN ($4::bool[])[3] THEN $3::text ELSE "note"."body" END
+WHERE "id" = $1::int4
+RETURNING "id", "customer_id", "body\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "note"
+SET "customer_id" = CASE WHEN ($4::bool[])[2] THEN u."customer_id" ELSE "note"."customer_id" END, "body" = CASE WHEN ($4::bool[])[3] THEN u."body" ELSE "note"."body" END
+FROM unnest($1::int4[], $2::uuid[], $3::text[]) AS u("id", "customer_id", "body")
+WHERE "note"."id" = u."id"
+RETURNING "note"."id", "note"."customer_id", "note"."body\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "note"
+    SET "customer_id" = CASE WHEN ($4::bool[])[2] THEN u."customer_id" ELSE "note"."customer_id" END, "body" = CASE WHEN ($4::bool[])[3] THEN u."body" ELSE "note"."body" END
+    FROM unnest($1::int4[], $2::uuid[], $3::text[]) AS u("id", "customer_id", "body")
+    WHERE "note"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
@@ -194,6 +218,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (

@@ -131,6 +131,30 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "exchange_rate"
+SET "rate" = CASE WHEN ($7::bool[])[4] THEN $4::numeric ELSE "exchange_rate"."rate" END, "source" = CASE WHEN ($7::bool[])[5] THEN $5::text ELSE "exchange_rate"."source" END, "reference" = CASE WHEN ($7::bool[])[6] THEN $6::int4 ELSE "exchange_rate"."reference" END
+WHERE "base" = $1::bpchar AND "quote" = $2::bpchar AND "day" = $3::date
+RETURNING "base", "quote", "day", "rate", "source", "reference\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "exchange_rate"
+SET "rate" = CASE WHEN ($7::bool[])[4] THEN u."rate" ELSE "exchange_rate"."rate" END, "source" = CASE WHEN ($7::bool[])[5] THEN u."source" ELSE "exchange_rate"."source" END, "reference" = CASE WHEN ($7::bool[])[6] THEN u."reference" ELSE "exchange_rate"."reference" END
+FROM unnest($1::bpchar[], $2::bpchar[], $3::date[], $4::numeric[], $5::text[], $6::int4[]) AS u("base", "quote", "day", "rate", "source", "reference")
+WHERE "exchange_rate"."base" = u."base" AND "exchange_rate"."quote" = u."quote" AND "exchange_rate"."day" = u."day"
+RETURNING "exchange_rate"."base", "exchange_rate"."quote", "exchange_rate"."day", "exchange_rate"."rate", "exchange_rate"."source", "exchange_rate"."reference\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "exchange_rate"
+    SET "rate" = CASE WHEN ($7::bool[])[4] THEN u."rate" ELSE "exchange_rate"."rate" END, "source" = CASE WHEN ($7::bool[])[5] THEN u."source" ELSE "exchange_rate"."source" END, "reference" = CASE WHEN ($7::bool[])[6] THEN u."reference" ELSE "exchange_rate"."reference" END
+    FROM unnest($1::bpchar[], $2::bpchar[], $3::date[], $4::numeric[], $5::text[], $6::int4[]) AS u("base", "quote", "day", "rate", "source", "reference")
+    WHERE "exchange_rate"."base" = u."base" AND "exchange_rate"."quote" = u."quote" AND "exchange_rate"."day" = u."day"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::bpchar[], $3::date[]) WITH ORDINALITY AS u("base", "quote", "day", _ord)
@@ -211,6 +235,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (

@@ -122,6 +122,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=None,
     upsert_batch_count=None,
+    update_one_columns=None,
+    update_batch_columns=None,
+    update_batch_columns_count=None,
 )
 
 UNIQUES = (

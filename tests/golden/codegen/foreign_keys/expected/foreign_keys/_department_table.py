@@ -129,6 +129,30 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "department"
+SET "name" = CASE WHEN ($4::bool[])[2] THEN $2::text ELSE "department"."name" END, "head_id" = CASE WHEN ($4::bool[])[3] THEN $3::uuid ELSE "department"."head_id" END
+WHERE "id" = $1::int4
+RETURNING "id", "name", "head_id\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "department"
+SET "name" = CASE WHEN ($4::bool[])[2] THEN u."name" ELSE "department"."name" END, "head_id" = CASE WHEN ($4::bool[])[3] THEN u."head_id" ELSE "department"."head_id" END
+FROM unnest($1::int4[], $2::text[], $3::uuid[]) AS u("id", "name", "head_id")
+WHERE "department"."id" = u."id"
+RETURNING "department"."id", "department"."name", "department"."head_id\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "department"
+    SET "name" = CASE WHEN ($4::bool[])[2] THEN u."name" ELSE "department"."name" END, "head_id" = CASE WHEN ($4::bool[])[3] THEN u."head_id" ELSE "department"."head_id" END
+    FROM unnest($1::int4[], $2::text[], $3::uuid[]) AS u("id", "name", "head_id")
+    WHERE "department"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
@@ -219,6 +243,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (

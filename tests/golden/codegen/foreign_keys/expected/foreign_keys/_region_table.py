@@ -129,6 +129,30 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "region"
+SET "name" = CASE WHEN ($4::bool[])[3] THEN $3::text ELSE "region"."name" END
+WHERE "country" = $1::bpchar AND "code" = $2::text
+RETURNING "country", "code", "name\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "region"
+SET "name" = CASE WHEN ($4::bool[])[3] THEN u."name" ELSE "region"."name" END
+FROM unnest($1::bpchar[], $2::text[], $3::text[]) AS u("country", "code", "name")
+WHERE "region"."country" = u."country" AND "region"."code" = u."code"
+RETURNING "region"."country", "region"."code", "region"."name\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "region"
+    SET "name" = CASE WHEN ($4::bool[])[3] THEN u."name" ELSE "region"."name" END
+    FROM unnest($1::bpchar[], $2::text[], $3::text[]) AS u("country", "code", "name")
+    WHERE "region"."country" = u."country" AND "region"."code" = u."code"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::text[]) WITH ORDINALITY AS u("country", "code", _ord)
@@ -173,6 +197,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (

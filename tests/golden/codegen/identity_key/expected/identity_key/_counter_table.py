@@ -103,6 +103,30 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "counter"
+SET "name" = CASE WHEN ($4::bool[])[2] THEN $2::text ELSE "counter"."name" END, "value" = CASE WHEN ($4::bool[])[3] THEN $3::int8 ELSE "counter"."value" END
+WHERE "id" = $1::int4
+RETURNING "id", "name", "value\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "counter"
+SET "name" = CASE WHEN ($4::bool[])[2] THEN u."name" ELSE "counter"."name" END, "value" = CASE WHEN ($4::bool[])[3] THEN u."value" ELSE "counter"."value" END
+FROM unnest($1::int4[], $2::text[], $3::int8[]) AS u("id", "name", "value")
+WHERE "counter"."id" = u."id"
+RETURNING "counter"."id", "counter"."name", "counter"."value\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "counter"
+    SET "name" = CASE WHEN ($4::bool[])[2] THEN u."name" ELSE "counter"."name" END, "value" = CASE WHEN ($4::bool[])[3] THEN u."value" ELSE "counter"."value" END
+    FROM unnest($1::int4[], $2::text[], $3::int8[]) AS u("id", "name", "value")
+    WHERE "counter"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
@@ -160,6 +184,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (

@@ -129,6 +129,30 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "registry"
+SET "dict" = CASE WHEN ($3::bool[])[2] THEN $2::text ELSE "registry"."dict" END
+WHERE "id" = $1::int4
+RETURNING "id", "dict\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "registry"
+SET "dict" = CASE WHEN ($3::bool[])[2] THEN u."dict" ELSE "registry"."dict" END
+FROM unnest($1::int4[], $2::text[]) AS u("id", "dict")
+WHERE "registry"."id" = u."id"
+RETURNING "registry"."id", "registry"."dict\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "registry"
+    SET "dict" = CASE WHEN ($3::bool[])[2] THEN u."dict" ELSE "registry"."dict" END
+    FROM unnest($1::int4[], $2::text[]) AS u("id", "dict")
+    WHERE "registry"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
@@ -180,6 +204,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (

@@ -129,6 +129,30 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "person"
+SET "email" = CASE WHEN ($7::bool[])[2] THEN $2::text ELSE "person"."email" END, "display_name" = CASE WHEN ($7::bool[])[3] THEN $3::text ELSE "person"."display_name" END, "active" = CASE WHEN ($7::bool[])[4] THEN $4::bool ELSE "person"."active" END, "nickname" = CASE WHEN ($7::bool[])[5] THEN $5::text ELSE "person"."nickname" END, "created_at" = CASE WHEN ($7::bool[])[6] THEN COALESCE($6::timestamptz, "person"."created_at") ELSE "person"."created_at" END
+WHERE "id" = $1::uuid
+RETURNING "id", "email", "display_name", "active", "nickname", "created_at\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "person"
+SET "email" = CASE WHEN ($7::bool[])[2] THEN u."email" ELSE "person"."email" END, "display_name" = CASE WHEN ($7::bool[])[3] THEN u."display_name" ELSE "person"."display_name" END, "active" = CASE WHEN ($7::bool[])[4] THEN u."active" ELSE "person"."active" END, "nickname" = CASE WHEN ($7::bool[])[5] THEN u."nickname" ELSE "person"."nickname" END, "created_at" = CASE WHEN ($7::bool[])[6] THEN COALESCE(u."created_at", "person"."created_at") ELSE "person"."created_at" END
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[]) AS u("id", "email", "display_name", "active", "nickname", "created_at")
+WHERE "person"."id" = u."id"
+RETURNING "person"."id", "person"."email", "person"."display_name", "person"."active", "person"."nickname", "person"."created_at\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "person"
+    SET "email" = CASE WHEN ($7::bool[])[2] THEN u."email" ELSE "person"."email" END, "display_name" = CASE WHEN ($7::bool[])[3] THEN u."display_name" ELSE "person"."display_name" END, "active" = CASE WHEN ($7::bool[])[4] THEN u."active" ELSE "person"."active" END, "nickname" = CASE WHEN ($7::bool[])[5] THEN u."nickname" ELSE "person"."nickname" END, "created_at" = CASE WHEN ($7::bool[])[6] THEN COALESCE(u."created_at", "person"."created_at") ELSE "person"."created_at" END
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[]) AS u("id", "email", "display_name", "active", "nickname", "created_at")
+    WHERE "person"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
@@ -235,6 +259,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (

@@ -129,6 +129,30 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "child"
+SET "parent_id" = CASE WHEN ($6::bool[])[2] THEN $2::int4 ELSE "child"."parent_id" END, "previous_id" = CASE WHEN ($6::bool[])[3] THEN $3::uuid ELSE "child"."previous_id" END, "position" = CASE WHEN ($6::bool[])[4] THEN $4::int4 ELSE "child"."position" END, "label" = CASE WHEN ($6::bool[])[5] THEN $5::text ELSE "child"."label" END
+WHERE "id" = $1::uuid
+RETURNING "id", "parent_id", "previous_id", "position", "label\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "child"
+SET "parent_id" = CASE WHEN ($6::bool[])[2] THEN u."parent_id" ELSE "child"."parent_id" END, "previous_id" = CASE WHEN ($6::bool[])[3] THEN u."previous_id" ELSE "child"."previous_id" END, "position" = CASE WHEN ($6::bool[])[4] THEN u."position" ELSE "child"."position" END, "label" = CASE WHEN ($6::bool[])[5] THEN u."label" ELSE "child"."label" END
+FROM unnest($1::uuid[], $2::int4[], $3::uuid[], $4::int4[], $5::text[]) AS u("id", "parent_id", "previous_id", "position", "label")
+WHERE "child"."id" = u."id"
+RETURNING "child"."id", "child"."parent_id", "child"."previous_id", "child"."position", "child"."label\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "child"
+    SET "parent_id" = CASE WHEN ($6::bool[])[2] THEN u."parent_id" ELSE "child"."parent_id" END, "previous_id" = CASE WHEN ($6::bool[])[3] THEN u."previous_id" ELSE "child"."previous_id" END, "position" = CASE WHEN ($6::bool[])[4] THEN u."position" ELSE "child"."position" END, "label" = CASE WHEN ($6::bool[])[5] THEN u."label" ELSE "child"."label" END
+    FROM unnest($1::uuid[], $2::int4[], $3::uuid[], $4::int4[], $5::text[]) AS u("id", "parent_id", "previous_id", "position", "label")
+    WHERE "child"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
@@ -225,6 +249,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (

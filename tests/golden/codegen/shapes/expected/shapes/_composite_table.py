@@ -129,6 +129,30 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "composite"
+SET "code" = CASE WHEN ($7::bool[])[3] THEN $3::text ELSE "composite"."code" END, "revision" = CASE WHEN ($7::bool[])[4] THEN $4::int2 ELSE "composite"."revision" END, "weight" = CASE WHEN ($7::bool[])[5] THEN $5::int8 ELSE "composite"."weight" END, "ratio" = CASE WHEN ($7::bool[])[6] THEN $6::float8 ELSE "composite"."ratio" END
+WHERE "region" = $1::bpchar AND "seq" = $2::int4
+RETURNING "region", "seq", "code", "revision", "weight", "ratio\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "composite"
+SET "code" = CASE WHEN ($7::bool[])[3] THEN u."code" ELSE "composite"."code" END, "revision" = CASE WHEN ($7::bool[])[4] THEN u."revision" ELSE "composite"."revision" END, "weight" = CASE WHEN ($7::bool[])[5] THEN u."weight" ELSE "composite"."weight" END, "ratio" = CASE WHEN ($7::bool[])[6] THEN u."ratio" ELSE "composite"."ratio" END
+FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::int2[], $5::int8[], $6::float8[]) AS u("region", "seq", "code", "revision", "weight", "ratio")
+WHERE "composite"."region" = u."region" AND "composite"."seq" = u."seq"
+RETURNING "composite"."region", "composite"."seq", "composite"."code", "composite"."revision", "composite"."weight", "composite"."ratio\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "composite"
+    SET "code" = CASE WHEN ($7::bool[])[3] THEN u."code" ELSE "composite"."code" END, "revision" = CASE WHEN ($7::bool[])[4] THEN u."revision" ELSE "composite"."revision" END, "weight" = CASE WHEN ($7::bool[])[5] THEN u."weight" ELSE "composite"."weight" END, "ratio" = CASE WHEN ($7::bool[])[6] THEN u."ratio" ELSE "composite"."ratio" END
+    FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::int2[], $5::int8[], $6::float8[]) AS u("region", "seq", "code", "revision", "weight", "ratio")
+    WHERE "composite"."region" = u."region" AND "composite"."seq" = u."seq"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::int4[]) WITH ORDINALITY AS u("region", "seq", _ord)
@@ -219,6 +243,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (

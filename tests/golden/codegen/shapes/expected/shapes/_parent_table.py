@@ -129,6 +129,30 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "parent"
+SET "title" = CASE WHEN ($3::bool[])[2] THEN $2::text ELSE "parent"."title" END
+WHERE "id" = $1::int4
+RETURNING "id", "title\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "parent"
+SET "title" = CASE WHEN ($3::bool[])[2] THEN u."title" ELSE "parent"."title" END
+FROM unnest($1::int4[], $2::text[]) AS u("id", "title")
+WHERE "parent"."id" = u."id"
+RETURNING "parent"."id", "parent"."title\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "parent"
+    SET "title" = CASE WHEN ($3::bool[])[2] THEN u."title" ELSE "parent"."title" END
+    FROM unnest($1::int4[], $2::text[]) AS u("id", "title")
+    WHERE "parent"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
@@ -172,6 +196,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (

@@ -129,6 +129,30 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "t"
+SET "created_at" = CASE WHEN ($3::bool[])[2] THEN COALESCE($2::timestamptz, "t"."created_at") ELSE "t"."created_at" END
+WHERE "id" = $1::text
+RETURNING "id", "created_at\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "t"
+SET "created_at" = CASE WHEN ($3::bool[])[2] THEN COALESCE(u."created_at", "t"."created_at") ELSE "t"."created_at" END
+FROM unnest($1::text[], $2::timestamptz[]) AS u("id", "created_at")
+WHERE "t"."id" = u."id"
+RETURNING "t"."id", "t"."created_at\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "t"
+    SET "created_at" = CASE WHEN ($3::bool[])[2] THEN COALESCE(u."created_at", "t"."created_at") ELSE "t"."created_at" END
+    FROM unnest($1::text[], $2::timestamptz[]) AS u("id", "created_at")
+    WHERE "t"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::text[]) WITH ORDINALITY AS u("id", _ord)
@@ -183,6 +207,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
