@@ -38,6 +38,7 @@ from batchrepo.write.chunked import update_batch_chunked as update_batch_chunked
 from batchrepo.write.chunked import upsert_batch_chunked as upsert_batch_chunked
 from batchrepo.write.if_new import inserted_in_input_order, skipping
 from batchrepo.write.partial import partial
+from batchrepo.write.upserts import PRIMARY_KEY, upserting
 
 
 async def _write(
@@ -158,29 +159,46 @@ async def update_batch(
     return await _write(target, chosen, items, "update", returning)
 
 
-async def upsert_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
-    """Insert one row, or update the row with its primary key."""
-    return await _write_one(target, spec, item, "upsert")
+async def upsert_one(target: Target, spec: TableSpec[E, K], item: E, *, on: str = PRIMARY_KEY) -> E:
+    """Insert one row, or update the row with the same key ``on`` (the primary key, or a
+    unique key's name: the row found keeps its primary key)."""
+    return await _write_one(target, upserting(spec, on), item, "upsert")
 
 
 @overload
 async def upsert_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[True] = ...
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: Literal[True] = ...,
+    on: str = ...,
 ) -> list[E]: ...
 @overload
 async def upsert_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[False]
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: Literal[False],
+    on: str = ...,
 ) -> int: ...
 @overload
 async def upsert_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool, on: str = ...
 ) -> list[E] | int: ...
 async def upsert_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool = True
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: bool = True,
+    on: str = PRIMARY_KEY,
 ) -> list[E] | int:
-    """Insert or update rows by primary key in one statement, in input order.
-    ``returning=False``: returns the number of rows written instead."""
-    return await _write(target, spec, items, "upsert", returning)
+    """Insert or update rows by key ``on`` in one statement, in input order. Audited tables
+    write history for rows inserted or changed, none for unchanged rows (versions given are not
+    checked). ``returning=False``: returns the number of rows written instead."""
+    return await _write(target, upserting(spec, on), items, "upsert", returning)
 
 
 async def save_if_new(

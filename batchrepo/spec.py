@@ -164,6 +164,11 @@ class UniqueSpec:
     the row, or nothing (``save_if_new``). None for an identity primary key."""
     insert_batch_if_new_sql: str | None = None
     """``insert_batch`` likewise: the rows inserted, in input order; skipped rows are absent."""
+    upsert_sql: str | None = None
+    """For unique keys: ``upsert_one`` on this key (``upsert(item, on=...)``): a row found by
+    it keeps its primary key. Likewise the two below (``TableSQL`` holds the primary key's)."""
+    upsert_batch_sql: str | None = None
+    upsert_batch_count_sql: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,9 +316,11 @@ class TableSpec(Generic[E, K]):
     """Never generated: set on the spec a partial update derives (:mod:`batchrepo.write.partial`),
     one flag per column, true where the update writes it; sent as the masked statements' extra
     argument."""
-    skips_on: str | None = None
-    """Never generated: set on the spec ``save_if_new`` derives (:mod:`batchrepo.write.if_new`),
-    whose inserts skip rows clashing on this key; a clash on it is then no error to look for."""
+    conflict_key: str | None = None
+    """Never generated: set on the specs the runtime derives for writes that resolve clashes on
+    a key other than by failing: ``save_if_new`` skips such rows (:mod:`batchrepo.write.if_new`),
+    an upsert on a unique key updates them (:mod:`batchrepo.write.upserts`). A clash on it is
+    then no error to look for, and rows come back matched to the input by it."""
 
     @property
     def composite_key(self) -> bool:

@@ -76,7 +76,7 @@ async def reference_problems(
     problems: list[Problem] = []
     learned: dict[str, set[Hashable]] = {}
     # an insert that skips rows whose primary key exists (save_if_new) refuses none of them
-    skips_primary_key = spec.skips_on is not None and spec.skips_on == spec.uniques[0].name
+    skips_primary_key = spec.conflict_key is not None and spec.conflict_key == spec.uniques[0].name
     if mode == "insert" and not skips_primary_key:
         problems += await _existing_key_problems(conn, view, spec, columns, skip, cache_only)
     for foreign_key in spec.foreign_keys:

@@ -35,6 +35,7 @@ from batchrepo.session import Session
 from batchrepo.spec import E, K, TableSpec, WriteMode
 from batchrepo.write.copy import copy_insert, stored_rows
 from batchrepo.write.missing_parents import as_missing_parent
+from batchrepo.write.upserts import conflict_positions, missing_rows
 from batchrepo.write.versions import stale_deletes_error, unwritten_rows_error
 
 
@@ -204,9 +205,11 @@ async def write_batch(
             elif counting is not None:
                 count = int(await conn.fetchval(counting, *arguments, *log))
                 if count != len(items):  # only an update counts fewer: missing or stale rows
-                    raise await _unwritten(conn, spec, items, columns, range(len(items)))
+                    raise _CountedShort  # told apart once the savepoint undid what it wrote
             else:
                 records = await conn.fetch(statement, *arguments, *log)
+                if mode == "upsert" and len(records) < len(items):
+                    records += await missing_rows(conn, spec, columns, records)
             if mode == "update" and counting is None and len(records) != len(items):
                 # keys are distinct (checked before SQL): the rows not returned are missing or
                 # stale, told apart before the savepoint rolls back
@@ -214,6 +217,11 @@ async def write_batch(
                 wanted = keys_of_columns(spec, columns, spec.key_columns)
                 rows = [row for row, key in enumerate(wanted) if key not in returned]
                 raise await _unwritten(conn, spec, items, columns, rows)
+    except _CountedShort:
+        # Not every row was found; the statement's writes are undone now, so a probe of every
+        # row sees the versions the caller read against (a row it updated would look stale)
+        async with guarded(conn):
+            raise await _unwritten(conn, spec, items, columns, range(len(items))) from None
     except STATEMENT_ERRORS as exc:
         first: errors.BatchRepoError | None = None
         # The probes that name the failing rows are queries too: inside a caller's transaction
@@ -256,6 +264,10 @@ async def write_batch(
     return [spec.from_record(row) for row in ordered]
 
 
+class _CountedShort(Exception):
+    """A counting update matched fewer rows than it was given (rolls its savepoint back)."""
+
+
 def _mask(spec: TableSpec[Any, Any]) -> list[Any]:
     """The extra argument of a partial update's statements (which columns it writes)."""
     return [] if spec.update_columns is None else [list(spec.update_columns)]
@@ -292,12 +304,23 @@ def _in_input_order(
     identity = next((i for i, c in enumerate(spec.columns) if c.identity), None)
     if identity is not None and mode == "insert":
         return sorted(records, key=lambda record: record[identity])
-    wanted = keys_of_columns(spec, columns, spec.key_columns)
-    returned = keys_of_records(spec, records, spec.key_columns)
+    positions = conflict_positions(spec)  # the key rows were found by (an upsert's)
+    wanted = keys_of_columns(spec, columns, positions)
+    returned = keys_of_records(spec, records, positions)
     if returned == wanted:  # the usual case: one pass of comparisons, no hashing
         return records
     by_key = dict(zip(returned, records, strict=True))
-    matched = [by_key.get(key) for key in wanted]
+    # a None key took a default or clashes with nothing: its row was inserted, and the
+    # inserted rows no key asks for come in the statement's (the input's) order
+    asked = set(wanted)
+    drawn = iter(
+        [record for key, record in zip(returned, records, strict=True) if key not in asked]
+    )
+    composite = len(positions) > 1
+    matched = [
+        next(drawn, None) if key is None or (composite and None in key) else by_key.get(key)
+        for key in wanted
+    ]
     if None in matched:
         return records
     return matched

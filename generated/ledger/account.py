@@ -276,6 +276,40 @@ class AccountRepository:
     ) -> int:
         return await _rt.delete_batch(self._session, ACCOUNT_TABLE, keys, versions=versions)
 
+    async def upsert(
+        self, item: Account, *, on: Literal["primary_key", "account_number"] = "primary_key"
+    ) -> Account:
+        return await _rt.upsert_one(self._session, ACCOUNT_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Account],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "account_number"] = "primary_key",
+    ) -> list[Account]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Account],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "account_number"] = "primary_key",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self,
+        items: Sequence[Account],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "account_number"] = "primary_key",
+    ) -> list[Account] | int:
+        return await _rt.upsert_batch(
+            self._session, ACCOUNT_TABLE, items, returning=returning, on=on
+        )
+
     async def validate_batch(
         self, items: Sequence[Account], mode: _rt.WriteMode = "insert"
     ) -> _rt.ValidationReport:
@@ -310,6 +344,25 @@ class AccountRepository:
         concurrency: int = 1,
     ) -> _rt.BatchResult[Account]:
         return await _rt.update_batch_chunked(
+            self._session,
+            ACCOUNT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
+        )
+
+    async def upsert_batch_chunked(
+        self,
+        items: Iterable[Account] | AsyncIterable[Account],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
+    ) -> _rt.BatchResult[Account]:
+        return await _rt.upsert_batch_chunked(
             self._session,
             ACCOUNT_TABLE,
             items,

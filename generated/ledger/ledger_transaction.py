@@ -302,6 +302,43 @@ class LedgerTransactionRepository:
             self._session, LEDGER_TRANSACTION_TABLE, keys, versions=versions
         )
 
+    async def upsert(
+        self,
+        item: LedgerTransaction,
+        *,
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> LedgerTransaction:
+        return await _rt.upsert_one(self._session, LEDGER_TRANSACTION_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> list[LedgerTransaction]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        returning: Literal[False],
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        returning: bool = True,
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> list[LedgerTransaction] | int:
+        return await _rt.upsert_batch(
+            self._session, LEDGER_TRANSACTION_TABLE, items, returning=returning, on=on
+        )
+
     async def validate_batch(
         self, items: Sequence[LedgerTransaction], mode: _rt.WriteMode = "insert"
     ) -> _rt.ValidationReport:

@@ -254,6 +254,40 @@ class PersonRepository:
     ) -> int:
         return await _rt.delete_batch(self._session, PERSON_TABLE, keys, versions=versions)
 
+    async def upsert(
+        self, item: Person, *, on: Literal["primary_key", "external_identifier"] = "primary_key"
+    ) -> Person:
+        return await _rt.upsert_one(self._session, PERSON_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Person],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "external_identifier"] = "primary_key",
+    ) -> list[Person]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Person],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "external_identifier"] = "primary_key",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self,
+        items: Sequence[Person],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "external_identifier"] = "primary_key",
+    ) -> list[Person] | int:
+        return await _rt.upsert_batch(
+            self._session, PERSON_TABLE, items, returning=returning, on=on
+        )
+
     async def validate_batch(
         self, items: Sequence[Person], mode: _rt.WriteMode = "insert"
     ) -> _rt.ValidationReport:
@@ -288,6 +322,25 @@ class PersonRepository:
         concurrency: int = 1,
     ) -> _rt.BatchResult[Person]:
         return await _rt.update_batch_chunked(
+            self._session,
+            PERSON_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
+        )
+
+    async def upsert_batch_chunked(
+        self,
+        items: Iterable[Person] | AsyncIterable[Person],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
+    ) -> _rt.BatchResult[Person]:
+        return await _rt.upsert_batch_chunked(
             self._session,
             PERSON_TABLE,
             items,

@@ -175,10 +175,14 @@ def repository_methods(
             Method("delete", (one_key,), boolean, op("delete_one", "key")),
             Method("delete_batch", (keys,), integer, op("delete_batch", "keys")),
         ]
-    if has_upsert:
+    # upsert(..., on=...): the key a row is found by, the primary key unless it is an identity
+    upsert_keys = [table.primary_key.name] if has_upsert else []
+    upsert_keys += [u.name for u in table.uniques] if has_update else []
+    if upsert_keys:
+        found_by = f"on: {literal}[" + ", ".join(map(repr, upsert_keys)) + f"] = {upsert_keys[0]!r}"
         methods += [
-            Method("upsert", (item,), entity, op("upsert_one", "item")),
-            batch_write("upsert_batch"),
+            Method("upsert", (item, "*", found_by), entity, op("upsert_one", "item", "on=on")),
+            batch_write("upsert_batch", (found_by,), ("on=on",)),
         ]
     methods.append(
         Method(

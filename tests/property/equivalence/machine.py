@@ -24,6 +24,7 @@ from batchrepo import operations
 from batchrepo.session import as_session
 from batchrepo.spec import WriteMode
 from batchrepo.write.partial import partial
+from batchrepo.write.upserts import upserting
 
 from ..outcome import (
     ACTOR,
@@ -131,6 +132,8 @@ def equivalence_machine(
     skippable = [u.name for u in spec.uniques if u.insert_batch_if_new_sql is not None]
     keyed = {*spec.key_columns, *([spec.audit.version_column] if spec.audit else [])}
     updatable = [c.attr for at, c in enumerate(spec.columns) if at not in keyed]
+    upsert_keys = ["primary_key"] if spec.sql.upsert_batch is not None else []
+    upsert_keys += [u.name for u in spec.uniques if u.upsert_batch_sql is not None]
     paths = st.tuples(st.sampled_from(ways), st.booleans())
     compared = [spec, *parents]
 
@@ -147,6 +150,7 @@ def equivalence_machine(
             operation += " by copy" if "by copy" in what else ""
             operation += ", counting" if ", counting" in what else ""
             operation += ", some columns" if ", columns" in what else ""
+            operation += ", on a unique key" if ", on " in what else ""
             outcome = f"{operation}: {(batch.error or 'ok')[:40]}"
             problem = None
             if not same(batch, single):
@@ -179,6 +183,7 @@ def equivalence_machine(
             path: str = "statement",
             counting: bool = False,
             columns: list[str] | None = None,
+            on: str = "primary_key",
         ) -> Any:
             if mode != "insert" and len(spec.uniques) > 1:
                 positions = [*spec.key_columns, *unique_positions(spec)]
@@ -191,6 +196,7 @@ def equivalence_machine(
             policy = COPY_ALWAYS if path == "copy" else STATEMENTS_ONLY
             # columns: what update_batch(items, columns=...) and update(item, columns=...) run
             written = spec if columns is None else partial(spec, columns)
+            written = upserting(written, on)  # upsert_batch(..., on=...) and upsert(..., on=...)
             batch = twin.run(
                 batch_write(twin.batch, written, mode, items, policy, returning=not counting)
             )
@@ -198,6 +204,7 @@ def equivalence_machine(
             twin.run(twin.align_sequences(spec))
             how = f"by {path}" + (", counting" if counting else "")
             how += f", columns {columns}" if columns is not None else ""
+            how += f", on {on}" if on != "primary_key" else ""
             self._check(
                 f"{mode} of {len(items)} rows {how}",
                 batch,
@@ -307,7 +314,7 @@ def equivalence_machine(
             batch = build_batch(shape, "update", missing, existing, to, bend)
             self._write("update", batch, columns=sorted(chosen))
 
-        @precondition(lambda self: spec.sql.upsert_batch is not None and _has_keys(self))
+        @precondition(lambda self: bool(upsert_keys) and _has_keys(self))
         @rule(
             target=keys,
             fresh=inserts,
@@ -315,6 +322,7 @@ def equivalence_machine(
             to=targets,
             bend=bend,
             counting=st.booleans(),
+            on=st.sampled_from(upsert_keys or ["primary_key"]),
         )
         def upsert(
             self,
@@ -323,9 +331,10 @@ def equivalence_machine(
             to: list[Any],
             bend: Tweaks,
             counting: bool,
+            on: str,
         ) -> Any:
             batch = build_batch(shape, "upsert", fresh, existing, to, bend)
-            return self._write("upsert", batch, counting=counting)
+            return self._write("upsert", batch, counting=counting, on=on)
 
         # Hypothesis orders rules by (targets, number of arguments, name) and its generation
         # favours the first: with no target, delete (one argument) would run five times as

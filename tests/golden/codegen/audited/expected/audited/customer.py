@@ -169,6 +169,40 @@ class CustomerRepository:
     ) -> int:
         return await _rt.delete_batch(self._session, CUSTOMER_TABLE, keys, versions=versions)
 
+    async def upsert(
+        self, item: Customer, *, on: Literal["primary_key", "email"] = "primary_key"
+    ) -> Customer:
+        return await _rt.upsert_one(self._session, CUSTOMER_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Customer],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "email"] = "primary_key",
+    ) -> list[Customer]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Customer],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "email"] = "primary_key",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self,
+        items: Sequence[Customer],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "email"] = "primary_key",
+    ) -> list[Customer] | int:
+        return await _rt.upsert_batch(
+            self._session, CUSTOMER_TABLE, items, returning=returning, on=on
+        )
+
     async def validate_batch(
         self, items: Sequence[Customer], mode: _rt.WriteMode = "insert"
     ) -> _rt.ValidationReport:
@@ -203,6 +237,25 @@ class CustomerRepository:
         concurrency: int = 1,
     ) -> _rt.BatchResult[Customer]:
         return await _rt.update_batch_chunked(
+            self._session,
+            CUSTOMER_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
+        )
+
+    async def upsert_batch_chunked(
+        self,
+        items: Iterable[Customer] | AsyncIterable[Customer],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
+    ) -> _rt.BatchResult[Customer]:
+        return await _rt.upsert_batch_chunked(
             self._session,
             CUSTOMER_TABLE,
             items,

@@ -186,6 +186,40 @@ class PositionRepository:
     ) -> int:
         return await _rt.delete_batch(self._session, POSITION_TABLE, keys, versions=versions)
 
+    async def upsert(
+        self, item: Position, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Position:
+        return await _rt.upsert_one(self._session, POSITION_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Position],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
+    ) -> list[Position]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Position],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self,
+        items: Sequence[Position],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
+    ) -> list[Position] | int:
+        return await _rt.upsert_batch(
+            self._session, POSITION_TABLE, items, returning=returning, on=on
+        )
+
     async def validate_batch(
         self, items: Sequence[Position], mode: _rt.WriteMode = "insert"
     ) -> _rt.ValidationReport:
@@ -220,6 +254,25 @@ class PositionRepository:
         concurrency: int = 1,
     ) -> _rt.BatchResult[Position]:
         return await _rt.update_batch_chunked(
+            self._session,
+            POSITION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
+        )
+
+    async def upsert_batch_chunked(
+        self,
+        items: Iterable[Position] | AsyncIterable[Position],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
+    ) -> _rt.BatchResult[Position]:
+        return await _rt.upsert_batch_chunked(
             self._session,
             POSITION_TABLE,
             items,
