@@ -17,6 +17,7 @@ from batchrepo.cache.recording import Recorder
 from batchrepo.db.arguments import decoded_rows, key_arrays, key_values, value_arrays
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, Operation, row_error, statement_error
 from batchrepo.db.executor import Executor, acquire
+from batchrepo.entities import entities
 from batchrepo.key_matching import comparable_keys, keys_of_records
 from batchrepo.session import Target, as_session
 from batchrepo.spec import E, K, TableSpec, WriteMode
@@ -235,7 +236,7 @@ async def _fetch(
 
 
 def _entities(spec: TableSpec[E, Any], records: Sequence[Any]) -> list[E]:
-    return [spec.from_record(row) for row in decoded_rows(spec, records)]
+    return entities(spec, decoded_rows(spec, records))
 
 
 async def load_one(target: Target, spec: TableSpec[E, K], key: K) -> E | None:

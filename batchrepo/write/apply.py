@@ -30,6 +30,7 @@ from batchrepo.db.arguments import (
 )
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, batch_error, row_error, statement_error
 from batchrepo.db.executor import Connection, CopyTarget, acquire, atomic, guarded
+from batchrepo.entities import built, entities
 from batchrepo.key_matching import comparable_keys, keys_of_columns, keys_of_records, row_key
 from batchrepo.session import Session
 from batchrepo.spec import E, K, TableSpec, WriteMode
@@ -255,13 +256,13 @@ async def write_batch(
         recorder.present(spec.table, _given_keys(spec, sent if by_copy else columns))
         return []
     if by_copy:
-        ordered = stored_rows(spec, sent)
+        ordered = built(lambda: stored_rows(spec, sent))
     else:
         ordered = decoded_rows(spec, _in_input_order(spec, columns, records, mode))
     recorder.rows(spec, ordered)
     if not returning:
         return []
-    return [spec.from_record(row) for row in ordered]
+    return entities(spec, ordered)
 
 
 class _CountedShort(Exception):
