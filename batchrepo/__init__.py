@@ -12,6 +12,9 @@ Failures are batchrepo errors only (a caller's cancellation stays ``asyncio.Canc
 Connection set-up: :func:`create_pool` (``asyncpg.create_pool`` with a package's codecs ready on
 every connection) and :class:`TypeCodecs` (the same as an ``init`` hook for a caller's own pool),
 so the first batch call on a fresh connection skips asyncpg's type introspection.
+
+Write paths: :class:`WritePolicy` (given to :func:`as_session`) says from how many rows an insert
+goes by binary COPY where the table allows it (docs/design.md, "Write paths").
 """
 
 from batchrepo.cache.key_cache import KeyCache
@@ -44,7 +47,7 @@ from batchrepo.errors import (
     ValidationError,
 )
 from batchrepo.retry import RetryPolicy, run_unit
-from batchrepo.session import Session
+from batchrepo.session import Session, WritePolicy, as_session
 from batchrepo.spec import AuditSpec, ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec
 from batchrepo.unit_of_work import UnitOfWork
 from batchrepo.validate.report import Problem, ValidationReport
@@ -93,7 +96,9 @@ __all__ = [
     "UnitOfWork",
     "ValidationError",
     "ValidationReport",
+    "WritePolicy",
     "acquire",
+    "as_session",
     "atomic",
     "commit_outcome",
     "create_pool",

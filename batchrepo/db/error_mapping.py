@@ -239,8 +239,11 @@ async def _probe_uniques(
 ) -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
     for unique in spec.uniques:
+        if unique.name == spec.conflict_key:
+            continue  # the write skips or updates the rows that clash on it: none failed
         if _is_primary_key(spec, unique):
-            if operation != "insert":
+            resolved_elsewhere = operation == "upsert" and spec.conflict_key is not None
+            if operation != "insert" and not resolved_elsewhere:
                 continue  # updates and upserts meet their own rows by primary key, by design
             positions: tuple[int, ...] = spec.key_columns
         else:
