@@ -5,6 +5,8 @@ midway; and a log row created by a write inside a savepoint that rolls back is c
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import asyncpg
 import pytest
 
@@ -120,3 +122,18 @@ async def test_a_log_row_from_a_rolled_back_savepoint_is_made_again(db: asyncpg.
         await ops.save_one(uow.session, NOTE, Note(id=4, title="kept too"))
     assert await _logs(db) == ["importer"]
     await _no_orphans(db)
+
+
+async def test_skipped_inserts_and_unchanged_upserts_leave_no_log_row(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    """The golden ``audited`` package: ``save_if_new`` of a taken key and an upsert to the stored
+    values write no history, so the unit that ran only them has no log row."""
+    async with audited.UnitOfWork(audited_pool, actor="seed") as uow:
+        stored = await uow.customer.save(audited.Customer(name="stored"))
+    before = await audited_pool.fetchval('SELECT count(*) FROM "audit_log"')
+    async with audited.UnitOfWork(audited_pool, actor="importer") as uow:
+        assert await uow.customer.save_if_new(stored) is None
+        await uow.customer.upsert(stored)
+        assert uow.audit_log_id is None
+    assert await audited_pool.fetchval('SELECT count(*) FROM "audit_log"') == before
