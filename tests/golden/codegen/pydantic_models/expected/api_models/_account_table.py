@@ -185,6 +185,70 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "account"
+SET "code" = CASE WHEN ($25::bool[])[2] THEN $2::bpchar ELSE "account"."code" END, "name" = CASE WHEN ($25::bool[])[3] THEN $3::text ELSE "account"."name" END, "note" = CASE WHEN ($25::bool[])[4] THEN $4::text ELSE "account"."note" END, "class" = CASE WHEN ($25::bool[])[5] THEN $5::"tier" ELSE "account"."class" END, "json" = CASE WHEN ($25::bool[])[6] THEN $6::text::jsonb ELSE "account"."json" END, "model_name" = CASE WHEN ($25::bool[])[7] THEN $7::text ELSE "account"."model_name" END, "to_entity" = CASE WHEN ($25::bool[])[8] THEN $8::bool ELSE "account"."to_entity" END, "balance" = CASE WHEN ($25::bool[])[9] THEN $9::numeric ELSE "account"."balance" END, "limit_amount" = CASE WHEN ($25::bool[])[10] THEN $10::numeric ELSE "account"."limit_amount" END, "ratio" = CASE WHEN ($25::bool[])[11] THEN $11::numeric ELSE "account"."ratio" END, "weight" = CASE WHEN ($25::bool[])[12] THEN $12::float4 ELSE "account"."weight" END, "score" = CASE WHEN ($25::bool[])[13] THEN $13::float8 ELSE "account"."score" END, "level" = CASE WHEN ($25::bool[])[14] THEN $14::int2 ELSE "account"."level" END, "tags" = CASE WHEN ($25::bool[])[15] THEN $15::text[] ELSE "account"."tags" END, "regions" = CASE WHEN ($25::bool[])[16] THEN $16::bpchar[] ELSE "account"."regions" END, "tiers" = CASE WHEN ($25::bool[])[17] THEN $17::"tier"[] ELSE "account"."tiers" END, "counts" = CASE WHEN ($25::bool[])[18] THEN $18::int4[] ELSE "account"."counts" END, "photo" = CASE WHEN ($25::bool[])[19] THEN $19::bytea ELSE "account"."photo" END, "opened_on" = CASE WHEN ($25::bool[])[20] THEN COALESCE($20::date, "account"."opened_on") ELSE "account"."opened_on" END, "cutoff" = CASE WHEN ($25::bool[])[21] THEN $21::time ELSE "account"."cutoff" END, "local_time" = CASE WHEN ($25::bool[])[22] THEN $22::timestamp ELSE "account"."local_time" END, "created_at" = CASE WHEN ($25::bool[])[23] THEN COALESCE($23::timestamptz, "account"."created_at") ELSE "account"."created_at" END, "grace" = CASE WHEN ($25::bool[])[24] THEN $24::interval ELSE "account"."grace" END
+WHERE "id" = $1::int8
+RETURNING "id", "code", "name", "note", "class", "json", "model_name", "to_entity", "balance", "limit_amount", "ratio", "weight", "score", "level", "tags", "regions", "tiers", "counts", "photo", "opened_on", "cutoff", "local_time", "created_at", "grace\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "account"
+SET "code" = CASE WHEN ($33::bool[])[2] THEN u."code" ELSE "account"."code" END, "name" = CASE WHEN ($33::bool[])[3] THEN u."name" ELSE "account"."name" END, "note" = CASE WHEN ($33::bool[])[4] THEN u."note" ELSE "account"."note" END, "class" = CASE WHEN ($33::bool[])[5] THEN u."class" ELSE "account"."class" END, "json" = CASE WHEN ($33::bool[])[6] THEN u."json"::jsonb ELSE "account"."json" END, "model_name" = CASE WHEN ($33::bool[])[7] THEN u."model_name" ELSE "account"."model_name" END, "to_entity" = CASE WHEN ($33::bool[])[8] THEN u."to_entity" ELSE "account"."to_entity" END, "balance" = CASE WHEN ($33::bool[])[9] THEN u."balance" ELSE "account"."balance" END, "limit_amount" = CASE WHEN ($33::bool[])[10] THEN u."limit_amount" ELSE "account"."limit_amount" END, "ratio" = CASE WHEN ($33::bool[])[11] THEN u."ratio" ELSE "account"."ratio" END, "weight" = CASE WHEN ($33::bool[])[12] THEN u."weight" ELSE "account"."weight" END, "score" = CASE WHEN ($33::bool[])[13] THEN u."score" ELSE "account"."score" END, "level" = CASE WHEN ($33::bool[])[14] THEN u."level" ELSE "account"."level" END, "tags" = CASE WHEN ($33::bool[])[15] THEN CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END ELSE "account"."tags" END, "regions" = CASE WHEN ($33::bool[])[16] THEN CASE WHEN u."_null_regions" THEN NULL ELSE COALESCE("_a_regions".v, '{}') END ELSE "account"."regions" END, "tiers" = CASE WHEN ($33::bool[])[17] THEN CASE WHEN u."_null_tiers" THEN NULL ELSE COALESCE("_a_tiers".v, '{}') END ELSE "account"."tiers" END, "counts" = CASE WHEN ($33::bool[])[18] THEN CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, '{}') END ELSE "account"."counts" END, "photo" = CASE WHEN ($33::bool[])[19] THEN u."photo" ELSE "account"."photo" END, "opened_on" = CASE WHEN ($33::bool[])[20] THEN COALESCE(u."opened_on", "account"."opened_on") ELSE "account"."opened_on" END, "cutoff" = CASE WHEN ($33::bool[])[21] THEN u."cutoff" ELSE "account"."cutoff" END, "local_time" = CASE WHEN ($33::bool[])[22] THEN u."local_time" ELSE "account"."local_time" END, "created_at" = CASE WHEN ($33::bool[])[23] THEN COALESCE(u."created_at", "account"."created_at") ELSE "account"."created_at" END, "grace" = CASE WHEN ($33::bool[])[24] THEN u."grace" ELSE "account"."grace" END
+FROM unnest($1::int8[], $2::bpchar[], $3::text[], $4::text[], $5::"tier"[], $6::text[], $7::text[], $8::bool[], $9::numeric[], $10::numeric[], $11::numeric[], $12::float4[], $13::float8[], $14::int2[], $17::bool[], $20::bool[], $23::bool[], $26::bool[], $27::bytea[], $28::date[], $29::time[], $30::timestamp[], $31::timestamptz[], $32::interval[]) WITH ORDINALITY AS u("id", "code", "name", "note", "class", "json", "model_name", "to_entity", "balance", "limit_amount", "ratio", "weight", "score", "level", "_null_tags", "_null_regions", "_null_tiers", "_null_counts", "photo", "opened_on", "cutoff", "local_time", "created_at", "grace", _ord)
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($15::text[], $16::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_tags" ON "_a_tags".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($18::bpchar[], $19::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_regions" ON "_a_regions".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($21::"tier"[], $22::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_tiers" ON "_a_tiers".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($24::int4[], $25::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_counts" ON "_a_counts".r = u._ord
+WHERE "account"."id" = u."id"
+RETURNING "account"."id", "account"."code", "account"."name", "account"."note", "account"."class", "account"."json", "account"."model_name", "account"."to_entity", "account"."balance", "account"."limit_amount", "account"."ratio", "account"."weight", "account"."score", "account"."level", "account"."tags", "account"."regions", "account"."tiers", "account"."counts", "account"."photo", "account"."opened_on", "account"."cutoff", "account"."local_time", "account"."created_at", "account"."grace\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "account"
+    SET "code" = CASE WHEN ($33::bool[])[2] THEN u."code" ELSE "account"."code" END, "name" = CASE WHEN ($33::bool[])[3] THEN u."name" ELSE "account"."name" END, "note" = CASE WHEN ($33::bool[])[4] THEN u."note" ELSE "account"."note" END, "class" = CASE WHEN ($33::bool[])[5] THEN u."class" ELSE "account"."class" END, "json" = CASE WHEN ($33::bool[])[6] THEN u."json"::jsonb ELSE "account"."json" END, "model_name" = CASE WHEN ($33::bool[])[7] THEN u."model_name" ELSE "account"."model_name" END, "to_entity" = CASE WHEN ($33::bool[])[8] THEN u."to_entity" ELSE "account"."to_entity" END, "balance" = CASE WHEN ($33::bool[])[9] THEN u."balance" ELSE "account"."balance" END, "limit_amount" = CASE WHEN ($33::bool[])[10] THEN u."limit_amount" ELSE "account"."limit_amount" END, "ratio" = CASE WHEN ($33::bool[])[11] THEN u."ratio" ELSE "account"."ratio" END, "weight" = CASE WHEN ($33::bool[])[12] THEN u."weight" ELSE "account"."weight" END, "score" = CASE WHEN ($33::bool[])[13] THEN u."score" ELSE "account"."score" END, "level" = CASE WHEN ($33::bool[])[14] THEN u."level" ELSE "account"."level" END, "tags" = CASE WHEN ($33::bool[])[15] THEN CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END ELSE "account"."tags" END, "regions" = CASE WHEN ($33::bool[])[16] THEN CASE WHEN u."_null_regions" THEN NULL ELSE COALESCE("_a_regions".v, '{}') END ELSE "account"."regions" END, "tiers" = CASE WHEN ($33::bool[])[17] THEN CASE WHEN u."_null_tiers" THEN NULL ELSE COALESCE("_a_tiers".v, '{}') END ELSE "account"."tiers" END, "counts" = CASE WHEN ($33::bool[])[18] THEN CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, '{}') END ELSE "account"."counts" END, "photo" = CASE WHEN ($33::bool[])[19] THEN u."photo" ELSE "account"."photo" END, "opened_on" = CASE WHEN ($33::bool[])[20] THEN COALESCE(u."opened_on", "account"."opened_on") ELSE "account"."opened_on" END, "cutoff" = CASE WHEN ($33::bool[])[21] THEN u."cutoff" ELSE "account"."cutoff" END, "local_time" = CASE WHEN ($33::bool[])[22] THEN u."local_time" ELSE "account"."local_time" END, "created_at" = CASE WHEN ($33::bool[])[23] THEN COALESCE(u."created_at", "account"."created_at") ELSE "account"."created_at" END, "grace" = CASE WHEN ($33::bool[])[24] THEN u."grace" ELSE "account"."grace" END
+    FROM unnest($1::int8[], $2::bpchar[], $3::text[], $4::text[], $5::"tier"[], $6::text[], $7::text[], $8::bool[], $9::numeric[], $10::numeric[], $11::numeric[], $12::float4[], $13::float8[], $14::int2[], $17::bool[], $20::bool[], $23::bool[], $26::bool[], $27::bytea[], $28::date[], $29::time[], $30::timestamp[], $31::timestamptz[], $32::interval[]) WITH ORDINALITY AS u("id", "code", "name", "note", "class", "json", "model_name", "to_entity", "balance", "limit_amount", "ratio", "weight", "score", "level", "_null_tags", "_null_regions", "_null_tiers", "_null_counts", "photo", "opened_on", "cutoff", "local_time", "created_at", "grace", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($15::text[], $16::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($18::bpchar[], $19::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_regions" ON "_a_regions".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($21::"tier"[], $22::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tiers" ON "_a_tiers".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($24::int4[], $25::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_counts" ON "_a_counts".r = u._ord
+    WHERE "account"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int8[]) WITH ORDINALITY AS u("id", _ord)
@@ -404,6 +468,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (

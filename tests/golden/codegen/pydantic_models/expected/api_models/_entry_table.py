@@ -147,6 +147,61 @@ JOIN _input AS _i ON "entry"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "entry"."version" = _i."version")
 AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS NOT DISTINCT FROM (_i."account_id", _i."amount", _i."memo")"""
 
+UPSERT_ONE = """\
+WITH _input AS (
+    SELECT $1::uuid AS "id", $2::int8 AS "account_id", $3::numeric AS "amount", $4::text AS "memo", 1 AS _ord
+),
+_written AS (
+    INSERT INTO "entry" ("id", "account_id", "amount", "memo")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."account_id", _i."amount", _i."memo"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "account_id" = EXCLUDED."account_id", "amount" = EXCLUDED."amount", "memo" = EXCLUDED."memo", "version" = "entry"."version" + 1
+    WHERE ("entry"."account_id", "entry"."amount", "entry"."memo") IS DISTINCT FROM (EXCLUDED."account_id", EXCLUDED."amount", EXCLUDED."memo")
+    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version", ("entry".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $5::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+FROM "entry"
+JOIN _input AS _i ON "entry"."id" = _i."id"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "entry"."id")"""
+
+UPSERT_BATCH = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u._ord
+    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[]) WITH ORDINALITY AS u("id", "account_id", "amount", "memo", _ord)
+),
+_written AS (
+    INSERT INTO "entry" ("id", "account_id", "amount", "memo")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."account_id", _i."amount", _i."memo"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "account_id" = EXCLUDED."account_id", "amount" = EXCLUDED."amount", "memo" = EXCLUDED."memo", "version" = "entry"."version" + 1
+    WHERE ("entry"."account_id", "entry"."amount", "entry"."memo") IS DISTINCT FROM (EXCLUDED."account_id", EXCLUDED."amount", EXCLUDED."memo")
+    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version", ("entry".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $5::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+FROM "entry"
+JOIN _input AS _i ON "entry"."id" = _i."id"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "entry"."id")"""
+
 SELECT_KEYS = """\
 SELECT "id", "version"
 FROM "entry"
@@ -203,11 +258,156 @@ FROM (
     AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS NOT DISTINCT FROM (_i."account_id", _i."amount", _i."memo")
 ) AS _rows"""
 
+UPSERT_BATCH_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u._ord
+    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[]) WITH ORDINALITY AS u("id", "account_id", "amount", "memo", _ord)
+),
+_written AS (
+    INSERT INTO "entry" ("id", "account_id", "amount", "memo")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."account_id", _i."amount", _i."memo"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "account_id" = EXCLUDED."account_id", "amount" = EXCLUDED."amount", "memo" = EXCLUDED."memo", "version" = "entry"."version" + 1
+    WHERE ("entry"."account_id", "entry"."amount", "entry"."memo") IS DISTINCT FROM (EXCLUDED."account_id", EXCLUDED."amount", EXCLUDED."memo")
+    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version", ("entry".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $5::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "entry"
+    JOIN _input AS _i ON "entry"."id" = _i."id"
+    WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "entry"."id")
+) AS _rows"""
+
+UPDATE_ONE_COLUMNS = """\
+WITH _written AS (
+    UPDATE "entry"
+    SET "account_id" = CASE WHEN ($6::bool[])[2] THEN $2::int8 ELSE "entry"."account_id" END, "amount" = CASE WHEN ($6::bool[])[3] THEN $3::numeric ELSE "entry"."amount" END, "memo" = CASE WHEN ($6::bool[])[4] THEN $4::text ELSE "entry"."memo" END, "version" = "entry"."version" + 1
+    WHERE "entry"."id" = $1::uuid
+    AND ($5::int8 IS NULL OR "entry"."version" = $5::int8)
+    AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN $2::int8 ELSE "entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN $3::numeric ELSE "entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN $4::text ELSE "entry"."memo" END)
+    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+),
+_history AS (
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'update'::"audit_operation", $7::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+FROM "entry"
+WHERE "entry"."id" = $1::uuid
+AND ($5::int8 IS NULL OR "entry"."version" = $5::int8)
+AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS NOT DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN $2::int8 ELSE "entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN $3::numeric ELSE "entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN $4::text ELSE "entry"."memo" END)"""
+
+UPDATE_BATCH_COLUMNS = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[], $5::int8[]) AS u("id", "account_id", "amount", "memo", "version")
+),
+_written AS (
+    UPDATE "entry"
+    SET "account_id" = CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, "amount" = CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, "memo" = CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END, "version" = "entry"."version" + 1
+    FROM _input AS _i
+    WHERE "entry"."id" = _i."id"
+    AND (_i."version" IS NULL OR "entry"."version" = _i."version")
+    AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END)
+    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+),
+_history AS (
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'update'::"audit_operation", $7::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+FROM "entry"
+JOIN _input AS _i ON "entry"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "entry"."version" = _i."version")
+AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS NOT DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END)"""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[], $5::int8[]) AS u("id", "account_id", "amount", "memo", "version")
+),
+_written AS (
+    UPDATE "entry"
+    SET "account_id" = CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, "amount" = CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, "memo" = CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END, "version" = "entry"."version" + 1
+    FROM _input AS _i
+    WHERE "entry"."id" = _i."id"
+    AND (_i."version" IS NULL OR "entry"."version" = _i."version")
+    AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END)
+    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+),
+_history AS (
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'update'::"audit_operation", $7::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "entry"
+    JOIN _input AS _i ON "entry"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "entry"."version" = _i."version")
+    AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS NOT DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END)
+) AS _rows"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "entry" WHERE "entry"."id" = u."id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "entry" ("id", "account_id", "amount", "memo")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::int8, $3::numeric, $4::text)
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "account_id", "amount", "memo", "version"
+),
+_history AS (
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'insert'::"audit_operation", $5::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "entry" ("id", "account_id", "amount", "memo")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."account_id", u."amount", u."memo"
+    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[]) WITH ORDINALITY AS u("id", "account_id", "amount", "memo", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "account_id", "amount", "memo", "version"
+),
+_history AS (
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'insert'::"audit_operation", $5::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+FROM _written AS _w"""
 
 PROBE_PARENT_ACCOUNT_ID = """\
 SELECT u._ord
@@ -275,18 +475,26 @@ SQL = _rt.TableSQL(
     delete_batch=DELETE_BATCH,
     update_one=UPDATE_ONE,
     update_batch=UPDATE_BATCH,
-    upsert_one=None,
-    upsert_batch=None,
+    upsert_one=UPSERT_ONE,
+    upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
     select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
-    upsert_batch_count=None,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="entry_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="entry_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

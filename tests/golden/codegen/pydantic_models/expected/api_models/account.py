@@ -88,6 +88,34 @@ class Account:
 AccountKey = int
 
 
+#: Columns of table account that update(..., columns=[...]) may name.
+AccountColumn = Literal[
+    "code",
+    "name",
+    "note",
+    "class_",
+    "json",
+    "model_name",
+    "to_entity",
+    "balance",
+    "limit_amount",
+    "ratio",
+    "weight",
+    "score",
+    "level",
+    "tags",
+    "regions",
+    "tiers",
+    "counts",
+    "photo",
+    "opened_on",
+    "cutoff",
+    "local_time",
+    "created_at",
+    "grace",
+]
+
+
 def _to_columns(items: Sequence[Account]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -231,21 +259,39 @@ class AccountRepository:
     async def exists_batch(self, keys: Sequence[AccountKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, ACCOUNT_TABLE, keys)
 
-    async def update(self, item: Account) -> Account:
-        return await _rt.update_one(self._session, ACCOUNT_TABLE, item)
+    async def update(
+        self, item: Account, *, columns: Sequence[AccountColumn] | None = None
+    ) -> Account:
+        return await _rt.update_one(self._session, ACCOUNT_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Account], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Account],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[AccountColumn] | None = None,
     ) -> list[Account]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[Account], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[Account],
+        *,
+        returning: Literal[False],
+        columns: Sequence[AccountColumn] | None = None,
+    ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Account], *, returning: bool = True
+        self,
+        items: Sequence[Account],
+        *,
+        returning: bool = True,
+        columns: Sequence[AccountColumn] | None = None,
     ) -> list[Account] | int:
-        return await _rt.update_batch(self._session, ACCOUNT_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, ACCOUNT_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: AccountKey) -> bool:
         return await _rt.delete_one(self._session, ACCOUNT_TABLE, key)
