@@ -101,6 +101,10 @@ class LoadedYaml:
     complete: bool
     """False when reading stopped early (a syntax error, too deep): the data is partial, and
     checking it would report what is merely unread."""
+    replaced: tuple[Path, ...] = ()
+    """Nodes the data does not hold as written (an alias read as null, the second of two equal
+    keys or a key that is not a string left out, a number too long kept as its text): what the
+    later checks say at, under or around them only follows from the problem reported there."""
 
 
 def load_yaml(text: str, filename: str) -> tuple[Any, SourceMap]:
@@ -146,7 +150,9 @@ def read_yaml(text: str, filename: str) -> LoadedYaml:
     if not builder.issues and builder.documents == 0:
         builder.issues.append(SchemaIssue(filename, 1, 1, (), "the document is empty"))
         complete = False
-    return LoadedYaml(builder.root, builder.source, tuple(builder.issues), complete)
+    return LoadedYaml(
+        builder.root, builder.source, tuple(builder.issues), complete, tuple(builder.replaced)
+    )
 
 
 def _syntax_issue(text: str, filename: str, error: yaml.MarkedYAMLError) -> SchemaIssue:
@@ -228,6 +234,7 @@ class _Builder:
     def __init__(self, source: SourceMap) -> None:
         self.source = source
         self.issues: list[SchemaIssue] = []
+        self.replaced: list[Path] = []
         self.root: Any = None
         self.documents = 0
         self._stack: list[_Open] = []
@@ -248,6 +255,7 @@ class _Builder:
             value = resolve_plain(text) if plain else text
             path, _ = self._add(value, position, is_collection=False, plain=plain)
             if plain and _digits_over_limit(text):
+                self.replaced.append(path)
                 self._problem(
                     position,
                     path,
@@ -269,6 +277,7 @@ class _Builder:
             self._stack.append(_Open(path, container, detached))
         elif kind is yaml.AliasEvent:
             self._problem(position, self._child_path(), "aliases (*name) are not allowed")
+            self.replaced.append(self._child_path())
             self._add(None, position, is_collection=False, plain=False)
         elif kind is yaml.DocumentStartEvent:
             self.documents += 1
@@ -336,12 +345,14 @@ class _Builder:
                 quote = f": quote it ('{top.key}')" if plain else ""
                 problem = f"mapping keys must be strings, not {describe(key)}{quote}"
             self._problem(position, top.path, problem)
+            self.replaced.append((*top.path, top.key))
             return
         top.key = key
         if key in top.value:
             first = self.source.keys[(*top.path, key)]
             message = f"duplicate key {key!r} (first at line {first.line}); YAML would keep one"
             self._problem(position, (*top.path, key), message)
+            self.replaced.append((*top.path, key))
             return
         top.drop_value = top.detached
 

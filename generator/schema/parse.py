@@ -82,7 +82,11 @@ def parse_schema(text: str, filename: str, *, later_checks: Sequence[LaterCheck]
     if not loaded.complete:
         raise SchemaError(loaded.issues)
     return check_document(
-        loaded.data, loaded.source, later_checks=later_checks, reported=loaded.issues
+        loaded.data,
+        loaded.source,
+        later_checks=later_checks,
+        reported=loaded.issues,
+        replaced=loaded.replaced,
     )
 
 
@@ -92,12 +96,13 @@ def check_document(
     *,
     later_checks: Sequence[LaterCheck] = (),
     reported: Sequence[SchemaIssue] = (),
+    replaced: Sequence[Path] = (),
 ) -> SchemaDef:
     """Check plain data (what YAML gives: dicts, lists, str, int, float, bool, None) against the
-    schema language; ``reported`` are problems an earlier step found in it (the loader's), whose
-    follow-ons are left out."""
+    schema language; ``reported`` are problems an earlier step found in it (the loader's), and
+    ``replaced`` the nodes it did not keep as written, whose follow-ons are left out."""
     with suggestion_budget():
-        return _check_document(data, locator, later_checks, reported)
+        return _check_document(data, locator, later_checks, reported, replaced)
 
 
 def _check_document(
@@ -105,6 +110,7 @@ def _check_document(
     locator: Locator,
     later_checks: Sequence[LaterCheck],
     reported: Sequence[SchemaIssue],
+    replaced: Sequence[Path],
 ) -> SchemaDef:
     problems: list[Problem] = count_problems(data)
     if problems:  # far over a limit: say so without spending long on the rest
@@ -120,7 +126,7 @@ def _check_document(
         problems = shape + without_follow_ons(semantic, [p.path for p in shape])
     else:
         problems = _semantic(schema, later_checks)
-    problems = without_follow_ons(problems, [issue.path for issue in reported])
+    problems = without_follow_ons(problems, replaced)
     issues = [*reported, *(locator.issue(p.path, p.message, at_key=p.at_key) for p in problems)]
     if issues or schema is None:
         raise SchemaError(issues)

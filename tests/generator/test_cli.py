@@ -173,7 +173,7 @@ def test_console_script_runs(project: Path) -> None:
     assert "missing: shop/item.py" in done.stderr
 
 
-@pytest.mark.parametrize("case", BAD_SCHEMAS.cases())
+@pytest.mark.parametrize("case", BAD_SCHEMAS.cases(), ids=BAD_SCHEMAS.cases())
 def test_no_bad_schema_of_the_corpus_writes_anything(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
 ) -> None:
@@ -206,7 +206,9 @@ def test_a_missing_schema_file_names_the_option(
         )
 
 
-@pytest.mark.parametrize("module", ["pydantic", "yaml", "jinja2", "libcst"])
+@pytest.mark.parametrize(
+    "module", ["pydantic", "yaml", "jinja2", "libcst"], ids=["pydantic", "yaml", "jinja2", "libcst"]
+)
 def test_without_the_codegen_extra_the_command_says_what_to_install(
     tmp_path: Path, module: str
 ) -> None:

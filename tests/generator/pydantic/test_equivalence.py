@@ -103,8 +103,8 @@ def same_verdicts(subject: Pair, mode: WriteMode) -> Callable[[], None]:
     return check
 
 
-@pytest.mark.parametrize("table", ["account", "entry"])
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("table", ["account", "entry"], ids=["account", "entry"])
+@pytest.mark.parametrize("mode", MODES, ids=list(MODES))
 def test_the_model_and_the_runtime_accept_and_refuse_the_same_rows(
     package: ModuleType, table: str, mode: WriteMode
 ) -> None:
@@ -124,7 +124,7 @@ def test_the_property_catches_a_planted_difference(package: ModuleType) -> None:
         same_verdicts(Pair(planted, honest.spec), "insert")()
 
 
-@pytest.mark.parametrize("table", ["account", "entry"])
+@pytest.mark.parametrize("table", ["account", "entry"], ids=["account", "entry"])
 def test_what_the_model_accepts_survives_json(package: ModuleType, table: str) -> None:
     subject = pair(package, table)
     keys = subject.keys()

@@ -129,7 +129,7 @@ async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
         await connection.close()
 
 
-@pytest.mark.parametrize("setting", ["on", "off"])
+@pytest.mark.parametrize("setting", ["on", "off"], ids=["conforming", "not-conforming"])
 async def test_the_escaped_sql_reads_as_the_text(
     conn: asyncpg.Connection, files: dict[str, str], setting: str
 ) -> None:

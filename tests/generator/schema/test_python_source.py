@@ -186,6 +186,7 @@ def test_a_reference_that_does_not_lead_to_a_schema_says_why(
         ("schemas/shop.yaml", False),
         ("a:b:c", False),
     ],
+    ids=["module", "file", "dotted-module", "yaml", "yaml-in-folder", "two-colons"],
 )
 def test_what_names_a_python_schema(text: str, python: bool) -> None:
     assert is_python_reference(text) is python
