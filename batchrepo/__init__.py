@@ -2,7 +2,7 @@
 
 Generated modules declare a :class:`~batchrepo.spec.TableSpec` per table and delegate to
 :mod:`batchrepo.operations`; applications catch the errors below and read ``BatchResult`` and
-``ValidationReport``.
+``ValidationReport`` (and, for audited tables, ``HistoryEntry`` from the history reads).
 
 Connection set-up: :func:`create_pool` (``asyncpg.create_pool`` with a package's codecs ready on
 every connection) and :class:`TypeCodecs` (the same as an ``init`` hook for a caller's own pool),
@@ -30,6 +30,7 @@ from batchrepo.errors import (
     UniqueViolationError,
     ValidationError,
 )
+from batchrepo.read.history import HistoryEntry
 from batchrepo.session import Session, WritePolicy, as_session
 from batchrepo.spec import AuditSpec, ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec
 from batchrepo.unit_of_work import UnitOfWork
@@ -51,6 +52,7 @@ __all__ = [
     "Executor",
     "ForeignKeySpec",
     "ForeignKeyViolationError",
+    "HistoryEntry",
     "KeyCache",
     "MissingParentError",
     "MissingRowsError",

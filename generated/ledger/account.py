@@ -225,6 +225,30 @@ class AccountRepository:
     ) -> int:
         return await _rt.delete_batch(self._session, ACCOUNT_TABLE, keys, versions=versions)
 
+    async def load_history(self, key: AccountKey) -> list[_rt.HistoryEntry[Account]]:
+        return await _rt.load_history(self._session, ACCOUNT_TABLE, key)
+
+    async def load_history_batch(
+        self, keys: Sequence[AccountKey]
+    ) -> list[list[_rt.HistoryEntry[Account]]]:
+        return await _rt.load_history_batch(self._session, ACCOUNT_TABLE, keys)
+
+    async def load_as_of(
+        self, key: AccountKey, *, version: int | None = None, at: datetime.datetime | None = None
+    ) -> _rt.HistoryEntry[Account] | None:
+        return await _rt.load_as_of(self._session, ACCOUNT_TABLE, key, version=version, at=at)
+
+    async def load_as_of_batch(
+        self,
+        keys: Sequence[AccountKey],
+        *,
+        versions: Sequence[int | None] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> list[_rt.HistoryEntry[Account] | None]:
+        return await _rt.load_as_of_batch(
+            self._session, ACCOUNT_TABLE, keys, versions=versions, at=at
+        )
+
     async def validate_batch(
         self, items: Sequence[Account], mode: _rt.WriteMode = "insert"
     ) -> _rt.ValidationReport:

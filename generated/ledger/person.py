@@ -206,6 +206,30 @@ class PersonRepository:
     ) -> int:
         return await _rt.delete_batch(self._session, PERSON_TABLE, keys, versions=versions)
 
+    async def load_history(self, key: PersonKey) -> list[_rt.HistoryEntry[Person]]:
+        return await _rt.load_history(self._session, PERSON_TABLE, key)
+
+    async def load_history_batch(
+        self, keys: Sequence[PersonKey]
+    ) -> list[list[_rt.HistoryEntry[Person]]]:
+        return await _rt.load_history_batch(self._session, PERSON_TABLE, keys)
+
+    async def load_as_of(
+        self, key: PersonKey, *, version: int | None = None, at: datetime.datetime | None = None
+    ) -> _rt.HistoryEntry[Person] | None:
+        return await _rt.load_as_of(self._session, PERSON_TABLE, key, version=version, at=at)
+
+    async def load_as_of_batch(
+        self,
+        keys: Sequence[PersonKey],
+        *,
+        versions: Sequence[int | None] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> list[_rt.HistoryEntry[Person] | None]:
+        return await _rt.load_as_of_batch(
+            self._session, PERSON_TABLE, keys, versions=versions, at=at
+        )
+
     async def validate_batch(
         self, items: Sequence[Person], mode: _rt.WriteMode = "insert"
     ) -> _rt.ValidationReport:
