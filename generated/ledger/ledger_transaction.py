@@ -334,6 +334,7 @@ class LedgerTransactionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[LedgerTransactionKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -343,6 +344,7 @@ class LedgerTransactionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            versions=versions,
         )
 
     def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[LedgerTransaction]:

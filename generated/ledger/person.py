@@ -281,6 +281,7 @@ class PersonRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[PersonKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -290,6 +291,7 @@ class PersonRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            versions=versions,
         )
 
     def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Person]:

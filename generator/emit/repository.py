@@ -175,12 +175,20 @@ def repository_methods(
         )
         for w in writes
     ]
+    # audited: the versions read, in step with the keys (None: any)
+    read = f"{iterable}[{integer} | None] | {async_iterable}[{integer} | None] | None = None"
+    versioned = (f"versions: {read}",) if table.audited else ()
     methods.append(
         Method(
             "delete_batch_chunked",
-            (key_stream, *chunked),
+            (key_stream, *chunked, *versioned),
             f"{result}[{key}]",
-            op("delete_batch_chunked", "keys", *chunk_args),
+            op(
+                "delete_batch_chunked",
+                "keys",
+                *chunk_args,
+                *(("versions=versions",) if table.audited else ()),
+            ),
         )
     )
     methods += [

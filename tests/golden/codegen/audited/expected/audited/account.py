@@ -224,6 +224,7 @@ class AccountRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[AccountKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -233,6 +234,7 @@ class AccountRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            versions=versions,
         )
 
     def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Account]:

@@ -215,6 +215,7 @@ class CustomerRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[CustomerKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -224,6 +225,7 @@ class CustomerRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            versions=versions,
         )
 
     def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Customer]:

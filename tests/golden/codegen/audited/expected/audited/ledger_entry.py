@@ -227,6 +227,7 @@ class LedgerEntryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[LedgerEntryKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -236,6 +237,7 @@ class LedgerEntryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            versions=versions,
         )
 
     def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[LedgerEntry]:

@@ -231,6 +231,7 @@ class PositionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[PositionKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -240,6 +241,7 @@ class PositionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            versions=versions,
         )
 
     def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Position]:
