@@ -40,10 +40,11 @@ def package_ir(
     out_dir: str | os.PathLike[str] = "generated",
     *,
     source: str | None = None,
+    package_metadata: bool = False,
 ) -> PackageIR:
     schema = read_schema(schema_path)
     shown = source if source is not None else shown_path(schema_path)
-    return build_ir(schema, shown, shown_path(out_dir))
+    return build_ir(schema, shown, shown_path(out_dir), package_metadata=package_metadata)
 
 
 def generate(
@@ -51,10 +52,13 @@ def generate(
     out_dir: str | os.PathLike[str] = "generated",
     *,
     source: str | None = None,
+    package_metadata: bool = False,
 ) -> dict[str, str]:
     """Every file generated from ``schema_path``, by path relative to the output directory.
 
     ``out_dir`` (and ``source``, which defaults to ``schema_path``) only appear in the headers,
-    in the command that regenerates the output; nothing is written."""
-    ir = package_ir(schema_path, out_dir, source=source)
+    in the command that regenerates the output; nothing is written. ``package_metadata``: also
+    ``pyproject.toml`` beside the package, which makes the output directory installable
+    (``pip install <out_dir>``)."""
+    ir = package_ir(schema_path, out_dir, source=source, package_metadata=package_metadata)
     return postprocess(render(ir), ir.expected_names())
