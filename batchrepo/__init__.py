@@ -8,10 +8,15 @@ Connection set-up: :func:`create_pool` (``asyncpg.create_pool`` with a package's
 every connection) and :class:`TypeCodecs` (the same as an ``init`` hook for a caller's own pool),
 so the first batch call on a fresh connection skips asyncpg's type introspection.
 
+Entity read cache (opt-in per table): :func:`cache_entities` lets ``load`` / ``load_batch`` answer
+from rows read at most a TTL ago (docs/units-of-work.md, "Entity cache").
+
 Write paths: :class:`WritePolicy` (given to :func:`as_session`) says from how many rows an insert
 goes by binary COPY where the table allows it (docs/design.md, "Write paths").
 """
 
+from batchrepo.cache.entity_cache import EntityCache, EntityCacheStats
+from batchrepo.cache.entity_reads import cache_entities
 from batchrepo.cache.key_cache import KeyCache
 from batchrepo.db.codecs import TypeCodecs, create_pool
 from batchrepo.db.executor import Connection, Executor, acquire, atomic
@@ -49,6 +54,8 @@ __all__ = [
     "DataError",
     "DatabaseError",
     "DuplicateKeyInBatchError",
+    "EntityCache",
+    "EntityCacheStats",
     "Executor",
     "ForeignKeySpec",
     "ForeignKeyViolationError",
@@ -73,5 +80,6 @@ __all__ = [
     "acquire",
     "as_session",
     "atomic",
+    "cache_entities",
     "create_pool",
 ]
