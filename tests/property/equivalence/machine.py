@@ -41,6 +41,7 @@ from ..outcome import (
 from ..strategies.batches import Tweaks, build_batch, tweaks, unique_moves, unique_positions
 from ..strategies.rows import Spec, TableShape, entities, get, missing_keys, sample_rows, shape_of
 from ..twin import Twin
+from ..validate_outcome import batch_validate, single_validate
 from .known import known_bug
 
 #: Most rows of a drawn batch (before a tweak adds a duplicate).
@@ -283,6 +284,25 @@ def equivalence_machine(
         @rule(target=keys, op=st.sampled_from(["load", "exists"]), asked=asked)
         def read(self, op: str, asked: list[Any]) -> Any:
             self._read(op, asked)
+            return multiple()
+
+        @precondition(_has_keys)
+        @rule(
+            target=keys,
+            fresh=inserts,
+            existing=with_keys("insert", 2),
+            bend=bend,
+            mode=st.sampled_from(["insert", "update"]),
+        )
+        def validate(
+            self, fresh: list[Any], existing: list[Any], bend: Tweaks, mode: WriteMode
+        ) -> Any:
+            """validate_batch of a batch against each row validated alone: the same clashes
+            with stored rows and field problems (validate_outcome)."""
+            items = build_batch(shape, mode, fresh, existing, [], bend)
+            batch = twin.run(batch_validate(twin.batch, spec, mode, items))
+            single = twin.run(single_validate(twin.single, spec, mode, items))
+            self._check(f"validate of {len(items)} rows", batch, single, items)
             return multiple()
 
         @precondition(lambda self: spec.audit is not None and _has_keys(self))
