@@ -52,6 +52,8 @@ async def clash_problems(
     skip = frozenset(skip_rows)
     problems: list[Problem] = []
     for unique in spec.uniques:
+        if unique.name == spec.conflict_key:
+            continue  # a clash on it is skipped or updated (save_if_new, upsert on it), no error
         primary = unique.columns == spec.key_columns
         if primary and mode != "insert":
             continue  # an update or upsert addresses its own row by the primary key

@@ -33,6 +33,7 @@ from batchrepo.cache.recording import Recorder
 from batchrepo.chunks import DEFAULT_CHUNK_SIZE, check_chunk_size, check_iterable, chunks_of
 from batchrepo.db import executor
 from batchrepo.db.executor import Connection
+from batchrepo.db.failures import boundary
 from batchrepo.session import Session, Target, as_session
 from batchrepo.spec import E, K, TableSpec, WriteMode
 from batchrepo.validate.before_write import checked_columns
@@ -192,17 +193,17 @@ async def _prechecked(
 
 
 async def _unit_log_before_the_chunks(session: Session, spec: TableSpec[Any, Any]) -> None:
-    """Insert a unit of work's ``audit_log`` row (audited tables) before the atomic chunks'
-    savepoint opens.
+    """Nothing to do before the atomic chunks' savepoint opens (kept as the hook it was).
 
-    Inserted inside it by the first chunk, the row would vanish when a later chunk fails and the
-    savepoint rolls back, while the unit (which knows only its own savepoints) kept its id: every
-    later audited write of the unit would then break its history's foreign key. Outside a unit
-    of work this sends nothing; each chunk inserts its own row, rolled back with it.
+    The unit's ``audit_log`` row used to be inserted here, outside that savepoint, because the
+    unit knew only its own savepoints. A unit now hears of every ``atomic`` block on its
+    connection (``executor.watching``), so the first chunk inserts the row inside the
+    savepoints, and a later chunk's failure rolls it back and makes the unit forget it.
     """
     await session.unit_audit_log_id(spec)
 
 
+@boundary
 async def save_batch_chunked(
     target: Target,
     spec: TableSpec[E, K],
@@ -219,6 +220,7 @@ async def save_batch_chunked(
     )
 
 
+@boundary
 async def update_batch_chunked(
     target: Target,
     spec: TableSpec[E, K],
@@ -235,6 +237,7 @@ async def update_batch_chunked(
     )
 
 
+@boundary
 async def upsert_batch_chunked(
     target: Target,
     spec: TableSpec[E, K],
@@ -251,6 +254,7 @@ async def upsert_batch_chunked(
     )
 
 
+@boundary
 async def delete_batch_chunked(
     target: Target,
     spec: TableSpec[E, K],

@@ -150,9 +150,10 @@ class Table:
 
     @property
     def upsertable(self) -> bool:
-        """Whether the table has an upsert: not for identity keys (the database draws them,
-        so there is nothing to conflict on) nor for audited tables (not generated yet)."""
-        return self.updatable and not self.identity_key and not self.audited
+        """Whether the table has an upsert on its primary key: not for identity keys (the
+        database draws them, so there is nothing to conflict on). Upserts on a unique key
+        need only a column to update (``updatable``)."""
+        return self.updatable and not self.identity_key
 
     @property
     def version_column(self) -> Column | None:

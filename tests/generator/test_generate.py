@@ -212,11 +212,19 @@ tables:
 """
     (aggregate,) = ir_of(schema).aggregates
     names = [s.name for s in aggregate.table_module.statements]
-    assert names[-4:] == [
-        "PROBE_UNIQUE_AB",
-        "SELECT_BATCH_BY_AB",
-        "PROBE_UNIQUE_AB_2",
-        "SELECT_BATCH_BY_AB_2",
+    keyed = [n for n in names if n.endswith(("_AB", "_AB_2"))]
+    assert keyed == [
+        f"{role}_AB{suffix}"
+        for suffix in ("", "_2")
+        for role in (
+            "PROBE_UNIQUE",
+            "INSERT_IF_NEW_BY",
+            "INSERT_BATCH_IF_NEW_BY",
+            "UPSERT_BY",
+            "UPSERT_BATCH_BY",
+            "UPSERT_BATCH_COUNT_BY",
+            "SELECT_BATCH_BY",
+        )
     ]
     uniques = next(p.value for p in aggregate.table_module.parts if p.name == "UNIQUES")
     assert "=PROBE_UNIQUE_AB_2" in uniques and "=SELECT_BATCH_BY_AB_2" in uniques

@@ -145,6 +145,61 @@ JOIN _input AS _i ON "entry"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "entry"."version" = _i."version")
 AND ("entry"."kind", "entry"."amount") IS NOT DISTINCT FROM (_i."kind", _i."amount")"""
 
+UPSERT_ONE = """\
+WITH _input AS (
+    SELECT $1::int8 AS "id", $2::"entry_kind" AS "kind", $3::numeric AS "amount", 1 AS _ord
+),
+_written AS (
+    INSERT INTO "entry" ("id", "kind", "amount")
+    SELECT _i."id", _i."kind", _i."amount"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "kind" = EXCLUDED."kind", "amount" = EXCLUDED."amount", "version" = "entry"."version" + 1
+    WHERE ("entry"."kind", "entry"."amount") IS DISTINCT FROM (EXCLUDED."kind", EXCLUDED."amount")
+    RETURNING "entry"."id", "entry"."kind", "entry"."amount", "entry"."version", ("entry".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "entry_history" ("id", "kind", "amount", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."kind", _s."amount", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."kind", _w."amount", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "entry"."id", "entry"."kind", "entry"."amount", "entry"."version"
+FROM "entry"
+JOIN _input AS _i ON "entry"."id" = _i."id"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "entry"."id")"""
+
+UPSERT_BATCH = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."kind" AS "kind", u."amount" AS "amount", u._ord
+    FROM unnest($1::int8[], $2::"entry_kind"[], $3::numeric[]) WITH ORDINALITY AS u("id", "kind", "amount", _ord)
+),
+_written AS (
+    INSERT INTO "entry" ("id", "kind", "amount")
+    SELECT _i."id", _i."kind", _i."amount"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "kind" = EXCLUDED."kind", "amount" = EXCLUDED."amount", "version" = "entry"."version" + 1
+    WHERE ("entry"."kind", "entry"."amount") IS DISTINCT FROM (EXCLUDED."kind", EXCLUDED."amount")
+    RETURNING "entry"."id", "entry"."kind", "entry"."amount", "entry"."version", ("entry".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "entry_history" ("id", "kind", "amount", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."kind", _s."amount", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."kind", _w."amount", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "entry"."id", "entry"."kind", "entry"."amount", "entry"."version"
+FROM "entry"
+JOIN _input AS _i ON "entry"."id" = _i."id"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "entry"."id")"""
+
 SELECT_KEYS = """\
 SELECT "id", "version"
 FROM "entry"
@@ -201,11 +256,156 @@ FROM (
     AND ("entry"."kind", "entry"."amount") IS NOT DISTINCT FROM (_i."kind", _i."amount")
 ) AS _rows"""
 
+UPSERT_BATCH_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."kind" AS "kind", u."amount" AS "amount", u._ord
+    FROM unnest($1::int8[], $2::"entry_kind"[], $3::numeric[]) WITH ORDINALITY AS u("id", "kind", "amount", _ord)
+),
+_written AS (
+    INSERT INTO "entry" ("id", "kind", "amount")
+    SELECT _i."id", _i."kind", _i."amount"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "kind" = EXCLUDED."kind", "amount" = EXCLUDED."amount", "version" = "entry"."version" + 1
+    WHERE ("entry"."kind", "entry"."amount") IS DISTINCT FROM (EXCLUDED."kind", EXCLUDED."amount")
+    RETURNING "entry"."id", "entry"."kind", "entry"."amount", "entry"."version", ("entry".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "entry_history" ("id", "kind", "amount", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."kind", _s."amount", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "entry"
+    JOIN _input AS _i ON "entry"."id" = _i."id"
+    WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "entry"."id")
+) AS _rows"""
+
+UPDATE_ONE_COLUMNS = """\
+WITH _written AS (
+    UPDATE "entry"
+    SET "kind" = CASE WHEN ($5::bool[])[2] THEN $2::"entry_kind" ELSE "entry"."kind" END, "amount" = CASE WHEN ($5::bool[])[3] THEN $3::numeric ELSE "entry"."amount" END, "version" = "entry"."version" + 1
+    WHERE "entry"."id" = $1::int8
+    AND ($4::int8 IS NULL OR "entry"."version" = $4::int8)
+    AND ("entry"."kind", "entry"."amount") IS DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN $2::"entry_kind" ELSE "entry"."kind" END, CASE WHEN ($5::bool[])[3] THEN $3::numeric ELSE "entry"."amount" END)
+    RETURNING "entry"."id", "entry"."kind", "entry"."amount", "entry"."version"
+),
+_history AS (
+    INSERT INTO "entry_history" ("id", "kind", "amount", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."kind", _s."amount", _s."version", 'update'::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."kind", _w."amount", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "entry"."id", "entry"."kind", "entry"."amount", "entry"."version"
+FROM "entry"
+WHERE "entry"."id" = $1::int8
+AND ($4::int8 IS NULL OR "entry"."version" = $4::int8)
+AND ("entry"."kind", "entry"."amount") IS NOT DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN $2::"entry_kind" ELSE "entry"."kind" END, CASE WHEN ($5::bool[])[3] THEN $3::numeric ELSE "entry"."amount" END)"""
+
+UPDATE_BATCH_COLUMNS = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."kind" AS "kind", u."amount" AS "amount", u."version" AS "version"
+    FROM unnest($1::int8[], $2::"entry_kind"[], $3::numeric[], $4::int8[]) AS u("id", "kind", "amount", "version")
+),
+_written AS (
+    UPDATE "entry"
+    SET "kind" = CASE WHEN ($5::bool[])[2] THEN _i."kind" ELSE "entry"."kind" END, "amount" = CASE WHEN ($5::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, "version" = "entry"."version" + 1
+    FROM _input AS _i
+    WHERE "entry"."id" = _i."id"
+    AND (_i."version" IS NULL OR "entry"."version" = _i."version")
+    AND ("entry"."kind", "entry"."amount") IS DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN _i."kind" ELSE "entry"."kind" END, CASE WHEN ($5::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END)
+    RETURNING "entry"."id", "entry"."kind", "entry"."amount", "entry"."version"
+),
+_history AS (
+    INSERT INTO "entry_history" ("id", "kind", "amount", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."kind", _s."amount", _s."version", 'update'::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."kind", _w."amount", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "entry"."id", "entry"."kind", "entry"."amount", "entry"."version"
+FROM "entry"
+JOIN _input AS _i ON "entry"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "entry"."version" = _i."version")
+AND ("entry"."kind", "entry"."amount") IS NOT DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN _i."kind" ELSE "entry"."kind" END, CASE WHEN ($5::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END)"""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."kind" AS "kind", u."amount" AS "amount", u."version" AS "version"
+    FROM unnest($1::int8[], $2::"entry_kind"[], $3::numeric[], $4::int8[]) AS u("id", "kind", "amount", "version")
+),
+_written AS (
+    UPDATE "entry"
+    SET "kind" = CASE WHEN ($5::bool[])[2] THEN _i."kind" ELSE "entry"."kind" END, "amount" = CASE WHEN ($5::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, "version" = "entry"."version" + 1
+    FROM _input AS _i
+    WHERE "entry"."id" = _i."id"
+    AND (_i."version" IS NULL OR "entry"."version" = _i."version")
+    AND ("entry"."kind", "entry"."amount") IS DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN _i."kind" ELSE "entry"."kind" END, CASE WHEN ($5::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END)
+    RETURNING "entry"."id", "entry"."kind", "entry"."amount", "entry"."version"
+),
+_history AS (
+    INSERT INTO "entry_history" ("id", "kind", "amount", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."kind", _s."amount", _s."version", 'update'::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "entry"
+    JOIN _input AS _i ON "entry"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "entry"."version" = _i."version")
+    AND ("entry"."kind", "entry"."amount") IS NOT DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN _i."kind" ELSE "entry"."kind" END, CASE WHEN ($5::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END)
+) AS _rows"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int8[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "entry" WHERE "entry"."id" = u."id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "entry" ("id", "kind", "amount")
+    VALUES ($1::int8, $2::"entry_kind", $3::numeric)
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "kind", "amount", "version"
+),
+_history AS (
+    INSERT INTO "entry_history" ("id", "kind", "amount", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."kind", _s."amount", _s."version", 'insert'::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."kind", _w."amount", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "entry" ("id", "kind", "amount")
+    SELECT u."id", u."kind", u."amount"
+    FROM unnest($1::int8[], $2::"entry_kind"[], $3::numeric[]) WITH ORDINALITY AS u("id", "kind", "amount", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "kind", "amount", "version"
+),
+_history AS (
+    INSERT INTO "entry_history" ("id", "kind", "amount", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."kind", _s."amount", _s."version", 'insert'::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."kind", _w."amount", _w."version"
+FROM _written AS _w"""
 
 INSERT_AUDIT_LOG = """\
 INSERT INTO "audit_log" ("actor")
@@ -287,18 +487,26 @@ SQL = _rt.TableSQL(
     delete_batch=DELETE_BATCH,
     update_one=UPDATE_ONE,
     update_batch=UPDATE_BATCH,
-    upsert_one=None,
-    upsert_batch=None,
+    upsert_one=UPSERT_ONE,
+    upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
     select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
-    upsert_batch_count=None,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="entry_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="entry_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -39,6 +39,10 @@ class Entry:
 EntryKey = int
 
 
+#: Columns of table entry that update(..., columns=[...]) may name.
+EntryColumn = Literal["kind", "amount"]
+
+
 def _to_columns(items: Sequence[Entry]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -114,21 +118,47 @@ class EntryRepository:
     async def exists_batch(self, keys: Sequence[EntryKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, ENTRY_TABLE, keys)
 
-    async def update(self, item: Entry) -> Entry:
-        return await _rt.update_one(self._session, ENTRY_TABLE, item)
+    async def save_if_new(
+        self, item: Entry, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Entry | None:
+        return await _rt.save_if_new(self._session, ENTRY_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Entry], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Entry | None]:
+        return await _rt.save_batch_if_new(self._session, ENTRY_TABLE, items, on=on)
+
+    async def update(self, item: Entry, *, columns: Sequence[EntryColumn] | None = None) -> Entry:
+        return await _rt.update_one(self._session, ENTRY_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Entry], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Entry],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[EntryColumn] | None = None,
     ) -> list[Entry]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[Entry], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[Entry],
+        *,
+        returning: Literal[False],
+        columns: Sequence[EntryColumn] | None = None,
+    ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Entry], *, returning: bool = True
+        self,
+        items: Sequence[Entry],
+        *,
+        returning: bool = True,
+        columns: Sequence[EntryColumn] | None = None,
     ) -> list[Entry] | int:
-        return await _rt.update_batch(self._session, ENTRY_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, ENTRY_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: EntryKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, ENTRY_TABLE, key, version=version)
@@ -161,6 +191,36 @@ class EntryRepository:
         return await _rt.load_as_of_batch(
             self._session, ENTRY_TABLE, keys, versions=versions, at=at
         )
+
+    async def upsert(self, item: Entry, *, on: Literal["primary_key"] = "primary_key") -> Entry:
+        return await _rt.upsert_one(self._session, ENTRY_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Entry],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
+    ) -> list[Entry]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Entry],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self,
+        items: Sequence[Entry],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
+    ) -> list[Entry] | int:
+        return await _rt.upsert_batch(self._session, ENTRY_TABLE, items, returning=returning, on=on)
 
     async def validate_batch(
         self, items: Sequence[Entry], mode: _rt.WriteMode = "insert"
@@ -196,6 +256,25 @@ class EntryRepository:
         concurrency: int = 1,
     ) -> _rt.BatchResult[Entry]:
         return await _rt.update_batch_chunked(
+            self._session,
+            ENTRY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
+        )
+
+    async def upsert_batch_chunked(
+        self,
+        items: Iterable[Entry] | AsyncIterable[Entry],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
+    ) -> _rt.BatchResult[Entry]:
+        return await _rt.upsert_batch_chunked(
             self._session,
             ENTRY_TABLE,
             items,
