@@ -38,6 +38,11 @@ class CacheView(Protocol):
 
     def record_absent(self, table: str, keys: Sequence[Hashable]) -> None: ...
 
+    def record_unknown_rows(self, table: str) -> None:
+        """Rows of ``table`` were written whose keys are not known (an upsert on a unique key
+        that returned no rows): the entity cache must forget the table's rows."""
+        ...
+
 
 class DirectView:
     """For statements that committed by themselves (a pool, a connection outside any
@@ -62,6 +67,9 @@ class DirectView:
 
     def record_absent(self, table: str, keys: Sequence[Hashable]) -> None:
         self.cache.evict(table, keys)
+
+    def record_unknown_rows(self, table: str) -> None:
+        self.cache.entities.clear(table)
 
 
 class ReadOnlyView(DirectView):
@@ -152,6 +160,9 @@ class CacheLayer:
             self._mark_absent(table, keys)
         elif keys:
             self._untrack(table)
+
+    def record_unknown_rows(self, table: str) -> None:
+        self._untrack(table)  # the unit reads the table from the database; cleared at COMMIT
 
     def touched(self, table: str, keys: Sequence[Hashable]) -> list[bool] | None:
         """Per key: whether this unit of work wrote, deleted or read it (this layer or a parent

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import ModuleType
 
 import asyncpg
@@ -181,13 +182,19 @@ def foreign_keys() -> ModuleType:
     return import_from(CODEGEN.expected_dir("foreign_keys"), "foreign_keys")
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def fk_pool(database_url: str, foreign_keys: ModuleType) -> AsyncIterator[asyncpg.Pool]:
-    schema = "entity_cache_fk"
+@pytest.fixture(scope="module")
+def plain_key() -> ModuleType:
+    return import_from(CODEGEN.expected_dir("plain_key"), "plain_key")
+
+
+@asynccontextmanager
+async def _package_pool(
+    database_url: str, package: ModuleType, schema: str
+) -> AsyncIterator[asyncpg.Pool]:
     admin = await asyncpg.connect(database_url)
     try:
         await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}"')
-        await admin.execute(f'SET search_path = "{schema}"; {foreign_keys.ddl()}')
+        await admin.execute(f'SET search_path = "{schema}"; {package.ddl()}')
     finally:
         await admin.close()
     pool = await asyncpg.create_pool(
@@ -197,6 +204,33 @@ async def fk_pool(database_url: str, foreign_keys: ModuleType) -> AsyncIterator[
         yield pool
     finally:
         await pool.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def fk_pool(database_url: str, foreign_keys: ModuleType) -> AsyncIterator[asyncpg.Pool]:
+    async with _package_pool(database_url, foreign_keys, "entity_cache_fk") as pool:
+        yield pool
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def plain_pool(database_url: str, plain_key: ModuleType) -> AsyncIterator[asyncpg.Pool]:
+    async with _package_pool(database_url, plain_key, "entity_cache_plain") as pool:
+        yield pool
+
+
+async def test_an_upsert_by_a_unique_key_without_rows_back_forgets_the_table(
+    plain_pool: asyncpg.Pool, plain_key: ModuleType
+) -> None:
+    cache = KeyCache()
+    cache_entities(cache, plain_key.person.PERSON_TABLE, ttl=60)
+    people = plain_key.PersonRepository(Session(plain_pool, cache=cache))
+    (stored,) = await people.save_batch([plain_key.Person(email="a@x.org", display_name="old")])
+    assert (await people.load(stored.id)) == stored  # held
+    # found by its e-mail, the stored row keeps its id: the id given is not the row written
+    again = plain_key.Person(email="a@x.org", display_name="new")
+    assert await people.upsert_batch([again], on="email", returning=False) == 1
+    loaded = await people.load(stored.id)
+    assert loaded is not None and loaded.display_name == "new"
 
 
 async def test_a_delete_evicts_the_rows_its_cascades_changed(
