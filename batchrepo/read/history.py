@@ -23,13 +23,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, cast
+from typing import Any, Generic, Literal
 
 from batchrepo.db.arguments import decoded_rows, key_arrays, key_values
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, row_error, statement_error
 from batchrepo.key_matching import comparable_keys, keys_of_records
 from batchrepo.session import Target, as_session
-from batchrepo.spec import AuditSpec, E, K, TableSpec
+from batchrepo.spec import E, K, TableSpec
 
 #: What a history row records.
 Operation = Literal["insert", "update", "delete"]
@@ -53,17 +53,18 @@ class HistoryEntry(Generic[E]):
     """The ``audit_log`` row shared by every change of that unit of work."""
 
 
-def _audit(spec: TableSpec[Any, Any], statement: str) -> tuple[AuditSpec, str]:
+def _statement(spec: TableSpec[Any, Any], statement: str) -> str:
+    """The ``AuditSpec`` statement named ``statement``, or a TypeError naming the table."""
     audit = spec.audit
     if audit is None:
         raise TypeError(f"table {spec.table} is not audited: it has no history to read")
-    sql = getattr(audit, statement)
+    sql: str | None = getattr(audit, statement)
     if sql is None:
         raise TypeError(
             f"table {spec.table} has no {statement} statement (AuditSpec.{statement}): "
             "regenerate its module"
         )
-    return audit, cast(str, sql)
+    return sql
 
 
 def _entries(spec: TableSpec[E, Any], records: Sequence[Any]) -> list[HistoryEntry[E]]:
@@ -98,7 +99,7 @@ def _check_at(spec: TableSpec[Any, Any], at: datetime.datetime | None) -> None:
 async def load_history(target: Target, spec: TableSpec[E, K], key: K) -> list[HistoryEntry[E]]:
     """Every version of the row with this key, in the order written (``[]``: never written)."""
     session = as_session(target)
-    _, sql = _audit(spec, "select_history_one")
+    sql = _statement(spec, "select_history_one")
     try:
         records = await session.executor.fetch(sql, *key_values(spec, key))
     except STATEMENT_ERRORS as exc:
@@ -112,7 +113,7 @@ async def load_history_batch(
     """One list per key asked, in that order, each as :func:`load_history` answers it; one
     statement for all."""
     session = as_session(target)
-    _, sql = _audit(spec, "select_history_batch")
+    sql = _statement(spec, "select_history_batch")
     if not keys:
         return []
     try:
@@ -137,7 +138,7 @@ async def load_as_of(
     """The entry of this key in force at ``at`` (None: now) and, if given, of that ``version``;
     None when there is none (not written by then, or no such version)."""
     session = as_session(target)
-    _, sql = _audit(spec, "select_as_of_one")
+    sql = _statement(spec, "select_as_of_one")
     _check_at(spec, at)
     try:
         record = await session.executor.fetchrow(sql, *key_values(spec, key), version, at)
@@ -158,7 +159,7 @@ async def load_as_of_batch(
     with ``versions[i]`` for ``keys[i]`` (None, or ``versions`` None: any version) and the same
     ``at``; one statement for all."""
     session = as_session(target)
-    _, sql = _audit(spec, "select_as_of_batch")
+    sql = _statement(spec, "select_as_of_batch")
     _check_at(spec, at)
     if versions is not None and len(versions) != len(keys):
         raise ValueError(f"{spec.table}: {len(keys)} keys but {len(versions)} versions")
