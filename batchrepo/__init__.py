@@ -2,7 +2,7 @@
 
 Generated modules declare a :class:`~batchrepo.spec.TableSpec` per table and delegate to
 :mod:`batchrepo.operations`; applications catch the errors below and read ``BatchResult`` and
-``ValidationReport``.
+``ValidationReport`` (and, for audited tables, ``HistoryEntry`` from the history reads).
 
 Failures are batchrepo errors only (a caller's cancellation stays ``asyncio.CancelledError``):
 ``TransientError`` and its kinds are worth running the unit of work again, which
@@ -13,10 +13,15 @@ Connection set-up: :func:`create_pool` (``asyncpg.create_pool`` with a package's
 every connection) and :class:`TypeCodecs` (the same as an ``init`` hook for a caller's own pool),
 so the first batch call on a fresh connection skips asyncpg's type introspection.
 
+Entity read cache (opt-in per table): :func:`cache_entities` lets ``load`` / ``load_batch`` answer
+from rows read at most a TTL ago (docs/units-of-work.md, "Entity cache").
+
 Write paths: :class:`WritePolicy` (given to :func:`as_session`) says from how many rows an insert
 goes by binary COPY where the table allows it (docs/design.md, "Write paths").
 """
 
+from batchrepo.cache.entity_cache import EntityCache, EntityCacheStats
+from batchrepo.cache.entity_reads import cache_entities
 from batchrepo.cache.key_cache import KeyCache
 from batchrepo.db.codecs import TypeCodecs, create_pool
 from batchrepo.db.commit_outcome import CommitStatus, commit_outcome
@@ -46,6 +51,7 @@ from batchrepo.errors import (
     UniqueViolationError,
     ValidationError,
 )
+from batchrepo.read.history import HistoryEntry
 from batchrepo.retry import RetryPolicy, run_unit
 from batchrepo.session import Session, WritePolicy, as_session
 from batchrepo.spec import AuditSpec, ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec
@@ -70,9 +76,12 @@ __all__ = [
     "DatabaseError",
     "DeadlockDetectedError",
     "DuplicateKeyInBatchError",
+    "EntityCache",
+    "EntityCacheStats",
     "Executor",
     "ForeignKeySpec",
     "ForeignKeyViolationError",
+    "HistoryEntry",
     "KeyCache",
     "LockNotAvailableError",
     "MissingParentError",
@@ -100,6 +109,7 @@ __all__ = [
     "acquire",
     "as_session",
     "atomic",
+    "cache_entities",
     "commit_outcome",
     "create_pool",
     "run_unit",

@@ -169,11 +169,14 @@ class MissingParentError(ForeignKeyViolationError):
     database when a cached parent was deleted by someone else; the stale entry is evicted).
 
     ``report`` lists every missing parent of the batch (code ``missing_parent``), one problem per
-    row and foreign key; ``constraint`` is the first one's.
+    row and foreign key; ``constraint`` is the first one's. ``parents`` names the missing parent
+    rows themselves (``person (id) = 7``), distinct, in row order, and the message leads with
+    them: the parent is what is missing, the child's own key (``keys``) comes after.
     """
 
     summary = "referenced parent rows do not exist"
     report: ValidationReport | None
+    parents: list[str]
 
     def __init__(
         self,
@@ -186,8 +189,10 @@ class MissingParentError(ForeignKeyViolationError):
         rows: Iterable[int] = (),
         sqlstate: str | None = None,
         rows_by_constraint: dict[str, list[int]] | None = None,
+        parents: Iterable[str] = (),
     ) -> None:
         self.report = report
+        self.parents = list(parents)
         super().__init__(
             table,
             constraint=constraint,
@@ -205,6 +210,16 @@ class MissingParentError(ForeignKeyViolationError):
             shifted.report = self.report.with_row_offset(offset)
             shifted.reason = str(shifted.report)
         return shifted
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if not getattr(self, "parents", None):
+            return text
+        head, _, rest = text.partition("; ")
+        missing = ", ".join(self.parents[:SHOWN_IN_MESSAGE])
+        hidden = len(self.parents) - SHOWN_IN_MESSAGE
+        missing += f", ... {hidden} more" if hidden > 0 else ""
+        return f"{head}: {missing}" + (f"; {rest}" if rest else "")
 
 
 class StaleVersionError(BatchRepoError):

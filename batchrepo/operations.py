@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Literal, overload
 
 from batchrepo import errors
+from batchrepo.cache.entity_reads import entity_reads
 from batchrepo.cache.recording import Recorder
 from batchrepo.db.arguments import decoded_rows, key_arrays, key_values, value_arrays
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, Operation, row_error, statement_error
@@ -253,12 +254,18 @@ async def load_one(target: Target, spec: TableSpec[E, K], key: K) -> E | None:
     """The row with this key, or None."""
     session = as_session(target)
     recorder = Recorder(session.cache_view())
+    cached = entity_reads(session, spec)  # None unless the table opted in to the entity cache
+    if cached is not None and not cached.misses([key]):
+        return cached.answer([key])[0]
     try:
         record = await session.executor.fetchrow(spec.sql.select_one, *key_values(spec, key))
     except STATEMENT_ERRORS as exc:
         raise row_error(spec, exc, key, "select") from exc
     if record is None:
         return None
+    if cached is not None:
+        cached.read([record], recorder)
+        return cached.answer([key])[0]
     rows = decoded_rows(spec, [record])
     recorder.rows(spec, rows)
     return spec.from_record(rows[0])
@@ -271,9 +278,15 @@ async def load_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -
     if not keys:
         return []
     recorder = Recorder(session.cache_view())
-    records = await _fetch(
-        session.executor, spec, spec.sql.select_batch, key_arrays(spec, keys), "select"
-    )
+    cached = entity_reads(session, spec)  # None unless the table opted in to the entity cache
+    asked = keys if cached is None else cached.misses(keys)
+    records = []
+    if asked:
+        arguments = key_arrays(spec, asked)
+        records = await _fetch(session.executor, spec, spec.sql.select_batch, arguments, "select")
+    if cached is not None:
+        cached.read(records, recorder)
+        return cached.answer(keys)
     recorder.rows(spec, records)
     return _in_order_asked(spec, records, spec.key_columns, keys)
 

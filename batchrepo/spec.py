@@ -138,6 +138,18 @@ class AuditSpec:
     insert_log_sql: str
     """``INSERT INTO audit_log (actor) VALUES ($1) RETURNING id``: one row per unit of work (or per
     write outside one)."""
+    select_history_one: str | None = None
+    """The history of one key: its snapshot columns (the version in its place), then operation
+    (text), actor, time and audit log id, in the order written (``batchrepo.read.history``).
+    Arguments: the key columns. The three below answer the same columns."""
+    select_history_batch: str | None = None
+    """The history of many keys, in the order written. Arguments: key arrays."""
+    select_as_of_one: str | None = None
+    """The last history row of one key by a time and of a version. Arguments: the key columns,
+    the version (``int8``, NULL: any), the time (``timestamptz``, NULL: any)."""
+    select_as_of_batch: str | None = None
+    """``select_as_of_one`` for many keys, one version each (``int8[]``), plus the 1-based
+    ordinal of the key asked as the last column."""
 
 
 @dataclass(frozen=True, slots=True)

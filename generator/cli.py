@@ -139,6 +139,13 @@ def _parser() -> argparse.ArgumentParser:
         if with_out:
             sub.add_argument("--out", default=DEFAULT_OUT, help="output directory (%(default)s)")
         sub.set_defaults(run=run)
+        if name in ("generate", "check"):
+            sub.add_argument(
+                "--package-metadata",
+                action="store_true",
+                help="also write pyproject.toml beside the package, so apps install it by path "
+                "or wheel (pip install OUT); check expects it",
+            )
         if name == "check":
             sub.add_argument(
                 "--migrations",
@@ -175,22 +182,24 @@ def _add_migrate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     sub.set_defaults(run=_migrate)
 
 
-def fix_command(schema: str, out: str) -> str:
+def fix_command(schema: str, out: str, package_metadata: bool = False) -> str:
     command = f"batchrepo generate --schema {shown_path(schema)} --out {shown_path(out)}"
+    if package_metadata:
+        return command + " --package-metadata"
     if shown_path(schema) == DEFAULT_SCHEMA and shown_path(out) == DEFAULT_OUT:
         return f"make generate (or: {command})"
     return command
 
 
 def _generate(args: argparse.Namespace) -> int:
-    files = generate(args.schema, args.out)
+    files = generate(args.schema, args.out, package_metadata=args.package_metadata)
     write_tree(Path(args.out), files)
     print(f"batchrepo: wrote {len(files)} files to {args.out}", file=sys.stderr)
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
-    files = generate(args.schema, args.out)
+    files = generate(args.schema, args.out, package_metadata=args.package_metadata)
     diff = compare_tree(Path(args.out), files)
     missing = missing_migration(args.schema, args.migrations)
     if missing is not None:
@@ -201,7 +210,7 @@ def _check(args: argparse.Namespace) -> int:
     print(f"batchrepo: {args.out} is stale against {args.schema}:", file=sys.stderr)
     for line in diff.lines():
         print(f"  {line}", file=sys.stderr)
-    print(f"Fix: {fix_command(args.schema, args.out)}", file=sys.stderr)
+    print(f"Fix: {fix_command(args.schema, args.out, args.package_metadata)}", file=sys.stderr)
     return EXIT_STALE
 
 

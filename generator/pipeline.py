@@ -72,10 +72,11 @@ def package_ir(
     out_dir: str | os.PathLike[str] = "generated",
     *,
     source: str | None = None,
+    package_metadata: bool = False,
 ) -> PackageIR:
     checked = read_schema(schema)
     shown = source if source is not None else shown_source(schema)
-    return build_ir(checked, shown, shown_path(out_dir))
+    return build_ir(checked, shown, shown_path(out_dir), package_metadata=package_metadata)
 
 
 def generate(
@@ -83,10 +84,13 @@ def generate(
     out_dir: str | os.PathLike[str] = "generated",
     *,
     source: str | None = None,
+    package_metadata: bool = False,
 ) -> dict[str, str]:
     """Every file generated from ``schema``, by path relative to the output directory.
 
     ``out_dir`` (and ``source``, which defaults to the schema's path or reference) only
-    appear in the headers, in the command that regenerates the output; nothing is written."""
-    ir = package_ir(schema, out_dir, source=source)
+    appear in the headers, in the command that regenerates the output; nothing is written.
+    ``package_metadata``: also ``pyproject.toml`` beside the package, which makes the output
+    directory installable (``pip install <out_dir>``)."""
+    ir = package_ir(schema, out_dir, source=source, package_metadata=package_metadata)
     return postprocess(render(ir), ir.expected_names())

@@ -13,8 +13,9 @@ nothing else of batchrepo. Names here never change meaning or go away while ``1`
   ``batchrepo.write.chunked``): ``save_*``, ``load_*``, ``exists_*``, ``update_*``,
   ``upsert_*``, ``delete_*``, ``validate_batch``, the chunked variants, ``load_batch_by_unique``
   and ``load_grouped_by_fk``; the streamed loads ``stream_all`` and ``load_stream``
-  (``batchrepo.read.streamed``).
-* Results: :class:`BatchResult`, :class:`ValidationReport`.
+  (``batchrepo.read.streamed``); the history reads of audited tables ``load_history``,
+  ``load_history_batch``, ``load_as_of``, ``load_as_of_batch`` (``batchrepo.read.history``).
+* Results: :class:`BatchResult`, :class:`ValidationReport`, :class:`HistoryEntry`.
 * Pydantic models of a package that opted in (``pydantic_models: true``):
   :class:`PydanticModel`, :func:`pydantic_column`, ``pydantic_field``
   (:mod:`batchrepo.pydantic_rules`). They are
@@ -44,6 +45,13 @@ from batchrepo.operations import (
     upsert_batch,
     upsert_one,
     validate_batch,
+)
+from batchrepo.read.history import (
+    HistoryEntry,
+    load_as_of,
+    load_as_of_batch,
+    load_history,
+    load_history_batch,
 )
 from batchrepo.read.streamed import load_stream, stream_all
 from batchrepo.session import Session, as_session
@@ -96,6 +104,7 @@ __all__ = [
     "CopySpec",
     "Executor",
     "ForeignKeySpec",
+    "HistoryEntry",
     "PydanticModel",
     "Session",
     "TableSQL",
@@ -110,9 +119,13 @@ __all__ = [
     "delete_one",
     "exists_batch",
     "exists_one",
+    "load_as_of",
+    "load_as_of_batch",
     "load_batch",
     "load_batch_by_unique",
     "load_grouped_by_fk",
+    "load_history",
+    "load_history_batch",
     "load_one",
     "load_stream",
     "pydantic_column",

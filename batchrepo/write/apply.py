@@ -244,6 +244,10 @@ async def write_batch(
         raise as_missing_parent(spec, mapped, columns, key_at, recorder) from exc
     ordered: Sequence[Any]
     if not returning and (by_copy or counting is not None):
+        if spec.conflict_key not in (None, spec.uniques[0].name):
+            # found by a unique key, a row keeps its stored primary key: not the one given
+            recorder.unknown_rows(spec.table)
+            return []
         # the keys are known (an identity's are not: nothing to record), their versions not
         recorder.present(spec.table, _given_keys(spec, sent if by_copy else columns))
         return []

@@ -254,6 +254,30 @@ class PersonRepository:
     ) -> int:
         return await _rt.delete_batch(self._session, PERSON_TABLE, keys, versions=versions)
 
+    async def load_history(self, key: PersonKey) -> list[_rt.HistoryEntry[Person]]:
+        return await _rt.load_history(self._session, PERSON_TABLE, key)
+
+    async def load_history_batch(
+        self, keys: Sequence[PersonKey]
+    ) -> list[list[_rt.HistoryEntry[Person]]]:
+        return await _rt.load_history_batch(self._session, PERSON_TABLE, keys)
+
+    async def load_as_of(
+        self, key: PersonKey, *, version: int | None = None, at: datetime.datetime | None = None
+    ) -> _rt.HistoryEntry[Person] | None:
+        return await _rt.load_as_of(self._session, PERSON_TABLE, key, version=version, at=at)
+
+    async def load_as_of_batch(
+        self,
+        keys: Sequence[PersonKey],
+        *,
+        versions: Sequence[int | None] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> list[_rt.HistoryEntry[Person] | None]:
+        return await _rt.load_as_of_batch(
+            self._session, PERSON_TABLE, keys, versions=versions, at=at
+        )
+
     async def upsert(
         self, item: Person, *, on: Literal["primary_key", "external_identifier"] = "primary_key"
     ) -> Person:
@@ -358,6 +382,7 @@ class PersonRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[PersonKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -367,6 +392,7 @@ class PersonRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            versions=versions,
         )
 
     def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Person]:

@@ -16,6 +16,7 @@ from ..model import audit_tables as audit
 from ..schema.names import quote_ident, statement_name
 from . import sql
 from .audit_sql import audited_inserts, audited_statements, audited_upserts
+from .history_sql import history_statements
 from .pycode import Arg, Call, Scope, bound_literal
 from .table_module import TableModule
 
@@ -60,6 +61,10 @@ def table_spec(
             Arg("history_table", repr(table.history_table)),
             Arg("version_column", str(table.version_column.position)),
             Arg("insert_log_sql", parts.statement("INSERT_AUDIT_LOG", audit.INSERT_LOG_SQL)),
+            *(
+                Arg(field, parts.statement(field.upper(), statement))
+                for field, statement in history_statements(table).items()
+            ),
         )
         audit_spec = call_text(Call(rt("AuditSpec"), audit_args))
     columns = (call_text(_column(c, attrs, parts.scope, enum_values)) for c in table.columns)

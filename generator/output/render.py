@@ -13,7 +13,14 @@ from typing import Any
 
 import jinja2
 
-from ..emit.package import DDL_PATH, ENUMS_PATH, INIT_PATH, MARKER_PATH, PackageIR
+from ..emit.package import (
+    DDL_PATH,
+    ENUMS_PATH,
+    INIT_PATH,
+    MARKER_PATH,
+    METADATA_PATH,
+    PackageIR,
+)
 from ..emit.pydantic_models import PATH as PYDANTIC_PATH
 from ..emit.unit_of_work_module import UNIT_OF_WORK_PATH
 
@@ -65,7 +72,10 @@ def render(ir: PackageIR) -> dict[str, Rendered]:
         files[aggregate.table_module.path] = _render(
             env, "table_module.py.jinja", header=header, module=aggregate.table_module
         )
-    return {prefix + path: files[path] for path in sorted(files)}
+    rendered = {prefix + path: files[path] for path in files}
+    if ir.metadata is not None:  # beside the package, not in it
+        rendered[METADATA_PATH] = _render(env, "pyproject.toml.jinja", m=ir.metadata)
+    return {path: rendered[path] for path in sorted(rendered)}
 
 
 def render_ddl(ir: PackageIR) -> str:

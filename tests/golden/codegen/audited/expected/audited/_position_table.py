@@ -470,6 +470,45 @@ INSERT INTO "audit_log" ("actor")
 VALUES ($1::text)
 RETURNING "id\""""
 
+SELECT_HISTORY_ONE = """\
+SELECT h."account_id", h."instrument", h."quantity", h."tags", h."details", h."updated_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "position_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."account_id" = $1::uuid AND h."instrument" = $2::text
+ORDER BY h."history_id\""""
+
+SELECT_HISTORY_BATCH = """\
+SELECT h."account_id", h."instrument", h."quantity", h."tags", h."details", h."updated_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "position_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE (h."account_id", h."instrument") IN (SELECT * FROM unnest($1::uuid[], $2::text[]))
+ORDER BY h."history_id\""""
+
+SELECT_AS_OF_ONE = """\
+SELECT h."account_id", h."instrument", h."quantity", h."tags", h."details", h."updated_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "position_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."account_id" = $1::uuid AND h."instrument" = $2::text
+AND ($3::int8 IS NULL OR h."version" = $3::int8)
+AND ($4::timestamptz IS NULL OR l."created_at" <= $4::timestamptz)
+ORDER BY h."history_id" DESC
+LIMIT 1"""
+
+SELECT_AS_OF_BATCH = """\
+SELECT _h."account_id", _h."instrument", _h."quantity", _h."tags", _h."details", _h."updated_at", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
+FROM unnest($1::uuid[], $2::text[], $3::int8[]) WITH ORDINALITY AS _k("account_id", "instrument", "_version", _ord)
+JOIN LATERAL (
+    SELECT h."account_id", h."instrument", h."quantity", h."tags", h."details", h."updated_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+    FROM "position_history" AS h
+    JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+    WHERE h."account_id" = _k."account_id" AND h."instrument" = _k."instrument"
+    AND (_k."_version" IS NULL OR h."version" = _k."_version")
+    AND ($4::timestamptz IS NULL OR l."created_at" <= $4::timestamptz)
+    ORDER BY h."history_id" DESC
+    LIMIT 1
+) AS _h ON true
+ORDER BY _k._ord"""
+
 COLUMNS = (
     _rt.ColumnSpec(name="account_id", attr="account_id", pg_type="uuid", kind="uuid"),
     _rt.ColumnSpec(
@@ -566,7 +605,13 @@ FOREIGN_KEYS = (
 )
 
 AUDIT = _rt.AuditSpec(
-    history_table="position_history", version_column=6, insert_log_sql=INSERT_AUDIT_LOG
+    history_table="position_history",
+    version_column=6,
+    insert_log_sql=INSERT_AUDIT_LOG,
+    select_history_one=SELECT_HISTORY_ONE,
+    select_history_batch=SELECT_HISTORY_BATCH,
+    select_as_of_one=SELECT_AS_OF_ONE,
+    select_as_of_batch=SELECT_AS_OF_BATCH,
 )
 
 COPY = None

@@ -8,6 +8,7 @@ The columns, keys and SQL of CUSTOMER_TABLE are in _customer_table.py."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
@@ -169,6 +170,30 @@ class CustomerRepository:
     ) -> int:
         return await _rt.delete_batch(self._session, CUSTOMER_TABLE, keys, versions=versions)
 
+    async def load_history(self, key: CustomerKey) -> list[_rt.HistoryEntry[Customer]]:
+        return await _rt.load_history(self._session, CUSTOMER_TABLE, key)
+
+    async def load_history_batch(
+        self, keys: Sequence[CustomerKey]
+    ) -> list[list[_rt.HistoryEntry[Customer]]]:
+        return await _rt.load_history_batch(self._session, CUSTOMER_TABLE, keys)
+
+    async def load_as_of(
+        self, key: CustomerKey, *, version: int | None = None, at: datetime.datetime | None = None
+    ) -> _rt.HistoryEntry[Customer] | None:
+        return await _rt.load_as_of(self._session, CUSTOMER_TABLE, key, version=version, at=at)
+
+    async def load_as_of_batch(
+        self,
+        keys: Sequence[CustomerKey],
+        *,
+        versions: Sequence[int | None] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> list[_rt.HistoryEntry[Customer] | None]:
+        return await _rt.load_as_of_batch(
+            self._session, CUSTOMER_TABLE, keys, versions=versions, at=at
+        )
+
     async def upsert(
         self, item: Customer, *, on: Literal["primary_key", "email"] = "primary_key"
     ) -> Customer:
@@ -273,6 +298,7 @@ class CustomerRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[CustomerKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -282,6 +308,7 @@ class CustomerRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            versions=versions,
         )
 
     def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Customer]:

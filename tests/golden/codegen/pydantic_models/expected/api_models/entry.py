@@ -8,6 +8,7 @@ The columns, keys and SQL of ENTRY_TABLE are in _entry_table.py."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import decimal
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
@@ -172,6 +173,30 @@ class EntryRepository:
     ) -> int:
         return await _rt.delete_batch(self._session, ENTRY_TABLE, keys, versions=versions)
 
+    async def load_history(self, key: EntryKey) -> list[_rt.HistoryEntry[Entry]]:
+        return await _rt.load_history(self._session, ENTRY_TABLE, key)
+
+    async def load_history_batch(
+        self, keys: Sequence[EntryKey]
+    ) -> list[list[_rt.HistoryEntry[Entry]]]:
+        return await _rt.load_history_batch(self._session, ENTRY_TABLE, keys)
+
+    async def load_as_of(
+        self, key: EntryKey, *, version: int | None = None, at: datetime.datetime | None = None
+    ) -> _rt.HistoryEntry[Entry] | None:
+        return await _rt.load_as_of(self._session, ENTRY_TABLE, key, version=version, at=at)
+
+    async def load_as_of_batch(
+        self,
+        keys: Sequence[EntryKey],
+        *,
+        versions: Sequence[int | None] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> list[_rt.HistoryEntry[Entry] | None]:
+        return await _rt.load_as_of_batch(
+            self._session, ENTRY_TABLE, keys, versions=versions, at=at
+        )
+
     async def upsert(self, item: Entry, *, on: Literal["primary_key"] = "primary_key") -> Entry:
         return await _rt.upsert_one(self._session, ENTRY_TABLE, item, on=on)
 
@@ -272,6 +297,7 @@ class EntryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[EntryKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -281,6 +307,7 @@ class EntryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            versions=versions,
         )
 
     def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Entry]:
