@@ -118,8 +118,9 @@ def classified(exc: BaseException) -> tuple[type[errors.BatchRepoError], dict[st
 
 
 def _lost_reason(lost: BaseException) -> str:
-    if isinstance(lost, asyncpg.InterfaceError):
-        # asyncpg's words ("cannot call ...: released back to the pool") read as a misuse
+    if isinstance(lost, asyncpg.InterfaceError | asyncpg.exceptions.InternalClientError):
+        # asyncpg's words ("cannot call ...: released back to the pool", or under load "cannot
+        # switch to state 15; another operation is in progress") read as a misuse
         return "the connection was closed (the server ended it, or the network broke)"
     if isinstance(lost, asyncpg.PostgresError):
         return redacted(str(getattr(lost, "message", "") or lost))
