@@ -3,6 +3,7 @@ chunks committed and which failed, and a clear refusal where it cannot work."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -45,6 +46,9 @@ def _in_flight_counter(
         running[0] += 1
         seen.append(running[0])
         try:
+            # hold the chunk a moment, so the runner starts the next ones while it is in
+            # flight even on a loaded machine (chunks otherwise can finish before it does)
+            await asyncio.sleep(0.05)
             await original(*args)
         finally:
             running[0] -= 1
