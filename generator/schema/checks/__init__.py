@@ -6,7 +6,9 @@ and returns every :class:`Problem` it finds (a document path and a message), nev
 * :mod:`.naming`: names safe where they land (SQL identifiers, Python names, files) and
   distinct after normalisation;
 * :mod:`.values`: defaults, server defaults and checks that fit their column's type;
-* :mod:`.audit`: audited tables leave free the names the audit trail adds.
+* :mod:`.audit`: audited tables leave free the names the audit trail adds;
+* :mod:`.distribution`: Citus placement (distributed and reference tables) follows Citus's
+  rules for keys, co-location and foreign keys.
 
 Checks that need the resolved model run after resolving
 (:data:`batchrepo_codegen.model.MODEL_CHECKS`).

@@ -40,6 +40,7 @@ from ..document import SchemaDef, TableDef
 from ..issues import Path, Problem
 from ..types import ParsedType, TypeSyntaxError, parse_type
 from .audit import audit_problems
+from .distribution import distribution_problems
 from .naming import naming_problems
 from .values import value_problems
 
@@ -56,6 +57,7 @@ def check_schema(
     """Every semantic problem of ``schema`` (empty when it can be generated)."""
     problems = naming_problems(schema) + audit_problems(schema)
     enum_names = {*schema.enums, *unreadable_enums}
+    problems += distribution_problems(schema)  # Citus placement (.distribution)
     types: dict[tuple[str, str], ParsedType] = {}
     for table_name, table in schema.tables.items():
         for column_name, column in table.columns.items():
