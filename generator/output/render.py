@@ -13,6 +13,7 @@ from typing import Any
 
 import jinja2
 
+from ..emit.citus_ddl import CITUS_PATH
 from ..emit.package import DDL_PATH, ENUMS_PATH, INIT_PATH, MARKER_PATH, PackageIR
 from ..emit.unit_of_work_module import UNIT_OF_WORK_PATH
 
@@ -55,6 +56,10 @@ def render(ir: PackageIR) -> dict[str, Rendered]:
             env, "unit_of_work.py.jinja", header=header, uow=ir.unit_of_work
         ),
     }
+    if ir.citus:
+        files[CITUS_PATH] = _render(
+            env, "citus.sql.jinja", header=ir.sql_header, statements=ir.citus
+        )
     for aggregate in ir.aggregates:
         files[aggregate.path] = _render(env, "aggregate.py.jinja", header=header, a=aggregate)
         files[aggregate.table_module.path] = _render(
