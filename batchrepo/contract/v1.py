@@ -15,9 +15,15 @@ nothing else of batchrepo. Names here never change meaning or go away while ``1`
   and ``load_grouped_by_fk``; the streamed loads ``stream_all`` and ``load_stream``
   (``batchrepo.read.streamed``).
 * Results: :class:`BatchResult`, :class:`ValidationReport`.
+* Pydantic models of a package that opted in (``pydantic_models: true``):
+  :class:`PydanticModel`, :func:`pydantic_column`, ``pydantic_field``
+  (:mod:`batchrepo.pydantic_rules`). They are
+  imported on first use, so the runtime needs pydantic only where such a package is imported.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from batchrepo.db.executor import Executor
 from batchrepo.operations import (
@@ -61,7 +67,26 @@ from batchrepo.write.chunked import (
     upsert_batch_chunked,
 )
 
+if TYPE_CHECKING:
+    from batchrepo.pydantic_rules import PydanticModel, pydantic_column, pydantic_field
+
 VERSION = 1
+
+#: Names served by a module that imports an optional dependency, loaded when first asked for.
+_ON_FIRST_USE = {
+    name: "batchrepo.pydantic_rules"
+    for name in ("PydanticModel", "pydantic_column", "pydantic_field")
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _ON_FIRST_USE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "VERSION",
@@ -71,6 +96,7 @@ __all__ = [
     "CopySpec",
     "Executor",
     "ForeignKeySpec",
+    "PydanticModel",
     "Session",
     "TableSQL",
     "TableSpec",
@@ -89,6 +115,8 @@ __all__ = [
     "load_grouped_by_fk",
     "load_one",
     "load_stream",
+    "pydantic_column",
+    "pydantic_field",
     "save_batch",
     "save_batch_chunked",
     "save_batch_if_new",

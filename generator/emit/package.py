@@ -20,18 +20,20 @@ from batchrepo.contract import CURRENT as CONTRACT_VERSION
 from ..model import Column, Enum, GenerationError, Schema, resolve
 from ..schema.document import SchemaDef
 from ..schema.names import (
-    RESERVED_MODULES,
     UNIT_OF_WORK_CLASS,
     UNIT_OF_WORK_MEMBERS,
     class_name,
     enum_lookup_name,
     enum_member_name,
     python_name,
+    reserved_modules,
 )
 from .aggregate import AggregateIR, build_aggregate, claimed_names
 from .citus_ddl import citus_ddl
 from .ddl import SchemaDdl, schema_ddl
 from .pycode import Import, Scope, docstring
+from .pydantic_models import PATH as PYDANTIC_PATH
+from .pydantic_models import PydanticModuleIR, build_pydantic_module
 from .unit_of_work_module import (
     UNIT_OF_WORK_MODULE,
     UNIT_OF_WORK_PATH,
@@ -124,6 +126,8 @@ class PackageIR:
     ddl: SchemaDdl
     citus: tuple[str, ...] = ()
     """``citus.sql``'s statements: empty (and no file) unless the schema places tables."""
+    pydantic: PydanticModuleIR | None = None
+    """``pydantic_models.py``, when the schema asks for it."""
 
     def expected_names(self) -> dict[str, tuple[str, ...]]:
         """Top-level names of each Python file, by path relative to the package."""
@@ -134,6 +138,8 @@ class PackageIR:
         }
         names |= {a.path: a.top_level_names for a in self.aggregates}
         names |= {a.table_module.path: a.table_module.top_level_names for a in self.aggregates}
+        if self.pydantic is not None:
+            names[PYDANTIC_PATH] = self.pydantic.top_level_names
         return names
 
 
@@ -172,6 +178,11 @@ def build_ir(schema: SchemaDef, source: str, out: str = "generated") -> PackageI
         unit_of_work=build_unit_of_work(resolved.package, aggregates),
         ddl=schema_ddl(resolved),
         citus=citus_ddl(resolved),
+        pydantic=(
+            build_pydantic_module(resolved, aggregates, enum_classes)
+            if resolved.pydantic_models
+            else None
+        ),
     )
 
 
@@ -280,7 +291,7 @@ def _check_names(schema: Schema) -> None:
         problems.append(f"package {schema.package!r} is not a Python identifier")
     modules = [python_name(t.name) for t in schema.tables]
     clashing = _duplicates(m.casefold() for m in modules)
-    clashing += sorted(m for m in modules if m in RESERVED_MODULES)
+    clashing += sorted(m for m in modules if m in reserved_modules(schema.pydantic_models))
     if clashing:
         problems.append(f"tables map to the same or a reserved module name: {clashing}")
     exported = [class_name(e.name) for e in schema.enums]

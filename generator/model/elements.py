@@ -195,6 +195,8 @@ class Schema:
     when no table is audited)."""
     audit_enums: tuple[Enum, ...] = ()
     """``audit_operation`` when any table is audited."""
+    pydantic_models: bool = False
+    """Whether the package gets ``pydantic_models.py`` (the schema's ``pydantic_models``)."""
 
     @property
     def placed(self) -> bool:

@@ -15,6 +15,7 @@ import jinja2
 
 from ..emit.citus_ddl import CITUS_PATH
 from ..emit.package import DDL_PATH, ENUMS_PATH, INIT_PATH, MARKER_PATH, PackageIR
+from ..emit.pydantic_models import PATH as PYDANTIC_PATH
 from ..emit.unit_of_work_module import UNIT_OF_WORK_PATH
 
 
@@ -59,6 +60,10 @@ def render(ir: PackageIR) -> dict[str, Rendered]:
     if ir.citus:
         files[CITUS_PATH] = _render(
             env, "citus.sql.jinja", header=ir.sql_header, statements=ir.citus
+        )
+    if ir.pydantic is not None:
+        files[PYDANTIC_PATH] = _render(
+            env, "pydantic_models.py.jinja", header=header, module=ir.pydantic
         )
     for aggregate in ir.aggregates:
         files[aggregate.path] = _render(env, "aggregate.py.jinja", header=header, a=aggregate)

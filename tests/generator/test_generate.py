@@ -339,12 +339,15 @@ def test_hostile_descriptions_stay_inside_their_literals(hostile_files: dict[str
 
 
 def test_hostile_descriptions_are_sql_literals(hostile_files: dict[str, str]) -> None:
-    """A literal with a backslash is an escape string (E'...', backslashes doubled), which reads
-    the same whatever standard_conforming_strings is; the others stay plain (the database side
+    """A literal with a backslash or a character that does not show as itself (a tab) is an
+    escape string (E'...', backslashes doubled), which reads the same whatever
+    standard_conforming_strings is; the others stay plain (the database side
     is in test_sql_literals.py)."""
     ddl = hostile_files["hostile/schema.sql"]
     description = parse_schema(hostile_schema(), "s.yaml").description or ""
-    quoted = "E'" + description.replace("'", "''").replace("\\", "\\\\") + "'"
+    # a tab shows as an escape too: nothing that does not show as itself lands raw
+    escaped = description.replace("'", "''").replace("\\", "\\\\").replace("\t", "\\u0009")
+    quoted = "E'" + escaped + "'"
     assert f'COMMENT ON TABLE "note" IS {quoted};' in ddl
     assert "CREATE TYPE \"mood\" AS ENUM ('it''s', 'say \"hi\"', E'back\\\\slash');" in ddl
     assert 'COMMENT ON COLUMN "note"."body" IS E\'ends with a backslash \\\\\';' in ddl
