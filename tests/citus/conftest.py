@@ -35,7 +35,8 @@ CITUS_SETTINGS = {"citus.multi_shard_modify_mode": "sequential"}
 def citus_cluster() -> Iterator[devcluster.Cluster]:
     if os.environ.get("BATCHREPO_CITUS") != "1":
         pytest.skip(
-            "Citus tests run with `make test-citus` (BATCHREPO_CITUS=1); `make test` starts no cluster"
+            "Citus tests run with `make test-citus` (BATCHREPO_CITUS=1); "
+            "`make test` starts no cluster"
         )
     try:
         with devcluster.cluster(workers=2) as nodes:
