@@ -49,11 +49,14 @@ class WritePolicy:
 #: The policy of sessions that are given none.
 DEFAULT_POLICY = WritePolicy()
 
-#: Whether a history row's foreign key has locked the ``audit_log`` row (see ``audit_scope``).
-_LOG_ROW_REFERENCED = """\
-SELECT "xmax"::text <> '0'
-FROM "audit_log"
-WHERE "id" = $1::int8"""
+#: Whether the write wrote history under the unit's new ``audit_log`` row (see ``audit_scope``):
+#: one lookup of the history table's index on ``audit_log_id``.
+_HISTORY_WRITTEN = 'SELECT EXISTS (SELECT 1 FROM {} WHERE "audit_log_id" = $1::int8)'
+
+
+def _history_written_sql(spec: TableSpec[Any, Any]) -> str:
+    assert spec.audit is not None
+    return _HISTORY_WRITTEN.format('"' + spec.audit.history_table.replace('"', '""') + '"')
 
 
 class _NothingAudited(Exception):
@@ -147,9 +150,11 @@ class Session:
         row, by the first write that needs it. That first write must also have written history:
         an update that changed nothing (or a delete that found nothing) wrote none, and its
         savepoint is rolled back too (it changed nothing else), so a unit's log row exists only
-        with history. Whether it did is one index lookup: the history rows' foreign key locked
-        the log row (``FOR KEY SHARE``), which sets its ``xmax``; nothing else can have
-        touched a row this savepoint just inserted.
+        with history. Whether it did is one index lookup of the history table by
+        ``audit_log_id``. (It used to read the log row's ``xmax``, which the history rows'
+        foreign key lock sets; on Citus that lock is taken on the worker's copy of the
+        reference table ``audit_log``, not the coordinator's that the read sees, so every first
+        write of a unit was rolled back: docs/citus.md.)
         """
         unit = self.unit_of_work
         try:
@@ -161,7 +166,9 @@ class Session:
                         yield []
                     else:
                         yield [log_id]
-                        if not existed and not await conn.fetchval(_LOG_ROW_REFERENCED, log_id):
+                        if not existed and not await conn.fetchval(
+                            _history_written_sql(spec), log_id
+                        ):
                             raise _NothingAudited
                 elif spec.audit is None:
                     yield []

@@ -169,6 +169,8 @@ def column_definition(column: Column) -> str:
     """A column as ``CREATE TABLE`` and ``ADD COLUMN`` declare it: name, type, identity or
     ``NOT NULL`` and default."""
     parts = [quote_ident(column.name), column.type.ddl]
+    if column.serial:
+        return f"{quote_ident(column.name)} bigserial"
     if column.identity:
         parts.append("GENERATED ALWAYS AS IDENTITY")
         return " ".join(parts)

@@ -31,6 +31,7 @@ from ..schema.names import (
     reserved_modules,
 )
 from .aggregate import AggregateIR, build_aggregate, claimed_names
+from .citus_ddl import citus_ddl
 from .ddl import SchemaDdl, schema_ddl
 from .pycode import Import, Scope, docstring
 from .pydantic_models import PATH as PYDANTIC_PATH
@@ -112,6 +113,8 @@ class InitIR:
     """String literals of :data:`PG_TYPES`: every PostgreSQL type the package's statements bind
     or return, spelled as ``to_regtype()`` reads it (``uuid[]``, ``"person_type"[]``)."""
     top_level_names: tuple[str, ...]
+    citus: bool = False
+    """Whether the package has ``citus.sql`` and ``citus_ddl()`` to read it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +151,8 @@ class PackageIR:
     aggregates: tuple[AggregateIR, ...]
     unit_of_work: UnitOfWorkIR
     ddl: SchemaDdl
+    citus: tuple[str, ...] = ()
+    """``citus.sql``'s statements: empty (and no file) unless the schema places tables."""
     pydantic: PydanticModuleIR | None = None
     """``pydantic_models.py``, when the schema asks for it."""
     metadata: MetadataIR | None = None
@@ -206,6 +211,7 @@ def build_ir(
         aggregates=aggregates,
         unit_of_work=build_unit_of_work(resolved.package, aggregates),
         ddl=schema_ddl(resolved),
+        citus=citus_ddl(resolved),
         pydantic=(
             build_pydantic_module(resolved, aggregates, enum_classes)
             if resolved.pydantic_models
@@ -286,16 +292,18 @@ def _init(schema: Schema, aggregates: tuple[AggregateIR, ...], enums: list[str])
     scope = Scope({*exported, "ddl", PG_TYPES}, ("typing", "Any"))
     resources = scope.name("importlib", "resources")
     imports = scope.imports()
-    names = {*(i.bound for i in imports), *exported, "ddl", PG_TYPES, "__all__"}
+    readers = ["ddl", "citus_ddl"] if schema.placed else ["ddl"]
+    names = {*(i.bound for i in imports), *exported, *readers, PG_TYPES, "__all__"}
     description = schema.description or f"Batch repositories of the {schema.package} schema."
     return InitIR(
         docstring=docstring(description),
         imports=imports,
         reexports=tuple(reexports),
-        exports=tuple(repr(n) for n in [*exported, PG_TYPES, "ddl"]),
+        exports=tuple(repr(n) for n in [*exported, PG_TYPES, *readers]),
         resources=resources,
         pg_types=tuple(repr(name) for name in statement_types(schema)),
         top_level_names=tuple(sorted(names)),
+        citus=schema.placed,
     )
 
 

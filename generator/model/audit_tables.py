@@ -6,12 +6,20 @@
   ``operation`` and ``audit_log_id``, indexed on (key columns, version);
 * once per schema: the enum ``audit_operation`` and the table ``audit_log`` (who, when).
 
+On Citus (a schema that places tables, docs/citus.md) ``audit_log`` is a reference table, and
+the history table follows its table's placement: distributed by the same column and co-located
+with it (its primary key ``(history_id, <distribution column>)``, ``history_id`` a ``bigserial``:
+Citus refuses an identity column in a distributed table that refers to a reference table), or a
+reference table with it.
+
 They are built as ordinary resolved :class:`Table` and :class:`Enum` objects, so the DDL, the
 SQL name checks and the migration differ treat them like any other table. Their names are fixed
 here; the checks reject schema names that would meet them (:func:`reserved_sql_names`).
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from ..schema.names import (
     AUDIT_LOG,
@@ -42,12 +50,12 @@ def audit_enums() -> tuple[Enum, ...]:
     return (Enum(AUDIT_OPERATION, OPERATIONS, "What a history row records."),)
 
 
-def audit_tables(audited: tuple[Table, ...]) -> tuple[Table, ...]:
+def audit_tables(audited: tuple[Table, ...], *, placed: bool = False) -> tuple[Table, ...]:
     """``audit_log`` and the history table of each audited table, in that order (empty when
-    nothing is audited)."""
+    nothing is audited); ``placed``: the schema places tables on Citus."""
     if not audited:
         return ()
-    return (_audit_log(), *(_history(table) for table in audited))
+    return (_audit_log(reference=placed), *(_history(table) for table in audited))
 
 
 def _plain(
@@ -85,7 +93,7 @@ def _ruleless(
     )
 
 
-def _audit_log() -> Table:
+def _audit_log(*, reference: bool) -> Table:
     columns = (
         _plain("id", 0, nullable=False, identity=True),
         Column(
@@ -124,6 +132,7 @@ def _audit_log() -> Table:
         foreign_keys=(),
         indexes=(),
         covered_foreign_keys=(),
+        reference=reference,
     )
 
 
@@ -138,8 +147,12 @@ def _history(table: Table) -> Table:
     )
     after = len(snapshot) + 1
     operation = parse_type(AUDIT_OPERATION, (AUDIT_OPERATION,))
+    distributed = table.distribution is not None
+    history_id = _plain(HISTORY_ID, 0, nullable=False, identity=not distributed)
+    if distributed:
+        history_id = dataclasses.replace(history_id, serial=True, in_primary_key=True)
     columns = (
-        _plain(HISTORY_ID, 0, nullable=False, identity=True),
+        history_id,
         *snapshot,
         _plain(VERSION, after, nullable=False),
         _ruleless(OPERATION, after + 1, operation, nullable=False),
@@ -156,11 +169,15 @@ def _history(table: Table) -> Table:
     )
     snapshot_positions = {c.position: i for i, c in enumerate(table.snapshot_columns, 1)}
     keyed = tuple(snapshot_positions[i] for i in table.primary_key.columns)
+    primary: tuple[int, ...] = (0,)
+    if table.distribution is not None:
+        # Citus enforces a key per shard, so it must hold the distribution column
+        primary = (0, snapshot_positions[table.column(table.distribution).position])
     return Table(
         name=name,
         description=f"History of table {table.name}: the row as of each version.",
         columns=columns,
-        primary_key=Key("primary_key", derived_identifier(name, "pkey"), (0,)),
+        primary_key=Key("primary_key", derived_identifier(name, "pkey"), primary),
         uniques=(),
         foreign_keys=(log_fk,),
         indexes=(
@@ -169,6 +186,9 @@ def _history(table: Table) -> Table:
             Index(derived_identifier(name, AUDIT_LOG_ID, "idx"), (log_id,), log_fk.constraint),
         ),
         covered_foreign_keys=(),
+        distribution=table.distribution,
+        colocate_with=table.name if table.distribution is not None else None,
+        reference=table.reference,
     )
 
 

@@ -49,6 +49,9 @@ class Column:
     version: bool = False
     """The version column of an audited table (``bigint NOT NULL DEFAULT 1``, after the schema's
     columns): never sent on insert, checked on update and delete, one more per change."""
+    serial: bool = False
+    """A ``bigserial`` (a sequence default, never sent): the history id of a distributed table,
+    which Citus refuses as an identity next to a foreign key to a reference table."""
 
     @property
     def sql_cast(self) -> str:
@@ -109,6 +112,13 @@ class Table:
     covered_foreign_keys: tuple[CoveredForeignKey, ...]
     history_table: str | None = None
     """For an audited table: the name of its history table (``<table>_history``)."""
+    distribution: str | None = None
+    """Citus: the column the table is sharded by (``create_distributed_table``)."""
+    colocate_with: str | None = None
+    """Citus: the distributed table whose shards this one's live beside; None starts a
+    co-location group of its own."""
+    reference: bool = False
+    """Citus: a table copied to every node (``create_reference_table``)."""
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -131,7 +141,7 @@ class Table:
     def insert_columns(self) -> tuple[Column, ...]:
         """Every column but an identity key (the database draws it) and the version column (a
         row starts at version 1)."""
-        return tuple(c for c in self.columns if not c.identity and not c.version)
+        return tuple(c for c in self.columns if not c.identity and not c.version and not c.serial)
 
     @property
     def value_columns(self) -> tuple[Column, ...]:
@@ -187,6 +197,12 @@ class Schema:
     """``audit_operation`` when any table is audited."""
     pydantic_models: bool = False
     """Whether the package gets ``pydantic_models.py`` (the schema's ``pydantic_models``)."""
+
+    @property
+    def placed(self) -> bool:
+        """Whether any table is placed on Citus (distributed or reference): the package then
+        has a ``citus.sql``."""
+        return any(t.distribution is not None or t.reference for t in self.tables)
 
     def table(self, name: str) -> Table:
         for table in self.tables:

@@ -38,12 +38,13 @@ def resolve(schema: SchemaDef) -> Schema:
     enums = tuple(Enum(name, tuple(e.values), e.description) for name, e in schema.enums.items())
     tables = tuple(_table(name, table, schema, enum_names) for name, table in schema.tables.items())
     audited = tuple(t for t in tables if t.history_table is not None)
+    placed = any(t.distribution is not None or t.reference for t in tables)
     return Schema(
         schema.package,
         schema.description,
         enums,
         tables,
-        audit_tables=audit.audit_tables(audited),
+        audit_tables=audit.audit_tables(audited, placed=placed),
         audit_enums=audit.audit_enums() if audited else (),
         pydantic_models=schema.pydantic_models,
     )
@@ -95,6 +96,9 @@ def _table(name: str, table: TableDef, schema: SchemaDef, enum_names: frozenset[
         indexes=indexes,
         covered_foreign_keys=covered,
         history_table=history_table_name(name) if table.audit else None,
+        distribution=table.distribution.column if table.distribution else None,
+        colocate_with=table.distribution.colocate_with if table.distribution else None,
+        reference=table.reference,
     )
 
 

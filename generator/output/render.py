@@ -13,6 +13,7 @@ from typing import Any
 
 import jinja2
 
+from ..emit.citus_ddl import CITUS_PATH
 from ..emit.package import (
     DDL_PATH,
     ENUMS_PATH,
@@ -63,6 +64,10 @@ def render(ir: PackageIR) -> dict[str, Rendered]:
             env, "unit_of_work.py.jinja", header=header, uow=ir.unit_of_work
         ),
     }
+    if ir.citus:
+        files[CITUS_PATH] = _render(
+            env, "citus.sql.jinja", header=ir.sql_header, statements=ir.citus
+        )
     if ir.pydantic is not None:
         files[PYDANTIC_PATH] = _render(
             env, "pydantic_models.py.jinja", header=header, module=ir.pydantic

@@ -96,6 +96,18 @@ class ForeignKeyDef(_Model):
     on_delete: OnDelete = "restrict"
 
 
+class DistributionDef(_Model):
+    """Citus: shard the table by one column (``create_distributed_table``). Rows with the same
+    value live on one shard, so a batch of one value runs on one worker; the primary key, every
+    unique key and the foreign keys to other distributed tables must include this column."""
+
+    column: Name
+    colocate_with: Name | None = None
+    """A distributed table whose shards this table's shards live beside (same value, same
+    node): required for a foreign key between the two. Without it the table starts a
+    co-location group of its own."""
+
+
 class TableDef(_Model):
     """An aggregate: one table, one entity class and one repository class."""
 
@@ -113,6 +125,11 @@ class TableDef(_Model):
     per version, and an ``audit_log`` row (who, when) per unit of work."""
     renamed_from: Name | None = None
     """The table's previous name, for migrations (see ``ColumnDef.renamed_from``)."""
+    distribution: DistributionDef | None = None
+    """Citus: shard this table by a column (docs/citus.md); a plain PostgreSQL ignores it."""
+    reference: StrictBool = False
+    """Citus: a small table copied to every node (``create_reference_table``), which any
+    table may refer to; a plain PostgreSQL ignores it."""
 
 
 class SchemaDef(_Model):

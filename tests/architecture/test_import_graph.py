@@ -12,6 +12,7 @@ from tests.architecture.imports import ROOT, circles, graph
 #: The generator's stages in pipeline order; a module may import its own stage and earlier ones.
 STAGES = (
     "devdb",
+    "devcluster",  # a Citus cluster for tests (after devdb, whose names it reuses)
     "schema",
     "model",
     "emit",

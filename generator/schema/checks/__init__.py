@@ -9,7 +9,9 @@ and returns every :class:`Problem` it finds (a document path and a message), nev
 * :mod:`.audit`: audited tables leave free the names the audit trail adds;
 * :mod:`.limits`: how big a schema and its parts may be (PostgreSQL's limits and ours);
 * :mod:`.texts`: descriptions and string defaults hold nothing a file or PostgreSQL cannot;
-* :mod:`.cycles`: no cycle of NOT NULL foreign keys (no row could ever be inserted).
+* :mod:`.cycles`: no cycle of NOT NULL foreign keys (no row could ever be inserted);
+* :mod:`.distribution`: Citus placement (distributed and reference tables) follows Citus's
+  rules for keys, co-location and foreign keys.
 
 Checks that need the resolved model run after resolving
 (:data:`batchrepo_codegen.model.MODEL_CHECKS`).

@@ -42,6 +42,7 @@ from ..issues import Path, Problem, close_match
 from ..types import ParsedType, TypeSyntaxError, parse_type
 from .audit import audit_problems
 from .cycles import cycle_problems
+from .distribution import distribution_problems
 from .limits import limit_problems
 from .naming import naming_problems
 from .texts import text_problems
@@ -61,6 +62,7 @@ def check_schema(
     problems = limit_problems(schema) + text_problems(schema)
     problems += naming_problems(schema) + audit_problems(schema)
     enum_names = {*schema.enums, *unreadable_enums}
+    problems += distribution_problems(schema)  # Citus placement (.distribution)
     types: dict[tuple[str, str], ParsedType] = {}
     for table_name, table in schema.tables.items():
         for column_name, column in table.columns.items():
