@@ -31,8 +31,7 @@ from ..schema.names import (
     reserved_modules,
 )
 from .aggregate import AggregateIR, build_aggregate, claimed_names
-from .citus_ddl import citus_ddl
-from .ddl import SchemaDdl, schema_ddl
+from .ddl import SchemaDdl, citus_ddl, schema_ddl
 from .pycode import Import, Scope, docstring
 from .pydantic_models import PATH as PYDANTIC_PATH
 from .pydantic_models import PydanticModuleIR, build_pydantic_module

@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-from ..emit.citus_ddl import CITUS_PATH
+from ..emit.ddl import CITUS_PATH
 from ..emit.package import (
     DDL_PATH,
     ENUMS_PATH,

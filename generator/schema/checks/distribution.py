@@ -16,7 +16,7 @@ refuse at generation time, each with the table and key it is about:
 
 Tables that declare neither stay plain PostgreSQL tables; a schema without any placement passes
 untouched. Placement is ignored by a plain PostgreSQL: ``schema.sql`` is the same either way and
-the Citus calls live in ``citus.sql`` (:mod:`batchrepo_codegen.emit.citus_ddl`).
+the Citus calls live in ``citus.sql`` (:mod:`batchrepo_codegen.emit.ddl`, "Citus placement").
 """
 
 from __future__ import annotations
