@@ -43,7 +43,15 @@ def test_machine_catches_a_history_batch_in_the_wrong_order(twin: Twin) -> None:
     parents = [specs[name] for name in GEOGRAPHY]
     machine = equivalence_machine(twin, prepare(twin, broken, parents), parents, max_batch=3)
     phases = tuple(p for p in Phase if p != Phase.shrink)
-    chosen = settings(property_settings(), max_examples=60, stateful_step_count=10, phases=phases)
-    with pytest.raises(AssertionError) as caught:
-        run_state_machine_as_test(machine, settings=chosen)
-    assert "person: history of" in str(caught.value), caught.value
+    # derandomized examples depend on what the process ran before (the hypothesis database,
+    # the shared twin): a few step counts make reaching a history read of two versions certain
+    for steps in (10, 14, 18, 22):
+        chosen = settings(
+            property_settings(), max_examples=60, stateful_step_count=steps, phases=phases
+        )
+        try:
+            run_state_machine_as_test(machine, settings=chosen)
+        except AssertionError as caught:
+            assert "person: history of" in str(caught), caught
+            return
+    pytest.fail("the machine never caught the planted newest-first history batch")
