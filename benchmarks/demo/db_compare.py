@@ -27,6 +27,18 @@ VOLATILE_COLUMNS: Mapping[str, frozenset[str]] = {
     "audit_log": frozenset({"created_at"}),
 }
 
+#: audit_log ids compared by rank: a unit whose first audited write wrote no history (a skipped
+#: save_if_new) rolls its log row back, and the sequence value it took is gone, so one-by-one
+#: and batch runs number the same rows differently. History rows point at the same rank.
+_RANK = '(SELECT count(*) FROM "audit_log" AS a WHERE a."id" <= {})'
+RANKED: Mapping[tuple[str, str], str] = {
+    ("audit_log", "id"): _RANK.format('"audit_log"."id"'),
+    **{
+        (history, "audit_log_id"): _RANK.format('"audit_log_id"')
+        for history in ("person_history", "account_history", "ledger_transaction_history")
+    },
+}
+
 _COLUMNS_SQL = """
 SELECT table_name::text, column_name::text
 FROM information_schema.columns
@@ -51,7 +63,7 @@ async def _comparable_rows(
     conn: asyncpg.Connection[asyncpg.Record], table: str, columns: Sequence[str]
 ) -> list[tuple[Any, ...]]:
     # Names come from information_schema of our own database, quoted all the same.
-    listed = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+    listed = ", ".join(RANKED.get((table, c), '"' + c.replace('"', '""') + '"') for c in columns)
     ordinals = ", ".join(str(i + 1) for i in range(len(columns)))
     query = f'SELECT {listed} FROM "{table}" ORDER BY {ordinals}'
     return [tuple(record) for record in await conn.fetch(query)]

@@ -295,9 +295,10 @@ class Workload:
         )
 
     async def resync_persons(self) -> None:
-        """A CRM resync: some persons changed, some are new. Person is audited, and audited
-        tables have no upsert (docs/units-of-work.md), so the resync updates the changed ones
-        (each a new version with a history row) and saves the new ones, in one unit of work."""
+        """A CRM resync: some persons changed, some are new, found by their external identifier.
+        One upsert on that unique key: a changed person gets a new version and an ``update``
+        history row, a new one an ``insert`` row; then the CRM delivers the new persons again
+        with a few more, and ``save_if_new`` skips the ones already imported."""
         persons = self.single.persons
         changed = [
             dataclasses.replace(p, display_name=p.display_name + " (verified)", is_active=True)
@@ -316,16 +317,44 @@ class Workload:
             for i, p in enumerate(self.rng.sample(persons, k=len(persons) // 10))
         ]
 
+        feed = changed + new
+        on = "external_identifier"
+
         async def one(side: Side) -> list[Person]:
-            updated = await one_by_one(side, side.person.update, changed)
-            return updated + await one_by_one(side, side.person.save, new)
+            return await one_by_one(side, lambda p: side.person.upsert(p, on=on), feed)
 
         async def many(side: Side) -> list[Person]:
-            return await side.person.update_batch(changed) + await side.person.save_batch(new)
+            return await side.person.upsert_batch(feed, on=on)
 
-        await self._both("resync person (update + save)", len(changed) + len(new), one, many)
+        await self._both("resync person (upsert on external_identifier)", len(feed), one, many)
         self.single.persons += new
         self.batch.persons += new
+        more = [
+            dataclasses.replace(
+                p,
+                id=uuid.UUID(int=self.rng.getrandbits(128), version=4),
+                external_identifier=f"CRM-M{i:07d}",
+            )
+            for i, p in enumerate(new[: max(1, len(new) // 2)])
+        ]
+        # the feed knows persons by their external identifier only: every row has a fresh id
+        redelivered = [
+            dataclasses.replace(p, id=uuid.UUID(int=self.rng.getrandbits(128), version=4))
+            for p in new
+        ]
+        again = redelivered + more
+
+        async def skipping_one(side: Side) -> list[Person | None]:
+            return await one_by_one(side, lambda p: side.person.save_if_new(p, on=on), again)
+
+        async def skipping_many(side: Side) -> list[Person | None]:
+            return await side.person.save_batch_if_new(again, on=on)
+
+        await self._both(
+            "re-delivered person (insert, skipping known)", len(again), skipping_one, skipping_many
+        )
+        self.single.persons += more
+        self.batch.persons += more
 
     async def audit_trail(self) -> None:
         """An auditor's read after the resync: every version of a sample of persons, with the
