@@ -77,6 +77,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         default=",".join(OPERATIONS),
         help=f"comma-separated subset of {','.join(OPERATIONS)}",
     )
+    parser.add_argument(
+        "--warm-up-rows",
+        type=int,
+        default=20,
+        help="rows of the untimed round of every contender first, 0 to skip (default 20)",
+    )
     parser.add_argument("--only", default="", help="comma-separated words: contenders to keep")
     parser.add_argument(
         "--proxy-delay-ms",
@@ -190,6 +196,7 @@ async def _run(
                     "stream_sizes": args.stream_sizes,
                     "stream_chunk": args.stream_chunk,
                     "cold_repeat": args.cold_repeat,
+                    "warm_up_rows": args.warm_up_rows,
                     "quick": args.quick,
                 },
             )
@@ -202,7 +209,8 @@ async def _run(
                 [w.strip() for w in args.only.split(",") if w.strip()],
                 args.operations,
             )
-            await runner.warm_up([plain_lane, audited_lane], plan)
+            if args.warm_up_rows > 0:
+                await runner.warm_up([plain_lane, audited_lane], plan, args.warm_up_rows)
             await runner.measure([plain_lane, audited_lane], plan, results)
             await cold_start.measure(plain_lane, args.cold_repeat, results)
             if args.stream_sizes:

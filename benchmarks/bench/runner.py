@@ -4,7 +4,10 @@ Per size and repetition, each operation's contenders (on both tables) run back t
 order that rotates with the repetition (:func:`benchmarks.timing.rotated`): the machine is
 shared and noisy, so contenders timed minutes apart are not comparable, and none should always
 run first. Before each timed job: its start state (:mod:`.workload`, untimed) and a
-``gc.collect()``, so no job pays for the garbage of the one before it.
+``gc.collect()``, so no job pays for the garbage of the one before it. What exists before the
+loop starts (modules, SQLAlchemy's mapping, the connections) is moved out of the collector's
+sight first (``gc.freeze()``): a full collection then costs what the last job left, not 30-50 ms
+of walking every long-lived object, which over a run's thousand jobs added minutes.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ async def measure(
     lanes: Sequence[Lane], plan: Plan, results: Results, *, quiet: bool = False
 ) -> None:
     """Run the whole matrix, appending one :class:`Sample` per timed job to ``results``."""
+    gc.collect()
+    gc.freeze()
     for size in plan.sizes:
         started = time.monotonic()
         for repetition in range(plan.repeat):
@@ -84,13 +89,9 @@ async def _operation(
             results.notes[f"{operation}: {entry.name}"] = entry.note
 
 
-#: Rows of the untimed round that comes first.
-WARM_UP_ROWS = 20
-
-
-async def warm_up(lanes: Sequence[Lane], plan: Plan) -> None:
+async def warm_up(lanes: Sequence[Lane], plan: Plan, rows: int) -> None:
     """Every contender once on a few rows, untimed: asyncpg prepares each statement and learns
     each type's codec on its first use per connection, which the cold-start row measures on
     its own; here no contender should pay it in its first repetition only."""
-    warm = dataclasses.replace(plan, sizes=[WARM_UP_ROWS], repeat=1)
+    warm = dataclasses.replace(plan, sizes=[rows], repeat=1)
     await measure(lanes, warm, Results(environment={}, options={}), quiet=True)
