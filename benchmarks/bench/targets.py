@@ -25,11 +25,13 @@ class Verdict:
     rows: str
     measured: str
     goal: str
-    passed: bool | None  # None: not measured in this run
+    passed: bool | None  # None: not judged in this run
+    #: Why it was not judged, when it was not.
+    why: str = "not measured"
 
     @property
     def mark(self) -> str:
-        return {True: "pass", False: "**FAIL**", None: "not measured"}[self.passed]
+        return {True: "pass", False: "**FAIL**", None: self.why}[self.passed]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -196,6 +198,7 @@ def _streamed(results: Results) -> list[Verdict]:
         largest = max(peaks)
         peak = max(peaks[largest])
         judged = largest >= 1_000_000
+        why = "not judged: needs 1,000,000 rows"
         verdicts.append(
             Verdict(
                 f"streamed peak RSS, {name}",
@@ -203,6 +206,7 @@ def _streamed(results: Results) -> list[Verdict]:
                 f"{peak:.0f} MB",
                 "< 200 MB",
                 peak < 200 if judged else None,
+                why,
             )
         )
         smaller = largest // 10
@@ -215,6 +219,7 @@ def _streamed(results: Results) -> list[Verdict]:
                     f"{growth:+.0f} MB",
                     "≤ 30 MB",
                     growth <= 30 if judged else None,
+                    why,
                 )
             )
     return verdicts
