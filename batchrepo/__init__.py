@@ -3,9 +3,14 @@
 Generated modules declare a :class:`~batchrepo.spec.TableSpec` per table and delegate to
 :mod:`batchrepo.operations`; applications catch the errors below and read ``BatchResult`` and
 ``ValidationReport``.
+
+Connection set-up: :func:`create_pool` (``asyncpg.create_pool`` with a package's codecs ready on
+every connection) and :class:`TypeCodecs` (the same as an ``init`` hook for a caller's own pool),
+so the first batch call on a fresh connection skips asyncpg's type introspection.
 """
 
 from batchrepo.cache.key_cache import KeyCache
+from batchrepo.db.codecs import TypeCodecs, create_pool
 from batchrepo.db.executor import Connection, Executor, acquire, atomic
 from batchrepo.errors import (
     BatchRepoError,
@@ -53,6 +58,7 @@ __all__ = [
     "TableSQL",
     "TableSpec",
     "TransactionAbortedError",
+    "TypeCodecs",
     "UniqueSpec",
     "UniqueViolationError",
     "UnitOfWork",
@@ -60,4 +66,5 @@ __all__ = [
     "ValidationReport",
     "acquire",
     "atomic",
+    "create_pool",
 ]

@@ -10,7 +10,7 @@ nothing at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from batchrepo import errors
 from batchrepo.cache.recording import Recorder
@@ -39,19 +39,22 @@ from batchrepo.write.chunked import upsert_batch_chunked as upsert_batch_chunked
 
 
 async def _write(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], mode: WriteMode
-) -> list[E]:
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], mode: WriteMode, returning: bool
+) -> list[E] | int:
     session = as_session(target)
     statement_for(spec, mode, batch=True)
     session.require_actor(spec)
     if not items:
-        return []
+        return [] if returning else 0
     recorder = Recorder(session.cache_view())
     columns, learned = await checked_columns(session, recorder.view, spec, items, mode)
     async with acquire(session.executor) as conn:
-        written = await write_batch(conn, session, recorder, spec, items, columns, mode)
+        written = await write_batch(
+            conn, session, recorder, spec, items, columns, mode, returning=returning
+        )
     recorder.learned(learned)
-    return written
+    # all or nothing: a batch that did not raise wrote (or, for an update, matched) every row
+    return written if returning else len(items)
 
 
 async def _write_one(target: Target, spec: TableSpec[E, K], item: E, mode: WriteMode) -> E:
@@ -70,9 +73,26 @@ async def save_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
     return await _write_one(target, spec, item, "insert")
 
 
-async def save_batch(target: Target, spec: TableSpec[E, K], items: Sequence[E]) -> list[E]:
-    """Insert rows in one statement; returns them as stored, in input order."""
-    return await _write(target, spec, items, "insert")
+@overload
+async def save_batch(
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[True] = ...
+) -> list[E]: ...
+@overload
+async def save_batch(
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[False]
+) -> int: ...
+@overload
+async def save_batch(
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool
+) -> list[E] | int: ...
+async def save_batch(
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool = True
+) -> list[E] | int:
+    """Insert rows in one statement; returns them as stored, in input order.
+
+    ``returning=False``: returns the number of rows inserted and builds no entities (large
+    inserts of tables that allow it then go by binary COPY with nothing sent back)."""
+    return await _write(target, spec, items, "insert", returning)
 
 
 async def update_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
@@ -81,9 +101,24 @@ async def update_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
     return await _write_one(target, spec, item, "update")
 
 
-async def update_batch(target: Target, spec: TableSpec[E, K], items: Sequence[E]) -> list[E]:
-    """Update rows by key in one statement; if any is missing or stale, nothing is written."""
-    return await _write(target, spec, items, "update")
+@overload
+async def update_batch(
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[True] = ...
+) -> list[E]: ...
+@overload
+async def update_batch(
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[False]
+) -> int: ...
+@overload
+async def update_batch(
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool
+) -> list[E] | int: ...
+async def update_batch(
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool = True
+) -> list[E] | int:
+    """Update rows by key in one statement; if any is missing or stale, nothing is written.
+    ``returning=False``: returns the number of rows updated (or unchanged) instead."""
+    return await _write(target, spec, items, "update", returning)
 
 
 async def upsert_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
@@ -91,9 +126,24 @@ async def upsert_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
     return await _write_one(target, spec, item, "upsert")
 
 
-async def upsert_batch(target: Target, spec: TableSpec[E, K], items: Sequence[E]) -> list[E]:
-    """Insert or update rows by primary key in one statement, in input order."""
-    return await _write(target, spec, items, "upsert")
+@overload
+async def upsert_batch(
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[True] = ...
+) -> list[E]: ...
+@overload
+async def upsert_batch(
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[False]
+) -> int: ...
+@overload
+async def upsert_batch(
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool
+) -> list[E] | int: ...
+async def upsert_batch(
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool = True
+) -> list[E] | int:
+    """Insert or update rows by primary key in one statement, in input order.
+    ``returning=False``: returns the number of rows written instead."""
+    return await _write(target, spec, items, "upsert", returning)
 
 
 async def _fetch(

@@ -16,6 +16,7 @@ whether its statements commit by themselves:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import asyncpg
@@ -26,6 +27,25 @@ from batchrepo.db.executor import Connection, Executor
 
 if TYPE_CHECKING:
     from batchrepo.spec import TableSpec
+
+
+@dataclass(frozen=True, slots=True)
+class WritePolicy:
+    """How writes choose between equivalent paths; results and errors never depend on it.
+
+    ``copy_from_rows``: an insert of at least this many rows goes by binary COPY where the table
+    allows it (``TableSpec.copy``); ``None`` never, ``0`` always. The default is where COPY
+    started to pay on the machine of ``make bench`` (see docs/design.md, "Write paths").
+    """
+
+    copy_from_rows: int | None = 1000
+
+    def copies(self, rows: int) -> bool:
+        return self.copy_from_rows is not None and rows >= self.copy_from_rows
+
+
+#: The policy of sessions that are given none.
+DEFAULT_POLICY = WritePolicy()
 
 
 class UnitScope(Protocol):
@@ -44,7 +64,7 @@ class UnitScope(Protocol):
 class Session:
     """The context of one or more operations: executor, actor, key cache and unit of work."""
 
-    __slots__ = ("_executor", "actor", "cache", "cache_only", "unit_of_work")
+    __slots__ = ("_executor", "actor", "cache", "cache_only", "policy", "unit_of_work")
 
     def __init__(
         self,
@@ -54,6 +74,7 @@ class Session:
         cache: KeyCache | None = None,
         cache_only: bool = False,
         unit_of_work: UnitScope | None = None,
+        policy: WritePolicy = DEFAULT_POLICY,
     ) -> None:
         self._executor = executor
         self.actor = actor
@@ -64,6 +85,8 @@ class Session:
         """Treat a parent the cache does not know as missing, without asking the database."""
         self.unit_of_work = unit_of_work
         """The unit of work this session belongs to, if any."""
+        self.policy = policy
+        """How writes choose their path (COPY or statement)."""
 
     @property
     def executor(self) -> Executor:
@@ -114,10 +137,13 @@ def commits_by_itself(executor: Executor) -> bool:
 Target = Executor | Session
 
 
-def as_session(target: Target, *, actor: str | None = None) -> Session:
+def as_session(
+    target: Target, *, actor: str | None = None, policy: WritePolicy | None = None
+) -> Session:
     """``target`` itself when it is a session, else a session over the bare executor.
 
     A bare pool reads and feeds the pool's shared key cache; a bare connection has none.
+    ``policy`` applies to a new session (a session given keeps its own).
     """
     if isinstance(target, Session):
         if actor is None or actor == target.actor:
@@ -127,7 +153,11 @@ def as_session(target: Target, *, actor: str | None = None) -> Session:
                 f"this session already acts as {target.actor!r}; it cannot act as {actor!r}"
             )
         return Session(
-            target.executor, actor=actor, cache=target.cache, cache_only=target.cache_only
+            target.executor,
+            actor=actor,
+            cache=target.cache,
+            cache_only=target.cache_only,
+            policy=target.policy,
         )
     cache = shared_cache(target) if isinstance(target, asyncpg.Pool) else None
-    return Session(target, actor=actor, cache=cache)
+    return Session(target, actor=actor, cache=cache, policy=policy or DEFAULT_POLICY)

@@ -235,6 +235,34 @@ class TableSQL:
     select_keys: str | None = None
     """Key columns (then the version, for audited tables) of up to ``$1::int8`` rows: what the
     key cache warms up from."""
+    insert_batch_count: str | None = None
+    """``insert_batch`` answering one int, the rows written, instead of the rows
+    (``returning=False``); likewise the two below. An update counts the rows it found
+    unchanged too, so a count short of the batch means missing or stale rows."""
+    update_batch_count: str | None = None
+    upsert_batch_count: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CopySpec:
+    """How an insert can go by binary ``COPY`` straight into the table.
+
+    The generator gives a table one only when the database fills nothing the caller cannot
+    know: no identity, no version or history (audit), no volatile default such as
+    ``clock_timestamp()``, no jsonb (whose stored form PostgreSQL rewrites). The runtime then
+    sends every insert column, fills the server defaults of None values itself, and returns the
+    rows as the database stores them (see :mod:`batchrepo.write.copy`).
+    """
+
+    columns: tuple[str, ...]
+    """Column names the COPY lists: the insert columns, in ``TableSpec.insert_columns`` order."""
+    defaults_sql: str | None = None
+    """``SELECT now()::timestamptz, ...``: the transaction-stable server defaults, one output
+    column per position of ``fetched_defaults``; asked only when a batch leaves one None."""
+    fetched_defaults: tuple[int, ...] = ()
+    """Positions (in ``TableSpec.columns``) whose None takes the value ``defaults_sql`` answers."""
+    drawn_uuids: tuple[int, ...] = ()
+    """Positions whose server default is ``gen_random_uuid()``: a None gets ``uuid.uuid4()``."""
 
 
 # No slots here: for ``TableSpec[Person, PersonKey](...)`` (the form of the hand-written test
@@ -263,6 +291,8 @@ class TableSpec(Generic[E, K]):
     version column)."""
     audit: AuditSpec | None = None
     """Set for audited tables: every write records history and carries versions."""
+    copy: CopySpec | None = None
+    """Set where inserts may go by binary COPY (large batches; see ``WritePolicy``)."""
 
     @property
     def composite_key(self) -> bool:

@@ -34,7 +34,7 @@ import asyncpg
 from batchrepo.cache.key_cache import KeyCache, shared_cache
 from batchrepo.cache.views import CacheLayer
 from batchrepo.db.executor import Connection, Executor, Scope
-from batchrepo.session import Session
+from batchrepo.session import DEFAULT_POLICY, Session, WritePolicy
 from batchrepo.spec import TableSpec
 
 #: What ``after_commit`` accepts: a function of no arguments, plain or async.
@@ -58,6 +58,7 @@ class UnitOfWork:
         actor: str,
         cache: KeyCache | None = None,
         cache_only: bool = False,
+        policy: WritePolicy = DEFAULT_POLICY,
     ) -> None:
         if not isinstance(actor, str) or not actor:
             raise TypeError(f"a UnitOfWork needs an actor (a non-empty str), not {actor!r}")
@@ -72,6 +73,7 @@ class UnitOfWork:
             cache = shared_cache(executor) if isinstance(executor, asyncpg.Pool) else KeyCache()
         self._cache = cache
         self._cache_only = cache_only
+        self._policy = policy
         self._state = _NEW
         self._lending: AbstractAsyncContextManager[Any] | None = None
         self._connection: Connection | None = None
@@ -214,6 +216,7 @@ class UnitOfWork:
             cache=self._cache,
             cache_only=self._cache_only,
             unit_of_work=self,
+            policy=self._policy,
         )
         return self
 

@@ -9,6 +9,8 @@
   row and two scripts on the runtime tests' hand-written tables;
 * ``audit/``: ``make bench-audit``, what auditing and the checks before writing cost
   (``python -m benchmarks.audit``);
+* ``cold_start``: the first call on a fresh connection with and without the codec hook
+  (``python -m benchmarks.cold_start``);
 * ``timing``, ``options``: measuring and reporting, shared by all three.
 
 The programs of ``make demo``, ``make bench`` and ``make bench-audit`` import the generated

@@ -6,13 +6,14 @@ nothing else of batchrepo. Names here never change meaning or go away while ``1`
 
 * Table description (what a generated module declares): :class:`TableSpec`,
   :class:`ColumnSpec`, :class:`UniqueSpec`, :class:`ForeignKeySpec`, :class:`TableSQL`,
-  :class:`AuditSpec`, :data:`WriteMode`.
+  :class:`AuditSpec`, :class:`CopySpec`, :data:`WriteMode`.
 * Where operations run: :class:`Executor`, :class:`Session`, :func:`as_session`,
   :class:`UnitOfWork` (the base of each package's ``UnitOfWork``).
 * Operations, generic over a ``TableSpec`` (``batchrepo.operations`` and
   ``batchrepo.write.chunked``): ``save_*``, ``load_*``, ``exists_*``, ``update_*``,
   ``upsert_*``, ``delete_*``, ``validate_batch``, the chunked variants, ``load_batch_by_unique``
-  and ``load_grouped_by_fk``.
+  and ``load_grouped_by_fk``; the streamed loads ``stream_all`` and ``load_stream``
+  (``batchrepo.read.streamed``).
 * Results: :class:`BatchResult`, :class:`ValidationReport`.
 """
 
@@ -36,10 +37,12 @@ from batchrepo.operations import (
     upsert_one,
     validate_batch,
 )
+from batchrepo.read.streamed import load_stream, stream_all
 from batchrepo.session import Session, as_session
 from batchrepo.spec import (
     AuditSpec,
     ColumnSpec,
+    CopySpec,
     ForeignKeySpec,
     TableSpec,
     TableSQL,
@@ -63,6 +66,7 @@ __all__ = [
     "AuditSpec",
     "BatchResult",
     "ColumnSpec",
+    "CopySpec",
     "Executor",
     "ForeignKeySpec",
     "Session",
@@ -82,9 +86,11 @@ __all__ = [
     "load_batch_by_unique",
     "load_grouped_by_fk",
     "load_one",
+    "load_stream",
     "save_batch",
     "save_batch_chunked",
     "save_one",
+    "stream_all",
     "update_batch",
     "update_batch_chunked",
     "update_one",

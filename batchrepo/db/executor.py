@@ -45,6 +45,16 @@ class Connection(Executor, Protocol):
     def is_in_transaction(self) -> bool: ...
 
 
+@runtime_checkable
+class CopyTarget(Protocol):
+    """A connection that takes binary COPY (asyncpg's ``Connection`` and pool proxies); inserts
+    on a connection without it always go by statement."""
+
+    async def copy_records_to_table(
+        self, table_name: str, *, records: Any, columns: Any = None
+    ) -> str: ...
+
+
 @asynccontextmanager
 async def acquire(executor: Executor) -> AsyncIterator[Connection]:
     """A connection for a block: borrowed from a pool (and given back), or the executor itself."""

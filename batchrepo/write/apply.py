@@ -29,10 +29,11 @@ from batchrepo.db.arguments import (
     row_arguments,
 )
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, batch_error, row_error, statement_error
-from batchrepo.db.executor import Connection, acquire, atomic, guarded
+from batchrepo.db.executor import Connection, CopyTarget, acquire, atomic, guarded
 from batchrepo.key_matching import comparable_keys, keys_of_columns, keys_of_records, row_key
 from batchrepo.session import Session
 from batchrepo.spec import E, K, TableSpec, WriteMode
+from batchrepo.write.copy import copy_insert, stored_rows
 from batchrepo.write.missing_parents import as_missing_parent
 from batchrepo.write.versions import stale_deletes_error, unwritten_rows_error
 
@@ -70,14 +71,26 @@ def needs_scope(session: Session, spec: TableSpec[Any, Any]) -> bool:
 
 @asynccontextmanager
 async def _atomic_write(
-    conn: Connection, session: Session, spec: TableSpec[Any, Any]
+    conn: Connection,
+    session: Session,
+    spec: TableSpec[Any, Any],
+    *,
+    single_statement: bool = False,
 ) -> AsyncIterator[list[Any]]:
     """The transaction or savepoint of one write, giving the statement's trailing audit log
     argument (none for tables that are not audited).
 
     A unit of work's ``audit_log`` row is taken before the savepoint, so a failing write cannot
     roll it back; outside a unit the write inserts its own row inside the savepoint.
+
+    ``single_statement``: the write is one statement that is all or nothing by itself (an insert,
+    upsert or delete of a table without audit). Outside a transaction it then runs as it is, in
+    autocommit: BEGIN and COMMIT would be two round trips that protect nothing. Inside a
+    transaction the savepoint stays, so a failure leaves the caller's transaction usable.
     """
+    if single_statement and spec.audit is None and not conn.is_in_transaction():
+        yield []
+        return
     unit_log = await session.unit_audit_log_id(spec)
     async with atomic(conn):
         if spec.audit is None:
@@ -155,23 +168,43 @@ async def write_batch(
     items: Sequence[E],
     columns: Sequence[Sequence[Any]],
     mode: WriteMode,
+    *,
+    returning: bool = True,
 ) -> list[E]:
     """Send one checked batch on ``conn``; rows come back in input order.
 
     ``columns`` must be the checked columns of ``items`` (chunked callers pass slices of them).
+    ``returning=False``: nobody reads the rows, so none are built (the result is ``[]``; a batch
+    that did not fail wrote every row). Large inserts go by COPY where the table allows it and
+    the session's :class:`~batchrepo.session.WritePolicy` says so (:mod:`batchrepo.write.copy`).
     """
     positions = _positions(spec, mode)
     statement = statement_for(spec, mode, batch=True)
-    arguments = batch_arguments(spec, columns, positions)
+    by_copy = (
+        mode == "insert"
+        and spec.copy is not None
+        and session.policy.copies(len(items))
+        and isinstance(conn, CopyTarget)
+    )
+    arguments = [] if by_copy else batch_arguments(spec, columns, positions)
+    counting = None if returning or by_copy else _count_statement(spec, mode)
+    sent: list[list[Any]] = []
 
     def key_at(row: int) -> Any:
         return row_key(spec, items, columns, row)
 
     try:
-        async with _atomic_write(conn, session, spec) as audit_log:
-            arguments += audit_log
-            records = await conn.fetch(statement, *arguments)
-            if mode == "update" and len(records) != len(items):
+        async with _atomic_write(conn, session, spec, single_statement=mode != "update") as log:
+            records: list[Any] = []
+            if by_copy:
+                sent, _count = await copy_insert(conn, spec, columns)
+            elif counting is not None:
+                count = int(await conn.fetchval(counting, *arguments, *log))
+                if count != len(items):  # only an update counts fewer: missing or stale rows
+                    raise await _unwritten(conn, spec, items, columns, range(len(items)))
+            else:
+                records = await conn.fetch(statement, *arguments, *log)
+            if mode == "update" and counting is None and len(records) != len(items):
                 # keys are distinct (checked before SQL): the rows not returned are missing or
                 # stale, told apart before the savepoint rolls back
                 returned = set(keys_of_records(spec, records, spec.key_columns))
@@ -205,9 +238,37 @@ async def write_batch(
         if first is not None:
             raise first from exc
         raise as_missing_parent(spec, mapped, columns, key_at, recorder) from exc
-    ordered = decoded_rows(spec, _in_input_order(spec, columns, records, mode))
+    ordered: Sequence[Any]
+    if not returning and (by_copy or counting is not None):
+        # the keys are known (an identity's are not: nothing to record), their versions not
+        recorder.present(spec.table, _given_keys(spec, sent if by_copy else columns))
+        return []
+    if by_copy:
+        ordered = stored_rows(spec, sent)
+    else:
+        ordered = decoded_rows(spec, _in_input_order(spec, columns, records, mode))
     recorder.rows(spec, ordered)
+    if not returning:
+        return []
     return [spec.from_record(row) for row in ordered]
+
+
+def _given_keys(spec: TableSpec[Any, Any], columns: Sequence[Sequence[Any]]) -> list[Any]:
+    """The keys of rows written without RETURNING that the caller gave in full (a key the
+    database drew, an identity or a None taking its default, is not known)."""
+    keys = keys_of_columns(spec, columns, spec.key_columns)
+    if spec.composite_key:
+        return [key for key in keys if None not in key]
+    return [key for key in keys if key is not None]
+
+
+def _count_statement(spec: TableSpec[Any, Any], mode: WriteMode) -> str | None:
+    sql = spec.sql
+    return {
+        "insert": sql.insert_batch_count,
+        "update": sql.update_batch_count,
+        "upsert": sql.upsert_batch_count,
+    }[mode]
 
 
 def _in_input_order(
@@ -287,9 +348,9 @@ async def delete_batch_on(
     if spec.audit is not None:
         arguments.append(list(versions) if versions is not None else [None] * len(keys))
     try:
-        async with _atomic_write(conn, session, spec) as audit_log:
-            arguments += audit_log
-            deleted = int(await conn.fetchval(spec.sql.delete_batch, *arguments))
+        one_statement = versions is None
+        async with _atomic_write(conn, session, spec, single_statement=one_statement) as log:
+            deleted = int(await conn.fetchval(spec.sql.delete_batch, *arguments, *log))
             if versions is not None and deleted < len(keys):
                 stale = await stale_deletes_error(conn, spec, keys, versions)
                 if stale is not None:

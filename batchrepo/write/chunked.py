@@ -1,133 +1,188 @@
 """Inputs of any size, sent as a series of batches of at most ``chunk_size`` rows.
 
-``atomic=True`` runs every chunk inside one transaction (a savepoint inside the caller's): all
-rows or none, validated as a whole before the first statement, and an error re-raised with its row
-indexes counted from the start of the whole input. ``atomic=False`` commits chunk by chunk, carries
-on after a chunk fails and reports the failure in ``BatchResult.errors`` (row indexes likewise
-counted over the whole input), so one bad row costs its own chunk only.
+The input is a sequence, any iterable or an async iterable (:mod:`batchrepo.chunks`):
 
-One runner serves the four operations; they differ only in what one chunk does.
+* A **sequence** with ``atomic=True`` is checked as a whole before the first statement (field
+  rules, duplicate keys across chunks, references), so a problem is reported with whole-input
+  row indexes and nothing is sent; then every chunk runs in one transaction (a savepoint inside
+  the caller's), all rows or none.
+* Any **other iterable** is consumed one chunk at a time and never held whole: checks, duplicate
+  detection and results work per chunk. With ``atomic=True`` the chunks still run in one
+  transaction, which stops at the first chunk that fails and writes nothing. A key repeated in a
+  later chunk is not looked for in Python (that would hold every key of the stream): an insert
+  meets the row of the earlier chunk and fails with ``UniqueViolationError`` at the repeat, as a
+  row-by-row loop does; an update or upsert writes the row twice, as a loop does.
+* ``atomic=False`` commits chunk by chunk, carries on after a chunk fails and reports it in
+  ``BatchResult.errors``, so one bad row costs its own chunk only; sequences and streams behave
+  alike. ``concurrency=n`` (on a pool only) runs up to n such chunks at once
+  (:mod:`batchrepo.write.parallel`).
+
+Row indexes in errors always count from the start of the whole input. ``returning=False`` keeps
+no rows (``BatchResult.items`` stays empty; ``stats`` counts), so a stream of any length runs in
+the memory of a few chunks.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
+from typing import Any
+
+import asyncpg
 
 from batchrepo.cache.recording import Recorder
+from batchrepo.chunks import DEFAULT_CHUNK_SIZE, check_chunk_size, check_iterable, chunks_of
 from batchrepo.db import executor
 from batchrepo.db.executor import Connection
-from batchrepo.errors import BatchRepoError
 from batchrepo.session import Session, Target, as_session
 from batchrepo.spec import E, K, TableSpec, WriteMode
 from batchrepo.validate.before_write import checked_columns
 from batchrepo.write.apply import delete_batch_on, statement_for, write_batch
+from batchrepo.write.chunk_results import BatchResult, BatchStats, ChunkError, Tally
+from batchrepo.write.chunk_runs import ChunkRunner, Learning, run_alone, run_atomic
+from batchrepo.write.parallel import run_parallel
 
-T = TypeVar("T")
-
-#: Rows per statement of the chunked operations; the generated ``*_chunked`` methods take it as
-#: their default (the generator reads it from here).
-DEFAULT_CHUNK_SIZE = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class BatchStats:
-    """Counts over the whole input. ``affected`` is what the database reported: rows written,
-    or for deletes the rows that existed and were deleted."""
-
-    total: int
-    succeeded: int
-    failed: int
-    chunks: int
-    duration_ms: float
-    affected: int = 0
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "BatchResult",
+    "BatchStats",
+    "ChunkError",
+    "delete_batch_chunked",
+    "save_batch_chunked",
+    "update_batch_chunked",
+    "upsert_batch_chunked",
+]
 
 
-@dataclass(frozen=True, slots=True)
-class ChunkError:
-    """A chunk that failed: rows ``start`` (inclusive) to ``stop`` (exclusive) of the input."""
-
-    start: int
-    stop: int
-    error: BatchRepoError
-
-
-@dataclass(slots=True)
-class BatchResult(Generic[T]):
-    """What a chunked call did: rows returned by the chunks that succeeded, in input order."""
-
-    items: list[T]
-    stats: BatchStats
-    errors: list[ChunkError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+def _check_options(session: Session, chunk_size: int, atomic: bool, concurrency: int) -> None:
+    check_chunk_size(chunk_size)
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    if concurrency == 1:
+        return
+    if atomic:
+        raise ValueError(
+            f"concurrency={concurrency} needs atomic=False: an atomic call is one transaction, "
+            "and one transaction runs on one connection"
+        )
+    if not isinstance(session.executor, asyncpg.Pool):
+        where = "a unit of work's connection" if session.unit_of_work else "one connection"
+        raise ValueError(
+            f"concurrency={concurrency} needs an asyncpg pool to lend {concurrency} connections, "
+            f"but this repository runs on {where} ({type(session.executor).__name__})"
+        )
 
 
-#: Runs rows [start, stop) on the connection; returns what to report and the database's count.
-ChunkRunner = Callable[[Connection, int, int], Awaitable[tuple[list[T], int]]]
-
-
-async def run_in_chunks(
+async def _run(
     session: Session,
-    recorder: Recorder,
-    total: int,
+    values: Iterable[Any] | AsyncIterable[Any],
+    *,
     chunk_size: int,
     atomic: bool,
-    run_chunk: ChunkRunner[T],
-) -> BatchResult[T]:
-    """Drive ``run_chunk`` over [0, total) in chunks; see the module docstring for ``atomic``.
+    returning: bool,
+    concurrency: int,
+    run_chunk: ChunkRunner[Any, Any],
+    learning: Learning,
+    before_first: Callable[[], Awaitable[None]],
+) -> BatchResult[Any]:
+    tally: Tally[Any] = Tally(returning)
+    chunks = chunks_of(values, chunk_size)
+    if concurrency > 1:
+        assert isinstance(session.executor, asyncpg.Pool)  # checked by _check_options
+        await run_parallel(session.executor, chunks, learning, tally, run_chunk, concurrency)
+        learning.keep()
+        return tally.result()
+    async with executor.acquire(session.executor) as conn:
+        if atomic:
+            await run_atomic(conn, chunks, learning, tally, run_chunk, before_first)
+        else:
+            await run_alone(conn, chunks, learning, tally, run_chunk)
+            learning.keep()
+    return tally.result()
 
-    ``recorder`` must be deferred when ``atomic``: what the chunks teach the key cache is
-    recorded once the whole call succeeded.
-    """
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
-    started = time.perf_counter()
-    bounds = [(start, min(start + chunk_size, total)) for start in range(0, total, chunk_size)]
-    items: list[T] = []
-    failures: list[ChunkError] = []
-    affected = 0
-    if bounds:
-        async with executor.acquire(session.executor) as conn:
-            if atomic:
-                async with executor.atomic(conn):
-                    for start, stop in bounds:
-                        done, count = await _shifted_on_error(run_chunk(conn, start, stop), start)
-                        items += done
-                        affected += count
-            else:
-                for start, stop in bounds:
-                    try:
-                        done, count = await run_chunk(conn, start, stop)
-                    except BatchRepoError as error:
-                        failures.append(ChunkError(start, stop, error.with_row_offset(start)))
-                        continue
-                    items += done
-                    affected += count
-    recorder.flush()
-    failed = sum(f.stop - f.start for f in failures)
-    stats = BatchStats(
-        total=total,
-        succeeded=total - failed,
-        failed=failed,
-        chunks=len(bounds),
-        duration_ms=(time.perf_counter() - started) * 1000,
-        affected=affected,
+
+async def _write_chunked(
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Iterable[E] | AsyncIterable[E],
+    mode: WriteMode,
+    chunk_size: int,
+    atomic: bool,
+    returning: bool,
+    concurrency: int,
+) -> BatchResult[E]:
+    session = as_session(target)
+    check_iterable(items, f"{spec.table}: the rows to write")
+    statement_for(spec, mode, batch=True)
+    session.require_actor(spec)
+    _check_options(session, chunk_size, atomic, concurrency)
+
+    async def unit_log() -> None:
+        await _unit_log_before_the_chunks(session, spec)
+
+    if atomic and isinstance(items, Sequence):
+        return await _prechecked(session, spec, items, mode, chunk_size, returning, unit_log)
+
+    async def run_checked(
+        conn: Connection, recorder: Recorder, _start: int, rows: list[E]
+    ) -> tuple[list[E], int]:
+        columns, learned = await checked_columns(session, recorder.view, spec, rows, mode, on=conn)
+        written = await write_batch(
+            conn, session, recorder, spec, rows, columns, mode, returning=returning
+        )
+        recorder.learned(learned)
+        return written, len(rows)  # a chunk that did not raise wrote (or matched) every row
+
+    return await _run(
+        session,
+        items,
+        chunk_size=chunk_size,
+        atomic=atomic,
+        returning=returning,
+        concurrency=concurrency,
+        run_chunk=run_checked,
+        learning=Learning(session.cache_view(), layered=atomic),
+        before_first=unit_log,
     )
-    return BatchResult(items, stats, failures)
 
 
-async def _shifted_on_error(
-    chunk: Awaitable[tuple[list[T], int]], start: int
-) -> tuple[list[T], int]:
-    try:
-        return await chunk
-    except BatchRepoError as error:
-        raise error.with_row_offset(start) from error.__cause__
+async def _prechecked(
+    session: Session,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    mode: WriteMode,
+    chunk_size: int,
+    returning: bool,
+    unit_log: Callable[[], Awaitable[None]],
+) -> BatchResult[E]:
+    """An atomic call over a sequence: checked once over the whole input, so problems carry
+    whole-input row indexes and duplicate keys across chunks are caught before any SQL; the
+    chunks then send slices of the checked columns."""
+    learning = Learning(session.cache_view(), deferred=True)
+    columns: list[list[Any]] = []
+    if items:
+        columns, learned = await checked_columns(session, learning.recorder.view, spec, items, mode)
+        learning.recorder.learned(learned)  # deferred: recorded only if every chunk succeeds
+
+    async def run_slice(
+        conn: Connection, recorder: Recorder, start: int, rows: list[E]
+    ) -> tuple[list[E], int]:
+        chunk = [column[start : start + len(rows)] for column in columns]
+        written = await write_batch(
+            conn, session, recorder, spec, rows, chunk, mode, returning=returning
+        )
+        return written, len(rows)
+
+    return await _run(
+        session,
+        items,
+        chunk_size=chunk_size,
+        atomic=True,
+        returning=returning,
+        concurrency=1,
+        run_chunk=run_slice,
+        learning=learning,
+        before_first=unit_log,
+    )
 
 
 async def _unit_log_before_the_chunks(session: Session, spec: TableSpec[Any, Any]) -> None:
@@ -142,102 +197,91 @@ async def _unit_log_before_the_chunks(session: Session, spec: TableSpec[Any, Any
     await session.unit_audit_log_id(spec)
 
 
-async def _write_chunked(
-    target: Target,
-    spec: TableSpec[E, K],
-    items: Sequence[E],
-    mode: WriteMode,
-    chunk_size: int,
-    atomic: bool,
-) -> BatchResult[E]:
-    session = as_session(target)
-    statement_for(spec, mode, batch=True)
-    session.require_actor(spec)
-    recorder = Recorder(session.cache_view(), deferred=atomic)
-    if atomic:
-        # Checked once over the whole input, so problems carry whole-input row indexes and
-        # duplicate keys across chunks are caught too; chunks then send slices of the columns.
-        columns: list[list[Any]] = []
-        if items:
-            columns, learned = await checked_columns(session, recorder.view, spec, items, mode)
-            recorder.learned(learned)  # deferred: recorded only if every chunk succeeds
-            await _unit_log_before_the_chunks(session, spec)
-
-        async def run_checked(conn: Connection, start: int, stop: int) -> tuple[list[E], int]:
-            chunk = [column[start:stop] for column in columns]
-            written = await write_batch(
-                conn, session, recorder, spec, items[start:stop], chunk, mode
-            )
-            return written, len(written)
-
-        return await run_in_chunks(session, recorder, len(items), chunk_size, atomic, run_checked)
-
-    async def run_alone(conn: Connection, start: int, stop: int) -> tuple[list[E], int]:
-        chunk_items = items[start:stop]
-        chunk, learned = await checked_columns(
-            session, recorder.view, spec, chunk_items, mode, on=conn
-        )
-        written = await write_batch(conn, session, recorder, spec, chunk_items, chunk, mode)
-        recorder.learned(learned)
-        return written, len(written)
-
-    return await run_in_chunks(session, recorder, len(items), chunk_size, atomic, run_alone)
-
-
 async def save_batch_chunked(
     target: Target,
     spec: TableSpec[E, K],
-    items: Sequence[E],
+    items: Iterable[E] | AsyncIterable[E],
     *,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     atomic: bool = True,
+    returning: bool = True,
+    concurrency: int = 1,
 ) -> BatchResult[E]:
     """Insert any number of rows, ``chunk_size`` per statement."""
-    return await _write_chunked(target, spec, items, "insert", chunk_size, atomic)
+    return await _write_chunked(
+        target, spec, items, "insert", chunk_size, atomic, returning, concurrency
+    )
 
 
 async def update_batch_chunked(
     target: Target,
     spec: TableSpec[E, K],
-    items: Sequence[E],
+    items: Iterable[E] | AsyncIterable[E],
     *,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     atomic: bool = True,
+    returning: bool = True,
+    concurrency: int = 1,
 ) -> BatchResult[E]:
     """Update any number of rows, ``chunk_size`` per statement; missing rows fail their chunk."""
-    return await _write_chunked(target, spec, items, "update", chunk_size, atomic)
+    return await _write_chunked(
+        target, spec, items, "update", chunk_size, atomic, returning, concurrency
+    )
 
 
 async def upsert_batch_chunked(
     target: Target,
     spec: TableSpec[E, K],
-    items: Sequence[E],
+    items: Iterable[E] | AsyncIterable[E],
     *,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     atomic: bool = True,
+    returning: bool = True,
+    concurrency: int = 1,
 ) -> BatchResult[E]:
     """Insert or update any number of rows, ``chunk_size`` per statement."""
-    return await _write_chunked(target, spec, items, "upsert", chunk_size, atomic)
+    return await _write_chunked(
+        target, spec, items, "upsert", chunk_size, atomic, returning, concurrency
+    )
 
 
 async def delete_batch_chunked(
     target: Target,
     spec: TableSpec[E, K],
-    keys: Sequence[K],
+    keys: Iterable[K] | AsyncIterable[K],
     *,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     atomic: bool = True,
+    returning: bool = True,
+    concurrency: int = 1,
 ) -> BatchResult[K]:
     """Delete by any number of keys. ``items`` are the keys of the chunks that succeeded;
     ``stats.affected`` counts the rows that existed and are gone."""
     session = as_session(target)
+    check_iterable(keys, f"{spec.table}: the keys to delete")
     session.require_actor(spec)
-    recorder = Recorder(session.cache_view(), deferred=atomic)
-    if atomic and keys:
+    _check_options(session, chunk_size, atomic, concurrency)
+
+    async def unit_log() -> None:
         await _unit_log_before_the_chunks(session, spec)
 
-    async def run(conn: Connection, start: int, stop: int) -> tuple[list[K], int]:
-        chunk = list(keys[start:stop])
+    async def run(
+        conn: Connection, recorder: Recorder, _start: int, chunk: list[K]
+    ) -> tuple[list[K], int]:
         return chunk, await delete_batch_on(conn, session, recorder, spec, chunk)
 
-    return await run_in_chunks(session, recorder, len(keys), chunk_size, atomic, run)
+    # Deletes have no checks before their statement, so a sequence and a stream run alike;
+    # the records of an atomic call wait for its end (deferred, as they always did).
+    deferred = atomic and isinstance(keys, Sequence)
+    learning = Learning(session.cache_view(), deferred=deferred, layered=atomic and not deferred)
+    return await _run(
+        session,
+        keys,
+        chunk_size=chunk_size,
+        atomic=atomic,
+        returning=returning,
+        concurrency=concurrency,
+        run_chunk=run,
+        learning=learning,
+        before_first=unit_log,
+    )

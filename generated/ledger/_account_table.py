@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of ACCOUNT_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 import decimal
 
@@ -161,6 +161,63 @@ SELECT_KEYS = """\
 SELECT "id", "version"
 FROM "account"
 LIMIT $1::int8"""
+
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."account_number", u."owner_person_id", u."account_type", u."status", u."currency", u."balance", u."overdraft_limit", u."interest_rate", u."overdraft_allowed", u."opened_on", u."statement_cut_off", u."statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END, u."last_activity_at", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+    ORDER BY u._ord
+    RETURNING "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'insert'::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM _written AS _w"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_number" AS "account_number", u."owner_person_id" AS "owner_person_id", u."account_type" AS "account_type", u."status" AS "status", u."currency" AS "currency", u."balance" AS "balance", u."overdraft_limit" AS "overdraft_limit", u."interest_rate" AS "interest_rate", u."overdraft_allowed" AS "overdraft_allowed", u."opened_on" AS "opened_on", u."statement_cut_off" AS "statement_cut_off", u."statement_cycle" AS "statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END AS "statement_days", u."last_activity_at" AS "last_activity_at", u."created_at" AS "created_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[], $19::int8[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+),
+_written AS (
+    UPDATE "account"
+    SET "account_number" = _i."account_number", "owner_person_id" = _i."owner_person_id", "account_type" = _i."account_type", "status" = _i."status", "currency" = _i."currency", "balance" = _i."balance", "overdraft_limit" = _i."overdraft_limit", "interest_rate" = _i."interest_rate", "overdraft_allowed" = _i."overdraft_allowed", "opened_on" = _i."opened_on", "statement_cut_off" = _i."statement_cut_off", "statement_cycle" = _i."statement_cycle", "statement_days" = _i."statement_days", "last_activity_at" = _i."last_activity_at", "created_at" = COALESCE(_i."created_at", "account"."created_at"), "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS DISTINCT FROM (_i."account_number", _i."owner_person_id", _i."account_type", _i."status", _i."currency", _i."balance", _i."overdraft_limit", _i."interest_rate", _i."overdraft_allowed", _i."opened_on", _i."statement_cut_off", _i."statement_cycle", _i."statement_days", _i."last_activity_at", COALESCE(_i."created_at", "account"."created_at"))
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'update'::"audit_operation", $20::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "account"
+    JOIN _input AS _i ON "account"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS NOT DISTINCT FROM (_i."account_number", _i."owner_person_id", _i."account_type", _i."status", _i."currency", _i."balance", _i."overdraft_limit", _i."interest_rate", _i."overdraft_allowed", _i."opened_on", _i."statement_cut_off", _i."statement_cycle", _i."statement_days", _i."last_activity_at", COALESCE(_i."created_at", "account"."created_at"))
+) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
@@ -317,6 +374,9 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=None,
 )
 
 UNIQUES = (
@@ -348,3 +408,5 @@ FOREIGN_KEYS = (
 AUDIT = _rt.AuditSpec(
     history_table="account_history", version_column=16, insert_log_sql=INSERT_AUDIT_LOG
 )
+
+COPY = None

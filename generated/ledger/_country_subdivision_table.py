@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of COUNTRY_SUBDIVISION_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -91,6 +91,40 @@ SELECT "country_code", "code"
 FROM "country_subdivision"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "country_subdivision" ("country_code", "code", "name_l1", "name_l2")
+    SELECT u."country_code", u."code", u."name_l1", u."name_l2"
+    FROM unnest($1::bpchar[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u("country_code", "code", "name_l1", "name_l2", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "country_subdivision"
+    SET "name_l1" = u."name_l1", "name_l2" = u."name_l2"
+    FROM unnest($1::bpchar[], $2::text[], $3::text[], $4::text[]) AS u("country_code", "code", "name_l1", "name_l2")
+    WHERE "country_subdivision"."country_code" = u."country_code" AND "country_subdivision"."code" = u."code"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "country_subdivision" ("country_code", "code", "name_l1", "name_l2")
+    SELECT u."country_code", u."code", u."name_l1", u."name_l2"
+    FROM unnest($1::bpchar[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u("country_code", "code", "name_l1", "name_l2", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("country_code", "code") DO UPDATE SET "name_l1" = EXCLUDED."name_l1", "name_l2" = EXCLUDED."name_l2"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::text[]) WITH ORDINALITY AS u("country_code", "code", _ord)
@@ -151,6 +185,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -176,3 +213,5 @@ FOREIGN_KEYS = (
 )
 
 AUDIT = None
+
+COPY = _rt.CopySpec(columns=("country_code", "code", "name_l1", "name_l2"))

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of COUNTRY_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -90,6 +90,40 @@ SELECT_KEYS = """\
 SELECT "code"
 FROM "country"
 LIMIT $1::int8"""
+
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "country" ("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+    SELECT u."code", u."numeric_code", u."name_l1", u."name_l2", u."name_l3", u."default_currency"
+    FROM unnest($1::bpchar[], $2::int2[], $3::text[], $4::text[], $5::text[], $6::bpchar[]) WITH ORDINALITY AS u("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "country"
+    SET "numeric_code" = u."numeric_code", "name_l1" = u."name_l1", "name_l2" = u."name_l2", "name_l3" = u."name_l3", "default_currency" = u."default_currency"
+    FROM unnest($1::bpchar[], $2::int2[], $3::text[], $4::text[], $5::text[], $6::bpchar[]) AS u("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+    WHERE "country"."code" = u."code"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "country" ("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+    SELECT u."code", u."numeric_code", u."name_l1", u."name_l2", u."name_l3", u."default_currency"
+    FROM unnest($1::bpchar[], $2::int2[], $3::text[], $4::text[], $5::text[], $6::bpchar[]) WITH ORDINALITY AS u("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("code") DO UPDATE SET "numeric_code" = EXCLUDED."numeric_code", "name_l1" = EXCLUDED."name_l1", "name_l2" = EXCLUDED."name_l2", "name_l3" = EXCLUDED."name_l3", "default_currency" = EXCLUDED."default_currency"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
@@ -171,6 +205,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -189,3 +226,7 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = _rt.CopySpec(
+    columns=("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+)

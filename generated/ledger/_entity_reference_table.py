@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of ENTITY_REFERENCE_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -90,6 +90,40 @@ SELECT_KEYS = """\
 SELECT "id"
 FROM "entity_reference"
 LIMIT $1::int8"""
+
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."person_id", u."entity_role", u."reference_external_id", u."reference_details_l1"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) WITH ORDINALITY AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "entity_reference"
+    SET "person_id" = u."person_id", "entity_role" = u."entity_role", "reference_external_id" = u."reference_external_id", "reference_details_l1" = u."reference_details_l1"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+    WHERE "entity_reference"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."person_id", u."entity_role", u."reference_external_id", u."reference_details_l1"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) WITH ORDINALITY AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "person_id" = EXCLUDED."person_id", "entity_role" = EXCLUDED."entity_role", "reference_external_id" = EXCLUDED."reference_external_id", "reference_details_l1" = EXCLUDED."reference_details_l1"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
@@ -179,6 +213,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -211,3 +248,8 @@ FOREIGN_KEYS = (
 )
 
 AUDIT = None
+
+COPY = _rt.CopySpec(
+    columns=("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1"),
+    drawn_uuids=(0,),
+)

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of LEDGER_TRANSACTION_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 import decimal
 
@@ -161,6 +161,63 @@ SELECT_KEYS = """\
 SELECT "id", "version"
 FROM "ledger_transaction"
 LIMIT $1::int8"""
+
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "ledger_transaction" ("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags")
+    SELECT u."account_id", u."counterparty_account_id", u."reference", u."direction", u."status", u."amount", u."currency", u."exchange_rate", u."value_date", COALESCE(u."booked_at", now()), u."source_recorded_at", u."settlement_delay", u."batch_sequence", u."source_digest", u."metadata"::jsonb, CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::"transaction_direction"[], $5::"transaction_status"[], $6::numeric[], $7::bpchar[], $8::float8[], $9::date[], $10::timestamptz[], $11::timestamp[], $12::interval[], $13::int4[], $14::bytea[], $15::text[], $18::bool[]) WITH ORDINALITY AS u("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "_null_tags", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($16::text[], $17::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+    ORDER BY u._ord
+    RETURNING "id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version"
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", 'insert'::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM _written AS _w"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_id" AS "account_id", u."counterparty_account_id" AS "counterparty_account_id", u."reference" AS "reference", u."direction" AS "direction", u."status" AS "status", u."amount" AS "amount", u."currency" AS "currency", u."exchange_rate" AS "exchange_rate", u."value_date" AS "value_date", u."booked_at" AS "booked_at", u."source_recorded_at" AS "source_recorded_at", u."settlement_delay" AS "settlement_delay", u."batch_sequence" AS "batch_sequence", u."source_digest" AS "source_digest", u."metadata"::jsonb AS "metadata", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u."version" AS "version"
+    FROM unnest($1::int8[], $2::uuid[], $3::uuid[], $4::text[], $5::"transaction_direction"[], $6::"transaction_status"[], $7::numeric[], $8::bpchar[], $9::float8[], $10::date[], $11::timestamptz[], $12::timestamp[], $13::interval[], $14::int4[], $15::bytea[], $16::text[], $19::bool[], $20::int8[]) WITH ORDINALITY AS u("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "_null_tags", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($17::text[], $18::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    UPDATE "ledger_transaction"
+    SET "account_id" = _i."account_id", "counterparty_account_id" = _i."counterparty_account_id", "reference" = _i."reference", "direction" = _i."direction", "status" = _i."status", "amount" = _i."amount", "currency" = _i."currency", "exchange_rate" = _i."exchange_rate", "value_date" = _i."value_date", "booked_at" = COALESCE(_i."booked_at", "ledger_transaction"."booked_at"), "source_recorded_at" = _i."source_recorded_at", "settlement_delay" = _i."settlement_delay", "batch_sequence" = _i."batch_sequence", "source_digest" = _i."source_digest", "metadata" = _i."metadata", "tags" = _i."tags", "version" = "ledger_transaction"."version" + 1
+    FROM _input AS _i
+    WHERE "ledger_transaction"."id" = _i."id"
+    AND (_i."version" IS NULL OR "ledger_transaction"."version" = _i."version")
+    AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS DISTINCT FROM (_i."account_id", _i."counterparty_account_id", _i."reference", _i."direction", _i."status", _i."amount", _i."currency", _i."exchange_rate", _i."value_date", COALESCE(_i."booked_at", "ledger_transaction"."booked_at"), _i."source_recorded_at", _i."settlement_delay", _i."batch_sequence", _i."source_digest", _i."metadata", _i."tags")
+    RETURNING "ledger_transaction"."id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version"
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", 'update'::"audit_operation", $21::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "ledger_transaction"
+    JOIN _input AS _i ON "ledger_transaction"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "ledger_transaction"."version" = _i."version")
+    AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS NOT DISTINCT FROM (_i."account_id", _i."counterparty_account_id", _i."reference", _i."direction", _i."status", _i."amount", _i."currency", _i."exchange_rate", _i."value_date", COALESCE(_i."booked_at", "ledger_transaction"."booked_at"), _i."source_recorded_at", _i."settlement_delay", _i."batch_sequence", _i."source_digest", _i."metadata", _i."tags")
+) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
@@ -336,6 +393,9 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=None,
 )
 
 UNIQUES = (
@@ -380,3 +440,5 @@ FOREIGN_KEYS = (
 AUDIT = _rt.AuditSpec(
     history_table="ledger_transaction_history", version_column=17, insert_log_sql=INSERT_AUDIT_LOG
 )
+
+COPY = None

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of LOCALITY_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -90,6 +90,40 @@ SELECT_KEYS = """\
 SELECT "id"
 FROM "locality"
 LIMIT $1::int8"""
+
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "locality" ("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."country_code", u."subdivision_code", u."code", u."name_l1", u."name_l2"
+    FROM unnest($1::uuid[], $2::bpchar[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "locality"
+    SET "country_code" = u."country_code", "subdivision_code" = u."subdivision_code", "code" = u."code", "name_l1" = u."name_l1", "name_l2" = u."name_l2"
+    FROM unnest($1::uuid[], $2::bpchar[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+    WHERE "locality"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "locality" ("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."country_code", u."subdivision_code", u."code", u."name_l1", u."name_l2"
+    FROM unnest($1::uuid[], $2::bpchar[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "country_code" = EXCLUDED."country_code", "subdivision_code" = EXCLUDED."subdivision_code", "code" = EXCLUDED."code", "name_l1" = EXCLUDED."name_l1", "name_l2" = EXCLUDED."name_l2"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
@@ -188,6 +222,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -227,3 +264,8 @@ FOREIGN_KEYS = (
 )
 
 AUDIT = None
+
+COPY = _rt.CopySpec(
+    columns=("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2"),
+    drawn_uuids=(0,),
+)

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of LOCATION_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -90,6 +90,40 @@ SELECT_KEYS = """\
 SELECT "id"
 FROM "location"
 LIMIT $1::int8"""
+
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "location" ("id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."location_type", u."street_line1", u."street_line2", u."postal_code", u."locality_id", u."latitude", u."longitude", u."accuracy_meters", u."altitude_meters"
+    FROM unnest($1::uuid[], $2::"location_type"[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::numeric[], $8::numeric[], $9::float4[], $10::float8[]) WITH ORDINALITY AS u("id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "location"
+    SET "location_type" = u."location_type", "street_line1" = u."street_line1", "street_line2" = u."street_line2", "postal_code" = u."postal_code", "locality_id" = u."locality_id", "latitude" = u."latitude", "longitude" = u."longitude", "accuracy_meters" = u."accuracy_meters", "altitude_meters" = u."altitude_meters"
+    FROM unnest($1::uuid[], $2::"location_type"[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::numeric[], $8::numeric[], $9::float4[], $10::float8[]) AS u("id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters")
+    WHERE "location"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "location" ("id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."location_type", u."street_line1", u."street_line2", u."postal_code", u."locality_id", u."latitude", u."longitude", u."accuracy_meters", u."altitude_meters"
+    FROM unnest($1::uuid[], $2::"location_type"[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::numeric[], $8::numeric[], $9::float4[], $10::float8[]) WITH ORDINALITY AS u("id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "location_type" = EXCLUDED."location_type", "street_line1" = EXCLUDED."street_line1", "street_line2" = EXCLUDED."street_line2", "postal_code" = EXCLUDED."postal_code", "locality_id" = EXCLUDED."locality_id", "latitude" = EXCLUDED."latitude", "longitude" = EXCLUDED."longitude", "accuracy_meters" = EXCLUDED."accuracy_meters", "altitude_meters" = EXCLUDED."altitude_meters"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
@@ -213,6 +247,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -235,3 +272,19 @@ FOREIGN_KEYS = (
 )
 
 AUDIT = None
+
+COPY = _rt.CopySpec(
+    columns=(
+        "id",
+        "location_type",
+        "street_line1",
+        "street_line2",
+        "postal_code",
+        "locality_id",
+        "latitude",
+        "longitude",
+        "accuracy_meters",
+        "altitude_meters",
+    ),
+    drawn_uuids=(0,),
+)

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of PERSON_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -149,6 +149,53 @@ SELECT_KEYS = """\
 SELECT "id", "version"
 FROM "person"
 LIMIT $1::int8"""
+
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."person_type", u."display_name", u."external_identifier", u."organization_person_id", u."duplicate_of_person_id", u."location_id", u."department", u."date_of_birth", u."entity_reference_count", u."is_active", u."document_digest", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], $13::timestamptz[]) WITH ORDINALITY AS u("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", _ord)
+    ORDER BY u._ord
+    RETURNING "id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", 'insert'::"audit_operation", $14::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM _written AS _w"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."person_type" AS "person_type", u."display_name" AS "display_name", u."external_identifier" AS "external_identifier", u."organization_person_id" AS "organization_person_id", u."duplicate_of_person_id" AS "duplicate_of_person_id", u."location_id" AS "location_id", u."department" AS "department", u."date_of_birth" AS "date_of_birth", u."entity_reference_count" AS "entity_reference_count", u."is_active" AS "is_active", u."document_digest" AS "document_digest", u."created_at" AS "created_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], $13::timestamptz[], $14::int8[]) AS u("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version")
+),
+_written AS (
+    UPDATE "person"
+    SET "person_type" = _i."person_type", "display_name" = _i."display_name", "external_identifier" = _i."external_identifier", "organization_person_id" = _i."organization_person_id", "duplicate_of_person_id" = _i."duplicate_of_person_id", "location_id" = _i."location_id", "department" = _i."department", "date_of_birth" = _i."date_of_birth", "entity_reference_count" = _i."entity_reference_count", "is_active" = _i."is_active", "document_digest" = _i."document_digest", "created_at" = COALESCE(_i."created_at", "person"."created_at"), "version" = "person"."version" + 1
+    FROM _input AS _i
+    WHERE "person"."id" = _i."id"
+    AND (_i."version" IS NULL OR "person"."version" = _i."version")
+    AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS DISTINCT FROM (_i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", "person"."created_at"))
+    RETURNING "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", 'update'::"audit_operation", $15::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "person"
+    JOIN _input AS _i ON "person"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "person"."version" = _i."version")
+    AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (_i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", "person"."created_at"))
+) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
@@ -337,6 +384,9 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=None,
 )
 
 UNIQUES = (
@@ -388,3 +438,5 @@ FOREIGN_KEYS = (
 AUDIT = _rt.AuditSpec(
     history_table="person_history", version_column=13, insert_log_sql=INSERT_AUDIT_LOG
 )
+
+COPY = None

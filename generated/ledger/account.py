@@ -11,8 +11,8 @@ import dataclasses
 import datetime
 import decimal
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -161,6 +161,7 @@ ACCOUNT_TABLE: _rt.TableSpec[Account, AccountKey] = _rt.TableSpec(
     uniques=_account_table.UNIQUES,
     foreign_keys=_account_table.FOREIGN_KEYS,
     audit=_account_table.AUDIT,
+    copy=_account_table.COPY,
 )
 
 
@@ -175,8 +176,18 @@ class AccountRepository:
     async def save(self, item: Account) -> Account:
         return await _rt.save_one(self._session, ACCOUNT_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Account]) -> list[Account]:
-        return await _rt.save_batch(self._session, ACCOUNT_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Account], *, returning: Literal[True] = True
+    ) -> list[Account]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Account], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Account], *, returning: bool = True
+    ) -> list[Account] | int:
+        return await _rt.save_batch(self._session, ACCOUNT_TABLE, items, returning=returning)
 
     async def load(self, key: AccountKey) -> Account | None:
         return await _rt.load_one(self._session, ACCOUNT_TABLE, key)
@@ -193,8 +204,18 @@ class AccountRepository:
     async def update(self, item: Account) -> Account:
         return await _rt.update_one(self._session, ACCOUNT_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Account]) -> list[Account]:
-        return await _rt.update_batch(self._session, ACCOUNT_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Account], *, returning: Literal[True] = True
+    ) -> list[Account]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Account], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Account], *, returning: bool = True
+    ) -> list[Account] | int:
+        return await _rt.update_batch(self._session, ACCOUNT_TABLE, items, returning=returning)
 
     async def delete(self, key: AccountKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, ACCOUNT_TABLE, key, version=version)
@@ -210,25 +231,69 @@ class AccountRepository:
         return await _rt.validate_batch(self._session, ACCOUNT_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Account], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Account] | AsyncIterable[Account],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Account]:
         return await _rt.save_batch_chunked(
-            self._session, ACCOUNT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            ACCOUNT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Account], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Account] | AsyncIterable[Account],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Account]:
         return await _rt.update_batch_chunked(
-            self._session, ACCOUNT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            ACCOUNT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[AccountKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[AccountKey] | AsyncIterable[AccountKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[AccountKey]:
         return await _rt.delete_batch_chunked(
-            self._session, ACCOUNT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            ACCOUNT_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Account]:
+        return _rt.stream_all(self._session, ACCOUNT_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[AccountKey] | AsyncIterable[AccountKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Account | None]:
+        return _rt.load_stream(self._session, ACCOUNT_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_account_number(self, keys: Sequence[str]) -> list[Account | None]:
         return await _rt.load_batch_by_unique(self._session, ACCOUNT_TABLE, "account_number", keys)

@@ -8,8 +8,8 @@ The columns, keys and SQL of COUNTRY_TABLE are in _country_table.py."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -88,6 +88,7 @@ COUNTRY_TABLE: _rt.TableSpec[Country, CountryKey] = _rt.TableSpec(
     uniques=_country_table.UNIQUES,
     foreign_keys=_country_table.FOREIGN_KEYS,
     audit=_country_table.AUDIT,
+    copy=_country_table.COPY,
 )
 
 
@@ -102,8 +103,18 @@ class CountryRepository:
     async def save(self, item: Country) -> Country:
         return await _rt.save_one(self._session, COUNTRY_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Country]) -> list[Country]:
-        return await _rt.save_batch(self._session, COUNTRY_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Country], *, returning: Literal[True] = True
+    ) -> list[Country]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Country], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Country], *, returning: bool = True
+    ) -> list[Country] | int:
+        return await _rt.save_batch(self._session, COUNTRY_TABLE, items, returning=returning)
 
     async def load(self, key: CountryKey) -> Country | None:
         return await _rt.load_one(self._session, COUNTRY_TABLE, key)
@@ -120,8 +131,18 @@ class CountryRepository:
     async def update(self, item: Country) -> Country:
         return await _rt.update_one(self._session, COUNTRY_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Country]) -> list[Country]:
-        return await _rt.update_batch(self._session, COUNTRY_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Country], *, returning: Literal[True] = True
+    ) -> list[Country]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Country], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Country], *, returning: bool = True
+    ) -> list[Country] | int:
+        return await _rt.update_batch(self._session, COUNTRY_TABLE, items, returning=returning)
 
     async def delete(self, key: CountryKey) -> bool:
         return await _rt.delete_one(self._session, COUNTRY_TABLE, key)
@@ -132,8 +153,18 @@ class CountryRepository:
     async def upsert(self, item: Country) -> Country:
         return await _rt.upsert_one(self._session, COUNTRY_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Country]) -> list[Country]:
-        return await _rt.upsert_batch(self._session, COUNTRY_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Country], *, returning: Literal[True] = True
+    ) -> list[Country]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[Country], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Country], *, returning: bool = True
+    ) -> list[Country] | int:
+        return await _rt.upsert_batch(self._session, COUNTRY_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Country], mode: _rt.WriteMode = "insert"
@@ -141,32 +172,88 @@ class CountryRepository:
         return await _rt.validate_batch(self._session, COUNTRY_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Country], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Country] | AsyncIterable[Country],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Country]:
         return await _rt.save_batch_chunked(
-            self._session, COUNTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTRY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Country], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Country] | AsyncIterable[Country],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Country]:
         return await _rt.update_batch_chunked(
-            self._session, COUNTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTRY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Country], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Country] | AsyncIterable[Country],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Country]:
         return await _rt.upsert_batch_chunked(
-            self._session, COUNTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTRY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[CountryKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[CountryKey] | AsyncIterable[CountryKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[CountryKey]:
         return await _rt.delete_batch_chunked(
-            self._session, COUNTRY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTRY_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Country]:
+        return _rt.stream_all(self._session, COUNTRY_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[CountryKey] | AsyncIterable[CountryKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Country | None]:
+        return _rt.load_stream(self._session, COUNTRY_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_numeric_code(self, keys: Sequence[int]) -> list[Country | None]:
         return await _rt.load_batch_by_unique(self._session, COUNTRY_TABLE, "numeric_code", keys)

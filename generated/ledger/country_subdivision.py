@@ -8,8 +8,8 @@ The columns, keys and SQL of COUNTRY_SUBDIVISION_TABLE are in _country_subdivisi
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, NamedTuple, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -80,6 +80,7 @@ COUNTRY_SUBDIVISION_TABLE: _rt.TableSpec[CountrySubdivision, CountrySubdivisionK
     uniques=_country_subdivision_table.UNIQUES,
     foreign_keys=_country_subdivision_table.FOREIGN_KEYS,
     audit=_country_subdivision_table.AUDIT,
+    copy=_country_subdivision_table.COPY,
 )
 
 
@@ -94,8 +95,22 @@ class CountrySubdivisionRepository:
     async def save(self, item: CountrySubdivision) -> CountrySubdivision:
         return await _rt.save_one(self._session, COUNTRY_SUBDIVISION_TABLE, item)
 
-    async def save_batch(self, items: Sequence[CountrySubdivision]) -> list[CountrySubdivision]:
-        return await _rt.save_batch(self._session, COUNTRY_SUBDIVISION_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[CountrySubdivision], *, returning: Literal[True] = True
+    ) -> list[CountrySubdivision]: ...
+
+    @overload
+    async def save_batch(
+        self, items: Sequence[CountrySubdivision], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[CountrySubdivision], *, returning: bool = True
+    ) -> list[CountrySubdivision] | int:
+        return await _rt.save_batch(
+            self._session, COUNTRY_SUBDIVISION_TABLE, items, returning=returning
+        )
 
     async def load(self, key: CountrySubdivisionKey) -> CountrySubdivision | None:
         return await _rt.load_one(self._session, COUNTRY_SUBDIVISION_TABLE, key)
@@ -114,8 +129,22 @@ class CountrySubdivisionRepository:
     async def update(self, item: CountrySubdivision) -> CountrySubdivision:
         return await _rt.update_one(self._session, COUNTRY_SUBDIVISION_TABLE, item)
 
-    async def update_batch(self, items: Sequence[CountrySubdivision]) -> list[CountrySubdivision]:
-        return await _rt.update_batch(self._session, COUNTRY_SUBDIVISION_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[CountrySubdivision], *, returning: Literal[True] = True
+    ) -> list[CountrySubdivision]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[CountrySubdivision], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[CountrySubdivision], *, returning: bool = True
+    ) -> list[CountrySubdivision] | int:
+        return await _rt.update_batch(
+            self._session, COUNTRY_SUBDIVISION_TABLE, items, returning=returning
+        )
 
     async def delete(self, key: CountrySubdivisionKey) -> bool:
         return await _rt.delete_one(self._session, COUNTRY_SUBDIVISION_TABLE, key)
@@ -126,8 +155,22 @@ class CountrySubdivisionRepository:
     async def upsert(self, item: CountrySubdivision) -> CountrySubdivision:
         return await _rt.upsert_one(self._session, COUNTRY_SUBDIVISION_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[CountrySubdivision]) -> list[CountrySubdivision]:
-        return await _rt.upsert_batch(self._session, COUNTRY_SUBDIVISION_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[CountrySubdivision], *, returning: Literal[True] = True
+    ) -> list[CountrySubdivision]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[CountrySubdivision], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[CountrySubdivision], *, returning: bool = True
+    ) -> list[CountrySubdivision] | int:
+        return await _rt.upsert_batch(
+            self._session, COUNTRY_SUBDIVISION_TABLE, items, returning=returning
+        )
 
     async def validate_batch(
         self, items: Sequence[CountrySubdivision], mode: _rt.WriteMode = "insert"
@@ -135,31 +178,92 @@ class CountrySubdivisionRepository:
         return await _rt.validate_batch(self._session, COUNTRY_SUBDIVISION_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[CountrySubdivision], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[CountrySubdivision] | AsyncIterable[CountrySubdivision],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[CountrySubdivision]:
         return await _rt.save_batch_chunked(
-            self._session, COUNTRY_SUBDIVISION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTRY_SUBDIVISION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[CountrySubdivision], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[CountrySubdivision] | AsyncIterable[CountrySubdivision],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[CountrySubdivision]:
         return await _rt.update_batch_chunked(
-            self._session, COUNTRY_SUBDIVISION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTRY_SUBDIVISION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[CountrySubdivision], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[CountrySubdivision] | AsyncIterable[CountrySubdivision],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[CountrySubdivision]:
         return await _rt.upsert_batch_chunked(
-            self._session, COUNTRY_SUBDIVISION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTRY_SUBDIVISION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[CountrySubdivisionKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[CountrySubdivisionKey] | AsyncIterable[CountrySubdivisionKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[CountrySubdivisionKey]:
         return await _rt.delete_batch_chunked(
-            self._session, COUNTRY_SUBDIVISION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTRY_SUBDIVISION_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
+        )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[CountrySubdivision]:
+        return _rt.stream_all(self._session, COUNTRY_SUBDIVISION_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self,
+        keys: Iterable[CountrySubdivisionKey] | AsyncIterable[CountrySubdivisionKey],
+        *,
+        chunk_size: int = 1000,
+    ) -> AsyncIterator[CountrySubdivision | None]:
+        return _rt.load_stream(
+            self._session, COUNTRY_SUBDIVISION_TABLE, keys, chunk_size=chunk_size
         )
 
     async def load_grouped_by_country_code(

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -85,6 +85,7 @@ ENTITY_REFERENCE_TABLE: _rt.TableSpec[EntityReference, EntityReferenceKey] = _rt
     uniques=_entity_reference_table.UNIQUES,
     foreign_keys=_entity_reference_table.FOREIGN_KEYS,
     audit=_entity_reference_table.AUDIT,
+    copy=_entity_reference_table.COPY,
 )
 
 
@@ -99,8 +100,22 @@ class EntityReferenceRepository:
     async def save(self, item: EntityReference) -> EntityReference:
         return await _rt.save_one(self._session, ENTITY_REFERENCE_TABLE, item)
 
-    async def save_batch(self, items: Sequence[EntityReference]) -> list[EntityReference]:
-        return await _rt.save_batch(self._session, ENTITY_REFERENCE_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[EntityReference], *, returning: Literal[True] = True
+    ) -> list[EntityReference]: ...
+
+    @overload
+    async def save_batch(
+        self, items: Sequence[EntityReference], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[EntityReference], *, returning: bool = True
+    ) -> list[EntityReference] | int:
+        return await _rt.save_batch(
+            self._session, ENTITY_REFERENCE_TABLE, items, returning=returning
+        )
 
     async def load(self, key: EntityReferenceKey) -> EntityReference | None:
         return await _rt.load_one(self._session, ENTITY_REFERENCE_TABLE, key)
@@ -117,8 +132,22 @@ class EntityReferenceRepository:
     async def update(self, item: EntityReference) -> EntityReference:
         return await _rt.update_one(self._session, ENTITY_REFERENCE_TABLE, item)
 
-    async def update_batch(self, items: Sequence[EntityReference]) -> list[EntityReference]:
-        return await _rt.update_batch(self._session, ENTITY_REFERENCE_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[EntityReference], *, returning: Literal[True] = True
+    ) -> list[EntityReference]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[EntityReference], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[EntityReference], *, returning: bool = True
+    ) -> list[EntityReference] | int:
+        return await _rt.update_batch(
+            self._session, ENTITY_REFERENCE_TABLE, items, returning=returning
+        )
 
     async def delete(self, key: EntityReferenceKey) -> bool:
         return await _rt.delete_one(self._session, ENTITY_REFERENCE_TABLE, key)
@@ -129,8 +158,22 @@ class EntityReferenceRepository:
     async def upsert(self, item: EntityReference) -> EntityReference:
         return await _rt.upsert_one(self._session, ENTITY_REFERENCE_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[EntityReference]) -> list[EntityReference]:
-        return await _rt.upsert_batch(self._session, ENTITY_REFERENCE_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[EntityReference], *, returning: Literal[True] = True
+    ) -> list[EntityReference]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[EntityReference], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[EntityReference], *, returning: bool = True
+    ) -> list[EntityReference] | int:
+        return await _rt.upsert_batch(
+            self._session, ENTITY_REFERENCE_TABLE, items, returning=returning
+        )
 
     async def validate_batch(
         self, items: Sequence[EntityReference], mode: _rt.WriteMode = "insert"
@@ -138,32 +181,91 @@ class EntityReferenceRepository:
         return await _rt.validate_batch(self._session, ENTITY_REFERENCE_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[EntityReference], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[EntityReference] | AsyncIterable[EntityReference],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[EntityReference]:
         return await _rt.save_batch_chunked(
-            self._session, ENTITY_REFERENCE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            ENTITY_REFERENCE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[EntityReference], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[EntityReference] | AsyncIterable[EntityReference],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[EntityReference]:
         return await _rt.update_batch_chunked(
-            self._session, ENTITY_REFERENCE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            ENTITY_REFERENCE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[EntityReference], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[EntityReference] | AsyncIterable[EntityReference],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[EntityReference]:
         return await _rt.upsert_batch_chunked(
-            self._session, ENTITY_REFERENCE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            ENTITY_REFERENCE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[EntityReferenceKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[EntityReferenceKey] | AsyncIterable[EntityReferenceKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[EntityReferenceKey]:
         return await _rt.delete_batch_chunked(
-            self._session, ENTITY_REFERENCE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            ENTITY_REFERENCE_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[EntityReference]:
+        return _rt.stream_all(self._session, ENTITY_REFERENCE_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self,
+        keys: Iterable[EntityReferenceKey] | AsyncIterable[EntityReferenceKey],
+        *,
+        chunk_size: int = 1000,
+    ) -> AsyncIterator[EntityReference | None]:
+        return _rt.load_stream(self._session, ENTITY_REFERENCE_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_entity_reference_natural(
         self, keys: Sequence[tuple[uuid.UUID, PersonEntityType, str]]

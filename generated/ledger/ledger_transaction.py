@@ -11,8 +11,8 @@ import dataclasses
 import datetime
 import decimal
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -175,6 +175,7 @@ LEDGER_TRANSACTION_TABLE: _rt.TableSpec[LedgerTransaction, LedgerTransactionKey]
     uniques=_ledger_transaction_table.UNIQUES,
     foreign_keys=_ledger_transaction_table.FOREIGN_KEYS,
     audit=_ledger_transaction_table.AUDIT,
+    copy=_ledger_transaction_table.COPY,
 )
 
 
@@ -189,8 +190,22 @@ class LedgerTransactionRepository:
     async def save(self, item: LedgerTransaction) -> LedgerTransaction:
         return await _rt.save_one(self._session, LEDGER_TRANSACTION_TABLE, item)
 
-    async def save_batch(self, items: Sequence[LedgerTransaction]) -> list[LedgerTransaction]:
-        return await _rt.save_batch(self._session, LEDGER_TRANSACTION_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[LedgerTransaction], *, returning: Literal[True] = True
+    ) -> list[LedgerTransaction]: ...
+
+    @overload
+    async def save_batch(
+        self, items: Sequence[LedgerTransaction], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[LedgerTransaction], *, returning: bool = True
+    ) -> list[LedgerTransaction] | int:
+        return await _rt.save_batch(
+            self._session, LEDGER_TRANSACTION_TABLE, items, returning=returning
+        )
 
     async def load(self, key: LedgerTransactionKey) -> LedgerTransaction | None:
         return await _rt.load_one(self._session, LEDGER_TRANSACTION_TABLE, key)
@@ -209,8 +224,22 @@ class LedgerTransactionRepository:
     async def update(self, item: LedgerTransaction) -> LedgerTransaction:
         return await _rt.update_one(self._session, LEDGER_TRANSACTION_TABLE, item)
 
-    async def update_batch(self, items: Sequence[LedgerTransaction]) -> list[LedgerTransaction]:
-        return await _rt.update_batch(self._session, LEDGER_TRANSACTION_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[LedgerTransaction], *, returning: Literal[True] = True
+    ) -> list[LedgerTransaction]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[LedgerTransaction], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[LedgerTransaction], *, returning: bool = True
+    ) -> list[LedgerTransaction] | int:
+        return await _rt.update_batch(
+            self._session, LEDGER_TRANSACTION_TABLE, items, returning=returning
+        )
 
     async def delete(self, key: LedgerTransactionKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, LEDGER_TRANSACTION_TABLE, key, version=version)
@@ -228,25 +257,72 @@ class LedgerTransactionRepository:
         return await _rt.validate_batch(self._session, LEDGER_TRANSACTION_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[LedgerTransaction], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[LedgerTransaction] | AsyncIterable[LedgerTransaction],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[LedgerTransaction]:
         return await _rt.save_batch_chunked(
-            self._session, LEDGER_TRANSACTION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LEDGER_TRANSACTION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[LedgerTransaction], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[LedgerTransaction] | AsyncIterable[LedgerTransaction],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[LedgerTransaction]:
         return await _rt.update_batch_chunked(
-            self._session, LEDGER_TRANSACTION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LEDGER_TRANSACTION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[LedgerTransactionKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[LedgerTransactionKey] | AsyncIterable[LedgerTransactionKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[LedgerTransactionKey]:
         return await _rt.delete_batch_chunked(
-            self._session, LEDGER_TRANSACTION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LEDGER_TRANSACTION_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[LedgerTransaction]:
+        return _rt.stream_all(self._session, LEDGER_TRANSACTION_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self,
+        keys: Iterable[LedgerTransactionKey] | AsyncIterable[LedgerTransactionKey],
+        *,
+        chunk_size: int = 1000,
+    ) -> AsyncIterator[LedgerTransaction | None]:
+        return _rt.load_stream(self._session, LEDGER_TRANSACTION_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_transaction_reference(
         self, keys: Sequence[tuple[uuid.UUID, str]]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -90,6 +90,7 @@ LOCALITY_TABLE: _rt.TableSpec[Locality, LocalityKey] = _rt.TableSpec(
     uniques=_locality_table.UNIQUES,
     foreign_keys=_locality_table.FOREIGN_KEYS,
     audit=_locality_table.AUDIT,
+    copy=_locality_table.COPY,
 )
 
 
@@ -104,8 +105,18 @@ class LocalityRepository:
     async def save(self, item: Locality) -> Locality:
         return await _rt.save_one(self._session, LOCALITY_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Locality]) -> list[Locality]:
-        return await _rt.save_batch(self._session, LOCALITY_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Locality], *, returning: Literal[True] = True
+    ) -> list[Locality]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Locality], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Locality], *, returning: bool = True
+    ) -> list[Locality] | int:
+        return await _rt.save_batch(self._session, LOCALITY_TABLE, items, returning=returning)
 
     async def load(self, key: LocalityKey) -> Locality | None:
         return await _rt.load_one(self._session, LOCALITY_TABLE, key)
@@ -122,8 +133,20 @@ class LocalityRepository:
     async def update(self, item: Locality) -> Locality:
         return await _rt.update_one(self._session, LOCALITY_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Locality]) -> list[Locality]:
-        return await _rt.update_batch(self._session, LOCALITY_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Locality], *, returning: Literal[True] = True
+    ) -> list[Locality]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[Locality], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Locality], *, returning: bool = True
+    ) -> list[Locality] | int:
+        return await _rt.update_batch(self._session, LOCALITY_TABLE, items, returning=returning)
 
     async def delete(self, key: LocalityKey) -> bool:
         return await _rt.delete_one(self._session, LOCALITY_TABLE, key)
@@ -134,8 +157,20 @@ class LocalityRepository:
     async def upsert(self, item: Locality) -> Locality:
         return await _rt.upsert_one(self._session, LOCALITY_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Locality]) -> list[Locality]:
-        return await _rt.upsert_batch(self._session, LOCALITY_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Locality], *, returning: Literal[True] = True
+    ) -> list[Locality]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Locality], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Locality], *, returning: bool = True
+    ) -> list[Locality] | int:
+        return await _rt.upsert_batch(self._session, LOCALITY_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Locality], mode: _rt.WriteMode = "insert"
@@ -143,32 +178,88 @@ class LocalityRepository:
         return await _rt.validate_batch(self._session, LOCALITY_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Locality], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Locality] | AsyncIterable[Locality],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Locality]:
         return await _rt.save_batch_chunked(
-            self._session, LOCALITY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LOCALITY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Locality], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Locality] | AsyncIterable[Locality],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Locality]:
         return await _rt.update_batch_chunked(
-            self._session, LOCALITY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LOCALITY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Locality], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Locality] | AsyncIterable[Locality],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Locality]:
         return await _rt.upsert_batch_chunked(
-            self._session, LOCALITY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LOCALITY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[LocalityKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[LocalityKey] | AsyncIterable[LocalityKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[LocalityKey]:
         return await _rt.delete_batch_chunked(
-            self._session, LOCALITY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LOCALITY_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Locality]:
+        return _rt.stream_all(self._session, LOCALITY_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[LocalityKey] | AsyncIterable[LocalityKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Locality | None]:
+        return _rt.load_stream(self._session, LOCALITY_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_locality_code(
         self, keys: Sequence[tuple[str, str]]

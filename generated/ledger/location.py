@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -116,6 +116,7 @@ LOCATION_TABLE: _rt.TableSpec[Location, LocationKey] = _rt.TableSpec(
     uniques=_location_table.UNIQUES,
     foreign_keys=_location_table.FOREIGN_KEYS,
     audit=_location_table.AUDIT,
+    copy=_location_table.COPY,
 )
 
 
@@ -130,8 +131,18 @@ class LocationRepository:
     async def save(self, item: Location) -> Location:
         return await _rt.save_one(self._session, LOCATION_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Location]) -> list[Location]:
-        return await _rt.save_batch(self._session, LOCATION_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Location], *, returning: Literal[True] = True
+    ) -> list[Location]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Location], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Location], *, returning: bool = True
+    ) -> list[Location] | int:
+        return await _rt.save_batch(self._session, LOCATION_TABLE, items, returning=returning)
 
     async def load(self, key: LocationKey) -> Location | None:
         return await _rt.load_one(self._session, LOCATION_TABLE, key)
@@ -148,8 +159,20 @@ class LocationRepository:
     async def update(self, item: Location) -> Location:
         return await _rt.update_one(self._session, LOCATION_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Location]) -> list[Location]:
-        return await _rt.update_batch(self._session, LOCATION_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Location], *, returning: Literal[True] = True
+    ) -> list[Location]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[Location], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Location], *, returning: bool = True
+    ) -> list[Location] | int:
+        return await _rt.update_batch(self._session, LOCATION_TABLE, items, returning=returning)
 
     async def delete(self, key: LocationKey) -> bool:
         return await _rt.delete_one(self._session, LOCATION_TABLE, key)
@@ -160,8 +183,20 @@ class LocationRepository:
     async def upsert(self, item: Location) -> Location:
         return await _rt.upsert_one(self._session, LOCATION_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Location]) -> list[Location]:
-        return await _rt.upsert_batch(self._session, LOCATION_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Location], *, returning: Literal[True] = True
+    ) -> list[Location]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Location], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Location], *, returning: bool = True
+    ) -> list[Location] | int:
+        return await _rt.upsert_batch(self._session, LOCATION_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Location], mode: _rt.WriteMode = "insert"
@@ -169,32 +204,88 @@ class LocationRepository:
         return await _rt.validate_batch(self._session, LOCATION_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Location], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Location] | AsyncIterable[Location],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Location]:
         return await _rt.save_batch_chunked(
-            self._session, LOCATION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LOCATION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Location], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Location] | AsyncIterable[Location],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Location]:
         return await _rt.update_batch_chunked(
-            self._session, LOCATION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LOCATION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Location], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Location] | AsyncIterable[Location],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Location]:
         return await _rt.upsert_batch_chunked(
-            self._session, LOCATION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LOCATION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[LocationKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[LocationKey] | AsyncIterable[LocationKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[LocationKey]:
         return await _rt.delete_batch_chunked(
-            self._session, LOCATION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LOCATION_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Location]:
+        return _rt.stream_all(self._session, LOCATION_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[LocationKey] | AsyncIterable[LocationKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Location | None]:
+        return _rt.load_stream(self._session, LOCATION_TABLE, keys, chunk_size=chunk_size)
 
     async def load_grouped_by_locality_id(
         self, keys: Sequence[uuid.UUID]

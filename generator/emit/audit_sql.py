@@ -62,6 +62,11 @@ def audited_statements(table: Table) -> TableStatements:
         upsert_one=None,
         upsert_batch=None,
         select_keys=select_keys(table),
+        insert_batch_count=_insert(
+            table, plain.insert_batch, _batch_arguments(table) + 1, count=True
+        ),
+        update_batch_count=_update_batch(table, count=True) if has_values else None,
+        upsert_batch_count=None,
     )
 
 
@@ -104,12 +109,14 @@ def _returned(table: Table, source: str, columns: tuple[Column, ...] | None = No
     return ", ".join(f"{source}.{quote_ident(c.name)}" for c in chosen)
 
 
-def _insert(table: Table, plain: Statement, log: int) -> Statement:
+def _insert(table: Table, plain: Statement, log: int, count: bool = False) -> Statement:
+    """``count``: answer the number of rows inserted instead of the rows."""
     version = f"_s.{quote_ident(_version(table).name)}"
+    result = ("SELECT count(*)",) if count else (f"SELECT {_returned(table, '_w')}",)
     return (
         *block("WITH _written AS (", plain, "),"),
         *_history(table, "_written", "insert", version, log),
-        f"SELECT {_returned(table, '_w')}",
+        *result,
         "FROM _written AS _w",
     )
 
@@ -174,9 +181,10 @@ def _update_one(table: Table) -> Statement:
     return _update(table, values, (), len(table.columns) + 1)
 
 
-def _update_batch(table: Table) -> Statement:
+def _update_batch(table: Table, count: bool = False) -> Statement:
     """Arguments: every column as batch arrays, then the audit log id. The rows are unnested
-    once, into ``_input``, which both the update and the unchanged rows join."""
+    once, into ``_input``, which both the update and the unchanged rows join. ``count``: answer
+    how many rows were updated or found unchanged instead of the rows."""
     batch = Batch()
     expressions = {c.position: batch.add(c) for c in table.columns}
     selected = ", ".join(
@@ -184,10 +192,12 @@ def _update_batch(table: Table) -> Statement:
     )
     head = block("WITH _input AS (", (f"SELECT {selected}", *batch.source(ordinality=False)), "),")
     values = {c.position: f"_i.{quote_ident(c.name)}" for c in table.columns}
-    return _update(table, values, head, batch.next_number)
+    return _update(table, values, head, batch.next_number, count)
 
 
-def _update(table: Table, values: dict[int, str], head: Statement, log: int) -> Statement:
+def _update(
+    table: Table, values: dict[int, str], head: Statement, log: int, count: bool = False
+) -> Statement:
     """The audited update, given each column's new value (``values``) and, for a batch, the
     ``_input`` CTE they come from (``head``, which starts the ``WITH``)."""
     t = quote_ident(table.name)
@@ -213,14 +223,11 @@ def _update(table: Table, values: dict[int, str], head: Statement, log: int) -> 
         f"AND {stored} IS DISTINCT FROM {new}",
         f"RETURNING {column_list(table, qualify=True)}",
     )
-    return (
-        *head,
-        *block("_written AS (" if head else "WITH _written AS (", update, "),"),
-        *_history(table, "_written", "update", f"_s.{v}", log),
-        f"SELECT {_returned(table, '_w')}",
+    rows: Statement = (
+        f"SELECT {'1' if count else _returned(table, '_w')}",
         "FROM _written AS _w",
         "UNION ALL",
-        f"SELECT {column_list(table, qualify=True)}",
+        f"SELECT {'1' if count else column_list(table, qualify=True)}",
         f"FROM {t}",
         *(
             (f"JOIN _input AS _i ON {match}", f"WHERE {current}")
@@ -228,4 +235,12 @@ def _update(table: Table, values: dict[int, str], head: Statement, log: int) -> 
             else (f"WHERE {match}", f"AND {current}")
         ),
         f"AND {stored} IS NOT DISTINCT FROM {new}",
+    )
+    if count:
+        rows = ("SELECT count(*)", *block("FROM (", rows, ") AS _rows"))
+    return (
+        *head,
+        *block("_written AS (" if head else "WITH _written AS (", update, "),"),
+        *_history(table, "_written", "update", f"_s.{v}", log),
+        *rows,
     )

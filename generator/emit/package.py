@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from batchrepo.contract import CURRENT as CONTRACT_VERSION
 
-from ..model import Enum, GenerationError, Schema, resolve
+from ..model import Column, Enum, GenerationError, Schema, resolve
 from ..schema.document import SchemaDef
 from ..schema.names import (
     RESERVED_MODULES,
@@ -37,6 +37,14 @@ from .unit_of_work_module import (
     UnitOfWorkIR,
     build_unit_of_work,
 )
+
+#: The ``__init__`` constant listing the PostgreSQL types of the package's statements.
+PG_TYPES = "PG_TYPES"
+
+#: Types every package's statements use whatever its columns: per row NULL flags and exists
+#: answers (``bool``), row numbers of array elements (``int4[]``), versions, audit log ids,
+#: limits and counts (``int8``, ``int8[]``), the actor and JSON travelling as text.
+_FIXED_TYPES = ("bool", "bool[]", "int4[]", "int8", "int8[]", "text", "text[]")
 
 #: Files every package has besides one module per table.
 INIT_PATH = "__init__.py"
@@ -89,6 +97,9 @@ class InitIR:
     exports: tuple[str, ...]
     """String literals for ``__all__``."""
     resources: str
+    pg_types: tuple[str, ...]
+    """String literals of :data:`PG_TYPES`: every PostgreSQL type the package's statements bind
+    or return, spelled as ``to_regtype()`` reads it (``uuid[]``, ``"person_type"[]``)."""
     top_level_names: tuple[str, ...]
 
 
@@ -202,19 +213,52 @@ def _init(schema: Schema, aggregates: tuple[AggregateIR, ...], enums: list[str])
     reexports += [Reexport(f".{a.module}", (a.entity, a.key, a.repository)) for a in aggregates]
     reexports.append(Reexport(UNIT_OF_WORK_MODULE, (UNIT_OF_WORK_CLASS,)))
     exported = [name for r in reexports for name in r.names]
-    scope = Scope({*exported, "ddl"}, ("typing", "Any"))
+    # Class names never hold "_", so PG_TYPES cannot meet a re-exported name.
+    scope = Scope({*exported, "ddl", PG_TYPES}, ("typing", "Any"))
     resources = scope.name("importlib", "resources")
     imports = scope.imports()
-    names = {*(i.bound for i in imports), *exported, "ddl", "__all__"}
+    names = {*(i.bound for i in imports), *exported, "ddl", PG_TYPES, "__all__"}
     description = schema.description or f"Batch repositories of the {schema.package} schema."
     return InitIR(
         docstring=docstring(description),
         imports=imports,
         reexports=tuple(reexports),
-        exports=tuple(repr(n) for n in [*exported, "ddl"]),
+        exports=tuple(repr(n) for n in [*exported, PG_TYPES, "ddl"]),
         resources=resources,
+        pg_types=tuple(repr(name) for name in statement_types(schema)),
         top_level_names=tuple(sorted(names)),
     )
+
+
+def statement_types(schema: Schema) -> tuple[str, ...]:
+    """Every PostgreSQL type the package's statements bind or return, sorted.
+
+    asyncpg learns the codec of an array or enum type from the catalog the first time a
+    statement on a connection uses it (10-20 ms on a fresh connection); with this list the
+    runtime (``batchrepo.create_pool``, ``batchrepo.TypeCodecs``) learns them all once per pool.
+    Per column: the type its values are bound as (``sql_cast``: ``text`` for varchar, ``bpchar``
+    for char(n)) and the type rows come back as (``varchar``), each also as an array (batch
+    statements bind arrays); plus :data:`_FIXED_TYPES`. A superset is harmless; a type missing
+    here is introspected on first use as before (``tests/runtime/db`` prepares every statement
+    of every golden package and finds no introspection left)."""
+    names = set(_FIXED_TYPES)
+    for table in schema.tables:
+        for column in table.columns:
+            if column.type.kind == "jsonb":
+                names.add("jsonb")  # bound as text (in _FIXED_TYPES), returned as jsonb
+                continue
+            for base in (column.sql_cast, _stored_type(column)):
+                names |= {base, base + "[]"}
+    return tuple(sorted(names))
+
+
+def _stored_type(column: Column) -> str:
+    """The column's type without its typmod, as result rows carry it."""
+    if column.type.fixed_length:
+        return "bpchar"
+    if column.type.length is not None:
+        return "varchar"
+    return column.type.cast
 
 
 def _duplicates(values: Iterable[str]) -> list[str]:

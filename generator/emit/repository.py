@@ -5,18 +5,29 @@ contract's operations (``_rt.save_batch(...)``, :mod:`batchrepo.contract`) with 
 Which methods exist follows ``docs/generated-api.md``: no update when every column is a key
 column, no upsert for identity keys, audited or all-key tables, one ``load_batch_by_<unique>``
 per unique key and one ``load_grouped_by_<fk>`` per foreign key. The deletes of an audited
-table take the version(s) the caller read.
+table take the version(s) the caller read. The chunked writes take any iterable or async
+iterable; the streamed loads (``stream_all``, ``load_stream``) return async iterators, so their
+methods are plain ``def`` returning the runtime's iterator (``awaited=False``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from batchrepo.write.chunked import DEFAULT_CHUNK_SIZE
+from batchrepo.chunks import DEFAULT_CHUNK_SIZE
 
 from ..model import GenerationError, Table
 from ..schema.names import python_name
 from .pycode import Scope
+
+
+@dataclass(frozen=True, slots=True)
+class Overload:
+    """One ``@typing.overload`` signature printed before a method."""
+
+    decorator: str
+    params: tuple[str, ...]
+    returns: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +37,12 @@ class Method:
     """After ``self``: ``"items: Sequence[Person]"``, ``"*"``, ``"atomic: bool = True"``."""
     returns: str
     call: str
-    """The awaited runtime call."""
+    """The runtime call the method returns."""
+    overloads: tuple[Overload, ...] = ()
+    """Typed signatures for callers (``returning=False`` gives an ``int``), printed first."""
+    awaited: bool = True
+    """An ``async def`` awaiting ``call``; False: a plain ``def`` returning it (an async
+    iterator, which is not awaited)."""
 
 
 def repository_methods(
@@ -38,6 +54,9 @@ def repository_methods(
     scope: Scope,
 ) -> tuple[Method, ...]:
     seq = scope.name("collections.abc", "Sequence")
+    iterable = scope.name("collections.abc", "Iterable")
+    async_iterable = scope.name("collections.abc", "AsyncIterable")
+    async_iterator = scope.name("collections.abc", "AsyncIterator")
     # dict and tuple are imported only where a method uses them: a column named ``dict`` makes
     # the scope import builtins, which must then be used or the gate sees an unused import.
     lst = scope.builtin("list")
@@ -53,15 +72,47 @@ def repository_methods(
         f"key: {key}",
         f"keys: {seq}[{key}]",
     )
-    chunked = ("*", f"chunk_size: {integer} = {DEFAULT_CHUNK_SIZE}", f"atomic: {boolean} = True")
+    size = f"chunk_size: {integer} = {DEFAULT_CHUNK_SIZE}"
+    chunked = (
+        "*",
+        size,
+        f"atomic: {boolean} = True",
+        f"returning: {boolean} = True",
+        f"concurrency: {integer} = 1",
+    )
+    # any iterable (a list, a generator) or async iterable, consumed chunk by chunk
+    item_stream = f"items: {iterable}[{entity}] | {async_iterable}[{entity}]"
+    key_stream = f"keys: {iterable}[{key}] | {async_iterable}[{key}]"
 
     def op(function: str, *args: str) -> str:
         return f"{scope.runtime(function)}(" + ", ".join(("self._session", spec, *args)) + ")"
 
-    chunk_args = ("chunk_size=chunk_size", "atomic=atomic")
+    chunk_args = (
+        "chunk_size=chunk_size",
+        "atomic=atomic",
+        "returning=returning",
+        "concurrency=concurrency",
+    )
+    literal, overload = scope.name("typing", "Literal"), scope.name("typing", "overload")
+
+    def batch_write(name: str) -> Method:
+        """``<name>(items, *, returning=True)``: the rows as stored, or with ``returning=False``
+        only their number (nothing decoded, nothing built)."""
+        rows = f"{lst}[{entity}]"
+        return Method(
+            name,
+            (items, "*", f"returning: {boolean} = True"),
+            f"{rows} | {integer}",
+            op(name, "items", "returning=returning"),
+            (
+                Overload(overload, (items, "*", f"returning: {literal}[True] = True"), rows),
+                Overload(overload, (items, "*", f"returning: {literal}[False]"), integer),
+            ),
+        )
+
     methods = [
         Method("save", (item,), entity, op("save_one", "item")),
-        Method("save_batch", (items,), f"{lst}[{entity}]", op("save_batch", "items")),
+        batch_write("save_batch"),
         Method("load", (one_key,), f"{entity} | None", op("load_one", "key")),
         Method("load_batch", (keys,), f"{lst}[{entity} | None]", op("load_batch", "keys")),
         Method("exists", (one_key,), boolean, op("exists_one", "key")),
@@ -70,7 +121,7 @@ def repository_methods(
     if has_update:
         methods += [
             Method("update", (item,), entity, op("update_one", "item")),
-            Method("update_batch", (items,), f"{lst}[{entity}]", op("update_batch", "items")),
+            batch_write("update_batch"),
         ]
     if table.audited:
         # the version read (None: no check); a row present with another version is stale
@@ -98,7 +149,7 @@ def repository_methods(
     if has_upsert:
         methods += [
             Method("upsert", (item,), entity, op("upsert_one", "item")),
-            Method("upsert_batch", (items,), f"{lst}[{entity}]", op("upsert_batch", "items")),
+            batch_write("upsert_batch"),
         ]
     methods.append(
         Method(
@@ -113,7 +164,7 @@ def repository_methods(
     methods += [
         Method(
             f"{w}_batch_chunked",
-            (items, *chunked),
+            (item_stream, *chunked),
             batch_result,
             op(f"{w}_batch_chunked", "items", *chunk_args),
         )
@@ -122,11 +173,27 @@ def repository_methods(
     methods.append(
         Method(
             "delete_batch_chunked",
-            (keys, *chunked),
+            (key_stream, *chunked),
             f"{result}[{key}]",
             op("delete_batch_chunked", "keys", *chunk_args),
         )
     )
+    methods += [
+        Method(
+            "stream_all",
+            ("*", size),
+            f"{async_iterator}[{entity}]",
+            op("stream_all", "chunk_size=chunk_size"),
+            awaited=False,
+        ),
+        Method(
+            "load_stream",
+            (key_stream, "*", size),
+            f"{async_iterator}[{entity} | None]",
+            op("load_stream", "keys", "chunk_size=chunk_size"),
+            awaited=False,
+        ),
+    ]
 
     def key_type(positions: tuple[int, ...]) -> str:
         if len(positions) == 1:

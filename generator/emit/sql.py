@@ -61,6 +61,9 @@ class TableStatements:
     upsert_one: Statement | None
     upsert_batch: Statement | None
     select_keys: Statement
+    insert_batch_count: Statement
+    update_batch_count: Statement | None
+    upsert_batch_count: Statement | None
 
 
 def select_keys(table: Table) -> Statement:
@@ -121,6 +124,20 @@ def table_statements(table: Table) -> TableStatements:
         upsert_one=_insert_one(table, upsert=True) if upsert else None,
         upsert_batch=_insert_batch(table, upsert=True) if upsert else None,
         select_keys=select_keys(table),
+        insert_batch_count=counted(_insert_batch(table)),
+        update_batch_count=counted(_update_batch(table)) if has_values else None,
+        upsert_batch_count=counted(_insert_batch(table, upsert=True)) if upsert else None,
+    )
+
+
+def counted(statement: Statement) -> Statement:
+    """A write that ends ``RETURNING <columns>`` as one that answers only how many rows it
+    wrote: for callers that do not read the rows, nothing is sent back or decoded."""
+    assert statement[-1].startswith("RETURNING ")
+    return (
+        *block("WITH _written AS (", (*statement[:-1], "RETURNING 1"), ")"),
+        "SELECT count(*)",
+        "FROM _written",
     )
 
 

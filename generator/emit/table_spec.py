@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from ..model import Column, ForeignKey, Key, Table
 from ..model import audit_tables as audit
-from ..schema.names import statement_name
+from ..schema.names import quote_ident, statement_name
 from . import sql
 from .audit_sql import audited_statements
 from .pycode import Arg, Call, Scope, bound_literal
@@ -76,8 +76,51 @@ def table_spec(
         Arg("uniques", parts.part("uniques", tuple_text(uniques))),
         Arg("foreign_keys", parts.part("foreign_keys", tuple_text(foreign_keys))),
         Arg("audit", parts.part("audit", audit_spec)),
+        Arg("copy", parts.part("copy", _copy(table, parts))),
     )
     return Call(scope.runtime("TableSpec"), args)
+
+
+#: Server defaults whose value is the same for every row of a transaction: asked once per batch.
+TRANSACTION_STABLE = frozenset({"now()", "current_timestamp", "current_date"})
+#: Server defaults drawn per row that the runtime draws alike (a version 4 UUID).
+DRAWN_UUID = "gen_random_uuid()"
+
+
+def copies(table: Table) -> bool:
+    """Whether inserts into ``table`` may go by binary COPY: the database fills nothing the
+    caller cannot know (no identity, no version or history, no per-row clock) and stores every
+    value in a form the runtime can predict (no jsonb, which PostgreSQL rewrites)."""
+    if table.audited:
+        return False
+    for column in table.columns:
+        if column.identity or column.version or column.type.kind == "jsonb":
+            return False
+        default = column.server_default
+        if default is not None and default not in TRANSACTION_STABLE and default != DRAWN_UUID:
+            return False
+    return True
+
+
+def _copy(table: Table, parts: TableModule) -> str:
+    """The table's ``CopySpec`` (``None`` when inserts cannot go by COPY), and the statement
+    that asks the transaction-stable defaults."""
+    if not copies(table):
+        return "None"
+    fetched = [c for c in table.columns if c.server_default in TRANSACTION_STABLE]
+    drawn = [c for c in table.columns if c.server_default == DRAWN_UUID]
+    args = [Arg("columns", tuple_text(repr(c.name) for c in table.insert_columns))]
+    if fetched:
+        answers = ", ".join(
+            f"{c.server_default}::{c.type.ddl} AS {quote_ident(c.name)}" for c in fetched
+        )
+        args.append(
+            Arg("defaults_sql", parts.statement("SELECT_COPY_DEFAULTS", (f"SELECT {answers}",)))
+        )
+        args.append(Arg("fetched_defaults", tuple_text(str(c.position) for c in fetched)))
+    if drawn:
+        args.append(Arg("drawn_uuids", tuple_text(str(c.position) for c in drawn)))
+    return call_text(Call(parts.scope.runtime("CopySpec"), tuple(args)))
 
 
 def _column(

@@ -18,13 +18,13 @@ keep every (row, field, code) problem.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import asyncpg
 
 from batchrepo import errors, operations
-from batchrepo.session import Session, as_session
+from batchrepo.session import Session, WritePolicy, as_session
 from batchrepo.spec import WriteMode
 
 from .strategies.batches import duplicate_rows
@@ -156,10 +156,33 @@ _SINGLE_WRITES = {
 }
 
 
+#: Write policies of the batch side: statements only, and COPY for every insert it can take.
+STATEMENTS_ONLY = WritePolicy(copy_from_rows=None)
+COPY_ALWAYS = WritePolicy(copy_from_rows=0)
+
+
 async def batch_write(
-    conn: asyncpg.Connection, spec: Spec, mode: WriteMode, items: Sequence[Any]
+    conn: asyncpg.Connection,
+    spec: Spec,
+    mode: WriteMode,
+    items: Sequence[Any],
+    policy: WritePolicy = STATEMENTS_ONLY,
+    *,
+    returning: bool = True,
 ) -> Outcome:
-    return await _attempt(lambda: _BATCH_WRITES[mode](_on(conn), spec, items), _entities(spec))
+    """``returning=False``: the outcome's result is the count the batch returned."""
+    session = as_session(conn, actor=ACTOR, policy=policy)
+    write = _BATCH_WRITES[mode]
+    if not returning:
+        return await _attempt(lambda: write(session, spec, items, returning=False), int)
+    return await _attempt(lambda: write(session, spec, items), _entities(spec))
+
+
+def counted(single: Outcome) -> Outcome:
+    """A single-row loop's outcome as a batch with ``returning=False`` tells it: a count."""
+    if single.error is not None:
+        return single
+    return replace(single, result=len(single.result))
 
 
 async def _loop(
@@ -179,7 +202,7 @@ async def _loop(
             await transaction.rollback()
             return failure(exc, row=at)
     await transaction.commit()
-    return Outcome(result=shape(results))
+    return Outcome(result=shape(results), raw=results)
 
 
 async def single_write(

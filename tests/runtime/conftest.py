@@ -44,6 +44,12 @@ class CountingConnection:
         self.statements.append(query)
         return await self.conn.fetchval(query, *args)
 
+    async def copy_records_to_table(
+        self, table_name: str, *, records: Any, columns: Any = None
+    ) -> str:
+        self.statements.append(f"<copy {table_name}>")
+        return await self.conn.copy_records_to_table(table_name, records=records, columns=columns)
+
     def transaction(self) -> AbstractAsyncContextManager[Any]:
         self.statements.append("<transaction>")
         return self.conn.transaction()

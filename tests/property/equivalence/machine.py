@@ -24,7 +24,18 @@ from batchrepo import operations
 from batchrepo.session import as_session
 from batchrepo.spec import WriteMode
 
-from ..outcome import ACTOR, Outcome, batch_read, batch_write, same, single_read, single_write
+from ..outcome import (
+    ACTOR,
+    COPY_ALWAYS,
+    STATEMENTS_ONLY,
+    Outcome,
+    batch_read,
+    batch_write,
+    counted,
+    same,
+    single_read,
+    single_write,
+)
 from ..strategies.batches import Tweaks, build_batch, tweaks, unique_moves, unique_positions
 from ..strategies.rows import Spec, TableShape, entities, get, missing_keys, sample_rows, shape_of
 from ..twin import Twin
@@ -111,6 +122,10 @@ def equivalence_machine(
     asked = st.lists(st.one_of(keys, keys, missing_keys(shape)), max_size=max_batch)
     targets = st.lists(keys, max_size=2) if shape.self_references else st.just([])
     bend = tweaks(shape)
+    # inserts go by statement or, where the table allows it, by COPY (batchrepo.write.copy)
+    # (path, counting): returning=False answers a count and sends back no rows
+    ways = ["statement", "copy"] if spec.copy is not None else ["statement"]
+    paths = st.tuples(st.sampled_from(ways), st.booleans())
     compared = [spec, *parents]
 
     class Equivalence(RuleBasedStateMachine):
@@ -123,6 +138,8 @@ def equivalence_machine(
 
         def _check(self, what: str, batch: Outcome, single: Outcome, items: Sequence[Any]) -> None:
             operation = what.split()[0]
+            operation += " by copy" if "by copy" in what else ""
+            operation += ", counting" if what.endswith("counting") else ""
             outcome = f"{operation}: {(batch.error or 'ok')[:40]}"
             problem = None
             if not same(batch, single):
@@ -148,7 +165,9 @@ def equivalence_machine(
                     + f"\n  input:  {list(items)!r}"
                 )
 
-        def _write(self, mode: WriteMode, items: list[Any]) -> Any:
+        def _write(
+            self, mode: WriteMode, items: list[Any], path: str = "statement", counting: bool = False
+        ) -> Any:
             if mode != "insert" and len(spec.uniques) > 1:
                 positions = [*spec.key_columns, *unique_positions(spec)]
                 current = twin.run(twin.values(spec, positions))
@@ -156,14 +175,24 @@ def equivalence_machine(
                 if moved:
                     note(f"rows {moved} dropped: they take a unique value from another row")
                     items = [item for row, item in enumerate(items) if row not in moved]
-            note(f"{mode} batch: {items!r}")
-            batch = twin.run(batch_write(twin.batch, spec, mode, items))
+            note(f"{mode} batch by {path}, {'counting' if counting else 'returning'}: {items!r}")
+            policy = COPY_ALWAYS if path == "copy" else STATEMENTS_ONLY
+            batch = twin.run(
+                batch_write(twin.batch, spec, mode, items, policy, returning=not counting)
+            )
             single = twin.run(single_write(twin.single, spec, mode, items))
             twin.run(twin.align_sequences(spec))
-            self._check(f"{mode} of {len(items)} rows", batch, single, items)
+            how = f"by {path}" + (", counting" if counting else "")
+            self._check(
+                f"{mode} of {len(items)} rows {how}",
+                batch,
+                counted(single) if counting else single,
+                items,
+            )
             if batch.error is not None:
                 return multiple()
-            return multiple(*(spec.key_of(item) for item in batch.raw))
+            # counting, no rows come back: the single side's rows have the same keys
+            return multiple(*(spec.key_of(item) for item in (single if counting else batch).raw))
 
         def _read(self, op: str, asked: list[Any]) -> None:
             batch = twin.run(batch_read(twin.batch, spec, op, asked))
@@ -173,15 +202,31 @@ def equivalence_machine(
             self._check(f"{op} of {len(asked)} keys", batch, single, asked)
 
         @precondition(lambda self: not _has_keys(self))
-        @rule(target=keys, fresh=first_rows)
-        def save_first(self, fresh: list[Any]) -> Any:
+        @rule(target=keys, fresh=first_rows, path=paths)
+        def save_first(self, fresh: list[Any], path: tuple[str, bool]) -> Any:
             """Rows to start from: no tweaks, so the bundle fills and the other rules run."""
-            return self._write("insert", build_batch(shape, "insert", fresh, [], [], Tweaks()))
+            batch = build_batch(shape, "insert", fresh, [], [], Tweaks())
+            return self._write("insert", batch, *path)
 
         @precondition(_has_keys)
-        @rule(target=keys, fresh=inserts, existing=with_keys("insert", 2), to=targets, bend=bend)
-        def save(self, fresh: list[Any], existing: list[Any], to: list[Any], bend: Tweaks) -> Any:
-            return self._write("insert", build_batch(shape, "insert", fresh, existing, to, bend))
+        @rule(
+            target=keys,
+            fresh=inserts,
+            existing=with_keys("insert", 2),
+            to=targets,
+            bend=bend,
+            path=paths,
+        )
+        def save(
+            self,
+            fresh: list[Any],
+            existing: list[Any],
+            to: list[Any],
+            bend: Tweaks,
+            path: tuple[str, bool],
+        ) -> Any:
+            batch = build_batch(shape, "insert", fresh, existing, to, bend)
+            return self._write("insert", batch, *path)
 
         @precondition(_has_keys)
         @rule(
@@ -189,16 +234,38 @@ def equivalence_machine(
             missing=one_missing,
             to=targets,
             bend=bend,
+            counting=st.booleans(),
         )
         def update(
-            self, existing: list[Any], missing: list[Any], to: list[Any], bend: Tweaks
+            self,
+            existing: list[Any],
+            missing: list[Any],
+            to: list[Any],
+            bend: Tweaks,
+            counting: bool,
         ) -> None:
-            self._write("update", build_batch(shape, "update", missing, existing, to, bend))
+            batch = build_batch(shape, "update", missing, existing, to, bend)
+            self._write("update", batch, counting=counting)
 
         @precondition(lambda self: spec.sql.upsert_batch is not None and _has_keys(self))
-        @rule(target=keys, fresh=inserts, existing=with_keys("upsert", 3), to=targets, bend=bend)
-        def upsert(self, fresh: list[Any], existing: list[Any], to: list[Any], bend: Tweaks) -> Any:
-            return self._write("upsert", build_batch(shape, "upsert", fresh, existing, to, bend))
+        @rule(
+            target=keys,
+            fresh=inserts,
+            existing=with_keys("upsert", 3),
+            to=targets,
+            bend=bend,
+            counting=st.booleans(),
+        )
+        def upsert(
+            self,
+            fresh: list[Any],
+            existing: list[Any],
+            to: list[Any],
+            bend: Tweaks,
+            counting: bool,
+        ) -> Any:
+            batch = build_batch(shape, "upsert", fresh, existing, to, bend)
+            return self._write("upsert", batch, counting=counting)
 
         # Hypothesis orders rules by (targets, number of arguments, name) and its generation
         # favours the first: with no target, delete (one argument) would run five times as

@@ -33,6 +33,7 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "identity_row": (),
     "child": ("parent",),
     "with_arrays": (),
+    "stored_forms": (),
 }
 _GEOGRAPHY = ("country", "country_subdivision", "locality", "location")
 #: ledger: table under test -> parent tables filled first (dependency order).

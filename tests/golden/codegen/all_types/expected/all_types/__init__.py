@@ -11,7 +11,51 @@ from .enums import Level
 from .sample import Sample, SampleKey, SampleRepository
 from .unit_of_work import UnitOfWork
 
+#: Every PostgreSQL type this package's statements bind or return. batchrepo.create_pool(dsn,
+#: package) and batchrepo.TypeCodecs read it to get the codecs of these types ready once per
+#: pool instead of on the first call of every fresh connection.
+PG_TYPES = (
+    '"level"',
+    '"level"[]',
+    "bool",
+    "bool[]",
+    "bpchar",
+    "bpchar[]",
+    "bytea",
+    "bytea[]",
+    "date",
+    "date[]",
+    "float4",
+    "float4[]",
+    "float8",
+    "float8[]",
+    "int2",
+    "int2[]",
+    "int4",
+    "int4[]",
+    "int8",
+    "int8[]",
+    "interval",
+    "interval[]",
+    "jsonb",
+    "numeric",
+    "numeric[]",
+    "text",
+    "text[]",
+    "time",
+    "time[]",
+    "timestamp",
+    "timestamp[]",
+    "timestamptz",
+    "timestamptz[]",
+    "uuid",
+    "uuid[]",
+    "varchar",
+    "varchar[]",
+)
+
 __all__ = [
+    "PG_TYPES",
     "Level",
     "Sample",
     "SampleKey",

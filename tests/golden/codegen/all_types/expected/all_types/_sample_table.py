@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of SAMPLE_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -90,6 +90,40 @@ SELECT_KEYS = """\
 SELECT "id"
 FROM "sample"
 LIMIT $1::int8"""
+
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "sample" ("id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level")
+    SELECT u."id", u."flag", u."small", u."medium", u."big", u."exact", u."unbounded", u."single", u."double", u."label", u."bounded", u."fixed", u."blob", u."day", u."clock", u."local_time", u."instant", COALESCE(u."today", current_date), u."span", u."doc"::jsonb, u."level"
+    FROM unnest($1::uuid[], $2::bool[], $3::int2[], $4::int4[], $5::int8[], $6::numeric[], $7::numeric[], $8::float4[], $9::float8[], $10::text[], $11::text[], $12::bpchar[], $13::bytea[], $14::date[], $15::time[], $16::timestamp[], $17::timestamptz[], $18::date[], $19::interval[], $20::text[], $21::"level"[]) WITH ORDINALITY AS u("id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "sample"
+    SET "flag" = u."flag", "small" = u."small", "medium" = u."medium", "big" = u."big", "exact" = u."exact", "unbounded" = u."unbounded", "single" = u."single", "double" = u."double", "label" = u."label", "bounded" = u."bounded", "fixed" = u."fixed", "blob" = u."blob", "day" = u."day", "clock" = u."clock", "local_time" = u."local_time", "instant" = u."instant", "today" = COALESCE(u."today", "sample"."today"), "span" = u."span", "doc" = u."doc"::jsonb, "level" = u."level"
+    FROM unnest($1::uuid[], $2::bool[], $3::int2[], $4::int4[], $5::int8[], $6::numeric[], $7::numeric[], $8::float4[], $9::float8[], $10::text[], $11::text[], $12::bpchar[], $13::bytea[], $14::date[], $15::time[], $16::timestamp[], $17::timestamptz[], $18::date[], $19::interval[], $20::text[], $21::"level"[]) AS u("id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level")
+    WHERE "sample"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "sample" ("id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level")
+    SELECT u."id", u."flag", u."small", u."medium", u."big", u."exact", u."unbounded", u."single", u."double", u."label", u."bounded", u."fixed", u."blob", u."day", u."clock", u."local_time", u."instant", COALESCE(u."today", current_date), u."span", u."doc"::jsonb, u."level"
+    FROM unnest($1::uuid[], $2::bool[], $3::int2[], $4::int4[], $5::int8[], $6::numeric[], $7::numeric[], $8::float4[], $9::float8[], $10::text[], $11::text[], $12::bpchar[], $13::bytea[], $14::date[], $15::time[], $16::timestamp[], $17::timestamptz[], $18::date[], $19::interval[], $20::text[], $21::"level"[]) WITH ORDINALITY AS u("id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "flag" = EXCLUDED."flag", "small" = EXCLUDED."small", "medium" = EXCLUDED."medium", "big" = EXCLUDED."big", "exact" = EXCLUDED."exact", "unbounded" = EXCLUDED."unbounded", "single" = EXCLUDED."single", "double" = EXCLUDED."double", "label" = EXCLUDED."label", "bounded" = EXCLUDED."bounded", "fixed" = EXCLUDED."fixed", "blob" = EXCLUDED."blob", "day" = EXCLUDED."day", "clock" = EXCLUDED."clock", "local_time" = EXCLUDED."local_time", "instant" = EXCLUDED."instant", "span" = EXCLUDED."span", "doc" = EXCLUDED."doc", "level" = EXCLUDED."level"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
@@ -194,6 +228,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -205,3 +242,5 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = None

@@ -11,8 +11,8 @@ import dataclasses
 import datetime
 import decimal
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -141,6 +141,7 @@ SAMPLE_TABLE: _rt.TableSpec[Sample, SampleKey] = _rt.TableSpec(
     uniques=_sample_table.UNIQUES,
     foreign_keys=_sample_table.FOREIGN_KEYS,
     audit=_sample_table.AUDIT,
+    copy=_sample_table.COPY,
 )
 
 
@@ -155,8 +156,18 @@ class SampleRepository:
     async def save(self, item: Sample) -> Sample:
         return await _rt.save_one(self._session, SAMPLE_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Sample]) -> list[Sample]:
-        return await _rt.save_batch(self._session, SAMPLE_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Sample], *, returning: Literal[True] = True
+    ) -> list[Sample]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Sample], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Sample], *, returning: bool = True
+    ) -> list[Sample] | int:
+        return await _rt.save_batch(self._session, SAMPLE_TABLE, items, returning=returning)
 
     async def load(self, key: SampleKey) -> Sample | None:
         return await _rt.load_one(self._session, SAMPLE_TABLE, key)
@@ -173,8 +184,18 @@ class SampleRepository:
     async def update(self, item: Sample) -> Sample:
         return await _rt.update_one(self._session, SAMPLE_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Sample]) -> list[Sample]:
-        return await _rt.update_batch(self._session, SAMPLE_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Sample], *, returning: Literal[True] = True
+    ) -> list[Sample]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Sample], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Sample], *, returning: bool = True
+    ) -> list[Sample] | int:
+        return await _rt.update_batch(self._session, SAMPLE_TABLE, items, returning=returning)
 
     async def delete(self, key: SampleKey) -> bool:
         return await _rt.delete_one(self._session, SAMPLE_TABLE, key)
@@ -185,8 +206,18 @@ class SampleRepository:
     async def upsert(self, item: Sample) -> Sample:
         return await _rt.upsert_one(self._session, SAMPLE_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Sample]) -> list[Sample]:
-        return await _rt.upsert_batch(self._session, SAMPLE_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Sample], *, returning: Literal[True] = True
+    ) -> list[Sample]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[Sample], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Sample], *, returning: bool = True
+    ) -> list[Sample] | int:
+        return await _rt.upsert_batch(self._session, SAMPLE_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Sample], mode: _rt.WriteMode = "insert"
@@ -194,29 +225,85 @@ class SampleRepository:
         return await _rt.validate_batch(self._session, SAMPLE_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Sample], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Sample] | AsyncIterable[Sample],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Sample]:
         return await _rt.save_batch_chunked(
-            self._session, SAMPLE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            SAMPLE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Sample], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Sample] | AsyncIterable[Sample],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Sample]:
         return await _rt.update_batch_chunked(
-            self._session, SAMPLE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            SAMPLE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Sample], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Sample] | AsyncIterable[Sample],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Sample]:
         return await _rt.upsert_batch_chunked(
-            self._session, SAMPLE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            SAMPLE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[SampleKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[SampleKey] | AsyncIterable[SampleKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[SampleKey]:
         return await _rt.delete_batch_chunked(
-            self._session, SAMPLE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            SAMPLE_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Sample]:
+        return _rt.stream_all(self._session, SAMPLE_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[SampleKey] | AsyncIterable[SampleKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Sample | None]:
+        return _rt.load_stream(self._session, SAMPLE_TABLE, keys, chunk_size=chunk_size)

@@ -11,7 +11,31 @@ from .document import Document, DocumentKey, DocumentRepository
 from .enums import Colour
 from .unit_of_work import UnitOfWork
 
+#: Every PostgreSQL type this package's statements bind or return. batchrepo.create_pool(dsn,
+#: package) and batchrepo.TypeCodecs read it to get the codecs of these types ready once per
+#: pool instead of on the first call of every fresh connection.
+PG_TYPES = (
+    '"colour"',
+    '"colour"[]',
+    "bool",
+    "bool[]",
+    "bytea",
+    "bytea[]",
+    "int4",
+    "int4[]",
+    "int8",
+    "int8[]",
+    "jsonb",
+    "numeric",
+    "numeric[]",
+    "text",
+    "text[]",
+    "varchar",
+    "varchar[]",
+)
+
 __all__ = [
+    "PG_TYPES",
     "Colour",
     "Document",
     "DocumentKey",

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of DOCUMENT_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -166,6 +166,115 @@ SELECT "id"
 FROM "document"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "document" ("id", "tags", "scores", "counts", "colours", "blobs", "body", "meta")
+    SELECT u."id", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END, CASE WHEN u."_null_scores" THEN NULL ELSE COALESCE("_a_scores".v, '{}') END, CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, '{}') END, CASE WHEN u."_null_colours" THEN NULL ELSE COALESCE("_a_colours".v, '{}') END, CASE WHEN u."_null_blobs" THEN NULL ELSE COALESCE("_a_blobs".v, '{}') END, u."body"::jsonb, u."meta"::jsonb
+    FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $16::bool[], $17::text[], $18::text[]) WITH ORDINALITY AS u("id", "_null_tags", "_null_scores", "_null_counts", "_null_colours", "_null_blobs", "body", "meta", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($5::numeric[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_scores" ON "_a_scores".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($8::int8[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_counts" ON "_a_counts".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($11::"colour"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_colours" ON "_a_colours".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::bytea[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_blobs" ON "_a_blobs".r = u._ord
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "document"
+    SET "tags" = CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END, "scores" = CASE WHEN u."_null_scores" THEN NULL ELSE COALESCE("_a_scores".v, '{}') END, "counts" = CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, '{}') END, "colours" = CASE WHEN u."_null_colours" THEN NULL ELSE COALESCE("_a_colours".v, '{}') END, "blobs" = CASE WHEN u."_null_blobs" THEN NULL ELSE COALESCE("_a_blobs".v, '{}') END, "body" = u."body"::jsonb, "meta" = u."meta"::jsonb
+    FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $16::bool[], $17::text[], $18::text[]) WITH ORDINALITY AS u("id", "_null_tags", "_null_scores", "_null_counts", "_null_colours", "_null_blobs", "body", "meta", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($5::numeric[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_scores" ON "_a_scores".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($8::int8[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_counts" ON "_a_counts".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($11::"colour"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_colours" ON "_a_colours".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::bytea[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_blobs" ON "_a_blobs".r = u._ord
+    WHERE "document"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "document" ("id", "tags", "scores", "counts", "colours", "blobs", "body", "meta")
+    SELECT u."id", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END, CASE WHEN u."_null_scores" THEN NULL ELSE COALESCE("_a_scores".v, '{}') END, CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, '{}') END, CASE WHEN u."_null_colours" THEN NULL ELSE COALESCE("_a_colours".v, '{}') END, CASE WHEN u."_null_blobs" THEN NULL ELSE COALESCE("_a_blobs".v, '{}') END, u."body"::jsonb, u."meta"::jsonb
+    FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $16::bool[], $17::text[], $18::text[]) WITH ORDINALITY AS u("id", "_null_tags", "_null_scores", "_null_counts", "_null_colours", "_null_blobs", "body", "meta", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($5::numeric[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_scores" ON "_a_scores".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($8::int8[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_counts" ON "_a_counts".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($11::"colour"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_colours" ON "_a_colours".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::bytea[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_blobs" ON "_a_blobs".r = u._ord
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "tags" = EXCLUDED."tags", "scores" = EXCLUDED."scores", "counts" = EXCLUDED."counts", "colours" = EXCLUDED."colours", "blobs" = EXCLUDED."blobs", "body" = EXCLUDED."body", "meta" = EXCLUDED."meta"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
@@ -249,6 +358,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -260,3 +372,5 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = None

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -96,6 +96,7 @@ DOCUMENT_TABLE: _rt.TableSpec[Document, DocumentKey] = _rt.TableSpec(
     uniques=_document_table.UNIQUES,
     foreign_keys=_document_table.FOREIGN_KEYS,
     audit=_document_table.AUDIT,
+    copy=_document_table.COPY,
 )
 
 
@@ -110,8 +111,18 @@ class DocumentRepository:
     async def save(self, item: Document) -> Document:
         return await _rt.save_one(self._session, DOCUMENT_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Document]) -> list[Document]:
-        return await _rt.save_batch(self._session, DOCUMENT_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Document], *, returning: Literal[True] = True
+    ) -> list[Document]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Document], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Document], *, returning: bool = True
+    ) -> list[Document] | int:
+        return await _rt.save_batch(self._session, DOCUMENT_TABLE, items, returning=returning)
 
     async def load(self, key: DocumentKey) -> Document | None:
         return await _rt.load_one(self._session, DOCUMENT_TABLE, key)
@@ -128,8 +139,20 @@ class DocumentRepository:
     async def update(self, item: Document) -> Document:
         return await _rt.update_one(self._session, DOCUMENT_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Document]) -> list[Document]:
-        return await _rt.update_batch(self._session, DOCUMENT_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Document], *, returning: Literal[True] = True
+    ) -> list[Document]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[Document], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Document], *, returning: bool = True
+    ) -> list[Document] | int:
+        return await _rt.update_batch(self._session, DOCUMENT_TABLE, items, returning=returning)
 
     async def delete(self, key: DocumentKey) -> bool:
         return await _rt.delete_one(self._session, DOCUMENT_TABLE, key)
@@ -140,8 +163,20 @@ class DocumentRepository:
     async def upsert(self, item: Document) -> Document:
         return await _rt.upsert_one(self._session, DOCUMENT_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Document]) -> list[Document]:
-        return await _rt.upsert_batch(self._session, DOCUMENT_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Document], *, returning: Literal[True] = True
+    ) -> list[Document]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Document], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Document], *, returning: bool = True
+    ) -> list[Document] | int:
+        return await _rt.upsert_batch(self._session, DOCUMENT_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Document], mode: _rt.WriteMode = "insert"
@@ -149,29 +184,85 @@ class DocumentRepository:
         return await _rt.validate_batch(self._session, DOCUMENT_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Document], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Document] | AsyncIterable[Document],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Document]:
         return await _rt.save_batch_chunked(
-            self._session, DOCUMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            DOCUMENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Document], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Document] | AsyncIterable[Document],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Document]:
         return await _rt.update_batch_chunked(
-            self._session, DOCUMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            DOCUMENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Document], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Document] | AsyncIterable[Document],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Document]:
         return await _rt.upsert_batch_chunked(
-            self._session, DOCUMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            DOCUMENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[DocumentKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[DocumentKey] | AsyncIterable[DocumentKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[DocumentKey]:
         return await _rt.delete_batch_chunked(
-            self._session, DOCUMENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            DOCUMENT_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Document]:
+        return _rt.stream_all(self._session, DOCUMENT_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[DocumentKey] | AsyncIterable[DocumentKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Document | None]:
+        return _rt.load_stream(self._session, DOCUMENT_TABLE, keys, chunk_size=chunk_size)

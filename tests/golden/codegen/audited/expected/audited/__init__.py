@@ -15,7 +15,33 @@ from .note import Note, NoteKey, NoteRepository
 from .position import Position, PositionKey, PositionRepository
 from .unit_of_work import UnitOfWork
 
+#: Every PostgreSQL type this package's statements bind or return. batchrepo.create_pool(dsn,
+#: package) and batchrepo.TypeCodecs read it to get the codecs of these types ready once per
+#: pool instead of on the first call of every fresh connection.
+PG_TYPES = (
+    '"account_status"',
+    '"account_status"[]',
+    "bool",
+    "bool[]",
+    "int4",
+    "int4[]",
+    "int8",
+    "int8[]",
+    "jsonb",
+    "numeric",
+    "numeric[]",
+    "text",
+    "text[]",
+    "timestamptz",
+    "timestamptz[]",
+    "uuid",
+    "uuid[]",
+    "varchar",
+    "varchar[]",
+)
+
 __all__ = [
+    "PG_TYPES",
     "Account",
     "AccountKey",
     "AccountRepository",

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of ACCOUNT_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -150,6 +150,53 @@ SELECT "id", "version"
 FROM "account"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."customer_id", u."status", u."balance", COALESCE(u."opened_at", now())
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[]) WITH ORDINALITY AS u("id", "customer_id", "status", "balance", "opened_at", _ord)
+    ORDER BY u._ord
+    RETURNING "id", "customer_id", "status", "balance", "opened_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'insert'::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM _written AS _w"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::int8[]) AS u("id", "customer_id", "status", "balance", "opened_at", "version")
+),
+_written AS (
+    UPDATE "account"
+    SET "customer_id" = _i."customer_id", "status" = _i."status", "balance" = _i."balance", "opened_at" = COALESCE(_i."opened_at", "account"."opened_at"), "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS DISTINCT FROM (_i."customer_id", _i."status", _i."balance", COALESCE(_i."opened_at", "account"."opened_at"))
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'update'::"audit_operation", $7::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "account"
+    JOIN _input AS _i ON "account"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS NOT DISTINCT FROM (_i."customer_id", _i."status", _i."balance", COALESCE(_i."opened_at", "account"."opened_at"))
+) AS _rows"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
@@ -231,6 +278,9 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=None,
 )
 
 UNIQUES = (
@@ -255,3 +305,5 @@ FOREIGN_KEYS = (
 AUDIT = _rt.AuditSpec(
     history_table="account_history", version_column=5, insert_log_sql=INSERT_AUDIT_LOG
 )
+
+COPY = None

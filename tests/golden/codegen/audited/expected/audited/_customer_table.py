@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of CUSTOMER_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -150,6 +150,53 @@ SELECT "id", "version"
 FROM "customer"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."name", u."email"
+    FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS u("id", "name", "email", _ord)
+    ORDER BY u._ord
+    RETURNING "id", "name", "email", "version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'insert'::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM _written AS _w"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."name" AS "name", u."email" AS "email", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int8[]) AS u("id", "name", "email", "version")
+),
+_written AS (
+    UPDATE "customer"
+    SET "name" = _i."name", "email" = _i."email", "version" = "customer"."version" + 1
+    FROM _input AS _i
+    WHERE "customer"."id" = _i."id"
+    AND (_i."version" IS NULL OR "customer"."version" = _i."version")
+    AND ("customer"."name", "customer"."email") IS DISTINCT FROM (_i."name", _i."email")
+    RETURNING "customer"."id", "customer"."name", "customer"."email", "customer"."version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'update'::"audit_operation", $5::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "customer"
+    JOIN _input AS _i ON "customer"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "customer"."version" = _i."version")
+    AND ("customer"."name", "customer"."email") IS NOT DISTINCT FROM (_i."name", _i."email")
+) AS _rows"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
@@ -213,6 +260,9 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=None,
 )
 
 UNIQUES = (
@@ -233,3 +283,5 @@ FOREIGN_KEYS = ()
 AUDIT = _rt.AuditSpec(
     history_table="customer_history", version_column=3, insert_log_sql=INSERT_AUDIT_LOG
 )
+
+COPY = None

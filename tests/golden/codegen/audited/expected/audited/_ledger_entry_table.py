@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of LEDGER_ENTRY_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -150,6 +150,53 @@ SELECT "id", "version"
 FROM "ledger_entry"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "ledger_entry" ("account_id", "amount", "memo")
+    SELECT u."account_id", u."amount", u."memo"
+    FROM unnest($1::uuid[], $2::numeric[], $3::text[]) WITH ORDINALITY AS u("account_id", "amount", "memo", _ord)
+    ORDER BY u._ord
+    RETURNING "id", "account_id", "amount", "memo", "version"
+),
+_history AS (
+    INSERT INTO "ledger_entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'insert'::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM _written AS _w"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u."version" AS "version"
+    FROM unnest($1::int8[], $2::uuid[], $3::numeric[], $4::text[], $5::int8[]) AS u("id", "account_id", "amount", "memo", "version")
+),
+_written AS (
+    UPDATE "ledger_entry"
+    SET "account_id" = _i."account_id", "amount" = _i."amount", "memo" = _i."memo", "version" = "ledger_entry"."version" + 1
+    FROM _input AS _i
+    WHERE "ledger_entry"."id" = _i."id"
+    AND (_i."version" IS NULL OR "ledger_entry"."version" = _i."version")
+    AND ("ledger_entry"."account_id", "ledger_entry"."amount", "ledger_entry"."memo") IS DISTINCT FROM (_i."account_id", _i."amount", _i."memo")
+    RETURNING "ledger_entry"."id", "ledger_entry"."account_id", "ledger_entry"."amount", "ledger_entry"."memo", "ledger_entry"."version"
+),
+_history AS (
+    INSERT INTO "ledger_entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'update'::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "ledger_entry"
+    JOIN _input AS _i ON "ledger_entry"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "ledger_entry"."version" = _i."version")
+    AND ("ledger_entry"."account_id", "ledger_entry"."amount", "ledger_entry"."memo") IS NOT DISTINCT FROM (_i."account_id", _i."amount", _i."memo")
+) AS _rows"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int8[]) WITH ORDINALITY AS u("id", _ord)
@@ -218,6 +265,9 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=None,
 )
 
 UNIQUES = (
@@ -245,3 +295,5 @@ FOREIGN_KEYS = (
 AUDIT = _rt.AuditSpec(
     history_table="ledger_entry_history", version_column=4, insert_log_sql=INSERT_AUDIT_LOG
 )
+
+COPY = None

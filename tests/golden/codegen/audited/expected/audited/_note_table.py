@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of NOTE_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -91,6 +91,40 @@ SELECT "id"
 FROM "note"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "note" ("id", "customer_id", "body")
+    SELECT u."id", u."customer_id", u."body"
+    FROM unnest($1::int4[], $2::uuid[], $3::text[]) WITH ORDINALITY AS u("id", "customer_id", "body", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "note"
+    SET "customer_id" = u."customer_id", "body" = u."body"
+    FROM unnest($1::int4[], $2::uuid[], $3::text[]) AS u("id", "customer_id", "body")
+    WHERE "note"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "note" ("id", "customer_id", "body")
+    SELECT u."id", u."customer_id", u."body"
+    FROM unnest($1::int4[], $2::uuid[], $3::text[]) WITH ORDINALITY AS u("id", "customer_id", "body", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "customer_id" = EXCLUDED."customer_id", "body" = EXCLUDED."body"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
@@ -138,6 +172,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -160,3 +197,5 @@ FOREIGN_KEYS = (
 )
 
 AUDIT = None
+
+COPY = _rt.CopySpec(columns=("id", "customer_id", "body"))

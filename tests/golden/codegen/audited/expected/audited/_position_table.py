@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of POSITION_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -160,6 +160,63 @@ SELECT "account_id", "instrument", "version"
 FROM "position"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "position" ("account_id", "instrument", "quantity", "tags", "details", "updated_at")
+    SELECT u."account_id", u."instrument", u."quantity", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END, u."details"::jsonb, COALESCE(u."updated_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $6::bool[], $7::text[], $8::timestamptz[]) WITH ORDINALITY AS u("account_id", "instrument", "quantity", "_null_tags", "details", "updated_at", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($4::text[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+    ORDER BY u._ord
+    RETURNING "account_id", "instrument", "quantity", "tags", "details", "updated_at", "version"
+),
+_history AS (
+    INSERT INTO "position_history" ("account_id", "instrument", "quantity", "tags", "details", "updated_at", "version", "operation", "audit_log_id")
+    SELECT _s."account_id", _s."instrument", _s."quantity", _s."tags", _s."details", _s."updated_at", _s."version", 'insert'::"audit_operation", $9::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM _written AS _w"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _input AS (
+    SELECT u."account_id" AS "account_id", u."instrument" AS "instrument", u."quantity" AS "quantity", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u."details"::jsonb AS "details", u."updated_at" AS "updated_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $6::bool[], $7::text[], $8::timestamptz[], $9::int8[]) WITH ORDINALITY AS u("account_id", "instrument", "quantity", "_null_tags", "details", "updated_at", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($4::text[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    UPDATE "position"
+    SET "quantity" = _i."quantity", "tags" = _i."tags", "details" = _i."details", "updated_at" = COALESCE(_i."updated_at", "position"."updated_at"), "version" = "position"."version" + 1
+    FROM _input AS _i
+    WHERE "position"."account_id" = _i."account_id" AND "position"."instrument" = _i."instrument"
+    AND (_i."version" IS NULL OR "position"."version" = _i."version")
+    AND ("position"."quantity", "position"."tags", "position"."details", "position"."updated_at") IS DISTINCT FROM (_i."quantity", _i."tags", _i."details", COALESCE(_i."updated_at", "position"."updated_at"))
+    RETURNING "position"."account_id", "position"."instrument", "position"."quantity", "position"."tags", "position"."details", "position"."updated_at", "position"."version"
+),
+_history AS (
+    INSERT INTO "position_history" ("account_id", "instrument", "quantity", "tags", "details", "updated_at", "version", "operation", "audit_log_id")
+    SELECT _s."account_id", _s."instrument", _s."quantity", _s."tags", _s."details", _s."updated_at", _s."version", 'update'::"audit_operation", $10::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "position"
+    JOIN _input AS _i ON "position"."account_id" = _i."account_id" AND "position"."instrument" = _i."instrument"
+    WHERE (_i."version" IS NULL OR "position"."version" = _i."version")
+    AND ("position"."quantity", "position"."tags", "position"."details", "position"."updated_at") IS NOT DISTINCT FROM (_i."quantity", _i."tags", _i."details", COALESCE(_i."updated_at", "position"."updated_at"))
+) AS _rows"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS u("account_id", "instrument", _ord)
@@ -246,6 +303,9 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=None,
 )
 
 UNIQUES = (
@@ -270,3 +330,5 @@ FOREIGN_KEYS = (
 AUDIT = _rt.AuditSpec(
     history_table="position_history", version_column=6, insert_log_sql=INSERT_AUDIT_LOG
 )
+
+COPY = None

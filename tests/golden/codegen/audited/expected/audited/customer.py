@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -73,6 +73,7 @@ CUSTOMER_TABLE: _rt.TableSpec[Customer, CustomerKey] = _rt.TableSpec(
     uniques=_customer_table.UNIQUES,
     foreign_keys=_customer_table.FOREIGN_KEYS,
     audit=_customer_table.AUDIT,
+    copy=_customer_table.COPY,
 )
 
 
@@ -87,8 +88,18 @@ class CustomerRepository:
     async def save(self, item: Customer) -> Customer:
         return await _rt.save_one(self._session, CUSTOMER_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Customer]) -> list[Customer]:
-        return await _rt.save_batch(self._session, CUSTOMER_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Customer], *, returning: Literal[True] = True
+    ) -> list[Customer]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Customer], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Customer], *, returning: bool = True
+    ) -> list[Customer] | int:
+        return await _rt.save_batch(self._session, CUSTOMER_TABLE, items, returning=returning)
 
     async def load(self, key: CustomerKey) -> Customer | None:
         return await _rt.load_one(self._session, CUSTOMER_TABLE, key)
@@ -105,8 +116,20 @@ class CustomerRepository:
     async def update(self, item: Customer) -> Customer:
         return await _rt.update_one(self._session, CUSTOMER_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Customer]) -> list[Customer]:
-        return await _rt.update_batch(self._session, CUSTOMER_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Customer], *, returning: Literal[True] = True
+    ) -> list[Customer]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[Customer], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Customer], *, returning: bool = True
+    ) -> list[Customer] | int:
+        return await _rt.update_batch(self._session, CUSTOMER_TABLE, items, returning=returning)
 
     async def delete(self, key: CustomerKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, CUSTOMER_TABLE, key, version=version)
@@ -122,25 +145,69 @@ class CustomerRepository:
         return await _rt.validate_batch(self._session, CUSTOMER_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Customer], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Customer] | AsyncIterable[Customer],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Customer]:
         return await _rt.save_batch_chunked(
-            self._session, CUSTOMER_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            CUSTOMER_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Customer], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Customer] | AsyncIterable[Customer],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Customer]:
         return await _rt.update_batch_chunked(
-            self._session, CUSTOMER_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            CUSTOMER_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[CustomerKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[CustomerKey] | AsyncIterable[CustomerKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[CustomerKey]:
         return await _rt.delete_batch_chunked(
-            self._session, CUSTOMER_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            CUSTOMER_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Customer]:
+        return _rt.stream_all(self._session, CUSTOMER_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[CustomerKey] | AsyncIterable[CustomerKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Customer | None]:
+        return _rt.load_stream(self._session, CUSTOMER_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_email(self, keys: Sequence[str]) -> list[Customer | None]:
         return await _rt.load_batch_by_unique(self._session, CUSTOMER_TABLE, "email", keys)

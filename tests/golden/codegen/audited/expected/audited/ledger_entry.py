@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -79,6 +79,7 @@ LEDGER_ENTRY_TABLE: _rt.TableSpec[LedgerEntry, LedgerEntryKey] = _rt.TableSpec(
     uniques=_ledger_entry_table.UNIQUES,
     foreign_keys=_ledger_entry_table.FOREIGN_KEYS,
     audit=_ledger_entry_table.AUDIT,
+    copy=_ledger_entry_table.COPY,
 )
 
 
@@ -93,8 +94,20 @@ class LedgerEntryRepository:
     async def save(self, item: LedgerEntry) -> LedgerEntry:
         return await _rt.save_one(self._session, LEDGER_ENTRY_TABLE, item)
 
-    async def save_batch(self, items: Sequence[LedgerEntry]) -> list[LedgerEntry]:
-        return await _rt.save_batch(self._session, LEDGER_ENTRY_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[LedgerEntry], *, returning: Literal[True] = True
+    ) -> list[LedgerEntry]: ...
+
+    @overload
+    async def save_batch(
+        self, items: Sequence[LedgerEntry], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[LedgerEntry], *, returning: bool = True
+    ) -> list[LedgerEntry] | int:
+        return await _rt.save_batch(self._session, LEDGER_ENTRY_TABLE, items, returning=returning)
 
     async def load(self, key: LedgerEntryKey) -> LedgerEntry | None:
         return await _rt.load_one(self._session, LEDGER_ENTRY_TABLE, key)
@@ -111,8 +124,20 @@ class LedgerEntryRepository:
     async def update(self, item: LedgerEntry) -> LedgerEntry:
         return await _rt.update_one(self._session, LEDGER_ENTRY_TABLE, item)
 
-    async def update_batch(self, items: Sequence[LedgerEntry]) -> list[LedgerEntry]:
-        return await _rt.update_batch(self._session, LEDGER_ENTRY_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[LedgerEntry], *, returning: Literal[True] = True
+    ) -> list[LedgerEntry]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[LedgerEntry], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[LedgerEntry], *, returning: bool = True
+    ) -> list[LedgerEntry] | int:
+        return await _rt.update_batch(self._session, LEDGER_ENTRY_TABLE, items, returning=returning)
 
     async def delete(self, key: LedgerEntryKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, LEDGER_ENTRY_TABLE, key, version=version)
@@ -128,25 +153,72 @@ class LedgerEntryRepository:
         return await _rt.validate_batch(self._session, LEDGER_ENTRY_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[LedgerEntry], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[LedgerEntry] | AsyncIterable[LedgerEntry],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[LedgerEntry]:
         return await _rt.save_batch_chunked(
-            self._session, LEDGER_ENTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LEDGER_ENTRY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[LedgerEntry], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[LedgerEntry] | AsyncIterable[LedgerEntry],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[LedgerEntry]:
         return await _rt.update_batch_chunked(
-            self._session, LEDGER_ENTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LEDGER_ENTRY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[LedgerEntryKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[LedgerEntryKey] | AsyncIterable[LedgerEntryKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[LedgerEntryKey]:
         return await _rt.delete_batch_chunked(
-            self._session, LEDGER_ENTRY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            LEDGER_ENTRY_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[LedgerEntry]:
+        return _rt.stream_all(self._session, LEDGER_ENTRY_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self,
+        keys: Iterable[LedgerEntryKey] | AsyncIterable[LedgerEntryKey],
+        *,
+        chunk_size: int = 1000,
+    ) -> AsyncIterator[LedgerEntry | None]:
+        return _rt.load_stream(self._session, LEDGER_ENTRY_TABLE, keys, chunk_size=chunk_size)
 
     async def load_grouped_by_account_id(
         self, keys: Sequence[uuid.UUID]

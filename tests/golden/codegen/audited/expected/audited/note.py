@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -65,6 +65,7 @@ NOTE_TABLE: _rt.TableSpec[Note, NoteKey] = _rt.TableSpec(
     uniques=_note_table.UNIQUES,
     foreign_keys=_note_table.FOREIGN_KEYS,
     audit=_note_table.AUDIT,
+    copy=_note_table.COPY,
 )
 
 
@@ -79,8 +80,18 @@ class NoteRepository:
     async def save(self, item: Note) -> Note:
         return await _rt.save_one(self._session, NOTE_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Note]) -> list[Note]:
-        return await _rt.save_batch(self._session, NOTE_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Note], *, returning: Literal[True] = True
+    ) -> list[Note]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Note], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Note], *, returning: bool = True
+    ) -> list[Note] | int:
+        return await _rt.save_batch(self._session, NOTE_TABLE, items, returning=returning)
 
     async def load(self, key: NoteKey) -> Note | None:
         return await _rt.load_one(self._session, NOTE_TABLE, key)
@@ -97,8 +108,18 @@ class NoteRepository:
     async def update(self, item: Note) -> Note:
         return await _rt.update_one(self._session, NOTE_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Note]) -> list[Note]:
-        return await _rt.update_batch(self._session, NOTE_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Note], *, returning: Literal[True] = True
+    ) -> list[Note]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Note], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Note], *, returning: bool = True
+    ) -> list[Note] | int:
+        return await _rt.update_batch(self._session, NOTE_TABLE, items, returning=returning)
 
     async def delete(self, key: NoteKey) -> bool:
         return await _rt.delete_one(self._session, NOTE_TABLE, key)
@@ -109,8 +130,18 @@ class NoteRepository:
     async def upsert(self, item: Note) -> Note:
         return await _rt.upsert_one(self._session, NOTE_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Note]) -> list[Note]:
-        return await _rt.upsert_batch(self._session, NOTE_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Note], *, returning: Literal[True] = True
+    ) -> list[Note]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[Note], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Note], *, returning: bool = True
+    ) -> list[Note] | int:
+        return await _rt.upsert_batch(self._session, NOTE_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Note], mode: _rt.WriteMode = "insert"
@@ -118,32 +149,88 @@ class NoteRepository:
         return await _rt.validate_batch(self._session, NOTE_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Note], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Note] | AsyncIterable[Note],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Note]:
         return await _rt.save_batch_chunked(
-            self._session, NOTE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            NOTE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Note], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Note] | AsyncIterable[Note],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Note]:
         return await _rt.update_batch_chunked(
-            self._session, NOTE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            NOTE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Note], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Note] | AsyncIterable[Note],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Note]:
         return await _rt.upsert_batch_chunked(
-            self._session, NOTE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            NOTE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[NoteKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[NoteKey] | AsyncIterable[NoteKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[NoteKey]:
         return await _rt.delete_batch_chunked(
-            self._session, NOTE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            NOTE_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Note]:
+        return _rt.stream_all(self._session, NOTE_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[NoteKey] | AsyncIterable[NoteKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Note | None]:
+        return _rt.load_stream(self._session, NOTE_TABLE, keys, chunk_size=chunk_size)
 
     async def load_grouped_by_customer_id(
         self, keys: Sequence[uuid.UUID]

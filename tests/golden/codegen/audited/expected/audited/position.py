@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import uuid
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, NamedTuple, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -90,6 +90,7 @@ POSITION_TABLE: _rt.TableSpec[Position, PositionKey] = _rt.TableSpec(
     uniques=_position_table.UNIQUES,
     foreign_keys=_position_table.FOREIGN_KEYS,
     audit=_position_table.AUDIT,
+    copy=_position_table.COPY,
 )
 
 
@@ -104,8 +105,18 @@ class PositionRepository:
     async def save(self, item: Position) -> Position:
         return await _rt.save_one(self._session, POSITION_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Position]) -> list[Position]:
-        return await _rt.save_batch(self._session, POSITION_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Position], *, returning: Literal[True] = True
+    ) -> list[Position]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Position], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Position], *, returning: bool = True
+    ) -> list[Position] | int:
+        return await _rt.save_batch(self._session, POSITION_TABLE, items, returning=returning)
 
     async def load(self, key: PositionKey) -> Position | None:
         return await _rt.load_one(self._session, POSITION_TABLE, key)
@@ -122,8 +133,20 @@ class PositionRepository:
     async def update(self, item: Position) -> Position:
         return await _rt.update_one(self._session, POSITION_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Position]) -> list[Position]:
-        return await _rt.update_batch(self._session, POSITION_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Position], *, returning: Literal[True] = True
+    ) -> list[Position]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[Position], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Position], *, returning: bool = True
+    ) -> list[Position] | int:
+        return await _rt.update_batch(self._session, POSITION_TABLE, items, returning=returning)
 
     async def delete(self, key: PositionKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, POSITION_TABLE, key, version=version)
@@ -139,25 +162,69 @@ class PositionRepository:
         return await _rt.validate_batch(self._session, POSITION_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Position], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Position] | AsyncIterable[Position],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Position]:
         return await _rt.save_batch_chunked(
-            self._session, POSITION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            POSITION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Position], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Position] | AsyncIterable[Position],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Position]:
         return await _rt.update_batch_chunked(
-            self._session, POSITION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            POSITION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[PositionKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[PositionKey] | AsyncIterable[PositionKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[PositionKey]:
         return await _rt.delete_batch_chunked(
-            self._session, POSITION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            POSITION_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Position]:
+        return _rt.stream_all(self._session, POSITION_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[PositionKey] | AsyncIterable[PositionKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Position | None]:
+        return _rt.load_stream(self._session, POSITION_TABLE, keys, chunk_size=chunk_size)
 
     async def load_grouped_by_account_id(
         self, keys: Sequence[uuid.UUID]

@@ -11,7 +11,30 @@ from .exchange_rate import ExchangeRate, ExchangeRateKey, ExchangeRateRepository
 from .tag_link import TagLink, TagLinkKey, TagLinkRepository
 from .unit_of_work import UnitOfWork
 
+#: Every PostgreSQL type this package's statements bind or return. batchrepo.create_pool(dsn,
+#: package) and batchrepo.TypeCodecs read it to get the codecs of these types ready once per
+#: pool instead of on the first call of every fresh connection.
+PG_TYPES = (
+    "bool",
+    "bool[]",
+    "bpchar",
+    "bpchar[]",
+    "date",
+    "date[]",
+    "int4",
+    "int4[]",
+    "int8",
+    "int8[]",
+    "numeric",
+    "numeric[]",
+    "text",
+    "text[]",
+    "varchar",
+    "varchar[]",
+)
+
 __all__ = [
+    "PG_TYPES",
     "ExchangeRate",
     "ExchangeRateKey",
     "ExchangeRateRepository",

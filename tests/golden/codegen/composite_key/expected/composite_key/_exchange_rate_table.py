@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of EXCHANGE_RATE_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 import decimal
 
@@ -93,6 +93,40 @@ SELECT "base", "quote", "day"
 FROM "exchange_rate"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "exchange_rate" ("base", "quote", "day", "rate", "source", "reference")
+    SELECT u."base", u."quote", u."day", u."rate", u."source", u."reference"
+    FROM unnest($1::bpchar[], $2::bpchar[], $3::date[], $4::numeric[], $5::text[], $6::int4[]) WITH ORDINALITY AS u("base", "quote", "day", "rate", "source", "reference", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "exchange_rate"
+    SET "rate" = u."rate", "source" = u."source", "reference" = u."reference"
+    FROM unnest($1::bpchar[], $2::bpchar[], $3::date[], $4::numeric[], $5::text[], $6::int4[]) AS u("base", "quote", "day", "rate", "source", "reference")
+    WHERE "exchange_rate"."base" = u."base" AND "exchange_rate"."quote" = u."quote" AND "exchange_rate"."day" = u."day"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "exchange_rate" ("base", "quote", "day", "rate", "source", "reference")
+    SELECT u."base", u."quote", u."day", u."rate", u."source", u."reference"
+    FROM unnest($1::bpchar[], $2::bpchar[], $3::date[], $4::numeric[], $5::text[], $6::int4[]) WITH ORDINALITY AS u("base", "quote", "day", "rate", "source", "reference", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("base", "quote", "day") DO UPDATE SET "rate" = EXCLUDED."rate", "source" = EXCLUDED."source", "reference" = EXCLUDED."reference"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::bpchar[], $3::date[]) WITH ORDINALITY AS u("base", "quote", "day", _ord)
@@ -141,6 +175,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -162,3 +199,5 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = _rt.CopySpec(columns=("base", "quote", "day", "rate", "source", "reference"))

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of TAG_LINK_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -64,6 +64,17 @@ SELECT "item_id", "tag"
 FROM "tag_link"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "tag_link" ("item_id", "tag")
+    SELECT u."item_id", u."tag"
+    FROM unnest($1::int8[], $2::text[]) WITH ORDINALITY AS u("item_id", "tag", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int8[], $2::text[]) WITH ORDINALITY AS u("item_id", "tag", _ord)
@@ -89,6 +100,9 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=None,
+    upsert_batch_count=None,
 )
 
 UNIQUES = (
@@ -100,3 +114,5 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = _rt.CopySpec(columns=("item_id", "tag"))

@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import decimal
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, NamedTuple, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -83,6 +83,7 @@ EXCHANGE_RATE_TABLE: _rt.TableSpec[ExchangeRate, ExchangeRateKey] = _rt.TableSpe
     uniques=_exchange_rate_table.UNIQUES,
     foreign_keys=_exchange_rate_table.FOREIGN_KEYS,
     audit=_exchange_rate_table.AUDIT,
+    copy=_exchange_rate_table.COPY,
 )
 
 
@@ -97,8 +98,20 @@ class ExchangeRateRepository:
     async def save(self, item: ExchangeRate) -> ExchangeRate:
         return await _rt.save_one(self._session, EXCHANGE_RATE_TABLE, item)
 
-    async def save_batch(self, items: Sequence[ExchangeRate]) -> list[ExchangeRate]:
-        return await _rt.save_batch(self._session, EXCHANGE_RATE_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[ExchangeRate], *, returning: Literal[True] = True
+    ) -> list[ExchangeRate]: ...
+
+    @overload
+    async def save_batch(
+        self, items: Sequence[ExchangeRate], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[ExchangeRate], *, returning: bool = True
+    ) -> list[ExchangeRate] | int:
+        return await _rt.save_batch(self._session, EXCHANGE_RATE_TABLE, items, returning=returning)
 
     async def load(self, key: ExchangeRateKey) -> ExchangeRate | None:
         return await _rt.load_one(self._session, EXCHANGE_RATE_TABLE, key)
@@ -115,8 +128,22 @@ class ExchangeRateRepository:
     async def update(self, item: ExchangeRate) -> ExchangeRate:
         return await _rt.update_one(self._session, EXCHANGE_RATE_TABLE, item)
 
-    async def update_batch(self, items: Sequence[ExchangeRate]) -> list[ExchangeRate]:
-        return await _rt.update_batch(self._session, EXCHANGE_RATE_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[ExchangeRate], *, returning: Literal[True] = True
+    ) -> list[ExchangeRate]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[ExchangeRate], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[ExchangeRate], *, returning: bool = True
+    ) -> list[ExchangeRate] | int:
+        return await _rt.update_batch(
+            self._session, EXCHANGE_RATE_TABLE, items, returning=returning
+        )
 
     async def delete(self, key: ExchangeRateKey) -> bool:
         return await _rt.delete_one(self._session, EXCHANGE_RATE_TABLE, key)
@@ -127,8 +154,22 @@ class ExchangeRateRepository:
     async def upsert(self, item: ExchangeRate) -> ExchangeRate:
         return await _rt.upsert_one(self._session, EXCHANGE_RATE_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[ExchangeRate]) -> list[ExchangeRate]:
-        return await _rt.upsert_batch(self._session, EXCHANGE_RATE_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[ExchangeRate], *, returning: Literal[True] = True
+    ) -> list[ExchangeRate]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[ExchangeRate], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[ExchangeRate], *, returning: bool = True
+    ) -> list[ExchangeRate] | int:
+        return await _rt.upsert_batch(
+            self._session, EXCHANGE_RATE_TABLE, items, returning=returning
+        )
 
     async def validate_batch(
         self, items: Sequence[ExchangeRate], mode: _rt.WriteMode = "insert"
@@ -136,32 +177,91 @@ class ExchangeRateRepository:
         return await _rt.validate_batch(self._session, EXCHANGE_RATE_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[ExchangeRate], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[ExchangeRate] | AsyncIterable[ExchangeRate],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[ExchangeRate]:
         return await _rt.save_batch_chunked(
-            self._session, EXCHANGE_RATE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EXCHANGE_RATE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[ExchangeRate], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[ExchangeRate] | AsyncIterable[ExchangeRate],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[ExchangeRate]:
         return await _rt.update_batch_chunked(
-            self._session, EXCHANGE_RATE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EXCHANGE_RATE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[ExchangeRate], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[ExchangeRate] | AsyncIterable[ExchangeRate],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[ExchangeRate]:
         return await _rt.upsert_batch_chunked(
-            self._session, EXCHANGE_RATE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EXCHANGE_RATE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[ExchangeRateKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[ExchangeRateKey] | AsyncIterable[ExchangeRateKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[ExchangeRateKey]:
         return await _rt.delete_batch_chunked(
-            self._session, EXCHANGE_RATE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EXCHANGE_RATE_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[ExchangeRate]:
+        return _rt.stream_all(self._session, EXCHANGE_RATE_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self,
+        keys: Iterable[ExchangeRateKey] | AsyncIterable[ExchangeRateKey],
+        *,
+        chunk_size: int = 1000,
+    ) -> AsyncIterator[ExchangeRate | None]:
+        return _rt.load_stream(self._session, EXCHANGE_RATE_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_rate_reference(
         self, keys: Sequence[tuple[str, int]]

@@ -8,8 +8,8 @@ The columns, keys and SQL of TAG_LINK_TABLE are in _tag_link_table.py."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, NamedTuple, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -64,6 +64,7 @@ TAG_LINK_TABLE: _rt.TableSpec[TagLink, TagLinkKey] = _rt.TableSpec(
     uniques=_tag_link_table.UNIQUES,
     foreign_keys=_tag_link_table.FOREIGN_KEYS,
     audit=_tag_link_table.AUDIT,
+    copy=_tag_link_table.COPY,
 )
 
 
@@ -78,8 +79,18 @@ class TagLinkRepository:
     async def save(self, item: TagLink) -> TagLink:
         return await _rt.save_one(self._session, TAG_LINK_TABLE, item)
 
-    async def save_batch(self, items: Sequence[TagLink]) -> list[TagLink]:
-        return await _rt.save_batch(self._session, TAG_LINK_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[TagLink], *, returning: Literal[True] = True
+    ) -> list[TagLink]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[TagLink], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[TagLink], *, returning: bool = True
+    ) -> list[TagLink] | int:
+        return await _rt.save_batch(self._session, TAG_LINK_TABLE, items, returning=returning)
 
     async def load(self, key: TagLinkKey) -> TagLink | None:
         return await _rt.load_one(self._session, TAG_LINK_TABLE, key)
@@ -105,15 +116,47 @@ class TagLinkRepository:
         return await _rt.validate_batch(self._session, TAG_LINK_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[TagLink], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[TagLink] | AsyncIterable[TagLink],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[TagLink]:
         return await _rt.save_batch_chunked(
-            self._session, TAG_LINK_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            TAG_LINK_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[TagLinkKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[TagLinkKey] | AsyncIterable[TagLinkKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[TagLinkKey]:
         return await _rt.delete_batch_chunked(
-            self._session, TAG_LINK_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            TAG_LINK_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[TagLink]:
+        return _rt.stream_all(self._session, TAG_LINK_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[TagLinkKey] | AsyncIterable[TagLinkKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[TagLink | None]:
+        return _rt.load_stream(self._session, TAG_LINK_TABLE, keys, chunk_size=chunk_size)

@@ -12,7 +12,28 @@ from .employee import Employee, EmployeeKey, EmployeeRepository
 from .region import Region, RegionKey, RegionRepository
 from .unit_of_work import UnitOfWork
 
+#: Every PostgreSQL type this package's statements bind or return. batchrepo.create_pool(dsn,
+#: package) and batchrepo.TypeCodecs read it to get the codecs of these types ready once per
+#: pool instead of on the first call of every fresh connection.
+PG_TYPES = (
+    "bool",
+    "bool[]",
+    "bpchar",
+    "bpchar[]",
+    "int4",
+    "int4[]",
+    "int8",
+    "int8[]",
+    "text",
+    "text[]",
+    "uuid",
+    "uuid[]",
+    "varchar",
+    "varchar[]",
+)
+
 __all__ = [
+    "PG_TYPES",
     "Department",
     "DepartmentKey",
     "DepartmentRepository",

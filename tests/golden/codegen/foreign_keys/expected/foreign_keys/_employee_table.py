@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of EMPLOYEE_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -90,6 +90,40 @@ SELECT_KEYS = """\
 SELECT "id"
 FROM "employee"
 LIMIT $1::int8"""
+
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "employee" ("id", "name", "department_id", "manager_id", "region_country", "region_code")
+    SELECT u."id", u."name", u."department_id", u."manager_id", u."region_country", u."region_code"
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::uuid[], $5::bpchar[], $6::text[]) WITH ORDINALITY AS u("id", "name", "department_id", "manager_id", "region_country", "region_code", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "employee"
+    SET "name" = u."name", "department_id" = u."department_id", "manager_id" = u."manager_id", "region_country" = u."region_country", "region_code" = u."region_code"
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::uuid[], $5::bpchar[], $6::text[]) AS u("id", "name", "department_id", "manager_id", "region_country", "region_code")
+    WHERE "employee"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "employee" ("id", "name", "department_id", "manager_id", "region_country", "region_code")
+    SELECT u."id", u."name", u."department_id", u."manager_id", u."region_country", u."region_code"
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::uuid[], $5::bpchar[], $6::text[]) WITH ORDINALITY AS u("id", "name", "department_id", "manager_id", "region_country", "region_code", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "name" = EXCLUDED."name", "department_id" = EXCLUDED."department_id", "manager_id" = EXCLUDED."manager_id", "region_country" = EXCLUDED."region_country", "region_code" = EXCLUDED."region_code"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
@@ -185,6 +219,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -227,3 +264,7 @@ FOREIGN_KEYS = (
 )
 
 AUDIT = None
+
+COPY = _rt.CopySpec(
+    columns=("id", "name", "department_id", "manager_id", "region_country", "region_code")
+)

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of REGION_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -91,6 +91,40 @@ SELECT "country", "code"
 FROM "region"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "region" ("country", "code", "name")
+    SELECT u."country", u."code", u."name"
+    FROM unnest($1::bpchar[], $2::text[], $3::text[]) WITH ORDINALITY AS u("country", "code", "name", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "region"
+    SET "name" = u."name"
+    FROM unnest($1::bpchar[], $2::text[], $3::text[]) AS u("country", "code", "name")
+    WHERE "region"."country" = u."country" AND "region"."code" = u."code"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "region" ("country", "code", "name")
+    SELECT u."country", u."code", u."name"
+    FROM unnest($1::bpchar[], $2::text[], $3::text[]) WITH ORDINALITY AS u("country", "code", "name", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("country", "code") DO UPDATE SET "name" = EXCLUDED."name"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::text[]) WITH ORDINALITY AS u("country", "code", _ord)
@@ -117,6 +151,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -128,3 +165,5 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = _rt.CopySpec(columns=("country", "code", "name"))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -65,6 +65,7 @@ DEPARTMENT_TABLE: _rt.TableSpec[Department, DepartmentKey] = _rt.TableSpec(
     uniques=_department_table.UNIQUES,
     foreign_keys=_department_table.FOREIGN_KEYS,
     audit=_department_table.AUDIT,
+    copy=_department_table.COPY,
 )
 
 
@@ -79,8 +80,20 @@ class DepartmentRepository:
     async def save(self, item: Department) -> Department:
         return await _rt.save_one(self._session, DEPARTMENT_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Department]) -> list[Department]:
-        return await _rt.save_batch(self._session, DEPARTMENT_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Department], *, returning: Literal[True] = True
+    ) -> list[Department]: ...
+
+    @overload
+    async def save_batch(
+        self, items: Sequence[Department], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Department], *, returning: bool = True
+    ) -> list[Department] | int:
+        return await _rt.save_batch(self._session, DEPARTMENT_TABLE, items, returning=returning)
 
     async def load(self, key: DepartmentKey) -> Department | None:
         return await _rt.load_one(self._session, DEPARTMENT_TABLE, key)
@@ -97,8 +110,20 @@ class DepartmentRepository:
     async def update(self, item: Department) -> Department:
         return await _rt.update_one(self._session, DEPARTMENT_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Department]) -> list[Department]:
-        return await _rt.update_batch(self._session, DEPARTMENT_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Department], *, returning: Literal[True] = True
+    ) -> list[Department]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[Department], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Department], *, returning: bool = True
+    ) -> list[Department] | int:
+        return await _rt.update_batch(self._session, DEPARTMENT_TABLE, items, returning=returning)
 
     async def delete(self, key: DepartmentKey) -> bool:
         return await _rt.delete_one(self._session, DEPARTMENT_TABLE, key)
@@ -109,8 +134,20 @@ class DepartmentRepository:
     async def upsert(self, item: Department) -> Department:
         return await _rt.upsert_one(self._session, DEPARTMENT_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Department]) -> list[Department]:
-        return await _rt.upsert_batch(self._session, DEPARTMENT_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Department], *, returning: Literal[True] = True
+    ) -> list[Department]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Department], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Department], *, returning: bool = True
+    ) -> list[Department] | int:
+        return await _rt.upsert_batch(self._session, DEPARTMENT_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Department], mode: _rt.WriteMode = "insert"
@@ -118,32 +155,91 @@ class DepartmentRepository:
         return await _rt.validate_batch(self._session, DEPARTMENT_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Department], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Department] | AsyncIterable[Department],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Department]:
         return await _rt.save_batch_chunked(
-            self._session, DEPARTMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            DEPARTMENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Department], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Department] | AsyncIterable[Department],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Department]:
         return await _rt.update_batch_chunked(
-            self._session, DEPARTMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            DEPARTMENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Department], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Department] | AsyncIterable[Department],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Department]:
         return await _rt.upsert_batch_chunked(
-            self._session, DEPARTMENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            DEPARTMENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[DepartmentKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[DepartmentKey] | AsyncIterable[DepartmentKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[DepartmentKey]:
         return await _rt.delete_batch_chunked(
-            self._session, DEPARTMENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            DEPARTMENT_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Department]:
+        return _rt.stream_all(self._session, DEPARTMENT_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self,
+        keys: Iterable[DepartmentKey] | AsyncIterable[DepartmentKey],
+        *,
+        chunk_size: int = 1000,
+    ) -> AsyncIterator[Department | None]:
+        return _rt.load_stream(self._session, DEPARTMENT_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_name(self, keys: Sequence[str]) -> list[Department | None]:
         return await _rt.load_batch_by_unique(self._session, DEPARTMENT_TABLE, "name", keys)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -77,6 +77,7 @@ EMPLOYEE_TABLE: _rt.TableSpec[Employee, EmployeeKey] = _rt.TableSpec(
     uniques=_employee_table.UNIQUES,
     foreign_keys=_employee_table.FOREIGN_KEYS,
     audit=_employee_table.AUDIT,
+    copy=_employee_table.COPY,
 )
 
 
@@ -91,8 +92,18 @@ class EmployeeRepository:
     async def save(self, item: Employee) -> Employee:
         return await _rt.save_one(self._session, EMPLOYEE_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Employee]) -> list[Employee]:
-        return await _rt.save_batch(self._session, EMPLOYEE_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Employee], *, returning: Literal[True] = True
+    ) -> list[Employee]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Employee], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Employee], *, returning: bool = True
+    ) -> list[Employee] | int:
+        return await _rt.save_batch(self._session, EMPLOYEE_TABLE, items, returning=returning)
 
     async def load(self, key: EmployeeKey) -> Employee | None:
         return await _rt.load_one(self._session, EMPLOYEE_TABLE, key)
@@ -109,8 +120,20 @@ class EmployeeRepository:
     async def update(self, item: Employee) -> Employee:
         return await _rt.update_one(self._session, EMPLOYEE_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Employee]) -> list[Employee]:
-        return await _rt.update_batch(self._session, EMPLOYEE_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Employee], *, returning: Literal[True] = True
+    ) -> list[Employee]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[Employee], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Employee], *, returning: bool = True
+    ) -> list[Employee] | int:
+        return await _rt.update_batch(self._session, EMPLOYEE_TABLE, items, returning=returning)
 
     async def delete(self, key: EmployeeKey) -> bool:
         return await _rt.delete_one(self._session, EMPLOYEE_TABLE, key)
@@ -121,8 +144,20 @@ class EmployeeRepository:
     async def upsert(self, item: Employee) -> Employee:
         return await _rt.upsert_one(self._session, EMPLOYEE_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Employee]) -> list[Employee]:
-        return await _rt.upsert_batch(self._session, EMPLOYEE_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Employee], *, returning: Literal[True] = True
+    ) -> list[Employee]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Employee], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Employee], *, returning: bool = True
+    ) -> list[Employee] | int:
+        return await _rt.upsert_batch(self._session, EMPLOYEE_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Employee], mode: _rt.WriteMode = "insert"
@@ -130,32 +165,88 @@ class EmployeeRepository:
         return await _rt.validate_batch(self._session, EMPLOYEE_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Employee], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Employee] | AsyncIterable[Employee],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Employee]:
         return await _rt.save_batch_chunked(
-            self._session, EMPLOYEE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EMPLOYEE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Employee], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Employee] | AsyncIterable[Employee],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Employee]:
         return await _rt.update_batch_chunked(
-            self._session, EMPLOYEE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EMPLOYEE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Employee], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Employee] | AsyncIterable[Employee],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Employee]:
         return await _rt.upsert_batch_chunked(
-            self._session, EMPLOYEE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EMPLOYEE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[EmployeeKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[EmployeeKey] | AsyncIterable[EmployeeKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[EmployeeKey]:
         return await _rt.delete_batch_chunked(
-            self._session, EMPLOYEE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EMPLOYEE_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Employee]:
+        return _rt.stream_all(self._session, EMPLOYEE_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[EmployeeKey] | AsyncIterable[EmployeeKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Employee | None]:
+        return _rt.load_stream(self._session, EMPLOYEE_TABLE, keys, chunk_size=chunk_size)
 
     async def load_grouped_by_department_id(self, keys: Sequence[int]) -> dict[int, list[Employee]]:
         return await _rt.load_grouped_by_fk(self._session, EMPLOYEE_TABLE, "department_id", keys)

@@ -8,8 +8,8 @@ The columns, keys and SQL of REGION_TABLE are in _region_table.py."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, NamedTuple, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -68,6 +68,7 @@ REGION_TABLE: _rt.TableSpec[Region, RegionKey] = _rt.TableSpec(
     uniques=_region_table.UNIQUES,
     foreign_keys=_region_table.FOREIGN_KEYS,
     audit=_region_table.AUDIT,
+    copy=_region_table.COPY,
 )
 
 
@@ -82,8 +83,18 @@ class RegionRepository:
     async def save(self, item: Region) -> Region:
         return await _rt.save_one(self._session, REGION_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Region]) -> list[Region]:
-        return await _rt.save_batch(self._session, REGION_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Region], *, returning: Literal[True] = True
+    ) -> list[Region]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Region], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Region], *, returning: bool = True
+    ) -> list[Region] | int:
+        return await _rt.save_batch(self._session, REGION_TABLE, items, returning=returning)
 
     async def load(self, key: RegionKey) -> Region | None:
         return await _rt.load_one(self._session, REGION_TABLE, key)
@@ -100,8 +111,18 @@ class RegionRepository:
     async def update(self, item: Region) -> Region:
         return await _rt.update_one(self._session, REGION_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Region]) -> list[Region]:
-        return await _rt.update_batch(self._session, REGION_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Region], *, returning: Literal[True] = True
+    ) -> list[Region]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Region], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Region], *, returning: bool = True
+    ) -> list[Region] | int:
+        return await _rt.update_batch(self._session, REGION_TABLE, items, returning=returning)
 
     async def delete(self, key: RegionKey) -> bool:
         return await _rt.delete_one(self._session, REGION_TABLE, key)
@@ -112,8 +133,18 @@ class RegionRepository:
     async def upsert(self, item: Region) -> Region:
         return await _rt.upsert_one(self._session, REGION_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Region]) -> list[Region]:
-        return await _rt.upsert_batch(self._session, REGION_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Region], *, returning: Literal[True] = True
+    ) -> list[Region]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[Region], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Region], *, returning: bool = True
+    ) -> list[Region] | int:
+        return await _rt.upsert_batch(self._session, REGION_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Region], mode: _rt.WriteMode = "insert"
@@ -121,29 +152,85 @@ class RegionRepository:
         return await _rt.validate_batch(self._session, REGION_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Region], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Region] | AsyncIterable[Region],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Region]:
         return await _rt.save_batch_chunked(
-            self._session, REGION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            REGION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Region], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Region] | AsyncIterable[Region],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Region]:
         return await _rt.update_batch_chunked(
-            self._session, REGION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            REGION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Region], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Region] | AsyncIterable[Region],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Region]:
         return await _rt.upsert_batch_chunked(
-            self._session, REGION_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            REGION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[RegionKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[RegionKey] | AsyncIterable[RegionKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[RegionKey]:
         return await _rt.delete_batch_chunked(
-            self._session, REGION_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            REGION_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Region]:
+        return _rt.stream_all(self._session, REGION_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[RegionKey] | AsyncIterable[RegionKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Region | None]:
+        return _rt.load_stream(self._session, REGION_TABLE, keys, chunk_size=chunk_size)

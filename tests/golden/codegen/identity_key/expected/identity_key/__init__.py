@@ -11,7 +11,27 @@ from .counter import Counter, CounterKey, CounterRepository
 from .event import Event, EventKey, EventRepository
 from .unit_of_work import UnitOfWork
 
+#: Every PostgreSQL type this package's statements bind or return. batchrepo.create_pool(dsn,
+#: package) and batchrepo.TypeCodecs read it to get the codecs of these types ready once per
+#: pool instead of on the first call of every fresh connection.
+PG_TYPES = (
+    "bool",
+    "bool[]",
+    "int4",
+    "int4[]",
+    "int8",
+    "int8[]",
+    "jsonb",
+    "text",
+    "text[]",
+    "timestamptz",
+    "timestamptz[]",
+    "varchar",
+    "varchar[]",
+)
+
 __all__ = [
+    "PG_TYPES",
     "Counter",
     "CounterKey",
     "CounterRepository",

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of EVENT_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -77,6 +77,28 @@ SELECT "id"
 FROM "event"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "event" ("kind", "occurred_at", "details")
+    SELECT u."kind", COALESCE(u."occurred_at", clock_timestamp()), u."details"::jsonb
+    FROM unnest($1::text[], $2::timestamptz[], $3::text[]) WITH ORDINALITY AS u("kind", "occurred_at", "details", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "event"
+    SET "kind" = u."kind", "occurred_at" = COALESCE(u."occurred_at", "event"."occurred_at"), "details" = u."details"::jsonb
+    FROM unnest($1::int8[], $2::text[], $3::timestamptz[], $4::text[]) AS u("id", "kind", "occurred_at", "details")
+    WHERE "event"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int8[]) WITH ORDINALITY AS u("id", _ord)
@@ -122,6 +144,9 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=None,
 )
 
 UNIQUES = (
@@ -133,3 +158,5 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = None

@@ -8,8 +8,8 @@ The columns, keys and SQL of COUNTER_TABLE are in _counter_table.py."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -66,6 +66,7 @@ COUNTER_TABLE: _rt.TableSpec[Counter, CounterKey] = _rt.TableSpec(
     uniques=_counter_table.UNIQUES,
     foreign_keys=_counter_table.FOREIGN_KEYS,
     audit=_counter_table.AUDIT,
+    copy=_counter_table.COPY,
 )
 
 
@@ -80,8 +81,18 @@ class CounterRepository:
     async def save(self, item: Counter) -> Counter:
         return await _rt.save_one(self._session, COUNTER_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Counter]) -> list[Counter]:
-        return await _rt.save_batch(self._session, COUNTER_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Counter], *, returning: Literal[True] = True
+    ) -> list[Counter]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Counter], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Counter], *, returning: bool = True
+    ) -> list[Counter] | int:
+        return await _rt.save_batch(self._session, COUNTER_TABLE, items, returning=returning)
 
     async def load(self, key: CounterKey) -> Counter | None:
         return await _rt.load_one(self._session, COUNTER_TABLE, key)
@@ -98,8 +109,18 @@ class CounterRepository:
     async def update(self, item: Counter) -> Counter:
         return await _rt.update_one(self._session, COUNTER_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Counter]) -> list[Counter]:
-        return await _rt.update_batch(self._session, COUNTER_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Counter], *, returning: Literal[True] = True
+    ) -> list[Counter]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Counter], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Counter], *, returning: bool = True
+    ) -> list[Counter] | int:
+        return await _rt.update_batch(self._session, COUNTER_TABLE, items, returning=returning)
 
     async def delete(self, key: CounterKey) -> bool:
         return await _rt.delete_one(self._session, COUNTER_TABLE, key)
@@ -113,25 +134,69 @@ class CounterRepository:
         return await _rt.validate_batch(self._session, COUNTER_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Counter], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Counter] | AsyncIterable[Counter],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Counter]:
         return await _rt.save_batch_chunked(
-            self._session, COUNTER_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTER_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Counter], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Counter] | AsyncIterable[Counter],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Counter]:
         return await _rt.update_batch_chunked(
-            self._session, COUNTER_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTER_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[CounterKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[CounterKey] | AsyncIterable[CounterKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[CounterKey]:
         return await _rt.delete_batch_chunked(
-            self._session, COUNTER_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COUNTER_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Counter]:
+        return _rt.stream_all(self._session, COUNTER_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[CounterKey] | AsyncIterable[CounterKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Counter | None]:
+        return _rt.load_stream(self._session, COUNTER_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_name(self, keys: Sequence[str]) -> list[Counter | None]:
         return await _rt.load_batch_by_unique(self._session, COUNTER_TABLE, "name", keys)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -73,6 +73,7 @@ EVENT_TABLE: _rt.TableSpec[Event, EventKey] = _rt.TableSpec(
     uniques=_event_table.UNIQUES,
     foreign_keys=_event_table.FOREIGN_KEYS,
     audit=_event_table.AUDIT,
+    copy=_event_table.COPY,
 )
 
 
@@ -87,8 +88,18 @@ class EventRepository:
     async def save(self, item: Event) -> Event:
         return await _rt.save_one(self._session, EVENT_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Event]) -> list[Event]:
-        return await _rt.save_batch(self._session, EVENT_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Event], *, returning: Literal[True] = True
+    ) -> list[Event]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Event], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Event], *, returning: bool = True
+    ) -> list[Event] | int:
+        return await _rt.save_batch(self._session, EVENT_TABLE, items, returning=returning)
 
     async def load(self, key: EventKey) -> Event | None:
         return await _rt.load_one(self._session, EVENT_TABLE, key)
@@ -105,8 +116,18 @@ class EventRepository:
     async def update(self, item: Event) -> Event:
         return await _rt.update_one(self._session, EVENT_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Event]) -> list[Event]:
-        return await _rt.update_batch(self._session, EVENT_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Event], *, returning: Literal[True] = True
+    ) -> list[Event]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Event], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Event], *, returning: bool = True
+    ) -> list[Event] | int:
+        return await _rt.update_batch(self._session, EVENT_TABLE, items, returning=returning)
 
     async def delete(self, key: EventKey) -> bool:
         return await _rt.delete_one(self._session, EVENT_TABLE, key)
@@ -120,22 +141,66 @@ class EventRepository:
         return await _rt.validate_batch(self._session, EVENT_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Event], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Event] | AsyncIterable[Event],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Event]:
         return await _rt.save_batch_chunked(
-            self._session, EVENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EVENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Event], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Event] | AsyncIterable[Event],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Event]:
         return await _rt.update_batch_chunked(
-            self._session, EVENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EVENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[EventKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[EventKey] | AsyncIterable[EventKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[EventKey]:
         return await _rt.delete_batch_chunked(
-            self._session, EVENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            EVENT_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Event]:
+        return _rt.stream_all(self._session, EVENT_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[EventKey] | AsyncIterable[EventKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Event | None]:
+        return _rt.load_stream(self._session, EVENT_TABLE, keys, chunk_size=chunk_size)

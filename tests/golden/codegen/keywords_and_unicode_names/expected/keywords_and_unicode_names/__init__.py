@@ -12,7 +12,30 @@ from .registry import Registry, RegistryKey, RegistryRepository
 from .straße import Straße, StraßeKey, StraßeRepository
 from .unit_of_work import UnitOfWork
 
+#: Every PostgreSQL type this package's statements bind or return. batchrepo.create_pool(dsn,
+#: package) and batchrepo.TypeCodecs read it to get the codecs of these types ready once per
+#: pool instead of on the first call of every fresh connection.
+PG_TYPES = (
+    '"größe"',
+    '"größe"[]',
+    "bool",
+    "bool[]",
+    "int4",
+    "int4[]",
+    "int8",
+    "int8[]",
+    "text",
+    "text[]",
+    "timestamptz",
+    "timestamptz[]",
+    "uuid",
+    "uuid[]",
+    "varchar",
+    "varchar[]",
+)
+
 __all__ = [
+    "PG_TYPES",
     "Größe",
     "Registry",
     "RegistryKey",

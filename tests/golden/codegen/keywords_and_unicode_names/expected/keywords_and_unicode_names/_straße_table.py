@@ -12,7 +12,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of STRASSE_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -107,6 +107,55 @@ SELECT "uuid"
 FROM "straße"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select")
+    SELECT u."uuid", u."class", u."from", u."str", CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, '{}') END, u."dict", u."tuple", COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select"
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], $9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], $13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", "tuple", "datetime", "dataclasses", "größe", "select", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_list" ON "_a_list".r = u._ord
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "straße"
+    SET "class" = u."class", "from" = u."from", "str" = u."str", "list" = CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, '{}') END, "dict" = u."dict", "tuple" = u."tuple", "datetime" = COALESCE(u."datetime", "straße"."datetime"), "dataclasses" = u."dataclasses", "größe" = u."größe", "select" = u."select"
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], $9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], $13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", "tuple", "datetime", "dataclasses", "größe", "select", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_list" ON "_a_list".r = u._ord
+    WHERE "straße"."uuid" = u."uuid"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select")
+    SELECT u."uuid", u."class", u."from", u."str", CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, '{}') END, u."dict", u."tuple", COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select"
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], $9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], $13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", "tuple", "datetime", "dataclasses", "größe", "select", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_list" ON "_a_list".r = u._ord
+    ORDER BY u._ord
+    ON CONFLICT ("uuid") DO UPDATE SET "class" = EXCLUDED."class", "from" = EXCLUDED."from", "str" = EXCLUDED."str", "list" = EXCLUDED."list", "dict" = EXCLUDED."dict", "tuple" = EXCLUDED."tuple", "dataclasses" = EXCLUDED."dataclasses", "größe" = EXCLUDED."größe", "select" = EXCLUDED."select"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("uuid", _ord)
@@ -123,6 +172,9 @@ SELECT_BATCH_BY_SELECT = """\
 SELECT "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select"
 FROM "straße"
 WHERE "select" = ANY($1::text[])"""
+
+SELECT_COPY_DEFAULTS = """\
+SELECT now()::timestamptz AS "datetime\""""
 
 COLUMNS = (
     _rt.ColumnSpec(name="uuid", attr="uuid", pg_type="uuid", kind="uuid"),
@@ -208,6 +260,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -226,3 +281,21 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = _rt.CopySpec(
+    columns=(
+        "uuid",
+        "class",
+        "from",
+        "str",
+        "list",
+        "dict",
+        "tuple",
+        "datetime",
+        "dataclasses",
+        "größe",
+        "select",
+    ),
+    defaults_sql=SELECT_COPY_DEFAULTS,
+    fetched_defaults=(7,),
+)

@@ -8,8 +8,8 @@ The columns, keys and SQL of REGISTRY_TABLE are in _registry_table.py."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -60,6 +60,7 @@ REGISTRY_TABLE: _rt.TableSpec[Registry, RegistryKey] = _rt.TableSpec(
     uniques=_registry_table.UNIQUES,
     foreign_keys=_registry_table.FOREIGN_KEYS,
     audit=_registry_table.AUDIT,
+    copy=_registry_table.COPY,
 )
 
 
@@ -74,8 +75,18 @@ class RegistryRepository:
     async def save(self, item: Registry) -> Registry:
         return await _rt.save_one(self._session, REGISTRY_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Registry]) -> list[Registry]:
-        return await _rt.save_batch(self._session, REGISTRY_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Registry], *, returning: Literal[True] = True
+    ) -> list[Registry]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Registry], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Registry], *, returning: bool = True
+    ) -> list[Registry] | int:
+        return await _rt.save_batch(self._session, REGISTRY_TABLE, items, returning=returning)
 
     async def load(self, key: RegistryKey) -> Registry | None:
         return await _rt.load_one(self._session, REGISTRY_TABLE, key)
@@ -92,8 +103,20 @@ class RegistryRepository:
     async def update(self, item: Registry) -> Registry:
         return await _rt.update_one(self._session, REGISTRY_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Registry]) -> list[Registry]:
-        return await _rt.update_batch(self._session, REGISTRY_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Registry], *, returning: Literal[True] = True
+    ) -> list[Registry]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[Registry], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Registry], *, returning: bool = True
+    ) -> list[Registry] | int:
+        return await _rt.update_batch(self._session, REGISTRY_TABLE, items, returning=returning)
 
     async def delete(self, key: RegistryKey) -> bool:
         return await _rt.delete_one(self._session, REGISTRY_TABLE, key)
@@ -104,8 +127,20 @@ class RegistryRepository:
     async def upsert(self, item: Registry) -> Registry:
         return await _rt.upsert_one(self._session, REGISTRY_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Registry]) -> list[Registry]:
-        return await _rt.upsert_batch(self._session, REGISTRY_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Registry], *, returning: Literal[True] = True
+    ) -> list[Registry]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Registry], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Registry], *, returning: bool = True
+    ) -> list[Registry] | int:
+        return await _rt.upsert_batch(self._session, REGISTRY_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Registry], mode: _rt.WriteMode = "insert"
@@ -113,29 +148,85 @@ class RegistryRepository:
         return await _rt.validate_batch(self._session, REGISTRY_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Registry], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Registry] | AsyncIterable[Registry],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Registry]:
         return await _rt.save_batch_chunked(
-            self._session, REGISTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            REGISTRY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Registry], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Registry] | AsyncIterable[Registry],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Registry]:
         return await _rt.update_batch_chunked(
-            self._session, REGISTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            REGISTRY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Registry], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Registry] | AsyncIterable[Registry],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Registry]:
         return await _rt.upsert_batch_chunked(
-            self._session, REGISTRY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            REGISTRY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[RegistryKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[RegistryKey] | AsyncIterable[RegistryKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[RegistryKey]:
         return await _rt.delete_batch_chunked(
-            self._session, REGISTRY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            REGISTRY_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Registry]:
+        return _rt.stream_all(self._session, REGISTRY_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[RegistryKey] | AsyncIterable[RegistryKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Registry | None]:
+        return _rt.load_stream(self._session, REGISTRY_TABLE, keys, chunk_size=chunk_size)

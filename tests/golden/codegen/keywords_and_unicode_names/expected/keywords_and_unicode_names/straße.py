@@ -13,8 +13,8 @@ import builtins
 import dataclasses as _dataclasses
 import datetime as _datetime
 import uuid as _uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -114,6 +114,7 @@ STRASSE_TABLE: _rt.TableSpec[Straße, StraßeKey] = _rt.TableSpec(
     uniques=_straße_table.UNIQUES,
     foreign_keys=_straße_table.FOREIGN_KEYS,
     audit=_straße_table.AUDIT,
+    copy=_straße_table.COPY,
 )
 
 
@@ -130,8 +131,18 @@ class StraßeRepository:
     async def save(self, item: Straße) -> Straße:
         return await _rt.save_one(self._session, STRASSE_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Straße]) -> builtins.list[Straße]:
-        return await _rt.save_batch(self._session, STRASSE_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Straße], *, returning: Literal[True] = True
+    ) -> builtins.list[Straße]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Straße], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Straße], *, returning: bool = True
+    ) -> builtins.list[Straße] | int:
+        return await _rt.save_batch(self._session, STRASSE_TABLE, items, returning=returning)
 
     async def load(self, key: StraßeKey) -> Straße | None:
         return await _rt.load_one(self._session, STRASSE_TABLE, key)
@@ -148,8 +159,18 @@ class StraßeRepository:
     async def update(self, item: Straße) -> Straße:
         return await _rt.update_one(self._session, STRASSE_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Straße]) -> builtins.list[Straße]:
-        return await _rt.update_batch(self._session, STRASSE_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Straße], *, returning: Literal[True] = True
+    ) -> builtins.list[Straße]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Straße], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Straße], *, returning: bool = True
+    ) -> builtins.list[Straße] | int:
+        return await _rt.update_batch(self._session, STRASSE_TABLE, items, returning=returning)
 
     async def delete(self, key: StraßeKey) -> bool:
         return await _rt.delete_one(self._session, STRASSE_TABLE, key)
@@ -160,8 +181,18 @@ class StraßeRepository:
     async def upsert(self, item: Straße) -> Straße:
         return await _rt.upsert_one(self._session, STRASSE_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Straße]) -> builtins.list[Straße]:
-        return await _rt.upsert_batch(self._session, STRASSE_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Straße], *, returning: Literal[True] = True
+    ) -> builtins.list[Straße]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[Straße], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Straße], *, returning: bool = True
+    ) -> builtins.list[Straße] | int:
+        return await _rt.upsert_batch(self._session, STRASSE_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Straße], mode: _rt.WriteMode = "insert"
@@ -169,32 +200,88 @@ class StraßeRepository:
         return await _rt.validate_batch(self._session, STRASSE_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Straße], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Straße] | AsyncIterable[Straße],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Straße]:
         return await _rt.save_batch_chunked(
-            self._session, STRASSE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            STRASSE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Straße], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Straße] | AsyncIterable[Straße],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Straße]:
         return await _rt.update_batch_chunked(
-            self._session, STRASSE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            STRASSE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Straße], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Straße] | AsyncIterable[Straße],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Straße]:
         return await _rt.upsert_batch_chunked(
-            self._session, STRASSE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            STRASSE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[StraßeKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[StraßeKey] | AsyncIterable[StraßeKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[StraßeKey]:
         return await _rt.delete_batch_chunked(
-            self._session, STRASSE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            STRASSE_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Straße]:
+        return _rt.stream_all(self._session, STRASSE_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[StraßeKey] | AsyncIterable[StraßeKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Straße | None]:
+        return _rt.load_stream(self._session, STRASSE_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_select(
         self, keys: Sequence[builtins.str]

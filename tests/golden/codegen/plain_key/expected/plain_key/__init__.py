@@ -11,7 +11,29 @@ from .currency import Currency, CurrencyKey, CurrencyRepository
 from .person import Person, PersonKey, PersonRepository
 from .unit_of_work import UnitOfWork
 
+#: Every PostgreSQL type this package's statements bind or return. batchrepo.create_pool(dsn,
+#: package) and batchrepo.TypeCodecs read it to get the codecs of these types ready once per
+#: pool instead of on the first call of every fresh connection.
+PG_TYPES = (
+    "bool",
+    "bool[]",
+    "int2",
+    "int2[]",
+    "int4[]",
+    "int8",
+    "int8[]",
+    "text",
+    "text[]",
+    "timestamptz",
+    "timestamptz[]",
+    "uuid",
+    "uuid[]",
+    "varchar",
+    "varchar[]",
+)
+
 __all__ = [
+    "PG_TYPES",
     "Currency",
     "CurrencyKey",
     "CurrencyRepository",

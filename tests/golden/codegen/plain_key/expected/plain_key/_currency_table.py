@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of CURRENCY_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -91,6 +91,40 @@ SELECT "code"
 FROM "currency"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "currency" ("code", "minor_units", "name")
+    SELECT u."code", u."minor_units", u."name"
+    FROM unnest($1::text[], $2::int2[], $3::text[]) WITH ORDINALITY AS u("code", "minor_units", "name", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "currency"
+    SET "minor_units" = u."minor_units", "name" = u."name"
+    FROM unnest($1::text[], $2::int2[], $3::text[]) AS u("code", "minor_units", "name")
+    WHERE "currency"."code" = u."code"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "currency" ("code", "minor_units", "name")
+    SELECT u."code", u."minor_units", u."name"
+    FROM unnest($1::text[], $2::int2[], $3::text[]) WITH ORDINALITY AS u("code", "minor_units", "name", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("code") DO UPDATE SET "minor_units" = EXCLUDED."minor_units", "name" = EXCLUDED."name"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::text[]) WITH ORDINALITY AS u("code", _ord)
@@ -124,6 +158,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -135,3 +172,5 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = _rt.CopySpec(columns=("code", "minor_units", "name"))

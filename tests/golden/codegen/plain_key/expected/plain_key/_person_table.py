@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of PERSON_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -91,6 +91,40 @@ SELECT "id"
 FROM "person"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "person" ("id", "email", "display_name", "active", "nickname", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."email", u."display_name", u."active", u."nickname", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS u("id", "email", "display_name", "active", "nickname", "created_at", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "person"
+    SET "email" = u."email", "display_name" = u."display_name", "active" = u."active", "nickname" = u."nickname", "created_at" = COALESCE(u."created_at", "person"."created_at")
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[]) AS u("id", "email", "display_name", "active", "nickname", "created_at")
+    WHERE "person"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "person" ("id", "email", "display_name", "active", "nickname", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."email", u."display_name", u."active", u."nickname", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS u("id", "email", "display_name", "active", "nickname", "created_at", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "email" = EXCLUDED."email", "display_name" = EXCLUDED."display_name", "active" = EXCLUDED."active", "nickname" = EXCLUDED."nickname"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
@@ -107,6 +141,9 @@ SELECT_BATCH_BY_EMAIL = """\
 SELECT "id", "email", "display_name", "active", "nickname", "created_at"
 FROM "person"
 WHERE "email" = ANY($1::text[])"""
+
+SELECT_COPY_DEFAULTS = """\
+SELECT now()::timestamptz AS "created_at\""""
 
 COLUMNS = (
     _rt.ColumnSpec(
@@ -162,6 +199,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -180,3 +220,10 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = _rt.CopySpec(
+    columns=("id", "email", "display_name", "active", "nickname", "created_at"),
+    defaults_sql=SELECT_COPY_DEFAULTS,
+    fetched_defaults=(5,),
+    drawn_uuids=(0,),
+)

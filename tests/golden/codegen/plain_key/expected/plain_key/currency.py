@@ -8,8 +8,8 @@ The columns, keys and SQL of CURRENCY_TABLE are in _currency_table.py."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -64,6 +64,7 @@ CURRENCY_TABLE: _rt.TableSpec[Currency, CurrencyKey] = _rt.TableSpec(
     uniques=_currency_table.UNIQUES,
     foreign_keys=_currency_table.FOREIGN_KEYS,
     audit=_currency_table.AUDIT,
+    copy=_currency_table.COPY,
 )
 
 
@@ -78,8 +79,18 @@ class CurrencyRepository:
     async def save(self, item: Currency) -> Currency:
         return await _rt.save_one(self._session, CURRENCY_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Currency]) -> list[Currency]:
-        return await _rt.save_batch(self._session, CURRENCY_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Currency], *, returning: Literal[True] = True
+    ) -> list[Currency]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Currency], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Currency], *, returning: bool = True
+    ) -> list[Currency] | int:
+        return await _rt.save_batch(self._session, CURRENCY_TABLE, items, returning=returning)
 
     async def load(self, key: CurrencyKey) -> Currency | None:
         return await _rt.load_one(self._session, CURRENCY_TABLE, key)
@@ -96,8 +107,20 @@ class CurrencyRepository:
     async def update(self, item: Currency) -> Currency:
         return await _rt.update_one(self._session, CURRENCY_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Currency]) -> list[Currency]:
-        return await _rt.update_batch(self._session, CURRENCY_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Currency], *, returning: Literal[True] = True
+    ) -> list[Currency]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[Currency], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Currency], *, returning: bool = True
+    ) -> list[Currency] | int:
+        return await _rt.update_batch(self._session, CURRENCY_TABLE, items, returning=returning)
 
     async def delete(self, key: CurrencyKey) -> bool:
         return await _rt.delete_one(self._session, CURRENCY_TABLE, key)
@@ -108,8 +131,20 @@ class CurrencyRepository:
     async def upsert(self, item: Currency) -> Currency:
         return await _rt.upsert_one(self._session, CURRENCY_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Currency]) -> list[Currency]:
-        return await _rt.upsert_batch(self._session, CURRENCY_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Currency], *, returning: Literal[True] = True
+    ) -> list[Currency]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Currency], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Currency], *, returning: bool = True
+    ) -> list[Currency] | int:
+        return await _rt.upsert_batch(self._session, CURRENCY_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Currency], mode: _rt.WriteMode = "insert"
@@ -117,29 +152,85 @@ class CurrencyRepository:
         return await _rt.validate_batch(self._session, CURRENCY_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Currency], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Currency] | AsyncIterable[Currency],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Currency]:
         return await _rt.save_batch_chunked(
-            self._session, CURRENCY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            CURRENCY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Currency], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Currency] | AsyncIterable[Currency],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Currency]:
         return await _rt.update_batch_chunked(
-            self._session, CURRENCY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            CURRENCY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Currency], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Currency] | AsyncIterable[Currency],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Currency]:
         return await _rt.upsert_batch_chunked(
-            self._session, CURRENCY_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            CURRENCY_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[CurrencyKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[CurrencyKey] | AsyncIterable[CurrencyKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[CurrencyKey]:
         return await _rt.delete_batch_chunked(
-            self._session, CURRENCY_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            CURRENCY_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Currency]:
+        return _rt.stream_all(self._session, CURRENCY_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[CurrencyKey] | AsyncIterable[CurrencyKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Currency | None]:
+        return _rt.load_stream(self._session, CURRENCY_TABLE, keys, chunk_size=chunk_size)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -90,6 +90,7 @@ PERSON_TABLE: _rt.TableSpec[Person, PersonKey] = _rt.TableSpec(
     uniques=_person_table.UNIQUES,
     foreign_keys=_person_table.FOREIGN_KEYS,
     audit=_person_table.AUDIT,
+    copy=_person_table.COPY,
 )
 
 
@@ -104,8 +105,18 @@ class PersonRepository:
     async def save(self, item: Person) -> Person:
         return await _rt.save_one(self._session, PERSON_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Person]) -> list[Person]:
-        return await _rt.save_batch(self._session, PERSON_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Person], *, returning: Literal[True] = True
+    ) -> list[Person]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Person], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Person], *, returning: bool = True
+    ) -> list[Person] | int:
+        return await _rt.save_batch(self._session, PERSON_TABLE, items, returning=returning)
 
     async def load(self, key: PersonKey) -> Person | None:
         return await _rt.load_one(self._session, PERSON_TABLE, key)
@@ -122,8 +133,18 @@ class PersonRepository:
     async def update(self, item: Person) -> Person:
         return await _rt.update_one(self._session, PERSON_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Person]) -> list[Person]:
-        return await _rt.update_batch(self._session, PERSON_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Person], *, returning: Literal[True] = True
+    ) -> list[Person]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Person], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Person], *, returning: bool = True
+    ) -> list[Person] | int:
+        return await _rt.update_batch(self._session, PERSON_TABLE, items, returning=returning)
 
     async def delete(self, key: PersonKey) -> bool:
         return await _rt.delete_one(self._session, PERSON_TABLE, key)
@@ -134,8 +155,18 @@ class PersonRepository:
     async def upsert(self, item: Person) -> Person:
         return await _rt.upsert_one(self._session, PERSON_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Person]) -> list[Person]:
-        return await _rt.upsert_batch(self._session, PERSON_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Person], *, returning: Literal[True] = True
+    ) -> list[Person]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[Person], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Person], *, returning: bool = True
+    ) -> list[Person] | int:
+        return await _rt.upsert_batch(self._session, PERSON_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Person], mode: _rt.WriteMode = "insert"
@@ -143,32 +174,88 @@ class PersonRepository:
         return await _rt.validate_batch(self._session, PERSON_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Person], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Person] | AsyncIterable[Person],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Person]:
         return await _rt.save_batch_chunked(
-            self._session, PERSON_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PERSON_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Person], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Person] | AsyncIterable[Person],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Person]:
         return await _rt.update_batch_chunked(
-            self._session, PERSON_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PERSON_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Person], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Person] | AsyncIterable[Person],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Person]:
         return await _rt.upsert_batch_chunked(
-            self._session, PERSON_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PERSON_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[PersonKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[PersonKey] | AsyncIterable[PersonKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[PersonKey]:
         return await _rt.delete_batch_chunked(
-            self._session, PERSON_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PERSON_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Person]:
+        return _rt.stream_all(self._session, PERSON_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[PersonKey] | AsyncIterable[PersonKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Person | None]:
+        return _rt.load_stream(self._session, PERSON_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_email(self, keys: Sequence[str]) -> list[Person | None]:
         return await _rt.load_batch_by_unique(self._session, PERSON_TABLE, "email", keys)

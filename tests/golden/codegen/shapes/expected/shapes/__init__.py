@@ -13,10 +13,55 @@ from .enums import Mood
 from .identity_row import IdentityRow, IdentityRowKey, IdentityRowRepository
 from .parent import Parent, ParentKey, ParentRepository
 from .plain import Plain, PlainKey, PlainRepository
+from .stored_forms import StoredForms, StoredFormsKey, StoredFormsRepository
 from .unit_of_work import UnitOfWork
 from .with_arrays import WithArrays, WithArraysKey, WithArraysRepository
 
+#: Every PostgreSQL type this package's statements bind or return. batchrepo.create_pool(dsn,
+#: package) and batchrepo.TypeCodecs read it to get the codecs of these types ready once per
+#: pool instead of on the first call of every fresh connection.
+PG_TYPES = (
+    '"mood"',
+    '"mood"[]',
+    "bool",
+    "bool[]",
+    "bpchar",
+    "bpchar[]",
+    "bytea",
+    "bytea[]",
+    "date",
+    "date[]",
+    "float4",
+    "float4[]",
+    "float8",
+    "float8[]",
+    "int2",
+    "int2[]",
+    "int4",
+    "int4[]",
+    "int8",
+    "int8[]",
+    "interval",
+    "interval[]",
+    "jsonb",
+    "numeric",
+    "numeric[]",
+    "text",
+    "text[]",
+    "time",
+    "time[]",
+    "timestamp",
+    "timestamp[]",
+    "timestamptz",
+    "timestamptz[]",
+    "uuid",
+    "uuid[]",
+    "varchar",
+    "varchar[]",
+)
+
 __all__ = [
+    "PG_TYPES",
     "Child",
     "ChildKey",
     "ChildRepository",
@@ -33,6 +78,9 @@ __all__ = [
     "Plain",
     "PlainKey",
     "PlainRepository",
+    "StoredForms",
+    "StoredFormsKey",
+    "StoredFormsRepository",
     "UnitOfWork",
     "WithArrays",
     "WithArraysKey",

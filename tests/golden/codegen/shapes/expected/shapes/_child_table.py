@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of CHILD_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -91,6 +91,40 @@ SELECT "id"
 FROM "child"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "child" ("id", "parent_id", "previous_id", "position", "label")
+    SELECT u."id", u."parent_id", u."previous_id", u."position", u."label"
+    FROM unnest($1::uuid[], $2::int4[], $3::uuid[], $4::int4[], $5::text[]) WITH ORDINALITY AS u("id", "parent_id", "previous_id", "position", "label", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "child"
+    SET "parent_id" = u."parent_id", "previous_id" = u."previous_id", "position" = u."position", "label" = u."label"
+    FROM unnest($1::uuid[], $2::int4[], $3::uuid[], $4::int4[], $5::text[]) AS u("id", "parent_id", "previous_id", "position", "label")
+    WHERE "child"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "child" ("id", "parent_id", "previous_id", "position", "label")
+    SELECT u."id", u."parent_id", u."previous_id", u."position", u."label"
+    FROM unnest($1::uuid[], $2::int4[], $3::uuid[], $4::int4[], $5::text[]) WITH ORDINALITY AS u("id", "parent_id", "previous_id", "position", "label", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "parent_id" = EXCLUDED."parent_id", "previous_id" = EXCLUDED."previous_id", "position" = EXCLUDED."position", "label" = EXCLUDED."label"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
@@ -169,6 +203,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -201,3 +238,5 @@ FOREIGN_KEYS = (
 )
 
 AUDIT = None
+
+COPY = _rt.CopySpec(columns=("id", "parent_id", "previous_id", "position", "label"))

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of COMPOSITE_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -91,6 +91,40 @@ SELECT "region", "seq"
 FROM "composite"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "composite" ("region", "seq", "code", "revision", "weight", "ratio")
+    SELECT u."region", u."seq", u."code", u."revision", u."weight", u."ratio"
+    FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::int2[], $5::int8[], $6::float8[]) WITH ORDINALITY AS u("region", "seq", "code", "revision", "weight", "ratio", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "composite"
+    SET "code" = u."code", "revision" = u."revision", "weight" = u."weight", "ratio" = u."ratio"
+    FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::int2[], $5::int8[], $6::float8[]) AS u("region", "seq", "code", "revision", "weight", "ratio")
+    WHERE "composite"."region" = u."region" AND "composite"."seq" = u."seq"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "composite" ("region", "seq", "code", "revision", "weight", "ratio")
+    SELECT u."region", u."seq", u."code", u."revision", u."weight", u."ratio"
+    FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::int2[], $5::int8[], $6::float8[]) WITH ORDINALITY AS u("region", "seq", "code", "revision", "weight", "ratio", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("region", "seq") DO UPDATE SET "code" = EXCLUDED."code", "revision" = EXCLUDED."revision", "weight" = EXCLUDED."weight", "ratio" = EXCLUDED."ratio"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::int4[]) WITH ORDINALITY AS u("region", "seq", _ord)
@@ -149,6 +183,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -167,3 +204,5 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = _rt.CopySpec(columns=("region", "seq", "code", "revision", "weight", "ratio"))

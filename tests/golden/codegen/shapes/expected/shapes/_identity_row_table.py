@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of IDENTITY_ROW_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -76,6 +76,28 @@ SELECT_KEYS = """\
 SELECT "id"
 FROM "identity_row"
 LIMIT $1::int8"""
+
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "identity_row" ("name", "hits", "score", "seen_at", "seen_time")
+    SELECT u."name", u."hits", u."score", u."seen_at", u."seen_time"
+    FROM unnest($1::text[], $2::int4[], $3::float4[], $4::timestamp[], $5::time[]) WITH ORDINALITY AS u("name", "hits", "score", "seen_at", "seen_time", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "identity_row"
+    SET "name" = u."name", "hits" = u."hits", "score" = u."score", "seen_at" = u."seen_at", "seen_time" = u."seen_time"
+    FROM unnest($1::int8[], $2::text[], $3::int4[], $4::float4[], $5::timestamp[], $6::time[]) AS u("id", "name", "hits", "score", "seen_at", "seen_time")
+    WHERE "identity_row"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
@@ -145,6 +167,9 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=None,
 )
 
 UNIQUES = (
@@ -166,3 +191,5 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = None

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of PARENT_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -91,6 +91,40 @@ SELECT "id"
 FROM "parent"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "parent" ("id", "title")
+    SELECT u."id", u."title"
+    FROM unnest($1::int4[], $2::text[]) WITH ORDINALITY AS u("id", "title", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "parent"
+    SET "title" = u."title"
+    FROM unnest($1::int4[], $2::text[]) AS u("id", "title")
+    WHERE "parent"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "parent" ("id", "title")
+    SELECT u."id", u."title"
+    FROM unnest($1::int4[], $2::text[]) WITH ORDINALITY AS u("id", "title", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "title" = EXCLUDED."title"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
@@ -116,6 +150,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -127,3 +164,5 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = _rt.CopySpec(columns=("id", "title"))

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of PLAIN_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 import decimal
 
@@ -93,11 +93,48 @@ SELECT "id"
 FROM "plain"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."label", u."amount", u."currency", u."mood", u."note", u."active", u."priority", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) WITH ORDINALITY AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "plain"
+    SET "label" = u."label", "amount" = u."amount", "currency" = u."currency", "mood" = u."mood", "note" = u."note", "active" = u."active", "priority" = u."priority", "created_at" = COALESCE(u."created_at", "plain"."created_at")
+    FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
+    WHERE "plain"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."label", u."amount", u."currency", u."mood", u."note", u."active", u."priority", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) WITH ORDINALITY AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "label" = EXCLUDED."label", "amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", "mood" = EXCLUDED."mood", "note" = EXCLUDED."note", "active" = EXCLUDED."active", "priority" = EXCLUDED."priority"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "plain" WHERE "plain"."id" = u."id")
 ORDER BY u._ord"""
+
+SELECT_COPY_DEFAULTS = """\
+SELECT now()::timestamptz AS "created_at\""""
 
 COLUMNS = (
     _rt.ColumnSpec(
@@ -163,6 +200,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -174,3 +214,20 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = _rt.CopySpec(
+    columns=(
+        "id",
+        "label",
+        "amount",
+        "currency",
+        "mood",
+        "note",
+        "active",
+        "priority",
+        "created_at",
+    ),
+    defaults_sql=SELECT_COPY_DEFAULTS,
+    fetched_defaults=(8,),
+    drawn_uuids=(0,),
+)

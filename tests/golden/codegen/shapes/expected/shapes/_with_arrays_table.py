@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of WITH_ARRAYS_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -151,6 +151,100 @@ SELECT "id"
 FROM "with_arrays"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "with_arrays" ("id", "tags", "codes", "counts", "moods", "payload", "blob", "day", "span")
+    SELECT u."id", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END, CASE WHEN u."_null_codes" THEN NULL ELSE COALESCE("_a_codes".v, '{}') END, CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, '{}') END, CASE WHEN u."_null_moods" THEN NULL ELSE COALESCE("_a_moods".v, '{}') END, u."payload"::jsonb, u."blob", u."day", u."span"
+    FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $14::text[], $15::bytea[], $16::date[], $17::interval[]) WITH ORDINALITY AS u("id", "_null_tags", "_null_codes", "_null_counts", "_null_moods", "payload", "blob", "day", "span", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_codes" ON "_a_codes".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($8::int4[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_counts" ON "_a_counts".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($11::"mood"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_moods" ON "_a_moods".r = u._ord
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "with_arrays"
+    SET "tags" = CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END, "codes" = CASE WHEN u."_null_codes" THEN NULL ELSE COALESCE("_a_codes".v, '{}') END, "counts" = CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, '{}') END, "moods" = CASE WHEN u."_null_moods" THEN NULL ELSE COALESCE("_a_moods".v, '{}') END, "payload" = u."payload"::jsonb, "blob" = u."blob", "day" = u."day", "span" = u."span"
+    FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $14::text[], $15::bytea[], $16::date[], $17::interval[]) WITH ORDINALITY AS u("id", "_null_tags", "_null_codes", "_null_counts", "_null_moods", "payload", "blob", "day", "span", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_codes" ON "_a_codes".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($8::int4[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_counts" ON "_a_counts".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($11::"mood"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_moods" ON "_a_moods".r = u._ord
+    WHERE "with_arrays"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "with_arrays" ("id", "tags", "codes", "counts", "moods", "payload", "blob", "day", "span")
+    SELECT u."id", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END, CASE WHEN u."_null_codes" THEN NULL ELSE COALESCE("_a_codes".v, '{}') END, CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, '{}') END, CASE WHEN u."_null_moods" THEN NULL ELSE COALESCE("_a_moods".v, '{}') END, u."payload"::jsonb, u."blob", u."day", u."span"
+    FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $14::text[], $15::bytea[], $16::date[], $17::interval[]) WITH ORDINALITY AS u("id", "_null_tags", "_null_codes", "_null_counts", "_null_moods", "payload", "blob", "day", "span", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_codes" ON "_a_codes".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($8::int4[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_counts" ON "_a_counts".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($11::"mood"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_moods" ON "_a_moods".r = u._ord
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "tags" = EXCLUDED."tags", "codes" = EXCLUDED."codes", "counts" = EXCLUDED."counts", "moods" = EXCLUDED."moods", "payload" = EXCLUDED."payload", "blob" = EXCLUDED."blob", "day" = EXCLUDED."day", "span" = EXCLUDED."span"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
@@ -237,6 +331,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -248,3 +345,5 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = None

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -83,6 +83,7 @@ CHILD_TABLE: _rt.TableSpec[Child, ChildKey] = _rt.TableSpec(
     uniques=_child_table.UNIQUES,
     foreign_keys=_child_table.FOREIGN_KEYS,
     audit=_child_table.AUDIT,
+    copy=_child_table.COPY,
 )
 
 
@@ -97,8 +98,18 @@ class ChildRepository:
     async def save(self, item: Child) -> Child:
         return await _rt.save_one(self._session, CHILD_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Child]) -> list[Child]:
-        return await _rt.save_batch(self._session, CHILD_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Child], *, returning: Literal[True] = True
+    ) -> list[Child]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Child], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Child], *, returning: bool = True
+    ) -> list[Child] | int:
+        return await _rt.save_batch(self._session, CHILD_TABLE, items, returning=returning)
 
     async def load(self, key: ChildKey) -> Child | None:
         return await _rt.load_one(self._session, CHILD_TABLE, key)
@@ -115,8 +126,18 @@ class ChildRepository:
     async def update(self, item: Child) -> Child:
         return await _rt.update_one(self._session, CHILD_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Child]) -> list[Child]:
-        return await _rt.update_batch(self._session, CHILD_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Child], *, returning: Literal[True] = True
+    ) -> list[Child]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Child], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Child], *, returning: bool = True
+    ) -> list[Child] | int:
+        return await _rt.update_batch(self._session, CHILD_TABLE, items, returning=returning)
 
     async def delete(self, key: ChildKey) -> bool:
         return await _rt.delete_one(self._session, CHILD_TABLE, key)
@@ -127,8 +148,18 @@ class ChildRepository:
     async def upsert(self, item: Child) -> Child:
         return await _rt.upsert_one(self._session, CHILD_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Child]) -> list[Child]:
-        return await _rt.upsert_batch(self._session, CHILD_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Child], *, returning: Literal[True] = True
+    ) -> list[Child]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[Child], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Child], *, returning: bool = True
+    ) -> list[Child] | int:
+        return await _rt.upsert_batch(self._session, CHILD_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Child], mode: _rt.WriteMode = "insert"
@@ -136,32 +167,88 @@ class ChildRepository:
         return await _rt.validate_batch(self._session, CHILD_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Child], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Child] | AsyncIterable[Child],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Child]:
         return await _rt.save_batch_chunked(
-            self._session, CHILD_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            CHILD_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Child], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Child] | AsyncIterable[Child],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Child]:
         return await _rt.update_batch_chunked(
-            self._session, CHILD_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            CHILD_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Child], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Child] | AsyncIterable[Child],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Child]:
         return await _rt.upsert_batch_chunked(
-            self._session, CHILD_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            CHILD_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[ChildKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[ChildKey] | AsyncIterable[ChildKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[ChildKey]:
         return await _rt.delete_batch_chunked(
-            self._session, CHILD_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            CHILD_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Child]:
+        return _rt.stream_all(self._session, CHILD_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[ChildKey] | AsyncIterable[ChildKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Child | None]:
+        return _rt.load_stream(self._session, CHILD_TABLE, keys, chunk_size=chunk_size)
 
     async def load_grouped_by_parent_id(self, keys: Sequence[int]) -> dict[int, list[Child]]:
         return await _rt.load_grouped_by_fk(self._session, CHILD_TABLE, "parent_id", keys)

@@ -8,8 +8,8 @@ The columns, keys and SQL of COMPOSITE_TABLE are in _composite_table.py."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, NamedTuple, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -92,6 +92,7 @@ COMPOSITE_TABLE: _rt.TableSpec[Composite, CompositeKey] = _rt.TableSpec(
     uniques=_composite_table.UNIQUES,
     foreign_keys=_composite_table.FOREIGN_KEYS,
     audit=_composite_table.AUDIT,
+    copy=_composite_table.COPY,
 )
 
 
@@ -106,8 +107,18 @@ class CompositeRepository:
     async def save(self, item: Composite) -> Composite:
         return await _rt.save_one(self._session, COMPOSITE_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Composite]) -> list[Composite]:
-        return await _rt.save_batch(self._session, COMPOSITE_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Composite], *, returning: Literal[True] = True
+    ) -> list[Composite]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Composite], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Composite], *, returning: bool = True
+    ) -> list[Composite] | int:
+        return await _rt.save_batch(self._session, COMPOSITE_TABLE, items, returning=returning)
 
     async def load(self, key: CompositeKey) -> Composite | None:
         return await _rt.load_one(self._session, COMPOSITE_TABLE, key)
@@ -124,8 +135,20 @@ class CompositeRepository:
     async def update(self, item: Composite) -> Composite:
         return await _rt.update_one(self._session, COMPOSITE_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Composite]) -> list[Composite]:
-        return await _rt.update_batch(self._session, COMPOSITE_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Composite], *, returning: Literal[True] = True
+    ) -> list[Composite]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[Composite], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Composite], *, returning: bool = True
+    ) -> list[Composite] | int:
+        return await _rt.update_batch(self._session, COMPOSITE_TABLE, items, returning=returning)
 
     async def delete(self, key: CompositeKey) -> bool:
         return await _rt.delete_one(self._session, COMPOSITE_TABLE, key)
@@ -136,8 +159,20 @@ class CompositeRepository:
     async def upsert(self, item: Composite) -> Composite:
         return await _rt.upsert_one(self._session, COMPOSITE_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Composite]) -> list[Composite]:
-        return await _rt.upsert_batch(self._session, COMPOSITE_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Composite], *, returning: Literal[True] = True
+    ) -> list[Composite]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Composite], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Composite], *, returning: bool = True
+    ) -> list[Composite] | int:
+        return await _rt.upsert_batch(self._session, COMPOSITE_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Composite], mode: _rt.WriteMode = "insert"
@@ -145,32 +180,88 @@ class CompositeRepository:
         return await _rt.validate_batch(self._session, COMPOSITE_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Composite], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Composite] | AsyncIterable[Composite],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Composite]:
         return await _rt.save_batch_chunked(
-            self._session, COMPOSITE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COMPOSITE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Composite], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Composite] | AsyncIterable[Composite],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Composite]:
         return await _rt.update_batch_chunked(
-            self._session, COMPOSITE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COMPOSITE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Composite], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Composite] | AsyncIterable[Composite],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Composite]:
         return await _rt.upsert_batch_chunked(
-            self._session, COMPOSITE_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COMPOSITE_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[CompositeKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[CompositeKey] | AsyncIterable[CompositeKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[CompositeKey]:
         return await _rt.delete_batch_chunked(
-            self._session, COMPOSITE_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            COMPOSITE_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Composite]:
+        return _rt.stream_all(self._session, COMPOSITE_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[CompositeKey] | AsyncIterable[CompositeKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Composite | None]:
+        return _rt.load_stream(self._session, COMPOSITE_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_code_revision(
         self, keys: Sequence[tuple[str, int]]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -91,6 +91,7 @@ IDENTITY_ROW_TABLE: _rt.TableSpec[IdentityRow, IdentityRowKey] = _rt.TableSpec(
     uniques=_identity_row_table.UNIQUES,
     foreign_keys=_identity_row_table.FOREIGN_KEYS,
     audit=_identity_row_table.AUDIT,
+    copy=_identity_row_table.COPY,
 )
 
 
@@ -105,8 +106,20 @@ class IdentityRowRepository:
     async def save(self, item: IdentityRow) -> IdentityRow:
         return await _rt.save_one(self._session, IDENTITY_ROW_TABLE, item)
 
-    async def save_batch(self, items: Sequence[IdentityRow]) -> list[IdentityRow]:
-        return await _rt.save_batch(self._session, IDENTITY_ROW_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[IdentityRow], *, returning: Literal[True] = True
+    ) -> list[IdentityRow]: ...
+
+    @overload
+    async def save_batch(
+        self, items: Sequence[IdentityRow], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[IdentityRow], *, returning: bool = True
+    ) -> list[IdentityRow] | int:
+        return await _rt.save_batch(self._session, IDENTITY_ROW_TABLE, items, returning=returning)
 
     async def load(self, key: IdentityRowKey) -> IdentityRow | None:
         return await _rt.load_one(self._session, IDENTITY_ROW_TABLE, key)
@@ -123,8 +136,20 @@ class IdentityRowRepository:
     async def update(self, item: IdentityRow) -> IdentityRow:
         return await _rt.update_one(self._session, IDENTITY_ROW_TABLE, item)
 
-    async def update_batch(self, items: Sequence[IdentityRow]) -> list[IdentityRow]:
-        return await _rt.update_batch(self._session, IDENTITY_ROW_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[IdentityRow], *, returning: Literal[True] = True
+    ) -> list[IdentityRow]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[IdentityRow], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[IdentityRow], *, returning: bool = True
+    ) -> list[IdentityRow] | int:
+        return await _rt.update_batch(self._session, IDENTITY_ROW_TABLE, items, returning=returning)
 
     async def delete(self, key: IdentityRowKey) -> bool:
         return await _rt.delete_one(self._session, IDENTITY_ROW_TABLE, key)
@@ -138,25 +163,72 @@ class IdentityRowRepository:
         return await _rt.validate_batch(self._session, IDENTITY_ROW_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[IdentityRow], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[IdentityRow] | AsyncIterable[IdentityRow],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[IdentityRow]:
         return await _rt.save_batch_chunked(
-            self._session, IDENTITY_ROW_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            IDENTITY_ROW_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[IdentityRow], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[IdentityRow] | AsyncIterable[IdentityRow],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[IdentityRow]:
         return await _rt.update_batch_chunked(
-            self._session, IDENTITY_ROW_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            IDENTITY_ROW_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[IdentityRowKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[IdentityRowKey] | AsyncIterable[IdentityRowKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[IdentityRowKey]:
         return await _rt.delete_batch_chunked(
-            self._session, IDENTITY_ROW_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            IDENTITY_ROW_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[IdentityRow]:
+        return _rt.stream_all(self._session, IDENTITY_ROW_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self,
+        keys: Iterable[IdentityRowKey] | AsyncIterable[IdentityRowKey],
+        *,
+        chunk_size: int = 1000,
+    ) -> AsyncIterator[IdentityRow | None]:
+        return _rt.load_stream(self._session, IDENTITY_ROW_TABLE, keys, chunk_size=chunk_size)
 
     async def load_batch_by_name(self, keys: Sequence[str]) -> list[IdentityRow | None]:
         return await _rt.load_batch_by_unique(self._session, IDENTITY_ROW_TABLE, "name", keys)

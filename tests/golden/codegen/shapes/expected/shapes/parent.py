@@ -8,8 +8,8 @@ The columns, keys and SQL of PARENT_TABLE are in _parent_table.py."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -64,6 +64,7 @@ PARENT_TABLE: _rt.TableSpec[Parent, ParentKey] = _rt.TableSpec(
     uniques=_parent_table.UNIQUES,
     foreign_keys=_parent_table.FOREIGN_KEYS,
     audit=_parent_table.AUDIT,
+    copy=_parent_table.COPY,
 )
 
 
@@ -78,8 +79,18 @@ class ParentRepository:
     async def save(self, item: Parent) -> Parent:
         return await _rt.save_one(self._session, PARENT_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Parent]) -> list[Parent]:
-        return await _rt.save_batch(self._session, PARENT_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Parent], *, returning: Literal[True] = True
+    ) -> list[Parent]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Parent], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Parent], *, returning: bool = True
+    ) -> list[Parent] | int:
+        return await _rt.save_batch(self._session, PARENT_TABLE, items, returning=returning)
 
     async def load(self, key: ParentKey) -> Parent | None:
         return await _rt.load_one(self._session, PARENT_TABLE, key)
@@ -96,8 +107,18 @@ class ParentRepository:
     async def update(self, item: Parent) -> Parent:
         return await _rt.update_one(self._session, PARENT_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Parent]) -> list[Parent]:
-        return await _rt.update_batch(self._session, PARENT_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Parent], *, returning: Literal[True] = True
+    ) -> list[Parent]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Parent], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Parent], *, returning: bool = True
+    ) -> list[Parent] | int:
+        return await _rt.update_batch(self._session, PARENT_TABLE, items, returning=returning)
 
     async def delete(self, key: ParentKey) -> bool:
         return await _rt.delete_one(self._session, PARENT_TABLE, key)
@@ -108,8 +129,18 @@ class ParentRepository:
     async def upsert(self, item: Parent) -> Parent:
         return await _rt.upsert_one(self._session, PARENT_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Parent]) -> list[Parent]:
-        return await _rt.upsert_batch(self._session, PARENT_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Parent], *, returning: Literal[True] = True
+    ) -> list[Parent]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[Parent], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Parent], *, returning: bool = True
+    ) -> list[Parent] | int:
+        return await _rt.upsert_batch(self._session, PARENT_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Parent], mode: _rt.WriteMode = "insert"
@@ -117,29 +148,85 @@ class ParentRepository:
         return await _rt.validate_batch(self._session, PARENT_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Parent], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Parent] | AsyncIterable[Parent],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Parent]:
         return await _rt.save_batch_chunked(
-            self._session, PARENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PARENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Parent], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Parent] | AsyncIterable[Parent],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Parent]:
         return await _rt.update_batch_chunked(
-            self._session, PARENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PARENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Parent], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Parent] | AsyncIterable[Parent],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Parent]:
         return await _rt.upsert_batch_chunked(
-            self._session, PARENT_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PARENT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[ParentKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[ParentKey] | AsyncIterable[ParentKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[ParentKey]:
         return await _rt.delete_batch_chunked(
-            self._session, PARENT_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PARENT_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Parent]:
+        return _rt.stream_all(self._session, PARENT_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[ParentKey] | AsyncIterable[ParentKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Parent | None]:
+        return _rt.load_stream(self._session, PARENT_TABLE, keys, chunk_size=chunk_size)

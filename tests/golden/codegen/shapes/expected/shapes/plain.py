@@ -11,8 +11,8 @@ import dataclasses
 import datetime
 import decimal
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -112,6 +112,7 @@ PLAIN_TABLE: _rt.TableSpec[Plain, PlainKey] = _rt.TableSpec(
     uniques=_plain_table.UNIQUES,
     foreign_keys=_plain_table.FOREIGN_KEYS,
     audit=_plain_table.AUDIT,
+    copy=_plain_table.COPY,
 )
 
 
@@ -126,8 +127,18 @@ class PlainRepository:
     async def save(self, item: Plain) -> Plain:
         return await _rt.save_one(self._session, PLAIN_TABLE, item)
 
-    async def save_batch(self, items: Sequence[Plain]) -> list[Plain]:
-        return await _rt.save_batch(self._session, PLAIN_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[Plain], *, returning: Literal[True] = True
+    ) -> list[Plain]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[Plain], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[Plain], *, returning: bool = True
+    ) -> list[Plain] | int:
+        return await _rt.save_batch(self._session, PLAIN_TABLE, items, returning=returning)
 
     async def load(self, key: PlainKey) -> Plain | None:
         return await _rt.load_one(self._session, PLAIN_TABLE, key)
@@ -144,8 +155,18 @@ class PlainRepository:
     async def update(self, item: Plain) -> Plain:
         return await _rt.update_one(self._session, PLAIN_TABLE, item)
 
-    async def update_batch(self, items: Sequence[Plain]) -> list[Plain]:
-        return await _rt.update_batch(self._session, PLAIN_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[Plain], *, returning: Literal[True] = True
+    ) -> list[Plain]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[Plain], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[Plain], *, returning: bool = True
+    ) -> list[Plain] | int:
+        return await _rt.update_batch(self._session, PLAIN_TABLE, items, returning=returning)
 
     async def delete(self, key: PlainKey) -> bool:
         return await _rt.delete_one(self._session, PLAIN_TABLE, key)
@@ -156,8 +177,18 @@ class PlainRepository:
     async def upsert(self, item: Plain) -> Plain:
         return await _rt.upsert_one(self._session, PLAIN_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[Plain]) -> list[Plain]:
-        return await _rt.upsert_batch(self._session, PLAIN_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Plain], *, returning: Literal[True] = True
+    ) -> list[Plain]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[Plain], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Plain], *, returning: bool = True
+    ) -> list[Plain] | int:
+        return await _rt.upsert_batch(self._session, PLAIN_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[Plain], mode: _rt.WriteMode = "insert"
@@ -165,29 +196,85 @@ class PlainRepository:
         return await _rt.validate_batch(self._session, PLAIN_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[Plain], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Plain] | AsyncIterable[Plain],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Plain]:
         return await _rt.save_batch_chunked(
-            self._session, PLAIN_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PLAIN_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[Plain], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Plain] | AsyncIterable[Plain],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Plain]:
         return await _rt.update_batch_chunked(
-            self._session, PLAIN_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PLAIN_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[Plain], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[Plain] | AsyncIterable[Plain],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[Plain]:
         return await _rt.upsert_batch_chunked(
-            self._session, PLAIN_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PLAIN_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[PlainKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[PlainKey] | AsyncIterable[PlainKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[PlainKey]:
         return await _rt.delete_batch_chunked(
-            self._session, PLAIN_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            PLAIN_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Plain]:
+        return _rt.stream_all(self._session, PLAIN_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[PlainKey] | AsyncIterable[PlainKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[Plain | None]:
+        return _rt.load_stream(self._session, PLAIN_TABLE, keys, chunk_size=chunk_size)

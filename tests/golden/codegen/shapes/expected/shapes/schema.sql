@@ -128,3 +128,32 @@ COMMENT ON COLUMN "with_arrays"."payload" IS 'Any JSON value; SQL NULL when None
 COMMENT ON COLUMN "with_arrays"."blob" IS 'Bytes, possibly empty.';
 COMMENT ON COLUMN "with_arrays"."day" IS 'A calendar date.';
 COMMENT ON COLUMN "with_arrays"."span" IS 'A duration.';
+
+CREATE TABLE "stored_forms" (
+    "id" bigint NOT NULL,
+    "ratio" real,
+    "price" numeric(9,3) NOT NULL,
+    "prices" numeric(6,1)[],
+    "grade" char(4),
+    "grades" char(2)[],
+    "ratios" real[],
+    "seen_at" timestamptz NOT NULL,
+    "seen_on" date NOT NULL DEFAULT current_date,
+    "blob" bytea,
+    "span" interval,
+    CONSTRAINT "stored_forms_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "stored_forms_grades_elements_check" CHECK (array_position("grades", NULL) IS NULL),
+    CONSTRAINT "stored_forms_ratios_elements_check" CHECK (array_position("ratios", NULL) IS NULL)
+);
+COMMENT ON TABLE "stored_forms" IS 'Values PostgreSQL stores in another form than given; inserts may go by COPY.';
+COMMENT ON COLUMN "stored_forms"."id" IS 'Client-supplied key.';
+COMMENT ON COLUMN "stored_forms"."ratio" IS 'Rounded to single precision when stored.';
+COMMENT ON COLUMN "stored_forms"."price" IS 'Stored with exactly three decimals.';
+COMMENT ON COLUMN "stored_forms"."prices" IS 'Each element stored with one decimal.';
+COMMENT ON COLUMN "stored_forms"."grade" IS 'Padded with spaces to four characters.';
+COMMENT ON COLUMN "stored_forms"."grades" IS 'Each element padded to two characters.';
+COMMENT ON COLUMN "stored_forms"."ratios" IS 'Each element rounded to single precision.';
+COMMENT ON COLUMN "stored_forms"."seen_at" IS 'Any offset given, UTC when read back.';
+COMMENT ON COLUMN "stored_forms"."seen_on" IS 'The transaction''s date when left None.';
+COMMENT ON COLUMN "stored_forms"."blob" IS 'Bytes (a bytearray or memoryview comes back as bytes).';
+COMMENT ON COLUMN "stored_forms"."span" IS 'A duration.';

@@ -12,6 +12,7 @@ from .composite import CompositeRepository
 from .identity_row import IdentityRowRepository
 from .parent import ParentRepository
 from .plain import PlainRepository
+from .stored_forms import StoredFormsRepository
 from .with_arrays import WithArraysRepository
 
 
@@ -49,3 +50,8 @@ class UnitOfWork(_rt.UnitOfWork):
     def with_arrays(self) -> WithArraysRepository:
         """Table with_arrays, in this unit's transaction."""
         return WithArraysRepository(self.session)
+
+    @property
+    def stored_forms(self) -> StoredFormsRepository:
+        """Table stored_forms, in this unit's transaction."""
+        return StoredFormsRepository(self.session)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -108,6 +108,7 @@ WITH_ARRAYS_TABLE: _rt.TableSpec[WithArrays, WithArraysKey] = _rt.TableSpec(
     uniques=_with_arrays_table.UNIQUES,
     foreign_keys=_with_arrays_table.FOREIGN_KEYS,
     audit=_with_arrays_table.AUDIT,
+    copy=_with_arrays_table.COPY,
 )
 
 
@@ -122,8 +123,20 @@ class WithArraysRepository:
     async def save(self, item: WithArrays) -> WithArrays:
         return await _rt.save_one(self._session, WITH_ARRAYS_TABLE, item)
 
-    async def save_batch(self, items: Sequence[WithArrays]) -> list[WithArrays]:
-        return await _rt.save_batch(self._session, WITH_ARRAYS_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[WithArrays], *, returning: Literal[True] = True
+    ) -> list[WithArrays]: ...
+
+    @overload
+    async def save_batch(
+        self, items: Sequence[WithArrays], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def save_batch(
+        self, items: Sequence[WithArrays], *, returning: bool = True
+    ) -> list[WithArrays] | int:
+        return await _rt.save_batch(self._session, WITH_ARRAYS_TABLE, items, returning=returning)
 
     async def load(self, key: WithArraysKey) -> WithArrays | None:
         return await _rt.load_one(self._session, WITH_ARRAYS_TABLE, key)
@@ -140,8 +153,20 @@ class WithArraysRepository:
     async def update(self, item: WithArrays) -> WithArrays:
         return await _rt.update_one(self._session, WITH_ARRAYS_TABLE, item)
 
-    async def update_batch(self, items: Sequence[WithArrays]) -> list[WithArrays]:
-        return await _rt.update_batch(self._session, WITH_ARRAYS_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[WithArrays], *, returning: Literal[True] = True
+    ) -> list[WithArrays]: ...
+
+    @overload
+    async def update_batch(
+        self, items: Sequence[WithArrays], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def update_batch(
+        self, items: Sequence[WithArrays], *, returning: bool = True
+    ) -> list[WithArrays] | int:
+        return await _rt.update_batch(self._session, WITH_ARRAYS_TABLE, items, returning=returning)
 
     async def delete(self, key: WithArraysKey) -> bool:
         return await _rt.delete_one(self._session, WITH_ARRAYS_TABLE, key)
@@ -152,8 +177,20 @@ class WithArraysRepository:
     async def upsert(self, item: WithArrays) -> WithArrays:
         return await _rt.upsert_one(self._session, WITH_ARRAYS_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[WithArrays]) -> list[WithArrays]:
-        return await _rt.upsert_batch(self._session, WITH_ARRAYS_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[WithArrays], *, returning: Literal[True] = True
+    ) -> list[WithArrays]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[WithArrays], *, returning: Literal[False]
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[WithArrays], *, returning: bool = True
+    ) -> list[WithArrays] | int:
+        return await _rt.upsert_batch(self._session, WITH_ARRAYS_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[WithArrays], mode: _rt.WriteMode = "insert"
@@ -161,29 +198,88 @@ class WithArraysRepository:
         return await _rt.validate_batch(self._session, WITH_ARRAYS_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[WithArrays], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[WithArrays] | AsyncIterable[WithArrays],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[WithArrays]:
         return await _rt.save_batch_chunked(
-            self._session, WITH_ARRAYS_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            WITH_ARRAYS_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[WithArrays], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[WithArrays] | AsyncIterable[WithArrays],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[WithArrays]:
         return await _rt.update_batch_chunked(
-            self._session, WITH_ARRAYS_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            WITH_ARRAYS_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[WithArrays], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[WithArrays] | AsyncIterable[WithArrays],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[WithArrays]:
         return await _rt.upsert_batch_chunked(
-            self._session, WITH_ARRAYS_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            WITH_ARRAYS_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[WithArraysKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[WithArraysKey] | AsyncIterable[WithArraysKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[WithArraysKey]:
         return await _rt.delete_batch_chunked(
-            self._session, WITH_ARRAYS_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            WITH_ARRAYS_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[WithArrays]:
+        return _rt.stream_all(self._session, WITH_ARRAYS_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self,
+        keys: Iterable[WithArraysKey] | AsyncIterable[WithArraysKey],
+        *,
+        chunk_size: int = 1000,
+    ) -> AsyncIterator[WithArrays | None]:
+        return _rt.load_stream(self._session, WITH_ARRAYS_TABLE, keys, chunk_size=chunk_size)

@@ -13,7 +13,26 @@ from .unit_of_work import UnitOfWork
 from .x1 import X1, X1Key, X1Repository
 from .表 import 表, 表Key, 表Repository
 
+#: Every PostgreSQL type this package's statements bind or return. batchrepo.create_pool(dsn,
+#: package) and batchrepo.TypeCodecs read it to get the codecs of these types ready once per
+#: pool instead of on the first call of every fresh connection.
+PG_TYPES = (
+    '"e"',
+    '"e"[]',
+    "bool",
+    "bool[]",
+    "int4",
+    "int4[]",
+    "int8",
+    "int8[]",
+    "text",
+    "text[]",
+    "timestamptz",
+    "timestamptz[]",
+)
+
 __all__ = [
+    "PG_TYPES",
     "X1",
     "E",
     "T",

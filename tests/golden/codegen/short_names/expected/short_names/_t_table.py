@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of T_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -91,11 +91,48 @@ SELECT "id"
 FROM "t"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "t" ("id", "created_at")
+    SELECT u."id", COALESCE(u."created_at", now())
+    FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS u("id", "created_at", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "t"
+    SET "created_at" = COALESCE(u."created_at", "t"."created_at")
+    FROM unnest($1::text[], $2::timestamptz[]) AS u("id", "created_at")
+    WHERE "t"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "t" ("id", "created_at")
+    SELECT u."id", COALESCE(u."created_at", now())
+    FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS u("id", "created_at", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "created_at" = "t"."created_at"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::text[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "t" WHERE "t"."id" = u."id")
 ORDER BY u._ord"""
+
+SELECT_COPY_DEFAULTS = """\
+SELECT now()::timestamptz AS "created_at\""""
 
 COLUMNS = (
     _rt.ColumnSpec(name="id", attr="id", pg_type="text", kind="text"),
@@ -124,6 +161,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -135,3 +175,7 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = _rt.CopySpec(
+    columns=("id", "created_at"), defaults_sql=SELECT_COPY_DEFAULTS, fetched_defaults=(1,)
+)

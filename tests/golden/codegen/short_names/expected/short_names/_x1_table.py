@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of X1_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -91,6 +91,40 @@ SELECT "id"
 FROM "x1"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "x1" ("id", "e", "t_id")
+    SELECT u."id", u."e", u."t_id"
+    FROM unnest($1::int4[], $2::"e"[], $3::text[]) WITH ORDINALITY AS u("id", "e", "t_id", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "x1"
+    SET "e" = u."e", "t_id" = u."t_id"
+    FROM unnest($1::int4[], $2::"e"[], $3::text[]) AS u("id", "e", "t_id")
+    WHERE "x1"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "x1" ("id", "e", "t_id")
+    SELECT u."id", u."e", u."t_id"
+    FROM unnest($1::int4[], $2::"e"[], $3::text[]) WITH ORDINALITY AS u("id", "e", "t_id", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "e" = EXCLUDED."e", "t_id" = EXCLUDED."t_id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
@@ -147,6 +181,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -169,3 +206,5 @@ FOREIGN_KEYS = (
 )
 
 AUDIT = None
+
+COPY = _rt.CopySpec(columns=("id", "e", "t_id"))

@@ -12,7 +12,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of 表_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -92,6 +92,40 @@ SELECT "id"
 FROM "表"
 LIMIT $1::int8"""
 
+INSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "表" ("id", "名")
+    SELECT u."id", u."名"
+    FROM unnest($1::int4[], $2::text[]) WITH ORDINALITY AS u("id", "名", _ord)
+    ORDER BY u._ord
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COUNT = """\
+WITH _written AS (
+    UPDATE "表"
+    SET "名" = u."名"
+    FROM unnest($1::int4[], $2::text[]) AS u("id", "名")
+    WHERE "表"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPSERT_BATCH_COUNT = """\
+WITH _written AS (
+    INSERT INTO "表" ("id", "名")
+    SELECT u."id", u."名"
+    FROM unnest($1::int4[], $2::text[]) WITH ORDINALITY AS u("id", "名", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO UPDATE SET "名" = EXCLUDED."名"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
@@ -117,6 +151,9 @@ SQL = _rt.TableSQL(
     upsert_one=UPSERT_ONE,
     upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
+    insert_batch_count=INSERT_BATCH_COUNT,
+    update_batch_count=UPDATE_BATCH_COUNT,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
 )
 
 UNIQUES = (
@@ -128,3 +165,5 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = None
+
+COPY = _rt.CopySpec(columns=("id", "名"))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -62,6 +62,7 @@ T_TABLE: _rt.TableSpec[T, TKey] = _rt.TableSpec(
     uniques=_t_table.UNIQUES,
     foreign_keys=_t_table.FOREIGN_KEYS,
     audit=_t_table.AUDIT,
+    copy=_t_table.COPY,
 )
 
 
@@ -76,8 +77,16 @@ class TRepository:
     async def save(self, item: T) -> T:
         return await _rt.save_one(self._session, T_TABLE, item)
 
-    async def save_batch(self, items: Sequence[T]) -> list[T]:
-        return await _rt.save_batch(self._session, T_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[T], *, returning: Literal[True] = True
+    ) -> list[T]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[T], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(self, items: Sequence[T], *, returning: bool = True) -> list[T] | int:
+        return await _rt.save_batch(self._session, T_TABLE, items, returning=returning)
 
     async def load(self, key: TKey) -> T | None:
         return await _rt.load_one(self._session, T_TABLE, key)
@@ -94,8 +103,16 @@ class TRepository:
     async def update(self, item: T) -> T:
         return await _rt.update_one(self._session, T_TABLE, item)
 
-    async def update_batch(self, items: Sequence[T]) -> list[T]:
-        return await _rt.update_batch(self._session, T_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[T], *, returning: Literal[True] = True
+    ) -> list[T]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[T], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(self, items: Sequence[T], *, returning: bool = True) -> list[T] | int:
+        return await _rt.update_batch(self._session, T_TABLE, items, returning=returning)
 
     async def delete(self, key: TKey) -> bool:
         return await _rt.delete_one(self._session, T_TABLE, key)
@@ -106,8 +123,16 @@ class TRepository:
     async def upsert(self, item: T) -> T:
         return await _rt.upsert_one(self._session, T_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[T]) -> list[T]:
-        return await _rt.upsert_batch(self._session, T_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[T], *, returning: Literal[True] = True
+    ) -> list[T]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[T], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(self, items: Sequence[T], *, returning: bool = True) -> list[T] | int:
+        return await _rt.upsert_batch(self._session, T_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[T], mode: _rt.WriteMode = "insert"
@@ -115,29 +140,85 @@ class TRepository:
         return await _rt.validate_batch(self._session, T_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[T], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[T] | AsyncIterable[T],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[T]:
         return await _rt.save_batch_chunked(
-            self._session, T_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            T_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[T], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[T] | AsyncIterable[T],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[T]:
         return await _rt.update_batch_chunked(
-            self._session, T_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            T_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[T], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[T] | AsyncIterable[T],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[T]:
         return await _rt.upsert_batch_chunked(
-            self._session, T_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            T_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[TKey], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[TKey] | AsyncIterable[TKey],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[TKey]:
         return await _rt.delete_batch_chunked(
-            self._session, T_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            T_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[T]:
+        return _rt.stream_all(self._session, T_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[TKey] | AsyncIterable[TKey], *, chunk_size: int = 1000
+    ) -> AsyncIterator[T | None]:
+        return _rt.load_stream(self._session, T_TABLE, keys, chunk_size=chunk_size)

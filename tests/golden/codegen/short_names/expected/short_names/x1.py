@@ -8,8 +8,8 @@ The columns, keys and SQL of X1_TABLE are in _x1_table.py."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -65,6 +65,7 @@ X1_TABLE: _rt.TableSpec[X1, X1Key] = _rt.TableSpec(
     uniques=_x1_table.UNIQUES,
     foreign_keys=_x1_table.FOREIGN_KEYS,
     audit=_x1_table.AUDIT,
+    copy=_x1_table.COPY,
 )
 
 
@@ -79,8 +80,16 @@ class X1Repository:
     async def save(self, item: X1) -> X1:
         return await _rt.save_one(self._session, X1_TABLE, item)
 
-    async def save_batch(self, items: Sequence[X1]) -> list[X1]:
-        return await _rt.save_batch(self._session, X1_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[X1], *, returning: Literal[True] = True
+    ) -> list[X1]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[X1], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(self, items: Sequence[X1], *, returning: bool = True) -> list[X1] | int:
+        return await _rt.save_batch(self._session, X1_TABLE, items, returning=returning)
 
     async def load(self, key: X1Key) -> X1 | None:
         return await _rt.load_one(self._session, X1_TABLE, key)
@@ -97,8 +106,16 @@ class X1Repository:
     async def update(self, item: X1) -> X1:
         return await _rt.update_one(self._session, X1_TABLE, item)
 
-    async def update_batch(self, items: Sequence[X1]) -> list[X1]:
-        return await _rt.update_batch(self._session, X1_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[X1], *, returning: Literal[True] = True
+    ) -> list[X1]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[X1], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(self, items: Sequence[X1], *, returning: bool = True) -> list[X1] | int:
+        return await _rt.update_batch(self._session, X1_TABLE, items, returning=returning)
 
     async def delete(self, key: X1Key) -> bool:
         return await _rt.delete_one(self._session, X1_TABLE, key)
@@ -109,8 +126,16 @@ class X1Repository:
     async def upsert(self, item: X1) -> X1:
         return await _rt.upsert_one(self._session, X1_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[X1]) -> list[X1]:
-        return await _rt.upsert_batch(self._session, X1_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[X1], *, returning: Literal[True] = True
+    ) -> list[X1]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[X1], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(self, items: Sequence[X1], *, returning: bool = True) -> list[X1] | int:
+        return await _rt.upsert_batch(self._session, X1_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[X1], mode: _rt.WriteMode = "insert"
@@ -118,32 +143,88 @@ class X1Repository:
         return await _rt.validate_batch(self._session, X1_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[X1], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[X1] | AsyncIterable[X1],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[X1]:
         return await _rt.save_batch_chunked(
-            self._session, X1_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            X1_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[X1], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[X1] | AsyncIterable[X1],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[X1]:
         return await _rt.update_batch_chunked(
-            self._session, X1_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            X1_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[X1], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[X1] | AsyncIterable[X1],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[X1]:
         return await _rt.upsert_batch_chunked(
-            self._session, X1_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            X1_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[X1Key], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[X1Key] | AsyncIterable[X1Key],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[X1Key]:
         return await _rt.delete_batch_chunked(
-            self._session, X1_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            X1_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[X1]:
+        return _rt.stream_all(self._session, X1_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[X1Key] | AsyncIterable[X1Key], *, chunk_size: int = 1000
+    ) -> AsyncIterator[X1 | None]:
+        return _rt.load_stream(self._session, X1_TABLE, keys, chunk_size=chunk_size)
 
     async def load_grouped_by_t_id(self, keys: Sequence[str]) -> dict[str, list[X1]]:
         return await _rt.load_grouped_by_fk(self._session, X1_TABLE, "t_id", keys)

@@ -9,8 +9,8 @@ The columns, keys and SQL of 表_TABLE are in _表_table.py."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from batchrepo.contract import v1 as _rt
 
@@ -61,6 +61,7 @@ def _key_of(item: 表) -> 表Key:
     uniques=_表_table.UNIQUES,
     foreign_keys=_表_table.FOREIGN_KEYS,
     audit=_表_table.AUDIT,
+    copy=_表_table.COPY,
 )
 
 
@@ -75,8 +76,16 @@ class 表Repository:
     async def save(self, item: 表) -> 表:
         return await _rt.save_one(self._session, 表_TABLE, item)
 
-    async def save_batch(self, items: Sequence[表]) -> list[表]:
-        return await _rt.save_batch(self._session, 表_TABLE, items)
+    @overload
+    async def save_batch(
+        self, items: Sequence[表], *, returning: Literal[True] = True
+    ) -> list[表]: ...
+
+    @overload
+    async def save_batch(self, items: Sequence[表], *, returning: Literal[False]) -> int: ...
+
+    async def save_batch(self, items: Sequence[表], *, returning: bool = True) -> list[表] | int:
+        return await _rt.save_batch(self._session, 表_TABLE, items, returning=returning)
 
     async def load(self, key: 表Key) -> 表 | None:
         return await _rt.load_one(self._session, 表_TABLE, key)
@@ -93,8 +102,16 @@ class 表Repository:
     async def update(self, item: 表) -> 表:
         return await _rt.update_one(self._session, 表_TABLE, item)
 
-    async def update_batch(self, items: Sequence[表]) -> list[表]:
-        return await _rt.update_batch(self._session, 表_TABLE, items)
+    @overload
+    async def update_batch(
+        self, items: Sequence[表], *, returning: Literal[True] = True
+    ) -> list[表]: ...
+
+    @overload
+    async def update_batch(self, items: Sequence[表], *, returning: Literal[False]) -> int: ...
+
+    async def update_batch(self, items: Sequence[表], *, returning: bool = True) -> list[表] | int:
+        return await _rt.update_batch(self._session, 表_TABLE, items, returning=returning)
 
     async def delete(self, key: 表Key) -> bool:
         return await _rt.delete_one(self._session, 表_TABLE, key)
@@ -105,8 +122,16 @@ class 表Repository:
     async def upsert(self, item: 表) -> 表:
         return await _rt.upsert_one(self._session, 表_TABLE, item)
 
-    async def upsert_batch(self, items: Sequence[表]) -> list[表]:
-        return await _rt.upsert_batch(self._session, 表_TABLE, items)
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[表], *, returning: Literal[True] = True
+    ) -> list[表]: ...
+
+    @overload
+    async def upsert_batch(self, items: Sequence[表], *, returning: Literal[False]) -> int: ...
+
+    async def upsert_batch(self, items: Sequence[表], *, returning: bool = True) -> list[表] | int:
+        return await _rt.upsert_batch(self._session, 表_TABLE, items, returning=returning)
 
     async def validate_batch(
         self, items: Sequence[表], mode: _rt.WriteMode = "insert"
@@ -114,29 +139,85 @@ class 表Repository:
         return await _rt.validate_batch(self._session, 表_TABLE, items, mode)
 
     async def save_batch_chunked(
-        self, items: Sequence[表], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[表] | AsyncIterable[表],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[表]:
         return await _rt.save_batch_chunked(
-            self._session, 表_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            表_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def update_batch_chunked(
-        self, items: Sequence[表], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[表] | AsyncIterable[表],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[表]:
         return await _rt.update_batch_chunked(
-            self._session, 表_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            表_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def upsert_batch_chunked(
-        self, items: Sequence[表], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        items: Iterable[表] | AsyncIterable[表],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[表]:
         return await _rt.upsert_batch_chunked(
-            self._session, 表_TABLE, items, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            表_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
 
     async def delete_batch_chunked(
-        self, keys: Sequence[表Key], *, chunk_size: int = 1000, atomic: bool = True
+        self,
+        keys: Iterable[表Key] | AsyncIterable[表Key],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
     ) -> _rt.BatchResult[表Key]:
         return await _rt.delete_batch_chunked(
-            self._session, 表_TABLE, keys, chunk_size=chunk_size, atomic=atomic
+            self._session,
+            表_TABLE,
+            keys,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
         )
+
+    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[表]:
+        return _rt.stream_all(self._session, 表_TABLE, chunk_size=chunk_size)
+
+    def load_stream(
+        self, keys: Iterable[表Key] | AsyncIterable[表Key], *, chunk_size: int = 1000
+    ) -> AsyncIterator[表 | None]:
+        return _rt.load_stream(self._session, 表_TABLE, keys, chunk_size=chunk_size)

@@ -1,0 +1,9 @@
+"""The read path for inputs and outputs of any size.
+
+* :mod:`.streamed`: ``stream_all`` (every row of a table, through a server-side cursor) and
+  ``load_stream`` (``load_batch`` over an iterable or async iterable of keys), both async
+  iterators holding about one chunk in memory.
+
+Loads of a batch (``load_batch``, ``exists_batch``, by unique key, grouped by foreign key) are
+in :mod:`batchrepo.operations`, beside the writes they share their semantics with.
+"""

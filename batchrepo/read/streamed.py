@@ -1,0 +1,126 @@
+"""Loads of any size as async iterators: memory for about one chunk, whatever the count.
+
+* :func:`stream_all` yields every row of a table. A server-side cursor walks the table's keys
+  (the ``select_keys`` statement with no limit) ``chunk_size`` at a time, and each chunk of keys
+  is loaded with ``select_batch`` (``= ANY``): the statements every generated table already has,
+  so no new SQL (the runtime never builds any), at the cost of one index lookup per row
+  (docs/generated-api.md has the figures). A cursor lives in a transaction: on a pool or a bare
+  connection the stream opens its own, ``REPEATABLE READ`` and read-only, so keys and rows come
+  from one snapshot and the stream is the table as it was when it began; inside the caller's
+  transaction (a unit of work's) it reuses it, and under ``READ COMMITTED`` a row deleted after
+  its key was read is skipped, a row changed comes with its new values. Rows come in no
+  particular order. The connection stays lent to the stream until it ends or is closed: use
+  ``contextlib.aclosing`` when leaving the loop early.
+* :func:`load_stream` is ``load_batch`` over an iterable or async iterable of keys: one ``= ANY``
+  query per chunk, yielding one entry per key in the order asked (``None`` where missing). The
+  keys come from the client, so a cursor would have nothing to save: the query per chunk is
+  what ``load_batch`` sends, and as fast per row.
+
+Both teach the key cache what ``load_batch`` teaches it: the keys (and versions) of the rows
+they return, recorded chunk by chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from batchrepo.cache.recording import Recorder
+from batchrepo.chunks import DEFAULT_CHUNK_SIZE, check_chunk_size, check_iterable, chunks_of
+from batchrepo.db.arguments import decoded_rows, key_arrays
+from batchrepo.db.error_mapping import STATEMENT_ERRORS, statement_error
+from batchrepo.db.executor import Connection, acquire
+from batchrepo.operations import load_batch
+from batchrepo.session import Session, Target, as_session
+from batchrepo.spec import E, K, TableSpec
+
+
+def stream_all(
+    target: Target, spec: TableSpec[E, K], *, chunk_size: int = DEFAULT_CHUNK_SIZE
+) -> AsyncIterator[E]:
+    """Every row of the table, ``chunk_size`` per round trip; see the module docstring."""
+    check_chunk_size(chunk_size)
+    select_keys = spec.sql.select_keys
+    if select_keys is None:
+        raise TypeError(
+            f"table {spec.table} has no select_keys statement to stream its rows by "
+            "(TableSQL.select_keys): regenerate its module"
+        )
+    return _stream_all(as_session(target), spec, select_keys, chunk_size)
+
+
+def load_stream(
+    target: Target,
+    spec: TableSpec[E, K],
+    keys: Iterable[K] | AsyncIterable[K],
+    *,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> AsyncIterator[E | None]:
+    """One entry per key, in the order asked: the row, or None where there is none."""
+    check_chunk_size(chunk_size)
+    check_iterable(keys, f"{spec.table}: the keys to load")
+    return _load_stream(as_session(target), spec, keys, chunk_size)
+
+
+async def _load_stream(
+    session: Session, spec: TableSpec[E, K], keys: Iterable[K] | AsyncIterable[K], size: int
+) -> AsyncIterator[E | None]:
+    async for _start, chunk in chunks_of(keys, size):
+        for found in await load_batch(session, spec, chunk):
+            yield found
+
+
+async def _stream_all(
+    session: Session, spec: TableSpec[E, K], select_keys: str, size: int
+) -> AsyncIterator[E]:
+    recorder = Recorder(session.cache_view())  # decided before the stream's own transaction
+    width = len(spec.key_columns)
+    async with acquire(session.executor) as conn:
+        open_cursor = _cursor(conn, spec)
+        async with _snapshot(conn):
+            cursor = await _run(spec, open_cursor(select_keys, None))  # LIMIT NULL: every row
+            while key_records := await _run(spec, cursor.fetch(size)):
+                keys = _keys(key_records, width)
+                select = spec.sql.select_batch
+                records = await _run(spec, conn.fetch(select, *key_arrays(spec, keys)))
+                recorder.rows(spec, records)
+                for row in decoded_rows(spec, records):
+                    yield spec.from_record(row)
+                if len(key_records) < size:
+                    break
+
+
+def _keys(records: Sequence[Any], width: int) -> list[Any]:
+    if width == 1:
+        return [record[0] for record in records]
+    return [tuple(record[i] for i in range(width)) for record in records]
+
+
+def _cursor(conn: Connection, spec: TableSpec[Any, Any]) -> Any:
+    cursor = getattr(conn, "cursor", None)
+    if cursor is None:
+        raise TypeError(
+            f"{spec.table}: streaming needs an asyncpg pool or connection (server-side cursors), "
+            f"not {type(conn).__name__}"
+        )
+    return cursor
+
+
+async def _run(spec: TableSpec[Any, Any], query: Any) -> Any:
+    try:
+        return await query
+    except STATEMENT_ERRORS as exc:
+        raise statement_error(spec, exc, "select") from exc
+
+
+@asynccontextmanager
+async def _snapshot(conn: Connection) -> AsyncIterator[None]:
+    """The transaction a cursor needs: the caller's when there is one, else a read-only
+    ``REPEATABLE READ`` one of the stream's own (one snapshot for keys and rows)."""
+    if conn.is_in_transaction():
+        yield
+        return
+    transaction: Any = conn.transaction
+    async with transaction(isolation="repeatable_read", readonly=True):
+        yield
