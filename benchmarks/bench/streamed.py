@@ -10,8 +10,8 @@ Contenders, one function each (``STREAMED``), registered like the rest:
 
 * the caller's own loop of ``save_batch`` over chunks of the generator (results dropped);
 * raw asyncpg ``copy_records_to_table`` fed by a generator of tuples (the floor);
-* ``save_batch_chunked(generator, chunk_size=..., returning=False)``, once the runtime's chunked
-  writes take any iterable and can return statistics only.
+* ``save_batch_chunked(generator, chunk_size=..., atomic=False, returning=False)``: the
+  runtime's own streaming (validation, checks and results per chunk, statistics only).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import inspect
 import itertools
 import json
 import os
@@ -33,8 +32,6 @@ from typing import Any
 
 import asyncpg
 
-from batchrepo.contract import v1 as _rt
-
 from ..timing import rotated
 from .results import StreamedImport
 from .rows import RowFactory
@@ -43,9 +40,6 @@ ROOT = Path(__file__).resolve().parents[2]
 #: What a streamed contender does: (connection, package, source of entities, chunk size).
 Import = Callable[[Any, ModuleType, Iterator[Any], int], Awaitable[object]]
 STREAMED: dict[str, Import] = {}
-
-#: The runtime's chunked writes take any iterable and can skip the returned rows.
-HAS_STREAMING_CHUNKS = "returning" in inspect.signature(_rt.save_batch_chunked).parameters
 
 
 def streamed(name: str, *, when: bool = True) -> Callable[[Import], Import]:
@@ -71,7 +65,7 @@ async def save_batch_loop(
         await repo.save_batch(rows)
 
 
-@streamed("batchrepo save_batch_chunked, returning=False", when=HAS_STREAMING_CHUNKS)
+@streamed("batchrepo save_batch_chunked, returning=False")
 async def save_batch_chunked(
     conn: Any, package: ModuleType, source: Iterator[Any], chunk: int
 ) -> None:
