@@ -31,7 +31,7 @@ def plot(results: Results, path: Path) -> None:
     operations = [op for op in OPERATIONS if any(s.operation == op for s in results.samples)]
     columns = 3
     rows = (len(operations) + columns - 1) // columns
-    figure, axes = plt.subplots(rows, columns, figsize=(6.2 * columns, 5.0 * rows), squeeze=False)
+    figure, axes = plt.subplots(rows, columns, figsize=(6.4 * columns, 8.0 * rows), squeeze=False)
     delay = results.options.get("proxy_delay_ms") or 0
     where = f", {delay:g} ms added per direction" if delay else ""
     figure.suptitle(
@@ -75,10 +75,11 @@ def plot(results: Results, path: Path) -> None:
         axis.set_xlabel("rows per batch")
         axis.set_ylabel("rows/s")
         axis.grid(True, which="major", alpha=0.3)
-        axis.legend(fontsize=6, loc="best")
+        # below the panel: the insert panel alone has some twenty lines
+        axis.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
     for index in range(len(operations), rows * columns):
         axes[index // columns][index % columns].set_visible(False)
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0, 1, 0.97))  # room for the title
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
     plt.close(figure)

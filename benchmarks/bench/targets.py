@@ -52,13 +52,45 @@ class Ratio:
 
 def _ratios() -> list[Ratio]:
     save, copy = "batchrepo save_batch", "asyncpg COPY"
+    save_count = f"{save}, returning=False"
     update, raw_update = "batchrepo update_batch", "asyncpg UPDATE .. FROM unnest"
     delete, raw_delete = "batchrepo delete_batch", "asyncpg DELETE .. = ANY"
     load, raw_load = "batchrepo load_batch", "asyncpg = ANY + from_record"
     return [
         Ratio("save_batch / raw COPY", "insert", save, PLAIN, copy, PLAIN, 1.2, True),
         Ratio("save_batch audited / raw COPY", "insert", save, AUDITED, copy, PLAIN, 2.0, True),
+        # like for like: neither sends rows back
+        Ratio(
+            "save_batch, returning=False / raw COPY",
+            "insert",
+            save_count,
+            PLAIN,
+            copy,
+            PLAIN,
+            1.2,
+            True,
+        ),
+        Ratio(
+            "save_batch audited, returning=False / raw COPY",
+            "insert",
+            save_count,
+            AUDITED,
+            copy,
+            PLAIN,
+            2.0,
+            True,
+        ),
         Ratio("update_batch / raw UPDATE", "update", update, PLAIN, raw_update, PLAIN, 1.3, True),
+        Ratio(
+            "update_batch, returning=False / raw UPDATE",
+            "update",
+            f"{update}, returning=False",
+            PLAIN,
+            raw_update,
+            PLAIN,
+            1.3,
+            True,
+        ),
         Ratio(
             "update_batch audited / raw UPDATE",
             "update",
