@@ -9,7 +9,6 @@ CI) the SQLAlchemy contenders are skipped by the benchmark itself and the PNG is
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -22,7 +21,12 @@ from benchmarks.bench.streamed import STREAMED
 
 ROWS = 4
 STREAM_ROWS = 30
-HAS_PLOT = importlib.util.find_spec("matplotlib") is not None
+try:
+    import matplotlib  # noqa: F401  (the plot's library: in the bench extra only)
+except ImportError:
+    HAS_PLOT = False
+else:
+    HAS_PLOT = True
 
 
 @pytest.fixture(scope="module")
