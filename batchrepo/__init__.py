@@ -7,6 +7,9 @@ Generated modules declare a :class:`~batchrepo.spec.TableSpec` per table and del
 Connection set-up: :func:`create_pool` (``asyncpg.create_pool`` with a package's codecs ready on
 every connection) and :class:`TypeCodecs` (the same as an ``init`` hook for a caller's own pool),
 so the first batch call on a fresh connection skips asyncpg's type introspection.
+
+Write paths: :class:`WritePolicy` (given to :func:`as_session`) says from how many rows an insert
+goes by binary COPY where the table allows it (docs/design.md, "Write paths").
 """
 
 from batchrepo.cache.key_cache import KeyCache
@@ -27,7 +30,7 @@ from batchrepo.errors import (
     UniqueViolationError,
     ValidationError,
 )
-from batchrepo.session import Session
+from batchrepo.session import Session, WritePolicy, as_session
 from batchrepo.spec import AuditSpec, ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec
 from batchrepo.unit_of_work import UnitOfWork
 from batchrepo.validate.report import Problem, ValidationReport
@@ -64,7 +67,9 @@ __all__ = [
     "UnitOfWork",
     "ValidationError",
     "ValidationReport",
+    "WritePolicy",
     "acquire",
+    "as_session",
     "atomic",
     "create_pool",
 ]

@@ -36,6 +36,8 @@ from batchrepo.write.chunked import delete_batch_chunked as delete_batch_chunked
 from batchrepo.write.chunked import save_batch_chunked as save_batch_chunked
 from batchrepo.write.chunked import update_batch_chunked as update_batch_chunked
 from batchrepo.write.chunked import upsert_batch_chunked as upsert_batch_chunked
+from batchrepo.write.if_new import inserted_in_input_order, skipping
+from batchrepo.write.partial import partial
 
 
 async def _write(
@@ -58,6 +60,14 @@ async def _write(
 
 
 async def _write_one(target: Target, spec: TableSpec[E, K], item: E, mode: WriteMode) -> E:
+    written = await _write_one_or_none(target, spec, item, mode)
+    assert written is not None, "only an insert that skips a taken key writes nothing"
+    return written
+
+
+async def _write_one_or_none(
+    target: Target, spec: TableSpec[E, K], item: E, mode: WriteMode
+) -> E | None:
     session = as_session(target)
     statement_for(spec, mode, batch=False)
     session.require_actor(spec)
@@ -95,30 +105,57 @@ async def save_batch(
     return await _write(target, spec, items, "insert", returning)
 
 
-async def update_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
+async def update_one(
+    target: Target, spec: TableSpec[E, K], item: E, *, columns: Sequence[str] | None = None
+) -> E:
     """Update one row by key; ``MissingRowsError`` when it does not exist,
-    ``StaleVersionError`` when its version moved on since the caller read it."""
-    return await _write_one(target, spec, item, "update")
+    ``StaleVersionError`` when its version moved on since the caller read it. ``columns``:
+    write only these (attribute names; the key and version always), checking only them."""
+    chosen = spec if columns is None else partial(spec, columns)
+    return await _write_one(target, chosen, item, "update")
 
 
 @overload
 async def update_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[True] = ...
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: Literal[True] = ...,
+    columns: Sequence[str] | None = ...,
 ) -> list[E]: ...
 @overload
 async def update_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[False]
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: Literal[False],
+    columns: Sequence[str] | None = ...,
 ) -> int: ...
 @overload
 async def update_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: bool,
+    columns: Sequence[str] | None = ...,
 ) -> list[E] | int: ...
 async def update_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool = True
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: bool = True,
+    columns: Sequence[str] | None = None,
 ) -> list[E] | int:
     """Update rows by key in one statement; if any is missing or stale, nothing is written.
-    ``returning=False``: returns the number of rows updated (or unchanged) instead."""
-    return await _write(target, spec, items, "update", returning)
+    ``returning=False``: returns the number of rows updated (or unchanged) instead.
+    ``columns``: write only these (attribute names; the key and version always): one fixed
+    statement whatever the choice, the others keep their stored values."""
+    chosen = spec if columns is None else partial(spec, columns)
+    return await _write(target, chosen, items, "update", returning)
 
 
 async def upsert_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
@@ -144,6 +181,26 @@ async def upsert_batch(
     """Insert or update rows by primary key in one statement, in input order.
     ``returning=False``: returns the number of rows written instead."""
     return await _write(target, spec, items, "upsert", returning)
+
+
+async def save_if_new(
+    target: Target, spec: TableSpec[E, K], item: E, *, on: str = "primary_key"
+) -> E | None:
+    """Insert one row unless a row with its key ``on`` (the primary key or a unique key's
+    name) exists: the row as stored, or None when it was skipped. Race-free (``ON CONFLICT DO
+    NOTHING``); audited tables write history for a row inserted only."""
+    return await _write_one_or_none(target, skipping(spec, on), item, "insert")
+
+
+async def save_batch_if_new(
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, on: str = "primary_key"
+) -> list[E | None]:
+    """Insert the rows whose key ``on`` is not taken, in one statement: one entry per row, in
+    input order, the row as stored or None where it was skipped. Two rows of the batch with the
+    same key are a ``DuplicateKeyInBatchError``, as in every batch write."""
+    written = await _write(target, skipping(spec, on), items, "insert", True)
+    assert isinstance(written, list)
+    return inserted_in_input_order(spec, on, items, written)
 
 
 async def _fetch(

@@ -159,6 +159,11 @@ class UniqueSpec:
     """
     select_batch_sql: str | None = None
     """For unique keys: select rows by arrays of the key's columns (``load_batch_by_<name>``)."""
+    insert_if_new_sql: str | None = None
+    """``insert_one`` that skips a row whose key is taken (``ON CONFLICT (...) DO NOTHING``):
+    the row, or nothing (``save_if_new``). None for an identity primary key."""
+    insert_batch_if_new_sql: str | None = None
+    """``insert_batch`` likewise: the rows inserted, in input order; skipped rows are absent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,12 +240,21 @@ class TableSQL:
     select_keys: str | None = None
     """Key columns (then the version, for audited tables) of up to ``$1::int8`` rows: what the
     key cache warms up from."""
+    select_all: str | None = None
+    """Every row of the table, in no particular order (``stream_all`` runs it in a cursor)."""
     insert_batch_count: str | None = None
     """``insert_batch`` answering one int, the rows written, instead of the rows
     (``returning=False``); likewise the two below. An update counts the rows it found
     unchanged too, so a count short of the batch means missing or stale rows."""
     update_batch_count: str | None = None
     upsert_batch_count: str | None = None
+    update_one_columns: str | None = None
+    """``update_one`` taking one more argument after the columns (before an audit log id):
+    ``bool[]``, one flag per column of the table, true where the column is updated; the others
+    keep their stored value (``update(item, columns=[...])``). Likewise the two below, whose
+    arrays of columns not updated are sent empty."""
+    update_batch_columns: str | None = None
+    update_batch_columns_count: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +307,13 @@ class TableSpec(Generic[E, K]):
     """Set for audited tables: every write records history and carries versions."""
     copy: CopySpec | None = None
     """Set where inserts may go by binary COPY (large batches; see ``WritePolicy``)."""
+    update_columns: tuple[bool, ...] | None = None
+    """Never generated: set on the spec a partial update derives (:mod:`batchrepo.write.partial`),
+    one flag per column, true where the update writes it; sent as the masked statements' extra
+    argument."""
+    skips_on: str | None = None
+    """Never generated: set on the spec ``save_if_new`` derives (:mod:`batchrepo.write.if_new`),
+    whose inserts skip rows clashing on this key; a clash on it is then no error to look for."""
 
     @property
     def composite_key(self) -> bool:

@@ -251,6 +251,8 @@ async def _probe_uniques(
 ) -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
     for unique in spec.uniques:
+        if unique.name == spec.skips_on:
+            continue  # save_if_new skips the rows that clash on it: none of them failed
         if _is_primary_key(spec, unique):
             if operation != "insert":
                 continue  # updates and upserts meet their own rows by primary key, by design

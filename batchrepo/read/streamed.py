@@ -1,10 +1,10 @@
 """Loads of any size as async iterators: memory for about one chunk, whatever the count.
 
-* :func:`stream_all` yields every row of a table. A server-side cursor walks the table's keys
-  (the ``select_keys`` statement with no limit) ``chunk_size`` at a time, and each chunk of keys
-  is loaded with ``select_batch`` (``= ANY``): the statements every generated table already has,
-  so no new SQL (the runtime never builds any), at the cost of one index lookup per row
-  (docs/generated-api.md has the figures). A cursor lives in a transaction: on a pool or a bare
+* :func:`stream_all` yields every row of a table: a server-side cursor over ``select_all``,
+  fetched ``chunk_size`` rows at a time. A spec without that statement (hand-written, or
+  generated before it existed) walks the table's keys instead (``select_keys`` with no limit)
+  and loads each chunk of keys with ``select_batch`` (``= ANY``), at the cost of one index
+  lookup per row. A cursor lives in a transaction: on a pool or a bare
   connection the stream opens its own, ``REPEATABLE READ`` and read-only, so keys and rows come
   from one snapshot and the stream is the table as it was when it began; inside the caller's
   transaction (a unit of work's) it reuses it, and under ``READ COMMITTED`` a row deleted after
@@ -79,6 +79,15 @@ async def _stream_all(
     async with acquire(session.executor) as conn:
         open_cursor = _cursor(conn, spec)
         async with _snapshot(conn):
+            if spec.sql.select_all is not None:  # the rows themselves, one fetch per chunk
+                cursor = await _run(spec, open_cursor(spec.sql.select_all))
+                while records := await _run(spec, cursor.fetch(size)):
+                    recorder.rows(spec, records)
+                    for row in decoded_rows(spec, records):
+                        yield spec.from_record(row)
+                    if len(records) < size:
+                        break
+                return
             cursor = await _run(spec, open_cursor(select_keys, None))  # LIMIT NULL: every row
             while key_records := await _run(spec, cursor.fetch(size)):
                 keys = _keys(key_records, width)

@@ -75,7 +75,9 @@ async def reference_problems(
     skip = frozenset(skip_rows)
     problems: list[Problem] = []
     learned: dict[str, set[Hashable]] = {}
-    if mode == "insert":
+    # an insert that skips rows whose primary key exists (save_if_new) refuses none of them
+    skips_primary_key = spec.skips_on is not None and spec.skips_on == spec.uniques[0].name
+    if mode == "insert" and not skips_primary_key:
         problems += await _existing_key_problems(conn, view, spec, columns, skip, cache_only)
     for foreign_key in spec.foreign_keys:
         found, confirmed = await _missing_parent_problems(

@@ -108,11 +108,12 @@ async def write_one(
     item: E,
     columns: Sequence[Sequence[Any]],
     mode: WriteMode,
-) -> E:
-    """Insert, update or upsert one checked row (``columns`` of ``[item]``)."""
+) -> E | None:
+    """Insert, update or upsert one checked row (``columns`` of ``[item]``); None only from an
+    insert that skips a taken key (``save_if_new``: its spec's upsert statement)."""
     statement = statement_for(spec, mode, batch=False)
     positions = _positions(spec, mode)
-    arguments = row_arguments(spec, columns, positions, 0)
+    arguments = row_arguments(spec, columns, positions, 0) + _mask(spec)
     try:
         if needs_scope(session, spec):
             async with (
@@ -121,17 +122,19 @@ async def write_one(
             ):
                 arguments += audit_log
                 record = await conn.fetchrow(statement, *arguments)
-                if record is None:  # only an update finds no row: missing, or stale
+                if record is None and mode == "update":  # missing, or stale
                     raise await _unwritten(conn, spec, [item], columns, [0])
         else:
             record = await session.executor.fetchrow(statement, *arguments)
-            if record is None:
+            if record is None and mode == "update":
                 raise await _unwritten(session.executor, spec, [item], columns, [0])
     except STATEMENT_ERRORS as exc:
         names = [spec.columns[p].name for p in positions]
         key = row_key(spec, [item], columns, 0)
         mapped = row_error(spec, exc, key, mode, names)
         raise as_missing_parent(spec, mapped, columns, lambda _row: key, recorder) from exc
+    if record is None:  # skipped: its key was taken
+        return None
     rows = decoded_rows(spec, [record])
     recorder.rows(spec, rows)
     return spec.from_record(rows[0])
@@ -186,7 +189,7 @@ async def write_batch(
         and session.policy.copies(len(items))
         and isinstance(conn, CopyTarget)
     )
-    arguments = [] if by_copy else batch_arguments(spec, columns, positions)
+    arguments = [] if by_copy else batch_arguments(spec, columns, positions) + _mask(spec)
     counting = None if returning or by_copy else _count_statement(spec, mode)
     sent: list[list[Any]] = []
 
@@ -251,6 +254,11 @@ async def write_batch(
     if not returning:
         return []
     return [spec.from_record(row) for row in ordered]
+
+
+def _mask(spec: TableSpec[Any, Any]) -> list[Any]:
+    """The extra argument of a partial update's statements (which columns it writes)."""
+    return [] if spec.update_columns is None else [list(spec.update_columns)]
 
 
 def _given_keys(spec: TableSpec[Any, Any], columns: Sequence[Sequence[Any]]) -> list[Any]:

@@ -162,6 +162,10 @@ SELECT "id", "version"
 FROM "account"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
+FROM "account\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
@@ -219,17 +223,183 @@ FROM (
     AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS NOT DISTINCT FROM (_i."account_number", _i."owner_person_id", _i."account_type", _i."status", _i."currency", _i."balance", _i."overdraft_limit", _i."interest_rate", _i."overdraft_allowed", _i."opened_on", _i."statement_cut_off", _i."statement_cycle", _i."statement_days", _i."last_activity_at", COALESCE(_i."created_at", "account"."created_at"))
 ) AS _rows"""
 
+UPDATE_ONE_COLUMNS = """\
+WITH _written AS (
+    UPDATE "account"
+    SET "account_number" = CASE WHEN ($18::bool[])[2] THEN $2::text ELSE "account"."account_number" END, "owner_person_id" = CASE WHEN ($18::bool[])[3] THEN $3::uuid ELSE "account"."owner_person_id" END, "account_type" = CASE WHEN ($18::bool[])[4] THEN $4::"account_type" ELSE "account"."account_type" END, "status" = CASE WHEN ($18::bool[])[5] THEN $5::"account_status" ELSE "account"."status" END, "currency" = CASE WHEN ($18::bool[])[6] THEN $6::bpchar ELSE "account"."currency" END, "balance" = CASE WHEN ($18::bool[])[7] THEN $7::numeric ELSE "account"."balance" END, "overdraft_limit" = CASE WHEN ($18::bool[])[8] THEN $8::numeric ELSE "account"."overdraft_limit" END, "interest_rate" = CASE WHEN ($18::bool[])[9] THEN $9::numeric ELSE "account"."interest_rate" END, "overdraft_allowed" = CASE WHEN ($18::bool[])[10] THEN $10::bool ELSE "account"."overdraft_allowed" END, "opened_on" = CASE WHEN ($18::bool[])[11] THEN $11::date ELSE "account"."opened_on" END, "statement_cut_off" = CASE WHEN ($18::bool[])[12] THEN $12::time ELSE "account"."statement_cut_off" END, "statement_cycle" = CASE WHEN ($18::bool[])[13] THEN $13::interval ELSE "account"."statement_cycle" END, "statement_days" = CASE WHEN ($18::bool[])[14] THEN $14::int4[] ELSE "account"."statement_days" END, "last_activity_at" = CASE WHEN ($18::bool[])[15] THEN $15::timestamptz ELSE "account"."last_activity_at" END, "created_at" = COALESCE(CASE WHEN ($18::bool[])[16] THEN $16::timestamptz ELSE "account"."created_at" END, "account"."created_at"), "version" = "account"."version" + 1
+    WHERE "account"."id" = $1::uuid
+    AND ($17::int8 IS NULL OR "account"."version" = $17::int8)
+    AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS DISTINCT FROM (CASE WHEN ($18::bool[])[2] THEN $2::text ELSE "account"."account_number" END, CASE WHEN ($18::bool[])[3] THEN $3::uuid ELSE "account"."owner_person_id" END, CASE WHEN ($18::bool[])[4] THEN $4::"account_type" ELSE "account"."account_type" END, CASE WHEN ($18::bool[])[5] THEN $5::"account_status" ELSE "account"."status" END, CASE WHEN ($18::bool[])[6] THEN $6::bpchar ELSE "account"."currency" END, CASE WHEN ($18::bool[])[7] THEN $7::numeric ELSE "account"."balance" END, CASE WHEN ($18::bool[])[8] THEN $8::numeric ELSE "account"."overdraft_limit" END, CASE WHEN ($18::bool[])[9] THEN $9::numeric ELSE "account"."interest_rate" END, CASE WHEN ($18::bool[])[10] THEN $10::bool ELSE "account"."overdraft_allowed" END, CASE WHEN ($18::bool[])[11] THEN $11::date ELSE "account"."opened_on" END, CASE WHEN ($18::bool[])[12] THEN $12::time ELSE "account"."statement_cut_off" END, CASE WHEN ($18::bool[])[13] THEN $13::interval ELSE "account"."statement_cycle" END, CASE WHEN ($18::bool[])[14] THEN $14::int4[] ELSE "account"."statement_days" END, CASE WHEN ($18::bool[])[15] THEN $15::timestamptz ELSE "account"."last_activity_at" END, COALESCE(CASE WHEN ($18::bool[])[16] THEN $16::timestamptz ELSE "account"."created_at" END, "account"."created_at"))
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'update'::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+FROM "account"
+WHERE "account"."id" = $1::uuid
+AND ($17::int8 IS NULL OR "account"."version" = $17::int8)
+AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($18::bool[])[2] THEN $2::text ELSE "account"."account_number" END, CASE WHEN ($18::bool[])[3] THEN $3::uuid ELSE "account"."owner_person_id" END, CASE WHEN ($18::bool[])[4] THEN $4::"account_type" ELSE "account"."account_type" END, CASE WHEN ($18::bool[])[5] THEN $5::"account_status" ELSE "account"."status" END, CASE WHEN ($18::bool[])[6] THEN $6::bpchar ELSE "account"."currency" END, CASE WHEN ($18::bool[])[7] THEN $7::numeric ELSE "account"."balance" END, CASE WHEN ($18::bool[])[8] THEN $8::numeric ELSE "account"."overdraft_limit" END, CASE WHEN ($18::bool[])[9] THEN $9::numeric ELSE "account"."interest_rate" END, CASE WHEN ($18::bool[])[10] THEN $10::bool ELSE "account"."overdraft_allowed" END, CASE WHEN ($18::bool[])[11] THEN $11::date ELSE "account"."opened_on" END, CASE WHEN ($18::bool[])[12] THEN $12::time ELSE "account"."statement_cut_off" END, CASE WHEN ($18::bool[])[13] THEN $13::interval ELSE "account"."statement_cycle" END, CASE WHEN ($18::bool[])[14] THEN $14::int4[] ELSE "account"."statement_days" END, CASE WHEN ($18::bool[])[15] THEN $15::timestamptz ELSE "account"."last_activity_at" END, COALESCE(CASE WHEN ($18::bool[])[16] THEN $16::timestamptz ELSE "account"."created_at" END, "account"."created_at"))"""
+
+UPDATE_BATCH_COLUMNS = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_number" AS "account_number", u."owner_person_id" AS "owner_person_id", u."account_type" AS "account_type", u."status" AS "status", u."currency" AS "currency", u."balance" AS "balance", u."overdraft_limit" AS "overdraft_limit", u."interest_rate" AS "interest_rate", u."overdraft_allowed" AS "overdraft_allowed", u."opened_on" AS "opened_on", u."statement_cut_off" AS "statement_cut_off", u."statement_cycle" AS "statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END AS "statement_days", u."last_activity_at" AS "last_activity_at", u."created_at" AS "created_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[], $19::int8[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+),
+_written AS (
+    UPDATE "account"
+    SET "account_number" = CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, "owner_person_id" = CASE WHEN ($20::bool[])[3] THEN _i."owner_person_id" ELSE "account"."owner_person_id" END, "account_type" = CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, "status" = CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, "currency" = CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, "balance" = CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, "overdraft_limit" = CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, "interest_rate" = CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, "overdraft_allowed" = CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, "opened_on" = CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, "statement_cut_off" = CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, "statement_cycle" = CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, "statement_days" = CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, "last_activity_at" = CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, "created_at" = COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"), "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS DISTINCT FROM (CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, CASE WHEN ($20::bool[])[3] THEN _i."owner_person_id" ELSE "account"."owner_person_id" END, CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"))
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'update'::"audit_operation", $21::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+FROM "account"
+JOIN _input AS _i ON "account"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, CASE WHEN ($20::bool[])[3] THEN _i."owner_person_id" ELSE "account"."owner_person_id" END, CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"))"""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_number" AS "account_number", u."owner_person_id" AS "owner_person_id", u."account_type" AS "account_type", u."status" AS "status", u."currency" AS "currency", u."balance" AS "balance", u."overdraft_limit" AS "overdraft_limit", u."interest_rate" AS "interest_rate", u."overdraft_allowed" AS "overdraft_allowed", u."opened_on" AS "opened_on", u."statement_cut_off" AS "statement_cut_off", u."statement_cycle" AS "statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END AS "statement_days", u."last_activity_at" AS "last_activity_at", u."created_at" AS "created_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[], $19::int8[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+),
+_written AS (
+    UPDATE "account"
+    SET "account_number" = CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, "owner_person_id" = CASE WHEN ($20::bool[])[3] THEN _i."owner_person_id" ELSE "account"."owner_person_id" END, "account_type" = CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, "status" = CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, "currency" = CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, "balance" = CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, "overdraft_limit" = CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, "interest_rate" = CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, "overdraft_allowed" = CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, "opened_on" = CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, "statement_cut_off" = CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, "statement_cycle" = CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, "statement_days" = CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, "last_activity_at" = CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, "created_at" = COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"), "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS DISTINCT FROM (CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, CASE WHEN ($20::bool[])[3] THEN _i."owner_person_id" ELSE "account"."owner_person_id" END, CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"))
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'update'::"audit_operation", $21::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "account"
+    JOIN _input AS _i ON "account"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, CASE WHEN ($20::bool[])[3] THEN _i."owner_person_id" ELSE "account"."owner_person_id" END, CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"))
+) AS _rows"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "account" WHERE "account"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::uuid, $4::"account_type", $5::"account_status", $6::bpchar, $7::numeric, $8::numeric, $9::numeric, $10::bool, $11::date, $12::time, $13::interval, $14::int4[], $15::timestamptz, COALESCE($16::timestamptz, now()))
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'insert'::"audit_operation", $17::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."account_number", u."owner_person_id", u."account_type", u."status", u."currency", u."balance", u."overdraft_limit", u."interest_rate", u."overdraft_allowed", u."opened_on", u."statement_cut_off", u."statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END, u."last_activity_at", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'insert'::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w"""
+
 PROBE_UNIQUE_ACCOUNT_NUMBER = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("account_number", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "account" WHERE "account"."account_number" = u."account_number" AND "account"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_ACCOUNT_NUMBER = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::uuid, $4::"account_type", $5::"account_status", $6::bpchar, $7::numeric, $8::numeric, $9::numeric, $10::bool, $11::date, $12::time, $13::interval, $14::int4[], $15::timestamptz, COALESCE($16::timestamptz, now()))
+    ON CONFLICT ("account_number") DO NOTHING
+    RETURNING "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'insert'::"audit_operation", $17::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_ACCOUNT_NUMBER = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."account_number", u."owner_person_id", u."account_type", u."status", u."currency", u."balance", u."overdraft_limit", u."interest_rate", u."overdraft_allowed", u."opened_on", u."statement_cut_off", u."statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END, u."last_activity_at", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+    ORDER BY u._ord
+    ON CONFLICT ("account_number") DO NOTHING
+    RETURNING "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'insert'::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w"""
 
 SELECT_BATCH_BY_ACCOUNT_NUMBER = """\
 SELECT "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
@@ -374,20 +544,31 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="account_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="account_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="account_number",
         constraint="account_account_number_key",
         columns=(1,),
         probe_sql=PROBE_UNIQUE_ACCOUNT_NUMBER,
+        insert_if_new_sql=INSERT_IF_NEW_BY_ACCOUNT_NUMBER,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_ACCOUNT_NUMBER,
         select_batch_sql=SELECT_BATCH_BY_ACCOUNT_NUMBER,
     ),
 )

@@ -108,6 +108,27 @@ class LedgerTransaction:
 LedgerTransactionKey = int
 
 
+#: Columns of table ledger_transaction that update(..., columns=[...]) may name.
+LedgerTransactionColumn = Literal[
+    "account_id",
+    "counterparty_account_id",
+    "reference",
+    "direction",
+    "status",
+    "amount",
+    "currency",
+    "exchange_rate",
+    "value_date",
+    "booked_at",
+    "source_recorded_at",
+    "settlement_delay",
+    "batch_sequence",
+    "source_digest",
+    "metadata",
+    "tags",
+]
+
+
 def _to_columns(items: Sequence[LedgerTransaction]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -221,24 +242,54 @@ class LedgerTransactionRepository:
     async def exists_batch(self, keys: Sequence[LedgerTransactionKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, LEDGER_TRANSACTION_TABLE, keys)
 
-    async def update(self, item: LedgerTransaction) -> LedgerTransaction:
-        return await _rt.update_one(self._session, LEDGER_TRANSACTION_TABLE, item)
+    async def save_if_new(
+        self,
+        item: LedgerTransaction,
+        *,
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> LedgerTransaction | None:
+        return await _rt.save_if_new(self._session, LEDGER_TRANSACTION_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> list[LedgerTransaction | None]:
+        return await _rt.save_batch_if_new(self._session, LEDGER_TRANSACTION_TABLE, items, on=on)
+
+    async def update(
+        self, item: LedgerTransaction, *, columns: Sequence[LedgerTransactionColumn] | None = None
+    ) -> LedgerTransaction:
+        return await _rt.update_one(self._session, LEDGER_TRANSACTION_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[LedgerTransaction], *, returning: Literal[True] = True
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[LedgerTransactionColumn] | None = None,
     ) -> list[LedgerTransaction]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[LedgerTransaction], *, returning: Literal[False]
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        returning: Literal[False],
+        columns: Sequence[LedgerTransactionColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[LedgerTransaction], *, returning: bool = True
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        returning: bool = True,
+        columns: Sequence[LedgerTransactionColumn] | None = None,
     ) -> list[LedgerTransaction] | int:
         return await _rt.update_batch(
-            self._session, LEDGER_TRANSACTION_TABLE, items, returning=returning
+            self._session, LEDGER_TRANSACTION_TABLE, items, returning=returning, columns=columns
         )
 
     async def delete(self, key: LedgerTransactionKey, *, version: int | None = None) -> bool:

@@ -59,6 +59,11 @@ class AggregateIR:
     fields: tuple[Field, ...]
     key: str
     key_alias: str | None
+    column_alias: str
+    column_literal: str | None
+    """``Literal[...]`` of the attributes a partial update may name (None: nothing to update)."""
+    column_doc: str
+    """The ``#:`` comment above the alias."""
     """The key's type when the key is one column (``PersonKey = uuid.UUID``)."""
     key_doc: str
     key_fields: tuple[Field, ...]
@@ -91,9 +96,16 @@ class AggregateIR:
 
 
 def claimed_names(table: Table) -> tuple[str, ...]:
-    """Module-level names the aggregate of ``table`` defines (exports first)."""
+    """Module-level names the aggregate of ``table`` defines (exports first): the entity, its
+    key, the repository, the spec and the ``Literal`` of the columns an update may name."""
     entity = class_name(table.name)
-    return (entity, entity + "Key", entity + "Repository", constant_name(table.name))
+    return (
+        entity,
+        entity + "Key",
+        entity + "Repository",
+        constant_name(table.name),
+        entity + "Column",
+    )
 
 
 def build_aggregate(
@@ -103,9 +115,9 @@ def build_aggregate(
     enum_lookups: dict[str, str],
 ) -> AggregateIR:
     """``enum_lookups``: the name of each enum's value-to-member mapping in ``enums.py``."""
-    entity, key, repository, spec_name = claimed_names(table)
+    entity, key, repository, spec_name, column_alias = claimed_names(table)
     attrs = {c.position: python_name(c.name) for c in table.columns}
-    scope = Scope({entity, key, repository, spec_name, *attrs.values()}, JSON_TYPE)
+    scope = Scope({entity, key, repository, spec_name, column_alias, *attrs.values()}, JSON_TYPE)
     enums = {
         c.position: enum_classes[c.type.enum] for c in table.columns if c.type.enum is not None
     }
@@ -143,7 +155,15 @@ def build_aggregate(
     # the table module binds only upper-case constants: no import it needs can clash with them
     parts = TableModule(module_name, scope.name(".", module_name), Scope(set(), JSON_TYPE))
     spec = table_spec(table, attrs, entity, scope, enum_values, parts)
-    methods = repository_methods(table, entity, key, spec_name, types, scope)
+    updatable = tuple(attrs[c.position] for c in table.value_columns)
+    column_literal = None
+    if updatable:
+        column_literal = (
+            f"{scope.name('typing', 'Literal')}[" + ", ".join(map(repr, updatable)) + "]"
+        )
+    methods = repository_methods(
+        table, entity, key, spec_name, types, scope, column_alias if updatable else None
+    )
     executor_type = f"{scope.runtime('Executor')} | {scope.runtime('Session')}"
     as_session = scope.runtime("as_session")
     actor_type = f"{scope.builtin('str')} | None"
@@ -163,6 +183,8 @@ def build_aggregate(
     doc = f"{table.name}: {table.description}" if table.description else f"Table {table.name}."
     doc += f"\n\nThe columns, keys and SQL of {spec_name} are in {parts.module}.py."
     names = {*(i.bound for i in imports), entity, key, repository, spec_name, *HELPERS}
+    if column_literal is not None:
+        names.add(column_alias)
     return AggregateIR(
         table=table.name,
         module=module,
@@ -175,6 +197,9 @@ def build_aggregate(
         fields=fields,
         key=key,
         key_alias=key_alias,
+        column_alias=column_alias,
+        column_literal=column_literal,
+        column_doc=f"#: Columns of table {table.name} that update(..., columns=[...]) may name.",
         key_doc=docstring(f"Primary key of table {table.name}."),
         key_fields=key_fields,
         key_checks=key_checks,

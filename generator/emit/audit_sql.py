@@ -36,6 +36,7 @@ from .sql import (
     TableStatements,
     block,
     column_list,
+    masked,
     or_stored,
     param,
     select_keys,
@@ -62,11 +63,26 @@ def audited_statements(table: Table) -> TableStatements:
         upsert_one=None,
         upsert_batch=None,
         select_keys=select_keys(table),
+        select_all=plain.select_all,
         insert_batch_count=_insert(
             table, plain.insert_batch, _batch_arguments(table) + 1, count=True
         ),
         update_batch_count=_update_batch(table, count=True) if has_values else None,
         upsert_batch_count=None,
+        update_one_columns=_update_one(table, mask=True) if has_values else None,
+        update_batch_columns=_update_batch(table, mask=True) if has_values else None,
+        update_batch_columns_count=(
+            _update_batch(table, count=True, mask=True) if has_values else None
+        ),
+    )
+
+
+def audited_inserts(table: Table, one: Statement, batch: Statement) -> tuple[Statement, Statement]:
+    """Plain (single-row, batch) inserts of an audited table made to write their history rows,
+    taking the audit log id after their own arguments (as ``insert_one`` and ``insert_batch``)."""
+    return (
+        _insert(table, one, len(table.insert_columns) + 1),
+        _insert(table, batch, _batch_arguments(table) + 1),
     )
 
 
@@ -174,14 +190,28 @@ def _changed(table: Table, values: dict[int, str]) -> tuple[str, str]:
     return "(" + ", ".join(stored) + ")", "(" + ", ".join(new) + ")"
 
 
-def _update_one(table: Table) -> Statement:
+def _update_one(table: Table, mask: bool = False) -> Statement:
     """Arguments: every column, one value each (the version: the one the caller read, NULL for
-    no check), then the audit log id."""
+    no check), with ``mask`` the columns to update (``bool[]``), then the audit log id."""
     values = {c.position: param(c, c.position + 1) for c in table.columns}
-    return _update(table, values, (), len(table.columns) + 1)
+    flags = len(table.columns) + 1 if mask else None
+    values = _masked(table, values, flags)
+    return _update(table, values, (), len(table.columns) + 1 + (flags is not None))
 
 
-def _update_batch(table: Table, count: bool = False) -> Statement:
+def _masked(table: Table, values: dict[int, str], flags: int | None) -> dict[int, str]:
+    """The value columns' new values kept where the mask argument ``flags`` says (the key and
+    the version are always the input's)."""
+    kept = {c.position for c in table.value_columns}
+    return {
+        position: masked(table, table.columns[position], value, flags)
+        if position in kept
+        else value
+        for position, value in values.items()
+    }
+
+
+def _update_batch(table: Table, count: bool = False, mask: bool = False) -> Statement:
     """Arguments: every column as batch arrays, then the audit log id. The rows are unnested
     once, into ``_input``, which both the update and the unchanged rows join. ``count``: answer
     how many rows were updated or found unchanged instead of the rows."""
@@ -192,7 +222,9 @@ def _update_batch(table: Table, count: bool = False) -> Statement:
     )
     head = block("WITH _input AS (", (f"SELECT {selected}", *batch.source(ordinality=False)), "),")
     values = {c.position: f"_i.{quote_ident(c.name)}" for c in table.columns}
-    return _update(table, values, head, batch.next_number, count)
+    flags = batch.next_number if mask else None
+    values = _masked(table, values, flags)
+    return _update(table, values, head, batch.next_number + (flags is not None), count)
 
 
 def _update(

@@ -52,7 +52,9 @@ def repository_methods(
     spec: str,
     types: dict[int, str],
     scope: Scope,
+    column_type: str | None = None,
 ) -> tuple[Method, ...]:
+    """``column_type``: the ``Literal`` alias of the columns an update may name."""
     seq = scope.name("collections.abc", "Sequence")
     iterable = scope.name("collections.abc", "Iterable")
     async_iterable = scope.name("collections.abc", "AsyncIterable")
@@ -95,20 +97,26 @@ def repository_methods(
     )
     literal, overload = scope.name("typing", "Literal"), scope.name("typing", "overload")
 
-    def batch_write(name: str) -> Method:
-        """``<name>(items, *, returning=True)``: the rows as stored, or with ``returning=False``
-        only their number (nothing decoded, nothing built)."""
+    def batch_write(name: str, extra: tuple[str, ...] = (), passed: tuple[str, ...] = ()) -> Method:
+        """``<name>(items, *, returning=True, *extra)``: the rows as stored, or with
+        ``returning=False`` only their number (nothing decoded, nothing built)."""
         rows = f"{lst}[{entity}]"
         return Method(
             name,
-            (items, "*", f"returning: {boolean} = True"),
+            (items, "*", f"returning: {boolean} = True", *extra),
             f"{rows} | {integer}",
-            op(name, "items", "returning=returning"),
+            op(name, "items", "returning=returning", *passed),
             (
-                Overload(overload, (items, "*", f"returning: {literal}[True] = True"), rows),
-                Overload(overload, (items, "*", f"returning: {literal}[False]"), integer),
+                Overload(
+                    overload, (items, "*", f"returning: {literal}[True] = True", *extra), rows
+                ),
+                Overload(overload, (items, "*", f"returning: {literal}[False]", *extra), integer),
             ),
         )
+
+    # update(..., columns=[...]): only the named columns are written (and checked)
+    chosen = (f"columns: {seq}[{column_type}] | None = None",) if column_type else ()
+    passes = ("columns=columns",) if column_type else ()
 
     methods = [
         Method("save", (item,), entity, op("save_one", "item")),
@@ -118,10 +126,31 @@ def repository_methods(
         Method("exists", (one_key,), boolean, op("exists_one", "key")),
         Method("exists_batch", (keys,), f"{lst}[{boolean}]", op("exists_batch", "keys")),
     ]
+    skippable = [
+        key.name for key in (table.primary_key, *table.uniques) if key.name in _if_new_keys(table)
+    ]
+    if skippable:
+        # save_if_new: the key a row may clash on, the primary key unless the database draws it
+        on = f"{literal}[" + ", ".join(repr(name) for name in skippable) + "]"
+        keyword = f"on: {on} = {skippable[0]!r}"
+        methods += [
+            Method(
+                "save_if_new",
+                (item, "*", keyword),
+                f"{entity} | None",
+                op("save_if_new", "item", "on=on"),
+            ),
+            Method(
+                "save_batch_if_new",
+                (items, "*", keyword),
+                f"{lst}[{entity} | None]",
+                op("save_batch_if_new", "items", "on=on"),
+            ),
+        ]
     if has_update:
         methods += [
-            Method("update", (item,), entity, op("update_one", "item")),
-            batch_write("update_batch"),
+            Method("update", (item, "*", *chosen), entity, op("update_one", "item", *passes)),
+            batch_write("update_batch", chosen, passes),
         ]
     if table.audited:
         # the version read (None: no check); a row present with another version is stale
@@ -224,3 +253,12 @@ def repository_methods(
     if len(set(names)) != len(names):
         raise GenerationError(f"table {table.name!r}: two repository methods share a name")
     return tuple(methods)
+
+
+def _if_new_keys(table: Table) -> set[str]:
+    """Keys ``save_if_new`` can skip on: every unique key, and the primary key unless it is an
+    identity (the database draws it, so a new row never clashes on it)."""
+    names = {key.name for key in table.uniques}
+    if not table.identity_key:
+        names.add(table.primary_key.name)
+    return names

@@ -15,7 +15,7 @@ from ..model import Column, ForeignKey, Key, Table
 from ..model import audit_tables as audit
 from ..schema.names import quote_ident, statement_name
 from . import sql
-from .audit_sql import audited_statements
+from .audit_sql import audited_inserts, audited_statements
 from .pycode import Arg, Call, Scope, bound_literal
 from .table_module import TableModule
 
@@ -198,6 +198,20 @@ def _unique(table: Table, key: Key, parts: TableModule) -> str:
         Arg("columns", tuple_text(str(i) for i in key.columns)),
         Arg("probe_sql", parts.statement(probe, sql.unique_probe(table, key))),
     ]
+    if not (primary and table.identity_key):  # an identity never conflicts: nothing to skip on
+        one, batch = sql.insert_if_new(table, key)
+        if table.audited:
+            one, batch = audited_inserts(table, one, batch)
+        name = "PRIMARY_KEY" if primary else key.name
+        args += [
+            Arg(
+                "insert_if_new_sql", parts.statement(statement_name("INSERT_IF_NEW_BY", name), one)
+            ),
+            Arg(
+                "insert_batch_if_new_sql",
+                parts.statement(statement_name("INSERT_BATCH_IF_NEW_BY", name), batch),
+            ),
+        ]
     if not primary:
         select = statement_name("SELECT_BATCH_BY", key.name)
         args.append(

@@ -212,10 +212,14 @@ tables:
 """
     (aggregate,) = ir_of(schema).aggregates
     names = [s.name for s in aggregate.table_module.statements]
-    assert names[-4:] == [
+    assert names[-8:] == [
         "PROBE_UNIQUE_AB",
+        "INSERT_IF_NEW_BY_AB",
+        "INSERT_BATCH_IF_NEW_BY_AB",
         "SELECT_BATCH_BY_AB",
         "PROBE_UNIQUE_AB_2",
+        "INSERT_IF_NEW_BY_AB_2",
+        "INSERT_BATCH_IF_NEW_BY_AB_2",
         "SELECT_BATCH_BY_AB_2",
     ]
     uniques = next(p.value for p in aggregate.table_module.parts if p.name == "UNIQUES")

@@ -23,16 +23,19 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, multiple, precond
 from batchrepo import operations
 from batchrepo.session import as_session
 from batchrepo.spec import WriteMode
+from batchrepo.write.partial import partial
 
 from ..outcome import (
     ACTOR,
     COPY_ALWAYS,
     STATEMENTS_ONLY,
     Outcome,
+    batch_if_new,
     batch_read,
     batch_write,
     counted,
     same,
+    single_if_new,
     single_read,
     single_write,
 )
@@ -125,6 +128,9 @@ def equivalence_machine(
     # inserts go by statement or, where the table allows it, by COPY (batchrepo.write.copy)
     # (path, counting): returning=False answers a count and sends back no rows
     ways = ["statement", "copy"] if spec.copy is not None else ["statement"]
+    skippable = [u.name for u in spec.uniques if u.insert_batch_if_new_sql is not None]
+    keyed = {*spec.key_columns, *([spec.audit.version_column] if spec.audit else [])}
+    updatable = [c.attr for at, c in enumerate(spec.columns) if at not in keyed]
     paths = st.tuples(st.sampled_from(ways), st.booleans())
     compared = [spec, *parents]
 
@@ -139,7 +145,8 @@ def equivalence_machine(
         def _check(self, what: str, batch: Outcome, single: Outcome, items: Sequence[Any]) -> None:
             operation = what.split()[0]
             operation += " by copy" if "by copy" in what else ""
-            operation += ", counting" if what.endswith("counting") else ""
+            operation += ", counting" if ", counting" in what else ""
+            operation += ", some columns" if ", columns" in what else ""
             outcome = f"{operation}: {(batch.error or 'ok')[:40]}"
             problem = None
             if not same(batch, single):
@@ -166,7 +173,12 @@ def equivalence_machine(
                 )
 
         def _write(
-            self, mode: WriteMode, items: list[Any], path: str = "statement", counting: bool = False
+            self,
+            mode: WriteMode,
+            items: list[Any],
+            path: str = "statement",
+            counting: bool = False,
+            columns: list[str] | None = None,
         ) -> Any:
             if mode != "insert" and len(spec.uniques) > 1:
                 positions = [*spec.key_columns, *unique_positions(spec)]
@@ -177,12 +189,15 @@ def equivalence_machine(
                     items = [item for row, item in enumerate(items) if row not in moved]
             note(f"{mode} batch by {path}, {'counting' if counting else 'returning'}: {items!r}")
             policy = COPY_ALWAYS if path == "copy" else STATEMENTS_ONLY
+            # columns: what update_batch(items, columns=...) and update(item, columns=...) run
+            written = spec if columns is None else partial(spec, columns)
             batch = twin.run(
-                batch_write(twin.batch, spec, mode, items, policy, returning=not counting)
+                batch_write(twin.batch, written, mode, items, policy, returning=not counting)
             )
-            single = twin.run(single_write(twin.single, spec, mode, items))
+            single = twin.run(single_write(twin.single, written, mode, items))
             twin.run(twin.align_sequences(spec))
             how = f"by {path}" + (", counting" if counting else "")
+            how += f", columns {columns}" if columns is not None else ""
             self._check(
                 f"{mode} of {len(items)} rows {how}",
                 batch,
@@ -193,6 +208,16 @@ def equivalence_machine(
                 return multiple()
             # counting, no rows come back: the single side's rows have the same keys
             return multiple(*(spec.key_of(item) for item in (single if counting else batch).raw))
+
+        def _if_new(self, on: str, items: list[Any]) -> Any:
+            note(f"insert if new on {on}: {items!r}")
+            batch = twin.run(batch_if_new(twin.batch, spec, on, items))
+            single = twin.run(single_if_new(twin.single, spec, on, items))
+            twin.run(twin.align_sequences(spec))
+            self._check(f"insert_if_new of {len(items)} rows on {on}", batch, single, items)
+            if batch.error is not None:
+                return multiple()
+            return multiple(*(spec.key_of(item) for item in batch.raw if item is not None))
 
         def _read(self, op: str, asked: list[Any]) -> None:
             batch = twin.run(batch_read(twin.batch, spec, op, asked))
@@ -228,6 +253,21 @@ def equivalence_machine(
             batch = build_batch(shape, "insert", fresh, existing, to, bend)
             return self._write("insert", batch, *path)
 
+        @precondition(lambda self: bool(skippable) and _has_keys(self))
+        @rule(
+            target=keys,
+            fresh=inserts,
+            existing=with_keys("upsert", 3),
+            to=targets,
+            bend=bend,
+            on=st.sampled_from(skippable or ["primary_key"]),
+        )
+        def insert_if_new(
+            self, fresh: list[Any], existing: list[Any], to: list[Any], bend: Tweaks, on: str
+        ) -> Any:
+            """New rows and rows whose key exists: the existing ones are skipped."""
+            return self._if_new(on, build_batch(shape, "upsert", fresh, existing, to, bend))
+
         @precondition(_has_keys)
         @rule(
             existing=with_keys("update", max_batch),
@@ -246,6 +286,26 @@ def equivalence_machine(
         ) -> None:
             batch = build_batch(shape, "update", missing, existing, to, bend)
             self._write("update", batch, counting=counting)
+
+        @precondition(lambda self: bool(updatable) and _has_keys(self))
+        @rule(
+            existing=with_keys("update", max_batch),
+            missing=one_missing,
+            to=targets,
+            bend=bend,
+            chosen=st.sets(st.sampled_from(updatable or [""]), min_size=1),
+        )
+        def update_some(
+            self,
+            existing: list[Any],
+            missing: list[Any],
+            to: list[Any],
+            bend: Tweaks,
+            chosen: set[str],
+        ) -> None:
+            """Partial updates: only the ``chosen`` columns are written (and checked)."""
+            batch = build_batch(shape, "update", missing, existing, to, bend)
+            self._write("update", batch, columns=sorted(chosen))
 
         @precondition(lambda self: spec.sql.upsert_batch is not None and _has_keys(self))
         @rule(

@@ -150,6 +150,10 @@ SELECT "id", "version"
 FROM "account"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "customer_id", "status", "balance", "opened_at", "version"
+FROM "account\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
@@ -197,11 +201,125 @@ FROM (
     AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS NOT DISTINCT FROM (_i."customer_id", _i."status", _i."balance", COALESCE(_i."opened_at", "account"."opened_at"))
 ) AS _rows"""
 
+UPDATE_ONE_COLUMNS = """\
+WITH _written AS (
+    UPDATE "account"
+    SET "customer_id" = CASE WHEN ($7::bool[])[2] THEN $2::uuid ELSE "account"."customer_id" END, "status" = CASE WHEN ($7::bool[])[3] THEN $3::"account_status" ELSE "account"."status" END, "balance" = CASE WHEN ($7::bool[])[4] THEN $4::numeric ELSE "account"."balance" END, "opened_at" = COALESCE(CASE WHEN ($7::bool[])[5] THEN $5::timestamptz ELSE "account"."opened_at" END, "account"."opened_at"), "version" = "account"."version" + 1
+    WHERE "account"."id" = $1::uuid
+    AND ($6::int8 IS NULL OR "account"."version" = $6::int8)
+    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN $2::uuid ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN $3::"account_status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN $4::numeric ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN $5::timestamptz ELSE "account"."opened_at" END, "account"."opened_at"))
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'update'::"audit_operation", $8::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+FROM "account"
+WHERE "account"."id" = $1::uuid
+AND ($6::int8 IS NULL OR "account"."version" = $6::int8)
+AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS NOT DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN $2::uuid ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN $3::"account_status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN $4::numeric ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN $5::timestamptz ELSE "account"."opened_at" END, "account"."opened_at"))"""
+
+UPDATE_BATCH_COLUMNS = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::int8[]) AS u("id", "customer_id", "status", "balance", "opened_at", "version")
+),
+_written AS (
+    UPDATE "account"
+    SET "customer_id" = CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, "status" = CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, "balance" = CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, "opened_at" = COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"), "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"))
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'update'::"audit_operation", $8::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+FROM "account"
+JOIN _input AS _i ON "account"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS NOT DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"))"""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::int8[]) AS u("id", "customer_id", "status", "balance", "opened_at", "version")
+),
+_written AS (
+    UPDATE "account"
+    SET "customer_id" = CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, "status" = CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, "balance" = CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, "opened_at" = COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"), "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"))
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'update'::"audit_operation", $8::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "account"
+    JOIN _input AS _i ON "account"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS NOT DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"))
+) AS _rows"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "account" WHERE "account"."id" = u."id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::uuid, $3::"account_status", $4::numeric, COALESCE($5::timestamptz, now()))
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "customer_id", "status", "balance", "opened_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'insert'::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."customer_id", u."status", u."balance", COALESCE(u."opened_at", now())
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[]) WITH ORDINALITY AS u("id", "customer_id", "status", "balance", "opened_at", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "customer_id", "status", "balance", "opened_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'insert'::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+FROM _written AS _w"""
 
 PROBE_PARENT_CUSTOMER_ID = """\
 SELECT u._ord
@@ -278,14 +396,23 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="account_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="account_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -150,6 +150,10 @@ SELECT "id", "version"
 FROM "customer"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "id", "name", "email", "version"
+FROM "customer\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "customer" ("id", "name", "email")
@@ -197,17 +201,163 @@ FROM (
     AND ("customer"."name", "customer"."email") IS NOT DISTINCT FROM (_i."name", _i."email")
 ) AS _rows"""
 
+UPDATE_ONE_COLUMNS = """\
+WITH _written AS (
+    UPDATE "customer"
+    SET "name" = CASE WHEN ($5::bool[])[2] THEN $2::text ELSE "customer"."name" END, "email" = CASE WHEN ($5::bool[])[3] THEN $3::text ELSE "customer"."email" END, "version" = "customer"."version" + 1
+    WHERE "customer"."id" = $1::uuid
+    AND ($4::int8 IS NULL OR "customer"."version" = $4::int8)
+    AND ("customer"."name", "customer"."email") IS DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN $2::text ELSE "customer"."name" END, CASE WHEN ($5::bool[])[3] THEN $3::text ELSE "customer"."email" END)
+    RETURNING "customer"."id", "customer"."name", "customer"."email", "customer"."version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'update'::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "customer"."id", "customer"."name", "customer"."email", "customer"."version"
+FROM "customer"
+WHERE "customer"."id" = $1::uuid
+AND ($4::int8 IS NULL OR "customer"."version" = $4::int8)
+AND ("customer"."name", "customer"."email") IS NOT DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN $2::text ELSE "customer"."name" END, CASE WHEN ($5::bool[])[3] THEN $3::text ELSE "customer"."email" END)"""
+
+UPDATE_BATCH_COLUMNS = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."name" AS "name", u."email" AS "email", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int8[]) AS u("id", "name", "email", "version")
+),
+_written AS (
+    UPDATE "customer"
+    SET "name" = CASE WHEN ($5::bool[])[2] THEN _i."name" ELSE "customer"."name" END, "email" = CASE WHEN ($5::bool[])[3] THEN _i."email" ELSE "customer"."email" END, "version" = "customer"."version" + 1
+    FROM _input AS _i
+    WHERE "customer"."id" = _i."id"
+    AND (_i."version" IS NULL OR "customer"."version" = _i."version")
+    AND ("customer"."name", "customer"."email") IS DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN _i."name" ELSE "customer"."name" END, CASE WHEN ($5::bool[])[3] THEN _i."email" ELSE "customer"."email" END)
+    RETURNING "customer"."id", "customer"."name", "customer"."email", "customer"."version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'update'::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "customer"."id", "customer"."name", "customer"."email", "customer"."version"
+FROM "customer"
+JOIN _input AS _i ON "customer"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "customer"."version" = _i."version")
+AND ("customer"."name", "customer"."email") IS NOT DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN _i."name" ELSE "customer"."name" END, CASE WHEN ($5::bool[])[3] THEN _i."email" ELSE "customer"."email" END)"""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."name" AS "name", u."email" AS "email", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int8[]) AS u("id", "name", "email", "version")
+),
+_written AS (
+    UPDATE "customer"
+    SET "name" = CASE WHEN ($5::bool[])[2] THEN _i."name" ELSE "customer"."name" END, "email" = CASE WHEN ($5::bool[])[3] THEN _i."email" ELSE "customer"."email" END, "version" = "customer"."version" + 1
+    FROM _input AS _i
+    WHERE "customer"."id" = _i."id"
+    AND (_i."version" IS NULL OR "customer"."version" = _i."version")
+    AND ("customer"."name", "customer"."email") IS DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN _i."name" ELSE "customer"."name" END, CASE WHEN ($5::bool[])[3] THEN _i."email" ELSE "customer"."email" END)
+    RETURNING "customer"."id", "customer"."name", "customer"."email", "customer"."version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'update'::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "customer"
+    JOIN _input AS _i ON "customer"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "customer"."version" = _i."version")
+    AND ("customer"."name", "customer"."email") IS NOT DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN _i."name" ELSE "customer"."name" END, CASE WHEN ($5::bool[])[3] THEN _i."email" ELSE "customer"."email" END)
+) AS _rows"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "customer" WHERE "customer"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::text)
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "name", "email", "version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'insert'::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."name", u."email"
+    FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS u("id", "name", "email", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "name", "email", "version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'insert'::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w"""
+
 PROBE_UNIQUE_EMAIL = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("email", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "customer" WHERE "customer"."email" = u."email" AND "customer"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_EMAIL = """\
+WITH _written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::text)
+    ON CONFLICT ("email") DO NOTHING
+    RETURNING "id", "name", "email", "version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'insert'::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_EMAIL = """\
+WITH _written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."name", u."email"
+    FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS u("id", "name", "email", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("email") DO NOTHING
+    RETURNING "id", "name", "email", "version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'insert'::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w"""
 
 SELECT_BATCH_BY_EMAIL = """\
 SELECT "id", "name", "email", "version"
@@ -260,20 +410,31 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="customer_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="customer_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="email",
         constraint="customer_email_key",
         columns=(2,),
         probe_sql=PROBE_UNIQUE_EMAIL,
+        insert_if_new_sql=INSERT_IF_NEW_BY_EMAIL,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_EMAIL,
         select_batch_sql=SELECT_BATCH_BY_EMAIL,
     ),
 )

@@ -160,6 +160,10 @@ SELECT "account_id", "instrument", "version"
 FROM "position"
 LIMIT $1::int8"""
 
+SELECT_ALL = """\
+SELECT "account_id", "instrument", "quantity", "tags", "details", "updated_at", "version"
+FROM "position\""""
+
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
     INSERT INTO "position" ("account_id", "instrument", "quantity", "tags", "details", "updated_at")
@@ -217,11 +221,140 @@ FROM (
     AND ("position"."quantity", "position"."tags", "position"."details", "position"."updated_at") IS NOT DISTINCT FROM (_i."quantity", _i."tags", _i."details", COALESCE(_i."updated_at", "position"."updated_at"))
 ) AS _rows"""
 
+UPDATE_ONE_COLUMNS = """\
+WITH _written AS (
+    UPDATE "position"
+    SET "quantity" = CASE WHEN ($8::bool[])[3] THEN $3::int4 ELSE "position"."quantity" END, "tags" = CASE WHEN ($8::bool[])[4] THEN $4::text[] ELSE "position"."tags" END, "details" = CASE WHEN ($8::bool[])[5] THEN $5::text::jsonb ELSE "position"."details" END, "updated_at" = COALESCE(CASE WHEN ($8::bool[])[6] THEN $6::timestamptz ELSE "position"."updated_at" END, "position"."updated_at"), "version" = "position"."version" + 1
+    WHERE "position"."account_id" = $1::uuid AND "position"."instrument" = $2::text
+    AND ($7::int8 IS NULL OR "position"."version" = $7::int8)
+    AND ("position"."quantity", "position"."tags", "position"."details", "position"."updated_at") IS DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN $3::int4 ELSE "position"."quantity" END, CASE WHEN ($8::bool[])[4] THEN $4::text[] ELSE "position"."tags" END, CASE WHEN ($8::bool[])[5] THEN $5::text::jsonb ELSE "position"."details" END, COALESCE(CASE WHEN ($8::bool[])[6] THEN $6::timestamptz ELSE "position"."updated_at" END, "position"."updated_at"))
+    RETURNING "position"."account_id", "position"."instrument", "position"."quantity", "position"."tags", "position"."details", "position"."updated_at", "position"."version"
+),
+_history AS (
+    INSERT INTO "position_history" ("account_id", "instrument", "quantity", "tags", "details", "updated_at", "version", "operation", "audit_log_id")
+    SELECT _s."account_id", _s."instrument", _s."quantity", _s."tags", _s."details", _s."updated_at", _s."version", 'update'::"audit_operation", $9::int8
+    FROM _written AS _s
+)
+SELECT _w."account_id", _w."instrument", _w."quantity", _w."tags", _w."details", _w."updated_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "position"."account_id", "position"."instrument", "position"."quantity", "position"."tags", "position"."details", "position"."updated_at", "position"."version"
+FROM "position"
+WHERE "position"."account_id" = $1::uuid AND "position"."instrument" = $2::text
+AND ($7::int8 IS NULL OR "position"."version" = $7::int8)
+AND ("position"."quantity", "position"."tags", "position"."details", "position"."updated_at") IS NOT DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN $3::int4 ELSE "position"."quantity" END, CASE WHEN ($8::bool[])[4] THEN $4::text[] ELSE "position"."tags" END, CASE WHEN ($8::bool[])[5] THEN $5::text::jsonb ELSE "position"."details" END, COALESCE(CASE WHEN ($8::bool[])[6] THEN $6::timestamptz ELSE "position"."updated_at" END, "position"."updated_at"))"""
+
+UPDATE_BATCH_COLUMNS = """\
+WITH _input AS (
+    SELECT u."account_id" AS "account_id", u."instrument" AS "instrument", u."quantity" AS "quantity", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u."details"::jsonb AS "details", u."updated_at" AS "updated_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $6::bool[], $7::text[], $8::timestamptz[], $9::int8[]) WITH ORDINALITY AS u("account_id", "instrument", "quantity", "_null_tags", "details", "updated_at", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($4::text[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    UPDATE "position"
+    SET "quantity" = CASE WHEN ($10::bool[])[3] THEN _i."quantity" ELSE "position"."quantity" END, "tags" = CASE WHEN ($10::bool[])[4] THEN _i."tags" ELSE "position"."tags" END, "details" = CASE WHEN ($10::bool[])[5] THEN _i."details" ELSE "position"."details" END, "updated_at" = COALESCE(CASE WHEN ($10::bool[])[6] THEN _i."updated_at" ELSE "position"."updated_at" END, "position"."updated_at"), "version" = "position"."version" + 1
+    FROM _input AS _i
+    WHERE "position"."account_id" = _i."account_id" AND "position"."instrument" = _i."instrument"
+    AND (_i."version" IS NULL OR "position"."version" = _i."version")
+    AND ("position"."quantity", "position"."tags", "position"."details", "position"."updated_at") IS DISTINCT FROM (CASE WHEN ($10::bool[])[3] THEN _i."quantity" ELSE "position"."quantity" END, CASE WHEN ($10::bool[])[4] THEN _i."tags" ELSE "position"."tags" END, CASE WHEN ($10::bool[])[5] THEN _i."details" ELSE "position"."details" END, COALESCE(CASE WHEN ($10::bool[])[6] THEN _i."updated_at" ELSE "position"."updated_at" END, "position"."updated_at"))
+    RETURNING "position"."account_id", "position"."instrument", "position"."quantity", "position"."tags", "position"."details", "position"."updated_at", "position"."version"
+),
+_history AS (
+    INSERT INTO "position_history" ("account_id", "instrument", "quantity", "tags", "details", "updated_at", "version", "operation", "audit_log_id")
+    SELECT _s."account_id", _s."instrument", _s."quantity", _s."tags", _s."details", _s."updated_at", _s."version", 'update'::"audit_operation", $11::int8
+    FROM _written AS _s
+)
+SELECT _w."account_id", _w."instrument", _w."quantity", _w."tags", _w."details", _w."updated_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "position"."account_id", "position"."instrument", "position"."quantity", "position"."tags", "position"."details", "position"."updated_at", "position"."version"
+FROM "position"
+JOIN _input AS _i ON "position"."account_id" = _i."account_id" AND "position"."instrument" = _i."instrument"
+WHERE (_i."version" IS NULL OR "position"."version" = _i."version")
+AND ("position"."quantity", "position"."tags", "position"."details", "position"."updated_at") IS NOT DISTINCT FROM (CASE WHEN ($10::bool[])[3] THEN _i."quantity" ELSE "position"."quantity" END, CASE WHEN ($10::bool[])[4] THEN _i."tags" ELSE "position"."tags" END, CASE WHEN ($10::bool[])[5] THEN _i."details" ELSE "position"."details" END, COALESCE(CASE WHEN ($10::bool[])[6] THEN _i."updated_at" ELSE "position"."updated_at" END, "position"."updated_at"))"""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _input AS (
+    SELECT u."account_id" AS "account_id", u."instrument" AS "instrument", u."quantity" AS "quantity", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u."details"::jsonb AS "details", u."updated_at" AS "updated_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $6::bool[], $7::text[], $8::timestamptz[], $9::int8[]) WITH ORDINALITY AS u("account_id", "instrument", "quantity", "_null_tags", "details", "updated_at", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($4::text[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    UPDATE "position"
+    SET "quantity" = CASE WHEN ($10::bool[])[3] THEN _i."quantity" ELSE "position"."quantity" END, "tags" = CASE WHEN ($10::bool[])[4] THEN _i."tags" ELSE "position"."tags" END, "details" = CASE WHEN ($10::bool[])[5] THEN _i."details" ELSE "position"."details" END, "updated_at" = COALESCE(CASE WHEN ($10::bool[])[6] THEN _i."updated_at" ELSE "position"."updated_at" END, "position"."updated_at"), "version" = "position"."version" + 1
+    FROM _input AS _i
+    WHERE "position"."account_id" = _i."account_id" AND "position"."instrument" = _i."instrument"
+    AND (_i."version" IS NULL OR "position"."version" = _i."version")
+    AND ("position"."quantity", "position"."tags", "position"."details", "position"."updated_at") IS DISTINCT FROM (CASE WHEN ($10::bool[])[3] THEN _i."quantity" ELSE "position"."quantity" END, CASE WHEN ($10::bool[])[4] THEN _i."tags" ELSE "position"."tags" END, CASE WHEN ($10::bool[])[5] THEN _i."details" ELSE "position"."details" END, COALESCE(CASE WHEN ($10::bool[])[6] THEN _i."updated_at" ELSE "position"."updated_at" END, "position"."updated_at"))
+    RETURNING "position"."account_id", "position"."instrument", "position"."quantity", "position"."tags", "position"."details", "position"."updated_at", "position"."version"
+),
+_history AS (
+    INSERT INTO "position_history" ("account_id", "instrument", "quantity", "tags", "details", "updated_at", "version", "operation", "audit_log_id")
+    SELECT _s."account_id", _s."instrument", _s."quantity", _s."tags", _s."details", _s."updated_at", _s."version", 'update'::"audit_operation", $11::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "position"
+    JOIN _input AS _i ON "position"."account_id" = _i."account_id" AND "position"."instrument" = _i."instrument"
+    WHERE (_i."version" IS NULL OR "position"."version" = _i."version")
+    AND ("position"."quantity", "position"."tags", "position"."details", "position"."updated_at") IS NOT DISTINCT FROM (CASE WHEN ($10::bool[])[3] THEN _i."quantity" ELSE "position"."quantity" END, CASE WHEN ($10::bool[])[4] THEN _i."tags" ELSE "position"."tags" END, CASE WHEN ($10::bool[])[5] THEN _i."details" ELSE "position"."details" END, COALESCE(CASE WHEN ($10::bool[])[6] THEN _i."updated_at" ELSE "position"."updated_at" END, "position"."updated_at"))
+) AS _rows"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS u("account_id", "instrument", _ord)
 WHERE EXISTS (SELECT 1 FROM "position" WHERE "position"."account_id" = u."account_id" AND "position"."instrument" = u."instrument")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "position" ("account_id", "instrument", "quantity", "tags", "details", "updated_at")
+    VALUES ($1::uuid, $2::text, $3::int4, $4::text[], $5::text::jsonb, COALESCE($6::timestamptz, now()))
+    ON CONFLICT ("account_id", "instrument") DO NOTHING
+    RETURNING "account_id", "instrument", "quantity", "tags", "details", "updated_at", "version"
+),
+_history AS (
+    INSERT INTO "position_history" ("account_id", "instrument", "quantity", "tags", "details", "updated_at", "version", "operation", "audit_log_id")
+    SELECT _s."account_id", _s."instrument", _s."quantity", _s."tags", _s."details", _s."updated_at", _s."version", 'insert'::"audit_operation", $7::int8
+    FROM _written AS _s
+)
+SELECT _w."account_id", _w."instrument", _w."quantity", _w."tags", _w."details", _w."updated_at", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "position" ("account_id", "instrument", "quantity", "tags", "details", "updated_at")
+    SELECT u."account_id", u."instrument", u."quantity", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END, u."details"::jsonb, COALESCE(u."updated_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $6::bool[], $7::text[], $8::timestamptz[]) WITH ORDINALITY AS u("account_id", "instrument", "quantity", "_null_tags", "details", "updated_at", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($4::text[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+    ORDER BY u._ord
+    ON CONFLICT ("account_id", "instrument") DO NOTHING
+    RETURNING "account_id", "instrument", "quantity", "tags", "details", "updated_at", "version"
+),
+_history AS (
+    INSERT INTO "position_history" ("account_id", "instrument", "quantity", "tags", "details", "updated_at", "version", "operation", "audit_log_id")
+    SELECT _s."account_id", _s."instrument", _s."quantity", _s."tags", _s."details", _s."updated_at", _s."version", 'insert'::"audit_operation", $9::int8
+    FROM _written AS _s
+)
+SELECT _w."account_id", _w."instrument", _w."quantity", _w."tags", _w."details", _w."updated_at", _w."version"
+FROM _written AS _w"""
 
 PROBE_PARENT_ACCOUNT_ID = """\
 SELECT u._ord
@@ -303,14 +436,23 @@ SQL = _rt.TableSQL(
     upsert_one=None,
     upsert_batch=None,
     select_keys=SELECT_KEYS,
+    select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="position_pkey", columns=(0, 1), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="position_pkey",
+        columns=(0, 1),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

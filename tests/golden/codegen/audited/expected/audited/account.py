@@ -46,6 +46,10 @@ class Account:
 AccountKey = uuid.UUID
 
 
+#: Columns of table account that update(..., columns=[...]) may name.
+AccountColumn = Literal["customer_id", "status", "balance", "opened_at"]
+
+
 def _to_columns(items: Sequence[Account]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -125,21 +129,49 @@ class AccountRepository:
     async def exists_batch(self, keys: Sequence[AccountKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, ACCOUNT_TABLE, keys)
 
-    async def update(self, item: Account) -> Account:
-        return await _rt.update_one(self._session, ACCOUNT_TABLE, item)
+    async def save_if_new(
+        self, item: Account, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Account | None:
+        return await _rt.save_if_new(self._session, ACCOUNT_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Account], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Account | None]:
+        return await _rt.save_batch_if_new(self._session, ACCOUNT_TABLE, items, on=on)
+
+    async def update(
+        self, item: Account, *, columns: Sequence[AccountColumn] | None = None
+    ) -> Account:
+        return await _rt.update_one(self._session, ACCOUNT_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Account], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Account],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[AccountColumn] | None = None,
     ) -> list[Account]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[Account], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[Account],
+        *,
+        returning: Literal[False],
+        columns: Sequence[AccountColumn] | None = None,
+    ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Account], *, returning: bool = True
+        self,
+        items: Sequence[Account],
+        *,
+        returning: bool = True,
+        columns: Sequence[AccountColumn] | None = None,
     ) -> list[Account] | int:
-        return await _rt.update_batch(self._session, ACCOUNT_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, ACCOUNT_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: AccountKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, ACCOUNT_TABLE, key, version=version)

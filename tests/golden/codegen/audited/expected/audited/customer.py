@@ -38,6 +38,10 @@ class Customer:
 CustomerKey = uuid.UUID
 
 
+#: Columns of table customer that update(..., columns=[...]) may name.
+CustomerColumn = Literal["name", "email"]
+
+
 def _to_columns(items: Sequence[Customer]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -113,23 +117,49 @@ class CustomerRepository:
     async def exists_batch(self, keys: Sequence[CustomerKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, CUSTOMER_TABLE, keys)
 
-    async def update(self, item: Customer) -> Customer:
-        return await _rt.update_one(self._session, CUSTOMER_TABLE, item)
+    async def save_if_new(
+        self, item: Customer, *, on: Literal["primary_key", "email"] = "primary_key"
+    ) -> Customer | None:
+        return await _rt.save_if_new(self._session, CUSTOMER_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Customer], *, on: Literal["primary_key", "email"] = "primary_key"
+    ) -> list[Customer | None]:
+        return await _rt.save_batch_if_new(self._session, CUSTOMER_TABLE, items, on=on)
+
+    async def update(
+        self, item: Customer, *, columns: Sequence[CustomerColumn] | None = None
+    ) -> Customer:
+        return await _rt.update_one(self._session, CUSTOMER_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Customer], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Customer],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[CustomerColumn] | None = None,
     ) -> list[Customer]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[Customer], *, returning: Literal[False]
+        self,
+        items: Sequence[Customer],
+        *,
+        returning: Literal[False],
+        columns: Sequence[CustomerColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Customer], *, returning: bool = True
+        self,
+        items: Sequence[Customer],
+        *,
+        returning: bool = True,
+        columns: Sequence[CustomerColumn] | None = None,
     ) -> list[Customer] | int:
-        return await _rt.update_batch(self._session, CUSTOMER_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, CUSTOMER_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: CustomerKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, CUSTOMER_TABLE, key, version=version)

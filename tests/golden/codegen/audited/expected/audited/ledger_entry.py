@@ -40,6 +40,10 @@ class LedgerEntry:
 LedgerEntryKey = int
 
 
+#: Columns of table ledger_entry that update(..., columns=[...]) may name.
+LedgerEntryColumn = Literal["account_id", "amount", "memo"]
+
+
 def _to_columns(items: Sequence[LedgerEntry]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -121,23 +125,39 @@ class LedgerEntryRepository:
     async def exists_batch(self, keys: Sequence[LedgerEntryKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, LEDGER_ENTRY_TABLE, keys)
 
-    async def update(self, item: LedgerEntry) -> LedgerEntry:
-        return await _rt.update_one(self._session, LEDGER_ENTRY_TABLE, item)
+    async def update(
+        self, item: LedgerEntry, *, columns: Sequence[LedgerEntryColumn] | None = None
+    ) -> LedgerEntry:
+        return await _rt.update_one(self._session, LEDGER_ENTRY_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[LedgerEntry], *, returning: Literal[True] = True
+        self,
+        items: Sequence[LedgerEntry],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[LedgerEntryColumn] | None = None,
     ) -> list[LedgerEntry]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[LedgerEntry], *, returning: Literal[False]
+        self,
+        items: Sequence[LedgerEntry],
+        *,
+        returning: Literal[False],
+        columns: Sequence[LedgerEntryColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[LedgerEntry], *, returning: bool = True
+        self,
+        items: Sequence[LedgerEntry],
+        *,
+        returning: bool = True,
+        columns: Sequence[LedgerEntryColumn] | None = None,
     ) -> list[LedgerEntry] | int:
-        return await _rt.update_batch(self._session, LEDGER_ENTRY_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, LEDGER_ENTRY_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: LedgerEntryKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, LEDGER_ENTRY_TABLE, key, version=version)

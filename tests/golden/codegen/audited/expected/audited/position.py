@@ -49,6 +49,10 @@ class PositionKey(NamedTuple):
     instrument: str
 
 
+#: Columns of table position that update(..., columns=[...]) may name.
+PositionColumn = Literal["quantity", "tags", "details", "updated_at"]
+
+
 def _to_columns(items: Sequence[Position]) -> list[list[Any]]:
     return [
         [item.account_id for item in items],
@@ -130,23 +134,49 @@ class PositionRepository:
     async def exists_batch(self, keys: Sequence[PositionKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, POSITION_TABLE, keys)
 
-    async def update(self, item: Position) -> Position:
-        return await _rt.update_one(self._session, POSITION_TABLE, item)
+    async def save_if_new(
+        self, item: Position, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Position | None:
+        return await _rt.save_if_new(self._session, POSITION_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Position], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Position | None]:
+        return await _rt.save_batch_if_new(self._session, POSITION_TABLE, items, on=on)
+
+    async def update(
+        self, item: Position, *, columns: Sequence[PositionColumn] | None = None
+    ) -> Position:
+        return await _rt.update_one(self._session, POSITION_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Position], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Position],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[PositionColumn] | None = None,
     ) -> list[Position]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[Position], *, returning: Literal[False]
+        self,
+        items: Sequence[Position],
+        *,
+        returning: Literal[False],
+        columns: Sequence[PositionColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Position], *, returning: bool = True
+        self,
+        items: Sequence[Position],
+        *,
+        returning: bool = True,
+        columns: Sequence[PositionColumn] | None = None,
     ) -> list[Position] | int:
-        return await _rt.update_batch(self._session, POSITION_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, POSITION_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: PositionKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, POSITION_TABLE, key, version=version)
