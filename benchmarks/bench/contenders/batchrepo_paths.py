@@ -81,3 +81,17 @@ def upsert_batch(lane: Lane, work: Work) -> Job:
 @contender("upsert", "batchrepo upsert_batch, returning=False", family="batchrepo")
 def upsert_batch_count(lane: Lane, work: Work) -> Job:
     return lambda: lane.repository().upsert_batch(work.items, returning=False)
+
+
+@contender("insert", "batchrepo save_batch_if_new", family="batchrepo", tables=BOTH)
+def save_batch_if_new(lane: Lane, work: Work) -> Job:
+    """Insert, skipping rows whose key exists (none here): what an idempotent import pays."""
+    return lambda: lane.repository().save_batch_if_new(work.items)
+
+
+@contender(
+    "update", "batchrepo update_batch, columns=[display_name]", family="batchrepo", tables=BOTH
+)
+def update_batch_one_column(lane: Lane, work: Work) -> Job:
+    """Write and check only the column that changed (the others are not even sent)."""
+    return lambda: lane.repository().update_batch(work.items, columns=["display_name"])

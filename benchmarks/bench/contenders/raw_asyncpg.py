@@ -119,6 +119,21 @@ def update_unnest(lane: Lane, work: Work) -> Job:
     return lambda: lane.conn.execute(sql, *_columns(lane, work.items))
 
 
+@contender("update", "asyncpg UPDATE display_name .. FROM unnest", family="asyncpg")
+def update_one_column_unnest(lane: Lane, work: Work) -> Job:
+    sql = (
+        'UPDATE "person" SET "display_name" = u."display_name" '
+        'FROM unnest($1::uuid[], $2::text[]) AS u("id", "display_name") '
+        'WHERE "person"."id" = u."id"'
+    )
+
+    async def job() -> str:
+        keys = [item.id for item in work.items]
+        return await lane.conn.execute(sql, keys, [item.display_name for item in work.items])
+
+    return job
+
+
 @contender("delete", "asyncpg DELETE .. = ANY", family="asyncpg")
 def delete_any(lane: Lane, work: Work) -> Job:
     sql = 'DELETE FROM "person" WHERE "id" = ANY($1::uuid[])'
