@@ -13,10 +13,13 @@ from collections.abc import Sequence
 from typing import Any, Literal, overload
 
 from batchrepo import errors
+from batchrepo.cache.entity_reads import entity_reads
 from batchrepo.cache.recording import Recorder
 from batchrepo.db.arguments import decoded_rows, key_arrays, key_values, value_arrays
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, Operation, row_error, statement_error
 from batchrepo.db.executor import Executor, acquire
+from batchrepo.db.failures import boundary
+from batchrepo.entities import entities
 from batchrepo.key_matching import comparable_keys, keys_of_records
 from batchrepo.session import Target, as_session
 from batchrepo.spec import E, K, TableSpec, WriteMode
@@ -38,6 +41,7 @@ from batchrepo.write.chunked import update_batch_chunked as update_batch_chunked
 from batchrepo.write.chunked import upsert_batch_chunked as upsert_batch_chunked
 from batchrepo.write.if_new import inserted_in_input_order, skipping
 from batchrepo.write.partial import partial
+from batchrepo.write.upserts import PRIMARY_KEY, upserting
 
 
 async def _write(
@@ -78,6 +82,7 @@ async def _write_one_or_none(
     return written
 
 
+@boundary
 async def save_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
     """Insert one row; returns it as stored (server defaults, generated key)."""
     return await _write_one(target, spec, item, "insert")
@@ -95,6 +100,7 @@ async def save_batch(
 async def save_batch(
     target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool
 ) -> list[E] | int: ...
+@boundary
 async def save_batch(
     target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool = True
 ) -> list[E] | int:
@@ -105,6 +111,7 @@ async def save_batch(
     return await _write(target, spec, items, "insert", returning)
 
 
+@boundary
 async def update_one(
     target: Target, spec: TableSpec[E, K], item: E, *, columns: Sequence[str] | None = None
 ) -> E:
@@ -142,6 +149,7 @@ async def update_batch(
     returning: bool,
     columns: Sequence[str] | None = ...,
 ) -> list[E] | int: ...
+@boundary
 async def update_batch(
     target: Target,
     spec: TableSpec[E, K],
@@ -158,31 +166,51 @@ async def update_batch(
     return await _write(target, chosen, items, "update", returning)
 
 
-async def upsert_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
-    """Insert one row, or update the row with its primary key."""
-    return await _write_one(target, spec, item, "upsert")
+@boundary
+async def upsert_one(target: Target, spec: TableSpec[E, K], item: E, *, on: str = PRIMARY_KEY) -> E:
+    """Insert one row, or update the row with the same key ``on`` (the primary key, or a
+    unique key's name: the row found keeps its primary key)."""
+    return await _write_one(target, upserting(spec, on), item, "upsert")
 
 
 @overload
 async def upsert_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[True] = ...
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: Literal[True] = ...,
+    on: str = ...,
 ) -> list[E]: ...
 @overload
 async def upsert_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[False]
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: Literal[False],
+    on: str = ...,
 ) -> int: ...
 @overload
 async def upsert_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool, on: str = ...
 ) -> list[E] | int: ...
+@boundary
 async def upsert_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool = True
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: bool = True,
+    on: str = PRIMARY_KEY,
 ) -> list[E] | int:
-    """Insert or update rows by primary key in one statement, in input order.
-    ``returning=False``: returns the number of rows written instead."""
-    return await _write(target, spec, items, "upsert", returning)
+    """Insert or update rows by key ``on`` in one statement, in input order. Audited tables
+    write history for rows inserted or changed, none for unchanged rows (versions given are not
+    checked). ``returning=False``: returns the number of rows written instead."""
+    return await _write(target, upserting(spec, on), items, "upsert", returning)
 
 
+@boundary
 async def save_if_new(
     target: Target, spec: TableSpec[E, K], item: E, *, on: str = "primary_key"
 ) -> E | None:
@@ -192,6 +220,7 @@ async def save_if_new(
     return await _write_one_or_none(target, skipping(spec, on), item, "insert")
 
 
+@boundary
 async def save_batch_if_new(
     target: Target, spec: TableSpec[E, K], items: Sequence[E], *, on: str = "primary_key"
 ) -> list[E | None]:
@@ -217,33 +246,47 @@ async def _fetch(
 
 
 def _entities(spec: TableSpec[E, Any], records: Sequence[Any]) -> list[E]:
-    return [spec.from_record(row) for row in decoded_rows(spec, records)]
+    return entities(spec, decoded_rows(spec, records))
 
 
+@boundary
 async def load_one(target: Target, spec: TableSpec[E, K], key: K) -> E | None:
     """The row with this key, or None."""
     session = as_session(target)
     recorder = Recorder(session.cache_view())
+    cached = entity_reads(session, spec)  # None unless the table opted in to the entity cache
+    if cached is not None and not cached.misses([key]):
+        return cached.answer([key])[0]
     try:
         record = await session.executor.fetchrow(spec.sql.select_one, *key_values(spec, key))
     except STATEMENT_ERRORS as exc:
         raise row_error(spec, exc, key, "select") from exc
     if record is None:
         return None
+    if cached is not None:
+        cached.read([record], recorder)
+        return cached.answer([key])[0]
     rows = decoded_rows(spec, [record])
     recorder.rows(spec, rows)
     return spec.from_record(rows[0])
 
 
+@boundary
 async def load_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -> list[E | None]:
     """One entry per key asked, in that order: the row, or None where there is none."""
     session = as_session(target)
     if not keys:
         return []
     recorder = Recorder(session.cache_view())
-    records = await _fetch(
-        session.executor, spec, spec.sql.select_batch, key_arrays(spec, keys), "select"
-    )
+    cached = entity_reads(session, spec)  # None unless the table opted in to the entity cache
+    asked = keys if cached is None else cached.misses(keys)
+    records = []
+    if asked:
+        arguments = key_arrays(spec, asked)
+        records = await _fetch(session.executor, spec, spec.sql.select_batch, arguments, "select")
+    if cached is not None:
+        cached.read(records, recorder)
+        return cached.answer(keys)
     recorder.rows(spec, records)
     return _in_order_asked(spec, records, spec.key_columns, keys)
 
@@ -256,6 +299,7 @@ def _in_order_asked(
     return [found.get(key) for key in comparable_keys(spec, positions, keys)]
 
 
+@boundary
 async def exists_one(target: Target, spec: TableSpec[E, K], key: K) -> bool:
     """Whether a row with this key exists."""
     session = as_session(target)
@@ -269,6 +313,7 @@ async def exists_one(target: Target, spec: TableSpec[E, K], key: K) -> bool:
     return found
 
 
+@boundary
 async def exists_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -> list[bool]:
     """One bool per key asked, in that order."""
     session = as_session(target)
@@ -286,6 +331,7 @@ async def exists_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K])
     return [key in present for key in comparable_keys(spec, spec.key_columns, keys)]
 
 
+@boundary
 async def delete_one(
     target: Target, spec: TableSpec[E, K], key: K, *, version: int | None = None
 ) -> bool:
@@ -298,6 +344,7 @@ async def delete_one(
     return await delete_one_row(session, recorder, spec, key, version)
 
 
+@boundary
 async def delete_batch(
     target: Target,
     spec: TableSpec[E, K],
@@ -344,6 +391,7 @@ def _first_occurrences(spec: TableSpec[Any, Any], keys: Sequence[Any]) -> list[i
     return first
 
 
+@boundary
 async def validate_batch(
     target: Target, spec: TableSpec[E, K], items: Sequence[E], mode: WriteMode = "insert"
 ) -> ValidationReport:
@@ -358,6 +406,7 @@ async def validate_batch(
     return report
 
 
+@boundary
 async def load_batch_by_unique(
     target: Target, spec: TableSpec[E, K], unique: str, keys: Sequence[Any]
 ) -> list[E | None]:
@@ -375,6 +424,7 @@ async def load_batch_by_unique(
     return _in_order_asked(spec, records, found.columns, keys)
 
 
+@boundary
 async def load_grouped_by_fk(
     target: Target, spec: TableSpec[E, K], foreign_key: str, keys: Sequence[Any]
 ) -> dict[Any, list[E]]:

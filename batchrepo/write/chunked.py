@@ -33,13 +33,20 @@ from batchrepo.cache.recording import Recorder
 from batchrepo.chunks import DEFAULT_CHUNK_SIZE, check_chunk_size, check_iterable, chunks_of
 from batchrepo.db import executor
 from batchrepo.db.executor import Connection
+from batchrepo.db.failures import boundary
 from batchrepo.session import Session, Target, as_session
 from batchrepo.spec import E, K, TableSpec, WriteMode
 from batchrepo.validate.before_write import checked_columns
-from batchrepo.write.apply import delete_batch_on, statement_for, write_batch
+from batchrepo.write.apply import (
+    check_versions_allowed,
+    delete_batch_on,
+    statement_for,
+    write_batch,
+)
 from batchrepo.write.chunk_results import BatchResult, BatchStats, ChunkError, Tally
 from batchrepo.write.chunk_runs import ChunkRunner, Learning, run_alone, run_atomic
 from batchrepo.write.parallel import run_parallel
+from batchrepo.write.versioned_deletes import in_step, versioned_deletes
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -186,17 +193,17 @@ async def _prechecked(
 
 
 async def _unit_log_before_the_chunks(session: Session, spec: TableSpec[Any, Any]) -> None:
-    """Insert a unit of work's ``audit_log`` row (audited tables) before the atomic chunks'
-    savepoint opens.
+    """Nothing to do before the atomic chunks' savepoint opens (kept as the hook it was).
 
-    Inserted inside it by the first chunk, the row would vanish when a later chunk fails and the
-    savepoint rolls back, while the unit (which knows only its own savepoints) kept its id: every
-    later audited write of the unit would then break its history's foreign key. Outside a unit
-    of work this sends nothing; each chunk inserts its own row, rolled back with it.
+    The unit's ``audit_log`` row used to be inserted here, outside that savepoint, because the
+    unit knew only its own savepoints. A unit now hears of every ``atomic`` block on its
+    connection (``executor.watching``), so the first chunk inserts the row inside the
+    savepoints, and a later chunk's failure rolls it back and makes the unit forget it.
     """
     await session.unit_audit_log_id(spec)
 
 
+@boundary
 async def save_batch_chunked(
     target: Target,
     spec: TableSpec[E, K],
@@ -213,6 +220,7 @@ async def save_batch_chunked(
     )
 
 
+@boundary
 async def update_batch_chunked(
     target: Target,
     spec: TableSpec[E, K],
@@ -229,6 +237,7 @@ async def update_batch_chunked(
     )
 
 
+@boundary
 async def upsert_batch_chunked(
     target: Target,
     spec: TableSpec[E, K],
@@ -245,6 +254,7 @@ async def upsert_batch_chunked(
     )
 
 
+@boundary
 async def delete_batch_chunked(
     target: Target,
     spec: TableSpec[E, K],
@@ -254,11 +264,17 @@ async def delete_batch_chunked(
     atomic: bool = True,
     returning: bool = True,
     concurrency: int = 1,
+    versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
 ) -> BatchResult[K]:
     """Delete by any number of keys. ``items`` are the keys of the chunks that succeeded;
-    ``stats.affected`` counts the rows that existed and are gone."""
+    ``stats.affected`` counts the rows that existed and are gone.
+
+    ``versions`` (audited tables): the version read of each key, in step with ``keys`` (None:
+    any), consumed chunk by chunk like them; a chunk holding a row present with another version
+    fails with ``StaleVersionError`` and deletes nothing, as ``delete_batch`` does."""
     session = as_session(target)
     check_iterable(keys, f"{spec.table}: the keys to delete")
+    check_versions_allowed(spec, versions is not None)
     session.require_actor(spec)
     _check_options(session, chunk_size, atomic, concurrency)
 
@@ -269,6 +285,20 @@ async def delete_batch_chunked(
         conn: Connection, recorder: Recorder, _start: int, chunk: list[K]
     ) -> tuple[list[K], int]:
         return chunk, await delete_batch_on(conn, session, recorder, spec, chunk)
+
+    if versions is not None:
+        check_iterable(versions, f"{spec.table}: the versions of the keys to delete")
+        return await _run(
+            session,
+            in_step(spec, keys, versions),
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
+            run_chunk=versioned_deletes(session, spec),
+            learning=Learning(session.cache_view(), deferred=False, layered=atomic),
+            before_first=unit_log,
+        )
 
     # Deletes have no checks before their statement, so a sequence and a stream run alike;
     # the records of an atomic call wait for its end (deferred, as they always did).

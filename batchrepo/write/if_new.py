@@ -9,7 +9,7 @@ The rest of the write path is the insert's: the same checks before SQL, the same
 same probes on failure, except that a clash on the skipped key is no problem (the checks do not
 refuse a key known to exist when it is that key, the probes do not look for its clashes). So the
 runtime runs these statements *as* the insert of a derived spec (:func:`skipping`, marked
-``TableSpec.skips_on``) rather than through a path of their own. The database returns the
+``TableSpec.conflict_key``) rather than through a path of their own. The database returns the
 inserted rows only, in input order (the insert feeds rows ``ORDER BY`` their ordinal);
 :func:`inserted_in_input_order` lays them out against the input, one entry per row, None where
 skipped.
@@ -27,7 +27,7 @@ from batchrepo.spec import E, K, TableSpec, UniqueSpec
 
 def skipping(spec: TableSpec[E, K], on: str) -> TableSpec[E, K]:
     """``spec`` whose insert statements skip rows whose key ``on`` exists (no COPY, no counting
-    twin: the rows inserted must come back), marked ``skips_on=on``."""
+    twin: the rows inserted must come back), marked ``conflict_key=on``."""
     cached = _DERIVED.get((id(spec), on))
     if cached is not None and cached[0] is spec:
         return cached[1]
@@ -35,7 +35,7 @@ def skipping(spec: TableSpec[E, K], on: str) -> TableSpec[E, K]:
     one, batch = unique.insert_if_new_sql, unique.insert_batch_if_new_sql
     assert one is not None and batch is not None  # _unique refused the key otherwise
     sql = dataclasses.replace(spec.sql, insert_one=one, insert_batch=batch, insert_batch_count=None)
-    derived = dataclasses.replace(spec, sql=sql, copy=None, skips_on=on)
+    derived = dataclasses.replace(spec, sql=sql, copy=None, conflict_key=on)
     _DERIVED[(id(spec), on)] = (spec, derived)
     return derived
 

@@ -78,17 +78,21 @@ def _positions(spec: TableSpec[Any, Any], chosen: frozenset[str]) -> frozenset[i
 
 
 def _relaxed(column: ColumnSpec) -> ColumnSpec:
-    """A column not written: sent as None, which it accepts, and checked for nothing else."""
-    return ColumnSpec(
-        name=column.name,
-        attr=column.attr,
-        pg_type=column.pg_type,
-        kind=column.kind,
+    """A column not written: sent as None, which it accepts, and checked for nothing else (what
+    it is, a server default or an array, stays as it was)."""
+    return dataclasses.replace(
+        column,
         nullable=True,
-        is_array=column.is_array,
         nullable_elements=True,
         none_on_insert=True,
         none_on_update=True,
+        max_length=None,
+        min_length=None,
+        minimum=None,
+        maximum=None,
+        precision=None,
+        scale=None,
+        enum_values=None,
     )
 
 

@@ -193,6 +193,32 @@ ORDER BY u._ord
 ON CONFLICT ("numeric_code") DO NOTHING
 RETURNING "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency\""""
 
+UPSERT_BY_NUMERIC_CODE = """\
+INSERT INTO "country" ("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+VALUES ($1::bpchar, $2::int2, $3::text, $4::text, $5::text, $6::bpchar)
+ON CONFLICT ("numeric_code") DO UPDATE SET "name_l1" = EXCLUDED."name_l1", "name_l2" = EXCLUDED."name_l2", "name_l3" = EXCLUDED."name_l3", "default_currency" = EXCLUDED."default_currency"
+RETURNING "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency\""""
+
+UPSERT_BATCH_BY_NUMERIC_CODE = """\
+INSERT INTO "country" ("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+SELECT u."code", u."numeric_code", u."name_l1", u."name_l2", u."name_l3", u."default_currency"
+FROM unnest($1::bpchar[], $2::int2[], $3::text[], $4::text[], $5::text[], $6::bpchar[]) WITH ORDINALITY AS u("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency", _ord)
+ORDER BY u._ord
+ON CONFLICT ("numeric_code") DO UPDATE SET "name_l1" = EXCLUDED."name_l1", "name_l2" = EXCLUDED."name_l2", "name_l3" = EXCLUDED."name_l3", "default_currency" = EXCLUDED."default_currency"
+RETURNING "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency\""""
+
+UPSERT_BATCH_COUNT_BY_NUMERIC_CODE = """\
+WITH _written AS (
+    INSERT INTO "country" ("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+    SELECT u."code", u."numeric_code", u."name_l1", u."name_l2", u."name_l3", u."default_currency"
+    FROM unnest($1::bpchar[], $2::int2[], $3::text[], $4::text[], $5::text[], $6::bpchar[]) WITH ORDINALITY AS u("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("numeric_code") DO UPDATE SET "name_l1" = EXCLUDED."name_l1", "name_l2" = EXCLUDED."name_l2", "name_l3" = EXCLUDED."name_l3", "default_currency" = EXCLUDED."default_currency"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 SELECT_BATCH_BY_NUMERIC_CODE = """\
 SELECT "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency"
 FROM "country"
@@ -286,6 +312,9 @@ UNIQUES = (
         probe_sql=PROBE_UNIQUE_NUMERIC_CODE,
         insert_if_new_sql=INSERT_IF_NEW_BY_NUMERIC_CODE,
         insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_NUMERIC_CODE,
+        upsert_sql=UPSERT_BY_NUMERIC_CODE,
+        upsert_batch_sql=UPSERT_BATCH_BY_NUMERIC_CODE,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_NUMERIC_CODE,
         select_batch_sql=SELECT_BATCH_BY_NUMERIC_CODE,
     ),
 )

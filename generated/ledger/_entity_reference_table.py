@@ -193,6 +193,32 @@ ORDER BY u._ord
 ON CONFLICT ("person_id", "entity_role", "reference_external_id") DO NOTHING
 RETURNING "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1\""""
 
+UPSERT_BY_ENTITY_REFERENCE_NATURAL = """\
+INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::uuid, $3::"person_entity_type", $4::text, $5::text)
+ON CONFLICT ("person_id", "entity_role", "reference_external_id") DO UPDATE SET "reference_details_l1" = EXCLUDED."reference_details_l1"
+RETURNING "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1\""""
+
+UPSERT_BATCH_BY_ENTITY_REFERENCE_NATURAL = """\
+INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+SELECT COALESCE(u."id", gen_random_uuid()), u."person_id", u."entity_role", u."reference_external_id", u."reference_details_l1"
+FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) WITH ORDINALITY AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1", _ord)
+ORDER BY u._ord
+ON CONFLICT ("person_id", "entity_role", "reference_external_id") DO UPDATE SET "reference_details_l1" = EXCLUDED."reference_details_l1"
+RETURNING "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1\""""
+
+UPSERT_BATCH_COUNT_BY_ENTITY_REFERENCE_NATURAL = """\
+WITH _written AS (
+    INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."person_id", u."entity_role", u."reference_external_id", u."reference_details_l1"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) WITH ORDINALITY AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("person_id", "entity_role", "reference_external_id") DO UPDATE SET "reference_details_l1" = EXCLUDED."reference_details_l1"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 SELECT_BATCH_BY_ENTITY_REFERENCE_NATURAL = """\
 SELECT "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1"
 FROM "entity_reference"
@@ -294,6 +320,9 @@ UNIQUES = (
         probe_sql=PROBE_UNIQUE_ENTITY_REFERENCE_NATURAL,
         insert_if_new_sql=INSERT_IF_NEW_BY_ENTITY_REFERENCE_NATURAL,
         insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_ENTITY_REFERENCE_NATURAL,
+        upsert_sql=UPSERT_BY_ENTITY_REFERENCE_NATURAL,
+        upsert_batch_sql=UPSERT_BATCH_BY_ENTITY_REFERENCE_NATURAL,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_ENTITY_REFERENCE_NATURAL,
         select_batch_sql=SELECT_BATCH_BY_ENTITY_REFERENCE_NATURAL,
     ),
 )

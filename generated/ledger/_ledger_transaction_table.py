@@ -364,6 +364,102 @@ _history AS (
 SELECT _w."id", _w."account_id", _w."counterparty_account_id", _w."reference", _w."direction", _w."status", _w."amount", _w."currency", _w."exchange_rate", _w."value_date", _w."booked_at", _w."source_recorded_at", _w."settlement_delay", _w."batch_sequence", _w."source_digest", _w."metadata", _w."tags", _w."version"
 FROM _written AS _w"""
 
+UPSERT_BY_TRANSACTION_REFERENCE = """\
+WITH _input AS (
+    SELECT $1::uuid AS "account_id", $2::uuid AS "counterparty_account_id", $3::text AS "reference", $4::"transaction_direction" AS "direction", $5::"transaction_status" AS "status", $6::numeric AS "amount", $7::bpchar AS "currency", $8::float8 AS "exchange_rate", $9::date AS "value_date", $10::timestamptz AS "booked_at", $11::timestamp AS "source_recorded_at", $12::interval AS "settlement_delay", $13::int4 AS "batch_sequence", $14::bytea AS "source_digest", $15::text::jsonb AS "metadata", $16::text[] AS "tags", 1 AS _ord
+),
+_written AS (
+    INSERT INTO "ledger_transaction" ("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags")
+    SELECT _i."account_id", _i."counterparty_account_id", _i."reference", _i."direction", _i."status", _i."amount", _i."currency", _i."exchange_rate", _i."value_date", COALESCE(_i."booked_at", now()), _i."source_recorded_at", _i."settlement_delay", _i."batch_sequence", _i."source_digest", _i."metadata", _i."tags"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("account_id", "reference") DO UPDATE
+    SET "counterparty_account_id" = EXCLUDED."counterparty_account_id", "direction" = EXCLUDED."direction", "status" = EXCLUDED."status", "amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", "exchange_rate" = EXCLUDED."exchange_rate", "value_date" = EXCLUDED."value_date", "source_recorded_at" = EXCLUDED."source_recorded_at", "settlement_delay" = EXCLUDED."settlement_delay", "batch_sequence" = EXCLUDED."batch_sequence", "source_digest" = EXCLUDED."source_digest", "metadata" = EXCLUDED."metadata", "tags" = EXCLUDED."tags", "version" = "ledger_transaction"."version" + 1
+    WHERE ("ledger_transaction"."counterparty_account_id", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS DISTINCT FROM (EXCLUDED."counterparty_account_id", EXCLUDED."direction", EXCLUDED."status", EXCLUDED."amount", EXCLUDED."currency", EXCLUDED."exchange_rate", EXCLUDED."value_date", EXCLUDED."source_recorded_at", EXCLUDED."settlement_delay", EXCLUDED."batch_sequence", EXCLUDED."source_digest", EXCLUDED."metadata", EXCLUDED."tags")
+    RETURNING "ledger_transaction"."id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version", ("ledger_transaction".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $17::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."counterparty_account_id", _w."reference", _w."direction", _w."status", _w."amount", _w."currency", _w."exchange_rate", _w."value_date", _w."booked_at", _w."source_recorded_at", _w."settlement_delay", _w."batch_sequence", _w."source_digest", _w."metadata", _w."tags", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "ledger_transaction"."id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version"
+FROM "ledger_transaction"
+JOIN _input AS _i ON "ledger_transaction"."account_id" = _i."account_id" AND "ledger_transaction"."reference" = _i."reference"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."account_id" = "ledger_transaction"."account_id" AND _w."reference" = "ledger_transaction"."reference")"""
+
+UPSERT_BATCH_BY_TRANSACTION_REFERENCE = """\
+WITH _input AS (
+    SELECT u."account_id" AS "account_id", u."counterparty_account_id" AS "counterparty_account_id", u."reference" AS "reference", u."direction" AS "direction", u."status" AS "status", u."amount" AS "amount", u."currency" AS "currency", u."exchange_rate" AS "exchange_rate", u."value_date" AS "value_date", u."booked_at" AS "booked_at", u."source_recorded_at" AS "source_recorded_at", u."settlement_delay" AS "settlement_delay", u."batch_sequence" AS "batch_sequence", u."source_digest" AS "source_digest", u."metadata"::jsonb AS "metadata", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u._ord
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::"transaction_direction"[], $5::"transaction_status"[], $6::numeric[], $7::bpchar[], $8::float8[], $9::date[], $10::timestamptz[], $11::timestamp[], $12::interval[], $13::int4[], $14::bytea[], $15::text[], $18::bool[]) WITH ORDINALITY AS u("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "_null_tags", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($16::text[], $17::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    INSERT INTO "ledger_transaction" ("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags")
+    SELECT _i."account_id", _i."counterparty_account_id", _i."reference", _i."direction", _i."status", _i."amount", _i."currency", _i."exchange_rate", _i."value_date", COALESCE(_i."booked_at", now()), _i."source_recorded_at", _i."settlement_delay", _i."batch_sequence", _i."source_digest", _i."metadata", _i."tags"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("account_id", "reference") DO UPDATE
+    SET "counterparty_account_id" = EXCLUDED."counterparty_account_id", "direction" = EXCLUDED."direction", "status" = EXCLUDED."status", "amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", "exchange_rate" = EXCLUDED."exchange_rate", "value_date" = EXCLUDED."value_date", "source_recorded_at" = EXCLUDED."source_recorded_at", "settlement_delay" = EXCLUDED."settlement_delay", "batch_sequence" = EXCLUDED."batch_sequence", "source_digest" = EXCLUDED."source_digest", "metadata" = EXCLUDED."metadata", "tags" = EXCLUDED."tags", "version" = "ledger_transaction"."version" + 1
+    WHERE ("ledger_transaction"."counterparty_account_id", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS DISTINCT FROM (EXCLUDED."counterparty_account_id", EXCLUDED."direction", EXCLUDED."status", EXCLUDED."amount", EXCLUDED."currency", EXCLUDED."exchange_rate", EXCLUDED."value_date", EXCLUDED."source_recorded_at", EXCLUDED."settlement_delay", EXCLUDED."batch_sequence", EXCLUDED."source_digest", EXCLUDED."metadata", EXCLUDED."tags")
+    RETURNING "ledger_transaction"."id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version", ("ledger_transaction".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."counterparty_account_id", _w."reference", _w."direction", _w."status", _w."amount", _w."currency", _w."exchange_rate", _w."value_date", _w."booked_at", _w."source_recorded_at", _w."settlement_delay", _w."batch_sequence", _w."source_digest", _w."metadata", _w."tags", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "ledger_transaction"."id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version"
+FROM "ledger_transaction"
+JOIN _input AS _i ON "ledger_transaction"."account_id" = _i."account_id" AND "ledger_transaction"."reference" = _i."reference"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."account_id" = "ledger_transaction"."account_id" AND _w."reference" = "ledger_transaction"."reference")"""
+
+UPSERT_BATCH_COUNT_BY_TRANSACTION_REFERENCE = """\
+WITH _input AS (
+    SELECT u."account_id" AS "account_id", u."counterparty_account_id" AS "counterparty_account_id", u."reference" AS "reference", u."direction" AS "direction", u."status" AS "status", u."amount" AS "amount", u."currency" AS "currency", u."exchange_rate" AS "exchange_rate", u."value_date" AS "value_date", u."booked_at" AS "booked_at", u."source_recorded_at" AS "source_recorded_at", u."settlement_delay" AS "settlement_delay", u."batch_sequence" AS "batch_sequence", u."source_digest" AS "source_digest", u."metadata"::jsonb AS "metadata", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u._ord
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::"transaction_direction"[], $5::"transaction_status"[], $6::numeric[], $7::bpchar[], $8::float8[], $9::date[], $10::timestamptz[], $11::timestamp[], $12::interval[], $13::int4[], $14::bytea[], $15::text[], $18::bool[]) WITH ORDINALITY AS u("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "_null_tags", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($16::text[], $17::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    INSERT INTO "ledger_transaction" ("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags")
+    SELECT _i."account_id", _i."counterparty_account_id", _i."reference", _i."direction", _i."status", _i."amount", _i."currency", _i."exchange_rate", _i."value_date", COALESCE(_i."booked_at", now()), _i."source_recorded_at", _i."settlement_delay", _i."batch_sequence", _i."source_digest", _i."metadata", _i."tags"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("account_id", "reference") DO UPDATE
+    SET "counterparty_account_id" = EXCLUDED."counterparty_account_id", "direction" = EXCLUDED."direction", "status" = EXCLUDED."status", "amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", "exchange_rate" = EXCLUDED."exchange_rate", "value_date" = EXCLUDED."value_date", "source_recorded_at" = EXCLUDED."source_recorded_at", "settlement_delay" = EXCLUDED."settlement_delay", "batch_sequence" = EXCLUDED."batch_sequence", "source_digest" = EXCLUDED."source_digest", "metadata" = EXCLUDED."metadata", "tags" = EXCLUDED."tags", "version" = "ledger_transaction"."version" + 1
+    WHERE ("ledger_transaction"."counterparty_account_id", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS DISTINCT FROM (EXCLUDED."counterparty_account_id", EXCLUDED."direction", EXCLUDED."status", EXCLUDED."amount", EXCLUDED."currency", EXCLUDED."exchange_rate", EXCLUDED."value_date", EXCLUDED."source_recorded_at", EXCLUDED."settlement_delay", EXCLUDED."batch_sequence", EXCLUDED."source_digest", EXCLUDED."metadata", EXCLUDED."tags")
+    RETURNING "ledger_transaction"."id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version", ("ledger_transaction".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "ledger_transaction"
+    JOIN _input AS _i ON "ledger_transaction"."account_id" = _i."account_id" AND "ledger_transaction"."reference" = _i."reference"
+    WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."account_id" = "ledger_transaction"."account_id" AND _w."reference" = "ledger_transaction"."reference")
+) AS _rows"""
+
 SELECT_BATCH_BY_TRANSACTION_REFERENCE = """\
 SELECT "id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version"
 FROM "ledger_transaction"
@@ -399,6 +495,45 @@ INSERT_AUDIT_LOG = """\
 INSERT INTO "audit_log" ("actor")
 VALUES ($1::text)
 RETURNING "id\""""
+
+SELECT_HISTORY_ONE = """\
+SELECT h."id", h."account_id", h."counterparty_account_id", h."reference", h."direction", h."status", h."amount", h."currency", h."exchange_rate", h."value_date", h."booked_at", h."source_recorded_at", h."settlement_delay", h."batch_sequence", h."source_digest", h."metadata", h."tags", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "ledger_transaction_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = $1::int8
+ORDER BY h."history_id\""""
+
+SELECT_HISTORY_BATCH = """\
+SELECT h."id", h."account_id", h."counterparty_account_id", h."reference", h."direction", h."status", h."amount", h."currency", h."exchange_rate", h."value_date", h."booked_at", h."source_recorded_at", h."settlement_delay", h."batch_sequence", h."source_digest", h."metadata", h."tags", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "ledger_transaction_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = ANY($1::int8[])
+ORDER BY h."history_id\""""
+
+SELECT_AS_OF_ONE = """\
+SELECT h."id", h."account_id", h."counterparty_account_id", h."reference", h."direction", h."status", h."amount", h."currency", h."exchange_rate", h."value_date", h."booked_at", h."source_recorded_at", h."settlement_delay", h."batch_sequence", h."source_digest", h."metadata", h."tags", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "ledger_transaction_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = $1::int8
+AND ($2::int8 IS NULL OR h."version" = $2::int8)
+AND ($3::timestamptz IS NULL OR l."created_at" <= $3::timestamptz)
+ORDER BY h."history_id" DESC
+LIMIT 1"""
+
+SELECT_AS_OF_BATCH = """\
+SELECT _h."id", _h."account_id", _h."counterparty_account_id", _h."reference", _h."direction", _h."status", _h."amount", _h."currency", _h."exchange_rate", _h."value_date", _h."booked_at", _h."source_recorded_at", _h."settlement_delay", _h."batch_sequence", _h."source_digest", _h."metadata", _h."tags", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
+FROM unnest($1::int8[], $2::int8[]) WITH ORDINALITY AS _k("id", "_version", _ord)
+JOIN LATERAL (
+    SELECT h."id", h."account_id", h."counterparty_account_id", h."reference", h."direction", h."status", h."amount", h."currency", h."exchange_rate", h."value_date", h."booked_at", h."source_recorded_at", h."settlement_delay", h."batch_sequence", h."source_digest", h."metadata", h."tags", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+    FROM "ledger_transaction_history" AS h
+    JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+    WHERE h."id" = _k."id"
+    AND (_k."_version" IS NULL OR h."version" = _k."_version")
+    AND ($3::timestamptz IS NULL OR l."created_at" <= $3::timestamptz)
+    ORDER BY h."history_id" DESC
+    LIMIT 1
+) AS _h ON true
+ORDER BY _k._ord"""
 
 COLUMNS = (
     _rt.ColumnSpec(
@@ -549,6 +684,9 @@ UNIQUES = (
         probe_sql=PROBE_UNIQUE_TRANSACTION_REFERENCE,
         insert_if_new_sql=INSERT_IF_NEW_BY_TRANSACTION_REFERENCE,
         insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_TRANSACTION_REFERENCE,
+        upsert_sql=UPSERT_BY_TRANSACTION_REFERENCE,
+        upsert_batch_sql=UPSERT_BATCH_BY_TRANSACTION_REFERENCE,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_TRANSACTION_REFERENCE,
         select_batch_sql=SELECT_BATCH_BY_TRANSACTION_REFERENCE,
     ),
 )
@@ -577,7 +715,13 @@ FOREIGN_KEYS = (
 )
 
 AUDIT = _rt.AuditSpec(
-    history_table="ledger_transaction_history", version_column=17, insert_log_sql=INSERT_AUDIT_LOG
+    history_table="ledger_transaction_history",
+    version_column=17,
+    insert_log_sql=INSERT_AUDIT_LOG,
+    select_history_one=SELECT_HISTORY_ONE,
+    select_history_batch=SELECT_HISTORY_BATCH,
+    select_as_of_one=SELECT_AS_OF_ONE,
+    select_as_of_batch=SELECT_AS_OF_BATCH,
 )
 
 COPY = None

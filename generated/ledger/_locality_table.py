@@ -193,6 +193,32 @@ ORDER BY u._ord
 ON CONFLICT ("country_code", "code") DO NOTHING
 RETURNING "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2\""""
 
+UPSERT_BY_LOCALITY_CODE = """\
+INSERT INTO "locality" ("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::bpchar, $3::text, $4::text, $5::text, $6::text)
+ON CONFLICT ("country_code", "code") DO UPDATE SET "subdivision_code" = EXCLUDED."subdivision_code", "name_l1" = EXCLUDED."name_l1", "name_l2" = EXCLUDED."name_l2"
+RETURNING "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2\""""
+
+UPSERT_BATCH_BY_LOCALITY_CODE = """\
+INSERT INTO "locality" ("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+SELECT COALESCE(u."id", gen_random_uuid()), u."country_code", u."subdivision_code", u."code", u."name_l1", u."name_l2"
+FROM unnest($1::uuid[], $2::bpchar[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2", _ord)
+ORDER BY u._ord
+ON CONFLICT ("country_code", "code") DO UPDATE SET "subdivision_code" = EXCLUDED."subdivision_code", "name_l1" = EXCLUDED."name_l1", "name_l2" = EXCLUDED."name_l2"
+RETURNING "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2\""""
+
+UPSERT_BATCH_COUNT_BY_LOCALITY_CODE = """\
+WITH _written AS (
+    INSERT INTO "locality" ("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."country_code", u."subdivision_code", u."code", u."name_l1", u."name_l2"
+    FROM unnest($1::uuid[], $2::bpchar[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("country_code", "code") DO UPDATE SET "subdivision_code" = EXCLUDED."subdivision_code", "name_l1" = EXCLUDED."name_l1", "name_l2" = EXCLUDED."name_l2"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 SELECT_BATCH_BY_LOCALITY_CODE = """\
 SELECT "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2"
 FROM "locality"
@@ -303,6 +329,9 @@ UNIQUES = (
         probe_sql=PROBE_UNIQUE_LOCALITY_CODE,
         insert_if_new_sql=INSERT_IF_NEW_BY_LOCALITY_CODE,
         insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_LOCALITY_CODE,
+        upsert_sql=UPSERT_BY_LOCALITY_CODE,
+        upsert_batch_sql=UPSERT_BATCH_BY_LOCALITY_CODE,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_LOCALITY_CODE,
         select_batch_sql=SELECT_BATCH_BY_LOCALITY_CODE,
     ),
 )

@@ -276,6 +276,64 @@ class AccountRepository:
     ) -> int:
         return await _rt.delete_batch(self._session, ACCOUNT_TABLE, keys, versions=versions)
 
+    async def load_history(self, key: AccountKey) -> list[_rt.HistoryEntry[Account]]:
+        return await _rt.load_history(self._session, ACCOUNT_TABLE, key)
+
+    async def load_history_batch(
+        self, keys: Sequence[AccountKey]
+    ) -> list[list[_rt.HistoryEntry[Account]]]:
+        return await _rt.load_history_batch(self._session, ACCOUNT_TABLE, keys)
+
+    async def load_as_of(
+        self, key: AccountKey, *, version: int | None = None, at: datetime.datetime | None = None
+    ) -> _rt.HistoryEntry[Account] | None:
+        return await _rt.load_as_of(self._session, ACCOUNT_TABLE, key, version=version, at=at)
+
+    async def load_as_of_batch(
+        self,
+        keys: Sequence[AccountKey],
+        *,
+        versions: Sequence[int | None] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> list[_rt.HistoryEntry[Account] | None]:
+        return await _rt.load_as_of_batch(
+            self._session, ACCOUNT_TABLE, keys, versions=versions, at=at
+        )
+
+    async def upsert(
+        self, item: Account, *, on: Literal["primary_key", "account_number"] = "primary_key"
+    ) -> Account:
+        return await _rt.upsert_one(self._session, ACCOUNT_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Account],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "account_number"] = "primary_key",
+    ) -> list[Account]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Account],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "account_number"] = "primary_key",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self,
+        items: Sequence[Account],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "account_number"] = "primary_key",
+    ) -> list[Account] | int:
+        return await _rt.upsert_batch(
+            self._session, ACCOUNT_TABLE, items, returning=returning, on=on
+        )
+
     async def validate_batch(
         self, items: Sequence[Account], mode: _rt.WriteMode = "insert"
     ) -> _rt.ValidationReport:
@@ -319,6 +377,25 @@ class AccountRepository:
             concurrency=concurrency,
         )
 
+    async def upsert_batch_chunked(
+        self,
+        items: Iterable[Account] | AsyncIterable[Account],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
+    ) -> _rt.BatchResult[Account]:
+        return await _rt.upsert_batch_chunked(
+            self._session,
+            ACCOUNT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
+        )
+
     async def delete_batch_chunked(
         self,
         keys: Iterable[AccountKey] | AsyncIterable[AccountKey],
@@ -327,6 +404,7 @@ class AccountRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[AccountKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -336,6 +414,7 @@ class AccountRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            versions=versions,
         )
 
     def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Account]:

@@ -185,21 +185,39 @@ class CountryRepository:
     async def delete_batch(self, keys: Sequence[CountryKey]) -> int:
         return await _rt.delete_batch(self._session, COUNTRY_TABLE, keys)
 
-    async def upsert(self, item: Country) -> Country:
-        return await _rt.upsert_one(self._session, COUNTRY_TABLE, item)
+    async def upsert(
+        self, item: Country, *, on: Literal["primary_key", "numeric_code"] = "primary_key"
+    ) -> Country:
+        return await _rt.upsert_one(self._session, COUNTRY_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Country], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Country],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "numeric_code"] = "primary_key",
     ) -> list[Country]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Country], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Country],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "numeric_code"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Country], *, returning: bool = True
+        self,
+        items: Sequence[Country],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "numeric_code"] = "primary_key",
     ) -> list[Country] | int:
-        return await _rt.upsert_batch(self._session, COUNTRY_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, COUNTRY_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Country], mode: _rt.WriteMode = "insert"

@@ -180,24 +180,38 @@ class CountrySubdivisionRepository:
     async def delete_batch(self, keys: Sequence[CountrySubdivisionKey]) -> int:
         return await _rt.delete_batch(self._session, COUNTRY_SUBDIVISION_TABLE, keys)
 
-    async def upsert(self, item: CountrySubdivision) -> CountrySubdivision:
-        return await _rt.upsert_one(self._session, COUNTRY_SUBDIVISION_TABLE, item)
+    async def upsert(
+        self, item: CountrySubdivision, *, on: Literal["primary_key"] = "primary_key"
+    ) -> CountrySubdivision:
+        return await _rt.upsert_one(self._session, COUNTRY_SUBDIVISION_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[CountrySubdivision], *, returning: Literal[True] = True
+        self,
+        items: Sequence[CountrySubdivision],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[CountrySubdivision]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[CountrySubdivision], *, returning: Literal[False]
+        self,
+        items: Sequence[CountrySubdivision],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[CountrySubdivision], *, returning: bool = True
+        self,
+        items: Sequence[CountrySubdivision],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[CountrySubdivision] | int:
         return await _rt.upsert_batch(
-            self._session, COUNTRY_SUBDIVISION_TABLE, items, returning=returning
+            self._session, COUNTRY_SUBDIVISION_TABLE, items, returning=returning, on=on
         )
 
     async def validate_batch(

@@ -191,24 +191,41 @@ class EntityReferenceRepository:
     async def delete_batch(self, keys: Sequence[EntityReferenceKey]) -> int:
         return await _rt.delete_batch(self._session, ENTITY_REFERENCE_TABLE, keys)
 
-    async def upsert(self, item: EntityReference) -> EntityReference:
-        return await _rt.upsert_one(self._session, ENTITY_REFERENCE_TABLE, item)
+    async def upsert(
+        self,
+        item: EntityReference,
+        *,
+        on: Literal["primary_key", "entity_reference_natural"] = "primary_key",
+    ) -> EntityReference:
+        return await _rt.upsert_one(self._session, ENTITY_REFERENCE_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[EntityReference], *, returning: Literal[True] = True
+        self,
+        items: Sequence[EntityReference],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "entity_reference_natural"] = "primary_key",
     ) -> list[EntityReference]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[EntityReference], *, returning: Literal[False]
+        self,
+        items: Sequence[EntityReference],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "entity_reference_natural"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[EntityReference], *, returning: bool = True
+        self,
+        items: Sequence[EntityReference],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "entity_reference_natural"] = "primary_key",
     ) -> list[EntityReference] | int:
         return await _rt.upsert_batch(
-            self._session, ENTITY_REFERENCE_TABLE, items, returning=returning
+            self._session, ENTITY_REFERENCE_TABLE, items, returning=returning, on=on
         )
 
     async def validate_batch(

@@ -302,6 +302,75 @@ class LedgerTransactionRepository:
             self._session, LEDGER_TRANSACTION_TABLE, keys, versions=versions
         )
 
+    async def load_history(
+        self, key: LedgerTransactionKey
+    ) -> list[_rt.HistoryEntry[LedgerTransaction]]:
+        return await _rt.load_history(self._session, LEDGER_TRANSACTION_TABLE, key)
+
+    async def load_history_batch(
+        self, keys: Sequence[LedgerTransactionKey]
+    ) -> list[list[_rt.HistoryEntry[LedgerTransaction]]]:
+        return await _rt.load_history_batch(self._session, LEDGER_TRANSACTION_TABLE, keys)
+
+    async def load_as_of(
+        self,
+        key: LedgerTransactionKey,
+        *,
+        version: int | None = None,
+        at: datetime.datetime | None = None,
+    ) -> _rt.HistoryEntry[LedgerTransaction] | None:
+        return await _rt.load_as_of(
+            self._session, LEDGER_TRANSACTION_TABLE, key, version=version, at=at
+        )
+
+    async def load_as_of_batch(
+        self,
+        keys: Sequence[LedgerTransactionKey],
+        *,
+        versions: Sequence[int | None] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> list[_rt.HistoryEntry[LedgerTransaction] | None]:
+        return await _rt.load_as_of_batch(
+            self._session, LEDGER_TRANSACTION_TABLE, keys, versions=versions, at=at
+        )
+
+    async def upsert(
+        self,
+        item: LedgerTransaction,
+        *,
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> LedgerTransaction:
+        return await _rt.upsert_one(self._session, LEDGER_TRANSACTION_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> list[LedgerTransaction]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        returning: Literal[False],
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        returning: bool = True,
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> list[LedgerTransaction] | int:
+        return await _rt.upsert_batch(
+            self._session, LEDGER_TRANSACTION_TABLE, items, returning=returning, on=on
+        )
+
     async def validate_batch(
         self, items: Sequence[LedgerTransaction], mode: _rt.WriteMode = "insert"
     ) -> _rt.ValidationReport:
@@ -353,6 +422,7 @@ class LedgerTransactionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[LedgerTransactionKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -362,6 +432,7 @@ class LedgerTransactionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            versions=versions,
         )
 
     def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[LedgerTransaction]:

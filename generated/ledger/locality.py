@@ -187,23 +187,39 @@ class LocalityRepository:
     async def delete_batch(self, keys: Sequence[LocalityKey]) -> int:
         return await _rt.delete_batch(self._session, LOCALITY_TABLE, keys)
 
-    async def upsert(self, item: Locality) -> Locality:
-        return await _rt.upsert_one(self._session, LOCALITY_TABLE, item)
+    async def upsert(
+        self, item: Locality, *, on: Literal["primary_key", "locality_code"] = "primary_key"
+    ) -> Locality:
+        return await _rt.upsert_one(self._session, LOCALITY_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Locality], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Locality],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "locality_code"] = "primary_key",
     ) -> list[Locality]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Locality], *, returning: Literal[False]
+        self,
+        items: Sequence[Locality],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "locality_code"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Locality], *, returning: bool = True
+        self,
+        items: Sequence[Locality],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "locality_code"] = "primary_key",
     ) -> list[Locality] | int:
-        return await _rt.upsert_batch(self._session, LOCALITY_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, LOCALITY_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Locality], mode: _rt.WriteMode = "insert"

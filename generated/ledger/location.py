@@ -220,23 +220,39 @@ class LocationRepository:
     async def delete_batch(self, keys: Sequence[LocationKey]) -> int:
         return await _rt.delete_batch(self._session, LOCATION_TABLE, keys)
 
-    async def upsert(self, item: Location) -> Location:
-        return await _rt.upsert_one(self._session, LOCATION_TABLE, item)
+    async def upsert(
+        self, item: Location, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Location:
+        return await _rt.upsert_one(self._session, LOCATION_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Location], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Location],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Location]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Location], *, returning: Literal[False]
+        self,
+        items: Sequence[Location],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Location], *, returning: bool = True
+        self,
+        items: Sequence[Location],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Location] | int:
-        return await _rt.upsert_batch(self._session, LOCATION_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, LOCATION_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Location], mode: _rt.WriteMode = "insert"

@@ -254,6 +254,64 @@ class PersonRepository:
     ) -> int:
         return await _rt.delete_batch(self._session, PERSON_TABLE, keys, versions=versions)
 
+    async def load_history(self, key: PersonKey) -> list[_rt.HistoryEntry[Person]]:
+        return await _rt.load_history(self._session, PERSON_TABLE, key)
+
+    async def load_history_batch(
+        self, keys: Sequence[PersonKey]
+    ) -> list[list[_rt.HistoryEntry[Person]]]:
+        return await _rt.load_history_batch(self._session, PERSON_TABLE, keys)
+
+    async def load_as_of(
+        self, key: PersonKey, *, version: int | None = None, at: datetime.datetime | None = None
+    ) -> _rt.HistoryEntry[Person] | None:
+        return await _rt.load_as_of(self._session, PERSON_TABLE, key, version=version, at=at)
+
+    async def load_as_of_batch(
+        self,
+        keys: Sequence[PersonKey],
+        *,
+        versions: Sequence[int | None] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> list[_rt.HistoryEntry[Person] | None]:
+        return await _rt.load_as_of_batch(
+            self._session, PERSON_TABLE, keys, versions=versions, at=at
+        )
+
+    async def upsert(
+        self, item: Person, *, on: Literal["primary_key", "external_identifier"] = "primary_key"
+    ) -> Person:
+        return await _rt.upsert_one(self._session, PERSON_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Person],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "external_identifier"] = "primary_key",
+    ) -> list[Person]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Person],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "external_identifier"] = "primary_key",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self,
+        items: Sequence[Person],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "external_identifier"] = "primary_key",
+    ) -> list[Person] | int:
+        return await _rt.upsert_batch(
+            self._session, PERSON_TABLE, items, returning=returning, on=on
+        )
+
     async def validate_batch(
         self, items: Sequence[Person], mode: _rt.WriteMode = "insert"
     ) -> _rt.ValidationReport:
@@ -297,6 +355,25 @@ class PersonRepository:
             concurrency=concurrency,
         )
 
+    async def upsert_batch_chunked(
+        self,
+        items: Iterable[Person] | AsyncIterable[Person],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
+    ) -> _rt.BatchResult[Person]:
+        return await _rt.upsert_batch_chunked(
+            self._session,
+            PERSON_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
+        )
+
     async def delete_batch_chunked(
         self,
         keys: Iterable[PersonKey] | AsyncIterable[PersonKey],
@@ -305,6 +382,7 @@ class PersonRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[PersonKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -314,6 +392,7 @@ class PersonRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            versions=versions,
         )
 
     def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Person]:

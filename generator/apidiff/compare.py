@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .calls import ADDITIVE, BREAKING, changed, default_changes, moved, shown
 from .overloads import function_changes
+from .subtypes import is_within
 from .surface import (
     Api,
     ApiDiff,
@@ -116,6 +117,15 @@ def _symbol_changes(module: str, old: Symbol, new: Symbol) -> list[Change]:
         detail = f"{_kind_of(old)} → {_kind_of(new)}"
         return [Change(module, name, "changed kind", detail, BREAKING)]
     if isinstance(old, TypeAlias) and isinstance(new, TypeAlias):
+        if (
+            name.endswith("Column")
+            and is_within(old.target, new.target)
+            and old.target != new.target
+        ):
+            # <Entity>Column is the Literal of the columns update(..., columns=) may name: a
+            # parameter type only, so a new column widens what callers may pass
+            detail = f"`{old.target}` → `{new.target}`"
+            return [Change(module, name, "widened parameter type", detail, ADDITIVE)]
         return changed(module, name, "changed type", old.target, new.target)
     if isinstance(old, Constant) and isinstance(new, Constant):
         return changed(module, name, "changed type", old.annotation, new.annotation)

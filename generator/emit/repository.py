@@ -5,13 +5,16 @@ contract's operations (``_rt.save_batch(...)``, :mod:`batchrepo.contract`) with 
 Which methods exist follows ``docs/generated-api.md``: no update when every column is a key
 column, no upsert for identity keys, audited or all-key tables, one ``load_batch_by_<unique>``
 per unique key and one ``load_grouped_by_<fk>`` per foreign key. The deletes of an audited
-table take the version(s) the caller read. The chunked writes take any iterable or async
-iterable; the streamed loads (``stream_all``, ``load_stream``) return async iterators, so their
+table take the version(s) the caller read, and an audited table has the history reads
+(``load_history``, ``load_history_batch``, ``load_as_of``, ``load_as_of_batch``). The chunked
+writes take any iterable or async iterable; the streamed loads (``stream_all``,
+``load_stream``) return async iterators, so their
 methods are plain ``def`` returning the runtime's iterator (``awaited=False``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from batchrepo.chunks import DEFAULT_CHUNK_SIZE
@@ -175,10 +178,16 @@ def repository_methods(
             Method("delete", (one_key,), boolean, op("delete_one", "key")),
             Method("delete_batch", (keys,), integer, op("delete_batch", "keys")),
         ]
-    if has_upsert:
+    if table.audited:
+        methods += history_methods(entity, one_key, keys, scope, op)
+    # upsert(..., on=...): the key a row is found by, the primary key unless it is an identity
+    upsert_keys = [table.primary_key.name] if has_upsert else []
+    upsert_keys += [u.name for u in table.uniques] if has_update else []
+    if upsert_keys:
+        found_by = f"on: {literal}[" + ", ".join(map(repr, upsert_keys)) + f"] = {upsert_keys[0]!r}"
         methods += [
-            Method("upsert", (item,), entity, op("upsert_one", "item")),
-            batch_write("upsert_batch"),
+            Method("upsert", (item, "*", found_by), entity, op("upsert_one", "item", "on=on")),
+            batch_write("upsert_batch", (found_by,), ("on=on",)),
         ]
     methods.append(
         Method(
@@ -199,12 +208,20 @@ def repository_methods(
         )
         for w in writes
     ]
+    # audited: the versions read, in step with the keys (None: any)
+    read = f"{iterable}[{integer} | None] | {async_iterable}[{integer} | None] | None = None"
+    versioned = (f"versions: {read}",) if table.audited else ()
     methods.append(
         Method(
             "delete_batch_chunked",
-            (key_stream, *chunked),
+            (key_stream, *chunked, *versioned),
             f"{result}[{key}]",
-            op("delete_batch_chunked", "keys", *chunk_args),
+            op(
+                "delete_batch_chunked",
+                "keys",
+                *chunk_args,
+                *(("versions=versions",) if table.audited else ()),
+            ),
         )
     )
     methods += [
@@ -253,6 +270,38 @@ def repository_methods(
     if len(set(names)) != len(names):
         raise GenerationError(f"table {table.name!r}: two repository methods share a name")
     return tuple(methods)
+
+
+def history_methods(
+    entity: str, one_key: str, keys: str, scope: Scope, op: Callable[..., str]
+) -> list[Method]:
+    """The history reads of an audited table (``batchrepo.read.history``): every version of one
+    key or many, and the version in force "as of" a time or of a version number."""
+    entry = f"{scope.runtime('HistoryEntry')}[{entity}]"
+    lst, integer = scope.builtin("list"), scope.builtin("int")
+    seq = scope.name("collections.abc", "Sequence")
+    when = f"at: {scope.qualified('datetime', 'datetime')} | None = None"
+    return [
+        Method("load_history", (one_key,), f"{lst}[{entry}]", op("load_history", "key")),
+        Method(
+            "load_history_batch",
+            (keys,),
+            f"{lst}[{lst}[{entry}]]",
+            op("load_history_batch", "keys"),
+        ),
+        Method(
+            "load_as_of",
+            (one_key, "*", f"version: {integer} | None = None", when),
+            f"{entry} | None",
+            op("load_as_of", "key", "version=version", "at=at"),
+        ),
+        Method(
+            "load_as_of_batch",
+            (keys, "*", f"versions: {seq}[{integer} | None] | None = None", when),
+            f"{lst}[{entry} | None]",
+            op("load_as_of_batch", "keys", "versions=versions", "at=at"),
+        ),
+    ]
 
 
 def _if_new_keys(table: Table) -> set[str]:

@@ -256,21 +256,37 @@ class SampleRepository:
     async def delete_batch(self, keys: Sequence[SampleKey]) -> int:
         return await _rt.delete_batch(self._session, SAMPLE_TABLE, keys)
 
-    async def upsert(self, item: Sample) -> Sample:
-        return await _rt.upsert_one(self._session, SAMPLE_TABLE, item)
+    async def upsert(self, item: Sample, *, on: Literal["primary_key"] = "primary_key") -> Sample:
+        return await _rt.upsert_one(self._session, SAMPLE_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Sample], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Sample],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Sample]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Sample], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Sample],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Sample], *, returning: bool = True
+        self,
+        items: Sequence[Sample],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Sample] | int:
-        return await _rt.upsert_batch(self._session, SAMPLE_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, SAMPLE_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Sample], mode: _rt.WriteMode = "insert"

@@ -190,23 +190,39 @@ class DocumentRepository:
     async def delete_batch(self, keys: Sequence[DocumentKey]) -> int:
         return await _rt.delete_batch(self._session, DOCUMENT_TABLE, keys)
 
-    async def upsert(self, item: Document) -> Document:
-        return await _rt.upsert_one(self._session, DOCUMENT_TABLE, item)
+    async def upsert(
+        self, item: Document, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Document:
+        return await _rt.upsert_one(self._session, DOCUMENT_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Document], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Document],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Document]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Document], *, returning: Literal[False]
+        self,
+        items: Sequence[Document],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Document], *, returning: bool = True
+        self,
+        items: Sequence[Document],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Document] | int:
-        return await _rt.upsert_batch(self._session, DOCUMENT_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, DOCUMENT_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Document], mode: _rt.WriteMode = "insert"

@@ -8,6 +8,7 @@ The columns, keys and SQL of CUSTOMER_TABLE are in _customer_table.py."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
@@ -169,6 +170,64 @@ class CustomerRepository:
     ) -> int:
         return await _rt.delete_batch(self._session, CUSTOMER_TABLE, keys, versions=versions)
 
+    async def load_history(self, key: CustomerKey) -> list[_rt.HistoryEntry[Customer]]:
+        return await _rt.load_history(self._session, CUSTOMER_TABLE, key)
+
+    async def load_history_batch(
+        self, keys: Sequence[CustomerKey]
+    ) -> list[list[_rt.HistoryEntry[Customer]]]:
+        return await _rt.load_history_batch(self._session, CUSTOMER_TABLE, keys)
+
+    async def load_as_of(
+        self, key: CustomerKey, *, version: int | None = None, at: datetime.datetime | None = None
+    ) -> _rt.HistoryEntry[Customer] | None:
+        return await _rt.load_as_of(self._session, CUSTOMER_TABLE, key, version=version, at=at)
+
+    async def load_as_of_batch(
+        self,
+        keys: Sequence[CustomerKey],
+        *,
+        versions: Sequence[int | None] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> list[_rt.HistoryEntry[Customer] | None]:
+        return await _rt.load_as_of_batch(
+            self._session, CUSTOMER_TABLE, keys, versions=versions, at=at
+        )
+
+    async def upsert(
+        self, item: Customer, *, on: Literal["primary_key", "email"] = "primary_key"
+    ) -> Customer:
+        return await _rt.upsert_one(self._session, CUSTOMER_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Customer],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "email"] = "primary_key",
+    ) -> list[Customer]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Customer],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "email"] = "primary_key",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self,
+        items: Sequence[Customer],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "email"] = "primary_key",
+    ) -> list[Customer] | int:
+        return await _rt.upsert_batch(
+            self._session, CUSTOMER_TABLE, items, returning=returning, on=on
+        )
+
     async def validate_batch(
         self, items: Sequence[Customer], mode: _rt.WriteMode = "insert"
     ) -> _rt.ValidationReport:
@@ -212,6 +271,25 @@ class CustomerRepository:
             concurrency=concurrency,
         )
 
+    async def upsert_batch_chunked(
+        self,
+        items: Iterable[Customer] | AsyncIterable[Customer],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
+    ) -> _rt.BatchResult[Customer]:
+        return await _rt.upsert_batch_chunked(
+            self._session,
+            CUSTOMER_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
+        )
+
     async def delete_batch_chunked(
         self,
         keys: Iterable[CustomerKey] | AsyncIterable[CustomerKey],
@@ -220,6 +298,7 @@ class CustomerRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[CustomerKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -229,6 +308,7 @@ class CustomerRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            versions=versions,
         )
 
     def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Customer]:

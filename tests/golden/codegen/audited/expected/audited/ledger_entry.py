@@ -8,6 +8,7 @@ The columns, keys and SQL of LEDGER_ENTRY_TABLE are in _ledger_entry_table.py.""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import decimal
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
@@ -167,6 +168,34 @@ class LedgerEntryRepository:
     ) -> int:
         return await _rt.delete_batch(self._session, LEDGER_ENTRY_TABLE, keys, versions=versions)
 
+    async def load_history(self, key: LedgerEntryKey) -> list[_rt.HistoryEntry[LedgerEntry]]:
+        return await _rt.load_history(self._session, LEDGER_ENTRY_TABLE, key)
+
+    async def load_history_batch(
+        self, keys: Sequence[LedgerEntryKey]
+    ) -> list[list[_rt.HistoryEntry[LedgerEntry]]]:
+        return await _rt.load_history_batch(self._session, LEDGER_ENTRY_TABLE, keys)
+
+    async def load_as_of(
+        self,
+        key: LedgerEntryKey,
+        *,
+        version: int | None = None,
+        at: datetime.datetime | None = None,
+    ) -> _rt.HistoryEntry[LedgerEntry] | None:
+        return await _rt.load_as_of(self._session, LEDGER_ENTRY_TABLE, key, version=version, at=at)
+
+    async def load_as_of_batch(
+        self,
+        keys: Sequence[LedgerEntryKey],
+        *,
+        versions: Sequence[int | None] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> list[_rt.HistoryEntry[LedgerEntry] | None]:
+        return await _rt.load_as_of_batch(
+            self._session, LEDGER_ENTRY_TABLE, keys, versions=versions, at=at
+        )
+
     async def validate_batch(
         self, items: Sequence[LedgerEntry], mode: _rt.WriteMode = "insert"
     ) -> _rt.ValidationReport:
@@ -218,6 +247,7 @@ class LedgerEntryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[LedgerEntryKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -227,6 +257,7 @@ class LedgerEntryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            versions=versions,
         )
 
     def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[LedgerEntry]:

@@ -157,21 +157,35 @@ class NoteRepository:
     async def delete_batch(self, keys: Sequence[NoteKey]) -> int:
         return await _rt.delete_batch(self._session, NOTE_TABLE, keys)
 
-    async def upsert(self, item: Note) -> Note:
-        return await _rt.upsert_one(self._session, NOTE_TABLE, item)
+    async def upsert(self, item: Note, *, on: Literal["primary_key"] = "primary_key") -> Note:
+        return await _rt.upsert_one(self._session, NOTE_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Note], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Note],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Note]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Note], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Note],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Note], *, returning: bool = True
+        self,
+        items: Sequence[Note],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Note] | int:
-        return await _rt.upsert_batch(self._session, NOTE_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(self._session, NOTE_TABLE, items, returning=returning, on=on)
 
     async def validate_batch(
         self, items: Sequence[Note], mode: _rt.WriteMode = "insert"

@@ -186,6 +186,64 @@ class PositionRepository:
     ) -> int:
         return await _rt.delete_batch(self._session, POSITION_TABLE, keys, versions=versions)
 
+    async def load_history(self, key: PositionKey) -> list[_rt.HistoryEntry[Position]]:
+        return await _rt.load_history(self._session, POSITION_TABLE, key)
+
+    async def load_history_batch(
+        self, keys: Sequence[PositionKey]
+    ) -> list[list[_rt.HistoryEntry[Position]]]:
+        return await _rt.load_history_batch(self._session, POSITION_TABLE, keys)
+
+    async def load_as_of(
+        self, key: PositionKey, *, version: int | None = None, at: datetime.datetime | None = None
+    ) -> _rt.HistoryEntry[Position] | None:
+        return await _rt.load_as_of(self._session, POSITION_TABLE, key, version=version, at=at)
+
+    async def load_as_of_batch(
+        self,
+        keys: Sequence[PositionKey],
+        *,
+        versions: Sequence[int | None] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> list[_rt.HistoryEntry[Position] | None]:
+        return await _rt.load_as_of_batch(
+            self._session, POSITION_TABLE, keys, versions=versions, at=at
+        )
+
+    async def upsert(
+        self, item: Position, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Position:
+        return await _rt.upsert_one(self._session, POSITION_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Position],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
+    ) -> list[Position]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Position],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self,
+        items: Sequence[Position],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
+    ) -> list[Position] | int:
+        return await _rt.upsert_batch(
+            self._session, POSITION_TABLE, items, returning=returning, on=on
+        )
+
     async def validate_batch(
         self, items: Sequence[Position], mode: _rt.WriteMode = "insert"
     ) -> _rt.ValidationReport:
@@ -229,6 +287,25 @@ class PositionRepository:
             concurrency=concurrency,
         )
 
+    async def upsert_batch_chunked(
+        self,
+        items: Iterable[Position] | AsyncIterable[Position],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
+    ) -> _rt.BatchResult[Position]:
+        return await _rt.upsert_batch_chunked(
+            self._session,
+            POSITION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
+        )
+
     async def delete_batch_chunked(
         self,
         keys: Iterable[PositionKey] | AsyncIterable[PositionKey],
@@ -237,6 +314,7 @@ class PositionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[PositionKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -246,6 +324,7 @@ class PositionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            versions=versions,
         )
 
     def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Position]:

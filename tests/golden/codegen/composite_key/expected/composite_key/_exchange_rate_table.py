@@ -195,6 +195,32 @@ ORDER BY u._ord
 ON CONFLICT ("source", "reference") DO NOTHING
 RETURNING "base", "quote", "day", "rate", "source", "reference\""""
 
+UPSERT_BY_RATE_REFERENCE = """\
+INSERT INTO "exchange_rate" ("base", "quote", "day", "rate", "source", "reference")
+VALUES ($1::bpchar, $2::bpchar, $3::date, $4::numeric, $5::text, $6::int4)
+ON CONFLICT ("source", "reference") DO UPDATE SET "rate" = EXCLUDED."rate"
+RETURNING "base", "quote", "day", "rate", "source", "reference\""""
+
+UPSERT_BATCH_BY_RATE_REFERENCE = """\
+INSERT INTO "exchange_rate" ("base", "quote", "day", "rate", "source", "reference")
+SELECT u."base", u."quote", u."day", u."rate", u."source", u."reference"
+FROM unnest($1::bpchar[], $2::bpchar[], $3::date[], $4::numeric[], $5::text[], $6::int4[]) WITH ORDINALITY AS u("base", "quote", "day", "rate", "source", "reference", _ord)
+ORDER BY u._ord
+ON CONFLICT ("source", "reference") DO UPDATE SET "rate" = EXCLUDED."rate"
+RETURNING "base", "quote", "day", "rate", "source", "reference\""""
+
+UPSERT_BATCH_COUNT_BY_RATE_REFERENCE = """\
+WITH _written AS (
+    INSERT INTO "exchange_rate" ("base", "quote", "day", "rate", "source", "reference")
+    SELECT u."base", u."quote", u."day", u."rate", u."source", u."reference"
+    FROM unnest($1::bpchar[], $2::bpchar[], $3::date[], $4::numeric[], $5::text[], $6::int4[]) WITH ORDINALITY AS u("base", "quote", "day", "rate", "source", "reference", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("source", "reference") DO UPDATE SET "rate" = EXCLUDED."rate"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 SELECT_BATCH_BY_RATE_REFERENCE = """\
 SELECT "base", "quote", "day", "rate", "source", "reference"
 FROM "exchange_rate"
@@ -256,6 +282,9 @@ UNIQUES = (
         probe_sql=PROBE_UNIQUE_RATE_REFERENCE,
         insert_if_new_sql=INSERT_IF_NEW_BY_RATE_REFERENCE,
         insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_RATE_REFERENCE,
+        upsert_sql=UPSERT_BY_RATE_REFERENCE,
+        upsert_batch_sql=UPSERT_BATCH_BY_RATE_REFERENCE,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_RATE_REFERENCE,
         select_batch_sql=SELECT_BATCH_BY_RATE_REFERENCE,
     ),
 )

@@ -182,24 +182,38 @@ class ExchangeRateRepository:
     async def delete_batch(self, keys: Sequence[ExchangeRateKey]) -> int:
         return await _rt.delete_batch(self._session, EXCHANGE_RATE_TABLE, keys)
 
-    async def upsert(self, item: ExchangeRate) -> ExchangeRate:
-        return await _rt.upsert_one(self._session, EXCHANGE_RATE_TABLE, item)
+    async def upsert(
+        self, item: ExchangeRate, *, on: Literal["primary_key", "rate_reference"] = "primary_key"
+    ) -> ExchangeRate:
+        return await _rt.upsert_one(self._session, EXCHANGE_RATE_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[ExchangeRate], *, returning: Literal[True] = True
+        self,
+        items: Sequence[ExchangeRate],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "rate_reference"] = "primary_key",
     ) -> list[ExchangeRate]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[ExchangeRate], *, returning: Literal[False]
+        self,
+        items: Sequence[ExchangeRate],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "rate_reference"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[ExchangeRate], *, returning: bool = True
+        self,
+        items: Sequence[ExchangeRate],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "rate_reference"] = "primary_key",
     ) -> list[ExchangeRate] | int:
         return await _rt.upsert_batch(
-            self._session, EXCHANGE_RATE_TABLE, items, returning=returning
+            self._session, EXCHANGE_RATE_TABLE, items, returning=returning, on=on
         )
 
     async def validate_batch(

@@ -193,6 +193,32 @@ ORDER BY u._ord
 ON CONFLICT ("name") DO NOTHING
 RETURNING "id", "name", "head_id\""""
 
+UPSERT_BY_NAME = """\
+INSERT INTO "department" ("id", "name", "head_id")
+VALUES ($1::int4, $2::text, $3::uuid)
+ON CONFLICT ("name") DO UPDATE SET "head_id" = EXCLUDED."head_id"
+RETURNING "id", "name", "head_id\""""
+
+UPSERT_BATCH_BY_NAME = """\
+INSERT INTO "department" ("id", "name", "head_id")
+SELECT u."id", u."name", u."head_id"
+FROM unnest($1::int4[], $2::text[], $3::uuid[]) WITH ORDINALITY AS u("id", "name", "head_id", _ord)
+ORDER BY u._ord
+ON CONFLICT ("name") DO UPDATE SET "head_id" = EXCLUDED."head_id"
+RETURNING "id", "name", "head_id\""""
+
+UPSERT_BATCH_COUNT_BY_NAME = """\
+WITH _written AS (
+    INSERT INTO "department" ("id", "name", "head_id")
+    SELECT u."id", u."name", u."head_id"
+    FROM unnest($1::int4[], $2::text[], $3::uuid[]) WITH ORDINALITY AS u("id", "name", "head_id", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("name") DO UPDATE SET "head_id" = EXCLUDED."head_id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 SELECT_BATCH_BY_NAME = """\
 SELECT "id", "name", "head_id"
 FROM "department"
@@ -264,6 +290,9 @@ UNIQUES = (
         probe_sql=PROBE_UNIQUE_NAME,
         insert_if_new_sql=INSERT_IF_NEW_BY_NAME,
         insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_NAME,
+        upsert_sql=UPSERT_BY_NAME,
+        upsert_batch_sql=UPSERT_BATCH_BY_NAME,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_NAME,
         select_batch_sql=SELECT_BATCH_BY_NAME,
     ),
 )

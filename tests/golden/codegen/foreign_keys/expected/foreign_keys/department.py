@@ -161,23 +161,39 @@ class DepartmentRepository:
     async def delete_batch(self, keys: Sequence[DepartmentKey]) -> int:
         return await _rt.delete_batch(self._session, DEPARTMENT_TABLE, keys)
 
-    async def upsert(self, item: Department) -> Department:
-        return await _rt.upsert_one(self._session, DEPARTMENT_TABLE, item)
+    async def upsert(
+        self, item: Department, *, on: Literal["primary_key", "name"] = "primary_key"
+    ) -> Department:
+        return await _rt.upsert_one(self._session, DEPARTMENT_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Department], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Department],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "name"] = "primary_key",
     ) -> list[Department]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Department], *, returning: Literal[False]
+        self,
+        items: Sequence[Department],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "name"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Department], *, returning: bool = True
+        self,
+        items: Sequence[Department],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "name"] = "primary_key",
     ) -> list[Department] | int:
-        return await _rt.upsert_batch(self._session, DEPARTMENT_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, DEPARTMENT_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Department], mode: _rt.WriteMode = "insert"

@@ -171,23 +171,39 @@ class EmployeeRepository:
     async def delete_batch(self, keys: Sequence[EmployeeKey]) -> int:
         return await _rt.delete_batch(self._session, EMPLOYEE_TABLE, keys)
 
-    async def upsert(self, item: Employee) -> Employee:
-        return await _rt.upsert_one(self._session, EMPLOYEE_TABLE, item)
+    async def upsert(
+        self, item: Employee, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Employee:
+        return await _rt.upsert_one(self._session, EMPLOYEE_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Employee], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Employee],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Employee]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Employee], *, returning: Literal[False]
+        self,
+        items: Sequence[Employee],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Employee], *, returning: bool = True
+        self,
+        items: Sequence[Employee],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Employee] | int:
-        return await _rt.upsert_batch(self._session, EMPLOYEE_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, EMPLOYEE_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Employee], mode: _rt.WriteMode = "insert"

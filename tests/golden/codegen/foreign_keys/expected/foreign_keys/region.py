@@ -162,21 +162,37 @@ class RegionRepository:
     async def delete_batch(self, keys: Sequence[RegionKey]) -> int:
         return await _rt.delete_batch(self._session, REGION_TABLE, keys)
 
-    async def upsert(self, item: Region) -> Region:
-        return await _rt.upsert_one(self._session, REGION_TABLE, item)
+    async def upsert(self, item: Region, *, on: Literal["primary_key"] = "primary_key") -> Region:
+        return await _rt.upsert_one(self._session, REGION_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Region], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Region],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Region]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Region], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Region],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Region], *, returning: bool = True
+        self,
+        items: Sequence[Region],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Region] | int:
-        return await _rt.upsert_batch(self._session, REGION_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, REGION_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Region], mode: _rt.WriteMode = "insert"

@@ -153,6 +153,32 @@ ORDER BY u._ord
 ON CONFLICT ("name") DO NOTHING
 RETURNING "id", "name", "value\""""
 
+UPSERT_BY_NAME = """\
+INSERT INTO "counter" ("name", "value")
+VALUES ($1::text, $2::int8)
+ON CONFLICT ("name") DO UPDATE SET "value" = EXCLUDED."value"
+RETURNING "id", "name", "value\""""
+
+UPSERT_BATCH_BY_NAME = """\
+INSERT INTO "counter" ("name", "value")
+SELECT u."name", u."value"
+FROM unnest($1::text[], $2::int8[]) WITH ORDINALITY AS u("name", "value", _ord)
+ORDER BY u._ord
+ON CONFLICT ("name") DO UPDATE SET "value" = EXCLUDED."value"
+RETURNING "id", "name", "value\""""
+
+UPSERT_BATCH_COUNT_BY_NAME = """\
+WITH _written AS (
+    INSERT INTO "counter" ("name", "value")
+    SELECT u."name", u."value"
+    FROM unnest($1::text[], $2::int8[]) WITH ORDINALITY AS u("name", "value", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("name") DO UPDATE SET "value" = EXCLUDED."value"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 SELECT_BATCH_BY_NAME = """\
 SELECT "id", "name", "value"
 FROM "counter"
@@ -200,6 +226,9 @@ UNIQUES = (
         probe_sql=PROBE_UNIQUE_NAME,
         insert_if_new_sql=INSERT_IF_NEW_BY_NAME,
         insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_NAME,
+        upsert_sql=UPSERT_BY_NAME,
+        upsert_batch_sql=UPSERT_BATCH_BY_NAME,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_NAME,
         select_batch_sql=SELECT_BATCH_BY_NAME,
     ),
 )

@@ -158,6 +158,30 @@ class CounterRepository:
     async def delete_batch(self, keys: Sequence[CounterKey]) -> int:
         return await _rt.delete_batch(self._session, COUNTER_TABLE, keys)
 
+    async def upsert(self, item: Counter, *, on: Literal["name"] = "name") -> Counter:
+        return await _rt.upsert_one(self._session, COUNTER_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Counter],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["name"] = "name",
+    ) -> list[Counter]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Counter], *, returning: Literal[False], on: Literal["name"] = "name"
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Counter], *, returning: bool = True, on: Literal["name"] = "name"
+    ) -> list[Counter] | int:
+        return await _rt.upsert_batch(
+            self._session, COUNTER_TABLE, items, returning=returning, on=on
+        )
+
     async def validate_batch(
         self, items: Sequence[Counter], mode: _rt.WriteMode = "insert"
     ) -> _rt.ValidationReport:

@@ -244,6 +244,42 @@ ORDER BY u._ord
 ON CONFLICT ("select") DO NOTHING
 RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select\""""
 
+UPSERT_BY_SELECT = """\
+INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select")
+VALUES ($1::uuid, $2::text, $3::int4, $4::text, $5::text[], $6::text, $7::int4, COALESCE($8::timestamptz, now()), $9::bool, $10::"größe", $11::text)
+ON CONFLICT ("select") DO UPDATE SET "class" = EXCLUDED."class", "from" = EXCLUDED."from", "str" = EXCLUDED."str", "list" = EXCLUDED."list", "dict" = EXCLUDED."dict", "tuple" = EXCLUDED."tuple", "dataclasses" = EXCLUDED."dataclasses", "größe" = EXCLUDED."größe"
+RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select\""""
+
+UPSERT_BATCH_BY_SELECT = """\
+INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select")
+SELECT u."uuid", u."class", u."from", u."str", CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, '{}') END, u."dict", u."tuple", COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select"
+FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], $9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], $13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", "tuple", "datetime", "dataclasses", "größe", "select", _ord)
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_list" ON "_a_list".r = u._ord
+ORDER BY u._ord
+ON CONFLICT ("select") DO UPDATE SET "class" = EXCLUDED."class", "from" = EXCLUDED."from", "str" = EXCLUDED."str", "list" = EXCLUDED."list", "dict" = EXCLUDED."dict", "tuple" = EXCLUDED."tuple", "dataclasses" = EXCLUDED."dataclasses", "größe" = EXCLUDED."größe"
+RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select\""""
+
+UPSERT_BATCH_COUNT_BY_SELECT = """\
+WITH _written AS (
+    INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select")
+    SELECT u."uuid", u."class", u."from", u."str", CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, '{}') END, u."dict", u."tuple", COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select"
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], $9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], $13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", "tuple", "datetime", "dataclasses", "größe", "select", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_list" ON "_a_list".r = u._ord
+    ORDER BY u._ord
+    ON CONFLICT ("select") DO UPDATE SET "class" = EXCLUDED."class", "from" = EXCLUDED."from", "str" = EXCLUDED."str", "list" = EXCLUDED."list", "dict" = EXCLUDED."dict", "tuple" = EXCLUDED."tuple", "dataclasses" = EXCLUDED."dataclasses", "größe" = EXCLUDED."größe"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 SELECT_BATCH_BY_SELECT = """\
 SELECT "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select"
 FROM "straße"
@@ -361,6 +397,9 @@ UNIQUES = (
         probe_sql=PROBE_UNIQUE_SELECT,
         insert_if_new_sql=INSERT_IF_NEW_BY_SELECT,
         insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_SELECT,
+        upsert_sql=UPSERT_BY_SELECT,
+        upsert_batch_sql=UPSERT_BATCH_BY_SELECT,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_SELECT,
         select_batch_sql=SELECT_BATCH_BY_SELECT,
     ),
 )

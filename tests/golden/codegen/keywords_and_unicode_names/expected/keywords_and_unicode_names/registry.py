@@ -154,23 +154,39 @@ class RegistryRepository:
     async def delete_batch(self, keys: Sequence[RegistryKey]) -> int:
         return await _rt.delete_batch(self._session, REGISTRY_TABLE, keys)
 
-    async def upsert(self, item: Registry) -> Registry:
-        return await _rt.upsert_one(self._session, REGISTRY_TABLE, item)
+    async def upsert(
+        self, item: Registry, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Registry:
+        return await _rt.upsert_one(self._session, REGISTRY_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Registry], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Registry],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Registry]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Registry], *, returning: Literal[False]
+        self,
+        items: Sequence[Registry],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Registry], *, returning: bool = True
+        self,
+        items: Sequence[Registry],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Registry] | int:
-        return await _rt.upsert_batch(self._session, REGISTRY_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, REGISTRY_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Registry], mode: _rt.WriteMode = "insert"

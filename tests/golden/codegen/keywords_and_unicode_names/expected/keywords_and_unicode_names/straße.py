@@ -212,21 +212,39 @@ class StraßeRepository:
     async def delete_batch(self, keys: Sequence[StraßeKey]) -> int:
         return await _rt.delete_batch(self._session, STRASSE_TABLE, keys)
 
-    async def upsert(self, item: Straße) -> Straße:
-        return await _rt.upsert_one(self._session, STRASSE_TABLE, item)
+    async def upsert(
+        self, item: Straße, *, on: Literal["primary_key", "select"] = "primary_key"
+    ) -> Straße:
+        return await _rt.upsert_one(self._session, STRASSE_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Straße], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Straße],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "select"] = "primary_key",
     ) -> builtins.list[Straße]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Straße], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Straße],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "select"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Straße], *, returning: bool = True
+        self,
+        items: Sequence[Straße],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "select"] = "primary_key",
     ) -> builtins.list[Straße] | int:
-        return await _rt.upsert_batch(self._session, STRASSE_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, STRASSE_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Straße], mode: _rt.WriteMode = "insert"

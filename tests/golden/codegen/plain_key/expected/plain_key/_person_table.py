@@ -193,6 +193,32 @@ ORDER BY u._ord
 ON CONFLICT ("email") DO NOTHING
 RETURNING "id", "email", "display_name", "active", "nickname", "created_at\""""
 
+UPSERT_BY_EMAIL = """\
+INSERT INTO "person" ("id", "email", "display_name", "active", "nickname", "created_at")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::text, $4::bool, $5::text, COALESCE($6::timestamptz, now()))
+ON CONFLICT ("email") DO UPDATE SET "display_name" = EXCLUDED."display_name", "active" = EXCLUDED."active", "nickname" = EXCLUDED."nickname"
+RETURNING "id", "email", "display_name", "active", "nickname", "created_at\""""
+
+UPSERT_BATCH_BY_EMAIL = """\
+INSERT INTO "person" ("id", "email", "display_name", "active", "nickname", "created_at")
+SELECT COALESCE(u."id", gen_random_uuid()), u."email", u."display_name", u."active", u."nickname", COALESCE(u."created_at", now())
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS u("id", "email", "display_name", "active", "nickname", "created_at", _ord)
+ORDER BY u._ord
+ON CONFLICT ("email") DO UPDATE SET "display_name" = EXCLUDED."display_name", "active" = EXCLUDED."active", "nickname" = EXCLUDED."nickname"
+RETURNING "id", "email", "display_name", "active", "nickname", "created_at\""""
+
+UPSERT_BATCH_COUNT_BY_EMAIL = """\
+WITH _written AS (
+    INSERT INTO "person" ("id", "email", "display_name", "active", "nickname", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."email", u."display_name", u."active", u."nickname", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS u("id", "email", "display_name", "active", "nickname", "created_at", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("email") DO UPDATE SET "display_name" = EXCLUDED."display_name", "active" = EXCLUDED."active", "nickname" = EXCLUDED."nickname"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 SELECT_BATCH_BY_EMAIL = """\
 SELECT "id", "email", "display_name", "active", "nickname", "created_at"
 FROM "person"
@@ -280,6 +306,9 @@ UNIQUES = (
         probe_sql=PROBE_UNIQUE_EMAIL,
         insert_if_new_sql=INSERT_IF_NEW_BY_EMAIL,
         insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_EMAIL,
+        upsert_sql=UPSERT_BY_EMAIL,
+        upsert_batch_sql=UPSERT_BATCH_BY_EMAIL,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_EMAIL,
         select_batch_sql=SELECT_BATCH_BY_EMAIL,
     ),
 )

@@ -158,23 +158,39 @@ class CurrencyRepository:
     async def delete_batch(self, keys: Sequence[CurrencyKey]) -> int:
         return await _rt.delete_batch(self._session, CURRENCY_TABLE, keys)
 
-    async def upsert(self, item: Currency) -> Currency:
-        return await _rt.upsert_one(self._session, CURRENCY_TABLE, item)
+    async def upsert(
+        self, item: Currency, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Currency:
+        return await _rt.upsert_one(self._session, CURRENCY_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Currency], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Currency],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Currency]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Currency], *, returning: Literal[False]
+        self,
+        items: Sequence[Currency],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Currency], *, returning: bool = True
+        self,
+        items: Sequence[Currency],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Currency] | int:
-        return await _rt.upsert_batch(self._session, CURRENCY_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, CURRENCY_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Currency], mode: _rt.WriteMode = "insert"

@@ -184,21 +184,39 @@ class PersonRepository:
     async def delete_batch(self, keys: Sequence[PersonKey]) -> int:
         return await _rt.delete_batch(self._session, PERSON_TABLE, keys)
 
-    async def upsert(self, item: Person) -> Person:
-        return await _rt.upsert_one(self._session, PERSON_TABLE, item)
+    async def upsert(
+        self, item: Person, *, on: Literal["primary_key", "email"] = "primary_key"
+    ) -> Person:
+        return await _rt.upsert_one(self._session, PERSON_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Person], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Person],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "email"] = "primary_key",
     ) -> list[Person]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Person], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Person],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "email"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Person], *, returning: bool = True
+        self,
+        items: Sequence[Person],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "email"] = "primary_key",
     ) -> list[Person] | int:
-        return await _rt.upsert_batch(self._session, PERSON_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, PERSON_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Person], mode: _rt.WriteMode = "insert"

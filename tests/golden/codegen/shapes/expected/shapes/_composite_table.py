@@ -193,6 +193,32 @@ ORDER BY u._ord
 ON CONFLICT ("code", "revision") DO NOTHING
 RETURNING "region", "seq", "code", "revision", "weight", "ratio\""""
 
+UPSERT_BY_CODE_REVISION = """\
+INSERT INTO "composite" ("region", "seq", "code", "revision", "weight", "ratio")
+VALUES ($1::bpchar, $2::int4, $3::text, $4::int2, $5::int8, $6::float8)
+ON CONFLICT ("code", "revision") DO UPDATE SET "weight" = EXCLUDED."weight", "ratio" = EXCLUDED."ratio"
+RETURNING "region", "seq", "code", "revision", "weight", "ratio\""""
+
+UPSERT_BATCH_BY_CODE_REVISION = """\
+INSERT INTO "composite" ("region", "seq", "code", "revision", "weight", "ratio")
+SELECT u."region", u."seq", u."code", u."revision", u."weight", u."ratio"
+FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::int2[], $5::int8[], $6::float8[]) WITH ORDINALITY AS u("region", "seq", "code", "revision", "weight", "ratio", _ord)
+ORDER BY u._ord
+ON CONFLICT ("code", "revision") DO UPDATE SET "weight" = EXCLUDED."weight", "ratio" = EXCLUDED."ratio"
+RETURNING "region", "seq", "code", "revision", "weight", "ratio\""""
+
+UPSERT_BATCH_COUNT_BY_CODE_REVISION = """\
+WITH _written AS (
+    INSERT INTO "composite" ("region", "seq", "code", "revision", "weight", "ratio")
+    SELECT u."region", u."seq", u."code", u."revision", u."weight", u."ratio"
+    FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::int2[], $5::int8[], $6::float8[]) WITH ORDINALITY AS u("region", "seq", "code", "revision", "weight", "ratio", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("code", "revision") DO UPDATE SET "weight" = EXCLUDED."weight", "ratio" = EXCLUDED."ratio"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 SELECT_BATCH_BY_CODE_REVISION = """\
 SELECT "region", "seq", "code", "revision", "weight", "ratio"
 FROM "composite"
@@ -264,6 +290,9 @@ UNIQUES = (
         probe_sql=PROBE_UNIQUE_CODE_REVISION,
         insert_if_new_sql=INSERT_IF_NEW_BY_CODE_REVISION,
         insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_CODE_REVISION,
+        upsert_sql=UPSERT_BY_CODE_REVISION,
+        upsert_batch_sql=UPSERT_BATCH_BY_CODE_REVISION,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_CODE_REVISION,
         select_batch_sql=SELECT_BATCH_BY_CODE_REVISION,
     ),
 )

@@ -153,6 +153,32 @@ ORDER BY u._ord
 ON CONFLICT ("name") DO NOTHING
 RETURNING "id", "name", "hits", "score", "seen_at", "seen_time\""""
 
+UPSERT_BY_NAME = """\
+INSERT INTO "identity_row" ("name", "hits", "score", "seen_at", "seen_time")
+VALUES ($1::text, $2::int4, $3::float4, $4::timestamp, $5::time)
+ON CONFLICT ("name") DO UPDATE SET "hits" = EXCLUDED."hits", "score" = EXCLUDED."score", "seen_at" = EXCLUDED."seen_at", "seen_time" = EXCLUDED."seen_time"
+RETURNING "id", "name", "hits", "score", "seen_at", "seen_time\""""
+
+UPSERT_BATCH_BY_NAME = """\
+INSERT INTO "identity_row" ("name", "hits", "score", "seen_at", "seen_time")
+SELECT u."name", u."hits", u."score", u."seen_at", u."seen_time"
+FROM unnest($1::text[], $2::int4[], $3::float4[], $4::timestamp[], $5::time[]) WITH ORDINALITY AS u("name", "hits", "score", "seen_at", "seen_time", _ord)
+ORDER BY u._ord
+ON CONFLICT ("name") DO UPDATE SET "hits" = EXCLUDED."hits", "score" = EXCLUDED."score", "seen_at" = EXCLUDED."seen_at", "seen_time" = EXCLUDED."seen_time"
+RETURNING "id", "name", "hits", "score", "seen_at", "seen_time\""""
+
+UPSERT_BATCH_COUNT_BY_NAME = """\
+WITH _written AS (
+    INSERT INTO "identity_row" ("name", "hits", "score", "seen_at", "seen_time")
+    SELECT u."name", u."hits", u."score", u."seen_at", u."seen_time"
+    FROM unnest($1::text[], $2::int4[], $3::float4[], $4::timestamp[], $5::time[]) WITH ORDINALITY AS u("name", "hits", "score", "seen_at", "seen_time", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("name") DO UPDATE SET "hits" = EXCLUDED."hits", "score" = EXCLUDED."score", "seen_at" = EXCLUDED."seen_at", "seen_time" = EXCLUDED."seen_time"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 SELECT_BATCH_BY_NAME = """\
 SELECT "id", "name", "hits", "score", "seen_at", "seen_time"
 FROM "identity_row"
@@ -232,6 +258,9 @@ UNIQUES = (
         probe_sql=PROBE_UNIQUE_NAME,
         insert_if_new_sql=INSERT_IF_NEW_BY_NAME,
         insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_NAME,
+        upsert_sql=UPSERT_BY_NAME,
+        upsert_batch_sql=UPSERT_BATCH_BY_NAME,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_NAME,
         select_batch_sql=SELECT_BATCH_BY_NAME,
     ),
 )

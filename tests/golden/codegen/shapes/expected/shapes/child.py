@@ -175,21 +175,35 @@ class ChildRepository:
     async def delete_batch(self, keys: Sequence[ChildKey]) -> int:
         return await _rt.delete_batch(self._session, CHILD_TABLE, keys)
 
-    async def upsert(self, item: Child) -> Child:
-        return await _rt.upsert_one(self._session, CHILD_TABLE, item)
+    async def upsert(self, item: Child, *, on: Literal["primary_key"] = "primary_key") -> Child:
+        return await _rt.upsert_one(self._session, CHILD_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Child], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Child],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Child]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Child], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Child],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Child], *, returning: bool = True
+        self,
+        items: Sequence[Child],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Child] | int:
-        return await _rt.upsert_batch(self._session, CHILD_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(self._session, CHILD_TABLE, items, returning=returning, on=on)
 
     async def validate_batch(
         self, items: Sequence[Child], mode: _rt.WriteMode = "insert"

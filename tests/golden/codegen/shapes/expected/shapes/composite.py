@@ -189,23 +189,39 @@ class CompositeRepository:
     async def delete_batch(self, keys: Sequence[CompositeKey]) -> int:
         return await _rt.delete_batch(self._session, COMPOSITE_TABLE, keys)
 
-    async def upsert(self, item: Composite) -> Composite:
-        return await _rt.upsert_one(self._session, COMPOSITE_TABLE, item)
+    async def upsert(
+        self, item: Composite, *, on: Literal["primary_key", "code_revision"] = "primary_key"
+    ) -> Composite:
+        return await _rt.upsert_one(self._session, COMPOSITE_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Composite], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Composite],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "code_revision"] = "primary_key",
     ) -> list[Composite]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Composite], *, returning: Literal[False]
+        self,
+        items: Sequence[Composite],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "code_revision"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Composite], *, returning: bool = True
+        self,
+        items: Sequence[Composite],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "code_revision"] = "primary_key",
     ) -> list[Composite] | int:
-        return await _rt.upsert_batch(self._session, COMPOSITE_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, COMPOSITE_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Composite], mode: _rt.WriteMode = "insert"

@@ -187,6 +187,34 @@ class IdentityRowRepository:
     async def delete_batch(self, keys: Sequence[IdentityRowKey]) -> int:
         return await _rt.delete_batch(self._session, IDENTITY_ROW_TABLE, keys)
 
+    async def upsert(self, item: IdentityRow, *, on: Literal["name"] = "name") -> IdentityRow:
+        return await _rt.upsert_one(self._session, IDENTITY_ROW_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[IdentityRow],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["name"] = "name",
+    ) -> list[IdentityRow]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[IdentityRow],
+        *,
+        returning: Literal[False],
+        on: Literal["name"] = "name",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[IdentityRow], *, returning: bool = True, on: Literal["name"] = "name"
+    ) -> list[IdentityRow] | int:
+        return await _rt.upsert_batch(
+            self._session, IDENTITY_ROW_TABLE, items, returning=returning, on=on
+        )
+
     async def validate_batch(
         self, items: Sequence[IdentityRow], mode: _rt.WriteMode = "insert"
     ) -> _rt.ValidationReport:

@@ -158,21 +158,37 @@ class ParentRepository:
     async def delete_batch(self, keys: Sequence[ParentKey]) -> int:
         return await _rt.delete_batch(self._session, PARENT_TABLE, keys)
 
-    async def upsert(self, item: Parent) -> Parent:
-        return await _rt.upsert_one(self._session, PARENT_TABLE, item)
+    async def upsert(self, item: Parent, *, on: Literal["primary_key"] = "primary_key") -> Parent:
+        return await _rt.upsert_one(self._session, PARENT_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Parent], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Parent],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Parent]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Parent], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Parent],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Parent], *, returning: bool = True
+        self,
+        items: Sequence[Parent],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Parent] | int:
-        return await _rt.upsert_batch(self._session, PARENT_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, PARENT_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Parent], mode: _rt.WriteMode = "insert"

@@ -206,21 +206,35 @@ class PlainRepository:
     async def delete_batch(self, keys: Sequence[PlainKey]) -> int:
         return await _rt.delete_batch(self._session, PLAIN_TABLE, keys)
 
-    async def upsert(self, item: Plain) -> Plain:
-        return await _rt.upsert_one(self._session, PLAIN_TABLE, item)
+    async def upsert(self, item: Plain, *, on: Literal["primary_key"] = "primary_key") -> Plain:
+        return await _rt.upsert_one(self._session, PLAIN_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Plain], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Plain],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Plain]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Plain], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Plain],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Plain], *, returning: bool = True
+        self,
+        items: Sequence[Plain],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Plain] | int:
-        return await _rt.upsert_batch(self._session, PLAIN_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(self._session, PLAIN_TABLE, items, returning=returning, on=on)
 
     async def validate_batch(
         self, items: Sequence[Plain], mode: _rt.WriteMode = "insert"

@@ -219,23 +219,39 @@ class StoredFormsRepository:
     async def delete_batch(self, keys: Sequence[StoredFormsKey]) -> int:
         return await _rt.delete_batch(self._session, STORED_FORMS_TABLE, keys)
 
-    async def upsert(self, item: StoredForms) -> StoredForms:
-        return await _rt.upsert_one(self._session, STORED_FORMS_TABLE, item)
+    async def upsert(
+        self, item: StoredForms, *, on: Literal["primary_key"] = "primary_key"
+    ) -> StoredForms:
+        return await _rt.upsert_one(self._session, STORED_FORMS_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[StoredForms], *, returning: Literal[True] = True
+        self,
+        items: Sequence[StoredForms],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[StoredForms]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[StoredForms], *, returning: Literal[False]
+        self,
+        items: Sequence[StoredForms],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[StoredForms], *, returning: bool = True
+        self,
+        items: Sequence[StoredForms],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[StoredForms] | int:
-        return await _rt.upsert_batch(self._session, STORED_FORMS_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, STORED_FORMS_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[StoredForms], mode: _rt.WriteMode = "insert"

@@ -204,23 +204,39 @@ class WithArraysRepository:
     async def delete_batch(self, keys: Sequence[WithArraysKey]) -> int:
         return await _rt.delete_batch(self._session, WITH_ARRAYS_TABLE, keys)
 
-    async def upsert(self, item: WithArrays) -> WithArrays:
-        return await _rt.upsert_one(self._session, WITH_ARRAYS_TABLE, item)
+    async def upsert(
+        self, item: WithArrays, *, on: Literal["primary_key"] = "primary_key"
+    ) -> WithArrays:
+        return await _rt.upsert_one(self._session, WITH_ARRAYS_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[WithArrays], *, returning: Literal[True] = True
+        self,
+        items: Sequence[WithArrays],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[WithArrays]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[WithArrays], *, returning: Literal[False]
+        self,
+        items: Sequence[WithArrays],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[WithArrays], *, returning: bool = True
+        self,
+        items: Sequence[WithArrays],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[WithArrays] | int:
-        return await _rt.upsert_batch(self._session, WITH_ARRAYS_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, WITH_ARRAYS_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[WithArrays], mode: _rt.WriteMode = "insert"

@@ -150,19 +150,35 @@ class TRepository:
     async def delete_batch(self, keys: Sequence[TKey]) -> int:
         return await _rt.delete_batch(self._session, T_TABLE, keys)
 
-    async def upsert(self, item: T) -> T:
-        return await _rt.upsert_one(self._session, T_TABLE, item)
+    async def upsert(self, item: T, *, on: Literal["primary_key"] = "primary_key") -> T:
+        return await _rt.upsert_one(self._session, T_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[T], *, returning: Literal[True] = True
+        self,
+        items: Sequence[T],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[T]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[T], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[T],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
-    async def upsert_batch(self, items: Sequence[T], *, returning: bool = True) -> list[T] | int:
-        return await _rt.upsert_batch(self._session, T_TABLE, items, returning=returning)
+    async def upsert_batch(
+        self,
+        items: Sequence[T],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
+    ) -> list[T] | int:
+        return await _rt.upsert_batch(self._session, T_TABLE, items, returning=returning, on=on)
 
     async def validate_batch(
         self, items: Sequence[T], mode: _rt.WriteMode = "insert"

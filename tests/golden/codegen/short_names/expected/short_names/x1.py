@@ -155,19 +155,35 @@ class X1Repository:
     async def delete_batch(self, keys: Sequence[X1Key]) -> int:
         return await _rt.delete_batch(self._session, X1_TABLE, keys)
 
-    async def upsert(self, item: X1) -> X1:
-        return await _rt.upsert_one(self._session, X1_TABLE, item)
+    async def upsert(self, item: X1, *, on: Literal["primary_key"] = "primary_key") -> X1:
+        return await _rt.upsert_one(self._session, X1_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[X1], *, returning: Literal[True] = True
+        self,
+        items: Sequence[X1],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[X1]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[X1], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[X1],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
-    async def upsert_batch(self, items: Sequence[X1], *, returning: bool = True) -> list[X1] | int:
-        return await _rt.upsert_batch(self._session, X1_TABLE, items, returning=returning)
+    async def upsert_batch(
+        self,
+        items: Sequence[X1],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
+    ) -> list[X1] | int:
+        return await _rt.upsert_batch(self._session, X1_TABLE, items, returning=returning, on=on)
 
     async def validate_batch(
         self, items: Sequence[X1], mode: _rt.WriteMode = "insert"

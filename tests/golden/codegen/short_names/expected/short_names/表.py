@@ -151,19 +151,35 @@ class 表Repository:
     async def delete_batch(self, keys: Sequence[表Key]) -> int:
         return await _rt.delete_batch(self._session, 表_TABLE, keys)
 
-    async def upsert(self, item: 表) -> 表:
-        return await _rt.upsert_one(self._session, 表_TABLE, item)
+    async def upsert(self, item: 表, *, on: Literal["primary_key"] = "primary_key") -> 表:
+        return await _rt.upsert_one(self._session, 表_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[表], *, returning: Literal[True] = True
+        self,
+        items: Sequence[表],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[表]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[表], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[表],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
-    async def upsert_batch(self, items: Sequence[表], *, returning: bool = True) -> list[表] | int:
-        return await _rt.upsert_batch(self._session, 表_TABLE, items, returning=returning)
+    async def upsert_batch(
+        self,
+        items: Sequence[表],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
+    ) -> list[表] | int:
+        return await _rt.upsert_batch(self._session, 表_TABLE, items, returning=returning, on=on)
 
     async def validate_batch(
         self, items: Sequence[表], mode: _rt.WriteMode = "insert"

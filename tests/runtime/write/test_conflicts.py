@@ -1,10 +1,11 @@
-"""``save_if_new`` / ``save_batch_if_new``: rows whose key exists are skipped and say so, history
-is written for the rows inserted only, and two sessions inserting the same new keys at the same
-time never fail (``ON CONFLICT DO NOTHING``: the unique index decides).
+"""Writes that meet existing keys without failing: ``save_if_new`` skips such rows and says so,
+an upsert on a unique key updates the row it finds (which keeps its primary key). History follows
+what happened (inserted, changed, neither), and two sessions racing on the same new keys never
+fail (``ON CONFLICT``: the unique index decides).
 
-The equivalence machine (tests/property/equivalence) runs the batch against a loop of
-``save_if_new`` on every shape; these tests pin what it does not see: history rows, concurrency,
-and the errors of a key that cannot be skipped on.
+The equivalence machine (tests/property/equivalence) runs the batches against loops of the
+single-row calls on every shape; these tests pin what it does not see: history rows,
+concurrency, and the errors of a key that cannot be used.
 """
 
 from __future__ import annotations
@@ -86,3 +87,71 @@ async def test_a_key_drawn_by_the_database_cannot_be_skipped_on(
         await ops.save_batch_if_new(session, entry.LEDGER_ENTRY_TABLE, [], on="primary_key")
     with pytest.raises(KeyError, match="has no key 'nope'"):
         await ops.save_if_new(session, entry.LEDGER_ENTRY_TABLE, None, on="nope")
+
+
+async def test_an_audited_upsert_on_a_unique_key_writes_what_changed(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    """Found by email, a row keeps its primary key; changed rows get a version and an
+    ``update`` history row, unchanged rows neither, new rows an ``insert`` one."""
+    await audited_pool.execute('TRUNCATE "customer", "customer_history", "audit_log" CASCADE')
+    customer = audited.customer
+    spec = customer.CUSTOMER_TABLE
+    session = as_session(audited_pool, actor="importer")
+    a, b = await ops.save_batch(
+        session,
+        spec,
+        [customer.Customer(name="a", email="a@x"), customer.Customer(name="b", email="b@x")],
+    )
+    upserted = await ops.upsert_batch(
+        session,
+        spec,
+        [
+            customer.Customer(name="a", email="a@x"),  # unchanged (a new id, found by email)
+            customer.Customer(name="B", email="b@x"),  # changed
+            customer.Customer(name="c", email="c@x"),  # new
+        ],
+        on="email",
+    )
+    assert [(u.id == a.id, u.version) for u in upserted[:1]] == [(True, 1)]
+    assert (upserted[1].id, upserted[1].name, upserted[1].version) == (b.id, "B", 2)
+    assert upserted[2].version == 1
+    assert await _history(audited_pool) == [
+        ("B", "update"),
+        ("a", "insert"),
+        ("b", "insert"),
+        ("c", "insert"),
+    ]
+
+
+async def test_an_upsert_returns_a_row_another_session_inserted_while_it_waited(
+    audited: ModuleType, audited_pool: asyncpg.Pool
+) -> None:
+    """The unchanged row was committed by another transaction after the upsert's snapshot was
+    taken: the statement cannot return it, the runtime reads it afterwards."""
+    await audited_pool.execute('TRUNCATE "customer", "customer_history", "audit_log" CASCADE')
+    customer = audited.customer
+    spec = customer.CUSTOMER_TABLE
+    row = customer.Customer(name="same", email="same@x")
+    async with audited_pool.acquire() as one, audited_pool.acquire() as two:
+        first = one.transaction()
+        await first.start()
+        (inserted,) = await ops.save_batch(as_session(one, actor="one"), spec, [row])
+        waiting = asyncio.ensure_future(
+            ops.upsert_batch(
+                as_session(two, actor="two"),
+                spec,
+                [
+                    customer.Customer(name="same", email="same@x"),
+                    customer.Customer(name="x", email="x@x"),
+                ],
+                on="email",
+            )
+        )
+        await asyncio.sleep(0.2)
+        assert not waiting.done()
+        await first.commit()
+        upserted = await waiting
+    assert [u.id for u in upserted][:1] == [inserted.id]
+    assert upserted[0].version == 1 and upserted[1].email == "x@x"
+    assert await _history(audited_pool) == [("same", "insert"), ("x", "insert")]
