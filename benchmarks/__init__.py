@@ -3,9 +3,10 @@
 
 * ``demo/``: ``make demo``, a ledger's banking day row by row against batch
   (``python -m benchmarks.demo``);
-* ``bench/``: ``make bench``, batch against single-row per operation and size, and the
-  Python-side cost per row (``python -m benchmarks.bench``); beside it two standalone scripts on
-  the runtime tests' hand-written tables, ``bench.array_cost`` and ``bench.runtime_cost``;
+* ``bench/``: ``make bench``, batchrepo against raw asyncpg, SQLAlchemy 2 and row-by-row
+  loops per operation and size, cold start and streamed imports, written to ``results/``
+  (``python -m benchmarks.bench``); beside it, in ``bench/costs/``, the Python-side cost per
+  row and two scripts on the runtime tests' hand-written tables;
 * ``audit/``: ``make bench-audit``, what auditing and the checks before writing cost
   (``python -m benchmarks.audit``);
 * ``cold_start``: the first call on a fresh connection with and without the codec hook

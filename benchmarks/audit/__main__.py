@@ -32,7 +32,7 @@ import asyncpg
 import ledger
 from batchrepo_codegen import devdb
 
-from ..bench.bench_ops import Connection, RowFactory
+from ..bench.rows import Connection, RowFactory
 from ..options import add_repeat, check_repeat, environment, row_counts
 from ..timing import rotated
 from . import audit_ops, audit_report, check_ops

@@ -34,7 +34,7 @@ from typing import Any
 
 import ledger
 
-from ..bench.bench_ops import ACTOR, Connection, RowFactory
+from ..bench.rows import ACTOR, Connection, RowFactory
 from ..timing import rotated, timed
 from .row_by_row import Loop, in_lockstep
 

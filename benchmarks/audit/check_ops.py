@@ -32,7 +32,7 @@ from batchrepo.cache.key_cache import KeyCache
 from batchrepo.cache.views import DirectView
 from batchrepo.validate.references import reference_problems
 
-from ..bench.bench_ops import ACTOR, Connection, RowFactory
+from ..bench.rows import ACTOR, Connection, RowFactory
 from ..timing import rotated, timed
 
 INSERT_WARM = "insert, warm cache"

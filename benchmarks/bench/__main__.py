@@ -1,16 +1,16 @@
-"""``make bench``: batch against single-row, per operation and size, medians of repetitions.
+"""``make bench``: batchrepo against its peers, every operation and size, in one process.
 
-For insert, load, exists, update and delete of ``person`` rows (an audited table: every write
-records history) at 100, 1,000 and 10,000 rows: the one-row repository method in a loop inside
-one transaction against the batch method, plus asyncpg ``executemany`` and binary ``COPY`` as
-reference points for insert (both bypass validation and history). Every repetition times all
-methods back to back in a rotating order (the machine is shared and noisy, so methods measured
-minutes apart are not comparable), and the table shows medians. A second table shows
-the Python-side cost per row of the batch path's own stages at 100,000 rows.
+On the same ``person`` rows and table (13 columns; generated without audit, and the audited
+table of ``ledger``), per size and repetition, interleaved in a rotating order: batchrepo's
+batch methods (each path the runtime offers), the one-row methods in a loop (autocommit, and in
+one transaction), raw asyncpg (executemany, ``INSERT .. SELECT FROM unnest`` with and without
+``RETURNING``, binary COPY, ``= ANY``) and SQLAlchemy 2 (ORM bulk insert and update, Core
+executemany, ``IN`` loads); for insert, load, exists, update, delete and upsert. Then the cold
+start (first call on a fresh connection against a warm one) and streamed imports with their peak
+memory, each in a child process. Writes ``<out>/<name>.json`` (every sample), ``.md`` (the
+tables with issue 9's targets as pass/fail; also printed) and ``.png`` (rows/s by batch size).
 
-Writes a markdown report to stdout only.
-
-    PYTHONPATH=generated .venv/bin/python -m benchmarks.bench [--repeat 5] [--sizes 100,1000]
+    PYTHONPATH=generated .venv/bin/python -m benchmarks.bench [--quick] [--proxy-delay-ms 0.5]
 """
 
 from __future__ import annotations
@@ -18,127 +18,236 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
+import platform
+import shlex
+import statistics
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import asyncpg
 import ledger
 from batchrepo_codegen import devdb
 
-from ..options import add_repeat, check_repeat, environment, row_counts
-from ..timing import Samples, markdown_table, ms, ratio
-from . import python_cost
-from .bench_ops import OPERATIONS, RowFactory, Timings, measure_inserts, measure_operations
+from ..audit.plain_twin import plain_twin
+from ..options import environment, row_counts
+from ..timing import machine
+from . import cold_start, runner, streamed
+from .contenders import MISSING, PEERS
+from .plot import plot
+from .proxy import delay_proxy, proxied_dsn
+from .registry import AUDITED, OPERATIONS, PLAIN
+from .report import markdown
+from .results import Results, load, save
+from .rows import RowFactory
+from .workload import Lane
 
-#: Row counts measured by default.
-DEFAULT_SIZES = (100, 1_000, 10_000)
-#: Rows for the Python-side costs: where a slow model layer would show.
-PYTHON_COST_ROWS = 100_000
+ROOT = Path(__file__).resolve().parents[2]
+FULL_SIZES = [100, 1_000, 10_000, 100_000]
+QUICK_SIZES = [100, 1_000, 10_000]
+
+
+def _stream_sizes(text: str) -> list[int]:
+    return [] if text.strip() == "0" else row_counts(text)
 
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.bench", description=__doc__.split("\n\n")[0]
     )
-    add_repeat(parser, default=5)
     parser.add_argument(
-        "--sizes",
-        type=row_counts,
-        default=list(DEFAULT_SIZES),
-        help="comma-separated row counts (default 100,1000,10000)",
+        "--quick",
+        action="store_true",
+        help="sizes up to 10,000, 3 repetitions, loops up to 100 rows, streamed imports of "
+        "10,000 and 100,000 rows (about 2 minutes)",
     )
+    parser.add_argument("--sizes", type=row_counts, help="batch sizes (default 100 to 100,000)")
+    parser.add_argument("--repeat", type=int, help="repetitions (default 5, quick 3)")
     parser.add_argument(
-        "--python-rows",
+        "--loop-max",
         type=int,
-        default=PYTHON_COST_ROWS,
-        help=f"rows for the Python-side costs, 0 to skip (default {PYTHON_COST_ROWS:,})",
+        help="largest batch the single-row loops run at (default 1,000, quick 100)",
     )
+    parser.add_argument(
+        "--operations",
+        default=",".join(OPERATIONS),
+        help=f"comma-separated subset of {','.join(OPERATIONS)}",
+    )
+    parser.add_argument(
+        "--warm-up-rows",
+        type=int,
+        default=20,
+        help="rows of the untimed round of every contender first, 0 to skip (default 20)",
+    )
+    parser.add_argument("--only", default="", help="comma-separated words: contenders to keep")
+    parser.add_argument(
+        "--proxy-delay-ms",
+        type=float,
+        default=0.0,
+        help="run every connection through a loopback proxy adding this delay per direction",
+    )
+    parser.add_argument(
+        "--stream-sizes",
+        type=_stream_sizes,
+        help="streamed import sizes, 0 to skip (default 100,000 and 1,000,000; quick 10,000 "
+        "and 100,000)",
+    )
+    parser.add_argument("--stream-chunk", type=int, default=10_000, help="rows per chunk")
+    parser.add_argument("--stream-repeat", type=int, default=1, help="runs per streamed import")
+    parser.add_argument("--cold-repeat", type=int, help="cold-start repetitions (default 20)")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--name", default="latest", help="file stem of the outputs")
+    parser.add_argument("--no-plot", action="store_true", help="skip the PNG (no matplotlib)")
+    parser.add_argument(
+        "--replot", type=Path, help="redraw the markdown and PNG from this JSON; measure nothing"
+    )
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
-    check_repeat(parser, args)
+    args.command = shlex.join(["python", "-m", "benchmarks.bench", *argv])
+    args.sizes = args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
+    args.repeat = args.repeat or (3 if args.quick else 5)
+    args.loop_max = args.loop_max or (100 if args.quick else 1_000)
+    args.cold_repeat = args.cold_repeat or (10 if args.quick else 20)
+    if args.stream_sizes is None:
+        args.stream_sizes = [10_000, 100_000] if args.quick else [100_000, 1_000_000]
+    args.operations = [op.strip() for op in args.operations.split(",") if op.strip()]
+    unknown = sorted(set(args.operations) - set(OPERATIONS))
+    if unknown:
+        parser.error(f"--operations: unknown {', '.join(unknown)} (known: {', '.join(OPERATIONS)})")
+    for name in ("repeat", "loop_max", "stream_chunk", "stream_repeat", "cold_repeat"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.proxy_delay_ms < 0:
+        parser.error("--proxy-delay-ms must not be negative")
     return args
 
 
-def _collect(samples: dict[tuple[str, int, str], Samples], size: int, timings: Timings) -> None:
-    for (operation, method), elapsed in timings.items():
-        samples.setdefault((operation, size, method), Samples()).add(elapsed)
+async def _round_trip_ms(conn: Any) -> float:
+    """Median of 200 ``SELECT 1`` round trips: what the network (or the proxy) costs."""
+    samples = []
+    for _ in range(200):
+        started = time.perf_counter()
+        await conn.fetchval("SELECT 1")
+        samples.append((time.perf_counter() - started) * 1000.0)
+    return statistics.median(samples)
 
 
-def _database_table(samples: dict[tuple[str, int, str], Samples], sizes: Sequence[int]) -> str:
-    def median(operation: str, size: int, method: str) -> float:
-        found = samples.get((operation, size, method))
-        return found.median if found else float("nan")
-
-    rows = []
-    for operation in OPERATIONS:
-        for size in sizes:
-            single = median(operation, size, "single")
-            batch = median(operation, size, "batch")
-            rows.append(
-                [
-                    operation,
-                    f"{size:,}",
-                    ms(single),
-                    ms(batch),
-                    ratio(single, batch),
-                    ms(median(operation, size, "executemany")),
-                    ms(median(operation, size, "copy")),
-                ]
-            )
-    headers = [
-        "operation",
-        "rows",
-        "single-row ms",
-        "batch ms",
-        "speed-up",
-        "executemany ms",
-        "COPY ms",
-    ]
-    return markdown_table(headers, rows)
+@asynccontextmanager
+async def _database(admin_url: str, prefix: str) -> AsyncIterator[str]:
+    name = devdb.unique_database_name(prefix)
+    url = await devdb.create_database(admin_url, name)
+    try:
+        yield url
+    finally:
+        await devdb.drop_database(admin_url, name)
 
 
-def _python_table(costs: Sequence[python_cost.StageCost]) -> str:
-    rows = [[c.stage, f"{c.rows:,}", ms(c.median_ms), f"{c.us_per_row:.2f}"] for c in costs]
-    return markdown_table(["stage (Python side)", "rows", "median ms", "µs per row"], rows)
+async def _lane(
+    stack: AsyncExitStack, label: str, package: ModuleType, dsn: str, start: int
+) -> Lane:
+    conn = await asyncpg.connect(dsn)
+    stack.push_async_callback(conn.close)
+    await conn.execute(package.ddl())
+    return Lane(label, package, dsn, conn, RowFactory(package, start=start))
 
 
-async def run(sizes: Sequence[int], repeat: int, python_rows: int) -> None:
-    with devdb.server() as admin_url:
-        name = devdb.unique_database_name("batchrepo_bench")
-        url = await devdb.create_database(admin_url, name)
-        try:
-            conn = await asyncpg.connect(url)
-            try:
-                await conn.execute(ledger.ddl())
-                print(f"# batchrepo benchmark, {datetime.date.today().isoformat()}")
-                print()
-                print(
-                    f"{await environment(conn)}; table `person` (13 columns); "
-                    f"medians of {repeat}; single-row = one-row method in a loop in one transaction"
+async def _run(
+    args: argparse.Namespace, admin_url: str, plain: ModuleType, twin_path: Path
+) -> Results:
+    async with AsyncExitStack() as stack:
+        plain_url = await stack.enter_async_context(_database(admin_url, "bench_plain"))
+        audited_url = await stack.enter_async_context(_database(admin_url, "bench_audited"))
+        with ExitStack() as proxies:
+            if args.proxy_delay_ms > 0:
+                plain_url = proxied_dsn(
+                    plain_url, proxies.enter_context(delay_proxy(plain_url, args.proxy_delay_ms))
                 )
-                samples: dict[tuple[str, int, str], Samples] = {}
-                rows = RowFactory()
-                for size in sizes:
-                    for repetition in range(repeat):
-                        _collect(samples, size, await measure_inserts(conn, rows, size, repetition))
-                        _collect(
-                            samples, size, await measure_operations(conn, rows, size, repetition)
-                        )
-                    print(f"bench: {size:,} rows done", file=sys.stderr)  # progress, off the report
-                print()
-                print(_database_table(samples, sizes))
-                if python_rows > 0:
-                    costs = await python_cost.measure(conn, python_rows, repeat)
-                    print()
-                    print(_python_table(costs))
-            finally:
-                await conn.close()
-        finally:
-            await devdb.drop_database(admin_url, name)
+                audited_url = proxied_dsn(
+                    audited_url,
+                    proxies.enter_context(delay_proxy(audited_url, args.proxy_delay_ms)),
+                )
+            plain_lane = await _lane(stack, PLAIN, plain, plain_url, 0)
+            audited_lane = await _lane(stack, AUDITED, ledger, audited_url, 0)
+            for peer in PEERS:
+                await peer.attach(plain_lane)
+                stack.push_async_callback(peer.detach, plain_lane)
+            results = Results(
+                environment={
+                    "date": datetime.date.today().isoformat(),
+                    "summary": await environment(plain_lane.conn),
+                    "python": platform.python_version(),
+                    "machine": machine(),
+                    "transport": "TCP through the delay proxy"
+                    if args.proxy_delay_ms
+                    else "a unix socket",
+                    "round_trip_ms": await _round_trip_ms(plain_lane.conn),
+                    "missing": MISSING,
+                },
+                options={
+                    "command": args.command,
+                    "sizes": args.sizes,
+                    "repeat": args.repeat,
+                    "loop_max": args.loop_max,
+                    "proxy_delay_ms": args.proxy_delay_ms,
+                    "stream_sizes": args.stream_sizes,
+                    "stream_chunk": args.stream_chunk,
+                    "cold_repeat": args.cold_repeat,
+                    "warm_up_rows": args.warm_up_rows,
+                    "quick": args.quick,
+                },
+            )
+            for line in MISSING:
+                print(f"bench: {line}", file=sys.stderr)
+            plan = runner.Plan(
+                args.sizes,
+                args.repeat,
+                args.loop_max,
+                [w.strip() for w in args.only.split(",") if w.strip()],
+                args.operations,
+            )
+            if args.warm_up_rows > 0:
+                await runner.warm_up([plain_lane, audited_lane], plan, args.warm_up_rows)
+            await runner.measure([plain_lane, audited_lane], plan, results)
+            await cold_start.measure(plain_lane, args.cold_repeat, results)
+            if args.stream_sizes:
+                results.streamed = await streamed.measure(
+                    plain_lane.conn,
+                    plain_url,
+                    plain,
+                    twin_path,
+                    args.stream_sizes,
+                    args.stream_chunk,
+                    args.stream_repeat,
+                )
+            environment_after = machine()
+            results.environment["machine_after"] = environment_after
+            return results
+
+
+def _write(results: Results, args: argparse.Namespace) -> None:
+    report = markdown(results)
+    print(report)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    save(results, out / f"{args.name}.json")
+    (out / f"{args.name}.md").write_text(report, encoding="utf-8")
+    if not args.no_plot:
+        plot(results, out / f"{args.name}.png")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
-    asyncio.run(run(args.sizes, args.repeat, args.python_rows))
+    if args.replot:
+        _write(load(args.replot), args)
+        return 0
+    with devdb.server() as admin_url, plain_twin(ROOT / "schema.yaml") as plain:
+        twin_path = Path(str(plain.__file__)).resolve().parents[1]
+        results = asyncio.run(_run(args, admin_url, plain, twin_path))
+    _write(results, args)
     return 0
 
 

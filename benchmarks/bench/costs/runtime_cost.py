@@ -2,7 +2,7 @@
 runtime tests' hand-written tables (``tests/runtime/tables``), so no generated package is needed;
 ``python_cost`` measures the same stages on the generated ``ledger`` for ``make bench``.
 
-Run: ``.venv/bin/python -m benchmarks.bench.runtime_cost [rows]`` (embedded PostgreSQL, or
+Run: ``.venv/bin/python -m benchmarks.bench.costs.runtime_cost [rows]`` (embedded PostgreSQL, or
 ``DATABASE_URL``). Per stage, the best of three runs over ``rows`` rows (default 100,000):
 ``to_columns`` (generated code), validation (fields and duplicate keys), encoding into statement
 arguments, ``from_record`` on real asyncpg records, and for scale the whole ``save_batch`` and

@@ -1,6 +1,6 @@
 """Time of one batch insert and one batch update of rows with array columns, by batch size.
 
-Run: ``.venv/bin/python -m benchmarks.bench.array_cost [rows ...]`` (embedded PostgreSQL, or
+Run: ``.venv/bin/python -m benchmarks.bench.costs.array_cost [rows ...]`` (embedded PostgreSQL, or
 ``DATABASE_URL``; default sizes 10,000 and 40,000). The rows go to the hand-written
 ``ledger_entry`` table (``tags text[]`` with one to four short texts, ``codes int4[]``), each size
 as one ``save_batch`` statement into an empty table, then one ``update_batch`` of every row.
