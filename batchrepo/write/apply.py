@@ -201,7 +201,7 @@ async def write_batch(
             elif counting is not None:
                 count = int(await conn.fetchval(counting, *arguments, *log))
                 if count != len(items):  # only an update counts fewer: missing or stale rows
-                    raise await _unwritten(conn, spec, items, columns, range(len(items)))
+                    raise _CountedFewer  # told apart below, once the savepoint rolled back
             else:
                 records = await conn.fetch(statement, *arguments, *log)
             if mode == "update" and counting is None and len(records) != len(items):
@@ -211,6 +211,12 @@ async def write_batch(
                 wanted = keys_of_columns(spec, columns, spec.key_columns)
                 rows = [row for row, key in enumerate(wanted) if key not in returned]
                 raise await _unwritten(conn, spec, items, columns, rows)
+    except _CountedFewer:
+        # Inside the savepoint the rows the statement did update carry their new versions and
+        # would look stale; rolled back, the probe meets the rows as the update did.
+        async with guarded(conn):
+            unwritten = await _unwritten(conn, spec, items, columns, range(len(items)))
+        raise unwritten from None
     except STATEMENT_ERRORS as exc:
         first: errors.BatchRepoError | None = None
         # The probes that name the failing rows are queries too: inside a caller's transaction
@@ -251,6 +257,10 @@ async def write_batch(
     if not returning:
         return []
     return [spec.from_record(row) for row in ordered]
+
+
+class _CountedFewer(Exception):
+    """An update's counting statement matched fewer rows than it was sent (see write_batch)."""
 
 
 def _given_keys(spec: TableSpec[Any, Any], columns: Sequence[Sequence[Any]]) -> list[Any]:
