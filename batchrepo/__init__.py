@@ -1,4 +1,5 @@
-"""batchrepo: the runtime that generated batch repositories import (needs asyncpg only).
+"""batchrepo: the runtime that generated batch repositories import (needs asyncpg, and the
+OpenTelemetry API, a no-op until the application installs an SDK).
 
 Generated modules declare a :class:`~batchrepo.spec.TableSpec` per table and delegate to
 :mod:`batchrepo.operations`; applications catch the errors below and read ``BatchResult`` and
@@ -10,6 +11,11 @@ so the first batch call on a fresh connection skips asyncpg's type introspection
 
 Write paths: :class:`WritePolicy` (given to :func:`as_session`) says from how many rows an insert
 goes by binary COPY where the table allows it (docs/design.md, "Write paths").
+
+Monitoring (README, "Monitoring"): every operation is an OpenTelemetry span with metrics
+(:func:`use_providers` for providers other than the global ones), the logger ``batchrepo`` tells
+rollbacks, evictions and refused chunks, and chunked and streamed calls take ``progress``, a
+callable given a :class:`ProgressEvent` after each chunk.
 """
 
 from batchrepo.cache.key_cache import KeyCache
@@ -30,6 +36,7 @@ from batchrepo.errors import (
     UniqueViolationError,
     ValidationError,
 )
+from batchrepo.observe import ProgressEvent, use_providers
 from batchrepo.session import Session, WritePolicy, as_session
 from batchrepo.spec import AuditSpec, ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec
 from batchrepo.unit_of_work import UnitOfWork
@@ -56,6 +63,7 @@ __all__ = [
     "MissingRowsError",
     "NotNullViolationError",
     "Problem",
+    "ProgressEvent",
     "Session",
     "StaleVersionError",
     "TableSQL",
@@ -72,4 +80,5 @@ __all__ = [
     "as_session",
     "atomic",
     "create_pool",
+    "use_providers",
 ]

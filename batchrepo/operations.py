@@ -18,7 +18,8 @@ from batchrepo.db.arguments import decoded_rows, key_arrays, key_values, value_a
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, Operation, row_error, statement_error
 from batchrepo.db.executor import Executor, acquire
 from batchrepo.key_matching import comparable_keys, keys_of_records
-from batchrepo.session import Target, as_session
+from batchrepo.observe.telemetry import Observed
+from batchrepo.session import Session, Target, as_session
 from batchrepo.spec import E, K, TableSpec, WriteMode
 from batchrepo.validate.before_write import checked_columns, full_report
 from batchrepo.validate.report import ValidationReport
@@ -37,35 +38,44 @@ from batchrepo.write.chunked import save_batch_chunked as save_batch_chunked
 from batchrepo.write.chunked import update_batch_chunked as update_batch_chunked
 from batchrepo.write.chunked import upsert_batch_chunked as upsert_batch_chunked
 
+#: The operation a write mode is part of, as spans and metrics name it (``save_batch``).
+_VERB = {"insert": "save", "update": "update", "upsert": "upsert"}
+
 
 async def _write(
     target: Target, spec: TableSpec[E, K], items: Sequence[E], mode: WriteMode, returning: bool
 ) -> list[E] | int:
     session = as_session(target)
-    statement_for(spec, mode, batch=True)
-    session.require_actor(spec)
-    if not items:
-        return [] if returning else 0
-    recorder = Recorder(session.cache_view())
-    columns, learned = await checked_columns(session, recorder.view, spec, items, mode)
-    async with acquire(session.executor) as conn:
-        written = await write_batch(
-            conn, session, recorder, spec, items, columns, mode, returning=returning
-        )
-    recorder.learned(learned)
-    # all or nothing: a batch that did not raise wrote (or, for an update, matched) every row
-    return written if returning else len(items)
+    name = f"{_VERB[mode]}_batch"
+    with Observed(name, spec, session, len(items), writes=True, returning=returning) as seen:
+        statement_for(spec, mode, batch=True)
+        session.require_actor(spec)
+        if not items:
+            return [] if returning else 0
+        recorder = seen.recorder(session.cache_view())
+        columns, learned = await checked_columns(session, recorder.view, spec, items, mode)
+        async with acquire(session.executor) as conn:
+            seen.note_path(spec, session, mode, len(items), conn, returning)
+            written = await write_batch(
+                conn, session, recorder, spec, items, columns, mode, returning=returning
+            )
+        recorder.learned(learned)
+        # all or nothing: a batch that did not raise wrote (or, for an update, matched) every row
+        seen.affected = len(items)
+        return written if returning else len(items)
 
 
 async def _write_one(target: Target, spec: TableSpec[E, K], item: E, mode: WriteMode) -> E:
     session = as_session(target)
-    statement_for(spec, mode, batch=False)
-    session.require_actor(spec)
-    recorder = Recorder(session.cache_view())
-    columns, learned = await checked_columns(session, recorder.view, spec, [item], mode)
-    written = await write_one(session, recorder, spec, item, columns, mode)
-    recorder.learned(learned)
-    return written
+    with Observed(f"{_VERB[mode]}_one", spec, session, 1, writes=True) as seen:
+        statement_for(spec, mode, batch=False)
+        session.require_actor(spec)
+        recorder = seen.recorder(session.cache_view())
+        columns, learned = await checked_columns(session, recorder.view, spec, [item], mode)
+        written = await write_one(session, recorder, spec, item, columns, mode)
+        recorder.learned(learned)
+        seen.affected = 1
+        return written
 
 
 async def save_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
@@ -166,29 +176,41 @@ def _entities(spec: TableSpec[E, Any], records: Sequence[Any]) -> list[E]:
 async def load_one(target: Target, spec: TableSpec[E, K], key: K) -> E | None:
     """The row with this key, or None."""
     session = as_session(target)
-    recorder = Recorder(session.cache_view())
-    try:
-        record = await session.executor.fetchrow(spec.sql.select_one, *key_values(spec, key))
-    except STATEMENT_ERRORS as exc:
-        raise row_error(spec, exc, key, "select") from exc
-    if record is None:
-        return None
-    rows = decoded_rows(spec, [record])
-    recorder.rows(spec, rows)
-    return spec.from_record(rows[0])
+    with Observed("load_one", spec, session, 1) as seen:
+        recorder = Recorder(session.cache_view())
+        try:
+            record = await session.executor.fetchrow(spec.sql.select_one, *key_values(spec, key))
+        except STATEMENT_ERRORS as exc:
+            raise row_error(spec, exc, key, "select") from exc
+        seen.returned = 0 if record is None else 1
+        if record is None:
+            return None
+        rows = decoded_rows(spec, [record])
+        recorder.rows(spec, rows)
+        return spec.from_record(rows[0])
 
 
 async def load_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -> list[E | None]:
     """One entry per key asked, in that order: the row, or None where there is none."""
     session = as_session(target)
+    with Observed("load_batch", spec, session, len(keys)) as seen:
+        found, seen.returned = await load_keys(session, spec, keys)
+        return found
+
+
+async def load_keys(
+    session: Session, spec: TableSpec[E, K], keys: Sequence[K]
+) -> tuple[list[E | None], int]:
+    """``load_batch`` without a span of its own (``load_stream`` is one operation, however many
+    chunks it loads), and the number of rows found."""
     if not keys:
-        return []
+        return [], 0
     recorder = Recorder(session.cache_view())
     records = await _fetch(
         session.executor, spec, spec.sql.select_batch, key_arrays(spec, keys), "select"
     )
     recorder.rows(spec, records)
-    return _in_order_asked(spec, records, spec.key_columns, keys)
+    return _in_order_asked(spec, records, spec.key_columns, keys), len(records)
 
 
 def _in_order_asked(
@@ -202,31 +224,36 @@ def _in_order_asked(
 async def exists_one(target: Target, spec: TableSpec[E, K], key: K) -> bool:
     """Whether a row with this key exists."""
     session = as_session(target)
-    recorder = Recorder(session.cache_view())
-    try:
-        found = bool(await session.executor.fetchval(spec.sql.exists_one, *key_values(spec, key)))
-    except STATEMENT_ERRORS as exc:
-        raise row_error(spec, exc, key, "select") from exc
-    if found:
-        recorder.present(spec.table, comparable_keys(spec, spec.key_columns, [key]))
-    return found
+    with Observed("exists_one", spec, session, 1) as seen:
+        recorder = Recorder(session.cache_view())
+        try:
+            sql = spec.sql.exists_one
+            found = bool(await session.executor.fetchval(sql, *key_values(spec, key)))
+        except STATEMENT_ERRORS as exc:
+            raise row_error(spec, exc, key, "select") from exc
+        seen.returned = int(found)
+        if found:
+            recorder.present(spec.table, comparable_keys(spec, spec.key_columns, [key]))
+        return found
 
 
 async def exists_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -> list[bool]:
     """One bool per key asked, in that order."""
     session = as_session(target)
-    if not keys:
-        return []
-    recorder = Recorder(session.cache_view())
-    records = await _fetch(
-        session.executor, spec, spec.sql.exists_batch, key_arrays(spec, keys), "select"
-    )
-    # exists_batch returns the key columns only
-    at = range(len(spec.key_columns))
-    found = keys_of_records(spec, records, spec.key_columns, at)
-    recorder.present(spec.table, found)
-    present = set(found)
-    return [key in present for key in comparable_keys(spec, spec.key_columns, keys)]
+    with Observed("exists_batch", spec, session, len(keys)) as seen:
+        if not keys:
+            return []
+        recorder = Recorder(session.cache_view())
+        records = await _fetch(
+            session.executor, spec, spec.sql.exists_batch, key_arrays(spec, keys), "select"
+        )
+        seen.returned = len(records)
+        # exists_batch returns the key columns only
+        at = range(len(spec.key_columns))
+        found = keys_of_records(spec, records, spec.key_columns, at)
+        recorder.present(spec.table, found)
+        present = set(found)
+        return [key in present for key in comparable_keys(spec, spec.key_columns, keys)]
 
 
 async def delete_one(
@@ -235,10 +262,13 @@ async def delete_one(
     """Delete the row with this key; whether there was one. ``version`` (audited tables): delete
     only that version; a row present with another raises ``StaleVersionError``."""
     session = as_session(target)
-    check_versions_allowed(spec, version is not None)
-    session.require_actor(spec)
-    recorder = Recorder(session.cache_view())
-    return await delete_one_row(session, recorder, spec, key, version)
+    with Observed("delete_one", spec, session, 1, writes=True) as seen:
+        check_versions_allowed(spec, version is not None)
+        session.require_actor(spec)
+        recorder = Recorder(session.cache_view())
+        deleted = await delete_one_row(session, recorder, spec, key, version)
+        seen.affected = int(deleted)
+        return deleted
 
 
 async def delete_batch(
@@ -252,6 +282,17 @@ async def delete_batch(
     tables, one per key, None: any): rows present with another version raise
     ``StaleVersionError`` and nothing is deleted."""
     session = as_session(target)
+    with Observed("delete_batch", spec, session, len(keys), writes=True) as seen:
+        seen.affected = await _delete_batch(session, spec, keys, versions)
+        return seen.affected
+
+
+async def _delete_batch(
+    session: Session,
+    spec: TableSpec[E, K],
+    keys: Sequence[K],
+    versions: Sequence[int | None] | None,
+) -> int:
     check_versions_allowed(spec, versions is not None)
     if versions is not None and len(versions) != len(keys):
         raise ValueError(f"{spec.table}: {len(keys)} keys but {len(versions)} versions")
@@ -293,12 +334,14 @@ async def validate_batch(
     """Every problem a write of this batch would meet before its statement, without writing:
     field rules, duplicate keys, missing parents and (on insert) existing keys."""
     session = as_session(target)
-    if not items:
-        return ValidationReport(spec.table)
-    recorder = Recorder(session.cache_view())
-    report, learned = await full_report(session, recorder.view, spec, spec.to_columns(items), mode)
-    recorder.learned(learned)
-    return report
+    with Observed("validate_batch", spec, session, len(items)) as seen:
+        if not items:
+            return ValidationReport(spec.table)
+        recorder = seen.recorder(session.cache_view())
+        columns = spec.to_columns(items)
+        report, learned = await full_report(session, recorder.view, spec, columns, mode)
+        recorder.learned(learned)
+        return report
 
 
 async def load_batch_by_unique(
@@ -306,16 +349,19 @@ async def load_batch_by_unique(
 ) -> list[E | None]:
     """Rows by a unique key (plain values for one column, tuples for several), in order asked."""
     session = as_session(target)
-    if not keys:
-        return []
-    found = next((u for u in spec.uniques if u.name == unique), None)
-    if found is None or found.select_batch_sql is None:
-        raise KeyError(f"table {spec.table} has no unique key {unique!r} to load by")
-    recorder = Recorder(session.cache_view())
-    arguments = value_arrays(len(found.columns), keys)
-    records = await _fetch(session.executor, spec, found.select_batch_sql, arguments, "select")
-    recorder.rows(spec, records)
-    return _in_order_asked(spec, records, found.columns, keys)
+    with Observed("load_batch_by_unique", spec, session, len(keys)) as seen:
+        if not keys:
+            return []
+        found = next((u for u in spec.uniques if u.name == unique), None)
+        if found is None or found.select_batch_sql is None:
+            raise KeyError(f"table {spec.table} has no unique key {unique!r} to load by")
+        recorder = Recorder(session.cache_view())
+        arguments = value_arrays(len(found.columns), keys)
+        sql = found.select_batch_sql
+        records = await _fetch(session.executor, spec, sql, arguments, "select")
+        seen.returned = len(records)
+        recorder.rows(spec, records)
+        return _in_order_asked(spec, records, found.columns, keys)
 
 
 async def load_grouped_by_fk(
@@ -329,10 +375,13 @@ async def load_grouped_by_fk(
     groups: dict[Any, list[E]] = {key: [] for key in keys}
     if not keys:
         return groups
-    recorder = Recorder(session.cache_view())
-    arguments = value_arrays(len(found.columns), keys)
-    records = await _fetch(session.executor, spec, found.select_children_sql, arguments, "select")
-    recorder.rows(spec, records)
+    with Observed("load_grouped_by_fk", spec, session, len(keys)) as seen:
+        recorder = Recorder(session.cache_view())
+        arguments = value_arrays(len(found.columns), keys)
+        sql = found.select_children_sql
+        records = await _fetch(session.executor, spec, sql, arguments, "select")
+        seen.returned = len(records)
+        recorder.rows(spec, records)
     # a parent key asked as 'a' finds children stored as 'a  ' in char(n) columns
     asked = dict(zip(comparable_keys(spec, found.columns, keys), keys, strict=True))
     parents = keys_of_records(spec, records, found.columns)

@@ -15,11 +15,14 @@ nothing else of batchrepo. Names here never change meaning or go away while ``1`
   and ``load_grouped_by_fk``; the streamed loads ``stream_all`` and ``load_stream``
   (``batchrepo.read.streamed``).
 * Results: :class:`BatchResult`, :class:`ValidationReport`.
+* Progress: :class:`ProgressEvent`, :data:`ProgressCallback` (the ``progress`` parameter of the
+  chunked and streamed operations).
 """
 
 from __future__ import annotations
 
 from batchrepo.db.executor import Executor
+from batchrepo.observe.progress import ProgressCallback, ProgressEvent
 from batchrepo.operations import (
     delete_batch,
     delete_one,
@@ -69,6 +72,8 @@ __all__ = [
     "CopySpec",
     "Executor",
     "ForeignKeySpec",
+    "ProgressCallback",
+    "ProgressEvent",
     "Session",
     "TableSQL",
     "TableSpec",
