@@ -185,6 +185,7 @@ class LocalityRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Locality]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -194,6 +195,7 @@ class LocalityRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -204,6 +206,7 @@ class LocalityRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Locality]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -213,6 +216,7 @@ class LocalityRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -223,6 +227,7 @@ class LocalityRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Locality]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -232,6 +237,7 @@ class LocalityRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -242,6 +248,7 @@ class LocalityRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[LocalityKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -251,15 +258,26 @@ class LocalityRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Locality]:
-        return _rt.stream_all(self._session, LOCALITY_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Locality]:
+        return _rt.stream_all(
+            self._session, LOCALITY_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[LocalityKey] | AsyncIterable[LocalityKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[LocalityKey] | AsyncIterable[LocalityKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Locality | None]:
-        return _rt.load_stream(self._session, LOCALITY_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, LOCALITY_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_locality_code(
         self, keys: Sequence[tuple[str, str]]

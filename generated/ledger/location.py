@@ -211,6 +211,7 @@ class LocationRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Location]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -220,6 +221,7 @@ class LocationRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -230,6 +232,7 @@ class LocationRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Location]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -239,6 +242,7 @@ class LocationRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -249,6 +253,7 @@ class LocationRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Location]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -258,6 +263,7 @@ class LocationRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -268,6 +274,7 @@ class LocationRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[LocationKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -277,15 +284,26 @@ class LocationRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Location]:
-        return _rt.stream_all(self._session, LOCATION_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Location]:
+        return _rt.stream_all(
+            self._session, LOCATION_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[LocationKey] | AsyncIterable[LocationKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[LocationKey] | AsyncIterable[LocationKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Location | None]:
-        return _rt.load_stream(self._session, LOCATION_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, LOCATION_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_grouped_by_locality_id(
         self, keys: Sequence[uuid.UUID]

@@ -232,6 +232,7 @@ class SampleRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Sample]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -241,6 +242,7 @@ class SampleRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -251,6 +253,7 @@ class SampleRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Sample]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -260,6 +263,7 @@ class SampleRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -270,6 +274,7 @@ class SampleRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Sample]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -279,6 +284,7 @@ class SampleRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -289,6 +295,7 @@ class SampleRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[SampleKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -298,12 +305,21 @@ class SampleRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Sample]:
-        return _rt.stream_all(self._session, SAMPLE_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Sample]:
+        return _rt.stream_all(self._session, SAMPLE_TABLE, chunk_size=chunk_size, progress=progress)
 
     def load_stream(
-        self, keys: Iterable[SampleKey] | AsyncIterable[SampleKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[SampleKey] | AsyncIterable[SampleKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Sample | None]:
-        return _rt.load_stream(self._session, SAMPLE_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, SAMPLE_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

@@ -191,6 +191,7 @@ class DocumentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Document]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -200,6 +201,7 @@ class DocumentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -210,6 +212,7 @@ class DocumentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Document]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -219,6 +222,7 @@ class DocumentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -229,6 +233,7 @@ class DocumentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Document]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -238,6 +243,7 @@ class DocumentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -248,6 +254,7 @@ class DocumentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[DocumentKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -257,12 +264,23 @@ class DocumentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Document]:
-        return _rt.stream_all(self._session, DOCUMENT_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Document]:
+        return _rt.stream_all(
+            self._session, DOCUMENT_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[DocumentKey] | AsyncIterable[DocumentKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[DocumentKey] | AsyncIterable[DocumentKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Document | None]:
-        return _rt.load_stream(self._session, DOCUMENT_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, DOCUMENT_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

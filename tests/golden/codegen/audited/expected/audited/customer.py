@@ -152,6 +152,7 @@ class CustomerRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Customer]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -161,6 +162,7 @@ class CustomerRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -171,6 +173,7 @@ class CustomerRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Customer]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -180,6 +183,7 @@ class CustomerRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -190,6 +194,7 @@ class CustomerRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[CustomerKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -199,15 +204,26 @@ class CustomerRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Customer]:
-        return _rt.stream_all(self._session, CUSTOMER_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Customer]:
+        return _rt.stream_all(
+            self._session, CUSTOMER_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[CustomerKey] | AsyncIterable[CustomerKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[CustomerKey] | AsyncIterable[CustomerKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Customer | None]:
-        return _rt.load_stream(self._session, CUSTOMER_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, CUSTOMER_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_email(self, keys: Sequence[str]) -> list[Customer | None]:
         return await _rt.load_batch_by_unique(self._session, CUSTOMER_TABLE, "email", keys)

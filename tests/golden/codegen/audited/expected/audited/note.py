@@ -156,6 +156,7 @@ class NoteRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Note]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -165,6 +166,7 @@ class NoteRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -175,6 +177,7 @@ class NoteRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Note]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -184,6 +187,7 @@ class NoteRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -194,6 +198,7 @@ class NoteRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Note]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -203,6 +208,7 @@ class NoteRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -213,6 +219,7 @@ class NoteRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[NoteKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -222,15 +229,24 @@ class NoteRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Note]:
-        return _rt.stream_all(self._session, NOTE_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Note]:
+        return _rt.stream_all(self._session, NOTE_TABLE, chunk_size=chunk_size, progress=progress)
 
     def load_stream(
-        self, keys: Iterable[NoteKey] | AsyncIterable[NoteKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[NoteKey] | AsyncIterable[NoteKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Note | None]:
-        return _rt.load_stream(self._session, NOTE_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, NOTE_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_grouped_by_customer_id(
         self, keys: Sequence[uuid.UUID]

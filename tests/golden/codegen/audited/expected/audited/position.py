@@ -169,6 +169,7 @@ class PositionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Position]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -178,6 +179,7 @@ class PositionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -188,6 +190,7 @@ class PositionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Position]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -197,6 +200,7 @@ class PositionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -207,6 +211,7 @@ class PositionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[PositionKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -216,15 +221,26 @@ class PositionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Position]:
-        return _rt.stream_all(self._session, POSITION_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Position]:
+        return _rt.stream_all(
+            self._session, POSITION_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[PositionKey] | AsyncIterable[PositionKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[PositionKey] | AsyncIterable[PositionKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Position | None]:
-        return _rt.load_stream(self._session, POSITION_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, POSITION_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_grouped_by_account_id(
         self, keys: Sequence[uuid.UUID]

@@ -184,6 +184,7 @@ class ExchangeRateRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[ExchangeRate]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -193,6 +194,7 @@ class ExchangeRateRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -203,6 +205,7 @@ class ExchangeRateRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[ExchangeRate]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -212,6 +215,7 @@ class ExchangeRateRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -222,6 +226,7 @@ class ExchangeRateRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[ExchangeRate]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -231,6 +236,7 @@ class ExchangeRateRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -241,6 +247,7 @@ class ExchangeRateRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[ExchangeRateKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -250,18 +257,26 @@ class ExchangeRateRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[ExchangeRate]:
-        return _rt.stream_all(self._session, EXCHANGE_RATE_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[ExchangeRate]:
+        return _rt.stream_all(
+            self._session, EXCHANGE_RATE_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
         self,
         keys: Iterable[ExchangeRateKey] | AsyncIterable[ExchangeRateKey],
         *,
         chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[ExchangeRate | None]:
-        return _rt.load_stream(self._session, EXCHANGE_RATE_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, EXCHANGE_RATE_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_rate_reference(
         self, keys: Sequence[tuple[str, int]]

@@ -162,6 +162,7 @@ class DepartmentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Department]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -171,6 +172,7 @@ class DepartmentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -181,6 +183,7 @@ class DepartmentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Department]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -190,6 +193,7 @@ class DepartmentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -200,6 +204,7 @@ class DepartmentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Department]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -209,6 +214,7 @@ class DepartmentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -219,6 +225,7 @@ class DepartmentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[DepartmentKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -228,18 +235,26 @@ class DepartmentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Department]:
-        return _rt.stream_all(self._session, DEPARTMENT_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Department]:
+        return _rt.stream_all(
+            self._session, DEPARTMENT_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
         self,
         keys: Iterable[DepartmentKey] | AsyncIterable[DepartmentKey],
         *,
         chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Department | None]:
-        return _rt.load_stream(self._session, DEPARTMENT_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, DEPARTMENT_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_name(self, keys: Sequence[str]) -> list[Department | None]:
         return await _rt.load_batch_by_unique(self._session, DEPARTMENT_TABLE, "name", keys)

@@ -159,6 +159,7 @@ class RegionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Region]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -168,6 +169,7 @@ class RegionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -178,6 +180,7 @@ class RegionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Region]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -187,6 +190,7 @@ class RegionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -197,6 +201,7 @@ class RegionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Region]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -206,6 +211,7 @@ class RegionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -216,6 +222,7 @@ class RegionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[RegionKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -225,12 +232,21 @@ class RegionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Region]:
-        return _rt.stream_all(self._session, REGION_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Region]:
+        return _rt.stream_all(self._session, REGION_TABLE, chunk_size=chunk_size, progress=progress)
 
     def load_stream(
-        self, keys: Iterable[RegionKey] | AsyncIterable[RegionKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[RegionKey] | AsyncIterable[RegionKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Region | None]:
-        return _rt.load_stream(self._session, REGION_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, REGION_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

@@ -187,6 +187,7 @@ class CompositeRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Composite]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -196,6 +197,7 @@ class CompositeRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -206,6 +208,7 @@ class CompositeRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Composite]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -215,6 +218,7 @@ class CompositeRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -225,6 +229,7 @@ class CompositeRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Composite]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -234,6 +239,7 @@ class CompositeRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -244,6 +250,7 @@ class CompositeRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[CompositeKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -253,15 +260,26 @@ class CompositeRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Composite]:
-        return _rt.stream_all(self._session, COMPOSITE_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Composite]:
+        return _rt.stream_all(
+            self._session, COMPOSITE_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[CompositeKey] | AsyncIterable[CompositeKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[CompositeKey] | AsyncIterable[CompositeKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Composite | None]:
-        return _rt.load_stream(self._session, COMPOSITE_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, COMPOSITE_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_code_revision(
         self, keys: Sequence[tuple[str, int]]

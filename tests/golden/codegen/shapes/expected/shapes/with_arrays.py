@@ -205,6 +205,7 @@ class WithArraysRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[WithArrays]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -214,6 +215,7 @@ class WithArraysRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -224,6 +226,7 @@ class WithArraysRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[WithArrays]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -233,6 +236,7 @@ class WithArraysRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -243,6 +247,7 @@ class WithArraysRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[WithArrays]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -252,6 +257,7 @@ class WithArraysRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -262,6 +268,7 @@ class WithArraysRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[WithArraysKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -271,15 +278,23 @@ class WithArraysRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[WithArrays]:
-        return _rt.stream_all(self._session, WITH_ARRAYS_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[WithArrays]:
+        return _rt.stream_all(
+            self._session, WITH_ARRAYS_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
         self,
         keys: Iterable[WithArraysKey] | AsyncIterable[WithArraysKey],
         *,
         chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[WithArrays | None]:
-        return _rt.load_stream(self._session, WITH_ARRAYS_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, WITH_ARRAYS_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
