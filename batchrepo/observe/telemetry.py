@@ -117,8 +117,9 @@ class _Instruments:
         )
 
 
-_tracer: trace.Tracer = trace.get_tracer("batchrepo", _version())
-_instruments = _Instruments(metrics.get_meter("batchrepo", _version()))
+_VERSION = _version()
+_tracer: trace.Tracer = trace.get_tracer("batchrepo", _VERSION)
+_instruments = _Instruments(metrics.get_meter("batchrepo", _VERSION))
 
 
 def use_providers(
@@ -129,9 +130,24 @@ def use_providers(
     the global ones, as at import). For applications that keep providers of their own, and
     tests."""
     global _tracer, _instruments
-    version = _version()
-    _tracer = trace.get_tracer("batchrepo", version, tracer_provider=tracer_provider)
-    _instruments = _Instruments(metrics.get_meter("batchrepo", version, meter_provider))
+    _tracer = trace.get_tracer("batchrepo", _VERSION, tracer_provider=tracer_provider)
+    _instruments = _Instruments(metrics.get_meter("batchrepo", _VERSION, meter_provider))
+
+
+#: Per (operation, table): the attributes of its metric points, alone and with each outcome.
+#: Made once and shared (OpenTelemetry copies what it keeps), so a call allocates none.
+_ATTRIBUTES: dict[tuple[str, str], tuple[dict[str, str], dict[str, str], dict[str, str]]] = {}
+
+
+def _attributes(
+    operation: str, table: str
+) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    found = _ATTRIBUTES.get((operation, table))
+    if found is None:
+        base = {DB_SYSTEM_NAME: POSTGRESQL, DB_OPERATION_NAME: operation, DB_COLLECTION_NAME: table}
+        found = (base, base | {OUTCOME: "ok"}, base | {OUTCOME: "failed"})
+        _ATTRIBUTES[(operation, table)] = found
+    return found
 
 
 def _error_attributes(error: BaseException) -> dict[str, str]:
@@ -220,11 +236,7 @@ class Observed:
         self._span = _tracer.start_span(
             f"{self.operation} {self.table}",
             kind=SpanKind.CLIENT,
-            attributes={
-                DB_SYSTEM_NAME: POSTGRESQL,
-                DB_OPERATION_NAME: self.operation,
-                DB_COLLECTION_NAME: self.table,
-            },
+            attributes=_attributes(self.operation, self.table)[0],
         )
         if attach and self._span.get_span_context().is_valid:  # no SDK: nothing to attach
             self._attached = otel_context.attach(trace.set_span_in_context(self._span))
@@ -236,15 +248,13 @@ class Observed:
         seconds = time.perf_counter() - self._started
         if isinstance(error, GeneratorExit):
             error = None
-        attributes: dict[str, str] = {
-            DB_SYSTEM_NAME: POSTGRESQL,
-            DB_OPERATION_NAME: self.operation,
-            DB_COLLECTION_NAME: self.table,
-        }
-        failed = attributes | _error_attributes(error) if error is not None else attributes
-        _instruments.duration.record(seconds, failed)
-        if self.returned is not None and error is None:
-            _instruments.returned_rows.record(self.returned, attributes)
+        attributes = _attributes(self.operation, self.table)
+        if error is None:
+            _instruments.duration.record(seconds, attributes[0])
+            if self.returned is not None:
+                _instruments.returned_rows.record(self.returned, attributes[0])
+        else:
+            _instruments.duration.record(seconds, attributes[0] | _error_attributes(error))
         self._count_rows(attributes, error)
         span = self._span
         if span.is_recording():
@@ -255,20 +265,23 @@ class Observed:
         if error is not None and self._writes:
             self._log_rollback(error)
 
-    def _count_rows(self, attributes: dict[str, str], error: BaseException | None) -> None:
+    def _count_rows(
+        self,
+        attributes: tuple[dict[str, str], dict[str, str], dict[str, str]],
+        error: BaseException | None,
+    ) -> None:
+        _base, ok, failed = attributes
         rows = self.rows or 0
         failed_rows = rows if error is not None else self.failed_rows
         if rows - failed_rows:
-            _instruments.rows.add(rows - failed_rows, attributes | {OUTCOME: "ok"})
+            _instruments.rows.add(rows - failed_rows, ok)
         if failed_rows:
-            _instruments.rows.add(failed_rows, attributes | {OUTCOME: "failed"})
+            _instruments.rows.add(failed_rows, failed)
         if self.chunks is not None:
             if self.chunks - self.failed_chunks:
-                _instruments.chunks.add(
-                    self.chunks - self.failed_chunks, attributes | {OUTCOME: "ok"}
-                )
+                _instruments.chunks.add(self.chunks - self.failed_chunks, ok)
             if self.failed_chunks:
-                _instruments.chunks.add(self.failed_chunks, attributes | {OUTCOME: "failed"})
+                _instruments.chunks.add(self.failed_chunks, failed)
 
     def _describe(self, span: trace.Span, error: BaseException | None) -> None:
         values: dict[str, Any] = {
