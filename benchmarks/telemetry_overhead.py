@@ -44,6 +44,8 @@ from .options import add_repeat, check_repeat, environment
 from .timing import markdown_table, rotated
 
 VARIANTS = ("no SDK", "SDK")
+#: The per-call loop also takes the SDK apart: its tracing and its metrics alone.
+PARTS = ("no SDK", "SDK, metrics only", "SDK, spans only", "SDK")
 
 
 class _Dropped(SpanExporter):
@@ -55,11 +57,11 @@ class _Dropped(SpanExporter):
 
 
 @contextmanager
-def _sdk() -> Iterator[None]:
+def _sdk(spans: bool = True, metrics: bool = True) -> Iterator[None]:
     tracer_provider = TracerProvider()
     tracer_provider.add_span_processor(BatchSpanProcessor(_Dropped()))
     meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
-    use_providers(tracer_provider, meter_provider)
+    use_providers(tracer_provider if spans else None, meter_provider if metrics else None)
     try:
         yield
     finally:
@@ -69,7 +71,9 @@ def _sdk() -> Iterator[None]:
 
 
 def _variant(name: str) -> AbstractContextManager[None]:
-    return _sdk() if name == "SDK" else nullcontext()
+    if name == "no SDK":
+        return nullcontext()
+    return _sdk(spans="metrics only" not in name, metrics="spans only" not in name)
 
 
 def _per_call(calls: int, repeat: int) -> dict[str, float]:
@@ -88,9 +92,9 @@ def _per_call(calls: int, repeat: int) -> dict[str, float]:
                     pass
         return (time.perf_counter() - started) / calls * 1e6
 
-    samples: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    samples: dict[str, list[float]] = {name: [] for name in PARTS}
     for repetition in range(repeat):
-        for name in rotated(VARIANTS, repetition):
+        for name in rotated(PARTS, repetition):
             with _variant(name):
                 samples[name].append(loop(True) - loop(False))
     return {name: statistics.median(values) for name, values in samples.items()}
@@ -148,7 +152,7 @@ async def run(calls: int, ops: int, repeat: int) -> None:
     print()
     print(f"Telemetry of one operation alone (medians of {repeat} rounds of {calls:,} calls):")
     print()
-    rows = [[name, f"{per_call[name]:.2f}"] for name in VARIANTS]
+    rows = [[name, f"{per_call[name]:.1f}"] for name in PARTS]
     print(markdown_table(["variant", "µs per call"], rows))
     print()
     print(f"Whole operations on a warm connection (medians of {repeat} rounds of {ops} calls):")

@@ -2,7 +2,7 @@
 
 batchrepo depends on ``opentelemetry-api`` only: until the application installs an SDK (a
 ``TracerProvider`` and ``MeterProvider``), the tracer and meter are the API's no-op proxies and
-an operation pays about a microsecond for them (``benchmarks/telemetry_overhead.py``). Once an
+an operation pays 2-3 µs for them (``benchmarks/telemetry_overhead.py``). Once an
 SDK is installed, globally or through :func:`use_providers`, each call is one span and a few
 metric points, named after the database semantic conventions:
 
@@ -306,14 +306,14 @@ class Observed:
             span.set_status(Status(StatusCode.ERROR, type(error).__qualname__))
 
     def _log_rollback(self, error: BaseException) -> None:
-        rows = "" if self.rows is None else f" of {self.rows} rows"
+        """A failed write: the database refused its statement, which was rolled back (with
+        the rest of its transaction or savepoint), or the checks refused it before."""
+        rows = "its rows" if self.rows is None else f"{self.rows} row{'s' * (self.rows != 1)}"
         if getattr(error, "sqlstate", None):
-            done = "rolled back: nothing written"
+            done = "rolled back, nothing written"
         else:
-            done = "refused before its statement: nothing written"
-        logger.info(
-            "%s %s: a batch%s %s (%s)", self.operation, self.table, rows, done, _failure(error)
-        )
+            done = "refused before any statement, nothing written"
+        logger.info("%s %s: %s %s (%s)", self.operation, self.table, rows, done, _failure(error))
 
     def note_path(
         self,

@@ -102,12 +102,12 @@ async def test_a_failed_batch_records_its_error_class_and_is_logged_as_rolled_ba
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
         (
             "INFO",
-            "save_batch person: a batch of 4 rows rolled back: nothing written "
+            "save_batch person: 4 rows rolled back, nothing written "
             "(UniqueViolationError (sqlstate 23505))",
         ),
         (
             "INFO",
-            "save_batch person: a batch of 2 rows refused before its statement: nothing written "
+            "save_batch person: 2 rows refused before any statement, nothing written "
             "(ValidationError)",
         ),
     ]
@@ -179,7 +179,9 @@ async def test_cache_answers_and_refuted_parents_are_counted_and_the_eviction_lo
         "save_batch note: the database refuted 1 parent keys of table person the key cache "
         "vouched for; forgotten"
     )
-    assert messages[1].startswith("save_batch note: a batch of 1 rows rolled back")
+    assert messages[1] == (
+        "save_batch note: 1 row rolled back, nothing written (MissingParentError (sqlstate 23503))"
+    )
 
 
 async def test_the_steps_of_a_unit_of_work_are_spans_under_the_applications(
