@@ -134,19 +134,31 @@ def use_providers(
     _instruments = _Instruments(metrics.get_meter("batchrepo", _VERSION, meter_provider))
 
 
-#: Per (operation, table): the attributes of its metric points, alone and with each outcome.
-#: Made once and shared (OpenTelemetry copies what it keeps), so a call allocates none.
-_ATTRIBUTES: dict[tuple[str, str], tuple[dict[str, str], dict[str, str], dict[str, str]]] = {}
+class _Names:
+    """The span name and metric attributes of one operation on one table, alone and with each
+    outcome: made once and shared (OpenTelemetry copies what it keeps), so a call allocates
+    none of them."""
+
+    __slots__ = ("base", "failed", "ok", "span")
+
+    def __init__(self, operation: str, table: str) -> None:
+        self.span = f"{operation} {table}"
+        self.base = {
+            DB_SYSTEM_NAME: POSTGRESQL,
+            DB_OPERATION_NAME: operation,
+            DB_COLLECTION_NAME: table,
+        }
+        self.ok = self.base | {OUTCOME: "ok"}
+        self.failed = self.base | {OUTCOME: "failed"}
 
 
-def _attributes(
-    operation: str, table: str
-) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    found = _ATTRIBUTES.get((operation, table))
+_NAMES: dict[tuple[str, str], _Names] = {}
+
+
+def _names(operation: str, table: str) -> _Names:
+    found = _NAMES.get((operation, table))
     if found is None:
-        base = {DB_SYSTEM_NAME: POSTGRESQL, DB_OPERATION_NAME: operation, DB_COLLECTION_NAME: table}
-        found = (base, base | {OUTCOME: "ok"}, base | {OUTCOME: "failed"})
-        _ATTRIBUTES[(operation, table)] = found
+        found = _NAMES[(operation, table)] = _Names(operation, table)
     return found
 
 
@@ -172,6 +184,7 @@ class Observed:
         "_attached",
         "_hits",
         "_misses",
+        "_names",
         "_span",
         "_started",
         "_writes",
@@ -200,6 +213,7 @@ class Observed:
     ) -> None:
         self.operation = operation
         self.table = spec.table
+        self._names = _names(operation, spec.table)
         self.rows = rows
         self.unit_of_work = session.unit_of_work is not None
         self.returning = returning
@@ -234,9 +248,7 @@ class Observed:
         (a driver's statement spans) are its children. A stream does not attach: the loop that
         reads it runs between its chunks, and its spans are not the stream's."""
         self._span = _tracer.start_span(
-            f"{self.operation} {self.table}",
-            kind=SpanKind.CLIENT,
-            attributes=_attributes(self.operation, self.table)[0],
+            self._names.span, kind=SpanKind.CLIENT, attributes=self._names.base
         )
         if attach and self._span.get_span_context().is_valid:  # no SDK: nothing to attach
             self._attached = otel_context.attach(trace.set_span_in_context(self._span))
@@ -248,14 +260,14 @@ class Observed:
         seconds = time.perf_counter() - self._started
         if isinstance(error, GeneratorExit):
             error = None
-        attributes = _attributes(self.operation, self.table)
+        names = self._names
         if error is None:
-            _instruments.duration.record(seconds, attributes[0])
+            _instruments.duration.record(seconds, names.base)
             if self.returned is not None:
-                _instruments.returned_rows.record(self.returned, attributes[0])
+                _instruments.returned_rows.record(self.returned, names.base)
         else:
-            _instruments.duration.record(seconds, attributes[0] | _error_attributes(error))
-        self._count_rows(attributes, error)
+            _instruments.duration.record(seconds, names.base | _error_attributes(error))
+        self._count_rows(names, error)
         span = self._span
         if span.is_recording():
             self._describe(span, error)
@@ -265,12 +277,8 @@ class Observed:
         if error is not None and self._writes:
             self._log_rollback(error)
 
-    def _count_rows(
-        self,
-        attributes: tuple[dict[str, str], dict[str, str], dict[str, str]],
-        error: BaseException | None,
-    ) -> None:
-        _base, ok, failed = attributes
+    def _count_rows(self, names: _Names, error: BaseException | None) -> None:
+        ok, failed = names.ok, names.failed
         rows = self.rows or 0
         failed_rows = rows if error is not None else self.failed_rows
         if rows - failed_rows:
