@@ -3,11 +3,19 @@ OpenTelemetry API, a no-op until the application installs an SDK).
 
 Generated modules declare a :class:`~batchrepo.spec.TableSpec` per table and delegate to
 :mod:`batchrepo.operations`; applications catch the errors below and read ``BatchResult`` and
-``ValidationReport``.
+``ValidationReport`` (and, for audited tables, ``HistoryEntry`` from the history reads).
+
+Failures are batchrepo errors only (a caller's cancellation stays ``asyncio.CancelledError``):
+``TransientError`` and its kinds are worth running the unit of work again, which
+:func:`run_unit` does under a :class:`RetryPolicy`; ``CommitOutcomeUnknownError`` never is, and
+:func:`commit_outcome` asks the server what became of its transaction.
 
 Connection set-up: :func:`create_pool` (``asyncpg.create_pool`` with a package's codecs ready on
 every connection) and :class:`TypeCodecs` (the same as an ``init`` hook for a caller's own pool),
 so the first batch call on a fresh connection skips asyncpg's type introspection.
+
+Entity read cache (opt-in per table): :func:`cache_entities` lets ``load`` / ``load_batch`` answer
+from rows read at most a TTL ago (docs/units-of-work.md, "Entity cache").
 
 Write paths: :class:`WritePolicy` (given to :func:`as_session`) says from how many rows an insert
 goes by binary COPY where the table allows it (docs/design.md, "Write paths").
@@ -18,25 +26,40 @@ rollbacks, evictions and refused chunks, and chunked and streamed calls take ``p
 callable given a :class:`ProgressEvent` after each chunk.
 """
 
+from batchrepo.cache.entity_cache import EntityCache, EntityCacheStats
+from batchrepo.cache.entity_reads import cache_entities
 from batchrepo.cache.key_cache import KeyCache
 from batchrepo.db.codecs import TypeCodecs, create_pool
+from batchrepo.db.commit_outcome import CommitStatus, commit_outcome
 from batchrepo.db.executor import Connection, Executor, acquire, atomic
 from batchrepo.errors import (
     BatchRepoError,
+    CachedPlanInvalidError,
     CheckViolationError,
+    CommitOutcomeUnknownError,
+    ConnectionLostError,
     DatabaseError,
     DataError,
+    DeadlockDetectedError,
     DuplicateKeyInBatchError,
     ForeignKeyViolationError,
+    LockNotAvailableError,
     MissingParentError,
     MissingRowsError,
     NotNullViolationError,
+    QueryCanceledError,
+    ResponseTimeoutError,
+    SerializationFailureError,
     StaleVersionError,
+    StatementTimeoutError,
     TransactionAbortedError,
+    TransientError,
     UniqueViolationError,
     ValidationError,
 )
 from batchrepo.observe import ProgressEvent, use_providers
+from batchrepo.read.history import HistoryEntry
+from batchrepo.retry import RetryPolicy, run_unit
 from batchrepo.session import Session, WritePolicy, as_session
 from batchrepo.spec import AuditSpec, ColumnSpec, ForeignKeySpec, TableSpec, TableSQL, UniqueSpec
 from batchrepo.unit_of_work import UnitOfWork
@@ -48,27 +71,42 @@ __all__ = [
     "BatchRepoError",
     "BatchResult",
     "BatchStats",
+    "CachedPlanInvalidError",
     "CheckViolationError",
     "ChunkError",
     "ColumnSpec",
+    "CommitOutcomeUnknownError",
+    "CommitStatus",
     "Connection",
+    "ConnectionLostError",
     "DataError",
     "DatabaseError",
+    "DeadlockDetectedError",
     "DuplicateKeyInBatchError",
+    "EntityCache",
+    "EntityCacheStats",
     "Executor",
     "ForeignKeySpec",
     "ForeignKeyViolationError",
+    "HistoryEntry",
     "KeyCache",
+    "LockNotAvailableError",
     "MissingParentError",
     "MissingRowsError",
     "NotNullViolationError",
     "Problem",
     "ProgressEvent",
+    "QueryCanceledError",
+    "ResponseTimeoutError",
+    "RetryPolicy",
+    "SerializationFailureError",
     "Session",
     "StaleVersionError",
+    "StatementTimeoutError",
     "TableSQL",
     "TableSpec",
     "TransactionAbortedError",
+    "TransientError",
     "TypeCodecs",
     "UniqueSpec",
     "UniqueViolationError",
@@ -79,6 +117,9 @@ __all__ = [
     "acquire",
     "as_session",
     "atomic",
+    "cache_entities",
+    "commit_outcome",
     "create_pool",
+    "run_unit",
     "use_providers",
 ]

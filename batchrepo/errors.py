@@ -169,11 +169,14 @@ class MissingParentError(ForeignKeyViolationError):
     database when a cached parent was deleted by someone else; the stale entry is evicted).
 
     ``report`` lists every missing parent of the batch (code ``missing_parent``), one problem per
-    row and foreign key; ``constraint`` is the first one's.
+    row and foreign key; ``constraint`` is the first one's. ``parents`` names the missing parent
+    rows themselves (``person (id) = 7``), distinct, in row order, and the message leads with
+    them: the parent is what is missing, the child's own key (``keys``) comes after.
     """
 
     summary = "referenced parent rows do not exist"
     report: ValidationReport | None
+    parents: list[str]
 
     def __init__(
         self,
@@ -186,8 +189,10 @@ class MissingParentError(ForeignKeyViolationError):
         rows: Iterable[int] = (),
         sqlstate: str | None = None,
         rows_by_constraint: dict[str, list[int]] | None = None,
+        parents: Iterable[str] = (),
     ) -> None:
         self.report = report
+        self.parents = list(parents)
         super().__init__(
             table,
             constraint=constraint,
@@ -205,6 +210,16 @@ class MissingParentError(ForeignKeyViolationError):
             shifted.report = self.report.with_row_offset(offset)
             shifted.reason = str(shifted.report)
         return shifted
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if not getattr(self, "parents", None):
+            return text
+        head, _, rest = text.partition("; ")
+        missing = ", ".join(self.parents[:SHOWN_IN_MESSAGE])
+        hidden = len(self.parents) - SHOWN_IN_MESSAGE
+        missing += f", ... {hidden} more" if hidden > 0 else ""
+        return f"{head}: {missing}" + (f"; {rest}" if rest else "")
 
 
 class StaleVersionError(BatchRepoError):
@@ -260,7 +275,8 @@ class DataError(BatchRepoError):
 
 
 class DatabaseError(BatchRepoError):
-    """Any other database error; ``sqlstate`` tells which (40001 and 40P01 are worth a retry)."""
+    """Any other database error; ``sqlstate`` tells which. Those worth running the unit of work
+    again are :class:`TransientError` (40001, 40P01, 55P03, 0A000, a lost connection)."""
 
     summary = "database error"
 
@@ -271,3 +287,89 @@ class TransactionAbortedError(DatabaseError):
     no after-commit callback ran. asyncpg alone would report such a COMMIT as a success."""
 
     summary = "the transaction had been aborted and was rolled back at COMMIT"
+
+
+class QueryCanceledError(DatabaseError):
+    """The server cancelled a statement (57014) on request: an administrator's
+    ``pg_cancel_backend``, say. Never retried. A caller's own cancellation of its task stays
+    ``asyncio.CancelledError``; a cancellation by ``statement_timeout`` is the subclass below."""
+
+    summary = "statement cancelled by the server"
+
+
+class StatementTimeoutError(QueryCanceledError):
+    """A statement ran longer than ``statement_timeout`` (57014), the unit's or the pool's; the
+    statement wrote nothing. Never retried: the same work would time out again."""
+
+    summary = "statement timeout"
+
+
+class ResponseTimeoutError(DatabaseError):
+    """No answer from the server within a client-side bound (asyncpg's ``command_timeout`` or a
+    unit of work's ``wait_timeout``): a slow statement, or a connection that went silent. Never
+    retried; during COMMIT it is a :class:`CommitOutcomeUnknownError` instead."""
+
+    summary = "no answer from the server in time"
+
+
+class TransientError(DatabaseError):
+    """A failure that running the whole unit of work again may not meet: nothing of the unit was
+    committed. :func:`batchrepo.run_unit` retries these (see :mod:`batchrepo.retry`)."""
+
+    summary = "transient failure, worth a retry of the whole unit of work"
+
+
+class SerializationFailureError(TransientError):
+    """A concurrent transaction made this one's reads stale (40001, REPEATABLE READ and
+    SERIALIZABLE); PostgreSQL rolled it back."""
+
+    summary = "could not serialize access due to concurrent update"
+
+
+class DeadlockDetectedError(TransientError):
+    """Two transactions waited for each other's locks (40P01); PostgreSQL rolled this one back."""
+
+    summary = "deadlock detected"
+
+
+class LockNotAvailableError(TransientError):
+    """A lock was not granted within ``lock_timeout``, or at once for ``NOWAIT`` (55P03)."""
+
+    summary = "lock not available"
+
+
+class CachedPlanInvalidError(TransientError):
+    """A prepared statement's result type changed under it (0A000, after ``ALTER TABLE ...
+    ALTER COLUMN TYPE`` by another session); inside a transaction asyncpg cannot prepare it
+    again, so the unit failed. Its caches are dropped: the next attempt prepares afresh.
+    Retried once."""
+
+    summary = "cached plan must not change result type"
+
+
+class ConnectionLostError(TransientError):
+    """The connection broke (terminated backend, server restart, network) before COMMIT was
+    sent, whatever was running; the original error is the ``__cause__``. Nothing of the unit
+    was committed. A write outside a unit of work that commits by itself reports a break while
+    its statement ran as :class:`CommitOutcomeUnknownError` instead."""
+
+    summary = "connection lost"
+
+
+class CommitOutcomeUnknownError(DatabaseError):
+    """COMMIT was sent and its answer never came (the connection broke, or went silent past the
+    unit's ``wait_timeout``): the transaction may have committed or not. Never retried.
+
+    ``xid`` is the transaction id taken before COMMIT (None when the unit had written nothing
+    it knew of, or for a write outside a unit of work); ask
+    ``await batchrepo.commit_outcome(pool, error.xid)`` once the server is reachable. The unit's
+    keys did not reach the global key cache and its after-commit callbacks did not run.
+    """
+
+    summary = "COMMIT was sent but its outcome is unknown"
+    xid: int | None
+
+    def __init__(self, table: str, *, xid: int | None, reason: str = "") -> None:
+        self.xid = xid
+        shown = f"transaction id {xid}" if xid is not None else "no transaction id"
+        super().__init__(table, reason=f"{reason}; {shown}" if reason else shown)

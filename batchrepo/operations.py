@@ -13,10 +13,13 @@ from collections.abc import Sequence
 from typing import Any, Literal, overload
 
 from batchrepo import errors
+from batchrepo.cache.entity_reads import entity_reads
 from batchrepo.cache.recording import Recorder
 from batchrepo.db.arguments import decoded_rows, key_arrays, key_values, value_arrays
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, Operation, row_error, statement_error
 from batchrepo.db.executor import Executor, acquire
+from batchrepo.db.failures import boundary
+from batchrepo.entities import entities
 from batchrepo.key_matching import comparable_keys, keys_of_records
 from batchrepo.observe.telemetry import Observed
 from batchrepo.session import Session, Target, as_session
@@ -37,16 +40,24 @@ from batchrepo.write.chunked import delete_batch_chunked as delete_batch_chunked
 from batchrepo.write.chunked import save_batch_chunked as save_batch_chunked
 from batchrepo.write.chunked import update_batch_chunked as update_batch_chunked
 from batchrepo.write.chunked import upsert_batch_chunked as upsert_batch_chunked
+from batchrepo.write.if_new import inserted_in_input_order, skipping
+from batchrepo.write.partial import partial
+from batchrepo.write.upserts import PRIMARY_KEY, upserting
 
 #: The operation a write mode is part of, as spans and metrics name it (``save_batch``).
 _VERB = {"insert": "save", "update": "update", "upsert": "upsert"}
 
 
 async def _write(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], mode: WriteMode, returning: bool
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    mode: WriteMode,
+    returning: bool,
+    name: str = "",
 ) -> list[E] | int:
     session = as_session(target)
-    name = f"{_VERB[mode]}_batch"
+    name = name or f"{_VERB[mode]}_batch"
     with Observed(name, spec, session, len(items), writes=True, returning=returning) as seen:
         statement_for(spec, mode, batch=True)
         session.require_actor(spec)
@@ -66,18 +77,27 @@ async def _write(
 
 
 async def _write_one(target: Target, spec: TableSpec[E, K], item: E, mode: WriteMode) -> E:
+    written = await _write_one_or_none(target, spec, item, mode)
+    assert written is not None, "only an insert that skips a taken key writes nothing"
+    return written
+
+
+async def _write_one_or_none(
+    target: Target, spec: TableSpec[E, K], item: E, mode: WriteMode, name: str = ""
+) -> E | None:
     session = as_session(target)
-    with Observed(f"{_VERB[mode]}_one", spec, session, 1, writes=True) as seen:
+    with Observed(name or f"{_VERB[mode]}_one", spec, session, 1, writes=True) as seen:
         statement_for(spec, mode, batch=False)
         session.require_actor(spec)
         recorder = seen.recorder(session.cache_view())
         columns, learned = await checked_columns(session, recorder.view, spec, [item], mode)
         written = await write_one(session, recorder, spec, item, columns, mode)
         recorder.learned(learned)
-        seen.affected = 1
+        seen.affected = 0 if written is None else 1
         return written
 
 
+@boundary
 async def save_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
     """Insert one row; returns it as stored (server defaults, generated key)."""
     return await _write_one(target, spec, item, "insert")
@@ -95,6 +115,7 @@ async def save_batch(
 async def save_batch(
     target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool
 ) -> list[E] | int: ...
+@boundary
 async def save_batch(
     target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool = True
 ) -> list[E] | int:
@@ -105,55 +126,125 @@ async def save_batch(
     return await _write(target, spec, items, "insert", returning)
 
 
-async def update_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
+@boundary
+async def update_one(
+    target: Target, spec: TableSpec[E, K], item: E, *, columns: Sequence[str] | None = None
+) -> E:
     """Update one row by key; ``MissingRowsError`` when it does not exist,
-    ``StaleVersionError`` when its version moved on since the caller read it."""
-    return await _write_one(target, spec, item, "update")
+    ``StaleVersionError`` when its version moved on since the caller read it. ``columns``:
+    write only these (attribute names; the key and version always), checking only them."""
+    chosen = spec if columns is None else partial(spec, columns)
+    return await _write_one(target, chosen, item, "update")
 
 
 @overload
 async def update_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[True] = ...
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: Literal[True] = ...,
+    columns: Sequence[str] | None = ...,
 ) -> list[E]: ...
 @overload
 async def update_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[False]
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: Literal[False],
+    columns: Sequence[str] | None = ...,
 ) -> int: ...
 @overload
 async def update_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: bool,
+    columns: Sequence[str] | None = ...,
 ) -> list[E] | int: ...
+@boundary
 async def update_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool = True
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: bool = True,
+    columns: Sequence[str] | None = None,
 ) -> list[E] | int:
     """Update rows by key in one statement; if any is missing or stale, nothing is written.
-    ``returning=False``: returns the number of rows updated (or unchanged) instead."""
-    return await _write(target, spec, items, "update", returning)
+    ``returning=False``: returns the number of rows updated (or unchanged) instead.
+    ``columns``: write only these (attribute names; the key and version always): one fixed
+    statement whatever the choice, the others keep their stored values."""
+    chosen = spec if columns is None else partial(spec, columns)
+    return await _write(target, chosen, items, "update", returning)
 
 
-async def upsert_one(target: Target, spec: TableSpec[E, K], item: E) -> E:
-    """Insert one row, or update the row with its primary key."""
-    return await _write_one(target, spec, item, "upsert")
+@boundary
+async def upsert_one(target: Target, spec: TableSpec[E, K], item: E, *, on: str = PRIMARY_KEY) -> E:
+    """Insert one row, or update the row with the same key ``on`` (the primary key, or a
+    unique key's name: the row found keeps its primary key)."""
+    return await _write_one(target, upserting(spec, on), item, "upsert")
 
 
 @overload
 async def upsert_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[True] = ...
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: Literal[True] = ...,
+    on: str = ...,
 ) -> list[E]: ...
 @overload
 async def upsert_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: Literal[False]
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: Literal[False],
+    on: str = ...,
 ) -> int: ...
 @overload
 async def upsert_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool, on: str = ...
 ) -> list[E] | int: ...
+@boundary
 async def upsert_batch(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, returning: bool = True
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    *,
+    returning: bool = True,
+    on: str = PRIMARY_KEY,
 ) -> list[E] | int:
-    """Insert or update rows by primary key in one statement, in input order.
-    ``returning=False``: returns the number of rows written instead."""
-    return await _write(target, spec, items, "upsert", returning)
+    """Insert or update rows by key ``on`` in one statement, in input order. Audited tables
+    write history for rows inserted or changed, none for unchanged rows (versions given are not
+    checked). ``returning=False``: returns the number of rows written instead."""
+    return await _write(target, upserting(spec, on), items, "upsert", returning)
+
+
+@boundary
+async def save_if_new(
+    target: Target, spec: TableSpec[E, K], item: E, *, on: str = "primary_key"
+) -> E | None:
+    """Insert one row unless a row with its key ``on`` (the primary key or a unique key's
+    name) exists: the row as stored, or None when it was skipped. Race-free (``ON CONFLICT DO
+    NOTHING``); audited tables write history for a row inserted only."""
+    return await _write_one_or_none(target, skipping(spec, on), item, "insert", "save_if_new")
+
+
+@boundary
+async def save_batch_if_new(
+    target: Target, spec: TableSpec[E, K], items: Sequence[E], *, on: str = "primary_key"
+) -> list[E | None]:
+    """Insert the rows whose key ``on`` is not taken, in one statement: one entry per row, in
+    input order, the row as stored or None where it was skipped. Two rows of the batch with the
+    same key are a ``DuplicateKeyInBatchError``, as in every batch write."""
+    written = await _write(target, skipping(spec, on), items, "insert", True, "save_batch_if_new")
+    assert isinstance(written, list)
+    return inserted_in_input_order(spec, on, items, written)
 
 
 async def _fetch(
@@ -170,14 +261,18 @@ async def _fetch(
 
 
 def _entities(spec: TableSpec[E, Any], records: Sequence[Any]) -> list[E]:
-    return [spec.from_record(row) for row in decoded_rows(spec, records)]
+    return entities(spec, decoded_rows(spec, records))
 
 
+@boundary
 async def load_one(target: Target, spec: TableSpec[E, K], key: K) -> E | None:
     """The row with this key, or None."""
     session = as_session(target)
     with Observed("load_one", spec, session, 1) as seen:
         recorder = Recorder(session.cache_view())
+        cached = entity_reads(session, spec)  # None unless the table opted in to the entity cache
+        if cached is not None and not cached.misses([key]):
+            return cached.answer([key])[0]
         try:
             record = await session.executor.fetchrow(spec.sql.select_one, *key_values(spec, key))
         except STATEMENT_ERRORS as exc:
@@ -185,11 +280,15 @@ async def load_one(target: Target, spec: TableSpec[E, K], key: K) -> E | None:
         seen.returned = 0 if record is None else 1
         if record is None:
             return None
+        if cached is not None:
+            cached.read([record], recorder)
+            return cached.answer([key])[0]
         rows = decoded_rows(spec, [record])
         recorder.rows(spec, rows)
         return spec.from_record(rows[0])
 
 
+@boundary
 async def load_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -> list[E | None]:
     """One entry per key asked, in that order: the row, or None where there is none."""
     session = as_session(target)
@@ -200,17 +299,24 @@ async def load_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -
 
 async def load_keys(
     session: Session, spec: TableSpec[E, K], keys: Sequence[K]
-) -> tuple[list[E | None], int]:
+) -> tuple[list[E | None], int | None]:
     """``load_batch`` without a span of its own (``load_stream`` is one operation, however many
-    chunks it loads), and the number of rows found."""
+    chunks it loads), and the number of rows the database returned (None: it was not asked)."""
     if not keys:
-        return [], 0
+        return [], None
     recorder = Recorder(session.cache_view())
-    records = await _fetch(
-        session.executor, spec, spec.sql.select_batch, key_arrays(spec, keys), "select"
-    )
+    cached = entity_reads(session, spec)  # None unless the table opted in to the entity cache
+    asked = keys if cached is None else cached.misses(keys)
+    records = []
+    if asked:
+        arguments = key_arrays(spec, asked)
+        records = await _fetch(session.executor, spec, spec.sql.select_batch, arguments, "select")
+    returned = len(records) if asked else None
+    if cached is not None:
+        cached.read(records, recorder)
+        return cached.answer(keys), returned
     recorder.rows(spec, records)
-    return _in_order_asked(spec, records, spec.key_columns, keys), len(records)
+    return _in_order_asked(spec, records, spec.key_columns, keys), returned
 
 
 def _in_order_asked(
@@ -221,6 +327,7 @@ def _in_order_asked(
     return [found.get(key) for key in comparable_keys(spec, positions, keys)]
 
 
+@boundary
 async def exists_one(target: Target, spec: TableSpec[E, K], key: K) -> bool:
     """Whether a row with this key exists."""
     session = as_session(target)
@@ -237,6 +344,7 @@ async def exists_one(target: Target, spec: TableSpec[E, K], key: K) -> bool:
         return found
 
 
+@boundary
 async def exists_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -> list[bool]:
     """One bool per key asked, in that order."""
     session = as_session(target)
@@ -256,6 +364,7 @@ async def exists_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K])
         return [key in present for key in comparable_keys(spec, spec.key_columns, keys)]
 
 
+@boundary
 async def delete_one(
     target: Target, spec: TableSpec[E, K], key: K, *, version: int | None = None
 ) -> bool:
@@ -271,6 +380,7 @@ async def delete_one(
         return deleted
 
 
+@boundary
 async def delete_batch(
     target: Target,
     spec: TableSpec[E, K],
@@ -328,6 +438,7 @@ def _first_occurrences(spec: TableSpec[Any, Any], keys: Sequence[Any]) -> list[i
     return first
 
 
+@boundary
 async def validate_batch(
     target: Target, spec: TableSpec[E, K], items: Sequence[E], mode: WriteMode = "insert"
 ) -> ValidationReport:
@@ -344,6 +455,7 @@ async def validate_batch(
         return report
 
 
+@boundary
 async def load_batch_by_unique(
     target: Target, spec: TableSpec[E, K], unique: str, keys: Sequence[Any]
 ) -> list[E | None]:
@@ -364,6 +476,7 @@ async def load_batch_by_unique(
         return _in_order_asked(spec, records, found.columns, keys)
 
 
+@boundary
 async def load_grouped_by_fk(
     target: Target, spec: TableSpec[E, K], foreign_key: str, keys: Sequence[Any]
 ) -> dict[Any, list[E]]:

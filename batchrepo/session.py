@@ -16,6 +16,8 @@ whether its statements commit by themselves:
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -23,7 +25,7 @@ import asyncpg
 
 from batchrepo.cache.key_cache import KeyCache, shared_cache
 from batchrepo.cache.views import CacheLayer, CacheView, DirectView, ReadOnlyView
-from batchrepo.db.executor import Connection, Executor
+from batchrepo.db.executor import Connection, Executor, atomic
 
 if TYPE_CHECKING:
     from batchrepo.spec import TableSpec
@@ -47,6 +49,16 @@ class WritePolicy:
 #: The policy of sessions that are given none.
 DEFAULT_POLICY = WritePolicy()
 
+#: Whether a history row's foreign key has locked the ``audit_log`` row (see ``audit_scope``).
+_LOG_ROW_REFERENCED = """\
+SELECT "xmax"::text <> '0'
+FROM "audit_log"
+WHERE "id" = $1::int8"""
+
+
+class _NothingAudited(Exception):
+    """Rolls back the savepoint of a unit's first audited write that wrote no history."""
+
 
 class UnitScope(Protocol):
     """What a session needs of the unit of work it belongs to
@@ -56,9 +68,12 @@ class UnitScope(Protocol):
     @property
     def cache_layer(self) -> CacheLayer: ...
 
+    @property
+    def audit_log_id(self) -> int | None: ...
+
     def require_active(self) -> None: ...
 
-    async def audit_log_for(self, spec: TableSpec[Any, Any]) -> int: ...
+    async def audit_log_for(self, spec: TableSpec[Any, Any]) -> int | None: ...
 
 
 class Session:
@@ -114,11 +129,46 @@ class Session:
             )
 
     async def unit_audit_log_id(self, spec: TableSpec[Any, Any]) -> int | None:
-        """The unit of work's ``audit_log`` row for a write to ``spec`` (created at the first
-        audited write), or None outside a unit of work or for a table without audit."""
+        """The unit of work's ``audit_log`` row id if an audited write created it already, else
+        None (never inserts one: the write that first needs it does, see :meth:`audit_scope`)."""
         if spec.audit is None or self.unit_of_work is None:
             return None
-        return await self.unit_of_work.audit_log_for(spec)
+        return self.unit_of_work.audit_log_id
+
+    @asynccontextmanager
+    async def audit_scope(
+        self, conn: Connection, spec: TableSpec[Any, Any]
+    ) -> AsyncIterator[list[Any]]:
+        """The savepoint (or transaction) of one write on ``conn``, giving the statement's
+        trailing audit log argument (``[]`` for tables without audit).
+
+        An audited write inserts the ``audit_log`` row inside its savepoint, so a failing write
+        rolls it back with itself: outside a unit of work a row per write, in a unit the unit's
+        row, by the first write that needs it. That first write must also have written history:
+        an update that changed nothing (or a delete that found nothing) wrote none, and its
+        savepoint is rolled back too (it changed nothing else), so a unit's log row exists only
+        with history. Whether it did is one index lookup: the history rows' foreign key locked
+        the log row (``FOR KEY SHARE``), which sets its ``xmax``; nothing else can have
+        touched a row this savepoint just inserted.
+        """
+        unit = self.unit_of_work
+        try:
+            async with atomic(conn):
+                if unit is not None:
+                    existed = unit.audit_log_id is not None
+                    log_id = await unit.audit_log_for(spec)  # also tells the unit it writes
+                    if log_id is None:
+                        yield []
+                    else:
+                        yield [log_id]
+                        if not existed and not await conn.fetchval(_LOG_ROW_REFERENCED, log_id):
+                            raise _NothingAudited
+                elif spec.audit is None:
+                    yield []
+                else:
+                    yield [int(await conn.fetchval(spec.audit.insert_log_sql, self.actor))]
+        except _NothingAudited:
+            return
 
     def __repr__(self) -> str:
         unit = "" if self.unit_of_work is None else ", in a unit of work"

@@ -138,6 +138,18 @@ class AuditSpec:
     insert_log_sql: str
     """``INSERT INTO audit_log (actor) VALUES ($1) RETURNING id``: one row per unit of work (or per
     write outside one)."""
+    select_history_one: str | None = None
+    """The history of one key: its snapshot columns (the version in its place), then operation
+    (text), actor, time and audit log id, in the order written (``batchrepo.read.history``).
+    Arguments: the key columns. The three below answer the same columns."""
+    select_history_batch: str | None = None
+    """The history of many keys, in the order written. Arguments: key arrays."""
+    select_as_of_one: str | None = None
+    """The last history row of one key by a time and of a version. Arguments: the key columns,
+    the version (``int8``, NULL: any), the time (``timestamptz``, NULL: any)."""
+    select_as_of_batch: str | None = None
+    """``select_as_of_one`` for many keys, one version each (``int8[]``), plus the 1-based
+    ordinal of the key asked as the last column."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +171,16 @@ class UniqueSpec:
     """
     select_batch_sql: str | None = None
     """For unique keys: select rows by arrays of the key's columns (``load_batch_by_<name>``)."""
+    insert_if_new_sql: str | None = None
+    """``insert_one`` that skips a row whose key is taken (``ON CONFLICT (...) DO NOTHING``):
+    the row, or nothing (``save_if_new``). None for an identity primary key."""
+    insert_batch_if_new_sql: str | None = None
+    """``insert_batch`` likewise: the rows inserted, in input order; skipped rows are absent."""
+    upsert_sql: str | None = None
+    """For unique keys: ``upsert_one`` on this key (``upsert(item, on=...)``): a row found by
+    it keeps its primary key. Likewise the two below (``TableSQL`` holds the primary key's)."""
+    upsert_batch_sql: str | None = None
+    upsert_batch_count_sql: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +265,13 @@ class TableSQL:
     unchanged too, so a count short of the batch means missing or stale rows."""
     update_batch_count: str | None = None
     upsert_batch_count: str | None = None
+    update_one_columns: str | None = None
+    """``update_one`` taking one more argument after the columns (before an audit log id):
+    ``bool[]``, one flag per column of the table, true where the column is updated; the others
+    keep their stored value (``update(item, columns=[...])``). Likewise the two below, whose
+    arrays of columns not updated are sent empty."""
+    update_batch_columns: str | None = None
+    update_batch_columns_count: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +324,15 @@ class TableSpec(Generic[E, K]):
     """Set for audited tables: every write records history and carries versions."""
     copy: CopySpec | None = None
     """Set where inserts may go by binary COPY (large batches; see ``WritePolicy``)."""
+    update_columns: tuple[bool, ...] | None = None
+    """Never generated: set on the spec a partial update derives (:mod:`batchrepo.write.partial`),
+    one flag per column, true where the update writes it; sent as the masked statements' extra
+    argument."""
+    conflict_key: str | None = None
+    """Never generated: set on the specs the runtime derives for writes that resolve clashes on
+    a key other than by failing: ``save_if_new`` skips such rows (:mod:`batchrepo.write.if_new`),
+    an upsert on a unique key updates them (:mod:`batchrepo.write.upserts`). A clash on it is
+    then no error to look for, and rows come back matched to the input by it."""
 
     @property
     def composite_key(self) -> bool:

@@ -2,7 +2,10 @@
 
 The one entry point::
 
-    generate(schema_path, out_dir="generated") -> {relative path: text}   # pure; writes nothing
+    generate(schema, out_dir="generated") -> {relative path: text}   # pure; writes nothing
+
+``schema`` is a YAML file, ``module:attribute`` naming a schema written in Python, or the object
+itself (:mod:`.pipeline`).
 
 Stages, each a folder read in pipeline order, each importing only the ones before it
 (``tests/architecture`` holds that):
@@ -22,6 +25,19 @@ PostgreSQL (``DATABASE_URL`` or an embedded server).
 
 from __future__ import annotations
 
-from .pipeline import generate
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .pipeline import generate
 
 __all__ = ["generate"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, so the command line can start (and say which extra is missing)
+    # where the generator's dependencies are not installed.
+    if name == "generate":
+        from .pipeline import generate
+
+        return generate
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

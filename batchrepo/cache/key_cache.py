@@ -27,6 +27,7 @@ from typing import Any
 
 import asyncpg
 
+from batchrepo.cache.entity_cache import EntityCache
 from batchrepo.db.executor import Executor
 from batchrepo.key_matching import keys_of_records
 from batchrepo.spec import TableSpec
@@ -76,6 +77,9 @@ class KeyCache:
         self._disabled = frozenset(disabled)
         self._tables: dict[str, OrderedDict[Hashable, int | None]] = {}
         self._stats: dict[str, _TableStats] = {}
+        self.entities = EntityCache()
+        """Rows of the tables that opted in (:mod:`batchrepo.cache.entity_cache`): whatever
+        this cache learns is written is forgotten there, whatever it learns is deleted evicted."""
 
     def limit(self, table: str) -> int | None:
         """How many keys the table may hold (None: no limit)."""
@@ -114,14 +118,19 @@ class KeyCache:
         table: str,
         keys: Sequence[Hashable],
         versions: Sequence[int | None] | None = None,
+        *,
+        written: bool = True,
     ) -> None:
         """Record keys as existing; ``versions`` (as long as ``keys``) default to None.
 
         A None version replaces a known one: learning that a row exists says nothing about
-        whether the version held is still current.
+        whether the version held is still current. ``written=False``: the rows were only read
+        (by a statement that committed by itself), so the entity cache keeps what it holds.
         """
         if versions is not None and len(versions) != len(keys):
             raise ValueError(f"{table}: {len(keys)} keys but {len(versions)} versions")
+        if written:
+            self.entities.forget(table, keys)  # a held row may be older than the write
         if not keys or not self.enabled(table):
             return
         entries = self._tables.setdefault(table, OrderedDict())
@@ -137,6 +146,8 @@ class KeyCache:
 
     def evict(self, table: str, keys: Iterable[Hashable]) -> None:
         """Forget keys (deleted rows, refuted entries); unknown keys are ignored."""
+        keys = list(keys)
+        self.entities.evict(table, keys)
         entries = self._tables.get(table)
         if not entries:
             return
@@ -145,6 +156,7 @@ class KeyCache:
 
     def clear(self, table: str | None = None) -> None:
         """Forget every key of one table, or of every table (statistics stay)."""
+        self.entities.clear(table)
         if table is None:
             self._tables.clear()
         else:

@@ -49,6 +49,11 @@ class Recorder:
         if self.view is not None and keys:
             self._do(lambda view: view.record_absent(table, keys))
 
+    def unknown_rows(self, table: str) -> None:
+        """Rows written whose keys are not known: the entity cache forgets the table."""
+        if self.view is not None:
+            self._do(lambda view: view.record_unknown_rows(table))
+
     def learned(self, learned: Learned) -> None:
         """Parents the reference checks found in the database."""
         if self.view is not None and learned.present:

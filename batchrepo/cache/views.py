@@ -38,6 +38,11 @@ class CacheView(Protocol):
 
     def record_absent(self, table: str, keys: Sequence[Hashable]) -> None: ...
 
+    def record_unknown_rows(self, table: str) -> None:
+        """Rows of ``table`` were written whose keys are not known (an upsert on a unique key
+        that returned no rows): the entity cache must forget the table's rows."""
+        ...
+
 
 class DirectView:
     """For statements that committed by themselves (a pool, a connection outside any
@@ -63,10 +68,14 @@ class DirectView:
     def record_absent(self, table: str, keys: Sequence[Hashable]) -> None:
         self.cache.evict(table, keys)
 
+    def record_unknown_rows(self, table: str) -> None:
+        self.cache.entities.clear(table)
+
 
 class ReadOnlyView(DirectView):
     """Inside a caller's own transaction: its commit is unknown, so nothing is added; evictions
-    still apply at once (forgetting is always safe)."""
+    still apply at once (forgetting is always safe), and rows written are forgotten by the
+    entity cache."""
 
     def record_present(
         self,
@@ -74,7 +83,7 @@ class ReadOnlyView(DirectView):
         keys: Sequence[Hashable],
         versions: Sequence[int | None] | None = None,
     ) -> None:
-        return None
+        self.cache.entities.forget(table, keys)
 
 
 class CacheLayer:
@@ -93,6 +102,9 @@ class CacheLayer:
         self.parent = parent
         self._present: dict[str, dict[Hashable, int | None]] = {}
         self._absent: dict[str, dict[Hashable, None]] = {}
+        self._untracked: set[str] = set()
+        """Entity-cached tables with keys this layer wrote but did not keep (over the limit,
+        or the key cache is off for them): the entity cache is cleared for them at commit."""
 
     def child(self) -> CacheLayer:
         """The layer of a savepoint inside this one."""
@@ -139,11 +151,34 @@ class CacheLayer:
             raise ValueError(f"{table}: {len(keys)} keys but {len(versions)} versions")
         if keys and self.cache.enabled(table):
             self._mark_present(table, dict(zip(keys, versions or [None] * len(keys), strict=True)))
+        elif keys:
+            self._untrack(table)
 
     def record_absent(self, table: str, keys: Sequence[Hashable]) -> None:
         self.cache.evict(table, keys)
         if keys and self.cache.enabled(table):
             self._mark_absent(table, keys)
+        elif keys:
+            self._untrack(table)
+
+    def record_unknown_rows(self, table: str) -> None:
+        self._untrack(table)  # the unit reads the table from the database; cleared at COMMIT
+
+    def touched(self, table: str, keys: Sequence[Hashable]) -> list[bool] | None:
+        """Per key: whether this unit of work wrote, deleted or read it (this layer or a parent
+        layer): the entity cache must not answer for it. None: the unit lost track of some keys
+        of the table, so no key may be answered from the entity cache."""
+        layers: list[CacheLayer] = []
+        layer: CacheLayer | None = self
+        while layer is not None:
+            if table in layer._untracked:
+                return None
+            layers.append(layer)
+            layer = layer.parent
+        known = [
+            {*layer._present.get(table, {}), *layer._absent.get(table, {})} for layer in layers
+        ]
+        return [any(key in seen for seen in known) for key in keys]
 
     def merge_into_parent(self) -> None:
         """Savepoint released: the parent layer knows what this one knew; this one is empty."""
@@ -153,6 +188,7 @@ class CacheLayer:
             self.parent._mark_absent(table, gone)  # already evicted globally
         for table, entries in self._present.items():
             self.parent._mark_present(table, entries)
+        self.parent._untracked |= self._untracked
         self.discard()
 
     def commit(self) -> None:
@@ -164,12 +200,31 @@ class CacheLayer:
             self.cache.evict(table, gone)
         for table, entries in self._present.items():
             self.cache.add(table, list(entries), list(entries.values()))
+        for table in self._untracked:
+            self.cache.entities.clear(table)  # which rows changed is not known: all may have
         self.discard()
 
     def discard(self) -> None:
-        """Rolled back: forget everything this layer learned (its evictions stay done)."""
+        """Rolled back: forget everything this layer learned (its evictions stay done).
+
+        The entity cache forgets the rows this layer touched, and clears the tables it lost
+        track of: whether they changed is unknown when a COMMIT failed (it may have been
+        applied), and forgetting is always safe. After :meth:`commit` or
+        :meth:`merge_into_parent` this repeats what they did."""
+        entities = self.cache.entities
+        for table in {*self._present, *self._absent}:
+            if entities.enabled(table):
+                touched = [*self._present.get(table, ()), *self._absent.get(table, ())]
+                entities.forget(table, touched)
+        for table in self._untracked:
+            entities.clear(table)
         self._present.clear()
         self._absent.clear()
+        self._untracked.clear()
+
+    def _untrack(self, table: str) -> None:
+        if self.cache.entities.enabled(table):
+            self._untracked.add(table)
 
     def _mark_present(self, table: str, entries: Mapping[Hashable, int | None]) -> None:
         absent = self._absent.get(table)
@@ -179,7 +234,8 @@ class CacheLayer:
                 absent.pop(key, None)
             present.pop(key, None)  # re-inserted last: the newest survive trimming
             present[key] = version
-        _trim(present, self.cache.limit(table))
+        if _trim(present, self.cache.limit(table)):
+            self._untrack(table)
 
     def _mark_absent(self, table: str, keys: Iterable[Hashable]) -> None:
         present = self._present.get(table)
@@ -189,12 +245,14 @@ class CacheLayer:
                 present.pop(key, None)
             absent.pop(key, None)
             absent[key] = None
-        _trim(absent, self.cache.limit(table))
+        if _trim(absent, self.cache.limit(table)):
+            self._untrack(table)
 
 
-def _trim(entries: dict[Hashable, Any], limit: int | None) -> None:
-    """Drop the oldest entries beyond ``limit``."""
+def _trim(entries: dict[Hashable, Any], limit: int | None) -> bool:
+    """Drop the oldest entries beyond ``limit``; whether any went."""
     if limit is None or len(entries) <= limit:
-        return
+        return False
     for key in list(entries)[: len(entries) - limit]:
         del entries[key]
+    return True

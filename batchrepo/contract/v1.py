@@ -13,13 +13,20 @@ nothing else of batchrepo. Names here never change meaning or go away while ``1`
   ``batchrepo.write.chunked``): ``save_*``, ``load_*``, ``exists_*``, ``update_*``,
   ``upsert_*``, ``delete_*``, ``validate_batch``, the chunked variants, ``load_batch_by_unique``
   and ``load_grouped_by_fk``; the streamed loads ``stream_all`` and ``load_stream``
-  (``batchrepo.read.streamed``).
-* Results: :class:`BatchResult`, :class:`ValidationReport`.
+  (``batchrepo.read.streamed``); the history reads of audited tables ``load_history``,
+  ``load_history_batch``, ``load_as_of``, ``load_as_of_batch`` (``batchrepo.read.history``).
+* Results: :class:`BatchResult`, :class:`ValidationReport`, :class:`HistoryEntry`.
 * Progress: :class:`ProgressEvent`, :data:`ProgressCallback` (the ``progress`` parameter of the
   chunked and streamed operations).
+* Pydantic models of a package that opted in (``pydantic_models: true``):
+  :class:`PydanticModel`, :func:`pydantic_column`, ``pydantic_field``
+  (:mod:`batchrepo.pydantic_rules`). They are
+  imported on first use, so the runtime needs pydantic only where such a package is imported.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from batchrepo.db.executor import Executor
 from batchrepo.observe.progress import ProgressCallback, ProgressEvent
@@ -33,12 +40,21 @@ from batchrepo.operations import (
     load_grouped_by_fk,
     load_one,
     save_batch,
+    save_batch_if_new,
+    save_if_new,
     save_one,
     update_batch,
     update_one,
     upsert_batch,
     upsert_one,
     validate_batch,
+)
+from batchrepo.read.history import (
+    HistoryEntry,
+    load_as_of,
+    load_as_of_batch,
+    load_history,
+    load_history_batch,
 )
 from batchrepo.read.streamed import load_stream, stream_all
 from batchrepo.session import Session, as_session
@@ -62,7 +78,26 @@ from batchrepo.write.chunked import (
     upsert_batch_chunked,
 )
 
+if TYPE_CHECKING:
+    from batchrepo.pydantic_rules import PydanticModel, pydantic_column, pydantic_field
+
 VERSION = 1
+
+#: Names served by a module that imports an optional dependency, loaded when first asked for.
+_ON_FIRST_USE = {
+    name: "batchrepo.pydantic_rules"
+    for name in ("PydanticModel", "pydantic_column", "pydantic_field")
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _ON_FIRST_USE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "VERSION",
@@ -72,8 +107,10 @@ __all__ = [
     "CopySpec",
     "Executor",
     "ForeignKeySpec",
+    "HistoryEntry",
     "ProgressCallback",
     "ProgressEvent",
+    "PydanticModel",
     "Session",
     "TableSQL",
     "TableSpec",
@@ -87,13 +124,21 @@ __all__ = [
     "delete_one",
     "exists_batch",
     "exists_one",
+    "load_as_of",
+    "load_as_of_batch",
     "load_batch",
     "load_batch_by_unique",
     "load_grouped_by_fk",
+    "load_history",
+    "load_history_batch",
     "load_one",
     "load_stream",
+    "pydantic_column",
+    "pydantic_field",
     "save_batch",
     "save_batch_chunked",
+    "save_batch_if_new",
+    "save_if_new",
     "save_one",
     "stream_all",
     "update_batch",

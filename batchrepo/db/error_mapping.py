@@ -25,6 +25,8 @@ from asyncpg.exceptions._base import DataError as ArgumentEncodingError
 from batchrepo import errors
 from batchrepo.db.arguments import batch_argument_columns, batch_arguments
 from batchrepo.db.executor import Connection
+from batchrepo.db.failures import BY_SQLSTATE as _BY_SQLSTATE
+from batchrepo.db.failures import classified
 from batchrepo.key_matching import keys_of_columns
 from batchrepo.spec import ForeignKeySpec, TableSpec, UniqueSpec
 
@@ -34,20 +36,7 @@ STATEMENT_ERRORS = (asyncpg.PostgresError, ArgumentEncodingError)
 #: What the failed statement was doing; decides which probes make sense.
 Operation = Literal["insert", "update", "upsert", "delete", "select"]
 
-_QUOTED = re.compile(r'"(?:[^"]|"")*"')
 _ARGUMENT = re.compile(r"query argument \$(\d+)")
-_BY_SQLSTATE: dict[str, type[errors.BatchRepoError]] = {
-    "23505": errors.UniqueViolationError,
-    "23503": errors.ForeignKeyViolationError,
-    # restrict_violation: deleting a row that an ON DELETE RESTRICT foreign key still points at
-    "23001": errors.ForeignKeyViolationError,
-    "23502": errors.NotNullViolationError,
-    "23514": errors.CheckViolationError,
-}
-
-
-def _redacted(message: str) -> str:
-    return _QUOTED.sub('"…"', message)
 
 
 def _unique_named(spec: TableSpec[Any, Any], constraint: str | None) -> UniqueSpec | None:
@@ -104,12 +93,14 @@ def _described(
             column = argument_columns[int(found.group(1)) - 1]
             reason = f"asyncpg could not encode argument ${found.group(1)} (column {column})"
         return errors.DataError, {"reason": reason}
-    if not isinstance(exc, asyncpg.PostgresError):
-        return errors.DatabaseError, {"reason": type(exc).__name__}
+    cls = _BY_SQLSTATE.get(str(getattr(exc, "sqlstate", "")))
+    if cls is None or not isinstance(exc, asyncpg.PostgresError):
+        # not a constraint: transient, lost connection, timeout, data error, ... (failures)
+        described = classified(exc)
+        return described or (errors.DatabaseError, {"reason": type(exc).__name__})
     sqlstate = str(exc.sqlstate)
     constraint: str | None = getattr(exc, "constraint_name", None)
     fields: dict[str, Any] = {"sqlstate": sqlstate, "constraint": constraint}
-    cls = _BY_SQLSTATE.get(sqlstate)
     if cls is errors.UniqueViolationError:
         unique = _unique_named(spec, constraint)
         if unique is not None:
@@ -131,9 +122,6 @@ def _described(
     elif cls is errors.NotNullViolationError:
         column_name = getattr(exc, "column_name", None)
         fields["columns"] = [column_name] if column_name else []
-    elif cls is None:
-        cls = errors.DataError if sqlstate.startswith("22") else errors.DatabaseError
-        fields["reason"] = _redacted(str(getattr(exc, "message", "") or exc))
     return cls, fields
 
 
@@ -251,8 +239,11 @@ async def _probe_uniques(
 ) -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
     for unique in spec.uniques:
+        if unique.name == spec.conflict_key:
+            continue  # the write skips or updates the rows that clash on it: none failed
         if _is_primary_key(spec, unique):
-            if operation != "insert":
+            resolved_elsewhere = operation == "upsert" and spec.conflict_key is not None
+            if operation != "insert" and not resolved_elsewhere:
                 continue  # updates and upserts meet their own rows by primary key, by design
             positions: tuple[int, ...] = spec.key_columns
         else:

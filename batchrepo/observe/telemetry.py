@@ -50,6 +50,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from batchrepo.cache.recording import Recorder
 from batchrepo.cache.views import CacheView
 from batchrepo.db.executor import Connection, CopyTarget
+from batchrepo.db.failures import classified
 from batchrepo.session import Session
 from batchrepo.spec import TableSpec, WriteMode
 
@@ -162,18 +163,31 @@ def _names(operation: str, table: str) -> _Names:
     return found
 
 
-def _error_attributes(error: BaseException) -> dict[str, str]:
-    attributes = {ERROR_TYPE: type(error).__qualname__}
+def _as_raised(error: BaseException) -> tuple[str, str | None]:
+    """The class name and SQLSTATE of the error the caller gets for ``error``: an operation's
+    span ends inside :func:`~batchrepo.db.failures.boundary`, which turns what asyncpg raised
+    (a lost connection, a timeout) into a batchrepo error on the way out."""
+    found = classified(error)
+    if found is not None:
+        cls, fields = found
+        sqlstate = fields.get("sqlstate") or getattr(error, "sqlstate", None)
+        return cls.__qualname__, sqlstate if isinstance(sqlstate, str) and sqlstate else None
     sqlstate = getattr(error, "sqlstate", None)
-    if isinstance(sqlstate, str) and sqlstate:
+    return type(error).__qualname__, sqlstate if isinstance(sqlstate, str) and sqlstate else None
+
+
+def _error_attributes(error: BaseException) -> dict[str, str]:
+    name, sqlstate = _as_raised(error)
+    attributes = {ERROR_TYPE: name}
+    if sqlstate is not None:
         attributes[DB_RESPONSE_STATUS_CODE] = sqlstate
     return attributes
 
 
 def _failure(error: BaseException) -> str:
     """``UniqueViolationError (sqlstate 23505)``: class and SQLSTATE, never row values."""
-    sqlstate = getattr(error, "sqlstate", None)
-    return type(error).__qualname__ + (f" (sqlstate {sqlstate})" if sqlstate else "")
+    name, sqlstate = _as_raised(error)
+    return name + (f" (sqlstate {sqlstate})" if sqlstate else "")
 
 
 class Observed:
@@ -311,13 +325,13 @@ class Observed:
         if error is not None:
             span.set_attributes(_error_attributes(error))
             span.record_exception(error)
-            span.set_status(Status(StatusCode.ERROR, type(error).__qualname__))
+            span.set_status(Status(StatusCode.ERROR, _as_raised(error)[0]))
 
     def _log_rollback(self, error: BaseException) -> None:
         """A failed write: the database refused its statement, which was rolled back (with
         the rest of its transaction or savepoint), or the checks refused it before."""
         rows = "its rows" if self.rows is None else f"{self.rows} row{'s' * (self.rows != 1)}"
-        if getattr(error, "sqlstate", None):
+        if _as_raised(error)[1] is not None:
             done = "rolled back, nothing written"
         else:
             done = "refused before any statement, nothing written"
@@ -395,6 +409,9 @@ class _CountingView:
 
     def record_absent(self, table: str, keys: Sequence[Hashable]) -> None:
         self._view.record_absent(table, keys)
+
+    def record_unknown_rows(self, table: str) -> None:
+        self._view.record_unknown_rows(table)
 
 
 class _ObservedRecorder(Recorder):

@@ -102,12 +102,13 @@ def _report(
 
 async def _observed(
     seen: Observed,
-    chunks: AsyncGenerator[tuple[list[Any], int], None],
+    chunks: AsyncGenerator[tuple[list[Any], int | None], None],
     chunk_size: int,
     report: ProgressReport | None,
 ) -> AsyncIterator[Any]:
     """The entries of a stream's chunks, one by one, inside its span; ``chunks`` gives each
-    chunk's entries and the rows the database returned for it."""
+    chunk's entries and the rows the database returned for it (None: the entity cache answered
+    every key, nothing was asked)."""
     seen.start(attach=False)
     seen.rows = seen.returned = seen.chunks = 0
     try:
@@ -117,7 +118,7 @@ async def _observed(
                     yield entry
                 start = seen.rows
                 seen.rows += len(entries)
-                seen.returned += returned
+                seen.returned += returned or 0
                 seen.chunks += 1
                 if report is not None:
                     report.read(start, seen.rows)
@@ -129,14 +130,14 @@ async def _observed(
 
 async def _load_stream(
     session: Session, spec: TableSpec[E, K], keys: Iterable[K] | AsyncIterable[K], size: int
-) -> AsyncGenerator[tuple[list[E | None], int], None]:
+) -> AsyncGenerator[tuple[list[E | None], int | None], None]:
     async for _start, chunk in chunks_of(keys, size):
         yield await load_keys(session, spec, chunk)
 
 
 async def _stream_all(
     session: Session, spec: TableSpec[E, K], select_keys: str, size: int
-) -> AsyncGenerator[tuple[list[E], int], None]:
+) -> AsyncGenerator[tuple[list[E], int | None], None]:
     recorder = Recorder(session.cache_view())  # decided before the stream's own transaction
     width = len(spec.key_columns)
     async with acquire(session.executor) as conn:

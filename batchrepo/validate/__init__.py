@@ -7,5 +7,7 @@ statement is sent, as one :class:`~batchrepo.validate.report.ValidationReport`.
 * :mod:`.fields`: field problems and duplicate keys of a batch, column-wise;
 * :mod:`.references`: missing parents and existing keys, the key cache first, then one
   ``= ANY`` query per foreign key;
+* :mod:`.clashes`: rows clashing with stored rows on the primary or a unique key, one probe per
+  key (``validate_batch`` only: a write lets its statement find them);
 * :mod:`.before_write`: all of the above in order, for one write.
 """

@@ -25,6 +25,7 @@ from batchrepo.errors import BatchRepoError
 from batchrepo.key_matching import row_key
 from batchrepo.session import Session
 from batchrepo.spec import TableSpec, WriteMode
+from batchrepo.validate.clashes import clash_problems
 from batchrepo.validate.fields import duplicate_key_problems, field_problems, raise_for_found
 from batchrepo.validate.references import Learned, error_for_report, reference_problems
 from batchrepo.validate.report import Problem, ValidationReport
@@ -63,7 +64,9 @@ async def checked_columns(
             )
             if earlier is not None:
                 raise earlier
-        raise error_for_report(spec, report, lambda row: row_key(spec, items, columns, row))
+        raise error_for_report(
+            spec, report, lambda row: row_key(spec, items, columns, row), columns
+        )
     # field problems alone, or duplicates alone, raised as they always were
     raise_for_found(spec, items, columns, fields)
     return columns, learned
@@ -76,12 +79,32 @@ async def full_report(
     columns: Sequence[Sequence[Any]],
     mode: WriteMode,
 ) -> tuple[ValidationReport, Learned]:
-    """Every problem of a batch (fields, duplicates, references), rows ascending."""
+    """Every problem of a batch (fields, duplicates, rows already stored under its primary or
+    a unique key, missing parents), rows ascending: what ``validate_batch`` reports."""
     fields = field_problems(spec, columns, mode)
     duplicates = [p for _unique, found in duplicate_key_problems(spec, columns) for p in found]
-    references, learned = await _references(
-        session.executor, session, view, spec, columns, mode, fields
+    skip_rows = {p.row for p in fields}
+    clashes = await clash_problems(
+        session.executor,
+        view,
+        spec,
+        columns,
+        mode,
+        skip_rows=skip_rows,
+        cache_only=session.cache_only,
     )
+    parents, learned = await reference_problems(
+        session.executor,
+        view,
+        spec,
+        columns,
+        mode,
+        skip_rows=skip_rows,
+        cache_only=session.cache_only,
+        existing_keys=False,
+    )
+    # within a row: key clashes before missing parents, as reference_problems orders them
+    references = sorted([*clashes, *parents], key=lambda p: p.row)
     return _merged(spec, fields, duplicates, references), learned
 
 

@@ -64,8 +64,10 @@ async def reference_problems(
     *,
     skip_rows: Collection[int] = (),
     cache_only: bool = False,
+    existing_keys: bool = True,
 ) -> tuple[list[Problem], Learned]:
     """``key_exists`` (insert only) and ``missing_parent`` problems of a batch, rows ascending.
+    ``existing_keys=False``: parents only (``validate_batch`` asks ``validate.clashes``).
 
     ``columns`` are the batch's ``to_columns`` lists, valid except in ``skip_rows`` (rows with
     field problems: they are not checked). ``cache_only``: no query at all; a parent the cache
@@ -75,7 +77,9 @@ async def reference_problems(
     skip = frozenset(skip_rows)
     problems: list[Problem] = []
     learned: dict[str, set[Hashable]] = {}
-    if mode == "insert":
+    # an insert that skips rows whose primary key exists (save_if_new) refuses none of them
+    skips_primary_key = spec.conflict_key is not None and spec.conflict_key == spec.uniques[0].name
+    if mode == "insert" and not skips_primary_key and existing_keys:
         problems += await _existing_key_problems(conn, view, spec, columns, skip, cache_only)
     for foreign_key in spec.foreign_keys:
         found, confirmed = await _missing_parent_problems(
@@ -245,7 +249,10 @@ def missing_parent_problem(
 
 
 def error_for_report(
-    spec: TableSpec[Any, Any], report: ValidationReport, keys_at: Callable[[int], Any]
+    spec: TableSpec[Any, Any],
+    report: ValidationReport,
+    keys_at: Callable[[int], Any],
+    columns: Sequence[Sequence[Any]] | None = None,
 ) -> errors.BatchRepoError:
     """The error a failed check raises (``docs/units-of-work.md``, "Which error").
 
@@ -258,7 +265,8 @@ def error_for_report(
       before an existing key on the same row) or ``UniqueViolationError`` on the primary key,
       naming every row with that kind of problem.
 
-    ``keys_at(row)`` is the primary key of a row.
+    ``keys_at(row)`` is the primary key of a row; ``columns`` (the batch's ``to_columns``), when
+    given, let a ``MissingParentError`` name the missing parent keys.
     """
     if report.ok:
         raise ValueError(f"{spec.table}: the report has no problems, there is nothing to raise")
@@ -282,7 +290,7 @@ def error_for_report(
     first_row = report.rows[0]
     first_codes = {p.code for p in report.problems if p.row == first_row}
     if MISSING_PARENT in first_codes:
-        return _missing_parent_error(spec, report, keys_at)
+        return _missing_parent_error(spec, report, keys_at, columns)
     rows = sorted({p.row for p in report.problems if p.code == KEY_EXISTS})
     primary_key = next(u for u in spec.uniques if u.columns == spec.key_columns)
     # the fields the database's own 23505 maps to (errormap), so a clash reads the same
@@ -300,13 +308,24 @@ def error_for_report(
 
 
 def _missing_parent_error(
-    spec: TableSpec[Any, Any], report: ValidationReport, keys_at: Callable[[int], Any]
+    spec: TableSpec[Any, Any],
+    report: ValidationReport,
+    keys_at: Callable[[int], Any],
+    columns: Sequence[Sequence[Any]] | None,
 ) -> errors.MissingParentError:
     missing = [p for p in report.problems if p.code == MISSING_PARENT]
     rows_by_constraint: dict[str, list[int]] = {}
+    parents: dict[str, None] = {}
+    references: dict[str, list[Any]] = {}
     for problem in missing:
         foreign_key = _foreign_key_of(spec, problem)
         rows_by_constraint.setdefault(foreign_key.constraint, []).append(problem.row)
+        if columns is not None:
+            if foreign_key.name not in references:
+                references[foreign_key.name] = keys_of_columns(spec, columns, foreign_key.columns)
+            key = references[foreign_key.name][problem.row]
+            names = ", ".join(foreign_key.parent_columns)
+            parents[f"{foreign_key.parent_table} ({names}) = {_shown(key)}"] = None
     first = _foreign_key_of(spec, missing[0])
     rows = sorted({p.row for p in missing})
     return errors.MissingParentError(
@@ -318,6 +337,7 @@ def _missing_parent_error(
         rows=rows,
         sqlstate="23503",  # as when the database refuses the row: one error, whoever found it
         rows_by_constraint={name: sorted(set(found)) for name, found in rows_by_constraint.items()},
+        parents=list(parents),
     )
 
 

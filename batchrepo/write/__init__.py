@@ -6,5 +6,6 @@
   batches; :mod:`.chunk_runs` runs them in one transaction or each alone, :mod:`.parallel`
   several at once on a pool, :mod:`.chunk_results` reports them (``BatchResult``);
 * :mod:`.versions`: stale rows told from missing ones (optimistic concurrency);
+  :mod:`.versioned_deletes`: chunked deletes with the versions read, in step with the keys;
 * :mod:`.missing_parents`: a parent the checks believed in and the database did not find.
 """

@@ -29,12 +29,14 @@ from batchrepo.db.arguments import (
     row_arguments,
 )
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, batch_error, row_error, statement_error
-from batchrepo.db.executor import Connection, CopyTarget, acquire, atomic, guarded
+from batchrepo.db.executor import Connection, CopyTarget, acquire, guarded
+from batchrepo.entities import built, entities
 from batchrepo.key_matching import comparable_keys, keys_of_columns, keys_of_records, row_key
 from batchrepo.session import Session
 from batchrepo.spec import E, K, TableSpec, WriteMode
 from batchrepo.write.copy import copy_insert, stored_rows
 from batchrepo.write.missing_parents import as_missing_parent
+from batchrepo.write.upserts import conflict_positions, missing_rows
 from batchrepo.write.versions import stale_deletes_error, unwritten_rows_error
 
 
@@ -78,10 +80,8 @@ async def _atomic_write(
     single_statement: bool = False,
 ) -> AsyncIterator[list[Any]]:
     """The transaction or savepoint of one write, giving the statement's trailing audit log
-    argument (none for tables that are not audited).
-
-    A unit of work's ``audit_log`` row is taken before the savepoint, so a failing write cannot
-    roll it back; outside a unit the write inserts its own row inside the savepoint.
+    argument (none for tables that are not audited): ``Session.audit_scope``, where the
+    ``audit_log`` row is inserted inside the savepoint, so a failing write rolls it back.
 
     ``single_statement``: the write is one statement that is all or nothing by itself (an insert,
     upsert or delete of a table without audit). Outside a transaction it then runs as it is, in
@@ -91,14 +91,8 @@ async def _atomic_write(
     if single_statement and spec.audit is None and not conn.is_in_transaction():
         yield []
         return
-    unit_log = await session.unit_audit_log_id(spec)
-    async with atomic(conn):
-        if spec.audit is None:
-            yield []
-        elif unit_log is not None:
-            yield [unit_log]
-        else:
-            yield [int(await conn.fetchval(spec.audit.insert_log_sql, session.actor))]
+    async with session.audit_scope(conn, spec) as audit_log:
+        yield audit_log
 
 
 async def write_one(
@@ -108,11 +102,12 @@ async def write_one(
     item: E,
     columns: Sequence[Sequence[Any]],
     mode: WriteMode,
-) -> E:
-    """Insert, update or upsert one checked row (``columns`` of ``[item]``)."""
+) -> E | None:
+    """Insert, update or upsert one checked row (``columns`` of ``[item]``); None only from an
+    insert that skips a taken key (``save_if_new``: its spec's upsert statement)."""
     statement = statement_for(spec, mode, batch=False)
     positions = _positions(spec, mode)
-    arguments = row_arguments(spec, columns, positions, 0)
+    arguments = row_arguments(spec, columns, positions, 0) + _mask(spec)
     try:
         if needs_scope(session, spec):
             async with (
@@ -121,17 +116,19 @@ async def write_one(
             ):
                 arguments += audit_log
                 record = await conn.fetchrow(statement, *arguments)
-                if record is None:  # only an update finds no row: missing, or stale
+                if record is None and mode == "update":  # missing, or stale
                     raise await _unwritten(conn, spec, [item], columns, [0])
         else:
             record = await session.executor.fetchrow(statement, *arguments)
-            if record is None:
+            if record is None and mode == "update":
                 raise await _unwritten(session.executor, spec, [item], columns, [0])
     except STATEMENT_ERRORS as exc:
         names = [spec.columns[p].name for p in positions]
         key = row_key(spec, [item], columns, 0)
         mapped = row_error(spec, exc, key, mode, names)
         raise as_missing_parent(spec, mapped, columns, lambda _row: key, recorder) from exc
+    if record is None:  # skipped: its key was taken
+        return None
     rows = decoded_rows(spec, [record])
     recorder.rows(spec, rows)
     return spec.from_record(rows[0])
@@ -186,7 +183,7 @@ async def write_batch(
         and session.policy.copies(len(items))
         and isinstance(conn, CopyTarget)
     )
-    arguments = [] if by_copy else batch_arguments(spec, columns, positions)
+    arguments = [] if by_copy else batch_arguments(spec, columns, positions) + _mask(spec)
     counting = None if returning or by_copy else _count_statement(spec, mode)
     sent: list[list[Any]] = []
 
@@ -201,9 +198,11 @@ async def write_batch(
             elif counting is not None:
                 count = int(await conn.fetchval(counting, *arguments, *log))
                 if count != len(items):  # only an update counts fewer: missing or stale rows
-                    raise _CountedFewer  # told apart below, once the savepoint rolled back
+                    raise _CountedShort  # told apart once the savepoint undid what it wrote
             else:
                 records = await conn.fetch(statement, *arguments, *log)
+                if mode == "upsert" and len(records) < len(items):
+                    records += await missing_rows(conn, spec, columns, records)
             if mode == "update" and counting is None and len(records) != len(items):
                 # keys are distinct (checked before SQL): the rows not returned are missing or
                 # stale, told apart before the savepoint rolls back
@@ -211,12 +210,11 @@ async def write_batch(
                 wanted = keys_of_columns(spec, columns, spec.key_columns)
                 rows = [row for row, key in enumerate(wanted) if key not in returned]
                 raise await _unwritten(conn, spec, items, columns, rows)
-    except _CountedFewer:
-        # Inside the savepoint the rows the statement did update carry their new versions and
-        # would look stale; rolled back, the probe meets the rows as the update did.
+    except _CountedShort:
+        # Not every row was found; the statement's writes are undone now, so a probe of every
+        # row sees the versions the caller read against (a row it updated would look stale)
         async with guarded(conn):
-            unwritten = await _unwritten(conn, spec, items, columns, range(len(items)))
-        raise unwritten from None
+            raise await _unwritten(conn, spec, items, columns, range(len(items))) from None
     except STATEMENT_ERRORS as exc:
         first: errors.BatchRepoError | None = None
         # The probes that name the failing rows are queries too: inside a caller's transaction
@@ -246,21 +244,30 @@ async def write_batch(
         raise as_missing_parent(spec, mapped, columns, key_at, recorder) from exc
     ordered: Sequence[Any]
     if not returning and (by_copy or counting is not None):
+        if spec.conflict_key not in (None, spec.uniques[0].name):
+            # found by a unique key, a row keeps its stored primary key: not the one given
+            recorder.unknown_rows(spec.table)
+            return []
         # the keys are known (an identity's are not: nothing to record), their versions not
         recorder.present(spec.table, _given_keys(spec, sent if by_copy else columns))
         return []
     if by_copy:
-        ordered = stored_rows(spec, sent)
+        ordered = built(lambda: stored_rows(spec, sent))
     else:
         ordered = decoded_rows(spec, _in_input_order(spec, columns, records, mode))
     recorder.rows(spec, ordered)
     if not returning:
         return []
-    return [spec.from_record(row) for row in ordered]
+    return entities(spec, ordered)
 
 
-class _CountedFewer(Exception):
-    """An update's counting statement matched fewer rows than it was sent (see write_batch)."""
+class _CountedShort(Exception):
+    """A counting update matched fewer rows than it was given (rolls its savepoint back)."""
+
+
+def _mask(spec: TableSpec[Any, Any]) -> list[Any]:
+    """The extra argument of a partial update's statements (which columns it writes)."""
+    return [] if spec.update_columns is None else [list(spec.update_columns)]
 
 
 def _given_keys(spec: TableSpec[Any, Any], columns: Sequence[Sequence[Any]]) -> list[Any]:
@@ -294,12 +301,23 @@ def _in_input_order(
     identity = next((i for i, c in enumerate(spec.columns) if c.identity), None)
     if identity is not None and mode == "insert":
         return sorted(records, key=lambda record: record[identity])
-    wanted = keys_of_columns(spec, columns, spec.key_columns)
-    returned = keys_of_records(spec, records, spec.key_columns)
+    positions = conflict_positions(spec)  # the key rows were found by (an upsert's)
+    wanted = keys_of_columns(spec, columns, positions)
+    returned = keys_of_records(spec, records, positions)
     if returned == wanted:  # the usual case: one pass of comparisons, no hashing
         return records
     by_key = dict(zip(returned, records, strict=True))
-    matched = [by_key.get(key) for key in wanted]
+    # a None key took a default or clashes with nothing: its row was inserted, and the
+    # inserted rows no key asks for come in the statement's (the input's) order
+    asked = set(wanted)
+    drawn = iter(
+        [record for key, record in zip(returned, records, strict=True) if key not in asked]
+    )
+    composite = len(positions) > 1
+    matched = [
+        next(drawn, None) if key is None or (composite and None in key) else by_key.get(key)
+        for key in wanted
+    ]
     if None in matched:
         return records
     return matched

@@ -38,15 +38,22 @@ from batchrepo.cache.recording import Recorder
 from batchrepo.chunks import DEFAULT_CHUNK_SIZE, check_chunk_size, check_iterable, chunks_of
 from batchrepo.db import executor
 from batchrepo.db.executor import Connection
+from batchrepo.db.failures import boundary
 from batchrepo.observe.progress import ProgressCallback, ProgressReport
 from batchrepo.observe.telemetry import Observed
 from batchrepo.session import Session, Target, as_session
 from batchrepo.spec import E, K, TableSpec, WriteMode
 from batchrepo.validate.before_write import checked_columns
-from batchrepo.write.apply import delete_batch_on, statement_for, write_batch
+from batchrepo.write.apply import (
+    check_versions_allowed,
+    delete_batch_on,
+    statement_for,
+    write_batch,
+)
 from batchrepo.write.chunk_results import BatchResult, BatchStats, ChunkError
 from batchrepo.write.chunk_runs import ChunkRunner, Learning, ObservedTally, run_alone, run_atomic
 from batchrepo.write.parallel import run_parallel
+from batchrepo.write.versioned_deletes import in_step, versioned_deletes
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -142,14 +149,12 @@ class _Call:
         return result
 
     async def unit_log(self) -> None:
-        """Insert a unit of work's ``audit_log`` row (audited tables) before the atomic chunks'
-        savepoint opens.
+        """Before the atomic chunks' savepoint opens: nothing now (kept as the hook it was).
 
-        Inserted inside it by the first chunk, the row would vanish when a later chunk fails and
-        the savepoint rolls back, while the unit (which knows only its own savepoints) kept its
-        id: every later audited write of the unit would then break its history's foreign key.
-        Outside a unit of work this sends nothing; each chunk inserts its own row, rolled back
-        with it.
+        The unit's ``audit_log`` row used to be inserted here, outside that savepoint, because
+        the unit knew only its own savepoints. A unit now hears of every ``atomic`` block on its
+        connection (``executor.watching``), so the first chunk inserts the row inside the
+        savepoints, and a later chunk's failure rolls it back and makes the unit forget it.
         """
         await self.session.unit_audit_log_id(self.spec)
 
@@ -219,6 +224,7 @@ async def _prechecked(call: _Call, items: Sequence[E], mode: WriteMode) -> Batch
     return await call.run(items, run_slice, learning)
 
 
+@boundary
 async def save_batch_chunked(
     target: Target,
     spec: TableSpec[E, K],
@@ -235,6 +241,7 @@ async def save_batch_chunked(
     return await _write_chunked(target, spec, items, "insert", options, progress)
 
 
+@boundary
 async def update_batch_chunked(
     target: Target,
     spec: TableSpec[E, K],
@@ -251,6 +258,7 @@ async def update_batch_chunked(
     return await _write_chunked(target, spec, items, "update", options, progress)
 
 
+@boundary
 async def upsert_batch_chunked(
     target: Target,
     spec: TableSpec[E, K],
@@ -267,6 +275,7 @@ async def upsert_batch_chunked(
     return await _write_chunked(target, spec, items, "upsert", options, progress)
 
 
+@boundary
 async def delete_batch_chunked(
     target: Target,
     spec: TableSpec[E, K],
@@ -276,16 +285,27 @@ async def delete_batch_chunked(
     atomic: bool = True,
     returning: bool = True,
     concurrency: int = 1,
+    versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     progress: ProgressCallback | None = None,
 ) -> BatchResult[K]:
     """Delete by any number of keys. ``items`` are the keys of the chunks that succeeded;
-    ``stats.affected`` counts the rows that existed and are gone."""
+    ``stats.affected`` counts the rows that existed and are gone.
+
+    ``versions`` (audited tables): the version read of each key, in step with ``keys`` (None:
+    any), consumed chunk by chunk like them; a chunk holding a row present with another version
+    fails with ``StaleVersionError`` and deletes nothing, as ``delete_batch`` does."""
     session = as_session(target)
     with Observed("delete_batch_chunked", spec, session, writes=True) as seen:
         check_iterable(keys, f"{spec.table}: the keys to delete")
+        check_versions_allowed(spec, versions is not None)
         session.require_actor(spec)
         options = (chunk_size, atomic, returning, concurrency)
         call = _Call.checked(seen, session, spec, keys, options, progress)
+        if versions is not None:
+            check_iterable(versions, f"{spec.table}: the versions of the keys to delete")
+            learning = Learning(session.cache_view(), seen, deferred=False, layered=atomic)
+            pairs = in_step(spec, keys, versions)
+            return await call.run(pairs, versioned_deletes(session, spec), learning)
 
         async def run(
             conn: Connection, recorder: Recorder, _start: int, chunk: list[K]

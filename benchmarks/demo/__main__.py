@@ -125,6 +125,7 @@ async def run(scale: float, seed: int) -> None:
             await workload.lookups()
             await workload.settle()
             await workload.resync_persons()
+            await workload.audit_trail()
             await workload.clean_up()
             counts = await assert_same_contents(single_conn, batch_conn)
     print()

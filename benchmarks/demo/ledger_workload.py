@@ -20,9 +20,10 @@ from typing import TypeVar
 
 from ledger import Account, LedgerTransaction, Person, TransactionDirection, TransactionStatus
 
+from batchrepo import HistoryEntry
 from batchrepo.write.chunked import BatchResult
 
-from .db_compare import same_results
+from .db_compare import comparable, same_results
 from .ledger_data import LedgerData
 from .sides import Saving, Side, one_by_one, run_with_bar
 
@@ -231,6 +232,18 @@ class Workload:
         self.single.persons += new
         self.batch.persons += new
 
+    async def audit_trail(self) -> None:
+        """An auditor's read after the resync: every version of a sample of persons, with the
+        operation, who wrote it and when (one statement for the batch, one per person else)."""
+        persons = self.data.persons
+        keys = [p.id for p in self.rng.sample(persons, k=max(1, len(persons) // 5))]
+        await self._both(
+            "history of person",
+            len(keys),
+            lambda s: _versions(one_by_one(s, s.person.load_history, keys)),
+            lambda s: _versions(s.person.load_history_batch(keys)),
+        )
+
     async def clean_up(self) -> None:
         """Drop failed postings and persons who never opened an account (cascades and SET NULL)."""
         failed = [
@@ -313,6 +326,16 @@ async def _merged(
     for part in await one_by_one(side, lambda key: lookup([key]), keys):
         merged.update(part)
     return merged
+
+
+async def _versions(
+    histories: Awaitable[list[list[HistoryEntry[Person]]]],
+) -> list[list[tuple[object, ...]]]:
+    """Histories as both databases can agree on them: not the time or the audit log id."""
+    return [
+        [(e.version, e.operation, e.actor, comparable(e.entity)) for e in entries]
+        for entries in await histories
+    ]
 
 
 async def _count_true(flags: Awaitable[list[bool]]) -> int:

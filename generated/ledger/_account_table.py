@@ -157,6 +157,66 @@ JOIN _input AS _i ON "account"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
 AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS NOT DISTINCT FROM (_i."account_number", _i."owner_person_id", _i."account_type", _i."status", _i."currency", _i."balance", _i."overdraft_limit", _i."interest_rate", _i."overdraft_allowed", _i."opened_on", _i."statement_cut_off", _i."statement_cycle", _i."statement_days", _i."last_activity_at", COALESCE(_i."created_at", "account"."created_at"))"""
 
+UPSERT_ONE = """\
+WITH _input AS (
+    SELECT $1::uuid AS "id", $2::text AS "account_number", $3::uuid AS "owner_person_id", $4::"account_type" AS "account_type", $5::"account_status" AS "status", $6::bpchar AS "currency", $7::numeric AS "balance", $8::numeric AS "overdraft_limit", $9::numeric AS "interest_rate", $10::bool AS "overdraft_allowed", $11::date AS "opened_on", $12::time AS "statement_cut_off", $13::interval AS "statement_cycle", $14::int4[] AS "statement_days", $15::timestamptz AS "last_activity_at", $16::timestamptz AS "created_at", 1 AS _ord
+),
+_written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."account_number", _i."owner_person_id", _i."account_type", _i."status", _i."currency", _i."balance", _i."overdraft_limit", _i."interest_rate", _i."overdraft_allowed", _i."opened_on", _i."statement_cut_off", _i."statement_cycle", _i."statement_days", _i."last_activity_at", COALESCE(_i."created_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "account_number" = EXCLUDED."account_number", "owner_person_id" = EXCLUDED."owner_person_id", "account_type" = EXCLUDED."account_type", "status" = EXCLUDED."status", "currency" = EXCLUDED."currency", "balance" = EXCLUDED."balance", "overdraft_limit" = EXCLUDED."overdraft_limit", "interest_rate" = EXCLUDED."interest_rate", "overdraft_allowed" = EXCLUDED."overdraft_allowed", "opened_on" = EXCLUDED."opened_on", "statement_cut_off" = EXCLUDED."statement_cut_off", "statement_cycle" = EXCLUDED."statement_cycle", "statement_days" = EXCLUDED."statement_days", "last_activity_at" = EXCLUDED."last_activity_at", "version" = "account"."version" + 1
+    WHERE ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at") IS DISTINCT FROM (EXCLUDED."account_number", EXCLUDED."owner_person_id", EXCLUDED."account_type", EXCLUDED."status", EXCLUDED."currency", EXCLUDED."balance", EXCLUDED."overdraft_limit", EXCLUDED."interest_rate", EXCLUDED."overdraft_allowed", EXCLUDED."opened_on", EXCLUDED."statement_cut_off", EXCLUDED."statement_cycle", EXCLUDED."statement_days", EXCLUDED."last_activity_at")
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version", ("account".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $17::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+FROM "account"
+JOIN _input AS _i ON "account"."id" = _i."id"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "account"."id")"""
+
+UPSERT_BATCH = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_number" AS "account_number", u."owner_person_id" AS "owner_person_id", u."account_type" AS "account_type", u."status" AS "status", u."currency" AS "currency", u."balance" AS "balance", u."overdraft_limit" AS "overdraft_limit", u."interest_rate" AS "interest_rate", u."overdraft_allowed" AS "overdraft_allowed", u."opened_on" AS "opened_on", u."statement_cut_off" AS "statement_cut_off", u."statement_cycle" AS "statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END AS "statement_days", u."last_activity_at" AS "last_activity_at", u."created_at" AS "created_at", u._ord
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+),
+_written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."account_number", _i."owner_person_id", _i."account_type", _i."status", _i."currency", _i."balance", _i."overdraft_limit", _i."interest_rate", _i."overdraft_allowed", _i."opened_on", _i."statement_cut_off", _i."statement_cycle", _i."statement_days", _i."last_activity_at", COALESCE(_i."created_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "account_number" = EXCLUDED."account_number", "owner_person_id" = EXCLUDED."owner_person_id", "account_type" = EXCLUDED."account_type", "status" = EXCLUDED."status", "currency" = EXCLUDED."currency", "balance" = EXCLUDED."balance", "overdraft_limit" = EXCLUDED."overdraft_limit", "interest_rate" = EXCLUDED."interest_rate", "overdraft_allowed" = EXCLUDED."overdraft_allowed", "opened_on" = EXCLUDED."opened_on", "statement_cut_off" = EXCLUDED."statement_cut_off", "statement_cycle" = EXCLUDED."statement_cycle", "statement_days" = EXCLUDED."statement_days", "last_activity_at" = EXCLUDED."last_activity_at", "version" = "account"."version" + 1
+    WHERE ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at") IS DISTINCT FROM (EXCLUDED."account_number", EXCLUDED."owner_person_id", EXCLUDED."account_type", EXCLUDED."status", EXCLUDED."currency", EXCLUDED."balance", EXCLUDED."overdraft_limit", EXCLUDED."interest_rate", EXCLUDED."overdraft_allowed", EXCLUDED."opened_on", EXCLUDED."statement_cut_off", EXCLUDED."statement_cycle", EXCLUDED."statement_days", EXCLUDED."last_activity_at")
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version", ("account".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+FROM "account"
+JOIN _input AS _i ON "account"."id" = _i."id"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "account"."id")"""
+
 SELECT_KEYS = """\
 SELECT "id", "version"
 FROM "account"
@@ -223,17 +283,315 @@ FROM (
     AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS NOT DISTINCT FROM (_i."account_number", _i."owner_person_id", _i."account_type", _i."status", _i."currency", _i."balance", _i."overdraft_limit", _i."interest_rate", _i."overdraft_allowed", _i."opened_on", _i."statement_cut_off", _i."statement_cycle", _i."statement_days", _i."last_activity_at", COALESCE(_i."created_at", "account"."created_at"))
 ) AS _rows"""
 
+UPSERT_BATCH_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_number" AS "account_number", u."owner_person_id" AS "owner_person_id", u."account_type" AS "account_type", u."status" AS "status", u."currency" AS "currency", u."balance" AS "balance", u."overdraft_limit" AS "overdraft_limit", u."interest_rate" AS "interest_rate", u."overdraft_allowed" AS "overdraft_allowed", u."opened_on" AS "opened_on", u."statement_cut_off" AS "statement_cut_off", u."statement_cycle" AS "statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END AS "statement_days", u."last_activity_at" AS "last_activity_at", u."created_at" AS "created_at", u._ord
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+),
+_written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."account_number", _i."owner_person_id", _i."account_type", _i."status", _i."currency", _i."balance", _i."overdraft_limit", _i."interest_rate", _i."overdraft_allowed", _i."opened_on", _i."statement_cut_off", _i."statement_cycle", _i."statement_days", _i."last_activity_at", COALESCE(_i."created_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "account_number" = EXCLUDED."account_number", "owner_person_id" = EXCLUDED."owner_person_id", "account_type" = EXCLUDED."account_type", "status" = EXCLUDED."status", "currency" = EXCLUDED."currency", "balance" = EXCLUDED."balance", "overdraft_limit" = EXCLUDED."overdraft_limit", "interest_rate" = EXCLUDED."interest_rate", "overdraft_allowed" = EXCLUDED."overdraft_allowed", "opened_on" = EXCLUDED."opened_on", "statement_cut_off" = EXCLUDED."statement_cut_off", "statement_cycle" = EXCLUDED."statement_cycle", "statement_days" = EXCLUDED."statement_days", "last_activity_at" = EXCLUDED."last_activity_at", "version" = "account"."version" + 1
+    WHERE ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at") IS DISTINCT FROM (EXCLUDED."account_number", EXCLUDED."owner_person_id", EXCLUDED."account_type", EXCLUDED."status", EXCLUDED."currency", EXCLUDED."balance", EXCLUDED."overdraft_limit", EXCLUDED."interest_rate", EXCLUDED."overdraft_allowed", EXCLUDED."opened_on", EXCLUDED."statement_cut_off", EXCLUDED."statement_cycle", EXCLUDED."statement_days", EXCLUDED."last_activity_at")
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version", ("account".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "account"
+    JOIN _input AS _i ON "account"."id" = _i."id"
+    WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "account"."id")
+) AS _rows"""
+
+UPDATE_ONE_COLUMNS = """\
+WITH _written AS (
+    UPDATE "account"
+    SET "account_number" = CASE WHEN ($18::bool[])[2] THEN $2::text ELSE "account"."account_number" END, "owner_person_id" = CASE WHEN ($18::bool[])[3] THEN $3::uuid ELSE "account"."owner_person_id" END, "account_type" = CASE WHEN ($18::bool[])[4] THEN $4::"account_type" ELSE "account"."account_type" END, "status" = CASE WHEN ($18::bool[])[5] THEN $5::"account_status" ELSE "account"."status" END, "currency" = CASE WHEN ($18::bool[])[6] THEN $6::bpchar ELSE "account"."currency" END, "balance" = CASE WHEN ($18::bool[])[7] THEN $7::numeric ELSE "account"."balance" END, "overdraft_limit" = CASE WHEN ($18::bool[])[8] THEN $8::numeric ELSE "account"."overdraft_limit" END, "interest_rate" = CASE WHEN ($18::bool[])[9] THEN $9::numeric ELSE "account"."interest_rate" END, "overdraft_allowed" = CASE WHEN ($18::bool[])[10] THEN $10::bool ELSE "account"."overdraft_allowed" END, "opened_on" = CASE WHEN ($18::bool[])[11] THEN $11::date ELSE "account"."opened_on" END, "statement_cut_off" = CASE WHEN ($18::bool[])[12] THEN $12::time ELSE "account"."statement_cut_off" END, "statement_cycle" = CASE WHEN ($18::bool[])[13] THEN $13::interval ELSE "account"."statement_cycle" END, "statement_days" = CASE WHEN ($18::bool[])[14] THEN $14::int4[] ELSE "account"."statement_days" END, "last_activity_at" = CASE WHEN ($18::bool[])[15] THEN $15::timestamptz ELSE "account"."last_activity_at" END, "created_at" = COALESCE(CASE WHEN ($18::bool[])[16] THEN $16::timestamptz ELSE "account"."created_at" END, "account"."created_at"), "version" = "account"."version" + 1
+    WHERE "account"."id" = $1::uuid
+    AND ($17::int8 IS NULL OR "account"."version" = $17::int8)
+    AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS DISTINCT FROM (CASE WHEN ($18::bool[])[2] THEN $2::text ELSE "account"."account_number" END, CASE WHEN ($18::bool[])[3] THEN $3::uuid ELSE "account"."owner_person_id" END, CASE WHEN ($18::bool[])[4] THEN $4::"account_type" ELSE "account"."account_type" END, CASE WHEN ($18::bool[])[5] THEN $5::"account_status" ELSE "account"."status" END, CASE WHEN ($18::bool[])[6] THEN $6::bpchar ELSE "account"."currency" END, CASE WHEN ($18::bool[])[7] THEN $7::numeric ELSE "account"."balance" END, CASE WHEN ($18::bool[])[8] THEN $8::numeric ELSE "account"."overdraft_limit" END, CASE WHEN ($18::bool[])[9] THEN $9::numeric ELSE "account"."interest_rate" END, CASE WHEN ($18::bool[])[10] THEN $10::bool ELSE "account"."overdraft_allowed" END, CASE WHEN ($18::bool[])[11] THEN $11::date ELSE "account"."opened_on" END, CASE WHEN ($18::bool[])[12] THEN $12::time ELSE "account"."statement_cut_off" END, CASE WHEN ($18::bool[])[13] THEN $13::interval ELSE "account"."statement_cycle" END, CASE WHEN ($18::bool[])[14] THEN $14::int4[] ELSE "account"."statement_days" END, CASE WHEN ($18::bool[])[15] THEN $15::timestamptz ELSE "account"."last_activity_at" END, COALESCE(CASE WHEN ($18::bool[])[16] THEN $16::timestamptz ELSE "account"."created_at" END, "account"."created_at"))
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'update'::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+FROM "account"
+WHERE "account"."id" = $1::uuid
+AND ($17::int8 IS NULL OR "account"."version" = $17::int8)
+AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($18::bool[])[2] THEN $2::text ELSE "account"."account_number" END, CASE WHEN ($18::bool[])[3] THEN $3::uuid ELSE "account"."owner_person_id" END, CASE WHEN ($18::bool[])[4] THEN $4::"account_type" ELSE "account"."account_type" END, CASE WHEN ($18::bool[])[5] THEN $5::"account_status" ELSE "account"."status" END, CASE WHEN ($18::bool[])[6] THEN $6::bpchar ELSE "account"."currency" END, CASE WHEN ($18::bool[])[7] THEN $7::numeric ELSE "account"."balance" END, CASE WHEN ($18::bool[])[8] THEN $8::numeric ELSE "account"."overdraft_limit" END, CASE WHEN ($18::bool[])[9] THEN $9::numeric ELSE "account"."interest_rate" END, CASE WHEN ($18::bool[])[10] THEN $10::bool ELSE "account"."overdraft_allowed" END, CASE WHEN ($18::bool[])[11] THEN $11::date ELSE "account"."opened_on" END, CASE WHEN ($18::bool[])[12] THEN $12::time ELSE "account"."statement_cut_off" END, CASE WHEN ($18::bool[])[13] THEN $13::interval ELSE "account"."statement_cycle" END, CASE WHEN ($18::bool[])[14] THEN $14::int4[] ELSE "account"."statement_days" END, CASE WHEN ($18::bool[])[15] THEN $15::timestamptz ELSE "account"."last_activity_at" END, COALESCE(CASE WHEN ($18::bool[])[16] THEN $16::timestamptz ELSE "account"."created_at" END, "account"."created_at"))"""
+
+UPDATE_BATCH_COLUMNS = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_number" AS "account_number", u."owner_person_id" AS "owner_person_id", u."account_type" AS "account_type", u."status" AS "status", u."currency" AS "currency", u."balance" AS "balance", u."overdraft_limit" AS "overdraft_limit", u."interest_rate" AS "interest_rate", u."overdraft_allowed" AS "overdraft_allowed", u."opened_on" AS "opened_on", u."statement_cut_off" AS "statement_cut_off", u."statement_cycle" AS "statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END AS "statement_days", u."last_activity_at" AS "last_activity_at", u."created_at" AS "created_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[], $19::int8[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+),
+_written AS (
+    UPDATE "account"
+    SET "account_number" = CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, "owner_person_id" = CASE WHEN ($20::bool[])[3] THEN _i."owner_person_id" ELSE "account"."owner_person_id" END, "account_type" = CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, "status" = CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, "currency" = CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, "balance" = CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, "overdraft_limit" = CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, "interest_rate" = CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, "overdraft_allowed" = CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, "opened_on" = CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, "statement_cut_off" = CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, "statement_cycle" = CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, "statement_days" = CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, "last_activity_at" = CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, "created_at" = COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"), "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS DISTINCT FROM (CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, CASE WHEN ($20::bool[])[3] THEN _i."owner_person_id" ELSE "account"."owner_person_id" END, CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"))
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'update'::"audit_operation", $21::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+FROM "account"
+JOIN _input AS _i ON "account"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, CASE WHEN ($20::bool[])[3] THEN _i."owner_person_id" ELSE "account"."owner_person_id" END, CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"))"""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_number" AS "account_number", u."owner_person_id" AS "owner_person_id", u."account_type" AS "account_type", u."status" AS "status", u."currency" AS "currency", u."balance" AS "balance", u."overdraft_limit" AS "overdraft_limit", u."interest_rate" AS "interest_rate", u."overdraft_allowed" AS "overdraft_allowed", u."opened_on" AS "opened_on", u."statement_cut_off" AS "statement_cut_off", u."statement_cycle" AS "statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END AS "statement_days", u."last_activity_at" AS "last_activity_at", u."created_at" AS "created_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[], $19::int8[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+),
+_written AS (
+    UPDATE "account"
+    SET "account_number" = CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, "owner_person_id" = CASE WHEN ($20::bool[])[3] THEN _i."owner_person_id" ELSE "account"."owner_person_id" END, "account_type" = CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, "status" = CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, "currency" = CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, "balance" = CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, "overdraft_limit" = CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, "interest_rate" = CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, "overdraft_allowed" = CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, "opened_on" = CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, "statement_cut_off" = CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, "statement_cycle" = CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, "statement_days" = CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, "last_activity_at" = CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, "created_at" = COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"), "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS DISTINCT FROM (CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, CASE WHEN ($20::bool[])[3] THEN _i."owner_person_id" ELSE "account"."owner_person_id" END, CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"))
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'update'::"audit_operation", $21::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "account"
+    JOIN _input AS _i ON "account"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, CASE WHEN ($20::bool[])[3] THEN _i."owner_person_id" ELSE "account"."owner_person_id" END, CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"))
+) AS _rows"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "account" WHERE "account"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::uuid, $4::"account_type", $5::"account_status", $6::bpchar, $7::numeric, $8::numeric, $9::numeric, $10::bool, $11::date, $12::time, $13::interval, $14::int4[], $15::timestamptz, COALESCE($16::timestamptz, now()))
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'insert'::"audit_operation", $17::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."account_number", u."owner_person_id", u."account_type", u."status", u."currency", u."balance", u."overdraft_limit", u."interest_rate", u."overdraft_allowed", u."opened_on", u."statement_cut_off", u."statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END, u."last_activity_at", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'insert'::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w"""
+
 PROBE_UNIQUE_ACCOUNT_NUMBER = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("account_number", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "account" WHERE "account"."account_number" = u."account_number" AND "account"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_ACCOUNT_NUMBER = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::uuid, $4::"account_type", $5::"account_status", $6::bpchar, $7::numeric, $8::numeric, $9::numeric, $10::bool, $11::date, $12::time, $13::interval, $14::int4[], $15::timestamptz, COALESCE($16::timestamptz, now()))
+    ON CONFLICT ("account_number") DO NOTHING
+    RETURNING "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'insert'::"audit_operation", $17::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_ACCOUNT_NUMBER = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."account_number", u."owner_person_id", u."account_type", u."status", u."currency", u."balance", u."overdraft_limit", u."interest_rate", u."overdraft_allowed", u."opened_on", u."statement_cut_off", u."statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END, u."last_activity_at", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+    ORDER BY u._ord
+    ON CONFLICT ("account_number") DO NOTHING
+    RETURNING "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'insert'::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w"""
+
+UPSERT_BY_ACCOUNT_NUMBER = """\
+WITH _input AS (
+    SELECT $1::uuid AS "id", $2::text AS "account_number", $3::uuid AS "owner_person_id", $4::"account_type" AS "account_type", $5::"account_status" AS "status", $6::bpchar AS "currency", $7::numeric AS "balance", $8::numeric AS "overdraft_limit", $9::numeric AS "interest_rate", $10::bool AS "overdraft_allowed", $11::date AS "opened_on", $12::time AS "statement_cut_off", $13::interval AS "statement_cycle", $14::int4[] AS "statement_days", $15::timestamptz AS "last_activity_at", $16::timestamptz AS "created_at", 1 AS _ord
+),
+_written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."account_number", _i."owner_person_id", _i."account_type", _i."status", _i."currency", _i."balance", _i."overdraft_limit", _i."interest_rate", _i."overdraft_allowed", _i."opened_on", _i."statement_cut_off", _i."statement_cycle", _i."statement_days", _i."last_activity_at", COALESCE(_i."created_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("account_number") DO UPDATE
+    SET "owner_person_id" = EXCLUDED."owner_person_id", "account_type" = EXCLUDED."account_type", "status" = EXCLUDED."status", "currency" = EXCLUDED."currency", "balance" = EXCLUDED."balance", "overdraft_limit" = EXCLUDED."overdraft_limit", "interest_rate" = EXCLUDED."interest_rate", "overdraft_allowed" = EXCLUDED."overdraft_allowed", "opened_on" = EXCLUDED."opened_on", "statement_cut_off" = EXCLUDED."statement_cut_off", "statement_cycle" = EXCLUDED."statement_cycle", "statement_days" = EXCLUDED."statement_days", "last_activity_at" = EXCLUDED."last_activity_at", "version" = "account"."version" + 1
+    WHERE ("account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at") IS DISTINCT FROM (EXCLUDED."owner_person_id", EXCLUDED."account_type", EXCLUDED."status", EXCLUDED."currency", EXCLUDED."balance", EXCLUDED."overdraft_limit", EXCLUDED."interest_rate", EXCLUDED."overdraft_allowed", EXCLUDED."opened_on", EXCLUDED."statement_cut_off", EXCLUDED."statement_cycle", EXCLUDED."statement_days", EXCLUDED."last_activity_at")
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version", ("account".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $17::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+FROM "account"
+JOIN _input AS _i ON "account"."account_number" = _i."account_number"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."account_number" = "account"."account_number")"""
+
+UPSERT_BATCH_BY_ACCOUNT_NUMBER = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_number" AS "account_number", u."owner_person_id" AS "owner_person_id", u."account_type" AS "account_type", u."status" AS "status", u."currency" AS "currency", u."balance" AS "balance", u."overdraft_limit" AS "overdraft_limit", u."interest_rate" AS "interest_rate", u."overdraft_allowed" AS "overdraft_allowed", u."opened_on" AS "opened_on", u."statement_cut_off" AS "statement_cut_off", u."statement_cycle" AS "statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END AS "statement_days", u."last_activity_at" AS "last_activity_at", u."created_at" AS "created_at", u._ord
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+),
+_written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."account_number", _i."owner_person_id", _i."account_type", _i."status", _i."currency", _i."balance", _i."overdraft_limit", _i."interest_rate", _i."overdraft_allowed", _i."opened_on", _i."statement_cut_off", _i."statement_cycle", _i."statement_days", _i."last_activity_at", COALESCE(_i."created_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("account_number") DO UPDATE
+    SET "owner_person_id" = EXCLUDED."owner_person_id", "account_type" = EXCLUDED."account_type", "status" = EXCLUDED."status", "currency" = EXCLUDED."currency", "balance" = EXCLUDED."balance", "overdraft_limit" = EXCLUDED."overdraft_limit", "interest_rate" = EXCLUDED."interest_rate", "overdraft_allowed" = EXCLUDED."overdraft_allowed", "opened_on" = EXCLUDED."opened_on", "statement_cut_off" = EXCLUDED."statement_cut_off", "statement_cycle" = EXCLUDED."statement_cycle", "statement_days" = EXCLUDED."statement_days", "last_activity_at" = EXCLUDED."last_activity_at", "version" = "account"."version" + 1
+    WHERE ("account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at") IS DISTINCT FROM (EXCLUDED."owner_person_id", EXCLUDED."account_type", EXCLUDED."status", EXCLUDED."currency", EXCLUDED."balance", EXCLUDED."overdraft_limit", EXCLUDED."interest_rate", EXCLUDED."overdraft_allowed", EXCLUDED."opened_on", EXCLUDED."statement_cut_off", EXCLUDED."statement_cycle", EXCLUDED."statement_days", EXCLUDED."last_activity_at")
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version", ("account".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+FROM "account"
+JOIN _input AS _i ON "account"."account_number" = _i."account_number"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."account_number" = "account"."account_number")"""
+
+UPSERT_BATCH_COUNT_BY_ACCOUNT_NUMBER = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_number" AS "account_number", u."owner_person_id" AS "owner_person_id", u."account_type" AS "account_type", u."status" AS "status", u."currency" AS "currency", u."balance" AS "balance", u."overdraft_limit" AS "overdraft_limit", u."interest_rate" AS "interest_rate", u."overdraft_allowed" AS "overdraft_allowed", u."opened_on" AS "opened_on", u."statement_cut_off" AS "statement_cut_off", u."statement_cycle" AS "statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END AS "statement_days", u."last_activity_at" AS "last_activity_at", u."created_at" AS "created_at", u._ord
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+),
+_written AS (
+    INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."account_number", _i."owner_person_id", _i."account_type", _i."status", _i."currency", _i."balance", _i."overdraft_limit", _i."interest_rate", _i."overdraft_allowed", _i."opened_on", _i."statement_cut_off", _i."statement_cycle", _i."statement_days", _i."last_activity_at", COALESCE(_i."created_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("account_number") DO UPDATE
+    SET "owner_person_id" = EXCLUDED."owner_person_id", "account_type" = EXCLUDED."account_type", "status" = EXCLUDED."status", "currency" = EXCLUDED."currency", "balance" = EXCLUDED."balance", "overdraft_limit" = EXCLUDED."overdraft_limit", "interest_rate" = EXCLUDED."interest_rate", "overdraft_allowed" = EXCLUDED."overdraft_allowed", "opened_on" = EXCLUDED."opened_on", "statement_cut_off" = EXCLUDED."statement_cut_off", "statement_cycle" = EXCLUDED."statement_cycle", "statement_days" = EXCLUDED."statement_days", "last_activity_at" = EXCLUDED."last_activity_at", "version" = "account"."version" + 1
+    WHERE ("account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at") IS DISTINCT FROM (EXCLUDED."owner_person_id", EXCLUDED."account_type", EXCLUDED."status", EXCLUDED."currency", EXCLUDED."balance", EXCLUDED."overdraft_limit", EXCLUDED."interest_rate", EXCLUDED."overdraft_allowed", EXCLUDED."opened_on", EXCLUDED."statement_cut_off", EXCLUDED."statement_cycle", EXCLUDED."statement_days", EXCLUDED."last_activity_at")
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version", ("account".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "account"
+    JOIN _input AS _i ON "account"."account_number" = _i."account_number"
+    WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."account_number" = "account"."account_number")
+) AS _rows"""
 
 SELECT_BATCH_BY_ACCOUNT_NUMBER = """\
 SELECT "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
@@ -257,6 +615,45 @@ INSERT_AUDIT_LOG = """\
 INSERT INTO "audit_log" ("actor")
 VALUES ($1::text)
 RETURNING "id\""""
+
+SELECT_HISTORY_ONE = """\
+SELECT h."id", h."account_number", h."owner_person_id", h."account_type", h."status", h."currency", h."balance", h."overdraft_limit", h."interest_rate", h."overdraft_allowed", h."opened_on", h."statement_cut_off", h."statement_cycle", h."statement_days", h."last_activity_at", h."created_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "account_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = $1::uuid
+ORDER BY h."history_id\""""
+
+SELECT_HISTORY_BATCH = """\
+SELECT h."id", h."account_number", h."owner_person_id", h."account_type", h."status", h."currency", h."balance", h."overdraft_limit", h."interest_rate", h."overdraft_allowed", h."opened_on", h."statement_cut_off", h."statement_cycle", h."statement_days", h."last_activity_at", h."created_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "account_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = ANY($1::uuid[])
+ORDER BY h."history_id\""""
+
+SELECT_AS_OF_ONE = """\
+SELECT h."id", h."account_number", h."owner_person_id", h."account_type", h."status", h."currency", h."balance", h."overdraft_limit", h."interest_rate", h."overdraft_allowed", h."opened_on", h."statement_cut_off", h."statement_cycle", h."statement_days", h."last_activity_at", h."created_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "account_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = $1::uuid
+AND ($2::int8 IS NULL OR h."version" = $2::int8)
+AND ($3::timestamptz IS NULL OR l."created_at" <= $3::timestamptz)
+ORDER BY h."history_id" DESC
+LIMIT 1"""
+
+SELECT_AS_OF_BATCH = """\
+SELECT _h."id", _h."account_number", _h."owner_person_id", _h."account_type", _h."status", _h."currency", _h."balance", _h."overdraft_limit", _h."interest_rate", _h."overdraft_allowed", _h."opened_on", _h."statement_cut_off", _h."statement_cycle", _h."statement_days", _h."last_activity_at", _h."created_at", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
+FROM unnest($1::uuid[], $2::int8[]) WITH ORDINALITY AS _k("id", "_version", _ord)
+JOIN LATERAL (
+    SELECT h."id", h."account_number", h."owner_person_id", h."account_type", h."status", h."currency", h."balance", h."overdraft_limit", h."interest_rate", h."overdraft_allowed", h."opened_on", h."statement_cut_off", h."statement_cycle", h."statement_days", h."last_activity_at", h."created_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+    FROM "account_history" AS h
+    JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+    WHERE h."id" = _k."id"
+    AND (_k."_version" IS NULL OR h."version" = _k."_version")
+    AND ($3::timestamptz IS NULL OR l."created_at" <= $3::timestamptz)
+    ORDER BY h."history_id" DESC
+    LIMIT 1
+) AS _h ON true
+ORDER BY _k._ord"""
 
 COLUMNS = (
     _rt.ColumnSpec(
@@ -375,24 +772,37 @@ SQL = _rt.TableSQL(
     delete_batch=DELETE_BATCH,
     update_one=UPDATE_ONE,
     update_batch=UPDATE_BATCH,
-    upsert_one=None,
-    upsert_batch=None,
+    upsert_one=UPSERT_ONE,
+    upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
     select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
-    upsert_batch_count=None,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="account_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="account_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="account_number",
         constraint="account_account_number_key",
         columns=(1,),
         probe_sql=PROBE_UNIQUE_ACCOUNT_NUMBER,
+        insert_if_new_sql=INSERT_IF_NEW_BY_ACCOUNT_NUMBER,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_ACCOUNT_NUMBER,
+        upsert_sql=UPSERT_BY_ACCOUNT_NUMBER,
+        upsert_batch_sql=UPSERT_BATCH_BY_ACCOUNT_NUMBER,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_ACCOUNT_NUMBER,
         select_batch_sql=SELECT_BATCH_BY_ACCOUNT_NUMBER,
     ),
 )
@@ -411,7 +821,13 @@ FOREIGN_KEYS = (
 )
 
 AUDIT = _rt.AuditSpec(
-    history_table="account_history", version_column=16, insert_log_sql=INSERT_AUDIT_LOG
+    history_table="account_history",
+    version_column=16,
+    insert_log_sql=INSERT_AUDIT_LOG,
+    select_history_one=SELECT_HISTORY_ONE,
+    select_history_batch=SELECT_HISTORY_BATCH,
+    select_as_of_one=SELECT_AS_OF_ONE,
+    select_as_of_batch=SELECT_AS_OF_BATCH,
 )
 
 COPY = None

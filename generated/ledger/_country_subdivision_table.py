@@ -129,11 +129,49 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "country_subdivision"
+SET "name_l1" = CASE WHEN ($5::bool[])[3] THEN $3::text ELSE "country_subdivision"."name_l1" END, "name_l2" = CASE WHEN ($5::bool[])[4] THEN $4::text ELSE "country_subdivision"."name_l2" END
+WHERE "country_code" = $1::bpchar AND "code" = $2::text
+RETURNING "country_code", "code", "name_l1", "name_l2\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "country_subdivision"
+SET "name_l1" = CASE WHEN ($5::bool[])[3] THEN u."name_l1" ELSE "country_subdivision"."name_l1" END, "name_l2" = CASE WHEN ($5::bool[])[4] THEN u."name_l2" ELSE "country_subdivision"."name_l2" END
+FROM unnest($1::bpchar[], $2::text[], $3::text[], $4::text[]) AS u("country_code", "code", "name_l1", "name_l2")
+WHERE "country_subdivision"."country_code" = u."country_code" AND "country_subdivision"."code" = u."code"
+RETURNING "country_subdivision"."country_code", "country_subdivision"."code", "country_subdivision"."name_l1", "country_subdivision"."name_l2\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "country_subdivision"
+    SET "name_l1" = CASE WHEN ($5::bool[])[3] THEN u."name_l1" ELSE "country_subdivision"."name_l1" END, "name_l2" = CASE WHEN ($5::bool[])[4] THEN u."name_l2" ELSE "country_subdivision"."name_l2" END
+    FROM unnest($1::bpchar[], $2::text[], $3::text[], $4::text[]) AS u("country_code", "code", "name_l1", "name_l2")
+    WHERE "country_subdivision"."country_code" = u."country_code" AND "country_subdivision"."code" = u."code"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::text[]) WITH ORDINALITY AS u("country_code", "code", _ord)
 WHERE EXISTS (SELECT 1 FROM "country_subdivision" WHERE "country_subdivision"."country_code" = u."country_code" AND "country_subdivision"."code" = u."code")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "country_subdivision" ("country_code", "code", "name_l1", "name_l2")
+VALUES ($1::bpchar, $2::text, $3::text, $4::text)
+ON CONFLICT ("country_code", "code") DO NOTHING
+RETURNING "country_code", "code", "name_l1", "name_l2\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "country_subdivision" ("country_code", "code", "name_l1", "name_l2")
+SELECT u."country_code", u."code", u."name_l1", u."name_l2"
+FROM unnest($1::bpchar[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u("country_code", "code", "name_l1", "name_l2", _ord)
+ORDER BY u._ord
+ON CONFLICT ("country_code", "code") DO NOTHING
+RETURNING "country_code", "code", "name_l1", "name_l2\""""
 
 PROBE_PARENT_COUNTRY_CODE = """\
 SELECT u._ord
@@ -193,6 +231,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
@@ -201,6 +242,8 @@ UNIQUES = (
         constraint="country_subdivision_pkey",
         columns=(0, 1),
         probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

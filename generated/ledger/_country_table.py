@@ -129,17 +129,95 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "country"
+SET "numeric_code" = CASE WHEN ($7::bool[])[2] THEN $2::int2 ELSE "country"."numeric_code" END, "name_l1" = CASE WHEN ($7::bool[])[3] THEN $3::text ELSE "country"."name_l1" END, "name_l2" = CASE WHEN ($7::bool[])[4] THEN $4::text ELSE "country"."name_l2" END, "name_l3" = CASE WHEN ($7::bool[])[5] THEN $5::text ELSE "country"."name_l3" END, "default_currency" = CASE WHEN ($7::bool[])[6] THEN $6::bpchar ELSE "country"."default_currency" END
+WHERE "code" = $1::bpchar
+RETURNING "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "country"
+SET "numeric_code" = CASE WHEN ($7::bool[])[2] THEN u."numeric_code" ELSE "country"."numeric_code" END, "name_l1" = CASE WHEN ($7::bool[])[3] THEN u."name_l1" ELSE "country"."name_l1" END, "name_l2" = CASE WHEN ($7::bool[])[4] THEN u."name_l2" ELSE "country"."name_l2" END, "name_l3" = CASE WHEN ($7::bool[])[5] THEN u."name_l3" ELSE "country"."name_l3" END, "default_currency" = CASE WHEN ($7::bool[])[6] THEN u."default_currency" ELSE "country"."default_currency" END
+FROM unnest($1::bpchar[], $2::int2[], $3::text[], $4::text[], $5::text[], $6::bpchar[]) AS u("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+WHERE "country"."code" = u."code"
+RETURNING "country"."code", "country"."numeric_code", "country"."name_l1", "country"."name_l2", "country"."name_l3", "country"."default_currency\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "country"
+    SET "numeric_code" = CASE WHEN ($7::bool[])[2] THEN u."numeric_code" ELSE "country"."numeric_code" END, "name_l1" = CASE WHEN ($7::bool[])[3] THEN u."name_l1" ELSE "country"."name_l1" END, "name_l2" = CASE WHEN ($7::bool[])[4] THEN u."name_l2" ELSE "country"."name_l2" END, "name_l3" = CASE WHEN ($7::bool[])[5] THEN u."name_l3" ELSE "country"."name_l3" END, "default_currency" = CASE WHEN ($7::bool[])[6] THEN u."default_currency" ELSE "country"."default_currency" END
+    FROM unnest($1::bpchar[], $2::int2[], $3::text[], $4::text[], $5::text[], $6::bpchar[]) AS u("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+    WHERE "country"."code" = u."code"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::bpchar[]) WITH ORDINALITY AS u("code", _ord)
 WHERE EXISTS (SELECT 1 FROM "country" WHERE "country"."code" = u."code")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "country" ("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+VALUES ($1::bpchar, $2::int2, $3::text, $4::text, $5::text, $6::bpchar)
+ON CONFLICT ("code") DO NOTHING
+RETURNING "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "country" ("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+SELECT u."code", u."numeric_code", u."name_l1", u."name_l2", u."name_l3", u."default_currency"
+FROM unnest($1::bpchar[], $2::int2[], $3::text[], $4::text[], $5::text[], $6::bpchar[]) WITH ORDINALITY AS u("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency", _ord)
+ORDER BY u._ord
+ON CONFLICT ("code") DO NOTHING
+RETURNING "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency\""""
+
 PROBE_UNIQUE_NUMERIC_CODE = """\
 SELECT u._ord
 FROM unnest($1::int2[], $2::bpchar[]) WITH ORDINALITY AS u("numeric_code", "_pk_code", _ord)
 WHERE EXISTS (SELECT 1 FROM "country" WHERE "country"."numeric_code" = u."numeric_code" AND "country"."code" IS DISTINCT FROM u."_pk_code")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_NUMERIC_CODE = """\
+INSERT INTO "country" ("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+VALUES ($1::bpchar, $2::int2, $3::text, $4::text, $5::text, $6::bpchar)
+ON CONFLICT ("numeric_code") DO NOTHING
+RETURNING "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency\""""
+
+INSERT_BATCH_IF_NEW_BY_NUMERIC_CODE = """\
+INSERT INTO "country" ("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+SELECT u."code", u."numeric_code", u."name_l1", u."name_l2", u."name_l3", u."default_currency"
+FROM unnest($1::bpchar[], $2::int2[], $3::text[], $4::text[], $5::text[], $6::bpchar[]) WITH ORDINALITY AS u("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency", _ord)
+ORDER BY u._ord
+ON CONFLICT ("numeric_code") DO NOTHING
+RETURNING "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency\""""
+
+UPSERT_BY_NUMERIC_CODE = """\
+INSERT INTO "country" ("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+VALUES ($1::bpchar, $2::int2, $3::text, $4::text, $5::text, $6::bpchar)
+ON CONFLICT ("numeric_code") DO UPDATE SET "name_l1" = EXCLUDED."name_l1", "name_l2" = EXCLUDED."name_l2", "name_l3" = EXCLUDED."name_l3", "default_currency" = EXCLUDED."default_currency"
+RETURNING "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency\""""
+
+UPSERT_BATCH_BY_NUMERIC_CODE = """\
+INSERT INTO "country" ("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+SELECT u."code", u."numeric_code", u."name_l1", u."name_l2", u."name_l3", u."default_currency"
+FROM unnest($1::bpchar[], $2::int2[], $3::text[], $4::text[], $5::text[], $6::bpchar[]) WITH ORDINALITY AS u("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency", _ord)
+ORDER BY u._ord
+ON CONFLICT ("numeric_code") DO UPDATE SET "name_l1" = EXCLUDED."name_l1", "name_l2" = EXCLUDED."name_l2", "name_l3" = EXCLUDED."name_l3", "default_currency" = EXCLUDED."default_currency"
+RETURNING "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency\""""
+
+UPSERT_BATCH_COUNT_BY_NUMERIC_CODE = """\
+WITH _written AS (
+    INSERT INTO "country" ("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency")
+    SELECT u."code", u."numeric_code", u."name_l1", u."name_l2", u."name_l3", u."default_currency"
+    FROM unnest($1::bpchar[], $2::int2[], $3::text[], $4::text[], $5::text[], $6::bpchar[]) WITH ORDINALITY AS u("code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("numeric_code") DO UPDATE SET "name_l1" = EXCLUDED."name_l1", "name_l2" = EXCLUDED."name_l2", "name_l3" = EXCLUDED."name_l3", "default_currency" = EXCLUDED."default_currency"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 SELECT_BATCH_BY_NUMERIC_CODE = """\
 SELECT "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency"
@@ -213,17 +291,30 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="country_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="country_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="numeric_code",
         constraint="country_numeric_code_key",
         columns=(1,),
         probe_sql=PROBE_UNIQUE_NUMERIC_CODE,
+        insert_if_new_sql=INSERT_IF_NEW_BY_NUMERIC_CODE,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_NUMERIC_CODE,
+        upsert_sql=UPSERT_BY_NUMERIC_CODE,
+        upsert_batch_sql=UPSERT_BATCH_BY_NUMERIC_CODE,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_NUMERIC_CODE,
         select_batch_sql=SELECT_BATCH_BY_NUMERIC_CODE,
     ),
 )

@@ -129,17 +129,95 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "entity_reference"
+SET "person_id" = CASE WHEN ($6::bool[])[2] THEN $2::uuid ELSE "entity_reference"."person_id" END, "entity_role" = CASE WHEN ($6::bool[])[3] THEN $3::"person_entity_type" ELSE "entity_reference"."entity_role" END, "reference_external_id" = CASE WHEN ($6::bool[])[4] THEN $4::text ELSE "entity_reference"."reference_external_id" END, "reference_details_l1" = CASE WHEN ($6::bool[])[5] THEN $5::text ELSE "entity_reference"."reference_details_l1" END
+WHERE "id" = $1::uuid
+RETURNING "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "entity_reference"
+SET "person_id" = CASE WHEN ($6::bool[])[2] THEN u."person_id" ELSE "entity_reference"."person_id" END, "entity_role" = CASE WHEN ($6::bool[])[3] THEN u."entity_role" ELSE "entity_reference"."entity_role" END, "reference_external_id" = CASE WHEN ($6::bool[])[4] THEN u."reference_external_id" ELSE "entity_reference"."reference_external_id" END, "reference_details_l1" = CASE WHEN ($6::bool[])[5] THEN u."reference_details_l1" ELSE "entity_reference"."reference_details_l1" END
+FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+WHERE "entity_reference"."id" = u."id"
+RETURNING "entity_reference"."id", "entity_reference"."person_id", "entity_reference"."entity_role", "entity_reference"."reference_external_id", "entity_reference"."reference_details_l1\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "entity_reference"
+    SET "person_id" = CASE WHEN ($6::bool[])[2] THEN u."person_id" ELSE "entity_reference"."person_id" END, "entity_role" = CASE WHEN ($6::bool[])[3] THEN u."entity_role" ELSE "entity_reference"."entity_role" END, "reference_external_id" = CASE WHEN ($6::bool[])[4] THEN u."reference_external_id" ELSE "entity_reference"."reference_external_id" END, "reference_details_l1" = CASE WHEN ($6::bool[])[5] THEN u."reference_details_l1" ELSE "entity_reference"."reference_details_l1" END
+    FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+    WHERE "entity_reference"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "entity_reference" WHERE "entity_reference"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::uuid, $3::"person_entity_type", $4::text, $5::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+SELECT COALESCE(u."id", gen_random_uuid()), u."person_id", u."entity_role", u."reference_external_id", u."reference_details_l1"
+FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) WITH ORDINALITY AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1\""""
+
 PROBE_UNIQUE_ENTITY_REFERENCE_NATURAL = """\
 SELECT u._ord
 FROM unnest($1::uuid[], $2::"person_entity_type"[], $3::text[], $4::uuid[]) WITH ORDINALITY AS u("person_id", "entity_role", "reference_external_id", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "entity_reference" WHERE "entity_reference"."person_id" = u."person_id" AND "entity_reference"."entity_role" = u."entity_role" AND "entity_reference"."reference_external_id" = u."reference_external_id" AND "entity_reference"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_ENTITY_REFERENCE_NATURAL = """\
+INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::uuid, $3::"person_entity_type", $4::text, $5::text)
+ON CONFLICT ("person_id", "entity_role", "reference_external_id") DO NOTHING
+RETURNING "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1\""""
+
+INSERT_BATCH_IF_NEW_BY_ENTITY_REFERENCE_NATURAL = """\
+INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+SELECT COALESCE(u."id", gen_random_uuid()), u."person_id", u."entity_role", u."reference_external_id", u."reference_details_l1"
+FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) WITH ORDINALITY AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1", _ord)
+ORDER BY u._ord
+ON CONFLICT ("person_id", "entity_role", "reference_external_id") DO NOTHING
+RETURNING "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1\""""
+
+UPSERT_BY_ENTITY_REFERENCE_NATURAL = """\
+INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::uuid, $3::"person_entity_type", $4::text, $5::text)
+ON CONFLICT ("person_id", "entity_role", "reference_external_id") DO UPDATE SET "reference_details_l1" = EXCLUDED."reference_details_l1"
+RETURNING "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1\""""
+
+UPSERT_BATCH_BY_ENTITY_REFERENCE_NATURAL = """\
+INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+SELECT COALESCE(u."id", gen_random_uuid()), u."person_id", u."entity_role", u."reference_external_id", u."reference_details_l1"
+FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) WITH ORDINALITY AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1", _ord)
+ORDER BY u._ord
+ON CONFLICT ("person_id", "entity_role", "reference_external_id") DO UPDATE SET "reference_details_l1" = EXCLUDED."reference_details_l1"
+RETURNING "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1\""""
+
+UPSERT_BATCH_COUNT_BY_ENTITY_REFERENCE_NATURAL = """\
+WITH _written AS (
+    INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."person_id", u."entity_role", u."reference_external_id", u."reference_details_l1"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) WITH ORDINALITY AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("person_id", "entity_role", "reference_external_id") DO UPDATE SET "reference_details_l1" = EXCLUDED."reference_details_l1"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 SELECT_BATCH_BY_ENTITY_REFERENCE_NATURAL = """\
 SELECT "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1"
@@ -221,6 +299,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
@@ -229,12 +310,19 @@ UNIQUES = (
         constraint="entity_reference_pkey",
         columns=(0,),
         probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="entity_reference_natural",
         constraint="entity_reference_entity_reference_natural_key",
         columns=(1, 2, 3),
         probe_sql=PROBE_UNIQUE_ENTITY_REFERENCE_NATURAL,
+        insert_if_new_sql=INSERT_IF_NEW_BY_ENTITY_REFERENCE_NATURAL,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_ENTITY_REFERENCE_NATURAL,
+        upsert_sql=UPSERT_BY_ENTITY_REFERENCE_NATURAL,
+        upsert_batch_sql=UPSERT_BATCH_BY_ENTITY_REFERENCE_NATURAL,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_ENTITY_REFERENCE_NATURAL,
         select_batch_sql=SELECT_BATCH_BY_ENTITY_REFERENCE_NATURAL,
     ),
 )

@@ -223,6 +223,98 @@ FROM (
     AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS NOT DISTINCT FROM (_i."account_id", _i."counterparty_account_id", _i."reference", _i."direction", _i."status", _i."amount", _i."currency", _i."exchange_rate", _i."value_date", COALESCE(_i."booked_at", "ledger_transaction"."booked_at"), _i."source_recorded_at", _i."settlement_delay", _i."batch_sequence", _i."source_digest", _i."metadata", _i."tags")
 ) AS _rows"""
 
+UPDATE_ONE_COLUMNS = """\
+WITH _written AS (
+    UPDATE "ledger_transaction"
+    SET "account_id" = CASE WHEN ($19::bool[])[2] THEN $2::uuid ELSE "ledger_transaction"."account_id" END, "counterparty_account_id" = CASE WHEN ($19::bool[])[3] THEN $3::uuid ELSE "ledger_transaction"."counterparty_account_id" END, "reference" = CASE WHEN ($19::bool[])[4] THEN $4::text ELSE "ledger_transaction"."reference" END, "direction" = CASE WHEN ($19::bool[])[5] THEN $5::"transaction_direction" ELSE "ledger_transaction"."direction" END, "status" = CASE WHEN ($19::bool[])[6] THEN $6::"transaction_status" ELSE "ledger_transaction"."status" END, "amount" = CASE WHEN ($19::bool[])[7] THEN $7::numeric ELSE "ledger_transaction"."amount" END, "currency" = CASE WHEN ($19::bool[])[8] THEN $8::bpchar ELSE "ledger_transaction"."currency" END, "exchange_rate" = CASE WHEN ($19::bool[])[9] THEN $9::float8 ELSE "ledger_transaction"."exchange_rate" END, "value_date" = CASE WHEN ($19::bool[])[10] THEN $10::date ELSE "ledger_transaction"."value_date" END, "booked_at" = COALESCE(CASE WHEN ($19::bool[])[11] THEN $11::timestamptz ELSE "ledger_transaction"."booked_at" END, "ledger_transaction"."booked_at"), "source_recorded_at" = CASE WHEN ($19::bool[])[12] THEN $12::timestamp ELSE "ledger_transaction"."source_recorded_at" END, "settlement_delay" = CASE WHEN ($19::bool[])[13] THEN $13::interval ELSE "ledger_transaction"."settlement_delay" END, "batch_sequence" = CASE WHEN ($19::bool[])[14] THEN $14::int4 ELSE "ledger_transaction"."batch_sequence" END, "source_digest" = CASE WHEN ($19::bool[])[15] THEN $15::bytea ELSE "ledger_transaction"."source_digest" END, "metadata" = CASE WHEN ($19::bool[])[16] THEN $16::text::jsonb ELSE "ledger_transaction"."metadata" END, "tags" = CASE WHEN ($19::bool[])[17] THEN $17::text[] ELSE "ledger_transaction"."tags" END, "version" = "ledger_transaction"."version" + 1
+    WHERE "ledger_transaction"."id" = $1::int8
+    AND ($18::int8 IS NULL OR "ledger_transaction"."version" = $18::int8)
+    AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS DISTINCT FROM (CASE WHEN ($19::bool[])[2] THEN $2::uuid ELSE "ledger_transaction"."account_id" END, CASE WHEN ($19::bool[])[3] THEN $3::uuid ELSE "ledger_transaction"."counterparty_account_id" END, CASE WHEN ($19::bool[])[4] THEN $4::text ELSE "ledger_transaction"."reference" END, CASE WHEN ($19::bool[])[5] THEN $5::"transaction_direction" ELSE "ledger_transaction"."direction" END, CASE WHEN ($19::bool[])[6] THEN $6::"transaction_status" ELSE "ledger_transaction"."status" END, CASE WHEN ($19::bool[])[7] THEN $7::numeric ELSE "ledger_transaction"."amount" END, CASE WHEN ($19::bool[])[8] THEN $8::bpchar ELSE "ledger_transaction"."currency" END, CASE WHEN ($19::bool[])[9] THEN $9::float8 ELSE "ledger_transaction"."exchange_rate" END, CASE WHEN ($19::bool[])[10] THEN $10::date ELSE "ledger_transaction"."value_date" END, COALESCE(CASE WHEN ($19::bool[])[11] THEN $11::timestamptz ELSE "ledger_transaction"."booked_at" END, "ledger_transaction"."booked_at"), CASE WHEN ($19::bool[])[12] THEN $12::timestamp ELSE "ledger_transaction"."source_recorded_at" END, CASE WHEN ($19::bool[])[13] THEN $13::interval ELSE "ledger_transaction"."settlement_delay" END, CASE WHEN ($19::bool[])[14] THEN $14::int4 ELSE "ledger_transaction"."batch_sequence" END, CASE WHEN ($19::bool[])[15] THEN $15::bytea ELSE "ledger_transaction"."source_digest" END, CASE WHEN ($19::bool[])[16] THEN $16::text::jsonb ELSE "ledger_transaction"."metadata" END, CASE WHEN ($19::bool[])[17] THEN $17::text[] ELSE "ledger_transaction"."tags" END)
+    RETURNING "ledger_transaction"."id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version"
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", 'update'::"audit_operation", $20::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."counterparty_account_id", _w."reference", _w."direction", _w."status", _w."amount", _w."currency", _w."exchange_rate", _w."value_date", _w."booked_at", _w."source_recorded_at", _w."settlement_delay", _w."batch_sequence", _w."source_digest", _w."metadata", _w."tags", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "ledger_transaction"."id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version"
+FROM "ledger_transaction"
+WHERE "ledger_transaction"."id" = $1::int8
+AND ($18::int8 IS NULL OR "ledger_transaction"."version" = $18::int8)
+AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS NOT DISTINCT FROM (CASE WHEN ($19::bool[])[2] THEN $2::uuid ELSE "ledger_transaction"."account_id" END, CASE WHEN ($19::bool[])[3] THEN $3::uuid ELSE "ledger_transaction"."counterparty_account_id" END, CASE WHEN ($19::bool[])[4] THEN $4::text ELSE "ledger_transaction"."reference" END, CASE WHEN ($19::bool[])[5] THEN $5::"transaction_direction" ELSE "ledger_transaction"."direction" END, CASE WHEN ($19::bool[])[6] THEN $6::"transaction_status" ELSE "ledger_transaction"."status" END, CASE WHEN ($19::bool[])[7] THEN $7::numeric ELSE "ledger_transaction"."amount" END, CASE WHEN ($19::bool[])[8] THEN $8::bpchar ELSE "ledger_transaction"."currency" END, CASE WHEN ($19::bool[])[9] THEN $9::float8 ELSE "ledger_transaction"."exchange_rate" END, CASE WHEN ($19::bool[])[10] THEN $10::date ELSE "ledger_transaction"."value_date" END, COALESCE(CASE WHEN ($19::bool[])[11] THEN $11::timestamptz ELSE "ledger_transaction"."booked_at" END, "ledger_transaction"."booked_at"), CASE WHEN ($19::bool[])[12] THEN $12::timestamp ELSE "ledger_transaction"."source_recorded_at" END, CASE WHEN ($19::bool[])[13] THEN $13::interval ELSE "ledger_transaction"."settlement_delay" END, CASE WHEN ($19::bool[])[14] THEN $14::int4 ELSE "ledger_transaction"."batch_sequence" END, CASE WHEN ($19::bool[])[15] THEN $15::bytea ELSE "ledger_transaction"."source_digest" END, CASE WHEN ($19::bool[])[16] THEN $16::text::jsonb ELSE "ledger_transaction"."metadata" END, CASE WHEN ($19::bool[])[17] THEN $17::text[] ELSE "ledger_transaction"."tags" END)"""
+
+UPDATE_BATCH_COLUMNS = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_id" AS "account_id", u."counterparty_account_id" AS "counterparty_account_id", u."reference" AS "reference", u."direction" AS "direction", u."status" AS "status", u."amount" AS "amount", u."currency" AS "currency", u."exchange_rate" AS "exchange_rate", u."value_date" AS "value_date", u."booked_at" AS "booked_at", u."source_recorded_at" AS "source_recorded_at", u."settlement_delay" AS "settlement_delay", u."batch_sequence" AS "batch_sequence", u."source_digest" AS "source_digest", u."metadata"::jsonb AS "metadata", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u."version" AS "version"
+    FROM unnest($1::int8[], $2::uuid[], $3::uuid[], $4::text[], $5::"transaction_direction"[], $6::"transaction_status"[], $7::numeric[], $8::bpchar[], $9::float8[], $10::date[], $11::timestamptz[], $12::timestamp[], $13::interval[], $14::int4[], $15::bytea[], $16::text[], $19::bool[], $20::int8[]) WITH ORDINALITY AS u("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "_null_tags", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($17::text[], $18::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    UPDATE "ledger_transaction"
+    SET "account_id" = CASE WHEN ($21::bool[])[2] THEN _i."account_id" ELSE "ledger_transaction"."account_id" END, "counterparty_account_id" = CASE WHEN ($21::bool[])[3] THEN _i."counterparty_account_id" ELSE "ledger_transaction"."counterparty_account_id" END, "reference" = CASE WHEN ($21::bool[])[4] THEN _i."reference" ELSE "ledger_transaction"."reference" END, "direction" = CASE WHEN ($21::bool[])[5] THEN _i."direction" ELSE "ledger_transaction"."direction" END, "status" = CASE WHEN ($21::bool[])[6] THEN _i."status" ELSE "ledger_transaction"."status" END, "amount" = CASE WHEN ($21::bool[])[7] THEN _i."amount" ELSE "ledger_transaction"."amount" END, "currency" = CASE WHEN ($21::bool[])[8] THEN _i."currency" ELSE "ledger_transaction"."currency" END, "exchange_rate" = CASE WHEN ($21::bool[])[9] THEN _i."exchange_rate" ELSE "ledger_transaction"."exchange_rate" END, "value_date" = CASE WHEN ($21::bool[])[10] THEN _i."value_date" ELSE "ledger_transaction"."value_date" END, "booked_at" = COALESCE(CASE WHEN ($21::bool[])[11] THEN _i."booked_at" ELSE "ledger_transaction"."booked_at" END, "ledger_transaction"."booked_at"), "source_recorded_at" = CASE WHEN ($21::bool[])[12] THEN _i."source_recorded_at" ELSE "ledger_transaction"."source_recorded_at" END, "settlement_delay" = CASE WHEN ($21::bool[])[13] THEN _i."settlement_delay" ELSE "ledger_transaction"."settlement_delay" END, "batch_sequence" = CASE WHEN ($21::bool[])[14] THEN _i."batch_sequence" ELSE "ledger_transaction"."batch_sequence" END, "source_digest" = CASE WHEN ($21::bool[])[15] THEN _i."source_digest" ELSE "ledger_transaction"."source_digest" END, "metadata" = CASE WHEN ($21::bool[])[16] THEN _i."metadata" ELSE "ledger_transaction"."metadata" END, "tags" = CASE WHEN ($21::bool[])[17] THEN _i."tags" ELSE "ledger_transaction"."tags" END, "version" = "ledger_transaction"."version" + 1
+    FROM _input AS _i
+    WHERE "ledger_transaction"."id" = _i."id"
+    AND (_i."version" IS NULL OR "ledger_transaction"."version" = _i."version")
+    AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS DISTINCT FROM (CASE WHEN ($21::bool[])[2] THEN _i."account_id" ELSE "ledger_transaction"."account_id" END, CASE WHEN ($21::bool[])[3] THEN _i."counterparty_account_id" ELSE "ledger_transaction"."counterparty_account_id" END, CASE WHEN ($21::bool[])[4] THEN _i."reference" ELSE "ledger_transaction"."reference" END, CASE WHEN ($21::bool[])[5] THEN _i."direction" ELSE "ledger_transaction"."direction" END, CASE WHEN ($21::bool[])[6] THEN _i."status" ELSE "ledger_transaction"."status" END, CASE WHEN ($21::bool[])[7] THEN _i."amount" ELSE "ledger_transaction"."amount" END, CASE WHEN ($21::bool[])[8] THEN _i."currency" ELSE "ledger_transaction"."currency" END, CASE WHEN ($21::bool[])[9] THEN _i."exchange_rate" ELSE "ledger_transaction"."exchange_rate" END, CASE WHEN ($21::bool[])[10] THEN _i."value_date" ELSE "ledger_transaction"."value_date" END, COALESCE(CASE WHEN ($21::bool[])[11] THEN _i."booked_at" ELSE "ledger_transaction"."booked_at" END, "ledger_transaction"."booked_at"), CASE WHEN ($21::bool[])[12] THEN _i."source_recorded_at" ELSE "ledger_transaction"."source_recorded_at" END, CASE WHEN ($21::bool[])[13] THEN _i."settlement_delay" ELSE "ledger_transaction"."settlement_delay" END, CASE WHEN ($21::bool[])[14] THEN _i."batch_sequence" ELSE "ledger_transaction"."batch_sequence" END, CASE WHEN ($21::bool[])[15] THEN _i."source_digest" ELSE "ledger_transaction"."source_digest" END, CASE WHEN ($21::bool[])[16] THEN _i."metadata" ELSE "ledger_transaction"."metadata" END, CASE WHEN ($21::bool[])[17] THEN _i."tags" ELSE "ledger_transaction"."tags" END)
+    RETURNING "ledger_transaction"."id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version"
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", 'update'::"audit_operation", $22::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."counterparty_account_id", _w."reference", _w."direction", _w."status", _w."amount", _w."currency", _w."exchange_rate", _w."value_date", _w."booked_at", _w."source_recorded_at", _w."settlement_delay", _w."batch_sequence", _w."source_digest", _w."metadata", _w."tags", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "ledger_transaction"."id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version"
+FROM "ledger_transaction"
+JOIN _input AS _i ON "ledger_transaction"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "ledger_transaction"."version" = _i."version")
+AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS NOT DISTINCT FROM (CASE WHEN ($21::bool[])[2] THEN _i."account_id" ELSE "ledger_transaction"."account_id" END, CASE WHEN ($21::bool[])[3] THEN _i."counterparty_account_id" ELSE "ledger_transaction"."counterparty_account_id" END, CASE WHEN ($21::bool[])[4] THEN _i."reference" ELSE "ledger_transaction"."reference" END, CASE WHEN ($21::bool[])[5] THEN _i."direction" ELSE "ledger_transaction"."direction" END, CASE WHEN ($21::bool[])[6] THEN _i."status" ELSE "ledger_transaction"."status" END, CASE WHEN ($21::bool[])[7] THEN _i."amount" ELSE "ledger_transaction"."amount" END, CASE WHEN ($21::bool[])[8] THEN _i."currency" ELSE "ledger_transaction"."currency" END, CASE WHEN ($21::bool[])[9] THEN _i."exchange_rate" ELSE "ledger_transaction"."exchange_rate" END, CASE WHEN ($21::bool[])[10] THEN _i."value_date" ELSE "ledger_transaction"."value_date" END, COALESCE(CASE WHEN ($21::bool[])[11] THEN _i."booked_at" ELSE "ledger_transaction"."booked_at" END, "ledger_transaction"."booked_at"), CASE WHEN ($21::bool[])[12] THEN _i."source_recorded_at" ELSE "ledger_transaction"."source_recorded_at" END, CASE WHEN ($21::bool[])[13] THEN _i."settlement_delay" ELSE "ledger_transaction"."settlement_delay" END, CASE WHEN ($21::bool[])[14] THEN _i."batch_sequence" ELSE "ledger_transaction"."batch_sequence" END, CASE WHEN ($21::bool[])[15] THEN _i."source_digest" ELSE "ledger_transaction"."source_digest" END, CASE WHEN ($21::bool[])[16] THEN _i."metadata" ELSE "ledger_transaction"."metadata" END, CASE WHEN ($21::bool[])[17] THEN _i."tags" ELSE "ledger_transaction"."tags" END)"""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_id" AS "account_id", u."counterparty_account_id" AS "counterparty_account_id", u."reference" AS "reference", u."direction" AS "direction", u."status" AS "status", u."amount" AS "amount", u."currency" AS "currency", u."exchange_rate" AS "exchange_rate", u."value_date" AS "value_date", u."booked_at" AS "booked_at", u."source_recorded_at" AS "source_recorded_at", u."settlement_delay" AS "settlement_delay", u."batch_sequence" AS "batch_sequence", u."source_digest" AS "source_digest", u."metadata"::jsonb AS "metadata", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u."version" AS "version"
+    FROM unnest($1::int8[], $2::uuid[], $3::uuid[], $4::text[], $5::"transaction_direction"[], $6::"transaction_status"[], $7::numeric[], $8::bpchar[], $9::float8[], $10::date[], $11::timestamptz[], $12::timestamp[], $13::interval[], $14::int4[], $15::bytea[], $16::text[], $19::bool[], $20::int8[]) WITH ORDINALITY AS u("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "_null_tags", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($17::text[], $18::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    UPDATE "ledger_transaction"
+    SET "account_id" = CASE WHEN ($21::bool[])[2] THEN _i."account_id" ELSE "ledger_transaction"."account_id" END, "counterparty_account_id" = CASE WHEN ($21::bool[])[3] THEN _i."counterparty_account_id" ELSE "ledger_transaction"."counterparty_account_id" END, "reference" = CASE WHEN ($21::bool[])[4] THEN _i."reference" ELSE "ledger_transaction"."reference" END, "direction" = CASE WHEN ($21::bool[])[5] THEN _i."direction" ELSE "ledger_transaction"."direction" END, "status" = CASE WHEN ($21::bool[])[6] THEN _i."status" ELSE "ledger_transaction"."status" END, "amount" = CASE WHEN ($21::bool[])[7] THEN _i."amount" ELSE "ledger_transaction"."amount" END, "currency" = CASE WHEN ($21::bool[])[8] THEN _i."currency" ELSE "ledger_transaction"."currency" END, "exchange_rate" = CASE WHEN ($21::bool[])[9] THEN _i."exchange_rate" ELSE "ledger_transaction"."exchange_rate" END, "value_date" = CASE WHEN ($21::bool[])[10] THEN _i."value_date" ELSE "ledger_transaction"."value_date" END, "booked_at" = COALESCE(CASE WHEN ($21::bool[])[11] THEN _i."booked_at" ELSE "ledger_transaction"."booked_at" END, "ledger_transaction"."booked_at"), "source_recorded_at" = CASE WHEN ($21::bool[])[12] THEN _i."source_recorded_at" ELSE "ledger_transaction"."source_recorded_at" END, "settlement_delay" = CASE WHEN ($21::bool[])[13] THEN _i."settlement_delay" ELSE "ledger_transaction"."settlement_delay" END, "batch_sequence" = CASE WHEN ($21::bool[])[14] THEN _i."batch_sequence" ELSE "ledger_transaction"."batch_sequence" END, "source_digest" = CASE WHEN ($21::bool[])[15] THEN _i."source_digest" ELSE "ledger_transaction"."source_digest" END, "metadata" = CASE WHEN ($21::bool[])[16] THEN _i."metadata" ELSE "ledger_transaction"."metadata" END, "tags" = CASE WHEN ($21::bool[])[17] THEN _i."tags" ELSE "ledger_transaction"."tags" END, "version" = "ledger_transaction"."version" + 1
+    FROM _input AS _i
+    WHERE "ledger_transaction"."id" = _i."id"
+    AND (_i."version" IS NULL OR "ledger_transaction"."version" = _i."version")
+    AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS DISTINCT FROM (CASE WHEN ($21::bool[])[2] THEN _i."account_id" ELSE "ledger_transaction"."account_id" END, CASE WHEN ($21::bool[])[3] THEN _i."counterparty_account_id" ELSE "ledger_transaction"."counterparty_account_id" END, CASE WHEN ($21::bool[])[4] THEN _i."reference" ELSE "ledger_transaction"."reference" END, CASE WHEN ($21::bool[])[5] THEN _i."direction" ELSE "ledger_transaction"."direction" END, CASE WHEN ($21::bool[])[6] THEN _i."status" ELSE "ledger_transaction"."status" END, CASE WHEN ($21::bool[])[7] THEN _i."amount" ELSE "ledger_transaction"."amount" END, CASE WHEN ($21::bool[])[8] THEN _i."currency" ELSE "ledger_transaction"."currency" END, CASE WHEN ($21::bool[])[9] THEN _i."exchange_rate" ELSE "ledger_transaction"."exchange_rate" END, CASE WHEN ($21::bool[])[10] THEN _i."value_date" ELSE "ledger_transaction"."value_date" END, COALESCE(CASE WHEN ($21::bool[])[11] THEN _i."booked_at" ELSE "ledger_transaction"."booked_at" END, "ledger_transaction"."booked_at"), CASE WHEN ($21::bool[])[12] THEN _i."source_recorded_at" ELSE "ledger_transaction"."source_recorded_at" END, CASE WHEN ($21::bool[])[13] THEN _i."settlement_delay" ELSE "ledger_transaction"."settlement_delay" END, CASE WHEN ($21::bool[])[14] THEN _i."batch_sequence" ELSE "ledger_transaction"."batch_sequence" END, CASE WHEN ($21::bool[])[15] THEN _i."source_digest" ELSE "ledger_transaction"."source_digest" END, CASE WHEN ($21::bool[])[16] THEN _i."metadata" ELSE "ledger_transaction"."metadata" END, CASE WHEN ($21::bool[])[17] THEN _i."tags" ELSE "ledger_transaction"."tags" END)
+    RETURNING "ledger_transaction"."id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version"
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", 'update'::"audit_operation", $22::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "ledger_transaction"
+    JOIN _input AS _i ON "ledger_transaction"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "ledger_transaction"."version" = _i."version")
+    AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS NOT DISTINCT FROM (CASE WHEN ($21::bool[])[2] THEN _i."account_id" ELSE "ledger_transaction"."account_id" END, CASE WHEN ($21::bool[])[3] THEN _i."counterparty_account_id" ELSE "ledger_transaction"."counterparty_account_id" END, CASE WHEN ($21::bool[])[4] THEN _i."reference" ELSE "ledger_transaction"."reference" END, CASE WHEN ($21::bool[])[5] THEN _i."direction" ELSE "ledger_transaction"."direction" END, CASE WHEN ($21::bool[])[6] THEN _i."status" ELSE "ledger_transaction"."status" END, CASE WHEN ($21::bool[])[7] THEN _i."amount" ELSE "ledger_transaction"."amount" END, CASE WHEN ($21::bool[])[8] THEN _i."currency" ELSE "ledger_transaction"."currency" END, CASE WHEN ($21::bool[])[9] THEN _i."exchange_rate" ELSE "ledger_transaction"."exchange_rate" END, CASE WHEN ($21::bool[])[10] THEN _i."value_date" ELSE "ledger_transaction"."value_date" END, COALESCE(CASE WHEN ($21::bool[])[11] THEN _i."booked_at" ELSE "ledger_transaction"."booked_at" END, "ledger_transaction"."booked_at"), CASE WHEN ($21::bool[])[12] THEN _i."source_recorded_at" ELSE "ledger_transaction"."source_recorded_at" END, CASE WHEN ($21::bool[])[13] THEN _i."settlement_delay" ELSE "ledger_transaction"."settlement_delay" END, CASE WHEN ($21::bool[])[14] THEN _i."batch_sequence" ELSE "ledger_transaction"."batch_sequence" END, CASE WHEN ($21::bool[])[15] THEN _i."source_digest" ELSE "ledger_transaction"."source_digest" END, CASE WHEN ($21::bool[])[16] THEN _i."metadata" ELSE "ledger_transaction"."metadata" END, CASE WHEN ($21::bool[])[17] THEN _i."tags" ELSE "ledger_transaction"."tags" END)
+) AS _rows"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int8[]) WITH ORDINALITY AS u("id", _ord)
@@ -234,6 +326,139 @@ SELECT u._ord
 FROM unnest($1::uuid[], $2::text[], $3::int8[]) WITH ORDINALITY AS u("account_id", "reference", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "ledger_transaction" WHERE "ledger_transaction"."account_id" = u."account_id" AND "ledger_transaction"."reference" = u."reference" AND "ledger_transaction"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_TRANSACTION_REFERENCE = """\
+WITH _written AS (
+    INSERT INTO "ledger_transaction" ("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags")
+    VALUES ($1::uuid, $2::uuid, $3::text, $4::"transaction_direction", $5::"transaction_status", $6::numeric, $7::bpchar, $8::float8, $9::date, COALESCE($10::timestamptz, now()), $11::timestamp, $12::interval, $13::int4, $14::bytea, $15::text::jsonb, $16::text[])
+    ON CONFLICT ("account_id", "reference") DO NOTHING
+    RETURNING "id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version"
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", 'insert'::"audit_operation", $17::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."counterparty_account_id", _w."reference", _w."direction", _w."status", _w."amount", _w."currency", _w."exchange_rate", _w."value_date", _w."booked_at", _w."source_recorded_at", _w."settlement_delay", _w."batch_sequence", _w."source_digest", _w."metadata", _w."tags", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_TRANSACTION_REFERENCE = """\
+WITH _written AS (
+    INSERT INTO "ledger_transaction" ("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags")
+    SELECT u."account_id", u."counterparty_account_id", u."reference", u."direction", u."status", u."amount", u."currency", u."exchange_rate", u."value_date", COALESCE(u."booked_at", now()), u."source_recorded_at", u."settlement_delay", u."batch_sequence", u."source_digest", u."metadata"::jsonb, CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::"transaction_direction"[], $5::"transaction_status"[], $6::numeric[], $7::bpchar[], $8::float8[], $9::date[], $10::timestamptz[], $11::timestamp[], $12::interval[], $13::int4[], $14::bytea[], $15::text[], $18::bool[]) WITH ORDINALITY AS u("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "_null_tags", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($16::text[], $17::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+    ORDER BY u._ord
+    ON CONFLICT ("account_id", "reference") DO NOTHING
+    RETURNING "id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version"
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", 'insert'::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."counterparty_account_id", _w."reference", _w."direction", _w."status", _w."amount", _w."currency", _w."exchange_rate", _w."value_date", _w."booked_at", _w."source_recorded_at", _w."settlement_delay", _w."batch_sequence", _w."source_digest", _w."metadata", _w."tags", _w."version"
+FROM _written AS _w"""
+
+UPSERT_BY_TRANSACTION_REFERENCE = """\
+WITH _input AS (
+    SELECT $1::uuid AS "account_id", $2::uuid AS "counterparty_account_id", $3::text AS "reference", $4::"transaction_direction" AS "direction", $5::"transaction_status" AS "status", $6::numeric AS "amount", $7::bpchar AS "currency", $8::float8 AS "exchange_rate", $9::date AS "value_date", $10::timestamptz AS "booked_at", $11::timestamp AS "source_recorded_at", $12::interval AS "settlement_delay", $13::int4 AS "batch_sequence", $14::bytea AS "source_digest", $15::text::jsonb AS "metadata", $16::text[] AS "tags", 1 AS _ord
+),
+_written AS (
+    INSERT INTO "ledger_transaction" ("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags")
+    SELECT _i."account_id", _i."counterparty_account_id", _i."reference", _i."direction", _i."status", _i."amount", _i."currency", _i."exchange_rate", _i."value_date", COALESCE(_i."booked_at", now()), _i."source_recorded_at", _i."settlement_delay", _i."batch_sequence", _i."source_digest", _i."metadata", _i."tags"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("account_id", "reference") DO UPDATE
+    SET "counterparty_account_id" = EXCLUDED."counterparty_account_id", "direction" = EXCLUDED."direction", "status" = EXCLUDED."status", "amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", "exchange_rate" = EXCLUDED."exchange_rate", "value_date" = EXCLUDED."value_date", "source_recorded_at" = EXCLUDED."source_recorded_at", "settlement_delay" = EXCLUDED."settlement_delay", "batch_sequence" = EXCLUDED."batch_sequence", "source_digest" = EXCLUDED."source_digest", "metadata" = EXCLUDED."metadata", "tags" = EXCLUDED."tags", "version" = "ledger_transaction"."version" + 1
+    WHERE ("ledger_transaction"."counterparty_account_id", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS DISTINCT FROM (EXCLUDED."counterparty_account_id", EXCLUDED."direction", EXCLUDED."status", EXCLUDED."amount", EXCLUDED."currency", EXCLUDED."exchange_rate", EXCLUDED."value_date", EXCLUDED."source_recorded_at", EXCLUDED."settlement_delay", EXCLUDED."batch_sequence", EXCLUDED."source_digest", EXCLUDED."metadata", EXCLUDED."tags")
+    RETURNING "ledger_transaction"."id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version", ("ledger_transaction".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $17::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."counterparty_account_id", _w."reference", _w."direction", _w."status", _w."amount", _w."currency", _w."exchange_rate", _w."value_date", _w."booked_at", _w."source_recorded_at", _w."settlement_delay", _w."batch_sequence", _w."source_digest", _w."metadata", _w."tags", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "ledger_transaction"."id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version"
+FROM "ledger_transaction"
+JOIN _input AS _i ON "ledger_transaction"."account_id" = _i."account_id" AND "ledger_transaction"."reference" = _i."reference"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."account_id" = "ledger_transaction"."account_id" AND _w."reference" = "ledger_transaction"."reference")"""
+
+UPSERT_BATCH_BY_TRANSACTION_REFERENCE = """\
+WITH _input AS (
+    SELECT u."account_id" AS "account_id", u."counterparty_account_id" AS "counterparty_account_id", u."reference" AS "reference", u."direction" AS "direction", u."status" AS "status", u."amount" AS "amount", u."currency" AS "currency", u."exchange_rate" AS "exchange_rate", u."value_date" AS "value_date", u."booked_at" AS "booked_at", u."source_recorded_at" AS "source_recorded_at", u."settlement_delay" AS "settlement_delay", u."batch_sequence" AS "batch_sequence", u."source_digest" AS "source_digest", u."metadata"::jsonb AS "metadata", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u._ord
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::"transaction_direction"[], $5::"transaction_status"[], $6::numeric[], $7::bpchar[], $8::float8[], $9::date[], $10::timestamptz[], $11::timestamp[], $12::interval[], $13::int4[], $14::bytea[], $15::text[], $18::bool[]) WITH ORDINALITY AS u("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "_null_tags", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($16::text[], $17::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    INSERT INTO "ledger_transaction" ("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags")
+    SELECT _i."account_id", _i."counterparty_account_id", _i."reference", _i."direction", _i."status", _i."amount", _i."currency", _i."exchange_rate", _i."value_date", COALESCE(_i."booked_at", now()), _i."source_recorded_at", _i."settlement_delay", _i."batch_sequence", _i."source_digest", _i."metadata", _i."tags"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("account_id", "reference") DO UPDATE
+    SET "counterparty_account_id" = EXCLUDED."counterparty_account_id", "direction" = EXCLUDED."direction", "status" = EXCLUDED."status", "amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", "exchange_rate" = EXCLUDED."exchange_rate", "value_date" = EXCLUDED."value_date", "source_recorded_at" = EXCLUDED."source_recorded_at", "settlement_delay" = EXCLUDED."settlement_delay", "batch_sequence" = EXCLUDED."batch_sequence", "source_digest" = EXCLUDED."source_digest", "metadata" = EXCLUDED."metadata", "tags" = EXCLUDED."tags", "version" = "ledger_transaction"."version" + 1
+    WHERE ("ledger_transaction"."counterparty_account_id", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS DISTINCT FROM (EXCLUDED."counterparty_account_id", EXCLUDED."direction", EXCLUDED."status", EXCLUDED."amount", EXCLUDED."currency", EXCLUDED."exchange_rate", EXCLUDED."value_date", EXCLUDED."source_recorded_at", EXCLUDED."settlement_delay", EXCLUDED."batch_sequence", EXCLUDED."source_digest", EXCLUDED."metadata", EXCLUDED."tags")
+    RETURNING "ledger_transaction"."id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version", ("ledger_transaction".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."counterparty_account_id", _w."reference", _w."direction", _w."status", _w."amount", _w."currency", _w."exchange_rate", _w."value_date", _w."booked_at", _w."source_recorded_at", _w."settlement_delay", _w."batch_sequence", _w."source_digest", _w."metadata", _w."tags", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "ledger_transaction"."id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version"
+FROM "ledger_transaction"
+JOIN _input AS _i ON "ledger_transaction"."account_id" = _i."account_id" AND "ledger_transaction"."reference" = _i."reference"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."account_id" = "ledger_transaction"."account_id" AND _w."reference" = "ledger_transaction"."reference")"""
+
+UPSERT_BATCH_COUNT_BY_TRANSACTION_REFERENCE = """\
+WITH _input AS (
+    SELECT u."account_id" AS "account_id", u."counterparty_account_id" AS "counterparty_account_id", u."reference" AS "reference", u."direction" AS "direction", u."status" AS "status", u."amount" AS "amount", u."currency" AS "currency", u."exchange_rate" AS "exchange_rate", u."value_date" AS "value_date", u."booked_at" AS "booked_at", u."source_recorded_at" AS "source_recorded_at", u."settlement_delay" AS "settlement_delay", u."batch_sequence" AS "batch_sequence", u."source_digest" AS "source_digest", u."metadata"::jsonb AS "metadata", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u._ord
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::"transaction_direction"[], $5::"transaction_status"[], $6::numeric[], $7::bpchar[], $8::float8[], $9::date[], $10::timestamptz[], $11::timestamp[], $12::interval[], $13::int4[], $14::bytea[], $15::text[], $18::bool[]) WITH ORDINALITY AS u("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "_null_tags", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($16::text[], $17::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    INSERT INTO "ledger_transaction" ("account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags")
+    SELECT _i."account_id", _i."counterparty_account_id", _i."reference", _i."direction", _i."status", _i."amount", _i."currency", _i."exchange_rate", _i."value_date", COALESCE(_i."booked_at", now()), _i."source_recorded_at", _i."settlement_delay", _i."batch_sequence", _i."source_digest", _i."metadata", _i."tags"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("account_id", "reference") DO UPDATE
+    SET "counterparty_account_id" = EXCLUDED."counterparty_account_id", "direction" = EXCLUDED."direction", "status" = EXCLUDED."status", "amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", "exchange_rate" = EXCLUDED."exchange_rate", "value_date" = EXCLUDED."value_date", "source_recorded_at" = EXCLUDED."source_recorded_at", "settlement_delay" = EXCLUDED."settlement_delay", "batch_sequence" = EXCLUDED."batch_sequence", "source_digest" = EXCLUDED."source_digest", "metadata" = EXCLUDED."metadata", "tags" = EXCLUDED."tags", "version" = "ledger_transaction"."version" + 1
+    WHERE ("ledger_transaction"."counterparty_account_id", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS DISTINCT FROM (EXCLUDED."counterparty_account_id", EXCLUDED."direction", EXCLUDED."status", EXCLUDED."amount", EXCLUDED."currency", EXCLUDED."exchange_rate", EXCLUDED."value_date", EXCLUDED."source_recorded_at", EXCLUDED."settlement_delay", EXCLUDED."batch_sequence", EXCLUDED."source_digest", EXCLUDED."metadata", EXCLUDED."tags")
+    RETURNING "ledger_transaction"."id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version", ("ledger_transaction".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $19::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "ledger_transaction"
+    JOIN _input AS _i ON "ledger_transaction"."account_id" = _i."account_id" AND "ledger_transaction"."reference" = _i."reference"
+    WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."account_id" = "ledger_transaction"."account_id" AND _w."reference" = "ledger_transaction"."reference")
+) AS _rows"""
 
 SELECT_BATCH_BY_TRANSACTION_REFERENCE = """\
 SELECT "id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version"
@@ -270,6 +495,45 @@ INSERT_AUDIT_LOG = """\
 INSERT INTO "audit_log" ("actor")
 VALUES ($1::text)
 RETURNING "id\""""
+
+SELECT_HISTORY_ONE = """\
+SELECT h."id", h."account_id", h."counterparty_account_id", h."reference", h."direction", h."status", h."amount", h."currency", h."exchange_rate", h."value_date", h."booked_at", h."source_recorded_at", h."settlement_delay", h."batch_sequence", h."source_digest", h."metadata", h."tags", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "ledger_transaction_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = $1::int8
+ORDER BY h."history_id\""""
+
+SELECT_HISTORY_BATCH = """\
+SELECT h."id", h."account_id", h."counterparty_account_id", h."reference", h."direction", h."status", h."amount", h."currency", h."exchange_rate", h."value_date", h."booked_at", h."source_recorded_at", h."settlement_delay", h."batch_sequence", h."source_digest", h."metadata", h."tags", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "ledger_transaction_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = ANY($1::int8[])
+ORDER BY h."history_id\""""
+
+SELECT_AS_OF_ONE = """\
+SELECT h."id", h."account_id", h."counterparty_account_id", h."reference", h."direction", h."status", h."amount", h."currency", h."exchange_rate", h."value_date", h."booked_at", h."source_recorded_at", h."settlement_delay", h."batch_sequence", h."source_digest", h."metadata", h."tags", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "ledger_transaction_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = $1::int8
+AND ($2::int8 IS NULL OR h."version" = $2::int8)
+AND ($3::timestamptz IS NULL OR l."created_at" <= $3::timestamptz)
+ORDER BY h."history_id" DESC
+LIMIT 1"""
+
+SELECT_AS_OF_BATCH = """\
+SELECT _h."id", _h."account_id", _h."counterparty_account_id", _h."reference", _h."direction", _h."status", _h."amount", _h."currency", _h."exchange_rate", _h."value_date", _h."booked_at", _h."source_recorded_at", _h."settlement_delay", _h."batch_sequence", _h."source_digest", _h."metadata", _h."tags", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
+FROM unnest($1::int8[], $2::int8[]) WITH ORDINALITY AS _k("id", "_version", _ord)
+JOIN LATERAL (
+    SELECT h."id", h."account_id", h."counterparty_account_id", h."reference", h."direction", h."status", h."amount", h."currency", h."exchange_rate", h."value_date", h."booked_at", h."source_recorded_at", h."settlement_delay", h."batch_sequence", h."source_digest", h."metadata", h."tags", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+    FROM "ledger_transaction_history" AS h
+    JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+    WHERE h."id" = _k."id"
+    AND (_k."_version" IS NULL OR h."version" = _k."_version")
+    AND ($3::timestamptz IS NULL OR l."created_at" <= $3::timestamptz)
+    ORDER BY h."history_id" DESC
+    LIMIT 1
+) AS _h ON true
+ORDER BY _k._ord"""
 
 COLUMNS = (
     _rt.ColumnSpec(
@@ -401,6 +665,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
@@ -415,6 +682,11 @@ UNIQUES = (
         constraint="ledger_transaction_transaction_reference_key",
         columns=(1, 3),
         probe_sql=PROBE_UNIQUE_TRANSACTION_REFERENCE,
+        insert_if_new_sql=INSERT_IF_NEW_BY_TRANSACTION_REFERENCE,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_TRANSACTION_REFERENCE,
+        upsert_sql=UPSERT_BY_TRANSACTION_REFERENCE,
+        upsert_batch_sql=UPSERT_BATCH_BY_TRANSACTION_REFERENCE,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_TRANSACTION_REFERENCE,
         select_batch_sql=SELECT_BATCH_BY_TRANSACTION_REFERENCE,
     ),
 )
@@ -443,7 +715,13 @@ FOREIGN_KEYS = (
 )
 
 AUDIT = _rt.AuditSpec(
-    history_table="ledger_transaction_history", version_column=17, insert_log_sql=INSERT_AUDIT_LOG
+    history_table="ledger_transaction_history",
+    version_column=17,
+    insert_log_sql=INSERT_AUDIT_LOG,
+    select_history_one=SELECT_HISTORY_ONE,
+    select_history_batch=SELECT_HISTORY_BATCH,
+    select_as_of_one=SELECT_AS_OF_ONE,
+    select_as_of_batch=SELECT_AS_OF_BATCH,
 )
 
 COPY = None

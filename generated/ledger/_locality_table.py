@@ -129,17 +129,95 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "locality"
+SET "country_code" = CASE WHEN ($7::bool[])[2] THEN $2::bpchar ELSE "locality"."country_code" END, "subdivision_code" = CASE WHEN ($7::bool[])[3] THEN $3::text ELSE "locality"."subdivision_code" END, "code" = CASE WHEN ($7::bool[])[4] THEN $4::text ELSE "locality"."code" END, "name_l1" = CASE WHEN ($7::bool[])[5] THEN $5::text ELSE "locality"."name_l1" END, "name_l2" = CASE WHEN ($7::bool[])[6] THEN $6::text ELSE "locality"."name_l2" END
+WHERE "id" = $1::uuid
+RETURNING "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "locality"
+SET "country_code" = CASE WHEN ($7::bool[])[2] THEN u."country_code" ELSE "locality"."country_code" END, "subdivision_code" = CASE WHEN ($7::bool[])[3] THEN u."subdivision_code" ELSE "locality"."subdivision_code" END, "code" = CASE WHEN ($7::bool[])[4] THEN u."code" ELSE "locality"."code" END, "name_l1" = CASE WHEN ($7::bool[])[5] THEN u."name_l1" ELSE "locality"."name_l1" END, "name_l2" = CASE WHEN ($7::bool[])[6] THEN u."name_l2" ELSE "locality"."name_l2" END
+FROM unnest($1::uuid[], $2::bpchar[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+WHERE "locality"."id" = u."id"
+RETURNING "locality"."id", "locality"."country_code", "locality"."subdivision_code", "locality"."code", "locality"."name_l1", "locality"."name_l2\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "locality"
+    SET "country_code" = CASE WHEN ($7::bool[])[2] THEN u."country_code" ELSE "locality"."country_code" END, "subdivision_code" = CASE WHEN ($7::bool[])[3] THEN u."subdivision_code" ELSE "locality"."subdivision_code" END, "code" = CASE WHEN ($7::bool[])[4] THEN u."code" ELSE "locality"."code" END, "name_l1" = CASE WHEN ($7::bool[])[5] THEN u."name_l1" ELSE "locality"."name_l1" END, "name_l2" = CASE WHEN ($7::bool[])[6] THEN u."name_l2" ELSE "locality"."name_l2" END
+    FROM unnest($1::uuid[], $2::bpchar[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+    WHERE "locality"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "locality" WHERE "locality"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "locality" ("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::bpchar, $3::text, $4::text, $5::text, $6::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "locality" ("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+SELECT COALESCE(u."id", gen_random_uuid()), u."country_code", u."subdivision_code", u."code", u."name_l1", u."name_l2"
+FROM unnest($1::uuid[], $2::bpchar[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2\""""
+
 PROBE_UNIQUE_LOCALITY_CODE = """\
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::text[], $3::uuid[]) WITH ORDINALITY AS u("country_code", "code", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "locality" WHERE "locality"."country_code" = u."country_code" AND "locality"."code" = u."code" AND "locality"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_LOCALITY_CODE = """\
+INSERT INTO "locality" ("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::bpchar, $3::text, $4::text, $5::text, $6::text)
+ON CONFLICT ("country_code", "code") DO NOTHING
+RETURNING "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2\""""
+
+INSERT_BATCH_IF_NEW_BY_LOCALITY_CODE = """\
+INSERT INTO "locality" ("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+SELECT COALESCE(u."id", gen_random_uuid()), u."country_code", u."subdivision_code", u."code", u."name_l1", u."name_l2"
+FROM unnest($1::uuid[], $2::bpchar[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2", _ord)
+ORDER BY u._ord
+ON CONFLICT ("country_code", "code") DO NOTHING
+RETURNING "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2\""""
+
+UPSERT_BY_LOCALITY_CODE = """\
+INSERT INTO "locality" ("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::bpchar, $3::text, $4::text, $5::text, $6::text)
+ON CONFLICT ("country_code", "code") DO UPDATE SET "subdivision_code" = EXCLUDED."subdivision_code", "name_l1" = EXCLUDED."name_l1", "name_l2" = EXCLUDED."name_l2"
+RETURNING "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2\""""
+
+UPSERT_BATCH_BY_LOCALITY_CODE = """\
+INSERT INTO "locality" ("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+SELECT COALESCE(u."id", gen_random_uuid()), u."country_code", u."subdivision_code", u."code", u."name_l1", u."name_l2"
+FROM unnest($1::uuid[], $2::bpchar[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2", _ord)
+ORDER BY u._ord
+ON CONFLICT ("country_code", "code") DO UPDATE SET "subdivision_code" = EXCLUDED."subdivision_code", "name_l1" = EXCLUDED."name_l1", "name_l2" = EXCLUDED."name_l2"
+RETURNING "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2\""""
+
+UPSERT_BATCH_COUNT_BY_LOCALITY_CODE = """\
+WITH _written AS (
+    INSERT INTO "locality" ("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."country_code", u."subdivision_code", u."code", u."name_l1", u."name_l2"
+    FROM unnest($1::uuid[], $2::bpchar[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u("id", "country_code", "subdivision_code", "code", "name_l1", "name_l2", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("country_code", "code") DO UPDATE SET "subdivision_code" = EXCLUDED."subdivision_code", "name_l1" = EXCLUDED."name_l1", "name_l2" = EXCLUDED."name_l2"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 SELECT_BATCH_BY_LOCALITY_CODE = """\
 SELECT "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2"
@@ -230,17 +308,30 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="locality_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="locality_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="locality_code",
         constraint="locality_locality_code_key",
         columns=(1, 3),
         probe_sql=PROBE_UNIQUE_LOCALITY_CODE,
+        insert_if_new_sql=INSERT_IF_NEW_BY_LOCALITY_CODE,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_LOCALITY_CODE,
+        upsert_sql=UPSERT_BY_LOCALITY_CODE,
+        upsert_batch_sql=UPSERT_BATCH_BY_LOCALITY_CODE,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_LOCALITY_CODE,
         select_batch_sql=SELECT_BATCH_BY_LOCALITY_CODE,
     ),
 )

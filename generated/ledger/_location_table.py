@@ -129,11 +129,49 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "location"
+SET "location_type" = CASE WHEN ($11::bool[])[2] THEN $2::"location_type" ELSE "location"."location_type" END, "street_line1" = CASE WHEN ($11::bool[])[3] THEN $3::text ELSE "location"."street_line1" END, "street_line2" = CASE WHEN ($11::bool[])[4] THEN $4::text ELSE "location"."street_line2" END, "postal_code" = CASE WHEN ($11::bool[])[5] THEN $5::text ELSE "location"."postal_code" END, "locality_id" = CASE WHEN ($11::bool[])[6] THEN $6::uuid ELSE "location"."locality_id" END, "latitude" = CASE WHEN ($11::bool[])[7] THEN $7::numeric ELSE "location"."latitude" END, "longitude" = CASE WHEN ($11::bool[])[8] THEN $8::numeric ELSE "location"."longitude" END, "accuracy_meters" = CASE WHEN ($11::bool[])[9] THEN $9::float4 ELSE "location"."accuracy_meters" END, "altitude_meters" = CASE WHEN ($11::bool[])[10] THEN $10::float8 ELSE "location"."altitude_meters" END
+WHERE "id" = $1::uuid
+RETURNING "id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "location"
+SET "location_type" = CASE WHEN ($11::bool[])[2] THEN u."location_type" ELSE "location"."location_type" END, "street_line1" = CASE WHEN ($11::bool[])[3] THEN u."street_line1" ELSE "location"."street_line1" END, "street_line2" = CASE WHEN ($11::bool[])[4] THEN u."street_line2" ELSE "location"."street_line2" END, "postal_code" = CASE WHEN ($11::bool[])[5] THEN u."postal_code" ELSE "location"."postal_code" END, "locality_id" = CASE WHEN ($11::bool[])[6] THEN u."locality_id" ELSE "location"."locality_id" END, "latitude" = CASE WHEN ($11::bool[])[7] THEN u."latitude" ELSE "location"."latitude" END, "longitude" = CASE WHEN ($11::bool[])[8] THEN u."longitude" ELSE "location"."longitude" END, "accuracy_meters" = CASE WHEN ($11::bool[])[9] THEN u."accuracy_meters" ELSE "location"."accuracy_meters" END, "altitude_meters" = CASE WHEN ($11::bool[])[10] THEN u."altitude_meters" ELSE "location"."altitude_meters" END
+FROM unnest($1::uuid[], $2::"location_type"[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::numeric[], $8::numeric[], $9::float4[], $10::float8[]) AS u("id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters")
+WHERE "location"."id" = u."id"
+RETURNING "location"."id", "location"."location_type", "location"."street_line1", "location"."street_line2", "location"."postal_code", "location"."locality_id", "location"."latitude", "location"."longitude", "location"."accuracy_meters", "location"."altitude_meters\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "location"
+    SET "location_type" = CASE WHEN ($11::bool[])[2] THEN u."location_type" ELSE "location"."location_type" END, "street_line1" = CASE WHEN ($11::bool[])[3] THEN u."street_line1" ELSE "location"."street_line1" END, "street_line2" = CASE WHEN ($11::bool[])[4] THEN u."street_line2" ELSE "location"."street_line2" END, "postal_code" = CASE WHEN ($11::bool[])[5] THEN u."postal_code" ELSE "location"."postal_code" END, "locality_id" = CASE WHEN ($11::bool[])[6] THEN u."locality_id" ELSE "location"."locality_id" END, "latitude" = CASE WHEN ($11::bool[])[7] THEN u."latitude" ELSE "location"."latitude" END, "longitude" = CASE WHEN ($11::bool[])[8] THEN u."longitude" ELSE "location"."longitude" END, "accuracy_meters" = CASE WHEN ($11::bool[])[9] THEN u."accuracy_meters" ELSE "location"."accuracy_meters" END, "altitude_meters" = CASE WHEN ($11::bool[])[10] THEN u."altitude_meters" ELSE "location"."altitude_meters" END
+    FROM unnest($1::uuid[], $2::"location_type"[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::numeric[], $8::numeric[], $9::float4[], $10::float8[]) AS u("id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters")
+    WHERE "location"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "location" WHERE "location"."id" = u."id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "location" ("id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::"location_type", $3::text, $4::text, $5::text, $6::uuid, $7::numeric, $8::numeric, $9::float4, $10::float8)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "location" ("id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters")
+SELECT COALESCE(u."id", gen_random_uuid()), u."location_type", u."street_line1", u."street_line2", u."postal_code", u."locality_id", u."latitude", u."longitude", u."accuracy_meters", u."altitude_meters"
+FROM unnest($1::uuid[], $2::"location_type"[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::numeric[], $8::numeric[], $9::float4[], $10::float8[]) WITH ORDINALITY AS u("id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters\""""
 
 PROBE_PARENT_LOCALITY_ID = """\
 SELECT u._ord
@@ -255,11 +293,19 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="location_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="location_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -145,6 +145,61 @@ JOIN _input AS _i ON "person"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "person"."version" = _i."version")
 AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (_i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", "person"."created_at"))"""
 
+UPSERT_ONE = """\
+WITH _input AS (
+    SELECT $1::uuid AS "id", $2::"person_type" AS "person_type", $3::text AS "display_name", $4::text AS "external_identifier", $5::uuid AS "organization_person_id", $6::uuid AS "duplicate_of_person_id", $7::uuid AS "location_id", $8::text AS "department", $9::date AS "date_of_birth", $10::int2 AS "entity_reference_count", $11::bool AS "is_active", $12::bytea AS "document_digest", $13::timestamptz AS "created_at", 1 AS _ord
+),
+_written AS (
+    INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "person_type" = EXCLUDED."person_type", "display_name" = EXCLUDED."display_name", "external_identifier" = EXCLUDED."external_identifier", "organization_person_id" = EXCLUDED."organization_person_id", "duplicate_of_person_id" = EXCLUDED."duplicate_of_person_id", "location_id" = EXCLUDED."location_id", "department" = EXCLUDED."department", "date_of_birth" = EXCLUDED."date_of_birth", "entity_reference_count" = EXCLUDED."entity_reference_count", "is_active" = EXCLUDED."is_active", "document_digest" = EXCLUDED."document_digest", "version" = "person"."version" + 1
+    WHERE ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest") IS DISTINCT FROM (EXCLUDED."person_type", EXCLUDED."display_name", EXCLUDED."external_identifier", EXCLUDED."organization_person_id", EXCLUDED."duplicate_of_person_id", EXCLUDED."location_id", EXCLUDED."department", EXCLUDED."date_of_birth", EXCLUDED."entity_reference_count", EXCLUDED."is_active", EXCLUDED."document_digest")
+    RETURNING "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version", ("person".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $14::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", _w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", _w."document_digest", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version"
+FROM "person"
+JOIN _input AS _i ON "person"."id" = _i."id"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "person"."id")"""
+
+UPSERT_BATCH = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."person_type" AS "person_type", u."display_name" AS "display_name", u."external_identifier" AS "external_identifier", u."organization_person_id" AS "organization_person_id", u."duplicate_of_person_id" AS "duplicate_of_person_id", u."location_id" AS "location_id", u."department" AS "department", u."date_of_birth" AS "date_of_birth", u."entity_reference_count" AS "entity_reference_count", u."is_active" AS "is_active", u."document_digest" AS "document_digest", u."created_at" AS "created_at", u._ord
+    FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], $13::timestamptz[]) WITH ORDINALITY AS u("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", _ord)
+),
+_written AS (
+    INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "person_type" = EXCLUDED."person_type", "display_name" = EXCLUDED."display_name", "external_identifier" = EXCLUDED."external_identifier", "organization_person_id" = EXCLUDED."organization_person_id", "duplicate_of_person_id" = EXCLUDED."duplicate_of_person_id", "location_id" = EXCLUDED."location_id", "department" = EXCLUDED."department", "date_of_birth" = EXCLUDED."date_of_birth", "entity_reference_count" = EXCLUDED."entity_reference_count", "is_active" = EXCLUDED."is_active", "document_digest" = EXCLUDED."document_digest", "version" = "person"."version" + 1
+    WHERE ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest") IS DISTINCT FROM (EXCLUDED."person_type", EXCLUDED."display_name", EXCLUDED."external_identifier", EXCLUDED."organization_person_id", EXCLUDED."duplicate_of_person_id", EXCLUDED."location_id", EXCLUDED."department", EXCLUDED."date_of_birth", EXCLUDED."entity_reference_count", EXCLUDED."is_active", EXCLUDED."document_digest")
+    RETURNING "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version", ("person".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $14::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", _w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", _w."document_digest", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version"
+FROM "person"
+JOIN _input AS _i ON "person"."id" = _i."id"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "person"."id")"""
+
 SELECT_KEYS = """\
 SELECT "id", "version"
 FROM "person"
@@ -201,17 +256,280 @@ FROM (
     AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (_i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", "person"."created_at"))
 ) AS _rows"""
 
+UPSERT_BATCH_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."person_type" AS "person_type", u."display_name" AS "display_name", u."external_identifier" AS "external_identifier", u."organization_person_id" AS "organization_person_id", u."duplicate_of_person_id" AS "duplicate_of_person_id", u."location_id" AS "location_id", u."department" AS "department", u."date_of_birth" AS "date_of_birth", u."entity_reference_count" AS "entity_reference_count", u."is_active" AS "is_active", u."document_digest" AS "document_digest", u."created_at" AS "created_at", u._ord
+    FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], $13::timestamptz[]) WITH ORDINALITY AS u("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", _ord)
+),
+_written AS (
+    INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "person_type" = EXCLUDED."person_type", "display_name" = EXCLUDED."display_name", "external_identifier" = EXCLUDED."external_identifier", "organization_person_id" = EXCLUDED."organization_person_id", "duplicate_of_person_id" = EXCLUDED."duplicate_of_person_id", "location_id" = EXCLUDED."location_id", "department" = EXCLUDED."department", "date_of_birth" = EXCLUDED."date_of_birth", "entity_reference_count" = EXCLUDED."entity_reference_count", "is_active" = EXCLUDED."is_active", "document_digest" = EXCLUDED."document_digest", "version" = "person"."version" + 1
+    WHERE ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest") IS DISTINCT FROM (EXCLUDED."person_type", EXCLUDED."display_name", EXCLUDED."external_identifier", EXCLUDED."organization_person_id", EXCLUDED."duplicate_of_person_id", EXCLUDED."location_id", EXCLUDED."department", EXCLUDED."date_of_birth", EXCLUDED."entity_reference_count", EXCLUDED."is_active", EXCLUDED."document_digest")
+    RETURNING "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version", ("person".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $14::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "person"
+    JOIN _input AS _i ON "person"."id" = _i."id"
+    WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "person"."id")
+) AS _rows"""
+
+UPDATE_ONE_COLUMNS = """\
+WITH _written AS (
+    UPDATE "person"
+    SET "person_type" = CASE WHEN ($15::bool[])[2] THEN $2::"person_type" ELSE "person"."person_type" END, "display_name" = CASE WHEN ($15::bool[])[3] THEN $3::text ELSE "person"."display_name" END, "external_identifier" = CASE WHEN ($15::bool[])[4] THEN $4::text ELSE "person"."external_identifier" END, "organization_person_id" = CASE WHEN ($15::bool[])[5] THEN $5::uuid ELSE "person"."organization_person_id" END, "duplicate_of_person_id" = CASE WHEN ($15::bool[])[6] THEN $6::uuid ELSE "person"."duplicate_of_person_id" END, "location_id" = CASE WHEN ($15::bool[])[7] THEN $7::uuid ELSE "person"."location_id" END, "department" = CASE WHEN ($15::bool[])[8] THEN $8::text ELSE "person"."department" END, "date_of_birth" = CASE WHEN ($15::bool[])[9] THEN $9::date ELSE "person"."date_of_birth" END, "entity_reference_count" = CASE WHEN ($15::bool[])[10] THEN $10::int2 ELSE "person"."entity_reference_count" END, "is_active" = CASE WHEN ($15::bool[])[11] THEN $11::bool ELSE "person"."is_active" END, "document_digest" = CASE WHEN ($15::bool[])[12] THEN $12::bytea ELSE "person"."document_digest" END, "created_at" = COALESCE(CASE WHEN ($15::bool[])[13] THEN $13::timestamptz ELSE "person"."created_at" END, "person"."created_at"), "version" = "person"."version" + 1
+    WHERE "person"."id" = $1::uuid
+    AND ($14::int8 IS NULL OR "person"."version" = $14::int8)
+    AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS DISTINCT FROM (CASE WHEN ($15::bool[])[2] THEN $2::"person_type" ELSE "person"."person_type" END, CASE WHEN ($15::bool[])[3] THEN $3::text ELSE "person"."display_name" END, CASE WHEN ($15::bool[])[4] THEN $4::text ELSE "person"."external_identifier" END, CASE WHEN ($15::bool[])[5] THEN $5::uuid ELSE "person"."organization_person_id" END, CASE WHEN ($15::bool[])[6] THEN $6::uuid ELSE "person"."duplicate_of_person_id" END, CASE WHEN ($15::bool[])[7] THEN $7::uuid ELSE "person"."location_id" END, CASE WHEN ($15::bool[])[8] THEN $8::text ELSE "person"."department" END, CASE WHEN ($15::bool[])[9] THEN $9::date ELSE "person"."date_of_birth" END, CASE WHEN ($15::bool[])[10] THEN $10::int2 ELSE "person"."entity_reference_count" END, CASE WHEN ($15::bool[])[11] THEN $11::bool ELSE "person"."is_active" END, CASE WHEN ($15::bool[])[12] THEN $12::bytea ELSE "person"."document_digest" END, COALESCE(CASE WHEN ($15::bool[])[13] THEN $13::timestamptz ELSE "person"."created_at" END, "person"."created_at"))
+    RETURNING "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", 'update'::"audit_operation", $16::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", _w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", _w."document_digest", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version"
+FROM "person"
+WHERE "person"."id" = $1::uuid
+AND ($14::int8 IS NULL OR "person"."version" = $14::int8)
+AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($15::bool[])[2] THEN $2::"person_type" ELSE "person"."person_type" END, CASE WHEN ($15::bool[])[3] THEN $3::text ELSE "person"."display_name" END, CASE WHEN ($15::bool[])[4] THEN $4::text ELSE "person"."external_identifier" END, CASE WHEN ($15::bool[])[5] THEN $5::uuid ELSE "person"."organization_person_id" END, CASE WHEN ($15::bool[])[6] THEN $6::uuid ELSE "person"."duplicate_of_person_id" END, CASE WHEN ($15::bool[])[7] THEN $7::uuid ELSE "person"."location_id" END, CASE WHEN ($15::bool[])[8] THEN $8::text ELSE "person"."department" END, CASE WHEN ($15::bool[])[9] THEN $9::date ELSE "person"."date_of_birth" END, CASE WHEN ($15::bool[])[10] THEN $10::int2 ELSE "person"."entity_reference_count" END, CASE WHEN ($15::bool[])[11] THEN $11::bool ELSE "person"."is_active" END, CASE WHEN ($15::bool[])[12] THEN $12::bytea ELSE "person"."document_digest" END, COALESCE(CASE WHEN ($15::bool[])[13] THEN $13::timestamptz ELSE "person"."created_at" END, "person"."created_at"))"""
+
+UPDATE_BATCH_COLUMNS = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."person_type" AS "person_type", u."display_name" AS "display_name", u."external_identifier" AS "external_identifier", u."organization_person_id" AS "organization_person_id", u."duplicate_of_person_id" AS "duplicate_of_person_id", u."location_id" AS "location_id", u."department" AS "department", u."date_of_birth" AS "date_of_birth", u."entity_reference_count" AS "entity_reference_count", u."is_active" AS "is_active", u."document_digest" AS "document_digest", u."created_at" AS "created_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], $13::timestamptz[], $14::int8[]) AS u("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version")
+),
+_written AS (
+    UPDATE "person"
+    SET "person_type" = CASE WHEN ($15::bool[])[2] THEN _i."person_type" ELSE "person"."person_type" END, "display_name" = CASE WHEN ($15::bool[])[3] THEN _i."display_name" ELSE "person"."display_name" END, "external_identifier" = CASE WHEN ($15::bool[])[4] THEN _i."external_identifier" ELSE "person"."external_identifier" END, "organization_person_id" = CASE WHEN ($15::bool[])[5] THEN _i."organization_person_id" ELSE "person"."organization_person_id" END, "duplicate_of_person_id" = CASE WHEN ($15::bool[])[6] THEN _i."duplicate_of_person_id" ELSE "person"."duplicate_of_person_id" END, "location_id" = CASE WHEN ($15::bool[])[7] THEN _i."location_id" ELSE "person"."location_id" END, "department" = CASE WHEN ($15::bool[])[8] THEN _i."department" ELSE "person"."department" END, "date_of_birth" = CASE WHEN ($15::bool[])[9] THEN _i."date_of_birth" ELSE "person"."date_of_birth" END, "entity_reference_count" = CASE WHEN ($15::bool[])[10] THEN _i."entity_reference_count" ELSE "person"."entity_reference_count" END, "is_active" = CASE WHEN ($15::bool[])[11] THEN _i."is_active" ELSE "person"."is_active" END, "document_digest" = CASE WHEN ($15::bool[])[12] THEN _i."document_digest" ELSE "person"."document_digest" END, "created_at" = COALESCE(CASE WHEN ($15::bool[])[13] THEN _i."created_at" ELSE "person"."created_at" END, "person"."created_at"), "version" = "person"."version" + 1
+    FROM _input AS _i
+    WHERE "person"."id" = _i."id"
+    AND (_i."version" IS NULL OR "person"."version" = _i."version")
+    AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS DISTINCT FROM (CASE WHEN ($15::bool[])[2] THEN _i."person_type" ELSE "person"."person_type" END, CASE WHEN ($15::bool[])[3] THEN _i."display_name" ELSE "person"."display_name" END, CASE WHEN ($15::bool[])[4] THEN _i."external_identifier" ELSE "person"."external_identifier" END, CASE WHEN ($15::bool[])[5] THEN _i."organization_person_id" ELSE "person"."organization_person_id" END, CASE WHEN ($15::bool[])[6] THEN _i."duplicate_of_person_id" ELSE "person"."duplicate_of_person_id" END, CASE WHEN ($15::bool[])[7] THEN _i."location_id" ELSE "person"."location_id" END, CASE WHEN ($15::bool[])[8] THEN _i."department" ELSE "person"."department" END, CASE WHEN ($15::bool[])[9] THEN _i."date_of_birth" ELSE "person"."date_of_birth" END, CASE WHEN ($15::bool[])[10] THEN _i."entity_reference_count" ELSE "person"."entity_reference_count" END, CASE WHEN ($15::bool[])[11] THEN _i."is_active" ELSE "person"."is_active" END, CASE WHEN ($15::bool[])[12] THEN _i."document_digest" ELSE "person"."document_digest" END, COALESCE(CASE WHEN ($15::bool[])[13] THEN _i."created_at" ELSE "person"."created_at" END, "person"."created_at"))
+    RETURNING "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", 'update'::"audit_operation", $16::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", _w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", _w."document_digest", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version"
+FROM "person"
+JOIN _input AS _i ON "person"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "person"."version" = _i."version")
+AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($15::bool[])[2] THEN _i."person_type" ELSE "person"."person_type" END, CASE WHEN ($15::bool[])[3] THEN _i."display_name" ELSE "person"."display_name" END, CASE WHEN ($15::bool[])[4] THEN _i."external_identifier" ELSE "person"."external_identifier" END, CASE WHEN ($15::bool[])[5] THEN _i."organization_person_id" ELSE "person"."organization_person_id" END, CASE WHEN ($15::bool[])[6] THEN _i."duplicate_of_person_id" ELSE "person"."duplicate_of_person_id" END, CASE WHEN ($15::bool[])[7] THEN _i."location_id" ELSE "person"."location_id" END, CASE WHEN ($15::bool[])[8] THEN _i."department" ELSE "person"."department" END, CASE WHEN ($15::bool[])[9] THEN _i."date_of_birth" ELSE "person"."date_of_birth" END, CASE WHEN ($15::bool[])[10] THEN _i."entity_reference_count" ELSE "person"."entity_reference_count" END, CASE WHEN ($15::bool[])[11] THEN _i."is_active" ELSE "person"."is_active" END, CASE WHEN ($15::bool[])[12] THEN _i."document_digest" ELSE "person"."document_digest" END, COALESCE(CASE WHEN ($15::bool[])[13] THEN _i."created_at" ELSE "person"."created_at" END, "person"."created_at"))"""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."person_type" AS "person_type", u."display_name" AS "display_name", u."external_identifier" AS "external_identifier", u."organization_person_id" AS "organization_person_id", u."duplicate_of_person_id" AS "duplicate_of_person_id", u."location_id" AS "location_id", u."department" AS "department", u."date_of_birth" AS "date_of_birth", u."entity_reference_count" AS "entity_reference_count", u."is_active" AS "is_active", u."document_digest" AS "document_digest", u."created_at" AS "created_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], $13::timestamptz[], $14::int8[]) AS u("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version")
+),
+_written AS (
+    UPDATE "person"
+    SET "person_type" = CASE WHEN ($15::bool[])[2] THEN _i."person_type" ELSE "person"."person_type" END, "display_name" = CASE WHEN ($15::bool[])[3] THEN _i."display_name" ELSE "person"."display_name" END, "external_identifier" = CASE WHEN ($15::bool[])[4] THEN _i."external_identifier" ELSE "person"."external_identifier" END, "organization_person_id" = CASE WHEN ($15::bool[])[5] THEN _i."organization_person_id" ELSE "person"."organization_person_id" END, "duplicate_of_person_id" = CASE WHEN ($15::bool[])[6] THEN _i."duplicate_of_person_id" ELSE "person"."duplicate_of_person_id" END, "location_id" = CASE WHEN ($15::bool[])[7] THEN _i."location_id" ELSE "person"."location_id" END, "department" = CASE WHEN ($15::bool[])[8] THEN _i."department" ELSE "person"."department" END, "date_of_birth" = CASE WHEN ($15::bool[])[9] THEN _i."date_of_birth" ELSE "person"."date_of_birth" END, "entity_reference_count" = CASE WHEN ($15::bool[])[10] THEN _i."entity_reference_count" ELSE "person"."entity_reference_count" END, "is_active" = CASE WHEN ($15::bool[])[11] THEN _i."is_active" ELSE "person"."is_active" END, "document_digest" = CASE WHEN ($15::bool[])[12] THEN _i."document_digest" ELSE "person"."document_digest" END, "created_at" = COALESCE(CASE WHEN ($15::bool[])[13] THEN _i."created_at" ELSE "person"."created_at" END, "person"."created_at"), "version" = "person"."version" + 1
+    FROM _input AS _i
+    WHERE "person"."id" = _i."id"
+    AND (_i."version" IS NULL OR "person"."version" = _i."version")
+    AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS DISTINCT FROM (CASE WHEN ($15::bool[])[2] THEN _i."person_type" ELSE "person"."person_type" END, CASE WHEN ($15::bool[])[3] THEN _i."display_name" ELSE "person"."display_name" END, CASE WHEN ($15::bool[])[4] THEN _i."external_identifier" ELSE "person"."external_identifier" END, CASE WHEN ($15::bool[])[5] THEN _i."organization_person_id" ELSE "person"."organization_person_id" END, CASE WHEN ($15::bool[])[6] THEN _i."duplicate_of_person_id" ELSE "person"."duplicate_of_person_id" END, CASE WHEN ($15::bool[])[7] THEN _i."location_id" ELSE "person"."location_id" END, CASE WHEN ($15::bool[])[8] THEN _i."department" ELSE "person"."department" END, CASE WHEN ($15::bool[])[9] THEN _i."date_of_birth" ELSE "person"."date_of_birth" END, CASE WHEN ($15::bool[])[10] THEN _i."entity_reference_count" ELSE "person"."entity_reference_count" END, CASE WHEN ($15::bool[])[11] THEN _i."is_active" ELSE "person"."is_active" END, CASE WHEN ($15::bool[])[12] THEN _i."document_digest" ELSE "person"."document_digest" END, COALESCE(CASE WHEN ($15::bool[])[13] THEN _i."created_at" ELSE "person"."created_at" END, "person"."created_at"))
+    RETURNING "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", 'update'::"audit_operation", $16::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "person"
+    JOIN _input AS _i ON "person"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "person"."version" = _i."version")
+    AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($15::bool[])[2] THEN _i."person_type" ELSE "person"."person_type" END, CASE WHEN ($15::bool[])[3] THEN _i."display_name" ELSE "person"."display_name" END, CASE WHEN ($15::bool[])[4] THEN _i."external_identifier" ELSE "person"."external_identifier" END, CASE WHEN ($15::bool[])[5] THEN _i."organization_person_id" ELSE "person"."organization_person_id" END, CASE WHEN ($15::bool[])[6] THEN _i."duplicate_of_person_id" ELSE "person"."duplicate_of_person_id" END, CASE WHEN ($15::bool[])[7] THEN _i."location_id" ELSE "person"."location_id" END, CASE WHEN ($15::bool[])[8] THEN _i."department" ELSE "person"."department" END, CASE WHEN ($15::bool[])[9] THEN _i."date_of_birth" ELSE "person"."date_of_birth" END, CASE WHEN ($15::bool[])[10] THEN _i."entity_reference_count" ELSE "person"."entity_reference_count" END, CASE WHEN ($15::bool[])[11] THEN _i."is_active" ELSE "person"."is_active" END, CASE WHEN ($15::bool[])[12] THEN _i."document_digest" ELSE "person"."document_digest" END, COALESCE(CASE WHEN ($15::bool[])[13] THEN _i."created_at" ELSE "person"."created_at" END, "person"."created_at"))
+) AS _rows"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "person" WHERE "person"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::"person_type", $3::text, $4::text, $5::uuid, $6::uuid, $7::uuid, $8::text, $9::date, $10::int2, $11::bool, $12::bytea, COALESCE($13::timestamptz, now()))
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", 'insert'::"audit_operation", $14::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", _w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", _w."document_digest", _w."created_at", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."person_type", u."display_name", u."external_identifier", u."organization_person_id", u."duplicate_of_person_id", u."location_id", u."department", u."date_of_birth", u."entity_reference_count", u."is_active", u."document_digest", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], $13::timestamptz[]) WITH ORDINALITY AS u("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", 'insert'::"audit_operation", $14::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", _w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", _w."document_digest", _w."created_at", _w."version"
+FROM _written AS _w"""
+
 PROBE_UNIQUE_EXTERNAL_IDENTIFIER = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("external_identifier", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "person" WHERE "person"."external_identifier" = u."external_identifier" AND "person"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_EXTERNAL_IDENTIFIER = """\
+WITH _written AS (
+    INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::"person_type", $3::text, $4::text, $5::uuid, $6::uuid, $7::uuid, $8::text, $9::date, $10::int2, $11::bool, $12::bytea, COALESCE($13::timestamptz, now()))
+    ON CONFLICT ("external_identifier") DO NOTHING
+    RETURNING "id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", 'insert'::"audit_operation", $14::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", _w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", _w."document_digest", _w."created_at", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_EXTERNAL_IDENTIFIER = """\
+WITH _written AS (
+    INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."person_type", u."display_name", u."external_identifier", u."organization_person_id", u."duplicate_of_person_id", u."location_id", u."department", u."date_of_birth", u."entity_reference_count", u."is_active", u."document_digest", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], $13::timestamptz[]) WITH ORDINALITY AS u("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("external_identifier") DO NOTHING
+    RETURNING "id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", 'insert'::"audit_operation", $14::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", _w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", _w."document_digest", _w."created_at", _w."version"
+FROM _written AS _w"""
+
+UPSERT_BY_EXTERNAL_IDENTIFIER = """\
+WITH _input AS (
+    SELECT $1::uuid AS "id", $2::"person_type" AS "person_type", $3::text AS "display_name", $4::text AS "external_identifier", $5::uuid AS "organization_person_id", $6::uuid AS "duplicate_of_person_id", $7::uuid AS "location_id", $8::text AS "department", $9::date AS "date_of_birth", $10::int2 AS "entity_reference_count", $11::bool AS "is_active", $12::bytea AS "document_digest", $13::timestamptz AS "created_at", 1 AS _ord
+),
+_written AS (
+    INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("external_identifier") DO UPDATE
+    SET "person_type" = EXCLUDED."person_type", "display_name" = EXCLUDED."display_name", "organization_person_id" = EXCLUDED."organization_person_id", "duplicate_of_person_id" = EXCLUDED."duplicate_of_person_id", "location_id" = EXCLUDED."location_id", "department" = EXCLUDED."department", "date_of_birth" = EXCLUDED."date_of_birth", "entity_reference_count" = EXCLUDED."entity_reference_count", "is_active" = EXCLUDED."is_active", "document_digest" = EXCLUDED."document_digest", "version" = "person"."version" + 1
+    WHERE ("person"."person_type", "person"."display_name", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest") IS DISTINCT FROM (EXCLUDED."person_type", EXCLUDED."display_name", EXCLUDED."organization_person_id", EXCLUDED."duplicate_of_person_id", EXCLUDED."location_id", EXCLUDED."department", EXCLUDED."date_of_birth", EXCLUDED."entity_reference_count", EXCLUDED."is_active", EXCLUDED."document_digest")
+    RETURNING "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version", ("person".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $14::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", _w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", _w."document_digest", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version"
+FROM "person"
+JOIN _input AS _i ON "person"."external_identifier" = _i."external_identifier"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."external_identifier" = "person"."external_identifier")"""
+
+UPSERT_BATCH_BY_EXTERNAL_IDENTIFIER = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."person_type" AS "person_type", u."display_name" AS "display_name", u."external_identifier" AS "external_identifier", u."organization_person_id" AS "organization_person_id", u."duplicate_of_person_id" AS "duplicate_of_person_id", u."location_id" AS "location_id", u."department" AS "department", u."date_of_birth" AS "date_of_birth", u."entity_reference_count" AS "entity_reference_count", u."is_active" AS "is_active", u."document_digest" AS "document_digest", u."created_at" AS "created_at", u._ord
+    FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], $13::timestamptz[]) WITH ORDINALITY AS u("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", _ord)
+),
+_written AS (
+    INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("external_identifier") DO UPDATE
+    SET "person_type" = EXCLUDED."person_type", "display_name" = EXCLUDED."display_name", "organization_person_id" = EXCLUDED."organization_person_id", "duplicate_of_person_id" = EXCLUDED."duplicate_of_person_id", "location_id" = EXCLUDED."location_id", "department" = EXCLUDED."department", "date_of_birth" = EXCLUDED."date_of_birth", "entity_reference_count" = EXCLUDED."entity_reference_count", "is_active" = EXCLUDED."is_active", "document_digest" = EXCLUDED."document_digest", "version" = "person"."version" + 1
+    WHERE ("person"."person_type", "person"."display_name", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest") IS DISTINCT FROM (EXCLUDED."person_type", EXCLUDED."display_name", EXCLUDED."organization_person_id", EXCLUDED."duplicate_of_person_id", EXCLUDED."location_id", EXCLUDED."department", EXCLUDED."date_of_birth", EXCLUDED."entity_reference_count", EXCLUDED."is_active", EXCLUDED."document_digest")
+    RETURNING "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version", ("person".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $14::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", _w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", _w."document_digest", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version"
+FROM "person"
+JOIN _input AS _i ON "person"."external_identifier" = _i."external_identifier"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."external_identifier" = "person"."external_identifier")"""
+
+UPSERT_BATCH_COUNT_BY_EXTERNAL_IDENTIFIER = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."person_type" AS "person_type", u."display_name" AS "display_name", u."external_identifier" AS "external_identifier", u."organization_person_id" AS "organization_person_id", u."duplicate_of_person_id" AS "duplicate_of_person_id", u."location_id" AS "location_id", u."department" AS "department", u."date_of_birth" AS "date_of_birth", u."entity_reference_count" AS "entity_reference_count", u."is_active" AS "is_active", u."document_digest" AS "document_digest", u."created_at" AS "created_at", u._ord
+    FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], $13::timestamptz[]) WITH ORDINALITY AS u("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", _ord)
+),
+_written AS (
+    INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("external_identifier") DO UPDATE
+    SET "person_type" = EXCLUDED."person_type", "display_name" = EXCLUDED."display_name", "organization_person_id" = EXCLUDED."organization_person_id", "duplicate_of_person_id" = EXCLUDED."duplicate_of_person_id", "location_id" = EXCLUDED."location_id", "department" = EXCLUDED."department", "date_of_birth" = EXCLUDED."date_of_birth", "entity_reference_count" = EXCLUDED."entity_reference_count", "is_active" = EXCLUDED."is_active", "document_digest" = EXCLUDED."document_digest", "version" = "person"."version" + 1
+    WHERE ("person"."person_type", "person"."display_name", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest") IS DISTINCT FROM (EXCLUDED."person_type", EXCLUDED."display_name", EXCLUDED."organization_person_id", EXCLUDED."duplicate_of_person_id", EXCLUDED."location_id", EXCLUDED."department", EXCLUDED."date_of_birth", EXCLUDED."entity_reference_count", EXCLUDED."is_active", EXCLUDED."document_digest")
+    RETURNING "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version", ("person".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $14::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "person"
+    JOIN _input AS _i ON "person"."external_identifier" = _i."external_identifier"
+    WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."external_identifier" = "person"."external_identifier")
+) AS _rows"""
 
 SELECT_BATCH_BY_EXTERNAL_IDENTIFIER = """\
 SELECT "id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version"
@@ -261,6 +579,45 @@ INSERT_AUDIT_LOG = """\
 INSERT INTO "audit_log" ("actor")
 VALUES ($1::text)
 RETURNING "id\""""
+
+SELECT_HISTORY_ONE = """\
+SELECT h."id", h."person_type", h."display_name", h."external_identifier", h."organization_person_id", h."duplicate_of_person_id", h."location_id", h."department", h."date_of_birth", h."entity_reference_count", h."is_active", h."document_digest", h."created_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "person_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = $1::uuid
+ORDER BY h."history_id\""""
+
+SELECT_HISTORY_BATCH = """\
+SELECT h."id", h."person_type", h."display_name", h."external_identifier", h."organization_person_id", h."duplicate_of_person_id", h."location_id", h."department", h."date_of_birth", h."entity_reference_count", h."is_active", h."document_digest", h."created_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "person_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = ANY($1::uuid[])
+ORDER BY h."history_id\""""
+
+SELECT_AS_OF_ONE = """\
+SELECT h."id", h."person_type", h."display_name", h."external_identifier", h."organization_person_id", h."duplicate_of_person_id", h."location_id", h."department", h."date_of_birth", h."entity_reference_count", h."is_active", h."document_digest", h."created_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "person_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = $1::uuid
+AND ($2::int8 IS NULL OR h."version" = $2::int8)
+AND ($3::timestamptz IS NULL OR l."created_at" <= $3::timestamptz)
+ORDER BY h."history_id" DESC
+LIMIT 1"""
+
+SELECT_AS_OF_BATCH = """\
+SELECT _h."id", _h."person_type", _h."display_name", _h."external_identifier", _h."organization_person_id", _h."duplicate_of_person_id", _h."location_id", _h."department", _h."date_of_birth", _h."entity_reference_count", _h."is_active", _h."document_digest", _h."created_at", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
+FROM unnest($1::uuid[], $2::int8[]) WITH ORDINALITY AS _k("id", "_version", _ord)
+JOIN LATERAL (
+    SELECT h."id", h."person_type", h."display_name", h."external_identifier", h."organization_person_id", h."duplicate_of_person_id", h."location_id", h."department", h."date_of_birth", h."entity_reference_count", h."is_active", h."document_digest", h."created_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+    FROM "person_history" AS h
+    JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+    WHERE h."id" = _k."id"
+    AND (_k."_version" IS NULL OR h."version" = _k."_version")
+    AND ($3::timestamptz IS NULL OR l."created_at" <= $3::timestamptz)
+    ORDER BY h."history_id" DESC
+    LIMIT 1
+) AS _h ON true
+ORDER BY _k._ord"""
 
 COLUMNS = (
     _rt.ColumnSpec(
@@ -385,24 +742,37 @@ SQL = _rt.TableSQL(
     delete_batch=DELETE_BATCH,
     update_one=UPDATE_ONE,
     update_batch=UPDATE_BATCH,
-    upsert_one=None,
-    upsert_batch=None,
+    upsert_one=UPSERT_ONE,
+    upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
     select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
-    upsert_batch_count=None,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="person_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="person_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="external_identifier",
         constraint="person_external_identifier_key",
         columns=(3,),
         probe_sql=PROBE_UNIQUE_EXTERNAL_IDENTIFIER,
+        insert_if_new_sql=INSERT_IF_NEW_BY_EXTERNAL_IDENTIFIER,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_EXTERNAL_IDENTIFIER,
+        upsert_sql=UPSERT_BY_EXTERNAL_IDENTIFIER,
+        upsert_batch_sql=UPSERT_BATCH_BY_EXTERNAL_IDENTIFIER,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_EXTERNAL_IDENTIFIER,
         select_batch_sql=SELECT_BATCH_BY_EXTERNAL_IDENTIFIER,
     ),
 )
@@ -441,7 +811,13 @@ FOREIGN_KEYS = (
 )
 
 AUDIT = _rt.AuditSpec(
-    history_table="person_history", version_column=13, insert_log_sql=INSERT_AUDIT_LOG
+    history_table="person_history",
+    version_column=13,
+    insert_log_sql=INSERT_AUDIT_LOG,
+    select_history_one=SELECT_HISTORY_ONE,
+    select_history_batch=SELECT_HISTORY_BATCH,
+    select_as_of_one=SELECT_AS_OF_ONE,
+    select_as_of_batch=SELECT_AS_OF_BATCH,
 )
 
 COPY = None

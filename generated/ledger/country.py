@@ -49,6 +49,10 @@ class Country:
 CountryKey = str
 
 
+#: Columns of table country that update(..., columns=[...]) may name.
+CountryColumn = Literal["numeric_code", "name_l1", "name_l2", "name_l3", "default_currency"]
+
+
 def _to_columns(items: Sequence[Country]) -> list[list[Any]]:
     return [
         [item.code for item in items],
@@ -128,21 +132,52 @@ class CountryRepository:
     async def exists_batch(self, keys: Sequence[CountryKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, COUNTRY_TABLE, keys)
 
-    async def update(self, item: Country) -> Country:
-        return await _rt.update_one(self._session, COUNTRY_TABLE, item)
+    async def save_if_new(
+        self, item: Country, *, on: Literal["primary_key", "numeric_code"] = "primary_key"
+    ) -> Country | None:
+        return await _rt.save_if_new(self._session, COUNTRY_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self,
+        items: Sequence[Country],
+        *,
+        on: Literal["primary_key", "numeric_code"] = "primary_key",
+    ) -> list[Country | None]:
+        return await _rt.save_batch_if_new(self._session, COUNTRY_TABLE, items, on=on)
+
+    async def update(
+        self, item: Country, *, columns: Sequence[CountryColumn] | None = None
+    ) -> Country:
+        return await _rt.update_one(self._session, COUNTRY_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Country], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Country],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[CountryColumn] | None = None,
     ) -> list[Country]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[Country], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[Country],
+        *,
+        returning: Literal[False],
+        columns: Sequence[CountryColumn] | None = None,
+    ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Country], *, returning: bool = True
+        self,
+        items: Sequence[Country],
+        *,
+        returning: bool = True,
+        columns: Sequence[CountryColumn] | None = None,
     ) -> list[Country] | int:
-        return await _rt.update_batch(self._session, COUNTRY_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, COUNTRY_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: CountryKey) -> bool:
         return await _rt.delete_one(self._session, COUNTRY_TABLE, key)
@@ -150,21 +185,39 @@ class CountryRepository:
     async def delete_batch(self, keys: Sequence[CountryKey]) -> int:
         return await _rt.delete_batch(self._session, COUNTRY_TABLE, keys)
 
-    async def upsert(self, item: Country) -> Country:
-        return await _rt.upsert_one(self._session, COUNTRY_TABLE, item)
+    async def upsert(
+        self, item: Country, *, on: Literal["primary_key", "numeric_code"] = "primary_key"
+    ) -> Country:
+        return await _rt.upsert_one(self._session, COUNTRY_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Country], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Country],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "numeric_code"] = "primary_key",
     ) -> list[Country]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Country], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Country],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "numeric_code"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Country], *, returning: bool = True
+        self,
+        items: Sequence[Country],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "numeric_code"] = "primary_key",
     ) -> list[Country] | int:
-        return await _rt.upsert_batch(self._session, COUNTRY_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, COUNTRY_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Country], mode: _rt.WriteMode = "insert"

@@ -45,6 +45,10 @@ class CountrySubdivisionKey(NamedTuple):
     code: str
 
 
+#: Columns of table country_subdivision that update(..., columns=[...]) may name.
+CountrySubdivisionColumn = Literal["name_l1", "name_l2"]
+
+
 def _to_columns(items: Sequence[CountrySubdivision]) -> list[list[Any]]:
     return [
         [item.country_code for item in items],
@@ -126,24 +130,48 @@ class CountrySubdivisionRepository:
     async def exists_batch(self, keys: Sequence[CountrySubdivisionKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, COUNTRY_SUBDIVISION_TABLE, keys)
 
-    async def update(self, item: CountrySubdivision) -> CountrySubdivision:
-        return await _rt.update_one(self._session, COUNTRY_SUBDIVISION_TABLE, item)
+    async def save_if_new(
+        self, item: CountrySubdivision, *, on: Literal["primary_key"] = "primary_key"
+    ) -> CountrySubdivision | None:
+        return await _rt.save_if_new(self._session, COUNTRY_SUBDIVISION_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[CountrySubdivision], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[CountrySubdivision | None]:
+        return await _rt.save_batch_if_new(self._session, COUNTRY_SUBDIVISION_TABLE, items, on=on)
+
+    async def update(
+        self, item: CountrySubdivision, *, columns: Sequence[CountrySubdivisionColumn] | None = None
+    ) -> CountrySubdivision:
+        return await _rt.update_one(self._session, COUNTRY_SUBDIVISION_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[CountrySubdivision], *, returning: Literal[True] = True
+        self,
+        items: Sequence[CountrySubdivision],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[CountrySubdivisionColumn] | None = None,
     ) -> list[CountrySubdivision]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[CountrySubdivision], *, returning: Literal[False]
+        self,
+        items: Sequence[CountrySubdivision],
+        *,
+        returning: Literal[False],
+        columns: Sequence[CountrySubdivisionColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[CountrySubdivision], *, returning: bool = True
+        self,
+        items: Sequence[CountrySubdivision],
+        *,
+        returning: bool = True,
+        columns: Sequence[CountrySubdivisionColumn] | None = None,
     ) -> list[CountrySubdivision] | int:
         return await _rt.update_batch(
-            self._session, COUNTRY_SUBDIVISION_TABLE, items, returning=returning
+            self._session, COUNTRY_SUBDIVISION_TABLE, items, returning=returning, columns=columns
         )
 
     async def delete(self, key: CountrySubdivisionKey) -> bool:
@@ -152,24 +180,38 @@ class CountrySubdivisionRepository:
     async def delete_batch(self, keys: Sequence[CountrySubdivisionKey]) -> int:
         return await _rt.delete_batch(self._session, COUNTRY_SUBDIVISION_TABLE, keys)
 
-    async def upsert(self, item: CountrySubdivision) -> CountrySubdivision:
-        return await _rt.upsert_one(self._session, COUNTRY_SUBDIVISION_TABLE, item)
+    async def upsert(
+        self, item: CountrySubdivision, *, on: Literal["primary_key"] = "primary_key"
+    ) -> CountrySubdivision:
+        return await _rt.upsert_one(self._session, COUNTRY_SUBDIVISION_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[CountrySubdivision], *, returning: Literal[True] = True
+        self,
+        items: Sequence[CountrySubdivision],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[CountrySubdivision]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[CountrySubdivision], *, returning: Literal[False]
+        self,
+        items: Sequence[CountrySubdivision],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[CountrySubdivision], *, returning: bool = True
+        self,
+        items: Sequence[CountrySubdivision],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[CountrySubdivision] | int:
         return await _rt.upsert_batch(
-            self._session, COUNTRY_SUBDIVISION_TABLE, items, returning=returning
+            self._session, COUNTRY_SUBDIVISION_TABLE, items, returning=returning, on=on
         )
 
     async def validate_batch(

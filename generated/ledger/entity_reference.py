@@ -48,6 +48,12 @@ class EntityReference:
 EntityReferenceKey = uuid.UUID
 
 
+#: Columns of table entity_reference that update(..., columns=[...]) may name.
+EntityReferenceColumn = Literal[
+    "person_id", "entity_role", "reference_external_id", "reference_details_l1"
+]
+
+
 def _to_columns(items: Sequence[EntityReference]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -129,24 +135,54 @@ class EntityReferenceRepository:
     async def exists_batch(self, keys: Sequence[EntityReferenceKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, ENTITY_REFERENCE_TABLE, keys)
 
-    async def update(self, item: EntityReference) -> EntityReference:
-        return await _rt.update_one(self._session, ENTITY_REFERENCE_TABLE, item)
+    async def save_if_new(
+        self,
+        item: EntityReference,
+        *,
+        on: Literal["primary_key", "entity_reference_natural"] = "primary_key",
+    ) -> EntityReference | None:
+        return await _rt.save_if_new(self._session, ENTITY_REFERENCE_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self,
+        items: Sequence[EntityReference],
+        *,
+        on: Literal["primary_key", "entity_reference_natural"] = "primary_key",
+    ) -> list[EntityReference | None]:
+        return await _rt.save_batch_if_new(self._session, ENTITY_REFERENCE_TABLE, items, on=on)
+
+    async def update(
+        self, item: EntityReference, *, columns: Sequence[EntityReferenceColumn] | None = None
+    ) -> EntityReference:
+        return await _rt.update_one(self._session, ENTITY_REFERENCE_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[EntityReference], *, returning: Literal[True] = True
+        self,
+        items: Sequence[EntityReference],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[EntityReferenceColumn] | None = None,
     ) -> list[EntityReference]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[EntityReference], *, returning: Literal[False]
+        self,
+        items: Sequence[EntityReference],
+        *,
+        returning: Literal[False],
+        columns: Sequence[EntityReferenceColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[EntityReference], *, returning: bool = True
+        self,
+        items: Sequence[EntityReference],
+        *,
+        returning: bool = True,
+        columns: Sequence[EntityReferenceColumn] | None = None,
     ) -> list[EntityReference] | int:
         return await _rt.update_batch(
-            self._session, ENTITY_REFERENCE_TABLE, items, returning=returning
+            self._session, ENTITY_REFERENCE_TABLE, items, returning=returning, columns=columns
         )
 
     async def delete(self, key: EntityReferenceKey) -> bool:
@@ -155,24 +191,41 @@ class EntityReferenceRepository:
     async def delete_batch(self, keys: Sequence[EntityReferenceKey]) -> int:
         return await _rt.delete_batch(self._session, ENTITY_REFERENCE_TABLE, keys)
 
-    async def upsert(self, item: EntityReference) -> EntityReference:
-        return await _rt.upsert_one(self._session, ENTITY_REFERENCE_TABLE, item)
+    async def upsert(
+        self,
+        item: EntityReference,
+        *,
+        on: Literal["primary_key", "entity_reference_natural"] = "primary_key",
+    ) -> EntityReference:
+        return await _rt.upsert_one(self._session, ENTITY_REFERENCE_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[EntityReference], *, returning: Literal[True] = True
+        self,
+        items: Sequence[EntityReference],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "entity_reference_natural"] = "primary_key",
     ) -> list[EntityReference]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[EntityReference], *, returning: Literal[False]
+        self,
+        items: Sequence[EntityReference],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "entity_reference_natural"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[EntityReference], *, returning: bool = True
+        self,
+        items: Sequence[EntityReference],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "entity_reference_natural"] = "primary_key",
     ) -> list[EntityReference] | int:
         return await _rt.upsert_batch(
-            self._session, ENTITY_REFERENCE_TABLE, items, returning=returning
+            self._session, ENTITY_REFERENCE_TABLE, items, returning=returning, on=on
         )
 
     async def validate_batch(

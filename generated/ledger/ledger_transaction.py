@@ -108,6 +108,27 @@ class LedgerTransaction:
 LedgerTransactionKey = int
 
 
+#: Columns of table ledger_transaction that update(..., columns=[...]) may name.
+LedgerTransactionColumn = Literal[
+    "account_id",
+    "counterparty_account_id",
+    "reference",
+    "direction",
+    "status",
+    "amount",
+    "currency",
+    "exchange_rate",
+    "value_date",
+    "booked_at",
+    "source_recorded_at",
+    "settlement_delay",
+    "batch_sequence",
+    "source_digest",
+    "metadata",
+    "tags",
+]
+
+
 def _to_columns(items: Sequence[LedgerTransaction]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -221,24 +242,54 @@ class LedgerTransactionRepository:
     async def exists_batch(self, keys: Sequence[LedgerTransactionKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, LEDGER_TRANSACTION_TABLE, keys)
 
-    async def update(self, item: LedgerTransaction) -> LedgerTransaction:
-        return await _rt.update_one(self._session, LEDGER_TRANSACTION_TABLE, item)
+    async def save_if_new(
+        self,
+        item: LedgerTransaction,
+        *,
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> LedgerTransaction | None:
+        return await _rt.save_if_new(self._session, LEDGER_TRANSACTION_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> list[LedgerTransaction | None]:
+        return await _rt.save_batch_if_new(self._session, LEDGER_TRANSACTION_TABLE, items, on=on)
+
+    async def update(
+        self, item: LedgerTransaction, *, columns: Sequence[LedgerTransactionColumn] | None = None
+    ) -> LedgerTransaction:
+        return await _rt.update_one(self._session, LEDGER_TRANSACTION_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[LedgerTransaction], *, returning: Literal[True] = True
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[LedgerTransactionColumn] | None = None,
     ) -> list[LedgerTransaction]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[LedgerTransaction], *, returning: Literal[False]
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        returning: Literal[False],
+        columns: Sequence[LedgerTransactionColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[LedgerTransaction], *, returning: bool = True
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        returning: bool = True,
+        columns: Sequence[LedgerTransactionColumn] | None = None,
     ) -> list[LedgerTransaction] | int:
         return await _rt.update_batch(
-            self._session, LEDGER_TRANSACTION_TABLE, items, returning=returning
+            self._session, LEDGER_TRANSACTION_TABLE, items, returning=returning, columns=columns
         )
 
     async def delete(self, key: LedgerTransactionKey, *, version: int | None = None) -> bool:
@@ -249,6 +300,75 @@ class LedgerTransactionRepository:
     ) -> int:
         return await _rt.delete_batch(
             self._session, LEDGER_TRANSACTION_TABLE, keys, versions=versions
+        )
+
+    async def load_history(
+        self, key: LedgerTransactionKey
+    ) -> list[_rt.HistoryEntry[LedgerTransaction]]:
+        return await _rt.load_history(self._session, LEDGER_TRANSACTION_TABLE, key)
+
+    async def load_history_batch(
+        self, keys: Sequence[LedgerTransactionKey]
+    ) -> list[list[_rt.HistoryEntry[LedgerTransaction]]]:
+        return await _rt.load_history_batch(self._session, LEDGER_TRANSACTION_TABLE, keys)
+
+    async def load_as_of(
+        self,
+        key: LedgerTransactionKey,
+        *,
+        version: int | None = None,
+        at: datetime.datetime | None = None,
+    ) -> _rt.HistoryEntry[LedgerTransaction] | None:
+        return await _rt.load_as_of(
+            self._session, LEDGER_TRANSACTION_TABLE, key, version=version, at=at
+        )
+
+    async def load_as_of_batch(
+        self,
+        keys: Sequence[LedgerTransactionKey],
+        *,
+        versions: Sequence[int | None] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> list[_rt.HistoryEntry[LedgerTransaction] | None]:
+        return await _rt.load_as_of_batch(
+            self._session, LEDGER_TRANSACTION_TABLE, keys, versions=versions, at=at
+        )
+
+    async def upsert(
+        self,
+        item: LedgerTransaction,
+        *,
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> LedgerTransaction:
+        return await _rt.upsert_one(self._session, LEDGER_TRANSACTION_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> list[LedgerTransaction]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        returning: Literal[False],
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self,
+        items: Sequence[LedgerTransaction],
+        *,
+        returning: bool = True,
+        on: Literal["transaction_reference"] = "transaction_reference",
+    ) -> list[LedgerTransaction] | int:
+        return await _rt.upsert_batch(
+            self._session, LEDGER_TRANSACTION_TABLE, items, returning=returning, on=on
         )
 
     async def validate_batch(
@@ -307,6 +427,7 @@ class LedgerTransactionRepository:
         returning: bool = True,
         concurrency: int = 1,
         progress: _rt.ProgressCallback | None = None,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[LedgerTransactionKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -317,6 +438,7 @@ class LedgerTransactionRepository:
             returning=returning,
             concurrency=concurrency,
             progress=progress,
+            versions=versions,
         )
 
     def stream_all(

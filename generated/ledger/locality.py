@@ -51,6 +51,10 @@ class Locality:
 LocalityKey = uuid.UUID
 
 
+#: Columns of table locality that update(..., columns=[...]) may name.
+LocalityColumn = Literal["country_code", "subdivision_code", "code", "name_l1", "name_l2"]
+
+
 def _to_columns(items: Sequence[Locality]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -130,23 +134,52 @@ class LocalityRepository:
     async def exists_batch(self, keys: Sequence[LocalityKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, LOCALITY_TABLE, keys)
 
-    async def update(self, item: Locality) -> Locality:
-        return await _rt.update_one(self._session, LOCALITY_TABLE, item)
+    async def save_if_new(
+        self, item: Locality, *, on: Literal["primary_key", "locality_code"] = "primary_key"
+    ) -> Locality | None:
+        return await _rt.save_if_new(self._session, LOCALITY_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self,
+        items: Sequence[Locality],
+        *,
+        on: Literal["primary_key", "locality_code"] = "primary_key",
+    ) -> list[Locality | None]:
+        return await _rt.save_batch_if_new(self._session, LOCALITY_TABLE, items, on=on)
+
+    async def update(
+        self, item: Locality, *, columns: Sequence[LocalityColumn] | None = None
+    ) -> Locality:
+        return await _rt.update_one(self._session, LOCALITY_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Locality], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Locality],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[LocalityColumn] | None = None,
     ) -> list[Locality]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[Locality], *, returning: Literal[False]
+        self,
+        items: Sequence[Locality],
+        *,
+        returning: Literal[False],
+        columns: Sequence[LocalityColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Locality], *, returning: bool = True
+        self,
+        items: Sequence[Locality],
+        *,
+        returning: bool = True,
+        columns: Sequence[LocalityColumn] | None = None,
     ) -> list[Locality] | int:
-        return await _rt.update_batch(self._session, LOCALITY_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, LOCALITY_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: LocalityKey) -> bool:
         return await _rt.delete_one(self._session, LOCALITY_TABLE, key)
@@ -154,23 +187,39 @@ class LocalityRepository:
     async def delete_batch(self, keys: Sequence[LocalityKey]) -> int:
         return await _rt.delete_batch(self._session, LOCALITY_TABLE, keys)
 
-    async def upsert(self, item: Locality) -> Locality:
-        return await _rt.upsert_one(self._session, LOCALITY_TABLE, item)
+    async def upsert(
+        self, item: Locality, *, on: Literal["primary_key", "locality_code"] = "primary_key"
+    ) -> Locality:
+        return await _rt.upsert_one(self._session, LOCALITY_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Locality], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Locality],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "locality_code"] = "primary_key",
     ) -> list[Locality]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Locality], *, returning: Literal[False]
+        self,
+        items: Sequence[Locality],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "locality_code"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Locality], *, returning: bool = True
+        self,
+        items: Sequence[Locality],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "locality_code"] = "primary_key",
     ) -> list[Locality] | int:
-        return await _rt.upsert_batch(self._session, LOCALITY_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, LOCALITY_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Locality], mode: _rt.WriteMode = "insert"

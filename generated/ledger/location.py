@@ -69,6 +69,20 @@ class Location:
 LocationKey = uuid.UUID
 
 
+#: Columns of table location that update(..., columns=[...]) may name.
+LocationColumn = Literal[
+    "location_type",
+    "street_line1",
+    "street_line2",
+    "postal_code",
+    "locality_id",
+    "latitude",
+    "longitude",
+    "accuracy_meters",
+    "altitude_meters",
+]
+
+
 def _to_columns(items: Sequence[Location]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -156,23 +170,49 @@ class LocationRepository:
     async def exists_batch(self, keys: Sequence[LocationKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, LOCATION_TABLE, keys)
 
-    async def update(self, item: Location) -> Location:
-        return await _rt.update_one(self._session, LOCATION_TABLE, item)
+    async def save_if_new(
+        self, item: Location, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Location | None:
+        return await _rt.save_if_new(self._session, LOCATION_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Location], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Location | None]:
+        return await _rt.save_batch_if_new(self._session, LOCATION_TABLE, items, on=on)
+
+    async def update(
+        self, item: Location, *, columns: Sequence[LocationColumn] | None = None
+    ) -> Location:
+        return await _rt.update_one(self._session, LOCATION_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Location], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Location],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[LocationColumn] | None = None,
     ) -> list[Location]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[Location], *, returning: Literal[False]
+        self,
+        items: Sequence[Location],
+        *,
+        returning: Literal[False],
+        columns: Sequence[LocationColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Location], *, returning: bool = True
+        self,
+        items: Sequence[Location],
+        *,
+        returning: bool = True,
+        columns: Sequence[LocationColumn] | None = None,
     ) -> list[Location] | int:
-        return await _rt.update_batch(self._session, LOCATION_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, LOCATION_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: LocationKey) -> bool:
         return await _rt.delete_one(self._session, LOCATION_TABLE, key)
@@ -180,23 +220,39 @@ class LocationRepository:
     async def delete_batch(self, keys: Sequence[LocationKey]) -> int:
         return await _rt.delete_batch(self._session, LOCATION_TABLE, keys)
 
-    async def upsert(self, item: Location) -> Location:
-        return await _rt.upsert_one(self._session, LOCATION_TABLE, item)
+    async def upsert(
+        self, item: Location, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Location:
+        return await _rt.upsert_one(self._session, LOCATION_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Location], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Location],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Location]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Location], *, returning: Literal[False]
+        self,
+        items: Sequence[Location],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Location], *, returning: bool = True
+        self,
+        items: Sequence[Location],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Location] | int:
-        return await _rt.upsert_batch(self._session, LOCATION_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, LOCATION_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Location], mode: _rt.WriteMode = "insert"

@@ -87,6 +87,23 @@ class Person:
 PersonKey = uuid.UUID
 
 
+#: Columns of table person that update(..., columns=[...]) may name.
+PersonColumn = Literal[
+    "person_type",
+    "display_name",
+    "external_identifier",
+    "organization_person_id",
+    "duplicate_of_person_id",
+    "location_id",
+    "department",
+    "date_of_birth",
+    "entity_reference_count",
+    "is_active",
+    "document_digest",
+    "created_at",
+]
+
+
 def _to_columns(items: Sequence[Person]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -182,21 +199,52 @@ class PersonRepository:
     async def exists_batch(self, keys: Sequence[PersonKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, PERSON_TABLE, keys)
 
-    async def update(self, item: Person) -> Person:
-        return await _rt.update_one(self._session, PERSON_TABLE, item)
+    async def save_if_new(
+        self, item: Person, *, on: Literal["primary_key", "external_identifier"] = "primary_key"
+    ) -> Person | None:
+        return await _rt.save_if_new(self._session, PERSON_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self,
+        items: Sequence[Person],
+        *,
+        on: Literal["primary_key", "external_identifier"] = "primary_key",
+    ) -> list[Person | None]:
+        return await _rt.save_batch_if_new(self._session, PERSON_TABLE, items, on=on)
+
+    async def update(
+        self, item: Person, *, columns: Sequence[PersonColumn] | None = None
+    ) -> Person:
+        return await _rt.update_one(self._session, PERSON_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Person], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Person],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[PersonColumn] | None = None,
     ) -> list[Person]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[Person], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[Person],
+        *,
+        returning: Literal[False],
+        columns: Sequence[PersonColumn] | None = None,
+    ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Person], *, returning: bool = True
+        self,
+        items: Sequence[Person],
+        *,
+        returning: bool = True,
+        columns: Sequence[PersonColumn] | None = None,
     ) -> list[Person] | int:
-        return await _rt.update_batch(self._session, PERSON_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, PERSON_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: PersonKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, PERSON_TABLE, key, version=version)
@@ -205,6 +253,64 @@ class PersonRepository:
         self, keys: Sequence[PersonKey], *, versions: Sequence[int | None] | None = None
     ) -> int:
         return await _rt.delete_batch(self._session, PERSON_TABLE, keys, versions=versions)
+
+    async def load_history(self, key: PersonKey) -> list[_rt.HistoryEntry[Person]]:
+        return await _rt.load_history(self._session, PERSON_TABLE, key)
+
+    async def load_history_batch(
+        self, keys: Sequence[PersonKey]
+    ) -> list[list[_rt.HistoryEntry[Person]]]:
+        return await _rt.load_history_batch(self._session, PERSON_TABLE, keys)
+
+    async def load_as_of(
+        self, key: PersonKey, *, version: int | None = None, at: datetime.datetime | None = None
+    ) -> _rt.HistoryEntry[Person] | None:
+        return await _rt.load_as_of(self._session, PERSON_TABLE, key, version=version, at=at)
+
+    async def load_as_of_batch(
+        self,
+        keys: Sequence[PersonKey],
+        *,
+        versions: Sequence[int | None] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> list[_rt.HistoryEntry[Person] | None]:
+        return await _rt.load_as_of_batch(
+            self._session, PERSON_TABLE, keys, versions=versions, at=at
+        )
+
+    async def upsert(
+        self, item: Person, *, on: Literal["primary_key", "external_identifier"] = "primary_key"
+    ) -> Person:
+        return await _rt.upsert_one(self._session, PERSON_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Person],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "external_identifier"] = "primary_key",
+    ) -> list[Person]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Person],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "external_identifier"] = "primary_key",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self,
+        items: Sequence[Person],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "external_identifier"] = "primary_key",
+    ) -> list[Person] | int:
+        return await _rt.upsert_batch(
+            self._session, PERSON_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Person], mode: _rt.WriteMode = "insert"
@@ -253,6 +359,27 @@ class PersonRepository:
             progress=progress,
         )
 
+    async def upsert_batch_chunked(
+        self,
+        items: Iterable[Person] | AsyncIterable[Person],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
+    ) -> _rt.BatchResult[Person]:
+        return await _rt.upsert_batch_chunked(
+            self._session,
+            PERSON_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
+            progress=progress,
+        )
+
     async def delete_batch_chunked(
         self,
         keys: Iterable[PersonKey] | AsyncIterable[PersonKey],
@@ -262,6 +389,7 @@ class PersonRepository:
         returning: bool = True,
         concurrency: int = 1,
         progress: _rt.ProgressCallback | None = None,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[PersonKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -272,6 +400,7 @@ class PersonRepository:
             returning=returning,
             concurrency=concurrency,
             progress=progress,
+            versions=versions,
         )
 
     def stream_all(

@@ -10,6 +10,7 @@ of the API at all.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 import libcst as cst
@@ -30,6 +31,7 @@ from .surface import (
 )
 
 _EMPTY_MODULE = cst.Module(body=[])
+_OVERLOAD = frozenset({"overload", "typing.overload", "typing_extensions.overload"})
 
 
 class SourceError(ValueError):
@@ -111,7 +113,7 @@ def _module_api(name: str, tree: cst.Module) -> ModuleApi:
                 symbols[statement.name.value] = _class_api(statement)
         elif isinstance(statement, cst.FunctionDef):
             if is_public(statement.name.value):
-                symbols[statement.name.value] = _function(statement)
+                _add_function(symbols, statement)
         elif isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 contract = _runtime_contract(small) or contract
@@ -184,6 +186,24 @@ def _exports(small: cst.BaseSmallStatement) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _add_function(
+    functions: dict[str, Symbol] | dict[str, Function], node: cst.FunctionDef
+) -> None:
+    """Add ``node`` under its name; ``@overload`` signatures gather on the name in source order
+    and the implementation that follows them carries them all (in a stub, with no
+    implementation, the last overload does)."""
+    function = _function(node)
+    earlier = functions.get(function.name)
+    overloads = earlier.overloads if isinstance(earlier, Function) else ()
+    if any(decorator in _OVERLOAD for decorator in function.decorators):
+        decorators = tuple(d for d in function.decorators if d not in _OVERLOAD)
+        signature = dataclasses.replace(function, decorators=decorators)
+        overloads += (signature,)
+        functions[function.name] = dataclasses.replace(signature, overloads=overloads)
+    else:
+        functions[function.name] = dataclasses.replace(function, overloads=overloads)
+
+
 def _function(node: cst.FunctionDef) -> Function:
     parameters = node.params
     params: list[Param] = []
@@ -223,7 +243,7 @@ def _class_api(node: cst.ClassDef) -> ClassApi:
     for statement in _class_body(node):
         if isinstance(statement, cst.FunctionDef):
             if _is_public_member(statement.name.value):
-                methods[statement.name.value] = _function(statement)
+                _add_function(methods, statement)
             continue
         if not isinstance(statement, cst.SimpleStatementLine):
             continue

@@ -46,13 +46,28 @@ class Param:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Function:
+    """One signature; with ``overloads``, the implementation behind them.
+
+    A function with ``@overload`` signatures is called only through them: a type checker
+    never matches a call against the implementation, so the diff compares
+    :attr:`signatures`, never the implementation's own parameters and return type."""
+
     name: str
     params: tuple[Param, ...]
     returns: str | None
     is_async: bool
     decorators: tuple[str, ...]  # canonical text of each decorator, e.g. "staticmethod"
+    # The @overload signatures in source order, without their "overload" decorator; () when
+    # the function is not overloaded.
+    overloads: tuple[Function, ...] = ()
 
-    def render(self) -> str:
+    @property
+    def signatures(self) -> tuple[Function, ...]:
+        """What callers see: the overloads, or the function itself when it has none."""
+        return self.overloads or (self,)
+
+    def render_params(self) -> str:
+        """``(self, items: Sequence[Person], *, returning: Literal[False])``: one call shape."""
         rendered: list[str] = []
         for index, param in enumerate(self.params):
             previous = self.params[index - 1].kind if index else None
@@ -62,9 +77,14 @@ class Function:
             following = self.params[index + 1].kind if index + 1 < len(self.params) else None
             if param.kind == "positional-only" and following != "positional-only":
                 rendered.append("/")
+        return f"({', '.join(rendered)})"
+
+    def render(self) -> str:
+        """This signature alone (an overloaded function's implementation: see
+        :attr:`signatures`)."""
         returns = f" -> {self.returns}" if self.returns is not None else ""
         keyword = "async def" if self.is_async else "def"
-        return f"{keyword} {self.name}({', '.join(rendered)}){returns}"
+        return f"{keyword} {self.name}{self.render_params()}{returns}"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ Modules:
   it: one constant per statement, then the spec's data parts (``COLUMNS``, ``SQL``, ...);
 * :mod:`.table_spec`: the ``TableSpec`` and its parts; :mod:`.repository`: the repository methods;
 * :mod:`.unit_of_work_module`: the package's ``UnitOfWork`` subclass;
+* :mod:`.pydantic_models`: ``pydantic_models.py``, when the schema asks for it;
 * :mod:`.sql`: every statement of a table; :mod:`.audit_sql`: those of audited tables;
 * :mod:`.ddl`: ``schema.sql``; :mod:`.pycode`: imports, annotations, literals, docstrings.
 """

@@ -14,7 +14,8 @@ CTE, and takes one more argument after its own, the ``audit_log`` id (``$n::int8
 
 The unchanged rows are read from the statement's snapshot, which the CTEs do not change; their
 condition is the negation of the update's, so a row is in one branch or the other, never both.
-Upserts of audited tables are not generated (``TableSQL.upsert_* = None``).
+* upsert: see :func:`audited_upserts` (history for rows inserted or changed, none for
+  unchanged rows).
 
 CTE names and aliases start with ``_``, which no schema name may, so they never meet a table.
 Each CTE is a :func:`~.sql.block`: ``WITH _written AS (``, its statement indented, ``),``.
@@ -22,7 +23,7 @@ Each CTE is a :func:`~.sql.block`: ``WITH _written AS (``, its statement indente
 
 from __future__ import annotations
 
-from ..model import Column, GenerationError, Table
+from ..model import Column, GenerationError, Key, Table
 from ..schema.names import (
     AUDIT_LOG_ID,
     AUDIT_OPERATION,
@@ -36,11 +37,14 @@ from .sql import (
     TableStatements,
     block,
     column_list,
+    masked,
     or_stored,
     param,
     select_keys,
     table_statements,
+    upserted,
     where_one,
+    with_default,
 )
 
 
@@ -48,6 +52,7 @@ def audited_statements(table: Table) -> TableStatements:
     """The statements of an audited table: reads as for any table, audited writes, no upsert."""
     plain = table_statements(table)
     has_values = table.updatable
+    upserts = audited_upserts(table, table.primary_key) if table.upsertable else (None,) * 3
     return TableStatements(
         insert_one=_insert(table, plain.insert_one, len(table.insert_columns) + 1),
         insert_batch=_insert(table, plain.insert_batch, _batch_arguments(table) + 1),
@@ -59,15 +64,29 @@ def audited_statements(table: Table) -> TableStatements:
         delete_batch=_delete_batch(table),
         update_one=_update_one(table) if has_values else None,
         update_batch=_update_batch(table) if has_values else None,
-        upsert_one=None,
-        upsert_batch=None,
+        upsert_one=upserts[0],
+        upsert_batch=upserts[1],
         select_keys=select_keys(table),
         select_all=plain.select_all,
         insert_batch_count=_insert(
             table, plain.insert_batch, _batch_arguments(table) + 1, count=True
         ),
         update_batch_count=_update_batch(table, count=True) if has_values else None,
-        upsert_batch_count=None,
+        upsert_batch_count=upserts[2],
+        update_one_columns=_update_one(table, mask=True) if has_values else None,
+        update_batch_columns=_update_batch(table, mask=True) if has_values else None,
+        update_batch_columns_count=(
+            _update_batch(table, count=True, mask=True) if has_values else None
+        ),
+    )
+
+
+def audited_inserts(table: Table, one: Statement, batch: Statement) -> tuple[Statement, Statement]:
+    """Plain (single-row, batch) inserts of an audited table made to write their history rows,
+    taking the audit log id after their own arguments (as ``insert_one`` and ``insert_batch``)."""
+    return (
+        _insert(table, one, len(table.insert_columns) + 1),
+        _insert(table, batch, _batch_arguments(table) + 1),
     )
 
 
@@ -87,13 +106,15 @@ def _batch_arguments(table: Table) -> int:
 
 
 def _history(table: Table, source: str, operation: str, version: str, log: int) -> Statement:
-    """``_history AS (INSERT ...)``: one history row per row of the CTE ``source``."""
+    """``_history AS (INSERT ...)``: one history row per row of the CTE ``source``.
+    ``operation``: a word (``insert``), or an SQL expression of ``_s`` giving one."""
     assert table.history_table is not None
     snapshot = table.snapshot_columns
     targets = [quote_ident(c.name) for c in snapshot]
     targets += [quote_ident(VERSION), quote_ident(OPERATION), quote_ident(AUDIT_LOG_ID)]
     values = [f"_s.{quote_ident(c.name)}" for c in snapshot]
-    values += [version, f"'{operation}'::{quote_ident(AUDIT_OPERATION)}", f"${log}::int8"]
+    kind = f"'{operation}'" if operation.isidentifier() else f"({operation})"
+    values += [version, f"{kind}::{quote_ident(AUDIT_OPERATION)}", f"${log}::int8"]
     return block(
         "_history AS (",
         (
@@ -119,6 +140,84 @@ def _insert(table: Table, plain: Statement, log: int, count: bool = False) -> St
         *_history(table, "_written", "insert", version, log),
         *result,
         "FROM _written AS _w",
+    )
+
+
+def audited_upserts(table: Table, key: Key) -> tuple[Statement, Statement, Statement]:
+    """(single-row, batch, counting batch) upserts of an audited table on ``key``.
+
+    ``INSERT ... ON CONFLICT (<key>) DO UPDATE ... WHERE <changed>``: a new row is inserted at
+    version 1, an existing row that the input changes gets ``version + 1``, an unchanged one is
+    not written. History rows follow what happened (``xmax = 0`` tells an inserted row from an
+    updated one). The unchanged rows are read back from the statement's snapshot through the
+    ``_input`` CTE; a row another transaction inserted and committed while this one waited on it
+    is not in that snapshot, and the runtime reads it afterwards (``batchrepo.write.upserts``).
+    Arguments: the insert's, then the audit log id. Versions given are not checked.
+    """
+    return (
+        _upsert(table, key, batch=False, count=False),
+        _upsert(table, key, batch=True, count=False),
+        _upsert(table, key, batch=True, count=True),
+    )
+
+
+def _upsert(table: Table, key: Key, *, batch: bool, count: bool) -> Statement:
+    t = quote_ident(table.name)
+    columns = table.insert_columns
+    if batch:
+        rows = Batch()
+        expressions = {c.position: rows.add(c) for c in columns}
+        selected = ", ".join(f"{expressions[c.position]} AS {quote_ident(c.name)}" for c in columns)
+        source: Statement = (f"SELECT {selected}, u._ord", *rows.source(ordinality=True))
+        log = rows.next_number
+    else:
+        selected = ", ".join(
+            f"{param(c, n)} AS {quote_ident(c.name)}" for n, c in enumerate(columns, 1)
+        )
+        source = (f"SELECT {selected}, 1 AS _ord",)
+        log = len(columns) + 1
+    version = quote_ident(_version(table).name)
+    written = upserted(table, key)
+    sets = [f"{quote_ident(c.name)} = EXCLUDED.{quote_ident(c.name)}" for c in written]
+    sets.append(f"{version} = {t}.{version} + 1")
+    stored = ", ".join(f"{t}.{quote_ident(c.name)}" for c in written)
+    new = ", ".join(f"EXCLUDED.{quote_ident(c.name)}" for c in written)
+    changed = f"WHERE ({stored}) IS DISTINCT FROM ({new})" if written else "WHERE false"
+    values = ", ".join(with_default(c, f"_i.{quote_ident(c.name)}") for c in columns)
+    key_columns = tuple(table.columns[i] for i in key.columns)
+    insert = (
+        f"INSERT INTO {t} ({column_list(table, columns)})",
+        f"SELECT {values}",
+        "FROM _input AS _i",
+        "ORDER BY _i._ord",
+        f"ON CONFLICT ({column_list(table, key_columns)}) DO UPDATE",
+        f"SET {', '.join(sets)}",
+        changed,
+        f"RETURNING {column_list(table, qualify=True)}, ({t}.xmax = 0) AS _inserted",
+    )
+    match = " AND ".join(
+        f"{t}.{quote_ident(c.name)} = _i.{quote_ident(c.name)}" for c in key_columns
+    )
+    mine = " AND ".join(
+        f"_w.{quote_ident(c.name)} = {t}.{quote_ident(c.name)}" for c in key_columns
+    )
+    rows_back: Statement = (
+        f"SELECT {'1' if count else _returned(table, '_w')}",
+        "FROM _written AS _w",
+        "UNION ALL",
+        f"SELECT {'1' if count else column_list(table, qualify=True)}",
+        f"FROM {t}",
+        f"JOIN _input AS _i ON {match}",
+        f"WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE {mine})",
+    )
+    if count:
+        rows_back = ("SELECT count(*)", *block("FROM (", rows_back, ") AS _rows"))
+    operation = "CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END"
+    return (
+        *block("WITH _input AS (", source, "),"),
+        *block("_written AS (", insert, "),"),
+        *_history(table, "_written", operation, f"_s.{version}", log),
+        *rows_back,
     )
 
 
@@ -175,14 +274,28 @@ def _changed(table: Table, values: dict[int, str]) -> tuple[str, str]:
     return "(" + ", ".join(stored) + ")", "(" + ", ".join(new) + ")"
 
 
-def _update_one(table: Table) -> Statement:
+def _update_one(table: Table, mask: bool = False) -> Statement:
     """Arguments: every column, one value each (the version: the one the caller read, NULL for
-    no check), then the audit log id."""
+    no check), with ``mask`` the columns to update (``bool[]``), then the audit log id."""
     values = {c.position: param(c, c.position + 1) for c in table.columns}
-    return _update(table, values, (), len(table.columns) + 1)
+    flags = len(table.columns) + 1 if mask else None
+    values = _masked(table, values, flags)
+    return _update(table, values, (), len(table.columns) + 1 + (flags is not None))
 
 
-def _update_batch(table: Table, count: bool = False) -> Statement:
+def _masked(table: Table, values: dict[int, str], flags: int | None) -> dict[int, str]:
+    """The value columns' new values kept where the mask argument ``flags`` says (the key and
+    the version are always the input's)."""
+    kept = {c.position for c in table.value_columns}
+    return {
+        position: masked(table, table.columns[position], value, flags)
+        if position in kept
+        else value
+        for position, value in values.items()
+    }
+
+
+def _update_batch(table: Table, count: bool = False, mask: bool = False) -> Statement:
     """Arguments: every column as batch arrays, then the audit log id. The rows are unnested
     once, into ``_input``, which both the update and the unchanged rows join. ``count``: answer
     how many rows were updated or found unchanged instead of the rows."""
@@ -193,7 +306,9 @@ def _update_batch(table: Table, count: bool = False) -> Statement:
     )
     head = block("WITH _input AS (", (f"SELECT {selected}", *batch.source(ordinality=False)), "),")
     values = {c.position: f"_i.{quote_ident(c.name)}" for c in table.columns}
-    return _update(table, values, head, batch.next_number, count)
+    flags = batch.next_number if mask else None
+    values = _masked(table, values, flags)
+    return _update(table, values, head, batch.next_number + (flags is not None), count)
 
 
 def _update(

@@ -9,6 +9,8 @@ raises :class:`GenerationError` instead of generating broken code.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import keyword
 import shlex
 from collections import Counter
@@ -20,17 +22,19 @@ from batchrepo.contract import CURRENT as CONTRACT_VERSION
 from ..model import Column, Enum, GenerationError, Schema, resolve
 from ..schema.document import SchemaDef
 from ..schema.names import (
-    RESERVED_MODULES,
     UNIT_OF_WORK_CLASS,
     UNIT_OF_WORK_MEMBERS,
     class_name,
     enum_lookup_name,
     enum_member_name,
     python_name,
+    reserved_modules,
 )
 from .aggregate import AggregateIR, build_aggregate, claimed_names
 from .ddl import SchemaDdl, schema_ddl
 from .pycode import Import, Scope, docstring
+from .pydantic_models import PATH as PYDANTIC_PATH
+from .pydantic_models import PydanticModuleIR, build_pydantic_module
 from .unit_of_work_module import (
     UNIT_OF_WORK_MODULE,
     UNIT_OF_WORK_PATH,
@@ -51,6 +55,13 @@ INIT_PATH = "__init__.py"
 ENUMS_PATH = "enums.py"
 DDL_PATH = "schema.sql"
 MARKER_PATH = "py.typed"
+#: Beside the package, in the output directory, with ``package_metadata=True``.
+METADATA_PATH = "pyproject.toml"
+
+#: The batchrepo releases that provide each runtime contract version: what an installable
+#: generated package depends on (the contract, not the generator's own version, is what the
+#: generated code needs).
+RUNTIME_REQUIREMENTS = {1: "batchrepo>=0.1,<0.2"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +115,24 @@ class InitIR:
 
 
 @dataclass(frozen=True, slots=True)
+class MetadataIR:
+    """``pyproject.toml`` beside the package: a distribution apps install by path or wheel
+    (``pip install ./generated``), built by setuptools, with ``schema.sql`` and ``py.typed``
+    as package data. Every string is a TOML literal already."""
+
+    header: tuple[str, ...]
+    distribution: str
+    version: str
+    """``0.1.0+schema.<12 hex>``: a digest of the checked schema, so a wheel tells which schema
+    it was generated from and a changed schema is a new version."""
+    description: str
+    requires: tuple[str, ...]
+    """The runtime releases that provide the contract the code imports."""
+    package: str
+    contract: int
+
+
+@dataclass(frozen=True, slots=True)
 class PackageIR:
     package: str
     source: str
@@ -119,6 +148,10 @@ class PackageIR:
     aggregates: tuple[AggregateIR, ...]
     unit_of_work: UnitOfWorkIR
     ddl: SchemaDdl
+    pydantic: PydanticModuleIR | None = None
+    """``pydantic_models.py``, when the schema asks for it."""
+    metadata: MetadataIR | None = None
+    """Set when the package is generated installable (``--package-metadata``)."""
 
     def expected_names(self) -> dict[str, tuple[str, ...]]:
         """Top-level names of each Python file, by path relative to the package."""
@@ -129,18 +162,25 @@ class PackageIR:
         }
         names |= {a.path: a.top_level_names for a in self.aggregates}
         names |= {a.table_module.path: a.table_module.top_level_names for a in self.aggregates}
+        if self.pydantic is not None:
+            names[PYDANTIC_PATH] = self.pydantic.top_level_names
         return names
 
 
-def build_ir(schema: SchemaDef, source: str, out: str = "generated") -> PackageIR:
+def build_ir(
+    schema: SchemaDef, source: str, out: str = "generated", *, package_metadata: bool = False
+) -> PackageIR:
     """Resolve ``schema`` (already checked) into the model the templates print. ``source`` and
-    ``out`` are the paths the headers name (as the user gave them)."""
+    ``out`` are the paths the headers name (as the user gave them); ``package_metadata``: also
+    ``pyproject.toml`` beside the package, so apps can install it."""
     for label, path in (("schema path", source), ("output directory", out)):
         if not path or not path.isprintable():
             raise GenerationError(f"the {label} {path!r} has unprintable characters")
     resolved = resolve(schema)
     _check_names(resolved)
     command = f"batchrepo generate --schema {shlex.quote(source)} --out {shlex.quote(out)}"
+    if package_metadata:
+        command += " --package-metadata"
     enum_classes = {e.name: class_name(e.name) for e in resolved.enums}
     enum_values = {e.name: e.values for e in resolved.enums}
     enum_lookups = {e.name: enum_lookup_name(e.name) for e in resolved.enums}
@@ -166,7 +206,36 @@ def build_ir(schema: SchemaDef, source: str, out: str = "generated") -> PackageI
         aggregates=aggregates,
         unit_of_work=build_unit_of_work(resolved.package, aggregates),
         ddl=schema_ddl(resolved),
+        pydantic=(
+            build_pydantic_module(resolved, aggregates, enum_classes)
+            if resolved.pydantic_models
+            else None
+        ),
+        metadata=_metadata(schema, resolved, source, command) if package_metadata else None,
     )
+
+
+def _metadata(schema: SchemaDef, resolved: Schema, source: str, command: str) -> MetadataIR:
+    digest = hashlib.sha256(schema.model_dump_json().encode()).hexdigest()[:12]
+    description = resolved.description or f"Batch repositories of the {resolved.package} schema."
+    return MetadataIR(
+        header=(
+            f"# Generated by batchrepo from {source}; do not edit.",
+            f"# Regenerate with: {command}",
+            "# Install: pip install <this folder>, or build a wheel: pip wheel <this folder>",
+        ),
+        distribution=_toml(resolved.package.replace("_", "-")),
+        version=_toml(f"0.1.0+schema.{digest}"),
+        description=_toml(" ".join(description.split())),
+        requires=(_toml(RUNTIME_REQUIREMENTS[CONTRACT_VERSION]),),
+        package=_toml(resolved.package),
+        contract=CONTRACT_VERSION,
+    )
+
+
+def _toml(text: str) -> str:
+    """A TOML basic string: JSON's escapes (``ensure_ascii``) are all valid TOML escapes."""
+    return json.dumps(text, ensure_ascii=True)
 
 
 def _enums(schema: Schema, classes: dict[str, str]) -> EnumsModuleIR:
@@ -272,7 +341,7 @@ def _check_names(schema: Schema) -> None:
         problems.append(f"package {schema.package!r} is not a Python identifier")
     modules = [python_name(t.name) for t in schema.tables]
     clashing = _duplicates(m.casefold() for m in modules)
-    clashing += sorted(m for m in modules if m in RESERVED_MODULES)
+    clashing += sorted(m for m in modules if m in reserved_modules(schema.pydantic_models))
     if clashing:
         problems.append(f"tables map to the same or a reserved module name: {clashing}")
     exported = [class_name(e.name) for e in schema.enums]

@@ -29,6 +29,7 @@ from decimal import Decimal
 from batchrepo.contract import CURRENT as CONTRACT_VERSION
 
 from ..model import Column, GenerationError
+from ..schema.characters import is_ignorable, shows_as_itself
 from ..schema.names import enum_member_name
 
 #: The one runtime module generated code imports (:mod:`batchrepo.contract`), and its alias.
@@ -200,7 +201,7 @@ def python_default(column: Column, scope: Scope, enum_class: str | None) -> str:
     ):
         return repr(value)
     if isinstance(value, str) and kind in ("text", "jsonb"):
-        return repr(value)
+        return string_literal(value)
     if isinstance(value, float) and kind == "jsonb":
         return repr(value)
     raise GenerationError(f"column {column.name!r}: default {value!r} does not fit type {kind}")
@@ -258,7 +259,8 @@ def lint_exemption(module: str) -> str | None:
 
 def docstring(text: str, indent: str = "") -> str:
     """A triple-quoted string literal holding ``text``: backslashes and quotes escaped, every
-    character but a printable one or a newline written as an escape, and continuation lines
+    character that does not show as itself (:mod:`..schema.characters`) but the newline written
+    as an escape, and continuation lines
     indented by ``indent`` (documentation tools strip it, as ``inspect.cleandoc`` does)."""
     out: list[str] = []
     for ch in text:
@@ -268,11 +270,21 @@ def docstring(text: str, indent: str = "") -> str:
             out.append('\\"')
         elif ch == "\n":
             out.append("\n" + indent)
-        elif ch.isprintable():
+        elif shows_as_itself(ch):
             out.append(ch)
         else:
             out.append(_escape(ord(ch)))
     return '"""' + "".join(out).replace(indent + "\n", "\n") + '"""'
+
+
+def string_literal(text: str) -> str:
+    """``repr(text)``, with the default-ignorable characters ``repr`` leaves raw (it escapes only
+    what Python counts unprintable) escaped too, so nothing invisible reaches the file."""
+    literal = repr(text)
+    for ch in set(literal):
+        if is_ignorable(ch):
+            literal = literal.replace(ch, _escape(ord(ch)))
+    return literal
 
 
 def _escape(code: int) -> str:
@@ -316,7 +328,7 @@ def triple_quoted(lines: Sequence[str]) -> str:
                 body.append("\\\\")
             elif ch in _NAMED_ESCAPES:
                 body.append(_NAMED_ESCAPES[ch])
-            elif ch.isprintable():
+            elif shows_as_itself(ch):
                 body.append(ch)
             else:
                 body.append(_escape(ord(ch)))

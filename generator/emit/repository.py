@@ -5,14 +5,17 @@ contract's operations (``_rt.save_batch(...)``, :mod:`batchrepo.contract`) with 
 Which methods exist follows ``docs/generated-api.md``: no update when every column is a key
 column, no upsert for identity keys, audited or all-key tables, one ``load_batch_by_<unique>``
 per unique key and one ``load_grouped_by_<fk>`` per foreign key. The deletes of an audited
-table take the version(s) the caller read. The chunked writes take any iterable or async
-iterable; the streamed loads (``stream_all``, ``load_stream``) return async iterators, so their
+table take the version(s) the caller read, and an audited table has the history reads
+(``load_history``, ``load_history_batch``, ``load_as_of``, ``load_as_of_batch``). The chunked
+writes take any iterable or async iterable; the streamed loads (``stream_all``,
+``load_stream``) return async iterators, so their
 methods are plain ``def`` returning the runtime's iterator (``awaited=False``). Both take a
 ``progress`` callback, called after each chunk.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from batchrepo.chunks import DEFAULT_CHUNK_SIZE
@@ -53,7 +56,9 @@ def repository_methods(
     spec: str,
     types: dict[int, str],
     scope: Scope,
+    column_type: str | None = None,
 ) -> tuple[Method, ...]:
+    """``column_type``: the ``Literal`` alias of the columns an update may name."""
     seq = scope.name("collections.abc", "Sequence")
     iterable = scope.name("collections.abc", "Iterable")
     async_iterable = scope.name("collections.abc", "AsyncIterable")
@@ -99,20 +104,26 @@ def repository_methods(
     )
     literal, overload = scope.name("typing", "Literal"), scope.name("typing", "overload")
 
-    def batch_write(name: str) -> Method:
-        """``<name>(items, *, returning=True)``: the rows as stored, or with ``returning=False``
-        only their number (nothing decoded, nothing built)."""
+    def batch_write(name: str, extra: tuple[str, ...] = (), passed: tuple[str, ...] = ()) -> Method:
+        """``<name>(items, *, returning=True, *extra)``: the rows as stored, or with
+        ``returning=False`` only their number (nothing decoded, nothing built)."""
         rows = f"{lst}[{entity}]"
         return Method(
             name,
-            (items, "*", f"returning: {boolean} = True"),
+            (items, "*", f"returning: {boolean} = True", *extra),
             f"{rows} | {integer}",
-            op(name, "items", "returning=returning"),
+            op(name, "items", "returning=returning", *passed),
             (
-                Overload(overload, (items, "*", f"returning: {literal}[True] = True"), rows),
-                Overload(overload, (items, "*", f"returning: {literal}[False]"), integer),
+                Overload(
+                    overload, (items, "*", f"returning: {literal}[True] = True", *extra), rows
+                ),
+                Overload(overload, (items, "*", f"returning: {literal}[False]", *extra), integer),
             ),
         )
+
+    # update(..., columns=[...]): only the named columns are written (and checked)
+    chosen = (f"columns: {seq}[{column_type}] | None = None",) if column_type else ()
+    passes = ("columns=columns",) if column_type else ()
 
     methods = [
         Method("save", (item,), entity, op("save_one", "item")),
@@ -122,10 +133,31 @@ def repository_methods(
         Method("exists", (one_key,), boolean, op("exists_one", "key")),
         Method("exists_batch", (keys,), f"{lst}[{boolean}]", op("exists_batch", "keys")),
     ]
+    skippable = [
+        key.name for key in (table.primary_key, *table.uniques) if key.name in _if_new_keys(table)
+    ]
+    if skippable:
+        # save_if_new: the key a row may clash on, the primary key unless the database draws it
+        on = f"{literal}[" + ", ".join(repr(name) for name in skippable) + "]"
+        keyword = f"on: {on} = {skippable[0]!r}"
+        methods += [
+            Method(
+                "save_if_new",
+                (item, "*", keyword),
+                f"{entity} | None",
+                op("save_if_new", "item", "on=on"),
+            ),
+            Method(
+                "save_batch_if_new",
+                (items, "*", keyword),
+                f"{lst}[{entity} | None]",
+                op("save_batch_if_new", "items", "on=on"),
+            ),
+        ]
     if has_update:
         methods += [
-            Method("update", (item,), entity, op("update_one", "item")),
-            batch_write("update_batch"),
+            Method("update", (item, "*", *chosen), entity, op("update_one", "item", *passes)),
+            batch_write("update_batch", chosen, passes),
         ]
     if table.audited:
         # the version read (None: no check); a row present with another version is stale
@@ -150,10 +182,16 @@ def repository_methods(
             Method("delete", (one_key,), boolean, op("delete_one", "key")),
             Method("delete_batch", (keys,), integer, op("delete_batch", "keys")),
         ]
-    if has_upsert:
+    if table.audited:
+        methods += history_methods(entity, one_key, keys, scope, op)
+    # upsert(..., on=...): the key a row is found by, the primary key unless it is an identity
+    upsert_keys = [table.primary_key.name] if has_upsert else []
+    upsert_keys += [u.name for u in table.uniques] if has_update else []
+    if upsert_keys:
+        found_by = f"on: {literal}[" + ", ".join(map(repr, upsert_keys)) + f"] = {upsert_keys[0]!r}"
         methods += [
-            Method("upsert", (item,), entity, op("upsert_one", "item")),
-            batch_write("upsert_batch"),
+            Method("upsert", (item, "*", found_by), entity, op("upsert_one", "item", "on=on")),
+            batch_write("upsert_batch", (found_by,), ("on=on",)),
         ]
     methods.append(
         Method(
@@ -174,12 +212,20 @@ def repository_methods(
         )
         for w in writes
     ]
+    # audited: the versions read, in step with the keys (None: any)
+    read = f"{iterable}[{integer} | None] | {async_iterable}[{integer} | None] | None = None"
+    versioned = (f"versions: {read}",) if table.audited else ()
     methods.append(
         Method(
             "delete_batch_chunked",
-            (key_stream, *chunked),
+            (key_stream, *chunked, *versioned),
             f"{result}[{key}]",
-            op("delete_batch_chunked", "keys", *chunk_args),
+            op(
+                "delete_batch_chunked",
+                "keys",
+                *chunk_args,
+                *(("versions=versions",) if table.audited else ()),
+            ),
         )
     )
     methods += [
@@ -228,3 +274,44 @@ def repository_methods(
     if len(set(names)) != len(names):
         raise GenerationError(f"table {table.name!r}: two repository methods share a name")
     return tuple(methods)
+
+
+def history_methods(
+    entity: str, one_key: str, keys: str, scope: Scope, op: Callable[..., str]
+) -> list[Method]:
+    """The history reads of an audited table (``batchrepo.read.history``): every version of one
+    key or many, and the version in force "as of" a time or of a version number."""
+    entry = f"{scope.runtime('HistoryEntry')}[{entity}]"
+    lst, integer = scope.builtin("list"), scope.builtin("int")
+    seq = scope.name("collections.abc", "Sequence")
+    when = f"at: {scope.qualified('datetime', 'datetime')} | None = None"
+    return [
+        Method("load_history", (one_key,), f"{lst}[{entry}]", op("load_history", "key")),
+        Method(
+            "load_history_batch",
+            (keys,),
+            f"{lst}[{lst}[{entry}]]",
+            op("load_history_batch", "keys"),
+        ),
+        Method(
+            "load_as_of",
+            (one_key, "*", f"version: {integer} | None = None", when),
+            f"{entry} | None",
+            op("load_as_of", "key", "version=version", "at=at"),
+        ),
+        Method(
+            "load_as_of_batch",
+            (keys, "*", f"versions: {seq}[{integer} | None] | None = None", when),
+            f"{lst}[{entry} | None]",
+            op("load_as_of_batch", "keys", "versions=versions", "at=at"),
+        ),
+    ]
+
+
+def _if_new_keys(table: Table) -> set[str]:
+    """Keys ``save_if_new`` can skip on: every unique key, and the primary key unless it is an
+    identity (the database draws it, so a new row never clashes on it)."""
+    names = {key.name for key in table.uniques}
+    if not table.identity_key:
+        names.add(table.primary_key.name)
+    return names

@@ -65,6 +65,9 @@ class TableStatements:
     insert_batch_count: Statement
     update_batch_count: Statement | None
     upsert_batch_count: Statement | None
+    update_one_columns: Statement | None
+    update_batch_columns: Statement | None
+    update_batch_columns_count: Statement | None
 
 
 def select_keys(table: Table) -> Statement:
@@ -122,13 +125,20 @@ def table_statements(table: Table) -> TableStatements:
         ),
         update_one=_update_one(table) if has_values else None,
         update_batch=_update_batch(table) if has_values else None,
-        upsert_one=_insert_one(table, upsert=True) if upsert else None,
-        upsert_batch=_insert_batch(table, upsert=True) if upsert else None,
+        upsert_one=_insert_one(table, upsert=table.primary_key) if upsert else None,
+        upsert_batch=_insert_batch(table, upsert=table.primary_key) if upsert else None,
         select_keys=select_keys(table),
         select_all=(f"SELECT {column_list(table)}", f"FROM {quote_ident(table.name)}"),
         insert_batch_count=counted(_insert_batch(table)),
         update_batch_count=counted(_update_batch(table)) if has_values else None,
-        upsert_batch_count=counted(_insert_batch(table, upsert=True)) if upsert else None,
+        upsert_batch_count=(
+            counted(_insert_batch(table, upsert=table.primary_key)) if upsert else None
+        ),
+        update_one_columns=_update_one(table, mask=True) if has_values else None,
+        update_batch_columns=_update_batch(table, mask=True) if has_values else None,
+        update_batch_columns_count=(
+            counted(_update_batch(table, mask=True)) if has_values else None
+        ),
     )
 
 
@@ -266,34 +276,46 @@ def _where_arrays(table: Table, columns: tuple[Column, ...]) -> str:
     return f"WHERE {row_of(quote_ident(table.name), columns)} IN (SELECT * FROM unnest({arrays}))"
 
 
-def _conflict(table: Table) -> str:
-    """The update of an upsert. Server-default columns keep their stored value (the inserted
-    value would be the default whenever the input had None); when nothing else is left, the
-    first of them is set to itself, so the statement still updates and returns the row."""
-    target = column_list(table, table.key_columns)
+def _conflict(table: Table, key: Key) -> str:
+    """The update of an upsert on ``key``. Server-default columns keep their stored value (the
+    inserted value would be the default whenever the input had None), and so do the key's own
+    columns and the primary key (a row found by a unique key keeps its primary key); when nothing
+    else is left, the first value column is set to itself, so the statement still updates and
+    returns the row."""
+    target = column_list(table, tuple(table.columns[i] for i in key.columns))
     t = quote_ident(table.name)
-    updated = [c for c in table.value_columns if c.server_default is None]
-    sets = ", ".join(f"{quote_ident(c.name)} = EXCLUDED.{quote_ident(c.name)}" for c in updated)
-    if not updated:
+    sets = ", ".join(
+        f"{quote_ident(c.name)} = EXCLUDED.{quote_ident(c.name)}" for c in upserted(table, key)
+    )
+    if not sets:
         kept = quote_ident(table.value_columns[0].name)
         sets = f"{kept} = {t}.{kept}"
     return f"ON CONFLICT ({target}) DO UPDATE SET {sets}"
 
 
-def _insert_one(table: Table, upsert: bool = False) -> Statement:
+def upserted(table: Table, key: Key) -> tuple[Column, ...]:
+    """The columns an upsert on ``key`` writes into a row that exists."""
+    return tuple(
+        c for c in table.value_columns if c.server_default is None and c.position not in key.columns
+    )
+
+
+def _insert_one(table: Table, upsert: Key | None = None, skip: Key | None = None) -> Statement:
     columns = table.insert_columns
     values = ", ".join(with_default(c, param(c, n)) for n, c in enumerate(columns, 1))
     clauses = [
         f"INSERT INTO {quote_ident(table.name)} ({column_list(table, columns)})",
         f"VALUES ({values})",
     ]
-    if upsert:
-        clauses.append(_conflict(table))
+    if upsert is not None:
+        clauses.append(_conflict(table, upsert))
+    if skip is not None:
+        clauses.append(_skip(table, skip))
     clauses.append(f"RETURNING {column_list(table)}")
     return tuple(clauses)
 
 
-def _insert_batch(table: Table, upsert: bool = False) -> Statement:
+def _insert_batch(table: Table, upsert: Key | None = None, skip: Key | None = None) -> Statement:
     columns = table.insert_columns
     batch = Batch()
     values = ", ".join(with_default(c, batch.add(c)) for c in columns)
@@ -303,16 +325,48 @@ def _insert_batch(table: Table, upsert: bool = False) -> Statement:
         *batch.source(ordinality=True),
         "ORDER BY u._ord",
     ]
-    if upsert:
-        clauses.append(_conflict(table))
+    if upsert is not None:
+        clauses.append(_conflict(table, upsert))
+    if skip is not None:
+        clauses.append(_skip(table, skip))
     clauses.append(f"RETURNING {column_list(table)}")
     return tuple(clauses)
 
 
-def _update_one(table: Table) -> Statement:
+def _skip(table: Table, key: Key) -> str:
+    """Rows whose ``key`` is taken are left out: the insert of ``save_if_new``."""
+    columns = tuple(table.columns[i] for i in key.columns)
+    return f"ON CONFLICT ({column_list(table, columns)}) DO NOTHING"
+
+
+def upsert_by(table: Table, key: Key) -> tuple[Statement, Statement, Statement]:
+    """(single-row, batch, counting batch) upserts of a table without audit on ``key``."""
+    batch = _insert_batch(table, upsert=key)
+    return _insert_one(table, upsert=key), batch, counted(batch)
+
+
+def insert_if_new(table: Table, key: Key) -> tuple[Statement, Statement]:
+    """(single-row, batch) inserts that skip rows whose ``key`` already exists. Rows come back
+    only for the rows inserted, in input order (``ORDER BY`` the ordinal)."""
+    return _insert_one(table, skip=key), _insert_batch(table, skip=key)
+
+
+def masked(table: Table, column: Column, value: str, mask: int | None) -> str:
+    """``value``, or with a mask argument (``$mask::bool[]``, one flag per column of the table,
+    the partial-column update) the stored value where the column is not being updated."""
+    if mask is None:
+        return value
+    stored = f"{quote_ident(table.name)}.{quote_ident(column.name)}"
+    return f"CASE WHEN (${mask}::bool[])[{column.position + 1}] THEN {value} ELSE {stored} END"
+
+
+def _update_one(table: Table, mask: bool = False) -> Statement:
+    """``mask``: one more argument after the columns, which columns to update (``bool[]``)."""
     t = quote_ident(table.name)
+    flags = len(table.columns) + 1 if mask else None
     sets = ", ".join(
-        f"{quote_ident(c.name)} = {or_stored(table, c, param(c, c.position + 1))}"
+        f"{quote_ident(c.name)} = "
+        + masked(table, c, or_stored(table, c, param(c, c.position + 1)), flags)
         for c in table.value_columns
     )
     where = " AND ".join(
@@ -321,12 +375,16 @@ def _update_one(table: Table) -> Statement:
     return (f"UPDATE {t}", f"SET {sets}", f"WHERE {where}", f"RETURNING {column_list(table)}")
 
 
-def _update_batch(table: Table) -> Statement:
+def _update_batch(table: Table, mask: bool = False) -> Statement:
+    """``mask``: one more argument after the batch's, which columns to update (``bool[]``);
+    the arrays of the columns not updated may be empty."""
     t = quote_ident(table.name)
     batch = Batch()
     values = {c.position: batch.add(c) for c in table.columns}
+    flags = batch.next_number if mask else None
     sets = ", ".join(
-        f"{quote_ident(c.name)} = {or_stored(table, c, values[c.position])}"
+        f"{quote_ident(c.name)} = "
+        + masked(table, c, or_stored(table, c, values[c.position]), flags)
         for c in table.value_columns
     )
     where = " AND ".join(

@@ -20,7 +20,8 @@ Layout, top to bottom (the parts name the statements, and Python binds a name be
      is None: no upsert of an audited table, no update of an all-key table);
    * ``PROBE_PRIMARY_KEY``; per unique key ``PROBE_UNIQUE_<KEY>`` and ``SELECT_BATCH_BY_<KEY>``;
    * per foreign key ``PROBE_PARENT_<FK>`` and ``SELECT_CHILDREN_BY_<FK>``;
-   * ``INSERT_AUDIT_LOG`` for an audited table;
+   * ``INSERT_AUDIT_LOG`` and the history reads (``SELECT_HISTORY_ONE`` ...) for an audited
+     table;
 
 2. the parts, each named after the ``TableSpec`` field it fills, upper-cased (:data:`PARTS`):
    ``COLUMNS``, ``SQL`` (the ``TableSQL``), ``UNIQUES``, ``FOREIGN_KEYS`` (``()`` for a table

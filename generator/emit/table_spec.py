@@ -15,7 +15,8 @@ from ..model import Column, ForeignKey, Key, Table
 from ..model import audit_tables as audit
 from ..schema.names import quote_ident, statement_name
 from . import sql
-from .audit_sql import audited_statements
+from .audit_sql import audited_inserts, audited_statements, audited_upserts
+from .history_sql import history_statements
 from .pycode import Arg, Call, Scope, bound_literal
 from .table_module import TableModule
 
@@ -60,6 +61,10 @@ def table_spec(
             Arg("history_table", repr(table.history_table)),
             Arg("version_column", str(table.version_column.position)),
             Arg("insert_log_sql", parts.statement("INSERT_AUDIT_LOG", audit.INSERT_LOG_SQL)),
+            *(
+                Arg(field, parts.statement(field.upper(), statement))
+                for field, statement in history_statements(table).items()
+            ),
         )
         audit_spec = call_text(Call(rt("AuditSpec"), audit_args))
     columns = (call_text(_column(c, attrs, parts.scope, enum_values)) for c in table.columns)
@@ -198,6 +203,29 @@ def _unique(table: Table, key: Key, parts: TableModule) -> str:
         Arg("columns", tuple_text(str(i) for i in key.columns)),
         Arg("probe_sql", parts.statement(probe, sql.unique_probe(table, key))),
     ]
+    if not (primary and table.identity_key):  # an identity never conflicts: nothing to skip on
+        one, batch = sql.insert_if_new(table, key)
+        if table.audited:
+            one, batch = audited_inserts(table, one, batch)
+        name = "PRIMARY_KEY" if primary else key.name
+        args += [
+            Arg(
+                "insert_if_new_sql", parts.statement(statement_name("INSERT_IF_NEW_BY", name), one)
+            ),
+            Arg(
+                "insert_batch_if_new_sql",
+                parts.statement(statement_name("INSERT_BATCH_IF_NEW_BY", name), batch),
+            ),
+        ]
+    if not primary and table.updatable:
+        upserts = audited_upserts(table, key) if table.audited else sql.upsert_by(table, key)
+        for field, role, statement in zip(
+            ("upsert_sql", "upsert_batch_sql", "upsert_batch_count_sql"),
+            ("UPSERT_BY", "UPSERT_BATCH_BY", "UPSERT_BATCH_COUNT_BY"),
+            upserts,
+            strict=True,
+        ):
+            args.append(Arg(field, parts.statement(statement_name(role, key.name), statement)))
     if not primary:
         select = statement_name("SELECT_BATCH_BY", key.name)
         args.append(

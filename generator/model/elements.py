@@ -150,9 +150,10 @@ class Table:
 
     @property
     def upsertable(self) -> bool:
-        """Whether the table has an upsert: not for identity keys (the database draws them,
-        so there is nothing to conflict on) nor for audited tables (not generated yet)."""
-        return self.updatable and not self.identity_key and not self.audited
+        """Whether the table has an upsert on its primary key: not for identity keys (the
+        database draws them, so there is nothing to conflict on). Upserts on a unique key
+        need only a column to update (``updatable``)."""
+        return self.updatable and not self.identity_key
 
     @property
     def version_column(self) -> Column | None:
@@ -184,6 +185,8 @@ class Schema:
     when no table is audited)."""
     audit_enums: tuple[Enum, ...] = ()
     """``audit_operation`` when any table is audited."""
+    pydantic_models: bool = False
+    """Whether the package gets ``pydantic_models.py`` (the schema's ``pydantic_models``)."""
 
     def table(self, name: str) -> Table:
         for table in self.tables:

@@ -45,6 +45,7 @@ def resolve(schema: SchemaDef) -> Schema:
         tables,
         audit_tables=audit.audit_tables(audited),
         audit_enums=audit.audit_enums() if audited else (),
+        pydantic_models=schema.pydantic_models,
     )
 
 

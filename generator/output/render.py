@@ -13,7 +13,15 @@ from typing import Any
 
 import jinja2
 
-from ..emit.package import DDL_PATH, ENUMS_PATH, INIT_PATH, MARKER_PATH, PackageIR
+from ..emit.package import (
+    DDL_PATH,
+    ENUMS_PATH,
+    INIT_PATH,
+    MARKER_PATH,
+    METADATA_PATH,
+    PackageIR,
+)
+from ..emit.pydantic_models import PATH as PYDANTIC_PATH
 from ..emit.unit_of_work_module import UNIT_OF_WORK_PATH
 
 
@@ -55,12 +63,19 @@ def render(ir: PackageIR) -> dict[str, Rendered]:
             env, "unit_of_work.py.jinja", header=header, uow=ir.unit_of_work
         ),
     }
+    if ir.pydantic is not None:
+        files[PYDANTIC_PATH] = _render(
+            env, "pydantic_models.py.jinja", header=header, module=ir.pydantic
+        )
     for aggregate in ir.aggregates:
         files[aggregate.path] = _render(env, "aggregate.py.jinja", header=header, a=aggregate)
         files[aggregate.table_module.path] = _render(
             env, "table_module.py.jinja", header=header, module=aggregate.table_module
         )
-    return {prefix + path: files[path] for path in sorted(files)}
+    rendered = {prefix + path: files[path] for path in files}
+    if ir.metadata is not None:  # beside the package, not in it
+        rendered[METADATA_PATH] = _render(env, "pyproject.toml.jinja", m=ir.metadata)
+    return {path: rendered[path] for path in sorted(rendered)}
 
 
 def render_ddl(ir: PackageIR) -> str:

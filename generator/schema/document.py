@@ -122,5 +122,8 @@ class SchemaDef(_Model):
     package: Name
     """Python package the generated modules form (``import <package>``)."""
     description: Description | None = None
+    pydantic_models: StrictBool = False
+    """Also write ``<package>/pydantic_models.py``: per aggregate a pydantic model that validates
+    as the repository does (for an API edge); the package then needs pydantic to import it."""
     enums: dict[Name, EnumDef] = {}
     tables: Annotated[dict[Name, TableDef], Field(min_length=1)]

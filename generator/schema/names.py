@@ -11,11 +11,22 @@ import keyword
 import re
 import unicodedata
 
+from .characters import code_points, hidden_characters
+
 #: PostgreSQL truncates identifiers longer than this many bytes (NAMEDATALEN - 1).
 IDENTIFIER_MAX_BYTES = 63
 
 #: Module names the generated package uses for itself; no table may take them.
 RESERVED_MODULES = frozenset({"__init__", "enums", "py", "schema", "unit_of_work"})
+
+#: The module of the pydantic models, in a package that asks for them (``pydantic_models``).
+PYDANTIC_MODULE = "pydantic_models"
+
+
+def reserved_modules(pydantic_models: bool) -> frozenset[str]:
+    """The module names no table may take in a package (with or without pydantic models)."""
+    return RESERVED_MODULES | {PYDANTIC_MODULE} if pydantic_models else RESERVED_MODULES
+
 
 #: The package's unit of work class (``unit_of_work.py``, re-exported by ``__init__``).
 UNIT_OF_WORK_CLASS = "UnitOfWork"
@@ -42,18 +53,15 @@ IMPORTED_NAMES = frozenset(
     }
 )  # fmt: skip
 
-_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
-
 
 def name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a table, column, enum or key name; None when it can."""
     if not name:
         return "is empty"
     # A plain space is merely not an identifier character (reported below), not an invisible one.
-    bad = [ch for ch in name if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES and ch != " "]
+    bad = hidden_characters(name)
     if bad:
-        shown = ", ".join(f"U+{ord(ch):04X}" for ch in dict.fromkeys(bad))
-        return f"contains invisible or control characters ({shown})"
+        return f"contains invisible or control characters ({code_points(bad)})"
     if not name.isidentifier():
         return "contains characters that do not belong in an identifier (letters, digits, _)"
     if name.startswith("_"):
@@ -73,16 +81,25 @@ def quote_ident(name: str) -> str:
 
 
 def sql_literal(text: str) -> str:
-    """A SQL string literal that reads the same whatever ``standard_conforming_strings`` is.
+    """A SQL string literal that reads the same whatever ``standard_conforming_strings`` is, and
+    shows every character that would not show as itself as an escape.
 
-    Without a backslash, a plain ``'...'`` (quotes doubled) means the same text in both
-    settings. With one, a plain literal would change meaning when the setting is off (the
-    backslash escaping what follows, possibly the closing quote), so the text becomes an escape
-    string ``E'...'`` with backslashes doubled, which both settings read alike."""
+    A plain ``'...'`` (quotes doubled) means the same text in both settings as long as it holds
+    no backslash. A text with a backslash, or with a character that must not appear raw in a
+    reviewed file (a control, a bidi override, an invisible character:
+    :mod:`.characters`), becomes an escape string ``E'...'``, which both settings read alike:
+    backslashes doubled, those characters as ``\\uXXXX`` or ``\\UXXXXXXXX`` (the newline stays
+    a line break). NUL and lone surrogates have no escape PostgreSQL accepts; the front end
+    refuses them."""
     quoted = text.replace("'", "''")
-    if "\\" not in text:
+    hidden = set(hidden_characters(text)) - {"\n"}
+    if "\\" not in text and not hidden:
         return "'" + quoted + "'"
-    return "E'" + quoted.replace("\\", "\\\\") + "'"
+    escaped = quoted.replace("\\", "\\\\")
+    for ch in hidden:
+        code = ord(ch)
+        escaped = escaped.replace(ch, f"\\u{code:04X}" if code < 0x10000 else f"\\U{code:08X}")
+    return "E'" + escaped + "'"
 
 
 def python_name(name: str) -> str:

@@ -6,17 +6,20 @@ API for the later stages::
     unreadable
     parse_schema(text, filename, later_checks=()) -> SchemaDef  # filename names the file in
     messages
+    check_document(data, locator, later_checks=(), reported=()) -> SchemaDef   # plain data
+    check_schema_def(schema, locator, later_checks=()) -> SchemaDef    # models built in Python
     column_types(schema) -> {table: {column: ParsedType}}
     column_type(schema, table, column) -> ParsedType
 
-Both loaders raise :class:`SchemaError` carrying every issue, located ``file:line:column``:
-first the YAML rules (:mod:`loader`; a syntax error stops there), then the shape
-(:mod:`shape`), then the meaning (:mod:`checks`), then ``later_checks``: checks of a later
-stage that need a schema every front-end check accepted (the SQL names of
-:mod:`batchrepo_codegen.model` need it resolved), located like the others. When the shape check
-fails, the semantic checks
-still run on the tables and enums that passed it (the broken ones are taken on trust where
-referenced), so one run shows nearly everything.
+The loaders raise :class:`SchemaError` carrying every issue, located ``file:line:column`` (a
+``locator`` says where a path is: the YAML's :class:`SourceMap`, or a Python object path for
+a schema written in Python). The size of the text is bounded first (:data:`limits.MAX_BYTES`);
+then the YAML rules (:mod:`loader`; a syntax error stops there), the shape (:mod:`shape`), the
+meaning (:mod:`checks`), then ``later_checks``: checks of a later stage that need a schema every
+front-end check accepted (the SQL names of :mod:`batchrepo_codegen.model` need it resolved),
+located like the others. Problems of every kind come in one report: when the shape check
+fails, the semantic checks still run on what can be read (:mod:`partial`), and problems that
+merely follow from one already reported are left out.
 
 A schema these functions return is known to generate: every type parses, every reference
 resolves, every name is safe where it lands. ``column_types`` relies on that (it raises
@@ -27,22 +30,27 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
+from .checks.limits import MAX_BYTES, count_problems, size_problem
 from .checks.tables import check_schema
 from .document import SchemaDef
-from .issues import Problem, SchemaError, SchemaIssue
-from .loader import SourceMap, load_yaml
+from .issues import Path, Problem, SchemaError, SchemaIssue, suggestion_budget
+from .loader import read_yaml
+from .partial import semantic_problems_despite, without_follow_ons
 from .shape import shape_problems
-from .types import ParsedType, TypeSyntaxError, parse_type
-
-#: Stands in for a package name that failed the shape check, so the rest can still be checked.
-_PLACEHOLDER_PACKAGE = "unreadable_package"
+from .types import ParsedType, parse_type
 
 #: A check a later stage runs once the front end accepted a schema.
 LaterCheck = Callable[[SchemaDef], list[Problem]]
+
+
+class Locator(Protocol):
+    """Where a document path is, for messages."""
+
+    def issue(self, path: Path, message: str, *, at_key: bool = False) -> SchemaIssue: ...
 
 
 def load_schema(
@@ -51,7 +59,10 @@ def load_schema(
     """Read, parse and check the schema file at ``path``."""
     filename = os.fspath(path)
     with open(filename, "rb") as file:
-        raw = file.read()
+        raw = file.read(MAX_BYTES + 1)  # a larger file is refused unread
+    if len(raw) > MAX_BYTES:
+        size = os.stat(filename).st_size
+        raise SchemaError([SchemaIssue(filename, 1, 1, (), size_problem(size))])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -64,20 +75,82 @@ def load_schema(
 
 def parse_schema(text: str, filename: str, *, later_checks: Sequence[LaterCheck] = ()) -> SchemaDef:
     """Parse and check schema text; ``filename`` is what messages call the file."""
-    data, source = load_yaml(text, filename)
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_BYTES:
+        raise SchemaError([SchemaIssue(filename, 1, 1, (), size_problem(size))])
+    loaded = read_yaml(text, filename)
+    if not loaded.complete:
+        raise SchemaError(loaded.issues)
+    return check_document(
+        loaded.data,
+        loaded.source,
+        later_checks=later_checks,
+        reported=loaded.issues,
+        replaced=loaded.replaced,
+    )
+
+
+def check_document(
+    data: Any,
+    locator: Locator,
+    *,
+    later_checks: Sequence[LaterCheck] = (),
+    reported: Sequence[SchemaIssue] = (),
+    replaced: Sequence[Path] = (),
+) -> SchemaDef:
+    """Check plain data (what YAML gives: dicts, lists, str, int, float, bool, None) against the
+    schema language; ``reported`` are problems an earlier step found in it (the loader's), and
+    ``replaced`` the nodes it did not keep as written, whose follow-ons are left out."""
+    with suggestion_budget():
+        return _check_document(data, locator, later_checks, reported, replaced)
+
+
+def _check_document(
+    data: Any,
+    locator: Locator,
+    later_checks: Sequence[LaterCheck],
+    reported: Sequence[SchemaIssue],
+    replaced: Sequence[Path],
+) -> SchemaDef:
+    problems: list[Problem] = count_problems(data)
+    if problems:  # far over a limit: say so without spending long on the rest
+        raise SchemaError(
+            [*reported, *(locator.issue(p.path, p.message, at_key=p.at_key) for p in problems)]
+        )
+    schema: SchemaDef | None = None
     try:
         schema = SchemaDef.model_validate(data)
     except ValidationError as error:
         shape = shape_problems(data, error)
-        raise SchemaError(_located(source, shape + _check_readable_part(data, shape))) from None
+        semantic = semantic_problems_despite(data, shape, later_checks)
+        problems = shape + without_follow_ons(semantic, [p.path for p in shape])
+    else:
+        problems = _semantic(schema, later_checks)
+    problems = without_follow_ons(problems, replaced)
+    issues = [*reported, *(locator.issue(p.path, p.message, at_key=p.at_key) for p in problems)]
+    if issues or schema is None:
+        raise SchemaError(issues)
+    return schema
+
+
+def check_schema_def(
+    schema: SchemaDef, locator: Locator, *, later_checks: Sequence[LaterCheck] = ()
+) -> SchemaDef:
+    """Check a :class:`SchemaDef` built in Python (its shape held when it was constructed)."""
+    with suggestion_budget():
+        problems = _semantic(schema, later_checks)
+    if problems:
+        raise SchemaError(locator.issue(p.path, p.message, at_key=p.at_key) for p in problems)
+    return schema
+
+
+def _semantic(schema: SchemaDef, later_checks: Sequence[LaterCheck]) -> list[Problem]:
     problems = check_schema(schema)
     for check in later_checks:
         if problems:
             break
         problems = check(schema)
-    if problems:
-        raise SchemaError(_located(source, problems))
-    return schema
+    return problems
 
 
 def column_types(schema: SchemaDef) -> dict[str, dict[str, ParsedType]]:
@@ -95,75 +168,3 @@ def column_types(schema: SchemaDef) -> dict[str, dict[str, ParsedType]]:
 def column_type(schema: SchemaDef, table: str, column: str) -> ParsedType:
     """The parsed type of one column (``KeyError`` for a table or column not in the schema)."""
     return parse_type(schema.tables[table].columns[column].type, frozenset(schema.enums))
-
-
-def _located(source: SourceMap, problems: list[Problem]) -> list[SchemaIssue]:
-    return [source.issue(p.path, p.message, at_key=p.at_key) for p in problems]
-
-
-def _unreadable_column_types(
-    data: dict[str, Any], tables: set[str], enum_names: set[str]
-) -> list[Problem]:
-    """Type problems of the columns of tables left out for their shape: type names are where
-    typos are most likely, and they do not depend on the rest of the table."""
-    problems = []
-    for table_name in sorted(tables):
-        columns = (
-            data["tables"][table_name].get("columns")
-            if isinstance(data["tables"][table_name], dict)
-            else None
-        )
-        if not isinstance(columns, dict):
-            continue
-        for column_name, column in columns.items():
-            declared = column.get("type") if isinstance(column, dict) else None
-            if not isinstance(declared, str) or not declared:
-                continue
-            try:
-                parse_type(declared, enum_names)
-            except TypeSyntaxError as error:
-                path = ("tables", table_name, "columns", column_name, "type")
-                problems.append(Problem(path, str(error)))
-    return problems
-
-
-def _check_readable_part(data: Any, shape: list[Problem]) -> list[Problem]:
-    """Semantic problems of the tables and enums that passed the shape check.
-
-    Entries with a shape problem are left out (and named as unreadable, so references to them
-    are not reported as missing); a broken ``version`` or ``package`` is replaced by a stand-in.
-    Returns nothing when too little is readable to check anything.
-    """
-    if not isinstance(data, dict):
-        return []
-    partial = dict(data)
-    broken: dict[str, set[str]] = {"tables": set(), "enums": set()}
-    for problem in shape:
-        path = problem.path
-        if len(path) >= 2 and path[0] in broken:
-            broken[str(path[0])].add(str(path[1]))
-        elif len(path) == 1 and path[0] in broken:
-            return []
-        elif len(path) == 1:
-            partial.pop(str(path[0]), None)
-    partial.setdefault("version", 1)
-    package_unreadable = "package" not in partial
-    partial.setdefault("package", _PLACEHOLDER_PACKAGE)
-    for section, names in broken.items():
-        entries = partial.get(section, {})
-        if not isinstance(entries, dict):
-            return []
-        partial[section] = {k: v for k, v in entries.items() if k not in names}
-    if not partial["tables"]:
-        return []
-    try:
-        schema = SchemaDef.model_validate(partial)
-    except ValidationError:
-        return []
-    problems = check_schema(
-        schema, unreadable_tables=broken["tables"], unreadable_enums=broken["enums"]
-    )
-    problems += _unreadable_column_types(data, broken["tables"], {*schema.enums, *broken["enums"]})
-    if package_unreadable:
-        problems = [p for p in problems if p.path[:1] != ("package",)]
-    return problems

@@ -9,7 +9,6 @@ into one message, and says what to write: ``unknown key 'nulable'; did you mean 
 
 from __future__ import annotations
 
-import difflib
 import re
 import types
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -18,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from .document import SchemaDef
-from .issues import Path, Problem, describe
+from .issues import Path, Problem, close_match, describe
 
 #: What YAML 1.1 read as booleans and this loader keeps as strings (field notes part 2).
 _YAML11_BOOLEANS = re.compile(
@@ -36,8 +35,11 @@ _UNION_MEMBERS = {
 }
 
 
-def shape_problems(data: Any, error: ValidationError) -> list[Problem]:
-    """One problem per node of ``data`` that does not fit the schema language."""
+def shape_problems(
+    data: Any, error: ValidationError, root: type[BaseModel] = SchemaDef
+) -> list[Problem]:
+    """One problem per node of ``data`` that does not fit the schema language (``root``: the
+    model ``data`` was validated as, when not the whole document)."""
     grouped: dict[tuple[Path, bool], list[tuple[ErrorDetails, tuple[Any, ...]]]] = {}
     for details in error.errors(include_url=False):
         path, rest, on_key = _split_location(data, details["loc"])
@@ -48,8 +50,50 @@ def shape_problems(data: Any, error: ValidationError) -> list[Problem]:
             problems.append(Problem(path, _union_message(errors[0][0]["input"], errors)))
             continue
         for details, rest in errors:
-            problems.append(_problem(path, rest, on_key, details))
+            problem = _problem(path, rest, on_key, details, root)
+            joined = joined_type(data, path) if details["type"] == "extra_forbidden" else None
+            if joined is not None:
+                problem = Problem(
+                    path,
+                    f"unknown key {path[-1]!r}: the comma inside {{...}} split the type "
+                    f'{joined!r} in two; quote it: type: "{joined}"',
+                    at_key=True,
+                )
+            problems.append(problem)
     return problems
+
+
+#: A type cut at the comma of its parameters: ``numeric(10``, and the key that got the rest.
+_CUT_TYPE = re.compile(r"[^()\[\]]*\([^()]*")
+_TYPE_REST = re.compile(r"[^()]*\)(?:\s*\[\s*\])?")
+
+
+def joined_type(data: Any, path: Path) -> str | None:
+    """When the unknown key at ``path`` is the rest of a type that a flow mapping cut at its
+    comma (``{type: numeric(10,2)}`` reads as ``type: numeric(10`` and a key ``2)`` without a
+    value), the type as it was meant; None otherwise."""
+    parent = node_at(data, path[:-1])
+    key = path[-1]
+    if not isinstance(parent, dict) or not isinstance(key, str):
+        return None
+    cut = parent.get("type")
+    if not isinstance(cut, str) or parent.get(key) is not None:
+        return None
+    if not (_CUT_TYPE.fullmatch(cut) and _TYPE_REST.fullmatch(key)):
+        return None
+    return f"{cut},{key}"
+
+
+def node_at(data: Any, path: Path) -> Any:
+    """The node of ``data`` at ``path``; None when there is none."""
+    node = data
+    for part in path:
+        in_mapping = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_mapping or in_list):
+            return None
+        node = node[part]
+    return node
 
 
 def _split_location(data: Any, loc: tuple[str | int, ...]) -> tuple[Path, tuple[Any, ...], bool]:
@@ -67,20 +111,26 @@ def _split_location(data: Any, loc: tuple[str | int, ...]) -> tuple[Path, tuple[
     return tuple(loc), (), False
 
 
-def _problem(path: Path, rest: tuple[Any, ...], on_key: bool, details: ErrorDetails) -> Problem:
+def _problem(
+    path: Path,
+    rest: tuple[Any, ...],
+    on_key: bool,
+    details: ErrorDetails,
+    root: type[BaseModel] = SchemaDef,
+) -> Problem:
     kind = details["type"]
     value = details["input"]
     ctx = details.get("ctx") or {}
     if kind == "missing":
         return Problem(path, f"missing required key {rest[0]!r}", at_key=True)
     if kind == "extra_forbidden":
-        return Problem(path, _unknown_key_message(path), at_key=True)
+        return Problem(path, _unknown_key_message(path, root), at_key=True)
     if on_key:
         if kind == "string_too_short":
             return Problem(path, "a name must not be empty", at_key=True)
         return Problem(path, f"names must be strings, not {describe(value)}", at_key=True)
     if kind == "literal_error":
-        return Problem(path, _literal_message(path, value))
+        return Problem(path, _literal_message(path, value, root))
     if kind == "bool_type":
         hint = ""
         if isinstance(value, str) and _YAML11_BOOLEANS.fullmatch(value):
@@ -99,6 +149,13 @@ def _problem(path: Path, rest: tuple[Any, ...], on_key: bool, details: ErrorDeta
     if kind == "list_type":
         hint = f" such as [{value}]" if isinstance(value, str) else ""
         return Problem(path, f"expected a list{hint}, got {describe(value)}")
+    if kind == "string_unicode" and isinstance(value, str):
+        surrogate = next((ch for ch in value if "\ud800" <= ch <= "\udfff"), "\ud800")
+        return Problem(
+            path,
+            f"contains U+{ord(surrogate):04X}, half of a UTF-16 surrogate pair, which is not a "
+            "character UTF-8 or PostgreSQL can hold; write the character itself",
+        )
     if kind in ("too_short", "string_too_short"):
         return Problem(path, "must not be empty")
     if kind == "string_too_long":
@@ -135,44 +192,44 @@ def _union_message(value: Any, errors: list[tuple[ErrorDetails, tuple[Any, ...]]
     return f"expected {wanted}, got {describe(value)}"
 
 
-def _unknown_key_message(path: Path) -> str:
+def _unknown_key_message(path: Path, root: type[BaseModel]) -> str:
     key = str(path[-1])
-    allowed = _allowed_keys(path[:-1])
+    allowed = _allowed_keys(path[:-1], root)
     # A prefix counts too: 'on' is short for 'on_delete' but far from it by edit distance.
-    close = (
-        difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-        or [option for option in allowed if len(key) >= 2 and option.startswith(key)][:1]
-    )
+    close = [match for match in [close_match(key, allowed)] if match is not None] or [
+        option for option in allowed if len(key) >= 2 and option.startswith(key)
+    ][:1]
     if close:
         return f"unknown key {key!r}; did you mean {close[0]!r}?"
     return f"unknown key {key!r}; allowed: {', '.join(allowed)}"
 
 
-def _literal_message(path: Path, value: Any) -> str:
-    allowed = get_args(_unwrap(_annotation_at(path)))
+def _literal_message(path: Path, value: Any, root: type[BaseModel]) -> str:
+    allowed = get_args(unwrap(annotation_at(path, root)))
     shown = ", ".join(repr(option) for option in allowed)
     if isinstance(value, str) and all(isinstance(option, str) for option in allowed):
         by_lower = {option.lower(): option for option in allowed}
-        close = difflib.get_close_matches(value.lower(), list(by_lower), n=1)
-        if close:
-            meant = by_lower[close[0]]
+        close = close_match(value.lower(), list(by_lower))
+        if close is not None:
+            meant = by_lower[close]
             return f"unknown value {value!r}; did you mean {meant!r}? (allowed: {shown})"
         return f"unknown value {value!r}; allowed: {shown}"
     return f"expected {shown}, got {describe(value)}"
 
 
-def _allowed_keys(path: Path) -> list[str]:
-    model = _unwrap(_annotation_at(path))
+def _allowed_keys(path: Path, root: type[BaseModel]) -> list[str]:
+    model = unwrap(annotation_at(path, root))
     if isinstance(model, type) and issubclass(model, BaseModel):
         return list(model.model_fields)
     return []
 
 
-def _annotation_at(path: Path) -> Any:
-    """The type the schema language declares at a document path (``SchemaDef`` at the root)."""
-    annotation: Any = SchemaDef
+def annotation_at(path: Path, root: type[BaseModel] = SchemaDef) -> Any:
+    """The type the schema language declares at a document path (``root`` at the root); None
+    for a path it does not declare."""
+    annotation: Any = root
     for part in path:
-        annotation = _unwrap(annotation)
+        annotation = unwrap(annotation)
         origin = get_origin(annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             field = annotation.model_fields.get(str(part))
@@ -186,7 +243,7 @@ def _annotation_at(path: Path) -> Any:
     return annotation
 
 
-def _unwrap(annotation: Any) -> Any:
+def unwrap(annotation: Any) -> Any:
     """Strip ``Annotated`` and ``| None`` to reach the model, container or ``Literal``."""
     while True:
         origin = get_origin(annotation)

@@ -14,13 +14,13 @@ enum (case-sensitive, as it is a quoted identifier); any of these but ``jsonb`` 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
 from batchrepo.spec import ColumnKind
 
+from .issues import close_match, listed
 from .names import quote_ident
 
 #: Longest varchar(n)/char(n) PostgreSQL accepts.
@@ -287,8 +287,8 @@ def _unknown_type_message(base: str, enum_names: Collection[str]) -> str:
     meant: dict[str, str] = {name: name for name in _BUILT_INS}
     meant |= _HINTS
     meant |= {name.lower(): name for name in enum_names}
-    close = difflib.get_close_matches(spelling.lower(), list(meant), n=1)
-    if close:
-        return f"unknown type {spelling!r}; did you mean {meant[close[0]]!r}?"
-    enums = ", ".join(sorted(enum_names)) or "none declared"
+    close = close_match(spelling.lower(), list(meant))
+    if close is not None:
+        return f"unknown type {spelling!r}; did you mean {meant[close]!r}?"
+    enums = listed(sorted(enum_names)) or "none declared"
     return f"unknown type {spelling!r}; known: {_KNOWN}; enums: {enums}"

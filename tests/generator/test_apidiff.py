@@ -363,8 +363,13 @@ def test_schema_changes_end_to_end(shop_repo: Path, capsys: pytest.CaptureFixtur
     assert run_diff_command() == 0
     text = capsys.readouterr().out
     assert "merge base with main" in text
-    assert "**0 breaking, 1 additive**" in text
+    assert "**0 breaking, 2 additive**" in text
     assert "| additive | `Item.note` | new optional field | `note: str \\| None = None` |" in text
+    # the Literal of the columns update(..., columns=) may name: a new column widens it
+    assert (
+        "| additive | `ItemColumn` | widened parameter type | "
+        "`Literal['name', 'colour']` → `Literal['name', 'colour', 'note']` |"
+    ) in text
 
     git(shop_repo, "checkout", "-q", "-b", "feature")
     git(shop_repo, "commit", "-q", "-am", "note")
@@ -372,7 +377,12 @@ def test_schema_changes_end_to_end(shop_repo: Path, capsys: pytest.CaptureFixtur
     regenerate(shop_repo, edited + "      sku: {type: varchar(20)}\n")
     assert run_diff_command("--format", "markdown") == 1
     text = capsys.readouterr().out
-    assert "**2 breaking, 1 additive**" in text  # the merge base with main has no note yet
+    # the merge base with main has no note yet; dropping colour narrows ItemColumn
+    assert "**3 breaking, 1 additive**" in text
+    assert (
+        "| **breaking** | `ItemColumn` | changed type | "
+        "`Literal['name', 'colour']` → `Literal['name', 'note', 'sku']` |"
+    ) in text
     assert "| **breaking** | `Item.colour` | removed field | `colour: str` |" in text
     assert "| **breaking** | `Item.sku` | new required field | `sku: str` |" in text
 
@@ -381,6 +391,7 @@ def test_schema_changes_end_to_end(shop_repo: Path, capsys: pytest.CaptureFixtur
     assert [(c["symbol"], c["what"]) for c in document["changes"]] == [
         ("Item.colour", "removed field"),
         ("Item.sku", "new required field"),
+        ("ItemColumn", "changed type"),
     ]
 
 

@@ -13,6 +13,10 @@ import pytest
 from batchrepo_codegen import cli, pipeline
 from batchrepo_codegen.output.gate import GateError
 
+from batchrepo.contract import installed_version
+from tests.architecture.imports import ROOT
+from tests.golden.kinds import BAD_SCHEMAS
+
 SCHEMA = """\
 version: 1
 package: shop
@@ -167,3 +171,74 @@ def test_console_script_runs(project: Path) -> None:
     )
     assert done.returncode == 1
     assert "missing: shop/item.py" in done.stderr
+
+
+@pytest.mark.parametrize("case", BAD_SCHEMAS.cases(), ids=BAD_SCHEMAS.cases())
+def test_no_bad_schema_of_the_corpus_writes_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    schema = BAD_SCHEMAS.folder(case) / "schema.yaml"
+    out = tmp_path / "out"
+    assert cli.main(["generate", "--schema", str(schema), "--out", str(out)]) == cli.EXIT_INPUT
+    assert not out.exists()
+    assert "nothing generated" in capsys.readouterr().err
+
+
+def test_version_names_the_release_and_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--version"])
+    assert done.value.code == 0
+    assert (
+        capsys.readouterr().out == f"batchrepo {installed_version()} (emits runtime contract v1)\n"
+    )
+
+
+def test_a_missing_schema_file_names_the_option(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for command in (["generate"], ["check"], ["ddl", "--schema", "other.yaml"]):
+        (project / "schema.yaml").unlink(missing_ok=True)
+        assert cli.main(command) == cli.EXIT_INPUT
+        schema = command[-1] if "--schema" in command else "schema.yaml"
+        assert capsys.readouterr().err == (
+            f"batchrepo: no schema file {schema!r} (--schema {schema}); name the schema with "
+            "--schema PATH, or module:attribute for a schema written in Python\n"
+        )
+
+
+@pytest.mark.parametrize(
+    "module", ["pydantic", "yaml", "jinja2", "libcst"], ids=["pydantic", "yaml", "jinja2", "libcst"]
+)
+def test_without_the_codegen_extra_the_command_says_what_to_install(
+    tmp_path: Path, module: str
+) -> None:
+    # the runtime alone installed: the generator's dependencies cannot be imported
+    code = (
+        f"import sys; sys.modules[{module!r}] = None\n"
+        "from batchrepo_codegen import cli\n"
+        "sys.exit(cli.main(sys.argv[1:]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code, "generate"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert (done.returncode, done.stdout) == (cli.EXIT_INPUT, "")
+    assert done.stderr == (
+        f"batchrepo: the code generator needs {module}, which is not installed; install the "
+        "generator with: pip install 'batchrepo[codegen]' (the runtime alone needs only "
+        "asyncpg)\n"
+    )
+    version = subprocess.run(
+        [sys.executable, "-c", code, "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert version.returncode == 0 and version.stdout.startswith("batchrepo ")

@@ -212,11 +212,19 @@ tables:
 """
     (aggregate,) = ir_of(schema).aggregates
     names = [s.name for s in aggregate.table_module.statements]
-    assert names[-4:] == [
-        "PROBE_UNIQUE_AB",
-        "SELECT_BATCH_BY_AB",
-        "PROBE_UNIQUE_AB_2",
-        "SELECT_BATCH_BY_AB_2",
+    keyed = [n for n in names if n.endswith(("_AB", "_AB_2"))]
+    assert keyed == [
+        f"{role}_AB{suffix}"
+        for suffix in ("", "_2")
+        for role in (
+            "PROBE_UNIQUE",
+            "INSERT_IF_NEW_BY",
+            "INSERT_BATCH_IF_NEW_BY",
+            "UPSERT_BY",
+            "UPSERT_BATCH_BY",
+            "UPSERT_BATCH_COUNT_BY",
+            "SELECT_BATCH_BY",
+        )
     ]
     uniques = next(p.value for p in aggregate.table_module.parts if p.name == "UNIQUES")
     assert "=PROBE_UNIQUE_AB_2" in uniques and "=SELECT_BATCH_BY_AB_2" in uniques
@@ -331,12 +339,15 @@ def test_hostile_descriptions_stay_inside_their_literals(hostile_files: dict[str
 
 
 def test_hostile_descriptions_are_sql_literals(hostile_files: dict[str, str]) -> None:
-    """A literal with a backslash is an escape string (E'...', backslashes doubled), which reads
-    the same whatever standard_conforming_strings is; the others stay plain (the database side
+    """A literal with a backslash or a character that does not show as itself (a tab) is an
+    escape string (E'...', backslashes doubled), which reads the same whatever
+    standard_conforming_strings is; the others stay plain (the database side
     is in test_sql_literals.py)."""
     ddl = hostile_files["hostile/schema.sql"]
     description = parse_schema(hostile_schema(), "s.yaml").description or ""
-    quoted = "E'" + description.replace("'", "''").replace("\\", "\\\\") + "'"
+    # a tab shows as an escape too: nothing that does not show as itself lands raw
+    escaped = description.replace("'", "''").replace("\\", "\\\\").replace("\t", "\\u0009")
+    quoted = "E'" + escaped + "'"
     assert f'COMMENT ON TABLE "note" IS {quoted};' in ddl
     assert "CREATE TYPE \"mood\" AS ENUM ('it''s', 'say \"hi\"', E'back\\\\slash');" in ddl
     assert 'COMMENT ON COLUMN "note"."body" IS E\'ends with a backslash \\\\\';' in ddl

@@ -3,7 +3,9 @@ repository root on the case's own files, so what they name is the same on every 
 
 * ``codegen/<case>/``: ``schema.yaml`` and ``expected/<package>/``, the package
   ``batchrepo generate --schema tests/golden/codegen/<case>/schema.yaml
-  --out tests/golden/codegen/<case>/expected`` writes (its headers name that command);
+  --out tests/golden/codegen/<case>/expected`` writes (its headers name that command); with a
+  ``PACKAGE_METADATA`` file beside the schema, generated ``--package-metadata`` (then
+  ``expected/pyproject.toml`` too);
 * ``bad_schemas/<case>/``: ``schema.yaml`` and ``expected_error.txt``, what the front end says
   about it (``str(SchemaError)``, every message naming ``tests/golden/bad_schemas/<case>/
   schema.yaml`` and a line);
@@ -50,7 +52,10 @@ class Codegen(Kind):
     def produce(self, case: str) -> dict[str, str]:
         relative = self.relative(case)
         files = generate(
-            self.schema_path(case), f"{relative}/expected", source=f"{relative}/schema.yaml"
+            self.schema_path(case),
+            f"{relative}/expected",
+            source=f"{relative}/schema.yaml",
+            package_metadata=(self.folder(case) / "PACKAGE_METADATA").exists(),
         )
         return {f"expected/{path}": text for path, text in files.items()}
 

@@ -227,6 +227,48 @@ async def single_write(
     return await _loop(conn, items, lambda item: one(_on(conn), spec, item), _entities(spec))
 
 
+def _entities_or_none(spec: Spec) -> Callable[[Sequence[Any]], Any]:
+    return lambda items: tuple(None if i is None else canonical_entity(spec, i) for i in items)
+
+
+async def batch_if_new(
+    conn: asyncpg.Connection, spec: Spec, on: str, items: Sequence[Any]
+) -> Outcome:
+    """``save_batch_if_new``: one entry per row, the row inserted or None where skipped."""
+    session = _on(conn)
+    return await _attempt(
+        lambda: operations.save_batch_if_new(session, spec, items, on=on), _entities_or_none(spec)
+    )
+
+
+async def single_if_new(
+    conn: asyncpg.Connection, spec: Spec, on: str, items: Sequence[Any]
+) -> Outcome:
+    """The loop ``save_batch_if_new`` replaces: ``save_if_new`` per row, checked as a batch of
+    one (as an upsert: a taken key is no problem), duplicates in the batch refused first."""
+    problems: list[tuple[int, str, str]] = []
+    for at, item in enumerate(items):
+        report = await operations.validate_batch(_on(conn), spec, [item], "upsert")
+        problems += [
+            (at, p.field, p.code) for p in report.problems if p.code not in REFERENCE_CODES
+        ]
+    if problems:
+        rows = tuple(sorted({row for row, _field, _code in problems}))
+        return Outcome(error="ValidationError", rows=rows, problems=tuple(problems))
+    duplicates = duplicate_rows(spec, items)
+    if duplicates is not None:
+        constraint, repeating = duplicates
+        return Outcome(
+            error="DuplicateKeyInBatchError", constraint=constraint, rows=tuple(repeating)
+        )
+    return await _loop(
+        conn,
+        items,
+        lambda item: operations.save_if_new(_on(conn), spec, item, on=on),
+        _entities_or_none(spec),
+    )
+
+
 async def batch_read(conn: asyncpg.Connection, spec: Spec, op: str, keys: Sequence[Any]) -> Outcome:
     if op == "load":
         return await _attempt(lambda: operations.load_batch(_on(conn), spec, keys), _entities(spec))

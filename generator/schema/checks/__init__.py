@@ -2,11 +2,14 @@
 and returns every :class:`Problem` it finds (a document path and a message), never raising.
 
 * :mod:`.tables`: ``check_schema(schema)``, the entry point: types, defaults, keys, foreign
-  keys, indexes, and the other three;
+  keys, indexes, and the others;
 * :mod:`.naming`: names safe where they land (SQL identifiers, Python names, files) and
   distinct after normalisation;
 * :mod:`.values`: defaults, server defaults and checks that fit their column's type;
-* :mod:`.audit`: audited tables leave free the names the audit trail adds.
+* :mod:`.audit`: audited tables leave free the names the audit trail adds;
+* :mod:`.limits`: how big a schema and its parts may be (PostgreSQL's limits and ours);
+* :mod:`.texts`: descriptions and string defaults hold nothing a file or PostgreSQL cannot;
+* :mod:`.cycles`: no cycle of NOT NULL foreign keys (no row could ever be inserted).
 
 Checks that need the resolved model run after resolving
 (:data:`batchrepo_codegen.model.MODEL_CHECKS`).

@@ -22,14 +22,11 @@ import unicodedata
 from collections.abc import Iterable
 
 from .. import names
+from ..characters import code_points, hidden_characters
 from ..declared_keys import PRIMARY_KEY_NAME, foreign_keys, unique_keys
 from ..document import SchemaDef
 from ..issues import Path, Problem, format_path
 from ..types import BUILT_IN_TYPE_NAMES
-
-#: Characters an enum value may not hold: control, format (zero-width, bidi), unassigned and
-#: private-use characters, and separators other than the plain space.
-_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
 
 #: Top-level modules a generated package must not shadow once its directory is on sys.path.
 _TAKEN_PACKAGES = frozenset(sys.stdlib_module_names) | {"batchrepo", "batchrepo_codegen", "asyncpg"}
@@ -56,8 +53,13 @@ def naming_problems(schema: SchemaDef) -> list[Problem]:
     for table_name, table in schema.tables.items():
         problems += _name(("tables", table_name), "table", table_name)
         base = ("tables", table_name)
-        for column in table.columns:
+        if table.renamed_from is not None:
+            problems += _renamed_from((*base, "renamed_from"), "table", table.renamed_from)
+        for column, definition in table.columns.items():
             problems += _name((*base, "columns", column), "column", column)
+            if definition.renamed_from is not None:
+                path: Path = (*base, "columns", column, "renamed_from")
+                problems += _renamed_from(path, "column", definition.renamed_from)
         for what, section, keys in (
             ("unique key", "unique", list(table.unique)),
             ("foreign key", "foreign_keys", list(table.foreign_keys)),
@@ -79,6 +81,14 @@ def _name(path: Path, what: str, name: str) -> list[Problem]:
     if problem is None:
         return []
     return [Problem(path, f"{what} name {name!r} {problem}", at_key=True)]
+
+
+def _renamed_from(path: Path, what: str, name: str) -> list[Problem]:
+    """A previous name was a valid name once (a migration only uses it when it was)."""
+    problem = names.name_problem(name)
+    if problem is None:
+        return []
+    return [Problem(path, f"renamed_from: {what} name {name!r} {problem}")]
 
 
 def _package_problems(package: str) -> list[Problem]:
@@ -142,10 +152,9 @@ def _enum_value_problems(enum_name: str, values: list[str]) -> list[Problem]:
 def _enum_value_problem(value: str) -> str | None:
     if not value.strip():
         return "is blank"
-    bad = [ch for ch in value if unicodedata.category(ch) in _INVISIBLE_CATEGORIES and ch != " "]
+    bad = hidden_characters(value)
     if bad:
-        shown = ", ".join(f"U+{ord(ch):04X}" for ch in dict.fromkeys(bad))
-        return f"contains invisible or control characters ({shown})"
+        return f"contains invisible or control characters ({code_points(bad)})"
     size = len(value.encode("utf-8"))
     if size > names.IDENTIFIER_MAX_BYTES:
         return (
@@ -232,7 +241,7 @@ def _module_problems(schema: SchemaDef) -> list[Problem]:
                     at_key=True,
                 )
             )
-        if module.casefold() in names.RESERVED_MODULES:
+        if module.casefold() in names.reserved_modules(schema.pydantic_models):
             problems.append(
                 Problem(
                     path,

@@ -10,6 +10,8 @@ Runs after the shape check (:mod:`batchrepo_codegen.schema.shape`) on a :class:`
 * unique keys and indexes name existing columns once each (no array or jsonb column in a key);
 * audited tables: the names the audit trail adds are free
   (:mod:`batchrepo_codegen.schema.checks.audit`);
+* limits (:mod:`.limits`: counts, key sizes) and free texts (:mod:`.texts`: no NUL);
+* no cycle of NOT NULL foreign keys (:mod:`.cycles`);
 * foreign keys: the parent table and columns exist and are its primary key or one of its unique
   keys (PostgreSQL requires that), as many columns on both sides, the same types, ``set_null``
   only on nullable columns, ``on_delete`` only with ``references``.
@@ -23,7 +25,6 @@ the shape check: references to them are taken on trust rather than reported as m
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection, Sequence
 
 from batchrepo.validate.column_rules import INTEGER_RANGES
@@ -37,10 +38,13 @@ from ..declared_keys import (
     unique_keys,
 )
 from ..document import SchemaDef, TableDef
-from ..issues import Path, Problem
+from ..issues import Path, Problem, close_match
 from ..types import ParsedType, TypeSyntaxError, parse_type
 from .audit import audit_problems
+from .cycles import cycle_problems
+from .limits import limit_problems
 from .naming import naming_problems
+from .texts import text_problems
 from .values import value_problems
 
 #: Column types a key (primary, unique or foreign) cannot use.
@@ -54,7 +58,8 @@ def check_schema(
     unreadable_enums: Collection[str] = (),
 ) -> list[Problem]:
     """Every semantic problem of ``schema`` (empty when it can be generated)."""
-    problems = naming_problems(schema) + audit_problems(schema)
+    problems = limit_problems(schema) + text_problems(schema)
+    problems += naming_problems(schema) + audit_problems(schema)
     enum_names = {*schema.enums, *unreadable_enums}
     types: dict[tuple[str, str], ParsedType] = {}
     for table_name, table in schema.tables.items():
@@ -72,6 +77,7 @@ def check_schema(
         checker = _TableChecker(schema, table_name, table, types, frozenset(unreadable_tables))
         problems += checker.problems()
     problems += _index_name_problems(schema)
+    problems += cycle_problems(schema)
     return problems
 
 
@@ -82,8 +88,8 @@ def _columns(names: Sequence[str]) -> str:
 
 
 def _did_you_mean(name: str, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, list(options), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    close = close_match(name, options)
+    return f"; did you mean {close!r}?" if close is not None else ""
 
 
 class _TableChecker:

@@ -11,7 +11,6 @@ follow the same rules, per element for arrays (as the IR emits them).
 from __future__ import annotations
 
 import datetime
-import difflib
 import math
 import re
 from collections.abc import Sequence
@@ -20,8 +19,9 @@ from decimal import Decimal
 from batchrepo.validate.column_rules import FLOAT4_MAX, INTEGER_RANGES
 
 from ..document import ColumnDef, LiteralDefault
-from ..issues import Path, Problem, describe
+from ..issues import Path, Problem, close_match, describe, listed
 from ..types import ParsedType
+from .limits import number_too_long
 
 NUMBER_KINDS = frozenset({"int2", "int4", "int8", "numeric", "float4", "float8"})
 
@@ -120,6 +120,13 @@ def default_problem(
     if isinstance(value, str) and parsed.kind != "numeric":
         # Only numeric takes its exact value as a string ("0.01"); a quoted 12 is a mistake.
         return f"default must be a number for a {parsed.ddl} column, got {describe(value)}"
+    if isinstance(value, float) and parsed.kind in INTEGER_RANGES and value.is_integer():
+        # YAML reads 1e3 and 1000.0 as floats: the entity would hold 1000.0 where an int belongs
+        written = f"write {int(value)}" if abs(value) < 1e19 else "write the whole number"
+        return (
+            f"default {value!r} is written as a float (a fraction or an exponent); {parsed.ddl} "
+            f"holds whole numbers: {written}"
+        )
     return number_problem("default", value, parsed)
 
 
@@ -150,9 +157,9 @@ def _enum_default_problem(
         return f"expected a value of enum {parsed.enum!r}, got {describe(value)}"
     if enum_values is None or value in enum_values:
         return None
-    close = difflib.get_close_matches(value, enum_values, n=1)
-    meant = f"did you mean {close[0]!r}? " if close else ""
-    shown = ", ".join(repr(v) for v in enum_values)
+    close = close_match(value, enum_values)
+    meant = f"did you mean {close!r}? " if close is not None else ""
+    shown = listed([repr(v) for v in enum_values])
     return f"{value!r} is not a value of enum {parsed.enum!r}; {meant}values: {shown}"
 
 
@@ -161,6 +168,9 @@ def number_problem(what: str, value: LiteralDefault, parsed: ParsedType) -> str 
     amount = number(value)
     if amount is None:
         return f"{what} must be a number for a {parsed.ddl} column, got {describe(value)}"
+    too_long = number_too_long(amount)
+    if too_long is not None:
+        return f"{what} {too_long}"
     shown = _show_number(value)
     if parsed.kind in INTEGER_RANGES:
         low, high = INTEGER_RANGES[parsed.kind]

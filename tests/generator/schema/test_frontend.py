@@ -140,7 +140,7 @@ def test_shape_messages_for_wrong_containers_and_sizes() -> None:
         "s.yaml:1:10: version: expected 1, got the number 2",
         "s.yaml:3:14: description: is 4001 characters long; at most 4000 are allowed",
         "s.yaml:4:1: surprise: unknown key 'surprise'; allowed: version, package, description, "
-        "enums, tables",
+        "pydantic_models, enums, tables",
         "s.yaml:6:3: enums['']: a name must not be empty",
         "s.yaml:6:8: enums[''].values: must not be empty",
         "s.yaml:9:18: tables.person.primary_key: expected a list such as [id], got the string 'id'",
@@ -211,3 +211,46 @@ def test_schema_error_survives_pickling() -> None:
     error = SchemaError([SchemaIssue("s.yaml", 1, 2, ("a",), "bad")])
     copy = pickle.loads(pickle.dumps(error))
     assert (copy.issues, str(copy)) == (error.issues, "s.yaml:1:2: a: bad")
+
+
+def test_yaml_rules_shape_and_meaning_come_in_one_report() -> None:
+    text = with_tables(
+        """\
+        person:
+          columns:
+            id: {type: uuid, primary_key: true}
+            id: {type: text}
+            name: !!str {type: varchr(10), nulable: true}
+            age: {type: integer, default: 1e3, check: {min: 0}}
+        """
+    )
+    assert rejection(text) == [
+        "s.yaml:7:7: tables.person.columns.id: duplicate key 'id' (first at line 6); YAML "
+        "would keep one",
+        "s.yaml:8:13: tables.person.columns.name: YAML tags are not allowed ('tag:yaml.org,"
+        "2002:str'); write plain values",
+        # the tagged mapping is kept as written, so what is wrong inside it is reported too
+        "s.yaml:8:26: tables.person.columns.name.type: unknown type 'varchr'; did you mean "
+        "'varchar'?",
+        "s.yaml:8:38: tables.person.columns.name.nulable: unknown key 'nulable'; did you mean "
+        "'nullable'?",
+        "s.yaml:9:37: tables.person.columns.age.default: default 1000.0 is written as a float "
+        "(a fraction or an exponent); integer holds whole numbers: write 1000",
+    ]
+
+
+def test_a_split_type_is_checked_as_it_was_meant() -> None:
+    text = with_tables(
+        """\
+        account:
+          columns:
+            id: {type: uuid, primary_key: true}
+            balance: {type: numeric(10,2), default: 1.234}
+        """
+    )
+    assert rejection(text) == [
+        "s.yaml:7:34: tables.account.columns.balance['2)']: unknown key '2)': the comma inside "
+        "{...} split the type 'numeric(10,2)' in two; quote it: type: \"numeric(10,2)\"",
+        "s.yaml:7:47: tables.account.columns.balance.default: default 1.234 has 3 digits after "
+        "the decimal point; numeric(10,2) keeps 2",
+    ]

@@ -197,10 +197,13 @@ def unique_positions(spec: Spec) -> list[int]:
 def duplicate_rows(spec: Spec, rows: Sequence[Any]) -> tuple[str, list[int]] | None:
     """The model of the duplicate check: the constraint of the first key (primary key first)
     that a row repeats from an earlier row (as PostgreSQL compares them), and every repeating
-    row, ascending; keys with a NULL never repeat."""
+    row, ascending; keys with a NULL never repeat, nor keys a partial update does not write."""
     first: str | None = None
     repeating: set[int] = set()
     for unique in spec.uniques:
+        written = spec.update_columns
+        if written is not None and not all(written[c] for c in unique.columns):
+            continue  # a partial update sends None for the columns it does not write
         seen: list[Values] = []
         for at, row in enumerate(rows):
             value = compared(spec, row, unique.columns)

@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import asyncpg
 
-from batchrepo import errors
+from batchrepo import errors, operations
 from batchrepo.spec import WriteMode
 
 from ..outcome import Outcome, failure
@@ -257,6 +257,19 @@ def _delete_outcome(outcome: Outcome) -> Outcome:
 async def batch_load(uow: Any, spec: Spec, keys: Sequence[Any]) -> Outcome:
     try:
         found = await repository(uow, spec).load_batch(keys)
+    except Exception as exc:
+        return uow_failure(exc)
+    return Outcome(result=_entities(spec, found), raw=found)
+
+
+async def committed_load(session: Any, spec: Spec, keys: Sequence[Any], batch: bool) -> Outcome:
+    """A load outside any unit of work: ``load_batch`` on the batch side, ``load`` per key on
+    the other."""
+    try:
+        if batch:
+            found = await operations.load_batch(session, spec, keys)
+        else:
+            found = [await operations.load_one(session, spec, key) for key in keys]
     except Exception as exc:
         return uow_failure(exc)
     return Outcome(result=_entities(spec, found), raw=found)

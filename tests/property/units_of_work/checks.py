@@ -7,6 +7,9 @@
 * :func:`cache_problems`: a global key cache holds only keys of committed rows: every key it
   holds exists in the database as committed (read on a connection outside the unit of work),
   with the version cached when one is.
+* :func:`entity_problems`: an entity cache holds only rows as committed: every row it holds is
+  the committed row of its key (every write of the machine goes through the caches, so no TTL
+  is needed for this to hold).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 import asyncpg
 
 from batchrepo.cache.key_cache import KeyCache
+from batchrepo.db.arguments import decoded_rows
 from batchrepo.key_matching import keys_of_records
 
 from ..strategies.rows import Spec
@@ -93,5 +97,30 @@ async def cache_problems(
                 found.append(
                     f"{side} cache holds {spec.table} key {canonical(key)!r} at version"
                     f" {version}, the committed row is at version {stored[key]}"
+                )
+    return found
+
+
+async def entity_problems(
+    committed: asyncpg.Connection, cache: KeyCache, specs: Sequence[Spec], side: str
+) -> list[str]:
+    """Rows the entity cache of ``cache`` holds that differ from the committed rows."""
+    found = []
+    for spec in specs:
+        held = cache.entities.rows(spec.table)
+        if not held:
+            continue
+        columns = ", ".join(quote(c.name) for c in spec.columns)
+        query = f"SELECT {columns} FROM {quote(spec.table)}"
+        records = decoded_rows(spec, await committed.fetch(query))
+        stored = dict(zip(keys_of_records(spec, records, spec.key_columns), records, strict=True))
+        for key, row in held.items():
+            shown = f"{side} entity cache holds {spec.table} key {canonical(key)!r}"
+            if key not in stored:
+                found.append(f"{shown} of no committed row")
+            elif canonical_row(spec, row) != canonical_row(spec, stored[key]):
+                found.append(
+                    f"{shown} as {canonical_row(spec, row)}, committed as "
+                    f"{canonical_row(spec, stored[key])}"
                 )
     return found

@@ -8,6 +8,8 @@ from types import ModuleType
 
 import pytest
 
+from batchrepo.session import WritePolicy
+
 from ..packages import ddl, table_specs
 from ..twin import Twin
 from .machine import World
@@ -20,7 +22,8 @@ def uow_world(twin: Twin, audited_package: ModuleType) -> Iterator[World]:
     units-of-work machine."""
     twin.run(twin.execute(ddl(audited_package)))
     assert twin.urls is not None
-    batch = Side("batch", twin.urls[0], twin.batch)
+    # every batch insert of a table that allows COPY goes by COPY, however small
+    batch = Side("batch", twin.urls[0], twin.batch, WritePolicy(copy_from_rows=0))
     single = Side("single", twin.urls[1], twin.single)
     specs = list(table_specs(audited_package).values())
     built = World(twin, batch, single, specs, audited_package.UnitOfWork)

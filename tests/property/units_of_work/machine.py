@@ -11,7 +11,9 @@ tweaks add duplicates, existing keys and invalid values.
 
 After every step: both sides had the same outcome; both databases hold the same rows and the
 same history (seen inside the open unit of work, else as committed); each side's global key
-cache holds only keys of committed rows, with their committed versions.
+cache holds only keys of committed rows, with their committed versions. The batch side reads
+through an entity cache of every table (loads inside units of work, and of every known key after
+each unit ends), and every row it holds is the committed row.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from hypothesis import event, note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from batchrepo.cache.entity_reads import cache_entities
+from batchrepo.session import Session
 from batchrepo.spec import WriteMode
 
 from ..outcome import Outcome, same
@@ -35,12 +39,13 @@ from .calls import (
     batch_delete,
     batch_load,
     batch_write,
+    committed_load,
     ended,
     single_delete,
     single_load,
     single_write,
 )
-from .checks import cache_problems, history_differences, stored_versions
+from .checks import cache_problems, entity_problems, history_differences, stored_versions
 from .driver import Command
 from .sides import Side
 
@@ -94,6 +99,8 @@ class World:
         await self.twin.reset(tables)
         for side in self.sides:
             side.fresh_cache()
+        for spec in self.specs:  # the batch side reads through an entity cache, the other not
+            cache_entities(self.batch.cache, spec, ttl=3600)
 
 
 def _version_position(spec: Spec) -> int | None:
@@ -348,6 +355,25 @@ def uow_machine(
             if batch.error is None:
                 self.known.learn(spec, batch.raw)
 
+        def _load_committed(self) -> None:
+            """After a unit of work: every known key loaded outside any unit, through the batch
+            side's entity cache (``load_batch``: hits, then fills) and one by one on the other
+            side. It draws nothing, so the machine explores the same steps as without it."""
+
+            async def run(spec: Spec, keys: list[Any]) -> list[Outcome]:
+                found = []
+                for side in world.sides:
+                    await side.connect()
+                    session = Session(side.connection, cache=side.cache)
+                    found.append(await committed_load(session, spec, keys, side is world.batch))
+                return found
+
+            for spec in world.specs:
+                keys = self.known.keys.get(spec.table, [])[: MAX_BATCH * 2]
+                if keys:
+                    batch, single = world.run(run(spec, keys))
+                    self._compare(f"load_committed of {len(keys)} {spec.table} keys", batch, single)
+
         # -- rules: the unit of work and its savepoints ----------------------------------------
         # Few rules, each drawing what it does: Hypothesis picks among enabled rules evenly, and
         # one rule per ending would end most units of work before they wrote anything.
@@ -403,6 +429,7 @@ def uow_machine(
                         f"{how}: the {side.name} unit of work ended ({batch}) leaving its"
                         " connection inside a transaction (its rollback did not happen)"
                     )
+            self._load_committed()
 
         @precondition(lambda self: self.open)
         @rule(how=st.sampled_from(list(endings)), data=st.data())
@@ -473,6 +500,7 @@ def uow_machine(
                     found += await history_differences(seen.batch, seen.single, world.specs)
                 for side in world.sides:
                     found += await cache_problems(side.admin, side.cache, world.specs, side.name)
+                    found += await entity_problems(side.admin, side.cache, world.specs, side.name)
                 return found
 
             found = world.run(problems())

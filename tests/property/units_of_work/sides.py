@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 
 from batchrepo.cache.key_cache import KeyCache
+from batchrepo.session import DEFAULT_POLICY, WritePolicy
 
 from .driver import UowDriver, server_pid, terminate
 
@@ -25,8 +26,12 @@ ACTOR = "property-machine"
 class Side:
     """One database: ``admin`` sees what is committed; ``work`` runs the units of work."""
 
-    def __init__(self, name: str, url: str, admin: asyncpg.Connection) -> None:
+    def __init__(
+        self, name: str, url: str, admin: asyncpg.Connection, policy: WritePolicy = DEFAULT_POLICY
+    ) -> None:
         self.name = name
+        self.policy = policy
+        """How its units' batch inserts go (the batch side: by COPY wherever the table allows)."""
         self.url = url
         self.admin = admin
         self.work: asyncpg.Connection | None = None
@@ -49,7 +54,9 @@ class Side:
     async def open(self, unit_of_work: Callable[..., Any]) -> None:
         await self.connect()
         work = self.connection
-        self.driver = UowDriver(lambda: unit_of_work(work, actor=ACTOR, cache=self.cache))
+        self.driver = UowDriver(
+            lambda: unit_of_work(work, actor=ACTOR, cache=self.cache, policy=self.policy)
+        )
         await self.driver.open()
 
     async def terminate(self) -> None:

@@ -331,7 +331,11 @@ async def test_another_tables_foreign_key_broken_by_an_insert_is_named(
     """A history row whose audit_log row is gone: the insert broke the history's key; no row
     "still references" anything."""
     async with audited.UnitOfWork(audited_pool, actor="importer") as uow:
-        log_id = await uow.session.unit_audit_log_id(audited.customer.CUSTOMER_TABLE)
+        await uow.customer.save(audited.Customer(name="creates the unit's log row"))
+        log_id = uow.audit_log_id
+        await uow.connection.execute(
+            'DELETE FROM "customer_history" WHERE "audit_log_id" = $1', log_id
+        )
         await uow.connection.execute('DELETE FROM "audit_log" WHERE "id" = $1', log_id)
         with pytest.raises(errors.ForeignKeyViolationError) as caught:
             await uow.customer.save(audited.Customer(name="orphan history"))
@@ -357,7 +361,7 @@ async def test_a_lock_timeout_is_not_hidden_by_a_missing_row(
         await locker.execute('SELECT 1 FROM "customer" WHERE "id" = $1 FOR UPDATE', existing.id)
         with pytest.raises(errors.DatabaseError) as caught:
             await customers.update_batch([existing, missing])
-    assert type(caught.value) is errors.DatabaseError
+    assert type(caught.value) is errors.LockNotAvailableError
     assert caught.value.sqlstate == "55P03"
     assert caught.value.rows == []
     assert isinstance(caught.value.__cause__, asyncpg.LockNotAvailableError)

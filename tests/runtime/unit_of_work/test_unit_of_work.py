@@ -189,7 +189,7 @@ async def test_a_failing_commit_raises_and_teaches_the_cache_nothing(db: asyncpg
     )
     cache = shared_cache(db)
     ran: list[str] = []
-    with pytest.raises(asyncpg.ForeignKeyViolationError):
+    with pytest.raises(errors.ForeignKeyViolationError) as caught:
         async with UnitOfWork(db, actor="importer") as uow:
             uow.after_commit(lambda: ran.append("after commit"))
             saved = await ops.save_one(uow.session, PERSON, person())
@@ -197,6 +197,7 @@ async def test_a_failing_commit_raises_and_teaches_the_cache_nothing(db: asyncpg
             await uow.connection.execute(
                 'INSERT INTO "deferred_child" VALUES (1, gen_random_uuid())'
             )
+    assert isinstance(caught.value.__cause__, asyncpg.ForeignKeyViolationError)
     assert ran == []
     assert _known(cache, "person", saved.id) is None
     assert await _people_count(db) == 0
@@ -374,7 +375,7 @@ async def test_a_failing_probe_after_a_failed_batch_leaves_the_unit_usable(
     existing = await ops.save_one(db, PERSON, person())
     monkeypatch.setattr(writes, "batch_error", failing_probe)
     async with UnitOfWork(db, actor="importer", cache=KeyCache()) as uow:
-        with pytest.raises(asyncpg.DivisionByZeroError):
+        with pytest.raises(errors.DataError):  # 22012, division by zero
             # the fresh cache does not know the key: the database refuses the batch
             await ops.save_batch(uow.session, PERSON, [existing])
         monkeypatch.setattr(writes, "batch_error", original)

@@ -391,7 +391,7 @@ def test_a_valid_batch_never_walks_rows(monkeypatch: pytest.MonkeyPatch) -> None
     assert problems_of(PERSON, people(1000)) == []
 
 
-async def test_validate_batch_reports_without_sending_anything(
+async def test_validate_batch_reports_with_one_probe_per_key(
     counting: CountingConnection,
 ) -> None:
     batch = people(3)
@@ -409,4 +409,6 @@ async def test_validate_batch_reports_without_sending_anything(
         (1, "numeric_scale"),
         (2, "duplicate_key"),
     ]
-    assert counting.statements == []
+    # the insert asks whether its primary keys are stored (rows with field problems are not
+    # asked); the update addresses its rows by key and person has no unique key: nothing
+    assert counting.statements == [PERSON.uniques[0].probe_sql]

@@ -101,10 +101,11 @@ async def test_an_unexpected_error_waits_for_the_chunks_in_flight_and_names_what
         await original(*args)
 
     monkeypatch.setattr(parallel, "run_recorded", breaking)
-    with pytest.raises(ConnectionResetError) as lost:
+    with pytest.raises(errors.ConnectionLostError) as lost:
         await ops.save_batch_chunked(
             db, PERSON, people(20), chunk_size=2, atomic=False, concurrency=2
         )
+    assert isinstance(lost.value.__cause__, ConnectionResetError)
     [note] = lost.value.__notes__
     written = note.removeprefix("batchrepo: row ranges written before this error: ")
     # chunks 0-2 and 2-4 came first; the one in flight beside 4-6 finished before the raise

@@ -129,11 +129,49 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "sample"
+SET "flag" = CASE WHEN ($22::bool[])[2] THEN $2::bool ELSE "sample"."flag" END, "small" = CASE WHEN ($22::bool[])[3] THEN $3::int2 ELSE "sample"."small" END, "medium" = CASE WHEN ($22::bool[])[4] THEN $4::int4 ELSE "sample"."medium" END, "big" = CASE WHEN ($22::bool[])[5] THEN $5::int8 ELSE "sample"."big" END, "exact" = CASE WHEN ($22::bool[])[6] THEN $6::numeric ELSE "sample"."exact" END, "unbounded" = CASE WHEN ($22::bool[])[7] THEN $7::numeric ELSE "sample"."unbounded" END, "single" = CASE WHEN ($22::bool[])[8] THEN $8::float4 ELSE "sample"."single" END, "double" = CASE WHEN ($22::bool[])[9] THEN $9::float8 ELSE "sample"."double" END, "label" = CASE WHEN ($22::bool[])[10] THEN $10::text ELSE "sample"."label" END, "bounded" = CASE WHEN ($22::bool[])[11] THEN $11::text ELSE "sample"."bounded" END, "fixed" = CASE WHEN ($22::bool[])[12] THEN $12::bpchar ELSE "sample"."fixed" END, "blob" = CASE WHEN ($22::bool[])[13] THEN $13::bytea ELSE "sample"."blob" END, "day" = CASE WHEN ($22::bool[])[14] THEN $14::date ELSE "sample"."day" END, "clock" = CASE WHEN ($22::bool[])[15] THEN $15::time ELSE "sample"."clock" END, "local_time" = CASE WHEN ($22::bool[])[16] THEN $16::timestamp ELSE "sample"."local_time" END, "instant" = CASE WHEN ($22::bool[])[17] THEN $17::timestamptz ELSE "sample"."instant" END, "today" = CASE WHEN ($22::bool[])[18] THEN COALESCE($18::date, "sample"."today") ELSE "sample"."today" END, "span" = CASE WHEN ($22::bool[])[19] THEN $19::interval ELSE "sample"."span" END, "doc" = CASE WHEN ($22::bool[])[20] THEN $20::text::jsonb ELSE "sample"."doc" END, "level" = CASE WHEN ($22::bool[])[21] THEN $21::"level" ELSE "sample"."level" END
+WHERE "id" = $1::uuid
+RETURNING "id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "sample"
+SET "flag" = CASE WHEN ($22::bool[])[2] THEN u."flag" ELSE "sample"."flag" END, "small" = CASE WHEN ($22::bool[])[3] THEN u."small" ELSE "sample"."small" END, "medium" = CASE WHEN ($22::bool[])[4] THEN u."medium" ELSE "sample"."medium" END, "big" = CASE WHEN ($22::bool[])[5] THEN u."big" ELSE "sample"."big" END, "exact" = CASE WHEN ($22::bool[])[6] THEN u."exact" ELSE "sample"."exact" END, "unbounded" = CASE WHEN ($22::bool[])[7] THEN u."unbounded" ELSE "sample"."unbounded" END, "single" = CASE WHEN ($22::bool[])[8] THEN u."single" ELSE "sample"."single" END, "double" = CASE WHEN ($22::bool[])[9] THEN u."double" ELSE "sample"."double" END, "label" = CASE WHEN ($22::bool[])[10] THEN u."label" ELSE "sample"."label" END, "bounded" = CASE WHEN ($22::bool[])[11] THEN u."bounded" ELSE "sample"."bounded" END, "fixed" = CASE WHEN ($22::bool[])[12] THEN u."fixed" ELSE "sample"."fixed" END, "blob" = CASE WHEN ($22::bool[])[13] THEN u."blob" ELSE "sample"."blob" END, "day" = CASE WHEN ($22::bool[])[14] THEN u."day" ELSE "sample"."day" END, "clock" = CASE WHEN ($22::bool[])[15] THEN u."clock" ELSE "sample"."clock" END, "local_time" = CASE WHEN ($22::bool[])[16] THEN u."local_time" ELSE "sample"."local_time" END, "instant" = CASE WHEN ($22::bool[])[17] THEN u."instant" ELSE "sample"."instant" END, "today" = CASE WHEN ($22::bool[])[18] THEN COALESCE(u."today", "sample"."today") ELSE "sample"."today" END, "span" = CASE WHEN ($22::bool[])[19] THEN u."span" ELSE "sample"."span" END, "doc" = CASE WHEN ($22::bool[])[20] THEN u."doc"::jsonb ELSE "sample"."doc" END, "level" = CASE WHEN ($22::bool[])[21] THEN u."level" ELSE "sample"."level" END
+FROM unnest($1::uuid[], $2::bool[], $3::int2[], $4::int4[], $5::int8[], $6::numeric[], $7::numeric[], $8::float4[], $9::float8[], $10::text[], $11::text[], $12::bpchar[], $13::bytea[], $14::date[], $15::time[], $16::timestamp[], $17::timestamptz[], $18::date[], $19::interval[], $20::text[], $21::"level"[]) AS u("id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level")
+WHERE "sample"."id" = u."id"
+RETURNING "sample"."id", "sample"."flag", "sample"."small", "sample"."medium", "sample"."big", "sample"."exact", "sample"."unbounded", "sample"."single", "sample"."double", "sample"."label", "sample"."bounded", "sample"."fixed", "sample"."blob", "sample"."day", "sample"."clock", "sample"."local_time", "sample"."instant", "sample"."today", "sample"."span", "sample"."doc", "sample"."level\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "sample"
+    SET "flag" = CASE WHEN ($22::bool[])[2] THEN u."flag" ELSE "sample"."flag" END, "small" = CASE WHEN ($22::bool[])[3] THEN u."small" ELSE "sample"."small" END, "medium" = CASE WHEN ($22::bool[])[4] THEN u."medium" ELSE "sample"."medium" END, "big" = CASE WHEN ($22::bool[])[5] THEN u."big" ELSE "sample"."big" END, "exact" = CASE WHEN ($22::bool[])[6] THEN u."exact" ELSE "sample"."exact" END, "unbounded" = CASE WHEN ($22::bool[])[7] THEN u."unbounded" ELSE "sample"."unbounded" END, "single" = CASE WHEN ($22::bool[])[8] THEN u."single" ELSE "sample"."single" END, "double" = CASE WHEN ($22::bool[])[9] THEN u."double" ELSE "sample"."double" END, "label" = CASE WHEN ($22::bool[])[10] THEN u."label" ELSE "sample"."label" END, "bounded" = CASE WHEN ($22::bool[])[11] THEN u."bounded" ELSE "sample"."bounded" END, "fixed" = CASE WHEN ($22::bool[])[12] THEN u."fixed" ELSE "sample"."fixed" END, "blob" = CASE WHEN ($22::bool[])[13] THEN u."blob" ELSE "sample"."blob" END, "day" = CASE WHEN ($22::bool[])[14] THEN u."day" ELSE "sample"."day" END, "clock" = CASE WHEN ($22::bool[])[15] THEN u."clock" ELSE "sample"."clock" END, "local_time" = CASE WHEN ($22::bool[])[16] THEN u."local_time" ELSE "sample"."local_time" END, "instant" = CASE WHEN ($22::bool[])[17] THEN u."instant" ELSE "sample"."instant" END, "today" = CASE WHEN ($22::bool[])[18] THEN COALESCE(u."today", "sample"."today") ELSE "sample"."today" END, "span" = CASE WHEN ($22::bool[])[19] THEN u."span" ELSE "sample"."span" END, "doc" = CASE WHEN ($22::bool[])[20] THEN u."doc"::jsonb ELSE "sample"."doc" END, "level" = CASE WHEN ($22::bool[])[21] THEN u."level" ELSE "sample"."level" END
+    FROM unnest($1::uuid[], $2::bool[], $3::int2[], $4::int4[], $5::int8[], $6::numeric[], $7::numeric[], $8::float4[], $9::float8[], $10::text[], $11::text[], $12::bpchar[], $13::bytea[], $14::date[], $15::time[], $16::timestamp[], $17::timestamptz[], $18::date[], $19::interval[], $20::text[], $21::"level"[]) AS u("id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level")
+    WHERE "sample"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "sample" WHERE "sample"."id" = u."id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "sample" ("id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level")
+VALUES ($1::uuid, $2::bool, $3::int2, $4::int4, $5::int8, $6::numeric, $7::numeric, $8::float4, $9::float8, $10::text, $11::text, $12::bpchar, $13::bytea, $14::date, $15::time, $16::timestamp, $17::timestamptz, COALESCE($18::date, current_date), $19::interval, $20::text::jsonb, $21::"level")
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "sample" ("id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level")
+SELECT u."id", u."flag", u."small", u."medium", u."big", u."exact", u."unbounded", u."single", u."double", u."label", u."bounded", u."fixed", u."blob", u."day", u."clock", u."local_time", u."instant", COALESCE(u."today", current_date), u."span", u."doc"::jsonb, u."level"
+FROM unnest($1::uuid[], $2::bool[], $3::int2[], $4::int4[], $5::int8[], $6::numeric[], $7::numeric[], $8::float4[], $9::float8[], $10::text[], $11::text[], $12::bpchar[], $13::bytea[], $14::date[], $15::time[], $16::timestamp[], $17::timestamptz[], $18::date[], $19::interval[], $20::text[], $21::"level"[]) WITH ORDINALITY AS u("id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "flag", "small", "medium", "big", "exact", "unbounded", "single", "double", "label", "bounded", "fixed", "blob", "day", "clock", "local_time", "instant", "today", "span", "doc", "level\""""
 
 COLUMNS = (
     _rt.ColumnSpec(name="id", attr="id", pg_type="uuid", kind="uuid"),
@@ -236,11 +274,19 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="sample_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="sample_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -72,6 +72,31 @@ class Sample:
 SampleKey = uuid.UUID
 
 
+#: Columns of table sample that update(..., columns=[...]) may name.
+SampleColumn = Literal[
+    "flag",
+    "small",
+    "medium",
+    "big",
+    "exact",
+    "unbounded",
+    "single",
+    "double",
+    "label",
+    "bounded",
+    "fixed",
+    "blob",
+    "day",
+    "clock",
+    "local_time",
+    "instant",
+    "today",
+    "span",
+    "doc",
+    "level",
+]
+
+
 def _to_columns(items: Sequence[Sample]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -181,21 +206,49 @@ class SampleRepository:
     async def exists_batch(self, keys: Sequence[SampleKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, SAMPLE_TABLE, keys)
 
-    async def update(self, item: Sample) -> Sample:
-        return await _rt.update_one(self._session, SAMPLE_TABLE, item)
+    async def save_if_new(
+        self, item: Sample, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Sample | None:
+        return await _rt.save_if_new(self._session, SAMPLE_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Sample], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Sample | None]:
+        return await _rt.save_batch_if_new(self._session, SAMPLE_TABLE, items, on=on)
+
+    async def update(
+        self, item: Sample, *, columns: Sequence[SampleColumn] | None = None
+    ) -> Sample:
+        return await _rt.update_one(self._session, SAMPLE_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Sample], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Sample],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[SampleColumn] | None = None,
     ) -> list[Sample]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[Sample], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[Sample],
+        *,
+        returning: Literal[False],
+        columns: Sequence[SampleColumn] | None = None,
+    ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Sample], *, returning: bool = True
+        self,
+        items: Sequence[Sample],
+        *,
+        returning: bool = True,
+        columns: Sequence[SampleColumn] | None = None,
     ) -> list[Sample] | int:
-        return await _rt.update_batch(self._session, SAMPLE_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, SAMPLE_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: SampleKey) -> bool:
         return await _rt.delete_one(self._session, SAMPLE_TABLE, key)
@@ -203,21 +256,37 @@ class SampleRepository:
     async def delete_batch(self, keys: Sequence[SampleKey]) -> int:
         return await _rt.delete_batch(self._session, SAMPLE_TABLE, keys)
 
-    async def upsert(self, item: Sample) -> Sample:
-        return await _rt.upsert_one(self._session, SAMPLE_TABLE, item)
+    async def upsert(self, item: Sample, *, on: Literal["primary_key"] = "primary_key") -> Sample:
+        return await _rt.upsert_one(self._session, SAMPLE_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Sample], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Sample],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Sample]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Sample], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Sample],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Sample], *, returning: bool = True
+        self,
+        items: Sequence[Sample],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Sample] | int:
-        return await _rt.upsert_batch(self._session, SAMPLE_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, SAMPLE_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Sample], mode: _rt.WriteMode = "insert"

@@ -279,11 +279,124 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "document"
+SET "tags" = CASE WHEN ($9::bool[])[2] THEN $2::text[] ELSE "document"."tags" END, "scores" = CASE WHEN ($9::bool[])[3] THEN $3::numeric[] ELSE "document"."scores" END, "counts" = CASE WHEN ($9::bool[])[4] THEN $4::int8[] ELSE "document"."counts" END, "colours" = CASE WHEN ($9::bool[])[5] THEN $5::"colour"[] ELSE "document"."colours" END, "blobs" = CASE WHEN ($9::bool[])[6] THEN $6::bytea[] ELSE "document"."blobs" END, "body" = CASE WHEN ($9::bool[])[7] THEN $7::text::jsonb ELSE "document"."body" END, "meta" = CASE WHEN ($9::bool[])[8] THEN $8::text::jsonb ELSE "document"."meta" END
+WHERE "id" = $1::int4
+RETURNING "id", "tags", "scores", "counts", "colours", "blobs", "body", "meta\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "document"
+SET "tags" = CASE WHEN ($19::bool[])[2] THEN CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END ELSE "document"."tags" END, "scores" = CASE WHEN ($19::bool[])[3] THEN CASE WHEN u."_null_scores" THEN NULL ELSE COALESCE("_a_scores".v, '{}') END ELSE "document"."scores" END, "counts" = CASE WHEN ($19::bool[])[4] THEN CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, '{}') END ELSE "document"."counts" END, "colours" = CASE WHEN ($19::bool[])[5] THEN CASE WHEN u."_null_colours" THEN NULL ELSE COALESCE("_a_colours".v, '{}') END ELSE "document"."colours" END, "blobs" = CASE WHEN ($19::bool[])[6] THEN CASE WHEN u."_null_blobs" THEN NULL ELSE COALESCE("_a_blobs".v, '{}') END ELSE "document"."blobs" END, "body" = CASE WHEN ($19::bool[])[7] THEN u."body"::jsonb ELSE "document"."body" END, "meta" = CASE WHEN ($19::bool[])[8] THEN u."meta"::jsonb ELSE "document"."meta" END
+FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $16::bool[], $17::text[], $18::text[]) WITH ORDINALITY AS u("id", "_null_tags", "_null_scores", "_null_counts", "_null_colours", "_null_blobs", "body", "meta", _ord)
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_tags" ON "_a_tags".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($5::numeric[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_scores" ON "_a_scores".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($8::int8[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_counts" ON "_a_counts".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($11::"colour"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_colours" ON "_a_colours".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($14::bytea[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_blobs" ON "_a_blobs".r = u._ord
+WHERE "document"."id" = u."id"
+RETURNING "document"."id", "document"."tags", "document"."scores", "document"."counts", "document"."colours", "document"."blobs", "document"."body", "document"."meta\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "document"
+    SET "tags" = CASE WHEN ($19::bool[])[2] THEN CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END ELSE "document"."tags" END, "scores" = CASE WHEN ($19::bool[])[3] THEN CASE WHEN u."_null_scores" THEN NULL ELSE COALESCE("_a_scores".v, '{}') END ELSE "document"."scores" END, "counts" = CASE WHEN ($19::bool[])[4] THEN CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, '{}') END ELSE "document"."counts" END, "colours" = CASE WHEN ($19::bool[])[5] THEN CASE WHEN u."_null_colours" THEN NULL ELSE COALESCE("_a_colours".v, '{}') END ELSE "document"."colours" END, "blobs" = CASE WHEN ($19::bool[])[6] THEN CASE WHEN u."_null_blobs" THEN NULL ELSE COALESCE("_a_blobs".v, '{}') END ELSE "document"."blobs" END, "body" = CASE WHEN ($19::bool[])[7] THEN u."body"::jsonb ELSE "document"."body" END, "meta" = CASE WHEN ($19::bool[])[8] THEN u."meta"::jsonb ELSE "document"."meta" END
+    FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $16::bool[], $17::text[], $18::text[]) WITH ORDINALITY AS u("id", "_null_tags", "_null_scores", "_null_counts", "_null_colours", "_null_blobs", "body", "meta", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($5::numeric[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_scores" ON "_a_scores".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($8::int8[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_counts" ON "_a_counts".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($11::"colour"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_colours" ON "_a_colours".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::bytea[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_blobs" ON "_a_blobs".r = u._ord
+    WHERE "document"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "document" WHERE "document"."id" = u."id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "document" ("id", "tags", "scores", "counts", "colours", "blobs", "body", "meta")
+VALUES ($1::int4, $2::text[], $3::numeric[], $4::int8[], $5::"colour"[], $6::bytea[], $7::text::jsonb, $8::text::jsonb)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "tags", "scores", "counts", "colours", "blobs", "body", "meta\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "document" ("id", "tags", "scores", "counts", "colours", "blobs", "body", "meta")
+SELECT u."id", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END, CASE WHEN u."_null_scores" THEN NULL ELSE COALESCE("_a_scores".v, '{}') END, CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, '{}') END, CASE WHEN u."_null_colours" THEN NULL ELSE COALESCE("_a_colours".v, '{}') END, CASE WHEN u."_null_blobs" THEN NULL ELSE COALESCE("_a_blobs".v, '{}') END, u."body"::jsonb, u."meta"::jsonb
+FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $16::bool[], $17::text[], $18::text[]) WITH ORDINALITY AS u("id", "_null_tags", "_null_scores", "_null_counts", "_null_colours", "_null_blobs", "body", "meta", _ord)
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_tags" ON "_a_tags".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($5::numeric[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_scores" ON "_a_scores".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($8::int8[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_counts" ON "_a_counts".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($11::"colour"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_colours" ON "_a_colours".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($14::bytea[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_blobs" ON "_a_blobs".r = u._ord
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "tags", "scores", "counts", "colours", "blobs", "body", "meta\""""
 
 COLUMNS = (
     _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
@@ -366,11 +479,19 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="document_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="document_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -51,6 +51,10 @@ class Document:
 DocumentKey = int
 
 
+#: Columns of table document that update(..., columns=[...]) may name.
+DocumentColumn = Literal["tags", "scores", "counts", "colours", "blobs", "body", "meta"]
+
+
 def _to_columns(items: Sequence[Document]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -136,23 +140,49 @@ class DocumentRepository:
     async def exists_batch(self, keys: Sequence[DocumentKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, DOCUMENT_TABLE, keys)
 
-    async def update(self, item: Document) -> Document:
-        return await _rt.update_one(self._session, DOCUMENT_TABLE, item)
+    async def save_if_new(
+        self, item: Document, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Document | None:
+        return await _rt.save_if_new(self._session, DOCUMENT_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Document], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Document | None]:
+        return await _rt.save_batch_if_new(self._session, DOCUMENT_TABLE, items, on=on)
+
+    async def update(
+        self, item: Document, *, columns: Sequence[DocumentColumn] | None = None
+    ) -> Document:
+        return await _rt.update_one(self._session, DOCUMENT_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Document], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Document],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[DocumentColumn] | None = None,
     ) -> list[Document]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[Document], *, returning: Literal[False]
+        self,
+        items: Sequence[Document],
+        *,
+        returning: Literal[False],
+        columns: Sequence[DocumentColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Document], *, returning: bool = True
+        self,
+        items: Sequence[Document],
+        *,
+        returning: bool = True,
+        columns: Sequence[DocumentColumn] | None = None,
     ) -> list[Document] | int:
-        return await _rt.update_batch(self._session, DOCUMENT_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, DOCUMENT_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: DocumentKey) -> bool:
         return await _rt.delete_one(self._session, DOCUMENT_TABLE, key)
@@ -160,23 +190,39 @@ class DocumentRepository:
     async def delete_batch(self, keys: Sequence[DocumentKey]) -> int:
         return await _rt.delete_batch(self._session, DOCUMENT_TABLE, keys)
 
-    async def upsert(self, item: Document) -> Document:
-        return await _rt.upsert_one(self._session, DOCUMENT_TABLE, item)
+    async def upsert(
+        self, item: Document, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Document:
+        return await _rt.upsert_one(self._session, DOCUMENT_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Document], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Document],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Document]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Document], *, returning: Literal[False]
+        self,
+        items: Sequence[Document],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Document], *, returning: bool = True
+        self,
+        items: Sequence[Document],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Document] | int:
-        return await _rt.upsert_batch(self._session, DOCUMENT_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, DOCUMENT_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Document], mode: _rt.WriteMode = "insert"

@@ -145,6 +145,61 @@ JOIN _input AS _i ON "account"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
 AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS NOT DISTINCT FROM (_i."customer_id", _i."status", _i."balance", COALESCE(_i."opened_at", "account"."opened_at"))"""
 
+UPSERT_ONE = """\
+WITH _input AS (
+    SELECT $1::uuid AS "id", $2::uuid AS "customer_id", $3::"account_status" AS "status", $4::numeric AS "balance", $5::timestamptz AS "opened_at", 1 AS _ord
+),
+_written AS (
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."customer_id", _i."status", _i."balance", COALESCE(_i."opened_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "customer_id" = EXCLUDED."customer_id", "status" = EXCLUDED."status", "balance" = EXCLUDED."balance", "version" = "account"."version" + 1
+    WHERE ("account"."customer_id", "account"."status", "account"."balance") IS DISTINCT FROM (EXCLUDED."customer_id", EXCLUDED."status", EXCLUDED."balance")
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version", ("account".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+FROM "account"
+JOIN _input AS _i ON "account"."id" = _i."id"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "account"."id")"""
+
+UPSERT_BATCH = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u._ord
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[]) WITH ORDINALITY AS u("id", "customer_id", "status", "balance", "opened_at", _ord)
+),
+_written AS (
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."customer_id", _i."status", _i."balance", COALESCE(_i."opened_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "customer_id" = EXCLUDED."customer_id", "status" = EXCLUDED."status", "balance" = EXCLUDED."balance", "version" = "account"."version" + 1
+    WHERE ("account"."customer_id", "account"."status", "account"."balance") IS DISTINCT FROM (EXCLUDED."customer_id", EXCLUDED."status", EXCLUDED."balance")
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version", ("account".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+FROM "account"
+JOIN _input AS _i ON "account"."id" = _i."id"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "account"."id")"""
+
 SELECT_KEYS = """\
 SELECT "id", "version"
 FROM "account"
@@ -201,11 +256,156 @@ FROM (
     AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS NOT DISTINCT FROM (_i."customer_id", _i."status", _i."balance", COALESCE(_i."opened_at", "account"."opened_at"))
 ) AS _rows"""
 
+UPSERT_BATCH_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u._ord
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[]) WITH ORDINALITY AS u("id", "customer_id", "status", "balance", "opened_at", _ord)
+),
+_written AS (
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."customer_id", _i."status", _i."balance", COALESCE(_i."opened_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "customer_id" = EXCLUDED."customer_id", "status" = EXCLUDED."status", "balance" = EXCLUDED."balance", "version" = "account"."version" + 1
+    WHERE ("account"."customer_id", "account"."status", "account"."balance") IS DISTINCT FROM (EXCLUDED."customer_id", EXCLUDED."status", EXCLUDED."balance")
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version", ("account".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "account"
+    JOIN _input AS _i ON "account"."id" = _i."id"
+    WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "account"."id")
+) AS _rows"""
+
+UPDATE_ONE_COLUMNS = """\
+WITH _written AS (
+    UPDATE "account"
+    SET "customer_id" = CASE WHEN ($7::bool[])[2] THEN $2::uuid ELSE "account"."customer_id" END, "status" = CASE WHEN ($7::bool[])[3] THEN $3::"account_status" ELSE "account"."status" END, "balance" = CASE WHEN ($7::bool[])[4] THEN $4::numeric ELSE "account"."balance" END, "opened_at" = COALESCE(CASE WHEN ($7::bool[])[5] THEN $5::timestamptz ELSE "account"."opened_at" END, "account"."opened_at"), "version" = "account"."version" + 1
+    WHERE "account"."id" = $1::uuid
+    AND ($6::int8 IS NULL OR "account"."version" = $6::int8)
+    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN $2::uuid ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN $3::"account_status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN $4::numeric ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN $5::timestamptz ELSE "account"."opened_at" END, "account"."opened_at"))
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'update'::"audit_operation", $8::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+FROM "account"
+WHERE "account"."id" = $1::uuid
+AND ($6::int8 IS NULL OR "account"."version" = $6::int8)
+AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS NOT DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN $2::uuid ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN $3::"account_status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN $4::numeric ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN $5::timestamptz ELSE "account"."opened_at" END, "account"."opened_at"))"""
+
+UPDATE_BATCH_COLUMNS = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::int8[]) AS u("id", "customer_id", "status", "balance", "opened_at", "version")
+),
+_written AS (
+    UPDATE "account"
+    SET "customer_id" = CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, "status" = CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, "balance" = CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, "opened_at" = COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"), "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"))
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'update'::"audit_operation", $8::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+FROM "account"
+JOIN _input AS _i ON "account"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS NOT DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"))"""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::int8[]) AS u("id", "customer_id", "status", "balance", "opened_at", "version")
+),
+_written AS (
+    UPDATE "account"
+    SET "customer_id" = CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, "status" = CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, "balance" = CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, "opened_at" = COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"), "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"))
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'update'::"audit_operation", $8::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "account"
+    JOIN _input AS _i ON "account"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS NOT DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"))
+) AS _rows"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "account" WHERE "account"."id" = u."id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::uuid, $3::"account_status", $4::numeric, COALESCE($5::timestamptz, now()))
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "customer_id", "status", "balance", "opened_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'insert'::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."customer_id", u."status", u."balance", COALESCE(u."opened_at", now())
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[]) WITH ORDINALITY AS u("id", "customer_id", "status", "balance", "opened_at", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "customer_id", "status", "balance", "opened_at", "version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'insert'::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+FROM _written AS _w"""
 
 PROBE_PARENT_CUSTOMER_ID = """\
 SELECT u._ord
@@ -224,6 +424,45 @@ INSERT_AUDIT_LOG = """\
 INSERT INTO "audit_log" ("actor")
 VALUES ($1::text)
 RETURNING "id\""""
+
+SELECT_HISTORY_ONE = """\
+SELECT h."id", h."customer_id", h."status", h."balance", h."opened_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "account_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = $1::uuid
+ORDER BY h."history_id\""""
+
+SELECT_HISTORY_BATCH = """\
+SELECT h."id", h."customer_id", h."status", h."balance", h."opened_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "account_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = ANY($1::uuid[])
+ORDER BY h."history_id\""""
+
+SELECT_AS_OF_ONE = """\
+SELECT h."id", h."customer_id", h."status", h."balance", h."opened_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "account_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = $1::uuid
+AND ($2::int8 IS NULL OR h."version" = $2::int8)
+AND ($3::timestamptz IS NULL OR l."created_at" <= $3::timestamptz)
+ORDER BY h."history_id" DESC
+LIMIT 1"""
+
+SELECT_AS_OF_BATCH = """\
+SELECT _h."id", _h."customer_id", _h."status", _h."balance", _h."opened_at", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
+FROM unnest($1::uuid[], $2::int8[]) WITH ORDINALITY AS _k("id", "_version", _ord)
+JOIN LATERAL (
+    SELECT h."id", h."customer_id", h."status", h."balance", h."opened_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+    FROM "account_history" AS h
+    JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+    WHERE h."id" = _k."id"
+    AND (_k."_version" IS NULL OR h."version" = _k."_version")
+    AND ($3::timestamptz IS NULL OR l."created_at" <= $3::timestamptz)
+    ORDER BY h."history_id" DESC
+    LIMIT 1
+) AS _h ON true
+ORDER BY _k._ord"""
 
 COLUMNS = (
     _rt.ColumnSpec(
@@ -279,18 +518,26 @@ SQL = _rt.TableSQL(
     delete_batch=DELETE_BATCH,
     update_one=UPDATE_ONE,
     update_batch=UPDATE_BATCH,
-    upsert_one=None,
-    upsert_batch=None,
+    upsert_one=UPSERT_ONE,
+    upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
     select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
-    upsert_batch_count=None,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="account_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="account_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 
@@ -308,7 +555,13 @@ FOREIGN_KEYS = (
 )
 
 AUDIT = _rt.AuditSpec(
-    history_table="account_history", version_column=5, insert_log_sql=INSERT_AUDIT_LOG
+    history_table="account_history",
+    version_column=5,
+    insert_log_sql=INSERT_AUDIT_LOG,
+    select_history_one=SELECT_HISTORY_ONE,
+    select_history_batch=SELECT_HISTORY_BATCH,
+    select_as_of_one=SELECT_AS_OF_ONE,
+    select_as_of_batch=SELECT_AS_OF_BATCH,
 )
 
 COPY = None

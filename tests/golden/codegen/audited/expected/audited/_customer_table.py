@@ -145,6 +145,61 @@ JOIN _input AS _i ON "customer"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "customer"."version" = _i."version")
 AND ("customer"."name", "customer"."email") IS NOT DISTINCT FROM (_i."name", _i."email")"""
 
+UPSERT_ONE = """\
+WITH _input AS (
+    SELECT $1::uuid AS "id", $2::text AS "name", $3::text AS "email", 1 AS _ord
+),
+_written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."name", _i."email"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "name" = EXCLUDED."name", "email" = EXCLUDED."email", "version" = "customer"."version" + 1
+    WHERE ("customer"."name", "customer"."email") IS DISTINCT FROM (EXCLUDED."name", EXCLUDED."email")
+    RETURNING "customer"."id", "customer"."name", "customer"."email", "customer"."version", ("customer".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "customer"."id", "customer"."name", "customer"."email", "customer"."version"
+FROM "customer"
+JOIN _input AS _i ON "customer"."id" = _i."id"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "customer"."id")"""
+
+UPSERT_BATCH = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."name" AS "name", u."email" AS "email", u._ord
+    FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS u("id", "name", "email", _ord)
+),
+_written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."name", _i."email"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "name" = EXCLUDED."name", "email" = EXCLUDED."email", "version" = "customer"."version" + 1
+    WHERE ("customer"."name", "customer"."email") IS DISTINCT FROM (EXCLUDED."name", EXCLUDED."email")
+    RETURNING "customer"."id", "customer"."name", "customer"."email", "customer"."version", ("customer".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "customer"."id", "customer"."name", "customer"."email", "customer"."version"
+FROM "customer"
+JOIN _input AS _i ON "customer"."id" = _i."id"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "customer"."id")"""
+
 SELECT_KEYS = """\
 SELECT "id", "version"
 FROM "customer"
@@ -201,17 +256,280 @@ FROM (
     AND ("customer"."name", "customer"."email") IS NOT DISTINCT FROM (_i."name", _i."email")
 ) AS _rows"""
 
+UPSERT_BATCH_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."name" AS "name", u."email" AS "email", u._ord
+    FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS u("id", "name", "email", _ord)
+),
+_written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."name", _i."email"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("id") DO UPDATE
+    SET "name" = EXCLUDED."name", "email" = EXCLUDED."email", "version" = "customer"."version" + 1
+    WHERE ("customer"."name", "customer"."email") IS DISTINCT FROM (EXCLUDED."name", EXCLUDED."email")
+    RETURNING "customer"."id", "customer"."name", "customer"."email", "customer"."version", ("customer".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "customer"
+    JOIN _input AS _i ON "customer"."id" = _i."id"
+    WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "customer"."id")
+) AS _rows"""
+
+UPDATE_ONE_COLUMNS = """\
+WITH _written AS (
+    UPDATE "customer"
+    SET "name" = CASE WHEN ($5::bool[])[2] THEN $2::text ELSE "customer"."name" END, "email" = CASE WHEN ($5::bool[])[3] THEN $3::text ELSE "customer"."email" END, "version" = "customer"."version" + 1
+    WHERE "customer"."id" = $1::uuid
+    AND ($4::int8 IS NULL OR "customer"."version" = $4::int8)
+    AND ("customer"."name", "customer"."email") IS DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN $2::text ELSE "customer"."name" END, CASE WHEN ($5::bool[])[3] THEN $3::text ELSE "customer"."email" END)
+    RETURNING "customer"."id", "customer"."name", "customer"."email", "customer"."version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'update'::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "customer"."id", "customer"."name", "customer"."email", "customer"."version"
+FROM "customer"
+WHERE "customer"."id" = $1::uuid
+AND ($4::int8 IS NULL OR "customer"."version" = $4::int8)
+AND ("customer"."name", "customer"."email") IS NOT DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN $2::text ELSE "customer"."name" END, CASE WHEN ($5::bool[])[3] THEN $3::text ELSE "customer"."email" END)"""
+
+UPDATE_BATCH_COLUMNS = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."name" AS "name", u."email" AS "email", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int8[]) AS u("id", "name", "email", "version")
+),
+_written AS (
+    UPDATE "customer"
+    SET "name" = CASE WHEN ($5::bool[])[2] THEN _i."name" ELSE "customer"."name" END, "email" = CASE WHEN ($5::bool[])[3] THEN _i."email" ELSE "customer"."email" END, "version" = "customer"."version" + 1
+    FROM _input AS _i
+    WHERE "customer"."id" = _i."id"
+    AND (_i."version" IS NULL OR "customer"."version" = _i."version")
+    AND ("customer"."name", "customer"."email") IS DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN _i."name" ELSE "customer"."name" END, CASE WHEN ($5::bool[])[3] THEN _i."email" ELSE "customer"."email" END)
+    RETURNING "customer"."id", "customer"."name", "customer"."email", "customer"."version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'update'::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "customer"."id", "customer"."name", "customer"."email", "customer"."version"
+FROM "customer"
+JOIN _input AS _i ON "customer"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "customer"."version" = _i."version")
+AND ("customer"."name", "customer"."email") IS NOT DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN _i."name" ELSE "customer"."name" END, CASE WHEN ($5::bool[])[3] THEN _i."email" ELSE "customer"."email" END)"""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."name" AS "name", u."email" AS "email", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int8[]) AS u("id", "name", "email", "version")
+),
+_written AS (
+    UPDATE "customer"
+    SET "name" = CASE WHEN ($5::bool[])[2] THEN _i."name" ELSE "customer"."name" END, "email" = CASE WHEN ($5::bool[])[3] THEN _i."email" ELSE "customer"."email" END, "version" = "customer"."version" + 1
+    FROM _input AS _i
+    WHERE "customer"."id" = _i."id"
+    AND (_i."version" IS NULL OR "customer"."version" = _i."version")
+    AND ("customer"."name", "customer"."email") IS DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN _i."name" ELSE "customer"."name" END, CASE WHEN ($5::bool[])[3] THEN _i."email" ELSE "customer"."email" END)
+    RETURNING "customer"."id", "customer"."name", "customer"."email", "customer"."version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'update'::"audit_operation", $6::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "customer"
+    JOIN _input AS _i ON "customer"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "customer"."version" = _i."version")
+    AND ("customer"."name", "customer"."email") IS NOT DISTINCT FROM (CASE WHEN ($5::bool[])[2] THEN _i."name" ELSE "customer"."name" END, CASE WHEN ($5::bool[])[3] THEN _i."email" ELSE "customer"."email" END)
+) AS _rows"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "customer" WHERE "customer"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::text)
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "name", "email", "version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'insert'::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."name", u."email"
+    FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS u("id", "name", "email", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "id", "name", "email", "version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'insert'::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w"""
+
 PROBE_UNIQUE_EMAIL = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("email", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "customer" WHERE "customer"."email" = u."email" AND "customer"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_EMAIL = """\
+WITH _written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::text)
+    ON CONFLICT ("email") DO NOTHING
+    RETURNING "id", "name", "email", "version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'insert'::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_EMAIL = """\
+WITH _written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."name", u."email"
+    FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS u("id", "name", "email", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("email") DO NOTHING
+    RETURNING "id", "name", "email", "version"
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", 'insert'::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w"""
+
+UPSERT_BY_EMAIL = """\
+WITH _input AS (
+    SELECT $1::uuid AS "id", $2::text AS "name", $3::text AS "email", 1 AS _ord
+),
+_written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."name", _i."email"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("email") DO UPDATE
+    SET "name" = EXCLUDED."name", "version" = "customer"."version" + 1
+    WHERE ("customer"."name") IS DISTINCT FROM (EXCLUDED."name")
+    RETURNING "customer"."id", "customer"."name", "customer"."email", "customer"."version", ("customer".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "customer"."id", "customer"."name", "customer"."email", "customer"."version"
+FROM "customer"
+JOIN _input AS _i ON "customer"."email" = _i."email"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."email" = "customer"."email")"""
+
+UPSERT_BATCH_BY_EMAIL = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."name" AS "name", u."email" AS "email", u._ord
+    FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS u("id", "name", "email", _ord)
+),
+_written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."name", _i."email"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("email") DO UPDATE
+    SET "name" = EXCLUDED."name", "version" = "customer"."version" + 1
+    WHERE ("customer"."name") IS DISTINCT FROM (EXCLUDED."name")
+    RETURNING "customer"."id", "customer"."name", "customer"."email", "customer"."version", ("customer".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."name", _w."email", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "customer"."id", "customer"."name", "customer"."email", "customer"."version"
+FROM "customer"
+JOIN _input AS _i ON "customer"."email" = _i."email"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."email" = "customer"."email")"""
+
+UPSERT_BATCH_COUNT_BY_EMAIL = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."name" AS "name", u."email" AS "email", u._ord
+    FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS u("id", "name", "email", _ord)
+),
+_written AS (
+    INSERT INTO "customer" ("id", "name", "email")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."name", _i."email"
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("email") DO UPDATE
+    SET "name" = EXCLUDED."name", "version" = "customer"."version" + 1
+    WHERE ("customer"."name") IS DISTINCT FROM (EXCLUDED."name")
+    RETURNING "customer"."id", "customer"."name", "customer"."email", "customer"."version", ("customer".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "customer_history" ("id", "name", "email", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."name", _s."email", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $4::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "customer"
+    JOIN _input AS _i ON "customer"."email" = _i."email"
+    WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."email" = "customer"."email")
+) AS _rows"""
 
 SELECT_BATCH_BY_EMAIL = """\
 SELECT "id", "name", "email", "version"
@@ -222,6 +540,45 @@ INSERT_AUDIT_LOG = """\
 INSERT INTO "audit_log" ("actor")
 VALUES ($1::text)
 RETURNING "id\""""
+
+SELECT_HISTORY_ONE = """\
+SELECT h."id", h."name", h."email", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "customer_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = $1::uuid
+ORDER BY h."history_id\""""
+
+SELECT_HISTORY_BATCH = """\
+SELECT h."id", h."name", h."email", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "customer_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = ANY($1::uuid[])
+ORDER BY h."history_id\""""
+
+SELECT_AS_OF_ONE = """\
+SELECT h."id", h."name", h."email", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "customer_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = $1::uuid
+AND ($2::int8 IS NULL OR h."version" = $2::int8)
+AND ($3::timestamptz IS NULL OR l."created_at" <= $3::timestamptz)
+ORDER BY h."history_id" DESC
+LIMIT 1"""
+
+SELECT_AS_OF_BATCH = """\
+SELECT _h."id", _h."name", _h."email", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
+FROM unnest($1::uuid[], $2::int8[]) WITH ORDINALITY AS _k("id", "_version", _ord)
+JOIN LATERAL (
+    SELECT h."id", h."name", h."email", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+    FROM "customer_history" AS h
+    JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+    WHERE h."id" = _k."id"
+    AND (_k."_version" IS NULL OR h."version" = _k."_version")
+    AND ($3::timestamptz IS NULL OR l."created_at" <= $3::timestamptz)
+    ORDER BY h."history_id" DESC
+    LIMIT 1
+) AS _h ON true
+ORDER BY _k._ord"""
 
 COLUMNS = (
     _rt.ColumnSpec(
@@ -261,24 +618,37 @@ SQL = _rt.TableSQL(
     delete_batch=DELETE_BATCH,
     update_one=UPDATE_ONE,
     update_batch=UPDATE_BATCH,
-    upsert_one=None,
-    upsert_batch=None,
+    upsert_one=UPSERT_ONE,
+    upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
     select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
-    upsert_batch_count=None,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="customer_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="customer_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="email",
         constraint="customer_email_key",
         columns=(2,),
         probe_sql=PROBE_UNIQUE_EMAIL,
+        insert_if_new_sql=INSERT_IF_NEW_BY_EMAIL,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_EMAIL,
+        upsert_sql=UPSERT_BY_EMAIL,
+        upsert_batch_sql=UPSERT_BATCH_BY_EMAIL,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_EMAIL,
         select_batch_sql=SELECT_BATCH_BY_EMAIL,
     ),
 )
@@ -286,7 +656,13 @@ UNIQUES = (
 FOREIGN_KEYS = ()
 
 AUDIT = _rt.AuditSpec(
-    history_table="customer_history", version_column=3, insert_log_sql=INSERT_AUDIT_LOG
+    history_table="customer_history",
+    version_column=3,
+    insert_log_sql=INSERT_AUDIT_LOG,
+    select_history_one=SELECT_HISTORY_ONE,
+    select_history_batch=SELECT_HISTORY_BATCH,
+    select_as_of_one=SELECT_AS_OF_ONE,
+    select_as_of_batch=SELECT_AS_OF_BATCH,
 )
 
 COPY = None

@@ -201,6 +201,88 @@ FROM (
     AND ("ledger_entry"."account_id", "ledger_entry"."amount", "ledger_entry"."memo") IS NOT DISTINCT FROM (_i."account_id", _i."amount", _i."memo")
 ) AS _rows"""
 
+UPDATE_ONE_COLUMNS = """\
+WITH _written AS (
+    UPDATE "ledger_entry"
+    SET "account_id" = CASE WHEN ($6::bool[])[2] THEN $2::uuid ELSE "ledger_entry"."account_id" END, "amount" = CASE WHEN ($6::bool[])[3] THEN $3::numeric ELSE "ledger_entry"."amount" END, "memo" = CASE WHEN ($6::bool[])[4] THEN $4::text ELSE "ledger_entry"."memo" END, "version" = "ledger_entry"."version" + 1
+    WHERE "ledger_entry"."id" = $1::int8
+    AND ($5::int8 IS NULL OR "ledger_entry"."version" = $5::int8)
+    AND ("ledger_entry"."account_id", "ledger_entry"."amount", "ledger_entry"."memo") IS DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN $2::uuid ELSE "ledger_entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN $3::numeric ELSE "ledger_entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN $4::text ELSE "ledger_entry"."memo" END)
+    RETURNING "ledger_entry"."id", "ledger_entry"."account_id", "ledger_entry"."amount", "ledger_entry"."memo", "ledger_entry"."version"
+),
+_history AS (
+    INSERT INTO "ledger_entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'update'::"audit_operation", $7::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "ledger_entry"."id", "ledger_entry"."account_id", "ledger_entry"."amount", "ledger_entry"."memo", "ledger_entry"."version"
+FROM "ledger_entry"
+WHERE "ledger_entry"."id" = $1::int8
+AND ($5::int8 IS NULL OR "ledger_entry"."version" = $5::int8)
+AND ("ledger_entry"."account_id", "ledger_entry"."amount", "ledger_entry"."memo") IS NOT DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN $2::uuid ELSE "ledger_entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN $3::numeric ELSE "ledger_entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN $4::text ELSE "ledger_entry"."memo" END)"""
+
+UPDATE_BATCH_COLUMNS = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u."version" AS "version"
+    FROM unnest($1::int8[], $2::uuid[], $3::numeric[], $4::text[], $5::int8[]) AS u("id", "account_id", "amount", "memo", "version")
+),
+_written AS (
+    UPDATE "ledger_entry"
+    SET "account_id" = CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "ledger_entry"."account_id" END, "amount" = CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "ledger_entry"."amount" END, "memo" = CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "ledger_entry"."memo" END, "version" = "ledger_entry"."version" + 1
+    FROM _input AS _i
+    WHERE "ledger_entry"."id" = _i."id"
+    AND (_i."version" IS NULL OR "ledger_entry"."version" = _i."version")
+    AND ("ledger_entry"."account_id", "ledger_entry"."amount", "ledger_entry"."memo") IS DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "ledger_entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "ledger_entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "ledger_entry"."memo" END)
+    RETURNING "ledger_entry"."id", "ledger_entry"."account_id", "ledger_entry"."amount", "ledger_entry"."memo", "ledger_entry"."version"
+),
+_history AS (
+    INSERT INTO "ledger_entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'update'::"audit_operation", $7::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "ledger_entry"."id", "ledger_entry"."account_id", "ledger_entry"."amount", "ledger_entry"."memo", "ledger_entry"."version"
+FROM "ledger_entry"
+JOIN _input AS _i ON "ledger_entry"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "ledger_entry"."version" = _i."version")
+AND ("ledger_entry"."account_id", "ledger_entry"."amount", "ledger_entry"."memo") IS NOT DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "ledger_entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "ledger_entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "ledger_entry"."memo" END)"""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u."version" AS "version"
+    FROM unnest($1::int8[], $2::uuid[], $3::numeric[], $4::text[], $5::int8[]) AS u("id", "account_id", "amount", "memo", "version")
+),
+_written AS (
+    UPDATE "ledger_entry"
+    SET "account_id" = CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "ledger_entry"."account_id" END, "amount" = CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "ledger_entry"."amount" END, "memo" = CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "ledger_entry"."memo" END, "version" = "ledger_entry"."version" + 1
+    FROM _input AS _i
+    WHERE "ledger_entry"."id" = _i."id"
+    AND (_i."version" IS NULL OR "ledger_entry"."version" = _i."version")
+    AND ("ledger_entry"."account_id", "ledger_entry"."amount", "ledger_entry"."memo") IS DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "ledger_entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "ledger_entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "ledger_entry"."memo" END)
+    RETURNING "ledger_entry"."id", "ledger_entry"."account_id", "ledger_entry"."amount", "ledger_entry"."memo", "ledger_entry"."version"
+),
+_history AS (
+    INSERT INTO "ledger_entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'update'::"audit_operation", $7::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "ledger_entry"
+    JOIN _input AS _i ON "ledger_entry"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "ledger_entry"."version" = _i."version")
+    AND ("ledger_entry"."account_id", "ledger_entry"."amount", "ledger_entry"."memo") IS NOT DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "ledger_entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "ledger_entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "ledger_entry"."memo" END)
+) AS _rows"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int8[]) WITH ORDINALITY AS u("id", _ord)
@@ -224,6 +306,45 @@ INSERT_AUDIT_LOG = """\
 INSERT INTO "audit_log" ("actor")
 VALUES ($1::text)
 RETURNING "id\""""
+
+SELECT_HISTORY_ONE = """\
+SELECT h."id", h."account_id", h."amount", h."memo", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "ledger_entry_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = $1::int8
+ORDER BY h."history_id\""""
+
+SELECT_HISTORY_BATCH = """\
+SELECT h."id", h."account_id", h."amount", h."memo", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "ledger_entry_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = ANY($1::int8[])
+ORDER BY h."history_id\""""
+
+SELECT_AS_OF_ONE = """\
+SELECT h."id", h."account_id", h."amount", h."memo", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "ledger_entry_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = $1::int8
+AND ($2::int8 IS NULL OR h."version" = $2::int8)
+AND ($3::timestamptz IS NULL OR l."created_at" <= $3::timestamptz)
+ORDER BY h."history_id" DESC
+LIMIT 1"""
+
+SELECT_AS_OF_BATCH = """\
+SELECT _h."id", _h."account_id", _h."amount", _h."memo", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
+FROM unnest($1::int8[], $2::int8[]) WITH ORDINALITY AS _k("id", "_version", _ord)
+JOIN LATERAL (
+    SELECT h."id", h."account_id", h."amount", h."memo", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+    FROM "ledger_entry_history" AS h
+    JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+    WHERE h."id" = _k."id"
+    AND (_k."_version" IS NULL OR h."version" = _k."_version")
+    AND ($3::timestamptz IS NULL OR l."created_at" <= $3::timestamptz)
+    ORDER BY h."history_id" DESC
+    LIMIT 1
+) AS _h ON true
+ORDER BY _k._ord"""
 
 COLUMNS = (
     _rt.ColumnSpec(
@@ -273,6 +394,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
@@ -298,7 +422,13 @@ FOREIGN_KEYS = (
 )
 
 AUDIT = _rt.AuditSpec(
-    history_table="ledger_entry_history", version_column=4, insert_log_sql=INSERT_AUDIT_LOG
+    history_table="ledger_entry_history",
+    version_column=4,
+    insert_log_sql=INSERT_AUDIT_LOG,
+    select_history_one=SELECT_HISTORY_ONE,
+    select_history_batch=SELECT_HISTORY_BATCH,
+    select_as_of_one=SELECT_AS_OF_ONE,
+    select_as_of_batch=SELECT_AS_OF_BATCH,
 )
 
 COPY = None

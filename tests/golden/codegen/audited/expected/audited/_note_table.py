@@ -129,11 +129,49 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "note"
+SET "customer_id" = CASE WHEN ($4::bool[])[2] THEN $2::uuid ELSE "note"."customer_id" END, "body" = CASE WHEN ($4::bool[])[3] THEN $3::text ELSE "note"."body" END
+WHERE "id" = $1::int4
+RETURNING "id", "customer_id", "body\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "note"
+SET "customer_id" = CASE WHEN ($4::bool[])[2] THEN u."customer_id" ELSE "note"."customer_id" END, "body" = CASE WHEN ($4::bool[])[3] THEN u."body" ELSE "note"."body" END
+FROM unnest($1::int4[], $2::uuid[], $3::text[]) AS u("id", "customer_id", "body")
+WHERE "note"."id" = u."id"
+RETURNING "note"."id", "note"."customer_id", "note"."body\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "note"
+    SET "customer_id" = CASE WHEN ($4::bool[])[2] THEN u."customer_id" ELSE "note"."customer_id" END, "body" = CASE WHEN ($4::bool[])[3] THEN u."body" ELSE "note"."body" END
+    FROM unnest($1::int4[], $2::uuid[], $3::text[]) AS u("id", "customer_id", "body")
+    WHERE "note"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "note" WHERE "note"."id" = u."id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "note" ("id", "customer_id", "body")
+VALUES ($1::int4, $2::uuid, $3::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "customer_id", "body\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "note" ("id", "customer_id", "body")
+SELECT u."id", u."customer_id", u."body"
+FROM unnest($1::int4[], $2::uuid[], $3::text[]) WITH ORDINALITY AS u("id", "customer_id", "body", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "customer_id", "body\""""
 
 PROBE_PARENT_CUSTOMER_ID = """\
 SELECT u._ord
@@ -180,11 +218,19 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="note_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="note_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -155,6 +155,66 @@ JOIN _input AS _i ON "position"."account_id" = _i."account_id" AND "position"."i
 WHERE (_i."version" IS NULL OR "position"."version" = _i."version")
 AND ("position"."quantity", "position"."tags", "position"."details", "position"."updated_at") IS NOT DISTINCT FROM (_i."quantity", _i."tags", _i."details", COALESCE(_i."updated_at", "position"."updated_at"))"""
 
+UPSERT_ONE = """\
+WITH _input AS (
+    SELECT $1::uuid AS "account_id", $2::text AS "instrument", $3::int4 AS "quantity", $4::text[] AS "tags", $5::text::jsonb AS "details", $6::timestamptz AS "updated_at", 1 AS _ord
+),
+_written AS (
+    INSERT INTO "position" ("account_id", "instrument", "quantity", "tags", "details", "updated_at")
+    SELECT _i."account_id", _i."instrument", _i."quantity", _i."tags", _i."details", COALESCE(_i."updated_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("account_id", "instrument") DO UPDATE
+    SET "quantity" = EXCLUDED."quantity", "tags" = EXCLUDED."tags", "details" = EXCLUDED."details", "version" = "position"."version" + 1
+    WHERE ("position"."quantity", "position"."tags", "position"."details") IS DISTINCT FROM (EXCLUDED."quantity", EXCLUDED."tags", EXCLUDED."details")
+    RETURNING "position"."account_id", "position"."instrument", "position"."quantity", "position"."tags", "position"."details", "position"."updated_at", "position"."version", ("position".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "position_history" ("account_id", "instrument", "quantity", "tags", "details", "updated_at", "version", "operation", "audit_log_id")
+    SELECT _s."account_id", _s."instrument", _s."quantity", _s."tags", _s."details", _s."updated_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $7::int8
+    FROM _written AS _s
+)
+SELECT _w."account_id", _w."instrument", _w."quantity", _w."tags", _w."details", _w."updated_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "position"."account_id", "position"."instrument", "position"."quantity", "position"."tags", "position"."details", "position"."updated_at", "position"."version"
+FROM "position"
+JOIN _input AS _i ON "position"."account_id" = _i."account_id" AND "position"."instrument" = _i."instrument"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."account_id" = "position"."account_id" AND _w."instrument" = "position"."instrument")"""
+
+UPSERT_BATCH = """\
+WITH _input AS (
+    SELECT u."account_id" AS "account_id", u."instrument" AS "instrument", u."quantity" AS "quantity", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u."details"::jsonb AS "details", u."updated_at" AS "updated_at", u._ord
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $6::bool[], $7::text[], $8::timestamptz[]) WITH ORDINALITY AS u("account_id", "instrument", "quantity", "_null_tags", "details", "updated_at", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($4::text[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    INSERT INTO "position" ("account_id", "instrument", "quantity", "tags", "details", "updated_at")
+    SELECT _i."account_id", _i."instrument", _i."quantity", _i."tags", _i."details", COALESCE(_i."updated_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("account_id", "instrument") DO UPDATE
+    SET "quantity" = EXCLUDED."quantity", "tags" = EXCLUDED."tags", "details" = EXCLUDED."details", "version" = "position"."version" + 1
+    WHERE ("position"."quantity", "position"."tags", "position"."details") IS DISTINCT FROM (EXCLUDED."quantity", EXCLUDED."tags", EXCLUDED."details")
+    RETURNING "position"."account_id", "position"."instrument", "position"."quantity", "position"."tags", "position"."details", "position"."updated_at", "position"."version", ("position".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "position_history" ("account_id", "instrument", "quantity", "tags", "details", "updated_at", "version", "operation", "audit_log_id")
+    SELECT _s."account_id", _s."instrument", _s."quantity", _s."tags", _s."details", _s."updated_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $9::int8
+    FROM _written AS _s
+)
+SELECT _w."account_id", _w."instrument", _w."quantity", _w."tags", _w."details", _w."updated_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "position"."account_id", "position"."instrument", "position"."quantity", "position"."tags", "position"."details", "position"."updated_at", "position"."version"
+FROM "position"
+JOIN _input AS _i ON "position"."account_id" = _i."account_id" AND "position"."instrument" = _i."instrument"
+WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."account_id" = "position"."account_id" AND _w."instrument" = "position"."instrument")"""
+
 SELECT_KEYS = """\
 SELECT "account_id", "instrument", "version"
 FROM "position"
@@ -221,11 +281,176 @@ FROM (
     AND ("position"."quantity", "position"."tags", "position"."details", "position"."updated_at") IS NOT DISTINCT FROM (_i."quantity", _i."tags", _i."details", COALESCE(_i."updated_at", "position"."updated_at"))
 ) AS _rows"""
 
+UPSERT_BATCH_COUNT = """\
+WITH _input AS (
+    SELECT u."account_id" AS "account_id", u."instrument" AS "instrument", u."quantity" AS "quantity", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u."details"::jsonb AS "details", u."updated_at" AS "updated_at", u._ord
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $6::bool[], $7::text[], $8::timestamptz[]) WITH ORDINALITY AS u("account_id", "instrument", "quantity", "_null_tags", "details", "updated_at", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($4::text[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    INSERT INTO "position" ("account_id", "instrument", "quantity", "tags", "details", "updated_at")
+    SELECT _i."account_id", _i."instrument", _i."quantity", _i."tags", _i."details", COALESCE(_i."updated_at", now())
+    FROM _input AS _i
+    ORDER BY _i._ord
+    ON CONFLICT ("account_id", "instrument") DO UPDATE
+    SET "quantity" = EXCLUDED."quantity", "tags" = EXCLUDED."tags", "details" = EXCLUDED."details", "version" = "position"."version" + 1
+    WHERE ("position"."quantity", "position"."tags", "position"."details") IS DISTINCT FROM (EXCLUDED."quantity", EXCLUDED."tags", EXCLUDED."details")
+    RETURNING "position"."account_id", "position"."instrument", "position"."quantity", "position"."tags", "position"."details", "position"."updated_at", "position"."version", ("position".xmax = 0) AS _inserted
+),
+_history AS (
+    INSERT INTO "position_history" ("account_id", "instrument", "quantity", "tags", "details", "updated_at", "version", "operation", "audit_log_id")
+    SELECT _s."account_id", _s."instrument", _s."quantity", _s."tags", _s."details", _s."updated_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $9::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "position"
+    JOIN _input AS _i ON "position"."account_id" = _i."account_id" AND "position"."instrument" = _i."instrument"
+    WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."account_id" = "position"."account_id" AND _w."instrument" = "position"."instrument")
+) AS _rows"""
+
+UPDATE_ONE_COLUMNS = """\
+WITH _written AS (
+    UPDATE "position"
+    SET "quantity" = CASE WHEN ($8::bool[])[3] THEN $3::int4 ELSE "position"."quantity" END, "tags" = CASE WHEN ($8::bool[])[4] THEN $4::text[] ELSE "position"."tags" END, "details" = CASE WHEN ($8::bool[])[5] THEN $5::text::jsonb ELSE "position"."details" END, "updated_at" = COALESCE(CASE WHEN ($8::bool[])[6] THEN $6::timestamptz ELSE "position"."updated_at" END, "position"."updated_at"), "version" = "position"."version" + 1
+    WHERE "position"."account_id" = $1::uuid AND "position"."instrument" = $2::text
+    AND ($7::int8 IS NULL OR "position"."version" = $7::int8)
+    AND ("position"."quantity", "position"."tags", "position"."details", "position"."updated_at") IS DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN $3::int4 ELSE "position"."quantity" END, CASE WHEN ($8::bool[])[4] THEN $4::text[] ELSE "position"."tags" END, CASE WHEN ($8::bool[])[5] THEN $5::text::jsonb ELSE "position"."details" END, COALESCE(CASE WHEN ($8::bool[])[6] THEN $6::timestamptz ELSE "position"."updated_at" END, "position"."updated_at"))
+    RETURNING "position"."account_id", "position"."instrument", "position"."quantity", "position"."tags", "position"."details", "position"."updated_at", "position"."version"
+),
+_history AS (
+    INSERT INTO "position_history" ("account_id", "instrument", "quantity", "tags", "details", "updated_at", "version", "operation", "audit_log_id")
+    SELECT _s."account_id", _s."instrument", _s."quantity", _s."tags", _s."details", _s."updated_at", _s."version", 'update'::"audit_operation", $9::int8
+    FROM _written AS _s
+)
+SELECT _w."account_id", _w."instrument", _w."quantity", _w."tags", _w."details", _w."updated_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "position"."account_id", "position"."instrument", "position"."quantity", "position"."tags", "position"."details", "position"."updated_at", "position"."version"
+FROM "position"
+WHERE "position"."account_id" = $1::uuid AND "position"."instrument" = $2::text
+AND ($7::int8 IS NULL OR "position"."version" = $7::int8)
+AND ("position"."quantity", "position"."tags", "position"."details", "position"."updated_at") IS NOT DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN $3::int4 ELSE "position"."quantity" END, CASE WHEN ($8::bool[])[4] THEN $4::text[] ELSE "position"."tags" END, CASE WHEN ($8::bool[])[5] THEN $5::text::jsonb ELSE "position"."details" END, COALESCE(CASE WHEN ($8::bool[])[6] THEN $6::timestamptz ELSE "position"."updated_at" END, "position"."updated_at"))"""
+
+UPDATE_BATCH_COLUMNS = """\
+WITH _input AS (
+    SELECT u."account_id" AS "account_id", u."instrument" AS "instrument", u."quantity" AS "quantity", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u."details"::jsonb AS "details", u."updated_at" AS "updated_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $6::bool[], $7::text[], $8::timestamptz[], $9::int8[]) WITH ORDINALITY AS u("account_id", "instrument", "quantity", "_null_tags", "details", "updated_at", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($4::text[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    UPDATE "position"
+    SET "quantity" = CASE WHEN ($10::bool[])[3] THEN _i."quantity" ELSE "position"."quantity" END, "tags" = CASE WHEN ($10::bool[])[4] THEN _i."tags" ELSE "position"."tags" END, "details" = CASE WHEN ($10::bool[])[5] THEN _i."details" ELSE "position"."details" END, "updated_at" = COALESCE(CASE WHEN ($10::bool[])[6] THEN _i."updated_at" ELSE "position"."updated_at" END, "position"."updated_at"), "version" = "position"."version" + 1
+    FROM _input AS _i
+    WHERE "position"."account_id" = _i."account_id" AND "position"."instrument" = _i."instrument"
+    AND (_i."version" IS NULL OR "position"."version" = _i."version")
+    AND ("position"."quantity", "position"."tags", "position"."details", "position"."updated_at") IS DISTINCT FROM (CASE WHEN ($10::bool[])[3] THEN _i."quantity" ELSE "position"."quantity" END, CASE WHEN ($10::bool[])[4] THEN _i."tags" ELSE "position"."tags" END, CASE WHEN ($10::bool[])[5] THEN _i."details" ELSE "position"."details" END, COALESCE(CASE WHEN ($10::bool[])[6] THEN _i."updated_at" ELSE "position"."updated_at" END, "position"."updated_at"))
+    RETURNING "position"."account_id", "position"."instrument", "position"."quantity", "position"."tags", "position"."details", "position"."updated_at", "position"."version"
+),
+_history AS (
+    INSERT INTO "position_history" ("account_id", "instrument", "quantity", "tags", "details", "updated_at", "version", "operation", "audit_log_id")
+    SELECT _s."account_id", _s."instrument", _s."quantity", _s."tags", _s."details", _s."updated_at", _s."version", 'update'::"audit_operation", $11::int8
+    FROM _written AS _s
+)
+SELECT _w."account_id", _w."instrument", _w."quantity", _w."tags", _w."details", _w."updated_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "position"."account_id", "position"."instrument", "position"."quantity", "position"."tags", "position"."details", "position"."updated_at", "position"."version"
+FROM "position"
+JOIN _input AS _i ON "position"."account_id" = _i."account_id" AND "position"."instrument" = _i."instrument"
+WHERE (_i."version" IS NULL OR "position"."version" = _i."version")
+AND ("position"."quantity", "position"."tags", "position"."details", "position"."updated_at") IS NOT DISTINCT FROM (CASE WHEN ($10::bool[])[3] THEN _i."quantity" ELSE "position"."quantity" END, CASE WHEN ($10::bool[])[4] THEN _i."tags" ELSE "position"."tags" END, CASE WHEN ($10::bool[])[5] THEN _i."details" ELSE "position"."details" END, COALESCE(CASE WHEN ($10::bool[])[6] THEN _i."updated_at" ELSE "position"."updated_at" END, "position"."updated_at"))"""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _input AS (
+    SELECT u."account_id" AS "account_id", u."instrument" AS "instrument", u."quantity" AS "quantity", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u."details"::jsonb AS "details", u."updated_at" AS "updated_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $6::bool[], $7::text[], $8::timestamptz[], $9::int8[]) WITH ORDINALITY AS u("account_id", "instrument", "quantity", "_null_tags", "details", "updated_at", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($4::text[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    UPDATE "position"
+    SET "quantity" = CASE WHEN ($10::bool[])[3] THEN _i."quantity" ELSE "position"."quantity" END, "tags" = CASE WHEN ($10::bool[])[4] THEN _i."tags" ELSE "position"."tags" END, "details" = CASE WHEN ($10::bool[])[5] THEN _i."details" ELSE "position"."details" END, "updated_at" = COALESCE(CASE WHEN ($10::bool[])[6] THEN _i."updated_at" ELSE "position"."updated_at" END, "position"."updated_at"), "version" = "position"."version" + 1
+    FROM _input AS _i
+    WHERE "position"."account_id" = _i."account_id" AND "position"."instrument" = _i."instrument"
+    AND (_i."version" IS NULL OR "position"."version" = _i."version")
+    AND ("position"."quantity", "position"."tags", "position"."details", "position"."updated_at") IS DISTINCT FROM (CASE WHEN ($10::bool[])[3] THEN _i."quantity" ELSE "position"."quantity" END, CASE WHEN ($10::bool[])[4] THEN _i."tags" ELSE "position"."tags" END, CASE WHEN ($10::bool[])[5] THEN _i."details" ELSE "position"."details" END, COALESCE(CASE WHEN ($10::bool[])[6] THEN _i."updated_at" ELSE "position"."updated_at" END, "position"."updated_at"))
+    RETURNING "position"."account_id", "position"."instrument", "position"."quantity", "position"."tags", "position"."details", "position"."updated_at", "position"."version"
+),
+_history AS (
+    INSERT INTO "position_history" ("account_id", "instrument", "quantity", "tags", "details", "updated_at", "version", "operation", "audit_log_id")
+    SELECT _s."account_id", _s."instrument", _s."quantity", _s."tags", _s."details", _s."updated_at", _s."version", 'update'::"audit_operation", $11::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "position"
+    JOIN _input AS _i ON "position"."account_id" = _i."account_id" AND "position"."instrument" = _i."instrument"
+    WHERE (_i."version" IS NULL OR "position"."version" = _i."version")
+    AND ("position"."quantity", "position"."tags", "position"."details", "position"."updated_at") IS NOT DISTINCT FROM (CASE WHEN ($10::bool[])[3] THEN _i."quantity" ELSE "position"."quantity" END, CASE WHEN ($10::bool[])[4] THEN _i."tags" ELSE "position"."tags" END, CASE WHEN ($10::bool[])[5] THEN _i."details" ELSE "position"."details" END, COALESCE(CASE WHEN ($10::bool[])[6] THEN _i."updated_at" ELSE "position"."updated_at" END, "position"."updated_at"))
+) AS _rows"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS u("account_id", "instrument", _ord)
 WHERE EXISTS (SELECT 1 FROM "position" WHERE "position"."account_id" = u."account_id" AND "position"."instrument" = u."instrument")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "position" ("account_id", "instrument", "quantity", "tags", "details", "updated_at")
+    VALUES ($1::uuid, $2::text, $3::int4, $4::text[], $5::text::jsonb, COALESCE($6::timestamptz, now()))
+    ON CONFLICT ("account_id", "instrument") DO NOTHING
+    RETURNING "account_id", "instrument", "quantity", "tags", "details", "updated_at", "version"
+),
+_history AS (
+    INSERT INTO "position_history" ("account_id", "instrument", "quantity", "tags", "details", "updated_at", "version", "operation", "audit_log_id")
+    SELECT _s."account_id", _s."instrument", _s."quantity", _s."tags", _s."details", _s."updated_at", _s."version", 'insert'::"audit_operation", $7::int8
+    FROM _written AS _s
+)
+SELECT _w."account_id", _w."instrument", _w."quantity", _w."tags", _w."details", _w."updated_at", _w."version"
+FROM _written AS _w"""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+WITH _written AS (
+    INSERT INTO "position" ("account_id", "instrument", "quantity", "tags", "details", "updated_at")
+    SELECT u."account_id", u."instrument", u."quantity", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END, u."details"::jsonb, COALESCE(u."updated_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $6::bool[], $7::text[], $8::timestamptz[]) WITH ORDINALITY AS u("account_id", "instrument", "quantity", "_null_tags", "details", "updated_at", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($4::text[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+    ORDER BY u._ord
+    ON CONFLICT ("account_id", "instrument") DO NOTHING
+    RETURNING "account_id", "instrument", "quantity", "tags", "details", "updated_at", "version"
+),
+_history AS (
+    INSERT INTO "position_history" ("account_id", "instrument", "quantity", "tags", "details", "updated_at", "version", "operation", "audit_log_id")
+    SELECT _s."account_id", _s."instrument", _s."quantity", _s."tags", _s."details", _s."updated_at", _s."version", 'insert'::"audit_operation", $9::int8
+    FROM _written AS _s
+)
+SELECT _w."account_id", _w."instrument", _w."quantity", _w."tags", _w."details", _w."updated_at", _w."version"
+FROM _written AS _w"""
 
 PROBE_PARENT_ACCOUNT_ID = """\
 SELECT u._ord
@@ -244,6 +469,45 @@ INSERT_AUDIT_LOG = """\
 INSERT INTO "audit_log" ("actor")
 VALUES ($1::text)
 RETURNING "id\""""
+
+SELECT_HISTORY_ONE = """\
+SELECT h."account_id", h."instrument", h."quantity", h."tags", h."details", h."updated_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "position_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."account_id" = $1::uuid AND h."instrument" = $2::text
+ORDER BY h."history_id\""""
+
+SELECT_HISTORY_BATCH = """\
+SELECT h."account_id", h."instrument", h."quantity", h."tags", h."details", h."updated_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "position_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE (h."account_id", h."instrument") IN (SELECT * FROM unnest($1::uuid[], $2::text[]))
+ORDER BY h."history_id\""""
+
+SELECT_AS_OF_ONE = """\
+SELECT h."account_id", h."instrument", h."quantity", h."tags", h."details", h."updated_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "position_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."account_id" = $1::uuid AND h."instrument" = $2::text
+AND ($3::int8 IS NULL OR h."version" = $3::int8)
+AND ($4::timestamptz IS NULL OR l."created_at" <= $4::timestamptz)
+ORDER BY h."history_id" DESC
+LIMIT 1"""
+
+SELECT_AS_OF_BATCH = """\
+SELECT _h."account_id", _h."instrument", _h."quantity", _h."tags", _h."details", _h."updated_at", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
+FROM unnest($1::uuid[], $2::text[], $3::int8[]) WITH ORDINALITY AS _k("account_id", "instrument", "_version", _ord)
+JOIN LATERAL (
+    SELECT h."account_id", h."instrument", h."quantity", h."tags", h."details", h."updated_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+    FROM "position_history" AS h
+    JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+    WHERE h."account_id" = _k."account_id" AND h."instrument" = _k."instrument"
+    AND (_k."_version" IS NULL OR h."version" = _k."_version")
+    AND ($4::timestamptz IS NULL OR l."created_at" <= $4::timestamptz)
+    ORDER BY h."history_id" DESC
+    LIMIT 1
+) AS _h ON true
+ORDER BY _k._ord"""
 
 COLUMNS = (
     _rt.ColumnSpec(name="account_id", attr="account_id", pg_type="uuid", kind="uuid"),
@@ -304,18 +568,26 @@ SQL = _rt.TableSQL(
     delete_batch=DELETE_BATCH,
     update_one=UPDATE_ONE,
     update_batch=UPDATE_BATCH,
-    upsert_one=None,
-    upsert_batch=None,
+    upsert_one=UPSERT_ONE,
+    upsert_batch=UPSERT_BATCH,
     select_keys=SELECT_KEYS,
     select_all=SELECT_ALL,
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
-    upsert_batch_count=None,
+    upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="position_pkey", columns=(0, 1), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="position_pkey",
+        columns=(0, 1),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 
@@ -333,7 +605,13 @@ FOREIGN_KEYS = (
 )
 
 AUDIT = _rt.AuditSpec(
-    history_table="position_history", version_column=6, insert_log_sql=INSERT_AUDIT_LOG
+    history_table="position_history",
+    version_column=6,
+    insert_log_sql=INSERT_AUDIT_LOG,
+    select_history_one=SELECT_HISTORY_ONE,
+    select_history_batch=SELECT_HISTORY_BATCH,
+    select_as_of_one=SELECT_AS_OF_ONE,
+    select_as_of_batch=SELECT_AS_OF_BATCH,
 )
 
 COPY = None

@@ -46,6 +46,10 @@ class Account:
 AccountKey = uuid.UUID
 
 
+#: Columns of table account that update(..., columns=[...]) may name.
+AccountColumn = Literal["customer_id", "status", "balance", "opened_at"]
+
+
 def _to_columns(items: Sequence[Account]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -125,21 +129,49 @@ class AccountRepository:
     async def exists_batch(self, keys: Sequence[AccountKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, ACCOUNT_TABLE, keys)
 
-    async def update(self, item: Account) -> Account:
-        return await _rt.update_one(self._session, ACCOUNT_TABLE, item)
+    async def save_if_new(
+        self, item: Account, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Account | None:
+        return await _rt.save_if_new(self._session, ACCOUNT_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Account], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Account | None]:
+        return await _rt.save_batch_if_new(self._session, ACCOUNT_TABLE, items, on=on)
+
+    async def update(
+        self, item: Account, *, columns: Sequence[AccountColumn] | None = None
+    ) -> Account:
+        return await _rt.update_one(self._session, ACCOUNT_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Account], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Account],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[AccountColumn] | None = None,
     ) -> list[Account]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[Account], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[Account],
+        *,
+        returning: Literal[False],
+        columns: Sequence[AccountColumn] | None = None,
+    ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Account], *, returning: bool = True
+        self,
+        items: Sequence[Account],
+        *,
+        returning: bool = True,
+        columns: Sequence[AccountColumn] | None = None,
     ) -> list[Account] | int:
-        return await _rt.update_batch(self._session, ACCOUNT_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, ACCOUNT_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: AccountKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, ACCOUNT_TABLE, key, version=version)
@@ -148,6 +180,62 @@ class AccountRepository:
         self, keys: Sequence[AccountKey], *, versions: Sequence[int | None] | None = None
     ) -> int:
         return await _rt.delete_batch(self._session, ACCOUNT_TABLE, keys, versions=versions)
+
+    async def load_history(self, key: AccountKey) -> list[_rt.HistoryEntry[Account]]:
+        return await _rt.load_history(self._session, ACCOUNT_TABLE, key)
+
+    async def load_history_batch(
+        self, keys: Sequence[AccountKey]
+    ) -> list[list[_rt.HistoryEntry[Account]]]:
+        return await _rt.load_history_batch(self._session, ACCOUNT_TABLE, keys)
+
+    async def load_as_of(
+        self, key: AccountKey, *, version: int | None = None, at: datetime.datetime | None = None
+    ) -> _rt.HistoryEntry[Account] | None:
+        return await _rt.load_as_of(self._session, ACCOUNT_TABLE, key, version=version, at=at)
+
+    async def load_as_of_batch(
+        self,
+        keys: Sequence[AccountKey],
+        *,
+        versions: Sequence[int | None] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> list[_rt.HistoryEntry[Account] | None]:
+        return await _rt.load_as_of_batch(
+            self._session, ACCOUNT_TABLE, keys, versions=versions, at=at
+        )
+
+    async def upsert(self, item: Account, *, on: Literal["primary_key"] = "primary_key") -> Account:
+        return await _rt.upsert_one(self._session, ACCOUNT_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Account],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
+    ) -> list[Account]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Account],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self,
+        items: Sequence[Account],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
+    ) -> list[Account] | int:
+        return await _rt.upsert_batch(
+            self._session, ACCOUNT_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Account], mode: _rt.WriteMode = "insert"
@@ -196,6 +284,27 @@ class AccountRepository:
             progress=progress,
         )
 
+    async def upsert_batch_chunked(
+        self,
+        items: Iterable[Account] | AsyncIterable[Account],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
+    ) -> _rt.BatchResult[Account]:
+        return await _rt.upsert_batch_chunked(
+            self._session,
+            ACCOUNT_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
+            progress=progress,
+        )
+
     async def delete_batch_chunked(
         self,
         keys: Iterable[AccountKey] | AsyncIterable[AccountKey],
@@ -205,6 +314,7 @@ class AccountRepository:
         returning: bool = True,
         concurrency: int = 1,
         progress: _rt.ProgressCallback | None = None,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[AccountKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -215,6 +325,7 @@ class AccountRepository:
             returning=returning,
             concurrency=concurrency,
             progress=progress,
+            versions=versions,
         )
 
     def stream_all(

@@ -8,6 +8,7 @@ The columns, keys and SQL of CUSTOMER_TABLE are in _customer_table.py."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, overload
@@ -36,6 +37,10 @@ class Customer:
 
 
 CustomerKey = uuid.UUID
+
+
+#: Columns of table customer that update(..., columns=[...]) may name.
+CustomerColumn = Literal["name", "email"]
 
 
 def _to_columns(items: Sequence[Customer]) -> list[list[Any]]:
@@ -113,23 +118,49 @@ class CustomerRepository:
     async def exists_batch(self, keys: Sequence[CustomerKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, CUSTOMER_TABLE, keys)
 
-    async def update(self, item: Customer) -> Customer:
-        return await _rt.update_one(self._session, CUSTOMER_TABLE, item)
+    async def save_if_new(
+        self, item: Customer, *, on: Literal["primary_key", "email"] = "primary_key"
+    ) -> Customer | None:
+        return await _rt.save_if_new(self._session, CUSTOMER_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Customer], *, on: Literal["primary_key", "email"] = "primary_key"
+    ) -> list[Customer | None]:
+        return await _rt.save_batch_if_new(self._session, CUSTOMER_TABLE, items, on=on)
+
+    async def update(
+        self, item: Customer, *, columns: Sequence[CustomerColumn] | None = None
+    ) -> Customer:
+        return await _rt.update_one(self._session, CUSTOMER_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Customer], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Customer],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[CustomerColumn] | None = None,
     ) -> list[Customer]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[Customer], *, returning: Literal[False]
+        self,
+        items: Sequence[Customer],
+        *,
+        returning: Literal[False],
+        columns: Sequence[CustomerColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Customer], *, returning: bool = True
+        self,
+        items: Sequence[Customer],
+        *,
+        returning: bool = True,
+        columns: Sequence[CustomerColumn] | None = None,
     ) -> list[Customer] | int:
-        return await _rt.update_batch(self._session, CUSTOMER_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, CUSTOMER_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: CustomerKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, CUSTOMER_TABLE, key, version=version)
@@ -138,6 +169,64 @@ class CustomerRepository:
         self, keys: Sequence[CustomerKey], *, versions: Sequence[int | None] | None = None
     ) -> int:
         return await _rt.delete_batch(self._session, CUSTOMER_TABLE, keys, versions=versions)
+
+    async def load_history(self, key: CustomerKey) -> list[_rt.HistoryEntry[Customer]]:
+        return await _rt.load_history(self._session, CUSTOMER_TABLE, key)
+
+    async def load_history_batch(
+        self, keys: Sequence[CustomerKey]
+    ) -> list[list[_rt.HistoryEntry[Customer]]]:
+        return await _rt.load_history_batch(self._session, CUSTOMER_TABLE, keys)
+
+    async def load_as_of(
+        self, key: CustomerKey, *, version: int | None = None, at: datetime.datetime | None = None
+    ) -> _rt.HistoryEntry[Customer] | None:
+        return await _rt.load_as_of(self._session, CUSTOMER_TABLE, key, version=version, at=at)
+
+    async def load_as_of_batch(
+        self,
+        keys: Sequence[CustomerKey],
+        *,
+        versions: Sequence[int | None] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> list[_rt.HistoryEntry[Customer] | None]:
+        return await _rt.load_as_of_batch(
+            self._session, CUSTOMER_TABLE, keys, versions=versions, at=at
+        )
+
+    async def upsert(
+        self, item: Customer, *, on: Literal["primary_key", "email"] = "primary_key"
+    ) -> Customer:
+        return await _rt.upsert_one(self._session, CUSTOMER_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Customer],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "email"] = "primary_key",
+    ) -> list[Customer]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Customer],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "email"] = "primary_key",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self,
+        items: Sequence[Customer],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "email"] = "primary_key",
+    ) -> list[Customer] | int:
+        return await _rt.upsert_batch(
+            self._session, CUSTOMER_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Customer], mode: _rt.WriteMode = "insert"
@@ -186,6 +275,27 @@ class CustomerRepository:
             progress=progress,
         )
 
+    async def upsert_batch_chunked(
+        self,
+        items: Iterable[Customer] | AsyncIterable[Customer],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
+    ) -> _rt.BatchResult[Customer]:
+        return await _rt.upsert_batch_chunked(
+            self._session,
+            CUSTOMER_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
+            progress=progress,
+        )
+
     async def delete_batch_chunked(
         self,
         keys: Iterable[CustomerKey] | AsyncIterable[CustomerKey],
@@ -195,6 +305,7 @@ class CustomerRepository:
         returning: bool = True,
         concurrency: int = 1,
         progress: _rt.ProgressCallback | None = None,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[CustomerKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -205,6 +316,7 @@ class CustomerRepository:
             returning=returning,
             concurrency=concurrency,
             progress=progress,
+            versions=versions,
         )
 
     def stream_all(

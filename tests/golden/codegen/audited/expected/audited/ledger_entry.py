@@ -8,6 +8,7 @@ The columns, keys and SQL of LEDGER_ENTRY_TABLE are in _ledger_entry_table.py.""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import decimal
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
@@ -38,6 +39,10 @@ class LedgerEntry:
 
 
 LedgerEntryKey = int
+
+
+#: Columns of table ledger_entry that update(..., columns=[...]) may name.
+LedgerEntryColumn = Literal["account_id", "amount", "memo"]
 
 
 def _to_columns(items: Sequence[LedgerEntry]) -> list[list[Any]]:
@@ -121,23 +126,39 @@ class LedgerEntryRepository:
     async def exists_batch(self, keys: Sequence[LedgerEntryKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, LEDGER_ENTRY_TABLE, keys)
 
-    async def update(self, item: LedgerEntry) -> LedgerEntry:
-        return await _rt.update_one(self._session, LEDGER_ENTRY_TABLE, item)
+    async def update(
+        self, item: LedgerEntry, *, columns: Sequence[LedgerEntryColumn] | None = None
+    ) -> LedgerEntry:
+        return await _rt.update_one(self._session, LEDGER_ENTRY_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[LedgerEntry], *, returning: Literal[True] = True
+        self,
+        items: Sequence[LedgerEntry],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[LedgerEntryColumn] | None = None,
     ) -> list[LedgerEntry]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[LedgerEntry], *, returning: Literal[False]
+        self,
+        items: Sequence[LedgerEntry],
+        *,
+        returning: Literal[False],
+        columns: Sequence[LedgerEntryColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[LedgerEntry], *, returning: bool = True
+        self,
+        items: Sequence[LedgerEntry],
+        *,
+        returning: bool = True,
+        columns: Sequence[LedgerEntryColumn] | None = None,
     ) -> list[LedgerEntry] | int:
-        return await _rt.update_batch(self._session, LEDGER_ENTRY_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, LEDGER_ENTRY_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: LedgerEntryKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, LEDGER_ENTRY_TABLE, key, version=version)
@@ -146,6 +167,34 @@ class LedgerEntryRepository:
         self, keys: Sequence[LedgerEntryKey], *, versions: Sequence[int | None] | None = None
     ) -> int:
         return await _rt.delete_batch(self._session, LEDGER_ENTRY_TABLE, keys, versions=versions)
+
+    async def load_history(self, key: LedgerEntryKey) -> list[_rt.HistoryEntry[LedgerEntry]]:
+        return await _rt.load_history(self._session, LEDGER_ENTRY_TABLE, key)
+
+    async def load_history_batch(
+        self, keys: Sequence[LedgerEntryKey]
+    ) -> list[list[_rt.HistoryEntry[LedgerEntry]]]:
+        return await _rt.load_history_batch(self._session, LEDGER_ENTRY_TABLE, keys)
+
+    async def load_as_of(
+        self,
+        key: LedgerEntryKey,
+        *,
+        version: int | None = None,
+        at: datetime.datetime | None = None,
+    ) -> _rt.HistoryEntry[LedgerEntry] | None:
+        return await _rt.load_as_of(self._session, LEDGER_ENTRY_TABLE, key, version=version, at=at)
+
+    async def load_as_of_batch(
+        self,
+        keys: Sequence[LedgerEntryKey],
+        *,
+        versions: Sequence[int | None] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> list[_rt.HistoryEntry[LedgerEntry] | None]:
+        return await _rt.load_as_of_batch(
+            self._session, LEDGER_ENTRY_TABLE, keys, versions=versions, at=at
+        )
 
     async def validate_batch(
         self, items: Sequence[LedgerEntry], mode: _rt.WriteMode = "insert"
@@ -203,6 +252,7 @@ class LedgerEntryRepository:
         returning: bool = True,
         concurrency: int = 1,
         progress: _rt.ProgressCallback | None = None,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[LedgerEntryKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -213,6 +263,7 @@ class LedgerEntryRepository:
             returning=returning,
             concurrency=concurrency,
             progress=progress,
+            versions=versions,
         )
 
     def stream_all(

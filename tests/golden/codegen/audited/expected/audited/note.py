@@ -32,6 +32,10 @@ class Note:
 NoteKey = int
 
 
+#: Columns of table note that update(..., columns=[...]) may name.
+NoteColumn = Literal["customer_id", "body"]
+
+
 def _to_columns(items: Sequence[Note]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -105,21 +109,47 @@ class NoteRepository:
     async def exists_batch(self, keys: Sequence[NoteKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, NOTE_TABLE, keys)
 
-    async def update(self, item: Note) -> Note:
-        return await _rt.update_one(self._session, NOTE_TABLE, item)
+    async def save_if_new(
+        self, item: Note, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Note | None:
+        return await _rt.save_if_new(self._session, NOTE_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Note], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Note | None]:
+        return await _rt.save_batch_if_new(self._session, NOTE_TABLE, items, on=on)
+
+    async def update(self, item: Note, *, columns: Sequence[NoteColumn] | None = None) -> Note:
+        return await _rt.update_one(self._session, NOTE_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Note], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Note],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[NoteColumn] | None = None,
     ) -> list[Note]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[Note], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[Note],
+        *,
+        returning: Literal[False],
+        columns: Sequence[NoteColumn] | None = None,
+    ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Note], *, returning: bool = True
+        self,
+        items: Sequence[Note],
+        *,
+        returning: bool = True,
+        columns: Sequence[NoteColumn] | None = None,
     ) -> list[Note] | int:
-        return await _rt.update_batch(self._session, NOTE_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, NOTE_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: NoteKey) -> bool:
         return await _rt.delete_one(self._session, NOTE_TABLE, key)
@@ -127,21 +157,35 @@ class NoteRepository:
     async def delete_batch(self, keys: Sequence[NoteKey]) -> int:
         return await _rt.delete_batch(self._session, NOTE_TABLE, keys)
 
-    async def upsert(self, item: Note) -> Note:
-        return await _rt.upsert_one(self._session, NOTE_TABLE, item)
+    async def upsert(self, item: Note, *, on: Literal["primary_key"] = "primary_key") -> Note:
+        return await _rt.upsert_one(self._session, NOTE_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Note], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Note],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Note]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Note], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Note],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Note], *, returning: bool = True
+        self,
+        items: Sequence[Note],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Note] | int:
-        return await _rt.upsert_batch(self._session, NOTE_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(self._session, NOTE_TABLE, items, returning=returning, on=on)
 
     async def validate_batch(
         self, items: Sequence[Note], mode: _rt.WriteMode = "insert"

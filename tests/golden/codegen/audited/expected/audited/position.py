@@ -49,6 +49,10 @@ class PositionKey(NamedTuple):
     instrument: str
 
 
+#: Columns of table position that update(..., columns=[...]) may name.
+PositionColumn = Literal["quantity", "tags", "details", "updated_at"]
+
+
 def _to_columns(items: Sequence[Position]) -> list[list[Any]]:
     return [
         [item.account_id for item in items],
@@ -130,23 +134,49 @@ class PositionRepository:
     async def exists_batch(self, keys: Sequence[PositionKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, POSITION_TABLE, keys)
 
-    async def update(self, item: Position) -> Position:
-        return await _rt.update_one(self._session, POSITION_TABLE, item)
+    async def save_if_new(
+        self, item: Position, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Position | None:
+        return await _rt.save_if_new(self._session, POSITION_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Position], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Position | None]:
+        return await _rt.save_batch_if_new(self._session, POSITION_TABLE, items, on=on)
+
+    async def update(
+        self, item: Position, *, columns: Sequence[PositionColumn] | None = None
+    ) -> Position:
+        return await _rt.update_one(self._session, POSITION_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Position], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Position],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[PositionColumn] | None = None,
     ) -> list[Position]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[Position], *, returning: Literal[False]
+        self,
+        items: Sequence[Position],
+        *,
+        returning: Literal[False],
+        columns: Sequence[PositionColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Position], *, returning: bool = True
+        self,
+        items: Sequence[Position],
+        *,
+        returning: bool = True,
+        columns: Sequence[PositionColumn] | None = None,
     ) -> list[Position] | int:
-        return await _rt.update_batch(self._session, POSITION_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, POSITION_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: PositionKey, *, version: int | None = None) -> bool:
         return await _rt.delete_one(self._session, POSITION_TABLE, key, version=version)
@@ -155,6 +185,64 @@ class PositionRepository:
         self, keys: Sequence[PositionKey], *, versions: Sequence[int | None] | None = None
     ) -> int:
         return await _rt.delete_batch(self._session, POSITION_TABLE, keys, versions=versions)
+
+    async def load_history(self, key: PositionKey) -> list[_rt.HistoryEntry[Position]]:
+        return await _rt.load_history(self._session, POSITION_TABLE, key)
+
+    async def load_history_batch(
+        self, keys: Sequence[PositionKey]
+    ) -> list[list[_rt.HistoryEntry[Position]]]:
+        return await _rt.load_history_batch(self._session, POSITION_TABLE, keys)
+
+    async def load_as_of(
+        self, key: PositionKey, *, version: int | None = None, at: datetime.datetime | None = None
+    ) -> _rt.HistoryEntry[Position] | None:
+        return await _rt.load_as_of(self._session, POSITION_TABLE, key, version=version, at=at)
+
+    async def load_as_of_batch(
+        self,
+        keys: Sequence[PositionKey],
+        *,
+        versions: Sequence[int | None] | None = None,
+        at: datetime.datetime | None = None,
+    ) -> list[_rt.HistoryEntry[Position] | None]:
+        return await _rt.load_as_of_batch(
+            self._session, POSITION_TABLE, keys, versions=versions, at=at
+        )
+
+    async def upsert(
+        self, item: Position, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Position:
+        return await _rt.upsert_one(self._session, POSITION_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Position],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
+    ) -> list[Position]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Position],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self,
+        items: Sequence[Position],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
+    ) -> list[Position] | int:
+        return await _rt.upsert_batch(
+            self._session, POSITION_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Position], mode: _rt.WriteMode = "insert"
@@ -203,6 +291,27 @@ class PositionRepository:
             progress=progress,
         )
 
+    async def upsert_batch_chunked(
+        self,
+        items: Iterable[Position] | AsyncIterable[Position],
+        *,
+        chunk_size: int = 1000,
+        atomic: bool = True,
+        returning: bool = True,
+        concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
+    ) -> _rt.BatchResult[Position]:
+        return await _rt.upsert_batch_chunked(
+            self._session,
+            POSITION_TABLE,
+            items,
+            chunk_size=chunk_size,
+            atomic=atomic,
+            returning=returning,
+            concurrency=concurrency,
+            progress=progress,
+        )
+
     async def delete_batch_chunked(
         self,
         keys: Iterable[PositionKey] | AsyncIterable[PositionKey],
@@ -212,6 +321,7 @@ class PositionRepository:
         returning: bool = True,
         concurrency: int = 1,
         progress: _rt.ProgressCallback | None = None,
+        versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[PositionKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -222,6 +332,7 @@ class PositionRepository:
             returning=returning,
             concurrency=concurrency,
             progress=progress,
+            versions=versions,
         )
 
     def stream_all(

@@ -131,17 +131,95 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "exchange_rate"
+SET "rate" = CASE WHEN ($7::bool[])[4] THEN $4::numeric ELSE "exchange_rate"."rate" END, "source" = CASE WHEN ($7::bool[])[5] THEN $5::text ELSE "exchange_rate"."source" END, "reference" = CASE WHEN ($7::bool[])[6] THEN $6::int4 ELSE "exchange_rate"."reference" END
+WHERE "base" = $1::bpchar AND "quote" = $2::bpchar AND "day" = $3::date
+RETURNING "base", "quote", "day", "rate", "source", "reference\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "exchange_rate"
+SET "rate" = CASE WHEN ($7::bool[])[4] THEN u."rate" ELSE "exchange_rate"."rate" END, "source" = CASE WHEN ($7::bool[])[5] THEN u."source" ELSE "exchange_rate"."source" END, "reference" = CASE WHEN ($7::bool[])[6] THEN u."reference" ELSE "exchange_rate"."reference" END
+FROM unnest($1::bpchar[], $2::bpchar[], $3::date[], $4::numeric[], $5::text[], $6::int4[]) AS u("base", "quote", "day", "rate", "source", "reference")
+WHERE "exchange_rate"."base" = u."base" AND "exchange_rate"."quote" = u."quote" AND "exchange_rate"."day" = u."day"
+RETURNING "exchange_rate"."base", "exchange_rate"."quote", "exchange_rate"."day", "exchange_rate"."rate", "exchange_rate"."source", "exchange_rate"."reference\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "exchange_rate"
+    SET "rate" = CASE WHEN ($7::bool[])[4] THEN u."rate" ELSE "exchange_rate"."rate" END, "source" = CASE WHEN ($7::bool[])[5] THEN u."source" ELSE "exchange_rate"."source" END, "reference" = CASE WHEN ($7::bool[])[6] THEN u."reference" ELSE "exchange_rate"."reference" END
+    FROM unnest($1::bpchar[], $2::bpchar[], $3::date[], $4::numeric[], $5::text[], $6::int4[]) AS u("base", "quote", "day", "rate", "source", "reference")
+    WHERE "exchange_rate"."base" = u."base" AND "exchange_rate"."quote" = u."quote" AND "exchange_rate"."day" = u."day"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::bpchar[], $3::date[]) WITH ORDINALITY AS u("base", "quote", "day", _ord)
 WHERE EXISTS (SELECT 1 FROM "exchange_rate" WHERE "exchange_rate"."base" = u."base" AND "exchange_rate"."quote" = u."quote" AND "exchange_rate"."day" = u."day")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "exchange_rate" ("base", "quote", "day", "rate", "source", "reference")
+VALUES ($1::bpchar, $2::bpchar, $3::date, $4::numeric, $5::text, $6::int4)
+ON CONFLICT ("base", "quote", "day") DO NOTHING
+RETURNING "base", "quote", "day", "rate", "source", "reference\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "exchange_rate" ("base", "quote", "day", "rate", "source", "reference")
+SELECT u."base", u."quote", u."day", u."rate", u."source", u."reference"
+FROM unnest($1::bpchar[], $2::bpchar[], $3::date[], $4::numeric[], $5::text[], $6::int4[]) WITH ORDINALITY AS u("base", "quote", "day", "rate", "source", "reference", _ord)
+ORDER BY u._ord
+ON CONFLICT ("base", "quote", "day") DO NOTHING
+RETURNING "base", "quote", "day", "rate", "source", "reference\""""
+
 PROBE_UNIQUE_RATE_REFERENCE = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::int4[], $3::bpchar[], $4::bpchar[], $5::date[]) WITH ORDINALITY AS u("source", "reference", "_pk_base", "_pk_quote", "_pk_day", _ord)
 WHERE EXISTS (SELECT 1 FROM "exchange_rate" WHERE "exchange_rate"."source" = u."source" AND "exchange_rate"."reference" = u."reference" AND ("exchange_rate"."base", "exchange_rate"."quote", "exchange_rate"."day") IS DISTINCT FROM (u."_pk_base", u."_pk_quote", u."_pk_day"))
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_RATE_REFERENCE = """\
+INSERT INTO "exchange_rate" ("base", "quote", "day", "rate", "source", "reference")
+VALUES ($1::bpchar, $2::bpchar, $3::date, $4::numeric, $5::text, $6::int4)
+ON CONFLICT ("source", "reference") DO NOTHING
+RETURNING "base", "quote", "day", "rate", "source", "reference\""""
+
+INSERT_BATCH_IF_NEW_BY_RATE_REFERENCE = """\
+INSERT INTO "exchange_rate" ("base", "quote", "day", "rate", "source", "reference")
+SELECT u."base", u."quote", u."day", u."rate", u."source", u."reference"
+FROM unnest($1::bpchar[], $2::bpchar[], $3::date[], $4::numeric[], $5::text[], $6::int4[]) WITH ORDINALITY AS u("base", "quote", "day", "rate", "source", "reference", _ord)
+ORDER BY u._ord
+ON CONFLICT ("source", "reference") DO NOTHING
+RETURNING "base", "quote", "day", "rate", "source", "reference\""""
+
+UPSERT_BY_RATE_REFERENCE = """\
+INSERT INTO "exchange_rate" ("base", "quote", "day", "rate", "source", "reference")
+VALUES ($1::bpchar, $2::bpchar, $3::date, $4::numeric, $5::text, $6::int4)
+ON CONFLICT ("source", "reference") DO UPDATE SET "rate" = EXCLUDED."rate"
+RETURNING "base", "quote", "day", "rate", "source", "reference\""""
+
+UPSERT_BATCH_BY_RATE_REFERENCE = """\
+INSERT INTO "exchange_rate" ("base", "quote", "day", "rate", "source", "reference")
+SELECT u."base", u."quote", u."day", u."rate", u."source", u."reference"
+FROM unnest($1::bpchar[], $2::bpchar[], $3::date[], $4::numeric[], $5::text[], $6::int4[]) WITH ORDINALITY AS u("base", "quote", "day", "rate", "source", "reference", _ord)
+ORDER BY u._ord
+ON CONFLICT ("source", "reference") DO UPDATE SET "rate" = EXCLUDED."rate"
+RETURNING "base", "quote", "day", "rate", "source", "reference\""""
+
+UPSERT_BATCH_COUNT_BY_RATE_REFERENCE = """\
+WITH _written AS (
+    INSERT INTO "exchange_rate" ("base", "quote", "day", "rate", "source", "reference")
+    SELECT u."base", u."quote", u."day", u."rate", u."source", u."reference"
+    FROM unnest($1::bpchar[], $2::bpchar[], $3::date[], $4::numeric[], $5::text[], $6::int4[]) WITH ORDINALITY AS u("base", "quote", "day", "rate", "source", "reference", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("source", "reference") DO UPDATE SET "rate" = EXCLUDED."rate"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 SELECT_BATCH_BY_RATE_REFERENCE = """\
 SELECT "base", "quote", "day", "rate", "source", "reference"
@@ -183,6 +261,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
@@ -191,12 +272,19 @@ UNIQUES = (
         constraint="exchange_rate_pkey",
         columns=(0, 1, 2),
         probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="rate_reference",
         constraint="exchange_rate_rate_reference_key",
         columns=(4, 5),
         probe_sql=PROBE_UNIQUE_RATE_REFERENCE,
+        insert_if_new_sql=INSERT_IF_NEW_BY_RATE_REFERENCE,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_RATE_REFERENCE,
+        upsert_sql=UPSERT_BY_RATE_REFERENCE,
+        upsert_batch_sql=UPSERT_BATCH_BY_RATE_REFERENCE,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_RATE_REFERENCE,
         select_batch_sql=SELECT_BATCH_BY_RATE_REFERENCE,
     ),
 )

@@ -85,6 +85,20 @@ FROM unnest($1::int8[], $2::text[]) WITH ORDINALITY AS u("item_id", "tag", _ord)
 WHERE EXISTS (SELECT 1 FROM "tag_link" WHERE "tag_link"."item_id" = u."item_id" AND "tag_link"."tag" = u."tag")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "tag_link" ("item_id", "tag")
+VALUES ($1::int8, $2::text)
+ON CONFLICT ("item_id", "tag") DO NOTHING
+RETURNING "item_id", "tag\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "tag_link" ("item_id", "tag")
+SELECT u."item_id", u."tag"
+FROM unnest($1::int8[], $2::text[]) WITH ORDINALITY AS u("item_id", "tag", _ord)
+ORDER BY u._ord
+ON CONFLICT ("item_id", "tag") DO NOTHING
+RETURNING "item_id", "tag\""""
+
 COLUMNS = (
     _rt.ColumnSpec(name="item_id", attr="item_id", pg_type="bigint", kind="int8"),
     _rt.ColumnSpec(name="tag", attr="tag", pg_type="varchar(30)", kind="text", max_length=30),
@@ -108,11 +122,19 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=None,
     upsert_batch_count=None,
+    update_one_columns=None,
+    update_batch_columns=None,
+    update_batch_columns_count=None,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="tag_link_pkey", columns=(0, 1), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="tag_link_pkey",
+        columns=(0, 1),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -44,6 +44,10 @@ class ExchangeRateKey(NamedTuple):
     day: datetime.date
 
 
+#: Columns of table exchange_rate that update(..., columns=[...]) may name.
+ExchangeRateColumn = Literal["rate", "source", "reference"]
+
+
 def _to_columns(items: Sequence[ExchangeRate]) -> list[list[Any]]:
     return [
         [item.base for item in items],
@@ -125,24 +129,51 @@ class ExchangeRateRepository:
     async def exists_batch(self, keys: Sequence[ExchangeRateKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, EXCHANGE_RATE_TABLE, keys)
 
-    async def update(self, item: ExchangeRate) -> ExchangeRate:
-        return await _rt.update_one(self._session, EXCHANGE_RATE_TABLE, item)
+    async def save_if_new(
+        self, item: ExchangeRate, *, on: Literal["primary_key", "rate_reference"] = "primary_key"
+    ) -> ExchangeRate | None:
+        return await _rt.save_if_new(self._session, EXCHANGE_RATE_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self,
+        items: Sequence[ExchangeRate],
+        *,
+        on: Literal["primary_key", "rate_reference"] = "primary_key",
+    ) -> list[ExchangeRate | None]:
+        return await _rt.save_batch_if_new(self._session, EXCHANGE_RATE_TABLE, items, on=on)
+
+    async def update(
+        self, item: ExchangeRate, *, columns: Sequence[ExchangeRateColumn] | None = None
+    ) -> ExchangeRate:
+        return await _rt.update_one(self._session, EXCHANGE_RATE_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[ExchangeRate], *, returning: Literal[True] = True
+        self,
+        items: Sequence[ExchangeRate],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[ExchangeRateColumn] | None = None,
     ) -> list[ExchangeRate]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[ExchangeRate], *, returning: Literal[False]
+        self,
+        items: Sequence[ExchangeRate],
+        *,
+        returning: Literal[False],
+        columns: Sequence[ExchangeRateColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[ExchangeRate], *, returning: bool = True
+        self,
+        items: Sequence[ExchangeRate],
+        *,
+        returning: bool = True,
+        columns: Sequence[ExchangeRateColumn] | None = None,
     ) -> list[ExchangeRate] | int:
         return await _rt.update_batch(
-            self._session, EXCHANGE_RATE_TABLE, items, returning=returning
+            self._session, EXCHANGE_RATE_TABLE, items, returning=returning, columns=columns
         )
 
     async def delete(self, key: ExchangeRateKey) -> bool:
@@ -151,24 +182,38 @@ class ExchangeRateRepository:
     async def delete_batch(self, keys: Sequence[ExchangeRateKey]) -> int:
         return await _rt.delete_batch(self._session, EXCHANGE_RATE_TABLE, keys)
 
-    async def upsert(self, item: ExchangeRate) -> ExchangeRate:
-        return await _rt.upsert_one(self._session, EXCHANGE_RATE_TABLE, item)
+    async def upsert(
+        self, item: ExchangeRate, *, on: Literal["primary_key", "rate_reference"] = "primary_key"
+    ) -> ExchangeRate:
+        return await _rt.upsert_one(self._session, EXCHANGE_RATE_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[ExchangeRate], *, returning: Literal[True] = True
+        self,
+        items: Sequence[ExchangeRate],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "rate_reference"] = "primary_key",
     ) -> list[ExchangeRate]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[ExchangeRate], *, returning: Literal[False]
+        self,
+        items: Sequence[ExchangeRate],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "rate_reference"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[ExchangeRate], *, returning: bool = True
+        self,
+        items: Sequence[ExchangeRate],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "rate_reference"] = "primary_key",
     ) -> list[ExchangeRate] | int:
         return await _rt.upsert_batch(
-            self._session, EXCHANGE_RATE_TABLE, items, returning=returning
+            self._session, EXCHANGE_RATE_TABLE, items, returning=returning, on=on
         )
 
     async def validate_batch(

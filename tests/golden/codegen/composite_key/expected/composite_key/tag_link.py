@@ -104,6 +104,16 @@ class TagLinkRepository:
     async def exists_batch(self, keys: Sequence[TagLinkKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, TAG_LINK_TABLE, keys)
 
+    async def save_if_new(
+        self, item: TagLink, *, on: Literal["primary_key"] = "primary_key"
+    ) -> TagLink | None:
+        return await _rt.save_if_new(self._session, TAG_LINK_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[TagLink], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[TagLink | None]:
+        return await _rt.save_batch_if_new(self._session, TAG_LINK_TABLE, items, on=on)
+
     async def delete(self, key: TagLinkKey) -> bool:
         return await _rt.delete_one(self._session, TAG_LINK_TABLE, key)
 

@@ -129,17 +129,95 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "department"
+SET "name" = CASE WHEN ($4::bool[])[2] THEN $2::text ELSE "department"."name" END, "head_id" = CASE WHEN ($4::bool[])[3] THEN $3::uuid ELSE "department"."head_id" END
+WHERE "id" = $1::int4
+RETURNING "id", "name", "head_id\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "department"
+SET "name" = CASE WHEN ($4::bool[])[2] THEN u."name" ELSE "department"."name" END, "head_id" = CASE WHEN ($4::bool[])[3] THEN u."head_id" ELSE "department"."head_id" END
+FROM unnest($1::int4[], $2::text[], $3::uuid[]) AS u("id", "name", "head_id")
+WHERE "department"."id" = u."id"
+RETURNING "department"."id", "department"."name", "department"."head_id\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "department"
+    SET "name" = CASE WHEN ($4::bool[])[2] THEN u."name" ELSE "department"."name" END, "head_id" = CASE WHEN ($4::bool[])[3] THEN u."head_id" ELSE "department"."head_id" END
+    FROM unnest($1::int4[], $2::text[], $3::uuid[]) AS u("id", "name", "head_id")
+    WHERE "department"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "department" WHERE "department"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "department" ("id", "name", "head_id")
+VALUES ($1::int4, $2::text, $3::uuid)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "name", "head_id\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "department" ("id", "name", "head_id")
+SELECT u."id", u."name", u."head_id"
+FROM unnest($1::int4[], $2::text[], $3::uuid[]) WITH ORDINALITY AS u("id", "name", "head_id", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "name", "head_id\""""
+
 PROBE_UNIQUE_NAME = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::int4[]) WITH ORDINALITY AS u("name", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "department" WHERE "department"."name" = u."name" AND "department"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_NAME = """\
+INSERT INTO "department" ("id", "name", "head_id")
+VALUES ($1::int4, $2::text, $3::uuid)
+ON CONFLICT ("name") DO NOTHING
+RETURNING "id", "name", "head_id\""""
+
+INSERT_BATCH_IF_NEW_BY_NAME = """\
+INSERT INTO "department" ("id", "name", "head_id")
+SELECT u."id", u."name", u."head_id"
+FROM unnest($1::int4[], $2::text[], $3::uuid[]) WITH ORDINALITY AS u("id", "name", "head_id", _ord)
+ORDER BY u._ord
+ON CONFLICT ("name") DO NOTHING
+RETURNING "id", "name", "head_id\""""
+
+UPSERT_BY_NAME = """\
+INSERT INTO "department" ("id", "name", "head_id")
+VALUES ($1::int4, $2::text, $3::uuid)
+ON CONFLICT ("name") DO UPDATE SET "head_id" = EXCLUDED."head_id"
+RETURNING "id", "name", "head_id\""""
+
+UPSERT_BATCH_BY_NAME = """\
+INSERT INTO "department" ("id", "name", "head_id")
+SELECT u."id", u."name", u."head_id"
+FROM unnest($1::int4[], $2::text[], $3::uuid[]) WITH ORDINALITY AS u("id", "name", "head_id", _ord)
+ORDER BY u._ord
+ON CONFLICT ("name") DO UPDATE SET "head_id" = EXCLUDED."head_id"
+RETURNING "id", "name", "head_id\""""
+
+UPSERT_BATCH_COUNT_BY_NAME = """\
+WITH _written AS (
+    INSERT INTO "department" ("id", "name", "head_id")
+    SELECT u."id", u."name", u."head_id"
+    FROM unnest($1::int4[], $2::text[], $3::uuid[]) WITH ORDINALITY AS u("id", "name", "head_id", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("name") DO UPDATE SET "head_id" = EXCLUDED."head_id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 SELECT_BATCH_BY_NAME = """\
 SELECT "id", "name", "head_id"
@@ -191,17 +269,30 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="department_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="department_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="name",
         constraint="department_name_key",
         columns=(1,),
         probe_sql=PROBE_UNIQUE_NAME,
+        insert_if_new_sql=INSERT_IF_NEW_BY_NAME,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_NAME,
+        upsert_sql=UPSERT_BY_NAME,
+        upsert_batch_sql=UPSERT_BATCH_BY_NAME,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_NAME,
         select_batch_sql=SELECT_BATCH_BY_NAME,
     ),
 )

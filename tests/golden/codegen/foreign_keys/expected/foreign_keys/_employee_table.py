@@ -129,11 +129,49 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "employee"
+SET "name" = CASE WHEN ($7::bool[])[2] THEN $2::text ELSE "employee"."name" END, "department_id" = CASE WHEN ($7::bool[])[3] THEN $3::int4 ELSE "employee"."department_id" END, "manager_id" = CASE WHEN ($7::bool[])[4] THEN $4::uuid ELSE "employee"."manager_id" END, "region_country" = CASE WHEN ($7::bool[])[5] THEN $5::bpchar ELSE "employee"."region_country" END, "region_code" = CASE WHEN ($7::bool[])[6] THEN $6::text ELSE "employee"."region_code" END
+WHERE "id" = $1::uuid
+RETURNING "id", "name", "department_id", "manager_id", "region_country", "region_code\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "employee"
+SET "name" = CASE WHEN ($7::bool[])[2] THEN u."name" ELSE "employee"."name" END, "department_id" = CASE WHEN ($7::bool[])[3] THEN u."department_id" ELSE "employee"."department_id" END, "manager_id" = CASE WHEN ($7::bool[])[4] THEN u."manager_id" ELSE "employee"."manager_id" END, "region_country" = CASE WHEN ($7::bool[])[5] THEN u."region_country" ELSE "employee"."region_country" END, "region_code" = CASE WHEN ($7::bool[])[6] THEN u."region_code" ELSE "employee"."region_code" END
+FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::uuid[], $5::bpchar[], $6::text[]) AS u("id", "name", "department_id", "manager_id", "region_country", "region_code")
+WHERE "employee"."id" = u."id"
+RETURNING "employee"."id", "employee"."name", "employee"."department_id", "employee"."manager_id", "employee"."region_country", "employee"."region_code\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "employee"
+    SET "name" = CASE WHEN ($7::bool[])[2] THEN u."name" ELSE "employee"."name" END, "department_id" = CASE WHEN ($7::bool[])[3] THEN u."department_id" ELSE "employee"."department_id" END, "manager_id" = CASE WHEN ($7::bool[])[4] THEN u."manager_id" ELSE "employee"."manager_id" END, "region_country" = CASE WHEN ($7::bool[])[5] THEN u."region_country" ELSE "employee"."region_country" END, "region_code" = CASE WHEN ($7::bool[])[6] THEN u."region_code" ELSE "employee"."region_code" END
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::uuid[], $5::bpchar[], $6::text[]) AS u("id", "name", "department_id", "manager_id", "region_country", "region_code")
+    WHERE "employee"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "employee" WHERE "employee"."id" = u."id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "employee" ("id", "name", "department_id", "manager_id", "region_country", "region_code")
+VALUES ($1::uuid, $2::text, $3::int4, $4::uuid, $5::bpchar, $6::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "name", "department_id", "manager_id", "region_country", "region_code\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "employee" ("id", "name", "department_id", "manager_id", "region_country", "region_code")
+SELECT u."id", u."name", u."department_id", u."manager_id", u."region_country", u."region_code"
+FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::uuid[], $5::bpchar[], $6::text[]) WITH ORDINALITY AS u("id", "name", "department_id", "manager_id", "region_country", "region_code", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "name", "department_id", "manager_id", "region_country", "region_code\""""
 
 PROBE_PARENT_DEPARTMENT_ID = """\
 SELECT u._ord
@@ -227,11 +265,19 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="employee_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="employee_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

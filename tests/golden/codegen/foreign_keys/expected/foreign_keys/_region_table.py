@@ -129,11 +129,49 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "region"
+SET "name" = CASE WHEN ($4::bool[])[3] THEN $3::text ELSE "region"."name" END
+WHERE "country" = $1::bpchar AND "code" = $2::text
+RETURNING "country", "code", "name\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "region"
+SET "name" = CASE WHEN ($4::bool[])[3] THEN u."name" ELSE "region"."name" END
+FROM unnest($1::bpchar[], $2::text[], $3::text[]) AS u("country", "code", "name")
+WHERE "region"."country" = u."country" AND "region"."code" = u."code"
+RETURNING "region"."country", "region"."code", "region"."name\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "region"
+    SET "name" = CASE WHEN ($4::bool[])[3] THEN u."name" ELSE "region"."name" END
+    FROM unnest($1::bpchar[], $2::text[], $3::text[]) AS u("country", "code", "name")
+    WHERE "region"."country" = u."country" AND "region"."code" = u."code"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::text[]) WITH ORDINALITY AS u("country", "code", _ord)
 WHERE EXISTS (SELECT 1 FROM "region" WHERE "region"."country" = u."country" AND "region"."code" = u."code")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "region" ("country", "code", "name")
+VALUES ($1::bpchar, $2::text, $3::text)
+ON CONFLICT ("country", "code") DO NOTHING
+RETURNING "country", "code", "name\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "region" ("country", "code", "name")
+SELECT u."country", u."code", u."name"
+FROM unnest($1::bpchar[], $2::text[], $3::text[]) WITH ORDINALITY AS u("country", "code", "name", _ord)
+ORDER BY u._ord
+ON CONFLICT ("country", "code") DO NOTHING
+RETURNING "country", "code", "name\""""
 
 COLUMNS = (
     _rt.ColumnSpec(name="country", attr="country", pg_type="char(2)", kind="text", max_length=2),
@@ -159,11 +197,19 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="region_pkey", columns=(0, 1), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="region_pkey",
+        columns=(0, 1),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

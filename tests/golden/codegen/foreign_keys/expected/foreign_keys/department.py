@@ -32,6 +32,10 @@ class Department:
 DepartmentKey = int
 
 
+#: Columns of table department that update(..., columns=[...]) may name.
+DepartmentColumn = Literal["name", "head_id"]
+
+
 def _to_columns(items: Sequence[Department]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -107,23 +111,49 @@ class DepartmentRepository:
     async def exists_batch(self, keys: Sequence[DepartmentKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, DEPARTMENT_TABLE, keys)
 
-    async def update(self, item: Department) -> Department:
-        return await _rt.update_one(self._session, DEPARTMENT_TABLE, item)
+    async def save_if_new(
+        self, item: Department, *, on: Literal["primary_key", "name"] = "primary_key"
+    ) -> Department | None:
+        return await _rt.save_if_new(self._session, DEPARTMENT_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Department], *, on: Literal["primary_key", "name"] = "primary_key"
+    ) -> list[Department | None]:
+        return await _rt.save_batch_if_new(self._session, DEPARTMENT_TABLE, items, on=on)
+
+    async def update(
+        self, item: Department, *, columns: Sequence[DepartmentColumn] | None = None
+    ) -> Department:
+        return await _rt.update_one(self._session, DEPARTMENT_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Department], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Department],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[DepartmentColumn] | None = None,
     ) -> list[Department]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[Department], *, returning: Literal[False]
+        self,
+        items: Sequence[Department],
+        *,
+        returning: Literal[False],
+        columns: Sequence[DepartmentColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Department], *, returning: bool = True
+        self,
+        items: Sequence[Department],
+        *,
+        returning: bool = True,
+        columns: Sequence[DepartmentColumn] | None = None,
     ) -> list[Department] | int:
-        return await _rt.update_batch(self._session, DEPARTMENT_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, DEPARTMENT_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: DepartmentKey) -> bool:
         return await _rt.delete_one(self._session, DEPARTMENT_TABLE, key)
@@ -131,23 +161,39 @@ class DepartmentRepository:
     async def delete_batch(self, keys: Sequence[DepartmentKey]) -> int:
         return await _rt.delete_batch(self._session, DEPARTMENT_TABLE, keys)
 
-    async def upsert(self, item: Department) -> Department:
-        return await _rt.upsert_one(self._session, DEPARTMENT_TABLE, item)
+    async def upsert(
+        self, item: Department, *, on: Literal["primary_key", "name"] = "primary_key"
+    ) -> Department:
+        return await _rt.upsert_one(self._session, DEPARTMENT_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Department], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Department],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "name"] = "primary_key",
     ) -> list[Department]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Department], *, returning: Literal[False]
+        self,
+        items: Sequence[Department],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "name"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Department], *, returning: bool = True
+        self,
+        items: Sequence[Department],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "name"] = "primary_key",
     ) -> list[Department] | int:
-        return await _rt.upsert_batch(self._session, DEPARTMENT_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, DEPARTMENT_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Department], mode: _rt.WriteMode = "insert"

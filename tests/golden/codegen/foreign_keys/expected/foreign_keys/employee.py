@@ -38,6 +38,10 @@ class Employee:
 EmployeeKey = uuid.UUID
 
 
+#: Columns of table employee that update(..., columns=[...]) may name.
+EmployeeColumn = Literal["name", "department_id", "manager_id", "region_country", "region_code"]
+
+
 def _to_columns(items: Sequence[Employee]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -117,23 +121,49 @@ class EmployeeRepository:
     async def exists_batch(self, keys: Sequence[EmployeeKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, EMPLOYEE_TABLE, keys)
 
-    async def update(self, item: Employee) -> Employee:
-        return await _rt.update_one(self._session, EMPLOYEE_TABLE, item)
+    async def save_if_new(
+        self, item: Employee, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Employee | None:
+        return await _rt.save_if_new(self._session, EMPLOYEE_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Employee], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Employee | None]:
+        return await _rt.save_batch_if_new(self._session, EMPLOYEE_TABLE, items, on=on)
+
+    async def update(
+        self, item: Employee, *, columns: Sequence[EmployeeColumn] | None = None
+    ) -> Employee:
+        return await _rt.update_one(self._session, EMPLOYEE_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Employee], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Employee],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[EmployeeColumn] | None = None,
     ) -> list[Employee]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[Employee], *, returning: Literal[False]
+        self,
+        items: Sequence[Employee],
+        *,
+        returning: Literal[False],
+        columns: Sequence[EmployeeColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Employee], *, returning: bool = True
+        self,
+        items: Sequence[Employee],
+        *,
+        returning: bool = True,
+        columns: Sequence[EmployeeColumn] | None = None,
     ) -> list[Employee] | int:
-        return await _rt.update_batch(self._session, EMPLOYEE_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, EMPLOYEE_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: EmployeeKey) -> bool:
         return await _rt.delete_one(self._session, EMPLOYEE_TABLE, key)
@@ -141,23 +171,39 @@ class EmployeeRepository:
     async def delete_batch(self, keys: Sequence[EmployeeKey]) -> int:
         return await _rt.delete_batch(self._session, EMPLOYEE_TABLE, keys)
 
-    async def upsert(self, item: Employee) -> Employee:
-        return await _rt.upsert_one(self._session, EMPLOYEE_TABLE, item)
+    async def upsert(
+        self, item: Employee, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Employee:
+        return await _rt.upsert_one(self._session, EMPLOYEE_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Employee], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Employee],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Employee]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Employee], *, returning: Literal[False]
+        self,
+        items: Sequence[Employee],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Employee], *, returning: bool = True
+        self,
+        items: Sequence[Employee],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Employee] | int:
-        return await _rt.upsert_batch(self._session, EMPLOYEE_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, EMPLOYEE_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Employee], mode: _rt.WriteMode = "insert"

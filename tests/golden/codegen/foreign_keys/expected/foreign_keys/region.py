@@ -35,6 +35,10 @@ class RegionKey(NamedTuple):
     code: str
 
 
+#: Columns of table region that update(..., columns=[...]) may name.
+RegionColumn = Literal["name"]
+
+
 def _to_columns(items: Sequence[Region]) -> list[list[Any]]:
     return [
         [item.country for item in items],
@@ -108,21 +112,49 @@ class RegionRepository:
     async def exists_batch(self, keys: Sequence[RegionKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, REGION_TABLE, keys)
 
-    async def update(self, item: Region) -> Region:
-        return await _rt.update_one(self._session, REGION_TABLE, item)
+    async def save_if_new(
+        self, item: Region, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Region | None:
+        return await _rt.save_if_new(self._session, REGION_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Region], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Region | None]:
+        return await _rt.save_batch_if_new(self._session, REGION_TABLE, items, on=on)
+
+    async def update(
+        self, item: Region, *, columns: Sequence[RegionColumn] | None = None
+    ) -> Region:
+        return await _rt.update_one(self._session, REGION_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Region], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Region],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[RegionColumn] | None = None,
     ) -> list[Region]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[Region], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[Region],
+        *,
+        returning: Literal[False],
+        columns: Sequence[RegionColumn] | None = None,
+    ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Region], *, returning: bool = True
+        self,
+        items: Sequence[Region],
+        *,
+        returning: bool = True,
+        columns: Sequence[RegionColumn] | None = None,
     ) -> list[Region] | int:
-        return await _rt.update_batch(self._session, REGION_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, REGION_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: RegionKey) -> bool:
         return await _rt.delete_one(self._session, REGION_TABLE, key)
@@ -130,21 +162,37 @@ class RegionRepository:
     async def delete_batch(self, keys: Sequence[RegionKey]) -> int:
         return await _rt.delete_batch(self._session, REGION_TABLE, keys)
 
-    async def upsert(self, item: Region) -> Region:
-        return await _rt.upsert_one(self._session, REGION_TABLE, item)
+    async def upsert(self, item: Region, *, on: Literal["primary_key"] = "primary_key") -> Region:
+        return await _rt.upsert_one(self._session, REGION_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Region], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Region],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Region]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Region], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Region],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Region], *, returning: bool = True
+        self,
+        items: Sequence[Region],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Region] | int:
-        return await _rt.upsert_batch(self._session, REGION_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, REGION_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Region], mode: _rt.WriteMode = "insert"

@@ -103,6 +103,30 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "counter"
+SET "name" = CASE WHEN ($4::bool[])[2] THEN $2::text ELSE "counter"."name" END, "value" = CASE WHEN ($4::bool[])[3] THEN $3::int8 ELSE "counter"."value" END
+WHERE "id" = $1::int4
+RETURNING "id", "name", "value\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "counter"
+SET "name" = CASE WHEN ($4::bool[])[2] THEN u."name" ELSE "counter"."name" END, "value" = CASE WHEN ($4::bool[])[3] THEN u."value" ELSE "counter"."value" END
+FROM unnest($1::int4[], $2::text[], $3::int8[]) AS u("id", "name", "value")
+WHERE "counter"."id" = u."id"
+RETURNING "counter"."id", "counter"."name", "counter"."value\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "counter"
+    SET "name" = CASE WHEN ($4::bool[])[2] THEN u."name" ELSE "counter"."name" END, "value" = CASE WHEN ($4::bool[])[3] THEN u."value" ELSE "counter"."value" END
+    FROM unnest($1::int4[], $2::text[], $3::int8[]) AS u("id", "name", "value")
+    WHERE "counter"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
@@ -114,6 +138,46 @@ SELECT u._ord
 FROM unnest($1::text[], $2::int4[]) WITH ORDINALITY AS u("name", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "counter" WHERE "counter"."name" = u."name" AND "counter"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_NAME = """\
+INSERT INTO "counter" ("name", "value")
+VALUES ($1::text, $2::int8)
+ON CONFLICT ("name") DO NOTHING
+RETURNING "id", "name", "value\""""
+
+INSERT_BATCH_IF_NEW_BY_NAME = """\
+INSERT INTO "counter" ("name", "value")
+SELECT u."name", u."value"
+FROM unnest($1::text[], $2::int8[]) WITH ORDINALITY AS u("name", "value", _ord)
+ORDER BY u._ord
+ON CONFLICT ("name") DO NOTHING
+RETURNING "id", "name", "value\""""
+
+UPSERT_BY_NAME = """\
+INSERT INTO "counter" ("name", "value")
+VALUES ($1::text, $2::int8)
+ON CONFLICT ("name") DO UPDATE SET "value" = EXCLUDED."value"
+RETURNING "id", "name", "value\""""
+
+UPSERT_BATCH_BY_NAME = """\
+INSERT INTO "counter" ("name", "value")
+SELECT u."name", u."value"
+FROM unnest($1::text[], $2::int8[]) WITH ORDINALITY AS u("name", "value", _ord)
+ORDER BY u._ord
+ON CONFLICT ("name") DO UPDATE SET "value" = EXCLUDED."value"
+RETURNING "id", "name", "value\""""
+
+UPSERT_BATCH_COUNT_BY_NAME = """\
+WITH _written AS (
+    INSERT INTO "counter" ("name", "value")
+    SELECT u."name", u."value"
+    FROM unnest($1::text[], $2::int8[]) WITH ORDINALITY AS u("name", "value", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("name") DO UPDATE SET "value" = EXCLUDED."value"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 SELECT_BATCH_BY_NAME = """\
 SELECT "id", "name", "value"
@@ -146,6 +210,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
@@ -157,6 +224,11 @@ UNIQUES = (
         constraint="counter_name_key",
         columns=(1,),
         probe_sql=PROBE_UNIQUE_NAME,
+        insert_if_new_sql=INSERT_IF_NEW_BY_NAME,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_NAME,
+        upsert_sql=UPSERT_BY_NAME,
+        upsert_batch_sql=UPSERT_BATCH_BY_NAME,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_NAME,
         select_batch_sql=SELECT_BATCH_BY_NAME,
     ),
 )

@@ -103,6 +103,30 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "event"
+SET "kind" = CASE WHEN ($5::bool[])[2] THEN $2::text ELSE "event"."kind" END, "occurred_at" = CASE WHEN ($5::bool[])[3] THEN COALESCE($3::timestamptz, "event"."occurred_at") ELSE "event"."occurred_at" END, "details" = CASE WHEN ($5::bool[])[4] THEN $4::text::jsonb ELSE "event"."details" END
+WHERE "id" = $1::int8
+RETURNING "id", "kind", "occurred_at", "details\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "event"
+SET "kind" = CASE WHEN ($5::bool[])[2] THEN u."kind" ELSE "event"."kind" END, "occurred_at" = CASE WHEN ($5::bool[])[3] THEN COALESCE(u."occurred_at", "event"."occurred_at") ELSE "event"."occurred_at" END, "details" = CASE WHEN ($5::bool[])[4] THEN u."details"::jsonb ELSE "event"."details" END
+FROM unnest($1::int8[], $2::text[], $3::timestamptz[], $4::text[]) AS u("id", "kind", "occurred_at", "details")
+WHERE "event"."id" = u."id"
+RETURNING "event"."id", "event"."kind", "event"."occurred_at", "event"."details\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "event"
+    SET "kind" = CASE WHEN ($5::bool[])[2] THEN u."kind" ELSE "event"."kind" END, "occurred_at" = CASE WHEN ($5::bool[])[3] THEN COALESCE(u."occurred_at", "event"."occurred_at") ELSE "event"."occurred_at" END, "details" = CASE WHEN ($5::bool[])[4] THEN u."details"::jsonb ELSE "event"."details" END
+    FROM unnest($1::int8[], $2::text[], $3::timestamptz[], $4::text[]) AS u("id", "kind", "occurred_at", "details")
+    WHERE "event"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int8[]) WITH ORDINALITY AS u("id", _ord)
@@ -152,6 +176,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (

@@ -31,6 +31,10 @@ class Counter:
 CounterKey = int
 
 
+#: Columns of table counter that update(..., columns=[...]) may name.
+CounterColumn = Literal["name", "value"]
+
+
 def _to_columns(items: Sequence[Counter]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -106,27 +110,77 @@ class CounterRepository:
     async def exists_batch(self, keys: Sequence[CounterKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, COUNTER_TABLE, keys)
 
-    async def update(self, item: Counter) -> Counter:
-        return await _rt.update_one(self._session, COUNTER_TABLE, item)
+    async def save_if_new(self, item: Counter, *, on: Literal["name"] = "name") -> Counter | None:
+        return await _rt.save_if_new(self._session, COUNTER_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Counter], *, on: Literal["name"] = "name"
+    ) -> list[Counter | None]:
+        return await _rt.save_batch_if_new(self._session, COUNTER_TABLE, items, on=on)
+
+    async def update(
+        self, item: Counter, *, columns: Sequence[CounterColumn] | None = None
+    ) -> Counter:
+        return await _rt.update_one(self._session, COUNTER_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Counter], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Counter],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[CounterColumn] | None = None,
     ) -> list[Counter]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[Counter], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[Counter],
+        *,
+        returning: Literal[False],
+        columns: Sequence[CounterColumn] | None = None,
+    ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Counter], *, returning: bool = True
+        self,
+        items: Sequence[Counter],
+        *,
+        returning: bool = True,
+        columns: Sequence[CounterColumn] | None = None,
     ) -> list[Counter] | int:
-        return await _rt.update_batch(self._session, COUNTER_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, COUNTER_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: CounterKey) -> bool:
         return await _rt.delete_one(self._session, COUNTER_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[CounterKey]) -> int:
         return await _rt.delete_batch(self._session, COUNTER_TABLE, keys)
+
+    async def upsert(self, item: Counter, *, on: Literal["name"] = "name") -> Counter:
+        return await _rt.upsert_one(self._session, COUNTER_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[Counter],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["name"] = "name",
+    ) -> list[Counter]: ...
+
+    @overload
+    async def upsert_batch(
+        self, items: Sequence[Counter], *, returning: Literal[False], on: Literal["name"] = "name"
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[Counter], *, returning: bool = True, on: Literal["name"] = "name"
+    ) -> list[Counter] | int:
+        return await _rt.upsert_batch(
+            self._session, COUNTER_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Counter], mode: _rt.WriteMode = "insert"

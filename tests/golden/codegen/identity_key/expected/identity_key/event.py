@@ -36,6 +36,10 @@ class Event:
 EventKey = int
 
 
+#: Columns of table event that update(..., columns=[...]) may name.
+EventColumn = Literal["kind", "occurred_at", "details"]
+
+
 def _to_columns(items: Sequence[Event]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -113,21 +117,37 @@ class EventRepository:
     async def exists_batch(self, keys: Sequence[EventKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, EVENT_TABLE, keys)
 
-    async def update(self, item: Event) -> Event:
-        return await _rt.update_one(self._session, EVENT_TABLE, item)
+    async def update(self, item: Event, *, columns: Sequence[EventColumn] | None = None) -> Event:
+        return await _rt.update_one(self._session, EVENT_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Event], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Event],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[EventColumn] | None = None,
     ) -> list[Event]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[Event], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[Event],
+        *,
+        returning: Literal[False],
+        columns: Sequence[EventColumn] | None = None,
+    ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Event], *, returning: bool = True
+        self,
+        items: Sequence[Event],
+        *,
+        returning: bool = True,
+        columns: Sequence[EventColumn] | None = None,
     ) -> list[Event] | int:
-        return await _rt.update_batch(self._session, EVENT_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, EVENT_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: EventKey) -> bool:
         return await _rt.delete_one(self._session, EVENT_TABLE, key)

@@ -129,11 +129,49 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "registry"
+SET "dict" = CASE WHEN ($3::bool[])[2] THEN $2::text ELSE "registry"."dict" END
+WHERE "id" = $1::int4
+RETURNING "id", "dict\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "registry"
+SET "dict" = CASE WHEN ($3::bool[])[2] THEN u."dict" ELSE "registry"."dict" END
+FROM unnest($1::int4[], $2::text[]) AS u("id", "dict")
+WHERE "registry"."id" = u."id"
+RETURNING "registry"."id", "registry"."dict\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "registry"
+    SET "dict" = CASE WHEN ($3::bool[])[2] THEN u."dict" ELSE "registry"."dict" END
+    FROM unnest($1::int4[], $2::text[]) AS u("id", "dict")
+    WHERE "registry"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "registry" WHERE "registry"."id" = u."id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "registry" ("id", "dict")
+VALUES ($1::int4, $2::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "dict\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "registry" ("id", "dict")
+SELECT u."id", u."dict"
+FROM unnest($1::int4[], $2::text[]) WITH ORDINALITY AS u("id", "dict", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "dict\""""
 
 COLUMNS = (
     _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
@@ -166,11 +204,19 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="registry_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="registry_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -160,17 +160,125 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "straße"
+SET "class" = CASE WHEN ($12::bool[])[2] THEN $2::text ELSE "straße"."class" END, "from" = CASE WHEN ($12::bool[])[3] THEN $3::int4 ELSE "straße"."from" END, "str" = CASE WHEN ($12::bool[])[4] THEN $4::text ELSE "straße"."str" END, "list" = CASE WHEN ($12::bool[])[5] THEN $5::text[] ELSE "straße"."list" END, "dict" = CASE WHEN ($12::bool[])[6] THEN $6::text ELSE "straße"."dict" END, "tuple" = CASE WHEN ($12::bool[])[7] THEN $7::int4 ELSE "straße"."tuple" END, "datetime" = CASE WHEN ($12::bool[])[8] THEN COALESCE($8::timestamptz, "straße"."datetime") ELSE "straße"."datetime" END, "dataclasses" = CASE WHEN ($12::bool[])[9] THEN $9::bool ELSE "straße"."dataclasses" END, "größe" = CASE WHEN ($12::bool[])[10] THEN $10::"größe" ELSE "straße"."größe" END, "select" = CASE WHEN ($12::bool[])[11] THEN $11::text ELSE "straße"."select" END
+WHERE "uuid" = $1::uuid
+RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "straße"
+SET "class" = CASE WHEN ($14::bool[])[2] THEN u."class" ELSE "straße"."class" END, "from" = CASE WHEN ($14::bool[])[3] THEN u."from" ELSE "straße"."from" END, "str" = CASE WHEN ($14::bool[])[4] THEN u."str" ELSE "straße"."str" END, "list" = CASE WHEN ($14::bool[])[5] THEN CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, '{}') END ELSE "straße"."list" END, "dict" = CASE WHEN ($14::bool[])[6] THEN u."dict" ELSE "straße"."dict" END, "tuple" = CASE WHEN ($14::bool[])[7] THEN u."tuple" ELSE "straße"."tuple" END, "datetime" = CASE WHEN ($14::bool[])[8] THEN COALESCE(u."datetime", "straße"."datetime") ELSE "straße"."datetime" END, "dataclasses" = CASE WHEN ($14::bool[])[9] THEN u."dataclasses" ELSE "straße"."dataclasses" END, "größe" = CASE WHEN ($14::bool[])[10] THEN u."größe" ELSE "straße"."größe" END, "select" = CASE WHEN ($14::bool[])[11] THEN u."select" ELSE "straße"."select" END
+FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], $9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], $13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", "tuple", "datetime", "dataclasses", "größe", "select", _ord)
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_list" ON "_a_list".r = u._ord
+WHERE "straße"."uuid" = u."uuid"
+RETURNING "straße"."uuid", "straße"."class", "straße"."from", "straße"."str", "straße"."list", "straße"."dict", "straße"."tuple", "straße"."datetime", "straße"."dataclasses", "straße"."größe", "straße"."select\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "straße"
+    SET "class" = CASE WHEN ($14::bool[])[2] THEN u."class" ELSE "straße"."class" END, "from" = CASE WHEN ($14::bool[])[3] THEN u."from" ELSE "straße"."from" END, "str" = CASE WHEN ($14::bool[])[4] THEN u."str" ELSE "straße"."str" END, "list" = CASE WHEN ($14::bool[])[5] THEN CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, '{}') END ELSE "straße"."list" END, "dict" = CASE WHEN ($14::bool[])[6] THEN u."dict" ELSE "straße"."dict" END, "tuple" = CASE WHEN ($14::bool[])[7] THEN u."tuple" ELSE "straße"."tuple" END, "datetime" = CASE WHEN ($14::bool[])[8] THEN COALESCE(u."datetime", "straße"."datetime") ELSE "straße"."datetime" END, "dataclasses" = CASE WHEN ($14::bool[])[9] THEN u."dataclasses" ELSE "straße"."dataclasses" END, "größe" = CASE WHEN ($14::bool[])[10] THEN u."größe" ELSE "straße"."größe" END, "select" = CASE WHEN ($14::bool[])[11] THEN u."select" ELSE "straße"."select" END
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], $9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], $13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", "tuple", "datetime", "dataclasses", "größe", "select", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_list" ON "_a_list".r = u._ord
+    WHERE "straße"."uuid" = u."uuid"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("uuid", _ord)
 WHERE EXISTS (SELECT 1 FROM "straße" WHERE "straße"."uuid" = u."uuid")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select")
+VALUES ($1::uuid, $2::text, $3::int4, $4::text, $5::text[], $6::text, $7::int4, COALESCE($8::timestamptz, now()), $9::bool, $10::"größe", $11::text)
+ON CONFLICT ("uuid") DO NOTHING
+RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select")
+SELECT u."uuid", u."class", u."from", u."str", CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, '{}') END, u."dict", u."tuple", COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select"
+FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], $9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], $13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", "tuple", "datetime", "dataclasses", "größe", "select", _ord)
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_list" ON "_a_list".r = u._ord
+ORDER BY u._ord
+ON CONFLICT ("uuid") DO NOTHING
+RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select\""""
+
 PROBE_UNIQUE_SELECT = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("select", "_pk_uuid", _ord)
 WHERE EXISTS (SELECT 1 FROM "straße" WHERE "straße"."select" = u."select" AND "straße"."uuid" IS DISTINCT FROM u."_pk_uuid")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_SELECT = """\
+INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select")
+VALUES ($1::uuid, $2::text, $3::int4, $4::text, $5::text[], $6::text, $7::int4, COALESCE($8::timestamptz, now()), $9::bool, $10::"größe", $11::text)
+ON CONFLICT ("select") DO NOTHING
+RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select\""""
+
+INSERT_BATCH_IF_NEW_BY_SELECT = """\
+INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select")
+SELECT u."uuid", u."class", u."from", u."str", CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, '{}') END, u."dict", u."tuple", COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select"
+FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], $9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], $13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", "tuple", "datetime", "dataclasses", "größe", "select", _ord)
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_list" ON "_a_list".r = u._ord
+ORDER BY u._ord
+ON CONFLICT ("select") DO NOTHING
+RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select\""""
+
+UPSERT_BY_SELECT = """\
+INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select")
+VALUES ($1::uuid, $2::text, $3::int4, $4::text, $5::text[], $6::text, $7::int4, COALESCE($8::timestamptz, now()), $9::bool, $10::"größe", $11::text)
+ON CONFLICT ("select") DO UPDATE SET "class" = EXCLUDED."class", "from" = EXCLUDED."from", "str" = EXCLUDED."str", "list" = EXCLUDED."list", "dict" = EXCLUDED."dict", "tuple" = EXCLUDED."tuple", "dataclasses" = EXCLUDED."dataclasses", "größe" = EXCLUDED."größe"
+RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select\""""
+
+UPSERT_BATCH_BY_SELECT = """\
+INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select")
+SELECT u."uuid", u."class", u."from", u."str", CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, '{}') END, u."dict", u."tuple", COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select"
+FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], $9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], $13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", "tuple", "datetime", "dataclasses", "größe", "select", _ord)
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_list" ON "_a_list".r = u._ord
+ORDER BY u._ord
+ON CONFLICT ("select") DO UPDATE SET "class" = EXCLUDED."class", "from" = EXCLUDED."from", "str" = EXCLUDED."str", "list" = EXCLUDED."list", "dict" = EXCLUDED."dict", "tuple" = EXCLUDED."tuple", "dataclasses" = EXCLUDED."dataclasses", "größe" = EXCLUDED."größe"
+RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select\""""
+
+UPSERT_BATCH_COUNT_BY_SELECT = """\
+WITH _written AS (
+    INSERT INTO "straße" ("uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select")
+    SELECT u."uuid", u."class", u."from", u."str", CASE WHEN u."_null_list" THEN NULL ELSE COALESCE("_a_list".v, '{}') END, u."dict", u."tuple", COALESCE(u."datetime", now()), u."dataclasses", u."größe", u."select"
+    FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::text[], $7::bool[], $8::text[], $9::int4[], $10::timestamptz[], $11::bool[], $12::"größe"[], $13::text[]) WITH ORDINALITY AS u("uuid", "class", "from", "str", "_null_list", "dict", "tuple", "datetime", "dataclasses", "größe", "select", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_list" ON "_a_list".r = u._ord
+    ORDER BY u._ord
+    ON CONFLICT ("select") DO UPDATE SET "class" = EXCLUDED."class", "from" = EXCLUDED."from", "str" = EXCLUDED."str", "list" = EXCLUDED."list", "dict" = EXCLUDED."dict", "tuple" = EXCLUDED."tuple", "dataclasses" = EXCLUDED."dataclasses", "größe" = EXCLUDED."größe"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 SELECT_BATCH_BY_SELECT = """\
 SELECT "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select"
@@ -268,17 +376,30 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="straße_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="straße_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="select",
         constraint="straße_select_key",
         columns=(10,),
         probe_sql=PROBE_UNIQUE_SELECT,
+        insert_if_new_sql=INSERT_IF_NEW_BY_SELECT,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_SELECT,
+        upsert_sql=UPSERT_BY_SELECT,
+        upsert_batch_sql=UPSERT_BATCH_BY_SELECT,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_SELECT,
         select_batch_sql=SELECT_BATCH_BY_SELECT,
     ),
 )

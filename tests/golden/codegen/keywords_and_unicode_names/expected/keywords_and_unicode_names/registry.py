@@ -29,6 +29,10 @@ class Registry:
 RegistryKey = int
 
 
+#: Columns of table registry that update(..., columns=[...]) may name.
+RegistryColumn = Literal["dict"]
+
+
 def _to_columns(items: Sequence[Registry]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -100,23 +104,49 @@ class RegistryRepository:
     async def exists_batch(self, keys: Sequence[RegistryKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, REGISTRY_TABLE, keys)
 
-    async def update(self, item: Registry) -> Registry:
-        return await _rt.update_one(self._session, REGISTRY_TABLE, item)
+    async def save_if_new(
+        self, item: Registry, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Registry | None:
+        return await _rt.save_if_new(self._session, REGISTRY_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Registry], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Registry | None]:
+        return await _rt.save_batch_if_new(self._session, REGISTRY_TABLE, items, on=on)
+
+    async def update(
+        self, item: Registry, *, columns: Sequence[RegistryColumn] | None = None
+    ) -> Registry:
+        return await _rt.update_one(self._session, REGISTRY_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Registry], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Registry],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[RegistryColumn] | None = None,
     ) -> list[Registry]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[Registry], *, returning: Literal[False]
+        self,
+        items: Sequence[Registry],
+        *,
+        returning: Literal[False],
+        columns: Sequence[RegistryColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Registry], *, returning: bool = True
+        self,
+        items: Sequence[Registry],
+        *,
+        returning: bool = True,
+        columns: Sequence[RegistryColumn] | None = None,
     ) -> list[Registry] | int:
-        return await _rt.update_batch(self._session, REGISTRY_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, REGISTRY_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: RegistryKey) -> bool:
         return await _rt.delete_one(self._session, REGISTRY_TABLE, key)
@@ -124,23 +154,39 @@ class RegistryRepository:
     async def delete_batch(self, keys: Sequence[RegistryKey]) -> int:
         return await _rt.delete_batch(self._session, REGISTRY_TABLE, keys)
 
-    async def upsert(self, item: Registry) -> Registry:
-        return await _rt.upsert_one(self._session, REGISTRY_TABLE, item)
+    async def upsert(
+        self, item: Registry, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Registry:
+        return await _rt.upsert_one(self._session, REGISTRY_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Registry], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Registry],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Registry]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Registry], *, returning: Literal[False]
+        self,
+        items: Sequence[Registry],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Registry], *, returning: bool = True
+        self,
+        items: Sequence[Registry],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Registry] | int:
-        return await _rt.upsert_batch(self._session, REGISTRY_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, REGISTRY_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Registry], mode: _rt.WriteMode = "insert"

@@ -65,6 +65,12 @@ class Straße:
 StraßeKey = _uuid.UUID
 
 
+#: Columns of table straße that update(..., columns=[...]) may name.
+StraßeColumn = Literal[
+    "class_", "from_", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select"
+]
+
+
 def _to_columns(items: Sequence[Straße]) -> builtins.list[builtins.list[Any]]:
     return [
         [item.uuid for item in items],
@@ -156,21 +162,49 @@ class StraßeRepository:
     async def exists_batch(self, keys: Sequence[StraßeKey]) -> builtins.list[bool]:
         return await _rt.exists_batch(self._session, STRASSE_TABLE, keys)
 
-    async def update(self, item: Straße) -> Straße:
-        return await _rt.update_one(self._session, STRASSE_TABLE, item)
+    async def save_if_new(
+        self, item: Straße, *, on: Literal["primary_key", "select"] = "primary_key"
+    ) -> Straße | None:
+        return await _rt.save_if_new(self._session, STRASSE_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Straße], *, on: Literal["primary_key", "select"] = "primary_key"
+    ) -> builtins.list[Straße | None]:
+        return await _rt.save_batch_if_new(self._session, STRASSE_TABLE, items, on=on)
+
+    async def update(
+        self, item: Straße, *, columns: Sequence[StraßeColumn] | None = None
+    ) -> Straße:
+        return await _rt.update_one(self._session, STRASSE_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Straße], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Straße],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[StraßeColumn] | None = None,
     ) -> builtins.list[Straße]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[Straße], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[Straße],
+        *,
+        returning: Literal[False],
+        columns: Sequence[StraßeColumn] | None = None,
+    ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Straße], *, returning: bool = True
+        self,
+        items: Sequence[Straße],
+        *,
+        returning: bool = True,
+        columns: Sequence[StraßeColumn] | None = None,
     ) -> builtins.list[Straße] | int:
-        return await _rt.update_batch(self._session, STRASSE_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, STRASSE_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: StraßeKey) -> bool:
         return await _rt.delete_one(self._session, STRASSE_TABLE, key)
@@ -178,21 +212,39 @@ class StraßeRepository:
     async def delete_batch(self, keys: Sequence[StraßeKey]) -> int:
         return await _rt.delete_batch(self._session, STRASSE_TABLE, keys)
 
-    async def upsert(self, item: Straße) -> Straße:
-        return await _rt.upsert_one(self._session, STRASSE_TABLE, item)
+    async def upsert(
+        self, item: Straße, *, on: Literal["primary_key", "select"] = "primary_key"
+    ) -> Straße:
+        return await _rt.upsert_one(self._session, STRASSE_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Straße], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Straße],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "select"] = "primary_key",
     ) -> builtins.list[Straße]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Straße], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Straße],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "select"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Straße], *, returning: bool = True
+        self,
+        items: Sequence[Straße],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "select"] = "primary_key",
     ) -> builtins.list[Straße] | int:
-        return await _rt.upsert_batch(self._session, STRASSE_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, STRASSE_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Straße], mode: _rt.WriteMode = "insert"

@@ -129,11 +129,49 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "currency"
+SET "minor_units" = CASE WHEN ($4::bool[])[2] THEN $2::int2 ELSE "currency"."minor_units" END, "name" = CASE WHEN ($4::bool[])[3] THEN $3::text ELSE "currency"."name" END
+WHERE "code" = $1::text
+RETURNING "code", "minor_units", "name\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "currency"
+SET "minor_units" = CASE WHEN ($4::bool[])[2] THEN u."minor_units" ELSE "currency"."minor_units" END, "name" = CASE WHEN ($4::bool[])[3] THEN u."name" ELSE "currency"."name" END
+FROM unnest($1::text[], $2::int2[], $3::text[]) AS u("code", "minor_units", "name")
+WHERE "currency"."code" = u."code"
+RETURNING "currency"."code", "currency"."minor_units", "currency"."name\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "currency"
+    SET "minor_units" = CASE WHEN ($4::bool[])[2] THEN u."minor_units" ELSE "currency"."minor_units" END, "name" = CASE WHEN ($4::bool[])[3] THEN u."name" ELSE "currency"."name" END
+    FROM unnest($1::text[], $2::int2[], $3::text[]) AS u("code", "minor_units", "name")
+    WHERE "currency"."code" = u."code"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::text[]) WITH ORDINALITY AS u("code", _ord)
 WHERE EXISTS (SELECT 1 FROM "currency" WHERE "currency"."code" = u."code")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "currency" ("code", "minor_units", "name")
+VALUES ($1::text, $2::int2, $3::text)
+ON CONFLICT ("code") DO NOTHING
+RETURNING "code", "minor_units", "name\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "currency" ("code", "minor_units", "name")
+SELECT u."code", u."minor_units", u."name"
+FROM unnest($1::text[], $2::int2[], $3::text[]) WITH ORDINALITY AS u("code", "minor_units", "name", _ord)
+ORDER BY u._ord
+ON CONFLICT ("code") DO NOTHING
+RETURNING "code", "minor_units", "name\""""
 
 COLUMNS = (
     _rt.ColumnSpec(name="code", attr="code", pg_type="text", kind="text", min_length=3),
@@ -166,11 +204,19 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="currency_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="currency_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -129,17 +129,95 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "person"
+SET "email" = CASE WHEN ($7::bool[])[2] THEN $2::text ELSE "person"."email" END, "display_name" = CASE WHEN ($7::bool[])[3] THEN $3::text ELSE "person"."display_name" END, "active" = CASE WHEN ($7::bool[])[4] THEN $4::bool ELSE "person"."active" END, "nickname" = CASE WHEN ($7::bool[])[5] THEN $5::text ELSE "person"."nickname" END, "created_at" = CASE WHEN ($7::bool[])[6] THEN COALESCE($6::timestamptz, "person"."created_at") ELSE "person"."created_at" END
+WHERE "id" = $1::uuid
+RETURNING "id", "email", "display_name", "active", "nickname", "created_at\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "person"
+SET "email" = CASE WHEN ($7::bool[])[2] THEN u."email" ELSE "person"."email" END, "display_name" = CASE WHEN ($7::bool[])[3] THEN u."display_name" ELSE "person"."display_name" END, "active" = CASE WHEN ($7::bool[])[4] THEN u."active" ELSE "person"."active" END, "nickname" = CASE WHEN ($7::bool[])[5] THEN u."nickname" ELSE "person"."nickname" END, "created_at" = CASE WHEN ($7::bool[])[6] THEN COALESCE(u."created_at", "person"."created_at") ELSE "person"."created_at" END
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[]) AS u("id", "email", "display_name", "active", "nickname", "created_at")
+WHERE "person"."id" = u."id"
+RETURNING "person"."id", "person"."email", "person"."display_name", "person"."active", "person"."nickname", "person"."created_at\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "person"
+    SET "email" = CASE WHEN ($7::bool[])[2] THEN u."email" ELSE "person"."email" END, "display_name" = CASE WHEN ($7::bool[])[3] THEN u."display_name" ELSE "person"."display_name" END, "active" = CASE WHEN ($7::bool[])[4] THEN u."active" ELSE "person"."active" END, "nickname" = CASE WHEN ($7::bool[])[5] THEN u."nickname" ELSE "person"."nickname" END, "created_at" = CASE WHEN ($7::bool[])[6] THEN COALESCE(u."created_at", "person"."created_at") ELSE "person"."created_at" END
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[]) AS u("id", "email", "display_name", "active", "nickname", "created_at")
+    WHERE "person"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "person" WHERE "person"."id" = u."id")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "person" ("id", "email", "display_name", "active", "nickname", "created_at")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::text, $4::bool, $5::text, COALESCE($6::timestamptz, now()))
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "email", "display_name", "active", "nickname", "created_at\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "person" ("id", "email", "display_name", "active", "nickname", "created_at")
+SELECT COALESCE(u."id", gen_random_uuid()), u."email", u."display_name", u."active", u."nickname", COALESCE(u."created_at", now())
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS u("id", "email", "display_name", "active", "nickname", "created_at", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "email", "display_name", "active", "nickname", "created_at\""""
+
 PROBE_UNIQUE_EMAIL = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("email", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "person" WHERE "person"."email" = u."email" AND "person"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_EMAIL = """\
+INSERT INTO "person" ("id", "email", "display_name", "active", "nickname", "created_at")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::text, $4::bool, $5::text, COALESCE($6::timestamptz, now()))
+ON CONFLICT ("email") DO NOTHING
+RETURNING "id", "email", "display_name", "active", "nickname", "created_at\""""
+
+INSERT_BATCH_IF_NEW_BY_EMAIL = """\
+INSERT INTO "person" ("id", "email", "display_name", "active", "nickname", "created_at")
+SELECT COALESCE(u."id", gen_random_uuid()), u."email", u."display_name", u."active", u."nickname", COALESCE(u."created_at", now())
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS u("id", "email", "display_name", "active", "nickname", "created_at", _ord)
+ORDER BY u._ord
+ON CONFLICT ("email") DO NOTHING
+RETURNING "id", "email", "display_name", "active", "nickname", "created_at\""""
+
+UPSERT_BY_EMAIL = """\
+INSERT INTO "person" ("id", "email", "display_name", "active", "nickname", "created_at")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::text, $4::bool, $5::text, COALESCE($6::timestamptz, now()))
+ON CONFLICT ("email") DO UPDATE SET "display_name" = EXCLUDED."display_name", "active" = EXCLUDED."active", "nickname" = EXCLUDED."nickname"
+RETURNING "id", "email", "display_name", "active", "nickname", "created_at\""""
+
+UPSERT_BATCH_BY_EMAIL = """\
+INSERT INTO "person" ("id", "email", "display_name", "active", "nickname", "created_at")
+SELECT COALESCE(u."id", gen_random_uuid()), u."email", u."display_name", u."active", u."nickname", COALESCE(u."created_at", now())
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS u("id", "email", "display_name", "active", "nickname", "created_at", _ord)
+ORDER BY u._ord
+ON CONFLICT ("email") DO UPDATE SET "display_name" = EXCLUDED."display_name", "active" = EXCLUDED."active", "nickname" = EXCLUDED."nickname"
+RETURNING "id", "email", "display_name", "active", "nickname", "created_at\""""
+
+UPSERT_BATCH_COUNT_BY_EMAIL = """\
+WITH _written AS (
+    INSERT INTO "person" ("id", "email", "display_name", "active", "nickname", "created_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."email", u."display_name", u."active", u."nickname", COALESCE(u."created_at", now())
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS u("id", "email", "display_name", "active", "nickname", "created_at", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("email") DO UPDATE SET "display_name" = EXCLUDED."display_name", "active" = EXCLUDED."active", "nickname" = EXCLUDED."nickname"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 SELECT_BATCH_BY_EMAIL = """\
 SELECT "id", "email", "display_name", "active", "nickname", "created_at"
@@ -207,17 +285,30 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="person_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="person_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="email",
         constraint="person_email_key",
         columns=(1,),
         probe_sql=PROBE_UNIQUE_EMAIL,
+        insert_if_new_sql=INSERT_IF_NEW_BY_EMAIL,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_EMAIL,
+        upsert_sql=UPSERT_BY_EMAIL,
+        upsert_batch_sql=UPSERT_BATCH_BY_EMAIL,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_EMAIL,
         select_batch_sql=SELECT_BATCH_BY_EMAIL,
     ),
 )

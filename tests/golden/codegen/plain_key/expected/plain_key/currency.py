@@ -31,6 +31,10 @@ class Currency:
 CurrencyKey = str
 
 
+#: Columns of table currency that update(..., columns=[...]) may name.
+CurrencyColumn = Literal["minor_units", "name"]
+
+
 def _to_columns(items: Sequence[Currency]) -> list[list[Any]]:
     return [
         [item.code for item in items],
@@ -104,23 +108,49 @@ class CurrencyRepository:
     async def exists_batch(self, keys: Sequence[CurrencyKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, CURRENCY_TABLE, keys)
 
-    async def update(self, item: Currency) -> Currency:
-        return await _rt.update_one(self._session, CURRENCY_TABLE, item)
+    async def save_if_new(
+        self, item: Currency, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Currency | None:
+        return await _rt.save_if_new(self._session, CURRENCY_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Currency], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Currency | None]:
+        return await _rt.save_batch_if_new(self._session, CURRENCY_TABLE, items, on=on)
+
+    async def update(
+        self, item: Currency, *, columns: Sequence[CurrencyColumn] | None = None
+    ) -> Currency:
+        return await _rt.update_one(self._session, CURRENCY_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Currency], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Currency],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[CurrencyColumn] | None = None,
     ) -> list[Currency]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[Currency], *, returning: Literal[False]
+        self,
+        items: Sequence[Currency],
+        *,
+        returning: Literal[False],
+        columns: Sequence[CurrencyColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Currency], *, returning: bool = True
+        self,
+        items: Sequence[Currency],
+        *,
+        returning: bool = True,
+        columns: Sequence[CurrencyColumn] | None = None,
     ) -> list[Currency] | int:
-        return await _rt.update_batch(self._session, CURRENCY_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, CURRENCY_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: CurrencyKey) -> bool:
         return await _rt.delete_one(self._session, CURRENCY_TABLE, key)
@@ -128,23 +158,39 @@ class CurrencyRepository:
     async def delete_batch(self, keys: Sequence[CurrencyKey]) -> int:
         return await _rt.delete_batch(self._session, CURRENCY_TABLE, keys)
 
-    async def upsert(self, item: Currency) -> Currency:
-        return await _rt.upsert_one(self._session, CURRENCY_TABLE, item)
+    async def upsert(
+        self, item: Currency, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Currency:
+        return await _rt.upsert_one(self._session, CURRENCY_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Currency], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Currency],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Currency]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Currency], *, returning: Literal[False]
+        self,
+        items: Sequence[Currency],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Currency], *, returning: bool = True
+        self,
+        items: Sequence[Currency],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Currency] | int:
-        return await _rt.upsert_batch(self._session, CURRENCY_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, CURRENCY_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Currency], mode: _rt.WriteMode = "insert"

@@ -51,6 +51,10 @@ class Person:
 PersonKey = uuid.UUID
 
 
+#: Columns of table person that update(..., columns=[...]) may name.
+PersonColumn = Literal["email", "display_name", "active", "nickname", "created_at"]
+
+
 def _to_columns(items: Sequence[Person]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -130,21 +134,49 @@ class PersonRepository:
     async def exists_batch(self, keys: Sequence[PersonKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, PERSON_TABLE, keys)
 
-    async def update(self, item: Person) -> Person:
-        return await _rt.update_one(self._session, PERSON_TABLE, item)
+    async def save_if_new(
+        self, item: Person, *, on: Literal["primary_key", "email"] = "primary_key"
+    ) -> Person | None:
+        return await _rt.save_if_new(self._session, PERSON_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Person], *, on: Literal["primary_key", "email"] = "primary_key"
+    ) -> list[Person | None]:
+        return await _rt.save_batch_if_new(self._session, PERSON_TABLE, items, on=on)
+
+    async def update(
+        self, item: Person, *, columns: Sequence[PersonColumn] | None = None
+    ) -> Person:
+        return await _rt.update_one(self._session, PERSON_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Person], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Person],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[PersonColumn] | None = None,
     ) -> list[Person]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[Person], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[Person],
+        *,
+        returning: Literal[False],
+        columns: Sequence[PersonColumn] | None = None,
+    ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Person], *, returning: bool = True
+        self,
+        items: Sequence[Person],
+        *,
+        returning: bool = True,
+        columns: Sequence[PersonColumn] | None = None,
     ) -> list[Person] | int:
-        return await _rt.update_batch(self._session, PERSON_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, PERSON_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: PersonKey) -> bool:
         return await _rt.delete_one(self._session, PERSON_TABLE, key)
@@ -152,21 +184,39 @@ class PersonRepository:
     async def delete_batch(self, keys: Sequence[PersonKey]) -> int:
         return await _rt.delete_batch(self._session, PERSON_TABLE, keys)
 
-    async def upsert(self, item: Person) -> Person:
-        return await _rt.upsert_one(self._session, PERSON_TABLE, item)
+    async def upsert(
+        self, item: Person, *, on: Literal["primary_key", "email"] = "primary_key"
+    ) -> Person:
+        return await _rt.upsert_one(self._session, PERSON_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Person], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Person],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "email"] = "primary_key",
     ) -> list[Person]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Person], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Person],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "email"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Person], *, returning: bool = True
+        self,
+        items: Sequence[Person],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "email"] = "primary_key",
     ) -> list[Person] | int:
-        return await _rt.upsert_batch(self._session, PERSON_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, PERSON_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Person], mode: _rt.WriteMode = "insert"

@@ -129,11 +129,49 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "child"
+SET "parent_id" = CASE WHEN ($6::bool[])[2] THEN $2::int4 ELSE "child"."parent_id" END, "previous_id" = CASE WHEN ($6::bool[])[3] THEN $3::uuid ELSE "child"."previous_id" END, "position" = CASE WHEN ($6::bool[])[4] THEN $4::int4 ELSE "child"."position" END, "label" = CASE WHEN ($6::bool[])[5] THEN $5::text ELSE "child"."label" END
+WHERE "id" = $1::uuid
+RETURNING "id", "parent_id", "previous_id", "position", "label\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "child"
+SET "parent_id" = CASE WHEN ($6::bool[])[2] THEN u."parent_id" ELSE "child"."parent_id" END, "previous_id" = CASE WHEN ($6::bool[])[3] THEN u."previous_id" ELSE "child"."previous_id" END, "position" = CASE WHEN ($6::bool[])[4] THEN u."position" ELSE "child"."position" END, "label" = CASE WHEN ($6::bool[])[5] THEN u."label" ELSE "child"."label" END
+FROM unnest($1::uuid[], $2::int4[], $3::uuid[], $4::int4[], $5::text[]) AS u("id", "parent_id", "previous_id", "position", "label")
+WHERE "child"."id" = u."id"
+RETURNING "child"."id", "child"."parent_id", "child"."previous_id", "child"."position", "child"."label\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "child"
+    SET "parent_id" = CASE WHEN ($6::bool[])[2] THEN u."parent_id" ELSE "child"."parent_id" END, "previous_id" = CASE WHEN ($6::bool[])[3] THEN u."previous_id" ELSE "child"."previous_id" END, "position" = CASE WHEN ($6::bool[])[4] THEN u."position" ELSE "child"."position" END, "label" = CASE WHEN ($6::bool[])[5] THEN u."label" ELSE "child"."label" END
+    FROM unnest($1::uuid[], $2::int4[], $3::uuid[], $4::int4[], $5::text[]) AS u("id", "parent_id", "previous_id", "position", "label")
+    WHERE "child"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "child" WHERE "child"."id" = u."id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "child" ("id", "parent_id", "previous_id", "position", "label")
+VALUES ($1::uuid, $2::int4, $3::uuid, $4::int4, $5::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "parent_id", "previous_id", "position", "label\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "child" ("id", "parent_id", "previous_id", "position", "label")
+SELECT u."id", u."parent_id", u."previous_id", u."position", u."label"
+FROM unnest($1::uuid[], $2::int4[], $3::uuid[], $4::int4[], $5::text[]) WITH ORDINALITY AS u("id", "parent_id", "previous_id", "position", "label", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "parent_id", "previous_id", "position", "label\""""
 
 PROBE_PARENT_PARENT_ID = """\
 SELECT u._ord
@@ -211,11 +249,19 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="child_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="child_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

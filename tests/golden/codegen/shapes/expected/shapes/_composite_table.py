@@ -129,17 +129,95 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "composite"
+SET "code" = CASE WHEN ($7::bool[])[3] THEN $3::text ELSE "composite"."code" END, "revision" = CASE WHEN ($7::bool[])[4] THEN $4::int2 ELSE "composite"."revision" END, "weight" = CASE WHEN ($7::bool[])[5] THEN $5::int8 ELSE "composite"."weight" END, "ratio" = CASE WHEN ($7::bool[])[6] THEN $6::float8 ELSE "composite"."ratio" END
+WHERE "region" = $1::bpchar AND "seq" = $2::int4
+RETURNING "region", "seq", "code", "revision", "weight", "ratio\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "composite"
+SET "code" = CASE WHEN ($7::bool[])[3] THEN u."code" ELSE "composite"."code" END, "revision" = CASE WHEN ($7::bool[])[4] THEN u."revision" ELSE "composite"."revision" END, "weight" = CASE WHEN ($7::bool[])[5] THEN u."weight" ELSE "composite"."weight" END, "ratio" = CASE WHEN ($7::bool[])[6] THEN u."ratio" ELSE "composite"."ratio" END
+FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::int2[], $5::int8[], $6::float8[]) AS u("region", "seq", "code", "revision", "weight", "ratio")
+WHERE "composite"."region" = u."region" AND "composite"."seq" = u."seq"
+RETURNING "composite"."region", "composite"."seq", "composite"."code", "composite"."revision", "composite"."weight", "composite"."ratio\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "composite"
+    SET "code" = CASE WHEN ($7::bool[])[3] THEN u."code" ELSE "composite"."code" END, "revision" = CASE WHEN ($7::bool[])[4] THEN u."revision" ELSE "composite"."revision" END, "weight" = CASE WHEN ($7::bool[])[5] THEN u."weight" ELSE "composite"."weight" END, "ratio" = CASE WHEN ($7::bool[])[6] THEN u."ratio" ELSE "composite"."ratio" END
+    FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::int2[], $5::int8[], $6::float8[]) AS u("region", "seq", "code", "revision", "weight", "ratio")
+    WHERE "composite"."region" = u."region" AND "composite"."seq" = u."seq"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::int4[]) WITH ORDINALITY AS u("region", "seq", _ord)
 WHERE EXISTS (SELECT 1 FROM "composite" WHERE "composite"."region" = u."region" AND "composite"."seq" = u."seq")
 ORDER BY u._ord"""
 
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "composite" ("region", "seq", "code", "revision", "weight", "ratio")
+VALUES ($1::bpchar, $2::int4, $3::text, $4::int2, $5::int8, $6::float8)
+ON CONFLICT ("region", "seq") DO NOTHING
+RETURNING "region", "seq", "code", "revision", "weight", "ratio\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "composite" ("region", "seq", "code", "revision", "weight", "ratio")
+SELECT u."region", u."seq", u."code", u."revision", u."weight", u."ratio"
+FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::int2[], $5::int8[], $6::float8[]) WITH ORDINALITY AS u("region", "seq", "code", "revision", "weight", "ratio", _ord)
+ORDER BY u._ord
+ON CONFLICT ("region", "seq") DO NOTHING
+RETURNING "region", "seq", "code", "revision", "weight", "ratio\""""
+
 PROBE_UNIQUE_CODE_REVISION = """\
 SELECT u._ord
 FROM unnest($1::text[], $2::int2[], $3::bpchar[], $4::int4[]) WITH ORDINALITY AS u("code", "revision", "_pk_region", "_pk_seq", _ord)
 WHERE EXISTS (SELECT 1 FROM "composite" WHERE "composite"."code" = u."code" AND "composite"."revision" = u."revision" AND ("composite"."region", "composite"."seq") IS DISTINCT FROM (u."_pk_region", u."_pk_seq"))
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_CODE_REVISION = """\
+INSERT INTO "composite" ("region", "seq", "code", "revision", "weight", "ratio")
+VALUES ($1::bpchar, $2::int4, $3::text, $4::int2, $5::int8, $6::float8)
+ON CONFLICT ("code", "revision") DO NOTHING
+RETURNING "region", "seq", "code", "revision", "weight", "ratio\""""
+
+INSERT_BATCH_IF_NEW_BY_CODE_REVISION = """\
+INSERT INTO "composite" ("region", "seq", "code", "revision", "weight", "ratio")
+SELECT u."region", u."seq", u."code", u."revision", u."weight", u."ratio"
+FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::int2[], $5::int8[], $6::float8[]) WITH ORDINALITY AS u("region", "seq", "code", "revision", "weight", "ratio", _ord)
+ORDER BY u._ord
+ON CONFLICT ("code", "revision") DO NOTHING
+RETURNING "region", "seq", "code", "revision", "weight", "ratio\""""
+
+UPSERT_BY_CODE_REVISION = """\
+INSERT INTO "composite" ("region", "seq", "code", "revision", "weight", "ratio")
+VALUES ($1::bpchar, $2::int4, $3::text, $4::int2, $5::int8, $6::float8)
+ON CONFLICT ("code", "revision") DO UPDATE SET "weight" = EXCLUDED."weight", "ratio" = EXCLUDED."ratio"
+RETURNING "region", "seq", "code", "revision", "weight", "ratio\""""
+
+UPSERT_BATCH_BY_CODE_REVISION = """\
+INSERT INTO "composite" ("region", "seq", "code", "revision", "weight", "ratio")
+SELECT u."region", u."seq", u."code", u."revision", u."weight", u."ratio"
+FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::int2[], $5::int8[], $6::float8[]) WITH ORDINALITY AS u("region", "seq", "code", "revision", "weight", "ratio", _ord)
+ORDER BY u._ord
+ON CONFLICT ("code", "revision") DO UPDATE SET "weight" = EXCLUDED."weight", "ratio" = EXCLUDED."ratio"
+RETURNING "region", "seq", "code", "revision", "weight", "ratio\""""
+
+UPSERT_BATCH_COUNT_BY_CODE_REVISION = """\
+WITH _written AS (
+    INSERT INTO "composite" ("region", "seq", "code", "revision", "weight", "ratio")
+    SELECT u."region", u."seq", u."code", u."revision", u."weight", u."ratio"
+    FROM unnest($1::bpchar[], $2::int4[], $3::text[], $4::int2[], $5::int8[], $6::float8[]) WITH ORDINALITY AS u("region", "seq", "code", "revision", "weight", "ratio", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("code", "revision") DO UPDATE SET "weight" = EXCLUDED."weight", "ratio" = EXCLUDED."ratio"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 SELECT_BATCH_BY_CODE_REVISION = """\
 SELECT "region", "seq", "code", "revision", "weight", "ratio"
@@ -191,17 +269,30 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="composite_pkey", columns=(0, 1), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="composite_pkey",
+        columns=(0, 1),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
     _rt.UniqueSpec(
         name="code_revision",
         constraint="composite_code_revision_key",
         columns=(2, 3),
         probe_sql=PROBE_UNIQUE_CODE_REVISION,
+        insert_if_new_sql=INSERT_IF_NEW_BY_CODE_REVISION,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_CODE_REVISION,
+        upsert_sql=UPSERT_BY_CODE_REVISION,
+        upsert_batch_sql=UPSERT_BATCH_BY_CODE_REVISION,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_CODE_REVISION,
         select_batch_sql=SELECT_BATCH_BY_CODE_REVISION,
     ),
 )

@@ -103,6 +103,30 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "identity_row"
+SET "name" = CASE WHEN ($7::bool[])[2] THEN $2::text ELSE "identity_row"."name" END, "hits" = CASE WHEN ($7::bool[])[3] THEN $3::int4 ELSE "identity_row"."hits" END, "score" = CASE WHEN ($7::bool[])[4] THEN $4::float4 ELSE "identity_row"."score" END, "seen_at" = CASE WHEN ($7::bool[])[5] THEN $5::timestamp ELSE "identity_row"."seen_at" END, "seen_time" = CASE WHEN ($7::bool[])[6] THEN $6::time ELSE "identity_row"."seen_time" END
+WHERE "id" = $1::int8
+RETURNING "id", "name", "hits", "score", "seen_at", "seen_time\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "identity_row"
+SET "name" = CASE WHEN ($7::bool[])[2] THEN u."name" ELSE "identity_row"."name" END, "hits" = CASE WHEN ($7::bool[])[3] THEN u."hits" ELSE "identity_row"."hits" END, "score" = CASE WHEN ($7::bool[])[4] THEN u."score" ELSE "identity_row"."score" END, "seen_at" = CASE WHEN ($7::bool[])[5] THEN u."seen_at" ELSE "identity_row"."seen_at" END, "seen_time" = CASE WHEN ($7::bool[])[6] THEN u."seen_time" ELSE "identity_row"."seen_time" END
+FROM unnest($1::int8[], $2::text[], $3::int4[], $4::float4[], $5::timestamp[], $6::time[]) AS u("id", "name", "hits", "score", "seen_at", "seen_time")
+WHERE "identity_row"."id" = u."id"
+RETURNING "identity_row"."id", "identity_row"."name", "identity_row"."hits", "identity_row"."score", "identity_row"."seen_at", "identity_row"."seen_time\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "identity_row"
+    SET "name" = CASE WHEN ($7::bool[])[2] THEN u."name" ELSE "identity_row"."name" END, "hits" = CASE WHEN ($7::bool[])[3] THEN u."hits" ELSE "identity_row"."hits" END, "score" = CASE WHEN ($7::bool[])[4] THEN u."score" ELSE "identity_row"."score" END, "seen_at" = CASE WHEN ($7::bool[])[5] THEN u."seen_at" ELSE "identity_row"."seen_at" END, "seen_time" = CASE WHEN ($7::bool[])[6] THEN u."seen_time" ELSE "identity_row"."seen_time" END
+    FROM unnest($1::int8[], $2::text[], $3::int4[], $4::float4[], $5::timestamp[], $6::time[]) AS u("id", "name", "hits", "score", "seen_at", "seen_time")
+    WHERE "identity_row"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int8[]) WITH ORDINALITY AS u("id", _ord)
@@ -114,6 +138,46 @@ SELECT u._ord
 FROM unnest($1::text[], $2::int8[]) WITH ORDINALITY AS u("name", "_pk_id", _ord)
 WHERE EXISTS (SELECT 1 FROM "identity_row" WHERE "identity_row"."name" = u."name" AND "identity_row"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_NAME = """\
+INSERT INTO "identity_row" ("name", "hits", "score", "seen_at", "seen_time")
+VALUES ($1::text, $2::int4, $3::float4, $4::timestamp, $5::time)
+ON CONFLICT ("name") DO NOTHING
+RETURNING "id", "name", "hits", "score", "seen_at", "seen_time\""""
+
+INSERT_BATCH_IF_NEW_BY_NAME = """\
+INSERT INTO "identity_row" ("name", "hits", "score", "seen_at", "seen_time")
+SELECT u."name", u."hits", u."score", u."seen_at", u."seen_time"
+FROM unnest($1::text[], $2::int4[], $3::float4[], $4::timestamp[], $5::time[]) WITH ORDINALITY AS u("name", "hits", "score", "seen_at", "seen_time", _ord)
+ORDER BY u._ord
+ON CONFLICT ("name") DO NOTHING
+RETURNING "id", "name", "hits", "score", "seen_at", "seen_time\""""
+
+UPSERT_BY_NAME = """\
+INSERT INTO "identity_row" ("name", "hits", "score", "seen_at", "seen_time")
+VALUES ($1::text, $2::int4, $3::float4, $4::timestamp, $5::time)
+ON CONFLICT ("name") DO UPDATE SET "hits" = EXCLUDED."hits", "score" = EXCLUDED."score", "seen_at" = EXCLUDED."seen_at", "seen_time" = EXCLUDED."seen_time"
+RETURNING "id", "name", "hits", "score", "seen_at", "seen_time\""""
+
+UPSERT_BATCH_BY_NAME = """\
+INSERT INTO "identity_row" ("name", "hits", "score", "seen_at", "seen_time")
+SELECT u."name", u."hits", u."score", u."seen_at", u."seen_time"
+FROM unnest($1::text[], $2::int4[], $3::float4[], $4::timestamp[], $5::time[]) WITH ORDINALITY AS u("name", "hits", "score", "seen_at", "seen_time", _ord)
+ORDER BY u._ord
+ON CONFLICT ("name") DO UPDATE SET "hits" = EXCLUDED."hits", "score" = EXCLUDED."score", "seen_at" = EXCLUDED."seen_at", "seen_time" = EXCLUDED."seen_time"
+RETURNING "id", "name", "hits", "score", "seen_at", "seen_time\""""
+
+UPSERT_BATCH_COUNT_BY_NAME = """\
+WITH _written AS (
+    INSERT INTO "identity_row" ("name", "hits", "score", "seen_at", "seen_time")
+    SELECT u."name", u."hits", u."score", u."seen_at", u."seen_time"
+    FROM unnest($1::text[], $2::int4[], $3::float4[], $4::timestamp[], $5::time[]) WITH ORDINALITY AS u("name", "hits", "score", "seen_at", "seen_time", _ord)
+    ORDER BY u._ord
+    ON CONFLICT ("name") DO UPDATE SET "hits" = EXCLUDED."hits", "score" = EXCLUDED."score", "seen_at" = EXCLUDED."seen_at", "seen_time" = EXCLUDED."seen_time"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 SELECT_BATCH_BY_NAME = """\
 SELECT "id", "name", "hits", "score", "seen_at", "seen_time"
@@ -175,6 +239,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=None,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
@@ -189,6 +256,11 @@ UNIQUES = (
         constraint="identity_row_name_key",
         columns=(1,),
         probe_sql=PROBE_UNIQUE_NAME,
+        insert_if_new_sql=INSERT_IF_NEW_BY_NAME,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_NAME,
+        upsert_sql=UPSERT_BY_NAME,
+        upsert_batch_sql=UPSERT_BATCH_BY_NAME,
+        upsert_batch_count_sql=UPSERT_BATCH_COUNT_BY_NAME,
         select_batch_sql=SELECT_BATCH_BY_NAME,
     ),
 )

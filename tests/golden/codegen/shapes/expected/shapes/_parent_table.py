@@ -129,11 +129,49 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "parent"
+SET "title" = CASE WHEN ($3::bool[])[2] THEN $2::text ELSE "parent"."title" END
+WHERE "id" = $1::int4
+RETURNING "id", "title\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "parent"
+SET "title" = CASE WHEN ($3::bool[])[2] THEN u."title" ELSE "parent"."title" END
+FROM unnest($1::int4[], $2::text[]) AS u("id", "title")
+WHERE "parent"."id" = u."id"
+RETURNING "parent"."id", "parent"."title\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "parent"
+    SET "title" = CASE WHEN ($3::bool[])[2] THEN u."title" ELSE "parent"."title" END
+    FROM unnest($1::int4[], $2::text[]) AS u("id", "title")
+    WHERE "parent"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "parent" WHERE "parent"."id" = u."id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "parent" ("id", "title")
+VALUES ($1::int4, $2::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "title\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "parent" ("id", "title")
+SELECT u."id", u."title"
+FROM unnest($1::int4[], $2::text[]) WITH ORDINALITY AS u("id", "title", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "title\""""
 
 COLUMNS = (
     _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
@@ -158,11 +196,19 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="parent_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="parent_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -131,11 +131,49 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "plain"
+SET "label" = CASE WHEN ($10::bool[])[2] THEN $2::text ELSE "plain"."label" END, "amount" = CASE WHEN ($10::bool[])[3] THEN $3::numeric ELSE "plain"."amount" END, "currency" = CASE WHEN ($10::bool[])[4] THEN $4::bpchar ELSE "plain"."currency" END, "mood" = CASE WHEN ($10::bool[])[5] THEN $5::"mood" ELSE "plain"."mood" END, "note" = CASE WHEN ($10::bool[])[6] THEN $6::text ELSE "plain"."note" END, "active" = CASE WHEN ($10::bool[])[7] THEN $7::bool ELSE "plain"."active" END, "priority" = CASE WHEN ($10::bool[])[8] THEN $8::int2 ELSE "plain"."priority" END, "created_at" = CASE WHEN ($10::bool[])[9] THEN COALESCE($9::timestamptz, "plain"."created_at") ELSE "plain"."created_at" END
+WHERE "id" = $1::uuid
+RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "plain"
+SET "label" = CASE WHEN ($10::bool[])[2] THEN u."label" ELSE "plain"."label" END, "amount" = CASE WHEN ($10::bool[])[3] THEN u."amount" ELSE "plain"."amount" END, "currency" = CASE WHEN ($10::bool[])[4] THEN u."currency" ELSE "plain"."currency" END, "mood" = CASE WHEN ($10::bool[])[5] THEN u."mood" ELSE "plain"."mood" END, "note" = CASE WHEN ($10::bool[])[6] THEN u."note" ELSE "plain"."note" END, "active" = CASE WHEN ($10::bool[])[7] THEN u."active" ELSE "plain"."active" END, "priority" = CASE WHEN ($10::bool[])[8] THEN u."priority" ELSE "plain"."priority" END, "created_at" = CASE WHEN ($10::bool[])[9] THEN COALESCE(u."created_at", "plain"."created_at") ELSE "plain"."created_at" END
+FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
+WHERE "plain"."id" = u."id"
+RETURNING "plain"."id", "plain"."label", "plain"."amount", "plain"."currency", "plain"."mood", "plain"."note", "plain"."active", "plain"."priority", "plain"."created_at\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "plain"
+    SET "label" = CASE WHEN ($10::bool[])[2] THEN u."label" ELSE "plain"."label" END, "amount" = CASE WHEN ($10::bool[])[3] THEN u."amount" ELSE "plain"."amount" END, "currency" = CASE WHEN ($10::bool[])[4] THEN u."currency" ELSE "plain"."currency" END, "mood" = CASE WHEN ($10::bool[])[5] THEN u."mood" ELSE "plain"."mood" END, "note" = CASE WHEN ($10::bool[])[6] THEN u."note" ELSE "plain"."note" END, "active" = CASE WHEN ($10::bool[])[7] THEN u."active" ELSE "plain"."active" END, "priority" = CASE WHEN ($10::bool[])[8] THEN u."priority" ELSE "plain"."priority" END, "created_at" = CASE WHEN ($10::bool[])[9] THEN COALESCE(u."created_at", "plain"."created_at") ELSE "plain"."created_at" END
+    FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
+    WHERE "plain"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "plain" WHERE "plain"."id" = u."id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::numeric, $4::bpchar, $5::"mood", $6::text, $7::bool, $8::int2, COALESCE($9::timestamptz, now()))
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
+SELECT COALESCE(u."id", gen_random_uuid()), u."label", u."amount", u."currency", u."mood", u."note", u."active", u."priority", COALESCE(u."created_at", now())
+FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) WITH ORDINALITY AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at\""""
 
 SELECT_COPY_DEFAULTS = """\
 SELECT now()::timestamptz AS "created_at\""""
@@ -208,11 +246,19 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="plain_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="plain_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

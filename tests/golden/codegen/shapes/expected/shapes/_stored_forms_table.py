@@ -219,11 +219,94 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "stored_forms"
+SET "ratio" = CASE WHEN ($12::bool[])[2] THEN $2::float4 ELSE "stored_forms"."ratio" END, "price" = CASE WHEN ($12::bool[])[3] THEN $3::numeric ELSE "stored_forms"."price" END, "prices" = CASE WHEN ($12::bool[])[4] THEN $4::numeric[] ELSE "stored_forms"."prices" END, "grade" = CASE WHEN ($12::bool[])[5] THEN $5::bpchar ELSE "stored_forms"."grade" END, "grades" = CASE WHEN ($12::bool[])[6] THEN $6::bpchar[] ELSE "stored_forms"."grades" END, "ratios" = CASE WHEN ($12::bool[])[7] THEN $7::float4[] ELSE "stored_forms"."ratios" END, "seen_at" = CASE WHEN ($12::bool[])[8] THEN $8::timestamptz ELSE "stored_forms"."seen_at" END, "seen_on" = CASE WHEN ($12::bool[])[9] THEN COALESCE($9::date, "stored_forms"."seen_on") ELSE "stored_forms"."seen_on" END, "blob" = CASE WHEN ($12::bool[])[10] THEN $10::bytea ELSE "stored_forms"."blob" END, "span" = CASE WHEN ($12::bool[])[11] THEN $11::interval ELSE "stored_forms"."span" END
+WHERE "id" = $1::int8
+RETURNING "id", "ratio", "price", "prices", "grade", "grades", "ratios", "seen_at", "seen_on", "blob", "span\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "stored_forms"
+SET "ratio" = CASE WHEN ($18::bool[])[2] THEN u."ratio" ELSE "stored_forms"."ratio" END, "price" = CASE WHEN ($18::bool[])[3] THEN u."price" ELSE "stored_forms"."price" END, "prices" = CASE WHEN ($18::bool[])[4] THEN CASE WHEN u."_null_prices" THEN NULL ELSE COALESCE("_a_prices".v, '{}') END ELSE "stored_forms"."prices" END, "grade" = CASE WHEN ($18::bool[])[5] THEN u."grade" ELSE "stored_forms"."grade" END, "grades" = CASE WHEN ($18::bool[])[6] THEN CASE WHEN u."_null_grades" THEN NULL ELSE COALESCE("_a_grades".v, '{}') END ELSE "stored_forms"."grades" END, "ratios" = CASE WHEN ($18::bool[])[7] THEN CASE WHEN u."_null_ratios" THEN NULL ELSE COALESCE("_a_ratios".v, '{}') END ELSE "stored_forms"."ratios" END, "seen_at" = CASE WHEN ($18::bool[])[8] THEN u."seen_at" ELSE "stored_forms"."seen_at" END, "seen_on" = CASE WHEN ($18::bool[])[9] THEN COALESCE(u."seen_on", "stored_forms"."seen_on") ELSE "stored_forms"."seen_on" END, "blob" = CASE WHEN ($18::bool[])[10] THEN u."blob" ELSE "stored_forms"."blob" END, "span" = CASE WHEN ($18::bool[])[11] THEN u."span" ELSE "stored_forms"."span" END
+FROM unnest($1::int8[], $2::float4[], $3::numeric[], $6::bool[], $7::bpchar[], $10::bool[], $13::bool[], $14::timestamptz[], $15::date[], $16::bytea[], $17::interval[]) WITH ORDINALITY AS u("id", "ratio", "price", "_null_prices", "grade", "_null_grades", "_null_ratios", "seen_at", "seen_on", "blob", "span", _ord)
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($4::numeric[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_prices" ON "_a_prices".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($8::bpchar[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_grades" ON "_a_grades".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($11::float4[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_ratios" ON "_a_ratios".r = u._ord
+WHERE "stored_forms"."id" = u."id"
+RETURNING "stored_forms"."id", "stored_forms"."ratio", "stored_forms"."price", "stored_forms"."prices", "stored_forms"."grade", "stored_forms"."grades", "stored_forms"."ratios", "stored_forms"."seen_at", "stored_forms"."seen_on", "stored_forms"."blob", "stored_forms"."span\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "stored_forms"
+    SET "ratio" = CASE WHEN ($18::bool[])[2] THEN u."ratio" ELSE "stored_forms"."ratio" END, "price" = CASE WHEN ($18::bool[])[3] THEN u."price" ELSE "stored_forms"."price" END, "prices" = CASE WHEN ($18::bool[])[4] THEN CASE WHEN u."_null_prices" THEN NULL ELSE COALESCE("_a_prices".v, '{}') END ELSE "stored_forms"."prices" END, "grade" = CASE WHEN ($18::bool[])[5] THEN u."grade" ELSE "stored_forms"."grade" END, "grades" = CASE WHEN ($18::bool[])[6] THEN CASE WHEN u."_null_grades" THEN NULL ELSE COALESCE("_a_grades".v, '{}') END ELSE "stored_forms"."grades" END, "ratios" = CASE WHEN ($18::bool[])[7] THEN CASE WHEN u."_null_ratios" THEN NULL ELSE COALESCE("_a_ratios".v, '{}') END ELSE "stored_forms"."ratios" END, "seen_at" = CASE WHEN ($18::bool[])[8] THEN u."seen_at" ELSE "stored_forms"."seen_at" END, "seen_on" = CASE WHEN ($18::bool[])[9] THEN COALESCE(u."seen_on", "stored_forms"."seen_on") ELSE "stored_forms"."seen_on" END, "blob" = CASE WHEN ($18::bool[])[10] THEN u."blob" ELSE "stored_forms"."blob" END, "span" = CASE WHEN ($18::bool[])[11] THEN u."span" ELSE "stored_forms"."span" END
+    FROM unnest($1::int8[], $2::float4[], $3::numeric[], $6::bool[], $7::bpchar[], $10::bool[], $13::bool[], $14::timestamptz[], $15::date[], $16::bytea[], $17::interval[]) WITH ORDINALITY AS u("id", "ratio", "price", "_null_prices", "grade", "_null_grades", "_null_ratios", "seen_at", "seen_on", "blob", "span", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($4::numeric[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_prices" ON "_a_prices".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($8::bpchar[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_grades" ON "_a_grades".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($11::float4[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_ratios" ON "_a_ratios".r = u._ord
+    WHERE "stored_forms"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int8[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "stored_forms" WHERE "stored_forms"."id" = u."id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "stored_forms" ("id", "ratio", "price", "prices", "grade", "grades", "ratios", "seen_at", "seen_on", "blob", "span")
+VALUES ($1::int8, $2::float4, $3::numeric, $4::numeric[], $5::bpchar, $6::bpchar[], $7::float4[], $8::timestamptz, COALESCE($9::date, current_date), $10::bytea, $11::interval)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "ratio", "price", "prices", "grade", "grades", "ratios", "seen_at", "seen_on", "blob", "span\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "stored_forms" ("id", "ratio", "price", "prices", "grade", "grades", "ratios", "seen_at", "seen_on", "blob", "span")
+SELECT u."id", u."ratio", u."price", CASE WHEN u."_null_prices" THEN NULL ELSE COALESCE("_a_prices".v, '{}') END, u."grade", CASE WHEN u."_null_grades" THEN NULL ELSE COALESCE("_a_grades".v, '{}') END, CASE WHEN u."_null_ratios" THEN NULL ELSE COALESCE("_a_ratios".v, '{}') END, u."seen_at", COALESCE(u."seen_on", current_date), u."blob", u."span"
+FROM unnest($1::int8[], $2::float4[], $3::numeric[], $6::bool[], $7::bpchar[], $10::bool[], $13::bool[], $14::timestamptz[], $15::date[], $16::bytea[], $17::interval[]) WITH ORDINALITY AS u("id", "ratio", "price", "_null_prices", "grade", "_null_grades", "_null_ratios", "seen_at", "seen_on", "blob", "span", _ord)
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($4::numeric[], $5::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_prices" ON "_a_prices".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($8::bpchar[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_grades" ON "_a_grades".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($11::float4[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_ratios" ON "_a_ratios".r = u._ord
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "ratio", "price", "prices", "grade", "grades", "ratios", "seen_at", "seen_on", "blob", "span\""""
 
 SELECT_COPY_DEFAULTS = """\
 SELECT current_date::date AS "seen_on\""""
@@ -334,6 +417,9 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
@@ -342,6 +428,8 @@ UNIQUES = (
         constraint="stored_forms_pkey",
         columns=(0,),
         probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -249,11 +249,109 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "with_arrays"
+SET "tags" = CASE WHEN ($10::bool[])[2] THEN $2::text[] ELSE "with_arrays"."tags" END, "codes" = CASE WHEN ($10::bool[])[3] THEN $3::text[] ELSE "with_arrays"."codes" END, "counts" = CASE WHEN ($10::bool[])[4] THEN $4::int4[] ELSE "with_arrays"."counts" END, "moods" = CASE WHEN ($10::bool[])[5] THEN $5::"mood"[] ELSE "with_arrays"."moods" END, "payload" = CASE WHEN ($10::bool[])[6] THEN $6::text::jsonb ELSE "with_arrays"."payload" END, "blob" = CASE WHEN ($10::bool[])[7] THEN $7::bytea ELSE "with_arrays"."blob" END, "day" = CASE WHEN ($10::bool[])[8] THEN $8::date ELSE "with_arrays"."day" END, "span" = CASE WHEN ($10::bool[])[9] THEN $9::interval ELSE "with_arrays"."span" END
+WHERE "id" = $1::int4
+RETURNING "id", "tags", "codes", "counts", "moods", "payload", "blob", "day", "span\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "with_arrays"
+SET "tags" = CASE WHEN ($18::bool[])[2] THEN CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END ELSE "with_arrays"."tags" END, "codes" = CASE WHEN ($18::bool[])[3] THEN CASE WHEN u."_null_codes" THEN NULL ELSE COALESCE("_a_codes".v, '{}') END ELSE "with_arrays"."codes" END, "counts" = CASE WHEN ($18::bool[])[4] THEN CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, '{}') END ELSE "with_arrays"."counts" END, "moods" = CASE WHEN ($18::bool[])[5] THEN CASE WHEN u."_null_moods" THEN NULL ELSE COALESCE("_a_moods".v, '{}') END ELSE "with_arrays"."moods" END, "payload" = CASE WHEN ($18::bool[])[6] THEN u."payload"::jsonb ELSE "with_arrays"."payload" END, "blob" = CASE WHEN ($18::bool[])[7] THEN u."blob" ELSE "with_arrays"."blob" END, "day" = CASE WHEN ($18::bool[])[8] THEN u."day" ELSE "with_arrays"."day" END, "span" = CASE WHEN ($18::bool[])[9] THEN u."span" ELSE "with_arrays"."span" END
+FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $14::text[], $15::bytea[], $16::date[], $17::interval[]) WITH ORDINALITY AS u("id", "_null_tags", "_null_codes", "_null_counts", "_null_moods", "payload", "blob", "day", "span", _ord)
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_tags" ON "_a_tags".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_codes" ON "_a_codes".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($8::int4[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_counts" ON "_a_counts".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($11::"mood"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_moods" ON "_a_moods".r = u._ord
+WHERE "with_arrays"."id" = u."id"
+RETURNING "with_arrays"."id", "with_arrays"."tags", "with_arrays"."codes", "with_arrays"."counts", "with_arrays"."moods", "with_arrays"."payload", "with_arrays"."blob", "with_arrays"."day", "with_arrays"."span\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "with_arrays"
+    SET "tags" = CASE WHEN ($18::bool[])[2] THEN CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END ELSE "with_arrays"."tags" END, "codes" = CASE WHEN ($18::bool[])[3] THEN CASE WHEN u."_null_codes" THEN NULL ELSE COALESCE("_a_codes".v, '{}') END ELSE "with_arrays"."codes" END, "counts" = CASE WHEN ($18::bool[])[4] THEN CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, '{}') END ELSE "with_arrays"."counts" END, "moods" = CASE WHEN ($18::bool[])[5] THEN CASE WHEN u."_null_moods" THEN NULL ELSE COALESCE("_a_moods".v, '{}') END ELSE "with_arrays"."moods" END, "payload" = CASE WHEN ($18::bool[])[6] THEN u."payload"::jsonb ELSE "with_arrays"."payload" END, "blob" = CASE WHEN ($18::bool[])[7] THEN u."blob" ELSE "with_arrays"."blob" END, "day" = CASE WHEN ($18::bool[])[8] THEN u."day" ELSE "with_arrays"."day" END, "span" = CASE WHEN ($18::bool[])[9] THEN u."span" ELSE "with_arrays"."span" END
+    FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $14::text[], $15::bytea[], $16::date[], $17::interval[]) WITH ORDINALITY AS u("id", "_null_tags", "_null_codes", "_null_counts", "_null_moods", "payload", "blob", "day", "span", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_codes" ON "_a_codes".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($8::int4[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_counts" ON "_a_counts".r = u._ord
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($11::"mood"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_moods" ON "_a_moods".r = u._ord
+    WHERE "with_arrays"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "with_arrays" WHERE "with_arrays"."id" = u."id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "with_arrays" ("id", "tags", "codes", "counts", "moods", "payload", "blob", "day", "span")
+VALUES ($1::int4, $2::text[], $3::text[], $4::int4[], $5::"mood"[], $6::text::jsonb, $7::bytea, $8::date, $9::interval)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "tags", "codes", "counts", "moods", "payload", "blob", "day", "span\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "with_arrays" ("id", "tags", "codes", "counts", "moods", "payload", "blob", "day", "span")
+SELECT u."id", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END, CASE WHEN u."_null_codes" THEN NULL ELSE COALESCE("_a_codes".v, '{}') END, CASE WHEN u."_null_counts" THEN NULL ELSE COALESCE("_a_counts".v, '{}') END, CASE WHEN u."_null_moods" THEN NULL ELSE COALESCE("_a_moods".v, '{}') END, u."payload"::jsonb, u."blob", u."day", u."span"
+FROM unnest($1::int4[], $4::bool[], $7::bool[], $10::bool[], $13::bool[], $14::text[], $15::bytea[], $16::date[], $17::interval[]) WITH ORDINALITY AS u("id", "_null_tags", "_null_codes", "_null_counts", "_null_moods", "payload", "blob", "day", "span", _ord)
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($2::text[], $3::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_tags" ON "_a_tags".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($5::text[], $6::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_codes" ON "_a_codes".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($8::int4[], $9::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_counts" ON "_a_counts".r = u._ord
+LEFT JOIN (
+    SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+    FROM unnest($11::"mood"[], $12::int4[]) WITH ORDINALITY AS e(v, r, k)
+    GROUP BY e.r
+) AS "_a_moods" ON "_a_moods".r = u._ord
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "tags", "codes", "counts", "moods", "payload", "blob", "day", "span\""""
 
 COLUMNS = (
     _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
@@ -339,11 +437,19 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="with_arrays_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="with_arrays_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

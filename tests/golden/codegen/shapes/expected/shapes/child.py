@@ -46,6 +46,10 @@ class Child:
 ChildKey = uuid.UUID
 
 
+#: Columns of table child that update(..., columns=[...]) may name.
+ChildColumn = Literal["parent_id", "previous_id", "position", "label"]
+
+
 def _to_columns(items: Sequence[Child]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -123,21 +127,47 @@ class ChildRepository:
     async def exists_batch(self, keys: Sequence[ChildKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, CHILD_TABLE, keys)
 
-    async def update(self, item: Child) -> Child:
-        return await _rt.update_one(self._session, CHILD_TABLE, item)
+    async def save_if_new(
+        self, item: Child, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Child | None:
+        return await _rt.save_if_new(self._session, CHILD_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Child], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Child | None]:
+        return await _rt.save_batch_if_new(self._session, CHILD_TABLE, items, on=on)
+
+    async def update(self, item: Child, *, columns: Sequence[ChildColumn] | None = None) -> Child:
+        return await _rt.update_one(self._session, CHILD_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Child], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Child],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[ChildColumn] | None = None,
     ) -> list[Child]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[Child], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[Child],
+        *,
+        returning: Literal[False],
+        columns: Sequence[ChildColumn] | None = None,
+    ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Child], *, returning: bool = True
+        self,
+        items: Sequence[Child],
+        *,
+        returning: bool = True,
+        columns: Sequence[ChildColumn] | None = None,
     ) -> list[Child] | int:
-        return await _rt.update_batch(self._session, CHILD_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, CHILD_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: ChildKey) -> bool:
         return await _rt.delete_one(self._session, CHILD_TABLE, key)
@@ -145,21 +175,35 @@ class ChildRepository:
     async def delete_batch(self, keys: Sequence[ChildKey]) -> int:
         return await _rt.delete_batch(self._session, CHILD_TABLE, keys)
 
-    async def upsert(self, item: Child) -> Child:
-        return await _rt.upsert_one(self._session, CHILD_TABLE, item)
+    async def upsert(self, item: Child, *, on: Literal["primary_key"] = "primary_key") -> Child:
+        return await _rt.upsert_one(self._session, CHILD_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Child], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Child],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Child]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Child], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Child],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Child], *, returning: bool = True
+        self,
+        items: Sequence[Child],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Child] | int:
-        return await _rt.upsert_batch(self._session, CHILD_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(self._session, CHILD_TABLE, items, returning=returning, on=on)
 
     async def validate_batch(
         self, items: Sequence[Child], mode: _rt.WriteMode = "insert"

@@ -53,6 +53,10 @@ class CompositeKey(NamedTuple):
     seq: int
 
 
+#: Columns of table composite that update(..., columns=[...]) may name.
+CompositeColumn = Literal["code", "revision", "weight", "ratio"]
+
+
 def _to_columns(items: Sequence[Composite]) -> list[list[Any]]:
     return [
         [item.region for item in items],
@@ -132,23 +136,52 @@ class CompositeRepository:
     async def exists_batch(self, keys: Sequence[CompositeKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, COMPOSITE_TABLE, keys)
 
-    async def update(self, item: Composite) -> Composite:
-        return await _rt.update_one(self._session, COMPOSITE_TABLE, item)
+    async def save_if_new(
+        self, item: Composite, *, on: Literal["primary_key", "code_revision"] = "primary_key"
+    ) -> Composite | None:
+        return await _rt.save_if_new(self._session, COMPOSITE_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self,
+        items: Sequence[Composite],
+        *,
+        on: Literal["primary_key", "code_revision"] = "primary_key",
+    ) -> list[Composite | None]:
+        return await _rt.save_batch_if_new(self._session, COMPOSITE_TABLE, items, on=on)
+
+    async def update(
+        self, item: Composite, *, columns: Sequence[CompositeColumn] | None = None
+    ) -> Composite:
+        return await _rt.update_one(self._session, COMPOSITE_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Composite], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Composite],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[CompositeColumn] | None = None,
     ) -> list[Composite]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[Composite], *, returning: Literal[False]
+        self,
+        items: Sequence[Composite],
+        *,
+        returning: Literal[False],
+        columns: Sequence[CompositeColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Composite], *, returning: bool = True
+        self,
+        items: Sequence[Composite],
+        *,
+        returning: bool = True,
+        columns: Sequence[CompositeColumn] | None = None,
     ) -> list[Composite] | int:
-        return await _rt.update_batch(self._session, COMPOSITE_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, COMPOSITE_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: CompositeKey) -> bool:
         return await _rt.delete_one(self._session, COMPOSITE_TABLE, key)
@@ -156,23 +189,39 @@ class CompositeRepository:
     async def delete_batch(self, keys: Sequence[CompositeKey]) -> int:
         return await _rt.delete_batch(self._session, COMPOSITE_TABLE, keys)
 
-    async def upsert(self, item: Composite) -> Composite:
-        return await _rt.upsert_one(self._session, COMPOSITE_TABLE, item)
+    async def upsert(
+        self, item: Composite, *, on: Literal["primary_key", "code_revision"] = "primary_key"
+    ) -> Composite:
+        return await _rt.upsert_one(self._session, COMPOSITE_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Composite], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Composite],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key", "code_revision"] = "primary_key",
     ) -> list[Composite]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Composite], *, returning: Literal[False]
+        self,
+        items: Sequence[Composite],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key", "code_revision"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Composite], *, returning: bool = True
+        self,
+        items: Sequence[Composite],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key", "code_revision"] = "primary_key",
     ) -> list[Composite] | int:
-        return await _rt.upsert_batch(self._session, COMPOSITE_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, COMPOSITE_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Composite], mode: _rt.WriteMode = "insert"

@@ -50,6 +50,10 @@ class IdentityRow:
 IdentityRowKey = int
 
 
+#: Columns of table identity_row that update(..., columns=[...]) may name.
+IdentityRowColumn = Literal["name", "hits", "score", "seen_at", "seen_time"]
+
+
 def _to_columns(items: Sequence[IdentityRow]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -133,29 +137,83 @@ class IdentityRowRepository:
     async def exists_batch(self, keys: Sequence[IdentityRowKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, IDENTITY_ROW_TABLE, keys)
 
-    async def update(self, item: IdentityRow) -> IdentityRow:
-        return await _rt.update_one(self._session, IDENTITY_ROW_TABLE, item)
+    async def save_if_new(
+        self, item: IdentityRow, *, on: Literal["name"] = "name"
+    ) -> IdentityRow | None:
+        return await _rt.save_if_new(self._session, IDENTITY_ROW_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[IdentityRow], *, on: Literal["name"] = "name"
+    ) -> list[IdentityRow | None]:
+        return await _rt.save_batch_if_new(self._session, IDENTITY_ROW_TABLE, items, on=on)
+
+    async def update(
+        self, item: IdentityRow, *, columns: Sequence[IdentityRowColumn] | None = None
+    ) -> IdentityRow:
+        return await _rt.update_one(self._session, IDENTITY_ROW_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[IdentityRow], *, returning: Literal[True] = True
+        self,
+        items: Sequence[IdentityRow],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[IdentityRowColumn] | None = None,
     ) -> list[IdentityRow]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[IdentityRow], *, returning: Literal[False]
+        self,
+        items: Sequence[IdentityRow],
+        *,
+        returning: Literal[False],
+        columns: Sequence[IdentityRowColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[IdentityRow], *, returning: bool = True
+        self,
+        items: Sequence[IdentityRow],
+        *,
+        returning: bool = True,
+        columns: Sequence[IdentityRowColumn] | None = None,
     ) -> list[IdentityRow] | int:
-        return await _rt.update_batch(self._session, IDENTITY_ROW_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, IDENTITY_ROW_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: IdentityRowKey) -> bool:
         return await _rt.delete_one(self._session, IDENTITY_ROW_TABLE, key)
 
     async def delete_batch(self, keys: Sequence[IdentityRowKey]) -> int:
         return await _rt.delete_batch(self._session, IDENTITY_ROW_TABLE, keys)
+
+    async def upsert(self, item: IdentityRow, *, on: Literal["name"] = "name") -> IdentityRow:
+        return await _rt.upsert_one(self._session, IDENTITY_ROW_TABLE, item, on=on)
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[IdentityRow],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["name"] = "name",
+    ) -> list[IdentityRow]: ...
+
+    @overload
+    async def upsert_batch(
+        self,
+        items: Sequence[IdentityRow],
+        *,
+        returning: Literal[False],
+        on: Literal["name"] = "name",
+    ) -> int: ...
+
+    async def upsert_batch(
+        self, items: Sequence[IdentityRow], *, returning: bool = True, on: Literal["name"] = "name"
+    ) -> list[IdentityRow] | int:
+        return await _rt.upsert_batch(
+            self._session, IDENTITY_ROW_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[IdentityRow], mode: _rt.WriteMode = "insert"

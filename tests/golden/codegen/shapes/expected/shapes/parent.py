@@ -33,6 +33,10 @@ class Parent:
 ParentKey = int
 
 
+#: Columns of table parent that update(..., columns=[...]) may name.
+ParentColumn = Literal["title"]
+
+
 def _to_columns(items: Sequence[Parent]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -104,21 +108,49 @@ class ParentRepository:
     async def exists_batch(self, keys: Sequence[ParentKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, PARENT_TABLE, keys)
 
-    async def update(self, item: Parent) -> Parent:
-        return await _rt.update_one(self._session, PARENT_TABLE, item)
+    async def save_if_new(
+        self, item: Parent, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Parent | None:
+        return await _rt.save_if_new(self._session, PARENT_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Parent], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Parent | None]:
+        return await _rt.save_batch_if_new(self._session, PARENT_TABLE, items, on=on)
+
+    async def update(
+        self, item: Parent, *, columns: Sequence[ParentColumn] | None = None
+    ) -> Parent:
+        return await _rt.update_one(self._session, PARENT_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Parent], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Parent],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[ParentColumn] | None = None,
     ) -> list[Parent]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[Parent], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[Parent],
+        *,
+        returning: Literal[False],
+        columns: Sequence[ParentColumn] | None = None,
+    ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Parent], *, returning: bool = True
+        self,
+        items: Sequence[Parent],
+        *,
+        returning: bool = True,
+        columns: Sequence[ParentColumn] | None = None,
     ) -> list[Parent] | int:
-        return await _rt.update_batch(self._session, PARENT_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, PARENT_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: ParentKey) -> bool:
         return await _rt.delete_one(self._session, PARENT_TABLE, key)
@@ -126,21 +158,37 @@ class ParentRepository:
     async def delete_batch(self, keys: Sequence[ParentKey]) -> int:
         return await _rt.delete_batch(self._session, PARENT_TABLE, keys)
 
-    async def upsert(self, item: Parent) -> Parent:
-        return await _rt.upsert_one(self._session, PARENT_TABLE, item)
+    async def upsert(self, item: Parent, *, on: Literal["primary_key"] = "primary_key") -> Parent:
+        return await _rt.upsert_one(self._session, PARENT_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Parent], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Parent],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Parent]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Parent], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Parent],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Parent], *, returning: bool = True
+        self,
+        items: Sequence[Parent],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Parent] | int:
-        return await _rt.upsert_batch(self._session, PARENT_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, PARENT_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[Parent], mode: _rt.WriteMode = "insert"

@@ -67,6 +67,12 @@ class Plain:
 PlainKey = uuid.UUID
 
 
+#: Columns of table plain that update(..., columns=[...]) may name.
+PlainColumn = Literal[
+    "label", "amount", "currency", "mood", "note", "active", "priority", "created_at"
+]
+
+
 def _to_columns(items: Sequence[Plain]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -152,21 +158,47 @@ class PlainRepository:
     async def exists_batch(self, keys: Sequence[PlainKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, PLAIN_TABLE, keys)
 
-    async def update(self, item: Plain) -> Plain:
-        return await _rt.update_one(self._session, PLAIN_TABLE, item)
+    async def save_if_new(
+        self, item: Plain, *, on: Literal["primary_key"] = "primary_key"
+    ) -> Plain | None:
+        return await _rt.save_if_new(self._session, PLAIN_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[Plain], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[Plain | None]:
+        return await _rt.save_batch_if_new(self._session, PLAIN_TABLE, items, on=on)
+
+    async def update(self, item: Plain, *, columns: Sequence[PlainColumn] | None = None) -> Plain:
+        return await _rt.update_one(self._session, PLAIN_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[Plain], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Plain],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[PlainColumn] | None = None,
     ) -> list[Plain]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[Plain], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[Plain],
+        *,
+        returning: Literal[False],
+        columns: Sequence[PlainColumn] | None = None,
+    ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[Plain], *, returning: bool = True
+        self,
+        items: Sequence[Plain],
+        *,
+        returning: bool = True,
+        columns: Sequence[PlainColumn] | None = None,
     ) -> list[Plain] | int:
-        return await _rt.update_batch(self._session, PLAIN_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, PLAIN_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: PlainKey) -> bool:
         return await _rt.delete_one(self._session, PLAIN_TABLE, key)
@@ -174,21 +206,35 @@ class PlainRepository:
     async def delete_batch(self, keys: Sequence[PlainKey]) -> int:
         return await _rt.delete_batch(self._session, PLAIN_TABLE, keys)
 
-    async def upsert(self, item: Plain) -> Plain:
-        return await _rt.upsert_one(self._session, PLAIN_TABLE, item)
+    async def upsert(self, item: Plain, *, on: Literal["primary_key"] = "primary_key") -> Plain:
+        return await _rt.upsert_one(self._session, PLAIN_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[Plain], *, returning: Literal[True] = True
+        self,
+        items: Sequence[Plain],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Plain]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[Plain], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[Plain],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[Plain], *, returning: bool = True
+        self,
+        items: Sequence[Plain],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[Plain] | int:
-        return await _rt.upsert_batch(self._session, PLAIN_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(self._session, PLAIN_TABLE, items, returning=returning, on=on)
 
     async def validate_batch(
         self, items: Sequence[Plain], mode: _rt.WriteMode = "insert"

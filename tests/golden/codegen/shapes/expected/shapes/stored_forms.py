@@ -72,6 +72,12 @@ class StoredForms:
 StoredFormsKey = int
 
 
+#: Columns of table stored_forms that update(..., columns=[...]) may name.
+StoredFormsColumn = Literal[
+    "ratio", "price", "prices", "grade", "grades", "ratios", "seen_at", "seen_on", "blob", "span"
+]
+
+
 def _to_columns(items: Sequence[StoredForms]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -163,23 +169,49 @@ class StoredFormsRepository:
     async def exists_batch(self, keys: Sequence[StoredFormsKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, STORED_FORMS_TABLE, keys)
 
-    async def update(self, item: StoredForms) -> StoredForms:
-        return await _rt.update_one(self._session, STORED_FORMS_TABLE, item)
+    async def save_if_new(
+        self, item: StoredForms, *, on: Literal["primary_key"] = "primary_key"
+    ) -> StoredForms | None:
+        return await _rt.save_if_new(self._session, STORED_FORMS_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[StoredForms], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[StoredForms | None]:
+        return await _rt.save_batch_if_new(self._session, STORED_FORMS_TABLE, items, on=on)
+
+    async def update(
+        self, item: StoredForms, *, columns: Sequence[StoredFormsColumn] | None = None
+    ) -> StoredForms:
+        return await _rt.update_one(self._session, STORED_FORMS_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[StoredForms], *, returning: Literal[True] = True
+        self,
+        items: Sequence[StoredForms],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[StoredFormsColumn] | None = None,
     ) -> list[StoredForms]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[StoredForms], *, returning: Literal[False]
+        self,
+        items: Sequence[StoredForms],
+        *,
+        returning: Literal[False],
+        columns: Sequence[StoredFormsColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[StoredForms], *, returning: bool = True
+        self,
+        items: Sequence[StoredForms],
+        *,
+        returning: bool = True,
+        columns: Sequence[StoredFormsColumn] | None = None,
     ) -> list[StoredForms] | int:
-        return await _rt.update_batch(self._session, STORED_FORMS_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, STORED_FORMS_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: StoredFormsKey) -> bool:
         return await _rt.delete_one(self._session, STORED_FORMS_TABLE, key)
@@ -187,23 +219,39 @@ class StoredFormsRepository:
     async def delete_batch(self, keys: Sequence[StoredFormsKey]) -> int:
         return await _rt.delete_batch(self._session, STORED_FORMS_TABLE, keys)
 
-    async def upsert(self, item: StoredForms) -> StoredForms:
-        return await _rt.upsert_one(self._session, STORED_FORMS_TABLE, item)
+    async def upsert(
+        self, item: StoredForms, *, on: Literal["primary_key"] = "primary_key"
+    ) -> StoredForms:
+        return await _rt.upsert_one(self._session, STORED_FORMS_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[StoredForms], *, returning: Literal[True] = True
+        self,
+        items: Sequence[StoredForms],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[StoredForms]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[StoredForms], *, returning: Literal[False]
+        self,
+        items: Sequence[StoredForms],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[StoredForms], *, returning: bool = True
+        self,
+        items: Sequence[StoredForms],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[StoredForms] | int:
-        return await _rt.upsert_batch(self._session, STORED_FORMS_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, STORED_FORMS_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[StoredForms], mode: _rt.WriteMode = "insert"

@@ -63,6 +63,10 @@ class WithArrays:
 WithArraysKey = int
 
 
+#: Columns of table with_arrays that update(..., columns=[...]) may name.
+WithArraysColumn = Literal["tags", "codes", "counts", "moods", "payload", "blob", "day", "span"]
+
+
 def _to_columns(items: Sequence[WithArrays]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -150,23 +154,49 @@ class WithArraysRepository:
     async def exists_batch(self, keys: Sequence[WithArraysKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, WITH_ARRAYS_TABLE, keys)
 
-    async def update(self, item: WithArrays) -> WithArrays:
-        return await _rt.update_one(self._session, WITH_ARRAYS_TABLE, item)
+    async def save_if_new(
+        self, item: WithArrays, *, on: Literal["primary_key"] = "primary_key"
+    ) -> WithArrays | None:
+        return await _rt.save_if_new(self._session, WITH_ARRAYS_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[WithArrays], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[WithArrays | None]:
+        return await _rt.save_batch_if_new(self._session, WITH_ARRAYS_TABLE, items, on=on)
+
+    async def update(
+        self, item: WithArrays, *, columns: Sequence[WithArraysColumn] | None = None
+    ) -> WithArrays:
+        return await _rt.update_one(self._session, WITH_ARRAYS_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[WithArrays], *, returning: Literal[True] = True
+        self,
+        items: Sequence[WithArrays],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[WithArraysColumn] | None = None,
     ) -> list[WithArrays]: ...
 
     @overload
     async def update_batch(
-        self, items: Sequence[WithArrays], *, returning: Literal[False]
+        self,
+        items: Sequence[WithArrays],
+        *,
+        returning: Literal[False],
+        columns: Sequence[WithArraysColumn] | None = None,
     ) -> int: ...
 
     async def update_batch(
-        self, items: Sequence[WithArrays], *, returning: bool = True
+        self,
+        items: Sequence[WithArrays],
+        *,
+        returning: bool = True,
+        columns: Sequence[WithArraysColumn] | None = None,
     ) -> list[WithArrays] | int:
-        return await _rt.update_batch(self._session, WITH_ARRAYS_TABLE, items, returning=returning)
+        return await _rt.update_batch(
+            self._session, WITH_ARRAYS_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: WithArraysKey) -> bool:
         return await _rt.delete_one(self._session, WITH_ARRAYS_TABLE, key)
@@ -174,23 +204,39 @@ class WithArraysRepository:
     async def delete_batch(self, keys: Sequence[WithArraysKey]) -> int:
         return await _rt.delete_batch(self._session, WITH_ARRAYS_TABLE, keys)
 
-    async def upsert(self, item: WithArrays) -> WithArrays:
-        return await _rt.upsert_one(self._session, WITH_ARRAYS_TABLE, item)
+    async def upsert(
+        self, item: WithArrays, *, on: Literal["primary_key"] = "primary_key"
+    ) -> WithArrays:
+        return await _rt.upsert_one(self._session, WITH_ARRAYS_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[WithArrays], *, returning: Literal[True] = True
+        self,
+        items: Sequence[WithArrays],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[WithArrays]: ...
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[WithArrays], *, returning: Literal[False]
+        self,
+        items: Sequence[WithArrays],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
     ) -> int: ...
 
     async def upsert_batch(
-        self, items: Sequence[WithArrays], *, returning: bool = True
+        self,
+        items: Sequence[WithArrays],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[WithArrays] | int:
-        return await _rt.upsert_batch(self._session, WITH_ARRAYS_TABLE, items, returning=returning)
+        return await _rt.upsert_batch(
+            self._session, WITH_ARRAYS_TABLE, items, returning=returning, on=on
+        )
 
     async def validate_batch(
         self, items: Sequence[WithArrays], mode: _rt.WriteMode = "insert"

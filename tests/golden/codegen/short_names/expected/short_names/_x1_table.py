@@ -129,11 +129,49 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "x1"
+SET "e" = CASE WHEN ($4::bool[])[2] THEN $2::"e" ELSE "x1"."e" END, "t_id" = CASE WHEN ($4::bool[])[3] THEN $3::text ELSE "x1"."t_id" END
+WHERE "id" = $1::int4
+RETURNING "id", "e", "t_id\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "x1"
+SET "e" = CASE WHEN ($4::bool[])[2] THEN u."e" ELSE "x1"."e" END, "t_id" = CASE WHEN ($4::bool[])[3] THEN u."t_id" ELSE "x1"."t_id" END
+FROM unnest($1::int4[], $2::"e"[], $3::text[]) AS u("id", "e", "t_id")
+WHERE "x1"."id" = u."id"
+RETURNING "x1"."id", "x1"."e", "x1"."t_id\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "x1"
+    SET "e" = CASE WHEN ($4::bool[])[2] THEN u."e" ELSE "x1"."e" END, "t_id" = CASE WHEN ($4::bool[])[3] THEN u."t_id" ELSE "x1"."t_id" END
+    FROM unnest($1::int4[], $2::"e"[], $3::text[]) AS u("id", "e", "t_id")
+    WHERE "x1"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "x1" WHERE "x1"."id" = u."id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "x1" ("id", "e", "t_id")
+VALUES ($1::int4, $2::"e", $3::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "e", "t_id\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "x1" ("id", "e", "t_id")
+SELECT u."id", u."e", u."t_id"
+FROM unnest($1::int4[], $2::"e"[], $3::text[]) WITH ORDINALITY AS u("id", "e", "t_id", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "e", "t_id\""""
 
 PROBE_PARENT_T_ID = """\
 SELECT u._ord
@@ -189,11 +227,19 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="x1_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="x1_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -130,11 +130,49 @@ WITH _written AS (
 SELECT count(*)
 FROM _written"""
 
+UPDATE_ONE_COLUMNS = """\
+UPDATE "表"
+SET "名" = CASE WHEN ($3::bool[])[2] THEN $2::text ELSE "表"."名" END
+WHERE "id" = $1::int4
+RETURNING "id", "名\""""
+
+UPDATE_BATCH_COLUMNS = """\
+UPDATE "表"
+SET "名" = CASE WHEN ($3::bool[])[2] THEN u."名" ELSE "表"."名" END
+FROM unnest($1::int4[], $2::text[]) AS u("id", "名")
+WHERE "表"."id" = u."id"
+RETURNING "表"."id", "表"."名\""""
+
+UPDATE_BATCH_COLUMNS_COUNT = """\
+WITH _written AS (
+    UPDATE "表"
+    SET "名" = CASE WHEN ($3::bool[])[2] THEN u."名" ELSE "表"."名" END
+    FROM unnest($1::int4[], $2::text[]) AS u("id", "名")
+    WHERE "表"."id" = u."id"
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 PROBE_PRIMARY_KEY = """\
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM "表" WHERE "表"."id" = u."id")
 ORDER BY u._ord"""
+
+INSERT_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "表" ("id", "名")
+VALUES ($1::int4, $2::text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "名\""""
+
+INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
+INSERT INTO "表" ("id", "名")
+SELECT u."id", u."名"
+FROM unnest($1::int4[], $2::text[]) WITH ORDINALITY AS u("id", "名", _ord)
+ORDER BY u._ord
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id", "名\""""
 
 COLUMNS = (
     _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
@@ -159,11 +197,19 @@ SQL = _rt.TableSQL(
     insert_batch_count=INSERT_BATCH_COUNT,
     update_batch_count=UPDATE_BATCH_COUNT,
     upsert_batch_count=UPSERT_BATCH_COUNT,
+    update_one_columns=UPDATE_ONE_COLUMNS,
+    update_batch_columns=UPDATE_BATCH_COLUMNS,
+    update_batch_columns_count=UPDATE_BATCH_COLUMNS_COUNT,
 )
 
 UNIQUES = (
     _rt.UniqueSpec(
-        name="primary_key", constraint="表_pkey", columns=(0,), probe_sql=PROBE_PRIMARY_KEY
+        name="primary_key",
+        constraint="表_pkey",
+        columns=(0,),
+        probe_sql=PROBE_PRIMARY_KEY,
+        insert_if_new_sql=INSERT_IF_NEW_BY_PRIMARY_KEY,
+        insert_batch_if_new_sql=INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY,
     ),
 )
 

@@ -31,6 +31,10 @@ class T:
 TKey = str
 
 
+#: Columns of table t that update(..., columns=[...]) may name.
+TColumn = Literal["created_at"]
+
+
 def _to_columns(items: Sequence[T]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -100,19 +104,45 @@ class TRepository:
     async def exists_batch(self, keys: Sequence[TKey]) -> list[bool]:
         return await _rt.exists_batch(self._session, T_TABLE, keys)
 
-    async def update(self, item: T) -> T:
-        return await _rt.update_one(self._session, T_TABLE, item)
+    async def save_if_new(self, item: T, *, on: Literal["primary_key"] = "primary_key") -> T | None:
+        return await _rt.save_if_new(self._session, T_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[T], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[T | None]:
+        return await _rt.save_batch_if_new(self._session, T_TABLE, items, on=on)
+
+    async def update(self, item: T, *, columns: Sequence[TColumn] | None = None) -> T:
+        return await _rt.update_one(self._session, T_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[T], *, returning: Literal[True] = True
+        self,
+        items: Sequence[T],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[TColumn] | None = None,
     ) -> list[T]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[T], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[T],
+        *,
+        returning: Literal[False],
+        columns: Sequence[TColumn] | None = None,
+    ) -> int: ...
 
-    async def update_batch(self, items: Sequence[T], *, returning: bool = True) -> list[T] | int:
-        return await _rt.update_batch(self._session, T_TABLE, items, returning=returning)
+    async def update_batch(
+        self,
+        items: Sequence[T],
+        *,
+        returning: bool = True,
+        columns: Sequence[TColumn] | None = None,
+    ) -> list[T] | int:
+        return await _rt.update_batch(
+            self._session, T_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: TKey) -> bool:
         return await _rt.delete_one(self._session, T_TABLE, key)
@@ -120,19 +150,35 @@ class TRepository:
     async def delete_batch(self, keys: Sequence[TKey]) -> int:
         return await _rt.delete_batch(self._session, T_TABLE, keys)
 
-    async def upsert(self, item: T) -> T:
-        return await _rt.upsert_one(self._session, T_TABLE, item)
+    async def upsert(self, item: T, *, on: Literal["primary_key"] = "primary_key") -> T:
+        return await _rt.upsert_one(self._session, T_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[T], *, returning: Literal[True] = True
+        self,
+        items: Sequence[T],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[T]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[T], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[T],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
-    async def upsert_batch(self, items: Sequence[T], *, returning: bool = True) -> list[T] | int:
-        return await _rt.upsert_batch(self._session, T_TABLE, items, returning=returning)
+    async def upsert_batch(
+        self,
+        items: Sequence[T],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
+    ) -> list[T] | int:
+        return await _rt.upsert_batch(self._session, T_TABLE, items, returning=returning, on=on)
 
     async def validate_batch(
         self, items: Sequence[T], mode: _rt.WriteMode = "insert"

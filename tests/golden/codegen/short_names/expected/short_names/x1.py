@@ -32,6 +32,10 @@ class X1:
 X1Key = int
 
 
+#: Columns of table x1 that update(..., columns=[...]) may name.
+X1Column = Literal["e", "t_id"]
+
+
 def _to_columns(items: Sequence[X1]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -103,19 +107,47 @@ class X1Repository:
     async def exists_batch(self, keys: Sequence[X1Key]) -> list[bool]:
         return await _rt.exists_batch(self._session, X1_TABLE, keys)
 
-    async def update(self, item: X1) -> X1:
-        return await _rt.update_one(self._session, X1_TABLE, item)
+    async def save_if_new(
+        self, item: X1, *, on: Literal["primary_key"] = "primary_key"
+    ) -> X1 | None:
+        return await _rt.save_if_new(self._session, X1_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[X1], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[X1 | None]:
+        return await _rt.save_batch_if_new(self._session, X1_TABLE, items, on=on)
+
+    async def update(self, item: X1, *, columns: Sequence[X1Column] | None = None) -> X1:
+        return await _rt.update_one(self._session, X1_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[X1], *, returning: Literal[True] = True
+        self,
+        items: Sequence[X1],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[X1Column] | None = None,
     ) -> list[X1]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[X1], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[X1],
+        *,
+        returning: Literal[False],
+        columns: Sequence[X1Column] | None = None,
+    ) -> int: ...
 
-    async def update_batch(self, items: Sequence[X1], *, returning: bool = True) -> list[X1] | int:
-        return await _rt.update_batch(self._session, X1_TABLE, items, returning=returning)
+    async def update_batch(
+        self,
+        items: Sequence[X1],
+        *,
+        returning: bool = True,
+        columns: Sequence[X1Column] | None = None,
+    ) -> list[X1] | int:
+        return await _rt.update_batch(
+            self._session, X1_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: X1Key) -> bool:
         return await _rt.delete_one(self._session, X1_TABLE, key)
@@ -123,19 +155,35 @@ class X1Repository:
     async def delete_batch(self, keys: Sequence[X1Key]) -> int:
         return await _rt.delete_batch(self._session, X1_TABLE, keys)
 
-    async def upsert(self, item: X1) -> X1:
-        return await _rt.upsert_one(self._session, X1_TABLE, item)
+    async def upsert(self, item: X1, *, on: Literal["primary_key"] = "primary_key") -> X1:
+        return await _rt.upsert_one(self._session, X1_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[X1], *, returning: Literal[True] = True
+        self,
+        items: Sequence[X1],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[X1]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[X1], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[X1],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
-    async def upsert_batch(self, items: Sequence[X1], *, returning: bool = True) -> list[X1] | int:
-        return await _rt.upsert_batch(self._session, X1_TABLE, items, returning=returning)
+    async def upsert_batch(
+        self,
+        items: Sequence[X1],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
+    ) -> list[X1] | int:
+        return await _rt.upsert_batch(self._session, X1_TABLE, items, returning=returning, on=on)
 
     async def validate_batch(
         self, items: Sequence[X1], mode: _rt.WriteMode = "insert"

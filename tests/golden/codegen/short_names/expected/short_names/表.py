@@ -30,6 +30,10 @@ class 表:
 表Key = int
 
 
+#: Columns of table 表 that update(..., columns=[...]) may name.
+表Column = Literal["名"]
+
+
 def _to_columns(items: Sequence[表]) -> list[list[Any]]:
     return [
         [item.id for item in items],
@@ -99,19 +103,47 @@ class 表Repository:
     async def exists_batch(self, keys: Sequence[表Key]) -> list[bool]:
         return await _rt.exists_batch(self._session, 表_TABLE, keys)
 
-    async def update(self, item: 表) -> 表:
-        return await _rt.update_one(self._session, 表_TABLE, item)
+    async def save_if_new(
+        self, item: 表, *, on: Literal["primary_key"] = "primary_key"
+    ) -> 表 | None:
+        return await _rt.save_if_new(self._session, 表_TABLE, item, on=on)
+
+    async def save_batch_if_new(
+        self, items: Sequence[表], *, on: Literal["primary_key"] = "primary_key"
+    ) -> list[表 | None]:
+        return await _rt.save_batch_if_new(self._session, 表_TABLE, items, on=on)
+
+    async def update(self, item: 表, *, columns: Sequence[表Column] | None = None) -> 表:
+        return await _rt.update_one(self._session, 表_TABLE, item, columns=columns)
 
     @overload
     async def update_batch(
-        self, items: Sequence[表], *, returning: Literal[True] = True
+        self,
+        items: Sequence[表],
+        *,
+        returning: Literal[True] = True,
+        columns: Sequence[表Column] | None = None,
     ) -> list[表]: ...
 
     @overload
-    async def update_batch(self, items: Sequence[表], *, returning: Literal[False]) -> int: ...
+    async def update_batch(
+        self,
+        items: Sequence[表],
+        *,
+        returning: Literal[False],
+        columns: Sequence[表Column] | None = None,
+    ) -> int: ...
 
-    async def update_batch(self, items: Sequence[表], *, returning: bool = True) -> list[表] | int:
-        return await _rt.update_batch(self._session, 表_TABLE, items, returning=returning)
+    async def update_batch(
+        self,
+        items: Sequence[表],
+        *,
+        returning: bool = True,
+        columns: Sequence[表Column] | None = None,
+    ) -> list[表] | int:
+        return await _rt.update_batch(
+            self._session, 表_TABLE, items, returning=returning, columns=columns
+        )
 
     async def delete(self, key: 表Key) -> bool:
         return await _rt.delete_one(self._session, 表_TABLE, key)
@@ -119,19 +151,35 @@ class 表Repository:
     async def delete_batch(self, keys: Sequence[表Key]) -> int:
         return await _rt.delete_batch(self._session, 表_TABLE, keys)
 
-    async def upsert(self, item: 表) -> 表:
-        return await _rt.upsert_one(self._session, 表_TABLE, item)
+    async def upsert(self, item: 表, *, on: Literal["primary_key"] = "primary_key") -> 表:
+        return await _rt.upsert_one(self._session, 表_TABLE, item, on=on)
 
     @overload
     async def upsert_batch(
-        self, items: Sequence[表], *, returning: Literal[True] = True
+        self,
+        items: Sequence[表],
+        *,
+        returning: Literal[True] = True,
+        on: Literal["primary_key"] = "primary_key",
     ) -> list[表]: ...
 
     @overload
-    async def upsert_batch(self, items: Sequence[表], *, returning: Literal[False]) -> int: ...
+    async def upsert_batch(
+        self,
+        items: Sequence[表],
+        *,
+        returning: Literal[False],
+        on: Literal["primary_key"] = "primary_key",
+    ) -> int: ...
 
-    async def upsert_batch(self, items: Sequence[表], *, returning: bool = True) -> list[表] | int:
-        return await _rt.upsert_batch(self._session, 表_TABLE, items, returning=returning)
+    async def upsert_batch(
+        self,
+        items: Sequence[表],
+        *,
+        returning: bool = True,
+        on: Literal["primary_key"] = "primary_key",
+    ) -> list[表] | int:
+        return await _rt.upsert_batch(self._session, 表_TABLE, items, returning=returning, on=on)
 
     async def validate_batch(
         self, items: Sequence[表], mode: _rt.WriteMode = "insert"
