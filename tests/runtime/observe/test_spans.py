@@ -10,7 +10,7 @@ import dataclasses
 import logging
 import uuid
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import pytest
@@ -19,8 +19,8 @@ from opentelemetry.trace import SpanKind, StatusCode
 from batchrepo import errors
 from batchrepo import operations as ops
 from batchrepo.cache.key_cache import shared_cache
-from batchrepo.observe import retried
-from batchrepo.session import WritePolicy, as_session
+from batchrepo.observe import Observed, retried
+from batchrepo.session import Session, WritePolicy, as_session
 from tests.runtime.builders import people, person
 from tests.runtime.conftest import CountingConnection
 from tests.runtime.observe.conftest import Captured
@@ -236,3 +236,18 @@ async def test_the_retry_hook_logs_counts_and_marks_the_current_span(
             "in 0.050 s",
         )
     ]
+
+
+def test_a_driver_error_is_named_as_the_caller_gets_it(telemetry: Captured) -> None:
+    # the span ends inside boundary(), which turns asyncpg's errors into batchrepo's on the way
+    # out: the span names the class the caller catches
+    lost = asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+    observed = Observed("save_batch", PERSON, Session(cast(Any, None)), 2, writes=True)
+    with pytest.raises(asyncpg.ConnectionDoesNotExistError), observed:
+        raise lost
+    span = telemetry.span("save_batch person")
+    assert span.attributes is not None
+    assert (span.attributes["error.type"], span.attributes["db.response.status_code"]) == (
+        "ConnectionLostError",
+        "08003",  # connection_does_not_exist, as boundary() keeps it
+    )
