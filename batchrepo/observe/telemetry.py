@@ -28,8 +28,8 @@ driver instrumentation (asyncpg's), whose statement spans nest under these.
 The logger ``batchrepo`` (with a ``NullHandler``: silent until the application configures
 logging) tells what a caller might not see: a failed write rolled back (INFO), the key cache
 forgetting parents the database refuted (INFO), a chunk refused in a call that goes on
-(WARNING, from :mod:`batchrepo.write.chunk_runs`), a unit of work tried again (WARNING). The
-success path logs nothing.
+(WARNING, from :mod:`batchrepo.write.chunk_runs`); :mod:`batchrepo.retry` logs a unit of work
+tried again there too (WARNING). The success path logs nothing.
 """
 
 from __future__ import annotations
@@ -439,15 +439,9 @@ class _ObservedRecorder(Recorder):
 
 def retried(attempt: int, error: BaseException, delay: float) -> None:
     """Tell telemetry that a unit of work failed with a transient ``error`` on its ``attempt``
-    (1 for the first) and runs again in ``delay`` seconds: logs a WARNING, counts
-    ``batchrepo.unit.retries`` and adds a ``batchrepo.retry`` event to the current span. The
-    hook for the helper that retries units of work."""
-    logger.warning(
-        "unit of work: attempt %d failed with %s; trying again in %.3f s",
-        attempt,
-        _failure(error),
-        delay,
-    )
+    (1 for the first) and runs again in ``delay`` seconds: counts ``batchrepo.unit.retries``
+    (by ``error.type``) and adds a ``batchrepo.retry`` event to the current span.
+    :func:`batchrepo.retry.run_unit` calls it before each retry (and logs the retry itself)."""
     attributes = _error_attributes(error)
     _instruments.retries.add(1, attributes)
     span = trace.get_current_span()

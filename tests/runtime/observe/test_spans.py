@@ -19,8 +19,10 @@ from opentelemetry.trace import SpanKind, StatusCode
 from batchrepo import errors
 from batchrepo import operations as ops
 from batchrepo.cache.key_cache import shared_cache
-from batchrepo.observe import Observed, retried
+from batchrepo.observe import Observed
+from batchrepo.retry import RetryPolicy, run_unit
 from batchrepo.session import Session, WritePolicy, as_session
+from batchrepo.unit_of_work import UnitOfWork
 from tests.runtime.builders import people, person
 from tests.runtime.conftest import CountingConnection
 from tests.runtime.observe.conftest import Captured
@@ -213,29 +215,30 @@ async def test_the_steps_of_a_unit_of_work_are_spans_under_the_applications(
     ]
 
 
-async def test_the_retry_hook_logs_counts_and_marks_the_current_span(
-    telemetry: Captured, caplog: pytest.LogCaptureFixture
+async def test_a_retried_unit_of_work_is_counted_marked_on_the_span_and_logged(
+    db: asyncpg.Pool, telemetry: Captured, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="batchrepo")
-    failure = errors.DatabaseError("person", sqlstate="40001", reason="could not serialize")
-    with telemetry.tracer.start_as_current_span("unit"):
-        retried(1, failure, 0.05)
-    (event,) = telemetry.span("unit").events
+    attempts: list[int] = []
+
+    async def work(uow: UnitOfWork) -> int:
+        attempts.append(len(attempts) + 1)
+        if len(attempts) == 1:  # as a concurrent transaction would make it fail
+            raise errors.SerializationFailureError("person", sqlstate="40001")
+        return len(await ops.save_batch(uow.session, PERSON, people(2)))
+
+    with telemetry.tracer.start_as_current_span("nightly import"):
+        assert await run_unit(db, work, actor="importer", retry=RetryPolicy(base=0.001)) == 2
+
+    (event,) = telemetry.span("nightly import").events
     assert event.name == "batchrepo.retry" and event.attributes is not None
-    assert dict(event.attributes) == {
-        "batchrepo.attempt": 1,
-        "batchrepo.delay_s": 0.05,
-        "error.type": "DatabaseError",
-        "db.response.status_code": "40001",
-    }
-    assert telemetry.counted("batchrepo.unit.retries", {"error.type": "DatabaseError"}) == 1
-    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
-        (
-            "WARNING",
-            "unit of work: attempt 1 failed with DatabaseError (sqlstate 40001); trying again "
-            "in 0.050 s",
-        )
-    ]
+    assert event.attributes["batchrepo.attempt"] == 1
+    assert event.attributes["error.type"] == "SerializationFailureError"
+    assert event.attributes["db.response.status_code"] == "40001"
+    retries = {"error.type": "SerializationFailureError"}
+    assert telemetry.counted("batchrepo.unit.retries", retries) == 1
+    assert [r.levelname for r in caplog.records] == ["WARNING"]  # run_unit's own line
+    assert caplog.records[0].getMessage().startswith("unit of work of importer: attempt 1 failed")
 
 
 def test_a_driver_error_is_named_as_the_caller_gets_it(telemetry: Captured) -> None:
