@@ -43,7 +43,7 @@ import tenacity
 
 from batchrepo import errors
 from batchrepo.db.executor import Connection, Executor
-from batchrepo.observe.telemetry import retried
+from batchrepo.observe.instruments import retried
 from batchrepo.unit_of_work import UnitOfWork
 
 _log = logging.getLogger("batchrepo")

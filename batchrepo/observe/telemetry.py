@@ -2,9 +2,9 @@
 
 batchrepo depends on ``opentelemetry-api`` only: until the application installs an SDK (a
 ``TracerProvider`` and ``MeterProvider``), the tracer and meter are the API's no-op proxies and
-an operation pays 2-3 µs for them (``benchmarks/telemetry_overhead.py``). Once an
-SDK is installed, globally or through :func:`use_providers`, each call is one span and a few
-metric points, named after the database semantic conventions:
+an operation pays 2-3 µs for them (``benchmarks/telemetry_overhead.py``). Once an SDK is
+installed, globally or through :func:`~.instruments.use_providers`, each call is one span and a
+few metric points, named after the database semantic conventions (:mod:`.instruments`):
 
 * a CLIENT span ``"<operation> <table>"`` (``save_batch person``) with ``db.system.name`` =
   ``postgresql``, ``db.operation.name`` (the operation: ``save_batch``, ``load_stream``...),
@@ -19,7 +19,7 @@ metric points, named after the database semantic conventions:
 * ``batchrepo.rows`` and ``batchrepo.chunks`` (counters, by ``batchrepo.outcome``: ``ok`` or
   ``failed``), ``batchrepo.key_cache.lookups`` (by ``batchrepo.key_cache.result``: ``hit``, the
   cache answered, or ``miss``, the database was asked), ``batchrepo.key_cache.evictions``
-  (parents the database refuted), ``batchrepo.unit.retries`` (see :func:`retried`).
+  (parents the database refuted), ``batchrepo.unit.retries`` (:func:`~.instruments.retried`).
 
 One UNNEST statement over many rows is one operation, not a batch in the conventions' sense,
 so ``db.operation.batch.size`` is not set. ``db.namespace`` and ``server.*`` are left to a
@@ -38,156 +38,33 @@ import logging
 import time
 from collections.abc import Hashable, Sequence
 from contextvars import Token
-from importlib import metadata
 from types import TracebackType
 from typing import Any
 
 from opentelemetry import context as otel_context
-from opentelemetry import metrics, trace
+from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from batchrepo.cache.recording import Recorder
 from batchrepo.cache.views import CacheView
 from batchrepo.db.executor import Connection, CopyTarget
-from batchrepo.db.failures import classified
+from batchrepo.observe import instruments
+from batchrepo.observe.instruments import (
+    CACHE_RESULT,
+    DB_COLLECTION_NAME,
+    DB_RESPONSE_RETURNED_ROWS,
+    Names,
+    as_raised,
+    error_attributes,
+    failure,
+    names,
+)
 from batchrepo.session import Session
 from batchrepo.spec import TableSpec, WriteMode
 
 logger = logging.getLogger("batchrepo")
 logger.addHandler(logging.NullHandler())
-
-DB_SYSTEM_NAME = "db.system.name"
-DB_OPERATION_NAME = "db.operation.name"
-DB_COLLECTION_NAME = "db.collection.name"
-DB_RESPONSE_STATUS_CODE = "db.response.status_code"
-DB_RESPONSE_RETURNED_ROWS = "db.response.returned_rows"
-ERROR_TYPE = "error.type"
-POSTGRESQL = "postgresql"
-OUTCOME = "batchrepo.outcome"
-CACHE_RESULT = "batchrepo.key_cache.result"
-
-#: The conventions' advice for ``db.client.operation.duration``, in seconds.
-DURATION_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0)
-ROW_BUCKETS = (1, 2, 5, 10, 100, 1000, 10_000, 100_000, 1_000_000)
-
-
-def _version() -> str:
-    try:
-        return metadata.version("batchrepo")
-    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
-        return ""
-
-
-class _Instruments:
-    """The metric instruments, made once per meter."""
-
-    def __init__(self, meter: metrics.Meter) -> None:
-        self.duration = meter.create_histogram(
-            "db.client.operation.duration",
-            unit="s",
-            description="Duration of database client operations.",
-            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
-        )
-        self.returned_rows = meter.create_histogram(
-            "db.client.response.returned_rows",
-            unit="{row}",
-            description="The actual number of records returned by the database operation.",
-            explicit_bucket_boundaries_advisory=ROW_BUCKETS,
-        )
-        self.rows = meter.create_counter(
-            "batchrepo.rows", unit="{row}", description="Rows (or keys) an operation handled."
-        )
-        self.chunks = meter.create_counter(
-            "batchrepo.chunks", unit="{chunk}", description="Chunks of chunked operations."
-        )
-        self.lookups = meter.create_counter(
-            "batchrepo.key_cache.lookups",
-            unit="{key}",
-            description="Keys the checks before writing asked of the key cache.",
-        )
-        self.evictions = meter.create_counter(
-            "batchrepo.key_cache.evictions",
-            unit="{key}",
-            description="Cached parent keys forgotten because the database refuted them.",
-        )
-        self.retries = meter.create_counter(
-            "batchrepo.unit.retries",
-            unit="{retry}",
-            description="Units of work tried again after a transient error.",
-        )
-
-
-_VERSION = _version()
-_tracer: trace.Tracer = trace.get_tracer("batchrepo", _VERSION)
-_instruments = _Instruments(metrics.get_meter("batchrepo", _VERSION))
-
-
-def use_providers(
-    tracer_provider: trace.TracerProvider | None = None,
-    meter_provider: metrics.MeterProvider | None = None,
-) -> None:
-    """Send batchrepo's spans and metrics to these providers instead of the global ones (None:
-    the global ones, as at import). For applications that keep providers of their own, and
-    tests."""
-    global _tracer, _instruments
-    _tracer = trace.get_tracer("batchrepo", _VERSION, tracer_provider=tracer_provider)
-    _instruments = _Instruments(metrics.get_meter("batchrepo", _VERSION, meter_provider))
-
-
-class _Names:
-    """The span name and metric attributes of one operation on one table, alone and with each
-    outcome: made once and shared (OpenTelemetry copies what it keeps), so a call allocates
-    none of them."""
-
-    __slots__ = ("base", "failed", "ok", "span")
-
-    def __init__(self, operation: str, table: str) -> None:
-        self.span = f"{operation} {table}"
-        self.base = {
-            DB_SYSTEM_NAME: POSTGRESQL,
-            DB_OPERATION_NAME: operation,
-            DB_COLLECTION_NAME: table,
-        }
-        self.ok = self.base | {OUTCOME: "ok"}
-        self.failed = self.base | {OUTCOME: "failed"}
-
-
-_NAMES: dict[tuple[str, str], _Names] = {}
-
-
-def _names(operation: str, table: str) -> _Names:
-    found = _NAMES.get((operation, table))
-    if found is None:
-        found = _NAMES[(operation, table)] = _Names(operation, table)
-    return found
-
-
-def _as_raised(error: BaseException) -> tuple[str, str | None]:
-    """The class name and SQLSTATE of the error the caller gets for ``error``: an operation's
-    span ends inside :func:`~batchrepo.db.failures.boundary`, which turns what asyncpg raised
-    (a lost connection, a timeout) into a batchrepo error on the way out."""
-    found = classified(error)
-    if found is not None:
-        cls, fields = found
-        sqlstate = fields.get("sqlstate") or getattr(error, "sqlstate", None)
-        return cls.__qualname__, sqlstate if isinstance(sqlstate, str) and sqlstate else None
-    sqlstate = getattr(error, "sqlstate", None)
-    return type(error).__qualname__, sqlstate if isinstance(sqlstate, str) and sqlstate else None
-
-
-def _error_attributes(error: BaseException) -> dict[str, str]:
-    name, sqlstate = _as_raised(error)
-    attributes = {ERROR_TYPE: name}
-    if sqlstate is not None:
-        attributes[DB_RESPONSE_STATUS_CODE] = sqlstate
-    return attributes
-
-
-def _failure(error: BaseException) -> str:
-    """``UniqueViolationError (sqlstate 23505)``: class and SQLSTATE, never row values."""
-    name, sqlstate = _as_raised(error)
-    return name + (f" (sqlstate {sqlstate})" if sqlstate else "")
 
 
 class Observed:
@@ -227,7 +104,7 @@ class Observed:
     ) -> None:
         self.operation = operation
         self.table = spec.table
-        self._names = _names(operation, spec.table)
+        self._names = names(operation, spec.table)
         self.rows = rows
         self.unit_of_work = session.unit_of_work is not None
         self.returning = returning
@@ -261,7 +138,7 @@ class Observed:
         """Open the span; ``attach``: make it the current span, so spans opened inside the call
         (a driver's statement spans) are its children. A stream does not attach: the loop that
         reads it runs between its chunks, and its spans are not the stream's."""
-        self._span = _tracer.start_span(
+        self._span = instruments.current.tracer.start_span(
             self._names.span, kind=SpanKind.CLIENT, attributes=self._names.base
         )
         if attach and self._span.get_span_context().is_valid:  # no SDK: nothing to attach
@@ -274,14 +151,14 @@ class Observed:
         seconds = time.perf_counter() - self._started
         if isinstance(error, GeneratorExit):
             error = None
-        names = self._names
+        named, now = self._names, instruments.current
         if error is None:
-            _instruments.duration.record(seconds, names.base)
+            now.duration.record(seconds, named.base)
             if self.returned is not None:
-                _instruments.returned_rows.record(self.returned, names.base)
+                now.returned_rows.record(self.returned, named.base)
         else:
-            _instruments.duration.record(seconds, names.base | _error_attributes(error))
-        self._count_rows(names, error)
+            now.duration.record(seconds, named.base | error_attributes(error))
+        self._count_rows(named, error)
         span = self._span
         if span.is_recording():
             self._describe(span, error)
@@ -291,19 +168,19 @@ class Observed:
         if error is not None and self._writes:
             self._log_rollback(error)
 
-    def _count_rows(self, names: _Names, error: BaseException | None) -> None:
-        ok, failed = names.ok, names.failed
+    def _count_rows(self, named: Names, error: BaseException | None) -> None:
+        ok, failed = named.ok, named.failed
         rows = self.rows or 0
         failed_rows = rows if error is not None else self.failed_rows
         if rows - failed_rows:
-            _instruments.rows.add(rows - failed_rows, ok)
+            instruments.current.rows.add(rows - failed_rows, ok)
         if failed_rows:
-            _instruments.rows.add(failed_rows, failed)
+            instruments.current.rows.add(failed_rows, failed)
         if self.chunks is not None:
             if self.chunks - self.failed_chunks:
-                _instruments.chunks.add(self.chunks - self.failed_chunks, ok)
+                instruments.current.chunks.add(self.chunks - self.failed_chunks, ok)
             if self.failed_chunks:
-                _instruments.chunks.add(self.failed_chunks, failed)
+                instruments.current.chunks.add(self.failed_chunks, failed)
 
     def _describe(self, span: trace.Span, error: BaseException | None) -> None:
         values: dict[str, Any] = {
@@ -323,19 +200,19 @@ class Observed:
             values["batchrepo.key_cache.misses"] = self._misses
         span.set_attributes({name: value for name, value in values.items() if value is not None})
         if error is not None:
-            span.set_attributes(_error_attributes(error))
+            span.set_attributes(error_attributes(error))
             span.record_exception(error)
-            span.set_status(Status(StatusCode.ERROR, _as_raised(error)[0]))
+            span.set_status(Status(StatusCode.ERROR, as_raised(error)[0]))
 
     def _log_rollback(self, error: BaseException) -> None:
         """A failed write: the database refused its statement, which was rolled back (with
         the rest of its transaction or savepoint), or the checks refused it before."""
         rows = "its rows" if self.rows is None else f"{self.rows} row{'s' * (self.rows != 1)}"
-        if _as_raised(error)[1] is not None:
+        if as_raised(error)[1] is not None:
             done = "rolled back, nothing written"
         else:
             done = "refused before any statement, nothing written"
-        logger.info("%s %s: %s %s (%s)", self.operation, self.table, rows, done, _failure(error))
+        logger.info("%s %s: %s %s (%s)", self.operation, self.table, rows, done, failure(error))
 
     def note_path(
         self,
@@ -375,9 +252,11 @@ class Observed:
         self._hits += hits
         self._misses += misses
         if hits:
-            _instruments.lookups.add(hits, {DB_COLLECTION_NAME: table, CACHE_RESULT: "hit"})
+            instruments.current.lookups.add(hits, {DB_COLLECTION_NAME: table, CACHE_RESULT: "hit"})
         if misses:
-            _instruments.lookups.add(misses, {DB_COLLECTION_NAME: table, CACHE_RESULT: "miss"})
+            instruments.current.lookups.add(
+                misses, {DB_COLLECTION_NAME: table, CACHE_RESULT: "miss"}
+            )
 
 
 class _CountingView:
@@ -433,18 +312,5 @@ class _ObservedRecorder(Recorder):
                 len(keys),
                 table,
             )
-            _instruments.evictions.add(len(keys), {DB_COLLECTION_NAME: table})
+            instruments.current.evictions.add(len(keys), {DB_COLLECTION_NAME: table})
         super().refuted(table, keys)
-
-
-def retried(attempt: int, error: BaseException, delay: float) -> None:
-    """Tell telemetry that a unit of work failed with a transient ``error`` on its ``attempt``
-    (1 for the first) and runs again in ``delay`` seconds: counts ``batchrepo.unit.retries``
-    (by ``error.type``) and adds a ``batchrepo.retry`` event to the current span.
-    :func:`batchrepo.retry.run_unit` calls it before each retry (and logs the retry itself)."""
-    attributes = _error_attributes(error)
-    _instruments.retries.add(1, attributes)
-    span = trace.get_current_span()
-    if span.is_recording():
-        event: dict[str, Any] = {"batchrepo.attempt": attempt, "batchrepo.delay_s": delay}
-        span.add_event("batchrepo.retry", event | attributes)
