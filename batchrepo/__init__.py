@@ -1,4 +1,5 @@
-"""batchrepo: the runtime that generated batch repositories import (needs asyncpg only).
+"""batchrepo: the runtime that generated batch repositories import (needs asyncpg, and the
+OpenTelemetry API, a no-op until the application installs an SDK).
 
 Generated modules declare a :class:`~batchrepo.spec.TableSpec` per table and delegate to
 :mod:`batchrepo.operations`; applications catch the errors below and read ``BatchResult`` and
@@ -18,6 +19,11 @@ from rows read at most a TTL ago (docs/units-of-work.md, "Entity cache").
 
 Write paths: :class:`WritePolicy` (given to :func:`as_session`) says from how many rows an insert
 goes by binary COPY where the table allows it (docs/design.md, "Write paths").
+
+Monitoring (README, "Monitoring"): every operation is an OpenTelemetry span with metrics
+(:func:`use_providers` for providers other than the global ones), the logger ``batchrepo`` tells
+rollbacks, evictions and refused chunks, and chunked and streamed calls take ``progress``, a
+callable given a :class:`ProgressEvent` after each chunk.
 """
 
 from batchrepo.cache.entity_cache import EntityCache, EntityCacheStats
@@ -51,6 +57,7 @@ from batchrepo.errors import (
     UniqueViolationError,
     ValidationError,
 )
+from batchrepo.observe import ProgressEvent, use_providers
 from batchrepo.read.history import HistoryEntry
 from batchrepo.retry import RetryPolicy, run_unit
 from batchrepo.session import Session, WritePolicy, as_session
@@ -88,6 +95,7 @@ __all__ = [
     "MissingRowsError",
     "NotNullViolationError",
     "Problem",
+    "ProgressEvent",
     "QueryCanceledError",
     "ResponseTimeoutError",
     "RetryPolicy",
@@ -113,4 +121,5 @@ __all__ = [
     "commit_outcome",
     "create_pool",
     "run_unit",
+    "use_providers",
 ]

@@ -21,7 +21,8 @@ from batchrepo.db.executor import Executor, acquire
 from batchrepo.db.failures import boundary
 from batchrepo.entities import entities
 from batchrepo.key_matching import comparable_keys, keys_of_records
-from batchrepo.session import Target, as_session
+from batchrepo.observe.telemetry import Observed
+from batchrepo.session import Session, Target, as_session
 from batchrepo.spec import E, K, TableSpec, WriteMode
 from batchrepo.validate.before_write import checked_columns, full_report
 from batchrepo.validate.report import ValidationReport
@@ -43,24 +44,36 @@ from batchrepo.write.if_new import inserted_in_input_order, skipping
 from batchrepo.write.partial import partial
 from batchrepo.write.upserts import PRIMARY_KEY, upserting
 
+#: The operation a write mode is part of, as spans and metrics name it (``save_batch``).
+_VERB = {"insert": "save", "update": "update", "upsert": "upsert"}
+
 
 async def _write(
-    target: Target, spec: TableSpec[E, K], items: Sequence[E], mode: WriteMode, returning: bool
+    target: Target,
+    spec: TableSpec[E, K],
+    items: Sequence[E],
+    mode: WriteMode,
+    returning: bool,
+    name: str = "",
 ) -> list[E] | int:
     session = as_session(target)
-    statement_for(spec, mode, batch=True)
-    session.require_actor(spec)
-    if not items:
-        return [] if returning else 0
-    recorder = Recorder(session.cache_view())
-    columns, learned = await checked_columns(session, recorder.view, spec, items, mode)
-    async with acquire(session.executor) as conn:
-        written = await write_batch(
-            conn, session, recorder, spec, items, columns, mode, returning=returning
-        )
-    recorder.learned(learned)
-    # all or nothing: a batch that did not raise wrote (or, for an update, matched) every row
-    return written if returning else len(items)
+    name = name or f"{_VERB[mode]}_batch"
+    with Observed(name, spec, session, len(items), writes=True, returning=returning) as seen:
+        statement_for(spec, mode, batch=True)
+        session.require_actor(spec)
+        if not items:
+            return [] if returning else 0
+        recorder = seen.recorder(session.cache_view())
+        columns, learned = await checked_columns(session, recorder.view, spec, items, mode)
+        async with acquire(session.executor) as conn:
+            seen.note_path(spec, session, mode, len(items), conn, returning)
+            written = await write_batch(
+                conn, session, recorder, spec, items, columns, mode, returning=returning
+            )
+        recorder.learned(learned)
+        # all or nothing: a batch that did not raise wrote (or, for an update, matched) every row
+        seen.affected = len(items)
+        return written if returning else len(items)
 
 
 async def _write_one(target: Target, spec: TableSpec[E, K], item: E, mode: WriteMode) -> E:
@@ -70,16 +83,18 @@ async def _write_one(target: Target, spec: TableSpec[E, K], item: E, mode: Write
 
 
 async def _write_one_or_none(
-    target: Target, spec: TableSpec[E, K], item: E, mode: WriteMode
+    target: Target, spec: TableSpec[E, K], item: E, mode: WriteMode, name: str = ""
 ) -> E | None:
     session = as_session(target)
-    statement_for(spec, mode, batch=False)
-    session.require_actor(spec)
-    recorder = Recorder(session.cache_view())
-    columns, learned = await checked_columns(session, recorder.view, spec, [item], mode)
-    written = await write_one(session, recorder, spec, item, columns, mode)
-    recorder.learned(learned)
-    return written
+    with Observed(name or f"{_VERB[mode]}_one", spec, session, 1, writes=True) as seen:
+        statement_for(spec, mode, batch=False)
+        session.require_actor(spec)
+        recorder = seen.recorder(session.cache_view())
+        columns, learned = await checked_columns(session, recorder.view, spec, [item], mode)
+        written = await write_one(session, recorder, spec, item, columns, mode)
+        recorder.learned(learned)
+        seen.affected = 0 if written is None else 1
+        return written
 
 
 @boundary
@@ -217,7 +232,7 @@ async def save_if_new(
     """Insert one row unless a row with its key ``on`` (the primary key or a unique key's
     name) exists: the row as stored, or None when it was skipped. Race-free (``ON CONFLICT DO
     NOTHING``); audited tables write history for a row inserted only."""
-    return await _write_one_or_none(target, skipping(spec, on), item, "insert")
+    return await _write_one_or_none(target, skipping(spec, on), item, "insert", "save_if_new")
 
 
 @boundary
@@ -227,7 +242,7 @@ async def save_batch_if_new(
     """Insert the rows whose key ``on`` is not taken, in one statement: one entry per row, in
     input order, the row as stored or None where it was skipped. Two rows of the batch with the
     same key are a ``DuplicateKeyInBatchError``, as in every batch write."""
-    written = await _write(target, skipping(spec, on), items, "insert", True)
+    written = await _write(target, skipping(spec, on), items, "insert", True, "save_batch_if_new")
     assert isinstance(written, list)
     return inserted_in_input_order(spec, on, items, written)
 
@@ -253,30 +268,42 @@ def _entities(spec: TableSpec[E, Any], records: Sequence[Any]) -> list[E]:
 async def load_one(target: Target, spec: TableSpec[E, K], key: K) -> E | None:
     """The row with this key, or None."""
     session = as_session(target)
-    recorder = Recorder(session.cache_view())
-    cached = entity_reads(session, spec)  # None unless the table opted in to the entity cache
-    if cached is not None and not cached.misses([key]):
-        return cached.answer([key])[0]
-    try:
-        record = await session.executor.fetchrow(spec.sql.select_one, *key_values(spec, key))
-    except STATEMENT_ERRORS as exc:
-        raise row_error(spec, exc, key, "select") from exc
-    if record is None:
-        return None
-    if cached is not None:
-        cached.read([record], recorder)
-        return cached.answer([key])[0]
-    rows = decoded_rows(spec, [record])
-    recorder.rows(spec, rows)
-    return spec.from_record(rows[0])
+    with Observed("load_one", spec, session, 1) as seen:
+        recorder = Recorder(session.cache_view())
+        cached = entity_reads(session, spec)  # None unless the table opted in to the entity cache
+        if cached is not None and not cached.misses([key]):
+            return cached.answer([key])[0]
+        try:
+            record = await session.executor.fetchrow(spec.sql.select_one, *key_values(spec, key))
+        except STATEMENT_ERRORS as exc:
+            raise row_error(spec, exc, key, "select") from exc
+        seen.returned = 0 if record is None else 1
+        if record is None:
+            return None
+        if cached is not None:
+            cached.read([record], recorder)
+            return cached.answer([key])[0]
+        rows = decoded_rows(spec, [record])
+        recorder.rows(spec, rows)
+        return spec.from_record(rows[0])
 
 
 @boundary
 async def load_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -> list[E | None]:
     """One entry per key asked, in that order: the row, or None where there is none."""
     session = as_session(target)
+    with Observed("load_batch", spec, session, len(keys)) as seen:
+        found, seen.returned = await load_keys(session, spec, keys)
+        return found
+
+
+async def load_keys(
+    session: Session, spec: TableSpec[E, K], keys: Sequence[K]
+) -> tuple[list[E | None], int | None]:
+    """``load_batch`` without a span of its own (``load_stream`` is one operation, however many
+    chunks it loads), and the number of rows the database returned (None: it was not asked)."""
     if not keys:
-        return []
+        return [], None
     recorder = Recorder(session.cache_view())
     cached = entity_reads(session, spec)  # None unless the table opted in to the entity cache
     asked = keys if cached is None else cached.misses(keys)
@@ -284,11 +311,12 @@ async def load_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -
     if asked:
         arguments = key_arrays(spec, asked)
         records = await _fetch(session.executor, spec, spec.sql.select_batch, arguments, "select")
+    returned = len(records) if asked else None
     if cached is not None:
         cached.read(records, recorder)
-        return cached.answer(keys)
+        return cached.answer(keys), returned
     recorder.rows(spec, records)
-    return _in_order_asked(spec, records, spec.key_columns, keys)
+    return _in_order_asked(spec, records, spec.key_columns, keys), returned
 
 
 def _in_order_asked(
@@ -303,32 +331,37 @@ def _in_order_asked(
 async def exists_one(target: Target, spec: TableSpec[E, K], key: K) -> bool:
     """Whether a row with this key exists."""
     session = as_session(target)
-    recorder = Recorder(session.cache_view())
-    try:
-        found = bool(await session.executor.fetchval(spec.sql.exists_one, *key_values(spec, key)))
-    except STATEMENT_ERRORS as exc:
-        raise row_error(spec, exc, key, "select") from exc
-    if found:
-        recorder.present(spec.table, comparable_keys(spec, spec.key_columns, [key]))
-    return found
+    with Observed("exists_one", spec, session, 1) as seen:
+        recorder = Recorder(session.cache_view())
+        try:
+            sql = spec.sql.exists_one
+            found = bool(await session.executor.fetchval(sql, *key_values(spec, key)))
+        except STATEMENT_ERRORS as exc:
+            raise row_error(spec, exc, key, "select") from exc
+        seen.returned = int(found)
+        if found:
+            recorder.present(spec.table, comparable_keys(spec, spec.key_columns, [key]))
+        return found
 
 
 @boundary
 async def exists_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K]) -> list[bool]:
     """One bool per key asked, in that order."""
     session = as_session(target)
-    if not keys:
-        return []
-    recorder = Recorder(session.cache_view())
-    records = await _fetch(
-        session.executor, spec, spec.sql.exists_batch, key_arrays(spec, keys), "select"
-    )
-    # exists_batch returns the key columns only
-    at = range(len(spec.key_columns))
-    found = keys_of_records(spec, records, spec.key_columns, at)
-    recorder.present(spec.table, found)
-    present = set(found)
-    return [key in present for key in comparable_keys(spec, spec.key_columns, keys)]
+    with Observed("exists_batch", spec, session, len(keys)) as seen:
+        if not keys:
+            return []
+        recorder = Recorder(session.cache_view())
+        records = await _fetch(
+            session.executor, spec, spec.sql.exists_batch, key_arrays(spec, keys), "select"
+        )
+        seen.returned = len(records)
+        # exists_batch returns the key columns only
+        at = range(len(spec.key_columns))
+        found = keys_of_records(spec, records, spec.key_columns, at)
+        recorder.present(spec.table, found)
+        present = set(found)
+        return [key in present for key in comparable_keys(spec, spec.key_columns, keys)]
 
 
 @boundary
@@ -338,10 +371,13 @@ async def delete_one(
     """Delete the row with this key; whether there was one. ``version`` (audited tables): delete
     only that version; a row present with another raises ``StaleVersionError``."""
     session = as_session(target)
-    check_versions_allowed(spec, version is not None)
-    session.require_actor(spec)
-    recorder = Recorder(session.cache_view())
-    return await delete_one_row(session, recorder, spec, key, version)
+    with Observed("delete_one", spec, session, 1, writes=True) as seen:
+        check_versions_allowed(spec, version is not None)
+        session.require_actor(spec)
+        recorder = Recorder(session.cache_view())
+        deleted = await delete_one_row(session, recorder, spec, key, version)
+        seen.affected = int(deleted)
+        return deleted
 
 
 @boundary
@@ -356,6 +392,17 @@ async def delete_batch(
     tables, one per key, None: any): rows present with another version raise
     ``StaleVersionError`` and nothing is deleted."""
     session = as_session(target)
+    with Observed("delete_batch", spec, session, len(keys), writes=True) as seen:
+        seen.affected = await _delete_batch(session, spec, keys, versions)
+        return seen.affected
+
+
+async def _delete_batch(
+    session: Session,
+    spec: TableSpec[E, K],
+    keys: Sequence[K],
+    versions: Sequence[int | None] | None,
+) -> int:
     check_versions_allowed(spec, versions is not None)
     if versions is not None and len(versions) != len(keys):
         raise ValueError(f"{spec.table}: {len(keys)} keys but {len(versions)} versions")
@@ -398,12 +445,14 @@ async def validate_batch(
     """Every problem a write of this batch would meet before its statement, without writing:
     field rules, duplicate keys, missing parents and (on insert) existing keys."""
     session = as_session(target)
-    if not items:
-        return ValidationReport(spec.table)
-    recorder = Recorder(session.cache_view())
-    report, learned = await full_report(session, recorder.view, spec, spec.to_columns(items), mode)
-    recorder.learned(learned)
-    return report
+    with Observed("validate_batch", spec, session, len(items)) as seen:
+        if not items:
+            return ValidationReport(spec.table)
+        recorder = seen.recorder(session.cache_view())
+        columns = spec.to_columns(items)
+        report, learned = await full_report(session, recorder.view, spec, columns, mode)
+        recorder.learned(learned)
+        return report
 
 
 @boundary
@@ -412,16 +461,19 @@ async def load_batch_by_unique(
 ) -> list[E | None]:
     """Rows by a unique key (plain values for one column, tuples for several), in order asked."""
     session = as_session(target)
-    if not keys:
-        return []
-    found = next((u for u in spec.uniques if u.name == unique), None)
-    if found is None or found.select_batch_sql is None:
-        raise KeyError(f"table {spec.table} has no unique key {unique!r} to load by")
-    recorder = Recorder(session.cache_view())
-    arguments = value_arrays(len(found.columns), keys)
-    records = await _fetch(session.executor, spec, found.select_batch_sql, arguments, "select")
-    recorder.rows(spec, records)
-    return _in_order_asked(spec, records, found.columns, keys)
+    with Observed("load_batch_by_unique", spec, session, len(keys)) as seen:
+        if not keys:
+            return []
+        found = next((u for u in spec.uniques if u.name == unique), None)
+        if found is None or found.select_batch_sql is None:
+            raise KeyError(f"table {spec.table} has no unique key {unique!r} to load by")
+        recorder = Recorder(session.cache_view())
+        arguments = value_arrays(len(found.columns), keys)
+        sql = found.select_batch_sql
+        records = await _fetch(session.executor, spec, sql, arguments, "select")
+        seen.returned = len(records)
+        recorder.rows(spec, records)
+        return _in_order_asked(spec, records, found.columns, keys)
 
 
 @boundary
@@ -436,10 +488,13 @@ async def load_grouped_by_fk(
     groups: dict[Any, list[E]] = {key: [] for key in keys}
     if not keys:
         return groups
-    recorder = Recorder(session.cache_view())
-    arguments = value_arrays(len(found.columns), keys)
-    records = await _fetch(session.executor, spec, found.select_children_sql, arguments, "select")
-    recorder.rows(spec, records)
+    with Observed("load_grouped_by_fk", spec, session, len(keys)) as seen:
+        recorder = Recorder(session.cache_view())
+        arguments = value_arrays(len(found.columns), keys)
+        sql = found.select_children_sql
+        records = await _fetch(session.executor, spec, sql, arguments, "select")
+        seen.returned = len(records)
+        recorder.rows(spec, records)
     # a parent key asked as 'a' finds children stored as 'a  ' in char(n) columns
     asked = dict(zip(comparable_keys(spec, found.columns, keys), keys, strict=True))
     parents = keys_of_records(spec, records, found.columns)

@@ -43,6 +43,7 @@ import tenacity
 
 from batchrepo import errors
 from batchrepo.db.executor import Connection, Executor
+from batchrepo.observe.instruments import retried
 from batchrepo.unit_of_work import UnitOfWork
 
 _log = logging.getLogger("batchrepo")
@@ -104,6 +105,8 @@ def _retries(executor: Executor) -> Callable[[BaseException], bool]:
 def _logged(actor: str) -> Callable[[tenacity.RetryCallState], None]:
     def before_sleep(state: tenacity.RetryCallState) -> None:
         failure = state.outcome.exception() if state.outcome is not None else None
+        if failure is not None:  # counted, and marked on the current span (batchrepo.observe)
+            retried(state.attempt_number, failure, state.upcoming_sleep or 0.0)
         _log.warning(
             "unit of work of %s: attempt %d failed (%s), retrying in %.3f s",
             actor,

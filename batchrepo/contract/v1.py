@@ -16,6 +16,8 @@ nothing else of batchrepo. Names here never change meaning or go away while ``1`
   (``batchrepo.read.streamed``); the history reads of audited tables ``load_history``,
   ``load_history_batch``, ``load_as_of``, ``load_as_of_batch`` (``batchrepo.read.history``).
 * Results: :class:`BatchResult`, :class:`ValidationReport`, :class:`HistoryEntry`.
+* Progress: :class:`ProgressEvent`, :data:`ProgressCallback` (the ``progress`` parameter of the
+  chunked and streamed operations).
 * Pydantic models of a package that opted in (``pydantic_models: true``):
   :class:`PydanticModel`, :func:`pydantic_column`, ``pydantic_field``
   (:mod:`batchrepo.pydantic_rules`). They are
@@ -27,6 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from batchrepo.db.executor import Executor
+from batchrepo.observe.progress import ProgressCallback, ProgressEvent
 from batchrepo.operations import (
     delete_batch,
     delete_one,
@@ -105,6 +108,8 @@ __all__ = [
     "Executor",
     "ForeignKeySpec",
     "HistoryEntry",
+    "ProgressCallback",
+    "ProgressEvent",
     "PydanticModel",
     "Session",
     "TableSQL",

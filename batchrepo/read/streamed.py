@@ -17,13 +17,16 @@
   what ``load_batch`` sends, and as fast per row.
 
 Both teach the key cache what ``load_batch`` teaches it: the keys (and versions) of the rows
-they return, recorded chunk by chunk.
+they return, recorded chunk by chunk. Each stream is one operation for telemetry (a span from
+its first chunk to its end, not made current: the reader's loop runs between the chunks) and
+``progress`` is called after each chunk's rows were handed to the reader
+(:mod:`batchrepo.observe.progress`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Sequence
+from contextlib import aclosing, asynccontextmanager
 from typing import Any
 
 from batchrepo.cache.recording import Recorder
@@ -31,13 +34,19 @@ from batchrepo.chunks import DEFAULT_CHUNK_SIZE, check_chunk_size, check_iterabl
 from batchrepo.db.arguments import decoded_rows, key_arrays
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, statement_error
 from batchrepo.db.executor import Connection, acquire
-from batchrepo.operations import load_batch
+from batchrepo.observe.progress import ProgressCallback, ProgressReport
+from batchrepo.observe.telemetry import Observed
+from batchrepo.operations import load_keys
 from batchrepo.session import Session, Target, as_session
 from batchrepo.spec import E, K, TableSpec
 
 
 def stream_all(
-    target: Target, spec: TableSpec[E, K], *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    target: Target,
+    spec: TableSpec[E, K],
+    *,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: ProgressCallback | None = None,
 ) -> AsyncIterator[E]:
     """Every row of the table, ``chunk_size`` per round trip; see the module docstring."""
     check_chunk_size(chunk_size)
@@ -47,7 +56,14 @@ def stream_all(
             f"table {spec.table} has no select_keys statement to stream its rows by "
             "(TableSQL.select_keys): regenerate its module"
         )
-    return _stream_all(as_session(target), spec, select_keys, chunk_size)
+    report = _report(progress, "stream_all", spec, chunk_size, None)
+    session = as_session(target)
+    return _observed(
+        Observed("stream_all", spec, session),
+        _stream_all(session, spec, select_keys, chunk_size),
+        chunk_size,
+        report,
+    )
 
 
 def load_stream(
@@ -56,24 +72,72 @@ def load_stream(
     keys: Iterable[K] | AsyncIterable[K],
     *,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: ProgressCallback | None = None,
 ) -> AsyncIterator[E | None]:
     """One entry per key, in the order asked: the row, or None where there is none."""
     check_chunk_size(chunk_size)
     check_iterable(keys, f"{spec.table}: the keys to load")
-    return _load_stream(as_session(target), spec, keys, chunk_size)
+    total = len(keys) if isinstance(keys, Sequence) else None
+    report = _report(progress, "load_stream", spec, chunk_size, total)
+    session = as_session(target)
+    return _observed(
+        Observed("load_stream", spec, session),
+        _load_stream(session, spec, keys, chunk_size),
+        chunk_size,
+        report,
+    )
+
+
+def _report(
+    progress: ProgressCallback | None,
+    operation: str,
+    spec: TableSpec[Any, Any],
+    chunk_size: int,
+    total: int | None,
+) -> ProgressReport | None:
+    if progress is None:
+        return None
+    return ProgressReport(progress, operation, spec.table, chunk_size, total)
+
+
+async def _observed(
+    seen: Observed,
+    chunks: AsyncGenerator[tuple[list[Any], int | None], None],
+    chunk_size: int,
+    report: ProgressReport | None,
+) -> AsyncIterator[Any]:
+    """The entries of a stream's chunks, one by one, inside its span; ``chunks`` gives each
+    chunk's entries and the rows the database returned for it (None: the entity cache answered
+    every key, nothing was asked)."""
+    seen.start(attach=False)
+    seen.rows = seen.returned = seen.chunks = 0
+    try:
+        async with aclosing(chunks):  # leaving early closes it now: its connection goes back
+            async for entries, returned in chunks:
+                for entry in entries:
+                    yield entry
+                start = seen.rows
+                seen.rows += len(entries)
+                seen.returned += returned or 0
+                seen.chunks += 1
+                if report is not None:
+                    report.read(start, seen.rows)
+    except BaseException as error:
+        seen.finish(error)
+        raise
+    seen.finish(None)
 
 
 async def _load_stream(
     session: Session, spec: TableSpec[E, K], keys: Iterable[K] | AsyncIterable[K], size: int
-) -> AsyncIterator[E | None]:
+) -> AsyncGenerator[tuple[list[E | None], int | None], None]:
     async for _start, chunk in chunks_of(keys, size):
-        for found in await load_batch(session, spec, chunk):
-            yield found
+        yield await load_keys(session, spec, chunk)
 
 
 async def _stream_all(
     session: Session, spec: TableSpec[E, K], select_keys: str, size: int
-) -> AsyncIterator[E]:
+) -> AsyncGenerator[tuple[list[E], int | None], None]:
     recorder = Recorder(session.cache_view())  # decided before the stream's own transaction
     width = len(spec.key_columns)
     async with acquire(session.executor) as conn:
@@ -83,8 +147,10 @@ async def _stream_all(
                 cursor = await _run(spec, open_cursor(spec.sql.select_all))
                 while records := await _run(spec, cursor.fetch(size)):
                     recorder.rows(spec, records)
-                    for row in decoded_rows(spec, records):
-                        yield spec.from_record(row)
+                    yield (
+                        [spec.from_record(row) for row in decoded_rows(spec, records)],
+                        len(records),
+                    )
                     if len(records) < size:
                         break
                 return
@@ -94,8 +160,7 @@ async def _stream_all(
                 select = spec.sql.select_batch
                 records = await _run(spec, conn.fetch(select, *key_arrays(spec, keys)))
                 recorder.rows(spec, records)
-                for row in decoded_rows(spec, records):
-                    yield spec.from_record(row)
+                yield [spec.from_record(row) for row in decoded_rows(spec, records)], len(records)
                 if len(key_records) < size:
                     break
 

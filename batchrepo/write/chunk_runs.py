@@ -10,6 +10,10 @@ within an atomic call in a layer of its own, so later chunks' checks already see
 earlier ones (a parent written two chunks ago, a key inserted twice), while the layer stays as
 small as the cache's limit however long the input; a stream of a million rows keeps at most
 that many keys, never one per row.
+
+Each chunk's outcome goes to an :class:`ObservedTally`, which also tells the call's progress
+callback (:mod:`batchrepo.observe.progress`) and logs a chunk refused in a call that goes on
+(the call does not raise then, so the log is where an operator sees it).
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from batchrepo.chunks import Chunk
 from batchrepo.db import executor
 from batchrepo.db.executor import Connection
 from batchrepo.errors import BatchRepoError
-from batchrepo.write.chunk_results import Tally
+from batchrepo.observe.progress import ProgressReport
+from batchrepo.observe.telemetry import Observed, logger
+from batchrepo.write.chunk_results import BatchStats, Tally
 
 R = TypeVar("R")  # a row of the input
 T = TypeVar("T")  # what a chunk gives back (entities, or keys for deletes)
@@ -46,13 +52,20 @@ class Learning:
 
     __slots__ = ("_layer", "recorder")
 
-    def __init__(self, view: CacheView | None, *, deferred: bool = False, layered: bool = False):
+    def __init__(
+        self,
+        view: CacheView | None,
+        observed: Observed,
+        *,
+        deferred: bool = False,
+        layered: bool = False,
+    ):
         self._layer: CacheLayer | None = None
         if layered and isinstance(view, CacheLayer):
             self._layer = view.child()
         elif layered and type(view) is DirectView:
             self._layer = CacheLayer(view.cache)
-        self.recorder = Recorder(self._layer or view, deferred=deferred)
+        self.recorder: Recorder = observed.recorder(self._layer or view, deferred=deferred)
 
     def keep(self) -> None:
         """The call's writes are committed (or part of the caller's unit): record them."""
@@ -68,6 +81,48 @@ class Learning:
         """The call's writes were rolled back: forget what they taught."""
         if self._layer is not None:
             self._layer.discard()
+
+
+class ObservedTally(Tally[T]):
+    """A :class:`Tally` that also reports each chunk to the call's progress callback, logs the
+    chunks refused, and gives the call's telemetry its counts."""
+
+    __slots__ = ("_observed", "_report")
+
+    def __init__(self, returning: bool, observed: Observed, report: ProgressReport | None) -> None:
+        super().__init__(returning)
+        self._observed = observed
+        self._report = report
+
+    def done(self, start: int, stop: int, items: list[T], affected: int) -> None:
+        super().done(start, stop, items, affected)
+        if self._report is not None:
+            self._report.written(start, stop)
+
+    def failed(self, start: int, stop: int, error: BatchRepoError) -> None:
+        super().failed(start, stop, error)
+        sqlstate = f", sqlstate {error.sqlstate}" if error.sqlstate else ""
+        logger.warning(
+            "%s %s: rows %d-%d refused (%s%s); the other chunks go on",
+            self._observed.operation,
+            self._observed.table,
+            start,
+            stop,
+            type(error).__qualname__,
+            sqlstate,
+        )
+        if self._report is not None:
+            self._report.refused(start, stop, error)
+
+    def ended(self, stats: BatchStats | None) -> None:
+        """Give the call's telemetry its counts: ``stats`` of the result, or None when the call
+        raised (then only the rows read are known)."""
+        seen = self._observed
+        if stats is None:
+            seen.rows = self._total
+            return
+        seen.rows, seen.chunks, seen.affected = stats.total, stats.chunks, stats.affected
+        seen.failed_rows, seen.failed_chunks = stats.failed, len(self._errors)
 
 
 async def run_atomic(

@@ -20,11 +20,16 @@ The input is a sequence, any iterable or an async iterable (:mod:`batchrepo.chun
 Row indexes in errors always count from the start of the whole input. ``returning=False`` keeps
 no rows (``BatchResult.items`` stays empty; ``stats`` counts), so a stream of any length runs in
 the memory of a few chunks.
+
+``progress`` is called after each chunk with a :class:`~batchrepo.observe.ProgressEvent` (rows
+done, the total when the input is a sequence, the row ranges committed and refused so far).
+Each call is one operation for telemetry, its span counting rows and chunks.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -34,6 +39,8 @@ from batchrepo.chunks import DEFAULT_CHUNK_SIZE, check_chunk_size, check_iterabl
 from batchrepo.db import executor
 from batchrepo.db.executor import Connection
 from batchrepo.db.failures import boundary
+from batchrepo.observe.progress import ProgressCallback, ProgressReport
+from batchrepo.observe.telemetry import Observed
 from batchrepo.session import Session, Target, as_session
 from batchrepo.spec import E, K, TableSpec, WriteMode
 from batchrepo.validate.before_write import checked_columns
@@ -43,8 +50,8 @@ from batchrepo.write.apply import (
     statement_for,
     write_batch,
 )
-from batchrepo.write.chunk_results import BatchResult, BatchStats, ChunkError, Tally
-from batchrepo.write.chunk_runs import ChunkRunner, Learning, run_alone, run_atomic
+from batchrepo.write.chunk_results import BatchResult, BatchStats, ChunkError
+from batchrepo.write.chunk_runs import ChunkRunner, Learning, ObservedTally, run_alone, run_atomic
 from batchrepo.write.parallel import run_parallel
 from batchrepo.write.versioned_deletes import in_step, versioned_deletes
 
@@ -60,51 +67,96 @@ __all__ = [
 ]
 
 
-def _check_options(session: Session, chunk_size: int, atomic: bool, concurrency: int) -> None:
-    check_chunk_size(chunk_size)
-    if concurrency < 1:
-        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
-    if concurrency == 1:
-        return
-    if atomic:
-        raise ValueError(
-            f"concurrency={concurrency} needs atomic=False: an atomic call is one transaction, "
-            "and one transaction runs on one connection"
-        )
-    if not isinstance(session.executor, asyncpg.Pool):
-        where = "a unit of work's connection" if session.unit_of_work else "one connection"
-        raise ValueError(
-            f"concurrency={concurrency} needs an asyncpg pool to lend {concurrency} connections, "
-            f"but this repository runs on {where} ({type(session.executor).__name__})"
-        )
+#: The operation a write mode is part of, as telemetry names it (``save_batch_chunked``).
+_VERB = {"insert": "save", "update": "update", "upsert": "upsert"}
 
 
-async def _run(
-    session: Session,
-    values: Iterable[Any] | AsyncIterable[Any],
-    *,
-    chunk_size: int,
-    atomic: bool,
-    returning: bool,
-    concurrency: int,
-    run_chunk: ChunkRunner[Any, Any],
-    learning: Learning,
-    before_first: Callable[[], Awaitable[None]],
-) -> BatchResult[Any]:
-    tally: Tally[Any] = Tally(returning)
-    chunks = chunks_of(values, chunk_size)
-    if concurrency > 1:
-        assert isinstance(session.executor, asyncpg.Pool)  # checked by _check_options
-        await run_parallel(session.executor, chunks, learning, tally, run_chunk, concurrency)
-        learning.keep()
-        return tally.result()
-    async with executor.acquire(session.executor) as conn:
-        if atomic:
-            await run_atomic(conn, chunks, learning, tally, run_chunk, before_first)
-        else:
-            await run_alone(conn, chunks, learning, tally, run_chunk)
-            learning.keep()
-    return tally.result()
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One chunked call: where it runs, its options, and its span and progress report."""
+
+    session: Session
+    spec: TableSpec[Any, Any]
+    chunk_size: int
+    atomic: bool
+    returning: bool
+    concurrency: int
+    seen: Observed
+    report: ProgressReport | None
+
+    @classmethod
+    def checked(
+        cls,
+        seen: Observed,
+        session: Session,
+        spec: TableSpec[Any, Any],
+        values: object,
+        options: tuple[int, bool, bool, int],
+        progress: ProgressCallback | None,
+    ) -> _Call:
+        """The call, once its options are known to be valid (a ValueError or TypeError, before
+        anything is sent, otherwise)."""
+        chunk_size, atomic, returning, concurrency = options
+        check_chunk_size(chunk_size)
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+        if concurrency > 1 and atomic:
+            raise ValueError(
+                f"concurrency={concurrency} needs atomic=False: an atomic call is one "
+                "transaction, and one transaction runs on one connection"
+            )
+        if concurrency > 1 and not isinstance(session.executor, asyncpg.Pool):
+            where = "a unit of work's connection" if session.unit_of_work else "one connection"
+            raise ValueError(
+                f"concurrency={concurrency} needs an asyncpg pool to lend {concurrency} "
+                f"connections, but this repository runs on {where} "
+                f"({type(session.executor).__name__})"
+            )
+        total = len(values) if isinstance(values, Sequence) else None
+        seen.rows = total
+        report = None
+        if progress is not None:
+            report = ProgressReport(progress, seen.operation, spec.table, chunk_size, total)
+        return cls(session, spec, chunk_size, atomic, returning, concurrency, seen, report)
+
+    async def run(
+        self,
+        values: Iterable[Any] | AsyncIterable[Any],
+        run_chunk: ChunkRunner[Any, Any],
+        learning: Learning,
+    ) -> BatchResult[Any]:
+        """Every chunk of ``values``, as the options say; the span learns the counts."""
+        tally: ObservedTally[Any] = ObservedTally(self.returning, self.seen, self.report)
+        chunks = chunks_of(values, self.chunk_size)
+        try:
+            if self.concurrency > 1:
+                pool = self.session.executor
+                assert isinstance(pool, asyncpg.Pool)  # checked by checked()
+                await run_parallel(pool, chunks, learning, tally, run_chunk, self.concurrency)
+                learning.keep()
+            else:
+                async with executor.acquire(self.session.executor) as conn:
+                    if self.atomic:
+                        await run_atomic(conn, chunks, learning, tally, run_chunk, self.unit_log)
+                    else:
+                        await run_alone(conn, chunks, learning, tally, run_chunk)
+                        learning.keep()
+        except BaseException:
+            tally.ended(None)
+            raise
+        result = tally.result()
+        tally.ended(result.stats)
+        return result
+
+    async def unit_log(self) -> None:
+        """Before the atomic chunks' savepoint opens: nothing now (kept as the hook it was).
+
+        The unit's ``audit_log`` row used to be inserted here, outside that savepoint, because
+        the unit knew only its own savepoints. A unit now hears of every ``atomic`` block on its
+        connection (``executor.watching``), so the first chunk inserts the row inside the
+        savepoints, and a later chunk's failure rolls it back and makes the unit forget it.
+        """
+        await self.session.unit_audit_log_id(self.spec)
 
 
 async def _write_chunked(
@@ -112,59 +164,48 @@ async def _write_chunked(
     spec: TableSpec[E, K],
     items: Iterable[E] | AsyncIterable[E],
     mode: WriteMode,
-    chunk_size: int,
-    atomic: bool,
-    returning: bool,
-    concurrency: int,
+    options: tuple[int, bool, bool, int],
+    progress: ProgressCallback | None,
 ) -> BatchResult[E]:
     session = as_session(target)
-    check_iterable(items, f"{spec.table}: the rows to write")
-    statement_for(spec, mode, batch=True)
-    session.require_actor(spec)
-    _check_options(session, chunk_size, atomic, concurrency)
+    name = f"{_VERB[mode]}_batch_chunked"
+    with Observed(name, spec, session, writes=True, returning=options[2]) as seen:
+        check_iterable(items, f"{spec.table}: the rows to write")
+        statement_for(spec, mode, batch=True)
+        session.require_actor(spec)
+        call = _Call.checked(seen, session, spec, items, options, progress)
+        if call.atomic and isinstance(items, Sequence):
+            return await _prechecked(call, items, mode)
+        return await _checked_per_chunk(call, items, mode)
 
-    async def unit_log() -> None:
-        await _unit_log_before_the_chunks(session, spec)
 
-    if atomic and isinstance(items, Sequence):
-        return await _prechecked(session, spec, items, mode, chunk_size, returning, unit_log)
+async def _checked_per_chunk(
+    call: _Call, items: Iterable[E] | AsyncIterable[E], mode: WriteMode
+) -> BatchResult[E]:
+    """Any input but an atomic sequence: each chunk checked, then written."""
+    session, spec, returning = call.session, call.spec, call.returning
 
     async def run_checked(
         conn: Connection, recorder: Recorder, _start: int, rows: list[E]
     ) -> tuple[list[E], int]:
         columns, learned = await checked_columns(session, recorder.view, spec, rows, mode, on=conn)
+        call.seen.note_path(spec, session, mode, len(rows), conn, returning)
         written = await write_batch(
             conn, session, recorder, spec, rows, columns, mode, returning=returning
         )
         recorder.learned(learned)
         return written, len(rows)  # a chunk that did not raise wrote (or matched) every row
 
-    return await _run(
-        session,
-        items,
-        chunk_size=chunk_size,
-        atomic=atomic,
-        returning=returning,
-        concurrency=concurrency,
-        run_chunk=run_checked,
-        learning=Learning(session.cache_view(), layered=atomic),
-        before_first=unit_log,
-    )
+    learning = Learning(session.cache_view(), call.seen, layered=call.atomic)
+    return await call.run(items, run_checked, learning)
 
 
-async def _prechecked(
-    session: Session,
-    spec: TableSpec[E, K],
-    items: Sequence[E],
-    mode: WriteMode,
-    chunk_size: int,
-    returning: bool,
-    unit_log: Callable[[], Awaitable[None]],
-) -> BatchResult[E]:
+async def _prechecked(call: _Call, items: Sequence[E], mode: WriteMode) -> BatchResult[E]:
     """An atomic call over a sequence: checked once over the whole input, so problems carry
     whole-input row indexes and duplicate keys across chunks are caught before any SQL; the
     chunks then send slices of the checked columns."""
-    learning = Learning(session.cache_view(), deferred=True)
+    session, spec, returning = call.session, call.spec, call.returning
+    learning = Learning(session.cache_view(), call.seen, deferred=True)
     columns: list[list[Any]] = []
     if items:
         columns, learned = await checked_columns(session, learning.recorder.view, spec, items, mode)
@@ -174,33 +215,13 @@ async def _prechecked(
         conn: Connection, recorder: Recorder, start: int, rows: list[E]
     ) -> tuple[list[E], int]:
         chunk = [column[start : start + len(rows)] for column in columns]
+        call.seen.note_path(spec, session, mode, len(rows), conn, returning)
         written = await write_batch(
             conn, session, recorder, spec, rows, chunk, mode, returning=returning
         )
         return written, len(rows)
 
-    return await _run(
-        session,
-        items,
-        chunk_size=chunk_size,
-        atomic=True,
-        returning=returning,
-        concurrency=1,
-        run_chunk=run_slice,
-        learning=learning,
-        before_first=unit_log,
-    )
-
-
-async def _unit_log_before_the_chunks(session: Session, spec: TableSpec[Any, Any]) -> None:
-    """Nothing to do before the atomic chunks' savepoint opens (kept as the hook it was).
-
-    The unit's ``audit_log`` row used to be inserted here, outside that savepoint, because the
-    unit knew only its own savepoints. A unit now hears of every ``atomic`` block on its
-    connection (``executor.watching``), so the first chunk inserts the row inside the
-    savepoints, and a later chunk's failure rolls it back and makes the unit forget it.
-    """
-    await session.unit_audit_log_id(spec)
+    return await call.run(items, run_slice, learning)
 
 
 @boundary
@@ -213,11 +234,11 @@ async def save_batch_chunked(
     atomic: bool = True,
     returning: bool = True,
     concurrency: int = 1,
+    progress: ProgressCallback | None = None,
 ) -> BatchResult[E]:
     """Insert any number of rows, ``chunk_size`` per statement."""
-    return await _write_chunked(
-        target, spec, items, "insert", chunk_size, atomic, returning, concurrency
-    )
+    options = (chunk_size, atomic, returning, concurrency)
+    return await _write_chunked(target, spec, items, "insert", options, progress)
 
 
 @boundary
@@ -230,11 +251,11 @@ async def update_batch_chunked(
     atomic: bool = True,
     returning: bool = True,
     concurrency: int = 1,
+    progress: ProgressCallback | None = None,
 ) -> BatchResult[E]:
     """Update any number of rows, ``chunk_size`` per statement; missing rows fail their chunk."""
-    return await _write_chunked(
-        target, spec, items, "update", chunk_size, atomic, returning, concurrency
-    )
+    options = (chunk_size, atomic, returning, concurrency)
+    return await _write_chunked(target, spec, items, "update", options, progress)
 
 
 @boundary
@@ -247,11 +268,11 @@ async def upsert_batch_chunked(
     atomic: bool = True,
     returning: bool = True,
     concurrency: int = 1,
+    progress: ProgressCallback | None = None,
 ) -> BatchResult[E]:
     """Insert or update any number of rows, ``chunk_size`` per statement."""
-    return await _write_chunked(
-        target, spec, items, "upsert", chunk_size, atomic, returning, concurrency
-    )
+    options = (chunk_size, atomic, returning, concurrency)
+    return await _write_chunked(target, spec, items, "upsert", options, progress)
 
 
 @boundary
@@ -265,6 +286,7 @@ async def delete_batch_chunked(
     returning: bool = True,
     concurrency: int = 1,
     versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> BatchResult[K]:
     """Delete by any number of keys. ``items`` are the keys of the chunks that succeeded;
     ``stats.affected`` counts the rows that existed and are gone.
@@ -273,45 +295,26 @@ async def delete_batch_chunked(
     any), consumed chunk by chunk like them; a chunk holding a row present with another version
     fails with ``StaleVersionError`` and deletes nothing, as ``delete_batch`` does."""
     session = as_session(target)
-    check_iterable(keys, f"{spec.table}: the keys to delete")
-    check_versions_allowed(spec, versions is not None)
-    session.require_actor(spec)
-    _check_options(session, chunk_size, atomic, concurrency)
+    with Observed("delete_batch_chunked", spec, session, writes=True) as seen:
+        check_iterable(keys, f"{spec.table}: the keys to delete")
+        check_versions_allowed(spec, versions is not None)
+        session.require_actor(spec)
+        options = (chunk_size, atomic, returning, concurrency)
+        call = _Call.checked(seen, session, spec, keys, options, progress)
+        if versions is not None:
+            check_iterable(versions, f"{spec.table}: the versions of the keys to delete")
+            learning = Learning(session.cache_view(), seen, deferred=False, layered=atomic)
+            pairs = in_step(spec, keys, versions)
+            return await call.run(pairs, versioned_deletes(session, spec), learning)
 
-    async def unit_log() -> None:
-        await _unit_log_before_the_chunks(session, spec)
+        async def run(
+            conn: Connection, recorder: Recorder, _start: int, chunk: list[K]
+        ) -> tuple[list[K], int]:
+            return chunk, await delete_batch_on(conn, session, recorder, spec, chunk)
 
-    async def run(
-        conn: Connection, recorder: Recorder, _start: int, chunk: list[K]
-    ) -> tuple[list[K], int]:
-        return chunk, await delete_batch_on(conn, session, recorder, spec, chunk)
-
-    if versions is not None:
-        check_iterable(versions, f"{spec.table}: the versions of the keys to delete")
-        return await _run(
-            session,
-            in_step(spec, keys, versions),
-            chunk_size=chunk_size,
-            atomic=atomic,
-            returning=returning,
-            concurrency=concurrency,
-            run_chunk=versioned_deletes(session, spec),
-            learning=Learning(session.cache_view(), deferred=False, layered=atomic),
-            before_first=unit_log,
-        )
-
-    # Deletes have no checks before their statement, so a sequence and a stream run alike;
-    # the records of an atomic call wait for its end (deferred, as they always did).
-    deferred = atomic and isinstance(keys, Sequence)
-    learning = Learning(session.cache_view(), deferred=deferred, layered=atomic and not deferred)
-    return await _run(
-        session,
-        keys,
-        chunk_size=chunk_size,
-        atomic=atomic,
-        returning=returning,
-        concurrency=concurrency,
-        run_chunk=run,
-        learning=learning,
-        before_first=unit_log,
-    )
+        # Deletes have no checks before their statement, so a sequence and a stream run alike;
+        # the records of an atomic call wait for its end (deferred, as they always did).
+        deferred = atomic and isinstance(keys, Sequence)
+        layered = atomic and not deferred
+        learning = Learning(session.cache_view(), seen, deferred=deferred, layered=layered)
+        return await call.run(keys, run, learning)

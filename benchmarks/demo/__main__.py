@@ -29,7 +29,8 @@ from batchrepo_codegen import devdb
 from ..timing import machine, markdown_table, ms, ratio, timed_sync
 from .db_compare import assert_same_contents
 from .ledger_data import LedgerData, Scale, build
-from .ledger_workload import Measurement, Side, Workload
+from .ledger_workload import Measurement, Workload
+from .sides import Side
 
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:

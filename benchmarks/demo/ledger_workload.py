@@ -1,10 +1,11 @@
 """The demo's workload: each operation of a banking day, run once row by row and once as a batch.
 
-A :class:`Side` is one database with a repository per table. :class:`Workload` runs every step
-on both sides: the single-row side calls the one-row method in a loop inside one transaction
-(the fair baseline: a transaction per row mostly measures commits, which is likely what the
-seed's "traditional" figures show), the batch side calls the batch method once. Each step checks
-that both sides returned the same thing and records the two timings.
+A side (:mod:`.sides`) is one database with a repository per table. :class:`Workload` runs every
+step on both sides: the single-row side calls the one-row method in a loop inside one
+transaction (the fair baseline: a transaction per row mostly measures commits, which is likely
+what the seed's "traditional" figures show), the batch side calls the batch method once. Each
+step checks that both sides returned the same thing and records the two timings, under a
+progress bar per side that counts its rows.
 """
 
 from __future__ import annotations
@@ -15,32 +16,16 @@ import random
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
-import asyncpg
-from ledger import (
-    Account,
-    AccountRepository,
-    CountryRepository,
-    CountrySubdivisionRepository,
-    EntityReferenceRepository,
-    LedgerTransaction,
-    LedgerTransactionRepository,
-    LocalityRepository,
-    LocationRepository,
-    Person,
-    PersonRepository,
-    TransactionDirection,
-    TransactionStatus,
-    UnitOfWork,
-)
+from ledger import Account, LedgerTransaction, Person, TransactionDirection, TransactionStatus
 
-from batchrepo import HistoryEntry, KeyCache
+from batchrepo import HistoryEntry
 from batchrepo.write.chunked import BatchResult
 
-from ..timing import timed
 from .db_compare import comparable, same_results
 from .ledger_data import LedgerData
+from .sides import Saving, Side, one_by_one, run_with_bar
 
 #: Rows per statement for the big import. Large enough that per-statement costs vanish, small
 #: enough that no statement's cost grows out of proportion with its size.
@@ -49,90 +34,6 @@ CHUNK_SIZE = 2_000
 E = TypeVar("E")
 X = TypeVar("X")
 R = TypeVar("R")
-
-
-class Saving(Protocol[E]):
-    """What every generated repository offers for inserting (structural: no base class)."""
-
-    async def save(self, item: E) -> E: ...
-    async def save_batch(self, items: Sequence[E]) -> list[E]: ...
-
-
-#: Who the demo's units of work write as (both sides alike, so their audit trails compare equal).
-ACTOR = "ledger-demo"
-
-
-@dataclasses.dataclass(slots=True)
-class Side:
-    """One database, its key cache, and while a step runs, the step's unit of work.
-
-    Every step runs in its own unit of work (one transaction, one ``audit_log`` row) on both
-    sides; ``person``, ``account`` and the other repositories are those of the running unit.
-    """
-
-    name: str
-    conn: asyncpg.Connection[asyncpg.Record]
-    cache: KeyCache = dataclasses.field(default_factory=KeyCache)
-    uow: UnitOfWork | None = None
-    persons: list[Person] = dataclasses.field(default_factory=list)
-    accounts: list[Account] = dataclasses.field(default_factory=list)
-    transactions: list[LedgerTransaction] = dataclasses.field(default_factory=list)
-    """What the saves returned on this side (identity keys differ between databases)."""
-
-    @classmethod
-    def on(cls, name: str, conn: asyncpg.Connection[asyncpg.Record]) -> Side:
-        return cls(name, conn)
-
-    async def run(self, step: Callable[[Side], Awaitable[R]]) -> R:
-        """``step`` inside a new unit of work, committed when it returns."""
-        async with UnitOfWork(self.conn, actor=ACTOR, cache=self.cache) as uow:
-            self.uow = uow
-            try:
-                return await step(self)
-            finally:
-                self.uow = None
-
-    def _unit(self) -> UnitOfWork:
-        if self.uow is None:
-            raise RuntimeError(f"side {self.name}: repositories exist only inside a step")
-        return self.uow
-
-    @property
-    def country(self) -> CountryRepository:
-        return self._unit().country
-
-    @property
-    def subdivision(self) -> CountrySubdivisionRepository:
-        return self._unit().country_subdivision
-
-    @property
-    def locality(self) -> LocalityRepository:
-        return self._unit().locality
-
-    @property
-    def location(self) -> LocationRepository:
-        return self._unit().location
-
-    @property
-    def person(self) -> PersonRepository:
-        return self._unit().person
-
-    @property
-    def entity_reference(self) -> EntityReferenceRepository:
-        return self._unit().entity_reference
-
-    @property
-    def account(self) -> AccountRepository:
-        return self._unit().account
-
-    @property
-    def transaction(self) -> LedgerTransactionRepository:
-        return self._unit().ledger_transaction
-
-
-async def one_by_one(side: Side, call: Callable[[X], Awaitable[R]], items: Sequence[X]) -> list[R]:
-    """The single-row baseline: ``call`` per item, all inside the step's unit of work."""
-    return [await call(item) for item in items]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -164,8 +65,10 @@ class Workload:
         one: Callable[[Side], Awaitable[R]],
         many: Callable[[Side], Awaitable[R]],
     ) -> tuple[R, R]:
-        single_result, single_ms = await timed(lambda: self.single.run(one))
-        batch_result, batch_ms = await timed(lambda: self.batch.run(many))
+        single_result, single_ms = await run_with_bar(
+            self.single, f"{operation}: row by row", rows, one
+        )
+        batch_result, batch_ms = await run_with_bar(self.batch, f"{operation}: batch", rows, many)
         if not same_results(single_result, batch_result):
             raise ResultsDiffer(f"{operation}: single-row and batch results differ")
         self.measurements.append(Measurement(operation, rows, single_ms, batch_ms))
@@ -201,7 +104,9 @@ class Workload:
             len(d.transactions),
             lambda s: one_by_one(s, s.transaction.save, d.transactions),
             lambda s: _chunked_items(
-                s.transaction.save_batch_chunked(d.transactions, chunk_size=CHUNK_SIZE)
+                s.transaction.save_batch_chunked(
+                    d.transactions, chunk_size=CHUNK_SIZE, progress=s.chunk_done
+                )
             ),
         )
 

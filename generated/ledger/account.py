@@ -347,6 +347,7 @@ class AccountRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Account]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -356,6 +357,7 @@ class AccountRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -366,6 +368,7 @@ class AccountRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Account]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -375,6 +378,7 @@ class AccountRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -385,6 +389,7 @@ class AccountRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Account]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -394,6 +399,7 @@ class AccountRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -404,6 +410,7 @@ class AccountRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
         versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[AccountKey]:
         return await _rt.delete_batch_chunked(
@@ -414,16 +421,27 @@ class AccountRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
             versions=versions,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Account]:
-        return _rt.stream_all(self._session, ACCOUNT_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Account]:
+        return _rt.stream_all(
+            self._session, ACCOUNT_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[AccountKey] | AsyncIterable[AccountKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[AccountKey] | AsyncIterable[AccountKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Account | None]:
-        return _rt.load_stream(self._session, ACCOUNT_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, ACCOUNT_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_account_number(self, keys: Sequence[str]) -> list[Account | None]:
         return await _rt.load_batch_by_unique(self._session, ACCOUNT_TABLE, "account_number", keys)

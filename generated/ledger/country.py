@@ -232,6 +232,7 @@ class CountryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Country]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -241,6 +242,7 @@ class CountryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -251,6 +253,7 @@ class CountryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Country]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -260,6 +263,7 @@ class CountryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -270,6 +274,7 @@ class CountryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Country]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -279,6 +284,7 @@ class CountryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -289,6 +295,7 @@ class CountryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[CountryKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -298,15 +305,26 @@ class CountryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Country]:
-        return _rt.stream_all(self._session, COUNTRY_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Country]:
+        return _rt.stream_all(
+            self._session, COUNTRY_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[CountryKey] | AsyncIterable[CountryKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[CountryKey] | AsyncIterable[CountryKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Country | None]:
-        return _rt.load_stream(self._session, COUNTRY_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, COUNTRY_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_numeric_code(self, keys: Sequence[int]) -> list[Country | None]:
         return await _rt.load_batch_by_unique(self._session, COUNTRY_TABLE, "numeric_code", keys)

@@ -227,6 +227,7 @@ class CountrySubdivisionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[CountrySubdivision]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -236,6 +237,7 @@ class CountrySubdivisionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -246,6 +248,7 @@ class CountrySubdivisionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[CountrySubdivision]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -255,6 +258,7 @@ class CountrySubdivisionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -265,6 +269,7 @@ class CountrySubdivisionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[CountrySubdivision]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -274,6 +279,7 @@ class CountrySubdivisionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -284,6 +290,7 @@ class CountrySubdivisionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[CountrySubdivisionKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -293,19 +300,25 @@ class CountrySubdivisionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[CountrySubdivision]:
-        return _rt.stream_all(self._session, COUNTRY_SUBDIVISION_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[CountrySubdivision]:
+        return _rt.stream_all(
+            self._session, COUNTRY_SUBDIVISION_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
         self,
         keys: Iterable[CountrySubdivisionKey] | AsyncIterable[CountrySubdivisionKey],
         *,
         chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[CountrySubdivision | None]:
         return _rt.load_stream(
-            self._session, COUNTRY_SUBDIVISION_TABLE, keys, chunk_size=chunk_size
+            self._session, COUNTRY_SUBDIVISION_TABLE, keys, chunk_size=chunk_size, progress=progress
         )
 
     async def load_grouped_by_country_code(

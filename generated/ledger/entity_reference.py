@@ -241,6 +241,7 @@ class EntityReferenceRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[EntityReference]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -250,6 +251,7 @@ class EntityReferenceRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -260,6 +262,7 @@ class EntityReferenceRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[EntityReference]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -269,6 +272,7 @@ class EntityReferenceRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -279,6 +283,7 @@ class EntityReferenceRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[EntityReference]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -288,6 +293,7 @@ class EntityReferenceRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -298,6 +304,7 @@ class EntityReferenceRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[EntityReferenceKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -307,18 +314,26 @@ class EntityReferenceRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[EntityReference]:
-        return _rt.stream_all(self._session, ENTITY_REFERENCE_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[EntityReference]:
+        return _rt.stream_all(
+            self._session, ENTITY_REFERENCE_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
         self,
         keys: Iterable[EntityReferenceKey] | AsyncIterable[EntityReferenceKey],
         *,
         chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[EntityReference | None]:
-        return _rt.load_stream(self._session, ENTITY_REFERENCE_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, ENTITY_REFERENCE_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_entity_reference_natural(
         self, keys: Sequence[tuple[uuid.UUID, PersonEntityType, str]]

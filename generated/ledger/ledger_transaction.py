@@ -384,6 +384,7 @@ class LedgerTransactionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[LedgerTransaction]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -393,6 +394,7 @@ class LedgerTransactionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -403,6 +405,7 @@ class LedgerTransactionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[LedgerTransaction]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -412,6 +415,7 @@ class LedgerTransactionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -422,6 +426,7 @@ class LedgerTransactionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
         versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[LedgerTransactionKey]:
         return await _rt.delete_batch_chunked(
@@ -432,19 +437,27 @@ class LedgerTransactionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
             versions=versions,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[LedgerTransaction]:
-        return _rt.stream_all(self._session, LEDGER_TRANSACTION_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[LedgerTransaction]:
+        return _rt.stream_all(
+            self._session, LEDGER_TRANSACTION_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
         self,
         keys: Iterable[LedgerTransactionKey] | AsyncIterable[LedgerTransactionKey],
         *,
         chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[LedgerTransaction | None]:
-        return _rt.load_stream(self._session, LEDGER_TRANSACTION_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, LEDGER_TRANSACTION_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_transaction_reference(
         self, keys: Sequence[tuple[uuid.UUID, str]]

@@ -234,6 +234,7 @@ class LocalityRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Locality]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -243,6 +244,7 @@ class LocalityRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -253,6 +255,7 @@ class LocalityRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Locality]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -262,6 +265,7 @@ class LocalityRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -272,6 +276,7 @@ class LocalityRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Locality]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -281,6 +286,7 @@ class LocalityRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -291,6 +297,7 @@ class LocalityRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[LocalityKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -300,15 +307,26 @@ class LocalityRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Locality]:
-        return _rt.stream_all(self._session, LOCALITY_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Locality]:
+        return _rt.stream_all(
+            self._session, LOCALITY_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[LocalityKey] | AsyncIterable[LocalityKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[LocalityKey] | AsyncIterable[LocalityKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Locality | None]:
-        return _rt.load_stream(self._session, LOCALITY_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, LOCALITY_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_locality_code(
         self, keys: Sequence[tuple[str, str]]

@@ -267,6 +267,7 @@ class LocationRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Location]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -276,6 +277,7 @@ class LocationRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -286,6 +288,7 @@ class LocationRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Location]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -295,6 +298,7 @@ class LocationRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -305,6 +309,7 @@ class LocationRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Location]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -314,6 +319,7 @@ class LocationRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -324,6 +330,7 @@ class LocationRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[LocationKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -333,15 +340,26 @@ class LocationRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Location]:
-        return _rt.stream_all(self._session, LOCATION_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Location]:
+        return _rt.stream_all(
+            self._session, LOCATION_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[LocationKey] | AsyncIterable[LocationKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[LocationKey] | AsyncIterable[LocationKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Location | None]:
-        return _rt.load_stream(self._session, LOCATION_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, LOCATION_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_grouped_by_locality_id(
         self, keys: Sequence[uuid.UUID]

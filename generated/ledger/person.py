@@ -325,6 +325,7 @@ class PersonRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Person]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -334,6 +335,7 @@ class PersonRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -344,6 +346,7 @@ class PersonRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Person]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -353,6 +356,7 @@ class PersonRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -363,6 +367,7 @@ class PersonRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Person]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -372,6 +377,7 @@ class PersonRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -382,6 +388,7 @@ class PersonRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
         versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[PersonKey]:
         return await _rt.delete_batch_chunked(
@@ -392,16 +399,25 @@ class PersonRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
             versions=versions,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Person]:
-        return _rt.stream_all(self._session, PERSON_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Person]:
+        return _rt.stream_all(self._session, PERSON_TABLE, chunk_size=chunk_size, progress=progress)
 
     def load_stream(
-        self, keys: Iterable[PersonKey] | AsyncIterable[PersonKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[PersonKey] | AsyncIterable[PersonKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Person | None]:
-        return _rt.load_stream(self._session, PERSON_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, PERSON_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_external_identifier(self, keys: Sequence[str]) -> list[Person | None]:
         return await _rt.load_batch_by_unique(

@@ -9,7 +9,8 @@ table take the version(s) the caller read, and an audited table has the history 
 (``load_history``, ``load_history_batch``, ``load_as_of``, ``load_as_of_batch``). The chunked
 writes take any iterable or async iterable; the streamed loads (``stream_all``,
 ``load_stream``) return async iterators, so their
-methods are plain ``def`` returning the runtime's iterator (``awaited=False``).
+methods are plain ``def`` returning the runtime's iterator (``awaited=False``). Both take a
+``progress`` callback, called after each chunk.
 """
 
 from __future__ import annotations
@@ -78,12 +79,14 @@ def repository_methods(
         f"keys: {seq}[{key}]",
     )
     size = f"chunk_size: {integer} = {DEFAULT_CHUNK_SIZE}"
+    progress = f"progress: {scope.runtime('ProgressCallback')} | None = None"
     chunked = (
         "*",
         size,
         f"atomic: {boolean} = True",
         f"returning: {boolean} = True",
         f"concurrency: {integer} = 1",
+        progress,
     )
     # any iterable (a list, a generator) or async iterable, consumed chunk by chunk
     item_stream = f"items: {iterable}[{entity}] | {async_iterable}[{entity}]"
@@ -97,6 +100,7 @@ def repository_methods(
         "atomic=atomic",
         "returning=returning",
         "concurrency=concurrency",
+        "progress=progress",
     )
     literal, overload = scope.name("typing", "Literal"), scope.name("typing", "overload")
 
@@ -227,16 +231,16 @@ def repository_methods(
     methods += [
         Method(
             "stream_all",
-            ("*", size),
+            ("*", size, progress),
             f"{async_iterator}[{entity}]",
-            op("stream_all", "chunk_size=chunk_size"),
+            op("stream_all", "chunk_size=chunk_size", "progress=progress"),
             awaited=False,
         ),
         Method(
             "load_stream",
-            (key_stream, "*", size),
+            (key_stream, "*", size, progress),
             f"{async_iterator}[{entity} | None]",
-            op("load_stream", "keys", "chunk_size=chunk_size"),
+            op("load_stream", "keys", "chunk_size=chunk_size", "progress=progress"),
             awaited=False,
         ),
     ]

@@ -301,6 +301,7 @@ class SampleRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Sample]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -310,6 +311,7 @@ class SampleRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -320,6 +322,7 @@ class SampleRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Sample]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -329,6 +332,7 @@ class SampleRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -339,6 +343,7 @@ class SampleRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Sample]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -348,6 +353,7 @@ class SampleRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -358,6 +364,7 @@ class SampleRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[SampleKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -367,12 +374,21 @@ class SampleRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Sample]:
-        return _rt.stream_all(self._session, SAMPLE_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Sample]:
+        return _rt.stream_all(self._session, SAMPLE_TABLE, chunk_size=chunk_size, progress=progress)
 
     def load_stream(
-        self, keys: Iterable[SampleKey] | AsyncIterable[SampleKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[SampleKey] | AsyncIterable[SampleKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Sample | None]:
-        return _rt.load_stream(self._session, SAMPLE_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, SAMPLE_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

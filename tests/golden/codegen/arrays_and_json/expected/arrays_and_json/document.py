@@ -237,6 +237,7 @@ class DocumentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Document]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -246,6 +247,7 @@ class DocumentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -256,6 +258,7 @@ class DocumentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Document]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -265,6 +268,7 @@ class DocumentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -275,6 +279,7 @@ class DocumentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Document]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -284,6 +289,7 @@ class DocumentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -294,6 +300,7 @@ class DocumentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[DocumentKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -303,12 +310,23 @@ class DocumentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Document]:
-        return _rt.stream_all(self._session, DOCUMENT_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Document]:
+        return _rt.stream_all(
+            self._session, DOCUMENT_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[DocumentKey] | AsyncIterable[DocumentKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[DocumentKey] | AsyncIterable[DocumentKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Document | None]:
-        return _rt.load_stream(self._session, DOCUMENT_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, DOCUMENT_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

@@ -250,6 +250,7 @@ class AccountRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Account]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -259,6 +260,7 @@ class AccountRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -269,6 +271,7 @@ class AccountRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Account]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -278,6 +281,7 @@ class AccountRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -288,6 +292,7 @@ class AccountRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Account]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -297,6 +302,7 @@ class AccountRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -307,6 +313,7 @@ class AccountRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
         versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[AccountKey]:
         return await _rt.delete_batch_chunked(
@@ -317,16 +324,27 @@ class AccountRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
             versions=versions,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Account]:
-        return _rt.stream_all(self._session, ACCOUNT_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Account]:
+        return _rt.stream_all(
+            self._session, ACCOUNT_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[AccountKey] | AsyncIterable[AccountKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[AccountKey] | AsyncIterable[AccountKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Account | None]:
-        return _rt.load_stream(self._session, ACCOUNT_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, ACCOUNT_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_grouped_by_customer_id(
         self, keys: Sequence[uuid.UUID]

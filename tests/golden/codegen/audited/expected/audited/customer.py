@@ -241,6 +241,7 @@ class CustomerRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Customer]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -250,6 +251,7 @@ class CustomerRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -260,6 +262,7 @@ class CustomerRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Customer]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -269,6 +272,7 @@ class CustomerRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -279,6 +283,7 @@ class CustomerRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Customer]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -288,6 +293,7 @@ class CustomerRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -298,6 +304,7 @@ class CustomerRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
         versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[CustomerKey]:
         return await _rt.delete_batch_chunked(
@@ -308,16 +315,27 @@ class CustomerRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
             versions=versions,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Customer]:
-        return _rt.stream_all(self._session, CUSTOMER_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Customer]:
+        return _rt.stream_all(
+            self._session, CUSTOMER_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[CustomerKey] | AsyncIterable[CustomerKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[CustomerKey] | AsyncIterable[CustomerKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Customer | None]:
-        return _rt.load_stream(self._session, CUSTOMER_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, CUSTOMER_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_email(self, keys: Sequence[str]) -> list[Customer | None]:
         return await _rt.load_batch_by_unique(self._session, CUSTOMER_TABLE, "email", keys)

@@ -209,6 +209,7 @@ class LedgerEntryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[LedgerEntry]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -218,6 +219,7 @@ class LedgerEntryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -228,6 +230,7 @@ class LedgerEntryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[LedgerEntry]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -237,6 +240,7 @@ class LedgerEntryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -247,6 +251,7 @@ class LedgerEntryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
         versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[LedgerEntryKey]:
         return await _rt.delete_batch_chunked(
@@ -257,19 +262,27 @@ class LedgerEntryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
             versions=versions,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[LedgerEntry]:
-        return _rt.stream_all(self._session, LEDGER_ENTRY_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[LedgerEntry]:
+        return _rt.stream_all(
+            self._session, LEDGER_ENTRY_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
         self,
         keys: Iterable[LedgerEntryKey] | AsyncIterable[LedgerEntryKey],
         *,
         chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[LedgerEntry | None]:
-        return _rt.load_stream(self._session, LEDGER_ENTRY_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, LEDGER_ENTRY_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_grouped_by_account_id(
         self, keys: Sequence[uuid.UUID]

@@ -200,6 +200,7 @@ class NoteRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Note]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -209,6 +210,7 @@ class NoteRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -219,6 +221,7 @@ class NoteRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Note]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -228,6 +231,7 @@ class NoteRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -238,6 +242,7 @@ class NoteRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Note]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -247,6 +252,7 @@ class NoteRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -257,6 +263,7 @@ class NoteRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[NoteKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -266,15 +273,24 @@ class NoteRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Note]:
-        return _rt.stream_all(self._session, NOTE_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Note]:
+        return _rt.stream_all(self._session, NOTE_TABLE, chunk_size=chunk_size, progress=progress)
 
     def load_stream(
-        self, keys: Iterable[NoteKey] | AsyncIterable[NoteKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[NoteKey] | AsyncIterable[NoteKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Note | None]:
-        return _rt.load_stream(self._session, NOTE_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, NOTE_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_grouped_by_customer_id(
         self, keys: Sequence[uuid.UUID]

@@ -257,6 +257,7 @@ class PositionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Position]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -266,6 +267,7 @@ class PositionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -276,6 +278,7 @@ class PositionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Position]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -285,6 +288,7 @@ class PositionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -295,6 +299,7 @@ class PositionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Position]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -304,6 +309,7 @@ class PositionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -314,6 +320,7 @@ class PositionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
         versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[PositionKey]:
         return await _rt.delete_batch_chunked(
@@ -324,16 +331,27 @@ class PositionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
             versions=versions,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Position]:
-        return _rt.stream_all(self._session, POSITION_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Position]:
+        return _rt.stream_all(
+            self._session, POSITION_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[PositionKey] | AsyncIterable[PositionKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[PositionKey] | AsyncIterable[PositionKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Position | None]:
-        return _rt.load_stream(self._session, POSITION_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, POSITION_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_grouped_by_account_id(
         self, keys: Sequence[uuid.UUID]

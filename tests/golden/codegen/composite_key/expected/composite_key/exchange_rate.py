@@ -229,6 +229,7 @@ class ExchangeRateRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[ExchangeRate]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -238,6 +239,7 @@ class ExchangeRateRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -248,6 +250,7 @@ class ExchangeRateRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[ExchangeRate]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -257,6 +260,7 @@ class ExchangeRateRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -267,6 +271,7 @@ class ExchangeRateRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[ExchangeRate]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -276,6 +281,7 @@ class ExchangeRateRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -286,6 +292,7 @@ class ExchangeRateRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[ExchangeRateKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -295,18 +302,26 @@ class ExchangeRateRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[ExchangeRate]:
-        return _rt.stream_all(self._session, EXCHANGE_RATE_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[ExchangeRate]:
+        return _rt.stream_all(
+            self._session, EXCHANGE_RATE_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
         self,
         keys: Iterable[ExchangeRateKey] | AsyncIterable[ExchangeRateKey],
         *,
         chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[ExchangeRate | None]:
-        return _rt.load_stream(self._session, EXCHANGE_RATE_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, EXCHANGE_RATE_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_rate_reference(
         self, keys: Sequence[tuple[str, int]]

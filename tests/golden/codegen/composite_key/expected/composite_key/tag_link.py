@@ -133,6 +133,7 @@ class TagLinkRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[TagLink]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -142,6 +143,7 @@ class TagLinkRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -152,6 +154,7 @@ class TagLinkRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[TagLinkKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -161,12 +164,23 @@ class TagLinkRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[TagLink]:
-        return _rt.stream_all(self._session, TAG_LINK_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[TagLink]:
+        return _rt.stream_all(
+            self._session, TAG_LINK_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[TagLinkKey] | AsyncIterable[TagLinkKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[TagLinkKey] | AsyncIterable[TagLinkKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[TagLink | None]:
-        return _rt.load_stream(self._session, TAG_LINK_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, TAG_LINK_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

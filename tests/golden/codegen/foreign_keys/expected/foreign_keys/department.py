@@ -208,6 +208,7 @@ class DepartmentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Department]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -217,6 +218,7 @@ class DepartmentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -227,6 +229,7 @@ class DepartmentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Department]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -236,6 +239,7 @@ class DepartmentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -246,6 +250,7 @@ class DepartmentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Department]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -255,6 +260,7 @@ class DepartmentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -265,6 +271,7 @@ class DepartmentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[DepartmentKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -274,18 +281,26 @@ class DepartmentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Department]:
-        return _rt.stream_all(self._session, DEPARTMENT_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Department]:
+        return _rt.stream_all(
+            self._session, DEPARTMENT_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
         self,
         keys: Iterable[DepartmentKey] | AsyncIterable[DepartmentKey],
         *,
         chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Department | None]:
-        return _rt.load_stream(self._session, DEPARTMENT_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, DEPARTMENT_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_name(self, keys: Sequence[str]) -> list[Department | None]:
         return await _rt.load_batch_by_unique(self._session, DEPARTMENT_TABLE, "name", keys)

@@ -218,6 +218,7 @@ class EmployeeRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Employee]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -227,6 +228,7 @@ class EmployeeRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -237,6 +239,7 @@ class EmployeeRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Employee]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -246,6 +249,7 @@ class EmployeeRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -256,6 +260,7 @@ class EmployeeRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Employee]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -265,6 +270,7 @@ class EmployeeRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -275,6 +281,7 @@ class EmployeeRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[EmployeeKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -284,15 +291,26 @@ class EmployeeRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Employee]:
-        return _rt.stream_all(self._session, EMPLOYEE_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Employee]:
+        return _rt.stream_all(
+            self._session, EMPLOYEE_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[EmployeeKey] | AsyncIterable[EmployeeKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[EmployeeKey] | AsyncIterable[EmployeeKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Employee | None]:
-        return _rt.load_stream(self._session, EMPLOYEE_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, EMPLOYEE_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_grouped_by_department_id(self, keys: Sequence[int]) -> dict[int, list[Employee]]:
         return await _rt.load_grouped_by_fk(self._session, EMPLOYEE_TABLE, "department_id", keys)

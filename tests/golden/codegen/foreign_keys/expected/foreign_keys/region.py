@@ -207,6 +207,7 @@ class RegionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Region]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -216,6 +217,7 @@ class RegionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -226,6 +228,7 @@ class RegionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Region]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -235,6 +238,7 @@ class RegionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -245,6 +249,7 @@ class RegionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Region]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -254,6 +259,7 @@ class RegionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -264,6 +270,7 @@ class RegionRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[RegionKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -273,12 +280,21 @@ class RegionRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Region]:
-        return _rt.stream_all(self._session, REGION_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Region]:
+        return _rt.stream_all(self._session, REGION_TABLE, chunk_size=chunk_size, progress=progress)
 
     def load_stream(
-        self, keys: Iterable[RegionKey] | AsyncIterable[RegionKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[RegionKey] | AsyncIterable[RegionKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Region | None]:
-        return _rt.load_stream(self._session, REGION_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, REGION_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

@@ -195,6 +195,7 @@ class CounterRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Counter]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -204,6 +205,7 @@ class CounterRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -214,6 +216,7 @@ class CounterRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Counter]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -223,6 +226,7 @@ class CounterRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -233,6 +237,7 @@ class CounterRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[CounterKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -242,15 +247,26 @@ class CounterRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Counter]:
-        return _rt.stream_all(self._session, COUNTER_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Counter]:
+        return _rt.stream_all(
+            self._session, COUNTER_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[CounterKey] | AsyncIterable[CounterKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[CounterKey] | AsyncIterable[CounterKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Counter | None]:
-        return _rt.load_stream(self._session, COUNTER_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, COUNTER_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_name(self, keys: Sequence[str]) -> list[Counter | None]:
         return await _rt.load_batch_by_unique(self._session, COUNTER_TABLE, "name", keys)

@@ -168,6 +168,7 @@ class EventRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Event]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -177,6 +178,7 @@ class EventRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -187,6 +189,7 @@ class EventRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Event]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -196,6 +199,7 @@ class EventRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -206,6 +210,7 @@ class EventRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[EventKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -215,12 +220,21 @@ class EventRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Event]:
-        return _rt.stream_all(self._session, EVENT_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Event]:
+        return _rt.stream_all(self._session, EVENT_TABLE, chunk_size=chunk_size, progress=progress)
 
     def load_stream(
-        self, keys: Iterable[EventKey] | AsyncIterable[EventKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[EventKey] | AsyncIterable[EventKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Event | None]:
-        return _rt.load_stream(self._session, EVENT_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, EVENT_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

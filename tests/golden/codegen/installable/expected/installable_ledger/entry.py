@@ -235,6 +235,7 @@ class EntryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Entry]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -244,6 +245,7 @@ class EntryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -254,6 +256,7 @@ class EntryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Entry]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -263,6 +266,7 @@ class EntryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -273,6 +277,7 @@ class EntryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Entry]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -282,6 +287,7 @@ class EntryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -292,6 +298,7 @@ class EntryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
         versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[EntryKey]:
         return await _rt.delete_batch_chunked(
@@ -302,13 +309,22 @@ class EntryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
             versions=versions,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Entry]:
-        return _rt.stream_all(self._session, ENTRY_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Entry]:
+        return _rt.stream_all(self._session, ENTRY_TABLE, chunk_size=chunk_size, progress=progress)
 
     def load_stream(
-        self, keys: Iterable[EntryKey] | AsyncIterable[EntryKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[EntryKey] | AsyncIterable[EntryKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Entry | None]:
-        return _rt.load_stream(self._session, ENTRY_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, ENTRY_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

@@ -201,6 +201,7 @@ class RegistryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Registry]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -210,6 +211,7 @@ class RegistryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -220,6 +222,7 @@ class RegistryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Registry]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -229,6 +232,7 @@ class RegistryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -239,6 +243,7 @@ class RegistryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Registry]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -248,6 +253,7 @@ class RegistryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -258,6 +264,7 @@ class RegistryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[RegistryKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -267,12 +274,23 @@ class RegistryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Registry]:
-        return _rt.stream_all(self._session, REGISTRY_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Registry]:
+        return _rt.stream_all(
+            self._session, REGISTRY_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[RegistryKey] | AsyncIterable[RegistryKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[RegistryKey] | AsyncIterable[RegistryKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Registry | None]:
-        return _rt.load_stream(self._session, REGISTRY_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, REGISTRY_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

@@ -259,6 +259,7 @@ class StraßeRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Straße]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -268,6 +269,7 @@ class StraßeRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -278,6 +280,7 @@ class StraßeRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Straße]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -287,6 +290,7 @@ class StraßeRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -297,6 +301,7 @@ class StraßeRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Straße]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -306,6 +311,7 @@ class StraßeRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -316,6 +322,7 @@ class StraßeRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[StraßeKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -325,15 +332,26 @@ class StraßeRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Straße]:
-        return _rt.stream_all(self._session, STRASSE_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Straße]:
+        return _rt.stream_all(
+            self._session, STRASSE_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[StraßeKey] | AsyncIterable[StraßeKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[StraßeKey] | AsyncIterable[StraßeKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Straße | None]:
-        return _rt.load_stream(self._session, STRASSE_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, STRASSE_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_select(
         self, keys: Sequence[builtins.str]

@@ -205,6 +205,7 @@ class CurrencyRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Currency]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -214,6 +215,7 @@ class CurrencyRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -224,6 +226,7 @@ class CurrencyRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Currency]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -233,6 +236,7 @@ class CurrencyRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -243,6 +247,7 @@ class CurrencyRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Currency]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -252,6 +257,7 @@ class CurrencyRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -262,6 +268,7 @@ class CurrencyRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[CurrencyKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -271,12 +278,23 @@ class CurrencyRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Currency]:
-        return _rt.stream_all(self._session, CURRENCY_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Currency]:
+        return _rt.stream_all(
+            self._session, CURRENCY_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[CurrencyKey] | AsyncIterable[CurrencyKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[CurrencyKey] | AsyncIterable[CurrencyKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Currency | None]:
-        return _rt.load_stream(self._session, CURRENCY_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, CURRENCY_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

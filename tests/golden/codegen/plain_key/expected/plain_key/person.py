@@ -231,6 +231,7 @@ class PersonRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Person]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -240,6 +241,7 @@ class PersonRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -250,6 +252,7 @@ class PersonRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Person]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -259,6 +262,7 @@ class PersonRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -269,6 +273,7 @@ class PersonRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Person]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -278,6 +283,7 @@ class PersonRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -288,6 +294,7 @@ class PersonRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[PersonKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -297,15 +304,24 @@ class PersonRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Person]:
-        return _rt.stream_all(self._session, PERSON_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Person]:
+        return _rt.stream_all(self._session, PERSON_TABLE, chunk_size=chunk_size, progress=progress)
 
     def load_stream(
-        self, keys: Iterable[PersonKey] | AsyncIterable[PersonKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[PersonKey] | AsyncIterable[PersonKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Person | None]:
-        return _rt.load_stream(self._session, PERSON_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, PERSON_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_email(self, keys: Sequence[str]) -> list[Person | None]:
         return await _rt.load_batch_by_unique(self._session, PERSON_TABLE, "email", keys)

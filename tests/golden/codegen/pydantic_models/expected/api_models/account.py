@@ -312,6 +312,7 @@ class AccountRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Account]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -321,6 +322,7 @@ class AccountRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -331,6 +333,7 @@ class AccountRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Account]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -340,6 +343,7 @@ class AccountRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -350,6 +354,7 @@ class AccountRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[AccountKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -359,12 +364,23 @@ class AccountRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Account]:
-        return _rt.stream_all(self._session, ACCOUNT_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Account]:
+        return _rt.stream_all(
+            self._session, ACCOUNT_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[AccountKey] | AsyncIterable[AccountKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[AccountKey] | AsyncIterable[AccountKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Account | None]:
-        return _rt.load_stream(self._session, ACCOUNT_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, ACCOUNT_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

@@ -240,6 +240,7 @@ class EntryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Entry]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -249,6 +250,7 @@ class EntryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -259,6 +261,7 @@ class EntryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Entry]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -268,6 +271,7 @@ class EntryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -278,6 +282,7 @@ class EntryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Entry]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -287,6 +292,7 @@ class EntryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -297,6 +303,7 @@ class EntryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
         versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[EntryKey]:
         return await _rt.delete_batch_chunked(
@@ -307,16 +314,25 @@ class EntryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
             versions=versions,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Entry]:
-        return _rt.stream_all(self._session, ENTRY_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Entry]:
+        return _rt.stream_all(self._session, ENTRY_TABLE, chunk_size=chunk_size, progress=progress)
 
     def load_stream(
-        self, keys: Iterable[EntryKey] | AsyncIterable[EntryKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[EntryKey] | AsyncIterable[EntryKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Entry | None]:
-        return _rt.load_stream(self._session, ENTRY_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, ENTRY_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_grouped_by_account_id(self, keys: Sequence[int]) -> dict[int, list[Entry]]:
         return await _rt.load_grouped_by_fk(self._session, ENTRY_TABLE, "account_id", keys)

@@ -236,6 +236,7 @@ class CompositeRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Composite]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -245,6 +246,7 @@ class CompositeRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -255,6 +257,7 @@ class CompositeRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Composite]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -264,6 +267,7 @@ class CompositeRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -274,6 +278,7 @@ class CompositeRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Composite]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -283,6 +288,7 @@ class CompositeRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -293,6 +299,7 @@ class CompositeRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[CompositeKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -302,15 +309,26 @@ class CompositeRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Composite]:
-        return _rt.stream_all(self._session, COMPOSITE_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Composite]:
+        return _rt.stream_all(
+            self._session, COMPOSITE_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[CompositeKey] | AsyncIterable[CompositeKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[CompositeKey] | AsyncIterable[CompositeKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Composite | None]:
-        return _rt.load_stream(self._session, COMPOSITE_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, COMPOSITE_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_code_revision(
         self, keys: Sequence[tuple[str, int]]

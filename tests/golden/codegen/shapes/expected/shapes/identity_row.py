@@ -228,6 +228,7 @@ class IdentityRowRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[IdentityRow]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -237,6 +238,7 @@ class IdentityRowRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -247,6 +249,7 @@ class IdentityRowRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[IdentityRow]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -256,6 +259,7 @@ class IdentityRowRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -266,6 +270,7 @@ class IdentityRowRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[IdentityRowKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -275,18 +280,26 @@ class IdentityRowRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[IdentityRow]:
-        return _rt.stream_all(self._session, IDENTITY_ROW_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[IdentityRow]:
+        return _rt.stream_all(
+            self._session, IDENTITY_ROW_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
         self,
         keys: Iterable[IdentityRowKey] | AsyncIterable[IdentityRowKey],
         *,
         chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[IdentityRow | None]:
-        return _rt.load_stream(self._session, IDENTITY_ROW_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, IDENTITY_ROW_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_name(self, keys: Sequence[str]) -> list[IdentityRow | None]:
         return await _rt.load_batch_by_unique(self._session, IDENTITY_ROW_TABLE, "name", keys)

@@ -203,6 +203,7 @@ class ParentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Parent]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -212,6 +213,7 @@ class ParentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -222,6 +224,7 @@ class ParentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Parent]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -231,6 +234,7 @@ class ParentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -241,6 +245,7 @@ class ParentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Parent]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -250,6 +255,7 @@ class ParentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -260,6 +266,7 @@ class ParentRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[ParentKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -269,12 +276,21 @@ class ParentRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Parent]:
-        return _rt.stream_all(self._session, PARENT_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Parent]:
+        return _rt.stream_all(self._session, PARENT_TABLE, chunk_size=chunk_size, progress=progress)
 
     def load_stream(
-        self, keys: Iterable[ParentKey] | AsyncIterable[ParentKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[ParentKey] | AsyncIterable[ParentKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Parent | None]:
-        return _rt.load_stream(self._session, PARENT_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, PARENT_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

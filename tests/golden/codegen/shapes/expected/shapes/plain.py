@@ -249,6 +249,7 @@ class PlainRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Plain]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -258,6 +259,7 @@ class PlainRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -268,6 +270,7 @@ class PlainRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Plain]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -277,6 +280,7 @@ class PlainRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -287,6 +291,7 @@ class PlainRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Plain]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -296,6 +301,7 @@ class PlainRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -306,6 +312,7 @@ class PlainRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[PlainKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -315,12 +322,21 @@ class PlainRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Plain]:
-        return _rt.stream_all(self._session, PLAIN_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Plain]:
+        return _rt.stream_all(self._session, PLAIN_TABLE, chunk_size=chunk_size, progress=progress)
 
     def load_stream(
-        self, keys: Iterable[PlainKey] | AsyncIterable[PlainKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[PlainKey] | AsyncIterable[PlainKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Plain | None]:
-        return _rt.load_stream(self._session, PLAIN_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, PLAIN_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

@@ -266,6 +266,7 @@ class StoredFormsRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[StoredForms]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -275,6 +276,7 @@ class StoredFormsRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -285,6 +287,7 @@ class StoredFormsRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[StoredForms]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -294,6 +297,7 @@ class StoredFormsRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -304,6 +308,7 @@ class StoredFormsRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[StoredForms]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -313,6 +318,7 @@ class StoredFormsRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -323,6 +329,7 @@ class StoredFormsRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[StoredFormsKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -332,15 +339,23 @@ class StoredFormsRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[StoredForms]:
-        return _rt.stream_all(self._session, STORED_FORMS_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[StoredForms]:
+        return _rt.stream_all(
+            self._session, STORED_FORMS_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
         self,
         keys: Iterable[StoredFormsKey] | AsyncIterable[StoredFormsKey],
         *,
         chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[StoredForms | None]:
-        return _rt.load_stream(self._session, STORED_FORMS_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, STORED_FORMS_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

@@ -251,6 +251,7 @@ class WithArraysRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[WithArrays]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -260,6 +261,7 @@ class WithArraysRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -270,6 +272,7 @@ class WithArraysRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[WithArrays]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -279,6 +282,7 @@ class WithArraysRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -289,6 +293,7 @@ class WithArraysRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[WithArrays]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -298,6 +303,7 @@ class WithArraysRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -308,6 +314,7 @@ class WithArraysRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[WithArraysKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -317,15 +324,23 @@ class WithArraysRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[WithArrays]:
-        return _rt.stream_all(self._session, WITH_ARRAYS_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[WithArrays]:
+        return _rt.stream_all(
+            self._session, WITH_ARRAYS_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
         self,
         keys: Iterable[WithArraysKey] | AsyncIterable[WithArraysKey],
         *,
         chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[WithArrays | None]:
-        return _rt.load_stream(self._session, WITH_ARRAYS_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, WITH_ARRAYS_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

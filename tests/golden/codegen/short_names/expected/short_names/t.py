@@ -193,6 +193,7 @@ class TRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[T]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -202,6 +203,7 @@ class TRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -212,6 +214,7 @@ class TRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[T]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -221,6 +224,7 @@ class TRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -231,6 +235,7 @@ class TRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[T]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -240,6 +245,7 @@ class TRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -250,6 +256,7 @@ class TRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[TKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -259,12 +266,21 @@ class TRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[T]:
-        return _rt.stream_all(self._session, T_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[T]:
+        return _rt.stream_all(self._session, T_TABLE, chunk_size=chunk_size, progress=progress)
 
     def load_stream(
-        self, keys: Iterable[TKey] | AsyncIterable[TKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[TKey] | AsyncIterable[TKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[T | None]:
-        return _rt.load_stream(self._session, T_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, T_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

@@ -198,6 +198,7 @@ class X1Repository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[X1]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -207,6 +208,7 @@ class X1Repository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -217,6 +219,7 @@ class X1Repository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[X1]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -226,6 +229,7 @@ class X1Repository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -236,6 +240,7 @@ class X1Repository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[X1]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -245,6 +250,7 @@ class X1Repository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -255,6 +261,7 @@ class X1Repository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[X1Key]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -264,15 +271,24 @@ class X1Repository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[X1]:
-        return _rt.stream_all(self._session, X1_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[X1]:
+        return _rt.stream_all(self._session, X1_TABLE, chunk_size=chunk_size, progress=progress)
 
     def load_stream(
-        self, keys: Iterable[X1Key] | AsyncIterable[X1Key], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[X1Key] | AsyncIterable[X1Key],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[X1 | None]:
-        return _rt.load_stream(self._session, X1_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, X1_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_grouped_by_t_id(self, keys: Sequence[str]) -> dict[str, list[X1]]:
         return await _rt.load_grouped_by_fk(self._session, X1_TABLE, "t_id", keys)

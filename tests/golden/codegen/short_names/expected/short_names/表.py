@@ -194,6 +194,7 @@ class 表Repository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[表]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -203,6 +204,7 @@ class 表Repository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -213,6 +215,7 @@ class 表Repository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[表]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -222,6 +225,7 @@ class 表Repository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -232,6 +236,7 @@ class 表Repository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[表]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -241,6 +246,7 @@ class 表Repository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -251,6 +257,7 @@ class 表Repository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[表Key]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -260,12 +267,21 @@ class 表Repository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[表]:
-        return _rt.stream_all(self._session, 表_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[表]:
+        return _rt.stream_all(self._session, 表_TABLE, chunk_size=chunk_size, progress=progress)
 
     def load_stream(
-        self, keys: Iterable[表Key] | AsyncIterable[表Key], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[表Key] | AsyncIterable[表Key],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[表 | None]:
-        return _rt.load_stream(self._session, 表_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, 表_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
