@@ -262,6 +262,7 @@ class AccountRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Account]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -271,6 +272,7 @@ class AccountRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -281,6 +283,7 @@ class AccountRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Account]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -290,6 +293,7 @@ class AccountRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -300,6 +304,7 @@ class AccountRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Account]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -309,6 +314,7 @@ class AccountRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -319,6 +325,7 @@ class AccountRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
         versions: Iterable[int | None] | AsyncIterable[int | None] | None = None,
     ) -> _rt.BatchResult[AccountKey]:
         return await _rt.delete_batch_chunked(
@@ -329,16 +336,27 @@ class AccountRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
             versions=versions,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Account]:
-        return _rt.stream_all(self._session, ACCOUNT_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Account]:
+        return _rt.stream_all(
+            self._session, ACCOUNT_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[AccountKey] | AsyncIterable[AccountKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[AccountKey] | AsyncIterable[AccountKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Account | None]:
-        return _rt.load_stream(self._session, ACCOUNT_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, ACCOUNT_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_batch_by_account_iban(
         self, keys: Sequence[tuple[uuid.UUID, str]]

@@ -199,6 +199,7 @@ class CountryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Country]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -208,6 +209,7 @@ class CountryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -218,6 +220,7 @@ class CountryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Country]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -227,6 +230,7 @@ class CountryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -237,6 +241,7 @@ class CountryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Country]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -246,6 +251,7 @@ class CountryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -256,6 +262,7 @@ class CountryRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[CountryKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -265,12 +272,23 @@ class CountryRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Country]:
-        return _rt.stream_all(self._session, COUNTRY_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Country]:
+        return _rt.stream_all(
+            self._session, COUNTRY_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[CountryKey] | AsyncIterable[CountryKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[CountryKey] | AsyncIterable[CountryKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Country | None]:
-        return _rt.load_stream(self._session, COUNTRY_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, COUNTRY_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )

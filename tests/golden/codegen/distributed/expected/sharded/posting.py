@@ -220,6 +220,7 @@ class PostingRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Posting]:
         return await _rt.save_batch_chunked(
             self._session,
@@ -229,6 +230,7 @@ class PostingRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def update_batch_chunked(
@@ -239,6 +241,7 @@ class PostingRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Posting]:
         return await _rt.update_batch_chunked(
             self._session,
@@ -248,6 +251,7 @@ class PostingRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def upsert_batch_chunked(
@@ -258,6 +262,7 @@ class PostingRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[Posting]:
         return await _rt.upsert_batch_chunked(
             self._session,
@@ -267,6 +272,7 @@ class PostingRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
     async def delete_batch_chunked(
@@ -277,6 +283,7 @@ class PostingRepository:
         atomic: bool = True,
         returning: bool = True,
         concurrency: int = 1,
+        progress: _rt.ProgressCallback | None = None,
     ) -> _rt.BatchResult[PostingKey]:
         return await _rt.delete_batch_chunked(
             self._session,
@@ -286,15 +293,26 @@ class PostingRepository:
             atomic=atomic,
             returning=returning,
             concurrency=concurrency,
+            progress=progress,
         )
 
-    def stream_all(self, *, chunk_size: int = 1000) -> AsyncIterator[Posting]:
-        return _rt.stream_all(self._session, POSTING_TABLE, chunk_size=chunk_size)
+    def stream_all(
+        self, *, chunk_size: int = 1000, progress: _rt.ProgressCallback | None = None
+    ) -> AsyncIterator[Posting]:
+        return _rt.stream_all(
+            self._session, POSTING_TABLE, chunk_size=chunk_size, progress=progress
+        )
 
     def load_stream(
-        self, keys: Iterable[PostingKey] | AsyncIterable[PostingKey], *, chunk_size: int = 1000
+        self,
+        keys: Iterable[PostingKey] | AsyncIterable[PostingKey],
+        *,
+        chunk_size: int = 1000,
+        progress: _rt.ProgressCallback | None = None,
     ) -> AsyncIterator[Posting | None]:
-        return _rt.load_stream(self._session, POSTING_TABLE, keys, chunk_size=chunk_size)
+        return _rt.load_stream(
+            self._session, POSTING_TABLE, keys, chunk_size=chunk_size, progress=progress
+        )
 
     async def load_grouped_by_posting_account(
         self, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]
