@@ -34,7 +34,7 @@ Conventions shared by the generator and the runtime (both sides rely on them):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
@@ -337,3 +337,30 @@ class TableSpec(Generic[E, K]):
     @property
     def composite_key(self) -> bool:
         return len(self.key_columns) > 1
+
+    def unique(self, name: str) -> UniqueSpec:
+        """The primary key (``primary_key``) or the unique key named ``name``; a KeyError that
+        lists the table's keys otherwise."""
+        found = next((u for u in self.uniques if u.name == name), None)
+        if found is None:
+            names = ", ".join(repr(u.name) for u in self.uniques)
+            raise KeyError(f"table {self.table} has no key {name!r} (its keys: {names})")
+        return found
+
+
+def derived(
+    spec: TableSpec[E, K], variant: Hashable, make: Callable[[], TableSpec[E, K]]
+) -> TableSpec[E, K]:
+    """The spec the runtime derives from ``spec`` for one ``variant`` of a write (a partial
+    update's columns, the key an upsert or ``save_if_new`` resolves clashes on), made once.
+
+    Keyed by the identity of ``spec``: hashing a spec costs more than the write it serves.
+    """
+    cached = _DERIVED.get((id(spec), variant))
+    if cached is None or cached[0] is not spec:
+        cached = (spec, make())
+        _DERIVED[(id(spec), variant)] = cached
+    return cached[1]
+
+
+_DERIVED: dict[tuple[int, Hashable], tuple[TableSpec[Any, Any], TableSpec[Any, Any]]] = {}

@@ -22,32 +22,27 @@ from collections.abc import Sequence
 from typing import Any
 
 from batchrepo.key_matching import keys_of_columns
-from batchrepo.spec import E, K, TableSpec, UniqueSpec
+from batchrepo.spec import E, K, TableSpec, UniqueSpec, derived
 
 
 def skipping(spec: TableSpec[E, K], on: str) -> TableSpec[E, K]:
     """``spec`` whose insert statements skip rows whose key ``on`` exists (no COPY, no counting
     twin: the rows inserted must come back), marked ``conflict_key=on``."""
-    cached = _DERIVED.get((id(spec), on))
-    if cached is not None and cached[0] is spec:
-        return cached[1]
-    unique = _unique(spec, on)
-    one, batch = unique.insert_if_new_sql, unique.insert_batch_if_new_sql
-    assert one is not None and batch is not None  # _unique refused the key otherwise
-    sql = dataclasses.replace(spec.sql, insert_one=one, insert_batch=batch, insert_batch_count=None)
-    derived = dataclasses.replace(spec, sql=sql, copy=None, conflict_key=on)
-    _DERIVED[(id(spec), on)] = (spec, derived)
-    return derived
 
+    def make() -> TableSpec[E, K]:
+        unique = _unique(spec, on)
+        one, batch = unique.insert_if_new_sql, unique.insert_batch_if_new_sql
+        assert one is not None and batch is not None  # _unique refused the key otherwise
+        sql = dataclasses.replace(
+            spec.sql, insert_one=one, insert_batch=batch, insert_batch_count=None
+        )
+        return dataclasses.replace(spec, sql=sql, copy=None, conflict_key=on)
 
-_DERIVED: dict[tuple[int, str], tuple[TableSpec[Any, Any], TableSpec[Any, Any]]] = {}
+    return derived(spec, ("if_new", on), make)
 
 
 def _unique(spec: TableSpec[Any, Any], on: str) -> UniqueSpec:
-    unique = next((u for u in spec.uniques if u.name == on), None)
-    if unique is None:
-        names = ", ".join(repr(u.name) for u in spec.uniques)
-        raise KeyError(f"table {spec.table} has no key {on!r} (its keys: {names})")
+    unique = spec.unique(on)
     if unique.insert_if_new_sql is None or unique.insert_batch_if_new_sql is None:
         raise TypeError(
             f"table {spec.table}: key {on!r} is drawn by the database (identity), so no row can "

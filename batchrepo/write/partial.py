@@ -20,42 +20,39 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from batchrepo.spec import ColumnSpec, E, K, TableSpec
+from batchrepo.spec import ColumnSpec, E, K, TableSpec, derived
 
 
 def partial(spec: TableSpec[E, K], names: Sequence[str]) -> TableSpec[E, K]:
     """``spec`` updating only the columns whose attribute (or column) names are ``names``."""
     chosen = frozenset(names)
-    cached = _DERIVED.get((id(spec), chosen))
-    if cached is not None and cached[0] is spec:
-        return cached[1]
-    written = _positions(spec, chosen)
-    sql = spec.sql
-    if sql.update_one_columns is None or sql.update_batch_columns is None:
-        raise TypeError(
-            f"table {spec.table} has no update of chosen columns (TableSQL.update_*_columns): "
-            "regenerate its package"
+
+    def make() -> TableSpec[E, K]:
+        written = _positions(spec, chosen)
+        sql = spec.sql
+        if sql.update_one_columns is None or sql.update_batch_columns is None:
+            raise TypeError(
+                f"table {spec.table} has no update of chosen columns "
+                "(TableSQL.update_*_columns): regenerate its package"
+            )
+        return dataclasses.replace(
+            spec,
+            columns=tuple(
+                column if at in written else _relaxed(column)
+                for at, column in enumerate(spec.columns)
+            ),
+            to_columns=_only(spec.to_columns, written, len(spec.columns)),
+            sql=dataclasses.replace(
+                sql,
+                update_one=sql.update_one_columns,
+                update_batch=sql.update_batch_columns,
+                update_batch_count=sql.update_batch_columns_count,
+            ),
+            copy=None,
+            update_columns=tuple(at in written for at in range(len(spec.columns))),
         )
-    derived = dataclasses.replace(
-        spec,
-        columns=tuple(
-            column if at in written else _relaxed(column) for at, column in enumerate(spec.columns)
-        ),
-        to_columns=_only(spec.to_columns, written, len(spec.columns)),
-        sql=dataclasses.replace(
-            sql,
-            update_one=sql.update_one_columns,
-            update_batch=sql.update_batch_columns,
-            update_batch_count=sql.update_batch_columns_count,
-        ),
-        copy=None,
-        update_columns=tuple(at in written for at in range(len(spec.columns))),
-    )
-    _DERIVED[(id(spec), chosen)] = (spec, derived)
-    return derived
 
-
-_DERIVED: dict[tuple[int, frozenset[str]], tuple[TableSpec[Any, Any], TableSpec[Any, Any]]] = {}
+    return derived(spec, ("columns", chosen), make)
 
 
 def _positions(spec: TableSpec[Any, Any], chosen: frozenset[str]) -> frozenset[int]:

@@ -21,7 +21,7 @@ from typing import Any
 from batchrepo.db.arguments import key_arrays, value_arrays
 from batchrepo.db.executor import Connection
 from batchrepo.key_matching import keys_of_columns, keys_of_records
-from batchrepo.spec import E, K, TableSpec, UniqueSpec
+from batchrepo.spec import E, K, TableSpec, derived
 
 PRIMARY_KEY = "primary_key"
 
@@ -30,39 +30,30 @@ def upserting(spec: TableSpec[E, K], on: str) -> TableSpec[E, K]:
     """``spec`` whose upserts resolve clashes on the key ``on`` (the primary key: ``spec``)."""
     if on == PRIMARY_KEY:
         return spec
-    cached = _DERIVED.get((id(spec), on))
-    if cached is not None and cached[0] is spec:
-        return cached[1]
-    unique = next((u for u in spec.uniques if u.name == on), None)
-    if unique is None:
-        names = ", ".join(repr(u.name) for u in spec.uniques)
-        raise KeyError(f"table {spec.table} has no key {on!r} (its keys: {names})")
-    one, batch = unique.upsert_sql, unique.upsert_batch_sql
-    if one is None or batch is None:
-        raise TypeError(f"table {spec.table} has no upsert on {on!r}: it has no column to update")
-    sql = dataclasses.replace(
-        spec.sql,
-        upsert_one=one,
-        upsert_batch=batch,
-        upsert_batch_count=unique.upsert_batch_count_sql,
-    )
-    derived = dataclasses.replace(spec, sql=sql, copy=None, conflict_key=on)
-    _DERIVED[(id(spec), on)] = (spec, derived)
-    return derived
 
+    def make() -> TableSpec[E, K]:
+        unique = spec.unique(on)
+        one, batch = unique.upsert_sql, unique.upsert_batch_sql
+        if one is None or batch is None:
+            raise TypeError(
+                f"table {spec.table} has no upsert on {on!r}: it has no column to update"
+            )
+        sql = dataclasses.replace(
+            spec.sql,
+            upsert_one=one,
+            upsert_batch=batch,
+            upsert_batch_count=unique.upsert_batch_count_sql,
+        )
+        return dataclasses.replace(spec, sql=sql, copy=None, conflict_key=on)
 
-_DERIVED: dict[tuple[int, str], tuple[TableSpec[Any, Any], TableSpec[Any, Any]]] = {}
+    return derived(spec, ("upsert", on), make)
 
 
 def conflict_positions(spec: TableSpec[Any, Any]) -> tuple[int, ...]:
     """The columns rows are matched to the input by: the conflict key, else the primary key."""
     if spec.conflict_key is None:
         return spec.key_columns
-    return _unique(spec, spec.conflict_key).columns
-
-
-def _unique(spec: TableSpec[Any, Any], name: str) -> UniqueSpec:
-    return next(u for u in spec.uniques if u.name == name)
+    return spec.unique(spec.conflict_key).columns
 
 
 async def missing_rows(
@@ -83,7 +74,7 @@ async def missing_rows(
     if spec.conflict_key is None:
         keys = [m[0] for m in missing] if len(positions) == 1 else missing
         return list(await conn.fetch(spec.sql.select_batch, *key_arrays(spec, keys)))
-    select = _unique(spec, spec.conflict_key).select_batch_sql
+    select = spec.unique(spec.conflict_key).select_batch_sql
     assert select is not None, "every unique key has its select_batch_sql"
     values = [m[0] for m in missing] if len(positions) == 1 else missing
     return list(await conn.fetch(select, *value_arrays(len(positions), values)))
