@@ -1,4 +1,4 @@
-"""``batchrepo``: generate, check, migrate, diff, ddl, ir.
+"""``batchrepo``: generate, check, migrate, diff, ddl, ir, pull.
 
 * ``generate`` renders every file first; on any error it writes nothing (exit 2, or 3 for a
   generator bug), otherwise it replaces the output directory in one swap.
@@ -10,6 +10,8 @@
 * ``diff`` prints the public API change of the generated package since a git revision as
   markdown (exit 1 when something breaking changed; see :mod:`batchrepo_codegen.apidiff.api_diff`).
 * ``ddl`` prints ``schema.sql``; ``ir`` prints the intermediate model as JSON (sorted keys).
+* ``pull`` writes ``schema.yaml`` from a live database and proves the round trip
+  (:mod:`batchrepo_codegen.pull`): exit 0 exact, 1 not exact (listed), 2 bad input.
 
 A schema error prints every issue, one per line, to stderr. ``--schema`` takes a YAML file or
 ``module:attribute`` (``file.py:attribute``) naming a schema written in Python
@@ -47,6 +49,7 @@ try:
     from .output.render import RenderError, render_ddl
     from .output.writer import OutputError, compare_tree, write_tree
     from .pipeline import generate, package_ir, shown_path
+    from .pull import register as register_pull
     from .schema.issues import SchemaError
     from .schema.python_source import PythonSourceError
 except ModuleNotFoundError as missing:  # the runtime alone is installed: say what to install
@@ -155,6 +158,7 @@ def _parser() -> argparse.ArgumentParser:
             )
     _add_migrate(commands)
     register_diff(commands)
+    register_pull(commands)
     return parser
 
 
