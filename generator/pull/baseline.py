@@ -40,13 +40,18 @@ def baseline_text(schema_text: str, schema_path: str, database: str) -> str:
     return plan_migration(None, schema).render(header)
 
 
-def write_baseline(folder: Path, schema_text: str, schema_path: str, database: str) -> Path:
-    """Write ``NNNN_baseline.sql`` into an empty (or new) migrations folder."""
+def refuse_existing(folder: Path) -> None:
+    """Raise :class:`BaselineError` when ``folder`` already holds a migration."""
     if existing := migration_files(folder):
         raise BaselineError(
             f"{shown_path(folder)} already holds {existing[-1].name}: the baseline of a pulled "
             "database must be the first migration; pass another --migrations folder"
         )
+
+
+def write_baseline(folder: Path, schema_text: str, schema_path: str, database: str) -> Path:
+    """Write ``NNNN_baseline.sql`` into an empty (or new) migrations folder."""
+    refuse_existing(folder)
     path = next_path(folder, SLUG)
     write_new(path, baseline_text(schema_text, schema_path, database))
     return path

@@ -20,7 +20,7 @@ import asyncpg
 
 from ..pipeline import read_schema
 from ..schema.issues import SchemaError, format_path
-from .baseline import write_baseline
+from .baseline import refuse_existing, write_baseline
 from .catalog import LiveCatalog, read_live_catalog
 from .proof import Proof, generated_ddl, prove
 from .translate import Translation, translate
@@ -153,10 +153,13 @@ def _header(database: str, request: PullRequest, translation: Translation) -> st
 
 
 def write_outputs(request: PullRequest, result: PullResult) -> None:
-    """The schema file, then the baseline migration (when asked)."""
+    """The schema file, then the baseline migration (when asked); both are checked first, so
+    a refusal writes nothing."""
     out = Path(request.out)
     if out.exists() and not request.force:
         raise PullError(f"{out} exists; pass --force to replace it")
+    if request.migrations is not None:
+        refuse_existing(Path(request.migrations))
     out.write_text(result.text, encoding="utf-8")
     result.written.append(str(out))
     if request.migrations is not None:

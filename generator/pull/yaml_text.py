@@ -38,6 +38,8 @@ def _flow(mapping: dict[str, Any]) -> str | None:
 def dump(document: dict[str, Any], header: str = "") -> str:
     """The document as YAML, ``header`` lines first as comments."""
     lines = [f"# {line}".rstrip() for line in header.splitlines()]
+    if lines:
+        lines.append("")
     _mapping(lines, document, 0)
     return "\n".join(lines) + "\n"
 
