@@ -50,8 +50,10 @@ def _mapping(lines: list[str], mapping: dict[str, Any], depth: int) -> None:
         head = f"{indent}{scalar(key)}:"
         if depth == 0 and isinstance(value, dict):
             lines.append("")
-        if isinstance(value, dict):
-            folded = _flow(value) if depth >= 3 and value else None
+        if isinstance(value, dict) and not value:
+            lines.append(f"{head} {{}}")
+        elif isinstance(value, dict):
+            folded = _flow(value) if depth >= 3 else None
             if folded is not None and len(head) + 1 + len(folded) <= FLOW_WIDTH:
                 lines.append(f"{head} {folded}")
             else:
