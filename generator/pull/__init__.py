@@ -12,7 +12,8 @@ API::
     register(subparsers)                       # cli.py: the ``pull`` command
 
 Modules, in the order a pull runs: :mod:`.catalog` (the live catalog, pg_catalog queries),
-:mod:`.columns` (a column's type and default as schema.yaml spells them), :mod:`.translate`
+:mod:`.columns` (a column's type and default as schema.yaml spells them), :mod:`.expressions`
+(CHECK and WHERE texts, where PostgreSQL's printed form does not read back), :mod:`.translate`
 (the schema document, and what it cannot say), :mod:`.yaml_text` (the document as YAML),
 :mod:`.unmodelled` (triggers, functions, views, ... and the ``updated_at`` triggers that
 ``on_update`` replaces), :mod:`.baseline` (the baseline migration), :mod:`.proof` (generated

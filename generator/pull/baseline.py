@@ -33,8 +33,7 @@ def baseline_text(schema_text: str, schema_path: str, database: str) -> str:
         schema_fingerprint(schema), schema=shown_path(schema_path), base="an empty database"
     )
     header += (
-        f"{BASELINE_PREFIX}already applied to {database}: batchrepo pull read this schema "
-        "from it.",
+        f"{BASELINE_PREFIX}already applied to {database}: batchrepo pull read this schema from it.",
         "-- Run this file only on a new, empty database; the next migration starts from here.",
     )
     return plan_migration(None, schema).render(header)

@@ -115,7 +115,8 @@ GROUP BY t.oid, t.typname
 ORDER BY t.typname
 """
 _TABLES = """
-SELECT c.oid, c.relname AS name, c.relkind::text AS kind, obj_description(c.oid, 'pg_class') AS comment,
+SELECT c.oid, c.relname AS name, c.relkind::text AS kind,
+       obj_description(c.oid, 'pg_class') AS comment,
        (SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
         WHERE i.inhrelid = c.oid LIMIT 1) AS partition_of
 FROM pg_class c
@@ -165,7 +166,8 @@ _INDEXES = """
 SELECT i.indrelid AS table_oid, c.relname AS name,
        replace(pg_get_indexdef(i.indexrelid), ' ON ' || quote_ident(n.nspname) || '.', ' ON ')
          AS definition,
-       ARRAY(SELECT a.attname FROM unnest(i.indkey[0:i.indnkeyatts - 1]) WITH ORDINALITY k(num, pos)
+       ARRAY(SELECT a.attname
+             FROM unnest(i.indkey[0:i.indnkeyatts - 1]) WITH ORDINALITY k(num, pos)
              LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num
              ORDER BY k.pos)::text[] AS columns,
        i.indisunique AS unique, con.conname AS constraint,

@@ -89,7 +89,9 @@ async def pull(request: PullRequest) -> PullResult:
         result = PullResult(database, catalog, translation, text, replaced, unmodelled)
         if request.prove:
             ddl = generated_ddl(translation.document)
-            result.proof = await prove(conn, request.schema_name, ddl, request.scratch or request.dsn)
+            result.proof = await prove(
+                conn, request.schema_name, ddl, request.scratch or request.dsn
+            )
     finally:
         await conn.close()
     return result
@@ -180,15 +182,21 @@ def report(result: PullResult) -> list[str]:
     _section(
         lines,
         "REPLACED by on_update (the trigger is not recreated)",
-        [f"trigger {t.trigger} on {t.table} ({t.function}()): {t.column} on_update: {t.expression}"
-         for t in result.replaced],
+        [
+            f"trigger {t.trigger} on {t.table} ({t.function}()): "
+            f"{t.column} on_update: {t.expression}"
+            for t in result.replaced
+        ],
     )
     _section(lines, "NOT MODELLED", [str(u) for u in result.unmodelled])
     if result.proof is None:
         lines.append("self-proof: skipped (--no-proof)")
         return lines
-    _section(lines, "CATALOG DIFFERENCES (live database against generated DDL)",
-             list(result.proof.differences))
+    _section(
+        lines,
+        "CATALOG DIFFERENCES (live database against generated DDL)",
+        list(result.proof.differences),
+    )
     exact = result.proof.exact_tables
     share = 100 * len(exact) / len(tables)
     lines.append(
@@ -203,4 +211,3 @@ def _section(lines: list[str], title: str, items: list[str]) -> None:
         return
     lines.append(f"{title} ({len(items)}):")
     lines += [f"  {item}" for item in items]
-

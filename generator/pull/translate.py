@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..schema.names import class_name, derived_identifier
-from .catalog import LiveCatalog, LiveConstraint, LiveTable
+from .catalog import LiveCatalog, LiveTable
 from .columns import Unrepresentable, column_entry, column_type
+from .expressions import check_expression, written_expression
 
 _ACTIONS = {"a": "no_action", "r": "restrict", "c": "cascade", "n": "set_null"}
 
@@ -69,9 +70,7 @@ def translate(
         blocked.update(newly)
     used = {c.element for t in catalog.tables if t.name in tables for c in t.columns}
     document: dict[str, Any] = {"version": 1, "package": package}
-    enum_entries = {
-        e.name: _enum(e.values, e.comment) for e in catalog.enums if e.name in used
-    }
+    enum_entries = {e.name: _enum(e.values, e.comment) for e in catalog.enums if e.name in used}
     if enum_entries:
         document["enums"] = enum_entries
     document["tables"] = tables
@@ -152,18 +151,6 @@ def singular_class_name(table: str) -> str:
     return class_name(f"{head}_{last}" if head else last)
 
 
-def check_expression(check: LiveConstraint, notes: list[str], table: str) -> str:
-    """The expression of ``CHECK (<expression>)[ NOT VALID]`` as PostgreSQL prints it."""
-    text = check.definition
-    if text.endswith(" NOT VALID"):
-        notes.append(f"{table}.{check.name}: NOT VALID is not kept (batchrepo validates checks)")
-        text = text.removesuffix(" NOT VALID")
-    if check.inherited:
-        notes.append(f"{table}.{check.name}: NO INHERIT is not kept")
-        text = text.removesuffix(" NO INHERIT")
-    return text.removeprefix("CHECK (").removesuffix(")")
-
-
 def _key_name(table: str, constraint: str, suffix: str) -> str | None:
     """The key name from which batchrepo derives ``constraint``; None when none does."""
     prefix, end = f"{table}_", f"_{suffix}"
@@ -187,7 +174,9 @@ def _keys(entry: dict[str, Any], table: LiveTable, notes: list[str]) -> None:
     if unique:
         entry["unique"] = unique
     for key in table.constraint("x"):
-        notes.append(f"{table.name}.{key.name}: exclusion constraint not modelled ({key.definition})")
+        notes.append(
+            f"{table.name}.{key.name}: exclusion constraint not modelled ({key.definition})"
+        )
 
 
 def _indexes(entry: dict[str, Any], table: LiveTable, notes: list[str]) -> None:
@@ -203,7 +192,7 @@ def _indexes(entry: dict[str, Any], table: LiveTable, notes: list[str]) -> None:
             continue
         long: dict[str, Any] = {"columns": list(index.columns)}
         if index.predicate is not None:
-            long["where"] = index.predicate
+            long["where"] = written_expression(index.predicate)
         if index.unique:
             long["unique"] = True
         indexes[index.name] = long
@@ -214,7 +203,9 @@ def _indexes(entry: dict[str, Any], table: LiveTable, notes: list[str]) -> None:
 def _covered(table: LiveTable, columns: tuple[str, ...]) -> bool:
     """Whether a key or a whole-table index leads with ``columns`` (in any order), as batchrepo
     asks before it adds an index for a foreign key."""
-    leads = [c.columns for c in table.constraints if c.kind in ("p", "u")]
+    leads: list[tuple[str | None, ...]] = [
+        c.columns for c in table.constraints if c.kind in ("p", "u")
+    ]
     leads += [i.columns for i in table.indexes if i.predicate is None and None not in i.columns]
     wanted = set(columns)
     return any(set(lead[: len(columns)]) == wanted for lead in leads)

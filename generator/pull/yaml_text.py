@@ -65,12 +65,12 @@ def _mapping(lines: list[str], mapping: dict[str, Any], depth: int) -> None:
                 lines.append(f"{indent}  - {scalar(item)}")
         else:
             text = scalar(value)
-            folded = None
+            block: list[str] | None = None
             if len(head) + 1 + len(text) > FLOW_WIDTH and isinstance(value, str):
-                folded = _folded(value, indent + "  ")
-            if folded is not None:
+                block = _folded(value, indent + "  ")
+            if block is not None:
                 lines.append(f"{head} >-")
-                lines += folded
+                lines += block
             else:
                 lines.append(f"{head} {text}")
         if depth == 1:

@@ -20,6 +20,7 @@ STAGES = (
     "pipeline",
     "migrate",
     "apidiff",
+    "pull",  # batchrepo pull: reads a database, writes a schema, proves it with migrate's reader
     "cli",
     "",  # batchrepo_codegen/__init__.py: generate(), the one entry point
 )

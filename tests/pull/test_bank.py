@@ -71,7 +71,10 @@ async def test_what_is_not_modelled_is_listed(pulled: PullResult) -> None:
 
 async def test_updated_at_triggers_become_on_update(pulled: PullResult) -> None:
     replaced = sorted((t.table, t.trigger) for t in pulled.replaced)
-    assert replaced == [(f"{t}", f"{t}_updated_at") for t in ("accounts", "branches", "customers", "employees", "loans")]
+    assert replaced == [
+        (f"{t}", f"{t}_updated_at")
+        for t in ("accounts", "branches", "customers", "employees", "loans")
+    ]
     tables = pulled.translation.document["tables"]
     for table, _ in replaced:
         assert tables[table]["columns"]["updated_at"]["on_update"] == "now()"

@@ -78,8 +78,19 @@ def test_an_exact_round_trip_exits_0(
 ) -> None:
     schema, folder = tmp_path / "schema.yaml", tmp_path / "migrations"
     status = main(
-        ["pull", "--dsn", plain_url, "--out", str(schema), "--migrations", str(folder),
-         "--package", "people", "--scratch", pg_admin_url]
+        [
+            "pull",
+            "--dsn",
+            plain_url,
+            "--out",
+            str(schema),
+            "--migrations",
+            str(folder),
+            "--package",
+            "people",
+            "--scratch",
+            pg_admin_url,
+        ]
     )
     shown = capsys.readouterr().out
     assert status == 0, shown
@@ -104,7 +115,11 @@ async def test_the_schema_of_the_plain_database(plain_url: str, pg_admin_url: st
     assert person["motto"] == {"type": "text", "default": "it's fine"}
     assert person["created_at"]["server_default"] == "current_timestamp"
     assert tables["person"]["unique"] == {"name": ["name"]}
-    assert tables["note"]["columns"]["id"] == {"type": "bigint", "identity": True, "primary_key": True}
+    assert tables["note"]["columns"]["id"] == {
+        "type": "bigint",
+        "identity": True,
+        "primary_key": True,
+    }
     assert result.translation.document["enums"] == {
         "mood": {"values": ["happy", "sad"], "description": "How a person feels."}
     }
@@ -153,8 +168,17 @@ def test_nothing_is_overwritten_unasked(
     folder.mkdir()
     (folder / "0001_initial.sql").write_text("-- theirs\n", encoding="utf-8")
     status = main(
-        ["pull", "--dsn", plain_url, "--out", str(schema), "--force", "--no-proof",
-         "--migrations", str(folder)]
+        [
+            "pull",
+            "--dsn",
+            plain_url,
+            "--out",
+            str(schema),
+            "--force",
+            "--no-proof",
+            "--migrations",
+            str(folder),
+        ]
     )
     assert status == 2
     assert "already holds 0001_initial.sql" in capsys.readouterr().err
