@@ -12,6 +12,7 @@ from ..migrate.files import MigrationFileError
 from ..schema.issues import SchemaError
 from .baseline import BaselineError
 from .command import PullError, PullRequest, pull, report, write_outputs
+from .proof import ProofError
 
 EXIT_EXACT = 0
 EXIT_NOT_EXACT = 1
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = asyncio.run(pull(request))
         write_outputs(request, result)
-    except (PullError, BaselineError, MigrationFileError) as error:
+    except (PullError, BaselineError, MigrationFileError, ProofError) as error:
         print(f"batchrepo pull: {error}", file=sys.stderr)
         return EXIT_INPUT
     except (OSError, asyncpg.PostgresError) as error:

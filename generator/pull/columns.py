@@ -108,6 +108,11 @@ def _default(
     text = column.default or ""
     if text in SERVER_DEFAULTS:
         entry["server_default"] = SERVER_DEFAULTS[text]
+        if text == "uuid_generate_v4()":
+            notes.append(
+                f"{where}: server_default uuid_generate_v4() is created as gen_random_uuid() "
+                "(core since PostgreSQL 13, no uuid-ossp)"
+            )
         return
     value = literal_default(text, spelled_type, column.element_kind == "e")
     if value is None or column.is_array:

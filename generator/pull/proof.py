@@ -27,6 +27,11 @@ GENERATED = "generated"
 _TABLE_OF = re.compile(r"table (?P<name>\S+?)(?::|$)")
 
 
+class ProofError(Exception):
+    """The generated DDL does not apply to the scratch database (a generator bug, or an
+    extension the scratch server lacks)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Proof:
     tables: tuple[str, ...]
@@ -65,7 +70,13 @@ async def prove(
     try:
         conn = await asyncpg.connect(url)
         try:
-            await conn.execute(ddl)
+            try:
+                await conn.execute(ddl)
+            except asyncpg.PostgresError as error:
+                raise ProofError(
+                    f"the DDL generated from the pulled schema does not apply to the scratch "
+                    f"database: {type(error).__name__}: {error}"
+                ) from error
             generated = await read_catalog(conn, "public")
         finally:
             await conn.close()

@@ -203,3 +203,35 @@ class _database:
 
     async def __aexit__(self, *exc: object) -> None:
         await devdb.drop_database(self.admin_url, self.name)
+
+
+#: uuid-ossp is not on the embedded server: a stand-in of the same name makes PostgreSQL print
+#: the default as it prints uuid-ossp's.
+UUID_OSSP = """
+CREATE FUNCTION uuid_generate_v4() RETURNS uuid LANGUAGE sql AS 'SELECT gen_random_uuid()';
+CREATE TABLE token (id uuid NOT NULL DEFAULT uuid_generate_v4(), CONSTRAINT token_pkey PRIMARY KEY (id));
+"""
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def uuid_ossp_url(pg_admin_url: str) -> AsyncIterator[str]:
+    async with _database(pg_admin_url, "pull_uuid_ossp", UUID_OSSP) as url:
+        yield url
+
+
+async def test_uuid_generate_v4_is_written_and_its_mapping_shown(
+    uuid_ossp_url: str, pg_admin_url: str
+) -> None:
+    result = await pull(PullRequest(dsn=uuid_ossp_url, package="tokens", scratch=pg_admin_url))
+    column = result.translation.document["tables"]["token"]["columns"]["id"]
+    assert column["server_default"] == "uuid_generate_v4()"
+    assert result.translation.notes == [
+        "token.id: server_default uuid_generate_v4() is created as gen_random_uuid() (core "
+        "since PostgreSQL 13, no uuid-ossp)"
+    ]
+    assert result.proof is not None
+    assert list(result.proof.differences) == [
+        "table token: column id: default 'uuid_generate_v4()' in live, 'gen_random_uuid()' in "
+        "generated"
+    ]
+    assert [str(u) for u in result.unmodelled] == ["function uuid_generate_v4(): returns uuid"]
