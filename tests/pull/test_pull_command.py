@@ -209,7 +209,10 @@ class _database:
 #: the default as it prints uuid-ossp's.
 UUID_OSSP = """
 CREATE FUNCTION uuid_generate_v4() RETURNS uuid LANGUAGE sql AS 'SELECT gen_random_uuid()';
-CREATE TABLE token (id uuid NOT NULL DEFAULT uuid_generate_v4(), CONSTRAINT token_pkey PRIMARY KEY (id));
+CREATE TABLE token (
+    id uuid NOT NULL DEFAULT uuid_generate_v4(),
+    CONSTRAINT token_pkey PRIMARY KEY (id)
+);
 """
 
 
