@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 import pytest
 import pytest_asyncio
+from batchrepo_codegen.pipeline import read_schema_text
 from batchrepo_codegen.pull import PullRequest, PullResult, pull, report
 
 BANK_SQL = Path(__file__).with_name("bank.sql")
@@ -38,6 +39,11 @@ def golden_text(result: PullResult) -> str:
 async def test_the_yaml_is_the_golden_one(pulled: PullResult) -> None:
     """tests/pull/expected/bank.schema.yaml; after a deliberate change: python -m tests.pull"""
     assert golden_text(pulled) == GOLDEN.read_text(encoding="utf-8")
+
+
+async def test_the_yaml_passes_the_front_end(pulled: PullResult) -> None:
+    schema = read_schema_text(pulled.text, "schema.yaml")
+    assert schema.tables.keys() == pulled.translation.document["tables"].keys()
 
 
 async def test_only_the_inet_table_is_left_out(pulled: PullResult) -> None:

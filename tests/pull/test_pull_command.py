@@ -18,6 +18,7 @@ from batchrepo_codegen.cli import main
 from batchrepo_codegen.migrate.command import missing_migration
 from batchrepo_codegen.migrate.files import migration_files
 from batchrepo_codegen.migrate.verify import current_ddl, verify_migrations
+from batchrepo_codegen.pipeline import read_schema_text
 from batchrepo_codegen.pull import PullRequest, pull
 from batchrepo_codegen.pull.baseline import BASELINE_PREFIX
 
@@ -124,6 +125,8 @@ async def test_the_schema_of_the_plain_database(plain_url: str, pg_admin_url: st
         "mood": {"values": ["happy", "sad"], "description": "How a person feels."}
     }
     assert result.exact
+    # the YAML text, not only the document, passes batchrepo's front end
+    assert read_schema_text(result.text, "schema.yaml").tables.keys() == {"person", "note"}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
