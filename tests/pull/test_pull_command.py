@@ -21,6 +21,7 @@ from batchrepo_codegen.migrate.verify import current_ddl, verify_migrations
 from batchrepo_codegen.pipeline import read_schema_text
 from batchrepo_codegen.pull import PullRequest, pull
 from batchrepo_codegen.pull.baseline import BASELINE_PREFIX
+from batchrepo_codegen.pull.unmodelled import on_update_triggers, unmodelled_objects
 
 #: Only what today's schema language says, names as batchrepo derives them, every foreign
 #: key indexed: this pulls back exactly.
@@ -241,3 +242,51 @@ async def test_uuid_generate_v4_is_written_and_its_mapping_shown(
         "generated"
     ]
     assert [str(u) for u in result.unmodelled] == ["function uuid_generate_v4(): returns uuid"]
+
+
+TRIGGERS = """
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+begin
+  new.changed_at = CURRENT_TIMESTAMP;
+  return new;
+end $$;
+CREATE FUNCTION touch_and_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.changed_at := now();
+    NEW.edits := NEW.edits + 1;
+    RETURN NEW;
+END $$;
+CREATE TABLE kept (id integer PRIMARY KEY, changed_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE on_insert_too (id integer PRIMARY KEY, changed_at timestamptz);
+CREATE TABLE counting (id integer PRIMARY KEY, changed_at timestamptz, edits integer);
+CREATE TRIGGER kept_touch BEFORE UPDATE ON kept FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE TRIGGER on_insert_too_touch BEFORE INSERT OR UPDATE ON on_insert_too
+    FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE TRIGGER counting_touch BEFORE UPDATE ON counting
+    FOR EACH ROW EXECUTE FUNCTION touch_and_count();
+"""
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def triggers_url(pg_admin_url: str) -> AsyncIterator[str]:
+    async with _database(pg_admin_url, "pull_triggers", TRIGGERS) as url:
+        yield url
+
+
+async def test_only_pure_updated_at_triggers_become_on_update(triggers_url: str) -> None:
+    conn = await asyncpg.connect(triggers_url)
+    try:
+        found = await on_update_triggers(conn, "public")
+        assert [(t.table, t.column, t.expression, t.trigger) for t in found] == [
+            ("kept", "changed_at", "current_timestamp", "kept_touch")
+        ]
+        listed = await unmodelled_objects(conn, "public", [], found)
+    finally:
+        await conn.close()
+    # touch() still serves on_insert_too's trigger, so it is listed with it
+    assert sorted((u.kind, u.name) for u in listed) == [
+        ("function", "touch()"),
+        ("function", "touch_and_count()"),
+        ("trigger", "counting_touch"),
+        ("trigger", "on_insert_too_touch"),
+    ]
