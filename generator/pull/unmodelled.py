@@ -32,7 +32,7 @@ class Unmodelled:
 
     def __str__(self) -> str:
         on = f" on {self.table}" if self.table and self.kind != "rows" else ""
-        return f"{self.kind} {self.name}{on}: {self.detail}"
+        return f"{self.kind} {self.name}{on}: {' '.join(self.detail.split())}"
 
 
 @dataclass(frozen=True, slots=True)
