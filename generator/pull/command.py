@@ -97,42 +97,72 @@ async def pull(request: PullRequest) -> PullResult:
     return result
 
 
+#: Parts of a table the front end may refuse one entry of (an expression outside the
+#: whitelist): that entry is left out, and noted, instead of the whole table.
+DROPPABLE = ("checks", "indexes")
+
+
 def checked_translation(
     catalog: LiveCatalog, package: str, on_update: dict[tuple[str, str], str]
 ) -> Translation:
-    """The translation batchrepo's front end accepts: each table it refuses is left out, with
-    the front end's message as the reason (and the tables whose keys lead to it)."""
+    """The translation batchrepo's front end accepts: each CHECK or index it refuses is left
+    out and noted, each table it refuses otherwise is left out, with the front end's message
+    as the reason (and the tables whose keys lead to it)."""
     left_out: dict[str, str] = {}
+    dropped: dict[tuple[str, str, str], str] = {}
     while True:
         translation = translate(catalog, package, left_out, on_update)
+        _drop(translation, dropped)
         if not translation.document["tables"]:
             reasons = "; ".join(f"{t}: {why}" for t, why in translation.left_out.items())
             raise PullError(f"no table can be written as schema.yaml ({reasons})")
         try:
             read_schema(translation.document)
         except SchemaError as error:
-            newly = _refused_tables(error, translation, catalog)
-            if not newly:
+            tables, entries = _refused(error, translation, catalog)
+            if not tables and not entries:
                 raise
-            left_out = {**translation.left_out, **newly}
+            left_out = {**translation.left_out, **tables}
+            dropped.update(entries)
             continue
         return translation
 
 
-def _refused_tables(
+def _drop(translation: Translation, dropped: dict[tuple[str, str, str], str]) -> None:
+    for (table, part, name), why in dropped.items():
+        entry = translation.document["tables"].get(table, {})
+        if name in entry.get(part, {}):
+            del entry[part][name]
+            if not entry[part]:
+                del entry[part]
+            kind = "CHECK constraint" if part == "checks" else "index"
+            translation.notes.append(f"{table}.{name}: {kind} left out: {why}")
+
+
+def _refused(
     error: SchemaError, translation: Translation, catalog: LiveCatalog
-) -> dict[str, str]:
-    refused: dict[str, str] = {}
+) -> tuple[dict[str, str], dict[tuple[str, str, str], str]]:
+    """The tables the front end refuses, and the entries of :data:`DROPPABLE` parts it
+    refuses (each with its message)."""
+    tables: dict[str, str] = {}
+    entries: dict[tuple[str, str, str], str] = {}
     for issue in error.issues:
         path = issue.path
         where = f"{format_path(path)}: {issue.message}"
-        if len(path) > 1 and path[0] == "tables" and isinstance(path[1], str):
-            refused.setdefault(str(path[1]), f"batchrepo refuses {where}")
+        if len(path) > 3 and path[0] == "tables" and path[2] in DROPPABLE:
+            key = (str(path[1]), str(path[2]), str(path[3]))
+            entries.setdefault(key, f"batchrepo refuses {where}")
+        elif len(path) > 1 and path[0] == "tables" and isinstance(path[1], str):
+            tables.setdefault(str(path[1]), f"batchrepo refuses {where}")
         elif len(path) > 1 and path[0] == "enums":
             for table in catalog.tables:
                 if any(c.element == path[1] for c in table.columns):
-                    refused.setdefault(table.name, f"its enum: batchrepo refuses {where}")
-    return {t: why for t, why in refused.items() if t in translation.document["tables"]}
+                    tables.setdefault(table.name, f"its enum: batchrepo refuses {where}")
+    written = translation.document["tables"]
+    return (
+        {t: why for t, why in tables.items() if t in written},
+        {k: why for k, why in entries.items() if k[0] in written and k[0] not in tables},
+    )
 
 
 def _package_name(database: str) -> str:
