@@ -1,8 +1,8 @@
 """``batchrepo pull`` on tests/pull/bank.sql, a 20-table banking schema with every construct of
 issue 13, on a real PostgreSQL: what the schema says for each construct, that the generated DDL
 yields the live catalog for it (the self-proof), and that what it leaves out and does not model
-is exactly what bank.sql holds beyond batchrepo (an inet table, a guard trigger, two
-functions, a view, a sequence, seed rows).
+is exactly what bank.sql holds beyond batchrepo (an inet table, a CHECK by regular expression,
+a guard trigger, two functions, a view, a sequence, seed rows).
 """
 
 from __future__ import annotations
@@ -53,10 +53,23 @@ async def test_only_the_inet_table_is_left_out(pulled: PullResult) -> None:
     assert len(pulled.translation.document["tables"]) == 19
 
 
-async def test_the_catalogs_match_but_for_the_table_left_out(pulled: PullResult) -> None:
+async def test_the_regex_check_is_left_out_and_noted(pulled: PullResult) -> None:
+    employees = pulled.translation.document["tables"]["employees"]
+    assert "ck_employee_email_format" not in employees["checks"]
+    (note,) = [n for n in pulled.translation.notes if "ck_employee_email_format" in n]
+    assert note.startswith(
+        "employees.ck_employee_email_format: CHECK constraint left out: batchrepo refuses "
+        "tables.employees.checks.ck_employee_email_format"
+    )
+
+
+async def test_the_catalogs_match_but_for_what_is_left_out(pulled: PullResult) -> None:
     assert pulled.proof is not None
-    assert list(pulled.proof.differences) == ["table login_events: only in live"]
-    assert len(pulled.proof.exact_tables) == 19
+    assert list(pulled.proof.differences) == [
+        "table employees: constraint ck_employee_email_format: only in live",
+        "table login_events: only in live",
+    ]
+    assert len(pulled.proof.exact_tables) == 18
 
 
 async def test_what_is_not_modelled_is_listed(pulled: PullResult) -> None:
@@ -72,7 +85,7 @@ async def test_what_is_not_modelled_is_listed(pulled: PullResult) -> None:
     assert not pulled.exact
     lines = report(pulled)
     assert "NOT MODELLED (7):" in lines
-    assert lines[-1] == "round trip: 19 of 20 tables exact (95%); NOT EXACT: see above"
+    assert lines[-1] == "round trip: 18 of 20 tables exact (90%); NOT EXACT: see above"
 
 
 async def test_updated_at_triggers_become_on_update(pulled: PullResult) -> None:
@@ -94,6 +107,9 @@ def _at(document: dict[str, Any], path: tuple[str, ...]) -> Any:
         value = value[key]
     return value
 
+
+#: The one difference of a table that is written: its CHECK by regular expression.
+KNOWN = {"table employees: constraint ck_employee_email_format: only in live"}
 
 #: One construct of issue 13 each: where bank.sql has it, what schema.yaml says for it.
 CONSTRUCTS = [
@@ -198,4 +214,4 @@ async def test_construct_is_written_and_round_trips(
 ) -> None:
     assert _at(pulled.translation.document, path) == expected
     assert pulled.proof is not None
-    assert pulled.proof.table_differences(path[0]) == []
+    assert [d for d in pulled.proof.table_differences(path[0]) if d not in KNOWN] == []
