@@ -114,8 +114,8 @@ def _table(
         where = f"{table.name}.{column.name}"
         spelled = column_type(column, catalog.schema_name, enums)
         columns[column.name] = column_entry(column, spelled, notes, where)
-        if primary_key.columns == (column.name,):
-            columns[column.name]["primary_key"] = True
+        if primary_key.columns == (column.name,):  # next to the type, as people write it
+            columns[column.name] = {"type": spelled, "primary_key": True, **columns[column.name]}
         if column.is_array and derived_identifier(
             table.name, column.name, "elements", "check"
         ) not in {c.name for c in checks if "array_position(" in c.definition}:
