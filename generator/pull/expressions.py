@@ -8,6 +8,10 @@ fed that text again, it folds the array cast into each element and stores
 form of an IN list over a varchar column is written back as the IN list it came from,
 ``status IN ('A', 'B')``, which PostgreSQL stores exactly as the original (the self-proof
 compares the two), and which reads as people write it. ``<> ALL`` is ``NOT IN`` alike.
+
+Negative numbers print as strings: ``latitude >= -90`` as ``(latitude >=
+('-90'::integer)::numeric)``, which the expression whitelist refuses (a string where a number is
+expected). pull writes ``(-90)``, which PostgreSQL stores as the same ``'-90'::integer``.
 """
 
 from __future__ import annotations
@@ -23,12 +27,16 @@ _IN_LIST = re.compile(
     r"(?:, " + _STRING + r"::character varying)*)\]\)::text\[\]\)"
 )
 _ITEM = re.compile(r"(?P<literal>" + _STRING + r")::character varying")
+_DOUBLED = re.compile(r"\(\((?P<number>-[0-9]+(?:\.[0-9]+)?)\)\)")
+_NEGATIVE = re.compile(r"'(?P<number>-[0-9]+(?:\.[0-9]+)?)'::(?:smallint|integer|bigint|numeric)")
 
 
 def written_expression(printed: str) -> str:
     """``printed`` (``pg_get_constraintdef``'s CHECK body or ``pg_get_expr``'s predicate) as
-    pull writes it: IN lists over varchar columns as ``IN (...)``."""
-    return _IN_LIST.sub(_as_in_list, printed)
+    pull writes it: IN lists over varchar columns as ``IN (...)``, negative numbers as
+    numbers."""
+    negatives = _NEGATIVE.sub(r"(\g<number>)", _IN_LIST.sub(_as_in_list, printed))
+    return _DOUBLED.sub(r"(\g<number>)", negatives)
 
 
 def _as_in_list(found: re.Match[str]) -> str:

@@ -149,3 +149,19 @@ def test_in_lists_over_varchar_are_written_as_in(printed: str, written: str) -> 
     """PostgreSQL stores each written form as it stored the printed one (checked in bank.sql's
     self-proof and by hand: the printed varchar form read again is another definition)."""
     assert written_expression(printed) == written
+
+
+@pytest.mark.parametrize(
+    ("printed", "written"),
+    [
+        ("(latitude >= ('-90'::integer)::numeric)", "(latitude >= (-90)::numeric)"),
+        ("(x >= '-90.5'::numeric)", "(x >= (-90.5))"),
+        ("(x > '-1'::integer)", "(x > (-1))"),
+        ("(code <> '-1'::text)", "(code <> '-1'::text)"),
+    ],
+    ids=["integer-cast-to-numeric", "numeric", "integer", "text-kept"],
+)
+def test_negative_numbers_are_written_as_numbers(printed: str, written: str) -> None:
+    """PostgreSQL prints -90 as '-90'::integer, which the expression whitelist refuses as a
+    string where a number is expected; (-90) is stored as the same '-90'::integer."""
+    assert written_expression(printed) == written
