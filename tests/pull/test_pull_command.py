@@ -290,3 +290,38 @@ async def test_only_pure_updated_at_triggers_become_on_update(triggers_url: str)
         ("trigger", "counting_touch"),
         ("trigger", "on_insert_too_touch"),
     ]
+
+
+OTHER_SCHEMA = """
+CREATE SCHEMA core;
+CREATE TYPE core.level AS ENUM ('low', 'high');
+CREATE TABLE core.setting (
+    name varchar(40) NOT NULL,
+    level core.level NOT NULL DEFAULT 'low',
+    CONSTRAINT setting_pkey PRIMARY KEY (name)
+);
+CREATE TABLE public.elsewhere (id integer PRIMARY KEY);
+"""
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def other_schema_url(pg_admin_url: str) -> AsyncIterator[str]:
+    async with _database(pg_admin_url, "pull_other_schema", OTHER_SCHEMA) as url:
+        yield url
+
+
+async def test_a_schema_other_than_public(other_schema_url: str, pg_admin_url: str) -> None:
+    request = PullRequest(
+        dsn=other_schema_url, schema_name="core", package="core", scratch=pg_admin_url
+    )
+    result = await pull(request)
+    assert result.translation.document["tables"] == {
+        "setting": {
+            "columns": {
+                "name": {"type": "varchar(40)", "primary_key": True},
+                "level": {"type": "level", "default": "low"},
+            }
+        }
+    }
+    assert result.proof is not None and result.proof.differences == ()
+    assert result.exact
