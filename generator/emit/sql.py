@@ -110,19 +110,7 @@ def table_statements(table: Table) -> TableStatements:
             where_one(table),
             f"RETURNING {column_list(table, table.key_columns)}",
         ),
-        delete_batch=(
-            *block(
-                "WITH d AS (",
-                (
-                    f"DELETE FROM {quote_ident(table.name)}",
-                    _where_arrays(table, table.key_columns),
-                    "RETURNING 1",
-                ),
-                ")",
-            ),
-            "SELECT count(*)",
-            "FROM d",
-        ),
+        delete_batch=delete_batch(table),
         update_one=_update_one(table) if has_values else None,
         update_batch=_update_batch(table) if has_values else None,
         upsert_one=_insert_one(table, upsert=table.primary_key) if upsert else None,
@@ -139,6 +127,53 @@ def table_statements(table: Table) -> TableStatements:
         update_batch_columns_count=(
             counted(_update_batch(table, mask=True)) if has_values else None
         ),
+    )
+
+
+def routed(table: Table, number: int) -> str:
+    """The clause that routes a statement to one shard on Citus: ``AND "t"."<distribution
+    column>" = $number``, the one distribution value of every row of the batch, which the
+    runtime binds after the statement's own arguments (``batchrepo.db.routing``). Citus prunes
+    the shards by it (a plain PostgreSQL reads it as one more filter on an indexed column)."""
+    assert table.distribution is not None
+    column = table.column(table.distribution)
+    return f"AND {quote_ident(table.name)}.{quote_ident(column.name)} = {param(column, number)}"
+
+
+def routed_reads(table: Table) -> tuple[Statement, Statement]:
+    """(``select_batch``, ``exists_batch``) routed: their key arrays, then the value."""
+    plain = table_statements(table)
+    number = len(table.key_columns) + 1
+    return (*plain.select_batch, routed(table, number)), (
+        *plain.exists_batch,
+        routed(table, number),
+    )
+
+
+def routed_writes(table: Table) -> dict[str, Statement]:
+    """The batch writes of a table without audit routed, by ``TableSQL`` field: the delete and,
+    when the table has values to update, the updates (whole and partial, counting or not)."""
+    writes = {"delete_batch": delete_batch(table, route=True)}
+    if table.updatable:
+        for field, mask in (("update_batch", False), ("update_batch_columns", True)):
+            update = _update_batch(table, mask=mask, route=True)
+            writes[field] = update
+            writes[field + "_count"] = counted(update)
+    return writes
+
+
+def delete_batch(table: Table, route: bool = False) -> Statement:
+    """Arguments: key arrays (``route``: then the distribution value, :func:`routed`)."""
+    where = _where_arrays(table, table.key_columns)
+    clauses = (where, routed(table, len(table.key_columns) + 1)) if route else (where,)
+    return (
+        *block(
+            "WITH d AS (",
+            (f"DELETE FROM {quote_ident(table.name)}", *clauses, "RETURNING 1"),
+            ")",
+        ),
+        "SELECT count(*)",
+        "FROM d",
     )
 
 
@@ -418,9 +453,10 @@ def _update_one(table: Table, mask: bool = False) -> Statement:
     return (f"UPDATE {t}", f"SET {sets}", f"WHERE {where}", f"RETURNING {column_list(table)}")
 
 
-def _update_batch(table: Table, mask: bool = False) -> Statement:
+def _update_batch(table: Table, mask: bool = False, route: bool = False) -> Statement:
     """``mask``: one more argument after the batch's, which columns to update (``bool[]``);
-    the arrays of the columns not updated may be empty."""
+    the arrays of the columns not updated may be empty. ``route``: then the distribution
+    value (:func:`routed`)."""
     t = quote_ident(table.name)
     batch = Batch()
     values = {c.position: batch.add(c) for c in table.columns}
@@ -433,11 +469,13 @@ def _update_batch(table: Table, mask: bool = False) -> Statement:
     where = " AND ".join(
         f"{t}.{quote_ident(c.name)} = {values[c.position]}" for c in table.key_columns
     )
+    route_at = batch.next_number + (flags is not None)
     return (
         f"UPDATE {t}",
         f"SET {sets}",
         *batch.source(ordinality=False),
         f"WHERE {where}",
+        *((routed(table, route_at),) if route else ()),
         f"RETURNING {column_list(table, qualify=True)}",
     )
 

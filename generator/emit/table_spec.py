@@ -15,7 +15,12 @@ from ..model import Column, ForeignKey, Key, Table
 from ..model import audit_tables as audit
 from ..schema.names import quote_ident, statement_name
 from . import sql
-from .audit_sql import audited_inserts, audited_statements, audited_upserts
+from .audit_sql import (
+    audited_inserts,
+    audited_routed_writes,
+    audited_statements,
+    audited_upserts,
+)
 from .history_sql import history_statements
 from .pycode import Arg, Call, Scope, bound_literal
 from .table_module import TableModule
@@ -68,7 +73,7 @@ def table_spec(
         )
         audit_spec = call_text(Call(rt("AuditSpec"), audit_args))
     columns = (call_text(_column(c, attrs, parts.scope, enum_values)) for c in table.columns)
-    args = (
+    args: tuple[Arg, ...] = (
         Arg("table", repr(table.name)),
         Arg("entity", entity),
         Arg("columns", parts.part("columns", tuple_text(columns))),
@@ -83,7 +88,32 @@ def table_spec(
         Arg("audit", parts.part("audit", audit_spec)),
         Arg("copy", parts.part("copy", _copy(table, parts))),
     )
+    if table.distribution is not None:
+        named = {arg.name: arg.value for arg in table_sql.args}
+        args += (Arg("routing", parts.part("routing", _routing(table, named, parts))),)
     return Call(scope.runtime("TableSpec"), args)
+
+
+def _routing(table: Table, named: dict[str, str], parts: TableModule) -> str:
+    """The ``RoutingSpec`` of a distributed table: each batch statement that reads or writes
+    rows by key, mapped to its twin that Citus routes to one shard (``<FIELD>_ROUTED``), which
+    the runtime sends when every row of a batch has the same distribution value. Inserts have
+    none (docs/citus.md: Citus pulls ``INSERT ... SELECT FROM unnest`` to the coordinator and
+    routes each row from there, however the statement is written)."""
+    assert table.distribution is not None
+    select_batch, exists_batch = sql.routed_reads(table)
+    writes = audited_routed_writes(table) if table.audited else sql.routed_writes(table)
+    statements = {"select_batch": select_batch, "exists_batch": exists_batch, **writes}
+    pairs = (
+        f"{named[field]}: {parts.statement(field.upper() + '_ROUTED', statement)}"
+        for field, statement in statements.items()
+    )
+    column = table.column(table.distribution).position
+    args = (
+        Arg("column", str(column)),
+        Arg("statements", "{" + ", ".join(pairs) + "}"),
+    )
+    return call_text(Call(parts.scope.runtime("RoutingSpec"), args))
 
 
 #: Server defaults whose value is the same for every row of a transaction: asked once per batch.

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of ACCOUNT_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY, ROUTING."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -608,6 +608,161 @@ JOIN LATERAL (
 ) AS _h ON true
 ORDER BY _k._ord"""
 
+SELECT_BATCH_ROUTED = """\
+SELECT "owner_id", "id", "kind", "iban", "country", "balance", "version"
+FROM "account"
+WHERE ("account"."owner_id", "account"."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND "account"."owner_id" = $3::uuid"""
+
+EXISTS_BATCH_ROUTED = """\
+SELECT "owner_id", "id"
+FROM "account"
+WHERE ("account"."owner_id", "account"."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND "account"."owner_id" = $3::uuid"""
+
+DELETE_BATCH_ROUTED = """\
+WITH _deleted AS (
+    DELETE FROM "account"
+    USING unnest($1::uuid[], $2::uuid[], $3::int8[]) AS _k("owner_id", "id", "_version")
+    WHERE "account"."owner_id" = _k."owner_id" AND "account"."id" = _k."id"
+    AND (_k."_version" IS NULL OR "account"."version" = _k."_version")
+    AND "account"."owner_id" = $5::uuid
+    RETURNING "account"."owner_id", "account"."id", "account"."kind", "account"."iban", "account"."country", "account"."balance", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("owner_id", "id", "kind", "iban", "country", "balance", "version", "operation", "audit_log_id")
+    SELECT _s."owner_id", _s."id", _s."kind", _s."iban", _s."country", _s."balance", _s."version" + 1, 'delete'::"audit_operation", $4::int8
+    FROM _deleted AS _s
+)
+SELECT count(*)
+FROM _deleted"""
+
+UPDATE_BATCH_ROUTED = """\
+WITH _input AS (
+    SELECT u."owner_id" AS "owner_id", u."id" AS "id", u."kind" AS "kind", u."iban" AS "iban", u."country" AS "country", u."balance" AS "balance", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_kind"[], $4::text[], $5::bpchar[], $6::numeric[], $7::int8[]) AS u("owner_id", "id", "kind", "iban", "country", "balance", "version")
+),
+_written AS (
+    UPDATE "account"
+    SET "kind" = _i."kind", "iban" = _i."iban", "country" = _i."country", "balance" = _i."balance", "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS DISTINCT FROM (_i."kind", _i."iban", _i."country", _i."balance")
+    AND "account"."owner_id" = $9::uuid
+    RETURNING "account"."owner_id", "account"."id", "account"."kind", "account"."iban", "account"."country", "account"."balance", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("owner_id", "id", "kind", "iban", "country", "balance", "version", "operation", "audit_log_id")
+    SELECT _s."owner_id", _s."id", _s."kind", _s."iban", _s."country", _s."balance", _s."version", 'update'::"audit_operation", $8::int8
+    FROM _written AS _s
+)
+SELECT _w."owner_id", _w."id", _w."kind", _w."iban", _w."country", _w."balance", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."owner_id", "account"."id", "account"."kind", "account"."iban", "account"."country", "account"."balance", "account"."version"
+FROM "account"
+JOIN _input AS _i ON "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (_i."kind", _i."iban", _i."country", _i."balance")
+AND "account"."owner_id" = $9::uuid"""
+
+UPDATE_BATCH_COUNT_ROUTED = """\
+WITH _input AS (
+    SELECT u."owner_id" AS "owner_id", u."id" AS "id", u."kind" AS "kind", u."iban" AS "iban", u."country" AS "country", u."balance" AS "balance", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_kind"[], $4::text[], $5::bpchar[], $6::numeric[], $7::int8[]) AS u("owner_id", "id", "kind", "iban", "country", "balance", "version")
+),
+_written AS (
+    UPDATE "account"
+    SET "kind" = _i."kind", "iban" = _i."iban", "country" = _i."country", "balance" = _i."balance", "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS DISTINCT FROM (_i."kind", _i."iban", _i."country", _i."balance")
+    AND "account"."owner_id" = $9::uuid
+    RETURNING "account"."owner_id", "account"."id", "account"."kind", "account"."iban", "account"."country", "account"."balance", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("owner_id", "id", "kind", "iban", "country", "balance", "version", "operation", "audit_log_id")
+    SELECT _s."owner_id", _s."id", _s."kind", _s."iban", _s."country", _s."balance", _s."version", 'update'::"audit_operation", $8::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "account"
+    JOIN _input AS _i ON "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (_i."kind", _i."iban", _i."country", _i."balance")
+    AND "account"."owner_id" = $9::uuid
+) AS _rows"""
+
+UPDATE_BATCH_COLUMNS_ROUTED = """\
+WITH _input AS (
+    SELECT u."owner_id" AS "owner_id", u."id" AS "id", u."kind" AS "kind", u."iban" AS "iban", u."country" AS "country", u."balance" AS "balance", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_kind"[], $4::text[], $5::bpchar[], $6::numeric[], $7::int8[]) AS u("owner_id", "id", "kind", "iban", "country", "balance", "version")
+),
+_written AS (
+    UPDATE "account"
+    SET "kind" = CASE WHEN ($8::bool[])[3] THEN _i."kind" ELSE "account"."kind" END, "iban" = CASE WHEN ($8::bool[])[4] THEN _i."iban" ELSE "account"."iban" END, "country" = CASE WHEN ($8::bool[])[5] THEN _i."country" ELSE "account"."country" END, "balance" = CASE WHEN ($8::bool[])[6] THEN _i."balance" ELSE "account"."balance" END, "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN _i."kind" ELSE "account"."kind" END, CASE WHEN ($8::bool[])[4] THEN _i."iban" ELSE "account"."iban" END, CASE WHEN ($8::bool[])[5] THEN _i."country" ELSE "account"."country" END, CASE WHEN ($8::bool[])[6] THEN _i."balance" ELSE "account"."balance" END)
+    AND "account"."owner_id" = $10::uuid
+    RETURNING "account"."owner_id", "account"."id", "account"."kind", "account"."iban", "account"."country", "account"."balance", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("owner_id", "id", "kind", "iban", "country", "balance", "version", "operation", "audit_log_id")
+    SELECT _s."owner_id", _s."id", _s."kind", _s."iban", _s."country", _s."balance", _s."version", 'update'::"audit_operation", $9::int8
+    FROM _written AS _s
+)
+SELECT _w."owner_id", _w."id", _w."kind", _w."iban", _w."country", _w."balance", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."owner_id", "account"."id", "account"."kind", "account"."iban", "account"."country", "account"."balance", "account"."version"
+FROM "account"
+JOIN _input AS _i ON "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN _i."kind" ELSE "account"."kind" END, CASE WHEN ($8::bool[])[4] THEN _i."iban" ELSE "account"."iban" END, CASE WHEN ($8::bool[])[5] THEN _i."country" ELSE "account"."country" END, CASE WHEN ($8::bool[])[6] THEN _i."balance" ELSE "account"."balance" END)
+AND "account"."owner_id" = $10::uuid"""
+
+UPDATE_BATCH_COLUMNS_COUNT_ROUTED = """\
+WITH _input AS (
+    SELECT u."owner_id" AS "owner_id", u."id" AS "id", u."kind" AS "kind", u."iban" AS "iban", u."country" AS "country", u."balance" AS "balance", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_kind"[], $4::text[], $5::bpchar[], $6::numeric[], $7::int8[]) AS u("owner_id", "id", "kind", "iban", "country", "balance", "version")
+),
+_written AS (
+    UPDATE "account"
+    SET "kind" = CASE WHEN ($8::bool[])[3] THEN _i."kind" ELSE "account"."kind" END, "iban" = CASE WHEN ($8::bool[])[4] THEN _i."iban" ELSE "account"."iban" END, "country" = CASE WHEN ($8::bool[])[5] THEN _i."country" ELSE "account"."country" END, "balance" = CASE WHEN ($8::bool[])[6] THEN _i."balance" ELSE "account"."balance" END, "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN _i."kind" ELSE "account"."kind" END, CASE WHEN ($8::bool[])[4] THEN _i."iban" ELSE "account"."iban" END, CASE WHEN ($8::bool[])[5] THEN _i."country" ELSE "account"."country" END, CASE WHEN ($8::bool[])[6] THEN _i."balance" ELSE "account"."balance" END)
+    AND "account"."owner_id" = $10::uuid
+    RETURNING "account"."owner_id", "account"."id", "account"."kind", "account"."iban", "account"."country", "account"."balance", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("owner_id", "id", "kind", "iban", "country", "balance", "version", "operation", "audit_log_id")
+    SELECT _s."owner_id", _s."id", _s."kind", _s."iban", _s."country", _s."balance", _s."version", 'update'::"audit_operation", $9::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "account"
+    JOIN _input AS _i ON "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN _i."kind" ELSE "account"."kind" END, CASE WHEN ($8::bool[])[4] THEN _i."iban" ELSE "account"."iban" END, CASE WHEN ($8::bool[])[5] THEN _i."country" ELSE "account"."country" END, CASE WHEN ($8::bool[])[6] THEN _i."balance" ELSE "account"."balance" END)
+    AND "account"."owner_id" = $10::uuid
+) AS _rows"""
+
 COLUMNS = (
     _rt.ColumnSpec(name="owner_id", attr="owner_id", pg_type="uuid", kind="uuid"),
     _rt.ColumnSpec(
@@ -713,3 +868,16 @@ AUDIT = _rt.AuditSpec(
 )
 
 COPY = None
+
+ROUTING = _rt.RoutingSpec(
+    column=0,
+    statements={
+        SELECT_BATCH: SELECT_BATCH_ROUTED,
+        EXISTS_BATCH: EXISTS_BATCH_ROUTED,
+        DELETE_BATCH: DELETE_BATCH_ROUTED,
+        UPDATE_BATCH: UPDATE_BATCH_ROUTED,
+        UPDATE_BATCH_COUNT: UPDATE_BATCH_COUNT_ROUTED,
+        UPDATE_BATCH_COLUMNS: UPDATE_BATCH_COLUMNS_ROUTED,
+        UPDATE_BATCH_COLUMNS_COUNT: UPDATE_BATCH_COLUMNS_COUNT_ROUTED,
+    },
+)

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of POSTING_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY, ROUTING."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -199,6 +199,68 @@ ORDER BY "owner_id", "id\""""
 SELECT_COPY_DEFAULTS = """\
 SELECT now()::timestamptz AS "booked_at\""""
 
+SELECT_BATCH_ROUTED = """\
+SELECT "owner_id", "id", "account_id", "amount", "booked_at"
+FROM "posting"
+WHERE ("posting"."owner_id", "posting"."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND "posting"."owner_id" = $3::uuid"""
+
+EXISTS_BATCH_ROUTED = """\
+SELECT "owner_id", "id"
+FROM "posting"
+WHERE ("posting"."owner_id", "posting"."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND "posting"."owner_id" = $3::uuid"""
+
+DELETE_BATCH_ROUTED = """\
+WITH d AS (
+    DELETE FROM "posting"
+    WHERE ("posting"."owner_id", "posting"."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+    AND "posting"."owner_id" = $3::uuid
+    RETURNING 1
+)
+SELECT count(*)
+FROM d"""
+
+UPDATE_BATCH_ROUTED = """\
+UPDATE "posting"
+SET "account_id" = u."account_id", "amount" = u."amount", "booked_at" = COALESCE(u."booked_at", "posting"."booked_at")
+FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], $5::timestamptz[]) AS u("owner_id", "id", "account_id", "amount", "booked_at")
+WHERE "posting"."owner_id" = u."owner_id" AND "posting"."id" = u."id"
+AND "posting"."owner_id" = $6::uuid
+RETURNING "posting"."owner_id", "posting"."id", "posting"."account_id", "posting"."amount", "posting"."booked_at\""""
+
+UPDATE_BATCH_COUNT_ROUTED = """\
+WITH _written AS (
+    UPDATE "posting"
+    SET "account_id" = u."account_id", "amount" = u."amount", "booked_at" = COALESCE(u."booked_at", "posting"."booked_at")
+    FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], $5::timestamptz[]) AS u("owner_id", "id", "account_id", "amount", "booked_at")
+    WHERE "posting"."owner_id" = u."owner_id" AND "posting"."id" = u."id"
+    AND "posting"."owner_id" = $6::uuid
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COLUMNS_ROUTED = """\
+UPDATE "posting"
+SET "account_id" = CASE WHEN ($6::bool[])[3] THEN u."account_id" ELSE "posting"."account_id" END, "amount" = CASE WHEN ($6::bool[])[4] THEN u."amount" ELSE "posting"."amount" END, "booked_at" = CASE WHEN ($6::bool[])[5] THEN COALESCE(u."booked_at", "posting"."booked_at") ELSE "posting"."booked_at" END
+FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], $5::timestamptz[]) AS u("owner_id", "id", "account_id", "amount", "booked_at")
+WHERE "posting"."owner_id" = u."owner_id" AND "posting"."id" = u."id"
+AND "posting"."owner_id" = $7::uuid
+RETURNING "posting"."owner_id", "posting"."id", "posting"."account_id", "posting"."amount", "posting"."booked_at\""""
+
+UPDATE_BATCH_COLUMNS_COUNT_ROUTED = """\
+WITH _written AS (
+    UPDATE "posting"
+    SET "account_id" = CASE WHEN ($6::bool[])[3] THEN u."account_id" ELSE "posting"."account_id" END, "amount" = CASE WHEN ($6::bool[])[4] THEN u."amount" ELSE "posting"."amount" END, "booked_at" = CASE WHEN ($6::bool[])[5] THEN COALESCE(u."booked_at", "posting"."booked_at") ELSE "posting"."booked_at" END
+    FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], $5::timestamptz[]) AS u("owner_id", "id", "account_id", "amount", "booked_at")
+    WHERE "posting"."owner_id" = u."owner_id" AND "posting"."id" = u."id"
+    AND "posting"."owner_id" = $7::uuid
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
 COLUMNS = (
     _rt.ColumnSpec(name="owner_id", attr="owner_id", pg_type="uuid", kind="uuid"),
     _rt.ColumnSpec(
@@ -273,4 +335,17 @@ COPY = _rt.CopySpec(
     defaults_sql=SELECT_COPY_DEFAULTS,
     fetched_defaults=(4,),
     drawn_uuids=(1,),
+)
+
+ROUTING = _rt.RoutingSpec(
+    column=0,
+    statements={
+        SELECT_BATCH: SELECT_BATCH_ROUTED,
+        EXISTS_BATCH: EXISTS_BATCH_ROUTED,
+        DELETE_BATCH: DELETE_BATCH_ROUTED,
+        UPDATE_BATCH: UPDATE_BATCH_ROUTED,
+        UPDATE_BATCH_COUNT: UPDATE_BATCH_COUNT_ROUTED,
+        UPDATE_BATCH_COLUMNS: UPDATE_BATCH_COLUMNS_ROUTED,
+        UPDATE_BATCH_COLUMNS_COUNT: UPDATE_BATCH_COLUMNS_COUNT_ROUTED,
+    },
 )

@@ -1,0 +1,64 @@
+"""One-shard routing on Citus: the statement a batch is sent as, and its arguments.
+
+A table distributed on Citus carries a :class:`~batchrepo.spec.RoutingSpec`: for each batch
+statement that reads or writes rows by key, a twin that takes one more argument, the
+distribution value (``AND "t"."owner_id" = $n``). Citus cannot prune shards by the values of an
+``unnest``, so the statement itself runs on every shard, whatever the batch holds; the twin
+names the one shard, and Citus routes it there (a router plan: one task, the whole statement,
+history CTE included, on one worker). When every row of a batch has the same distribution value
+(a batch of one owner's rows: the common case of a ledger sharded by owner), the runtime sends
+the twin:
+
+* :func:`routed`: the statement (or its twin) and the arguments to append, given the values of
+  the distribution column, row by row;
+* :func:`keyed`: the same for a statement whose arguments are key arrays (loads, exists),
+  which it builds; :func:`shard_of_keys`: the distribution values of key arrays.
+
+Rows with another value, or a NULL (never equal to anything: the twin would find nothing), keep
+the statement as it is: correct on every shard. A statement the spec does not map (an insert,
+a statement of a derived spec) is sent as it is. The twin matches the same rows as its
+statement whenever the batch holds one value, so the results are the same either way; the
+cluster tests prove it (tests/citus/test_routing.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from batchrepo.db.arguments import key_arrays
+from batchrepo.spec import TableSpec
+
+
+def routed(
+    spec: TableSpec[Any, Any], statement: str, values: Sequence[Any]
+) -> tuple[str, list[Any]]:
+    """``statement``, or its routed twin when every one of ``values`` (the distribution column
+    of the batch, row by row) is the same non-NULL value; and the arguments to append after the
+    statement's own: none, or that value."""
+    routing = spec.routing
+    if routing is None or not values:
+        return statement, []
+    twin = routing.statements.get(statement)
+    first = values[0]
+    if twin is None or first is None:
+        return statement, []
+    for value in values:
+        if value != first:
+            return statement, []
+    return twin, [first]
+
+
+def keyed(spec: TableSpec[Any, Any], statement: str, keys: Sequence[Any]) -> tuple[str, list[Any]]:
+    """A statement whose arguments are key arrays (``key_arrays``), routed by the keys'
+    distribution column: the statement to send and every argument."""
+    arrays: list[Any] = key_arrays(spec, keys)
+    chosen, extra = routed(spec, statement, shard_of_keys(spec, arrays))
+    return chosen, arrays + extra
+
+
+def shard_of_keys(spec: TableSpec[Any, Any], arrays: Sequence[Sequence[Any]]) -> Sequence[Any]:
+    """The distribution values of keys given as key arrays (none for a table not distributed)."""
+    if spec.routing is None:
+        return []
+    return arrays[spec.key_columns.index(spec.routing.column)]
