@@ -7,12 +7,13 @@ distribution value (``AND "t"."owner_id" = $n``). Citus cannot prune shards by t
 names the one shard, and Citus routes it there (a router plan: one task, the whole statement,
 history CTE included, on one worker). When every row of a batch has the same distribution value
 (a batch of one owner's rows: the common case of a ledger sharded by owner), the runtime sends
-the twin:
+the twin. The probes that look for clashes and missing parents have twins too (their lookup
+of stored rows routed), where the key includes the distribution column:
 
 * :func:`routed`: the statement (or its twin) and the arguments to append, given the values of
   the distribution column, row by row;
 * :func:`keyed`: the same for a statement whose arguments are key arrays (loads, exists),
-  which it builds; :func:`shard_of_keys`: the distribution values of key arrays.
+  which it builds; :func:`shard_of`: the distribution values among arrays of columns.
 
 Rows with another value, or a NULL (never equal to anything: the twin would find nothing), keep
 the statement as it is: correct on every shard. A statement the spec does not map (an insert,
@@ -53,12 +54,16 @@ def keyed(spec: TableSpec[Any, Any], statement: str, keys: Sequence[Any]) -> tup
     """A statement whose arguments are key arrays (``key_arrays``), routed by the keys'
     distribution column: the statement to send and every argument."""
     arrays: list[Any] = key_arrays(spec, keys)
-    chosen, extra = routed(spec, statement, shard_of_keys(spec, arrays))
+    chosen, extra = routed(spec, statement, shard_of(spec, spec.key_columns, arrays))
     return chosen, arrays + extra
 
 
-def shard_of_keys(spec: TableSpec[Any, Any], arrays: Sequence[Sequence[Any]]) -> Sequence[Any]:
-    """The distribution values of keys given as key arrays (none for a table not distributed)."""
-    if spec.routing is None:
+def shard_of(
+    spec: TableSpec[Any, Any], positions: Sequence[int], arrays: Sequence[Sequence[Any]]
+) -> Sequence[Any]:
+    """The distribution values among ``arrays``, one array per column of ``positions`` (key
+    arrays: the key columns; a probe's: its columns; a batch's: every column); none when the
+    table is not distributed or the distribution column is not among them."""
+    if spec.routing is None or spec.routing.column not in positions:
         return []
-    return arrays[spec.key_columns.index(spec.routing.column)]
+    return arrays[list(positions).index(spec.routing.column)]

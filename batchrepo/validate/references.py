@@ -34,7 +34,7 @@ from batchrepo.cache.views import CacheView
 from batchrepo.db.arguments import batch_arguments, value_arrays
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, statement_error
 from batchrepo.db.executor import Executor, guarded
-from batchrepo.db.routing import keyed
+from batchrepo.db.routing import keyed, routed, shard_of
 from batchrepo.key_matching import keys_of_columns, keys_of_records
 from batchrepo.spec import ForeignKeySpec, TableSpec, WriteMode
 from batchrepo.validate.report import Problem, ValidationReport
@@ -221,8 +221,10 @@ async def _probe_parents(
     for position, values in zip(foreign_key.columns, arrays, strict=True):
         sparse[position] = values
     arguments = batch_arguments(spec, sparse, foreign_key.columns)
+    shard = shard_of(spec, foreign_key.columns, arrays)
+    probe, on_shard = routed(spec, foreign_key.probe_sql, shard)
     try:
-        records = await _check_query(conn, foreign_key.probe_sql, arguments)
+        records = await _check_query(conn, probe, [*arguments, *on_shard])
     except STATEMENT_ERRORS as exc:
         raise statement_error(spec, exc, "select") from exc
     return {asked[record[0] - 1] for record in records}

@@ -30,7 +30,7 @@ from batchrepo.db.arguments import (
 )
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, batch_error, row_error, statement_error
 from batchrepo.db.executor import Connection, CopyTarget, acquire, guarded
-from batchrepo.db.routing import routed, shard_of_keys
+from batchrepo.db.routing import routed, shard_of
 from batchrepo.entities import built, entities
 from batchrepo.key_matching import comparable_keys, keys_of_columns, keys_of_records, row_key
 from batchrepo.session import Session
@@ -380,7 +380,8 @@ async def delete_batch_on(
     """
     arguments: list[Any] = key_arrays(spec, keys)
     # the distribution value after the audit log id, when the keys are on one shard (Citus)
-    delete, on_shard = routed(spec, spec.sql.delete_batch, shard_of_keys(spec, arguments))
+    shard = shard_of(spec, spec.key_columns, arguments)
+    delete, on_shard = routed(spec, spec.sql.delete_batch, shard)
     if spec.audit is not None:
         arguments.append(list(versions) if versions is not None else [None] * len(keys))
     try:

@@ -14,7 +14,7 @@ from typing import Any
 
 from batchrepo import errors
 from batchrepo.db.executor import Executor
-from batchrepo.db.routing import keyed, routed, shard_of_keys
+from batchrepo.db.routing import keyed, routed, shard_of
 from batchrepo.key_matching import comparable_keys, keys_of_columns, keys_of_records, row_key
 from batchrepo.spec import TableSpec
 
@@ -43,13 +43,15 @@ async def unwritten_rows_error(
     at = version_position(spec)
     stored: dict[Any, int | None] = {}
     if at is None:
-        exists, on_shard = routed(spec, spec.sql.exists_batch, shard_of_keys(spec, arrays))
+        shard = shard_of(spec, spec.key_columns, arrays)
+        exists, on_shard = routed(spec, spec.sql.exists_batch, shard)
         records = await ex.fetch(exists, *arrays, *on_shard)
         # exists_batch returns the key columns only
         found = keys_of_records(spec, records, spec.key_columns, range(len(spec.key_columns)))
         stored = dict.fromkeys(found)
     else:
-        select, on_shard = routed(spec, spec.sql.select_batch, shard_of_keys(spec, arrays))
+        shard = shard_of(spec, spec.key_columns, arrays)
+        select, on_shard = routed(spec, spec.sql.select_batch, shard)
         records = await ex.fetch(select, *arrays, *on_shard)
         found = keys_of_records(spec, records, spec.key_columns)
         stored = {key: record[at] for key, record in zip(found, records, strict=True)}

@@ -188,7 +188,7 @@ def counted(statement: Statement) -> Statement:
     )
 
 
-def unique_probe(table: Table, key: Key) -> Statement:
+def unique_probe(table: Table, key: Key, route: bool = False) -> Statement:
     """Rows of a batch whose key values already exist (in another row, for unique keys).
 
     Arguments, as batch arrays: the primary key's columns for the primary key; for a unique key,
@@ -196,7 +196,8 @@ def unique_probe(table: Table, key: Key) -> Statement:
 
     The stored rows are looked up first, in a materialized CTE that the batch rows are then
     matched against (:func:`_stored`): Citus refuses a subquery over a distributed table
-    correlated with a set-returning function, and plans this form on any table."""
+    correlated with a set-returning function, and plans this form on any table. ``route``:
+    then the distribution value (:func:`routed`), which Citus rules put in every key."""
     batch = Batch()
     values = [batch.add(table.columns[i]) for i in key.columns]
     columns = tuple(table.columns[i] for i in key.columns)
@@ -217,6 +218,7 @@ def unique_probe(table: Table, key: Key) -> Statement:
                 f"SELECT {column_list(table, kept)}",
                 f"FROM {quote_ident(table.name)}",
                 looked_up,
+                *((routed(table, batch.next_number),) if route else ()),
             ),
             ")",
         ),
@@ -237,9 +239,19 @@ def unique_select_batch(table: Table, key: Key) -> Statement:
     )
 
 
-def foreign_key_probe(table: Table, fk: ForeignKey) -> Statement:
+def routes_parents(table: Table, fk: ForeignKey) -> bool:
+    """Whether the probe of ``fk`` has a routed twin: the table is distributed and its
+    distribution column is one of the referencing columns (as Citus asks of a key between
+    distributed tables; a key to a reference table needs none, every node has the parent)."""
+    return table.distribution is not None and table.column(table.distribution).position in (
+        fk.columns
+    )
+
+
+def foreign_key_probe(table: Table, fk: ForeignKey, route: bool = False) -> Statement:
     """Rows of a batch whose parent does not exist; a NULL in the key means no check (MATCH
-    SIMPLE). Arguments: the referencing columns as batch arrays.
+    SIMPLE). Arguments: the referencing columns as batch arrays (``route``: then the
+    distribution value, matched against the parent's column it references).
 
     The parents are looked up first, in a materialized CTE (as :func:`unique_probe` does, so
     that Citus plans it when the parent is distributed)."""
@@ -259,6 +271,7 @@ def foreign_key_probe(table: Table, fk: ForeignKey) -> Statement:
                 f"SELECT {parent_columns}",
                 f"FROM {quote_ident(fk.parent)}",
                 _stored(fk.parent, columns, fk.parent_columns, values),
+                *((_parent_shard(table, fk, batch.next_number),) if route else ()),
             ),
             ")",
         ),
@@ -268,6 +281,14 @@ def foreign_key_probe(table: Table, fk: ForeignKey) -> Statement:
         f"AND NOT EXISTS (SELECT 1 FROM p WHERE {match})",
         "ORDER BY u._ord",
     )
+
+
+def _parent_shard(table: Table, fk: ForeignKey, number: int) -> str:
+    """:func:`routed` on the parent's column that the distribution column references."""
+    assert routes_parents(table, fk) and table.distribution is not None
+    column = table.column(table.distribution)
+    parent = fk.parent_columns[fk.columns.index(column.position)]
+    return f"AND {quote_ident(fk.parent)}.{quote_ident(parent)} = {param(column, number)}"
 
 
 def _stored(

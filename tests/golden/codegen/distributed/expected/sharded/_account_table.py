@@ -380,6 +380,18 @@ FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_id", "id", _ord)
 WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_id" = u."owner_id" AND s."id" = u."id")
 ORDER BY u._ord"""
 
+PROBE_PRIMARY_KEY_ROUTED = """\
+WITH s AS MATERIALIZED (
+    SELECT "owner_id", "id"
+    FROM "account"
+    WHERE ("account"."owner_id", "account"."id") IN (SELECT u."owner_id", u."id" FROM unnest($1::uuid[], $2::uuid[]) AS u("owner_id", "id"))
+    AND "account"."owner_id" = $3::uuid
+)
+SELECT u._ord
+FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_id", "id", _ord)
+WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_id" = u."owner_id" AND s."id" = u."id")
+ORDER BY u._ord"""
+
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
 WITH _written AS (
     INSERT INTO "account" ("owner_id", "id", "kind", "iban", "country", "balance")
@@ -417,6 +429,18 @@ WITH s AS MATERIALIZED (
     SELECT "owner_id", "iban", "id"
     FROM "account"
     WHERE ("account"."owner_id", "account"."iban") IN (SELECT u."owner_id", u."iban" FROM unnest($1::uuid[], $2::text[]) AS u("owner_id", "iban"))
+)
+SELECT u._ord
+FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[]) WITH ORDINALITY AS u("owner_id", "iban", "_pk_owner_id", "_pk_id", _ord)
+WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_id" = u."owner_id" AND s."iban" = u."iban" AND (s."owner_id", s."id") IS DISTINCT FROM (u."_pk_owner_id", u."_pk_id"))
+ORDER BY u._ord"""
+
+PROBE_UNIQUE_ACCOUNT_IBAN_ROUTED = """\
+WITH s AS MATERIALIZED (
+    SELECT "owner_id", "iban", "id"
+    FROM "account"
+    WHERE ("account"."owner_id", "account"."iban") IN (SELECT u."owner_id", u."iban" FROM unnest($1::uuid[], $2::text[]) AS u("owner_id", "iban"))
+    AND "account"."owner_id" = $5::uuid
 )
 SELECT u._ord
 FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[]) WITH ORDINALITY AS u("owner_id", "iban", "_pk_owner_id", "_pk_id", _ord)
@@ -594,19 +618,13 @@ ORDER BY h."history_id" DESC
 LIMIT 1"""
 
 SELECT_AS_OF_BATCH = """\
-SELECT _h."owner_id", _h."id", _h."kind", _h."iban", _h."country", _h."balance", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
+SELECT DISTINCT ON (_k._ord) h."owner_id", h."id", h."kind", h."iban", h."country", h."balance", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id", _k._ord
 FROM unnest($1::uuid[], $2::uuid[], $3::int8[]) WITH ORDINALITY AS _k("owner_id", "id", "_version", _ord)
-JOIN LATERAL (
-    SELECT h."owner_id", h."id", h."kind", h."iban", h."country", h."balance", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
-    FROM "account_history" AS h
-    JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
-    WHERE h."owner_id" = _k."owner_id" AND h."id" = _k."id"
-    AND (_k."_version" IS NULL OR h."version" = _k."_version")
-    AND ($4::timestamptz IS NULL OR l."created_at" <= $4::timestamptz)
-    ORDER BY h."history_id" DESC
-    LIMIT 1
-) AS _h ON true
-ORDER BY _k._ord"""
+JOIN "account_history" AS h ON h."owner_id" = _k."owner_id" AND h."id" = _k."id"
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE (_k."_version" IS NULL OR h."version" = _k."_version")
+AND ($4::timestamptz IS NULL OR l."created_at" <= $4::timestamptz)
+ORDER BY _k._ord, h."history_id" DESC"""
 
 SELECT_BATCH_ROUTED = """\
 SELECT "owner_id", "id", "kind", "iban", "country", "balance", "version"
@@ -879,5 +897,7 @@ ROUTING = _rt.RoutingSpec(
         UPDATE_BATCH_COUNT: UPDATE_BATCH_COUNT_ROUTED,
         UPDATE_BATCH_COLUMNS: UPDATE_BATCH_COLUMNS_ROUTED,
         UPDATE_BATCH_COLUMNS_COUNT: UPDATE_BATCH_COLUMNS_COUNT_ROUTED,
+        PROBE_PRIMARY_KEY: PROBE_PRIMARY_KEY_ROUTED,
+        PROBE_UNIQUE_ACCOUNT_IBAN: PROBE_UNIQUE_ACCOUNT_IBAN_ROUTED,
     },
 )

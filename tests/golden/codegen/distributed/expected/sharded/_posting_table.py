@@ -164,6 +164,18 @@ FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_id", "id", _ord)
 WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_id" = u."owner_id" AND s."id" = u."id")
 ORDER BY u._ord"""
 
+PROBE_PRIMARY_KEY_ROUTED = """\
+WITH s AS MATERIALIZED (
+    SELECT "owner_id", "id"
+    FROM "posting"
+    WHERE ("posting"."owner_id", "posting"."id") IN (SELECT u."owner_id", u."id" FROM unnest($1::uuid[], $2::uuid[]) AS u("owner_id", "id"))
+    AND "posting"."owner_id" = $3::uuid
+)
+SELECT u._ord
+FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_id", "id", _ord)
+WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_id" = u."owner_id" AND s."id" = u."id")
+ORDER BY u._ord"""
+
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
 INSERT INTO "posting" ("owner_id", "id", "account_id", "amount", "booked_at")
 VALUES ($1::uuid, COALESCE($2::uuid, gen_random_uuid()), $3::uuid, $4::numeric, COALESCE($5::timestamptz, now()))
@@ -183,6 +195,19 @@ WITH p AS MATERIALIZED (
     SELECT "owner_id", "id"
     FROM "account"
     WHERE ("account"."owner_id", "account"."id") IN (SELECT u."owner_id", u."account_id" FROM unnest($1::uuid[], $2::uuid[]) AS u("owner_id", "account_id"))
+)
+SELECT u._ord
+FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_id", "account_id", _ord)
+WHERE u."owner_id" IS NOT NULL AND u."account_id" IS NOT NULL
+AND NOT EXISTS (SELECT 1 FROM p WHERE p."owner_id" = u."owner_id" AND p."id" = u."account_id")
+ORDER BY u._ord"""
+
+PROBE_PARENT_POSTING_ACCOUNT_ROUTED = """\
+WITH p AS MATERIALIZED (
+    SELECT "owner_id", "id"
+    FROM "account"
+    WHERE ("account"."owner_id", "account"."id") IN (SELECT u."owner_id", u."account_id" FROM unnest($1::uuid[], $2::uuid[]) AS u("owner_id", "account_id"))
+    AND "account"."owner_id" = $3::uuid
 )
 SELECT u._ord
 FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_id", "account_id", _ord)
@@ -347,5 +372,7 @@ ROUTING = _rt.RoutingSpec(
         UPDATE_BATCH_COUNT: UPDATE_BATCH_COUNT_ROUTED,
         UPDATE_BATCH_COLUMNS: UPDATE_BATCH_COLUMNS_ROUTED,
         UPDATE_BATCH_COLUMNS_COUNT: UPDATE_BATCH_COLUMNS_COUNT_ROUTED,
+        PROBE_PRIMARY_KEY: PROBE_PRIMARY_KEY_ROUTED,
+        PROBE_PARENT_POSTING_ACCOUNT: PROBE_PARENT_POSTING_ACCOUNT_ROUTED,
     },
 )
