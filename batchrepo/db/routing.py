@@ -4,8 +4,9 @@ A table distributed on Citus carries a :class:`~batchrepo.spec.RoutingSpec`: for
 statement that reads or writes rows by key, a twin that takes one more argument, the
 distribution value (``AND "t"."owner_id" = $n``). Citus cannot prune shards by the values of an
 ``unnest``, so the statement itself runs on every shard, whatever the batch holds; the twin
-names the one shard, and Citus routes it there (a router plan: one task, the whole statement,
-history CTE included, on one worker). When every row of a batch has the same distribution value
+names the one shard, and Citus routes it there (a router plan: one task on one worker; the
+history rows of an audited write are a step of their own, which Citus sends through the
+coordinator to that shard). When every row of a batch has the same distribution value
 (a batch of one owner's rows: the common case of a ledger sharded by owner), the runtime sends
 the twin. The probes that look for clashes and missing parents have twins too (their lookup
 of stored rows routed), where the key includes the distribution column:
@@ -17,9 +18,9 @@ of stored rows routed), where the key includes the distribution column:
 
 Rows with another value, or a NULL (never equal to anything: the twin would find nothing), keep
 the statement as it is: correct on every shard. A statement the spec does not map (an insert,
-a statement of a derived spec) is sent as it is. The twin matches the same rows as its
-statement whenever the batch holds one value, so the results are the same either way; the
-cluster tests prove it (tests/citus/test_routing.py).
+which Citus pulls to the coordinator however it is written) is sent as it is. The twin matches
+the same rows as its statement whenever the batch holds one value, so the results are the same
+either way; the cluster tests prove it (tests/citus/test_routing.py).
 """
 
 from __future__ import annotations

@@ -46,6 +46,25 @@ def history_statements(table: Table) -> dict[str, Statement]:
     }
 
 
+def routed_history(table: Table) -> dict[str, Statement]:
+    """The batch reads of a distributed table's history routed to one shard: the same
+    arguments, then the distribution value (``AND h."<column>" = $n``, as :func:`.sql.routed`),
+    by ``AuditSpec`` field."""
+    assert table.distribution is not None
+    column = table.column(table.distribution)
+    keys = len(table.key_columns)
+
+    def on_shard(number: int) -> str:
+        return f"AND h.{quote_ident(column.name)} = {param(column, number)}"
+
+    history = _history(table, _match_arrays(table))
+    as_of = _as_of_batch_distributed(table)
+    return {
+        "select_history_batch": (*history[:-1], on_shard(keys + 1), history[-1]),
+        "select_as_of_batch": (*as_of[:-1], on_shard(keys + 3), as_of[-1]),
+    }
+
+
 def _selected(table: Table, prefix: str = "h") -> str:
     """The snapshot's columns (``h."col"``), then the operation, actor, time and log id."""
     snapshot = [f"{prefix}.{quote_ident(c.name)}" for c in table.columns]

@@ -229,13 +229,15 @@ def unique_probe(table: Table, key: Key, route: bool = False) -> Statement:
     )
 
 
-def unique_select_batch(table: Table, key: Key) -> Statement:
-    """Rows whose unique key is one of the keys given as plain arrays, one per key column."""
+def unique_select_batch(table: Table, key: Key, route: bool = False) -> Statement:
+    """Rows whose unique key is one of the keys given as plain arrays, one per key column
+    (``route``: then the distribution value, :func:`routed`)."""
     columns = tuple(table.columns[i] for i in key.columns)
     return (
         f"SELECT {column_list(table)}",
         f"FROM {quote_ident(table.name)}",
         _where_arrays(table, columns),
+        *((routed(table, len(columns) + 1),) if route else ()),
     )
 
 
@@ -305,14 +307,16 @@ def _stored(
     return f"WHERE {target} IN (SELECT {', '.join(inner)} {source})"
 
 
-def foreign_key_children(table: Table, fk: ForeignKey) -> Statement:
+def foreign_key_children(table: Table, fk: ForeignKey, route: bool = False) -> Statement:
     """Rows whose referencing columns match parent keys given as plain arrays, ordered by primary
-    key so grouped results are stable."""
+    key so grouped results are stable (``route``: then the distribution value, when
+    :func:`routes_parents`)."""
     columns = tuple(table.columns[i] for i in fk.columns)
     return (
         f"SELECT {column_list(table)}",
         f"FROM {quote_ident(table.name)}",
         _where_arrays(table, columns),
+        *((routed(table, len(columns) + 1),) if route else ()),
         f"ORDER BY {column_list(table, table.key_columns)}",
     )
 

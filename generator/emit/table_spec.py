@@ -21,7 +21,7 @@ from .audit_sql import (
     audited_statements,
     audited_upserts,
 )
-from .history_sql import history_statements
+from .history_sql import history_statements, routed_history
 from .pycode import Arg, Call, Scope, bound_literal
 from .table_module import TableModule
 
@@ -57,7 +57,8 @@ def table_spec(
             for field in sql.TableStatements.__dataclass_fields__
         ),
     )
-    routes: dict[str, str] = {}  # probes with a routed twin (distributed tables)
+    # statements of keys and history with a routed twin (distributed tables): name -> twin
+    routes: dict[str, str] = {}
     uniques = [_unique(table, table.primary_key, parts, routes)]
     uniques += [_unique(table, u, parts, routes) for u in table.uniques]
     foreign_keys = [_foreign_key(table, fk, parts, routes) for fk in table.foreign_keys]
@@ -72,6 +73,10 @@ def table_spec(
                 for field, statement in history_statements(table).items()
             ),
         )
+        if table.distribution is not None:
+            named_history = {arg.name: arg.value for arg in audit_args}
+            for field, twin in routed_history(table).items():
+                routes[named_history[field]] = parts.statement(field.upper() + "_ROUTED", twin)
         audit_spec = call_text(Call(rt("AuditSpec"), audit_args))
     columns = (call_text(_column(c, attrs, parts.scope, enum_values)) for c in table.columns)
     args: tuple[Arg, ...] = (
@@ -269,9 +274,11 @@ def _unique(table: Table, key: Key, parts: TableModule, routes: dict[str, str]) 
             args.append(Arg(field, parts.statement(statement_name(role, key.name), statement)))
     if not primary:
         select = statement_name("SELECT_BATCH_BY", key.name)
-        args.append(
-            Arg("select_batch_sql", parts.statement(select, sql.unique_select_batch(table, key)))
-        )
+        select_name = parts.statement(select, sql.unique_select_batch(table, key))
+        if table.distribution is not None:
+            twin = sql.unique_select_batch(table, key, route=True)
+            routes[select_name] = parts.statement(select + "_ROUTED", twin)
+        args.append(Arg("select_batch_sql", select_name))
     return call_text(Call(parts.scope.runtime("UniqueSpec"), tuple(args)))
 
 
@@ -287,6 +294,10 @@ def _foreign_key(table: Table, fk: ForeignKey, parts: TableModule, routes: dict[
         twin = sql.foreign_key_probe(table, fk, route=True)
         routes[probe_name] = parts.statement(probe + "_ROUTED", twin)
     children = statement_name("SELECT_CHILDREN_BY", fk.name)
+    children_name = parts.statement(children, sql.foreign_key_children(table, fk))
+    if sql.routes_parents(table, fk):
+        twin = sql.foreign_key_children(table, fk, route=True)
+        routes[children_name] = parts.statement(children + "_ROUTED", twin)
     args = [
         Arg("name", repr(fk.name)),
         Arg("constraint", repr(fk.constraint)),
@@ -295,7 +306,7 @@ def _foreign_key(table: Table, fk: ForeignKey, parts: TableModule, routes: dict[
         Arg("parent_columns", tuple_text(repr(n) for n in fk.parent_columns)),
         Arg("self_parent_columns", self_parent),
         Arg("probe_sql", probe_name),
-        Arg("select_children_sql", parts.statement(children, sql.foreign_key_children(table, fk))),
+        Arg("select_children_sql", children_name),
     ]
     if not fk.references_primary_key:
         # the spec's default is True: say so only where the key cache cannot answer

@@ -74,13 +74,20 @@ class Plan:
 
 
 def plan_of(lines: list[str], coordinator: int) -> Plan:
-    """The plan of an EXPLAIN (text) on the coordinator listening on port ``coordinator``."""
+    """The plan of an EXPLAIN (text) on the coordinator listening on port ``coordinator``.
+
+    A step whose task runs on the coordinator over the other steps' results
+    (``read_intermediate_result``) is the coordinator's; any other task is a shard's (a
+    reference table's copy on the coordinator too: Citus may read it there or on a worker)."""
     text = "\n".join(lines)
+    steps = list(re.finditer(r"Task Count: (\d+)", text))
     shards: list[int] = []
     local = 0
-    for step in re.finditer(r"Task Count: (\d+)", text):
-        node = re.compile(r"Node: host=\S+ port=(\d+)").search(text, step.end())
-        if node is not None and int(node.group(1)) == coordinator:
+    for step, following in zip(steps, [*steps[1:], None], strict=False):
+        segment = text[step.end() : following.start() if following else len(text)]
+        node = re.search(r"Node: host=\S+ port=(\d+)", segment)
+        on_coordinator = node is not None and int(node.group(1)) == coordinator
+        if on_coordinator and "read_intermediate_result" in segment:
             local += 1
         else:
             shards.append(int(step.group(1)))

@@ -182,6 +182,12 @@ async def _every_path(pool: asyncpg.Pool, sharded: ModuleType, owner: uuid.UUID)
         asked = [keys[0], keys[1], keys[2], missing, keys[0]]
         entries = await uow.account.load_as_of_batch(asked, versions=[1, None, None, None, 3])
         seen.append([(e.version, e.operation, e.entity.iban) if e else None for e in entries])
+        histories = await uow.account.load_history_batch(keys[:3])
+        seen.append([[(e.version, e.operation) for e in entries] for entries in histories])
+        by_iban = await uow.account.load_batch_by_account_iban([(owner, "DE0001"), (owner, "X")])
+        seen.append([a.iban if a else None for a in by_iban])
+        grouped = await uow.posting.load_grouped_by_posting_account([(owner, saved[0].id)])
+        seen.append([len(children) for children in grouped.values()])
     history = await pool.fetch(
         "SELECT operation::text, version FROM account_history WHERE owner_id = $1", owner
     )
@@ -206,6 +212,13 @@ EXPECTED = [
         None,
         (3, "update", "DE0000"),
     ],
+    [
+        [(1, "insert"), (2, "update"), (3, "update")],
+        [(1, "insert"), (2, "update")],
+        [(1, "insert"), (2, "update"), (3, "delete")],
+    ],
+    ["DE0001", None],
+    [1],
     sorted(
         [("insert", 1)] * 4 + [("update", 2)] * 3 + [("update", 3), ("delete", 3), ("delete", 2)]
     ),

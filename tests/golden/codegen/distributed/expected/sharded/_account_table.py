@@ -570,6 +570,12 @@ SELECT "owner_id", "id", "kind", "iban", "country", "balance", "version"
 FROM "account"
 WHERE ("account"."owner_id", "account"."iban") IN (SELECT * FROM unnest($1::uuid[], $2::text[]))"""
 
+SELECT_BATCH_BY_ACCOUNT_IBAN_ROUTED = """\
+SELECT "owner_id", "id", "kind", "iban", "country", "balance", "version"
+FROM "account"
+WHERE ("account"."owner_id", "account"."iban") IN (SELECT * FROM unnest($1::uuid[], $2::text[]))
+AND "account"."owner_id" = $3::uuid"""
+
 PROBE_PARENT_COUNTRY = """\
 WITH p AS MATERIALIZED (
     SELECT "code"
@@ -624,6 +630,24 @@ JOIN "account_history" AS h ON h."owner_id" = _k."owner_id" AND h."id" = _k."id"
 JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
 WHERE (_k."_version" IS NULL OR h."version" = _k."_version")
 AND ($4::timestamptz IS NULL OR l."created_at" <= $4::timestamptz)
+ORDER BY _k._ord, h."history_id" DESC"""
+
+SELECT_HISTORY_BATCH_ROUTED = """\
+SELECT h."owner_id", h."id", h."kind", h."iban", h."country", h."balance", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "account_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE (h."owner_id", h."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND h."owner_id" = $3::uuid
+ORDER BY h."history_id\""""
+
+SELECT_AS_OF_BATCH_ROUTED = """\
+SELECT DISTINCT ON (_k._ord) h."owner_id", h."id", h."kind", h."iban", h."country", h."balance", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id", _k._ord
+FROM unnest($1::uuid[], $2::uuid[], $3::int8[]) WITH ORDINALITY AS _k("owner_id", "id", "_version", _ord)
+JOIN "account_history" AS h ON h."owner_id" = _k."owner_id" AND h."id" = _k."id"
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE (_k."_version" IS NULL OR h."version" = _k."_version")
+AND ($4::timestamptz IS NULL OR l."created_at" <= $4::timestamptz)
+AND h."owner_id" = $5::uuid
 ORDER BY _k._ord, h."history_id" DESC"""
 
 SELECT_BATCH_ROUTED = """\
@@ -899,5 +923,8 @@ ROUTING = _rt.RoutingSpec(
         UPDATE_BATCH_COLUMNS_COUNT: UPDATE_BATCH_COLUMNS_COUNT_ROUTED,
         PROBE_PRIMARY_KEY: PROBE_PRIMARY_KEY_ROUTED,
         PROBE_UNIQUE_ACCOUNT_IBAN: PROBE_UNIQUE_ACCOUNT_IBAN_ROUTED,
+        SELECT_BATCH_BY_ACCOUNT_IBAN: SELECT_BATCH_BY_ACCOUNT_IBAN_ROUTED,
+        SELECT_HISTORY_BATCH: SELECT_HISTORY_BATCH_ROUTED,
+        SELECT_AS_OF_BATCH: SELECT_AS_OF_BATCH_ROUTED,
     },
 )

@@ -221,6 +221,13 @@ FROM "posting"
 WHERE ("posting"."owner_id", "posting"."account_id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
 ORDER BY "owner_id", "id\""""
 
+SELECT_CHILDREN_BY_POSTING_ACCOUNT_ROUTED = """\
+SELECT "owner_id", "id", "account_id", "amount", "booked_at"
+FROM "posting"
+WHERE ("posting"."owner_id", "posting"."account_id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND "posting"."owner_id" = $3::uuid
+ORDER BY "owner_id", "id\""""
+
 SELECT_COPY_DEFAULTS = """\
 SELECT now()::timestamptz AS "booked_at\""""
 
@@ -374,5 +381,6 @@ ROUTING = _rt.RoutingSpec(
         UPDATE_BATCH_COLUMNS_COUNT: UPDATE_BATCH_COLUMNS_COUNT_ROUTED,
         PROBE_PRIMARY_KEY: PROBE_PRIMARY_KEY_ROUTED,
         PROBE_PARENT_POSTING_ACCOUNT: PROBE_PARENT_POSTING_ACCOUNT_ROUTED,
+        SELECT_CHILDREN_BY_POSTING_ACCOUNT: SELECT_CHILDREN_BY_POSTING_ACCOUNT_ROUTED,
     },
 )
