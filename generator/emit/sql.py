@@ -188,16 +188,29 @@ def counted(statement: Statement) -> Statement:
     )
 
 
+def placed(table: Table) -> bool:
+    """Whether Citus places ``table`` (distributed or a reference table): its probes look the
+    stored rows up first (:func:`_stored`), in a form Citus plans. A plain table's probes stay
+    correlated subqueries, which PostgreSQL answers by an index lookup per batch row whatever
+    plan it picks; the looked-up form, under a generic plan that guesses a few rows, can match
+    the batch against the CTE by a nested loop (measured: 3.3 s against 0.14 s for 5,000 keys).
+    The schema refuses keys between plain and placed tables, so a table's probes and its
+    parents' are placed alike."""
+    return table.distribution is not None or table.reference
+
+
 def unique_probe(table: Table, key: Key, route: bool = False) -> Statement:
     """Rows of a batch whose key values already exist (in another row, for unique keys).
 
     Arguments, as batch arrays: the primary key's columns for the primary key; for a unique key,
     its columns and then the primary key's columns (a row does not clash with itself).
 
-    The stored rows are looked up first, in a materialized CTE that the batch rows are then
-    matched against (:func:`_stored`): Citus refuses a subquery over a distributed table
-    correlated with a set-returning function, and plans this form on any table. ``route``:
-    then the distribution value (:func:`routed`), which Citus rules put in every key."""
+    On a table Citus places (:func:`placed`) the stored rows are looked up first, in a
+    materialized CTE that the batch rows are then matched against (:func:`_stored`): Citus
+    refuses a subquery over a distributed table correlated with a set-returning function.
+    ``route``: then the distribution value (:func:`routed`), which Citus puts in every key."""
+    if not placed(table):
+        return _correlated_unique_probe(table, key)
     batch = Batch()
     values = [batch.add(table.columns[i]) for i in key.columns]
     columns = tuple(table.columns[i] for i in key.columns)
@@ -255,8 +268,10 @@ def foreign_key_probe(table: Table, fk: ForeignKey, route: bool = False) -> Stat
     SIMPLE). Arguments: the referencing columns as batch arrays (``route``: then the
     distribution value, matched against the parent's column it references).
 
-    The parents are looked up first, in a materialized CTE (as :func:`unique_probe` does, so
-    that Citus plans it when the parent is distributed)."""
+    On a table Citus places, the parents are looked up first, in a materialized CTE (as
+    :func:`unique_probe` does, so that Citus plans it when the parent is distributed)."""
+    if not placed(table):
+        return _correlated_parent_probe(table, fk)
     batch = Batch()
     columns = tuple(table.columns[i] for i in fk.columns)
     values = [batch.add(c) for c in columns]
@@ -281,6 +296,45 @@ def foreign_key_probe(table: Table, fk: ForeignKey, route: bool = False) -> Stat
         *batch.source(ordinality=True),
         f"WHERE {present}",
         f"AND NOT EXISTS (SELECT 1 FROM p WHERE {match})",
+        "ORDER BY u._ord",
+    )
+
+
+def _correlated_unique_probe(table: Table, key: Key) -> Statement:
+    """:func:`unique_probe` of a plain table: ``EXISTS`` the stored row, per batch row."""
+    batch = Batch()
+    values = [batch.add(table.columns[i]) for i in key.columns]
+    t = quote_ident(table.name)
+    match = " AND ".join(
+        f"{t}.{quote_ident(table.columns[i].name)} = {value}"
+        for i, value in zip(key.columns, values, strict=True)
+    )
+    if key is not table.primary_key:
+        pk_values = [batch.add(c, derived_identifier("_pk", c.name)) for c in table.key_columns]
+        match += f" AND {row_of(t, table.key_columns)} IS DISTINCT FROM {_tuple(pk_values)}"
+    return (
+        "SELECT u._ord",
+        *batch.source(ordinality=True),
+        f"WHERE EXISTS (SELECT 1 FROM {t} WHERE {match})",
+        "ORDER BY u._ord",
+    )
+
+
+def _correlated_parent_probe(table: Table, fk: ForeignKey) -> Statement:
+    """:func:`foreign_key_probe` of a plain table: ``NOT EXISTS`` the parent, per batch row."""
+    batch = Batch()
+    columns = tuple(table.columns[i] for i in fk.columns)
+    values = [batch.add(c) for c in columns]
+    present = " AND ".join(f"{v} IS NOT NULL" for v in values)
+    match = " AND ".join(
+        f"p.{quote_ident(parent_column)} = {value}"
+        for parent_column, value in zip(fk.parent_columns, values, strict=True)
+    )
+    return (
+        "SELECT u._ord",
+        *batch.source(ordinality=True),
+        f"WHERE {present}",
+        f"AND NOT EXISTS (SELECT 1 FROM {quote_ident(fk.parent)} AS p WHERE {match})",
         "ORDER BY u._ord",
     )
 
