@@ -146,6 +146,7 @@ def _column(
         ("nullable", column.nullable or column.version),
         ("is_array", parsed.is_array),
         ("server_default", column.server_default is not None),
+        ("on_update", column.on_update is not None),
         ("identity", column.identity),
         ("none_on_insert", none_on_insert(column)),
         ("none_on_update", none_on_update(column)),
@@ -183,9 +184,10 @@ def none_on_insert(column: Column) -> bool:
 
 def none_on_update(column: Column) -> bool:
     """Whether an update accepts None: the column is nullable, the version column (None: no
-    version check), or takes a server default outside the primary key (``COALESCE(value,
+    version check), is kept current (``on_update``: the value is ignored), or takes a server
+    default outside the primary key (``COALESCE(value,
     "t"."col")`` keeps the stored value). Key columns find the row: None is not a key."""
-    if column.nullable or column.version:
+    if column.nullable or column.version or column.on_update is not None:
         return True
     return column.server_default is not None and not column.in_primary_key
 

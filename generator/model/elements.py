@@ -46,6 +46,8 @@ class Column:
     checks: tuple[Check, ...]
     description: str | None
     in_primary_key: bool
+    on_update: str | None = None
+    """The clock every update sets the column to (``now()``, ...), whatever the input says."""
     version: bool = False
     """The version column of an audited table (``bigint NOT NULL DEFAULT 1``, after the schema's
     columns): never sent on insert, checked on update and delete, one more per change."""

@@ -136,6 +136,7 @@ def _column(
         checks=_checks(table, name, col, parsed),
         description=col.description,
         in_primary_key=in_pk,
+        on_update=col.on_update,
     )
 
 

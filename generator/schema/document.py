@@ -25,6 +25,10 @@ ServerDefault = Literal[
 #: What happens to children when their parent row is deleted.
 OnDelete = Literal["restrict", "no_action", "cascade", "set_null"]
 
+#: What a column kept current by every update (``on_update``) is set to: the clocks
+#: of ``ServerDefault``.
+UpdateClock = Literal["now()", "current_timestamp", "clock_timestamp()", "current_date"]
+
 Name = Annotated[StrictStr, Field(min_length=1)]
 Description = Annotated[StrictStr, Field(max_length=4000)]
 LiteralDefault = StrictBool | StrictInt | StrictFloat | StrictStr
@@ -77,6 +81,12 @@ class ColumnDef(_Model):
     """A literal default, applied by the entity class and declared in the DDL."""
     server_default: ServerDefault | None = None
     """A server-side default: None on insert takes it."""
+    on_update: UpdateClock | None = None
+    """Keep the column current: every generated update (single, batch, partial ``columns=``,
+    an upsert's update of an existing row, audited and chunked ones) sets it to this clock in
+    the statement itself, no trigger; the caller's value is ignored and the returned entity
+    carries the database's. A ``timestamptz``/``timestamp`` column (``current_date``: ``date``)
+    outside the primary key; an insert takes the value given, or ``server_default`` on None."""
     check: CheckDef | None = None
     description: Description | None = None
     renamed_from: Name | None = None

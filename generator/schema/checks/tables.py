@@ -208,6 +208,14 @@ class _TableChecker:
                     (*path, "references"),
                     f"references must be 'table' or 'table.column', got {column.references!r}",
                 )
+            if column.on_update is not None and (
+                column.identity or (key and column_name in key.columns)
+            ):
+                self._add(
+                    (*path, "on_update"),
+                    "on_update applies to a column outside the primary key: an update finds "
+                    "its row by the key, so it cannot change it",
+                )
             if column.identity:
                 fits = self._identity(path, column_name, key.columns if key else None)
                 if fits and len(self.table.columns) == 1:

@@ -70,6 +70,10 @@ def value_problems(
         message = _server_default_problem(column.server_default, parsed)
         if message is not None:
             problems.append(Problem((*path, "server_default"), message))
+    if column.on_update is not None:
+        message = _on_update_problem(column.on_update, parsed)
+        if message is not None:
+            problems.append(Problem((*path, "on_update"), message))
     if column.check is not None:
         problems += _check_problems((*path, "check"), column, parsed, default_fits)
     if column.nullable_elements and not parsed.is_array:
@@ -222,6 +226,25 @@ def _server_default_problem(server_default: str, parsed: ParsedType) -> str | No
         hint = "no server default fits it"
     return (
         f"server_default {server_default} does not fit a {parsed.ddl} column "
+        f"(it gives {' or '.join(kinds)}); {hint}"
+    )
+
+
+def _on_update_problem(clock: str, parsed: ParsedType) -> str | None:
+    kinds = SERVER_DEFAULT_KINDS[clock]
+    if parsed.kind in kinds and not parsed.is_array:
+        return None
+    fitting = [
+        d
+        for d, fits in SERVER_DEFAULT_KINDS.items()
+        if parsed.kind in fits and d != "gen_random_uuid()"
+    ]
+    if fitting and not parsed.is_array:
+        hint = "use " + " or ".join(fitting)
+    else:
+        hint = "only timestamptz, timestamp and date columns take on_update"
+    return (
+        f"on_update {clock} does not fit a {parsed.ddl} column "
         f"(it gives {' or '.join(kinds)}); {hint}"
     )
 
