@@ -60,7 +60,9 @@ def _table(name: str, table: TableDef, schema: SchemaDef, enum_names: frozenset[
     if table.audit:
         columns += (audit.version_column(len(columns)),)
     primary_key = Key(
-        "primary_key", derived_identifier(name, "pkey"), _positions(name, names, pk_names)
+        "primary_key",
+        table.primary_key_constraint or derived_identifier(name, "pkey"),
+        _positions(name, names, pk_names),
     )
     uniques: list[Key] = []
     for col_name, col in table.columns.items():
@@ -72,12 +74,12 @@ def _table(name: str, table: TableDef, schema: SchemaDef, enum_names: frozenset[
                     _positions(name, names, [col_name]),
                 )
             )
-    for key_name, key_columns in table.unique.items():
+    for key_name, unique in table.unique.items():
         uniques.append(
             Key(
                 key_name,
-                derived_identifier(name, key_name, "key"),
-                _positions(name, names, key_columns),
+                unique.constraint or derived_identifier(name, key_name, "key"),
+                _positions(name, names, unique.columns),
             )
         )
     foreign_keys = _foreign_keys(name, table, schema, names)
@@ -212,7 +214,7 @@ def _foreign_keys(
         found.append(
             ForeignKey(
                 name=fk_name,
-                constraint=derived_identifier(name, fk_name, "fkey"),
+                constraint=fk.constraint or derived_identifier(name, fk_name, "fkey"),
                 columns=_positions(name, names, fk.columns),
                 parent=parent,
                 parent_columns=tuple(parent_columns),

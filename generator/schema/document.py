@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 
 #: Server-side defaults a column may declare. Never raw SQL: only these exact spellings.
 ServerDefault = Literal[
@@ -104,6 +113,21 @@ class ForeignKeyDef(_Model):
     columns: Annotated[list[Name], Field(min_length=1)]
     references: ReferenceDef
     on_delete: OnDelete = "restrict"
+    constraint: Name | None = None
+    """The constraint's SQL name; ``<table>_<name>_fkey`` when omitted."""
+
+
+class UniqueDef(_Model):
+    """A unique key in long form, for an explicit SQL name."""
+
+    columns: Annotated[list[Name], Field(min_length=1)]
+    constraint: Name | None = None
+    """The constraint's SQL name; ``<table>_<name>_key`` when omitted."""
+
+
+def _long_form(value: object) -> object:
+    """A unique key written as its list of columns, read as ``{columns: [...]}``."""
+    return {"columns": value} if isinstance(value, list) else value
 
 
 class DistributionDef(_Model):
@@ -125,8 +149,11 @@ class TableDef(_Model):
     columns: Annotated[dict[Name, ColumnDef], Field(min_length=1)]
     primary_key: Annotated[list[Name], Field(min_length=1)] | None = None
     """Primary key columns; alternatively ``primary_key: true`` on a single column."""
-    unique: dict[Name, Annotated[list[Name], Field(min_length=1)]] = {}
-    """Unique keys by name."""
+    primary_key_constraint: Name | None = None
+    """The primary key's SQL name; ``<table>_pkey`` when omitted."""
+    unique: dict[Name, Annotated[UniqueDef, BeforeValidator(_long_form)]] = {}
+    """Unique keys by name: the columns (``[a, b]``), or ``{columns: [a, b], constraint: name}``
+    to give the constraint its SQL name; both read as :class:`UniqueDef`."""
     foreign_keys: dict[Name, ForeignKeyDef] = {}
     indexes: dict[Name, Annotated[list[Name], Field(min_length=1)]] = {}
     """Secondary (non-unique) indexes by name."""

@@ -205,10 +205,14 @@ async def test_round_trip_through_the_repositories(
             async with conn.transaction():
                 # columns kept current (on_update) come back as this transaction's now(); an
                 # audited table does not write a row that does not change, so its clock stays
-                now = await conn.fetchval("SELECT now()")
+                now, today = await conn.fetchrow("SELECT now(), current_date")
                 current = row
                 if spec.audit is None:
-                    clocks = {c.attr: now for c in spec.columns if c.on_update}
+                    clocks = {
+                        c.attr: today if c.kind == "date" else now
+                        for c in spec.columns
+                        if c.on_update
+                    }
                     current = dataclasses.replace(row, **clocks)
                 if spec.sql.update_batch is not None:
                     assert await repository.update_batch([row]) == [current], table

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from .. import names
 from ..characters import code_points, hidden_characters
 from ..declared_keys import PRIMARY_KEY_NAME, foreign_keys, unique_keys
-from ..document import SchemaDef
+from ..document import SchemaDef, TableDef
 from ..issues import Path, Problem, format_path
 from ..types import BUILT_IN_TYPE_NAMES
 
@@ -67,6 +67,7 @@ def naming_problems(schema: SchemaDef) -> list[Problem]:
         ):
             for key in keys:
                 problems += _name((*base, section, key), what, key)
+        problems += _constraint_names(base, table)
         problems += _same_python_name("column", [((*base, "columns", c), c) for c in table.columns])
         problems += _key_name_problems(table_name, schema)
     problems += _same_python_name("table", [(("tables", t), t) for t in schema.tables])
@@ -81,6 +82,26 @@ def _name(path: Path, what: str, name: str) -> list[Problem]:
     if problem is None:
         return []
     return [Problem(path, f"{what} name {name!r} {problem}", at_key=True)]
+
+
+def _constraint_names(base: Path, table: TableDef) -> list[Problem]:
+    """Explicit SQL names (``constraint:``, ``primary_key_constraint``) are identifiers like any
+    other name; collisions among all SQL names are :mod:`..model.sql_names`' concern."""
+    explicit: list[tuple[Path, str]] = []
+    if table.primary_key_constraint is not None:
+        explicit.append(((*base, "primary_key_constraint"), table.primary_key_constraint))
+    for name, unique in table.unique.items():
+        if unique.constraint is not None:
+            explicit.append(((*base, "unique", name, "constraint"), unique.constraint))
+    for name, foreign_key in table.foreign_keys.items():
+        if foreign_key.constraint is not None:
+            explicit.append(((*base, "foreign_keys", name, "constraint"), foreign_key.constraint))
+    problems = []
+    for path, name in explicit:
+        problem = names.name_problem(name)
+        if problem is not None:
+            problems.append(Problem(path, f"constraint name {name!r} {problem}"))
+    return problems
 
 
 def _renamed_from(path: Path, what: str, name: str) -> list[Problem]:
