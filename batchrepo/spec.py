@@ -207,6 +207,9 @@ class ForeignKeySpec:
     """Rows whose referencing columns match arrays of parent keys."""
     references_primary_key: bool = True
     """Whether ``parent_columns`` are the parent's primary key (then the key cache answers)."""
+    follows_parent_updates: bool = False
+    """ON UPDATE CASCADE or SET NULL: the database rewrites the children when the parent's
+    referenced columns change, so a write to the parent makes cached children stale."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -256,4 +256,6 @@ def _foreign_key(table: Table, fk: ForeignKey, parts: TableModule) -> str:
     if not fk.references_primary_key:
         # the spec's default is True: say so only where the key cache cannot answer
         args.append(Arg("references_primary_key", "False"))
+    if fk.on_update in ("cascade", "set_null"):
+        args.append(Arg("follows_parent_updates", "True"))
     return call_text(Call(parts.scope.runtime("ForeignKeySpec"), tuple(args)))

@@ -83,6 +83,11 @@ class ForeignKey:
     references_primary_key: bool = True
     """Whether ``parent_columns`` are the parent's primary key, in its order (the runtime's key
     cache then answers for the parent)."""
+    on_update: OnDelete | None = None
+    """What changing the referenced columns does (None: not written, PostgreSQL's NO ACTION)."""
+    index: bool = True
+    """Whether an index on the referencing columns is added when no key or index leads with
+    them (the schema's ``index: false`` opts out)."""
 
 
 @dataclass(frozen=True, slots=True)

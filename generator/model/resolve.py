@@ -220,6 +220,8 @@ def _foreign_keys(
                 parent_columns=tuple(parent_columns),
                 on_delete=fk.on_delete,
                 references_primary_key=parent_columns == _parent_key(schema, parent),
+                on_update=fk.on_update,
+                index=fk.index,
             )
         )
     return tuple(found)
@@ -254,6 +256,8 @@ def _foreign_key_indexes(
         if leader is not None:
             covered.append(CoveredForeignKey(fk.constraint, leader))
             continue
+        if not fk.index:
+            continue  # the schema opts out (index: false)
         index = Index(derived_identifier(table, fk.name, "idx"), fk.columns, fk.constraint)
         added.append(index)
         existing.append((index.name, index.columns))

@@ -48,6 +48,7 @@ class ForeignKey:
     shorthand: bool
     constraint: str | None = None
     """The SQL name the schema gives it (``constraint:``), None for the derived one."""
+    on_update: OnDelete | None = None
 
 
 #: The name of the primary key among a table's keys (``UniqueSpec.name``); no unique key takes it.
@@ -138,6 +139,7 @@ def foreign_keys(table_name: str, table: TableDef) -> list[ForeignKey]:
                 path=(*base, "foreign_keys", name),
                 shorthand=False,
                 constraint=declared.constraint,
+                on_update=declared.on_update,
             )
         )
     return keys

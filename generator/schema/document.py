@@ -115,6 +115,12 @@ class ForeignKeyDef(_Model):
     on_delete: OnDelete = "restrict"
     constraint: Name | None = None
     """The constraint's SQL name; ``<table>_<name>_fkey`` when omitted."""
+    on_update: OnDelete | None = None
+    """What changing the parent's referenced columns does to the children (only a parent's
+    unique key can change: updates find rows by their primary key). Omitted: nothing written
+    (PostgreSQL's NO ACTION)."""
+    index: StrictBool = True
+    """``false``: no automatic index on the referencing columns (the database has none)."""
 
 
 class UniqueDef(_Model):

@@ -267,16 +267,16 @@ class _TableChecker:
                 for index, column in enumerate(key.columns)
             ]
         )
-        if key.on_delete == "set_null":
-            on_delete: Path = (
-                (*key.path[:-1], "on_delete") if key.shorthand else (*key.path, "on_delete")
-            )
+        for action, setting in (("on_delete", key.on_delete), ("on_update", key.on_update)):
+            if setting != "set_null":
+                continue
+            where: Path = (*key.path[:-1], action) if key.shorthand else (*key.path, action)
             for column in key.columns:
                 definition = self.table.columns.get(column)
                 if definition is not None and not definition.nullable:
                     self._add(
-                        on_delete,
-                        f"on_delete: set_null needs nullable columns; {column!r} is not nullable",
+                        where,
+                        f"{action}: set_null needs nullable columns; {column!r} is not nullable",
                     )
         if key.parent_table in self.unreadable_tables:
             return

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from importlib import resources
 
+from .badge import Badge, BadgeKey, BadgeRepository
 from .loan import Loan, LoanKey, LoanRepository
 from .person import Person, PersonKey, PersonRepository
 from .unit_of_work import UnitOfWork
@@ -21,6 +22,7 @@ PG_TYPES = (
     "bpchar[]",
     "date",
     "date[]",
+    "int4",
     "int4[]",
     "int8",
     "int8[]",
@@ -38,6 +40,9 @@ PG_TYPES = (
 
 __all__ = [
     "PG_TYPES",
+    "Badge",
+    "BadgeKey",
+    "BadgeRepository",
     "Loan",
     "LoanKey",
     "LoanRepository",

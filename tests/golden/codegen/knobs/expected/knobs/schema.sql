@@ -17,8 +17,18 @@ CREATE TABLE "loan" (
     "amount" numeric(15,2) NOT NULL,
     "changed_on" date,
     CONSTRAINT "loan_pkey" PRIMARY KEY ("id"),
-    CONSTRAINT "fk_loan_owner" FOREIGN KEY ("owner_id") REFERENCES "person" ("id") ON DELETE RESTRICT
+    CONSTRAINT "fk_loan_owner" FOREIGN KEY ("owner_id") REFERENCES "person" ("id") ON DELETE RESTRICT ON UPDATE RESTRICT
 );
--- Index for foreign key fk_loan_owner (deleting a parent and load_grouped_by look children up by these columns).
-CREATE INDEX "loan_loan_owner_idx" ON "loan" ("owner_id");
 COMMENT ON TABLE "loan" IS 'A child whose foreign key has an explicit name.';
+
+CREATE TABLE "badge" (
+    "id" integer NOT NULL,
+    "person_code" varchar(10),
+    "person_region" char(2),
+    "label" text NOT NULL,
+    CONSTRAINT "badge_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "badge_holder_fkey" FOREIGN KEY ("person_code", "person_region") REFERENCES "person" ("code", "region") ON DELETE SET NULL ON UPDATE CASCADE
+);
+-- Index for foreign key badge_holder_fkey (deleting a parent and load_grouped_by look children up by these columns).
+CREATE INDEX "badge_holder_idx" ON "badge" ("person_code", "person_region");
+COMMENT ON TABLE "badge" IS 'Refers to a person by its unique key, following changes of that key.';

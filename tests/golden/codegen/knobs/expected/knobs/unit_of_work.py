@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from batchrepo.contract import v1 as _rt
 
+from .badge import BadgeRepository
 from .loan import LoanRepository
 from .person import PersonRepository
 
@@ -25,3 +26,8 @@ class UnitOfWork(_rt.UnitOfWork):
     def loan(self) -> LoanRepository:
         """Table loan, in this unit's transaction."""
         return LoanRepository(self.session)
+
+    @property
+    def badge(self) -> BadgeRepository:
+        """Table badge, in this unit's transaction."""
+        return BadgeRepository(self.session)
