@@ -9,7 +9,6 @@ contract one by one in ``test_codegen_audit``.
 from __future__ import annotations
 
 import dataclasses
-
 import datetime
 import importlib
 import pkgutil

@@ -140,9 +140,7 @@ async def test_none_on_update_is_accepted_and_ignored(
 
 
 async def _account(audited: ModuleType, pool: asyncpg.Pool) -> Any:
-    customer = await audited.CustomerRepository(pool, actor="test").save(
-        audited.Customer(name="c")
-    )
+    customer = await audited.CustomerRepository(pool, actor="test").save(audited.Customer(name="c"))
     return await audited.AccountRepository(pool, actor="test").save(
         audited.Account(customer_id=customer.id, balance=Decimal("10.00"))
     )
