@@ -98,7 +98,7 @@ class AggregateIR:
 def claimed_names(table: Table) -> tuple[str, ...]:
     """Module-level names the aggregate of ``table`` defines (exports first): the entity, its
     key, the repository, the spec and the ``Literal`` of the columns an update may name."""
-    entity = class_name(table.name)
+    entity = table.class_name or class_name(table.name)
     return (
         entity,
         entity + "Key",

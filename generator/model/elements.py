@@ -126,6 +126,8 @@ class Table:
     co-location group of its own."""
     reference: bool = False
     """Citus: a table copied to every node (``create_reference_table``)."""
+    class_name: str | None = None
+    """The schema's entity class name; None: derived from the table name."""
 
     def column(self, name: str) -> Column:
         for column in self.columns:

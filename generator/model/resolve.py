@@ -91,6 +91,7 @@ def _table(name: str, table: TableDef, schema: SchemaDef, enum_names: frozenset[
     return Table(
         name=name,
         description=table.description,
+        class_name=table.class_name,
         columns=columns,
         primary_key=primary_key,
         uniques=tuple(uniques),
@@ -133,7 +134,12 @@ def _column(
         nullable=col.nullable,
         nullable_elements=col.nullable_elements and parsed.is_array,
         identity=col.identity,
-        server_default=col.server_default,
+        # the same meaning, in core PostgreSQL (no uuid-ossp extension needed)
+        server_default=(
+            "gen_random_uuid()"
+            if col.server_default == "uuid_generate_v4()"
+            else col.server_default
+        ),
         default=col.default,
         checks=_checks(table, name, col, parsed),
         description=col.description,

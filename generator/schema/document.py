@@ -29,7 +29,10 @@ ServerDefault = Literal[
     "current_date",
     "clock_timestamp()",
     "gen_random_uuid()",
+    "uuid_generate_v4()",
 ]
+"""``uuid_generate_v4()`` (uuid-ossp) is accepted as written by databases that use it and means
+the same as ``gen_random_uuid()`` (core since PostgreSQL 13, no extension), which is emitted."""
 
 #: What happens to children when their parent row is deleted.
 OnDelete = Literal["restrict", "no_action", "cascade", "set_null"]
@@ -152,6 +155,10 @@ class TableDef(_Model):
     """An aggregate: one table, one entity class and one repository class."""
 
     description: Description | None = None
+    class_name: Name | None = None
+    """The entity class name (then ``<ClassName>Key``, ``<ClassName>Repository``,
+    ``<ClassName>Column``); derived from the table name when omitted (``loan_line`` ->
+    ``LoanLine``), e.g. ``Person`` for a table ``persons``."""
     columns: Annotated[dict[Name, ColumnDef], Field(min_length=1)]
     primary_key: Annotated[list[Name], Field(min_length=1)] | None = None
     """Primary key columns; alternatively ``primary_key: true`` on a single column."""

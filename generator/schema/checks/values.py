@@ -32,6 +32,7 @@ SERVER_DEFAULT_KINDS = {
     "clock_timestamp()": ("timestamptz", "timestamp"),
     "current_date": ("date",),
     "gen_random_uuid()": ("uuid",),
+    "uuid_generate_v4()": ("uuid",),
 }
 
 _DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
@@ -219,7 +220,11 @@ def _server_default_problem(server_default: str, parsed: ParsedType) -> str | No
     kinds = SERVER_DEFAULT_KINDS[server_default]
     if parsed.kind in kinds and not parsed.is_array:
         return None
-    fitting = [d for d, fits in SERVER_DEFAULT_KINDS.items() if parsed.kind in fits]
+    fitting = [
+        d
+        for d, fits in SERVER_DEFAULT_KINDS.items()
+        if parsed.kind in fits and d != "uuid_generate_v4()"  # a spelling adopted, not advised
+    ]
     if fitting and not parsed.is_array:
         hint = "use " + " or ".join(fitting)
     else:
@@ -237,7 +242,7 @@ def _on_update_problem(clock: str, parsed: ParsedType) -> str | None:
     fitting = [
         d
         for d, fits in SERVER_DEFAULT_KINDS.items()
-        if parsed.kind in fits and d != "gen_random_uuid()"
+        if parsed.kind in fits and d not in ("gen_random_uuid()", "uuid_generate_v4()")
     ]
     if fitting and not parsed.is_array:
         hint = "use " + " or ".join(fitting)

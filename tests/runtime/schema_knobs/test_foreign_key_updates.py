@@ -3,7 +3,7 @@
 ``badge.holder`` refers to ``person (code, region)``, a unique key an update can change, with
 ON UPDATE CASCADE: the database rewrites the badges, so the entity cache must not serve the
 badges it held (outside a unit of work, and inside one before and after COMMIT).
-``loan.loan_owner`` says ``index: false``: no index on ``loan.owner_id``.
+``loans.loan_owner`` says ``index: false``: no index on ``loans.owner_id``.
 """
 
 from __future__ import annotations
@@ -99,6 +99,6 @@ async def test_index_false_leaves_the_foreign_key_without_an_index(
         "SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition"
         " FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid"
         " WHERE i.indrelid = $1::regclass",
-        f"{SCHEMA}.loan",
+        f"{SCHEMA}.loans",
     )
-    assert [r["name"] for r in indexed] == ["loan_pkey"]
+    assert [r["name"] for r in indexed] == ["loans_pkey"]

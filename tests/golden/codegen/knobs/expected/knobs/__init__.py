@@ -8,7 +8,7 @@ from __future__ import annotations
 from importlib import resources
 
 from .badge import Badge, BadgeKey, BadgeRepository
-from .loan import Loan, LoanKey, LoanRepository
+from .loans import Loan, LoanKey, LoanRepository
 from .person import Person, PersonKey, PersonRepository
 from .unit_of_work import UnitOfWork
 

@@ -11,15 +11,15 @@ CREATE TABLE "person" (
 );
 COMMENT ON TABLE "person" IS 'A parent whose constraints carry the names a live database gave them.';
 
-CREATE TABLE "loan" (
+CREATE TABLE "loans" (
     "id" uuid NOT NULL DEFAULT gen_random_uuid(),
     "owner_id" uuid NOT NULL,
     "amount" numeric(15,2) NOT NULL,
     "changed_on" date,
-    CONSTRAINT "loan_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "loans_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "fk_loan_owner" FOREIGN KEY ("owner_id") REFERENCES "person" ("id") ON DELETE RESTRICT ON UPDATE RESTRICT
 );
-COMMENT ON TABLE "loan" IS 'A child whose foreign key has an explicit name.';
+COMMENT ON TABLE "loans" IS 'A child whose foreign key has an explicit name, in a plural table.';
 
 CREATE TABLE "badge" (
     "id" integer NOT NULL,

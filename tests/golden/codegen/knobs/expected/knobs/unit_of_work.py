@@ -8,7 +8,7 @@ from __future__ import annotations
 from batchrepo.contract import v1 as _rt
 
 from .badge import BadgeRepository
-from .loan import LoanRepository
+from .loans import LoanRepository
 from .person import PersonRepository
 
 
@@ -23,8 +23,8 @@ class UnitOfWork(_rt.UnitOfWork):
         return PersonRepository(self.session)
 
     @property
-    def loan(self) -> LoanRepository:
-        """Table loan, in this unit's transaction."""
+    def loans(self) -> LoanRepository:
+        """Table loans, in this unit's transaction."""
         return LoanRepository(self.session)
 
     @property
