@@ -278,6 +278,8 @@ def _changed(table: Table, values: dict[int, str]) -> tuple[str, str]:
     compared = [c for c in table.value_columns if c.on_update is None]
     stored = [f"{t}.{quote_ident(c.name)}" for c in compared]
     new = [or_stored(table, c, values[c.position]) for c in compared]
+    if not compared:  # only a column kept current besides the key: no update changes a row
+        stored, new = ["true"], ["true"]
     return "(" + ", ".join(stored) + ")", "(" + ", ".join(new) + ")"
 
 
