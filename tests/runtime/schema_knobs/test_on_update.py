@@ -21,6 +21,10 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
+from batchrepo import cache_entities
+from batchrepo.cache.key_cache import KeyCache
+from batchrepo.session import Session
+from batchrepo.unit_of_work import UnitOfWork
 from tests.golden.kinds import CODEGEN
 from tests.property.packages import import_from
 from tests.runtime.conftest import audited_schema_pool
@@ -176,3 +180,23 @@ async def test_audited_update_that_changes_nothing_moves_no_clock(
         repo = audited.AccountRepository(conn, actor="test")
         (same,) = await repo.update_batch([account]) if batch else [await repo.update(account)]
     assert (same.changed_at, same.version) == (before, 1)
+
+
+@pytest.mark.parametrize("in_unit", [False, True], ids=["pool", "unit_of_work"])
+async def test_the_entity_cache_serves_the_databases_value_after_an_update(
+    shapes_pool: asyncpg.Pool, shapes: ModuleType, in_unit: bool
+) -> None:
+    cache = KeyCache()
+    cache_entities(cache, shapes.plain.PLAIN_TABLE, ttl=60)
+    repo = shapes.PlainRepository(Session(shapes_pool, cache=cache))
+    (saved,) = await repo.save_batch(_plains(shapes, 1))
+    assert (await repo.load(saved.id)).touched_at == INSERTED  # now held
+    saved.touched_at = GIVEN
+    if in_unit:
+        async with UnitOfWork(shapes_pool, actor="t", cache=cache) as uow:
+            updated = await shapes.PlainRepository(uow.session).update(saved)
+            assert (await shapes.PlainRepository(uow.session).load(saved.id)) == updated
+    else:
+        updated = await repo.update(saved)
+    assert updated.touched_at not in (INSERTED, GIVEN)
+    assert await repo.load(saved.id) == updated
