@@ -303,7 +303,7 @@ def _conflict(table: Table, key: Key) -> str:
     inserted value would be the default whenever the input had None), and so do the key's own
     columns and the primary key (a row found by a unique key keeps its primary key); when nothing
     else is left, the first value column is set to itself, so the statement still updates and
-    returns the row."""
+    returns the row. Columns kept current (``on_update``) are set to their clock."""
     target = column_list(table, tuple(table.columns[i] for i in key.columns))
     t = quote_ident(table.name)
     sets = ", ".join(
