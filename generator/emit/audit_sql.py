@@ -37,12 +37,15 @@ from .sql import (
     TableStatements,
     block,
     column_list,
+    kept_current,
     masked,
+    new_value,
     or_stored,
     param,
     routed,
     select_keys,
     table_statements,
+    touched,
     upserted,
     where_one,
     with_default,
@@ -190,6 +193,7 @@ def _upsert(table: Table, key: Key, *, batch: bool, count: bool) -> Statement:
     version = quote_ident(_version(table).name)
     written = upserted(table, key)
     sets = [f"{quote_ident(c.name)} = EXCLUDED.{quote_ident(c.name)}" for c in written]
+    sets += [f"{quote_ident(c.name)} = {touched(c)}" for c in kept_current(table)]
     sets.append(f"{version} = {t}.{version} + 1")
     stored = ", ".join(f"{t}.{quote_ident(c.name)}" for c in written)
     new = ", ".join(f"EXCLUDED.{quote_ident(c.name)}" for c in written)
@@ -280,10 +284,15 @@ def _delete_batch(table: Table, route: bool = False) -> Statement:
 
 
 def _changed(table: Table, values: dict[int, str]) -> tuple[str, str]:
-    """The stored value columns and their new values, as two rows for ``IS DISTINCT FROM``."""
+    """The stored value columns and their new values, as two rows for ``IS DISTINCT FROM``.
+    A column kept current (``on_update``) is left out: a row whose values do not change is not
+    written, so its clock does not move either."""
     t = quote_ident(table.name)
-    stored = [f"{t}.{quote_ident(c.name)}" for c in table.value_columns]
-    new = [or_stored(table, c, values[c.position]) for c in table.value_columns]
+    compared = [c for c in table.value_columns if c.on_update is None]
+    stored = [f"{t}.{quote_ident(c.name)}" for c in compared]
+    new = [or_stored(table, c, values[c.position]) for c in compared]
+    if not compared:  # only a column kept current besides the key: no update changes a row
+        stored, new = ["true"], ["true"]
     return "(" + ", ".join(stored) + ")", "(" + ", ".join(new) + ")"
 
 
@@ -299,7 +308,7 @@ def _update_one(table: Table, mask: bool = False) -> Statement:
 def _masked(table: Table, values: dict[int, str], flags: int | None) -> dict[int, str]:
     """The value columns' new values kept where the mask argument ``flags`` says (the key and
     the version are always the input's)."""
-    kept = {c.position for c in table.value_columns}
+    kept = {c.position for c in table.value_columns if c.on_update is None}
     return {
         position: masked(table, table.columns[position], value, flags)
         if position in kept
@@ -343,7 +352,7 @@ def _update(
     version = _version(table)
     v = quote_ident(version.name)
     sets = [
-        f"{quote_ident(c.name)} = {or_stored(table, c, values[c.position])}"
+        f"{quote_ident(c.name)} = " + new_value(table, c, values[c.position], None, single=not head)
         for c in table.value_columns
     ]
     sets.append(f"{v} = {t}.{v} + 1")

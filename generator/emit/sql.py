@@ -8,6 +8,8 @@ One fixed statement per operation whatever the batch size (asyncpg prepares it o
   ``bool[]`` of NULL arrays, so every row costs the same whatever the batch size;
 * server defaults: None takes the default on insert, keeps the stored value on update, and an
   upsert's ``DO UPDATE`` never sets a server-default column;
+* a column kept current (``on_update``) is set to its clock by every update, an upsert's
+  ``DO UPDATE`` included, whatever the input says (:func:`touched`);
 * arrays are cast to base types (``text[]``, ``numeric[]``, ``bpchar[]``), never to
   ``varchar(n)[]`` (which truncates silently), so both paths fail alike on over-long values;
 * jsonb travels as text and is cast to jsonb in the statement;
@@ -417,6 +419,26 @@ def or_stored(table: Table, column: Column, value: str) -> str:
     return f"COALESCE({value}, {quote_ident(table.name)}.{quote_ident(column.name)})"
 
 
+def touched(column: Column, bound: str | None = None) -> str:
+    """The new value of a column kept current (``on_update``): its clock. A single-row statement
+    takes one argument per column, so there the caller's value (``bound``) is still named, to
+    give it a type, and never read: ``COALESCE(now(), $n::timestamptz)`` (a clock is never
+    NULL)."""
+    assert column.on_update is not None
+    if bound is None:
+        return column.on_update
+    return f"COALESCE({column.on_update}, {bound})"
+
+
+def new_value(table: Table, column: Column, value: str, mask: int | None, single: bool) -> str:
+    """What an update sets a value column to: its clock when it is kept current, else the input
+    (None keeping a server-default column's stored value; with a mask, the stored value where
+    the column is not being updated)."""
+    if column.on_update is not None:
+        return touched(column, value if single else None)
+    return masked(table, column, or_stored(table, column, value), mask)
+
+
 def where_one(table: Table) -> str:
     """Key columns as ``$1, $2, ...`` (select, exists, delete)."""
     return "WHERE " + " AND ".join(
@@ -438,11 +460,12 @@ def _conflict(table: Table, key: Key) -> str:
     inserted value would be the default whenever the input had None), and so do the key's own
     columns and the primary key (a row found by a unique key keeps its primary key); when nothing
     else is left, the first value column is set to itself, so the statement still updates and
-    returns the row."""
+    returns the row. Columns kept current (``on_update``) are set to their clock."""
     target = column_list(table, tuple(table.columns[i] for i in key.columns))
     t = quote_ident(table.name)
     sets = ", ".join(
-        f"{quote_ident(c.name)} = EXCLUDED.{quote_ident(c.name)}" for c in upserted(table, key)
+        [f"{quote_ident(c.name)} = EXCLUDED.{quote_ident(c.name)}" for c in upserted(table, key)]
+        + [f"{quote_ident(c.name)} = {touched(c)}" for c in kept_current(table)]
     )
     if not sets:
         kept = quote_ident(table.value_columns[0].name)
@@ -451,10 +474,17 @@ def _conflict(table: Table, key: Key) -> str:
 
 
 def upserted(table: Table, key: Key) -> tuple[Column, ...]:
-    """The columns an upsert on ``key`` writes into a row that exists."""
+    """The columns an upsert on ``key`` writes from its input into a row that exists."""
     return tuple(
-        c for c in table.value_columns if c.server_default is None and c.position not in key.columns
+        c
+        for c in table.value_columns
+        if c.server_default is None and c.on_update is None and c.position not in key.columns
     )
+
+
+def kept_current(table: Table) -> tuple[Column, ...]:
+    """The value columns every update sets to their clock (``on_update``)."""
+    return tuple(c for c in table.value_columns if c.on_update is not None)
 
 
 def _insert_one(table: Table, upsert: Key | None = None, skip: Key | None = None) -> Statement:
@@ -522,8 +552,7 @@ def _update_one(table: Table, mask: bool = False) -> Statement:
     t = quote_ident(table.name)
     flags = len(table.columns) + 1 if mask else None
     sets = ", ".join(
-        f"{quote_ident(c.name)} = "
-        + masked(table, c, or_stored(table, c, param(c, c.position + 1)), flags)
+        f"{quote_ident(c.name)} = " + new_value(table, c, param(c, c.position + 1), flags, True)
         for c in table.value_columns
     )
     where = " AND ".join(
@@ -541,8 +570,7 @@ def _update_batch(table: Table, mask: bool = False, route: bool = False) -> Stat
     values = {c.position: batch.add(c) for c in table.columns}
     flags = batch.next_number if mask else None
     sets = ", ".join(
-        f"{quote_ident(c.name)} = "
-        + masked(table, c, or_stored(table, c, values[c.position]), flags)
+        f"{quote_ident(c.name)} = " + new_value(table, c, values[c.position], flags, False)
         for c in table.value_columns
     )
     where = " AND ".join(

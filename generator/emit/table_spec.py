@@ -187,6 +187,7 @@ def _column(
         ("nullable", column.nullable or column.version),
         ("is_array", parsed.is_array),
         ("server_default", column.server_default is not None),
+        ("on_update", column.on_update is not None),
         ("identity", column.identity),
         ("none_on_insert", none_on_insert(column)),
         ("none_on_update", none_on_update(column)),
@@ -224,9 +225,10 @@ def none_on_insert(column: Column) -> bool:
 
 def none_on_update(column: Column) -> bool:
     """Whether an update accepts None: the column is nullable, the version column (None: no
-    version check), or takes a server default outside the primary key (``COALESCE(value,
+    version check), is kept current (``on_update``: the value is ignored), or takes a server
+    default outside the primary key (``COALESCE(value,
     "t"."col")`` keeps the stored value). Key columns find the row: None is not a key."""
-    if column.nullable or column.version:
+    if column.nullable or column.version or column.on_update is not None:
         return True
     return column.server_default is not None and not column.in_primary_key
 
@@ -311,4 +313,6 @@ def _foreign_key(table: Table, fk: ForeignKey, parts: TableModule, routes: dict[
     if not fk.references_primary_key:
         # the spec's default is True: say so only where the key cache cannot answer
         args.append(Arg("references_primary_key", "False"))
+    if fk.on_update in ("cascade", "set_null"):
+        args.append(Arg("follows_parent_updates", "True"))
     return call_text(Call(parts.scope.runtime("ForeignKeySpec"), tuple(args)))
