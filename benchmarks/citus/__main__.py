@@ -30,7 +30,15 @@ from ..options import environment, row_counts
 from ..timing import machine
 from . import runner
 from .report import markdown
-from .targets import AUDIT_DISTRIBUTED, PLACEMENTS, TARGETS, TWO_WORKERS, open_target, servers
+from .targets import (
+    AUDIT_DISTRIBUTED,
+    PLACEMENTS,
+    TARGETS,
+    TWO_WORKERS,
+    open_target,
+    placement,
+    servers,
+)
 from .workload import setup
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +53,17 @@ DESCRIPTIONS = {
 }
 
 
+def _unit_rows(text: str) -> list[int]:
+    """``--unit-rows``: comma-separated row counts, each at least 1 (a unit may save one row)."""
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"unit rows are comma-separated counts: {exc}") from exc
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("each unit saves at least 1 row")
+    return counts
+
+
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.citus", description=__doc__.split("\n\n")[0]
@@ -57,14 +76,17 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--unit-rows",
-        type=row_counts,
+        type=_unit_rows,
         default=[1, 100],
-        help="rows per audit unit of work (default 1,100; 0 skips)",
+        help="rows per audit unit of work, comma-separated (default 1,100)",
     )
     parser.add_argument("--units", type=int, help="units per audit sample (default 20, quick 10)")
     parser.add_argument("--no-audit", action="store_true", help="skip the audit_log placement")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--name", default="citus", help="file stem of the outputs")
+    parser.add_argument(
+        "--report", type=Path, help="write the markdown again from this JSON; measure nothing"
+    )
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     args.command = shlex.join(["python", "-m", "benchmarks.citus", *argv])
@@ -94,6 +116,7 @@ async def _run(args: argparse.Namespace, nodes: dict[str, devcluster.Cluster]) -
             for label in TARGETS
         }
         rows = [await setup(targets[label]) for label in TARGETS]
+        placed = {label: await placement(target) for label, target in targets.items()}
         data: dict[str, Any] = {
             "format": 1,
             "environment": {
@@ -102,6 +125,7 @@ async def _run(args: argparse.Namespace, nodes: dict[str, devcluster.Cluster]) -
                 "python": platform.python_version(),
                 "machine": machine(),
                 "targets": [DESCRIPTIONS[t] for t in (*TARGETS, AUDIT_DISTRIBUTED)],
+                "placement": placed,
             },
             "options": {
                 k: getattr(args, k)
@@ -117,6 +141,7 @@ async def _run(args: argparse.Namespace, nodes: dict[str, devcluster.Cluster]) -
                     AUDIT_DISTRIBUTED, nodes[TWO_WORKERS], package, PLACEMENTS[AUDIT_DISTRIBUTED]
                 )
             )
+            placed[AUDIT_DISTRIBUTED] = await placement(variant)
             units = [rows[0], rows[2], await setup(variant)]
             await runner.audit_units(units, args.unit_rows, args.units, args.repeat, audit)
         data["environment"]["machine_after"] = machine()
@@ -127,16 +152,20 @@ async def _run(args: argparse.Namespace, nodes: dict[str, devcluster.Cluster]) -
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
-    try:
-        with servers() as nodes:
-            data = asyncio.run(_run(args, nodes))
-    except devcluster.CitusUnavailable as error:
-        print(f"bench-citus: Citus is not available here: {error}", file=sys.stderr)
-        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.report:
+        data = json.loads(args.report.read_text(encoding="utf-8"))
+    else:
+        try:
+            with servers() as nodes:
+                data = asyncio.run(_run(args, nodes))
+        except devcluster.CitusUnavailable as error:
+            print(f"bench-citus: Citus is not available here: {error}", file=sys.stderr)
+            return 2
+        text = json.dumps(data, indent=1) + "\n"
+        (args.out / f"{args.name}.json").write_text(text, encoding="utf-8")
     report = markdown(data)
     print(report)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.name}.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     (args.out / f"{args.name}.md").write_text(report, encoding="utf-8")
     return 0
 

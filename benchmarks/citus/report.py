@@ -133,6 +133,10 @@ def markdown(data: dict[str, Any]) -> str:
         "",
         "Targets (all on this machine, sharing its cores): " + "; ".join(env["targets"]) + ".",
     ]
+    for target, tables in env.get("placement", {}).items():
+        if tables:
+            placed = ", ".join(f"{name} {how}" for name, how in tables.items())
+            parts += ["", f"Placement on {target} (pg_dist_partition): {placed}."]
     for size in sizes:
         parts += ["", f"## {size:,} rows", "", _throughput(median, size)]
     parts += ["", f"## One owner against many owners ({sizes[-1]:,} rows)", ""]

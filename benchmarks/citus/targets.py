@@ -138,6 +138,18 @@ async def open_target(
         yield Target(label, url, package, conn, pool, await _roles(nodes))
 
 
+async def placement(target: Target) -> dict[str, str]:
+    """How Citus placed each table of ``target`` (``pg_dist_partition``): ``distributed by
+    <column>`` or ``reference``; nothing on plain PostgreSQL."""
+    if PLACEMENTS[target.label] is None:
+        return {}
+    rows = await target.conn.fetch(
+        "SELECT logicalrelid::text AS name, column_to_column_name(logicalrelid, partkey) AS col"
+        " FROM pg_dist_partition ORDER BY 1"
+    )
+    return {r["name"]: f"distributed by {r['col']}" if r["col"] else "reference" for r in rows}
+
+
 def audit_distributed(package: ModuleType) -> list[str]:
     """The :data:`AUDIT_DISTRIBUTED` placement of ``package``."""
     return distributed_audit_log(package.citus_ddl())
@@ -163,5 +175,6 @@ __all__ = [
     "Target",
     "audit_distributed",
     "open_target",
+    "placement",
     "servers",
 ]
