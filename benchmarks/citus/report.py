@@ -89,6 +89,24 @@ def _cpu(samples: Sequence[dict[str, Any]], size: int) -> str:
     return markdown_table(headers, rows)
 
 
+def _per_row(samples: Sequence[dict[str, Any]], size: int) -> str:
+    """Median CPU microseconds per row of each role, many-owner batches: what each role's
+    ceiling in rows/s would be on a machine of its own (1e6 / µs)."""
+    grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for s in samples:
+        if s["rows"] == size and s["shape"] == MANY:
+            grouped[(s["contender"], s["table"], s["target"])].append(s)
+    rows = []
+    for name, table in dict.fromkeys((n, t) for n, t, _ in grouped):
+        for target in [t for t in TARGETS if (name, table, t) in grouped]:
+            mine = grouped[(name, table, target)]
+            per_row = [statistics.median(s["cpu"][r] for s in mine) * 1000 / size for r in ROLES]
+            wall = statistics.median(s["ms"] for s in mine) * 1000 / size
+            rows.append([name, table, target, *(f"{v:.1f}" for v in per_row), f"{wall:.1f}"])
+    headers = ["contender", "table", "target", *(f"{r} µs/row" for r in ROLES), "wall µs/row"]
+    return markdown_table(headers, rows)
+
+
 def _audit(samples: Sequence[dict[str, Any]]) -> str:
     median = medians(samples)
     targets = (PLAIN, TWO_WORKERS, AUDIT_DISTRIBUTED)
@@ -146,6 +164,10 @@ def markdown(data: dict[str, Any]) -> str:
         f"## CPU by role, every job of {sizes[-1]:,} rows summed",
         "",
         _cpu(samples, sizes[-1]),
+        "",
+        f"## CPU per row by role, many owners, {sizes[-1]:,} rows",
+        "",
+        _per_row(samples, sizes[-1]),
     ]
     if audit:
         parts += ["", "## audit_log placement: cost per unit of work (save_batch of one owner)", ""]

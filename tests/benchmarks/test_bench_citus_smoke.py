@@ -80,6 +80,7 @@ def test_the_markdown_has_a_table_per_size_and_the_audit_section(run: dict[str, 
         f"## {ROWS:,} rows",
         f"## One owner against many owners ({ROWS:,} rows)",
         f"## CPU by role, every job of {ROWS:,} rows summed",
+        f"## CPU per row by role, many owners, {ROWS:,} rows",
         "## audit_log placement: cost per unit of work (save_batch of one owner)",
     ]
 
