@@ -81,6 +81,13 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         help="rows per audit unit of work, comma-separated (default 1,100)",
     )
     parser.add_argument("--units", type=int, help="units per audit sample (default 20, quick 10)")
+    parser.add_argument(
+        "--multi-shard-mode",
+        choices=("sequential", "parallel"),
+        default="sequential",
+        help="citus.multi_shard_modify_mode of the Citus targets' sessions (default sequential, "
+        "as docs/citus.md asks of the runtime's connections)",
+    )
     parser.add_argument("--no-audit", action="store_true", help="skip the audit_log placement")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--name", default="citus", help="file stem of the outputs")
@@ -108,10 +115,11 @@ def _package() -> ModuleType:
 
 async def _run(args: argparse.Namespace, nodes: dict[str, devcluster.Cluster]) -> dict[str, Any]:
     package = _package()
+    settings = {"citus.multi_shard_modify_mode": args.multi_shard_mode}
     async with AsyncExitStack() as stack:
         targets = {
             label: await stack.enter_async_context(
-                open_target(label, nodes[label], package, PLACEMENTS[label])
+                open_target(label, nodes[label], package, PLACEMENTS[label], settings)
             )
             for label in TARGETS
         }
@@ -129,7 +137,16 @@ async def _run(args: argparse.Namespace, nodes: dict[str, devcluster.Cluster]) -
             },
             "options": {
                 k: getattr(args, k)
-                for k in ("command", "sizes", "repeat", "loop_max", "unit_rows", "units", "quick")
+                for k in (
+                    "command",
+                    "sizes",
+                    "repeat",
+                    "loop_max",
+                    "unit_rows",
+                    "units",
+                    "quick",
+                    "multi_shard_mode",
+                )
             },
         }
         samples: list[runner.Sample] = []
@@ -138,7 +155,11 @@ async def _run(args: argparse.Namespace, nodes: dict[str, devcluster.Cluster]) -
         if not args.no_audit:
             variant = await stack.enter_async_context(
                 open_target(
-                    AUDIT_DISTRIBUTED, nodes[TWO_WORKERS], package, PLACEMENTS[AUDIT_DISTRIBUTED]
+                    AUDIT_DISTRIBUTED,
+                    nodes[TWO_WORKERS],
+                    package,
+                    PLACEMENTS[AUDIT_DISTRIBUTED],
+                    settings,
                 )
             )
             placed[AUDIT_DISTRIBUTED] = await placement(variant)

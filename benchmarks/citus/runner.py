@@ -18,7 +18,7 @@ from typing import Any
 
 from ..timing import rotated, timed
 from .contenders import CONTENDERS
-from .cpu import spent_ms
+from .cpu import client, spent_ms
 from .targets import Target
 from .workload import SHAPES, Rows, only_parents, owner
 
@@ -39,9 +39,10 @@ class Sample:
 
 async def _timed_on(target: Target, job: Callable[[], Awaitable[object]]) -> tuple[float, Any]:
     gc.collect()
-    before = target.roles.seconds()
+    before = {**target.roles.nodes(), "client": client()}
     _, elapsed = await timed(job)
-    return elapsed, spent_ms(before, target.roles.seconds())
+    after = {"client": client(), **target.roles.nodes()}
+    return elapsed, spent_ms(before, after)
 
 
 async def measure(

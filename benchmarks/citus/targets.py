@@ -33,7 +33,9 @@ PLAIN, ONE_WORKER, TWO_WORKERS = "plain", "citus-1w", "citus-2w"
 #: The variant of ``citus-2w`` whose ``audit_log`` is distributed (see the module doc).
 AUDIT_DISTRIBUTED = "citus-2w, audit_log distributed"
 TARGETS = (PLAIN, ONE_WORKER, TWO_WORKERS)
-#: What each target's connections set (docs/citus.md, "Runtime changes Citus needed").
+#: What each Citus target's connections set (docs/citus.md, "Runtime changes Citus needed"):
+#: ``sequential`` by default; ``--multi-shard-mode parallel`` measures what Citus would do
+#: without it (one connection per shard, the shards of a statement at once).
 CITUS_SETTINGS = {"citus.multi_shard_modify_mode": "sequential"}
 
 
@@ -121,14 +123,16 @@ async def open_target(
     nodes: devcluster.Cluster,
     package: ModuleType,
     placement: Placement | None,
+    settings: dict[str, str] = CITUS_SETTINGS,
 ) -> AsyncIterator[Target]:
     """A fresh database on ``nodes`` with ``package``'s schema, placed by ``placement`` (the
-    ``citus.sql`` statements; ``None``: plain PostgreSQL), and a pool of one connection."""
+    ``citus.sql`` statements; ``None``: plain PostgreSQL), and a pool of one connection whose
+    sessions have ``settings`` (on Citus)."""
     async with AsyncExitStack() as stack:
         plain = placement is None
         url = await _database(stack, nodes, plain)
         await _run_schema(url, package, None if placement is None else placement(package))
-        settings = {} if plain else CITUS_SETTINGS
+        settings = {} if plain else settings
         conn = await asyncpg.connect(url, server_settings=settings)
         stack.push_async_callback(conn.close)
         pool = await batchrepo.create_pool(
