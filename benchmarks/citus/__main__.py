@@ -17,7 +17,7 @@ import json
 import platform
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import asdict
 from pathlib import Path
@@ -113,7 +113,13 @@ def _package() -> ModuleType:
     return sharded  # type: ignore[no-any-return]
 
 
-async def _run(args: argparse.Namespace, nodes: dict[str, devcluster.Cluster]) -> dict[str, Any]:
+async def _run(
+    args: argparse.Namespace,
+    nodes: dict[str, devcluster.Cluster],
+    save: Callable[[dict[str, Any]], None],
+) -> dict[str, Any]:
+    """Measure everything, calling ``save`` with the data so far after the audit units and
+    after each repetition of each size (a long run cut short keeps what it measured)."""
     package = _package()
     settings = {"citus.multi_shard_modify_mode": args.multi_shard_mode}
     async with AsyncExitStack() as stack:
@@ -150,9 +156,15 @@ async def _run(args: argparse.Namespace, nodes: dict[str, devcluster.Cluster]) -
             },
         }
         samples: list[runner.Sample] = []
-        await runner.measure(rows, args.sizes, args.repeat, args.loop_max, samples)
         audit: list[runner.Sample] = []
-        if not args.no_audit:
+
+        def checkpoint() -> None:
+            data["environment"]["machine_after"] = machine()
+            data["samples"] = [asdict(s) for s in samples]
+            data["audit"] = [asdict(s) for s in audit]
+            save(data)
+
+        if not args.no_audit:  # first: a few minutes, and the question docs/citus.md leaves open
             variant = await stack.enter_async_context(
                 open_target(
                     AUDIT_DISTRIBUTED,
@@ -165,9 +177,9 @@ async def _run(args: argparse.Namespace, nodes: dict[str, devcluster.Cluster]) -
             placed[AUDIT_DISTRIBUTED] = await placement(variant)
             units = [rows[0], rows[2], await setup(variant)]
             await runner.audit_units(units, args.unit_rows, args.units, args.repeat, audit)
-        data["environment"]["machine_after"] = machine()
-        data["samples"] = [asdict(s) for s in samples]
-        data["audit"] = [asdict(s) for s in audit]
+            checkpoint()
+        await runner.measure(rows, args.sizes, args.repeat, args.loop_max, samples, checkpoint)
+        checkpoint()
         return data
 
 
@@ -177,14 +189,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.report:
         data = json.loads(args.report.read_text(encoding="utf-8"))
     else:
+
+        def save(data: dict[str, Any]) -> None:
+            text = json.dumps(data, indent=1) + "\n"
+            (args.out / f"{args.name}.json").write_text(text, encoding="utf-8")
+            (args.out / f"{args.name}.md").write_text(markdown(data), encoding="utf-8")
+
         try:
             with servers() as nodes:
-                data = asyncio.run(_run(args, nodes))
+                data = asyncio.run(_run(args, nodes, save))
         except devcluster.CitusUnavailable as error:
             print(f"bench-citus: Citus is not available here: {error}", file=sys.stderr)
             return 2
-        text = json.dumps(data, indent=1) + "\n"
-        (args.out / f"{args.name}.json").write_text(text, encoding="utf-8")
     report = markdown(data)
     print(report)
     (args.out / f"{args.name}.md").write_text(report, encoding="utf-8")

@@ -155,20 +155,20 @@ def markdown(data: dict[str, Any]) -> str:
         if tables:
             placed = ", ".join(f"{name} {how}" for name, how in tables.items())
             parts += ["", f"Placement on {target} (pg_dist_partition): {placed}."]
+    done = {size: len({s["repetition"] for s in samples if s["rows"] == size}) for size in sizes}
+    if any(n != options["repeat"] for n in done.values()):
+        cut = ", ".join(f"{size:,} rows: {n}" for size, n in done.items())
+        parts += ["", f"Cut short: repetitions measured per size: {cut}."]
     for size in sizes:
         parts += ["", f"## {size:,} rows", "", _throughput(median, size)]
-    parts += ["", f"## One owner against many owners ({sizes[-1]:,} rows)", ""]
-    parts += [_owners(median, sizes[-1])]
-    parts += [
-        "",
-        f"## CPU by role, every job of {sizes[-1]:,} rows summed",
-        "",
-        _cpu(samples, sizes[-1]),
-        "",
-        f"## CPU per row by role, many owners, {sizes[-1]:,} rows",
-        "",
-        _per_row(samples, sizes[-1]),
-    ]
+    if sizes:
+        largest = sizes[-1]
+        parts += ["", f"## One owner against many owners ({largest:,} rows)", ""]
+        parts += [_owners(median, largest)]
+        parts += ["", f"## CPU by role, every job of {largest:,} rows summed", ""]
+        parts += [_cpu(samples, largest)]
+        parts += ["", f"## CPU per row by role, many owners, {largest:,} rows", ""]
+        parts += [_per_row(samples, largest)]
     if audit:
         parts += ["", "## audit_log placement: cost per unit of work (save_batch of one owner)", ""]
         parts += [_audit(audit)]

@@ -51,8 +51,10 @@ async def measure(
     repeat: int,
     loop_max: int,
     samples: list[Sample],
+    checkpoint: Callable[[], None] = lambda: None,
 ) -> None:
-    """Every contender at every size on every target of ``rows`` (one :class:`Rows` each)."""
+    """Every contender at every size on every target of ``rows`` (one :class:`Rows` each);
+    ``checkpoint`` after each repetition."""
     gc.collect()
     gc.freeze()  # what exists now is no job's garbage (as in benchmarks.bench.runner)
     turn = 0
@@ -78,6 +80,7 @@ async def measure(
                                 cpu,
                             )
                         )
+            checkpoint()
         print(
             f"bench-citus: {size:,} rows done in {time.monotonic() - started:.0f} s",
             file=sys.stderr,
