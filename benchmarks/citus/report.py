@@ -132,7 +132,7 @@ def _audit(samples: Sequence[dict[str, Any]]) -> str:
             + [" / ".join(ms(cpu[t][r]) for r in ROLES) if t in cpu else "-" for t in targets[1:]]
         )
     headers = ["unit", "plain ms", "audit_log reference ms", "audit_log distributed ms"]
-    headers += ["distributed : reference", "CPU ms reference (client/coord/workers)"]
+    headers += ["distributed : reference (throughput)", "CPU ms reference (client/coord/workers)"]
     headers += ["CPU ms distributed (client/coord/workers)"]
     return markdown_table(headers, rows)
 
