@@ -88,6 +88,9 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         help="citus.multi_shard_modify_mode of the Citus targets' sessions (default sequential, "
         "as docs/citus.md asks of the runtime's connections)",
     )
+    parser.add_argument(
+        "--only", default="", help="comma-separated words: contenders (name or table) to keep"
+    )
     parser.add_argument("--no-audit", action="store_true", help="skip the audit_log placement")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--name", default="citus", help="file stem of the outputs")
@@ -152,6 +155,7 @@ async def _run(
                     "units",
                     "quick",
                     "multi_shard_mode",
+                    "only",
                 )
             },
         }
@@ -178,7 +182,10 @@ async def _run(
             units = [rows[0], rows[2], await setup(variant)]
             await runner.audit_units(units, args.unit_rows, args.units, args.repeat, audit)
             checkpoint()
-        await runner.measure(rows, args.sizes, args.repeat, args.loop_max, samples, checkpoint)
+        only = [word.strip() for word in args.only.split(",") if word.strip()]
+        await runner.measure(
+            rows, args.sizes, args.repeat, args.loop_max, samples, checkpoint, only
+        )
         checkpoint()
         return data
 

@@ -155,10 +155,15 @@ def markdown(data: dict[str, Any]) -> str:
         if tables:
             placed = ", ".join(f"{name} {how}" for name, how in tables.items())
             parts += ["", f"Placement on {target} (pg_dist_partition): {placed}."]
-    done = {size: len({s["repetition"] for s in samples if s["rows"] == size}) for size in sizes}
+    done = {
+        size: len({s["repetition"] for s in samples if s["rows"] == size})
+        for size in options["sizes"]
+    }
     if any(n != options["repeat"] for n in done.values()):
         cut = ", ".join(f"{size:,} rows: {n}" for size, n in done.items())
         parts += ["", f"Cut short: repetitions measured per size: {cut}."]
+    if options.get("only"):
+        parts += ["", f"Only the contenders matching `{options['only']}`."]
     for size in sizes:
         parts += ["", f"## {size:,} rows", "", _throughput(median, size)]
     if sizes:

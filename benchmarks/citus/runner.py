@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from ..timing import rotated, timed
-from .contenders import CONTENDERS
+from .contenders import CONTENDERS, Contender
 from .cpu import client, spent_ms
 from .targets import Target
 from .workload import SHAPES, Rows, only_parents, owner
@@ -45,6 +45,10 @@ async def _timed_on(target: Target, job: Callable[[], Awaitable[object]]) -> tup
     return elapsed, spent_ms(before, after)
 
 
+def _kept(only: Sequence[str]) -> list[Contender]:
+    return [c for c in CONTENDERS if not only or any(w in f"{c.name} {c.table}" for w in only)]
+
+
 async def measure(
     rows: Sequence[Rows],
     sizes: Sequence[int],
@@ -52,16 +56,18 @@ async def measure(
     loop_max: int,
     samples: list[Sample],
     checkpoint: Callable[[], None] = lambda: None,
+    only: Sequence[str] = (),
 ) -> None:
     """Every contender at every size on every target of ``rows`` (one :class:`Rows` each);
-    ``checkpoint`` after each repetition."""
+    ``checkpoint`` after each repetition; ``only``: contenders whose name or table contains one
+    of these words."""
     gc.collect()
     gc.freeze()  # what exists now is no job's garbage (as in benchmarks.bench.runner)
     turn = 0
     for size in sizes:
         started = time.monotonic()
         for repetition in range(repeat):
-            for entry in [c for c in CONTENDERS if not c.loop or size <= loop_max]:
+            for entry in [c for c in _kept(only) if not c.loop or size <= loop_max]:
                 for shape in SHAPES:
                     turn += 1
                     for target_rows in rotated(rows, turn):
