@@ -69,8 +69,9 @@ bench-quick: $(BENCH_STAMP)  ## the same up to 10,000 rows, 3 repetitions (~2 mi
 	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.bench --quick $(BENCH_ARGS)
 
 # Starts its own servers: a plain node, a coordinator with 1 worker and one with 2 (docs/citus.md,
-# "Figures"); BENCH_ARGS=--quick stops at 10,000 rows with 3 repetitions (~5 min).
-bench-citus: $(STAMP)  ## the distributed domain on plain PostgreSQL and Citus with 1 and 2 workers (~30 min); writes benchmarks/results/citus.*
+# "Figures"). On the shared 2-core machine at load 7: BENCH_ARGS=--quick (up to 10,000 rows, 3
+# repetitions) ~17 min; the full run (to 100,000 rows, 5 repetitions) over an hour.
+bench-citus: $(STAMP)  ## the distributed domain on plain PostgreSQL and Citus with 1 and 2 workers (--quick ~17 min); writes benchmarks/results/citus.*
 	$(BIN)/python -m benchmarks.citus $(BENCH_ARGS)
 
 bench-audit: $(STAMP)  ## audit overhead (audited person against a plain twin) and the cost of checks before writing
