@@ -18,15 +18,18 @@ from typing import Any
 from batchrepo.key_matching import blank_padded
 from batchrepo.spec import ColumnKind, ColumnSpec
 from batchrepo.validate.constraints import (
+    AllowedValues,
     Bounds,
     ColumnValues,
     EnumMembers,
+    ExclusiveBound,
     Finding,
     JsonText,
     Length,
     NoNul,
     NumericDigits,
     TimeZone,
+    TrimmedLength,
     ValueCheck,
 )
 
@@ -147,4 +150,13 @@ def rule_for(column: ColumnSpec) -> ValueRule:
     if column.maximum is not None:
         described = f"above the maximum {column.maximum}"
         checks.append(Bounds(-math.inf, column.maximum, "maximum", "maximum", described))
+    if column.exclusive_minimum is not None:
+        checks.append(ExclusiveBound(column.exclusive_minimum, lower=True))
+    if column.exclusive_maximum is not None:
+        checks.append(ExclusiveBound(column.exclusive_maximum, lower=False))
+    if column.min_trimmed_length is not None:
+        checks.append(TrimmedLength(column.min_trimmed_length))
+    if column.allowed_values is not None:
+        text = kind == "text"
+        checks.append(AllowedValues(column.allowed_values, text, text and blank_padded(column)))
     return ValueRule(accepted, rejected, expected, tuple(checks))

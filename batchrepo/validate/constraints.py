@@ -124,6 +124,87 @@ class Length:
 
 
 _strip_spaces = methodcaller("rstrip", " ")
+_trim_spaces = methodcaller("strip", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusiveBound:
+    """A strict bound, the schema's ``min_exclusive`` (``col > bound``) or ``max_exclusive``
+    (``col < bound``). PostgreSQL sorts a float NaN above every number, so NaN passes a lower
+    bound and fails an upper one, as the CHECK does."""
+
+    bound: Any
+    lower: bool
+
+    def all_pass(self, column: ColumnValues) -> bool:
+        # NaN compares false both ways, so a column holding one falls through to the walk.
+        if self.lower:
+            return bool(self.bound < column.low)
+        return bool(column.high < self.bound)
+
+    def problem(self, value: Any) -> Finding | None:
+        if isinstance(value, float) and math.isnan(value):
+            passes = self.lower
+        else:
+            passes = self.bound < value if self.lower else value < self.bound
+        if passes:
+            return None
+        if self.lower:
+            return "minimum", f"at or below the exclusive minimum {self.bound}"
+        return "maximum", f"at or above the exclusive maximum {self.bound}"
+
+
+@dataclass(frozen=True, slots=True)
+class TrimmedLength:
+    """The schema's ``min_trimmed_length``: ``length(btrim(col)) >= n``. ``btrim`` cuts spaces
+    (U+0020) only, at both ends: a tab, a newline or a no-break space is a character."""
+
+    minimum: int
+
+    def all_pass(self, column: ColumnValues) -> bool:
+        return min(map(len, map(_trim_spaces, column.values))) >= self.minimum
+
+    def problem(self, value: Any) -> Finding | None:
+        if len(value.strip(" ")) < self.minimum:
+            described = (
+                f"shorter than {self.minimum} characters once leading and trailing spaces are cut"
+            )
+            return "too_short", described
+        return None
+
+
+class AllowedValues:
+    """The schema's ``in``: one of the listed values. Texts compare by their characters (a
+    StrEnum member by its value), ``char(n)`` without trailing spaces, as PostgreSQL compares
+    the column."""
+
+    __slots__ = ("allowed", "blank_padded", "shown", "text")
+
+    #: Values named in the message, at most (the rest as a count).
+    SHOWN = 10
+
+    def __init__(self, allowed: frozenset[Any], text: bool, blank_padded: bool) -> None:
+        self.allowed = allowed
+        self.text = text
+        self.blank_padded = blank_padded
+        ordered = sorted(allowed, key=lambda v: (str(type(v)), v))
+        shown = ", ".join(map(str, ordered[: self.SHOWN]))
+        more = len(ordered) - self.SHOWN
+        self.shown = shown + (f" and {more} more" if more > 0 else "")
+
+    def _compared(self, value: Any) -> Any:
+        if not self.text:
+            return value
+        text = str.__str__(value)
+        return text.rstrip(" ") if self.blank_padded else text
+
+    def all_pass(self, column: ColumnValues) -> bool:
+        return set(map(self._compared, column.values)) <= self.allowed
+
+    def problem(self, value: Any) -> Finding | None:
+        if self._compared(value) in self.allowed:
+            return None
+        return "not_allowed", f"not one of the allowed values ({self.shown})"
 
 
 class NoNul:
