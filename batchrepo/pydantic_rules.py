@@ -23,7 +23,9 @@ model accepts and refuses exactly what ``validate_batch`` does, by construction:
 The JSON schema shows the rules: ``maxLength``/``minLength`` (varchar), a ``pattern`` (char(n)
 with its padding; numeric strings with their precision and scale; no NUL in text),
 ``minimum``/``maximum`` (integer ranges and checks), ``exclusiveMinimum``/``exclusiveMaximum``
-and ``multipleOf`` (numeric), ``enum``, formats.
+(numeric, and the checks ``min_exclusive``/``max_exclusive``) and ``multipleOf`` (numeric),
+``enum`` (enums, and the check ``in``: for ``char(n)`` with each padding PostgreSQL ignores), a
+``pattern`` for ``min_trimmed_length``, formats.
 
 pydantic is an optional dependency of the runtime: only this module imports it, and the
 contract (:mod:`batchrepo.contract.v1`) imports this module when generated code first asks for
@@ -302,7 +304,10 @@ def json_schema(column: ColumnSpec, enum_class: type[enum.Enum] | None = None) -
         return dict(_FORMATS[kind])
     if kind in INTEGER_RANGES:
         low, high = INTEGER_RANGES[kind]
-        return {"type": "integer", **_bounds(column, low, high)}
+        found = {"type": "integer", **_bounds(column, low, high)}
+        if column.allowed_values is not None:
+            found["enum"] = sorted(column.allowed_values, key=int)
+        return found
     if kind in ("float4", "float8"):
         limit = FLOAT4_MAX if kind == "float4" else None
         return {"type": "number", **_bounds(column, -limit if limit else None, limit)}
@@ -328,6 +333,10 @@ def _bounds(column: ColumnSpec, low: Any, high: Any) -> dict[str, Any]:
         found["minimum"] = _number(low)
     if high is not None:
         found["maximum"] = _number(high)
+    if column.exclusive_minimum is not None:
+        found["exclusiveMinimum"] = _number(column.exclusive_minimum)
+    if column.exclusive_maximum is not None:
+        found["exclusiveMaximum"] = _number(column.exclusive_maximum)
     return found
 
 
@@ -353,11 +362,40 @@ def _numeric_schema(column: ColumnSpec) -> dict[str, Any]:
         number |= {"exclusiveMinimum": -limit, "exclusiveMaximum": limit}
         if number["type"] == "number":
             number["multipleOf"] = _number(Decimal(1).scaleb(-scale))
-    number |= _bounds(column, None, None)
+    bounds = _bounds(column, None, None)
+    # the schema's strict bounds lie inside the type's (the generator checks that they fit)
+    number |= bounds
     return {"anyOf": [number, {"type": "string", "pattern": pattern}]}
 
 
 def _text_schema(column: ColumnSpec) -> dict[str, Any]:
+    schema = _unlisted_text_schema(column)
+    if column.allowed_values is not None:
+        values = sorted(str(v) for v in column.allowed_values)
+        if blank_padded(column) and column.max_length is not None:
+            # 'A' in char(3) is also 'A ' and 'A  ' (PostgreSQL ignores the padding)
+            n = column.max_length
+            values = [v + " " * pad for v in values for pad in range(n - len(v) + 1)]
+        schema["enum"] = values
+    if column.min_trimmed_length:
+        trimmed = _trimmed_pattern(column.min_trimmed_length)
+        if "pattern" in schema:
+            schema["allOf"] = [{"pattern": schema.pop("pattern")}, {"pattern": trimmed}]
+        else:
+            schema["pattern"] = trimmed
+    return schema
+
+
+def _trimmed_pattern(least: int) -> str:
+    """Texts of at least ``least`` characters once spaces are cut at both ends (``btrim``):
+    the first and last characters kept are not spaces, and there are enough between them."""
+    kept = "[^\\u0000 ]"
+    if least == 1:
+        return f"^{_NO_NUL}*{kept}{_NO_NUL}*$"
+    return f"^ *{kept}{_NO_NUL}{{{least - 2},}}{kept} *$"
+
+
+def _unlisted_text_schema(column: ColumnSpec) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string"}
     if blank_padded(column) and column.max_length is not None:
         # PostgreSQL ignores (and cuts) the padding of char(n): trailing spaces do not count

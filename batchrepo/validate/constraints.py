@@ -15,6 +15,7 @@ import functools
 import json
 import math
 import re
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -128,30 +129,59 @@ _trim_spaces = methodcaller("strip", " ")
 
 
 @dataclass(frozen=True, slots=True)
-class ExclusiveBound:
-    """A strict bound, the schema's ``min_exclusive`` (``col > bound``) or ``max_exclusive``
-    (``col < bound``). PostgreSQL sorts a float NaN above every number, so NaN passes a lower
-    bound and fails an upper one, as the CHECK does."""
+class CheckBound:
+    """A bound of the schema's ``check``: ``min``/``max`` on float columns, ``min_exclusive``
+    (``col > bound``) and ``max_exclusive`` (``col < bound``) on every number column.
+
+    Compared as PostgreSQL compares: infinities are numbers like any other, NaN sorts above
+    every number (it passes a lower bound and fails an upper one), and a ``real`` value is
+    compared as stored, rounded to single precision (a double just beyond the bound may round
+    onto it)."""
 
     bound: Any
     lower: bool
+    strict: bool
+    floats: bool = False
+    """A float column, which may hold NaN."""
+    single: bool = False
+
+    def _stored(self, value: Any) -> Any:
+        if not self.single or not isinstance(value, float):
+            return value
+        try:
+            return struct.unpack("f", struct.pack("f", value))[0]
+        except OverflowError:  # beyond real's range, which an earlier check reports
+            return value
+
+    def _passes(self, value: Any) -> bool:
+        if self.lower:
+            return bool(self.bound < value if self.strict else self.bound <= value)
+        return bool(value < self.bound if self.strict else value <= self.bound)
 
     def all_pass(self, column: ColumnValues) -> bool:
-        # NaN compares false both ways, so a column holding one falls through to the walk.
-        if self.lower:
-            return bool(self.bound < column.low)
-        return bool(column.high < self.bound)
+        # Rounding keeps the order, so the extremes rounded are the rounded extremes. max()
+        # may step over a NaN (it compares false both ways), which an upper bound refuses.
+        if not self.lower and self.floats and any(v != v for v in column.values):
+            return False
+        return self._passes(self._stored(column.low if self.lower else column.high))
 
     def problem(self, value: Any) -> Finding | None:
         if isinstance(value, float) and math.isnan(value):
             passes = self.lower
         else:
-            passes = self.bound < value if self.lower else value < self.bound
+            passes = self._passes(self._stored(value))
         if passes:
             return None
-        if self.lower:
-            return "minimum", f"at or below the exclusive minimum {self.bound}"
-        return "maximum", f"at or above the exclusive maximum {self.bound}"
+        code = "minimum" if self.lower else "maximum"
+        if self.strict:
+            side = (
+                "at or below the exclusive minimum"
+                if self.lower
+                else "at or above the exclusive maximum"
+            )
+        else:
+            side = "below the minimum" if self.lower else "above the maximum"
+        return code, f"{side} {self.bound}"
 
 
 @dataclass(frozen=True, slots=True)
