@@ -370,20 +370,30 @@ def _numeric_schema(column: ColumnSpec) -> dict[str, Any]:
 
 def _text_schema(column: ColumnSpec) -> dict[str, Any]:
     schema = _unlisted_text_schema(column)
+    patterns = [schema.pop("pattern")] if "pattern" in schema else []
     if column.allowed_values is not None:
         values = sorted(str(v) for v in column.allowed_values)
-        if blank_padded(column) and column.max_length is not None:
-            # 'A' in char(3) is also 'A ' and 'A  ' (PostgreSQL ignores the padding)
-            n = column.max_length
-            values = [v + " " * pad for v in values for pad in range(n - len(v) + 1)]
-        schema["enum"] = values
-    if column.min_trimmed_length:
-        trimmed = _trimmed_pattern(column.min_trimmed_length)
-        if "pattern" in schema:
-            schema["allOf"] = [{"pattern": schema.pop("pattern")}, {"pattern": trimmed}]
+        if blank_padded(column):
+            # 'A' in char(3) is also 'A ', 'A  ' and 'A    ' (PostgreSQL ignores the padding)
+            patterns.append("^(?:" + "|".join(map(_escaped, values)) + ") *$")
         else:
-            schema["pattern"] = trimmed
+            schema["enum"] = values
+    if column.min_trimmed_length:
+        patterns.append(_trimmed_pattern(column.min_trimmed_length))
+    if len(patterns) == 1:
+        schema["pattern"] = patterns[0]
+    elif patterns:
+        schema["allOf"] = [{"pattern": pattern} for pattern in patterns]
     return schema
+
+
+def _escaped(text: str) -> str:
+    """``text`` as a regular expression matching itself, in the syntax JSON Schema (ECMA 262)
+    and Python share: letters and digits as they are, every other BMP character as ``\\uXXXX``."""
+    return "".join(
+        ch if (ch.isascii() and ch.isalnum()) or ord(ch) > 0xFFFF else f"\\u{ord(ch):04x}"
+        for ch in text
+    )
 
 
 def _trimmed_pattern(least: int) -> str:

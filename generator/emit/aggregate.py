@@ -288,7 +288,7 @@ def check_note(check: Check) -> str:
     if check.rule == "in":
         return "one of " + ", ".join(repr(v) for v in check.allowed)
     if check.rule == "min_length":
-        return f"at least {check.value} characters"
+        return f"at least {check.value} character{'s' if check.value != 1 else ''}"
     if check.rule == "min_trimmed_length":
         return f"at least {check.value} characters once leading and trailing spaces are cut"
     words = {

@@ -31,7 +31,7 @@ class Composite:
     code: str
     """First column of the unique key.
 
-    Column code: varchar(6). Check: at least 1 characters."""
+    Column code: varchar(6). Check: at least 1 character."""
     revision: int
     """Second column of the unique key.
 

@@ -28,7 +28,7 @@ class IdentityRow:
     name: str
     """Unique on its own.
 
-    Column name: varchar(20). Check: at least 1 characters."""
+    Column name: varchar(20). Check: at least 1 character."""
     hits: int
     """Non-negative counter.
 

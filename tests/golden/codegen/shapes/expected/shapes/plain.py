@@ -32,7 +32,7 @@ class Plain:
     label: str
     """Bounded text, at least one character.
 
-    Column label: varchar(12). Check: at least 1 characters."""
+    Column label: varchar(12). Check: at least 1 character."""
     amount: decimal.Decimal
     """Exact number; the type bounds it above (99999.99), the check below.
 
