@@ -9,7 +9,7 @@ SCHEMA ?= schema.yaml
 OUT ?= generated
 
 .PHONY: venv generate check lint typecheck test demo bench golden ddl clean property-long \
-	migration api-diff bench-audit bench-quick test-citus
+	migration api-diff bench-audit bench-quick test-citus bench-citus
 
 venv: $(STAMP)
 
@@ -50,7 +50,7 @@ test: $(STAMP)  ## the whole test suite against a real PostgreSQL, in parallel (
 # tests/citus start a Citus coordinator and two workers (~20 s) from ../shared/citus; the default
 # `make test` collects them but skips them (no cluster), this target runs them.
 test-citus: $(STAMP)  ## the generated code on a real Citus cluster (docs/citus.md)
-	BATCHREPO_CITUS=1 $(BIN)/pytest tests/citus
+	BATCHREPO_CITUS=1 $(BIN)/pytest tests/citus tests/benchmarks/test_bench_citus_smoke.py
 
 demo: $(STAMP) generate  ## the ledger import, batch against single-row, on embedded PostgreSQL
 	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.demo
@@ -67,6 +67,12 @@ bench: $(BENCH_STAMP)  ## batchrepo against raw asyncpg and SQLAlchemy, 100 to 1
 
 bench-quick: $(BENCH_STAMP)  ## the same up to 10,000 rows, 3 repetitions (~2 min)
 	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.bench --quick $(BENCH_ARGS)
+
+# Starts its own servers: a plain node, a coordinator with 1 worker and one with 2 (docs/citus.md,
+# "Figures"). On the shared 2-core machine at load 7: BENCH_ARGS=--quick (up to 10,000 rows, 3
+# repetitions) ~17 min; the full run (to 100,000 rows, 5 repetitions) over an hour.
+bench-citus: $(STAMP)  ## the distributed domain on plain PostgreSQL and Citus with 1 and 2 workers (--quick ~17 min); writes benchmarks/results/citus.*
+	$(BIN)/python -m benchmarks.citus $(BENCH_ARGS)
 
 bench-audit: $(STAMP)  ## audit overhead (audited person against a plain twin) and the cost of checks before writing
 	PYTHONPATH=$(OUT) $(BIN)/python -m benchmarks.audit

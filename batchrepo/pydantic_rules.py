@@ -23,7 +23,9 @@ model accepts and refuses exactly what ``validate_batch`` does, by construction:
 The JSON schema shows the rules: ``maxLength``/``minLength`` (varchar), a ``pattern`` (char(n)
 with its padding; numeric strings with their precision and scale; no NUL in text),
 ``minimum``/``maximum`` (integer ranges and checks), ``exclusiveMinimum``/``exclusiveMaximum``
-and ``multipleOf`` (numeric), ``enum``, formats.
+(numeric, and the checks ``min_exclusive``/``max_exclusive``) and ``multipleOf`` (numeric),
+``enum`` (enums, and the check ``in``: for ``char(n)`` with each padding PostgreSQL ignores), a
+``pattern`` for ``min_trimmed_length``, formats.
 
 pydantic is an optional dependency of the runtime: only this module imports it, and the
 contract (:mod:`batchrepo.contract.v1`) imports this module when generated code first asks for
@@ -302,7 +304,10 @@ def json_schema(column: ColumnSpec, enum_class: type[enum.Enum] | None = None) -
         return dict(_FORMATS[kind])
     if kind in INTEGER_RANGES:
         low, high = INTEGER_RANGES[kind]
-        return {"type": "integer", **_bounds(column, low, high)}
+        found = {"type": "integer", **_bounds(column, low, high)}
+        if column.allowed_values is not None:
+            found["enum"] = sorted(column.allowed_values, key=int)
+        return found
     if kind in ("float4", "float8"):
         limit = FLOAT4_MAX if kind == "float4" else None
         return {"type": "number", **_bounds(column, -limit if limit else None, limit)}
@@ -328,6 +333,10 @@ def _bounds(column: ColumnSpec, low: Any, high: Any) -> dict[str, Any]:
         found["minimum"] = _number(low)
     if high is not None:
         found["maximum"] = _number(high)
+    if column.exclusive_minimum is not None:
+        found["exclusiveMinimum"] = _number(column.exclusive_minimum)
+    if column.exclusive_maximum is not None:
+        found["exclusiveMaximum"] = _number(column.exclusive_maximum)
     return found
 
 
@@ -353,11 +362,50 @@ def _numeric_schema(column: ColumnSpec) -> dict[str, Any]:
         number |= {"exclusiveMinimum": -limit, "exclusiveMaximum": limit}
         if number["type"] == "number":
             number["multipleOf"] = _number(Decimal(1).scaleb(-scale))
-    number |= _bounds(column, None, None)
+    bounds = _bounds(column, None, None)
+    # the schema's strict bounds lie inside the type's (the generator checks that they fit)
+    number |= bounds
     return {"anyOf": [number, {"type": "string", "pattern": pattern}]}
 
 
 def _text_schema(column: ColumnSpec) -> dict[str, Any]:
+    schema = _unlisted_text_schema(column)
+    patterns = [schema.pop("pattern")] if "pattern" in schema else []
+    if column.allowed_values is not None:
+        values = sorted(str(v) for v in column.allowed_values)
+        if blank_padded(column):
+            # 'A' in char(3) is also 'A ', 'A  ' and 'A    ' (PostgreSQL ignores the padding)
+            patterns.append("^(?:" + "|".join(map(_escaped, values)) + ") *$")
+        else:
+            schema["enum"] = values
+    if column.min_trimmed_length:
+        patterns.append(_trimmed_pattern(column.min_trimmed_length))
+    if len(patterns) == 1:
+        schema["pattern"] = patterns[0]
+    elif patterns:
+        schema["allOf"] = [{"pattern": pattern} for pattern in patterns]
+    return schema
+
+
+def _escaped(text: str) -> str:
+    """``text`` as a regular expression matching itself, in the syntax JSON Schema (ECMA 262)
+    and Python share: letters and digits as they are, every other BMP character as ``\\uXXXX``."""
+    return "".join(
+        ch if (ch.isascii() and ch.isalnum()) or ord(ch) > 0xFFFF else f"\\u{ord(ch):04x}"
+        for ch in text
+    )
+
+
+def _trimmed_pattern(least: int) -> str:
+    """Texts of at least ``least`` characters once spaces are cut at both ends (``btrim``):
+    the first and last characters kept are not spaces, and there are enough between them."""
+    kept = "[^\\u0000 ]"
+    if least == 1:
+        return f"^{_NO_NUL}*{kept}{_NO_NUL}*$"
+    return f"^ *{kept}{_NO_NUL}{{{least - 2},}}{kept} *$"
+
+
+def _unlisted_text_schema(column: ColumnSpec) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string"}
     if blank_padded(column) and column.max_length is not None:
         # PostgreSQL ignores (and cuts) the padding of char(n): trailing spaces do not count

@@ -112,6 +112,16 @@ class ColumnSpec:
     min_length: int | None = None
     minimum: int | Decimal | None = None
     maximum: int | Decimal | None = None
+    exclusive_minimum: int | Decimal | None = None
+    """The schema's ``min_exclusive``: values must be greater (``col > bound``)."""
+    exclusive_maximum: int | Decimal | None = None
+    """The schema's ``max_exclusive``: values must be smaller (``col < bound``)."""
+    min_trimmed_length: int | None = None
+    """At least this many characters once leading and trailing spaces (U+0020 only, as
+    PostgreSQL's ``btrim`` cuts) are cut."""
+    allowed_values: frozenset[int | str] | None = None
+    """The schema's ``in``: the only values allowed (texts compared as PostgreSQL compares the
+    column: ``char(n)`` without trailing spaces)."""
     precision: int | None = None
     """numeric(p, s): at most p significant digits ..."""
     scale: int | None = None

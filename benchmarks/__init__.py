@@ -9,6 +9,10 @@
   row and two scripts on the runtime tests' hand-written tables;
 * ``audit/``: ``make bench-audit``, what auditing and the checks before writing cost
   (``python -m benchmarks.audit``);
+* ``citus/``: ``make bench-citus``, the distributed golden domain (``sharded``) on a plain
+  PostgreSQL and on Citus with one and two workers it starts itself, one owner against many,
+  CPU per role, and the ``audit_log`` placement per unit of work (``python -m benchmarks.citus``;
+  docs/citus.md, "Figures");
 * ``cold_start``: the first call on a fresh connection with and without the codec hook
   (``python -m benchmarks.cold_start``);
 * ``timing``, ``options``: measuring and reporting, shared by all three.

@@ -18,7 +18,9 @@ from typing import Any
 from batchrepo.key_matching import blank_padded
 from batchrepo.spec import ColumnKind, ColumnSpec
 from batchrepo.validate.constraints import (
+    AllowedValues,
     Bounds,
+    CheckBound,
     ColumnValues,
     EnumMembers,
     Finding,
@@ -27,6 +29,7 @@ from batchrepo.validate.constraints import (
     NoNul,
     NumericDigits,
     TimeZone,
+    TrimmedLength,
     ValueCheck,
 )
 
@@ -141,10 +144,31 @@ def rule_for(column: ColumnSpec) -> ValueRule:
     if column.max_length is not None or column.min_length is not None:
         padded = blank_padded(column)
         checks.append(Length(column.min_length, column.max_length, column.pg_type, padded))
-    if column.minimum is not None:
+    floats = kind in ("float4", "float8")
+    if column.minimum is not None and not floats:
         described = f"below the minimum {column.minimum}"
         checks.append(Bounds(column.minimum, math.inf, "minimum", "minimum", described))
-    if column.maximum is not None:
+    if column.maximum is not None and not floats:
         described = f"above the maximum {column.maximum}"
         checks.append(Bounds(-math.inf, column.maximum, "maximum", "maximum", described))
+    bounds = (
+        (column.minimum, True, False),
+        (column.maximum, False, False),
+        (column.exclusive_minimum, True, True),
+        (column.exclusive_maximum, False, True),
+    )
+    for bound, lower, strict in bounds:
+        if bound is None or (not strict and not floats):
+            continue
+        if floats:
+            # PostgreSQL compares a float column with the bound read as a double
+            single = kind == "float4"
+            checks.append(CheckBound(float(bound), lower, strict, floats=True, single=single))
+        else:
+            checks.append(CheckBound(bound, lower, strict))
+    if column.min_trimmed_length is not None:
+        checks.append(TrimmedLength(column.min_trimmed_length))
+    if column.allowed_values is not None:
+        text = kind == "text"
+        checks.append(AllowedValues(column.allowed_values, text, text and blank_padded(column)))
     return ValueRule(accepted, rejected, expected, tuple(checks))

@@ -15,6 +15,7 @@ import functools
 import json
 import math
 import re
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -124,6 +125,116 @@ class Length:
 
 
 _strip_spaces = methodcaller("rstrip", " ")
+_trim_spaces = methodcaller("strip", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckBound:
+    """A bound of the schema's ``check``: ``min``/``max`` on float columns, ``min_exclusive``
+    (``col > bound``) and ``max_exclusive`` (``col < bound``) on every number column.
+
+    Compared as PostgreSQL compares: infinities are numbers like any other, NaN sorts above
+    every number (it passes a lower bound and fails an upper one), and a ``real`` value is
+    compared as stored, rounded to single precision (a double just beyond the bound may round
+    onto it)."""
+
+    bound: Any
+    lower: bool
+    strict: bool
+    floats: bool = False
+    """A float column, which may hold NaN."""
+    single: bool = False
+
+    def _stored(self, value: Any) -> Any:
+        if not self.single or not isinstance(value, float):
+            return value
+        try:
+            return struct.unpack("f", struct.pack("f", value))[0]
+        except OverflowError:  # beyond real's range, which an earlier check reports
+            return value
+
+    def _passes(self, value: Any) -> bool:
+        if self.lower:
+            return bool(self.bound < value if self.strict else self.bound <= value)
+        return bool(value < self.bound if self.strict else value <= self.bound)
+
+    def all_pass(self, column: ColumnValues) -> bool:
+        # Rounding keeps the order, so the extremes rounded are the rounded extremes. max()
+        # may step over a NaN (it compares false both ways), which an upper bound refuses.
+        if not self.lower and self.floats and any(v != v for v in column.values):
+            return False
+        return self._passes(self._stored(column.low if self.lower else column.high))
+
+    def problem(self, value: Any) -> Finding | None:
+        if isinstance(value, float) and math.isnan(value):
+            passes = self.lower
+        else:
+            passes = self._passes(self._stored(value))
+        if passes:
+            return None
+        code = "minimum" if self.lower else "maximum"
+        if self.strict:
+            side = (
+                "at or below the exclusive minimum"
+                if self.lower
+                else "at or above the exclusive maximum"
+            )
+        else:
+            side = "below the minimum" if self.lower else "above the maximum"
+        return code, f"{side} {self.bound}"
+
+
+@dataclass(frozen=True, slots=True)
+class TrimmedLength:
+    """The schema's ``min_trimmed_length``: ``length(btrim(col)) >= n``. ``btrim`` cuts spaces
+    (U+0020) only, at both ends: a tab, a newline or a no-break space is a character."""
+
+    minimum: int
+
+    def all_pass(self, column: ColumnValues) -> bool:
+        return min(map(len, map(_trim_spaces, column.values))) >= self.minimum
+
+    def problem(self, value: Any) -> Finding | None:
+        if len(value.strip(" ")) < self.minimum:
+            described = (
+                f"shorter than {self.minimum} characters once leading and trailing spaces are cut"
+            )
+            return "too_short", described
+        return None
+
+
+class AllowedValues:
+    """The schema's ``in``: one of the listed values. Texts compare by their characters (a
+    StrEnum member by its value), ``char(n)`` without trailing spaces, as PostgreSQL compares
+    the column."""
+
+    __slots__ = ("allowed", "blank_padded", "shown", "text")
+
+    #: Values named in the message, at most (the rest as a count).
+    SHOWN = 10
+
+    def __init__(self, allowed: frozenset[Any], text: bool, blank_padded: bool) -> None:
+        self.allowed = allowed
+        self.text = text
+        self.blank_padded = blank_padded
+        ordered = sorted(allowed, key=lambda v: (str(type(v)), v))
+        shown = ", ".join(map(str, ordered[: self.SHOWN]))
+        more = len(ordered) - self.SHOWN
+        self.shown = shown + (f" and {more} more" if more > 0 else "")
+
+    def _compared(self, value: Any) -> Any:
+        if not self.text:
+            return value
+        text = str.__str__(value)
+        return text.rstrip(" ") if self.blank_padded else text
+
+    def all_pass(self, column: ColumnValues) -> bool:
+        return set(map(self._compared, column.values)) <= self.allowed
+
+    def problem(self, value: Any) -> Finding | None:
+        if self._compared(value) in self.allowed:
+            return None
+        return "not_allowed", f"not one of the allowed values ({self.shown})"
 
 
 class NoNul:

@@ -13,8 +13,6 @@ SELECT_CHILDREN_BY_<FK>).
 Then the parts of LEDGER_TRANSACTION_TABLE, each named after the field it fills:
 COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
 
-import decimal
-
 from batchrepo.contract import v1 as _rt
 
 INSERT_ONE = """\
@@ -576,7 +574,7 @@ COLUMNS = (
         attr="amount",
         pg_type="numeric(18,2)",
         kind="numeric",
-        minimum=decimal.Decimal("0.01"),
+        exclusive_minimum=0,
         precision=18,
         scale=2,
     ),
@@ -591,6 +589,7 @@ COLUMNS = (
         nullable=True,
         none_on_insert=True,
         none_on_update=True,
+        exclusive_minimum=0,
     ),
     _rt.ColumnSpec(name="value_date", attr="value_date", pg_type="date", kind="date"),
     _rt.ColumnSpec(

@@ -636,7 +636,7 @@ COLUMNS = (
         pg_type="varchar(100)",
         kind="text",
         max_length=100,
-        min_length=1,
+        min_trimmed_length=1,
     ),
     _rt.ColumnSpec(
         name="external_identifier",

@@ -33,13 +33,14 @@ class Person:
 
     Column person_type: person_type."""
     display_name: str
-    """Name shown to staff.
+    """Name shown to staff; never blank (spaces alone do not count).
 
-    Column display_name: varchar(100)."""
+    Column display_name: varchar(100). Check: at least 1 characters once leading and
+    trailing spaces are cut."""
     external_identifier: str
     """Identifier in the system of record the person was imported from.
 
-    Column external_identifier: varchar(50)."""
+    Column external_identifier: varchar(50). Check: at least 1 character."""
     organization_person_id: uuid.UUID | None = None
     """Organisation this person belongs to (a legal person); cleared when it goes.
 
@@ -63,7 +64,7 @@ class Person:
     entity_reference_count: int = 0
     """How many external references point at this person (kept by the importer).
 
-    Column entity_reference_count: smallint."""
+    Column entity_reference_count: smallint. Check: at least 0."""
     is_active: bool = True
     """False once the person is off-boarded; rows are never deleted for audit.
 

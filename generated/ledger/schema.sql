@@ -137,7 +137,7 @@ CREATE TABLE "person" (
     CONSTRAINT "person_organization_person_id_fkey" FOREIGN KEY ("organization_person_id") REFERENCES "person" ("id") ON DELETE SET NULL,
     CONSTRAINT "person_duplicate_of_person_id_fkey" FOREIGN KEY ("duplicate_of_person_id") REFERENCES "person" ("id") ON DELETE SET NULL,
     CONSTRAINT "person_location_id_fkey" FOREIGN KEY ("location_id") REFERENCES "location" ("id") ON DELETE SET NULL,
-    CONSTRAINT "person_display_name_min_length_check" CHECK (char_length("display_name") >= 1),
+    CONSTRAINT "person_display_name_min_trimmed_length_check" CHECK (length(btrim("display_name")) >= 1),
     CONSTRAINT "person_external_identifier_min_length_check" CHECK (char_length("external_identifier") >= 1),
     CONSTRAINT "person_entity_reference_count_min_check" CHECK ("entity_reference_count" >= 0)
 );
@@ -151,7 +151,7 @@ CREATE INDEX "person_location" ON "person" ("location_id");
 COMMENT ON TABLE "person" IS 'A natural or legal person (customer, employee, organisation, system account).';
 COMMENT ON COLUMN "person"."id" IS 'Surrogate key.';
 COMMENT ON COLUMN "person"."person_type" IS 'Natural person, legal person, or a technical party.';
-COMMENT ON COLUMN "person"."display_name" IS 'Name shown to staff.';
+COMMENT ON COLUMN "person"."display_name" IS 'Name shown to staff; never blank (spaces alone do not count).';
 COMMENT ON COLUMN "person"."external_identifier" IS 'Identifier in the system of record the person was imported from.';
 COMMENT ON COLUMN "person"."organization_person_id" IS 'Organisation this person belongs to (a legal person); cleared when it goes.';
 COMMENT ON COLUMN "person"."duplicate_of_person_id" IS 'The person this row duplicates, when a data-quality review found one.';
@@ -255,8 +255,9 @@ CREATE TABLE "ledger_transaction" (
     CONSTRAINT "ledger_transaction_account_id_fkey" FOREIGN KEY ("account_id") REFERENCES "account" ("id") ON DELETE RESTRICT,
     CONSTRAINT "ledger_transaction_counterparty_account_id_fkey" FOREIGN KEY ("counterparty_account_id") REFERENCES "account" ("id") ON DELETE SET NULL,
     CONSTRAINT "ledger_transaction_reference_min_length_check" CHECK (char_length("reference") >= 1),
-    CONSTRAINT "ledger_transaction_amount_min_check" CHECK ("amount" >= 0.01),
+    CONSTRAINT "ledger_transaction_amount_min_exclusive_check" CHECK ("amount" > 0),
     CONSTRAINT "ledger_transaction_currency_min_length_check" CHECK (char_length("currency") >= 3),
+    CONSTRAINT "ledger_transaction_exchange_rate_min_exclusive_check" CHECK ("exchange_rate" > 0),
     CONSTRAINT "ledger_transaction_batch_sequence_min_check" CHECK ("batch_sequence" >= 1),
     CONSTRAINT "ledger_transaction_tags_elements_check" CHECK (array_position("tags", NULL) IS NULL)
 );
@@ -274,7 +275,7 @@ COMMENT ON COLUMN "ledger_transaction"."direction" IS 'Debit or credit.';
 COMMENT ON COLUMN "ledger_transaction"."status" IS 'Settlement state.';
 COMMENT ON COLUMN "ledger_transaction"."amount" IS 'Amount in the account''s currency, always positive; direction gives the sign.';
 COMMENT ON COLUMN "ledger_transaction"."currency" IS 'ISO 4217 code; equals the account''s currency.';
-COMMENT ON COLUMN "ledger_transaction"."exchange_rate" IS 'Indicative rate from the original currency, for reporting only.';
+COMMENT ON COLUMN "ledger_transaction"."exchange_rate" IS 'Indicative rate from the original currency, for reporting only; positive.';
 COMMENT ON COLUMN "ledger_transaction"."value_date" IS 'Date the money counts from for interest.';
 COMMENT ON COLUMN "ledger_transaction"."booked_at" IS 'When the posting was booked.';
 COMMENT ON COLUMN "ledger_transaction"."source_recorded_at" IS 'Local wall-clock time the source system recorded (no time zone in its feed).';

@@ -10,7 +10,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-from ..model import Column, Table
+from ..model import Check, Column, Table
 from ..schema.names import class_name, constant_name, python_name, table_module_name
 from .pycode import Arg, Call, Import, Scope, docstring, lint_exemption, python_default
 from .repository import Method, repository_methods
@@ -283,10 +283,32 @@ def _field(column: Column, attr: str, value_type: str, scope: Scope, enum: str |
     notes.append(
         f"Column {column.name}: {shown}{'[]' if column.type.enum and column.type.is_array else ''}."
     )
+    rules = [check_note(check) for check in column.checks if check.rule != "elements"]
+    if rules:
+        each = "each element " if column.type.is_array else ""
+        notes.append(f"Check: {each}{'; '.join(rules)}.")
     parts = [column.description] if column.description else []
     # the notes are ours (the description stays as written): wrapped to keep lines short
     parts.append(textwrap.fill(" ".join(notes), 88, break_long_words=False, break_on_hyphens=False))
     return Field(attr, annotation, default, docstring("\n\n".join(parts), indent="    "))
+
+
+def check_note(check: Check) -> str:
+    """One column check in words, for the field's docstring."""
+    if check.rule == "in":
+        return "one of " + ", ".join(repr(v) for v in check.allowed)
+    if check.rule == "min_length":
+        return f"at least {check.value} character{'s' if check.value != 1 else ''}"
+    if check.rule == "min_trimmed_length":
+        return f"at least {check.value} characters once leading and trailing spaces are cut"
+    words = {
+        "min": "at least",
+        "max": "at most",
+        "min_exclusive": "greater than",
+        "max_exclusive": "less than",
+    }
+    bound = check.value if isinstance(check.value, int) else format(check.value, "f")
+    return f"{words[check.rule]} {bound}"
 
 
 _VERSION_NOTE = (

@@ -230,15 +230,29 @@ def check_constraint(column: Column, check: Check) -> str:
         expression = f"array_position({c}, NULL) IS NULL"
     elif check.rule == "min_length":
         expression = _min_length(c, column, int(check.value))
+    elif check.rule == "min_trimmed_length":
+        # btrim with one argument cuts spaces only, as the runtime does
+        expression = f"length(btrim({c})) >= {int(check.value)}"
+    elif check.rule == "in":
+        expression = f"{c} IN ({_allowed(check.allowed)})"
     else:
-        op = ">=" if check.rule == "min" else "<="
+        op = _COMPARISONS[check.rule]
         bound = _number(check.value)
         if column.type.is_array:
-            flipped = "<=" if op == ">=" else ">="
-            expression = f"{bound} {flipped} ALL ({c})"
+            expression = f"{bound} {_FLIPPED[op]} ALL ({c})"
         else:
             expression = f"{c} {op} {bound}"
     return f"CONSTRAINT {quote_ident(check.constraint)} CHECK ({expression})"
+
+
+#: The comparison of each bound rule, value on the right; flipped for ``bound op ALL (array)``.
+_COMPARISONS = {"min": ">=", "max": "<=", "min_exclusive": ">", "max_exclusive": "<"}
+_FLIPPED = {">=": "<=", "<=": ">=", ">": "<", "<": ">"}
+
+
+def _allowed(values: tuple[int | str, ...]) -> str:
+    """The list of an ``in`` check: integers bare, texts as string literals."""
+    return ", ".join(str(v) if isinstance(v, int) else sql_literal(v) for v in values)
 
 
 def _min_length(c: str, column: Column, length: int) -> str:

@@ -22,7 +22,7 @@ from .audit_sql import (
     audited_upserts,
 )
 from .history_sql import history_statements, routed_history
-from .pycode import Arg, Call, Scope, bound_literal
+from .pycode import Arg, Call, Scope, bound_literal, string_literal
 from .table_module import TableModule
 
 
@@ -203,11 +203,12 @@ def _column(
     for check in column.checks:
         if check.rule == "elements":
             continue  # nullable_elements above
-        if check.rule == "min_length":
-            args.append(Arg("min_length", repr(check.value)))
+        if check.rule in ("min_length", "min_trimmed_length"):
+            args.append(Arg(check.rule, repr(check.value)))
+        elif check.rule == "in":
+            args.append(Arg("allowed_values", allowed_values_text(check.allowed)))
         else:
-            field = "minimum" if check.rule == "min" else "maximum"
-            args.append(Arg(field, bound_literal(check.value, scope)))
+            args.append(Arg(_BOUND_FIELDS[check.rule], bound_literal(check.value, scope)))
     if parsed.precision is not None:
         args.append(Arg("precision", repr(parsed.precision)))
         args.append(Arg("scale", repr(parsed.scale)))
@@ -235,6 +236,22 @@ def none_on_update(column: Column) -> bool:
 
 def enum_values_text(values: tuple[str, ...]) -> str:
     return "frozenset({" + ", ".join(repr(v) for v in values) + "})"
+
+
+#: The ColumnSpec field of each bound rule of a column check.
+_BOUND_FIELDS = {
+    "min": "minimum",
+    "max": "maximum",
+    "min_exclusive": "exclusive_minimum",
+    "max_exclusive": "exclusive_maximum",
+}
+
+
+def allowed_values_text(values: tuple[int | str, ...]) -> str:
+    """The ``in`` values of a column check, in schema order, as a frozenset literal (texts with
+    every invisible character escaped)."""
+    shown = (repr(v) if isinstance(v, int) else string_literal(v) for v in values)
+    return "frozenset({" + ", ".join(shown) + "})"
 
 
 def _unique(table: Table, key: Key, parts: TableModule, routes: dict[str, str]) -> str:

@@ -27,9 +27,12 @@ class Check:
 
     constraint: str
     rule: str
-    """``min``, ``max``, ``min_length``, or ``elements`` (an array without NULL elements)."""
+    """``min``, ``max``, ``min_exclusive``, ``max_exclusive``, ``min_length``,
+    ``min_trimmed_length``, ``in``, or ``elements`` (an array without NULL elements)."""
     value: int | Decimal
-    """The bound (0 for ``elements``, which has none)."""
+    """The bound (0 for ``elements`` and ``in``, which have none)."""
+    allowed: tuple[int | str, ...] = ()
+    """``in``: the values allowed, in schema order."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,7 +158,8 @@ def _checks(table: str, column: str, col: ColumnDef, parsed: ParsedType) -> tupl
         checks.append(Check(derived_identifier(table, column, "elements", "check"), "elements", 0))
     if col.check is None:
         return tuple(checks)
-    for rule, bound in (("min", col.check.min), ("max", col.check.max)):
+    for rule in ("min", "max", "min_exclusive", "max_exclusive"):
+        bound = getattr(col.check, rule)
         if bound is None:
             continue
         if parsed.kind not in _NUMBER_KINDS:
@@ -174,6 +175,16 @@ def _checks(table: str, column: str, col: ColumnDef, parsed: ParsedType) -> tupl
                 col.check.min_length,
             )
         )
+    if col.check.min_trimmed_length is not None:
+        if parsed.kind != "text" or parsed.is_array:
+            raise GenerationError(f"{table}.{column}: min_trimmed_length applies to text only")
+        name = derived_identifier(table, column, "min_trimmed_length", "check")
+        checks.append(Check(name, "min_trimmed_length", col.check.min_trimmed_length))
+    if col.check.in_ is not None:
+        if parsed.is_array or (parsed.kind != "text" and parsed.kind not in _INTEGER_KINDS):
+            raise GenerationError(f"{table}.{column}: in applies to text and integers only")
+        name = derived_identifier(table, column, "in", "check")
+        checks.append(Check(name, "in", 0, tuple(col.check.in_)))
     return tuple(checks)
 
 

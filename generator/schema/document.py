@@ -65,6 +65,23 @@ class CheckDef(_Model):
     max: StrictInt | StrictFloat | StrictStr | None = None
     min_length: Annotated[StrictInt, Field(ge=0)] | None = None
     """Fewest characters for text columns (or elements for array columns)."""
+    in_: Annotated[list[StrictInt | StrictStr], Field(min_length=1)] | None = Field(
+        default=None, alias="in"
+    )
+    """``in: [A, B]``: the only values allowed (``col IN ('A', 'B')``), for text, varchar,
+    char(n) and integer columns (not enums: the enum already restricts, nor arrays). Each value
+    must fit the column; char(n) compares without trailing spaces, so ``'A'`` also admits
+    ``'A  '``."""
+    min_exclusive: StrictInt | StrictFloat | StrictStr | None = None
+    """Strict lower bound (``col > bound``), for the columns ``min`` applies to; not with
+    ``min``."""
+    max_exclusive: StrictInt | StrictFloat | StrictStr | None = None
+    """Strict upper bound (``col < bound``), for the columns ``max`` applies to; not with
+    ``max``."""
+    min_trimmed_length: Annotated[StrictInt, Field(ge=1)] | None = None
+    """Fewest characters once leading and trailing spaces are cut (``length(btrim(col)) >= n``)
+    for text columns; only spaces, as ``btrim`` cuts by default (a tab or a newline
+    counts as a character)."""
 
 
 class ColumnDef(_Model):

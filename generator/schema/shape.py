@@ -14,6 +14,7 @@ import types
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from .document import SchemaDef
@@ -220,7 +221,8 @@ def _literal_message(path: Path, value: Any, root: type[BaseModel]) -> str:
 def _allowed_keys(path: Path, root: type[BaseModel]) -> list[str]:
     model = unwrap(annotation_at(path, root))
     if isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
+        # a key the document spells as a Python keyword (``in``) is a field under an alias
+        return [field.alias or name for name, field in model.model_fields.items()]
     return []
 
 
@@ -232,7 +234,7 @@ def annotation_at(path: Path, root: type[BaseModel] = SchemaDef) -> Any:
         annotation = unwrap(annotation)
         origin = get_origin(annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            field = annotation.model_fields.get(str(part))
+            field = _field_named(annotation, str(part))
             annotation = field.annotation if field is not None else None
         elif origin is dict:
             annotation = get_args(annotation)[1]
@@ -256,3 +258,11 @@ def unwrap(annotation: Any) -> Any:
             annotation = members[0]
         else:
             return annotation
+
+
+def _field_named(model: type[BaseModel], key: str) -> FieldInfo | None:
+    """The field a document key names: its own name, or its alias (``in`` for ``in_``)."""
+    field = model.model_fields.get(key)
+    if field is not None and field.alias is None:
+        return field
+    return next((f for f in model.model_fields.values() if f.alias == key), None)

@@ -112,6 +112,16 @@ def _number(column: ColumnSpec, preferred: Decimal) -> Decimal:
         value = max(value, Decimal(column.minimum))
     if column.maximum is not None:
         value = min(value, Decimal(column.maximum))
+    # strict bounds: the value halfway between them (whole for integers), or one inside one
+    low, high = column.exclusive_minimum, column.exclusive_maximum
+    if low is not None and high is not None and not low < value < high:
+        value = (Decimal(low) + Decimal(high)) / 2
+        if column.kind in ("int2", "int4", "int8"):
+            value = value.to_integral_value(rounding="ROUND_FLOOR")
+    elif low is not None and value <= low:
+        value = Decimal(low) + 1
+    elif high is not None and value >= high:
+        value = Decimal(high) - 1
     return value
 
 
@@ -126,6 +136,8 @@ def _text(column: ColumnSpec) -> str:
 
 def sample(column: ColumnSpec) -> Any:
     """A valid value for one column (one element, for arrays)."""
+    if column.allowed_values is not None:
+        return sorted(column.allowed_values, key=str)[0]
     if column.kind in _SCALARS:
         return _SCALARS[column.kind]
     if column.kind in ("int2", "int4", "int8"):

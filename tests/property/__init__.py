@@ -9,7 +9,8 @@ databases must be equal. Shared by both machines:
 * ``profiles``: Hypothesis settings (``BATCHREPO_PROPERTY_PROFILE=ci|long`` and friends);
 * ``packages``: generating a package from a schema and finding its TableSpecs;
 * ``strategies/``: ``values`` (value strategies from a ColumnSpec: valid, one step outside a
-  bound, samples), ``rows`` (entities, keys and parent rows from a TableSpec), ``batches`` (write
+  bound, samples; ``checked_values`` for the column checks ``in``, exclusive bounds and
+  trimmed lengths), ``rows`` (entities, keys and parent rows from a TableSpec), ``batches`` (write
   batches built from drawn parts and tweaks, and the duplicate-key model); ``test_values``: the
   strategies against the runtime's validation.
 
@@ -18,6 +19,9 @@ checks; ``known``: open bugs it tolerates while they are being fixed); ``test_eq
 it on the ``tests/golden/codegen/shapes`` tables and on tables of ``generated/ledger``;
 ``test_planted_bug``: it catches a broken update_batch; ``test_equivalence_examples``: the
 minimal examples of what it found, kept as explicit tests.
+
+``test_column_checks``: the runtime's column checks refuse exactly what the database's CHECK
+constraints refuse (``in``, exclusive bounds, trimmed lengths on the shapes' ``checked`` table).
 
 ``units_of_work/``: the machine of units of work on the audited golden package (``machine``, the
 calls on both sides, the checks after every step, the driver holding a unit open across steps,

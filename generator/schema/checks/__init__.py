@@ -6,6 +6,7 @@ and returns every :class:`Problem` it finds (a document path and a message), nev
 * :mod:`.naming`: names safe where they land (SQL identifiers, Python names, files) and
   distinct after normalisation;
 * :mod:`.values`: defaults, server defaults and checks that fit their column's type;
+* :mod:`.text_rules`: the `in` and `min_trimmed_length` checks (values listed, trimmed lengths);
 * :mod:`.audit`: audited tables leave free the names the audit trail adds;
 * :mod:`.limits`: how big a schema and its parts may be (PostgreSQL's limits and ours);
 * :mod:`.texts`: descriptions and string defaults hold nothing a file or PostgreSQL cannot;

@@ -45,6 +45,7 @@ from .cycles import cycle_problems
 from .distribution import distribution_problems
 from .limits import limit_problems
 from .naming import naming_problems
+from .text_rules import text_rule_problems
 from .texts import text_problems
 from .values import value_problems
 
@@ -75,6 +76,7 @@ def check_schema(
             types[table_name, column_name] = parsed
             enum = schema.enums.get(parsed.enum) if parsed.enum else None
             problems += value_problems(path, column, parsed, enum.values if enum else None)
+            problems += text_rule_problems(path, column, parsed)  # in, min_trimmed_length
     for table_name, table in schema.tables.items():
         checker = _TableChecker(schema, table_name, table, types, frozenset(unreadable_tables))
         problems += checker.problems()

@@ -23,7 +23,8 @@ from ..issues import Path, Problem, close_match, describe, listed
 from ..types import ParsedType
 from .limits import number_too_long
 
-NUMBER_KINDS = frozenset({"int2", "int4", "int8", "numeric", "float4", "float8"})
+INTEGER_KINDS = frozenset(INTEGER_RANGES)
+NUMBER_KINDS = INTEGER_KINDS | {"numeric", "float4", "float8"}
 
 #: Which column kinds each server default fits.
 SERVER_DEFAULT_KINDS = {
@@ -254,6 +255,10 @@ def _on_update_problem(clock: str, parsed: ParsedType) -> str | None:
     )
 
 
+#: The bounds of ``check``, and the comparison each makes (inclusive ones first).
+BOUND_RULES = {"min": ">=", "max": "<=", "min_exclusive": ">", "max_exclusive": "<"}
+
+
 def _check_problems(
     path: Path, column: ColumnDef, parsed: ParsedType, default_fits: bool
 ) -> list[Problem]:
@@ -262,7 +267,8 @@ def _check_problems(
     check = column.check
     problems = []
     bounds: dict[str, Decimal] = {}
-    for rule, bound in (("min", check.min), ("max", check.max)):
+    for rule in BOUND_RULES:
+        bound = getattr(check, rule)
         if bound is None:
             continue
         if parsed.kind not in NUMBER_KINDS:
@@ -278,9 +284,7 @@ def _check_problems(
         amount = number(bound)
         assert amount is not None
         bounds[rule] = amount
-    if "min" in bounds and "max" in bounds and bounds["min"] > bounds["max"]:
-        message = f"check min {bounds['min']} is greater than max {bounds['max']}"
-        problems.append(Problem((*path, "min"), message))
+    problems += _range_problems(path, bounds, parsed)
     if column.default is not None and default_fits and not problems:
         problems += _default_within_bounds(path, column.default, bounds)
     if check.min_length is not None:
@@ -300,16 +304,81 @@ def _check_problems(
     return problems
 
 
+def _range_problems(path: Path, bounds: dict[str, Decimal], parsed: ParsedType) -> list[Problem]:
+    """A bound given both ways (``min`` and ``min_exclusive``), or bounds no value fits."""
+    problems = []
+    for inclusive, exclusive in (("min", "min_exclusive"), ("max", "max_exclusive")):
+        if inclusive in bounds and exclusive in bounds:
+            message = f"check takes {inclusive} or {exclusive}, not both"
+            problems.append(Problem((*path, exclusive), message))
+    if problems:
+        return problems
+    if "min" in bounds and "max" in bounds:
+        if bounds["min"] > bounds["max"]:
+            message = f"check min {bounds['min']} is greater than max {bounds['max']}"
+            return [Problem((*path, "min"), message)]
+        return []
+    order = ("min", "min_exclusive", "max", "max_exclusive")
+    given = [(rule, bounds[rule]) for rule in order if rule in bounds]
+    if not any(rule.endswith("_exclusive") for rule, _ in given):
+        return []
+    # The values a bound lets through, as an inclusive range in the type's steps.
+    step = _step(parsed)
+    least, most = _type_range(parsed)
+    for rule, bound in given:
+        if rule.startswith("min"):
+            edge = bound + step if rule == "min_exclusive" and step is not None else bound
+            least = edge if least is None else max(least, edge)
+        else:
+            edge = bound - step if rule == "max_exclusive" and step is not None else bound
+            most = edge if most is None else min(most, edge)
+    strict = step is None and len(given) == 2  # a float's neighbours are too close to count
+    if least is not None and most is not None and (least > most or (strict and least == most)):
+        shown = " and ".join(f"{rule} {bound}" for rule, bound in given)
+        message = f"no {parsed.ddl} value fits check {shown}"
+        return [Problem((*path, given[0][0]), message)]
+    return []
+
+
+def _type_range(parsed: ParsedType) -> tuple[Decimal | None, Decimal | None]:
+    """The smallest and largest value of a bounded number type (None: unbounded here)."""
+    if parsed.kind in INTEGER_RANGES:
+        low, high = INTEGER_RANGES[parsed.kind]
+        return Decimal(low), Decimal(high)
+    if parsed.kind == "numeric" and parsed.precision is not None:
+        scale = parsed.scale or 0
+        largest = Decimal(10) ** (parsed.precision - scale) - Decimal(1).scaleb(-scale)
+        return -largest, largest
+    return None, None
+
+
+def _step(parsed: ParsedType) -> Decimal | None:
+    """The gap between neighbouring values of a number type (None: floats and plain numeric)."""
+    if parsed.kind in INTEGER_RANGES:
+        return Decimal(1)
+    if parsed.kind == "numeric" and parsed.precision is not None:
+        return Decimal(1).scaleb(-(parsed.scale or 0))
+    return None
+
+
 def _default_within_bounds(
     path: Path, default: LiteralDefault, bounds: dict[str, Decimal]
 ) -> list[Problem]:
     amount = number(default)
     if amount is None:
         return []
-    if "min" in bounds and amount < bounds["min"]:
-        message = f"default {_show_number(default)} is below check min {bounds['min']}"
-        return [Problem((*path[:-1], "default"), message)]
-    if "max" in bounds and amount > bounds["max"]:
-        message = f"default {_show_number(default)} is above check max {bounds['max']}"
-        return [Problem((*path[:-1], "default"), message)]
+    shown = _show_number(default)
+    for rule, bound in bounds.items():
+        breaks = {
+            "min": amount < bound,
+            "max": amount > bound,
+            "min_exclusive": amount <= bound,
+            "max_exclusive": amount >= bound,
+        }[rule]
+        if breaks:
+            where = "below" if rule.startswith("min") else "above"
+            if rule.endswith("exclusive"):
+                where = "not " + ("above" if where == "below" else "below")
+            message = f"default {shown} is {where} check {rule} {bound}"
+            return [Problem((*path[:-1], "default"), message)]
     return []

@@ -193,6 +193,43 @@ def test_the_numeric_string_pattern_is_the_runtime_rule(models: ModuleType, text
     assert (re.fullmatch(pattern, text) is not None) == digits  # the bound is the number's
 
 
+def _column(name: str) -> Any:
+    return next(c for c in table_module("entry").COLUMNS if c.name == name)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(text=st.text(st.sampled_from("ab \t\u00a0\x00"), max_size=6))
+def test_the_trimmed_length_pattern_is_the_runtime_rule(models: ModuleType, text: str) -> None:
+    column = _column("handle")  # varchar(20), min_trimmed_length 2: btrim cuts spaces only
+    schema = json_schema(column)
+    patterns = [part["pattern"] for part in schema.get("allOf", [schema])]
+    matched = all(re.fullmatch(pattern, text) is not None for pattern in patterns)
+    assert matched == (rule_for(column).problem(text) is None)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(text=st.text(st.sampled_from("AB "), max_size=5))
+def test_the_in_enum_is_the_runtime_rule(models: ModuleType, text: str) -> None:
+    column = _column("grade")  # char(2), in [A, B, AA]: 'A ' is 'A', ' A' is not
+    schema = json_schema(column)
+    listed = all(re.fullmatch(part["pattern"], text) for part in schema["allOf"])
+    assert listed == (rule_for(column).problem(text) is None)
+    state = _column("state")  # varchar(10), in [open, frozen, closed]: exactly these
+    assert (text.lower() in json_schema(state)["enum"]) == (
+        rule_for(state).problem(text.lower()) is None
+    )
+
+
+def test_the_json_schema_shows_the_column_checks(models: ModuleType) -> None:
+    fields = models.EntryModel.model_json_schema()["properties"]
+    assert fields["state"]["enum"] == ["closed", "frozen", "open"]
+    assert fields["rank"]["anyOf"][0]["enum"] == [1, 2, 3]
+    number = fields["fee"]["anyOf"][0]["anyOf"][0]
+    assert (number["exclusiveMinimum"], number["exclusiveMaximum"]) == (0, 100)
+    spread = fields["spread"]["anyOf"][0]
+    assert (spread["exclusiveMinimum"], spread["exclusiveMaximum"]) == (-1, 1)
+
+
 def table_module(table: str) -> ModuleType:
     return importlib.import_module(f"api_models._{table}_table")
 

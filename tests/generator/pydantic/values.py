@@ -35,6 +35,12 @@ _WRONG = st.sampled_from([object(), b"x", 1.5, "text", True, [1]])
 def element(column: ColumnSpec) -> st.SearchStrategy[Any]:
     """One value (one element, for an array column)."""
     kind = column.kind
+    if column.allowed_values is not None:
+        # the in values, padded and not, beside everything else
+        listed = sorted(str(v) if kind == "text" else v for v in column.allowed_values)
+        near = [v + " " for v in listed] + [" " + v for v in listed] if kind == "text" else []
+        listed_or_near = st.sampled_from([*listed, *near])
+        return st.one_of(listed_or_near, _text(column) if kind == "text" else st.integers(-5, 5))
     if kind in INTEGER_RANGES:
         low, high = INTEGER_RANGES[kind]
         edges = [low - 1, low, high, high + 1]
@@ -101,6 +107,9 @@ def _numeric(column: ColumnSpec) -> st.SearchStrategy[Any]:
     near = [bound, -bound, bound - Decimal(1).scaleb(-scale), Decimal("0.005"), Decimal("1.50")]
     if column.minimum is not None:
         near += [Decimal(column.minimum), Decimal(column.minimum) - Decimal("0.01")]
+    for strict in (column.exclusive_minimum, column.exclusive_maximum):
+        if strict is not None:
+            near += [Decimal(strict) + d for d in (Decimal("-0.01"), 0, Decimal("0.01"))]
     return st.one_of(
         st.decimals(min_value=-bound * 2, max_value=bound * 2, places=scale + 1, allow_nan=False),
         st.decimals(min_value=-bound, max_value=bound, places=scale, allow_nan=False),
@@ -117,13 +126,17 @@ def _text(column: ColumnSpec) -> st.SearchStrategy[Any]:
     alphabet = st.characters(codec="utf-8", exclude_categories=["Cs"]) | st.sampled_from(
         [" ", "\x00", "é"]
     )
-    return st.one_of(
+    drawn = st.one_of(
         st.text(alphabet, max_size=longest + 2),
         st.text(alphabet, min_size=max(longest - 1, 0), max_size=longest + 1),
         st.text(alphabet, max_size=longest).map(lambda t: t + "   "),
         st.integers(0, 9),
         st.binary(max_size=2),
     )
+    if column.min_trimmed_length:
+        # what btrim cuts (spaces), and what it keeps
+        return st.one_of(drawn, st.text(st.sampled_from(" \t\u00a0a"), max_size=4))
+    return drawn
 
 
 def _json() -> st.SearchStrategy[Any]:
@@ -172,6 +185,8 @@ def good(column: ColumnSpec, mode: str) -> st.SearchStrategy[Any]:
 
 def _good_element(column: ColumnSpec) -> st.SearchStrategy[Any]:
     kind = column.kind
+    if column.allowed_values is not None:
+        return st.sampled_from(sorted(column.allowed_values, key=str))
     if kind in INTEGER_RANGES:
         low, high = INTEGER_RANGES[kind]
         if column.minimum is not None:
@@ -184,13 +199,23 @@ def _good_element(column: ColumnSpec) -> st.SearchStrategy[Any]:
         quantum = Decimal(1).scaleb(-scale)
         bound = Decimal(10) ** ((column.precision or 8) - scale) - quantum
         low = -bound if column.minimum is None else max(-bound, Decimal(column.minimum))
-        return st.decimals(min_value=low, max_value=bound, places=scale)
+        high = bound
+        if column.exclusive_minimum is not None:
+            low = max(low, Decimal(column.exclusive_minimum) + quantum)
+        if column.exclusive_maximum is not None:
+            high = min(high, Decimal(column.exclusive_maximum) - quantum)
+        return st.decimals(min_value=low, max_value=high, places=scale)
     if kind in ("float4", "float8"):
         low = float(column.minimum) if column.minimum is not None else -1e30
-        return st.floats(min_value=low, max_value=1e30)
+        high = 1e30
+        if column.exclusive_minimum is not None or column.exclusive_maximum is not None:
+            # well inside strict bounds: single precision must not round onto them
+            low = float(column.exclusive_minimum or -1e30) / 2
+            high = float(column.exclusive_maximum or 1e30) / 2
+        return st.floats(min_value=low, max_value=high)
     if kind == "text":
         longest = column.max_length if column.max_length is not None else 12
-        least = column.min_length or 0
+        least = max(column.min_length or 0, column.min_trimmed_length or 0)
         alphabet = st.characters(codec="utf-8", exclude_characters="\x00 ")
         text = st.text(alphabet, min_size=least, max_size=longest)
         if column.max_length is not None and column.pg_type.startswith("char("):

@@ -287,8 +287,8 @@ LEDGER = SchemaDef(
                 ),
                 "display_name": ColumnDef(
                     type="varchar(100)",
-                    check=CheckDef(min_length=1),
-                    description="Name shown to staff.",
+                    check=CheckDef(min_trimmed_length=1),
+                    description="Name shown to staff; never blank (spaces alone do not count).",
                 ),
                 "external_identifier": ColumnDef(
                     type="varchar(50)",
@@ -525,7 +525,7 @@ LEDGER = SchemaDef(
                 ),
                 "amount": ColumnDef(
                     type="numeric(18,2)",
-                    check=CheckDef(min="0.01"),
+                    check=CheckDef(min_exclusive=0),
                     description=(
                         "Amount in the account's currency, always positive; direction gives the "
                         "sign."
@@ -539,7 +539,10 @@ LEDGER = SchemaDef(
                 "exchange_rate": ColumnDef(
                     type="double precision",
                     nullable=True,
-                    description="Indicative rate from the original currency, for reporting only.",
+                    check=CheckDef(min_exclusive=0),
+                    description=(
+                        "Indicative rate from the original currency, for reporting only; positive."
+                    ),
                 ),
                 "value_date": ColumnDef(
                     type="date",

@@ -139,3 +139,43 @@ def test_declarative_checks_fit_the_column(column: dict[str, Any], message: str)
 
 def test_number_checks_apply_per_element_of_number_arrays() -> None:
     assert column_problems({"type": "integer[]", "check": {"min": 0, "max": 10}}) == []
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        {"type": "varchar(8)", "check": {"in": ["Pending", "Released"]}},
+        {"type": "char(2)", "check": {"in": ["A", "BB", ""]}},
+        {"type": "text", "default": "b", "check": {"in": ["a", "b"]}},
+        {"type": "integer", "default": 2, "check": {"in": [1, 2, -2147483648]}},
+        {"type": "numeric(15,2)", "check": {"min_exclusive": 0, "max_exclusive": 1000000}},
+        {"type": "integer", "check": {"min_exclusive": 0, "max_exclusive": 2}},
+        {"type": "numeric(4,2)", "check": {"min_exclusive": "0.01", "max": "0.02"}},
+        {"type": "real", "check": {"min_exclusive": 0, "max": 1}},
+        {"type": "integer[]", "check": {"min_exclusive": 0}},
+        {"type": "char(3)", "default": " a ", "check": {"min_trimmed_length": 1}},
+    ],
+    ids=[
+        "in-varchar", "in-char-empty", "in-text-default", "in-integer-edge",
+        "exclusive-numeric", "exclusive-integer-one-value", "exclusive-numeric-one-step",
+        "exclusive-real", "exclusive-per-element", "trimmed-char-default",
+    ],
+)  # fmt: skip
+def test_column_checks_that_fit_are_accepted(column: dict[str, Any]) -> None:
+    assert column_problems(column) == []
+
+
+def test_the_in_key_is_suggested_for_its_python_spelling() -> None:
+    from batchrepo_codegen.schema.issues import SchemaError
+    from batchrepo_codegen.schema.parse import parse_schema
+
+    text = (
+        "version: 1\npackage: shop\ntables:\n  item:\n    columns:\n"
+        "      id: {type: uuid, primary_key: true}\n"
+        "      c: {type: text, check: {in_: [a]}}\n"
+    )
+    with pytest.raises(SchemaError) as raised:
+        parse_schema(text, "schema.yaml")
+    assert str(raised.value).splitlines()[0] == (
+        "schema.yaml:7:31: tables.item.columns.c.check.in_: unknown key 'in_'; did you mean 'in'?"
+    )

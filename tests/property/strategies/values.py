@@ -26,6 +26,8 @@ from hypothesis import strategies as st
 
 from batchrepo.spec import ColumnSpec, WriteMode
 
+from . import checked_values as checked
+
 Strategy = st.SearchStrategy[Any]
 EnumType = type[enum.Enum] | None
 
@@ -59,6 +61,10 @@ def int_bounds(col: ColumnSpec) -> tuple[int, int]:
         lo = max(lo, int(col.minimum))
     if col.maximum is not None:
         hi = min(hi, int(col.maximum))
+    if col.exclusive_minimum is not None:
+        lo = max(lo, int(col.exclusive_minimum) + 1)
+    if col.exclusive_maximum is not None:
+        hi = min(hi, int(col.exclusive_maximum) - 1)
     return lo, hi
 
 
@@ -76,6 +82,13 @@ def numeric_bounds(col: ColumnSpec) -> tuple[Decimal | None, Decimal | None, Dec
         lo = Decimal(col.minimum) if lo is None else max(lo, Decimal(col.minimum))
     if col.maximum is not None:
         hi = Decimal(col.maximum) if hi is None else min(hi, Decimal(col.maximum))
+    inside = step if step is not None else checked.UNSCALED_STEP
+    if col.exclusive_minimum is not None:
+        bound = Decimal(col.exclusive_minimum) + inside
+        lo = bound if lo is None else max(lo, bound)
+    if col.exclusive_maximum is not None:
+        bound = Decimal(col.exclusive_maximum) - inside
+        hi = bound if hi is None else min(hi, bound)
     return lo, hi, step
 
 
@@ -94,8 +107,7 @@ def _numeric(col: ColumnSpec) -> Strategy:
 
 def _floats(col: ColumnSpec) -> Strategy:
     width: Literal[32, 64] = 32 if col.kind == "float4" else 64
-    lo = None if col.minimum is None else float(col.minimum)
-    hi = None if col.maximum is None else float(col.maximum)
+    lo, hi = checked.exclusive_floats(col)
     bounded = lo is not None or hi is not None
     body = st.floats(lo, hi, width=width, allow_nan=not bounded, allow_infinity=not bounded)
     edges = [v for v in (lo, hi) if v is not None]
@@ -110,19 +122,22 @@ def fixed_length(col: ColumnSpec) -> bool:
 
 
 def _text(col: ColumnSpec, unpadded: bool) -> Strategy:
+    if col.allowed_values is not None:
+        return checked.allowed_valid(col)
     if unpadded and fixed_length(col) and col.max_length is not None:
         # exactly n characters, the last one not a space: stored as given, compared as given
         size = col.max_length
         last = st.characters(exclude_categories=["Cs"], exclude_characters="\x00 ")
         head = st.text(TEXT_ALPHABET, min_size=size - 1, max_size=size - 1)
         return st.tuples(head, last).map("".join)
-    shortest = col.min_length or 0
+    shortest = max(col.min_length or 0, col.min_trimmed_length or 0)
     longest = min(col.max_length or LONGEST_TEXT, LONGEST_TEXT)
     body = st.text(TEXT_ALPHABET, min_size=shortest, max_size=longest)
     exact = [st.text(TEXT_ALPHABET, min_size=longest, max_size=longest)]
     if shortest:
         exact.append(st.text(TEXT_ALPHABET, min_size=shortest, max_size=shortest))
-    return st.one_of(body, body, *exact)
+    drawn = st.one_of(body, body, *exact)
+    return checked.trimmed_valid(col, drawn) if col.min_trimmed_length else drawn
 
 
 def _aware(naive: st.SearchStrategy[dt.datetime]) -> st.SearchStrategy[dt.datetime]:
@@ -166,6 +181,8 @@ def scalar_valid(col: ColumnSpec, enum_type: EnumType, *, unpadded: bool = False
         return _with_edges(st.uuids(), [uuid.UUID(int=0), uuid.UUID(int=2**128 - 1)])
     if kind == "bool":
         return st.booleans()
+    if kind in INT_LIMITS and col.allowed_values is not None:
+        return checked.allowed_valid(col)
     if kind in INT_LIMITS:
         lo, hi = int_bounds(col)
         return _with_edges(st.integers(lo, hi), sorted({lo, hi, min(max(0, lo), hi)}))
@@ -236,6 +253,8 @@ def scalar_invalid(col: ColumnSpec, enum_type: EnumType) -> list[Any]:
         lo, hi = int_bounds(col)
         type_lo, type_hi = INT_LIMITS[kind]
         out += sorted({lo - 1, hi + 1, type_lo - 1, type_hi + 1})
+        if col.allowed_values is not None:
+            out += checked.allowed_invalid(col)
         out.append(True)  # a bool is an int to Python, not to the column
     elif kind == "uuid":
         out.append(str(uuid.UUID(int=1)))  # the text of a uuid, not a uuid
@@ -253,6 +272,7 @@ def scalar_invalid(col: ColumnSpec, enum_type: EnumType) -> list[Any]:
             out.append(base + step / 2)  # one decimal too many, inside the range
         out.append(0.5)  # a float: binary rounding has no place in numeric
     elif kind in ("float4", "float8"):
+        out += checked.exclusive_invalid(col)
         if col.minimum is not None:
             out.append(float(col.minimum) - 1.0)
         if col.maximum is not None:
@@ -260,6 +280,10 @@ def scalar_invalid(col: ColumnSpec, enum_type: EnumType) -> list[Any]:
         if kind == "float4":
             out.append(1e39)  # beyond float4
     elif kind == "text":
+        if col.allowed_values is not None:
+            out += checked.allowed_invalid(col)
+        if col.min_trimmed_length:
+            out += checked.trimmed_invalid(col)
         if col.max_length is not None and col.max_length < 1000:
             out.append("x" * (col.max_length + 1))
             out.append("é" * col.max_length + "ß")
@@ -316,6 +340,9 @@ def _scalar_sample(col: ColumnSpec, enum_type: EnumType, i: int) -> Any:
         return uuid.UUID(int=0x5A5A_0000_0000_0000_0000_0000_0000_0000 + i)
     if kind == "bool":
         return i % 2 == 0
+    if col.allowed_values is not None:
+        listed = sorted(col.allowed_values, key=str if kind == "text" else int)
+        return listed[i % len(listed)]
     if kind in INT_LIMITS:
         lo, hi = int_bounds(col)
         start = min(max(lo, 1), hi)
@@ -329,9 +356,12 @@ def _scalar_sample(col: ColumnSpec, enum_type: EnumType, i: int) -> Any:
             value = high
         return value.quantize(step) if step is not None else value
     if kind in ("float4", "float8"):
-        return float(max(i, col.minimum or 0))
+        lo, hi = checked.exclusive_floats(col)
+        value = float(max(i, lo if lo is not None else 0))
+        return value if hi is None else min(value, hi)
     if kind == "text":
-        size = col.max_length if fixed_length(col) and col.max_length else col.min_length or 1
+        least = max(col.min_length or 1, col.min_trimmed_length or 1)
+        size = col.max_length if fixed_length(col) and col.max_length else least
         text = _letters(i, size)
         return text[-col.max_length :] if col.max_length else text
     if kind == "bytea":

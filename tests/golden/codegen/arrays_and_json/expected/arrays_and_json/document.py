@@ -27,9 +27,9 @@ class Document:
     tags: list[str | None]
     """Short tags, each 2 to 8 characters.
 
-    Column tags: varchar(8)[]."""
+    Column tags: varchar(8)[]. Check: each element at least 2 characters."""
     scores: list[decimal.Decimal | None] | None = None
-    """Column scores: numeric(5,2)[]."""
+    """Column scores: numeric(5,2)[]. Check: each element at least 0; at most 100."""
     counts: list[int]
     """Never NULL elements (nullable_elements is false by default).
 

@@ -32,7 +32,7 @@ class Account:
     status: AccountStatus = AccountStatus.OPEN
     """Column status: account_status."""
     balance: decimal.Decimal
-    """Column balance: numeric(15,2)."""
+    """Column balance: numeric(15,2). Check: at least 0."""
     opened_at: datetime.datetime | None = None
     """Server default now(): None on insert takes it, None on update keeps the stored value,
     and an upsert never changes it in an existing row. Column opened_at: timestamptz."""

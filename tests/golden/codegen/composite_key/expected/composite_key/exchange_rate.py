@@ -29,7 +29,7 @@ class ExchangeRate:
     day: datetime.date
     """Column day: date."""
     rate: decimal.Decimal
-    """Column rate: numeric(18,8)."""
+    """Column rate: numeric(18,8). Check: at least 0.00000001."""
     source: str
     """Column source: varchar(20)."""
     reference: int

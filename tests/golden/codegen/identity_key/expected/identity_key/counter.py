@@ -25,7 +25,7 @@ class Counter:
     name: str
     """Column name: text."""
     value: int = 0
-    """Column value: bigint."""
+    """Column value: bigint. Check: at least 0."""
 
 
 CounterKey = int

@@ -21,9 +21,9 @@ class Currency:
     """An ISO 4217 currency, keyed by its text code."""
 
     code: str
-    """Column code: text."""
+    """Column code: text. Check: at least 3 characters."""
     minor_units: int = 2
-    """Column minor_units: smallint."""
+    """Column minor_units: smallint. Check: at least 0; at most 4."""
     name: str
     """Column name: text."""
 

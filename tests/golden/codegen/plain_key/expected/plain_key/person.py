@@ -30,7 +30,7 @@ class Person:
     email: str
     """Login e-mail address, unique.
 
-    Column email: varchar(120)."""
+    Column email: varchar(120). Check: at least 3 characters."""
     display_name: str
     """Name shown to staff.
 

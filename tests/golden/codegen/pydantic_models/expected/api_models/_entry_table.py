@@ -19,41 +19,41 @@ from batchrepo.contract import v1 as _rt
 
 INSERT_ONE = """\
 WITH _written AS (
-    INSERT INTO "entry" ("id", "account_id", "amount", "memo")
-    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::int8, $3::numeric, $4::text)
-    RETURNING "id", "account_id", "amount", "memo", "version"
+    INSERT INTO "entry" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::int8, $3::numeric, $4::text, $5::text, $6::bpchar, $7::int2, $8::text, $9::numeric, $10::float4)
+    RETURNING "id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version"
 ),
 _history AS (
-    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'insert'::"audit_operation", $5::int8
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."state", _s."grade", _s."rank", _s."handle", _s."fee", _s."spread", _s."version", 'insert'::"audit_operation", $11::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."state", _w."grade", _w."rank", _w."handle", _w."fee", _w."spread", _w."version"
 FROM _written AS _w"""
 
 INSERT_BATCH = """\
 WITH _written AS (
-    INSERT INTO "entry" ("id", "account_id", "amount", "memo")
-    SELECT COALESCE(u."id", gen_random_uuid()), u."account_id", u."amount", u."memo"
-    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[]) WITH ORDINALITY AS u("id", "account_id", "amount", "memo", _ord)
+    INSERT INTO "entry" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."account_id", u."amount", u."memo", u."state", u."grade", u."rank", u."handle", u."fee", u."spread"
+    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[], $5::text[], $6::bpchar[], $7::int2[], $8::text[], $9::numeric[], $10::float4[]) WITH ORDINALITY AS u("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", _ord)
     ORDER BY u._ord
-    RETURNING "id", "account_id", "amount", "memo", "version"
+    RETURNING "id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version"
 ),
 _history AS (
-    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'insert'::"audit_operation", $5::int8
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."state", _s."grade", _s."rank", _s."handle", _s."fee", _s."spread", _s."version", 'insert'::"audit_operation", $11::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."state", _w."grade", _w."rank", _w."handle", _w."fee", _w."spread", _w."version"
 FROM _written AS _w"""
 
 SELECT_ONE = """\
-SELECT "id", "account_id", "amount", "memo", "version"
+SELECT "id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version"
 FROM "entry"
 WHERE "id" = $1::uuid"""
 
 SELECT_BATCH = """\
-SELECT "id", "account_id", "amount", "memo", "version"
+SELECT "id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version"
 FROM "entry"
 WHERE "id" = ANY($1::uuid[])"""
 
@@ -70,11 +70,11 @@ WITH _deleted AS (
     DELETE FROM "entry"
     WHERE "id" = $1::uuid
     AND ($2::int8 IS NULL OR "entry"."version" = $2::int8)
-    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread", "entry"."version"
 ),
 _history AS (
-    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version" + 1, 'delete'::"audit_operation", $3::int8
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."state", _s."grade", _s."rank", _s."handle", _s."fee", _s."spread", _s."version" + 1, 'delete'::"audit_operation", $3::int8
     FROM _deleted AS _s
 )
 SELECT _w."id"
@@ -86,11 +86,11 @@ WITH _deleted AS (
     USING unnest($1::uuid[], $2::int8[]) AS _k("id", "_version")
     WHERE "entry"."id" = _k."id"
     AND (_k."_version" IS NULL OR "entry"."version" = _k."_version")
-    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread", "entry"."version"
 ),
 _history AS (
-    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version" + 1, 'delete'::"audit_operation", $3::int8
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."state", _s."grade", _s."rank", _s."handle", _s."fee", _s."spread", _s."version" + 1, 'delete'::"audit_operation", $3::int8
     FROM _deleted AS _s
 )
 SELECT count(*)
@@ -99,105 +99,105 @@ FROM _deleted"""
 UPDATE_ONE = """\
 WITH _written AS (
     UPDATE "entry"
-    SET "account_id" = $2::int8, "amount" = $3::numeric, "memo" = $4::text, "version" = "entry"."version" + 1
+    SET "account_id" = $2::int8, "amount" = $3::numeric, "memo" = $4::text, "state" = $5::text, "grade" = $6::bpchar, "rank" = $7::int2, "handle" = $8::text, "fee" = $9::numeric, "spread" = $10::float4, "version" = "entry"."version" + 1
     WHERE "entry"."id" = $1::uuid
-    AND ($5::int8 IS NULL OR "entry"."version" = $5::int8)
-    AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS DISTINCT FROM ($2::int8, $3::numeric, $4::text)
-    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+    AND ($11::int8 IS NULL OR "entry"."version" = $11::int8)
+    AND ("entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread") IS DISTINCT FROM ($2::int8, $3::numeric, $4::text, $5::text, $6::bpchar, $7::int2, $8::text, $9::numeric, $10::float4)
+    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread", "entry"."version"
 ),
 _history AS (
-    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'update'::"audit_operation", $6::int8
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."state", _s."grade", _s."rank", _s."handle", _s."fee", _s."spread", _s."version", 'update'::"audit_operation", $12::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."state", _w."grade", _w."rank", _w."handle", _w."fee", _w."spread", _w."version"
 FROM _written AS _w
 UNION ALL
-SELECT "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+SELECT "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread", "entry"."version"
 FROM "entry"
 WHERE "entry"."id" = $1::uuid
-AND ($5::int8 IS NULL OR "entry"."version" = $5::int8)
-AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS NOT DISTINCT FROM ($2::int8, $3::numeric, $4::text)"""
+AND ($11::int8 IS NULL OR "entry"."version" = $11::int8)
+AND ("entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread") IS NOT DISTINCT FROM ($2::int8, $3::numeric, $4::text, $5::text, $6::bpchar, $7::int2, $8::text, $9::numeric, $10::float4)"""
 
 UPDATE_BATCH = """\
 WITH _input AS (
-    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u."version" AS "version"
-    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[], $5::int8[]) AS u("id", "account_id", "amount", "memo", "version")
+    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u."state" AS "state", u."grade" AS "grade", u."rank" AS "rank", u."handle" AS "handle", u."fee" AS "fee", u."spread" AS "spread", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[], $5::text[], $6::bpchar[], $7::int2[], $8::text[], $9::numeric[], $10::float4[], $11::int8[]) AS u("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version")
 ),
 _written AS (
     UPDATE "entry"
-    SET "account_id" = _i."account_id", "amount" = _i."amount", "memo" = _i."memo", "version" = "entry"."version" + 1
+    SET "account_id" = _i."account_id", "amount" = _i."amount", "memo" = _i."memo", "state" = _i."state", "grade" = _i."grade", "rank" = _i."rank", "handle" = _i."handle", "fee" = _i."fee", "spread" = _i."spread", "version" = "entry"."version" + 1
     FROM _input AS _i
     WHERE "entry"."id" = _i."id"
     AND (_i."version" IS NULL OR "entry"."version" = _i."version")
-    AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS DISTINCT FROM (_i."account_id", _i."amount", _i."memo")
-    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+    AND ("entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread") IS DISTINCT FROM (_i."account_id", _i."amount", _i."memo", _i."state", _i."grade", _i."rank", _i."handle", _i."fee", _i."spread")
+    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread", "entry"."version"
 ),
 _history AS (
-    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'update'::"audit_operation", $6::int8
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."state", _s."grade", _s."rank", _s."handle", _s."fee", _s."spread", _s."version", 'update'::"audit_operation", $12::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."state", _w."grade", _w."rank", _w."handle", _w."fee", _w."spread", _w."version"
 FROM _written AS _w
 UNION ALL
-SELECT "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+SELECT "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread", "entry"."version"
 FROM "entry"
 JOIN _input AS _i ON "entry"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "entry"."version" = _i."version")
-AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS NOT DISTINCT FROM (_i."account_id", _i."amount", _i."memo")"""
+AND ("entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread") IS NOT DISTINCT FROM (_i."account_id", _i."amount", _i."memo", _i."state", _i."grade", _i."rank", _i."handle", _i."fee", _i."spread")"""
 
 UPSERT_ONE = """\
 WITH _input AS (
-    SELECT $1::uuid AS "id", $2::int8 AS "account_id", $3::numeric AS "amount", $4::text AS "memo", 1 AS _ord
+    SELECT $1::uuid AS "id", $2::int8 AS "account_id", $3::numeric AS "amount", $4::text AS "memo", $5::text AS "state", $6::bpchar AS "grade", $7::int2 AS "rank", $8::text AS "handle", $9::numeric AS "fee", $10::float4 AS "spread", 1 AS _ord
 ),
 _written AS (
-    INSERT INTO "entry" ("id", "account_id", "amount", "memo")
-    SELECT COALESCE(_i."id", gen_random_uuid()), _i."account_id", _i."amount", _i."memo"
+    INSERT INTO "entry" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."account_id", _i."amount", _i."memo", _i."state", _i."grade", _i."rank", _i."handle", _i."fee", _i."spread"
     FROM _input AS _i
     ORDER BY _i._ord
     ON CONFLICT ("id") DO UPDATE
-    SET "account_id" = EXCLUDED."account_id", "amount" = EXCLUDED."amount", "memo" = EXCLUDED."memo", "version" = "entry"."version" + 1
-    WHERE ("entry"."account_id", "entry"."amount", "entry"."memo") IS DISTINCT FROM (EXCLUDED."account_id", EXCLUDED."amount", EXCLUDED."memo")
-    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version", ("entry".xmax = 0) AS _inserted
+    SET "account_id" = EXCLUDED."account_id", "amount" = EXCLUDED."amount", "memo" = EXCLUDED."memo", "state" = EXCLUDED."state", "grade" = EXCLUDED."grade", "rank" = EXCLUDED."rank", "handle" = EXCLUDED."handle", "fee" = EXCLUDED."fee", "spread" = EXCLUDED."spread", "version" = "entry"."version" + 1
+    WHERE ("entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread") IS DISTINCT FROM (EXCLUDED."account_id", EXCLUDED."amount", EXCLUDED."memo", EXCLUDED."state", EXCLUDED."grade", EXCLUDED."rank", EXCLUDED."handle", EXCLUDED."fee", EXCLUDED."spread")
+    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread", "entry"."version", ("entry".xmax = 0) AS _inserted
 ),
 _history AS (
-    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $5::int8
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."state", _s."grade", _s."rank", _s."handle", _s."fee", _s."spread", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $11::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."state", _w."grade", _w."rank", _w."handle", _w."fee", _w."spread", _w."version"
 FROM _written AS _w
 UNION ALL
-SELECT "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+SELECT "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread", "entry"."version"
 FROM "entry"
 JOIN _input AS _i ON "entry"."id" = _i."id"
 WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "entry"."id")"""
 
 UPSERT_BATCH = """\
 WITH _input AS (
-    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u._ord
-    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[]) WITH ORDINALITY AS u("id", "account_id", "amount", "memo", _ord)
+    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u."state" AS "state", u."grade" AS "grade", u."rank" AS "rank", u."handle" AS "handle", u."fee" AS "fee", u."spread" AS "spread", u._ord
+    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[], $5::text[], $6::bpchar[], $7::int2[], $8::text[], $9::numeric[], $10::float4[]) WITH ORDINALITY AS u("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", _ord)
 ),
 _written AS (
-    INSERT INTO "entry" ("id", "account_id", "amount", "memo")
-    SELECT COALESCE(_i."id", gen_random_uuid()), _i."account_id", _i."amount", _i."memo"
+    INSERT INTO "entry" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."account_id", _i."amount", _i."memo", _i."state", _i."grade", _i."rank", _i."handle", _i."fee", _i."spread"
     FROM _input AS _i
     ORDER BY _i._ord
     ON CONFLICT ("id") DO UPDATE
-    SET "account_id" = EXCLUDED."account_id", "amount" = EXCLUDED."amount", "memo" = EXCLUDED."memo", "version" = "entry"."version" + 1
-    WHERE ("entry"."account_id", "entry"."amount", "entry"."memo") IS DISTINCT FROM (EXCLUDED."account_id", EXCLUDED."amount", EXCLUDED."memo")
-    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version", ("entry".xmax = 0) AS _inserted
+    SET "account_id" = EXCLUDED."account_id", "amount" = EXCLUDED."amount", "memo" = EXCLUDED."memo", "state" = EXCLUDED."state", "grade" = EXCLUDED."grade", "rank" = EXCLUDED."rank", "handle" = EXCLUDED."handle", "fee" = EXCLUDED."fee", "spread" = EXCLUDED."spread", "version" = "entry"."version" + 1
+    WHERE ("entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread") IS DISTINCT FROM (EXCLUDED."account_id", EXCLUDED."amount", EXCLUDED."memo", EXCLUDED."state", EXCLUDED."grade", EXCLUDED."rank", EXCLUDED."handle", EXCLUDED."fee", EXCLUDED."spread")
+    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread", "entry"."version", ("entry".xmax = 0) AS _inserted
 ),
 _history AS (
-    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $5::int8
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."state", _s."grade", _s."rank", _s."handle", _s."fee", _s."spread", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $11::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."state", _w."grade", _w."rank", _w."handle", _w."fee", _w."spread", _w."version"
 FROM _written AS _w
 UNION ALL
-SELECT "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+SELECT "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread", "entry"."version"
 FROM "entry"
 JOIN _input AS _i ON "entry"."id" = _i."id"
 WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "entry"."id")"""
@@ -208,20 +208,20 @@ FROM "entry"
 LIMIT $1::int8"""
 
 SELECT_ALL = """\
-SELECT "id", "account_id", "amount", "memo", "version"
+SELECT "id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version"
 FROM "entry\""""
 
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
-    INSERT INTO "entry" ("id", "account_id", "amount", "memo")
-    SELECT COALESCE(u."id", gen_random_uuid()), u."account_id", u."amount", u."memo"
-    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[]) WITH ORDINALITY AS u("id", "account_id", "amount", "memo", _ord)
+    INSERT INTO "entry" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."account_id", u."amount", u."memo", u."state", u."grade", u."rank", u."handle", u."fee", u."spread"
+    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[], $5::text[], $6::bpchar[], $7::int2[], $8::text[], $9::numeric[], $10::float4[]) WITH ORDINALITY AS u("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", _ord)
     ORDER BY u._ord
-    RETURNING "id", "account_id", "amount", "memo", "version"
+    RETURNING "id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version"
 ),
 _history AS (
-    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'insert'::"audit_operation", $5::int8
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."state", _s."grade", _s."rank", _s."handle", _s."fee", _s."spread", _s."version", 'insert'::"audit_operation", $11::int8
     FROM _written AS _s
 )
 SELECT count(*)
@@ -229,21 +229,21 @@ FROM _written AS _w"""
 
 UPDATE_BATCH_COUNT = """\
 WITH _input AS (
-    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u."version" AS "version"
-    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[], $5::int8[]) AS u("id", "account_id", "amount", "memo", "version")
+    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u."state" AS "state", u."grade" AS "grade", u."rank" AS "rank", u."handle" AS "handle", u."fee" AS "fee", u."spread" AS "spread", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[], $5::text[], $6::bpchar[], $7::int2[], $8::text[], $9::numeric[], $10::float4[], $11::int8[]) AS u("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version")
 ),
 _written AS (
     UPDATE "entry"
-    SET "account_id" = _i."account_id", "amount" = _i."amount", "memo" = _i."memo", "version" = "entry"."version" + 1
+    SET "account_id" = _i."account_id", "amount" = _i."amount", "memo" = _i."memo", "state" = _i."state", "grade" = _i."grade", "rank" = _i."rank", "handle" = _i."handle", "fee" = _i."fee", "spread" = _i."spread", "version" = "entry"."version" + 1
     FROM _input AS _i
     WHERE "entry"."id" = _i."id"
     AND (_i."version" IS NULL OR "entry"."version" = _i."version")
-    AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS DISTINCT FROM (_i."account_id", _i."amount", _i."memo")
-    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+    AND ("entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread") IS DISTINCT FROM (_i."account_id", _i."amount", _i."memo", _i."state", _i."grade", _i."rank", _i."handle", _i."fee", _i."spread")
+    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread", "entry"."version"
 ),
 _history AS (
-    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'update'::"audit_operation", $6::int8
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."state", _s."grade", _s."rank", _s."handle", _s."fee", _s."spread", _s."version", 'update'::"audit_operation", $12::int8
     FROM _written AS _s
 )
 SELECT count(*)
@@ -255,27 +255,27 @@ FROM (
     FROM "entry"
     JOIN _input AS _i ON "entry"."id" = _i."id"
     WHERE (_i."version" IS NULL OR "entry"."version" = _i."version")
-    AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS NOT DISTINCT FROM (_i."account_id", _i."amount", _i."memo")
+    AND ("entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread") IS NOT DISTINCT FROM (_i."account_id", _i."amount", _i."memo", _i."state", _i."grade", _i."rank", _i."handle", _i."fee", _i."spread")
 ) AS _rows"""
 
 UPSERT_BATCH_COUNT = """\
 WITH _input AS (
-    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u._ord
-    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[]) WITH ORDINALITY AS u("id", "account_id", "amount", "memo", _ord)
+    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u."state" AS "state", u."grade" AS "grade", u."rank" AS "rank", u."handle" AS "handle", u."fee" AS "fee", u."spread" AS "spread", u._ord
+    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[], $5::text[], $6::bpchar[], $7::int2[], $8::text[], $9::numeric[], $10::float4[]) WITH ORDINALITY AS u("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", _ord)
 ),
 _written AS (
-    INSERT INTO "entry" ("id", "account_id", "amount", "memo")
-    SELECT COALESCE(_i."id", gen_random_uuid()), _i."account_id", _i."amount", _i."memo"
+    INSERT INTO "entry" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."account_id", _i."amount", _i."memo", _i."state", _i."grade", _i."rank", _i."handle", _i."fee", _i."spread"
     FROM _input AS _i
     ORDER BY _i._ord
     ON CONFLICT ("id") DO UPDATE
-    SET "account_id" = EXCLUDED."account_id", "amount" = EXCLUDED."amount", "memo" = EXCLUDED."memo", "version" = "entry"."version" + 1
-    WHERE ("entry"."account_id", "entry"."amount", "entry"."memo") IS DISTINCT FROM (EXCLUDED."account_id", EXCLUDED."amount", EXCLUDED."memo")
-    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version", ("entry".xmax = 0) AS _inserted
+    SET "account_id" = EXCLUDED."account_id", "amount" = EXCLUDED."amount", "memo" = EXCLUDED."memo", "state" = EXCLUDED."state", "grade" = EXCLUDED."grade", "rank" = EXCLUDED."rank", "handle" = EXCLUDED."handle", "fee" = EXCLUDED."fee", "spread" = EXCLUDED."spread", "version" = "entry"."version" + 1
+    WHERE ("entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread") IS DISTINCT FROM (EXCLUDED."account_id", EXCLUDED."amount", EXCLUDED."memo", EXCLUDED."state", EXCLUDED."grade", EXCLUDED."rank", EXCLUDED."handle", EXCLUDED."fee", EXCLUDED."spread")
+    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread", "entry"."version", ("entry".xmax = 0) AS _inserted
 ),
 _history AS (
-    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $5::int8
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."state", _s."grade", _s."rank", _s."handle", _s."fee", _s."spread", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $11::int8
     FROM _written AS _s
 )
 SELECT count(*)
@@ -292,71 +292,71 @@ FROM (
 UPDATE_ONE_COLUMNS = """\
 WITH _written AS (
     UPDATE "entry"
-    SET "account_id" = CASE WHEN ($6::bool[])[2] THEN $2::int8 ELSE "entry"."account_id" END, "amount" = CASE WHEN ($6::bool[])[3] THEN $3::numeric ELSE "entry"."amount" END, "memo" = CASE WHEN ($6::bool[])[4] THEN $4::text ELSE "entry"."memo" END, "version" = "entry"."version" + 1
+    SET "account_id" = CASE WHEN ($12::bool[])[2] THEN $2::int8 ELSE "entry"."account_id" END, "amount" = CASE WHEN ($12::bool[])[3] THEN $3::numeric ELSE "entry"."amount" END, "memo" = CASE WHEN ($12::bool[])[4] THEN $4::text ELSE "entry"."memo" END, "state" = CASE WHEN ($12::bool[])[5] THEN $5::text ELSE "entry"."state" END, "grade" = CASE WHEN ($12::bool[])[6] THEN $6::bpchar ELSE "entry"."grade" END, "rank" = CASE WHEN ($12::bool[])[7] THEN $7::int2 ELSE "entry"."rank" END, "handle" = CASE WHEN ($12::bool[])[8] THEN $8::text ELSE "entry"."handle" END, "fee" = CASE WHEN ($12::bool[])[9] THEN $9::numeric ELSE "entry"."fee" END, "spread" = CASE WHEN ($12::bool[])[10] THEN $10::float4 ELSE "entry"."spread" END, "version" = "entry"."version" + 1
     WHERE "entry"."id" = $1::uuid
-    AND ($5::int8 IS NULL OR "entry"."version" = $5::int8)
-    AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN $2::int8 ELSE "entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN $3::numeric ELSE "entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN $4::text ELSE "entry"."memo" END)
-    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+    AND ($11::int8 IS NULL OR "entry"."version" = $11::int8)
+    AND ("entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread") IS DISTINCT FROM (CASE WHEN ($12::bool[])[2] THEN $2::int8 ELSE "entry"."account_id" END, CASE WHEN ($12::bool[])[3] THEN $3::numeric ELSE "entry"."amount" END, CASE WHEN ($12::bool[])[4] THEN $4::text ELSE "entry"."memo" END, CASE WHEN ($12::bool[])[5] THEN $5::text ELSE "entry"."state" END, CASE WHEN ($12::bool[])[6] THEN $6::bpchar ELSE "entry"."grade" END, CASE WHEN ($12::bool[])[7] THEN $7::int2 ELSE "entry"."rank" END, CASE WHEN ($12::bool[])[8] THEN $8::text ELSE "entry"."handle" END, CASE WHEN ($12::bool[])[9] THEN $9::numeric ELSE "entry"."fee" END, CASE WHEN ($12::bool[])[10] THEN $10::float4 ELSE "entry"."spread" END)
+    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread", "entry"."version"
 ),
 _history AS (
-    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'update'::"audit_operation", $7::int8
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."state", _s."grade", _s."rank", _s."handle", _s."fee", _s."spread", _s."version", 'update'::"audit_operation", $13::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."state", _w."grade", _w."rank", _w."handle", _w."fee", _w."spread", _w."version"
 FROM _written AS _w
 UNION ALL
-SELECT "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+SELECT "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread", "entry"."version"
 FROM "entry"
 WHERE "entry"."id" = $1::uuid
-AND ($5::int8 IS NULL OR "entry"."version" = $5::int8)
-AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS NOT DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN $2::int8 ELSE "entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN $3::numeric ELSE "entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN $4::text ELSE "entry"."memo" END)"""
+AND ($11::int8 IS NULL OR "entry"."version" = $11::int8)
+AND ("entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread") IS NOT DISTINCT FROM (CASE WHEN ($12::bool[])[2] THEN $2::int8 ELSE "entry"."account_id" END, CASE WHEN ($12::bool[])[3] THEN $3::numeric ELSE "entry"."amount" END, CASE WHEN ($12::bool[])[4] THEN $4::text ELSE "entry"."memo" END, CASE WHEN ($12::bool[])[5] THEN $5::text ELSE "entry"."state" END, CASE WHEN ($12::bool[])[6] THEN $6::bpchar ELSE "entry"."grade" END, CASE WHEN ($12::bool[])[7] THEN $7::int2 ELSE "entry"."rank" END, CASE WHEN ($12::bool[])[8] THEN $8::text ELSE "entry"."handle" END, CASE WHEN ($12::bool[])[9] THEN $9::numeric ELSE "entry"."fee" END, CASE WHEN ($12::bool[])[10] THEN $10::float4 ELSE "entry"."spread" END)"""
 
 UPDATE_BATCH_COLUMNS = """\
 WITH _input AS (
-    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u."version" AS "version"
-    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[], $5::int8[]) AS u("id", "account_id", "amount", "memo", "version")
+    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u."state" AS "state", u."grade" AS "grade", u."rank" AS "rank", u."handle" AS "handle", u."fee" AS "fee", u."spread" AS "spread", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[], $5::text[], $6::bpchar[], $7::int2[], $8::text[], $9::numeric[], $10::float4[], $11::int8[]) AS u("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version")
 ),
 _written AS (
     UPDATE "entry"
-    SET "account_id" = CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, "amount" = CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, "memo" = CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END, "version" = "entry"."version" + 1
+    SET "account_id" = CASE WHEN ($12::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, "amount" = CASE WHEN ($12::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, "memo" = CASE WHEN ($12::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END, "state" = CASE WHEN ($12::bool[])[5] THEN _i."state" ELSE "entry"."state" END, "grade" = CASE WHEN ($12::bool[])[6] THEN _i."grade" ELSE "entry"."grade" END, "rank" = CASE WHEN ($12::bool[])[7] THEN _i."rank" ELSE "entry"."rank" END, "handle" = CASE WHEN ($12::bool[])[8] THEN _i."handle" ELSE "entry"."handle" END, "fee" = CASE WHEN ($12::bool[])[9] THEN _i."fee" ELSE "entry"."fee" END, "spread" = CASE WHEN ($12::bool[])[10] THEN _i."spread" ELSE "entry"."spread" END, "version" = "entry"."version" + 1
     FROM _input AS _i
     WHERE "entry"."id" = _i."id"
     AND (_i."version" IS NULL OR "entry"."version" = _i."version")
-    AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END)
-    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+    AND ("entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread") IS DISTINCT FROM (CASE WHEN ($12::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, CASE WHEN ($12::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, CASE WHEN ($12::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END, CASE WHEN ($12::bool[])[5] THEN _i."state" ELSE "entry"."state" END, CASE WHEN ($12::bool[])[6] THEN _i."grade" ELSE "entry"."grade" END, CASE WHEN ($12::bool[])[7] THEN _i."rank" ELSE "entry"."rank" END, CASE WHEN ($12::bool[])[8] THEN _i."handle" ELSE "entry"."handle" END, CASE WHEN ($12::bool[])[9] THEN _i."fee" ELSE "entry"."fee" END, CASE WHEN ($12::bool[])[10] THEN _i."spread" ELSE "entry"."spread" END)
+    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread", "entry"."version"
 ),
 _history AS (
-    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'update'::"audit_operation", $7::int8
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."state", _s."grade", _s."rank", _s."handle", _s."fee", _s."spread", _s."version", 'update'::"audit_operation", $13::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."state", _w."grade", _w."rank", _w."handle", _w."fee", _w."spread", _w."version"
 FROM _written AS _w
 UNION ALL
-SELECT "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+SELECT "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread", "entry"."version"
 FROM "entry"
 JOIN _input AS _i ON "entry"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "entry"."version" = _i."version")
-AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS NOT DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END)"""
+AND ("entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread") IS NOT DISTINCT FROM (CASE WHEN ($12::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, CASE WHEN ($12::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, CASE WHEN ($12::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END, CASE WHEN ($12::bool[])[5] THEN _i."state" ELSE "entry"."state" END, CASE WHEN ($12::bool[])[6] THEN _i."grade" ELSE "entry"."grade" END, CASE WHEN ($12::bool[])[7] THEN _i."rank" ELSE "entry"."rank" END, CASE WHEN ($12::bool[])[8] THEN _i."handle" ELSE "entry"."handle" END, CASE WHEN ($12::bool[])[9] THEN _i."fee" ELSE "entry"."fee" END, CASE WHEN ($12::bool[])[10] THEN _i."spread" ELSE "entry"."spread" END)"""
 
 UPDATE_BATCH_COLUMNS_COUNT = """\
 WITH _input AS (
-    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u."version" AS "version"
-    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[], $5::int8[]) AS u("id", "account_id", "amount", "memo", "version")
+    SELECT u."id" AS "id", u."account_id" AS "account_id", u."amount" AS "amount", u."memo" AS "memo", u."state" AS "state", u."grade" AS "grade", u."rank" AS "rank", u."handle" AS "handle", u."fee" AS "fee", u."spread" AS "spread", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[], $5::text[], $6::bpchar[], $7::int2[], $8::text[], $9::numeric[], $10::float4[], $11::int8[]) AS u("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version")
 ),
 _written AS (
     UPDATE "entry"
-    SET "account_id" = CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, "amount" = CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, "memo" = CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END, "version" = "entry"."version" + 1
+    SET "account_id" = CASE WHEN ($12::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, "amount" = CASE WHEN ($12::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, "memo" = CASE WHEN ($12::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END, "state" = CASE WHEN ($12::bool[])[5] THEN _i."state" ELSE "entry"."state" END, "grade" = CASE WHEN ($12::bool[])[6] THEN _i."grade" ELSE "entry"."grade" END, "rank" = CASE WHEN ($12::bool[])[7] THEN _i."rank" ELSE "entry"."rank" END, "handle" = CASE WHEN ($12::bool[])[8] THEN _i."handle" ELSE "entry"."handle" END, "fee" = CASE WHEN ($12::bool[])[9] THEN _i."fee" ELSE "entry"."fee" END, "spread" = CASE WHEN ($12::bool[])[10] THEN _i."spread" ELSE "entry"."spread" END, "version" = "entry"."version" + 1
     FROM _input AS _i
     WHERE "entry"."id" = _i."id"
     AND (_i."version" IS NULL OR "entry"."version" = _i."version")
-    AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END)
-    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."version"
+    AND ("entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread") IS DISTINCT FROM (CASE WHEN ($12::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, CASE WHEN ($12::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, CASE WHEN ($12::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END, CASE WHEN ($12::bool[])[5] THEN _i."state" ELSE "entry"."state" END, CASE WHEN ($12::bool[])[6] THEN _i."grade" ELSE "entry"."grade" END, CASE WHEN ($12::bool[])[7] THEN _i."rank" ELSE "entry"."rank" END, CASE WHEN ($12::bool[])[8] THEN _i."handle" ELSE "entry"."handle" END, CASE WHEN ($12::bool[])[9] THEN _i."fee" ELSE "entry"."fee" END, CASE WHEN ($12::bool[])[10] THEN _i."spread" ELSE "entry"."spread" END)
+    RETURNING "entry"."id", "entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread", "entry"."version"
 ),
 _history AS (
-    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'update'::"audit_operation", $7::int8
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."state", _s."grade", _s."rank", _s."handle", _s."fee", _s."spread", _s."version", 'update'::"audit_operation", $13::int8
     FROM _written AS _s
 )
 SELECT count(*)
@@ -368,7 +368,7 @@ FROM (
     FROM "entry"
     JOIN _input AS _i ON "entry"."id" = _i."id"
     WHERE (_i."version" IS NULL OR "entry"."version" = _i."version")
-    AND ("entry"."account_id", "entry"."amount", "entry"."memo") IS NOT DISTINCT FROM (CASE WHEN ($6::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, CASE WHEN ($6::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, CASE WHEN ($6::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END)
+    AND ("entry"."account_id", "entry"."amount", "entry"."memo", "entry"."state", "entry"."grade", "entry"."rank", "entry"."handle", "entry"."fee", "entry"."spread") IS NOT DISTINCT FROM (CASE WHEN ($12::bool[])[2] THEN _i."account_id" ELSE "entry"."account_id" END, CASE WHEN ($12::bool[])[3] THEN _i."amount" ELSE "entry"."amount" END, CASE WHEN ($12::bool[])[4] THEN _i."memo" ELSE "entry"."memo" END, CASE WHEN ($12::bool[])[5] THEN _i."state" ELSE "entry"."state" END, CASE WHEN ($12::bool[])[6] THEN _i."grade" ELSE "entry"."grade" END, CASE WHEN ($12::bool[])[7] THEN _i."rank" ELSE "entry"."rank" END, CASE WHEN ($12::bool[])[8] THEN _i."handle" ELSE "entry"."handle" END, CASE WHEN ($12::bool[])[9] THEN _i."fee" ELSE "entry"."fee" END, CASE WHEN ($12::bool[])[10] THEN _i."spread" ELSE "entry"."spread" END)
 ) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
@@ -379,34 +379,34 @@ ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
 WITH _written AS (
-    INSERT INTO "entry" ("id", "account_id", "amount", "memo")
-    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::int8, $3::numeric, $4::text)
+    INSERT INTO "entry" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::int8, $3::numeric, $4::text, $5::text, $6::bpchar, $7::int2, $8::text, $9::numeric, $10::float4)
     ON CONFLICT ("id") DO NOTHING
-    RETURNING "id", "account_id", "amount", "memo", "version"
+    RETURNING "id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version"
 ),
 _history AS (
-    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'insert'::"audit_operation", $5::int8
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."state", _s."grade", _s."rank", _s."handle", _s."fee", _s."spread", _s."version", 'insert'::"audit_operation", $11::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."state", _w."grade", _w."rank", _w."handle", _w."fee", _w."spread", _w."version"
 FROM _written AS _w"""
 
 INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
 WITH _written AS (
-    INSERT INTO "entry" ("id", "account_id", "amount", "memo")
-    SELECT COALESCE(u."id", gen_random_uuid()), u."account_id", u."amount", u."memo"
-    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[]) WITH ORDINALITY AS u("id", "account_id", "amount", "memo", _ord)
+    INSERT INTO "entry" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."account_id", u."amount", u."memo", u."state", u."grade", u."rank", u."handle", u."fee", u."spread"
+    FROM unnest($1::uuid[], $2::int8[], $3::numeric[], $4::text[], $5::text[], $6::bpchar[], $7::int2[], $8::text[], $9::numeric[], $10::float4[]) WITH ORDINALITY AS u("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", _ord)
     ORDER BY u._ord
     ON CONFLICT ("id") DO NOTHING
-    RETURNING "id", "account_id", "amount", "memo", "version"
+    RETURNING "id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version"
 ),
 _history AS (
-    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."version", 'insert'::"audit_operation", $5::int8
+    INSERT INTO "entry_history" ("id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_id", _s."amount", _s."memo", _s."state", _s."grade", _s."rank", _s."handle", _s."fee", _s."spread", _s."version", 'insert'::"audit_operation", $11::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
+SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."state", _w."grade", _w."rank", _w."handle", _w."fee", _w."spread", _w."version"
 FROM _written AS _w"""
 
 PROBE_PARENT_ACCOUNT_ID = """\
@@ -417,7 +417,7 @@ AND NOT EXISTS (SELECT 1 FROM "account" AS p WHERE p."id" = u."account_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_ACCOUNT_ID = """\
-SELECT "id", "account_id", "amount", "memo", "version"
+SELECT "id", "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread", "version"
 FROM "entry"
 WHERE "account_id" = ANY($1::int8[])
 ORDER BY "id\""""
@@ -428,21 +428,21 @@ VALUES ($1::text)
 RETURNING "id\""""
 
 SELECT_HISTORY_ONE = """\
-SELECT h."id", h."account_id", h."amount", h."memo", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+SELECT h."id", h."account_id", h."amount", h."memo", h."state", h."grade", h."rank", h."handle", h."fee", h."spread", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
 FROM "entry_history" AS h
 JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
 WHERE h."id" = $1::uuid
 ORDER BY h."history_id\""""
 
 SELECT_HISTORY_BATCH = """\
-SELECT h."id", h."account_id", h."amount", h."memo", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+SELECT h."id", h."account_id", h."amount", h."memo", h."state", h."grade", h."rank", h."handle", h."fee", h."spread", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
 FROM "entry_history" AS h
 JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
 WHERE h."id" = ANY($1::uuid[])
 ORDER BY h."history_id\""""
 
 SELECT_AS_OF_ONE = """\
-SELECT h."id", h."account_id", h."amount", h."memo", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+SELECT h."id", h."account_id", h."amount", h."memo", h."state", h."grade", h."rank", h."handle", h."fee", h."spread", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
 FROM "entry_history" AS h
 JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
 WHERE h."id" = $1::uuid
@@ -452,10 +452,10 @@ ORDER BY h."history_id" DESC
 LIMIT 1"""
 
 SELECT_AS_OF_BATCH = """\
-SELECT _h."id", _h."account_id", _h."amount", _h."memo", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
+SELECT _h."id", _h."account_id", _h."amount", _h."memo", _h."state", _h."grade", _h."rank", _h."handle", _h."fee", _h."spread", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
 FROM unnest($1::uuid[], $2::int8[]) WITH ORDINALITY AS _k("id", "_version", _ord)
 JOIN LATERAL (
-    SELECT h."id", h."account_id", h."amount", h."memo", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+    SELECT h."id", h."account_id", h."amount", h."memo", h."state", h."grade", h."rank", h."handle", h."fee", h."spread", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
     FROM "entry_history" AS h
     JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
     WHERE h."id" = _k."id"
@@ -489,6 +489,70 @@ COLUMNS = (
         none_on_insert=True,
         none_on_update=True,
         max_length=200,
+    ),
+    _rt.ColumnSpec(
+        name="state",
+        attr="state",
+        pg_type="varchar(10)",
+        kind="text",
+        max_length=10,
+        allowed_values=frozenset({"open", "frozen", "closed"}),
+    ),
+    _rt.ColumnSpec(
+        name="grade",
+        attr="grade",
+        pg_type="char(2)",
+        kind="text",
+        nullable=True,
+        none_on_insert=True,
+        none_on_update=True,
+        max_length=2,
+        allowed_values=frozenset({"A", "B", "AA"}),
+    ),
+    _rt.ColumnSpec(
+        name="rank",
+        attr="rank",
+        pg_type="smallint",
+        kind="int2",
+        nullable=True,
+        none_on_insert=True,
+        none_on_update=True,
+        allowed_values=frozenset({1, 2, 3}),
+    ),
+    _rt.ColumnSpec(
+        name="handle",
+        attr="handle",
+        pg_type="varchar(20)",
+        kind="text",
+        nullable=True,
+        none_on_insert=True,
+        none_on_update=True,
+        max_length=20,
+        min_trimmed_length=2,
+    ),
+    _rt.ColumnSpec(
+        name="fee",
+        attr="fee",
+        pg_type="numeric(8,2)",
+        kind="numeric",
+        nullable=True,
+        none_on_insert=True,
+        none_on_update=True,
+        exclusive_minimum=0,
+        exclusive_maximum=100,
+        precision=8,
+        scale=2,
+    ),
+    _rt.ColumnSpec(
+        name="spread",
+        attr="spread",
+        pg_type="real",
+        kind="float4",
+        nullable=True,
+        none_on_insert=True,
+        none_on_update=True,
+        exclusive_minimum=-1,
+        exclusive_maximum=1,
     ),
     _rt.ColumnSpec(
         name="version",
@@ -552,7 +616,7 @@ FOREIGN_KEYS = (
 
 AUDIT = _rt.AuditSpec(
     history_table="entry_history",
-    version_column=4,
+    version_column=10,
     insert_log_sql=INSERT_AUDIT_LOG,
     select_history_one=SELECT_HISTORY_ONE,
     select_history_batch=SELECT_HISTORY_BATCH,

@@ -28,9 +28,9 @@ class Account:
     code: str
     """Three-letter code.
 
-    Column code: char(3)."""
+    Column code: char(3). Check: at least 3 characters."""
     name: str
-    """Column name: varchar(40)."""
+    """Column name: varchar(40). Check: at least 1 character."""
     note: str | None = None
     """Column note: text."""
     class_: Tier = Tier.BASIC
@@ -50,17 +50,17 @@ class Account:
 
     Column to_entity: boolean."""
     balance: decimal.Decimal = decimal.Decimal("0.00")
-    """Column balance: numeric(12,2)."""
+    """Column balance: numeric(12,2). Check: at least -1000.00."""
     limit_amount: decimal.Decimal | None = None
     """Column limit_amount: numeric(20,4)."""
     ratio: decimal.Decimal | None = None
     """Column ratio: numeric."""
     weight: float | None = None
-    """Column weight: real."""
+    """Column weight: real. Check: at least 0."""
     score: float | None = None
     """Column score: double precision."""
     level: int = 1
-    """Column level: smallint."""
+    """Column level: smallint. Check: at least 1; at most 5."""
     tags: list[str] | None = None
     """Column tags: text[]."""
     regions: list[str] | None = None

@@ -29,9 +29,22 @@ class Entry:
     account_id: int
     """Column account_id: bigint."""
     amount: decimal.Decimal
-    """Column amount: numeric(12,2)."""
+    """Column amount: numeric(12,2). Check: at least 0.01."""
     memo: str | None = None
     """Column memo: varchar(200)."""
+    state: str = "open"
+    """Column state: varchar(10). Check: one of 'open', 'frozen', 'closed'."""
+    grade: str | None = None
+    """Column grade: char(2). Check: one of 'A', 'B', 'AA'."""
+    rank: int | None = None
+    """Column rank: smallint. Check: one of 1, 2, 3."""
+    handle: str | None = None
+    """Column handle: varchar(20). Check: at least 2 characters once leading and trailing
+    spaces are cut."""
+    fee: decimal.Decimal | None = None
+    """Column fee: numeric(8,2). Check: greater than 0; less than 100."""
+    spread: float | None = None
+    """Column spread: real. Check: greater than -1; less than 1."""
     version: int | None = None
     """Version of the row (audited table), kept by the database: 1 on insert, one more per
     change; None until saved. update and delete send the version read, and a row stored with
@@ -43,7 +56,9 @@ EntryKey = uuid.UUID
 
 
 #: Columns of table entry that update(..., columns=[...]) may name.
-EntryColumn = Literal["account_id", "amount", "memo"]
+EntryColumn = Literal[
+    "account_id", "amount", "memo", "state", "grade", "rank", "handle", "fee", "spread"
+]
 
 
 def _to_columns(items: Sequence[Entry]) -> list[list[Any]]:
@@ -52,6 +67,12 @@ def _to_columns(items: Sequence[Entry]) -> list[list[Any]]:
         [item.account_id for item in items],
         [item.amount for item in items],
         [item.memo for item in items],
+        [item.state for item in items],
+        [item.grade for item in items],
+        [item.rank for item in items],
+        [item.handle for item in items],
+        [item.fee for item in items],
+        [item.spread for item in items],
         [item.version for item in items],
     ]
 
@@ -62,7 +83,13 @@ def _from_record(record: Any) -> Entry:
         account_id=record[1],
         amount=record[2],
         memo=record[3],
-        version=record[4],
+        state=record[4],
+        grade=record[5],
+        rank=record[6],
+        handle=record[7],
+        fee=record[8],
+        spread=record[9],
+        version=record[10],
     )
 
 
@@ -75,7 +102,7 @@ ENTRY_TABLE: _rt.TableSpec[Entry, EntryKey] = _rt.TableSpec(
     entity=Entry,
     columns=_entry_table.COLUMNS,
     key_columns=(0,),
-    insert_columns=(0, 1, 2, 3),
+    insert_columns=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
     sql=_entry_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,

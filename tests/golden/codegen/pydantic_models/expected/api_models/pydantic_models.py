@@ -34,9 +34,9 @@ class AccountModel(_rt.PydanticModel):
     code: Annotated[str, _rt.pydantic_column(_account_table.COLUMNS[1])]
     """Three-letter code.
 
-    Column code: char(3)."""
+    Column code: char(3). Check: at least 3 characters."""
     name: Annotated[str, _rt.pydantic_column(_account_table.COLUMNS[2])]
-    """Column name: varchar(40)."""
+    """Column name: varchar(40). Check: at least 1 character."""
     note: Annotated[str | None, _rt.pydantic_column(_account_table.COLUMNS[3])] = None
     """Column note: text."""
     class_: Annotated[Tier, _rt.pydantic_column(_account_table.COLUMNS[4])] = _rt.pydantic_field(
@@ -66,7 +66,7 @@ class AccountModel(_rt.PydanticModel):
     balance: Annotated[decimal.Decimal, _rt.pydantic_column(_account_table.COLUMNS[8])] = (
         decimal.Decimal("0.00")
     )
-    """Column balance: numeric(12,2)."""
+    """Column balance: numeric(12,2). Check: at least -1000.00."""
     limit_amount: Annotated[
         decimal.Decimal | None, _rt.pydantic_column(_account_table.COLUMNS[9])
     ] = None
@@ -74,11 +74,11 @@ class AccountModel(_rt.PydanticModel):
     ratio: Annotated[decimal.Decimal | None, _rt.pydantic_column(_account_table.COLUMNS[10])] = None
     """Column ratio: numeric."""
     weight: Annotated[float | None, _rt.pydantic_column(_account_table.COLUMNS[11])] = None
-    """Column weight: real."""
+    """Column weight: real. Check: at least 0."""
     score: Annotated[float | None, _rt.pydantic_column(_account_table.COLUMNS[12])] = None
     """Column score: double precision."""
     level: Annotated[int, _rt.pydantic_column(_account_table.COLUMNS[13])] = 1
-    """Column level: smallint."""
+    """Column level: smallint. Check: at least 1; at most 5."""
     tags: Annotated[list[str] | None, _rt.pydantic_column(_account_table.COLUMNS[14])] = None
     """Column tags: text[]."""
     regions: Annotated[list[str] | None, _rt.pydantic_column(_account_table.COLUMNS[15])] = None
@@ -154,10 +154,23 @@ class EntryModel(_rt.PydanticModel):
     account_id: Annotated[int, _rt.pydantic_column(_entry_table.COLUMNS[1])]
     """Column account_id: bigint."""
     amount: Annotated[decimal.Decimal, _rt.pydantic_column(_entry_table.COLUMNS[2])]
-    """Column amount: numeric(12,2)."""
+    """Column amount: numeric(12,2). Check: at least 0.01."""
     memo: Annotated[str | None, _rt.pydantic_column(_entry_table.COLUMNS[3])] = None
     """Column memo: varchar(200)."""
-    version: Annotated[int | None, _rt.pydantic_column(_entry_table.COLUMNS[4])] = None
+    state: Annotated[str, _rt.pydantic_column(_entry_table.COLUMNS[4])] = "open"
+    """Column state: varchar(10). Check: one of 'open', 'frozen', 'closed'."""
+    grade: Annotated[str | None, _rt.pydantic_column(_entry_table.COLUMNS[5])] = None
+    """Column grade: char(2). Check: one of 'A', 'B', 'AA'."""
+    rank: Annotated[int | None, _rt.pydantic_column(_entry_table.COLUMNS[6])] = None
+    """Column rank: smallint. Check: one of 1, 2, 3."""
+    handle: Annotated[str | None, _rt.pydantic_column(_entry_table.COLUMNS[7])] = None
+    """Column handle: varchar(20). Check: at least 2 characters once leading and trailing
+    spaces are cut."""
+    fee: Annotated[decimal.Decimal | None, _rt.pydantic_column(_entry_table.COLUMNS[8])] = None
+    """Column fee: numeric(8,2). Check: greater than 0; less than 100."""
+    spread: Annotated[float | None, _rt.pydantic_column(_entry_table.COLUMNS[9])] = None
+    """Column spread: real. Check: greater than -1; less than 1."""
+    version: Annotated[int | None, _rt.pydantic_column(_entry_table.COLUMNS[10])] = None
     """Version of the row (audited table), kept by the database: 1 on insert, one more per
     change; None until saved. update and delete send the version read, and a row stored with
     another version is stale (StaleVersionError, nothing written); None skips the check.
@@ -169,5 +182,11 @@ class EntryModel(_rt.PydanticModel):
             account_id=self.account_id,
             amount=self.amount,
             memo=self.memo,
+            state=self.state,
+            grade=self.grade,
+            rank=self.rank,
+            handle=self.handle,
+            fee=self.fee,
+            spread=self.spread,
             version=self.version,
         )

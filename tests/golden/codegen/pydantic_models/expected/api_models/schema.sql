@@ -54,10 +54,24 @@ CREATE TABLE "entry" (
     "account_id" bigint NOT NULL,
     "amount" numeric(12,2) NOT NULL,
     "memo" varchar(200),
+    "state" varchar(10) NOT NULL DEFAULT 'open',
+    "grade" char(2),
+    "rank" smallint,
+    "handle" varchar(20),
+    "fee" numeric(8,2),
+    "spread" real,
     "version" bigint NOT NULL DEFAULT 1,
     CONSTRAINT "entry_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "entry_account_id_fkey" FOREIGN KEY ("account_id") REFERENCES "account" ("id") ON DELETE RESTRICT,
-    CONSTRAINT "entry_amount_min_check" CHECK ("amount" >= 0.01)
+    CONSTRAINT "entry_amount_min_check" CHECK ("amount" >= 0.01),
+    CONSTRAINT "entry_state_in_check" CHECK ("state" IN ('open', 'frozen', 'closed')),
+    CONSTRAINT "entry_grade_in_check" CHECK ("grade" IN ('A', 'B', 'AA')),
+    CONSTRAINT "entry_rank_in_check" CHECK ("rank" IN (1, 2, 3)),
+    CONSTRAINT "entry_handle_min_trimmed_length_check" CHECK (length(btrim("handle")) >= 2),
+    CONSTRAINT "entry_fee_min_exclusive_check" CHECK ("fee" > 0),
+    CONSTRAINT "entry_fee_max_exclusive_check" CHECK ("fee" < 100),
+    CONSTRAINT "entry_spread_min_exclusive_check" CHECK ("spread" > -1),
+    CONSTRAINT "entry_spread_max_exclusive_check" CHECK ("spread" < 1)
 );
 -- Index for foreign key entry_account_id_fkey (deleting a parent and load_grouped_by look children up by these columns).
 CREATE INDEX "entry_account_id_idx" ON "entry" ("account_id");
@@ -78,6 +92,12 @@ CREATE TABLE "entry_history" (
     "account_id" bigint,
     "amount" numeric(12,2),
     "memo" varchar(200),
+    "state" varchar(10),
+    "grade" char(2),
+    "rank" smallint,
+    "handle" varchar(20),
+    "fee" numeric(8,2),
+    "spread" real,
     "version" bigint NOT NULL,
     "operation" "audit_operation" NOT NULL,
     "audit_log_id" bigint NOT NULL,

@@ -36,7 +36,7 @@ class Child:
     position: int
     """Non-negative position.
 
-    Column position: integer."""
+    Column position: integer. Check: at least 0."""
     label: str | None = None
     """Nullable text.
 

@@ -31,11 +31,11 @@ class Composite:
     code: str
     """First column of the unique key.
 
-    Column code: varchar(6)."""
+    Column code: varchar(6). Check: at least 1 character."""
     revision: int
     """Second column of the unique key.
 
-    Column revision: smallint."""
+    Column revision: smallint. Check: at least 0."""
     weight: int | None = None
     """Nullable int8 (full range).
 

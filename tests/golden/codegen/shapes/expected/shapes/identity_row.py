@@ -28,11 +28,11 @@ class IdentityRow:
     name: str
     """Unique on its own.
 
-    Column name: varchar(20)."""
+    Column name: varchar(20). Check: at least 1 character."""
     hits: int
     """Non-negative counter.
 
-    Column hits: integer."""
+    Column hits: integer. Check: at least 0."""
     score: float | None = None
     """Nullable float4.
 

@@ -32,15 +32,15 @@ class Plain:
     label: str
     """Bounded text, at least one character.
 
-    Column label: varchar(12)."""
+    Column label: varchar(12). Check: at least 1 character."""
     amount: decimal.Decimal
     """Exact number; the type bounds it above (99999.99), the check below.
 
-    Column amount: numeric(7,2)."""
+    Column amount: numeric(7,2). Check: at least 0."""
     currency: str
     """Fixed-length text with a length check; PostgreSQL ignores trailing spaces when it counts the characters of a char(n) value.
 
-    Column currency: char(3)."""
+    Column currency: char(3). Check: at least 3 characters."""
     mood: Mood
     """An enum column.
 
@@ -56,7 +56,7 @@ class Plain:
     priority: int = 3
     """A literal default and a range check.
 
-    Column priority: smallint."""
+    Column priority: smallint. Check: at least 0; at most 9."""
     created_at: datetime.datetime | None = None
     """Server default; None on insert takes now().
 

@@ -159,3 +159,37 @@ COMMENT ON COLUMN "stored_forms"."seen_at" IS 'Any offset given, UTC when read b
 COMMENT ON COLUMN "stored_forms"."seen_on" IS 'The transaction''s date when left None.';
 COMMENT ON COLUMN "stored_forms"."blob" IS 'Bytes (a bytearray or memoryview comes back as bytes).';
 COMMENT ON COLUMN "stored_forms"."span" IS 'A duration.';
+
+CREATE TABLE "checked" (
+    "id" integer NOT NULL,
+    "status" varchar(8) NOT NULL,
+    "grade" char(3),
+    "level" smallint NOT NULL DEFAULT 2,
+    "amount" numeric(7,2) NOT NULL,
+    "ratio" real,
+    "spread" integer NOT NULL,
+    "code" varchar(6) NOT NULL,
+    "tag" char(4),
+    CONSTRAINT "checked_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "checked_status_in_check" CHECK ("status" IN ('Pending', 'Released', 'on hold')),
+    CONSTRAINT "checked_grade_in_check" CHECK ("grade" IN ('A', 'BB', 'CCC')),
+    CONSTRAINT "checked_level_in_check" CHECK ("level" IN (1, 2, 3, 5)),
+    CONSTRAINT "checked_amount_min_exclusive_check" CHECK ("amount" > 0),
+    CONSTRAINT "checked_amount_max_exclusive_check" CHECK ("amount" < 1000.5),
+    CONSTRAINT "checked_ratio_max_check" CHECK ("ratio" <= 1),
+    CONSTRAINT "checked_ratio_min_exclusive_check" CHECK ("ratio" > 0),
+    CONSTRAINT "checked_spread_min_exclusive_check" CHECK ("spread" > -5),
+    CONSTRAINT "checked_spread_max_exclusive_check" CHECK ("spread" < 5),
+    CONSTRAINT "checked_code_min_trimmed_length_check" CHECK (length(btrim("code")) >= 2),
+    CONSTRAINT "checked_tag_min_trimmed_length_check" CHECK (length(btrim("tag")) >= 1)
+);
+COMMENT ON TABLE "checked" IS 'Column checks the runtime mirrors, each with values on both sides of it.';
+COMMENT ON COLUMN "checked"."id" IS 'Client-supplied key.';
+COMMENT ON COLUMN "checked"."status" IS 'One of a list (a varchar compares exactly, case and spaces included).';
+COMMENT ON COLUMN "checked"."grade" IS 'One of a list; char(n) ignores trailing spaces, so ''A  '' is ''A''.';
+COMMENT ON COLUMN "checked"."level" IS 'An integer from a list, with a default among them.';
+COMMENT ON COLUMN "checked"."amount" IS 'Strictly between 0 and 1000.5; 0.01 is the smallest value allowed.';
+COMMENT ON COLUMN "checked"."ratio" IS 'Strictly positive, compared as stored (single precision).';
+COMMENT ON COLUMN "checked"."spread" IS 'An integer strictly between -5 and 5.';
+COMMENT ON COLUMN "checked"."code" IS 'At least two characters once spaces are cut at both ends (tabs count).';
+COMMENT ON COLUMN "checked"."tag" IS 'Not only spaces.';

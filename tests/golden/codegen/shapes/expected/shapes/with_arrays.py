@@ -33,7 +33,7 @@ class WithArrays:
     codes: list[str] | None = None
     """Bounded elements (1 to 4 characters each, never NULL); the array may be NULL.
 
-    Column codes: varchar(4)[]."""
+    Column codes: varchar(4)[]. Check: each element at least 1 character."""
     counts: list[int | None] | None = None
     """Integer array with NULL elements.
 
