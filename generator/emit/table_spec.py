@@ -9,9 +9,12 @@ same module (``insert_one=INSERT_ONE``), never writes it."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
-from ..model import Column, ForeignKey, Key, Table
+from batchrepo.validate.expression_tree import Node
+
+from ..model import Column, ForeignKey, Key, Table, TableCheck
 from ..model import audit_tables as audit
 from ..schema.names import quote_ident, statement_name
 from . import sql
@@ -83,6 +86,9 @@ def table_spec(
         Arg("audit", parts.part("audit", audit_spec)),
         Arg("copy", parts.part("copy", _copy(table, parts))),
     )
+    if table.checks:  # only tables with checks: the others keep the shape they had
+        checks = tuple_text(_check(table, check, parts) for check in table.checks)
+        args += (Arg("checks", parts.part("checks", checks)),)
     return Call(scope.runtime("TableSpec"), args)
 
 
@@ -255,3 +261,47 @@ def _foreign_key(table: Table, fk: ForeignKey, parts: TableModule) -> str:
         # the spec's default is True: say so only where the key cache cannot answer
         args.append(Arg("references_primary_key", "False"))
     return call_text(Call(parts.scope.runtime("ForeignKeySpec"), tuple(args)))
+
+
+def _check(table: Table, check: TableCheck, parts: TableModule) -> str:
+    probe = statement_name("PROBE_CHECK", check.constraint)
+    expression = check.expression
+    args = (
+        Arg("constraint", repr(check.constraint)),
+        Arg("sql", repr(expression.sql)),
+        Arg("expression", node_source(expression.tree, parts.scope)),
+        Arg("columns", tuple_text(str(i) for i in expression.columns)),
+        Arg("probe_sql", parts.statement(probe, check_probe(table, check))),
+    )
+    return call_text(Call(parts.scope.runtime("CheckSpec"), args))
+
+
+def node_source(node: Node, scope: Scope) -> str:
+    """An expression tree as the constructor calls that build it (``_rt.Compare(op='>=',
+    left=_rt.ColumnRef(...), ...)``): names, numbers as text and flags, each a ``repr()``."""
+    args = []
+    for field in dataclasses.fields(node):
+        value = getattr(node, field.name)
+        if isinstance(value, tuple):
+            text = tuple_text(node_source(v, scope) for v in value)
+        elif dataclasses.is_dataclass(value):
+            text = node_source(value, scope)  # type: ignore[arg-type]
+        else:
+            text = repr(value)
+        args.append(Arg(field.name, text))
+    return call_text(Call(scope.runtime(type(node).__name__), tuple(args)))
+
+
+def check_probe(table: Table, check: TableCheck) -> sql.Statement:
+    """Rows of a batch a table check refuses (its expression is false: NULL passes, as in a
+    CHECK). Arguments: the columns it reads as batch arrays, named as the table's columns, so
+    the expression reads them as written."""
+    batch = sql.Batch()
+    for position in check.expression.columns:
+        batch.add(table.columns[position])
+    return (
+        "SELECT u._ord",
+        *batch.source(ordinality=True),
+        f"WHERE NOT ({check.expression.sql})",
+        "ORDER BY u._ord",
+    )

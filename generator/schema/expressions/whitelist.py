@@ -1,0 +1,479 @@
+"""The whitelist: pglast's raw tree of one expression -> the typed tree the IR keeps.
+
+Each raw node is either one of the accepted forms, built into a node of
+:mod:`batchrepo.validate.expression_tree` with its type family, or refused with a message
+naming the form and where it is. Families are what PostgreSQL would resolve the operand to, as
+far as the DDL needs: ``text`` (text, varchar, char), ``number``, ``bool``, ``date``, ``time``,
+``timestamp``, ``timestamptz``, ``uuid``, ``enum:<name>``, ``unknown`` (a string literal, which
+takes the type of what it meets) and ``null``. A comparison of two families that do not meet
+(text with a number, a date with a timestamp) is refused, as PostgreSQL refuses or the server's
+time zone would decide it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from batchrepo.validate.expression_tree import (
+    CAST_TYPES,
+    Arithmetic,
+    ArithmeticOp,
+    Between,
+    BoolOp,
+    Call,
+    Cast,
+    ColumnRef,
+    Compare,
+    CompareOp,
+    Const,
+    Function,
+    InList,
+    IsNull,
+    Negate,
+    Node,
+    Not,
+    columns_of,
+)
+
+from ..types import ParsedType
+from .canonical import canonical_sql
+from .reading import ExpressionError, fragment, raw_expression
+
+#: Deepest nesting accepted (a real CHECK nests a few levels).
+MAX_DEPTH = 40
+
+_COMPARISONS = frozenset({"=", "<>", "!=", "<", "<=", ">", ">="})
+_ARITHMETIC = frozenset({"+", "-", "*", "/", "%"})
+#: Function -> (argument families, fewest and most arguments, result family).
+_FUNCTIONS: dict[str, tuple[str, int, int, str]] = {
+    "length": ("text", 1, 1, "number"),
+    "char_length": ("text", 1, 1, "number"),
+    "upper": ("text", 1, 1, "text"),
+    "lower": ("text", 1, 1, "text"),
+    "btrim": ("text", 1, 2, "text"),
+    "ltrim": ("text", 1, 2, "text"),
+    "rtrim": ("text", 1, 2, "text"),
+    "abs": ("number", 1, 1, "number"),
+}
+_CAST_FAMILY = {
+    "text": "text",
+    "varchar": "text",
+    "bpchar": "text",
+    "int2": "number",
+    "int4": "number",
+    "int8": "number",
+    "numeric": "number",
+    "float4": "number",
+    "float8": "number",
+    "bool": "bool",
+    "date": "date",
+    "time": "time",
+    "timestamp": "timestamp",
+    "timestamptz": "timestamptz",
+    "uuid": "uuid",
+}
+_KIND_FAMILY = {
+    "int2": "number",
+    "int4": "number",
+    "int8": "number",
+    "numeric": "number",
+    "float4": "number",
+    "float8": "number",
+}
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_TIME = r"[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+#: String literals a cast or a comparison reads as these types: the ISO 8601 layouts both
+#: PostgreSQL and Python read alike (a timestamptz needs its offset, else the server decides).
+_LITERAL_FORMATS = {
+    "date": (re.compile(_DATE), "2024-01-31"),
+    "time": (re.compile(_TIME), "09:30:00"),
+    "timestamp": (re.compile(f"{_DATE}[T ]{_TIME}"), "2024-01-31 09:30:00"),
+    "timestamptz": (
+        re.compile(f"{_DATE}[T ]{_TIME}(?:Z|[+-][0-9]{{2}}:[0-9]{{2}})"),
+        "2024-01-31 09:30:00+00:00",
+    ),
+    "uuid": (re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"), "a uuid"),
+    "bool": (re.compile(r"true|false"), "true or false"),
+}
+#: Raw node kinds refused, as a reader names them.
+_REFUSED = {
+    "SubLink": "subqueries are not allowed",
+    "ParamRef": "parameters ($1) are not allowed",
+    "CaseExpr": "CASE is not allowed",
+    "CoalesceExpr": "COALESCE is not allowed",
+    "MinMaxExpr": "GREATEST and LEAST are not allowed",
+    "SQLValueFunction": "current_date, current_user and the like are not allowed: not immutable",
+    "RowExpr": "row constructors are not allowed",
+    "A_Indirection": "subscripts and field selections are not allowed",
+    "CollateClause": "COLLATE is not allowed",
+    "BooleanTest": "IS TRUE / IS FALSE / IS UNKNOWN are not allowed; compare with = or use "
+    "IS NULL",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnInfo:
+    position: int
+    type: ParsedType
+
+
+@dataclass(frozen=True, slots=True)
+class ReadExpression:
+    tree: Node
+    sql: str
+    """Canonical SQL text (:func:`canonical_sql`)."""
+    columns: tuple[int, ...]
+    """Positions of the columns the expression reads."""
+
+
+def read_expression(
+    text: str, columns: Mapping[str, ColumnInfo], enums: Mapping[str, Sequence[str]]
+) -> ReadExpression:
+    """The whitelisted, typed tree of ``text`` over a table's ``columns``; raises
+    :class:`ExpressionError`. ``enums``: the schema's enums and their labels."""
+    raw = raw_expression(text)
+    tree, family = _Walker(text, columns, enums).node(raw, 0)
+    if family not in ("bool", "null"):
+        raise ExpressionError(
+            f"the expression is a {_shown(family)}, not a condition (true or false)"
+        )
+    return ReadExpression(tree, canonical_sql(tree), columns_of(tree))
+
+
+def _shown(family: str) -> str:
+    if family.startswith("enum:"):
+        return f"value of enum {family[5:]}"
+    return {"unknown": "string", "null": "NULL"}.get(family, family)
+
+
+def _names(raw: Sequence[dict[str, Any]]) -> list[str]:
+    return [str(part.get("String", {}).get("sval", "?")) for part in raw]
+
+
+class _Walker:
+    def __init__(
+        self, text: str, columns: Mapping[str, ColumnInfo], enums: Mapping[str, Sequence[str]]
+    ) -> None:
+        self.text = text
+        self.columns = columns
+        self.enums = enums
+
+    def refuse(self, what: str, body: dict[str, Any]) -> ExpressionError:
+        return ExpressionError(f"{what}, {fragment(self.text, body.get('location'))}")
+
+    def node(self, raw: dict[str, Any], depth: int) -> tuple[Node, str]:
+        """The typed node of one raw node and its family."""
+        ((kind, body),) = raw.items()
+        if depth > MAX_DEPTH:
+            raise self.refuse(f"the expression nests deeper than {MAX_DEPTH} levels", body)
+        method = getattr(self, f"_{kind}", None)
+        if method is None:
+            what = _REFUSED.get(kind, f"{kind} is not allowed in an expression")
+            raise self.refuse(what, body)
+        result: tuple[Node, str] = method(body, depth + 1)
+        return result
+
+    def _ColumnRef(self, body: dict[str, Any], depth: int) -> tuple[Node, str]:
+        fields = body["fields"]
+        if any("A_Star" in f for f in fields):
+            raise self.refuse("* is not allowed", body)
+        names = _names(fields)
+        if len(names) > 1:
+            raise self.refuse(
+                f"{'.'.join(names)} names another table's column; a CHECK reads the columns "
+                "of its own table only (write the column name alone)",
+                body,
+            )
+        info = self.columns.get(names[0])
+        if info is None:
+            raise self.refuse(f"unknown column {names[0]!r}", body)
+        parsed = info.type
+        if parsed.is_array or parsed.kind in ("jsonb", "bytea", "interval"):
+            raise self.refuse(
+                f"column {names[0]!r} is {parsed.ddl}; expressions read scalar columns of "
+                "text, number, boolean, date and time, uuid and enum types only",
+                body,
+            )
+        family = _KIND_FAMILY.get(parsed.kind, parsed.kind)
+        if parsed.kind == "enum":
+            family = f"enum:{parsed.enum}"
+        return ColumnRef(names[0], info.position), family
+
+    def _A_Const(self, body: dict[str, Any], depth: int) -> tuple[Node, str]:
+        if body.get("isnull"):
+            return Const(None, "null"), "null"
+        if "ival" in body:
+            return Const(int(body["ival"].get("ival", 0)), "int"), "number"
+        if "fval" in body:
+            return Const(str(body["fval"]["fval"]), "numeric"), "number"
+        if "boolval" in body:
+            return Const(bool(body["boolval"].get("boolval", False)), "bool"), "bool"
+        if "sval" in body:
+            return Const(str(body["sval"].get("sval", "")), "text"), "unknown"
+        raise self.refuse("this literal is not allowed (bit strings and the like)", body)
+
+    def _BoolExpr(self, body: dict[str, Any], depth: int) -> tuple[Node, str]:
+        operands = []
+        for argument in body["args"]:
+            operand, family = self.node(argument, depth)
+            self.expect_condition(family, argument, body["boolop"].split("_")[0])
+            operands.append(operand)
+        if body["boolop"] == "NOT_EXPR":
+            return Not(operands[0]), "bool"
+        op = "AND" if body["boolop"] == "AND_EXPR" else "OR"
+        return BoolOp(op, tuple(operands)), "bool"
+
+    def expect_condition(self, family: str, raw: dict[str, Any], where: str) -> None:
+        if family not in ("bool", "null"):
+            ((_kind, body),) = raw.items()
+            raise self.refuse(
+                f"{where} needs conditions (true or false), not a {_shown(family)}", body
+            )
+
+    def _NullTest(self, body: dict[str, Any], depth: int) -> tuple[Node, str]:
+        operand, _family = self.node(body["arg"], depth)
+        return IsNull(operand, body["nulltesttype"] == "IS_NOT_NULL"), "bool"
+
+    def _TypeCast(self, body: dict[str, Any], depth: int) -> tuple[Node, str]:
+        type_name = body["typeName"]
+        names = _names(type_name["names"])
+        if type_name.get("typmods"):
+            raise self.refuse(
+                "casts with a length or precision are not allowed (they may truncate or round); "
+                "cast to the type alone",
+                body,
+            )
+        if names[0] == "pg_catalog" and len(names) == 2:
+            names = names[1:]
+        target = names[0]
+        if len(names) != 1 or (target not in CAST_TYPES and target not in self.enums):
+            raise self.refuse(f"cast to {'.'.join(names)} is not allowed", body)
+        family = _CAST_FAMILY.get(target, f"enum:{target}")
+        if type_name.get("arrayBounds"):
+            raise self.refuse(
+                "casts to array types are allowed on the ARRAY[...] list of = ANY / <> ALL only",
+                body,
+            )
+        operand, operand_family = self.node(body["arg"], depth)
+        return self.cast(operand, operand_family, target, family, body), family
+
+    def cast(
+        self, operand: Node, family: str, target: str, wanted: str, body: dict[str, Any]
+    ) -> Node:
+        if family == "unknown":
+            self.literal(cast(Const, operand), wanted, body)
+        elif family == "number" and wanted == "number":
+            pass
+        elif family != wanted and not (family.startswith("enum:") and wanted == "text"):
+            if family != "null":
+                raise self.refuse(
+                    f"cannot cast a {_shown(family)} to {target} here; casts change "
+                    "text to text, numbers to numbers, an enum to text, and literals",
+                    body,
+                )
+        return Cast(operand, target)
+
+    def literal(self, const: Const, family: str, body: dict[str, Any]) -> None:
+        """Refuse a string literal PostgreSQL would refuse (or read by its own settings) as
+        a value of ``family``."""
+        value = str(const.value)
+        if family.startswith("enum:"):
+            labels = self.enums.get(family[5:], ())
+            if value not in labels:
+                raise self.refuse(
+                    f"{value!r} is not a value of enum {family[5:]} ({', '.join(labels)})", body
+                )
+            return
+        if family == "number":
+            raise self.refuse("a string where a number is expected; write the number", body)
+        known = _LITERAL_FORMATS.get(family)
+        if known is None:
+            return
+        pattern, example = known
+        if not pattern.fullmatch(value.lower() if family == "bool" else value) or not _parses(
+            value, family
+        ):
+            raise self.refuse(f"{value!r} is not a {family} literal (write {example})", body)
+
+    def array(self, body: dict[str, Any], depth: int) -> list[tuple[Node, str]]:
+        return [self.node(element, depth) for element in body.get("elements", [])]
+
+    def _A_Expr(self, body: dict[str, Any], depth: int) -> tuple[Node, str]:
+        kind = body["kind"]
+        names = _names(body.get("name", []))
+        if len(names) != 1:
+            raise self.refuse(f"operator {'.'.join(names)} is not allowed", body)
+        op = names[0]
+        if kind == "AEXPR_OP":
+            if "lexpr" not in body:
+                return self.unary(op, body, depth)
+            return self.binary(op, body["lexpr"], body["rexpr"], body, depth)
+        if kind in ("AEXPR_IN", "AEXPR_OP_ANY", "AEXPR_OP_ALL"):
+            return self.in_list(kind, op, body, depth)
+        if kind in ("AEXPR_BETWEEN", "AEXPR_NOT_BETWEEN"):
+            operand, family = self.node(body["lexpr"], depth)
+            low_raw, high_raw = body["rexpr"]["List"]["items"]
+            low, _ = self.compared(family, low_raw, body, depth)
+            high, _ = self.compared(family, high_raw, body, depth)
+            return Between(operand, low, high, kind == "AEXPR_NOT_BETWEEN"), "bool"
+        shown = {
+            "AEXPR_LIKE": "LIKE",
+            "AEXPR_ILIKE": "ILIKE",
+            "AEXPR_SIMILAR": "SIMILAR TO",
+            "AEXPR_DISTINCT": "IS DISTINCT FROM",
+            "AEXPR_NOT_DISTINCT": "IS NOT DISTINCT FROM",
+            "AEXPR_NULLIF": "NULLIF",
+        }.get(kind, kind)
+        raise self.refuse(f"{shown} is not allowed", body)
+
+    def unary(self, op: str, body: dict[str, Any], depth: int) -> tuple[Node, str]:
+        if op not in ("-", "+"):
+            raise self.refuse(f"operator {op} is not allowed", body)
+        operand, family = self.node(body["rexpr"], depth)
+        if family not in ("number", "null"):
+            raise self.refuse(f"unary {op} needs a number, not a {_shown(family)}", body)
+        return (Negate(operand) if op == "-" else operand), "number"
+
+    def binary(
+        self, op: str, left_raw: dict[str, Any], right_raw: dict[str, Any], body: dict[str, Any],
+        depth: int,
+    ) -> tuple[Node, str]:
+        if op in _COMPARISONS:
+            left, family = self.node(left_raw, depth)
+            right, right_family = self.compared(family, right_raw, body, depth)
+            if family == "unknown" and right_family not in ("unknown", "null"):
+                self.literal(cast(Const, left), right_family, body)
+                left = _typed(left, right_family)
+            compare_op = cast(CompareOp, "<>" if op == "!=" else op)
+            return Compare(compare_op, left, right), "bool"
+        if op in _ARITHMETIC:
+            left, left_family = self.node(left_raw, depth)
+            right, right_family = self.node(right_raw, depth)
+            for family in (left_family, right_family):
+                if family not in ("number", "null"):
+                    raise self.refuse(
+                        f"arithmetic ({op}) on numbers only, not on a {_shown(family)}", body
+                    )
+            return Arithmetic(cast(ArithmeticOp, op), left, right), "number"
+        raise self.refuse(f"operator {op} is not allowed", body)
+
+    def compared(
+        self, family: str, raw: dict[str, Any], body: dict[str, Any], depth: int
+    ) -> tuple[Node, str]:
+        """The right side of a comparison with a left side of ``family``, type-checked."""
+        node, other = self.node(raw, depth)
+        if other == "unknown" and family not in ("unknown", "null"):
+            self.literal(cast(Const, node), family, body)
+            return _typed(node, family), family
+        if "null" in (family, other) or family == other or "unknown" in (family, other):
+            return node, other
+        if family.startswith("enum:") and other == "text" or (
+            other.startswith("enum:") and family == "text"
+        ):
+            raise self.refuse(
+                f"compares a {_shown(family)} with a {_shown(other)}; cast the enum to text",
+                body,
+            )
+        raise self.refuse(f"compares a {_shown(family)} with a {_shown(other)}", body)
+
+    def in_list(self, kind: str, op: str, body: dict[str, Any], depth: int) -> tuple[Node, str]:
+        negated = op == "<>"
+        if op not in ("=", "<>") or (kind == "AEXPR_OP_ANY" and negated) or (
+            kind == "AEXPR_OP_ALL" and not negated
+        ):
+            raise self.refuse(f"{op} {'ANY' if kind.endswith('ANY') else 'ALL'} is not allowed",
+                              body)
+        operand, family = self.node(body["lexpr"], depth)
+        right = body["rexpr"]
+        if kind == "AEXPR_IN":
+            items = right["List"]["items"]
+        else:
+            right = _uncast_array(right, self)
+            if "A_ArrayExpr" not in right:
+                raise self.refuse(f"{op} ANY/ALL takes an ARRAY[...] list only", body)
+            items = right["A_ArrayExpr"].get("elements", [])
+        values = tuple(self.compared(family, item, body, depth)[0] for item in items)
+        if not values:
+            raise self.refuse("an empty list", body)
+        return InList(operand, values, negated), "bool"
+
+    def _FuncCall(self, body: dict[str, Any], depth: int) -> tuple[Node, str]:
+        names = _names(body["funcname"])
+        if names[0] == "pg_catalog" and len(names) == 2:
+            names = names[1:]
+        name = names[0].lower()
+        known = _FUNCTIONS.get(name) if len(names) == 1 else None
+        if known is None:
+            allowed = ", ".join(sorted({*_FUNCTIONS, "trim"}))
+            raise self.refuse(
+                f"function {'.'.join(names)}() is not allowed; the allowed functions are "
+                f"{allowed}",
+                body,
+            )
+        for flag in ("agg_star", "agg_distinct", "func_variadic", "over", "agg_filter"):
+            if body.get(flag):
+                raise self.refuse(f"{name}() takes plain arguments only", body)
+        if body.get("agg_order"):
+            raise self.refuse(f"{name}() takes plain arguments only", body)
+        wanted, fewest, most, result = known
+        raw_arguments = body.get("args", [])
+        if not fewest <= len(raw_arguments) <= most:
+            count = str(fewest) if fewest == most else f"{fewest} or {most}"
+            raise self.refuse(f"{name}() takes {count} argument(s)", body)
+        arguments = []
+        for raw in raw_arguments:
+            argument, family = self.node(raw, depth)
+            if family == "unknown" and wanted == "text":
+                family = "text"
+            if family not in (wanted, "null"):
+                hint = "; cast the enum to text" if family.startswith("enum:") else ""
+                raise self.refuse(
+                    f"{name}() takes a {wanted}, not a {_shown(family)}{hint}", body
+                )
+            arguments.append(argument)
+        return Call(cast(Function, name), tuple(arguments)), result
+
+
+def _uncast_array(raw: dict[str, Any], walker: _Walker) -> dict[str, Any]:
+    """``ARRAY[...]::text[]`` (how PostgreSQL prints an IN list over varchar) as its elements,
+    each cast to the element type."""
+    if "TypeCast" not in raw:
+        return raw
+    body = raw["TypeCast"]
+    type_name = body["typeName"]
+    if not type_name.get("arrayBounds") or "A_ArrayExpr" not in body["arg"]:
+        return raw
+    element_type = {k: v for k, v in type_name.items() if k != "arrayBounds"}
+    elements = [
+        {"TypeCast": {"arg": element, "typeName": element_type, "location": body.get("location")}}
+        for element in body["arg"]["A_ArrayExpr"].get("elements", [])
+    ]
+    return {"A_ArrayExpr": {"elements": elements, "location": body.get("location")}}
+
+
+def _typed(node: Node, family: str) -> Node:
+    """A string literal met by ``family``: dates, times, uuids and booleans are cast so the
+    evaluator reads them as such; text and enum labels stay strings."""
+    if family in _LITERAL_FORMATS:
+        return Cast(node, family)
+    return node
+
+
+def _parses(value: str, family: str) -> bool:
+    try:
+        if family == "date":
+            datetime.date.fromisoformat(value)
+        elif family == "time":
+            datetime.time.fromisoformat(value)
+        elif family in ("timestamp", "timestamptz"):
+            datetime.datetime.fromisoformat(value)
+        elif family == "uuid":
+            uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
