@@ -177,6 +177,13 @@ async def batch_error(
             )
         elif cls is errors.NotNullViolationError and fields.get("columns"):
             rows = _null_rows(spec, columns, fields["columns"][0])
+        elif cls is errors.CheckViolationError:
+            check = next((c for c in spec.checks if c.constraint == fields["constraint"]), None)
+            if check is not None:
+                fields["columns"] = _column_names(spec, check.columns)
+                fields["reason"] = f"check {check.constraint} ({check.sql}) is false"
+                arguments = batch_arguments(spec, columns, check.columns)
+                rows = await _probe(conn, check.probe_sql, arguments)
     return cls(
         spec.table,
         rows=rows,

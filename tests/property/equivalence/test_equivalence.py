@@ -1,7 +1,8 @@
 """The batch path and the single-row path agree: the stateful machine on real tables.
 
 Two families of tables: every shape of the ``shapes`` golden case (plain key, composite key,
-identity key, foreign key with a self reference, array and JSON columns), and a few tables of
+identity key, foreign key with a self reference, array and JSON columns, table CHECK
+constraints the runtime mirrors), and a few tables of
 the example domain's generated package (``generated/ledger``), each with its parent tables
 filled first, in foreign-key order, with the same deterministic rows in both databases.
 
@@ -34,6 +35,7 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "child": ("parent",),
     "with_arrays": (),
     "stored_forms": (),
+    "checked": (),
 }
 _GEOGRAPHY = ("country", "country_subdivision", "locality", "location")
 #: ledger: table under test -> parent tables filled first (dependency order).

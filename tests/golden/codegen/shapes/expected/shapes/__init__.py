@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from importlib import resources
 
+from .checked import Checked, CheckedKey, CheckedRepository
 from .child import Child, ChildKey, ChildRepository
 from .composite import Composite, CompositeKey, CompositeRepository
 from .enums import Mood
@@ -62,6 +63,9 @@ PG_TYPES = (
 
 __all__ = [
     "PG_TYPES",
+    "Checked",
+    "CheckedKey",
+    "CheckedRepository",
     "Child",
     "ChildKey",
     "ChildRepository",

@@ -157,3 +157,29 @@ COMMENT ON COLUMN "stored_forms"."seen_at" IS 'Any offset given, UTC when read b
 COMMENT ON COLUMN "stored_forms"."seen_on" IS 'The transaction''s date when left None.';
 COMMENT ON COLUMN "stored_forms"."blob" IS 'Bytes (a bytearray or memoryview comes back as bytes).';
 COMMENT ON COLUMN "stored_forms"."span" IS 'A duration.';
+
+CREATE TABLE "checked" (
+    "id" integer NOT NULL,
+    "mood" "mood" NOT NULL,
+    "low" smallint NOT NULL,
+    "high" smallint,
+    "opens_on" date NOT NULL,
+    "closes_on" date,
+    "code" varchar(4),
+    CONSTRAINT "checked_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "checked_low_min_check" CHECK ("low" >= 0),
+    CONSTRAINT "checked_low_max_check" CHECK ("low" <= 9),
+    CONSTRAINT "checked_window" CHECK ("closes_on" >= "opens_on"),
+    CONSTRAINT "checked_sum" CHECK (("low" + "high") <= 12),
+    CONSTRAINT "checked_calm_closes" CHECK (("mood" <> 'busy') OR ("closes_on" IS NOT NULL)),
+    CONSTRAINT "checked_code" CHECK (("code" IS NULL) OR ((length(btrim("code")) >= 2) AND ("code" = upper("code"))))
+);
+CREATE INDEX "checked_open" ON "checked" ("mood") WHERE "closes_on" IS NULL;
+COMMENT ON TABLE "checked" IS 'Table checks across columns, mirrored by the runtime; a partial index.';
+COMMENT ON COLUMN "checked"."id" IS 'Client-supplied integer key.';
+COMMENT ON COLUMN "checked"."mood" IS 'A busy row needs a closing date (checked_calm_closes).';
+COMMENT ON COLUMN "checked"."low" IS 'With high, at most 12 (checked_sum).';
+COMMENT ON COLUMN "checked"."high" IS 'NULL passes checked_sum.';
+COMMENT ON COLUMN "checked"."opens_on" IS 'Opening day.';
+COMMENT ON COLUMN "checked"."closes_on" IS 'Not before opens_on (checked_window); NULL passes.';
+COMMENT ON COLUMN "checked"."code" IS 'Upper case, at least two characters once trimmed (checked_code).';

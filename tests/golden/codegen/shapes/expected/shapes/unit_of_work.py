@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from batchrepo.contract import v1 as _rt
 
+from .checked import CheckedRepository
 from .child import ChildRepository
 from .composite import CompositeRepository
 from .identity_row import IdentityRowRepository
@@ -55,3 +56,8 @@ class UnitOfWork(_rt.UnitOfWork):
     def stored_forms(self) -> StoredFormsRepository:
         """Table stored_forms, in this unit's transaction."""
         return StoredFormsRepository(self.session)
+
+    @property
+    def checked(self) -> CheckedRepository:
+        """Table checked, in this unit's transaction."""
+        return CheckedRepository(self.session)
