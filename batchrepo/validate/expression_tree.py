@@ -147,8 +147,18 @@ class Call:
 
 #: Any expression.
 Node = (
-    ColumnRef | Const | Cast | Not | BoolOp | Compare | Arithmetic | Negate | IsNull | InList
-    | Between | Call
+    ColumnRef
+    | Const
+    | Cast
+    | Not
+    | BoolOp
+    | Compare
+    | Arithmetic
+    | Negate
+    | IsNull
+    | InList
+    | Between
+    | Call
 )
 
 

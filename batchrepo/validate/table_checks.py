@@ -245,9 +245,11 @@ def _in_list(operand: Evaluate, values: Sequence[Evaluate], negated: bool) -> Ev
         found = []
         for candidate in values:
             other = candidate(c, r)
-            found.append(other if other is None or other is UNDECIDED else _compared(
-                value, other, equal, False
-            ))
+            found.append(
+                other
+                if other is None or other is UNDECIDED
+                else _compared(value, other, equal, False)
+            )
         return _negated(_or(found), negated)
 
     return run

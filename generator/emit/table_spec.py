@@ -71,7 +71,7 @@ def table_spec(
         )
         audit_spec = call_text(Call(rt("AuditSpec"), audit_args))
     columns = (call_text(_column(c, attrs, parts.scope, enum_values)) for c in table.columns)
-    args = (
+    args: tuple[Arg, ...] = (
         Arg("table", repr(table.name)),
         Arg("entity", entity),
         Arg("columns", parts.part("columns", tuple_text(columns))),

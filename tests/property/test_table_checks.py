@@ -39,8 +39,7 @@ def _rows(entity: type, mood: Any) -> st.SearchStrategy[list[Any]]:
         low=st.integers(0, 9),
         high=st.none() | st.integers(-3, 14),
         opens_on=st.integers(0, 3).map(lambda d: _DAY + datetime.timedelta(days=d)),
-        closes_on=st.none()
-        | st.integers(-1, 4).map(lambda d: _DAY + datetime.timedelta(days=d)),
+        closes_on=st.none() | st.integers(-1, 4).map(lambda d: _DAY + datetime.timedelta(days=d)),
         code=st.none() | st.text(alphabet="aAB é\u00c9", max_size=4),
     )
     return st.lists(row, min_size=1, max_size=6)

@@ -111,8 +111,7 @@ _REFUSED = {
     "RowExpr": "row constructors are not allowed",
     "A_Indirection": "subscripts and field selections are not allowed",
     "CollateClause": "COLLATE is not allowed",
-    "BooleanTest": "IS TRUE / IS FALSE / IS UNKNOWN are not allowed; compare with = or use "
-    "IS NULL",
+    "BooleanTest": "IS TRUE / IS FALSE / IS UNKNOWN are not allowed; compare with = or use IS NULL",
 }
 
 
@@ -225,8 +224,7 @@ class _Walker:
             operands.append(operand)
         if body["boolop"] == "NOT_EXPR":
             return Not(operands[0]), "bool"
-        op = "AND" if body["boolop"] == "AND_EXPR" else "OR"
-        return BoolOp(op, tuple(operands)), "bool"
+        return BoolOp("AND" if body["boolop"] == "AND_EXPR" else "OR", tuple(operands)), "bool"
 
     def expect_condition(self, family: str, raw: dict[str, Any], where: str) -> None:
         if family not in ("bool", "null"):
@@ -269,13 +267,14 @@ class _Walker:
             self.literal(cast(Const, operand), wanted, body)
         elif family == "number" and wanted == "number":
             pass
-        elif family != wanted and not (family.startswith("enum:") and wanted == "text"):
-            if family != "null":
-                raise self.refuse(
-                    f"cannot cast a {_shown(family)} to {target} here; casts change "
-                    "text to text, numbers to numbers, an enum to text, and literals",
-                    body,
-                )
+        elif family not in (wanted, "null") and not (
+            family.startswith("enum:") and wanted == "text"
+        ):
+            raise self.refuse(
+                f"cannot cast a {_shown(family)} to {target} here; casts change "
+                "text to text, numbers to numbers, an enum to text, and literals",
+                body,
+            )
         return Cast(operand, target)
 
     def literal(self, const: Const, family: str, body: dict[str, Any]) -> None:
@@ -340,7 +339,11 @@ class _Walker:
         return (Negate(operand) if op == "-" else operand), "number"
 
     def binary(
-        self, op: str, left_raw: dict[str, Any], right_raw: dict[str, Any], body: dict[str, Any],
+        self,
+        op: str,
+        left_raw: dict[str, Any],
+        right_raw: dict[str, Any],
+        body: dict[str, Any],
         depth: int,
     ) -> tuple[Node, str]:
         if op in _COMPARISONS:
@@ -372,7 +375,7 @@ class _Walker:
             return _typed(node, family), family
         if "null" in (family, other) or family == other or "unknown" in (family, other):
             return node, other
-        if family.startswith("enum:") and other == "text" or (
+        if (family.startswith("enum:") and other == "text") or (
             other.startswith("enum:") and family == "text"
         ):
             raise self.refuse(
@@ -383,11 +386,14 @@ class _Walker:
 
     def in_list(self, kind: str, op: str, body: dict[str, Any], depth: int) -> tuple[Node, str]:
         negated = op == "<>"
-        if op not in ("=", "<>") or (kind == "AEXPR_OP_ANY" and negated) or (
-            kind == "AEXPR_OP_ALL" and not negated
+        if (
+            op not in ("=", "<>")
+            or (kind == "AEXPR_OP_ANY" and negated)
+            or (kind == "AEXPR_OP_ALL" and not negated)
         ):
-            raise self.refuse(f"{op} {'ANY' if kind.endswith('ANY') else 'ALL'} is not allowed",
-                              body)
+            raise self.refuse(
+                f"{op} {'ANY' if kind.endswith('ANY') else 'ALL'} is not allowed", body
+            )
         operand, family = self.node(body["lexpr"], depth)
         right = body["rexpr"]
         if kind == "AEXPR_IN":
@@ -411,8 +417,7 @@ class _Walker:
         if known is None:
             allowed = ", ".join(sorted({*_FUNCTIONS, "trim"}))
             raise self.refuse(
-                f"function {'.'.join(names)}() is not allowed; the allowed functions are "
-                f"{allowed}",
+                f"function {'.'.join(names)}() is not allowed; the allowed functions are {allowed}",
                 body,
             )
         for flag in ("agg_star", "agg_distinct", "func_variadic", "over", "agg_filter"):
@@ -432,9 +437,7 @@ class _Walker:
                 family = "text"
             if family not in (wanted, "null"):
                 hint = "; cast the enum to text" if family.startswith("enum:") else ""
-                raise self.refuse(
-                    f"{name}() takes a {wanted}, not a {_shown(family)}{hint}", body
-                )
+                raise self.refuse(f"{name}() takes a {wanted}, not a {_shown(family)}{hint}", body)
             arguments.append(argument)
         return Call(cast(Function, name), tuple(arguments)), result
 
