@@ -182,7 +182,7 @@ ORDER BY u._ord"""
 PROBE_CHECK_CHECKED_SUM = """\
 SELECT u._ord
 FROM unnest($1::int2[], $2::int2[]) WITH ORDINALITY AS u("low", "high", _ord)
-WHERE NOT (("low" + "high") <= 12)
+WHERE NOT (("low" + "high") <= 14)
 ORDER BY u._ord"""
 
 PROBE_CHECK_CHECKED_CALM_CLOSES = """\
@@ -194,7 +194,7 @@ ORDER BY u._ord"""
 PROBE_CHECK_CHECKED_CODE = """\
 SELECT u._ord
 FROM unnest($1::text[]) WITH ORDINALITY AS u("code", _ord)
-WHERE NOT (("code" IS NULL) OR ((length(btrim("code")) >= 2) AND ("code" = upper("code"))))
+WHERE NOT (("code" IS NULL) OR ((length(btrim("code")) >= 2) AND ("code" = lower("code"))))
 ORDER BY u._ord"""
 
 COLUMNS = (
@@ -292,7 +292,7 @@ CHECKS = (
     ),
     _rt.CheckSpec(
         constraint="checked_sum",
-        sql='("low" + "high") <= 12',
+        sql='("low" + "high") <= 14',
         expression=_rt.Compare(
             op="<=",
             left=_rt.Arithmetic(
@@ -300,7 +300,7 @@ CHECKS = (
                 left=_rt.ColumnRef(name="low", position=2),
                 right=_rt.ColumnRef(name="high", position=3),
             ),
-            right=_rt.Const(value=12, type="int"),
+            right=_rt.Const(value=14, type="int"),
         ),
         columns=(2, 3),
         probe_sql=PROBE_CHECK_CHECKED_SUM,
@@ -324,7 +324,7 @@ CHECKS = (
     ),
     _rt.CheckSpec(
         constraint="checked_code",
-        sql='("code" IS NULL) OR ((length(btrim("code")) >= 2) AND ("code" = upper("code")))',
+        sql='("code" IS NULL) OR ((length(btrim("code")) >= 2) AND ("code" = lower("code")))',
         expression=_rt.BoolOp(
             op="OR",
             operands=(
@@ -349,7 +349,7 @@ CHECKS = (
                             op="=",
                             left=_rt.ColumnRef(name="code", position=6),
                             right=_rt.Call(
-                                function="upper",
+                                function="lower",
                                 arguments=(_rt.ColumnRef(name="code", position=6),),
                             ),
                         ),

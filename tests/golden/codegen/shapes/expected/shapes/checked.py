@@ -31,7 +31,7 @@ class Checked:
 
     Column mood: mood."""
     low: int
-    """With high, at most 12 (checked_sum).
+    """With high, at most 14 (checked_sum).
 
     Column low: smallint."""
     high: int | None = None
@@ -47,7 +47,7 @@ class Checked:
 
     Column closes_on: date."""
     code: str | None = None
-    """Upper case, at least two characters once trimmed (checked_code).
+    """Lower case, at least two characters once trimmed (checked_code).
 
     Column code: varchar(4)."""
 

@@ -170,16 +170,16 @@ CREATE TABLE "checked" (
     CONSTRAINT "checked_low_min_check" CHECK ("low" >= 0),
     CONSTRAINT "checked_low_max_check" CHECK ("low" <= 9),
     CONSTRAINT "checked_window" CHECK ("closes_on" >= "opens_on"),
-    CONSTRAINT "checked_sum" CHECK (("low" + "high") <= 12),
+    CONSTRAINT "checked_sum" CHECK (("low" + "high") <= 14),
     CONSTRAINT "checked_calm_closes" CHECK (("mood" <> 'busy') OR ("closes_on" IS NOT NULL)),
-    CONSTRAINT "checked_code" CHECK (("code" IS NULL) OR ((length(btrim("code")) >= 2) AND ("code" = upper("code"))))
+    CONSTRAINT "checked_code" CHECK (("code" IS NULL) OR ((length(btrim("code")) >= 2) AND ("code" = lower("code"))))
 );
 CREATE INDEX "checked_open" ON "checked" ("mood") WHERE "closes_on" IS NULL;
 COMMENT ON TABLE "checked" IS 'Table checks across columns, mirrored by the runtime; a partial index.';
 COMMENT ON COLUMN "checked"."id" IS 'Client-supplied integer key.';
 COMMENT ON COLUMN "checked"."mood" IS 'A busy row needs a closing date (checked_calm_closes).';
-COMMENT ON COLUMN "checked"."low" IS 'With high, at most 12 (checked_sum).';
+COMMENT ON COLUMN "checked"."low" IS 'With high, at most 14 (checked_sum).';
 COMMENT ON COLUMN "checked"."high" IS 'NULL passes checked_sum.';
 COMMENT ON COLUMN "checked"."opens_on" IS 'Opening day.';
 COMMENT ON COLUMN "checked"."closes_on" IS 'Not before opens_on (checked_window); NULL passes.';
-COMMENT ON COLUMN "checked"."code" IS 'Upper case, at least two characters once trimmed (checked_code).';
+COMMENT ON COLUMN "checked"."code" IS 'Lower case, at least two characters once trimmed (checked_code).';
