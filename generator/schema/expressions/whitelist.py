@@ -107,7 +107,6 @@ _REFUSED = {
     "CaseExpr": "CASE is not allowed",
     "CoalesceExpr": "COALESCE is not allowed",
     "MinMaxExpr": "GREATEST and LEAST are not allowed",
-    "SQLValueFunction": "current_date, current_user and the like are not allowed: not immutable",
     "RowExpr": "row constructors are not allowed",
     "A_Indirection": "subscripts and field selections are not allowed",
     "CollateClause": "COLLATE is not allowed",
@@ -139,7 +138,8 @@ def read_expression(
     tree, family = _Walker(text, columns, enums).node(raw, 0)
     if family not in ("bool", "null"):
         raise ExpressionError(
-            f"the expression is a {_shown(family)}, not a condition (true or false)"
+            f"the expression is a {_shown(family)}, not a condition (true or false), "
+            f"{fragment(text, None)}"
         )
     return ReadExpression(tree, canonical_sql(tree), columns_of(tree))
 
@@ -171,6 +171,9 @@ class _Walker:
         if depth > MAX_DEPTH:
             raise self.refuse(f"the expression nests deeper than {MAX_DEPTH} levels", body)
         method = getattr(self, f"_{kind}", None)
+        if kind == "SQLValueFunction":
+            name = str(body.get("op", "")).removeprefix("SVFOP_").lower()
+            raise self.refuse(f"{name} is not allowed: its value is not fixed", body)
         if method is None:
             what = _REFUSED.get(kind, f"{kind} is not allowed in an expression")
             raise self.refuse(what, body)
@@ -405,7 +408,7 @@ class _Walker:
             items = right["A_ArrayExpr"].get("elements", [])
         values = tuple(self.compared(family, item, body, depth)[0] for item in items)
         if not values:
-            raise self.refuse("an empty list", body)
+            raise self.refuse("an empty IN list is not allowed", body)
         return InList(operand, values, negated), "bool"
 
     def _FuncCall(self, body: dict[str, Any], depth: int) -> tuple[Node, str]:
