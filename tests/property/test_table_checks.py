@@ -11,6 +11,7 @@ text), the database's 23514 of a batch names the refused rows, found by the fail
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from batchrepo import CheckViolationError, ValidationError
-from batchrepo.operations import save_batch
+from batchrepo.operations import save_batch, update_batch
 from batchrepo.spec import TableSpec
 from batchrepo.validate.fields import field_problems
 from batchrepo.validate.table_checks import UNDECIDED, compiled
@@ -146,3 +147,32 @@ def test_a_batch_the_database_refuses_names_its_rows(
     with pytest.raises(ValidationError) as invalid:
         shapes_twin.run(save_batch(shapes_twin.batch, checked, items))
     assert invalid.value.rows == [2]
+
+
+def test_a_check_on_a_value_the_update_keeps_is_the_databases_to_refuse(
+    shapes_twin: Twin, checked: TableSpec[Any, Any], shapes_package: Any
+) -> None:
+    """A partial update leaves ``high`` as stored, so the mirror cannot add it to ``low``: the
+    database refuses the row, and the error names the check and its columns."""
+    mood = shapes_package.Mood
+    stored = checked.entity(
+        id=100, mood=mood("calm"), low=1, high=10, opens_on=_DAY, closes_on=None, code=None
+    )
+
+    async def scenario() -> CheckViolationError:
+        conn = shapes_twin.batch
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            await save_batch(conn, checked, [stored])
+            moved = dataclasses.replace(stored, low=9, high=None)
+            with pytest.raises(CheckViolationError) as raised:
+                await update_batch(conn, checked, [moved], columns=["low"])
+            return raised.value
+        finally:
+            await transaction.rollback()
+
+    error = shapes_twin.run(scenario())
+    assert error.constraint == "checked_sum"
+    assert error.columns == ("low", "high")
+    assert "checked_sum" in str(error) and error.sqlstate == "23514"
