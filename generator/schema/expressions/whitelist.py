@@ -94,7 +94,7 @@ _LITERAL_FORMATS = {
     "time": (re.compile(_TIME), "09:30:00"),
     "timestamp": (re.compile(f"{_DATE}[T ]{_TIME}"), "2024-01-31 09:30:00"),
     "timestamptz": (
-        re.compile(f"{_DATE}[T ]{_TIME}(?:Z|[+-][0-9]{{2}}:[0-9]{{2}})"),
+        re.compile(f"{_DATE}[T ]{_TIME}(?:Z|[+-][0-9]{{2}}(?::[0-9]{{2}})?)"),
         "2024-01-31 09:30:00+00:00",
     ),
     "uuid": (re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"), "a uuid"),
@@ -266,6 +266,14 @@ class _Walker:
     def cast(
         self, operand: Node, family: str, target: str, wanted: str, body: dict[str, Any]
     ) -> Node:
+        if target in ("text", "varchar") and self.plain_text(operand, family):
+            # 'a'::varchar::text and varchar_column::text are what PostgreSQL prints for a
+            # literal and a varchar column meeting text: implicit, so the canonical text omits
+            # them (declared again, PostgreSQL prints them the same)
+            return operand
+        if family == "unknown" and wanted == "number":
+            # PostgreSQL prints a negative bound as '-1'::integer: a number written as text
+            return Cast(self.number_text(cast(Const, operand), body), target)
         if family == "unknown":
             self.literal(cast(Const, operand), wanted, body)
         elif family == "number" and wanted == "number":
@@ -279,6 +287,24 @@ class _Walker:
                 body,
             )
         return Cast(operand, target)
+
+    def plain_text(self, operand: Node, family: str) -> bool:
+        """A string literal, or a text or varchar column (not char(n): its cast to text drops
+        trailing spaces)."""
+        if isinstance(operand, Const):
+            return family in ("unknown", "text")
+        if isinstance(operand, ColumnRef):
+            parsed = self.columns[operand.name].type
+            return parsed.kind == "text" and not parsed.fixed_length
+        return False
+
+    def number_text(self, const: Const, body: dict[str, Any]) -> Const:
+        text = str(const.value).strip()
+        if re.fullmatch(r"[-+]?[0-9]+", text) and len(text) <= 20:
+            return Const(int(text), "int")
+        if re.fullmatch(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)", text) and len(text) <= 1000:
+            return Const(text, "numeric")
+        raise self.refuse(f"{const.value!r} is not a number", body)
 
     def literal(self, const: Const, family: str, body: dict[str, Any]) -> None:
         """Refuse a string literal PostgreSQL would refuse (or read by its own settings) as

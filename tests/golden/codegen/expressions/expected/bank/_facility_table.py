@@ -194,7 +194,7 @@ ORDER BY u._ord"""
 PROBE_CHECK_FACILITY_STATUS_KNOWN = """\
 SELECT u._ord
 FROM unnest($1::text[]) WITH ORDINALITY AS u("status", _ord)
-WHERE NOT ("status"::text IN ('Pending'::varchar::text, 'Released'::varchar::text, 'Closed'::varchar::text))
+WHERE NOT ("status" IN ('Pending', 'Released', 'Closed'))
 ORDER BY u._ord"""
 
 PROBE_CHECK_FACILITY_CODE_FORMAT = """\
@@ -399,28 +399,13 @@ CHECKS = (
     ),
     _rt.CheckSpec(
         constraint="facility_status_known",
-        sql="\"status\"::text IN ('Pending'::varchar::text, 'Released'::varchar::text, 'Closed'::varchar::text)",
+        sql="\"status\" IN ('Pending', 'Released', 'Closed')",
         expression=_rt.InList(
-            operand=_rt.Cast(operand=_rt.ColumnRef(name="status", position=2), type_name="text"),
+            operand=_rt.ColumnRef(name="status", position=2),
             values=(
-                _rt.Cast(
-                    operand=_rt.Cast(
-                        operand=_rt.Const(value="Pending", type="text"), type_name="varchar"
-                    ),
-                    type_name="text",
-                ),
-                _rt.Cast(
-                    operand=_rt.Cast(
-                        operand=_rt.Const(value="Released", type="text"), type_name="varchar"
-                    ),
-                    type_name="text",
-                ),
-                _rt.Cast(
-                    operand=_rt.Cast(
-                        operand=_rt.Const(value="Closed", type="text"), type_name="varchar"
-                    ),
-                    type_name="text",
-                ),
+                _rt.Const(value="Pending", type="text"),
+                _rt.Const(value="Released", type="text"),
+                _rt.Const(value="Closed", type="text"),
             ),
             negated=False,
         ),

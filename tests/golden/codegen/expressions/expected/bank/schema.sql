@@ -20,7 +20,7 @@ CREATE TABLE "facility" (
     CONSTRAINT "facility_released_has_date" CHECK (("status" <> 'Released') OR ("released_at" IS NOT NULL)),
     CONSTRAINT "facility_dates_ordered" CHECK ("end_date" >= "start_date"),
     CONSTRAINT "facility_available" CHECK ("available" = ("approved" - "utilized")),
-    CONSTRAINT "facility_status_known" CHECK ("status"::text IN ('Pending'::varchar::text, 'Released'::varchar::text, 'Closed'::varchar::text)),
+    CONSTRAINT "facility_status_known" CHECK ("status" IN ('Pending', 'Released', 'Closed')),
     CONSTRAINT "facility_code_format" CHECK ((length("code") = 3) AND ("code" = upper("code"))),
     CONSTRAINT "facility_rate_range" CHECK ("rate" BETWEEN 0 AND 0.25),
     CONSTRAINT "facility_term_ends" CHECK (("kind" <> 'Term') OR ("end_date" IS NOT NULL)),
