@@ -226,6 +226,11 @@ class CheckSpec:
     columns it reads, as batch arrays. Returns ``ord`` (1-based row number) of each, ascending.
     Runs only after the database refused a batch with this constraint, for rows the check before
     writing left to it (text ordering, upper/lower of non-ASCII text, numeric division)."""
+    probe_update_sql: str | None = None
+    """``probe_sql`` of an update, reading the stored value where the update keeps it (a
+    server-default column sent None, a column a partial update leaves alone). Arguments: the
+    columns it reads, then the primary key's, as batch arrays; then the update's mask
+    (``bool[]``, one flag per column). None for a table without updates."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from batchrepo.validate.expression_tree import Node
+from batchrepo.validate.expression_tree import ColumnRef, Node
 
 from ..model import Column, ForeignKey, Key, Table, TableCheck
 from ..model import audit_tables as audit
-from ..schema.names import quote_ident, statement_name
+from ..schema.expressions import canonical_sql
+from ..schema.names import derived_identifier, quote_ident, statement_name
 from . import sql
 from .audit_sql import audited_inserts, audited_statements, audited_upserts
 from .history_sql import history_statements
@@ -266,13 +267,17 @@ def _foreign_key(table: Table, fk: ForeignKey, parts: TableModule) -> str:
 def _check(table: Table, check: TableCheck, parts: TableModule) -> str:
     probe = statement_name("PROBE_CHECK", check.constraint)
     expression = check.expression
-    args = (
+    args: tuple[Arg, ...] = (
         Arg("constraint", repr(check.constraint)),
         Arg("sql", repr(expression.sql)),
         Arg("expression", node_source(expression.tree, parts.scope)),
         Arg("columns", tuple_text(str(i) for i in expression.columns)),
         Arg("probe_sql", parts.statement(probe, check_probe(table, check))),
     )
+    if table.updatable:
+        update_probe = statement_name("PROBE_CHECK_UPDATE", check.constraint)
+        statement = check_update_probe(table, check)
+        args += (Arg("probe_update_sql", parts.statement(update_probe, statement)),)
     return call_text(Call(parts.scope.runtime("CheckSpec"), args))
 
 
@@ -303,5 +308,36 @@ def check_probe(table: Table, check: TableCheck) -> sql.Statement:
         "SELECT u._ord",
         *batch.source(ordinality=True),
         f"WHERE NOT ({check.expression.sql})",
+        "ORDER BY u._ord",
+    )
+
+
+def check_update_probe(table: Table, check: TableCheck) -> sql.Statement:
+    """Rows of an update a table check refuses, reading each column as the update writes it:
+    the value sent, the stored value where a server-default column was sent None or a partial
+    update leaves the column alone. Arguments: the columns it reads, then the primary key's, as
+    batch arrays; then the update's mask (``bool[]``, one flag per column of the table; all
+    true for a whole-row update)."""
+    batch = sql.Batch()
+    values = {p: batch.add(table.columns[p]) for p in check.expression.columns}
+    keys = [batch.add(c, derived_identifier("_pk", c.name)) for c in table.key_columns]
+    mask = batch.next_number
+    t = quote_ident(table.name)
+
+    def written(ref: ColumnRef) -> str:
+        column = table.columns[ref.position]
+        value = values[ref.position]
+        if column.in_primary_key:
+            return value
+        return sql.masked(table, column, sql.or_stored(table, column, value), mask)
+
+    match = " AND ".join(
+        f"{t}.{quote_ident(c.name)} = {key}" for c, key in zip(table.key_columns, keys, strict=True)
+    )
+    return (
+        "SELECT u._ord",
+        *batch.source(ordinality=True),
+        f"JOIN {t} ON {match}",
+        f"WHERE NOT ({canonical_sql(check.expression.tree, written)})",
         "ORDER BY u._ord",
     )

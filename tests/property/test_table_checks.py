@@ -153,7 +153,7 @@ def test_a_check_on_a_value_the_update_keeps_is_the_databases_to_refuse(
     shapes_twin: Twin, checked: TableSpec[Any, Any], shapes_package: Any
 ) -> None:
     """A partial update leaves ``high`` as stored, so the mirror cannot add it to ``low``: the
-    database refuses the row, and the error names the check and its columns."""
+    database refuses the row, and the update's probe, reading ``high`` as stored, names it."""
     mood = shapes_package.Mood
     stored = checked.entity(
         id=100, mood=mood("calm"), low=1, high=10, opens_on=_DAY, closes_on=None, code=None
@@ -166,8 +166,10 @@ def test_a_check_on_a_value_the_update_keeps_is_the_databases_to_refuse(
         try:
             await save_batch(conn, checked, [stored])
             moved = dataclasses.replace(stored, low=9, high=None)
+            fine = dataclasses.replace(stored, id=101, low=2)
+            await save_batch(conn, checked, [fine])
             with pytest.raises(CheckViolationError) as raised:
-                await update_batch(conn, checked, [moved], columns=["low"])
+                await update_batch(conn, checked, [fine, moved], columns=["low"])
             return raised.value
         finally:
             await transaction.rollback()
@@ -175,4 +177,5 @@ def test_a_check_on_a_value_the_update_keeps_is_the_databases_to_refuse(
     error = shapes_twin.run(scenario())
     assert error.constraint == "checked_sum"
     assert error.columns == ("low", "high")
+    assert error.rows == [1] and error.keys == [100]
     assert "checked_sum" in str(error) and error.sqlstate == "23514"

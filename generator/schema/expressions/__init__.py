@@ -19,8 +19,9 @@ as far as PostgreSQL would refuse the DDL (a text compared with a number, AND of
 an unknown enum label, a malformed date literal), so a refused expression never reaches it.
 
 Modules: :mod:`.reading` (one expression, no comments, no second statement: pglast's raw
-tree), :mod:`.whitelist` (raw tree -> typed tree, or a located refusal), :mod:`.canonical`
-(typed tree -> SQL text).
+tree), :mod:`.families` (the type family of each column type, cast, function and literal),
+:mod:`.whitelist` (raw tree -> typed tree, or a located refusal), :mod:`.canonical` (typed
+tree -> SQL text).
 """
 
 from .canonical import canonical_sql

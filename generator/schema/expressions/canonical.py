@@ -11,6 +11,8 @@ the text never depends on operator precedence::
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from batchrepo.validate.expression_tree import (
     CAST_TYPES,
     Arithmetic,
@@ -31,37 +33,44 @@ from batchrepo.validate.expression_tree import (
 from ..names import quote_ident, sql_literal
 
 
-def canonical_sql(node: Node) -> str:
-    """``node`` as SQL text (a condition, without the surrounding ``CHECK (...)``)."""
+def canonical_sql(node: Node, column: Callable[[ColumnRef], str] | None = None) -> str:
+    """``node`` as SQL text (a condition, without the surrounding ``CHECK (...)``).
+
+    ``column``: how a column reads where the statement does not name it alone (a probe reading
+    an updated row's stored values); the text it gives is parenthesised."""
     if isinstance(node, ColumnRef):
-        return quote_ident(node.name)
+        return quote_ident(node.name) if column is None else f"({column(node)})"
     if isinstance(node, Const):
         return _literal(node)
+
+    def operand(child: Node) -> str:
+        return _operand(child, column)
+
     if isinstance(node, Cast):
-        return f"{_operand(node.operand)}::{_type(node.type_name)}"
+        return f"{operand(node.operand)}::{_type(node.type_name)}"
     if isinstance(node, Not):
-        return f"NOT {_operand(node.operand)}"
+        return f"NOT {operand(node.operand)}"
     if isinstance(node, BoolOp):
-        return f" {node.op} ".join(_operand(o) for o in node.operands)
+        return f" {node.op} ".join(operand(o) for o in node.operands)
     if isinstance(node, Compare | Arithmetic):
-        return f"{_operand(node.left)} {node.op} {_operand(node.right)}"
+        return f"{operand(node.left)} {node.op} {operand(node.right)}"
     if isinstance(node, Negate):
-        return f"-{_operand(node.operand)}"
+        return f"-{operand(node.operand)}"
     if isinstance(node, IsNull):
-        return f"{_operand(node.operand)} IS {'NOT ' if node.negated else ''}NULL"
+        return f"{operand(node.operand)} IS {'NOT ' if node.negated else ''}NULL"
     if isinstance(node, InList):
-        values = ", ".join(_operand(v) for v in node.values)
-        return f"{_operand(node.operand)} {'NOT ' if node.negated else ''}IN ({values})"
+        values = ", ".join(operand(v) for v in node.values)
+        return f"{operand(node.operand)} {'NOT ' if node.negated else ''}IN ({values})"
     if isinstance(node, Between):
         return (
-            f"{_operand(node.operand)} {'NOT ' if node.negated else ''}BETWEEN "
-            f"{_operand(node.low)} AND {_operand(node.high)}"
+            f"{operand(node.operand)} {'NOT ' if node.negated else ''}BETWEEN "
+            f"{operand(node.low)} AND {operand(node.high)}"
         )
-    return f"{node.function}({', '.join(canonical_sql(a) for a in node.arguments)})"
+    return f"{node.function}({', '.join(canonical_sql(a, column) for a in node.arguments)})"
 
 
-def _operand(node: Node) -> str:
-    text = canonical_sql(node)
+def _operand(node: Node, column: Callable[[ColumnRef], str] | None) -> str:
+    text = canonical_sql(node, column)
     atom = isinstance(node, ColumnRef | Call | Cast) or (
         isinstance(node, Const) and not text.startswith("-")
     )

@@ -93,3 +93,20 @@ def _reason(text: str, error: parser.ParseError) -> str:
     if location is None:
         return message
     return f"{message}, {fragment(text, location)}"
+
+
+def uncast_array(raw: dict[str, Any]) -> dict[str, Any]:
+    """``ARRAY[...]::text[]`` (how PostgreSQL prints an IN list over varchar) as its elements,
+    each cast to the element type."""
+    if "TypeCast" not in raw:
+        return raw
+    body = raw["TypeCast"]
+    type_name = body["typeName"]
+    if not type_name.get("arrayBounds") or "A_ArrayExpr" not in body["arg"]:
+        return raw
+    element_type = {k: v for k, v in type_name.items() if k != "arrayBounds"}
+    elements = [
+        {"TypeCast": {"arg": element, "typeName": element_type, "location": body.get("location")}}
+        for element in body["arg"]["A_ArrayExpr"].get("elements", [])
+    ]
+    return {"A_ArrayExpr": {"elements": elements, "location": body.get("location")}}

@@ -12,9 +12,6 @@ time zone would decide it.
 
 from __future__ import annotations
 
-import datetime
-import re
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -42,76 +39,23 @@ from batchrepo.validate.expression_tree import (
 
 from ..types import ParsedType
 from .canonical import canonical_sql
-from .reading import ExpressionError, fragment, raw_expression
+from .families import (
+    CAST_FAMILY,
+    FUNCTIONS,
+    KIND_FAMILY,
+    REFUSED,
+    literal_problem,
+    number_const,
+    shown,
+    typed,
+)
+from .reading import ExpressionError, fragment, raw_expression, uncast_array
 
 #: Deepest nesting accepted (a real CHECK nests a few levels).
 MAX_DEPTH = 40
 
 _COMPARISONS = frozenset({"=", "<>", "!=", "<", "<=", ">", ">="})
 _ARITHMETIC = frozenset({"+", "-", "*", "/", "%"})
-#: Function -> (argument families, fewest and most arguments, result family).
-_FUNCTIONS: dict[str, tuple[str, int, int, str]] = {
-    "length": ("text", 1, 1, "number"),
-    "char_length": ("text", 1, 1, "number"),
-    "upper": ("text", 1, 1, "text"),
-    "lower": ("text", 1, 1, "text"),
-    "btrim": ("text", 1, 2, "text"),
-    "ltrim": ("text", 1, 2, "text"),
-    "rtrim": ("text", 1, 2, "text"),
-    "abs": ("number", 1, 1, "number"),
-}
-_CAST_FAMILY = {
-    "text": "text",
-    "varchar": "text",
-    "bpchar": "text",
-    "int2": "number",
-    "int4": "number",
-    "int8": "number",
-    "numeric": "number",
-    "float4": "number",
-    "float8": "number",
-    "bool": "bool",
-    "date": "date",
-    "time": "time",
-    "timestamp": "timestamp",
-    "timestamptz": "timestamptz",
-    "uuid": "uuid",
-}
-_KIND_FAMILY = {
-    "int2": "number",
-    "int4": "number",
-    "int8": "number",
-    "numeric": "number",
-    "float4": "number",
-    "float8": "number",
-}
-_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-_TIME = r"[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
-#: String literals a cast or a comparison reads as these types: the ISO 8601 layouts both
-#: PostgreSQL and Python read alike (a timestamptz needs its offset, else the server decides).
-_LITERAL_FORMATS = {
-    "date": (re.compile(_DATE), "2024-01-31"),
-    "time": (re.compile(_TIME), "09:30:00"),
-    "timestamp": (re.compile(f"{_DATE}[T ]{_TIME}"), "2024-01-31 09:30:00"),
-    "timestamptz": (
-        re.compile(f"{_DATE}[T ]{_TIME}(?:Z|[+-][0-9]{{2}}(?::[0-9]{{2}})?)"),
-        "2024-01-31 09:30:00+00:00",
-    ),
-    "uuid": (re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"), "a uuid"),
-    "bool": (re.compile(r"true|false"), "true or false"),
-}
-#: Raw node kinds refused, as a reader names them.
-_REFUSED = {
-    "SubLink": "subqueries are not allowed",
-    "ParamRef": "parameters ($1) are not allowed",
-    "CaseExpr": "CASE is not allowed",
-    "CoalesceExpr": "COALESCE is not allowed",
-    "MinMaxExpr": "GREATEST and LEAST are not allowed",
-    "RowExpr": "row constructors are not allowed",
-    "A_Indirection": "subscripts and field selections are not allowed",
-    "CollateClause": "COLLATE is not allowed",
-    "BooleanTest": "IS TRUE / IS FALSE / IS UNKNOWN are not allowed; compare with = or use IS NULL",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,16 +82,10 @@ def read_expression(
     tree, family = _Walker(text, columns, enums).node(raw, 0)
     if family not in ("bool", "null"):
         raise ExpressionError(
-            f"the expression is a {_shown(family)}, not a condition (true or false), "
+            f"the expression is a {shown(family)}, not a condition (true or false), "
             f"{fragment(text, None)}"
         )
     return ReadExpression(tree, canonical_sql(tree), columns_of(tree))
-
-
-def _shown(family: str) -> str:
-    if family.startswith("enum:"):
-        return f"value of enum {family[5:]}"
-    return {"unknown": "string", "null": "NULL"}.get(family, family)
 
 
 def _names(raw: Sequence[dict[str, Any]]) -> list[str]:
@@ -175,7 +113,7 @@ class _Walker:
             name = str(body.get("op", "")).removeprefix("SVFOP_").lower()
             raise self.refuse(f"{name} is not allowed: its value is not fixed", body)
         if method is None:
-            what = _REFUSED.get(kind, f"{kind} is not allowed in an expression")
+            what = REFUSED.get(kind, f"{kind} is not allowed in an expression")
             raise self.refuse(what, body)
         result: tuple[Node, str] = method(body, depth + 1)
         return result
@@ -201,7 +139,7 @@ class _Walker:
                 "text, number, boolean, date and time, uuid and enum types only",
                 body,
             )
-        family = _KIND_FAMILY.get(parsed.kind, parsed.kind)
+        family = KIND_FAMILY.get(parsed.kind, parsed.kind)
         if parsed.kind == "enum":
             family = f"enum:{parsed.enum}"
         return ColumnRef(names[0], info.position), family
@@ -233,7 +171,7 @@ class _Walker:
         if family not in ("bool", "null"):
             ((_kind, body),) = raw.items()
             raise self.refuse(
-                f"{where} needs conditions (true or false), not a {_shown(family)}", body
+                f"{where} needs conditions (true or false), not a {shown(family)}", body
             )
 
     def _NullTest(self, body: dict[str, Any], depth: int) -> tuple[Node, str]:
@@ -254,7 +192,7 @@ class _Walker:
         target = names[0]
         if len(names) != 1 or (target not in CAST_TYPES and target not in self.enums):
             raise self.refuse(f"cast to {'.'.join(names)} is not allowed", body)
-        family = _CAST_FAMILY.get(target, f"enum:{target}")
+        family = CAST_FAMILY.get(target, f"enum:{target}")
         if type_name.get("arrayBounds"):
             raise self.refuse(
                 "casts to array types are allowed on the ARRAY[...] list of = ANY / <> ALL only",
@@ -282,7 +220,7 @@ class _Walker:
             family.startswith("enum:") and wanted == "text"
         ):
             raise self.refuse(
-                f"cannot cast a {_shown(family)} to {target} here; casts change "
+                f"cannot cast a {shown(family)} to {target} here; casts change "
                 "text to text, numbers to numbers, an enum to text, and literals",
                 body,
             )
@@ -299,34 +237,17 @@ class _Walker:
         return False
 
     def number_text(self, const: Const, body: dict[str, Any]) -> Const:
-        text = str(const.value).strip()
-        if re.fullmatch(r"[-+]?[0-9]+", text) and len(text) <= 20:
-            return Const(int(text), "int")
-        if re.fullmatch(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)", text) and len(text) <= 1000:
-            return Const(text, "numeric")
-        raise self.refuse(f"{const.value!r} is not a number", body)
+        number = number_const(str(const.value))
+        if number is None:
+            raise self.refuse(f"{const.value!r} is not a number", body)
+        return number
 
     def literal(self, const: Const, family: str, body: dict[str, Any]) -> None:
         """Refuse a string literal PostgreSQL would refuse (or read by its own settings) as
         a value of ``family``."""
-        value = str(const.value)
-        if family.startswith("enum:"):
-            labels = self.enums.get(family[5:], ())
-            if value not in labels:
-                raise self.refuse(
-                    f"{value!r} is not a value of enum {family[5:]} ({', '.join(labels)})", body
-                )
-            return
-        if family == "number":
-            raise self.refuse("a string where a number is expected; write the number", body)
-        known = _LITERAL_FORMATS.get(family)
-        if known is None:
-            return
-        pattern, example = known
-        if not pattern.fullmatch(value.lower() if family == "bool" else value) or not _parses(
-            value, family
-        ):
-            raise self.refuse(f"{value!r} is not a {family} literal (write {example})", body)
+        problem = literal_problem(str(const.value), family, self.enums)
+        if problem is not None:
+            raise self.refuse(problem, body)
 
     def array(self, body: dict[str, Any], depth: int) -> list[tuple[Node, str]]:
         return [self.node(element, depth) for element in body.get("elements", [])]
@@ -364,7 +285,7 @@ class _Walker:
             raise self.refuse(f"operator {op} is not allowed", body)
         operand, family = self.node(body["rexpr"], depth)
         if family not in ("number", "null"):
-            raise self.refuse(f"unary {op} needs a number, not a {_shown(family)}", body)
+            raise self.refuse(f"unary {op} needs a number, not a {shown(family)}", body)
         return (Negate(operand) if op == "-" else operand), "number"
 
     def binary(
@@ -380,7 +301,7 @@ class _Walker:
             right, right_family = self.compared(family, right_raw, body, depth)
             if family == "unknown" and right_family not in ("unknown", "null"):
                 self.literal(cast(Const, left), right_family, body)
-                left = _typed(left, right_family)
+                left = typed(left, right_family)
             compare_op = cast(CompareOp, "<>" if op == "!=" else op)
             return Compare(compare_op, left, right), "bool"
         if op in _ARITHMETIC:
@@ -389,7 +310,7 @@ class _Walker:
             for family in (left_family, right_family):
                 if family not in ("number", "null"):
                     raise self.refuse(
-                        f"arithmetic ({op}) on numbers only, not on a {_shown(family)}", body
+                        f"arithmetic ({op}) on numbers only, not on a {shown(family)}", body
                     )
             return Arithmetic(cast(ArithmeticOp, op), left, right), "number"
         raise self.refuse(f"operator {op} is not allowed", body)
@@ -401,17 +322,17 @@ class _Walker:
         node, other = self.node(raw, depth)
         if other == "unknown" and family not in ("unknown", "null"):
             self.literal(cast(Const, node), family, body)
-            return _typed(node, family), family
+            return typed(node, family), family
         if "null" in (family, other) or family == other or "unknown" in (family, other):
             return node, other
         if (family.startswith("enum:") and other == "text") or (
             other.startswith("enum:") and family == "text"
         ):
             raise self.refuse(
-                f"compares a {_shown(family)} with a {_shown(other)}; cast the enum to text",
+                f"compares a {shown(family)} with a {shown(other)}; cast the enum to text",
                 body,
             )
-        raise self.refuse(f"compares a {_shown(family)} with a {_shown(other)}", body)
+        raise self.refuse(f"compares a {shown(family)} with a {shown(other)}", body)
 
     def in_list(self, kind: str, op: str, body: dict[str, Any], depth: int) -> tuple[Node, str]:
         negated = op == "<>"
@@ -428,7 +349,7 @@ class _Walker:
         if kind == "AEXPR_IN":
             items = right["List"]["items"]
         else:
-            right = _uncast_array(right, self)
+            right = uncast_array(right)
             if "A_ArrayExpr" not in right:
                 raise self.refuse(f"{op} ANY/ALL takes an ARRAY[...] list only", body)
             items = right["A_ArrayExpr"].get("elements", [])
@@ -442,9 +363,9 @@ class _Walker:
         if names[0] == "pg_catalog" and len(names) == 2:
             names = names[1:]
         name = names[0].lower()
-        known = _FUNCTIONS.get(name) if len(names) == 1 else None
+        known = FUNCTIONS.get(name) if len(names) == 1 else None
         if known is None:
-            allowed = ", ".join(sorted({*_FUNCTIONS, "trim"}))
+            allowed = ", ".join(sorted({*FUNCTIONS, "trim"}))
             raise self.refuse(
                 f"function {'.'.join(names)}() is not allowed; the allowed functions are {allowed}",
                 body,
@@ -466,46 +387,6 @@ class _Walker:
                 family = "text"
             if family not in (wanted, "null"):
                 hint = "; cast the enum to text" if family.startswith("enum:") else ""
-                raise self.refuse(f"{name}() takes a {wanted}, not a {_shown(family)}{hint}", body)
+                raise self.refuse(f"{name}() takes a {wanted}, not a {shown(family)}{hint}", body)
             arguments.append(argument)
         return Call(cast(Function, name), tuple(arguments)), result
-
-
-def _uncast_array(raw: dict[str, Any], walker: _Walker) -> dict[str, Any]:
-    """``ARRAY[...]::text[]`` (how PostgreSQL prints an IN list over varchar) as its elements,
-    each cast to the element type."""
-    if "TypeCast" not in raw:
-        return raw
-    body = raw["TypeCast"]
-    type_name = body["typeName"]
-    if not type_name.get("arrayBounds") or "A_ArrayExpr" not in body["arg"]:
-        return raw
-    element_type = {k: v for k, v in type_name.items() if k != "arrayBounds"}
-    elements = [
-        {"TypeCast": {"arg": element, "typeName": element_type, "location": body.get("location")}}
-        for element in body["arg"]["A_ArrayExpr"].get("elements", [])
-    ]
-    return {"A_ArrayExpr": {"elements": elements, "location": body.get("location")}}
-
-
-def _typed(node: Node, family: str) -> Node:
-    """A string literal met by ``family``: dates, times, uuids and booleans are cast so the
-    evaluator reads them as such; text and enum labels stay strings."""
-    if family in _LITERAL_FORMATS:
-        return Cast(node, family)
-    return node
-
-
-def _parses(value: str, family: str) -> bool:
-    try:
-        if family == "date":
-            datetime.date.fromisoformat(value)
-        elif family == "time":
-            datetime.time.fromisoformat(value)
-        elif family in ("timestamp", "timestamptz"):
-            datetime.datetime.fromisoformat(value)
-        elif family == "uuid":
-            uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

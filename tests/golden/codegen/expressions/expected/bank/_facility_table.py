@@ -179,10 +179,24 @@ FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS u("status", "relea
 WHERE NOT (("status" <> 'Released') OR ("released_at" IS NOT NULL))
 ORDER BY u._ord"""
 
+PROBE_CHECK_UPDATE_FACILITY_RELEASED_HAS_DATE = """\
+SELECT u._ord
+FROM unnest($1::text[], $2::timestamptz[], $3::uuid[]) WITH ORDINALITY AS u("status", "released_at", "_pk_id", _ord)
+JOIN "facility" ON "facility"."id" = u."_pk_id"
+WHERE NOT (((CASE WHEN ($4::bool[])[3] THEN u."status" ELSE "facility"."status" END) <> 'Released') OR ((CASE WHEN ($4::bool[])[9] THEN u."released_at" ELSE "facility"."released_at" END) IS NOT NULL))
+ORDER BY u._ord"""
+
 PROBE_CHECK_FACILITY_DATES_ORDERED = """\
 SELECT u._ord
 FROM unnest($1::date[], $2::date[]) WITH ORDINALITY AS u("end_date", "start_date", _ord)
 WHERE NOT ("end_date" >= "start_date")
+ORDER BY u._ord"""
+
+PROBE_CHECK_UPDATE_FACILITY_DATES_ORDERED = """\
+SELECT u._ord
+FROM unnest($1::date[], $2::date[], $3::uuid[]) WITH ORDINALITY AS u("end_date", "start_date", "_pk_id", _ord)
+JOIN "facility" ON "facility"."id" = u."_pk_id"
+WHERE NOT ((CASE WHEN ($4::bool[])[11] THEN u."end_date" ELSE "facility"."end_date" END) >= (CASE WHEN ($4::bool[])[10] THEN u."start_date" ELSE "facility"."start_date" END))
 ORDER BY u._ord"""
 
 PROBE_CHECK_FACILITY_AVAILABLE = """\
@@ -191,10 +205,24 @@ FROM unnest($1::numeric[], $2::numeric[], $3::numeric[]) WITH ORDINALITY AS u("a
 WHERE NOT ("available" = ("approved" - "utilized"))
 ORDER BY u._ord"""
 
+PROBE_CHECK_UPDATE_FACILITY_AVAILABLE = """\
+SELECT u._ord
+FROM unnest($1::numeric[], $2::numeric[], $3::numeric[], $4::uuid[]) WITH ORDINALITY AS u("available", "approved", "utilized", "_pk_id", _ord)
+JOIN "facility" ON "facility"."id" = u."_pk_id"
+WHERE NOT ((CASE WHEN ($5::bool[])[7] THEN u."available" ELSE "facility"."available" END) = ((CASE WHEN ($5::bool[])[5] THEN u."approved" ELSE "facility"."approved" END) - (CASE WHEN ($5::bool[])[6] THEN u."utilized" ELSE "facility"."utilized" END)))
+ORDER BY u._ord"""
+
 PROBE_CHECK_FACILITY_STATUS_KNOWN = """\
 SELECT u._ord
 FROM unnest($1::text[]) WITH ORDINALITY AS u("status", _ord)
 WHERE NOT ("status" IN ('Pending', 'Released', 'Closed'))
+ORDER BY u._ord"""
+
+PROBE_CHECK_UPDATE_FACILITY_STATUS_KNOWN = """\
+SELECT u._ord
+FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("status", "_pk_id", _ord)
+JOIN "facility" ON "facility"."id" = u."_pk_id"
+WHERE NOT ((CASE WHEN ($3::bool[])[3] THEN u."status" ELSE "facility"."status" END) IN ('Pending', 'Released', 'Closed'))
 ORDER BY u._ord"""
 
 PROBE_CHECK_FACILITY_CODE_FORMAT = """\
@@ -203,10 +231,24 @@ FROM unnest($1::bpchar[]) WITH ORDINALITY AS u("code", _ord)
 WHERE NOT ((length("code") = 3) AND ("code" = upper("code")))
 ORDER BY u._ord"""
 
+PROBE_CHECK_UPDATE_FACILITY_CODE_FORMAT = """\
+SELECT u._ord
+FROM unnest($1::bpchar[], $2::uuid[]) WITH ORDINALITY AS u("code", "_pk_id", _ord)
+JOIN "facility" ON "facility"."id" = u."_pk_id"
+WHERE NOT ((length((CASE WHEN ($3::bool[])[4] THEN u."code" ELSE "facility"."code" END)) = 3) AND ((CASE WHEN ($3::bool[])[4] THEN u."code" ELSE "facility"."code" END) = upper((CASE WHEN ($3::bool[])[4] THEN u."code" ELSE "facility"."code" END))))
+ORDER BY u._ord"""
+
 PROBE_CHECK_FACILITY_RATE_RANGE = """\
 SELECT u._ord
 FROM unnest($1::numeric[]) WITH ORDINALITY AS u("rate", _ord)
 WHERE NOT ("rate" BETWEEN 0 AND 0.25)
+ORDER BY u._ord"""
+
+PROBE_CHECK_UPDATE_FACILITY_RATE_RANGE = """\
+SELECT u._ord
+FROM unnest($1::numeric[], $2::uuid[]) WITH ORDINALITY AS u("rate", "_pk_id", _ord)
+JOIN "facility" ON "facility"."id" = u."_pk_id"
+WHERE NOT ((CASE WHEN ($3::bool[])[8] THEN u."rate" ELSE "facility"."rate" END) BETWEEN 0 AND 0.25)
 ORDER BY u._ord"""
 
 PROBE_CHECK_FACILITY_TERM_ENDS = """\
@@ -215,16 +257,37 @@ FROM unnest($1::"facility_kind"[], $2::date[]) WITH ORDINALITY AS u("kind", "end
 WHERE NOT (("kind" <> 'Term') OR ("end_date" IS NOT NULL))
 ORDER BY u._ord"""
 
+PROBE_CHECK_UPDATE_FACILITY_TERM_ENDS = """\
+SELECT u._ord
+FROM unnest($1::"facility_kind"[], $2::date[], $3::uuid[]) WITH ORDINALITY AS u("kind", "end_date", "_pk_id", _ord)
+JOIN "facility" ON "facility"."id" = u."_pk_id"
+WHERE NOT (((CASE WHEN ($4::bool[])[2] THEN u."kind" ELSE "facility"."kind" END) <> 'Term') OR ((CASE WHEN ($4::bool[])[11] THEN u."end_date" ELSE "facility"."end_date" END) IS NOT NULL))
+ORDER BY u._ord"""
+
 PROBE_CHECK_FACILITY_STARTED = """\
 SELECT u._ord
 FROM unnest($1::date[]) WITH ORDINALITY AS u("start_date", _ord)
 WHERE NOT ("start_date" >= '2000-01-01'::date)
 ORDER BY u._ord"""
 
+PROBE_CHECK_UPDATE_FACILITY_STARTED = """\
+SELECT u._ord
+FROM unnest($1::date[], $2::uuid[]) WITH ORDINALITY AS u("start_date", "_pk_id", _ord)
+JOIN "facility" ON "facility"."id" = u."_pk_id"
+WHERE NOT ((CASE WHEN ($3::bool[])[10] THEN u."start_date" ELSE "facility"."start_date" END) >= '2000-01-01'::date)
+ORDER BY u._ord"""
+
 PROBE_CHECK_FACILITY_CODE_TRIMMED = """\
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::numeric[], $3::numeric[]) WITH ORDINALITY AS u("code", "utilized", "approved", _ord)
 WHERE NOT ((length(btrim("code")) >= 2) AND (abs("utilized") <= "approved"))
+ORDER BY u._ord"""
+
+PROBE_CHECK_UPDATE_FACILITY_CODE_TRIMMED = """\
+SELECT u._ord
+FROM unnest($1::bpchar[], $2::numeric[], $3::numeric[], $4::uuid[]) WITH ORDINALITY AS u("code", "utilized", "approved", "_pk_id", _ord)
+JOIN "facility" ON "facility"."id" = u."_pk_id"
+WHERE NOT ((length(btrim((CASE WHEN ($5::bool[])[4] THEN u."code" ELSE "facility"."code" END))) >= 2) AND (abs((CASE WHEN ($5::bool[])[6] THEN u."utilized" ELSE "facility"."utilized" END)) <= (CASE WHEN ($5::bool[])[5] THEN u."approved" ELSE "facility"."approved" END)))
 ORDER BY u._ord"""
 
 COLUMNS = (
@@ -370,6 +433,7 @@ CHECKS = (
         ),
         columns=(2, 8),
         probe_sql=PROBE_CHECK_FACILITY_RELEASED_HAS_DATE,
+        probe_update_sql=PROBE_CHECK_UPDATE_FACILITY_RELEASED_HAS_DATE,
     ),
     _rt.CheckSpec(
         constraint="facility_dates_ordered",
@@ -381,6 +445,7 @@ CHECKS = (
         ),
         columns=(10, 9),
         probe_sql=PROBE_CHECK_FACILITY_DATES_ORDERED,
+        probe_update_sql=PROBE_CHECK_UPDATE_FACILITY_DATES_ORDERED,
     ),
     _rt.CheckSpec(
         constraint="facility_available",
@@ -396,6 +461,7 @@ CHECKS = (
         ),
         columns=(6, 4, 5),
         probe_sql=PROBE_CHECK_FACILITY_AVAILABLE,
+        probe_update_sql=PROBE_CHECK_UPDATE_FACILITY_AVAILABLE,
     ),
     _rt.CheckSpec(
         constraint="facility_status_known",
@@ -411,6 +477,7 @@ CHECKS = (
         ),
         columns=(2,),
         probe_sql=PROBE_CHECK_FACILITY_STATUS_KNOWN,
+        probe_update_sql=PROBE_CHECK_UPDATE_FACILITY_STATUS_KNOWN,
     ),
     _rt.CheckSpec(
         constraint="facility_code_format",
@@ -436,6 +503,7 @@ CHECKS = (
         ),
         columns=(3,),
         probe_sql=PROBE_CHECK_FACILITY_CODE_FORMAT,
+        probe_update_sql=PROBE_CHECK_UPDATE_FACILITY_CODE_FORMAT,
     ),
     _rt.CheckSpec(
         constraint="facility_rate_range",
@@ -448,6 +516,7 @@ CHECKS = (
         ),
         columns=(7,),
         probe_sql=PROBE_CHECK_FACILITY_RATE_RANGE,
+        probe_update_sql=PROBE_CHECK_UPDATE_FACILITY_RATE_RANGE,
     ),
     _rt.CheckSpec(
         constraint="facility_term_ends",
@@ -465,6 +534,7 @@ CHECKS = (
         ),
         columns=(1, 10),
         probe_sql=PROBE_CHECK_FACILITY_TERM_ENDS,
+        probe_update_sql=PROBE_CHECK_UPDATE_FACILITY_TERM_ENDS,
     ),
     _rt.CheckSpec(
         constraint="facility_started",
@@ -476,6 +546,7 @@ CHECKS = (
         ),
         columns=(9,),
         probe_sql=PROBE_CHECK_FACILITY_STARTED,
+        probe_update_sql=PROBE_CHECK_UPDATE_FACILITY_STARTED,
     ),
     _rt.CheckSpec(
         constraint="facility_code_trimmed",
@@ -507,5 +578,6 @@ CHECKS = (
         ),
         columns=(3, 5, 4),
         probe_sql=PROBE_CHECK_FACILITY_CODE_TRIMMED,
+        probe_update_sql=PROBE_CHECK_UPDATE_FACILITY_CODE_TRIMMED,
     ),
 )

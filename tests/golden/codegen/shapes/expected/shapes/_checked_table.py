@@ -179,10 +179,24 @@ FROM unnest($1::date[], $2::date[]) WITH ORDINALITY AS u("closes_on", "opens_on"
 WHERE NOT ("closes_on" >= "opens_on")
 ORDER BY u._ord"""
 
+PROBE_CHECK_UPDATE_CHECKED_WINDOW = """\
+SELECT u._ord
+FROM unnest($1::date[], $2::date[], $3::int4[]) WITH ORDINALITY AS u("closes_on", "opens_on", "_pk_id", _ord)
+JOIN "checked" ON "checked"."id" = u."_pk_id"
+WHERE NOT ((CASE WHEN ($4::bool[])[6] THEN u."closes_on" ELSE "checked"."closes_on" END) >= (CASE WHEN ($4::bool[])[5] THEN u."opens_on" ELSE "checked"."opens_on" END))
+ORDER BY u._ord"""
+
 PROBE_CHECK_CHECKED_SUM = """\
 SELECT u._ord
 FROM unnest($1::int2[], $2::int2[]) WITH ORDINALITY AS u("low", "high", _ord)
 WHERE NOT (("low" + "high") <= 14)
+ORDER BY u._ord"""
+
+PROBE_CHECK_UPDATE_CHECKED_SUM = """\
+SELECT u._ord
+FROM unnest($1::int2[], $2::int2[], $3::int4[]) WITH ORDINALITY AS u("low", "high", "_pk_id", _ord)
+JOIN "checked" ON "checked"."id" = u."_pk_id"
+WHERE NOT (((CASE WHEN ($4::bool[])[3] THEN u."low" ELSE "checked"."low" END) + (CASE WHEN ($4::bool[])[4] THEN u."high" ELSE "checked"."high" END)) <= 14)
 ORDER BY u._ord"""
 
 PROBE_CHECK_CHECKED_CALM_CLOSES = """\
@@ -191,10 +205,24 @@ FROM unnest($1::"mood"[], $2::date[]) WITH ORDINALITY AS u("mood", "closes_on", 
 WHERE NOT (("mood" <> 'busy') OR ("closes_on" IS NOT NULL))
 ORDER BY u._ord"""
 
+PROBE_CHECK_UPDATE_CHECKED_CALM_CLOSES = """\
+SELECT u._ord
+FROM unnest($1::"mood"[], $2::date[], $3::int4[]) WITH ORDINALITY AS u("mood", "closes_on", "_pk_id", _ord)
+JOIN "checked" ON "checked"."id" = u."_pk_id"
+WHERE NOT (((CASE WHEN ($4::bool[])[2] THEN u."mood" ELSE "checked"."mood" END) <> 'busy') OR ((CASE WHEN ($4::bool[])[6] THEN u."closes_on" ELSE "checked"."closes_on" END) IS NOT NULL))
+ORDER BY u._ord"""
+
 PROBE_CHECK_CHECKED_CODE = """\
 SELECT u._ord
 FROM unnest($1::text[]) WITH ORDINALITY AS u("code", _ord)
 WHERE NOT (("code" IS NULL) OR ((length(btrim("code")) >= 2) AND ("code" = lower("code"))))
+ORDER BY u._ord"""
+
+PROBE_CHECK_UPDATE_CHECKED_CODE = """\
+SELECT u._ord
+FROM unnest($1::text[], $2::int4[]) WITH ORDINALITY AS u("code", "_pk_id", _ord)
+JOIN "checked" ON "checked"."id" = u."_pk_id"
+WHERE NOT (((CASE WHEN ($3::bool[])[7] THEN u."code" ELSE "checked"."code" END) IS NULL) OR ((length(btrim((CASE WHEN ($3::bool[])[7] THEN u."code" ELSE "checked"."code" END))) >= 2) AND ((CASE WHEN ($3::bool[])[7] THEN u."code" ELSE "checked"."code" END) = lower((CASE WHEN ($3::bool[])[7] THEN u."code" ELSE "checked"."code" END)))))
 ORDER BY u._ord"""
 
 COLUMNS = (
@@ -289,6 +317,7 @@ CHECKS = (
         ),
         columns=(5, 4),
         probe_sql=PROBE_CHECK_CHECKED_WINDOW,
+        probe_update_sql=PROBE_CHECK_UPDATE_CHECKED_WINDOW,
     ),
     _rt.CheckSpec(
         constraint="checked_sum",
@@ -304,6 +333,7 @@ CHECKS = (
         ),
         columns=(2, 3),
         probe_sql=PROBE_CHECK_CHECKED_SUM,
+        probe_update_sql=PROBE_CHECK_UPDATE_CHECKED_SUM,
     ),
     _rt.CheckSpec(
         constraint="checked_calm_closes",
@@ -321,6 +351,7 @@ CHECKS = (
         ),
         columns=(1, 5),
         probe_sql=PROBE_CHECK_CHECKED_CALM_CLOSES,
+        probe_update_sql=PROBE_CHECK_UPDATE_CHECKED_CALM_CLOSES,
     ),
     _rt.CheckSpec(
         constraint="checked_code",
@@ -359,5 +390,6 @@ CHECKS = (
         ),
         columns=(6,),
         probe_sql=PROBE_CHECK_CHECKED_CODE,
+        probe_update_sql=PROBE_CHECK_UPDATE_CHECKED_CODE,
     ),
 )
