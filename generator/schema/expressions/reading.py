@@ -72,6 +72,9 @@ def raw_expression(text: str) -> dict[str, Any]:
         parsed = json.loads(parser.parse_sql_json(sql))
     except parser.ParseError as error:
         raise ExpressionError(f"not an SQL expression: {_reason(text, error)}") from None
+    except RecursionError:
+        # hundreds of NOT or unary minus in a row: no CHECK nests like that
+        raise ExpressionError("the expression nests too deeply") from None
     statements = parsed.get("stmts", [])
     select = statements[0].get("stmt", {}).get("SelectStmt") if len(statements) == 1 else None
     if (

@@ -52,7 +52,7 @@ from .families import (
 from .reading import ExpressionError, fragment, raw_expression, uncast_array
 
 #: Deepest nesting accepted (a real CHECK nests a few levels).
-MAX_DEPTH = 40
+MAX_DEPTH = 100
 
 _COMPARISONS = frozenset({"=", "<>", "!=", "<", "<=", ">", ">="})
 _ARITHMETIC = frozenset({"+", "-", "*", "/", "%"})

@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 import pytest
 import pytest_asyncio
-from batchrepo_codegen.schema.expressions import ColumnInfo, read_expression
+from batchrepo_codegen.schema.expressions import ColumnInfo, ExpressionError, read_expression
 from batchrepo_codegen.schema.types import parse_type
 
 _COLUMNS = {
@@ -102,3 +102,24 @@ async def test_what_postgresql_prints_reads_back_to_the_same_constraint(
 )
 def test_spellings_of_one_expression_have_one_canonical_text(one: str, other: str) -> None:
     assert _canonical(one) == _canonical(other)
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("NOT " * 900 + "qty > 1", "the expression nests too deeply"),
+        ("NOT " * 101 + "qty > 1", "nests deeper than 100 levels"),
+        (" OR ".join(["qty = 1"] * 700), "at most 4,000 are allowed"),
+        ("-" * 30 + "qty > 1", "comments are not allowed"),
+        ("qty > 1\x00", "NUL character"),
+    ],
+    ids=["deep-not", "not-past-the-limit", "too-long", "minus-run-is-a-comment", "nul"],
+)
+def test_hostile_texts_are_refused_quickly_with_a_reason(text: str, refused: str) -> None:
+    with pytest.raises(ExpressionError, match=refused):
+        _canonical(text)
+
+
+def test_a_long_flat_expression_is_fine() -> None:
+    text = " + ".join(["qty"] * 60) + " > 0 AND " + " AND ".join(["qty > 0"] * 100)
+    assert _canonical(text).count('"qty"') == 160
