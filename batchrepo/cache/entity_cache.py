@@ -12,11 +12,12 @@ or with another caller.
 
 How it stays right, within the process (:mod:`.entity_reads` decides who may read and fill it):
 
-* every write the key cache hears of forgets the rows written (:meth:`forget`), every delete
-  evicts them (:meth:`evict`), and an eviction cascades: rows of enabled tables whose foreign key
-  references an evicted key go too (ON DELETE CASCADE or SET NULL changed them in the database),
-  through every level of references; a foreign key to a unique key, which the cache cannot match,
-  clears the child table;
+* every write the key cache hears of forgets the rows written (:meth:`forget`) and clears the
+  tables whose foreign key follows the parent's updates (ON UPDATE CASCADE or SET NULL); every
+  delete evicts them (:meth:`evict`), and an eviction cascades: rows of enabled tables whose
+  foreign key references an evicted key go too (ON DELETE CASCADE or SET NULL changed them in
+  the database), through every level of references; a foreign key to a unique key, which the
+  cache cannot match, clears the child table;
 * a fill (rows read by a statement that committed by itself) is dropped for any key forgotten
   after the read began: the read may predate that write (:meth:`mark`, :meth:`still_valid`);
 * what it cannot hear of (another process, SQL sent outside batchrepo, a bare connection without
@@ -173,10 +174,31 @@ class EntityCache:
         held.evictions += max(0, excess)
 
     def forget(self, table: str, keys: Iterable[Hashable]) -> None:
-        """Rows written (inserted, updated, upserted): not served again until read again."""
+        """Rows written (inserted, updated, upserted): not served again until read again. The
+        tables whose foreign key follows this one's updates (ON UPDATE CASCADE or SET NULL: the
+        database rewrote children of a changed unique key) are cleared, level by level: which
+        children referenced the old values, the cache cannot tell."""
         held = self._tables.get(table)
         if held is not None:
             self._forget(held, keys)
+        for follower in self.followers(table):
+            self.clear(follower)
+
+    def followers(self, parent: str) -> list[str]:
+        """The enabled tables whose rows a write to ``parent`` may change in the database
+        through a foreign key that follows the parent's updates, level by level."""
+        found: list[str] = []
+        pending = [parent]
+        while pending:
+            current = pending.pop()
+            for name, held in self._tables.items():
+                if name not in found and any(
+                    fk.parent_table == current and fk.follows_parent_updates
+                    for fk in held.spec.foreign_keys
+                ):
+                    found.append(name)
+                    pending.append(name)
+        return found
 
     def evict(self, table: str, keys: Iterable[Hashable]) -> None:
         """Rows deleted: forgotten, and every cached row whose foreign key references one of

@@ -153,6 +153,9 @@ class CacheLayer:
             self._mark_present(table, dict(zip(keys, versions or [None] * len(keys), strict=True)))
         elif keys:
             self._untrack(table)
+        if keys:
+            # ON UPDATE CASCADE / SET NULL may have changed rows of these in this transaction
+            self._untracked.update(self.cache.entities.followers(table))
 
     def record_absent(self, table: str, keys: Sequence[Hashable]) -> None:
         self.cache.evict(table, keys)

@@ -6,11 +6,11 @@ nothing else of batchrepo. Names here never change meaning or go away while ``1`
 
 * Table description (what a generated module declares): :class:`TableSpec`,
   :class:`ColumnSpec`, :class:`UniqueSpec`, :class:`ForeignKeySpec`, :class:`TableSQL`,
-  :class:`AuditSpec`, :class:`CopySpec`, :data:`WriteMode`; :class:`CheckSpec` and the nodes of
-  its expression tree (:mod:`batchrepo.validate.expression_tree`): :class:`ColumnRef`,
-  :class:`Const`, :class:`Cast`, :class:`Not`, :class:`BoolOp`, :class:`Compare`,
-  :class:`Arithmetic`, :class:`Negate`, :class:`IsNull`, :class:`InList`, :class:`Between`,
-  :class:`Call`.
+  :class:`AuditSpec`, :class:`CopySpec`, :class:`RoutingSpec`, :data:`WriteMode`;
+  :class:`CheckSpec` and the nodes of its expression tree
+  (:mod:`batchrepo.validate.expression_tree`): :class:`ColumnRef`, :class:`Const`,
+  :class:`Cast`, :class:`Not`, :class:`BoolOp`, :class:`Compare`, :class:`Arithmetic`,
+  :class:`Negate`, :class:`IsNull`, :class:`InList`, :class:`Between`, :class:`Call`.
 * Where operations run: :class:`Executor`, :class:`Session`, :func:`as_session`,
   :class:`UnitOfWork` (the base of each package's ``UnitOfWork``).
 * Operations, generic over a ``TableSpec`` (``batchrepo.operations`` and
@@ -68,6 +68,7 @@ from batchrepo.spec import (
     ColumnSpec,
     CopySpec,
     ForeignKeySpec,
+    RoutingSpec,
     TableSpec,
     TableSQL,
     UniqueSpec,
@@ -143,6 +144,7 @@ __all__ = [
     "ProgressCallback",
     "ProgressEvent",
     "PydanticModel",
+    "RoutingSpec",
     "Session",
     "TableSQL",
     "TableSpec",

@@ -37,11 +37,15 @@ from .sql import (
     TableStatements,
     block,
     column_list,
+    kept_current,
     masked,
+    new_value,
     or_stored,
     param,
+    routed,
     select_keys,
     table_statements,
+    touched,
     upserted,
     where_one,
     with_default,
@@ -79,6 +83,16 @@ def audited_statements(table: Table) -> TableStatements:
             _update_batch(table, count=True, mask=True) if has_values else None
         ),
     )
+
+
+def audited_routed_writes(table: Table) -> dict[str, Statement]:
+    """The batch writes of an audited table routed to one shard (:func:`~.sql.routed_writes`)."""
+    writes = {"delete_batch": _delete_batch(table, route=True)}
+    if table.updatable:
+        for field, mask in (("update_batch", False), ("update_batch_columns", True)):
+            writes[field] = _update_batch(table, mask=mask, route=True)
+            writes[field + "_count"] = _update_batch(table, count=True, mask=mask, route=True)
+    return writes
 
 
 def audited_inserts(table: Table, one: Statement, batch: Statement) -> tuple[Statement, Statement]:
@@ -179,6 +193,7 @@ def _upsert(table: Table, key: Key, *, batch: bool, count: bool) -> Statement:
     version = quote_ident(_version(table).name)
     written = upserted(table, key)
     sets = [f"{quote_ident(c.name)} = EXCLUDED.{quote_ident(c.name)}" for c in written]
+    sets += [f"{quote_ident(c.name)} = {touched(c)}" for c in kept_current(table)]
     sets.append(f"{version} = {t}.{version} + 1")
     stored = ", ".join(f"{t}.{quote_ident(c.name)}" for c in written)
     new = ", ".join(f"EXCLUDED.{quote_ident(c.name)}" for c in written)
@@ -246,9 +261,10 @@ def _delete_one(table: Table) -> Statement:
     return _deleted(table, delete, number + 1, (f"SELECT {keys}", "FROM _deleted AS _w"))
 
 
-def _delete_batch(table: Table) -> Statement:
+def _delete_batch(table: Table, route: bool = False) -> Statement:
     """Arguments: one plain array per key column, the versions ``int8[]`` (a NULL element or a
-    NULL array: any version), the audit log id."""
+    NULL array: any version), the audit log id (``route``: then the distribution value,
+    :func:`~.sql.routed`)."""
     t = quote_ident(table.name)
     keys = table.key_columns
     arrays = [f"${n}::{c.sql_cast}[]" for n, c in enumerate(keys, 1)]
@@ -262,15 +278,21 @@ def _delete_batch(table: Table) -> Statement:
         f"USING unnest({', '.join(arrays)}) AS _k({', '.join(aliases)})",
         f"WHERE {match}",
         f'AND (_k."_version" IS NULL OR {stored} = _k."_version")',
+        *((routed(table, versions + 2),) if route else ()),
     )
     return _deleted(table, delete, versions + 1, ("SELECT count(*)", "FROM _deleted"))
 
 
 def _changed(table: Table, values: dict[int, str]) -> tuple[str, str]:
-    """The stored value columns and their new values, as two rows for ``IS DISTINCT FROM``."""
+    """The stored value columns and their new values, as two rows for ``IS DISTINCT FROM``.
+    A column kept current (``on_update``) is left out: a row whose values do not change is not
+    written, so its clock does not move either."""
     t = quote_ident(table.name)
-    stored = [f"{t}.{quote_ident(c.name)}" for c in table.value_columns]
-    new = [or_stored(table, c, values[c.position]) for c in table.value_columns]
+    compared = [c for c in table.value_columns if c.on_update is None]
+    stored = [f"{t}.{quote_ident(c.name)}" for c in compared]
+    new = [or_stored(table, c, values[c.position]) for c in compared]
+    if not compared:  # only a column kept current besides the key: no update changes a row
+        stored, new = ["true"], ["true"]
     return "(" + ", ".join(stored) + ")", "(" + ", ".join(new) + ")"
 
 
@@ -286,7 +308,7 @@ def _update_one(table: Table, mask: bool = False) -> Statement:
 def _masked(table: Table, values: dict[int, str], flags: int | None) -> dict[int, str]:
     """The value columns' new values kept where the mask argument ``flags`` says (the key and
     the version are always the input's)."""
-    kept = {c.position for c in table.value_columns}
+    kept = {c.position for c in table.value_columns if c.on_update is None}
     return {
         position: masked(table, table.columns[position], value, flags)
         if position in kept
@@ -295,7 +317,9 @@ def _masked(table: Table, values: dict[int, str], flags: int | None) -> dict[int
     }
 
 
-def _update_batch(table: Table, count: bool = False, mask: bool = False) -> Statement:
+def _update_batch(
+    table: Table, count: bool = False, mask: bool = False, route: bool = False
+) -> Statement:
     """Arguments: every column as batch arrays, then the audit log id. The rows are unnested
     once, into ``_input``, which both the update and the unchanged rows join. ``count``: answer
     how many rows were updated or found unchanged instead of the rows."""
@@ -308,19 +332,27 @@ def _update_batch(table: Table, count: bool = False, mask: bool = False) -> Stat
     values = {c.position: f"_i.{quote_ident(c.name)}" for c in table.columns}
     flags = batch.next_number if mask else None
     values = _masked(table, values, flags)
-    return _update(table, values, head, batch.next_number + (flags is not None), count)
+    log = batch.next_number + (flags is not None)
+    return _update(table, values, head, log, count, log + 1 if route else None)
 
 
 def _update(
-    table: Table, values: dict[int, str], head: Statement, log: int, count: bool = False
+    table: Table,
+    values: dict[int, str],
+    head: Statement,
+    log: int,
+    count: bool = False,
+    route: int | None = None,
 ) -> Statement:
     """The audited update, given each column's new value (``values``) and, for a batch, the
-    ``_input`` CTE they come from (``head``, which starts the ``WITH``)."""
+    ``_input`` CTE they come from (``head``, which starts the ``WITH``); ``route``: the number
+    of the distribution value's argument (:func:`~.sql.routed`), after the audit log id."""
+    on_shard = (routed(table, route),) if route is not None else ()
     t = quote_ident(table.name)
     version = _version(table)
     v = quote_ident(version.name)
     sets = [
-        f"{quote_ident(c.name)} = {or_stored(table, c, values[c.position])}"
+        f"{quote_ident(c.name)} = " + new_value(table, c, values[c.position], None, single=not head)
         for c in table.value_columns
     ]
     sets.append(f"{v} = {t}.{v} + 1")
@@ -337,6 +369,7 @@ def _update(
         f"WHERE {match}",
         f"AND {current}",
         f"AND {stored} IS DISTINCT FROM {new}",
+        *on_shard,
         f"RETURNING {column_list(table, qualify=True)}",
     )
     rows: Statement = (
@@ -351,6 +384,7 @@ def _update(
             else (f"WHERE {match}", f"AND {current}")
         ),
         f"AND {stored} IS NOT DISTINCT FROM {new}",
+        *on_shard,
     )
     if count:
         rows = ("SELECT count(*)", *block("FROM (", rows, ") AS _rows"))

@@ -227,6 +227,7 @@ def foreign_key_constraint(table: Table, fk: ForeignKey) -> str:
         f"CONSTRAINT {quote_ident(fk.constraint)} FOREIGN KEY ({_names(table, fk.columns)}) "
         f"REFERENCES {quote_ident(fk.parent)} ({parent_columns}) "
         f"ON DELETE {_ON_DELETE[fk.on_delete]}"
+        + (f" ON UPDATE {_ON_DELETE[fk.on_update]}" if fk.on_update is not None else "")
     )
 
 

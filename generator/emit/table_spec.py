@@ -19,8 +19,13 @@ from ..model import audit_tables as audit
 from ..schema.expressions import canonical_sql
 from ..schema.names import derived_identifier, quote_ident, statement_name
 from . import sql
-from .audit_sql import audited_inserts, audited_statements, audited_upserts
-from .history_sql import history_statements
+from .audit_sql import (
+    audited_inserts,
+    audited_routed_writes,
+    audited_statements,
+    audited_upserts,
+)
+from .history_sql import history_statements, routed_history
 from .pycode import Arg, Call, Scope, bound_literal
 from .table_module import TableModule
 
@@ -56,9 +61,11 @@ def table_spec(
             for field in sql.TableStatements.__dataclass_fields__
         ),
     )
-    uniques = [_unique(table, table.primary_key, parts)]
-    uniques += [_unique(table, u, parts) for u in table.uniques]
-    foreign_keys = [_foreign_key(table, fk, parts) for fk in table.foreign_keys]
+    # statements of keys and history with a routed twin (distributed tables): name -> twin
+    routes: dict[str, str] = {}
+    uniques = [_unique(table, table.primary_key, parts, routes)]
+    uniques += [_unique(table, u, parts, routes) for u in table.uniques]
+    foreign_keys = [_foreign_key(table, fk, parts, routes) for fk in table.foreign_keys]
     audit_spec = "None"
     if table.history_table is not None and table.version_column is not None:
         audit_args = (
@@ -70,6 +77,10 @@ def table_spec(
                 for field, statement in history_statements(table).items()
             ),
         )
+        if table.distribution is not None:
+            named_history = {arg.name: arg.value for arg in audit_args}
+            for field, twin in routed_history(table).items():
+                routes[named_history[field]] = parts.statement(field.upper() + "_ROUTED", twin)
         audit_spec = call_text(Call(rt("AuditSpec"), audit_args))
     columns = (call_text(_column(c, attrs, parts.scope, enum_values)) for c in table.columns)
     args: tuple[Arg, ...] = (
@@ -87,10 +98,40 @@ def table_spec(
         Arg("audit", parts.part("audit", audit_spec)),
         Arg("copy", parts.part("copy", _copy(table, parts))),
     )
+    if table.distribution is not None:
+        named = {arg.name: arg.value for arg in table_sql.args}
+        routing = _routing(table, named, parts, routes)
+        args += (Arg("routing", parts.part("routing", routing)),)
     if table.checks:  # only tables with checks: the others keep the shape they had
         checks = tuple_text(_check(table, check, parts) for check in table.checks)
         args += (Arg("checks", parts.part("checks", checks)),)
     return Call(scope.runtime("TableSpec"), args)
+
+
+def _routing(
+    table: Table, named: dict[str, str], parts: TableModule, probes: dict[str, str]
+) -> str:
+    """The ``RoutingSpec`` of a distributed table: each batch statement that reads or writes
+    rows by key, mapped to its twin that Citus routes to one shard (``<FIELD>_ROUTED``), which
+    the runtime sends when every row of a batch has the same distribution value. Inserts have
+    none (docs/citus.md: Citus pulls ``INSERT ... SELECT FROM unnest`` to the coordinator and
+    routes each row from there, however the statement is written). ``probes``: the probes'
+    pairs, named where their keys are (``PROBE_<...>_ROUTED``)."""
+    assert table.distribution is not None
+    select_batch, exists_batch = sql.routed_reads(table)
+    writes = audited_routed_writes(table) if table.audited else sql.routed_writes(table)
+    statements = {"select_batch": select_batch, "exists_batch": exists_batch, **writes}
+    pairs = [
+        f"{named[field]}: {parts.statement(field.upper() + '_ROUTED', statement)}"
+        for field, statement in statements.items()
+    ]
+    pairs += [f"{probe}: {twin}" for probe, twin in probes.items()]
+    column = table.column(table.distribution).position
+    args = (
+        Arg("column", str(column)),
+        Arg("statements", "{" + ", ".join(pairs) + "}"),
+    )
+    return call_text(Call(parts.scope.runtime("RoutingSpec"), args))
 
 
 #: Server defaults whose value is the same for every row of a transaction: asked once per batch.
@@ -153,6 +194,7 @@ def _column(
         ("nullable", column.nullable or column.version),
         ("is_array", parsed.is_array),
         ("server_default", column.server_default is not None),
+        ("on_update", column.on_update is not None),
         ("identity", column.identity),
         ("none_on_insert", none_on_insert(column)),
         ("none_on_update", none_on_update(column)),
@@ -190,9 +232,10 @@ def none_on_insert(column: Column) -> bool:
 
 def none_on_update(column: Column) -> bool:
     """Whether an update accepts None: the column is nullable, the version column (None: no
-    version check), or takes a server default outside the primary key (``COALESCE(value,
+    version check), is kept current (``on_update``: the value is ignored), or takes a server
+    default outside the primary key (``COALESCE(value,
     "t"."col")`` keeps the stored value). Key columns find the row: None is not a key."""
-    if column.nullable or column.version:
+    if column.nullable or column.version or column.on_update is not None:
         return True
     return column.server_default is not None and not column.in_primary_key
 
@@ -201,14 +244,19 @@ def enum_values_text(values: tuple[str, ...]) -> str:
     return "frozenset({" + ", ".join(repr(v) for v in values) + "})"
 
 
-def _unique(table: Table, key: Key, parts: TableModule) -> str:
+def _unique(table: Table, key: Key, parts: TableModule, routes: dict[str, str]) -> str:
+    """``routes``: the probe's name and its routed twin's join it (a distributed table)."""
     primary = key is table.primary_key
     probe = "PROBE_PRIMARY_KEY" if primary else statement_name("PROBE_UNIQUE", key.name)
+    probe_name = parts.statement(probe, sql.unique_probe(table, key))
+    if table.distribution is not None:
+        twin = sql.unique_probe(table, key, route=True)
+        routes[probe_name] = parts.statement(probe + "_ROUTED", twin)
     args = [
         Arg("name", repr(key.name)),
         Arg("constraint", repr(key.constraint)),
         Arg("columns", tuple_text(str(i) for i in key.columns)),
-        Arg("probe_sql", parts.statement(probe, sql.unique_probe(table, key))),
+        Arg("probe_sql", probe_name),
     ]
     if not (primary and table.identity_key):  # an identity never conflicts: nothing to skip on
         one, batch = sql.insert_if_new(table, key)
@@ -235,19 +283,30 @@ def _unique(table: Table, key: Key, parts: TableModule) -> str:
             args.append(Arg(field, parts.statement(statement_name(role, key.name), statement)))
     if not primary:
         select = statement_name("SELECT_BATCH_BY", key.name)
-        args.append(
-            Arg("select_batch_sql", parts.statement(select, sql.unique_select_batch(table, key)))
-        )
+        select_name = parts.statement(select, sql.unique_select_batch(table, key))
+        if table.distribution is not None:
+            twin = sql.unique_select_batch(table, key, route=True)
+            routes[select_name] = parts.statement(select + "_ROUTED", twin)
+        args.append(Arg("select_batch_sql", select_name))
     return call_text(Call(parts.scope.runtime("UniqueSpec"), tuple(args)))
 
 
-def _foreign_key(table: Table, fk: ForeignKey, parts: TableModule) -> str:
+def _foreign_key(table: Table, fk: ForeignKey, parts: TableModule, routes: dict[str, str]) -> str:
+    """``routes``: as for :func:`_unique`, when the probe can be routed."""
     if fk.parent == table.name:
         self_parent = tuple_text(str(table.column(n).position) for n in fk.parent_columns)
     else:
         self_parent = "None"
     probe = statement_name("PROBE_PARENT", fk.name)
+    probe_name = parts.statement(probe, sql.foreign_key_probe(table, fk))
+    if sql.routes_parents(table, fk):
+        twin = sql.foreign_key_probe(table, fk, route=True)
+        routes[probe_name] = parts.statement(probe + "_ROUTED", twin)
     children = statement_name("SELECT_CHILDREN_BY", fk.name)
+    children_name = parts.statement(children, sql.foreign_key_children(table, fk))
+    if sql.routes_parents(table, fk):
+        twin = sql.foreign_key_children(table, fk, route=True)
+        routes[children_name] = parts.statement(children + "_ROUTED", twin)
     args = [
         Arg("name", repr(fk.name)),
         Arg("constraint", repr(fk.constraint)),
@@ -255,12 +314,14 @@ def _foreign_key(table: Table, fk: ForeignKey, parts: TableModule) -> str:
         Arg("parent_table", repr(fk.parent)),
         Arg("parent_columns", tuple_text(repr(n) for n in fk.parent_columns)),
         Arg("self_parent_columns", self_parent),
-        Arg("probe_sql", parts.statement(probe, sql.foreign_key_probe(table, fk))),
-        Arg("select_children_sql", parts.statement(children, sql.foreign_key_children(table, fk))),
+        Arg("probe_sql", probe_name),
+        Arg("select_children_sql", children_name),
     ]
     if not fk.references_primary_key:
         # the spec's default is True: say so only where the key cache cannot answer
         args.append(Arg("references_primary_key", "False"))
+    if fk.on_update in ("cascade", "set_null"):
+        args.append(Arg("follows_parent_updates", "True"))
     return call_text(Call(parts.scope.runtime("ForeignKeySpec"), tuple(args)))
 
 
@@ -282,8 +343,7 @@ def _check(table: Table, check: TableCheck, parts: TableModule) -> str:
 
 
 def node_source(node: Node, scope: Scope) -> str:
-    """An expression tree as the constructor calls that build it (``_rt.Compare(op='>=',
-    left=_rt.ColumnRef(...), ...)``): names, numbers as text and flags, each a ``repr()``."""
+    """An expression tree as the constructor calls that build it (``_rt.Compare(...)``)."""
     args = []
     for field in dataclasses.fields(node):
         value = getattr(node, field.name)
@@ -313,11 +373,9 @@ def check_probe(table: Table, check: TableCheck) -> sql.Statement:
 
 
 def check_update_probe(table: Table, check: TableCheck) -> sql.Statement:
-    """Rows of an update a table check refuses, reading each column as the update writes it:
-    the value sent, the stored value where a server-default column was sent None or a partial
-    update leaves the column alone. Arguments: the columns it reads, then the primary key's, as
-    batch arrays; then the update's mask (``bool[]``, one flag per column of the table; all
-    true for a whole-row update)."""
+    """Rows of an update a table check refuses, each column read as the update writes it (the
+    stored value where a server-default column is sent None or a partial update keeps it).
+    Arguments: its columns, then the key's, as batch arrays; then the mask (``bool[]``)."""
     batch = sql.Batch()
     values = {p: batch.add(table.columns[p]) for p in check.expression.columns}
     keys = [batch.add(c, derived_identifier("_pk", c.name)) for c in table.key_columns]

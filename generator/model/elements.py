@@ -48,6 +48,8 @@ class Column:
     checks: tuple[Check, ...]
     description: str | None
     in_primary_key: bool
+    on_update: str | None = None
+    """The clock every update sets the column to (``now()``, ...), whatever the input says."""
     version: bool = False
     """The version column of an audited table (``bigint NOT NULL DEFAULT 1``, after the schema's
     columns): never sent on insert, checked on update and delete, one more per change."""
@@ -83,6 +85,11 @@ class ForeignKey:
     references_primary_key: bool = True
     """Whether ``parent_columns`` are the parent's primary key, in its order (the runtime's key
     cache then answers for the parent)."""
+    on_update: OnDelete | None = None
+    """What changing the referenced columns does (None: not written, PostgreSQL's NO ACTION)."""
+    index: bool = True
+    """Whether an index on the referencing columns is added when no key or index leads with
+    them (the schema's ``index: false`` opts out)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +153,8 @@ class Table:
     co-location group of its own."""
     reference: bool = False
     """Citus: a table copied to every node (``create_reference_table``)."""
+    class_name: str | None = None
+    """The schema's entity class name; None: derived from the table name."""
 
     def column(self, name: str) -> Column:
         for column in self.columns:

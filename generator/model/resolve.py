@@ -65,7 +65,9 @@ def _table(name: str, table: TableDef, schema: SchemaDef, enum_names: frozenset[
     if table.audit:
         columns += (audit.version_column(len(columns)),)
     primary_key = Key(
-        "primary_key", derived_identifier(name, "pkey"), _positions(name, names, pk_names)
+        "primary_key",
+        table.primary_key_constraint or derived_identifier(name, "pkey"),
+        _positions(name, names, pk_names),
     )
     uniques: list[Key] = []
     for col_name, col in table.columns.items():
@@ -77,12 +79,12 @@ def _table(name: str, table: TableDef, schema: SchemaDef, enum_names: frozenset[
                     _positions(name, names, [col_name]),
                 )
             )
-    for key_name, key_columns in table.unique.items():
+    for key_name, unique in table.unique.items():
         uniques.append(
             Key(
                 key_name,
-                derived_identifier(name, key_name, "key"),
-                _positions(name, names, key_columns),
+                unique.constraint or derived_identifier(name, key_name, "key"),
+                _positions(name, names, unique.columns),
             )
         )
     foreign_keys = _foreign_keys(name, table, schema, names)
@@ -117,6 +119,7 @@ def _table(name: str, table: TableDef, schema: SchemaDef, enum_names: frozenset[
     return Table(
         name=name,
         description=table.description,
+        class_name=table.class_name,
         columns=columns,
         primary_key=primary_key,
         uniques=tuple(uniques),
@@ -160,11 +163,17 @@ def _column(
         nullable=col.nullable,
         nullable_elements=col.nullable_elements and parsed.is_array,
         identity=col.identity,
-        server_default=col.server_default,
+        # the same meaning, in core PostgreSQL (no uuid-ossp extension needed)
+        server_default=(
+            "gen_random_uuid()"
+            if col.server_default == "uuid_generate_v4()"
+            else col.server_default
+        ),
         default=col.default,
         checks=_checks(table, name, col, parsed),
         description=col.description,
         in_primary_key=in_pk,
+        on_update=col.on_update,
     )
 
 
@@ -240,12 +249,14 @@ def _foreign_keys(
         found.append(
             ForeignKey(
                 name=fk_name,
-                constraint=derived_identifier(name, fk_name, "fkey"),
+                constraint=fk.constraint or derived_identifier(name, fk_name, "fkey"),
                 columns=_positions(name, names, fk.columns),
                 parent=parent,
                 parent_columns=tuple(parent_columns),
                 on_delete=fk.on_delete,
                 references_primary_key=parent_columns == _parent_key(schema, parent),
+                on_update=fk.on_update,
+                index=fk.index,
             )
         )
     return tuple(found)
@@ -280,6 +291,8 @@ def _foreign_key_indexes(
         if leader is not None:
             covered.append(CoveredForeignKey(fk.constraint, leader))
             continue
+        if not fk.index:
+            continue  # the schema opts out (index: false)
         index = Index(derived_identifier(table, fk.name, "idx"), fk.columns, fk.constraint)
         added.append(index)
         existing.append((index.name, index.columns))

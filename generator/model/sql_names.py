@@ -80,13 +80,23 @@ def _derived_names(schema: SchemaDef, table: Table) -> list[tuple[str, str, Path
     definition = schema.tables[table.name]
     base: Path = ("tables", table.name)
     on = f"of table {table.name!r}"
-    names = [(table.primary_key.constraint, f"the primary key {on}", base)]
-    unique_paths = {key.name: key.path for key in unique_keys(table.name, definition)}
+    # an explicit name is reported where it is written
+    pk_path: Path = base
+    if definition.primary_key_constraint is not None:
+        pk_path = (*base, "primary_key_constraint")
+    names = [(table.primary_key.constraint, f"the primary key {on}", pk_path)]
+    unique_paths = {
+        key.name: (*base, "unique", key.name, "constraint") if key.constraint else key.path
+        for key in unique_keys(table.name, definition)
+    }
     names += [
         (key.constraint, f"unique key {key.name!r} {on}", unique_paths.get(key.name, base))
         for key in table.uniques
     ]
-    fk_paths = {key.name: key.path for key in foreign_keys(table.name, definition)}
+    fk_paths = {
+        key.name: (*key.path, "constraint") if key.constraint else key.path
+        for key in foreign_keys(table.name, definition)
+    }
     names += [
         (key.constraint, f"foreign key {key.name!r} {on}", fk_paths.get(key.name, base))
         for key in table.foreign_keys

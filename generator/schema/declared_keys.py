@@ -12,6 +12,7 @@ accepted a schema they are exact (every column exists, every shorthand is well-f
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from .document import IndexDef, OnDelete, TableDef
@@ -26,8 +27,11 @@ class Key:
     """``primary_key``, or the unique key's name (the column's for ``unique: true``)."""
     columns: tuple[str, ...]
     path: Path
-    """Where it is declared: the table's list, or the column's ``primary_key``/``unique`` flag."""
+    """Where it is declared: the table's list (a long-form unique key's ``columns``), or the
+    column's ``primary_key``/``unique`` flag."""
     shorthand: bool
+    constraint: str | None = None
+    """The SQL name the schema gives it (``constraint:``), None for the derived one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,9 @@ class ForeignKey:
     on_delete: OnDelete
     path: Path
     shorthand: bool
+    constraint: str | None = None
+    """The SQL name the schema gives it (``constraint:``), None for the derived one."""
+    on_update: OnDelete | None = None
 
 
 #: The name of the primary key among a table's keys (``UniqueSpec.name``); no unique key takes it.
@@ -60,6 +67,10 @@ def primary_key_declarations(table_name: str, table: TableDef) -> list[Key]:
         declared.append(
             Key(PRIMARY_KEY_NAME, tuple(table.primary_key), (*base, "primary_key"), False)
         )
+    if table.primary_key_constraint is not None:
+        declared = [
+            dataclasses.replace(k, constraint=table.primary_key_constraint) for k in declared
+        ]
     return declared
 
 
@@ -77,10 +88,11 @@ def unique_keys(table_name: str, table: TableDef) -> list[Key]:
         for column, definition in table.columns.items()
         if definition.unique
     ]
-    keys.extend(
-        Key(name, tuple(columns), (*base, "unique", name), False)
-        for name, columns in table.unique.items()
-    )
+    for name, declared in table.unique.items():
+        path: Path = (*base, "unique", name)
+        if declared.constraint is not None:  # the long form: the columns are a level down
+            path = (*path, "columns")
+        keys.append(Key(name, tuple(declared.columns), path, False, declared.constraint))
     return keys
 
 
@@ -126,6 +138,8 @@ def foreign_keys(table_name: str, table: TableDef) -> list[ForeignKey]:
                 on_delete=declared.on_delete,
                 path=(*base, "foreign_keys", name),
                 shorthand=False,
+                constraint=declared.constraint,
+                on_update=declared.on_update,
             )
         )
     return keys

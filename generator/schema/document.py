@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 
 #: Server-side defaults a column may declare. Never raw SQL: only these exact spellings.
 ServerDefault = Literal[
@@ -20,10 +29,17 @@ ServerDefault = Literal[
     "current_date",
     "clock_timestamp()",
     "gen_random_uuid()",
+    "uuid_generate_v4()",
 ]
+"""``uuid_generate_v4()`` (uuid-ossp) is accepted as written by databases that use it and means
+the same as ``gen_random_uuid()`` (core since PostgreSQL 13, no extension), which is emitted."""
 
 #: What happens to children when their parent row is deleted.
 OnDelete = Literal["restrict", "no_action", "cascade", "set_null"]
+
+#: What a column kept current by every update (``on_update``) is set to: the clocks
+#: of ``ServerDefault``.
+UpdateClock = Literal["now()", "current_timestamp", "clock_timestamp()", "current_date"]
 
 Name = Annotated[StrictStr, Field(min_length=1)]
 Description = Annotated[StrictStr, Field(max_length=4000)]
@@ -77,6 +93,12 @@ class ColumnDef(_Model):
     """A literal default, applied by the entity class and declared in the DDL."""
     server_default: ServerDefault | None = None
     """A server-side default: None on insert takes it."""
+    on_update: UpdateClock | None = None
+    """Keep the column current: every generated update (single, batch, partial ``columns=``,
+    an upsert's update of an existing row, audited and chunked ones) sets it to this clock in
+    the statement itself, no trigger; the caller's value is ignored and the returned entity
+    carries the database's. A ``timestamptz``/``timestamp`` column (``current_date``: ``date``)
+    outside the primary key; an insert takes the value given, or ``server_default`` on None."""
     check: CheckDef | None = None
     description: Description | None = None
     renamed_from: Name | None = None
@@ -94,6 +116,27 @@ class ForeignKeyDef(_Model):
     columns: Annotated[list[Name], Field(min_length=1)]
     references: ReferenceDef
     on_delete: OnDelete = "restrict"
+    constraint: Name | None = None
+    """The constraint's SQL name; ``<table>_<name>_fkey`` when omitted."""
+    on_update: OnDelete | None = None
+    """What changing the parent's referenced columns does to the children (only a parent's
+    unique key can change: updates find rows by their primary key). Omitted: nothing written
+    (PostgreSQL's NO ACTION)."""
+    index: StrictBool = True
+    """``false``: no automatic index on the referencing columns (the database has none)."""
+
+
+class UniqueDef(_Model):
+    """A unique key in long form, for an explicit SQL name."""
+
+    columns: Annotated[list[Name], Field(min_length=1)]
+    constraint: Name | None = None
+    """The constraint's SQL name; ``<table>_<name>_key`` when omitted."""
+
+
+def _long_form(value: object) -> object:
+    """A unique key written as its list of columns, read as ``{columns: [...]}``."""
+    return {"columns": value} if isinstance(value, list) else value
 
 
 class IndexDef(_Model):
@@ -127,11 +170,18 @@ class TableDef(_Model):
     """An aggregate: one table, one entity class and one repository class."""
 
     description: Description | None = None
+    class_name: Name | None = None
+    """The entity class name (then ``<ClassName>Key``, ``<ClassName>Repository``,
+    ``<ClassName>Column``); derived from the table name when omitted (``loan_line`` ->
+    ``LoanLine``), e.g. ``Person`` for a table ``persons``."""
     columns: Annotated[dict[Name, ColumnDef], Field(min_length=1)]
     primary_key: Annotated[list[Name], Field(min_length=1)] | None = None
     """Primary key columns; alternatively ``primary_key: true`` on a single column."""
-    unique: dict[Name, Annotated[list[Name], Field(min_length=1)]] = {}
-    """Unique keys by name."""
+    primary_key_constraint: Name | None = None
+    """The primary key's SQL name; ``<table>_pkey`` when omitted."""
+    unique: dict[Name, Annotated[UniqueDef, BeforeValidator(_long_form)]] = {}
+    """Unique keys by name: the columns (``[a, b]``), or ``{columns: [a, b], constraint: name}``
+    to give the constraint its SQL name; both read as :class:`UniqueDef`."""
     foreign_keys: dict[Name, ForeignKeyDef] = {}
     indexes: dict[Name, Annotated[list[Name], Field(min_length=1)] | IndexDef] = {}
     """Secondary indexes by name: the columns (``[a, b]``), or the long form

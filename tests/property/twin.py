@@ -4,8 +4,9 @@ Hypothesis' stateful machines are synchronous, so the twin owns a persistent eve
 drives the async runtime with ``loop.run_until_complete``; its two connections live on that loop
 for a whole test module. The twin also knows how to compare the two databases: every row of a
 table, ordered by key, in a canonical form (:func:`canonical_row`) in which floats compare by
-``repr`` (NaN equals NaN, -0.0 differs from 0.0) and a timestamp a server default just set reads
-as ``<server default>`` (``now()`` differs between two databases by a few milliseconds).
+``repr`` (NaN equals NaN, -0.0 differs from 0.0) and a timestamp a server default or an update of
+a column kept current (``on_update``) just set reads as ``<server default>`` (``now()`` differs
+between two databases by a few milliseconds).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def canonical_row(spec: Spec, values: Iterable[Any]) -> tuple[Any, ...]:
 
 
 def _canonical_column(col: ColumnSpec, value: Any) -> Any:
-    if col.server_default and _is_recent(value):
+    if (col.server_default or col.on_update) and _is_recent(value):
         return SERVER_DEFAULT
     return canonical(value)
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from .. import names
 from ..characters import code_points, hidden_characters
 from ..declared_keys import PRIMARY_KEY_NAME, foreign_keys, unique_keys
-from ..document import SchemaDef
+from ..document import SchemaDef, TableDef
 from ..issues import Path, Problem, format_path
 from ..types import BUILT_IN_TYPE_NAMES
 
@@ -68,6 +68,9 @@ def naming_problems(schema: SchemaDef) -> list[Problem]:
         ):
             for key in keys:
                 problems += _name((*base, section, key), what, key)
+        problems += _constraint_names(base, table)
+        if table.class_name is not None:
+            problems += _explicit_class_name((*base, "class_name"), table.class_name)
         problems += _same_python_name("column", [((*base, "columns", c), c) for c in table.columns])
         problems += _key_name_problems(table_name, schema)
     problems += _same_python_name("table", [(("tables", t), t) for t in schema.tables])
@@ -82,6 +85,37 @@ def _name(path: Path, what: str, name: str) -> list[Problem]:
     if problem is None:
         return []
     return [Problem(path, f"{what} name {name!r} {problem}", at_key=True)]
+
+
+def _constraint_names(base: Path, table: TableDef) -> list[Problem]:
+    """Explicit SQL names (``constraint:``, ``primary_key_constraint``) are identifiers like any
+    other name; collisions among all SQL names are :mod:`..model.sql_names`' concern."""
+    explicit: list[tuple[Path, str]] = []
+    if table.primary_key_constraint is not None:
+        explicit.append(((*base, "primary_key_constraint"), table.primary_key_constraint))
+    for name, unique in table.unique.items():
+        if unique.constraint is not None:
+            explicit.append(((*base, "unique", name, "constraint"), unique.constraint))
+    for name, foreign_key in table.foreign_keys.items():
+        if foreign_key.constraint is not None:
+            explicit.append(((*base, "foreign_keys", name, "constraint"), foreign_key.constraint))
+    problems = []
+    for path, name in explicit:
+        problem = names.name_problem(name)
+        if problem is not None:
+            problems.append(Problem(path, f"constraint name {name!r} {problem}"))
+    return problems
+
+
+def _explicit_class_name(path: Path, name: str) -> list[Problem]:
+    """A ``class_name`` is a Python identifier that stays itself (collisions and keywords are
+    :func:`_class_name_problems`' concern)."""
+    problem = names.name_problem(name)
+    if problem is None and unicodedata.normalize("NFKC", name) != name:
+        problem = "changes under NFKC normalisation, so Python would read it as another name"
+    if problem is None:
+        return []
+    return [Problem(path, f"class name {name!r} {problem}")]
 
 
 def _renamed_from(path: Path, what: str, name: str) -> list[Problem]:
@@ -328,6 +362,9 @@ def _exported_names(schema: SchemaDef) -> list[tuple[Path, str, str, str]]:
         path = ("tables", table_name)
         owner = f"table {table_name!r}"
         entity = names.class_name(table_name)
+        explicit = schema.tables[table_name].class_name
+        if explicit is not None:
+            path, entity = (*path, "class_name"), explicit
         exported.append((path, owner, "entity class", entity))
         exported.append((path, owner, "key class", entity + "Key"))
         exported.append((path, owner, "repository class", entity + "Repository"))

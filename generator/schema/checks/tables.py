@@ -214,6 +214,14 @@ class _TableChecker:
                     (*path, "references"),
                     f"references must be 'table' or 'table.column', got {column.references!r}",
                 )
+            if column.on_update is not None and (
+                column.identity or (key and column_name in key.columns)
+            ):
+                self._add(
+                    (*path, "on_update"),
+                    "on_update applies to a column outside the primary key: an update finds "
+                    "its row by the key, so it cannot change it",
+                )
             if column.identity:
                 fits = self._identity(path, column_name, key.columns if key else None)
                 if fits and len(self.table.columns) == 1:
@@ -265,16 +273,16 @@ class _TableChecker:
                 for index, column in enumerate(key.columns)
             ]
         )
-        if key.on_delete == "set_null":
-            on_delete: Path = (
-                (*key.path[:-1], "on_delete") if key.shorthand else (*key.path, "on_delete")
-            )
+        for action, setting in (("on_delete", key.on_delete), ("on_update", key.on_update)):
+            if setting != "set_null":
+                continue
+            where: Path = (*key.path[:-1], action) if key.shorthand else (*key.path, action)
             for column in key.columns:
                 definition = self.table.columns.get(column)
                 if definition is not None and not definition.nullable:
                     self._add(
-                        on_delete,
-                        f"on_delete: set_null needs nullable columns; {column!r} is not nullable",
+                        where,
+                        f"{action}: set_null needs nullable columns; {column!r} is not nullable",
                     )
         if key.parent_table in self.unreadable_tables:
             return

@@ -32,6 +32,7 @@ SERVER_DEFAULT_KINDS = {
     "clock_timestamp()": ("timestamptz", "timestamp"),
     "current_date": ("date",),
     "gen_random_uuid()": ("uuid",),
+    "uuid_generate_v4()": ("uuid",),
 }
 
 _DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
@@ -70,6 +71,10 @@ def value_problems(
         message = _server_default_problem(column.server_default, parsed)
         if message is not None:
             problems.append(Problem((*path, "server_default"), message))
+    if column.on_update is not None:
+        message = _on_update_problem(column.on_update, parsed)
+        if message is not None:
+            problems.append(Problem((*path, "on_update"), message))
     if column.check is not None:
         problems += _check_problems((*path, "check"), column, parsed, default_fits)
     if column.nullable_elements and not parsed.is_array:
@@ -215,13 +220,36 @@ def _server_default_problem(server_default: str, parsed: ParsedType) -> str | No
     kinds = SERVER_DEFAULT_KINDS[server_default]
     if parsed.kind in kinds and not parsed.is_array:
         return None
-    fitting = [d for d, fits in SERVER_DEFAULT_KINDS.items() if parsed.kind in fits]
+    fitting = [
+        d
+        for d, fits in SERVER_DEFAULT_KINDS.items()
+        if parsed.kind in fits and d != "uuid_generate_v4()"  # a spelling adopted, not advised
+    ]
     if fitting and not parsed.is_array:
         hint = "use " + " or ".join(fitting)
     else:
         hint = "no server default fits it"
     return (
         f"server_default {server_default} does not fit a {parsed.ddl} column "
+        f"(it gives {' or '.join(kinds)}); {hint}"
+    )
+
+
+def _on_update_problem(clock: str, parsed: ParsedType) -> str | None:
+    kinds = SERVER_DEFAULT_KINDS[clock]
+    if parsed.kind in kinds and not parsed.is_array:
+        return None
+    fitting = [
+        d
+        for d, fits in SERVER_DEFAULT_KINDS.items()
+        if parsed.kind in fits and d not in ("gen_random_uuid()", "uuid_generate_v4()")
+    ]
+    if fitting and not parsed.is_array:
+        hint = "use " + " or ".join(fitting)
+    else:
+        hint = "only timestamptz, timestamp and date columns take on_update"
+    return (
+        f"on_update {clock} does not fit a {parsed.ddl} column "
         f"(it gives {' or '.join(kinds)}); {hint}"
     )
 

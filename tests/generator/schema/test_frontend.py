@@ -116,7 +116,7 @@ def test_shape_messages_say_what_to_write() -> None:
         "'cascade'? (allowed: 'restrict', 'no_action', 'cascade', 'set_null')",
         "s.yaml:13:25: tables.pet.columns.id.server_default: unknown value 'NOW()'; did you mean "
         "'now()'? (allowed: 'now()', 'current_timestamp', 'current_date', "
-        "'clock_timestamp()', 'gen_random_uuid()')",
+        "'clock_timestamp()', 'gen_random_uuid()', 'uuid_generate_v4()')",
         "s.yaml:15:17: tables.pet.columns.id.check.min: expected a number or a string, got a list",
         "s.yaml:15:39: tables.pet.columns.id.check.min_length: must be at least 0, "
         "got the number -1",

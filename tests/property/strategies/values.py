@@ -206,7 +206,8 @@ def valid_values(
     col: ColumnSpec, enum_type: EnumType, mode: WriteMode = "insert", *, unpadded: bool = False
 ) -> Strategy:
     """Values the column accepts in ``mode``: scalars or arrays, None where allowed (a server
-    default takes None on insert and upsert, never on update, which writes every column)."""
+    default takes None on insert and upsert, never on update, which writes every column; a column
+    kept current takes None on update)."""
     if col.is_array:
         element = scalar_valid(col, enum_type, unpadded=unpadded)
         if col.nullable_elements:
@@ -214,9 +215,15 @@ def valid_values(
         value: Strategy = st.one_of(st.just([]), st.lists(element, max_size=5))
     else:
         value = scalar_valid(col, enum_type, unpadded=unpadded)
-    if col.server_default and col.kind in ("date", "timestamp", "timestamptz"):
+    clock = col.server_default or col.on_update
+    if clock and col.kind in ("date", "timestamp", "timestamptz"):
         value = value.filter(_far_from_now)
-    if col.nullable or (col.server_default and mode != "update"):
+    # a column kept current (on_update) ignores what an update sends, None included
+    if (
+        col.nullable
+        or (col.server_default and mode != "update")
+        or (col.on_update and mode == "update")
+    ):
         value = st.one_of(value, value, st.none())
     return value
 

@@ -17,41 +17,41 @@ from batchrepo.contract import v1 as _rt
 
 INSERT_ONE = """\
 WITH _written AS (
-    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
-    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::uuid, $3::"account_status", $4::numeric, COALESCE($5::timestamptz, now()))
-    RETURNING "id", "customer_id", "status", "balance", "opened_at", "version"
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at", "changed_at")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::uuid, $3::"account_status", $4::numeric, COALESCE($5::timestamptz, now()), COALESCE($6::timestamptz, now()))
+    RETURNING "id", "customer_id", "status", "balance", "opened_at", "changed_at", "version"
 ),
 _history AS (
-    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'insert'::"audit_operation", $6::int8
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."changed_at", _s."version", 'insert'::"audit_operation", $7::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."changed_at", _w."version"
 FROM _written AS _w"""
 
 INSERT_BATCH = """\
 WITH _written AS (
-    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
-    SELECT COALESCE(u."id", gen_random_uuid()), u."customer_id", u."status", u."balance", COALESCE(u."opened_at", now())
-    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[]) WITH ORDINALITY AS u("id", "customer_id", "status", "balance", "opened_at", _ord)
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at", "changed_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."customer_id", u."status", u."balance", COALESCE(u."opened_at", now()), COALESCE(u."changed_at", now())
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::timestamptz[]) WITH ORDINALITY AS u("id", "customer_id", "status", "balance", "opened_at", "changed_at", _ord)
     ORDER BY u._ord
-    RETURNING "id", "customer_id", "status", "balance", "opened_at", "version"
+    RETURNING "id", "customer_id", "status", "balance", "opened_at", "changed_at", "version"
 ),
 _history AS (
-    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'insert'::"audit_operation", $6::int8
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."changed_at", _s."version", 'insert'::"audit_operation", $7::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."changed_at", _w."version"
 FROM _written AS _w"""
 
 SELECT_ONE = """\
-SELECT "id", "customer_id", "status", "balance", "opened_at", "version"
+SELECT "id", "customer_id", "status", "balance", "opened_at", "changed_at", "version"
 FROM "account"
 WHERE "id" = $1::uuid"""
 
 SELECT_BATCH = """\
-SELECT "id", "customer_id", "status", "balance", "opened_at", "version"
+SELECT "id", "customer_id", "status", "balance", "opened_at", "changed_at", "version"
 FROM "account"
 WHERE "id" = ANY($1::uuid[])"""
 
@@ -68,11 +68,11 @@ WITH _deleted AS (
     DELETE FROM "account"
     WHERE "id" = $1::uuid
     AND ($2::int8 IS NULL OR "account"."version" = $2::int8)
-    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."changed_at", "account"."version"
 ),
 _history AS (
-    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version" + 1, 'delete'::"audit_operation", $3::int8
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."changed_at", _s."version" + 1, 'delete'::"audit_operation", $3::int8
     FROM _deleted AS _s
 )
 SELECT _w."id"
@@ -84,11 +84,11 @@ WITH _deleted AS (
     USING unnest($1::uuid[], $2::int8[]) AS _k("id", "_version")
     WHERE "account"."id" = _k."id"
     AND (_k."_version" IS NULL OR "account"."version" = _k."_version")
-    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."changed_at", "account"."version"
 ),
 _history AS (
-    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version" + 1, 'delete'::"audit_operation", $3::int8
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."changed_at", _s."version" + 1, 'delete'::"audit_operation", $3::int8
     FROM _deleted AS _s
 )
 SELECT count(*)
@@ -97,49 +97,49 @@ FROM _deleted"""
 UPDATE_ONE = """\
 WITH _written AS (
     UPDATE "account"
-    SET "customer_id" = $2::uuid, "status" = $3::"account_status", "balance" = $4::numeric, "opened_at" = COALESCE($5::timestamptz, "account"."opened_at"), "version" = "account"."version" + 1
+    SET "customer_id" = $2::uuid, "status" = $3::"account_status", "balance" = $4::numeric, "opened_at" = COALESCE($5::timestamptz, "account"."opened_at"), "changed_at" = COALESCE(now(), $6::timestamptz), "version" = "account"."version" + 1
     WHERE "account"."id" = $1::uuid
-    AND ($6::int8 IS NULL OR "account"."version" = $6::int8)
+    AND ($7::int8 IS NULL OR "account"."version" = $7::int8)
     AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS DISTINCT FROM ($2::uuid, $3::"account_status", $4::numeric, COALESCE($5::timestamptz, "account"."opened_at"))
-    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."changed_at", "account"."version"
 ),
 _history AS (
-    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'update'::"audit_operation", $7::int8
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."changed_at", _s."version", 'update'::"audit_operation", $8::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."changed_at", _w."version"
 FROM _written AS _w
 UNION ALL
-SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."changed_at", "account"."version"
 FROM "account"
 WHERE "account"."id" = $1::uuid
-AND ($6::int8 IS NULL OR "account"."version" = $6::int8)
+AND ($7::int8 IS NULL OR "account"."version" = $7::int8)
 AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS NOT DISTINCT FROM ($2::uuid, $3::"account_status", $4::numeric, COALESCE($5::timestamptz, "account"."opened_at"))"""
 
 UPDATE_BATCH = """\
 WITH _input AS (
-    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u."version" AS "version"
-    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::int8[]) AS u("id", "customer_id", "status", "balance", "opened_at", "version")
+    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u."changed_at" AS "changed_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::timestamptz[], $7::int8[]) AS u("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version")
 ),
 _written AS (
     UPDATE "account"
-    SET "customer_id" = _i."customer_id", "status" = _i."status", "balance" = _i."balance", "opened_at" = COALESCE(_i."opened_at", "account"."opened_at"), "version" = "account"."version" + 1
+    SET "customer_id" = _i."customer_id", "status" = _i."status", "balance" = _i."balance", "opened_at" = COALESCE(_i."opened_at", "account"."opened_at"), "changed_at" = now(), "version" = "account"."version" + 1
     FROM _input AS _i
     WHERE "account"."id" = _i."id"
     AND (_i."version" IS NULL OR "account"."version" = _i."version")
     AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS DISTINCT FROM (_i."customer_id", _i."status", _i."balance", COALESCE(_i."opened_at", "account"."opened_at"))
-    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."changed_at", "account"."version"
 ),
 _history AS (
-    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'update'::"audit_operation", $7::int8
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."changed_at", _s."version", 'update'::"audit_operation", $8::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."changed_at", _w."version"
 FROM _written AS _w
 UNION ALL
-SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."changed_at", "account"."version"
 FROM "account"
 JOIN _input AS _i ON "account"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
@@ -147,55 +147,55 @@ AND ("account"."customer_id", "account"."status", "account"."balance", "account"
 
 UPSERT_ONE = """\
 WITH _input AS (
-    SELECT $1::uuid AS "id", $2::uuid AS "customer_id", $3::"account_status" AS "status", $4::numeric AS "balance", $5::timestamptz AS "opened_at", 1 AS _ord
+    SELECT $1::uuid AS "id", $2::uuid AS "customer_id", $3::"account_status" AS "status", $4::numeric AS "balance", $5::timestamptz AS "opened_at", $6::timestamptz AS "changed_at", 1 AS _ord
 ),
 _written AS (
-    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
-    SELECT COALESCE(_i."id", gen_random_uuid()), _i."customer_id", _i."status", _i."balance", COALESCE(_i."opened_at", now())
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at", "changed_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."customer_id", _i."status", _i."balance", COALESCE(_i."opened_at", now()), COALESCE(_i."changed_at", now())
     FROM _input AS _i
     ORDER BY _i._ord
     ON CONFLICT ("id") DO UPDATE
-    SET "customer_id" = EXCLUDED."customer_id", "status" = EXCLUDED."status", "balance" = EXCLUDED."balance", "version" = "account"."version" + 1
+    SET "customer_id" = EXCLUDED."customer_id", "status" = EXCLUDED."status", "balance" = EXCLUDED."balance", "changed_at" = now(), "version" = "account"."version" + 1
     WHERE ("account"."customer_id", "account"."status", "account"."balance") IS DISTINCT FROM (EXCLUDED."customer_id", EXCLUDED."status", EXCLUDED."balance")
-    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version", ("account".xmax = 0) AS _inserted
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."changed_at", "account"."version", ("account".xmax = 0) AS _inserted
 ),
 _history AS (
-    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $6::int8
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."changed_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $7::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."changed_at", _w."version"
 FROM _written AS _w
 UNION ALL
-SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."changed_at", "account"."version"
 FROM "account"
 JOIN _input AS _i ON "account"."id" = _i."id"
 WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "account"."id")"""
 
 UPSERT_BATCH = """\
 WITH _input AS (
-    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u._ord
-    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[]) WITH ORDINALITY AS u("id", "customer_id", "status", "balance", "opened_at", _ord)
+    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u."changed_at" AS "changed_at", u._ord
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::timestamptz[]) WITH ORDINALITY AS u("id", "customer_id", "status", "balance", "opened_at", "changed_at", _ord)
 ),
 _written AS (
-    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
-    SELECT COALESCE(_i."id", gen_random_uuid()), _i."customer_id", _i."status", _i."balance", COALESCE(_i."opened_at", now())
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at", "changed_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."customer_id", _i."status", _i."balance", COALESCE(_i."opened_at", now()), COALESCE(_i."changed_at", now())
     FROM _input AS _i
     ORDER BY _i._ord
     ON CONFLICT ("id") DO UPDATE
-    SET "customer_id" = EXCLUDED."customer_id", "status" = EXCLUDED."status", "balance" = EXCLUDED."balance", "version" = "account"."version" + 1
+    SET "customer_id" = EXCLUDED."customer_id", "status" = EXCLUDED."status", "balance" = EXCLUDED."balance", "changed_at" = now(), "version" = "account"."version" + 1
     WHERE ("account"."customer_id", "account"."status", "account"."balance") IS DISTINCT FROM (EXCLUDED."customer_id", EXCLUDED."status", EXCLUDED."balance")
-    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version", ("account".xmax = 0) AS _inserted
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."changed_at", "account"."version", ("account".xmax = 0) AS _inserted
 ),
 _history AS (
-    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $6::int8
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."changed_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $7::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."changed_at", _w."version"
 FROM _written AS _w
 UNION ALL
-SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."changed_at", "account"."version"
 FROM "account"
 JOIN _input AS _i ON "account"."id" = _i."id"
 WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "account"."id")"""
@@ -206,20 +206,20 @@ FROM "account"
 LIMIT $1::int8"""
 
 SELECT_ALL = """\
-SELECT "id", "customer_id", "status", "balance", "opened_at", "version"
+SELECT "id", "customer_id", "status", "balance", "opened_at", "changed_at", "version"
 FROM "account\""""
 
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
-    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
-    SELECT COALESCE(u."id", gen_random_uuid()), u."customer_id", u."status", u."balance", COALESCE(u."opened_at", now())
-    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[]) WITH ORDINALITY AS u("id", "customer_id", "status", "balance", "opened_at", _ord)
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at", "changed_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."customer_id", u."status", u."balance", COALESCE(u."opened_at", now()), COALESCE(u."changed_at", now())
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::timestamptz[]) WITH ORDINALITY AS u("id", "customer_id", "status", "balance", "opened_at", "changed_at", _ord)
     ORDER BY u._ord
-    RETURNING "id", "customer_id", "status", "balance", "opened_at", "version"
+    RETURNING "id", "customer_id", "status", "balance", "opened_at", "changed_at", "version"
 ),
 _history AS (
-    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'insert'::"audit_operation", $6::int8
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."changed_at", _s."version", 'insert'::"audit_operation", $7::int8
     FROM _written AS _s
 )
 SELECT count(*)
@@ -227,21 +227,21 @@ FROM _written AS _w"""
 
 UPDATE_BATCH_COUNT = """\
 WITH _input AS (
-    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u."version" AS "version"
-    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::int8[]) AS u("id", "customer_id", "status", "balance", "opened_at", "version")
+    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u."changed_at" AS "changed_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::timestamptz[], $7::int8[]) AS u("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version")
 ),
 _written AS (
     UPDATE "account"
-    SET "customer_id" = _i."customer_id", "status" = _i."status", "balance" = _i."balance", "opened_at" = COALESCE(_i."opened_at", "account"."opened_at"), "version" = "account"."version" + 1
+    SET "customer_id" = _i."customer_id", "status" = _i."status", "balance" = _i."balance", "opened_at" = COALESCE(_i."opened_at", "account"."opened_at"), "changed_at" = now(), "version" = "account"."version" + 1
     FROM _input AS _i
     WHERE "account"."id" = _i."id"
     AND (_i."version" IS NULL OR "account"."version" = _i."version")
     AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS DISTINCT FROM (_i."customer_id", _i."status", _i."balance", COALESCE(_i."opened_at", "account"."opened_at"))
-    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."changed_at", "account"."version"
 ),
 _history AS (
-    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'update'::"audit_operation", $7::int8
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."changed_at", _s."version", 'update'::"audit_operation", $8::int8
     FROM _written AS _s
 )
 SELECT count(*)
@@ -258,22 +258,22 @@ FROM (
 
 UPSERT_BATCH_COUNT = """\
 WITH _input AS (
-    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u._ord
-    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[]) WITH ORDINALITY AS u("id", "customer_id", "status", "balance", "opened_at", _ord)
+    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u."changed_at" AS "changed_at", u._ord
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::timestamptz[]) WITH ORDINALITY AS u("id", "customer_id", "status", "balance", "opened_at", "changed_at", _ord)
 ),
 _written AS (
-    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
-    SELECT COALESCE(_i."id", gen_random_uuid()), _i."customer_id", _i."status", _i."balance", COALESCE(_i."opened_at", now())
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at", "changed_at")
+    SELECT COALESCE(_i."id", gen_random_uuid()), _i."customer_id", _i."status", _i."balance", COALESCE(_i."opened_at", now()), COALESCE(_i."changed_at", now())
     FROM _input AS _i
     ORDER BY _i._ord
     ON CONFLICT ("id") DO UPDATE
-    SET "customer_id" = EXCLUDED."customer_id", "status" = EXCLUDED."status", "balance" = EXCLUDED."balance", "version" = "account"."version" + 1
+    SET "customer_id" = EXCLUDED."customer_id", "status" = EXCLUDED."status", "balance" = EXCLUDED."balance", "changed_at" = now(), "version" = "account"."version" + 1
     WHERE ("account"."customer_id", "account"."status", "account"."balance") IS DISTINCT FROM (EXCLUDED."customer_id", EXCLUDED."status", EXCLUDED."balance")
-    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version", ("account".xmax = 0) AS _inserted
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."changed_at", "account"."version", ("account".xmax = 0) AS _inserted
 ),
 _history AS (
-    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $6::int8
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."changed_at", _s."version", (CASE WHEN _s._inserted THEN 'insert' ELSE 'update' END)::"audit_operation", $7::int8
     FROM _written AS _s
 )
 SELECT count(*)
@@ -290,71 +290,71 @@ FROM (
 UPDATE_ONE_COLUMNS = """\
 WITH _written AS (
     UPDATE "account"
-    SET "customer_id" = CASE WHEN ($7::bool[])[2] THEN $2::uuid ELSE "account"."customer_id" END, "status" = CASE WHEN ($7::bool[])[3] THEN $3::"account_status" ELSE "account"."status" END, "balance" = CASE WHEN ($7::bool[])[4] THEN $4::numeric ELSE "account"."balance" END, "opened_at" = COALESCE(CASE WHEN ($7::bool[])[5] THEN $5::timestamptz ELSE "account"."opened_at" END, "account"."opened_at"), "version" = "account"."version" + 1
+    SET "customer_id" = CASE WHEN ($8::bool[])[2] THEN $2::uuid ELSE "account"."customer_id" END, "status" = CASE WHEN ($8::bool[])[3] THEN $3::"account_status" ELSE "account"."status" END, "balance" = CASE WHEN ($8::bool[])[4] THEN $4::numeric ELSE "account"."balance" END, "opened_at" = COALESCE(CASE WHEN ($8::bool[])[5] THEN $5::timestamptz ELSE "account"."opened_at" END, "account"."opened_at"), "changed_at" = COALESCE(now(), $6::timestamptz), "version" = "account"."version" + 1
     WHERE "account"."id" = $1::uuid
-    AND ($6::int8 IS NULL OR "account"."version" = $6::int8)
-    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN $2::uuid ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN $3::"account_status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN $4::numeric ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN $5::timestamptz ELSE "account"."opened_at" END, "account"."opened_at"))
-    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+    AND ($7::int8 IS NULL OR "account"."version" = $7::int8)
+    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS DISTINCT FROM (CASE WHEN ($8::bool[])[2] THEN $2::uuid ELSE "account"."customer_id" END, CASE WHEN ($8::bool[])[3] THEN $3::"account_status" ELSE "account"."status" END, CASE WHEN ($8::bool[])[4] THEN $4::numeric ELSE "account"."balance" END, COALESCE(CASE WHEN ($8::bool[])[5] THEN $5::timestamptz ELSE "account"."opened_at" END, "account"."opened_at"))
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."changed_at", "account"."version"
 ),
 _history AS (
-    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'update'::"audit_operation", $8::int8
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."changed_at", _s."version", 'update'::"audit_operation", $9::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."changed_at", _w."version"
 FROM _written AS _w
 UNION ALL
-SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."changed_at", "account"."version"
 FROM "account"
 WHERE "account"."id" = $1::uuid
-AND ($6::int8 IS NULL OR "account"."version" = $6::int8)
-AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS NOT DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN $2::uuid ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN $3::"account_status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN $4::numeric ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN $5::timestamptz ELSE "account"."opened_at" END, "account"."opened_at"))"""
+AND ($7::int8 IS NULL OR "account"."version" = $7::int8)
+AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS NOT DISTINCT FROM (CASE WHEN ($8::bool[])[2] THEN $2::uuid ELSE "account"."customer_id" END, CASE WHEN ($8::bool[])[3] THEN $3::"account_status" ELSE "account"."status" END, CASE WHEN ($8::bool[])[4] THEN $4::numeric ELSE "account"."balance" END, COALESCE(CASE WHEN ($8::bool[])[5] THEN $5::timestamptz ELSE "account"."opened_at" END, "account"."opened_at"))"""
 
 UPDATE_BATCH_COLUMNS = """\
 WITH _input AS (
-    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u."version" AS "version"
-    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::int8[]) AS u("id", "customer_id", "status", "balance", "opened_at", "version")
+    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u."changed_at" AS "changed_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::timestamptz[], $7::int8[]) AS u("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version")
 ),
 _written AS (
     UPDATE "account"
-    SET "customer_id" = CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, "status" = CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, "balance" = CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, "opened_at" = COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"), "version" = "account"."version" + 1
+    SET "customer_id" = CASE WHEN ($8::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, "status" = CASE WHEN ($8::bool[])[3] THEN _i."status" ELSE "account"."status" END, "balance" = CASE WHEN ($8::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, "opened_at" = COALESCE(CASE WHEN ($8::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"), "changed_at" = now(), "version" = "account"."version" + 1
     FROM _input AS _i
     WHERE "account"."id" = _i."id"
     AND (_i."version" IS NULL OR "account"."version" = _i."version")
-    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"))
-    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS DISTINCT FROM (CASE WHEN ($8::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, CASE WHEN ($8::bool[])[3] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($8::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, COALESCE(CASE WHEN ($8::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"))
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."changed_at", "account"."version"
 ),
 _history AS (
-    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'update'::"audit_operation", $8::int8
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."changed_at", _s."version", 'update'::"audit_operation", $9::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."changed_at", _w."version"
 FROM _written AS _w
 UNION ALL
-SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+SELECT "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."changed_at", "account"."version"
 FROM "account"
 JOIN _input AS _i ON "account"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
-AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS NOT DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"))"""
+AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS NOT DISTINCT FROM (CASE WHEN ($8::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, CASE WHEN ($8::bool[])[3] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($8::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, COALESCE(CASE WHEN ($8::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"))"""
 
 UPDATE_BATCH_COLUMNS_COUNT = """\
 WITH _input AS (
-    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u."version" AS "version"
-    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::int8[]) AS u("id", "customer_id", "status", "balance", "opened_at", "version")
+    SELECT u."id" AS "id", u."customer_id" AS "customer_id", u."status" AS "status", u."balance" AS "balance", u."opened_at" AS "opened_at", u."changed_at" AS "changed_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::timestamptz[], $7::int8[]) AS u("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version")
 ),
 _written AS (
     UPDATE "account"
-    SET "customer_id" = CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, "status" = CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, "balance" = CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, "opened_at" = COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"), "version" = "account"."version" + 1
+    SET "customer_id" = CASE WHEN ($8::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, "status" = CASE WHEN ($8::bool[])[3] THEN _i."status" ELSE "account"."status" END, "balance" = CASE WHEN ($8::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, "opened_at" = COALESCE(CASE WHEN ($8::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"), "changed_at" = now(), "version" = "account"."version" + 1
     FROM _input AS _i
     WHERE "account"."id" = _i."id"
     AND (_i."version" IS NULL OR "account"."version" = _i."version")
-    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"))
-    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."version"
+    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS DISTINCT FROM (CASE WHEN ($8::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, CASE WHEN ($8::bool[])[3] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($8::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, COALESCE(CASE WHEN ($8::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"))
+    RETURNING "account"."id", "account"."customer_id", "account"."status", "account"."balance", "account"."opened_at", "account"."changed_at", "account"."version"
 ),
 _history AS (
-    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'update'::"audit_operation", $8::int8
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."changed_at", _s."version", 'update'::"audit_operation", $9::int8
     FROM _written AS _s
 )
 SELECT count(*)
@@ -366,7 +366,7 @@ FROM (
     FROM "account"
     JOIN _input AS _i ON "account"."id" = _i."id"
     WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
-    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS NOT DISTINCT FROM (CASE WHEN ($7::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, CASE WHEN ($7::bool[])[3] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($7::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, COALESCE(CASE WHEN ($7::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"))
+    AND ("account"."customer_id", "account"."status", "account"."balance", "account"."opened_at") IS NOT DISTINCT FROM (CASE WHEN ($8::bool[])[2] THEN _i."customer_id" ELSE "account"."customer_id" END, CASE WHEN ($8::bool[])[3] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($8::bool[])[4] THEN _i."balance" ELSE "account"."balance" END, COALESCE(CASE WHEN ($8::bool[])[5] THEN _i."opened_at" ELSE "account"."opened_at" END, "account"."opened_at"))
 ) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
@@ -377,34 +377,34 @@ ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
 WITH _written AS (
-    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
-    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::uuid, $3::"account_status", $4::numeric, COALESCE($5::timestamptz, now()))
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at", "changed_at")
+    VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::uuid, $3::"account_status", $4::numeric, COALESCE($5::timestamptz, now()), COALESCE($6::timestamptz, now()))
     ON CONFLICT ("id") DO NOTHING
-    RETURNING "id", "customer_id", "status", "balance", "opened_at", "version"
+    RETURNING "id", "customer_id", "status", "balance", "opened_at", "changed_at", "version"
 ),
 _history AS (
-    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'insert'::"audit_operation", $6::int8
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."changed_at", _s."version", 'insert'::"audit_operation", $7::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."changed_at", _w."version"
 FROM _written AS _w"""
 
 INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
 WITH _written AS (
-    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at")
-    SELECT COALESCE(u."id", gen_random_uuid()), u."customer_id", u."status", u."balance", COALESCE(u."opened_at", now())
-    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[]) WITH ORDINALITY AS u("id", "customer_id", "status", "balance", "opened_at", _ord)
+    INSERT INTO "account" ("id", "customer_id", "status", "balance", "opened_at", "changed_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."customer_id", u."status", u."balance", COALESCE(u."opened_at", now()), COALESCE(u."changed_at", now())
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_status"[], $4::numeric[], $5::timestamptz[], $6::timestamptz[]) WITH ORDINALITY AS u("id", "customer_id", "status", "balance", "opened_at", "changed_at", _ord)
     ORDER BY u._ord
     ON CONFLICT ("id") DO NOTHING
-    RETURNING "id", "customer_id", "status", "balance", "opened_at", "version"
+    RETURNING "id", "customer_id", "status", "balance", "opened_at", "changed_at", "version"
 ),
 _history AS (
-    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "version", "operation", "audit_log_id")
-    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."version", 'insert'::"audit_operation", $6::int8
+    INSERT INTO "account_history" ("id", "customer_id", "status", "balance", "opened_at", "changed_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."customer_id", _s."status", _s."balance", _s."opened_at", _s."changed_at", _s."version", 'insert'::"audit_operation", $7::int8
     FROM _written AS _s
 )
-SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."version"
+SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w."changed_at", _w."version"
 FROM _written AS _w"""
 
 PROBE_PARENT_CUSTOMER_ID = """\
@@ -415,7 +415,7 @@ AND NOT EXISTS (SELECT 1 FROM "customer" AS p WHERE p."id" = u."customer_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_CUSTOMER_ID = """\
-SELECT "id", "customer_id", "status", "balance", "opened_at", "version"
+SELECT "id", "customer_id", "status", "balance", "opened_at", "changed_at", "version"
 FROM "account"
 WHERE "customer_id" = ANY($1::uuid[])
 ORDER BY "id\""""
@@ -426,21 +426,21 @@ VALUES ($1::text)
 RETURNING "id\""""
 
 SELECT_HISTORY_ONE = """\
-SELECT h."id", h."customer_id", h."status", h."balance", h."opened_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+SELECT h."id", h."customer_id", h."status", h."balance", h."opened_at", h."changed_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
 FROM "account_history" AS h
 JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
 WHERE h."id" = $1::uuid
 ORDER BY h."history_id\""""
 
 SELECT_HISTORY_BATCH = """\
-SELECT h."id", h."customer_id", h."status", h."balance", h."opened_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+SELECT h."id", h."customer_id", h."status", h."balance", h."opened_at", h."changed_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
 FROM "account_history" AS h
 JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
 WHERE h."id" = ANY($1::uuid[])
 ORDER BY h."history_id\""""
 
 SELECT_AS_OF_ONE = """\
-SELECT h."id", h."customer_id", h."status", h."balance", h."opened_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+SELECT h."id", h."customer_id", h."status", h."balance", h."opened_at", h."changed_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
 FROM "account_history" AS h
 JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
 WHERE h."id" = $1::uuid
@@ -450,10 +450,10 @@ ORDER BY h."history_id" DESC
 LIMIT 1"""
 
 SELECT_AS_OF_BATCH = """\
-SELECT _h."id", _h."customer_id", _h."status", _h."balance", _h."opened_at", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
+SELECT _h."id", _h."customer_id", _h."status", _h."balance", _h."opened_at", _h."changed_at", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
 FROM unnest($1::uuid[], $2::int8[]) WITH ORDINALITY AS _k("id", "_version", _ord)
 JOIN LATERAL (
-    SELECT h."id", h."customer_id", h."status", h."balance", h."opened_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+    SELECT h."id", h."customer_id", h."status", h."balance", h."opened_at", h."changed_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
     FROM "account_history" AS h
     JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
     WHERE h."id" = _k."id"
@@ -491,6 +491,16 @@ COLUMNS = (
         pg_type="timestamptz",
         kind="timestamptz",
         server_default=True,
+        none_on_insert=True,
+        none_on_update=True,
+    ),
+    _rt.ColumnSpec(
+        name="changed_at",
+        attr="changed_at",
+        pg_type="timestamptz",
+        kind="timestamptz",
+        server_default=True,
+        on_update=True,
         none_on_insert=True,
         none_on_update=True,
     ),
@@ -556,7 +566,7 @@ FOREIGN_KEYS = (
 
 AUDIT = _rt.AuditSpec(
     history_table="account_history",
-    version_column=5,
+    version_column=6,
     insert_log_sql=INSERT_AUDIT_LOG,
     select_history_one=SELECT_HISTORY_ONE,
     select_history_batch=SELECT_HISTORY_BATCH,

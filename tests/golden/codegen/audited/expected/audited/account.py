@@ -36,6 +36,10 @@ class Account:
     opened_at: datetime.datetime | None = None
     """Server default now(): None on insert takes it, None on update keeps the stored value,
     and an upsert never changes it in an existing row. Column opened_at: timestamptz."""
+    changed_at: datetime.datetime | None = None
+    """Kept current: every update sets it to now() (the value given is ignored), an upsert that
+    updates a row too. Server default now(): None on insert takes it. Column changed_at:
+    timestamptz."""
     version: int | None = None
     """Version of the row (audited table), kept by the database: 1 on insert, one more per
     change; None until saved. update and delete send the version read, and a row stored with
@@ -47,7 +51,7 @@ AccountKey = uuid.UUID
 
 
 #: Columns of table account that update(..., columns=[...]) may name.
-AccountColumn = Literal["customer_id", "status", "balance", "opened_at"]
+AccountColumn = Literal["customer_id", "status", "balance", "opened_at", "changed_at"]
 
 
 def _to_columns(items: Sequence[Account]) -> list[list[Any]]:
@@ -57,6 +61,7 @@ def _to_columns(items: Sequence[Account]) -> list[list[Any]]:
         [item.status for item in items],
         [item.balance for item in items],
         [item.opened_at for item in items],
+        [item.changed_at for item in items],
         [item.version for item in items],
     ]
 
@@ -68,7 +73,8 @@ def _from_record(record: Any) -> Account:
         status=ACCOUNT_STATUS_BY_VALUE[record[2]],
         balance=record[3],
         opened_at=record[4],
-        version=record[5],
+        changed_at=record[5],
+        version=record[6],
     )
 
 
@@ -81,7 +87,7 @@ ACCOUNT_TABLE: _rt.TableSpec[Account, AccountKey] = _rt.TableSpec(
     entity=Account,
     columns=_account_table.COLUMNS,
     key_columns=(0,),
-    insert_columns=(0, 1, 2, 3, 4),
+    insert_columns=(0, 1, 2, 3, 4, 5),
     sql=_account_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,

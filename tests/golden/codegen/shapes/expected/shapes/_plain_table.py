@@ -18,24 +18,24 @@ import decimal
 from batchrepo.contract import v1 as _rt
 
 INSERT_ONE = """\
-INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
-VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::numeric, $4::bpchar, $5::"mood", $6::text, $7::bool, $8::int2, COALESCE($9::timestamptz, now()))
-RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at\""""
+INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::numeric, $4::bpchar, $5::"mood", $6::text, $7::bool, $8::int2, COALESCE($9::timestamptz, now()), $10::timestamptz)
+RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at\""""
 
 INSERT_BATCH = """\
-INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
-SELECT COALESCE(u."id", gen_random_uuid()), u."label", u."amount", u."currency", u."mood", u."note", u."active", u."priority", COALESCE(u."created_at", now())
-FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) WITH ORDINALITY AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", _ord)
+INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at")
+SELECT COALESCE(u."id", gen_random_uuid()), u."label", u."amount", u."currency", u."mood", u."note", u."active", u."priority", COALESCE(u."created_at", now()), u."touched_at"
+FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[], $10::timestamptz[]) WITH ORDINALITY AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at", _ord)
 ORDER BY u._ord
-RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at\""""
+RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at\""""
 
 SELECT_ONE = """\
-SELECT "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at"
+SELECT "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at"
 FROM "plain"
 WHERE "id" = $1::uuid"""
 
 SELECT_BATCH = """\
-SELECT "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at"
+SELECT "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at"
 FROM "plain"
 WHERE "id" = ANY($1::uuid[])"""
 
@@ -63,30 +63,30 @@ FROM d"""
 
 UPDATE_ONE = """\
 UPDATE "plain"
-SET "label" = $2::text, "amount" = $3::numeric, "currency" = $4::bpchar, "mood" = $5::"mood", "note" = $6::text, "active" = $7::bool, "priority" = $8::int2, "created_at" = COALESCE($9::timestamptz, "plain"."created_at")
+SET "label" = $2::text, "amount" = $3::numeric, "currency" = $4::bpchar, "mood" = $5::"mood", "note" = $6::text, "active" = $7::bool, "priority" = $8::int2, "created_at" = COALESCE($9::timestamptz, "plain"."created_at"), "touched_at" = COALESCE(now(), $10::timestamptz)
 WHERE "id" = $1::uuid
-RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at\""""
+RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at\""""
 
 UPDATE_BATCH = """\
 UPDATE "plain"
-SET "label" = u."label", "amount" = u."amount", "currency" = u."currency", "mood" = u."mood", "note" = u."note", "active" = u."active", "priority" = u."priority", "created_at" = COALESCE(u."created_at", "plain"."created_at")
-FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
+SET "label" = u."label", "amount" = u."amount", "currency" = u."currency", "mood" = u."mood", "note" = u."note", "active" = u."active", "priority" = u."priority", "created_at" = COALESCE(u."created_at", "plain"."created_at"), "touched_at" = now()
+FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[], $10::timestamptz[]) AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at")
 WHERE "plain"."id" = u."id"
-RETURNING "plain"."id", "plain"."label", "plain"."amount", "plain"."currency", "plain"."mood", "plain"."note", "plain"."active", "plain"."priority", "plain"."created_at\""""
+RETURNING "plain"."id", "plain"."label", "plain"."amount", "plain"."currency", "plain"."mood", "plain"."note", "plain"."active", "plain"."priority", "plain"."created_at", "plain"."touched_at\""""
 
 UPSERT_ONE = """\
-INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
-VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::numeric, $4::bpchar, $5::"mood", $6::text, $7::bool, $8::int2, COALESCE($9::timestamptz, now()))
-ON CONFLICT ("id") DO UPDATE SET "label" = EXCLUDED."label", "amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", "mood" = EXCLUDED."mood", "note" = EXCLUDED."note", "active" = EXCLUDED."active", "priority" = EXCLUDED."priority"
-RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at\""""
+INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::numeric, $4::bpchar, $5::"mood", $6::text, $7::bool, $8::int2, COALESCE($9::timestamptz, now()), $10::timestamptz)
+ON CONFLICT ("id") DO UPDATE SET "label" = EXCLUDED."label", "amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", "mood" = EXCLUDED."mood", "note" = EXCLUDED."note", "active" = EXCLUDED."active", "priority" = EXCLUDED."priority", "touched_at" = now()
+RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at\""""
 
 UPSERT_BATCH = """\
-INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
-SELECT COALESCE(u."id", gen_random_uuid()), u."label", u."amount", u."currency", u."mood", u."note", u."active", u."priority", COALESCE(u."created_at", now())
-FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) WITH ORDINALITY AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", _ord)
+INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at")
+SELECT COALESCE(u."id", gen_random_uuid()), u."label", u."amount", u."currency", u."mood", u."note", u."active", u."priority", COALESCE(u."created_at", now()), u."touched_at"
+FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[], $10::timestamptz[]) WITH ORDINALITY AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at", _ord)
 ORDER BY u._ord
-ON CONFLICT ("id") DO UPDATE SET "label" = EXCLUDED."label", "amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", "mood" = EXCLUDED."mood", "note" = EXCLUDED."note", "active" = EXCLUDED."active", "priority" = EXCLUDED."priority"
-RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at\""""
+ON CONFLICT ("id") DO UPDATE SET "label" = EXCLUDED."label", "amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", "mood" = EXCLUDED."mood", "note" = EXCLUDED."note", "active" = EXCLUDED."active", "priority" = EXCLUDED."priority", "touched_at" = now()
+RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at\""""
 
 SELECT_KEYS = """\
 SELECT "id"
@@ -94,14 +94,14 @@ FROM "plain"
 LIMIT $1::int8"""
 
 SELECT_ALL = """\
-SELECT "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at"
+SELECT "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at"
 FROM "plain\""""
 
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
-    INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
-    SELECT COALESCE(u."id", gen_random_uuid()), u."label", u."amount", u."currency", u."mood", u."note", u."active", u."priority", COALESCE(u."created_at", now())
-    FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) WITH ORDINALITY AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", _ord)
+    INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."label", u."amount", u."currency", u."mood", u."note", u."active", u."priority", COALESCE(u."created_at", now()), u."touched_at"
+    FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[], $10::timestamptz[]) WITH ORDINALITY AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at", _ord)
     ORDER BY u._ord
     RETURNING 1
 )
@@ -111,8 +111,8 @@ FROM _written"""
 UPDATE_BATCH_COUNT = """\
 WITH _written AS (
     UPDATE "plain"
-    SET "label" = u."label", "amount" = u."amount", "currency" = u."currency", "mood" = u."mood", "note" = u."note", "active" = u."active", "priority" = u."priority", "created_at" = COALESCE(u."created_at", "plain"."created_at")
-    FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
+    SET "label" = u."label", "amount" = u."amount", "currency" = u."currency", "mood" = u."mood", "note" = u."note", "active" = u."active", "priority" = u."priority", "created_at" = COALESCE(u."created_at", "plain"."created_at"), "touched_at" = now()
+    FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[], $10::timestamptz[]) AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at")
     WHERE "plain"."id" = u."id"
     RETURNING 1
 )
@@ -121,11 +121,11 @@ FROM _written"""
 
 UPSERT_BATCH_COUNT = """\
 WITH _written AS (
-    INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
-    SELECT COALESCE(u."id", gen_random_uuid()), u."label", u."amount", u."currency", u."mood", u."note", u."active", u."priority", COALESCE(u."created_at", now())
-    FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) WITH ORDINALITY AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", _ord)
+    INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at")
+    SELECT COALESCE(u."id", gen_random_uuid()), u."label", u."amount", u."currency", u."mood", u."note", u."active", u."priority", COALESCE(u."created_at", now()), u."touched_at"
+    FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[], $10::timestamptz[]) WITH ORDINALITY AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at", _ord)
     ORDER BY u._ord
-    ON CONFLICT ("id") DO UPDATE SET "label" = EXCLUDED."label", "amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", "mood" = EXCLUDED."mood", "note" = EXCLUDED."note", "active" = EXCLUDED."active", "priority" = EXCLUDED."priority"
+    ON CONFLICT ("id") DO UPDATE SET "label" = EXCLUDED."label", "amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", "mood" = EXCLUDED."mood", "note" = EXCLUDED."note", "active" = EXCLUDED."active", "priority" = EXCLUDED."priority", "touched_at" = now()
     RETURNING 1
 )
 SELECT count(*)
@@ -133,22 +133,22 @@ FROM _written"""
 
 UPDATE_ONE_COLUMNS = """\
 UPDATE "plain"
-SET "label" = CASE WHEN ($10::bool[])[2] THEN $2::text ELSE "plain"."label" END, "amount" = CASE WHEN ($10::bool[])[3] THEN $3::numeric ELSE "plain"."amount" END, "currency" = CASE WHEN ($10::bool[])[4] THEN $4::bpchar ELSE "plain"."currency" END, "mood" = CASE WHEN ($10::bool[])[5] THEN $5::"mood" ELSE "plain"."mood" END, "note" = CASE WHEN ($10::bool[])[6] THEN $6::text ELSE "plain"."note" END, "active" = CASE WHEN ($10::bool[])[7] THEN $7::bool ELSE "plain"."active" END, "priority" = CASE WHEN ($10::bool[])[8] THEN $8::int2 ELSE "plain"."priority" END, "created_at" = CASE WHEN ($10::bool[])[9] THEN COALESCE($9::timestamptz, "plain"."created_at") ELSE "plain"."created_at" END
+SET "label" = CASE WHEN ($11::bool[])[2] THEN $2::text ELSE "plain"."label" END, "amount" = CASE WHEN ($11::bool[])[3] THEN $3::numeric ELSE "plain"."amount" END, "currency" = CASE WHEN ($11::bool[])[4] THEN $4::bpchar ELSE "plain"."currency" END, "mood" = CASE WHEN ($11::bool[])[5] THEN $5::"mood" ELSE "plain"."mood" END, "note" = CASE WHEN ($11::bool[])[6] THEN $6::text ELSE "plain"."note" END, "active" = CASE WHEN ($11::bool[])[7] THEN $7::bool ELSE "plain"."active" END, "priority" = CASE WHEN ($11::bool[])[8] THEN $8::int2 ELSE "plain"."priority" END, "created_at" = CASE WHEN ($11::bool[])[9] THEN COALESCE($9::timestamptz, "plain"."created_at") ELSE "plain"."created_at" END, "touched_at" = COALESCE(now(), $10::timestamptz)
 WHERE "id" = $1::uuid
-RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at\""""
+RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at\""""
 
 UPDATE_BATCH_COLUMNS = """\
 UPDATE "plain"
-SET "label" = CASE WHEN ($10::bool[])[2] THEN u."label" ELSE "plain"."label" END, "amount" = CASE WHEN ($10::bool[])[3] THEN u."amount" ELSE "plain"."amount" END, "currency" = CASE WHEN ($10::bool[])[4] THEN u."currency" ELSE "plain"."currency" END, "mood" = CASE WHEN ($10::bool[])[5] THEN u."mood" ELSE "plain"."mood" END, "note" = CASE WHEN ($10::bool[])[6] THEN u."note" ELSE "plain"."note" END, "active" = CASE WHEN ($10::bool[])[7] THEN u."active" ELSE "plain"."active" END, "priority" = CASE WHEN ($10::bool[])[8] THEN u."priority" ELSE "plain"."priority" END, "created_at" = CASE WHEN ($10::bool[])[9] THEN COALESCE(u."created_at", "plain"."created_at") ELSE "plain"."created_at" END
-FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
+SET "label" = CASE WHEN ($11::bool[])[2] THEN u."label" ELSE "plain"."label" END, "amount" = CASE WHEN ($11::bool[])[3] THEN u."amount" ELSE "plain"."amount" END, "currency" = CASE WHEN ($11::bool[])[4] THEN u."currency" ELSE "plain"."currency" END, "mood" = CASE WHEN ($11::bool[])[5] THEN u."mood" ELSE "plain"."mood" END, "note" = CASE WHEN ($11::bool[])[6] THEN u."note" ELSE "plain"."note" END, "active" = CASE WHEN ($11::bool[])[7] THEN u."active" ELSE "plain"."active" END, "priority" = CASE WHEN ($11::bool[])[8] THEN u."priority" ELSE "plain"."priority" END, "created_at" = CASE WHEN ($11::bool[])[9] THEN COALESCE(u."created_at", "plain"."created_at") ELSE "plain"."created_at" END, "touched_at" = now()
+FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[], $10::timestamptz[]) AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at")
 WHERE "plain"."id" = u."id"
-RETURNING "plain"."id", "plain"."label", "plain"."amount", "plain"."currency", "plain"."mood", "plain"."note", "plain"."active", "plain"."priority", "plain"."created_at\""""
+RETURNING "plain"."id", "plain"."label", "plain"."amount", "plain"."currency", "plain"."mood", "plain"."note", "plain"."active", "plain"."priority", "plain"."created_at", "plain"."touched_at\""""
 
 UPDATE_BATCH_COLUMNS_COUNT = """\
 WITH _written AS (
     UPDATE "plain"
-    SET "label" = CASE WHEN ($10::bool[])[2] THEN u."label" ELSE "plain"."label" END, "amount" = CASE WHEN ($10::bool[])[3] THEN u."amount" ELSE "plain"."amount" END, "currency" = CASE WHEN ($10::bool[])[4] THEN u."currency" ELSE "plain"."currency" END, "mood" = CASE WHEN ($10::bool[])[5] THEN u."mood" ELSE "plain"."mood" END, "note" = CASE WHEN ($10::bool[])[6] THEN u."note" ELSE "plain"."note" END, "active" = CASE WHEN ($10::bool[])[7] THEN u."active" ELSE "plain"."active" END, "priority" = CASE WHEN ($10::bool[])[8] THEN u."priority" ELSE "plain"."priority" END, "created_at" = CASE WHEN ($10::bool[])[9] THEN COALESCE(u."created_at", "plain"."created_at") ELSE "plain"."created_at" END
-    FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
+    SET "label" = CASE WHEN ($11::bool[])[2] THEN u."label" ELSE "plain"."label" END, "amount" = CASE WHEN ($11::bool[])[3] THEN u."amount" ELSE "plain"."amount" END, "currency" = CASE WHEN ($11::bool[])[4] THEN u."currency" ELSE "plain"."currency" END, "mood" = CASE WHEN ($11::bool[])[5] THEN u."mood" ELSE "plain"."mood" END, "note" = CASE WHEN ($11::bool[])[6] THEN u."note" ELSE "plain"."note" END, "active" = CASE WHEN ($11::bool[])[7] THEN u."active" ELSE "plain"."active" END, "priority" = CASE WHEN ($11::bool[])[8] THEN u."priority" ELSE "plain"."priority" END, "created_at" = CASE WHEN ($11::bool[])[9] THEN COALESCE(u."created_at", "plain"."created_at") ELSE "plain"."created_at" END, "touched_at" = now()
+    FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[], $10::timestamptz[]) AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at")
     WHERE "plain"."id" = u."id"
     RETURNING 1
 )
@@ -162,18 +162,18 @@ WHERE EXISTS (SELECT 1 FROM "plain" WHERE "plain"."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
-INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
-VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::numeric, $4::bpchar, $5::"mood", $6::text, $7::bool, $8::int2, COALESCE($9::timestamptz, now()))
+INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at")
+VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::text, $3::numeric, $4::bpchar, $5::"mood", $6::text, $7::bool, $8::int2, COALESCE($9::timestamptz, now()), $10::timestamptz)
 ON CONFLICT ("id") DO NOTHING
-RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at\""""
+RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at\""""
 
 INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
-INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at")
-SELECT COALESCE(u."id", gen_random_uuid()), u."label", u."amount", u."currency", u."mood", u."note", u."active", u."priority", COALESCE(u."created_at", now())
-FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[]) WITH ORDINALITY AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", _ord)
+INSERT INTO "plain" ("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at")
+SELECT COALESCE(u."id", gen_random_uuid()), u."label", u."amount", u."currency", u."mood", u."note", u."active", u."priority", COALESCE(u."created_at", now()), u."touched_at"
+FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bpchar[], $5::"mood"[], $6::text[], $7::bool[], $8::int2[], $9::timestamptz[], $10::timestamptz[]) WITH ORDINALITY AS u("id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at", _ord)
 ORDER BY u._ord
 ON CONFLICT ("id") DO NOTHING
-RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at\""""
+RETURNING "id", "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at\""""
 
 SELECT_COPY_DEFAULTS = """\
 SELECT now()::timestamptz AS "created_at\""""
@@ -223,6 +223,16 @@ COLUMNS = (
         pg_type="timestamptz",
         kind="timestamptz",
         server_default=True,
+        none_on_insert=True,
+        none_on_update=True,
+    ),
+    _rt.ColumnSpec(
+        name="touched_at",
+        attr="touched_at",
+        pg_type="timestamptz",
+        kind="timestamptz",
+        nullable=True,
+        on_update=True,
         none_on_insert=True,
         none_on_update=True,
     ),
@@ -277,6 +287,7 @@ COPY = _rt.CopySpec(
         "active",
         "priority",
         "created_at",
+        "touched_at",
     ),
     defaults_sql=SELECT_COPY_DEFAULTS,
     fetched_defaults=(8,),

@@ -62,6 +62,11 @@ class Plain:
 
     Server default now(): None on insert takes it, None on update keeps the stored value,
     and an upsert never changes it in an existing row. Column created_at: timestamptz."""
+    touched_at: datetime.datetime | None = None
+    """Kept current without a server default: an insert stores the value given (NULL when none), every update sets now() whatever the input says.
+
+    Kept current: every update sets it to now() (the value given is ignored), an upsert that
+    updates a row too. Column touched_at: timestamptz."""
 
 
 PlainKey = uuid.UUID
@@ -69,7 +74,7 @@ PlainKey = uuid.UUID
 
 #: Columns of table plain that update(..., columns=[...]) may name.
 PlainColumn = Literal[
-    "label", "amount", "currency", "mood", "note", "active", "priority", "created_at"
+    "label", "amount", "currency", "mood", "note", "active", "priority", "created_at", "touched_at"
 ]
 
 
@@ -84,6 +89,7 @@ def _to_columns(items: Sequence[Plain]) -> list[list[Any]]:
         [item.active for item in items],
         [item.priority for item in items],
         [item.created_at for item in items],
+        [item.touched_at for item in items],
     ]
 
 
@@ -98,6 +104,7 @@ def _from_record(record: Any) -> Plain:
         active=record[6],
         priority=record[7],
         created_at=record[8],
+        touched_at=record[9],
     )
 
 
@@ -110,7 +117,7 @@ PLAIN_TABLE: _rt.TableSpec[Plain, PlainKey] = _rt.TableSpec(
     entity=Plain,
     columns=_plain_table.COLUMNS,
     key_columns=(0,),
-    insert_columns=(0, 1, 2, 3, 4, 5, 6, 7, 8),
+    insert_columns=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
     sql=_plain_table.SQL,
     to_columns=_to_columns,
     from_record=_from_record,

@@ -14,6 +14,7 @@ CREATE TABLE "plain" (
     "active" boolean NOT NULL,
     "priority" smallint NOT NULL DEFAULT 3,
     "created_at" timestamptz NOT NULL DEFAULT now(),
+    "touched_at" timestamptz,
     CONSTRAINT "plain_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "plain_label_min_length_check" CHECK (char_length("label") >= 1),
     CONSTRAINT "plain_amount_min_check" CHECK ("amount" >= 0),
@@ -31,6 +32,7 @@ COMMENT ON COLUMN "plain"."note" IS 'Unbounded nullable text.';
 COMMENT ON COLUMN "plain"."active" IS 'A boolean without default.';
 COMMENT ON COLUMN "plain"."priority" IS 'A literal default and a range check.';
 COMMENT ON COLUMN "plain"."created_at" IS 'Server default; None on insert takes now().';
+COMMENT ON COLUMN "plain"."touched_at" IS 'Kept current without a server default: an insert stores the value given (NULL when none), every update sets now() whatever the input says.';
 
 CREATE TABLE "composite" (
     "region" char(2) NOT NULL,
