@@ -293,8 +293,10 @@ async def _probe_check(
     if operation == "update" and check.probe_update_sql is not None:
         arguments = batch_arguments(spec, columns, (*check.columns, *spec.key_columns))
         mask = spec.update_columns or (True,) * len(spec.columns)
-        return await _probe(conn, check.probe_update_sql, [*arguments, list(mask)])
-    return await _probe(conn, check.probe_sql, batch_arguments(spec, columns, check.columns))
+        update_arguments = [*arguments, list(mask)]
+        return await _probe(conn, spec, check.probe_update_sql, update_arguments, columns)
+    arguments = batch_arguments(spec, columns, check.columns)
+    return await _probe(conn, spec, check.probe_sql, arguments, columns)
 
 
 def _null_rows(
