@@ -29,7 +29,7 @@ from batchrepo.db.failures import BY_SQLSTATE as _BY_SQLSTATE
 from batchrepo.db.failures import classified
 from batchrepo.db.routing import routed, shard_of
 from batchrepo.key_matching import keys_of_columns
-from batchrepo.spec import ForeignKeySpec, TableSpec, UniqueSpec
+from batchrepo.spec import CheckSpec, ForeignKeySpec, TableSpec, UniqueSpec
 
 #: Errors raised by asyncpg for a statement: by the server, or while encoding its arguments.
 STATEMENT_ERRORS = (asyncpg.PostgresError, ArgumentEncodingError)
@@ -178,6 +178,12 @@ async def batch_error(
             )
         elif cls is errors.NotNullViolationError and fields.get("columns"):
             rows = _null_rows(spec, columns, fields["columns"][0])
+        elif cls is errors.CheckViolationError:
+            check = next((c for c in spec.checks if c.constraint == fields["constraint"]), None)
+            if check is not None:
+                fields["columns"] = _column_names(spec, check.columns)
+                fields["reason"] = f"check {check.constraint} ({check.sql}) is false"
+                rows = await _probe_check(conn, spec, check, columns, operation)
     return cls(
         spec.table,
         rows=rows,
@@ -274,6 +280,23 @@ async def _probe_foreign_keys(
             rows = [row for row in rows if references[row] not in in_batch]
         found[foreign_key.constraint] = rows
     return found
+
+
+async def _probe_check(
+    conn: Connection,
+    spec: TableSpec[Any, Any],
+    check: CheckSpec,
+    columns: Sequence[Sequence[Any]],
+    operation: Operation,
+) -> list[int]:
+    """The rows ``check`` is false for, the values read as the failed statement wrote them."""
+    if operation == "update" and check.probe_update_sql is not None:
+        arguments = batch_arguments(spec, columns, (*check.columns, *spec.key_columns))
+        mask = spec.update_columns or (True,) * len(spec.columns)
+        update_arguments = [*arguments, list(mask)]
+        return await _probe(conn, spec, check.probe_update_sql, update_arguments, columns)
+    arguments = batch_arguments(spec, columns, check.columns)
+    return await _probe(conn, spec, check.probe_sql, arguments, columns)
 
 
 def _null_rows(
