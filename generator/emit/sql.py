@@ -157,21 +157,37 @@ def unique_probe(table: Table, key: Key) -> Statement:
     """Rows of a batch whose key values already exist (in another row, for unique keys).
 
     Arguments, as batch arrays: the primary key's columns for the primary key; for a unique key,
-    its columns and then the primary key's columns (a row does not clash with itself)."""
+    its columns and then the primary key's columns (a row does not clash with itself).
+
+    The stored rows are looked up first, in a materialized CTE that the batch rows are then
+    matched against (:func:`_stored`): Citus refuses a subquery over a distributed table
+    correlated with a set-returning function, and plans this form on any table."""
     batch = Batch()
     values = [batch.add(table.columns[i]) for i in key.columns]
-    t = quote_ident(table.name)
+    columns = tuple(table.columns[i] for i in key.columns)
+    looked_up = _stored(table.name, columns, tuple(c.name for c in columns), values)
     match = " AND ".join(
-        f"{t}.{quote_ident(table.columns[i].name)} = {value}"
+        f"s.{quote_ident(table.columns[i].name)} = {value}"
         for i, value in zip(key.columns, values, strict=True)
     )
+    kept = columns
     if key is not table.primary_key:
         pk_values = [batch.add(c, derived_identifier("_pk", c.name)) for c in table.key_columns]
-        match += f" AND {row_of(t, table.key_columns)} IS DISTINCT FROM {_tuple(pk_values)}"
+        match += f" AND {row_of('s', table.key_columns)} IS DISTINCT FROM {_tuple(pk_values)}"
+        kept += tuple(c for c in table.key_columns if c not in columns)
     return (
+        *block(
+            "WITH s AS MATERIALIZED (",
+            (
+                f"SELECT {column_list(table, kept)}",
+                f"FROM {quote_ident(table.name)}",
+                looked_up,
+            ),
+            ")",
+        ),
         "SELECT u._ord",
         *batch.source(ordinality=True),
-        f"WHERE EXISTS (SELECT 1 FROM {t} WHERE {match})",
+        f"WHERE EXISTS (SELECT 1 FROM s WHERE {match})",
         "ORDER BY u._ord",
     )
 
@@ -188,22 +204,49 @@ def unique_select_batch(table: Table, key: Key) -> Statement:
 
 def foreign_key_probe(table: Table, fk: ForeignKey) -> Statement:
     """Rows of a batch whose parent does not exist; a NULL in the key means no check (MATCH
-    SIMPLE). Arguments: the referencing columns as batch arrays."""
+    SIMPLE). Arguments: the referencing columns as batch arrays.
+
+    The parents are looked up first, in a materialized CTE (as :func:`unique_probe` does, so
+    that Citus plans it when the parent is distributed)."""
     batch = Batch()
     columns = tuple(table.columns[i] for i in fk.columns)
     values = [batch.add(c) for c in columns]
     present = " AND ".join(f"{v} IS NOT NULL" for v in values)
+    parent_columns = ", ".join(quote_ident(c) for c in fk.parent_columns)
     match = " AND ".join(
         f"p.{quote_ident(parent_column)} = {value}"
         for parent_column, value in zip(fk.parent_columns, values, strict=True)
     )
     return (
+        *block(
+            "WITH p AS MATERIALIZED (",
+            (
+                f"SELECT {parent_columns}",
+                f"FROM {quote_ident(fk.parent)}",
+                _stored(fk.parent, columns, fk.parent_columns, values),
+            ),
+            ")",
+        ),
         "SELECT u._ord",
         *batch.source(ordinality=True),
         f"WHERE {present}",
-        f"AND NOT EXISTS (SELECT 1 FROM {quote_ident(fk.parent)} AS p WHERE {match})",
+        f"AND NOT EXISTS (SELECT 1 FROM p WHERE {match})",
         "ORDER BY u._ord",
     )
+
+
+def _stored(
+    table: str, columns: tuple[Column, ...], stored: tuple[str, ...], values: list[str]
+) -> str:
+    """The ``WHERE`` of a probe's lookup: rows of ``table`` whose ``stored`` columns equal the
+    batch's ``values`` of ``columns`` (the probe's first batch arguments, bound again here; not
+    correlated with the probe's rows). A NULL matches nothing, as in the probe itself."""
+    batch = Batch()
+    inner = [batch.add(c) for c in columns]
+    assert inner == values, "the lookup binds the probe's first arguments"
+    target = _tuple([f"{quote_ident(table)}.{quote_ident(name)}" for name in stored])
+    source = " ".join(batch.source(ordinality=False))
+    return f"WHERE {target} IN (SELECT {', '.join(inner)} {source})"
 
 
 def foreign_key_children(table: Table, fk: ForeignKey) -> Statement:

@@ -142,12 +142,6 @@ async def test_co_located_child_checks_its_parent_on_the_same_shard(
     assert len(saved) == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=batchrepo.DatabaseError,
-    reason="the missing-parent probe (a correlated NOT EXISTS over unnest) is refused by Citus "
-    "when the parent is distributed (0A000); docs/citus.md, what is left",
-)
 async def test_a_missing_distributed_parent_is_named(
     pool: asyncpg.Pool, sharded: ModuleType
 ) -> None:

@@ -370,9 +370,14 @@ FROM (
 ) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
+WITH s AS MATERIALIZED (
+    SELECT "owner_id", "id"
+    FROM "account"
+    WHERE ("account"."owner_id", "account"."id") IN (SELECT u."owner_id", u."id" FROM unnest($1::uuid[], $2::uuid[]) AS u("owner_id", "id"))
+)
 SELECT u._ord
 FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_id", "id", _ord)
-WHERE EXISTS (SELECT 1 FROM "account" WHERE "account"."owner_id" = u."owner_id" AND "account"."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_id" = u."owner_id" AND s."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -408,9 +413,14 @@ SELECT _w."owner_id", _w."id", _w."kind", _w."iban", _w."country", _w."balance",
 FROM _written AS _w"""
 
 PROBE_UNIQUE_ACCOUNT_IBAN = """\
+WITH s AS MATERIALIZED (
+    SELECT "owner_id", "iban", "id"
+    FROM "account"
+    WHERE ("account"."owner_id", "account"."iban") IN (SELECT u."owner_id", u."iban" FROM unnest($1::uuid[], $2::text[]) AS u("owner_id", "iban"))
+)
 SELECT u._ord
 FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[]) WITH ORDINALITY AS u("owner_id", "iban", "_pk_owner_id", "_pk_id", _ord)
-WHERE EXISTS (SELECT 1 FROM "account" WHERE "account"."owner_id" = u."owner_id" AND "account"."iban" = u."iban" AND ("account"."owner_id", "account"."id") IS DISTINCT FROM (u."_pk_owner_id", u."_pk_id"))
+WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_id" = u."owner_id" AND s."iban" = u."iban" AND (s."owner_id", s."id") IS DISTINCT FROM (u."_pk_owner_id", u."_pk_id"))
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_ACCOUNT_IBAN = """\
@@ -537,10 +547,15 @@ FROM "account"
 WHERE ("account"."owner_id", "account"."iban") IN (SELECT * FROM unnest($1::uuid[], $2::text[]))"""
 
 PROBE_PARENT_COUNTRY = """\
+WITH p AS MATERIALIZED (
+    SELECT "code"
+    FROM "country"
+    WHERE "country"."code" IN (SELECT u."country" FROM unnest($1::bpchar[]) AS u("country"))
+)
 SELECT u._ord
 FROM unnest($1::bpchar[]) WITH ORDINALITY AS u("country", _ord)
 WHERE u."country" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM "country" AS p WHERE p."code" = u."country")
+AND NOT EXISTS (SELECT 1 FROM p WHERE p."code" = u."country")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_COUNTRY = """\

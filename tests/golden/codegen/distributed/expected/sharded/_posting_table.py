@@ -154,9 +154,14 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
+WITH s AS MATERIALIZED (
+    SELECT "owner_id", "id"
+    FROM "posting"
+    WHERE ("posting"."owner_id", "posting"."id") IN (SELECT u."owner_id", u."id" FROM unnest($1::uuid[], $2::uuid[]) AS u("owner_id", "id"))
+)
 SELECT u._ord
 FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_id", "id", _ord)
-WHERE EXISTS (SELECT 1 FROM "posting" WHERE "posting"."owner_id" = u."owner_id" AND "posting"."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_id" = u."owner_id" AND s."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -174,10 +179,15 @@ ON CONFLICT ("owner_id", "id") DO NOTHING
 RETURNING "owner_id", "id", "account_id", "amount", "booked_at\""""
 
 PROBE_PARENT_POSTING_ACCOUNT = """\
+WITH p AS MATERIALIZED (
+    SELECT "owner_id", "id"
+    FROM "account"
+    WHERE ("account"."owner_id", "account"."id") IN (SELECT u."owner_id", u."account_id" FROM unnest($1::uuid[], $2::uuid[]) AS u("owner_id", "account_id"))
+)
 SELECT u._ord
 FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_id", "account_id", _ord)
 WHERE u."owner_id" IS NOT NULL AND u."account_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM "account" AS p WHERE p."owner_id" = u."owner_id" AND p."id" = u."account_id")
+AND NOT EXISTS (SELECT 1 FROM p WHERE p."owner_id" = u."owner_id" AND p."id" = u."account_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_POSTING_ACCOUNT = """\
