@@ -412,9 +412,14 @@ FROM (
 ) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
+WITH s AS MATERIALIZED (
+    SELECT "owner_person_id", "id"
+    FROM "account"
+    WHERE ("account"."owner_person_id", "account"."id") IN (SELECT u."owner_person_id", u."id" FROM unnest($1::uuid[], $2::uuid[]) AS u("owner_person_id", "id"))
+)
 SELECT u._ord
 FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_person_id", "id", _ord)
-WHERE EXISTS (SELECT 1 FROM "account" WHERE "account"."owner_person_id" = u."owner_person_id" AND "account"."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_person_id" = u."owner_person_id" AND s."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -455,9 +460,14 @@ SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w
 FROM _written AS _w"""
 
 PROBE_UNIQUE_ACCOUNT_NUMBER = """\
+WITH s AS MATERIALIZED (
+    SELECT "owner_person_id", "account_number", "id"
+    FROM "account"
+    WHERE ("account"."owner_person_id", "account"."account_number") IN (SELECT u."owner_person_id", u."account_number" FROM unnest($1::uuid[], $2::text[]) AS u("owner_person_id", "account_number"))
+)
 SELECT u._ord
 FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[]) WITH ORDINALITY AS u("owner_person_id", "account_number", "_pk_owner_person_id", "_pk_id", _ord)
-WHERE EXISTS (SELECT 1 FROM "account" WHERE "account"."owner_person_id" = u."owner_person_id" AND "account"."account_number" = u."account_number" AND ("account"."owner_person_id", "account"."id") IS DISTINCT FROM (u."_pk_owner_person_id", u."_pk_id"))
+WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_person_id" = u."owner_person_id" AND s."account_number" = u."account_number" AND (s."owner_person_id", s."id") IS DISTINCT FROM (u."_pk_owner_person_id", u."_pk_id"))
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_ACCOUNT_NUMBER = """\
@@ -599,10 +609,15 @@ FROM "account"
 WHERE ("account"."owner_person_id", "account"."account_number") IN (SELECT * FROM unnest($1::uuid[], $2::text[]))"""
 
 PROBE_PARENT_OWNER_PERSON_ID = """\
+WITH p AS MATERIALIZED (
+    SELECT "id"
+    FROM "person"
+    WHERE "person"."id" IN (SELECT u."owner_person_id" FROM unnest($1::uuid[]) AS u("owner_person_id"))
+)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("owner_person_id", _ord)
 WHERE u."owner_person_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM "person" AS p WHERE p."id" = u."owner_person_id")
+AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."owner_person_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_OWNER_PERSON_ID = """\

@@ -412,9 +412,14 @@ FROM (
 ) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
+WITH s AS MATERIALIZED (
+    SELECT "owner_person_id", "id"
+    FROM "ledger_transaction"
+    WHERE ("ledger_transaction"."owner_person_id", "ledger_transaction"."id") IN (SELECT u."owner_person_id", u."id" FROM unnest($1::uuid[], $2::uuid[]) AS u("owner_person_id", "id"))
+)
 SELECT u._ord
 FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_person_id", "id", _ord)
-WHERE EXISTS (SELECT 1 FROM "ledger_transaction" WHERE "ledger_transaction"."owner_person_id" = u."owner_person_id" AND "ledger_transaction"."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_person_id" = u."owner_person_id" AND s."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -455,9 +460,14 @@ SELECT _w."id", _w."owner_person_id", _w."account_id", _w."counterparty_account_
 FROM _written AS _w"""
 
 PROBE_UNIQUE_TRANSACTION_REFERENCE = """\
+WITH s AS MATERIALIZED (
+    SELECT "owner_person_id", "account_id", "reference", "id"
+    FROM "ledger_transaction"
+    WHERE ("ledger_transaction"."owner_person_id", "ledger_transaction"."account_id", "ledger_transaction"."reference") IN (SELECT u."owner_person_id", u."account_id", u."reference" FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS u("owner_person_id", "account_id", "reference"))
+)
 SELECT u._ord
 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[]) WITH ORDINALITY AS u("owner_person_id", "account_id", "reference", "_pk_owner_person_id", "_pk_id", _ord)
-WHERE EXISTS (SELECT 1 FROM "ledger_transaction" WHERE "ledger_transaction"."owner_person_id" = u."owner_person_id" AND "ledger_transaction"."account_id" = u."account_id" AND "ledger_transaction"."reference" = u."reference" AND ("ledger_transaction"."owner_person_id", "ledger_transaction"."id") IS DISTINCT FROM (u."_pk_owner_person_id", u."_pk_id"))
+WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_person_id" = u."owner_person_id" AND s."account_id" = u."account_id" AND s."reference" = u."reference" AND (s."owner_person_id", s."id") IS DISTINCT FROM (u."_pk_owner_person_id", u."_pk_id"))
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_TRANSACTION_REFERENCE = """\
@@ -599,10 +609,15 @@ FROM "ledger_transaction"
 WHERE ("ledger_transaction"."owner_person_id", "ledger_transaction"."account_id", "ledger_transaction"."reference") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[]))"""
 
 PROBE_PARENT_TRANSACTION_ACCOUNT = """\
+WITH p AS MATERIALIZED (
+    SELECT "owner_person_id", "id"
+    FROM "account"
+    WHERE ("account"."owner_person_id", "account"."id") IN (SELECT u."owner_person_id", u."account_id" FROM unnest($1::uuid[], $2::uuid[]) AS u("owner_person_id", "account_id"))
+)
 SELECT u._ord
 FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_person_id", "account_id", _ord)
 WHERE u."owner_person_id" IS NOT NULL AND u."account_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM "account" AS p WHERE p."owner_person_id" = u."owner_person_id" AND p."id" = u."account_id")
+AND NOT EXISTS (SELECT 1 FROM p WHERE p."owner_person_id" = u."owner_person_id" AND p."id" = u."account_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_TRANSACTION_ACCOUNT = """\

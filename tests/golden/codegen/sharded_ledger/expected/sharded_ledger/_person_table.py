@@ -370,9 +370,14 @@ FROM (
 ) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
+WITH s AS MATERIALIZED (
+    SELECT "id"
+    FROM "person"
+    WHERE "person"."id" IN (SELECT u."id" FROM unnest($1::uuid[]) AS u("id"))
+)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM "person" WHERE "person"."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -408,10 +413,15 @@ SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _
 FROM _written AS _w"""
 
 PROBE_PARENT_LOCATION_ID = """\
+WITH p AS MATERIALIZED (
+    SELECT "id"
+    FROM "location"
+    WHERE "location"."id" IN (SELECT u."location_id" FROM unnest($1::uuid[]) AS u("location_id"))
+)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("location_id", _ord)
 WHERE u."location_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM "location" AS p WHERE p."id" = u."location_id")
+AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."location_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_LOCATION_ID = """\
