@@ -151,6 +151,25 @@ async def test_a_missing_distributed_parent_is_named(
         )
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=batchrepo.DatabaseError,
+    reason="load_as_of_batch is a LATERAL subquery with LIMIT 1 per key of an unnest, which Citus "
+    "refuses on a distributed history table (0A000, 'Limit clause is currently unsupported when "
+    "a lateral subquery references a column from a table function'); the machines count it "
+    "(tests/citus/test_equivalence.py, ON_CITUS)",
+)
+async def test_as_of_reads_of_a_batch(pool: asyncpg.Pool, sharded: ModuleType) -> None:
+    owner = uuid.uuid4()
+    accounts = sharded.AccountRepository(pool, actor="citus-test")
+    (saved,) = await accounts.save_batch(_accounts(sharded, owner, 1))
+    key = sharded.AccountKey(owner, saved.id)
+    one = await accounts.load_as_of(key, version=1)
+    assert one is not None and one.entity == saved
+    (entry,) = await accounts.load_as_of_batch([key], versions=[1])
+    assert entry is not None and entry.entity == saved
+
+
 def _with(entity: Any, **changes: Any) -> Any:
     import dataclasses
 
