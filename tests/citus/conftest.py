@@ -64,9 +64,9 @@ async def citus_url(
         await devcluster.drop_database(citus_cluster, url)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def citus_loop() -> Iterator[asyncio.AbstractEventLoop]:
-    """The event loop of a module's synchronous property machines (as ``property_loop``)."""
+    """The event loop of the synchronous property machines (as ``property_loop``)."""
     loop = asyncio.new_event_loop()
     try:
         yield loop
@@ -74,20 +74,21 @@ def citus_loop() -> Iterator[asyncio.AbstractEventLoop]:
         loop.close()
 
 
-@pytest.fixture(scope="module")
-def citus_twin(
+@pytest.fixture(scope="session")
+def ledger_twin(
     citus_cluster: devcluster.Cluster,
     citus_loop: asyncio.AbstractEventLoop,
-    request: pytest.FixtureRequest,
+    sharded_ledger: ModuleType,
 ) -> Iterator[Twin]:
-    """The property machines' twin (``tests/property/twin.py``) on the cluster: two fresh Citus
-    databases, each on every node with the workers registered, empty. Every session on them
-    runs multi-shard writes sequentially (:data:`CITUS_SETTINGS`, set on the database, so the
-    machines' own connections get it too)."""
-    stem = request.module.__name__.rsplit(".", 1)[-1][:24]
+    """The property machines' twin (``tests/property/twin.py``) on the cluster: two Citus
+    databases, each on every node with the workers registered, holding the sharded ledger
+    (``schema.sql`` then ``citus.sql``). Every session on them runs multi-shard writes
+    sequentially (:data:`CITUS_SETTINGS`, set on the database, so the machines' own connections
+    get it too). One for the session: making it takes ~30 s on two cores, and every machine
+    empties the tables it uses before each example."""
 
     async def create(side: str) -> str:
-        url = await devcluster.create_database(citus_cluster, f"{stem}_{side}")
+        url = await devcluster.create_database(citus_cluster, f"sharded_ledger_{side}")
         name = url.rsplit("/", 1)[1]
         conn = await asyncpg.connect(url)
         try:
@@ -95,6 +96,7 @@ def citus_twin(
                 await conn.execute(f'ALTER DATABASE "{name}" SET {setting} = {value!r}')
         finally:
             await conn.close()
+        await create_schema(url, sharded_ledger)
         return url
 
     async def drop(url: str) -> None:

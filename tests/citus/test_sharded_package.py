@@ -160,14 +160,33 @@ async def test_a_missing_distributed_parent_is_named(
     "(tests/citus/test_equivalence.py, ON_CITUS)",
 )
 async def test_as_of_reads_of_a_batch(pool: asyncpg.Pool, sharded: ModuleType) -> None:
+    await pool.execute("INSERT INTO country VALUES ('DE', 'Germany') ON CONFLICT DO NOTHING")
     owner = uuid.uuid4()
-    accounts = sharded.AccountRepository(pool, actor="citus-test")
+    accounts = sharded.AccountRepository(pool, actor="citus-xfail")  # not counted above
     (saved,) = await accounts.save_batch(_accounts(sharded, owner, 1))
     key = sharded.AccountKey(owner, saved.id)
     one = await accounts.load_as_of(key, version=1)
     assert one is not None and one.entity == saved
     (entry,) = await accounts.load_as_of_batch([key], versions=[1])
     assert entry is not None and entry.entity == saved
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=batchrepo.MissingRowsError,
+    reason="the audited update_batch answers its updated rows (a data-modifying CTE) UNION ALL "
+    "the rows left unchanged, read from the table; Citus runs the CTE first, so the table read "
+    "sees a row updated without a version check as unchanged too: one row too many, and a "
+    "MissingRowsError naming no row (generator/emit/audit_sql.py; the machines count it, "
+    "tests/citus/test_equivalence.py, ON_CITUS)",
+)
+async def test_an_update_without_a_version_check(pool: asyncpg.Pool, sharded: ModuleType) -> None:
+    await pool.execute("INSERT INTO country VALUES ('DE', 'Germany') ON CONFLICT DO NOTHING")
+    owner = uuid.uuid4()
+    accounts = sharded.AccountRepository(pool, actor="citus-xfail")  # not counted above
+    (saved,) = await accounts.save_batch(_accounts(sharded, owner, 1))
+    (updated,) = await accounts.update_batch([_with(saved, balance=Decimal(5), version=None)])
+    assert updated.version == 2
 
 
 def _with(entity: Any, **changes: Any) -> Any:

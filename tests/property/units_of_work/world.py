@@ -55,14 +55,19 @@ class World:
 
 
 @contextmanager
-def open_world(twin: Twin, package: ModuleType) -> Iterator[World]:
+def open_world(
+    twin: Twin, package: ModuleType, tables: Sequence[str] | None = None
+) -> Iterator[World]:
     """A world on ``twin``, whose databases already hold ``package``'s tables: a work
     connection per side, closed on exit. The batch side writes every batch insert of a table
-    that allows COPY by COPY, however small; the single side keeps the default policy."""
+    that allows COPY by COPY, however small; the single side keeps the default policy.
+    ``tables``: the machine writes these only (with their parents among them), else all."""
     assert twin.urls is not None
     batch = Side("batch", twin.urls[0], twin.batch, WritePolicy(copy_from_rows=0))
     single = Side("single", twin.urls[1], twin.single)
     specs = list(table_specs(package).values())
+    if tables is not None:
+        specs = [spec for spec in specs if spec.table in tables]
     built = World(twin, batch, single, specs, package.UnitOfWork)
     try:
         yield built
