@@ -15,10 +15,11 @@ from typing import Any, Literal, overload
 from batchrepo import errors
 from batchrepo.cache.entity_reads import entity_reads
 from batchrepo.cache.recording import Recorder
-from batchrepo.db.arguments import decoded_rows, key_arrays, key_values, value_arrays
+from batchrepo.db.arguments import decoded_rows, key_values, value_arrays
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, Operation, row_error, statement_error
 from batchrepo.db.executor import Executor, acquire
 from batchrepo.db.failures import boundary
+from batchrepo.db.routing import keyed, routed, shard_of
 from batchrepo.entities import entities
 from batchrepo.key_matching import comparable_keys, keys_of_records
 from batchrepo.observe.telemetry import Observed
@@ -309,8 +310,8 @@ async def load_keys(
     asked = keys if cached is None else cached.misses(keys)
     records = []
     if asked:
-        arguments = key_arrays(spec, asked)
-        records = await _fetch(session.executor, spec, spec.sql.select_batch, arguments, "select")
+        select, arguments = keyed(spec, spec.sql.select_batch, asked)
+        records = await _fetch(session.executor, spec, select, arguments, "select")
     returned = len(records) if asked else None
     if cached is not None:
         cached.read(records, recorder)
@@ -352,9 +353,8 @@ async def exists_batch(target: Target, spec: TableSpec[E, K], keys: Sequence[K])
         if not keys:
             return []
         recorder = Recorder(session.cache_view())
-        records = await _fetch(
-            session.executor, spec, spec.sql.exists_batch, key_arrays(spec, keys), "select"
-        )
+        exists, arguments = keyed(spec, spec.sql.exists_batch, keys)
+        records = await _fetch(session.executor, spec, exists, arguments, "select")
         seen.returned = len(records)
         # exists_batch returns the key columns only
         at = range(len(spec.key_columns))
@@ -469,8 +469,9 @@ async def load_batch_by_unique(
             raise KeyError(f"table {spec.table} has no unique key {unique!r} to load by")
         recorder = Recorder(session.cache_view())
         arguments = value_arrays(len(found.columns), keys)
-        sql = found.select_batch_sql
-        records = await _fetch(session.executor, spec, sql, arguments, "select")
+        shard = shard_of(spec, found.columns, arguments)
+        sql, on_shard = routed(spec, found.select_batch_sql, shard)
+        records = await _fetch(session.executor, spec, sql, arguments + on_shard, "select")
         seen.returned = len(records)
         recorder.rows(spec, records)
         return _in_order_asked(spec, records, found.columns, keys)
@@ -491,8 +492,9 @@ async def load_grouped_by_fk(
     with Observed("load_grouped_by_fk", spec, session, len(keys)) as seen:
         recorder = Recorder(session.cache_view())
         arguments = value_arrays(len(found.columns), keys)
-        sql = found.select_children_sql
-        records = await _fetch(session.executor, spec, sql, arguments, "select")
+        shard = shard_of(spec, found.columns, arguments)
+        sql, on_shard = routed(spec, found.select_children_sql, shard)
+        records = await _fetch(session.executor, spec, sql, arguments + on_shard, "select")
         seen.returned = len(records)
         recorder.rows(spec, records)
     # a parent key asked as 'a' finds children stored as 'a  ' in char(n) columns

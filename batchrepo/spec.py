@@ -34,7 +34,7 @@ Conventions shared by the generator and the runtime (both sides rely on them):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
@@ -296,6 +296,24 @@ class CopySpec:
     """Positions whose server default is ``gen_random_uuid()``: a None gets ``uuid.uuid4()``."""
 
 
+@dataclass(frozen=True, slots=True)
+class RoutingSpec:
+    """A table distributed on Citus: its batch statements that Citus routes to one shard.
+
+    Each routed statement is the twin of one of the table's statements (``select_batch``,
+    ``exists_batch``, ``delete_batch``, the batch updates): the same arguments, then one more,
+    the distribution value, matched by ``AND "<table>"."<column>" = $n``. The runtime sends the
+    twin when every row of a batch has the same, non-NULL value in ``column``
+    (:mod:`batchrepo.db.routing`); otherwise the statement itself, which Citus runs on every
+    shard. On a plain PostgreSQL the twin is one more filter on an indexed column.
+    """
+
+    column: int
+    """Position of the distribution column in ``TableSpec.columns`` (part of every key)."""
+    statements: Mapping[str, str]
+    """A statement (its text, as the spec holds it) -> its routed twin."""
+
+
 # No slots here: for ``TableSpec[Person, PersonKey](...)`` (the form of the hand-written test
 # specs) Python 3.11's typing sets ``__orig_class__`` on the new instance; a frozen *slotted*
 # dataclass answers with a TypeError instead of the AttributeError typing expects, and the module
@@ -333,6 +351,8 @@ class TableSpec(Generic[E, K]):
     a key other than by failing: ``save_if_new`` skips such rows (:mod:`batchrepo.write.if_new`),
     an upsert on a unique key updates them (:mod:`batchrepo.write.upserts`). A clash on it is
     then no error to look for, and rows come back matched to the input by it."""
+    routing: RoutingSpec | None = None
+    """Set for a table distributed on Citus (``distribution`` in the schema)."""
 
     @property
     def composite_key(self) -> bool:

@@ -6,7 +6,7 @@ nothing else of batchrepo. Names here never change meaning or go away while ``1`
 
 * Table description (what a generated module declares): :class:`TableSpec`,
   :class:`ColumnSpec`, :class:`UniqueSpec`, :class:`ForeignKeySpec`, :class:`TableSQL`,
-  :class:`AuditSpec`, :class:`CopySpec`, :data:`WriteMode`.
+  :class:`AuditSpec`, :class:`CopySpec`, :class:`RoutingSpec`, :data:`WriteMode`.
 * Where operations run: :class:`Executor`, :class:`Session`, :func:`as_session`,
   :class:`UnitOfWork` (the base of each package's ``UnitOfWork``).
 * Operations, generic over a ``TableSpec`` (``batchrepo.operations`` and
@@ -63,6 +63,7 @@ from batchrepo.spec import (
     ColumnSpec,
     CopySpec,
     ForeignKeySpec,
+    RoutingSpec,
     TableSpec,
     TableSQL,
     UniqueSpec,
@@ -111,6 +112,7 @@ __all__ = [
     "ProgressCallback",
     "ProgressEvent",
     "PydanticModel",
+    "RoutingSpec",
     "Session",
     "TableSQL",
     "TableSpec",

@@ -27,6 +27,7 @@ from batchrepo.db.arguments import batch_argument_columns, batch_arguments
 from batchrepo.db.executor import Connection
 from batchrepo.db.failures import BY_SQLSTATE as _BY_SQLSTATE
 from batchrepo.db.failures import classified
+from batchrepo.db.routing import routed, shard_of
 from batchrepo.key_matching import keys_of_columns
 from batchrepo.spec import ForeignKeySpec, TableSpec, UniqueSpec
 
@@ -274,7 +275,7 @@ async def _probe_uniques(
         else:
             positions = unique.columns + spec.key_columns
         found[unique.constraint] = await _probe(
-            conn, unique.probe_sql, batch_arguments(spec, columns, positions)
+            conn, spec, unique.probe_sql, batch_arguments(spec, columns, positions), columns
         )
     return found
 
@@ -287,9 +288,8 @@ async def _probe_foreign_keys(
 ) -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
     for foreign_key in spec.foreign_keys:
-        rows = await _probe(
-            conn, foreign_key.probe_sql, batch_arguments(spec, columns, foreign_key.columns)
-        )
+        arguments = batch_arguments(spec, columns, foreign_key.columns)
+        rows = await _probe(conn, spec, foreign_key.probe_sql, arguments, columns)
         if foreign_key.self_parent_columns is not None and operation != "update":
             # The insert rolled back, so the probe misses parents that were new rows of the
             # batch: a row pointing at one of them was fine. An update creates no rows, so a
@@ -311,10 +311,18 @@ def _null_rows(
     return [row for row, value in enumerate(columns[position]) if value is None]
 
 
-async def _probe(conn: Connection, sql: str, arguments: Sequence[Any]) -> list[int]:
-    """0-based rows a probe returns (it returns 1-based ordinals)."""
+async def _probe(
+    conn: Connection,
+    spec: TableSpec[Any, Any],
+    sql: str,
+    arguments: Sequence[Any],
+    columns: Sequence[Sequence[Any]],
+) -> list[int]:
+    """0-based rows a probe returns (it returns 1-based ordinals); routed to one shard when
+    the batch (``columns``, every column) has one distribution value."""
+    probe, on_shard = routed(spec, sql, shard_of(spec, range(len(columns)), columns))
     try:
-        records = await conn.fetch(sql, *arguments)
+        records = await conn.fetch(probe, *arguments, *on_shard)
     except (asyncpg.PostgresError, asyncpg.InterfaceError):
         return []  # locating rows is a courtesy; the original error is what gets raised
     return [record[0] - 1 for record in records]

@@ -27,6 +27,7 @@ from typing import Any, Generic, Literal
 
 from batchrepo.db.arguments import decoded_rows, key_arrays, key_values
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, row_error, statement_error
+from batchrepo.db.routing import keyed, routed, shard_of
 from batchrepo.key_matching import comparable_keys, keys_of_records
 from batchrepo.session import Target, as_session
 from batchrepo.spec import E, K, TableSpec
@@ -117,7 +118,8 @@ async def load_history_batch(
     if not keys:
         return []
     try:
-        records = await session.executor.fetch(sql, *key_arrays(spec, keys))
+        batch_sql, arguments = keyed(spec, sql, keys)
+        records = await session.executor.fetch(batch_sql, *arguments)
     except STATEMENT_ERRORS as exc:
         raise statement_error(spec, exc, "select") from exc
     found: dict[Any, list[HistoryEntry[E]]] = {}
@@ -167,7 +169,9 @@ async def load_as_of_batch(
         return []
     wanted = list(versions) if versions is not None else [None] * len(keys)
     try:
-        records = await session.executor.fetch(sql, *key_arrays(spec, keys), wanted, at)
+        arrays = key_arrays(spec, keys)
+        batch_sql, on_shard = routed(spec, sql, shard_of(spec, spec.key_columns, arrays))
+        records = await session.executor.fetch(batch_sql, *arrays, wanted, at, *on_shard)
     except STATEMENT_ERRORS as exc:
         raise statement_error(spec, exc, "select") from exc
     answers: list[HistoryEntry[E] | None] = [None] * len(keys)

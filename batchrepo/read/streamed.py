@@ -31,9 +31,10 @@ from typing import Any
 
 from batchrepo.cache.recording import Recorder
 from batchrepo.chunks import DEFAULT_CHUNK_SIZE, check_chunk_size, check_iterable, chunks_of
-from batchrepo.db.arguments import decoded_rows, key_arrays
+from batchrepo.db.arguments import decoded_rows
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, statement_error
 from batchrepo.db.executor import Connection, acquire
+from batchrepo.db.routing import keyed
 from batchrepo.observe.progress import ProgressCallback, ProgressReport
 from batchrepo.observe.telemetry import Observed
 from batchrepo.operations import load_keys
@@ -157,8 +158,8 @@ async def _stream_all(
             cursor = await _run(spec, open_cursor(select_keys, None))  # LIMIT NULL: every row
             while key_records := await _run(spec, cursor.fetch(size)):
                 keys = _keys(key_records, width)
-                select = spec.sql.select_batch
-                records = await _run(spec, conn.fetch(select, *key_arrays(spec, keys)))
+                select, arguments = keyed(spec, spec.sql.select_batch, keys)
+                records = await _run(spec, conn.fetch(select, *arguments))
                 recorder.rows(spec, records)
                 yield [spec.from_record(row) for row in decoded_rows(spec, records)], len(records)
                 if len(key_records) < size:

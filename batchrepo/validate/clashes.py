@@ -30,6 +30,7 @@ from batchrepo.cache.views import CacheView
 from batchrepo.db.arguments import batch_arguments
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, statement_error
 from batchrepo.db.executor import Executor, guarded
+from batchrepo.db.routing import routed, shard_of
 from batchrepo.key_matching import keys_of_columns
 from batchrepo.spec import TableSpec, UniqueSpec, WriteMode
 from batchrepo.validate.report import Problem
@@ -99,9 +100,11 @@ async def _probe(
     # batch_arguments reads columns by table position: only the probe's are filled
     subset = [[column[r] for r in rows] if p in needed else [] for p, column in enumerate(columns)]
     arguments = batch_arguments(spec, subset, positions)
+    shard = shard_of(spec, range(len(subset)), subset)  # the rows' distribution values
+    probe, on_shard = routed(spec, unique.probe_sql, shard)
     try:
         async with guarded(conn) as ex:
-            records = await ex.fetch(unique.probe_sql, *arguments)
+            records = await ex.fetch(probe, *arguments, *on_shard)
     except STATEMENT_ERRORS as exc:
         raise statement_error(spec, exc, "select") from exc
     return {rows[record[0] - 1] for record in records}

@@ -31,9 +31,10 @@ from typing import Any
 
 from batchrepo import errors
 from batchrepo.cache.views import CacheView
-from batchrepo.db.arguments import batch_arguments, key_arrays, value_arrays
+from batchrepo.db.arguments import batch_arguments, value_arrays
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, statement_error
 from batchrepo.db.executor import Executor, guarded
+from batchrepo.db.routing import keyed, routed, shard_of
 from batchrepo.key_matching import keys_of_columns, keys_of_records
 from batchrepo.spec import ForeignKeySpec, TableSpec, WriteMode
 from batchrepo.validate.report import Problem, ValidationReport
@@ -124,7 +125,8 @@ async def _existing_key_problems(
     if not cache_only:
         asked = list(dict.fromkeys(keys[r] for r in suspects))
         try:
-            records = await _check_query(conn, spec.sql.exists_batch, key_arrays(spec, asked))
+            exists, arguments = keyed(spec, spec.sql.exists_batch, asked)
+            records = await _check_query(conn, exists, arguments)
         except STATEMENT_ERRORS as exc:
             raise statement_error(spec, exc, "select") from exc
         at = range(len(spec.key_columns))  # exists_batch returns the key columns only
@@ -219,8 +221,10 @@ async def _probe_parents(
     for position, values in zip(foreign_key.columns, arrays, strict=True):
         sparse[position] = values
     arguments = batch_arguments(spec, sparse, foreign_key.columns)
+    shard = shard_of(spec, foreign_key.columns, arrays)
+    probe, on_shard = routed(spec, foreign_key.probe_sql, shard)
     try:
-        records = await _check_query(conn, foreign_key.probe_sql, arguments)
+        records = await _check_query(conn, probe, [*arguments, *on_shard])
     except STATEMENT_ERRORS as exc:
         raise statement_error(spec, exc, "select") from exc
     return {asked[record[0] - 1] for record in records}

@@ -30,6 +30,7 @@ from batchrepo.db.arguments import (
 )
 from batchrepo.db.error_mapping import STATEMENT_ERRORS, batch_error, row_error, statement_error
 from batchrepo.db.executor import Connection, CopyTarget, acquire, guarded
+from batchrepo.db.routing import routed, shard_of
 from batchrepo.entities import built, entities
 from batchrepo.key_matching import comparable_keys, keys_of_columns, keys_of_records, row_key
 from batchrepo.session import Session
@@ -185,6 +186,11 @@ async def write_batch(
     )
     arguments = [] if by_copy else batch_arguments(spec, columns, positions) + _mask(spec)
     counting = None if returning or by_copy else _count_statement(spec, mode)
+    # the distribution value after the audit log id, when the batch is on one shard (Citus)
+    shard = [] if spec.routing is None else columns[spec.routing.column]
+    statement, on_shard = routed(spec, statement, shard)
+    if counting is not None:
+        counting, on_shard = routed(spec, counting, shard)
     sent: list[list[Any]] = []
 
     def key_at(row: int) -> Any:
@@ -196,11 +202,11 @@ async def write_batch(
             if by_copy:
                 sent, _count = await copy_insert(conn, spec, columns)
             elif counting is not None:
-                count = int(await conn.fetchval(counting, *arguments, *log))
+                count = int(await conn.fetchval(counting, *arguments, *log, *on_shard))
                 if count != len(items):  # only an update counts fewer: missing or stale rows
                     raise _CountedShort  # told apart once the savepoint undid what it wrote
             else:
-                records = await conn.fetch(statement, *arguments, *log)
+                records = await conn.fetch(statement, *arguments, *log, *on_shard)
                 if mode == "upsert" and len(records) < len(items):
                     records += await missing_rows(conn, spec, columns, records)
             if mode == "update" and counting is None and len(records) != len(items):
@@ -373,12 +379,15 @@ async def delete_batch_on(
     ``StaleVersionError`` and nothing is deleted.
     """
     arguments: list[Any] = key_arrays(spec, keys)
+    # the distribution value after the audit log id, when the keys are on one shard (Citus)
+    shard = shard_of(spec, spec.key_columns, arguments)
+    delete, on_shard = routed(spec, spec.sql.delete_batch, shard)
     if spec.audit is not None:
         arguments.append(list(versions) if versions is not None else [None] * len(keys))
     try:
         one_statement = versions is None
         async with _atomic_write(conn, session, spec, single_statement=one_statement) as log:
-            deleted = int(await conn.fetchval(spec.sql.delete_batch, *arguments, *log))
+            deleted = int(await conn.fetchval(delete, *arguments, *log, *on_shard))
             if versions is not None and deleted < len(keys):
                 stale = await stale_deletes_error(conn, spec, keys, versions)
                 if stale is not None:

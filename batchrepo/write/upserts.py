@@ -18,8 +18,9 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from batchrepo.db.arguments import key_arrays, value_arrays
+from batchrepo.db.arguments import value_arrays
 from batchrepo.db.executor import Connection
+from batchrepo.db.routing import keyed
 from batchrepo.key_matching import keys_of_columns, keys_of_records
 from batchrepo.spec import E, K, TableSpec, derived
 
@@ -73,7 +74,8 @@ async def missing_rows(
         return []
     if spec.conflict_key is None:
         keys = [m[0] for m in missing] if len(positions) == 1 else missing
-        return list(await conn.fetch(spec.sql.select_batch, *key_arrays(spec, keys)))
+        by_key, arguments = keyed(spec, spec.sql.select_batch, keys)
+        return list(await conn.fetch(by_key, *arguments))
     select = spec.unique(spec.conflict_key).select_batch_sql
     assert select is not None, "every unique key has its select_batch_sql"
     values = [m[0] for m in missing] if len(positions) == 1 else missing

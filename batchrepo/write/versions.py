@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from batchrepo import errors
-from batchrepo.db.arguments import key_arrays
 from batchrepo.db.executor import Executor
+from batchrepo.db.routing import keyed, routed, shard_of
 from batchrepo.key_matching import comparable_keys, keys_of_columns, keys_of_records, row_key
 from batchrepo.spec import TableSpec
 
@@ -43,12 +43,16 @@ async def unwritten_rows_error(
     at = version_position(spec)
     stored: dict[Any, int | None] = {}
     if at is None:
-        records = await ex.fetch(spec.sql.exists_batch, *arrays)
+        shard = shard_of(spec, spec.key_columns, arrays)
+        exists, on_shard = routed(spec, spec.sql.exists_batch, shard)
+        records = await ex.fetch(exists, *arrays, *on_shard)
         # exists_batch returns the key columns only
         found = keys_of_records(spec, records, spec.key_columns, range(len(spec.key_columns)))
         stored = dict.fromkeys(found)
     else:
-        records = await ex.fetch(spec.sql.select_batch, *arrays)
+        shard = shard_of(spec, spec.key_columns, arrays)
+        select, on_shard = routed(spec, spec.sql.select_batch, shard)
+        records = await ex.fetch(select, *arrays, *on_shard)
         found = keys_of_records(spec, records, spec.key_columns)
         stored = {key: record[at] for key, record in zip(found, records, strict=True)}
     missing = [r for r in rows if wanted[r] not in stored]
@@ -91,7 +95,8 @@ async def stale_deletes_error(
     checked = [r for r, version in enumerate(versions) if version is not None]
     if at is None or not checked:
         return None
-    records = await ex.fetch(spec.sql.select_batch, *key_arrays(spec, [keys[r] for r in checked]))
+    select, arguments = keyed(spec, spec.sql.select_batch, [keys[r] for r in checked])
+    records = await ex.fetch(select, *arguments)
     found = keys_of_records(spec, records, spec.key_columns)
     stored = {key: record[at] for key, record in zip(found, records, strict=True)}
     asked = comparable_keys(spec, spec.key_columns, keys)

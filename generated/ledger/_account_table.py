@@ -412,14 +412,9 @@ FROM (
 ) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "account"
-    WHERE "account"."id" IN (SELECT u."id" FROM unnest($1::uuid[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "account" WHERE "account"."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -460,14 +455,9 @@ SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w
 FROM _written AS _w"""
 
 PROBE_UNIQUE_ACCOUNT_NUMBER = """\
-WITH s AS MATERIALIZED (
-    SELECT "account_number", "id"
-    FROM "account"
-    WHERE "account"."account_number" IN (SELECT u."account_number" FROM unnest($1::text[]) AS u("account_number"))
-)
 SELECT u._ord
 FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("account_number", "_pk_id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."account_number" = u."account_number" AND s."id" IS DISTINCT FROM u."_pk_id")
+WHERE EXISTS (SELECT 1 FROM "account" WHERE "account"."account_number" = u."account_number" AND "account"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_ACCOUNT_NUMBER = """\
@@ -609,15 +599,10 @@ FROM "account"
 WHERE "account_number" = ANY($1::text[])"""
 
 PROBE_PARENT_OWNER_PERSON_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "person"
-    WHERE "person"."id" IN (SELECT u."owner_person_id" FROM unnest($1::uuid[]) AS u("owner_person_id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("owner_person_id", _ord)
 WHERE u."owner_person_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."owner_person_id")
+AND NOT EXISTS (SELECT 1 FROM "person" AS p WHERE p."id" = u."owner_person_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_OWNER_PERSON_ID = """\

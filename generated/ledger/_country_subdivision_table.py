@@ -154,14 +154,9 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "country_code", "code"
-    FROM "country_subdivision"
-    WHERE ("country_subdivision"."country_code", "country_subdivision"."code") IN (SELECT u."country_code", u."code" FROM unnest($1::bpchar[], $2::text[]) AS u("country_code", "code"))
-)
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::text[]) WITH ORDINALITY AS u("country_code", "code", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."country_code" = u."country_code" AND s."code" = u."code")
+WHERE EXISTS (SELECT 1 FROM "country_subdivision" WHERE "country_subdivision"."country_code" = u."country_code" AND "country_subdivision"."code" = u."code")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -179,15 +174,10 @@ ON CONFLICT ("country_code", "code") DO NOTHING
 RETURNING "country_code", "code", "name_l1", "name_l2\""""
 
 PROBE_PARENT_COUNTRY_CODE = """\
-WITH p AS MATERIALIZED (
-    SELECT "code"
-    FROM "country"
-    WHERE "country"."code" IN (SELECT u."country_code" FROM unnest($1::bpchar[]) AS u("country_code"))
-)
 SELECT u._ord
 FROM unnest($1::bpchar[]) WITH ORDINALITY AS u("country_code", _ord)
 WHERE u."country_code" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."code" = u."country_code")
+AND NOT EXISTS (SELECT 1 FROM "country" AS p WHERE p."code" = u."country_code")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_COUNTRY_CODE = """\

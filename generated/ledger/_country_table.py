@@ -154,14 +154,9 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "code"
-    FROM "country"
-    WHERE "country"."code" IN (SELECT u."code" FROM unnest($1::bpchar[]) AS u("code"))
-)
 SELECT u._ord
 FROM unnest($1::bpchar[]) WITH ORDINALITY AS u("code", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."code" = u."code")
+WHERE EXISTS (SELECT 1 FROM "country" WHERE "country"."code" = u."code")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -179,14 +174,9 @@ ON CONFLICT ("code") DO NOTHING
 RETURNING "code", "numeric_code", "name_l1", "name_l2", "name_l3", "default_currency\""""
 
 PROBE_UNIQUE_NUMERIC_CODE = """\
-WITH s AS MATERIALIZED (
-    SELECT "numeric_code", "code"
-    FROM "country"
-    WHERE "country"."numeric_code" IN (SELECT u."numeric_code" FROM unnest($1::int2[]) AS u("numeric_code"))
-)
 SELECT u._ord
 FROM unnest($1::int2[], $2::bpchar[]) WITH ORDINALITY AS u("numeric_code", "_pk_code", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."numeric_code" = u."numeric_code" AND s."code" IS DISTINCT FROM u."_pk_code")
+WHERE EXISTS (SELECT 1 FROM "country" WHERE "country"."numeric_code" = u."numeric_code" AND "country"."code" IS DISTINCT FROM u."_pk_code")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_NUMERIC_CODE = """\

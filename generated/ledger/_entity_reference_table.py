@@ -154,14 +154,9 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "entity_reference"
-    WHERE "entity_reference"."id" IN (SELECT u."id" FROM unnest($1::uuid[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "entity_reference" WHERE "entity_reference"."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -179,14 +174,9 @@ ON CONFLICT ("id") DO NOTHING
 RETURNING "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1\""""
 
 PROBE_UNIQUE_ENTITY_REFERENCE_NATURAL = """\
-WITH s AS MATERIALIZED (
-    SELECT "person_id", "entity_role", "reference_external_id", "id"
-    FROM "entity_reference"
-    WHERE ("entity_reference"."person_id", "entity_reference"."entity_role", "entity_reference"."reference_external_id") IN (SELECT u."person_id", u."entity_role", u."reference_external_id" FROM unnest($1::uuid[], $2::"person_entity_type"[], $3::text[]) AS u("person_id", "entity_role", "reference_external_id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[], $2::"person_entity_type"[], $3::text[], $4::uuid[]) WITH ORDINALITY AS u("person_id", "entity_role", "reference_external_id", "_pk_id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."person_id" = u."person_id" AND s."entity_role" = u."entity_role" AND s."reference_external_id" = u."reference_external_id" AND s."id" IS DISTINCT FROM u."_pk_id")
+WHERE EXISTS (SELECT 1 FROM "entity_reference" WHERE "entity_reference"."person_id" = u."person_id" AND "entity_reference"."entity_role" = u."entity_role" AND "entity_reference"."reference_external_id" = u."reference_external_id" AND "entity_reference"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_ENTITY_REFERENCE_NATURAL = """\
@@ -235,15 +225,10 @@ FROM "entity_reference"
 WHERE ("entity_reference"."person_id", "entity_reference"."entity_role", "entity_reference"."reference_external_id") IN (SELECT * FROM unnest($1::uuid[], $2::"person_entity_type"[], $3::text[]))"""
 
 PROBE_PARENT_PERSON_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "person"
-    WHERE "person"."id" IN (SELECT u."person_id" FROM unnest($1::uuid[]) AS u("person_id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("person_id", _ord)
 WHERE u."person_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."person_id")
+AND NOT EXISTS (SELECT 1 FROM "person" AS p WHERE p."id" = u."person_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_PERSON_ID = """\

@@ -316,25 +316,15 @@ FROM (
 ) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "ledger_transaction"
-    WHERE "ledger_transaction"."id" IN (SELECT u."id" FROM unnest($1::int8[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::int8[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "ledger_transaction" WHERE "ledger_transaction"."id" = u."id")
 ORDER BY u._ord"""
 
 PROBE_UNIQUE_TRANSACTION_REFERENCE = """\
-WITH s AS MATERIALIZED (
-    SELECT "account_id", "reference", "id"
-    FROM "ledger_transaction"
-    WHERE ("ledger_transaction"."account_id", "ledger_transaction"."reference") IN (SELECT u."account_id", u."reference" FROM unnest($1::uuid[], $2::text[]) AS u("account_id", "reference"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[], $2::text[], $3::int8[]) WITH ORDINALITY AS u("account_id", "reference", "_pk_id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."account_id" = u."account_id" AND s."reference" = u."reference" AND s."id" IS DISTINCT FROM u."_pk_id")
+WHERE EXISTS (SELECT 1 FROM "ledger_transaction" WHERE "ledger_transaction"."account_id" = u."account_id" AND "ledger_transaction"."reference" = u."reference" AND "ledger_transaction"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_TRANSACTION_REFERENCE = """\
@@ -476,15 +466,10 @@ FROM "ledger_transaction"
 WHERE ("ledger_transaction"."account_id", "ledger_transaction"."reference") IN (SELECT * FROM unnest($1::uuid[], $2::text[]))"""
 
 PROBE_PARENT_ACCOUNT_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "account"
-    WHERE "account"."id" IN (SELECT u."account_id" FROM unnest($1::uuid[]) AS u("account_id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("account_id", _ord)
 WHERE u."account_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."account_id")
+AND NOT EXISTS (SELECT 1 FROM "account" AS p WHERE p."id" = u."account_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_ACCOUNT_ID = """\
@@ -494,15 +479,10 @@ WHERE "account_id" = ANY($1::uuid[])
 ORDER BY "id\""""
 
 PROBE_PARENT_COUNTERPARTY_ACCOUNT_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "account"
-    WHERE "account"."id" IN (SELECT u."counterparty_account_id" FROM unnest($1::uuid[]) AS u("counterparty_account_id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("counterparty_account_id", _ord)
 WHERE u."counterparty_account_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."counterparty_account_id")
+AND NOT EXISTS (SELECT 1 FROM "account" AS p WHERE p."id" = u."counterparty_account_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_COUNTERPARTY_ACCOUNT_ID = """\

@@ -154,14 +154,9 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "locality"
-    WHERE "locality"."id" IN (SELECT u."id" FROM unnest($1::uuid[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "locality" WHERE "locality"."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -179,14 +174,9 @@ ON CONFLICT ("id") DO NOTHING
 RETURNING "id", "country_code", "subdivision_code", "code", "name_l1", "name_l2\""""
 
 PROBE_UNIQUE_LOCALITY_CODE = """\
-WITH s AS MATERIALIZED (
-    SELECT "country_code", "code", "id"
-    FROM "locality"
-    WHERE ("locality"."country_code", "locality"."code") IN (SELECT u."country_code", u."code" FROM unnest($1::bpchar[], $2::text[]) AS u("country_code", "code"))
-)
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::text[], $3::uuid[]) WITH ORDINALITY AS u("country_code", "code", "_pk_id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."country_code" = u."country_code" AND s."code" = u."code" AND s."id" IS DISTINCT FROM u."_pk_id")
+WHERE EXISTS (SELECT 1 FROM "locality" WHERE "locality"."country_code" = u."country_code" AND "locality"."code" = u."code" AND "locality"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_LOCALITY_CODE = """\
@@ -235,15 +225,10 @@ FROM "locality"
 WHERE ("locality"."country_code", "locality"."code") IN (SELECT * FROM unnest($1::bpchar[], $2::text[]))"""
 
 PROBE_PARENT_COUNTRY_CODE = """\
-WITH p AS MATERIALIZED (
-    SELECT "code"
-    FROM "country"
-    WHERE "country"."code" IN (SELECT u."country_code" FROM unnest($1::bpchar[]) AS u("country_code"))
-)
 SELECT u._ord
 FROM unnest($1::bpchar[]) WITH ORDINALITY AS u("country_code", _ord)
 WHERE u."country_code" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."code" = u."country_code")
+AND NOT EXISTS (SELECT 1 FROM "country" AS p WHERE p."code" = u."country_code")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_COUNTRY_CODE = """\
@@ -253,15 +238,10 @@ WHERE "country_code" = ANY($1::bpchar[])
 ORDER BY "id\""""
 
 PROBE_PARENT_SUBDIVISION = """\
-WITH p AS MATERIALIZED (
-    SELECT "country_code", "code"
-    FROM "country_subdivision"
-    WHERE ("country_subdivision"."country_code", "country_subdivision"."code") IN (SELECT u."country_code", u."subdivision_code" FROM unnest($1::bpchar[], $2::text[]) AS u("country_code", "subdivision_code"))
-)
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::text[]) WITH ORDINALITY AS u("country_code", "subdivision_code", _ord)
 WHERE u."country_code" IS NOT NULL AND u."subdivision_code" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."country_code" = u."country_code" AND p."code" = u."subdivision_code")
+AND NOT EXISTS (SELECT 1 FROM "country_subdivision" AS p WHERE p."country_code" = u."country_code" AND p."code" = u."subdivision_code")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_SUBDIVISION = """\

@@ -154,14 +154,9 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "location"
-    WHERE "location"."id" IN (SELECT u."id" FROM unnest($1::uuid[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "location" WHERE "location"."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -179,15 +174,10 @@ ON CONFLICT ("id") DO NOTHING
 RETURNING "id", "location_type", "street_line1", "street_line2", "postal_code", "locality_id", "latitude", "longitude", "accuracy_meters", "altitude_meters\""""
 
 PROBE_PARENT_LOCALITY_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "locality"
-    WHERE "locality"."id" IN (SELECT u."locality_id" FROM unnest($1::uuid[]) AS u("locality_id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("locality_id", _ord)
 WHERE u."locality_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."locality_id")
+AND NOT EXISTS (SELECT 1 FROM "locality" AS p WHERE p."id" = u."locality_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_LOCALITY_ID = """\

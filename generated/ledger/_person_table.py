@@ -370,14 +370,9 @@ FROM (
 ) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "person"
-    WHERE "person"."id" IN (SELECT u."id" FROM unnest($1::uuid[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "person" WHERE "person"."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -413,14 +408,9 @@ SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _
 FROM _written AS _w"""
 
 PROBE_UNIQUE_EXTERNAL_IDENTIFIER = """\
-WITH s AS MATERIALIZED (
-    SELECT "external_identifier", "id"
-    FROM "person"
-    WHERE "person"."external_identifier" IN (SELECT u."external_identifier" FROM unnest($1::text[]) AS u("external_identifier"))
-)
 SELECT u._ord
 FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("external_identifier", "_pk_id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."external_identifier" = u."external_identifier" AND s."id" IS DISTINCT FROM u."_pk_id")
+WHERE EXISTS (SELECT 1 FROM "person" WHERE "person"."external_identifier" = u."external_identifier" AND "person"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_EXTERNAL_IDENTIFIER = """\
@@ -547,15 +537,10 @@ FROM "person"
 WHERE "external_identifier" = ANY($1::text[])"""
 
 PROBE_PARENT_ORGANIZATION_PERSON_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "person"
-    WHERE "person"."id" IN (SELECT u."organization_person_id" FROM unnest($1::uuid[]) AS u("organization_person_id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("organization_person_id", _ord)
 WHERE u."organization_person_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."organization_person_id")
+AND NOT EXISTS (SELECT 1 FROM "person" AS p WHERE p."id" = u."organization_person_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_ORGANIZATION_PERSON_ID = """\
@@ -565,15 +550,10 @@ WHERE "organization_person_id" = ANY($1::uuid[])
 ORDER BY "id\""""
 
 PROBE_PARENT_DUPLICATE_OF_PERSON_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "person"
-    WHERE "person"."id" IN (SELECT u."duplicate_of_person_id" FROM unnest($1::uuid[]) AS u("duplicate_of_person_id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("duplicate_of_person_id", _ord)
 WHERE u."duplicate_of_person_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."duplicate_of_person_id")
+AND NOT EXISTS (SELECT 1 FROM "person" AS p WHERE p."id" = u."duplicate_of_person_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_DUPLICATE_OF_PERSON_ID = """\
@@ -583,15 +563,10 @@ WHERE "duplicate_of_person_id" = ANY($1::uuid[])
 ORDER BY "id\""""
 
 PROBE_PARENT_LOCATION_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "location"
-    WHERE "location"."id" IN (SELECT u."location_id" FROM unnest($1::uuid[]) AS u("location_id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("location_id", _ord)
 WHERE u."location_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."location_id")
+AND NOT EXISTS (SELECT 1 FROM "location" AS p WHERE p."id" = u."location_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_LOCATION_ID = """\

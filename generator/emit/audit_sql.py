@@ -40,6 +40,7 @@ from .sql import (
     masked,
     or_stored,
     param,
+    routed,
     select_keys,
     table_statements,
     upserted,
@@ -79,6 +80,16 @@ def audited_statements(table: Table) -> TableStatements:
             _update_batch(table, count=True, mask=True) if has_values else None
         ),
     )
+
+
+def audited_routed_writes(table: Table) -> dict[str, Statement]:
+    """The batch writes of an audited table routed to one shard (:func:`~.sql.routed_writes`)."""
+    writes = {"delete_batch": _delete_batch(table, route=True)}
+    if table.updatable:
+        for field, mask in (("update_batch", False), ("update_batch_columns", True)):
+            writes[field] = _update_batch(table, mask=mask, route=True)
+            writes[field + "_count"] = _update_batch(table, count=True, mask=mask, route=True)
+    return writes
 
 
 def audited_inserts(table: Table, one: Statement, batch: Statement) -> tuple[Statement, Statement]:
@@ -246,9 +257,10 @@ def _delete_one(table: Table) -> Statement:
     return _deleted(table, delete, number + 1, (f"SELECT {keys}", "FROM _deleted AS _w"))
 
 
-def _delete_batch(table: Table) -> Statement:
+def _delete_batch(table: Table, route: bool = False) -> Statement:
     """Arguments: one plain array per key column, the versions ``int8[]`` (a NULL element or a
-    NULL array: any version), the audit log id."""
+    NULL array: any version), the audit log id (``route``: then the distribution value,
+    :func:`~.sql.routed`)."""
     t = quote_ident(table.name)
     keys = table.key_columns
     arrays = [f"${n}::{c.sql_cast}[]" for n, c in enumerate(keys, 1)]
@@ -262,6 +274,7 @@ def _delete_batch(table: Table) -> Statement:
         f"USING unnest({', '.join(arrays)}) AS _k({', '.join(aliases)})",
         f"WHERE {match}",
         f'AND (_k."_version" IS NULL OR {stored} = _k."_version")',
+        *((routed(table, versions + 2),) if route else ()),
     )
     return _deleted(table, delete, versions + 1, ("SELECT count(*)", "FROM _deleted"))
 
@@ -295,7 +308,9 @@ def _masked(table: Table, values: dict[int, str], flags: int | None) -> dict[int
     }
 
 
-def _update_batch(table: Table, count: bool = False, mask: bool = False) -> Statement:
+def _update_batch(
+    table: Table, count: bool = False, mask: bool = False, route: bool = False
+) -> Statement:
     """Arguments: every column as batch arrays, then the audit log id. The rows are unnested
     once, into ``_input``, which both the update and the unchanged rows join. ``count``: answer
     how many rows were updated or found unchanged instead of the rows."""
@@ -308,14 +323,22 @@ def _update_batch(table: Table, count: bool = False, mask: bool = False) -> Stat
     values = {c.position: f"_i.{quote_ident(c.name)}" for c in table.columns}
     flags = batch.next_number if mask else None
     values = _masked(table, values, flags)
-    return _update(table, values, head, batch.next_number + (flags is not None), count)
+    log = batch.next_number + (flags is not None)
+    return _update(table, values, head, log, count, log + 1 if route else None)
 
 
 def _update(
-    table: Table, values: dict[int, str], head: Statement, log: int, count: bool = False
+    table: Table,
+    values: dict[int, str],
+    head: Statement,
+    log: int,
+    count: bool = False,
+    route: int | None = None,
 ) -> Statement:
     """The audited update, given each column's new value (``values``) and, for a batch, the
-    ``_input`` CTE they come from (``head``, which starts the ``WITH``)."""
+    ``_input`` CTE they come from (``head``, which starts the ``WITH``); ``route``: the number
+    of the distribution value's argument (:func:`~.sql.routed`), after the audit log id."""
+    on_shard = (routed(table, route),) if route is not None else ()
     t = quote_ident(table.name)
     version = _version(table)
     v = quote_ident(version.name)
@@ -337,6 +360,7 @@ def _update(
         f"WHERE {match}",
         f"AND {current}",
         f"AND {stored} IS DISTINCT FROM {new}",
+        *on_shard,
         f"RETURNING {column_list(table, qualify=True)}",
     )
     rows: Statement = (
@@ -351,6 +375,7 @@ def _update(
             else (f"WHERE {match}", f"AND {current}")
         ),
         f"AND {stored} IS NOT DISTINCT FROM {new}",
+        *on_shard,
     )
     if count:
         rows = ("SELECT count(*)", *block("FROM (", rows, ") AS _rows"))

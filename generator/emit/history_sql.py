@@ -14,7 +14,8 @@ ordinal of the key asked.
   unit of work that started at or before ``at`` (``audit_log.created_at``, the transaction's
   ``now()``; NULL: any time), and, when a version is given, of that version (NULL: any). The
   batch form takes a version per key and answers at most one row per key asked, through a
-  ``LATERAL`` subquery that stops at the first row in ``history_id`` order, descending.
+  ``LATERAL`` subquery that stops at the first row in ``history_id`` order, descending (on a
+  table distributed on Citus, which refuses that subquery, ``DISTINCT ON`` the key's ordinal).
 
 The operation is cast to ``text``, so reading history needs no codec for the
 ``audit_operation`` enum. Aliases start with ``_``, which no schema name may, so a column named
@@ -39,7 +40,28 @@ def history_statements(table: Table) -> dict[str, Statement]:
         "select_history_one": _history(table, _match_one(table)),
         "select_history_batch": _history(table, _match_arrays(table)),
         "select_as_of_one": _as_of_one(table),
-        "select_as_of_batch": _as_of_batch(table),
+        "select_as_of_batch": (
+            _as_of_batch(table) if table.distribution is None else _as_of_batch_distributed(table)
+        ),
+    }
+
+
+def routed_history(table: Table) -> dict[str, Statement]:
+    """The batch reads of a distributed table's history routed to one shard: the same
+    arguments, then the distribution value (``AND h."<column>" = $n``, as :func:`.sql.routed`),
+    by ``AuditSpec`` field."""
+    assert table.distribution is not None
+    column = table.column(table.distribution)
+    keys = len(table.key_columns)
+
+    def on_shard(number: int) -> str:
+        return f"AND h.{quote_ident(column.name)} = {param(column, number)}"
+
+    history = _history(table, _match_arrays(table))
+    as_of = _as_of_batch_distributed(table)
+    return {
+        "select_history_batch": (*history[:-1], on_shard(keys + 1), history[-1]),
+        "select_as_of_batch": (*as_of[:-1], on_shard(keys + 3), as_of[-1]),
     }
 
 
@@ -134,4 +156,30 @@ def _as_of_batch(table: Table) -> Statement:
         f"FROM unnest({', '.join(arrays)}) WITH ORDINALITY AS _k({', '.join(aliases)})",
         *block("JOIN LATERAL (", lateral, ") AS _h ON true"),
         "ORDER BY _k._ord",
+    )
+
+
+def _as_of_batch_distributed(table: Table) -> Statement:
+    """:func:`_as_of_batch` of a table distributed on Citus, which refuses a ``LATERAL``
+    subquery with ``LIMIT`` over a function's rows (0A000 "cannot push down this subquery"):
+    the keys joined to their history rows, and the last row of each key ordinal kept by
+    ``DISTINCT ON``, which Citus runs on each shard and again on the coordinator (a key's
+    history rows live on one shard). Same arguments and rows; it reads every history row of
+    the keys matching the bounds where the ``LATERAL`` form stops at the first."""
+    keys = table.key_columns
+    arrays = [f"${n}::{c.sql_cast}[]" for n, c in enumerate(keys, 1)]
+    versions = len(keys) + 1
+    arrays.append(f"${versions}::int8[]")
+    aliases = [quote_ident(c.name) for c in keys] + ['"_version"', "_ord"]
+    match = " AND ".join(f"h.{quote_ident(c.name)} = _k.{quote_ident(c.name)}" for c in keys)
+    history, audit_log = _source(table)
+    version, at = _bounds('_k."_version"', f"${versions + 1}::timestamptz")
+    return (
+        f"SELECT DISTINCT ON (_k._ord) {_selected(table)}, _k._ord",
+        f"FROM unnest({', '.join(arrays)}) WITH ORDINALITY AS _k({', '.join(aliases)})",
+        f"JOIN {history.removeprefix('FROM ')} ON {match}",
+        audit_log,
+        f"WHERE {version.removeprefix('AND ')}",
+        at,
+        f"ORDER BY _k._ord, h.{quote_ident(HISTORY_ID)} DESC",
     )

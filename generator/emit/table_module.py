@@ -27,7 +27,8 @@ Layout, top to bottom (the parts name the statements, and Python binds a name be
    ``COLUMNS``, ``SQL`` (the ``TableSQL``), ``UNIQUES``, ``FOREIGN_KEYS`` (``()`` for a table
    without foreign keys), ``AUDIT`` (``None`` for a table not audited) and ``COPY`` (``None``
    for a table whose inserts cannot go by COPY). Every table module has all six, so every
-   aggregate's ``TableSpec`` has the same shape.
+   aggregate's ``TableSpec`` has the same shape; a table distributed on Citus has a seventh,
+   ``ROUTING`` (the ``RoutingSpec``: its statements routed to one shard, ``<FIELD>_ROUTED``).
 
 :class:`TableModule` collects both while the ``TableSpec`` is built (:mod:`.table_spec`). A
 statement name already taken (keys whose names differ only in case, ``ab`` and ``AB``) gets the
@@ -50,6 +51,7 @@ PARTS = {
     "foreign_keys": "FOREIGN_KEYS",
     "audit": "AUDIT",
     "copy": "COPY",
+    "routing": "ROUTING",
 }
 
 

@@ -15,8 +15,13 @@ from ..model import Column, ForeignKey, Key, Table
 from ..model import audit_tables as audit
 from ..schema.names import quote_ident, statement_name
 from . import sql
-from .audit_sql import audited_inserts, audited_statements, audited_upserts
-from .history_sql import history_statements
+from .audit_sql import (
+    audited_inserts,
+    audited_routed_writes,
+    audited_statements,
+    audited_upserts,
+)
+from .history_sql import history_statements, routed_history
 from .pycode import Arg, Call, Scope, bound_literal
 from .table_module import TableModule
 
@@ -52,9 +57,11 @@ def table_spec(
             for field in sql.TableStatements.__dataclass_fields__
         ),
     )
-    uniques = [_unique(table, table.primary_key, parts)]
-    uniques += [_unique(table, u, parts) for u in table.uniques]
-    foreign_keys = [_foreign_key(table, fk, parts) for fk in table.foreign_keys]
+    # statements of keys and history with a routed twin (distributed tables): name -> twin
+    routes: dict[str, str] = {}
+    uniques = [_unique(table, table.primary_key, parts, routes)]
+    uniques += [_unique(table, u, parts, routes) for u in table.uniques]
+    foreign_keys = [_foreign_key(table, fk, parts, routes) for fk in table.foreign_keys]
     audit_spec = "None"
     if table.history_table is not None and table.version_column is not None:
         audit_args = (
@@ -66,9 +73,13 @@ def table_spec(
                 for field, statement in history_statements(table).items()
             ),
         )
+        if table.distribution is not None:
+            named_history = {arg.name: arg.value for arg in audit_args}
+            for field, twin in routed_history(table).items():
+                routes[named_history[field]] = parts.statement(field.upper() + "_ROUTED", twin)
         audit_spec = call_text(Call(rt("AuditSpec"), audit_args))
     columns = (call_text(_column(c, attrs, parts.scope, enum_values)) for c in table.columns)
-    args = (
+    args: tuple[Arg, ...] = (
         Arg("table", repr(table.name)),
         Arg("entity", entity),
         Arg("columns", parts.part("columns", tuple_text(columns))),
@@ -83,7 +94,37 @@ def table_spec(
         Arg("audit", parts.part("audit", audit_spec)),
         Arg("copy", parts.part("copy", _copy(table, parts))),
     )
+    if table.distribution is not None:
+        named = {arg.name: arg.value for arg in table_sql.args}
+        routing = _routing(table, named, parts, routes)
+        args += (Arg("routing", parts.part("routing", routing)),)
     return Call(scope.runtime("TableSpec"), args)
+
+
+def _routing(
+    table: Table, named: dict[str, str], parts: TableModule, probes: dict[str, str]
+) -> str:
+    """The ``RoutingSpec`` of a distributed table: each batch statement that reads or writes
+    rows by key, mapped to its twin that Citus routes to one shard (``<FIELD>_ROUTED``), which
+    the runtime sends when every row of a batch has the same distribution value. Inserts have
+    none (docs/citus.md: Citus pulls ``INSERT ... SELECT FROM unnest`` to the coordinator and
+    routes each row from there, however the statement is written). ``probes``: the probes'
+    pairs, named where their keys are (``PROBE_<...>_ROUTED``)."""
+    assert table.distribution is not None
+    select_batch, exists_batch = sql.routed_reads(table)
+    writes = audited_routed_writes(table) if table.audited else sql.routed_writes(table)
+    statements = {"select_batch": select_batch, "exists_batch": exists_batch, **writes}
+    pairs = [
+        f"{named[field]}: {parts.statement(field.upper() + '_ROUTED', statement)}"
+        for field, statement in statements.items()
+    ]
+    pairs += [f"{probe}: {twin}" for probe, twin in probes.items()]
+    column = table.column(table.distribution).position
+    args = (
+        Arg("column", str(column)),
+        Arg("statements", "{" + ", ".join(pairs) + "}"),
+    )
+    return call_text(Call(parts.scope.runtime("RoutingSpec"), args))
 
 
 #: Server defaults whose value is the same for every row of a transaction: asked once per batch.
@@ -194,14 +235,19 @@ def enum_values_text(values: tuple[str, ...]) -> str:
     return "frozenset({" + ", ".join(repr(v) for v in values) + "})"
 
 
-def _unique(table: Table, key: Key, parts: TableModule) -> str:
+def _unique(table: Table, key: Key, parts: TableModule, routes: dict[str, str]) -> str:
+    """``routes``: the probe's name and its routed twin's join it (a distributed table)."""
     primary = key is table.primary_key
     probe = "PROBE_PRIMARY_KEY" if primary else statement_name("PROBE_UNIQUE", key.name)
+    probe_name = parts.statement(probe, sql.unique_probe(table, key))
+    if table.distribution is not None:
+        twin = sql.unique_probe(table, key, route=True)
+        routes[probe_name] = parts.statement(probe + "_ROUTED", twin)
     args = [
         Arg("name", repr(key.name)),
         Arg("constraint", repr(key.constraint)),
         Arg("columns", tuple_text(str(i) for i in key.columns)),
-        Arg("probe_sql", parts.statement(probe, sql.unique_probe(table, key))),
+        Arg("probe_sql", probe_name),
     ]
     if not (primary and table.identity_key):  # an identity never conflicts: nothing to skip on
         one, batch = sql.insert_if_new(table, key)
@@ -228,19 +274,30 @@ def _unique(table: Table, key: Key, parts: TableModule) -> str:
             args.append(Arg(field, parts.statement(statement_name(role, key.name), statement)))
     if not primary:
         select = statement_name("SELECT_BATCH_BY", key.name)
-        args.append(
-            Arg("select_batch_sql", parts.statement(select, sql.unique_select_batch(table, key)))
-        )
+        select_name = parts.statement(select, sql.unique_select_batch(table, key))
+        if table.distribution is not None:
+            twin = sql.unique_select_batch(table, key, route=True)
+            routes[select_name] = parts.statement(select + "_ROUTED", twin)
+        args.append(Arg("select_batch_sql", select_name))
     return call_text(Call(parts.scope.runtime("UniqueSpec"), tuple(args)))
 
 
-def _foreign_key(table: Table, fk: ForeignKey, parts: TableModule) -> str:
+def _foreign_key(table: Table, fk: ForeignKey, parts: TableModule, routes: dict[str, str]) -> str:
+    """``routes``: as for :func:`_unique`, when the probe can be routed."""
     if fk.parent == table.name:
         self_parent = tuple_text(str(table.column(n).position) for n in fk.parent_columns)
     else:
         self_parent = "None"
     probe = statement_name("PROBE_PARENT", fk.name)
+    probe_name = parts.statement(probe, sql.foreign_key_probe(table, fk))
+    if sql.routes_parents(table, fk):
+        twin = sql.foreign_key_probe(table, fk, route=True)
+        routes[probe_name] = parts.statement(probe + "_ROUTED", twin)
     children = statement_name("SELECT_CHILDREN_BY", fk.name)
+    children_name = parts.statement(children, sql.foreign_key_children(table, fk))
+    if sql.routes_parents(table, fk):
+        twin = sql.foreign_key_children(table, fk, route=True)
+        routes[children_name] = parts.statement(children + "_ROUTED", twin)
     args = [
         Arg("name", repr(fk.name)),
         Arg("constraint", repr(fk.constraint)),
@@ -248,8 +305,8 @@ def _foreign_key(table: Table, fk: ForeignKey, parts: TableModule) -> str:
         Arg("parent_table", repr(fk.parent)),
         Arg("parent_columns", tuple_text(repr(n) for n in fk.parent_columns)),
         Arg("self_parent_columns", self_parent),
-        Arg("probe_sql", parts.statement(probe, sql.foreign_key_probe(table, fk))),
-        Arg("select_children_sql", parts.statement(children, sql.foreign_key_children(table, fk))),
+        Arg("probe_sql", probe_name),
+        Arg("select_children_sql", children_name),
     ]
     if not fk.references_primary_key:
         # the spec's default is True: say so only where the key cache cannot answer

@@ -370,14 +370,9 @@ FROM (
 ) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "account"
-    WHERE "account"."id" IN (SELECT u."id" FROM unnest($1::uuid[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "account" WHERE "account"."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -413,15 +408,10 @@ SELECT _w."id", _w."customer_id", _w."status", _w."balance", _w."opened_at", _w.
 FROM _written AS _w"""
 
 PROBE_PARENT_CUSTOMER_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "customer"
-    WHERE "customer"."id" IN (SELECT u."customer_id" FROM unnest($1::uuid[]) AS u("customer_id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("customer_id", _ord)
 WHERE u."customer_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."customer_id")
+AND NOT EXISTS (SELECT 1 FROM "customer" AS p WHERE p."id" = u."customer_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_CUSTOMER_ID = """\

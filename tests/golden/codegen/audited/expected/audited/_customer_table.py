@@ -370,14 +370,9 @@ FROM (
 ) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "customer"
-    WHERE "customer"."id" IN (SELECT u."id" FROM unnest($1::uuid[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "customer" WHERE "customer"."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -413,14 +408,9 @@ SELECT _w."id", _w."name", _w."email", _w."version"
 FROM _written AS _w"""
 
 PROBE_UNIQUE_EMAIL = """\
-WITH s AS MATERIALIZED (
-    SELECT "email", "id"
-    FROM "customer"
-    WHERE "customer"."email" IN (SELECT u."email" FROM unnest($1::text[]) AS u("email"))
-)
 SELECT u._ord
 FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("email", "_pk_id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."email" = u."email" AND s."id" IS DISTINCT FROM u."_pk_id")
+WHERE EXISTS (SELECT 1 FROM "customer" WHERE "customer"."email" = u."email" AND "customer"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_EMAIL = """\

@@ -284,26 +284,16 @@ FROM (
 ) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "ledger_entry"
-    WHERE "ledger_entry"."id" IN (SELECT u."id" FROM unnest($1::int8[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::int8[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "ledger_entry" WHERE "ledger_entry"."id" = u."id")
 ORDER BY u._ord"""
 
 PROBE_PARENT_ACCOUNT_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "account"
-    WHERE "account"."id" IN (SELECT u."account_id" FROM unnest($1::uuid[]) AS u("account_id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("account_id", _ord)
 WHERE u."account_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."account_id")
+AND NOT EXISTS (SELECT 1 FROM "account" AS p WHERE p."id" = u."account_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_ACCOUNT_ID = """\

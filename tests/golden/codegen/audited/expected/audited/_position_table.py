@@ -410,14 +410,9 @@ FROM (
 ) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "account_id", "instrument"
-    FROM "position"
-    WHERE ("position"."account_id", "position"."instrument") IN (SELECT u."account_id", u."instrument" FROM unnest($1::uuid[], $2::text[]) AS u("account_id", "instrument"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS u("account_id", "instrument", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."account_id" = u."account_id" AND s."instrument" = u."instrument")
+WHERE EXISTS (SELECT 1 FROM "position" WHERE "position"."account_id" = u."account_id" AND "position"."instrument" = u."instrument")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -458,15 +453,10 @@ SELECT _w."account_id", _w."instrument", _w."quantity", _w."tags", _w."details",
 FROM _written AS _w"""
 
 PROBE_PARENT_ACCOUNT_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "account"
-    WHERE "account"."id" IN (SELECT u."account_id" FROM unnest($1::uuid[]) AS u("account_id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("account_id", _ord)
 WHERE u."account_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."account_id")
+AND NOT EXISTS (SELECT 1 FROM "account" AS p WHERE p."id" = u."account_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_ACCOUNT_ID = """\

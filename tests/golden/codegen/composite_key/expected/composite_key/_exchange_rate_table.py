@@ -156,14 +156,9 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "base", "quote", "day"
-    FROM "exchange_rate"
-    WHERE ("exchange_rate"."base", "exchange_rate"."quote", "exchange_rate"."day") IN (SELECT u."base", u."quote", u."day" FROM unnest($1::bpchar[], $2::bpchar[], $3::date[]) AS u("base", "quote", "day"))
-)
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::bpchar[], $3::date[]) WITH ORDINALITY AS u("base", "quote", "day", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."base" = u."base" AND s."quote" = u."quote" AND s."day" = u."day")
+WHERE EXISTS (SELECT 1 FROM "exchange_rate" WHERE "exchange_rate"."base" = u."base" AND "exchange_rate"."quote" = u."quote" AND "exchange_rate"."day" = u."day")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -181,14 +176,9 @@ ON CONFLICT ("base", "quote", "day") DO NOTHING
 RETURNING "base", "quote", "day", "rate", "source", "reference\""""
 
 PROBE_UNIQUE_RATE_REFERENCE = """\
-WITH s AS MATERIALIZED (
-    SELECT "source", "reference", "base", "quote", "day"
-    FROM "exchange_rate"
-    WHERE ("exchange_rate"."source", "exchange_rate"."reference") IN (SELECT u."source", u."reference" FROM unnest($1::text[], $2::int4[]) AS u("source", "reference"))
-)
 SELECT u._ord
 FROM unnest($1::text[], $2::int4[], $3::bpchar[], $4::bpchar[], $5::date[]) WITH ORDINALITY AS u("source", "reference", "_pk_base", "_pk_quote", "_pk_day", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."source" = u."source" AND s."reference" = u."reference" AND (s."base", s."quote", s."day") IS DISTINCT FROM (u."_pk_base", u."_pk_quote", u."_pk_day"))
+WHERE EXISTS (SELECT 1 FROM "exchange_rate" WHERE "exchange_rate"."source" = u."source" AND "exchange_rate"."reference" = u."reference" AND ("exchange_rate"."base", "exchange_rate"."quote", "exchange_rate"."day") IS DISTINCT FROM (u."_pk_base", u."_pk_quote", u."_pk_day"))
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_RATE_REFERENCE = """\

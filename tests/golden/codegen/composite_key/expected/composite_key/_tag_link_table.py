@@ -80,14 +80,9 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "item_id", "tag"
-    FROM "tag_link"
-    WHERE ("tag_link"."item_id", "tag_link"."tag") IN (SELECT u."item_id", u."tag" FROM unnest($1::int8[], $2::text[]) AS u("item_id", "tag"))
-)
 SELECT u._ord
 FROM unnest($1::int8[], $2::text[]) WITH ORDINALITY AS u("item_id", "tag", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."item_id" = u."item_id" AND s."tag" = u."tag")
+WHERE EXISTS (SELECT 1 FROM "tag_link" WHERE "tag_link"."item_id" = u."item_id" AND "tag_link"."tag" = u."tag")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\

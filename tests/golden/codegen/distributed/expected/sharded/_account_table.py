@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of ACCOUNT_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY, ROUTING."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -380,6 +380,18 @@ FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_id", "id", _ord)
 WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_id" = u."owner_id" AND s."id" = u."id")
 ORDER BY u._ord"""
 
+PROBE_PRIMARY_KEY_ROUTED = """\
+WITH s AS MATERIALIZED (
+    SELECT "owner_id", "id"
+    FROM "account"
+    WHERE ("account"."owner_id", "account"."id") IN (SELECT u."owner_id", u."id" FROM unnest($1::uuid[], $2::uuid[]) AS u("owner_id", "id"))
+    AND "account"."owner_id" = $3::uuid
+)
+SELECT u._ord
+FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_id", "id", _ord)
+WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_id" = u."owner_id" AND s."id" = u."id")
+ORDER BY u._ord"""
+
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
 WITH _written AS (
     INSERT INTO "account" ("owner_id", "id", "kind", "iban", "country", "balance")
@@ -417,6 +429,18 @@ WITH s AS MATERIALIZED (
     SELECT "owner_id", "iban", "id"
     FROM "account"
     WHERE ("account"."owner_id", "account"."iban") IN (SELECT u."owner_id", u."iban" FROM unnest($1::uuid[], $2::text[]) AS u("owner_id", "iban"))
+)
+SELECT u._ord
+FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[]) WITH ORDINALITY AS u("owner_id", "iban", "_pk_owner_id", "_pk_id", _ord)
+WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_id" = u."owner_id" AND s."iban" = u."iban" AND (s."owner_id", s."id") IS DISTINCT FROM (u."_pk_owner_id", u."_pk_id"))
+ORDER BY u._ord"""
+
+PROBE_UNIQUE_ACCOUNT_IBAN_ROUTED = """\
+WITH s AS MATERIALIZED (
+    SELECT "owner_id", "iban", "id"
+    FROM "account"
+    WHERE ("account"."owner_id", "account"."iban") IN (SELECT u."owner_id", u."iban" FROM unnest($1::uuid[], $2::text[]) AS u("owner_id", "iban"))
+    AND "account"."owner_id" = $5::uuid
 )
 SELECT u._ord
 FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[]) WITH ORDINALITY AS u("owner_id", "iban", "_pk_owner_id", "_pk_id", _ord)
@@ -546,6 +570,12 @@ SELECT "owner_id", "id", "kind", "iban", "country", "balance", "version"
 FROM "account"
 WHERE ("account"."owner_id", "account"."iban") IN (SELECT * FROM unnest($1::uuid[], $2::text[]))"""
 
+SELECT_BATCH_BY_ACCOUNT_IBAN_ROUTED = """\
+SELECT "owner_id", "id", "kind", "iban", "country", "balance", "version"
+FROM "account"
+WHERE ("account"."owner_id", "account"."iban") IN (SELECT * FROM unnest($1::uuid[], $2::text[]))
+AND "account"."owner_id" = $3::uuid"""
+
 PROBE_PARENT_COUNTRY = """\
 WITH p AS MATERIALIZED (
     SELECT "code"
@@ -594,19 +624,186 @@ ORDER BY h."history_id" DESC
 LIMIT 1"""
 
 SELECT_AS_OF_BATCH = """\
-SELECT _h."owner_id", _h."id", _h."kind", _h."iban", _h."country", _h."balance", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
+SELECT DISTINCT ON (_k._ord) h."owner_id", h."id", h."kind", h."iban", h."country", h."balance", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id", _k._ord
 FROM unnest($1::uuid[], $2::uuid[], $3::int8[]) WITH ORDINALITY AS _k("owner_id", "id", "_version", _ord)
-JOIN LATERAL (
-    SELECT h."owner_id", h."id", h."kind", h."iban", h."country", h."balance", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
-    FROM "account_history" AS h
-    JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
-    WHERE h."owner_id" = _k."owner_id" AND h."id" = _k."id"
-    AND (_k."_version" IS NULL OR h."version" = _k."_version")
-    AND ($4::timestamptz IS NULL OR l."created_at" <= $4::timestamptz)
-    ORDER BY h."history_id" DESC
-    LIMIT 1
-) AS _h ON true
-ORDER BY _k._ord"""
+JOIN "account_history" AS h ON h."owner_id" = _k."owner_id" AND h."id" = _k."id"
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE (_k."_version" IS NULL OR h."version" = _k."_version")
+AND ($4::timestamptz IS NULL OR l."created_at" <= $4::timestamptz)
+ORDER BY _k._ord, h."history_id" DESC"""
+
+SELECT_HISTORY_BATCH_ROUTED = """\
+SELECT h."owner_id", h."id", h."kind", h."iban", h."country", h."balance", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "account_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE (h."owner_id", h."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND h."owner_id" = $3::uuid
+ORDER BY h."history_id\""""
+
+SELECT_AS_OF_BATCH_ROUTED = """\
+SELECT DISTINCT ON (_k._ord) h."owner_id", h."id", h."kind", h."iban", h."country", h."balance", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id", _k._ord
+FROM unnest($1::uuid[], $2::uuid[], $3::int8[]) WITH ORDINALITY AS _k("owner_id", "id", "_version", _ord)
+JOIN "account_history" AS h ON h."owner_id" = _k."owner_id" AND h."id" = _k."id"
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE (_k."_version" IS NULL OR h."version" = _k."_version")
+AND ($4::timestamptz IS NULL OR l."created_at" <= $4::timestamptz)
+AND h."owner_id" = $5::uuid
+ORDER BY _k._ord, h."history_id" DESC"""
+
+SELECT_BATCH_ROUTED = """\
+SELECT "owner_id", "id", "kind", "iban", "country", "balance", "version"
+FROM "account"
+WHERE ("account"."owner_id", "account"."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND "account"."owner_id" = $3::uuid"""
+
+EXISTS_BATCH_ROUTED = """\
+SELECT "owner_id", "id"
+FROM "account"
+WHERE ("account"."owner_id", "account"."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND "account"."owner_id" = $3::uuid"""
+
+DELETE_BATCH_ROUTED = """\
+WITH _deleted AS (
+    DELETE FROM "account"
+    USING unnest($1::uuid[], $2::uuid[], $3::int8[]) AS _k("owner_id", "id", "_version")
+    WHERE "account"."owner_id" = _k."owner_id" AND "account"."id" = _k."id"
+    AND (_k."_version" IS NULL OR "account"."version" = _k."_version")
+    AND "account"."owner_id" = $5::uuid
+    RETURNING "account"."owner_id", "account"."id", "account"."kind", "account"."iban", "account"."country", "account"."balance", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("owner_id", "id", "kind", "iban", "country", "balance", "version", "operation", "audit_log_id")
+    SELECT _s."owner_id", _s."id", _s."kind", _s."iban", _s."country", _s."balance", _s."version" + 1, 'delete'::"audit_operation", $4::int8
+    FROM _deleted AS _s
+)
+SELECT count(*)
+FROM _deleted"""
+
+UPDATE_BATCH_ROUTED = """\
+WITH _input AS (
+    SELECT u."owner_id" AS "owner_id", u."id" AS "id", u."kind" AS "kind", u."iban" AS "iban", u."country" AS "country", u."balance" AS "balance", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_kind"[], $4::text[], $5::bpchar[], $6::numeric[], $7::int8[]) AS u("owner_id", "id", "kind", "iban", "country", "balance", "version")
+),
+_written AS (
+    UPDATE "account"
+    SET "kind" = _i."kind", "iban" = _i."iban", "country" = _i."country", "balance" = _i."balance", "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS DISTINCT FROM (_i."kind", _i."iban", _i."country", _i."balance")
+    AND "account"."owner_id" = $9::uuid
+    RETURNING "account"."owner_id", "account"."id", "account"."kind", "account"."iban", "account"."country", "account"."balance", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("owner_id", "id", "kind", "iban", "country", "balance", "version", "operation", "audit_log_id")
+    SELECT _s."owner_id", _s."id", _s."kind", _s."iban", _s."country", _s."balance", _s."version", 'update'::"audit_operation", $8::int8
+    FROM _written AS _s
+)
+SELECT _w."owner_id", _w."id", _w."kind", _w."iban", _w."country", _w."balance", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."owner_id", "account"."id", "account"."kind", "account"."iban", "account"."country", "account"."balance", "account"."version"
+FROM "account"
+JOIN _input AS _i ON "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (_i."kind", _i."iban", _i."country", _i."balance")
+AND "account"."owner_id" = $9::uuid"""
+
+UPDATE_BATCH_COUNT_ROUTED = """\
+WITH _input AS (
+    SELECT u."owner_id" AS "owner_id", u."id" AS "id", u."kind" AS "kind", u."iban" AS "iban", u."country" AS "country", u."balance" AS "balance", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_kind"[], $4::text[], $5::bpchar[], $6::numeric[], $7::int8[]) AS u("owner_id", "id", "kind", "iban", "country", "balance", "version")
+),
+_written AS (
+    UPDATE "account"
+    SET "kind" = _i."kind", "iban" = _i."iban", "country" = _i."country", "balance" = _i."balance", "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS DISTINCT FROM (_i."kind", _i."iban", _i."country", _i."balance")
+    AND "account"."owner_id" = $9::uuid
+    RETURNING "account"."owner_id", "account"."id", "account"."kind", "account"."iban", "account"."country", "account"."balance", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("owner_id", "id", "kind", "iban", "country", "balance", "version", "operation", "audit_log_id")
+    SELECT _s."owner_id", _s."id", _s."kind", _s."iban", _s."country", _s."balance", _s."version", 'update'::"audit_operation", $8::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "account"
+    JOIN _input AS _i ON "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (_i."kind", _i."iban", _i."country", _i."balance")
+    AND "account"."owner_id" = $9::uuid
+) AS _rows"""
+
+UPDATE_BATCH_COLUMNS_ROUTED = """\
+WITH _input AS (
+    SELECT u."owner_id" AS "owner_id", u."id" AS "id", u."kind" AS "kind", u."iban" AS "iban", u."country" AS "country", u."balance" AS "balance", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_kind"[], $4::text[], $5::bpchar[], $6::numeric[], $7::int8[]) AS u("owner_id", "id", "kind", "iban", "country", "balance", "version")
+),
+_written AS (
+    UPDATE "account"
+    SET "kind" = CASE WHEN ($8::bool[])[3] THEN _i."kind" ELSE "account"."kind" END, "iban" = CASE WHEN ($8::bool[])[4] THEN _i."iban" ELSE "account"."iban" END, "country" = CASE WHEN ($8::bool[])[5] THEN _i."country" ELSE "account"."country" END, "balance" = CASE WHEN ($8::bool[])[6] THEN _i."balance" ELSE "account"."balance" END, "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN _i."kind" ELSE "account"."kind" END, CASE WHEN ($8::bool[])[4] THEN _i."iban" ELSE "account"."iban" END, CASE WHEN ($8::bool[])[5] THEN _i."country" ELSE "account"."country" END, CASE WHEN ($8::bool[])[6] THEN _i."balance" ELSE "account"."balance" END)
+    AND "account"."owner_id" = $10::uuid
+    RETURNING "account"."owner_id", "account"."id", "account"."kind", "account"."iban", "account"."country", "account"."balance", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("owner_id", "id", "kind", "iban", "country", "balance", "version", "operation", "audit_log_id")
+    SELECT _s."owner_id", _s."id", _s."kind", _s."iban", _s."country", _s."balance", _s."version", 'update'::"audit_operation", $9::int8
+    FROM _written AS _s
+)
+SELECT _w."owner_id", _w."id", _w."kind", _w."iban", _w."country", _w."balance", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."owner_id", "account"."id", "account"."kind", "account"."iban", "account"."country", "account"."balance", "account"."version"
+FROM "account"
+JOIN _input AS _i ON "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN _i."kind" ELSE "account"."kind" END, CASE WHEN ($8::bool[])[4] THEN _i."iban" ELSE "account"."iban" END, CASE WHEN ($8::bool[])[5] THEN _i."country" ELSE "account"."country" END, CASE WHEN ($8::bool[])[6] THEN _i."balance" ELSE "account"."balance" END)
+AND "account"."owner_id" = $10::uuid"""
+
+UPDATE_BATCH_COLUMNS_COUNT_ROUTED = """\
+WITH _input AS (
+    SELECT u."owner_id" AS "owner_id", u."id" AS "id", u."kind" AS "kind", u."iban" AS "iban", u."country" AS "country", u."balance" AS "balance", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"account_kind"[], $4::text[], $5::bpchar[], $6::numeric[], $7::int8[]) AS u("owner_id", "id", "kind", "iban", "country", "balance", "version")
+),
+_written AS (
+    UPDATE "account"
+    SET "kind" = CASE WHEN ($8::bool[])[3] THEN _i."kind" ELSE "account"."kind" END, "iban" = CASE WHEN ($8::bool[])[4] THEN _i."iban" ELSE "account"."iban" END, "country" = CASE WHEN ($8::bool[])[5] THEN _i."country" ELSE "account"."country" END, "balance" = CASE WHEN ($8::bool[])[6] THEN _i."balance" ELSE "account"."balance" END, "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN _i."kind" ELSE "account"."kind" END, CASE WHEN ($8::bool[])[4] THEN _i."iban" ELSE "account"."iban" END, CASE WHEN ($8::bool[])[5] THEN _i."country" ELSE "account"."country" END, CASE WHEN ($8::bool[])[6] THEN _i."balance" ELSE "account"."balance" END)
+    AND "account"."owner_id" = $10::uuid
+    RETURNING "account"."owner_id", "account"."id", "account"."kind", "account"."iban", "account"."country", "account"."balance", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("owner_id", "id", "kind", "iban", "country", "balance", "version", "operation", "audit_log_id")
+    SELECT _s."owner_id", _s."id", _s."kind", _s."iban", _s."country", _s."balance", _s."version", 'update'::"audit_operation", $9::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "account"
+    JOIN _input AS _i ON "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN _i."kind" ELSE "account"."kind" END, CASE WHEN ($8::bool[])[4] THEN _i."iban" ELSE "account"."iban" END, CASE WHEN ($8::bool[])[5] THEN _i."country" ELSE "account"."country" END, CASE WHEN ($8::bool[])[6] THEN _i."balance" ELSE "account"."balance" END)
+    AND "account"."owner_id" = $10::uuid
+) AS _rows"""
 
 COLUMNS = (
     _rt.ColumnSpec(name="owner_id", attr="owner_id", pg_type="uuid", kind="uuid"),
@@ -713,3 +910,21 @@ AUDIT = _rt.AuditSpec(
 )
 
 COPY = None
+
+ROUTING = _rt.RoutingSpec(
+    column=0,
+    statements={
+        SELECT_BATCH: SELECT_BATCH_ROUTED,
+        EXISTS_BATCH: EXISTS_BATCH_ROUTED,
+        DELETE_BATCH: DELETE_BATCH_ROUTED,
+        UPDATE_BATCH: UPDATE_BATCH_ROUTED,
+        UPDATE_BATCH_COUNT: UPDATE_BATCH_COUNT_ROUTED,
+        UPDATE_BATCH_COLUMNS: UPDATE_BATCH_COLUMNS_ROUTED,
+        UPDATE_BATCH_COLUMNS_COUNT: UPDATE_BATCH_COLUMNS_COUNT_ROUTED,
+        PROBE_PRIMARY_KEY: PROBE_PRIMARY_KEY_ROUTED,
+        PROBE_UNIQUE_ACCOUNT_IBAN: PROBE_UNIQUE_ACCOUNT_IBAN_ROUTED,
+        SELECT_BATCH_BY_ACCOUNT_IBAN: SELECT_BATCH_BY_ACCOUNT_IBAN_ROUTED,
+        SELECT_HISTORY_BATCH: SELECT_HISTORY_BATCH_ROUTED,
+        SELECT_AS_OF_BATCH: SELECT_AS_OF_BATCH_ROUTED,
+    },
+)

@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of POSTING_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY, ROUTING."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -164,6 +164,18 @@ FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_id", "id", _ord)
 WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_id" = u."owner_id" AND s."id" = u."id")
 ORDER BY u._ord"""
 
+PROBE_PRIMARY_KEY_ROUTED = """\
+WITH s AS MATERIALIZED (
+    SELECT "owner_id", "id"
+    FROM "posting"
+    WHERE ("posting"."owner_id", "posting"."id") IN (SELECT u."owner_id", u."id" FROM unnest($1::uuid[], $2::uuid[]) AS u("owner_id", "id"))
+    AND "posting"."owner_id" = $3::uuid
+)
+SELECT u._ord
+FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_id", "id", _ord)
+WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_id" = u."owner_id" AND s."id" = u."id")
+ORDER BY u._ord"""
+
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
 INSERT INTO "posting" ("owner_id", "id", "account_id", "amount", "booked_at")
 VALUES ($1::uuid, COALESCE($2::uuid, gen_random_uuid()), $3::uuid, $4::numeric, COALESCE($5::timestamptz, now()))
@@ -190,14 +202,96 @@ WHERE u."owner_id" IS NOT NULL AND u."account_id" IS NOT NULL
 AND NOT EXISTS (SELECT 1 FROM p WHERE p."owner_id" = u."owner_id" AND p."id" = u."account_id")
 ORDER BY u._ord"""
 
+PROBE_PARENT_POSTING_ACCOUNT_ROUTED = """\
+WITH p AS MATERIALIZED (
+    SELECT "owner_id", "id"
+    FROM "account"
+    WHERE ("account"."owner_id", "account"."id") IN (SELECT u."owner_id", u."account_id" FROM unnest($1::uuid[], $2::uuid[]) AS u("owner_id", "account_id"))
+    AND "account"."owner_id" = $3::uuid
+)
+SELECT u._ord
+FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_id", "account_id", _ord)
+WHERE u."owner_id" IS NOT NULL AND u."account_id" IS NOT NULL
+AND NOT EXISTS (SELECT 1 FROM p WHERE p."owner_id" = u."owner_id" AND p."id" = u."account_id")
+ORDER BY u._ord"""
+
 SELECT_CHILDREN_BY_POSTING_ACCOUNT = """\
 SELECT "owner_id", "id", "account_id", "amount", "booked_at"
 FROM "posting"
 WHERE ("posting"."owner_id", "posting"."account_id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
 ORDER BY "owner_id", "id\""""
 
+SELECT_CHILDREN_BY_POSTING_ACCOUNT_ROUTED = """\
+SELECT "owner_id", "id", "account_id", "amount", "booked_at"
+FROM "posting"
+WHERE ("posting"."owner_id", "posting"."account_id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND "posting"."owner_id" = $3::uuid
+ORDER BY "owner_id", "id\""""
+
 SELECT_COPY_DEFAULTS = """\
 SELECT now()::timestamptz AS "booked_at\""""
+
+SELECT_BATCH_ROUTED = """\
+SELECT "owner_id", "id", "account_id", "amount", "booked_at"
+FROM "posting"
+WHERE ("posting"."owner_id", "posting"."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND "posting"."owner_id" = $3::uuid"""
+
+EXISTS_BATCH_ROUTED = """\
+SELECT "owner_id", "id"
+FROM "posting"
+WHERE ("posting"."owner_id", "posting"."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND "posting"."owner_id" = $3::uuid"""
+
+DELETE_BATCH_ROUTED = """\
+WITH d AS (
+    DELETE FROM "posting"
+    WHERE ("posting"."owner_id", "posting"."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+    AND "posting"."owner_id" = $3::uuid
+    RETURNING 1
+)
+SELECT count(*)
+FROM d"""
+
+UPDATE_BATCH_ROUTED = """\
+UPDATE "posting"
+SET "account_id" = u."account_id", "amount" = u."amount", "booked_at" = COALESCE(u."booked_at", "posting"."booked_at")
+FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], $5::timestamptz[]) AS u("owner_id", "id", "account_id", "amount", "booked_at")
+WHERE "posting"."owner_id" = u."owner_id" AND "posting"."id" = u."id"
+AND "posting"."owner_id" = $6::uuid
+RETURNING "posting"."owner_id", "posting"."id", "posting"."account_id", "posting"."amount", "posting"."booked_at\""""
+
+UPDATE_BATCH_COUNT_ROUTED = """\
+WITH _written AS (
+    UPDATE "posting"
+    SET "account_id" = u."account_id", "amount" = u."amount", "booked_at" = COALESCE(u."booked_at", "posting"."booked_at")
+    FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], $5::timestamptz[]) AS u("owner_id", "id", "account_id", "amount", "booked_at")
+    WHERE "posting"."owner_id" = u."owner_id" AND "posting"."id" = u."id"
+    AND "posting"."owner_id" = $6::uuid
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COLUMNS_ROUTED = """\
+UPDATE "posting"
+SET "account_id" = CASE WHEN ($6::bool[])[3] THEN u."account_id" ELSE "posting"."account_id" END, "amount" = CASE WHEN ($6::bool[])[4] THEN u."amount" ELSE "posting"."amount" END, "booked_at" = CASE WHEN ($6::bool[])[5] THEN COALESCE(u."booked_at", "posting"."booked_at") ELSE "posting"."booked_at" END
+FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], $5::timestamptz[]) AS u("owner_id", "id", "account_id", "amount", "booked_at")
+WHERE "posting"."owner_id" = u."owner_id" AND "posting"."id" = u."id"
+AND "posting"."owner_id" = $7::uuid
+RETURNING "posting"."owner_id", "posting"."id", "posting"."account_id", "posting"."amount", "posting"."booked_at\""""
+
+UPDATE_BATCH_COLUMNS_COUNT_ROUTED = """\
+WITH _written AS (
+    UPDATE "posting"
+    SET "account_id" = CASE WHEN ($6::bool[])[3] THEN u."account_id" ELSE "posting"."account_id" END, "amount" = CASE WHEN ($6::bool[])[4] THEN u."amount" ELSE "posting"."amount" END, "booked_at" = CASE WHEN ($6::bool[])[5] THEN COALESCE(u."booked_at", "posting"."booked_at") ELSE "posting"."booked_at" END
+    FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], $5::timestamptz[]) AS u("owner_id", "id", "account_id", "amount", "booked_at")
+    WHERE "posting"."owner_id" = u."owner_id" AND "posting"."id" = u."id"
+    AND "posting"."owner_id" = $7::uuid
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 COLUMNS = (
     _rt.ColumnSpec(name="owner_id", attr="owner_id", pg_type="uuid", kind="uuid"),
@@ -273,4 +367,20 @@ COPY = _rt.CopySpec(
     defaults_sql=SELECT_COPY_DEFAULTS,
     fetched_defaults=(4,),
     drawn_uuids=(1,),
+)
+
+ROUTING = _rt.RoutingSpec(
+    column=0,
+    statements={
+        SELECT_BATCH: SELECT_BATCH_ROUTED,
+        EXISTS_BATCH: EXISTS_BATCH_ROUTED,
+        DELETE_BATCH: DELETE_BATCH_ROUTED,
+        UPDATE_BATCH: UPDATE_BATCH_ROUTED,
+        UPDATE_BATCH_COUNT: UPDATE_BATCH_COUNT_ROUTED,
+        UPDATE_BATCH_COLUMNS: UPDATE_BATCH_COLUMNS_ROUTED,
+        UPDATE_BATCH_COLUMNS_COUNT: UPDATE_BATCH_COLUMNS_COUNT_ROUTED,
+        PROBE_PRIMARY_KEY: PROBE_PRIMARY_KEY_ROUTED,
+        PROBE_PARENT_POSTING_ACCOUNT: PROBE_PARENT_POSTING_ACCOUNT_ROUTED,
+        SELECT_CHILDREN_BY_POSTING_ACCOUNT: SELECT_CHILDREN_BY_POSTING_ACCOUNT_ROUTED,
+    },
 )

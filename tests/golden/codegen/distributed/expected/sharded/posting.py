@@ -86,6 +86,7 @@ POSTING_TABLE: _rt.TableSpec[Posting, PostingKey] = _rt.TableSpec(
     foreign_keys=_posting_table.FOREIGN_KEYS,
     audit=_posting_table.AUDIT,
     copy=_posting_table.COPY,
+    routing=_posting_table.ROUTING,
 )
 
 

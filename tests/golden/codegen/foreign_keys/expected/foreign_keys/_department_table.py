@@ -154,14 +154,9 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "department"
-    WHERE "department"."id" IN (SELECT u."id" FROM unnest($1::int4[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "department" WHERE "department"."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -179,14 +174,9 @@ ON CONFLICT ("id") DO NOTHING
 RETURNING "id", "name", "head_id\""""
 
 PROBE_UNIQUE_NAME = """\
-WITH s AS MATERIALIZED (
-    SELECT "name", "id"
-    FROM "department"
-    WHERE "department"."name" IN (SELECT u."name" FROM unnest($1::text[]) AS u("name"))
-)
 SELECT u._ord
 FROM unnest($1::text[], $2::int4[]) WITH ORDINALITY AS u("name", "_pk_id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."name" = u."name" AND s."id" IS DISTINCT FROM u."_pk_id")
+WHERE EXISTS (SELECT 1 FROM "department" WHERE "department"."name" = u."name" AND "department"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_NAME = """\
@@ -235,15 +225,10 @@ FROM "department"
 WHERE "name" = ANY($1::text[])"""
 
 PROBE_PARENT_HEAD_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "employee"
-    WHERE "employee"."id" IN (SELECT u."head_id" FROM unnest($1::uuid[]) AS u("head_id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("head_id", _ord)
 WHERE u."head_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."head_id")
+AND NOT EXISTS (SELECT 1 FROM "employee" AS p WHERE p."id" = u."head_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_HEAD_ID = """\

@@ -154,14 +154,9 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "employee"
-    WHERE "employee"."id" IN (SELECT u."id" FROM unnest($1::uuid[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "employee" WHERE "employee"."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -179,15 +174,10 @@ ON CONFLICT ("id") DO NOTHING
 RETURNING "id", "name", "department_id", "manager_id", "region_country", "region_code\""""
 
 PROBE_PARENT_DEPARTMENT_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "department"
-    WHERE "department"."id" IN (SELECT u."department_id" FROM unnest($1::int4[]) AS u("department_id"))
-)
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("department_id", _ord)
 WHERE u."department_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."department_id")
+AND NOT EXISTS (SELECT 1 FROM "department" AS p WHERE p."id" = u."department_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_DEPARTMENT_ID = """\
@@ -197,15 +187,10 @@ WHERE "department_id" = ANY($1::int4[])
 ORDER BY "id\""""
 
 PROBE_PARENT_MANAGER_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "employee"
-    WHERE "employee"."id" IN (SELECT u."manager_id" FROM unnest($1::uuid[]) AS u("manager_id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("manager_id", _ord)
 WHERE u."manager_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."manager_id")
+AND NOT EXISTS (SELECT 1 FROM "employee" AS p WHERE p."id" = u."manager_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_MANAGER_ID = """\
@@ -215,15 +200,10 @@ WHERE "manager_id" = ANY($1::uuid[])
 ORDER BY "id\""""
 
 PROBE_PARENT_HOME_REGION = """\
-WITH p AS MATERIALIZED (
-    SELECT "country", "code"
-    FROM "region"
-    WHERE ("region"."country", "region"."code") IN (SELECT u."region_country", u."region_code" FROM unnest($1::bpchar[], $2::text[]) AS u("region_country", "region_code"))
-)
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::text[]) WITH ORDINALITY AS u("region_country", "region_code", _ord)
 WHERE u."region_country" IS NOT NULL AND u."region_code" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."country" = u."region_country" AND p."code" = u."region_code")
+AND NOT EXISTS (SELECT 1 FROM "region" AS p WHERE p."country" = u."region_country" AND p."code" = u."region_code")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_HOME_REGION = """\

@@ -154,14 +154,9 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "country", "code"
-    FROM "region"
-    WHERE ("region"."country", "region"."code") IN (SELECT u."country", u."code" FROM unnest($1::bpchar[], $2::text[]) AS u("country", "code"))
-)
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::text[]) WITH ORDINALITY AS u("country", "code", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."country" = u."country" AND s."code" = u."code")
+WHERE EXISTS (SELECT 1 FROM "region" WHERE "region"."country" = u."country" AND "region"."code" = u."code")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\

@@ -128,25 +128,15 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "counter"
-    WHERE "counter"."id" IN (SELECT u."id" FROM unnest($1::int4[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "counter" WHERE "counter"."id" = u."id")
 ORDER BY u._ord"""
 
 PROBE_UNIQUE_NAME = """\
-WITH s AS MATERIALIZED (
-    SELECT "name", "id"
-    FROM "counter"
-    WHERE "counter"."name" IN (SELECT u."name" FROM unnest($1::text[]) AS u("name"))
-)
 SELECT u._ord
 FROM unnest($1::text[], $2::int4[]) WITH ORDINALITY AS u("name", "_pk_id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."name" = u."name" AND s."id" IS DISTINCT FROM u."_pk_id")
+WHERE EXISTS (SELECT 1 FROM "counter" WHERE "counter"."name" = u."name" AND "counter"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_NAME = """\

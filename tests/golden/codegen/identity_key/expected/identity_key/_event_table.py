@@ -128,14 +128,9 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "event"
-    WHERE "event"."id" IN (SELECT u."id" FROM unnest($1::int8[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::int8[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "event" WHERE "event"."id" = u."id")
 ORDER BY u._ord"""
 
 COLUMNS = (

@@ -195,14 +195,9 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "uuid"
-    FROM "straße"
-    WHERE "straße"."uuid" IN (SELECT u."uuid" FROM unnest($1::uuid[]) AS u("uuid"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("uuid", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."uuid" = u."uuid")
+WHERE EXISTS (SELECT 1 FROM "straße" WHERE "straße"."uuid" = u."uuid")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -225,14 +220,9 @@ ON CONFLICT ("uuid") DO NOTHING
 RETURNING "uuid", "class", "from", "str", "list", "dict", "tuple", "datetime", "dataclasses", "größe", "select\""""
 
 PROBE_UNIQUE_SELECT = """\
-WITH s AS MATERIALIZED (
-    SELECT "select", "uuid"
-    FROM "straße"
-    WHERE "straße"."select" IN (SELECT u."select" FROM unnest($1::text[]) AS u("select"))
-)
 SELECT u._ord
 FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("select", "_pk_uuid", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."select" = u."select" AND s."uuid" IS DISTINCT FROM u."_pk_uuid")
+WHERE EXISTS (SELECT 1 FROM "straße" WHERE "straße"."select" = u."select" AND "straße"."uuid" IS DISTINCT FROM u."_pk_uuid")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_SELECT = """\

@@ -154,14 +154,9 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "code"
-    FROM "currency"
-    WHERE "currency"."code" IN (SELECT u."code" FROM unnest($1::text[]) AS u("code"))
-)
 SELECT u._ord
 FROM unnest($1::text[]) WITH ORDINALITY AS u("code", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."code" = u."code")
+WHERE EXISTS (SELECT 1 FROM "currency" WHERE "currency"."code" = u."code")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\

@@ -154,14 +154,9 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "person"
-    WHERE "person"."id" IN (SELECT u."id" FROM unnest($1::uuid[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "person" WHERE "person"."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -179,14 +174,9 @@ ON CONFLICT ("id") DO NOTHING
 RETURNING "id", "email", "display_name", "active", "nickname", "created_at\""""
 
 PROBE_UNIQUE_EMAIL = """\
-WITH s AS MATERIALIZED (
-    SELECT "email", "id"
-    FROM "person"
-    WHERE "person"."email" IN (SELECT u."email" FROM unnest($1::text[]) AS u("email"))
-)
 SELECT u._ord
 FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u("email", "_pk_id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."email" = u."email" AND s."id" IS DISTINCT FROM u."_pk_id")
+WHERE EXISTS (SELECT 1 FROM "person" WHERE "person"."email" = u."email" AND "person"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_EMAIL = """\

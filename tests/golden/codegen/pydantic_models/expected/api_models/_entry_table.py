@@ -372,14 +372,9 @@ FROM (
 ) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "entry"
-    WHERE "entry"."id" IN (SELECT u."id" FROM unnest($1::uuid[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "entry" WHERE "entry"."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -415,15 +410,10 @@ SELECT _w."id", _w."account_id", _w."amount", _w."memo", _w."version"
 FROM _written AS _w"""
 
 PROBE_PARENT_ACCOUNT_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "account"
-    WHERE "account"."id" IN (SELECT u."account_id" FROM unnest($1::int8[]) AS u("account_id"))
-)
 SELECT u._ord
 FROM unnest($1::int8[]) WITH ORDINALITY AS u("account_id", _ord)
 WHERE u."account_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."account_id")
+AND NOT EXISTS (SELECT 1 FROM "account" AS p WHERE p."id" = u."account_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_ACCOUNT_ID = """\

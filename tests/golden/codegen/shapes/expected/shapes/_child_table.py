@@ -154,14 +154,9 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "child"
-    WHERE "child"."id" IN (SELECT u."id" FROM unnest($1::uuid[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "child" WHERE "child"."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -179,15 +174,10 @@ ON CONFLICT ("id") DO NOTHING
 RETURNING "id", "parent_id", "previous_id", "position", "label\""""
 
 PROBE_PARENT_PARENT_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "parent"
-    WHERE "parent"."id" IN (SELECT u."parent_id" FROM unnest($1::int4[]) AS u("parent_id"))
-)
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("parent_id", _ord)
 WHERE u."parent_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."parent_id")
+AND NOT EXISTS (SELECT 1 FROM "parent" AS p WHERE p."id" = u."parent_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_PARENT_ID = """\
@@ -197,15 +187,10 @@ WHERE "parent_id" = ANY($1::int4[])
 ORDER BY "id\""""
 
 PROBE_PARENT_PREVIOUS_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "child"
-    WHERE "child"."id" IN (SELECT u."previous_id" FROM unnest($1::uuid[]) AS u("previous_id"))
-)
 SELECT u._ord
 FROM unnest($1::uuid[]) WITH ORDINALITY AS u("previous_id", _ord)
 WHERE u."previous_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."previous_id")
+AND NOT EXISTS (SELECT 1 FROM "child" AS p WHERE p."id" = u."previous_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_PREVIOUS_ID = """\

@@ -154,14 +154,9 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "region", "seq"
-    FROM "composite"
-    WHERE ("composite"."region", "composite"."seq") IN (SELECT u."region", u."seq" FROM unnest($1::bpchar[], $2::int4[]) AS u("region", "seq"))
-)
 SELECT u._ord
 FROM unnest($1::bpchar[], $2::int4[]) WITH ORDINALITY AS u("region", "seq", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."region" = u."region" AND s."seq" = u."seq")
+WHERE EXISTS (SELECT 1 FROM "composite" WHERE "composite"."region" = u."region" AND "composite"."seq" = u."seq")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -179,14 +174,9 @@ ON CONFLICT ("region", "seq") DO NOTHING
 RETURNING "region", "seq", "code", "revision", "weight", "ratio\""""
 
 PROBE_UNIQUE_CODE_REVISION = """\
-WITH s AS MATERIALIZED (
-    SELECT "code", "revision", "region", "seq"
-    FROM "composite"
-    WHERE ("composite"."code", "composite"."revision") IN (SELECT u."code", u."revision" FROM unnest($1::text[], $2::int2[]) AS u("code", "revision"))
-)
 SELECT u._ord
 FROM unnest($1::text[], $2::int2[], $3::bpchar[], $4::int4[]) WITH ORDINALITY AS u("code", "revision", "_pk_region", "_pk_seq", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."code" = u."code" AND s."revision" = u."revision" AND (s."region", s."seq") IS DISTINCT FROM (u."_pk_region", u."_pk_seq"))
+WHERE EXISTS (SELECT 1 FROM "composite" WHERE "composite"."code" = u."code" AND "composite"."revision" = u."revision" AND ("composite"."region", "composite"."seq") IS DISTINCT FROM (u."_pk_region", u."_pk_seq"))
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_CODE_REVISION = """\

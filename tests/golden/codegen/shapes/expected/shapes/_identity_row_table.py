@@ -128,25 +128,15 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "identity_row"
-    WHERE "identity_row"."id" IN (SELECT u."id" FROM unnest($1::int8[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::int8[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "identity_row" WHERE "identity_row"."id" = u."id")
 ORDER BY u._ord"""
 
 PROBE_UNIQUE_NAME = """\
-WITH s AS MATERIALIZED (
-    SELECT "name", "id"
-    FROM "identity_row"
-    WHERE "identity_row"."name" IN (SELECT u."name" FROM unnest($1::text[]) AS u("name"))
-)
 SELECT u._ord
 FROM unnest($1::text[], $2::int8[]) WITH ORDINALITY AS u("name", "_pk_id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."name" = u."name" AND s."id" IS DISTINCT FROM u."_pk_id")
+WHERE EXISTS (SELECT 1 FROM "identity_row" WHERE "identity_row"."name" = u."name" AND "identity_row"."id" IS DISTINCT FROM u."_pk_id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_NAME = """\

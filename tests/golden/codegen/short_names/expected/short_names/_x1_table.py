@@ -154,14 +154,9 @@ SELECT count(*)
 FROM _written"""
 
 PROBE_PRIMARY_KEY = """\
-WITH s AS MATERIALIZED (
-    SELECT "id"
-    FROM "x1"
-    WHERE "x1"."id" IN (SELECT u."id" FROM unnest($1::int4[]) AS u("id"))
-)
 SELECT u._ord
 FROM unnest($1::int4[]) WITH ORDINALITY AS u("id", _ord)
-WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+WHERE EXISTS (SELECT 1 FROM "x1" WHERE "x1"."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
@@ -179,15 +174,10 @@ ON CONFLICT ("id") DO NOTHING
 RETURNING "id", "e", "t_id\""""
 
 PROBE_PARENT_T_ID = """\
-WITH p AS MATERIALIZED (
-    SELECT "id"
-    FROM "t"
-    WHERE "t"."id" IN (SELECT u."t_id" FROM unnest($1::text[]) AS u("t_id"))
-)
 SELECT u._ord
 FROM unnest($1::text[]) WITH ORDINALITY AS u("t_id", _ord)
 WHERE u."t_id" IS NOT NULL
-AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."t_id")
+AND NOT EXISTS (SELECT 1 FROM "t" AS p WHERE p."id" = u."t_id")
 ORDER BY u._ord"""
 
 SELECT_CHILDREN_BY_T_ID = """\
