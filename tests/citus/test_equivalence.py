@@ -49,14 +49,6 @@ SCALE = 0.2
 #: reproduction in ``test_sharded_package.py``.
 ON_CITUS = (
     KnownBug(
-        "citus: load_as_of_batch refused",
-        "the batch as-of read (a LATERAL subquery with LIMIT 1 per key of an unnest) is refused "
-        "by Citus on a distributed history table: 0A000 'Limit clause is currently unsupported "
-        "when a lateral subquery references a column from a table function'",
-        lambda batch, single: batch.error == "DatabaseError" and single.error is None,
-        operation="as_of",
-    ),
-    KnownBug(
         "citus: update_batch counts a row twice",
         "the audited update_batch answers the rows it updated (a data-modifying CTE) UNION ALL "
         "the rows left unchanged, read from the table; on Citus the CTE runs first, so the "

@@ -191,15 +191,9 @@ async def test_rows_inserted_if_new_come_back_in_input_order(
     assert stored.id == rows[3].id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=batchrepo.DatabaseError,
-    reason="load_as_of_batch is a LATERAL subquery with LIMIT 1 per key of an unnest, which Citus "
-    "refuses on a distributed history table (0A000, 'Limit clause is currently unsupported when "
-    "a lateral subquery references a column from a table function'); the machines count it "
-    "(tests/citus/test_equivalence.py, ON_CITUS)",
-)
 async def test_as_of_reads_of_a_batch(pool: asyncpg.Pool, sharded: ModuleType) -> None:
+    """Once refused by Citus (a LATERAL subquery with LIMIT 1 per key of an unnest); the
+    distributed form is a DISTINCT ON per key (docs/citus.md)."""
     await pool.execute("INSERT INTO country VALUES ('DE', 'Germany') ON CONFLICT DO NOTHING")
     owner = uuid.uuid4()
     accounts = sharded.AccountRepository(pool, actor="citus-xfail")  # not counted above

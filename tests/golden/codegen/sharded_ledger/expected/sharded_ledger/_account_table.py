@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of ACCOUNT_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY, ROUTING."""
 
 import decimal
 
@@ -422,6 +422,18 @@ FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_person_id", "id"
 WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_person_id" = u."owner_person_id" AND s."id" = u."id")
 ORDER BY u._ord"""
 
+PROBE_PRIMARY_KEY_ROUTED = """\
+WITH s AS MATERIALIZED (
+    SELECT "owner_person_id", "id"
+    FROM "account"
+    WHERE ("account"."owner_person_id", "account"."id") IN (SELECT u."owner_person_id", u."id" FROM unnest($1::uuid[], $2::uuid[]) AS u("owner_person_id", "id"))
+    AND "account"."owner_person_id" = $3::uuid
+)
+SELECT u._ord
+FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_person_id", "id", _ord)
+WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_person_id" = u."owner_person_id" AND s."id" = u."id")
+ORDER BY u._ord"""
+
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
 WITH _written AS (
     INSERT INTO "account" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at")
@@ -464,6 +476,18 @@ WITH s AS MATERIALIZED (
     SELECT "owner_person_id", "account_number", "id"
     FROM "account"
     WHERE ("account"."owner_person_id", "account"."account_number") IN (SELECT u."owner_person_id", u."account_number" FROM unnest($1::uuid[], $2::text[]) AS u("owner_person_id", "account_number"))
+)
+SELECT u._ord
+FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[]) WITH ORDINALITY AS u("owner_person_id", "account_number", "_pk_owner_person_id", "_pk_id", _ord)
+WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_person_id" = u."owner_person_id" AND s."account_number" = u."account_number" AND (s."owner_person_id", s."id") IS DISTINCT FROM (u."_pk_owner_person_id", u."_pk_id"))
+ORDER BY u._ord"""
+
+PROBE_UNIQUE_ACCOUNT_NUMBER_ROUTED = """\
+WITH s AS MATERIALIZED (
+    SELECT "owner_person_id", "account_number", "id"
+    FROM "account"
+    WHERE ("account"."owner_person_id", "account"."account_number") IN (SELECT u."owner_person_id", u."account_number" FROM unnest($1::uuid[], $2::text[]) AS u("owner_person_id", "account_number"))
+    AND "account"."owner_person_id" = $5::uuid
 )
 SELECT u._ord
 FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[]) WITH ORDINALITY AS u("owner_person_id", "account_number", "_pk_owner_person_id", "_pk_id", _ord)
@@ -608,6 +632,12 @@ SELECT "id", "account_number", "owner_person_id", "account_type", "status", "cur
 FROM "account"
 WHERE ("account"."owner_person_id", "account"."account_number") IN (SELECT * FROM unnest($1::uuid[], $2::text[]))"""
 
+SELECT_BATCH_BY_ACCOUNT_NUMBER_ROUTED = """\
+SELECT "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
+FROM "account"
+WHERE ("account"."owner_person_id", "account"."account_number") IN (SELECT * FROM unnest($1::uuid[], $2::text[]))
+AND "account"."owner_person_id" = $3::uuid"""
+
 PROBE_PARENT_OWNER_PERSON_ID = """\
 WITH p AS MATERIALIZED (
     SELECT "id"
@@ -620,10 +650,30 @@ WHERE u."owner_person_id" IS NOT NULL
 AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."owner_person_id")
 ORDER BY u._ord"""
 
+PROBE_PARENT_OWNER_PERSON_ID_ROUTED = """\
+WITH p AS MATERIALIZED (
+    SELECT "id"
+    FROM "person"
+    WHERE "person"."id" IN (SELECT u."owner_person_id" FROM unnest($1::uuid[]) AS u("owner_person_id"))
+    AND "person"."id" = $2::uuid
+)
+SELECT u._ord
+FROM unnest($1::uuid[]) WITH ORDINALITY AS u("owner_person_id", _ord)
+WHERE u."owner_person_id" IS NOT NULL
+AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."owner_person_id")
+ORDER BY u._ord"""
+
 SELECT_CHILDREN_BY_OWNER_PERSON_ID = """\
 SELECT "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
 FROM "account"
 WHERE "owner_person_id" = ANY($1::uuid[])
+ORDER BY "owner_person_id", "id\""""
+
+SELECT_CHILDREN_BY_OWNER_PERSON_ID_ROUTED = """\
+SELECT "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
+FROM "account"
+WHERE "owner_person_id" = ANY($1::uuid[])
+AND "account"."owner_person_id" = $2::uuid
 ORDER BY "owner_person_id", "id\""""
 
 INSERT_AUDIT_LOG = """\
@@ -656,19 +706,206 @@ ORDER BY h."history_id" DESC
 LIMIT 1"""
 
 SELECT_AS_OF_BATCH = """\
-SELECT _h."id", _h."account_number", _h."owner_person_id", _h."account_type", _h."status", _h."currency", _h."balance", _h."overdraft_limit", _h."interest_rate", _h."overdraft_allowed", _h."opened_on", _h."statement_cut_off", _h."statement_cycle", _h."statement_days", _h."last_activity_at", _h."created_at", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
+SELECT DISTINCT ON (_k._ord) h."id", h."account_number", h."owner_person_id", h."account_type", h."status", h."currency", h."balance", h."overdraft_limit", h."interest_rate", h."overdraft_allowed", h."opened_on", h."statement_cut_off", h."statement_cycle", h."statement_days", h."last_activity_at", h."created_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id", _k._ord
 FROM unnest($1::uuid[], $2::uuid[], $3::int8[]) WITH ORDINALITY AS _k("owner_person_id", "id", "_version", _ord)
-JOIN LATERAL (
-    SELECT h."id", h."account_number", h."owner_person_id", h."account_type", h."status", h."currency", h."balance", h."overdraft_limit", h."interest_rate", h."overdraft_allowed", h."opened_on", h."statement_cut_off", h."statement_cycle", h."statement_days", h."last_activity_at", h."created_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
-    FROM "account_history" AS h
-    JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
-    WHERE h."owner_person_id" = _k."owner_person_id" AND h."id" = _k."id"
-    AND (_k."_version" IS NULL OR h."version" = _k."_version")
-    AND ($4::timestamptz IS NULL OR l."created_at" <= $4::timestamptz)
-    ORDER BY h."history_id" DESC
-    LIMIT 1
-) AS _h ON true
-ORDER BY _k._ord"""
+JOIN "account_history" AS h ON h."owner_person_id" = _k."owner_person_id" AND h."id" = _k."id"
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE (_k."_version" IS NULL OR h."version" = _k."_version")
+AND ($4::timestamptz IS NULL OR l."created_at" <= $4::timestamptz)
+ORDER BY _k._ord, h."history_id" DESC"""
+
+SELECT_HISTORY_BATCH_ROUTED = """\
+SELECT h."id", h."account_number", h."owner_person_id", h."account_type", h."status", h."currency", h."balance", h."overdraft_limit", h."interest_rate", h."overdraft_allowed", h."opened_on", h."statement_cut_off", h."statement_cycle", h."statement_days", h."last_activity_at", h."created_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "account_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE (h."owner_person_id", h."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND h."owner_person_id" = $3::uuid
+ORDER BY h."history_id\""""
+
+SELECT_AS_OF_BATCH_ROUTED = """\
+SELECT DISTINCT ON (_k._ord) h."id", h."account_number", h."owner_person_id", h."account_type", h."status", h."currency", h."balance", h."overdraft_limit", h."interest_rate", h."overdraft_allowed", h."opened_on", h."statement_cut_off", h."statement_cycle", h."statement_days", h."last_activity_at", h."created_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id", _k._ord
+FROM unnest($1::uuid[], $2::uuid[], $3::int8[]) WITH ORDINALITY AS _k("owner_person_id", "id", "_version", _ord)
+JOIN "account_history" AS h ON h."owner_person_id" = _k."owner_person_id" AND h."id" = _k."id"
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE (_k."_version" IS NULL OR h."version" = _k."_version")
+AND ($4::timestamptz IS NULL OR l."created_at" <= $4::timestamptz)
+AND h."owner_person_id" = $5::uuid
+ORDER BY _k._ord, h."history_id" DESC"""
+
+SELECT_BATCH_ROUTED = """\
+SELECT "id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version"
+FROM "account"
+WHERE ("account"."owner_person_id", "account"."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND "account"."owner_person_id" = $3::uuid"""
+
+EXISTS_BATCH_ROUTED = """\
+SELECT "owner_person_id", "id"
+FROM "account"
+WHERE ("account"."owner_person_id", "account"."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND "account"."owner_person_id" = $3::uuid"""
+
+DELETE_BATCH_ROUTED = """\
+WITH _deleted AS (
+    DELETE FROM "account"
+    USING unnest($1::uuid[], $2::uuid[], $3::int8[]) AS _k("owner_person_id", "id", "_version")
+    WHERE "account"."owner_person_id" = _k."owner_person_id" AND "account"."id" = _k."id"
+    AND (_k."_version" IS NULL OR "account"."version" = _k."_version")
+    AND "account"."owner_person_id" = $5::uuid
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version" + 1, 'delete'::"audit_operation", $4::int8
+    FROM _deleted AS _s
+)
+SELECT count(*)
+FROM _deleted"""
+
+UPDATE_BATCH_ROUTED = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_number" AS "account_number", u."owner_person_id" AS "owner_person_id", u."account_type" AS "account_type", u."status" AS "status", u."currency" AS "currency", u."balance" AS "balance", u."overdraft_limit" AS "overdraft_limit", u."interest_rate" AS "interest_rate", u."overdraft_allowed" AS "overdraft_allowed", u."opened_on" AS "opened_on", u."statement_cut_off" AS "statement_cut_off", u."statement_cycle" AS "statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END AS "statement_days", u."last_activity_at" AS "last_activity_at", u."created_at" AS "created_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[], $19::int8[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+),
+_written AS (
+    UPDATE "account"
+    SET "account_number" = _i."account_number", "account_type" = _i."account_type", "status" = _i."status", "currency" = _i."currency", "balance" = _i."balance", "overdraft_limit" = _i."overdraft_limit", "interest_rate" = _i."interest_rate", "overdraft_allowed" = _i."overdraft_allowed", "opened_on" = _i."opened_on", "statement_cut_off" = _i."statement_cut_off", "statement_cycle" = _i."statement_cycle", "statement_days" = _i."statement_days", "last_activity_at" = _i."last_activity_at", "created_at" = COALESCE(_i."created_at", "account"."created_at"), "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."owner_person_id" = _i."owner_person_id" AND "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."account_number", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS DISTINCT FROM (_i."account_number", _i."account_type", _i."status", _i."currency", _i."balance", _i."overdraft_limit", _i."interest_rate", _i."overdraft_allowed", _i."opened_on", _i."statement_cut_off", _i."statement_cycle", _i."statement_days", _i."last_activity_at", COALESCE(_i."created_at", "account"."created_at"))
+    AND "account"."owner_person_id" = $21::uuid
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'update'::"audit_operation", $20::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+FROM "account"
+JOIN _input AS _i ON "account"."owner_person_id" = _i."owner_person_id" AND "account"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+AND ("account"."account_number", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS NOT DISTINCT FROM (_i."account_number", _i."account_type", _i."status", _i."currency", _i."balance", _i."overdraft_limit", _i."interest_rate", _i."overdraft_allowed", _i."opened_on", _i."statement_cut_off", _i."statement_cycle", _i."statement_days", _i."last_activity_at", COALESCE(_i."created_at", "account"."created_at"))
+AND "account"."owner_person_id" = $21::uuid"""
+
+UPDATE_BATCH_COUNT_ROUTED = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_number" AS "account_number", u."owner_person_id" AS "owner_person_id", u."account_type" AS "account_type", u."status" AS "status", u."currency" AS "currency", u."balance" AS "balance", u."overdraft_limit" AS "overdraft_limit", u."interest_rate" AS "interest_rate", u."overdraft_allowed" AS "overdraft_allowed", u."opened_on" AS "opened_on", u."statement_cut_off" AS "statement_cut_off", u."statement_cycle" AS "statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END AS "statement_days", u."last_activity_at" AS "last_activity_at", u."created_at" AS "created_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[], $19::int8[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+),
+_written AS (
+    UPDATE "account"
+    SET "account_number" = _i."account_number", "account_type" = _i."account_type", "status" = _i."status", "currency" = _i."currency", "balance" = _i."balance", "overdraft_limit" = _i."overdraft_limit", "interest_rate" = _i."interest_rate", "overdraft_allowed" = _i."overdraft_allowed", "opened_on" = _i."opened_on", "statement_cut_off" = _i."statement_cut_off", "statement_cycle" = _i."statement_cycle", "statement_days" = _i."statement_days", "last_activity_at" = _i."last_activity_at", "created_at" = COALESCE(_i."created_at", "account"."created_at"), "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."owner_person_id" = _i."owner_person_id" AND "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."account_number", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS DISTINCT FROM (_i."account_number", _i."account_type", _i."status", _i."currency", _i."balance", _i."overdraft_limit", _i."interest_rate", _i."overdraft_allowed", _i."opened_on", _i."statement_cut_off", _i."statement_cycle", _i."statement_days", _i."last_activity_at", COALESCE(_i."created_at", "account"."created_at"))
+    AND "account"."owner_person_id" = $21::uuid
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'update'::"audit_operation", $20::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "account"
+    JOIN _input AS _i ON "account"."owner_person_id" = _i."owner_person_id" AND "account"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."account_number", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS NOT DISTINCT FROM (_i."account_number", _i."account_type", _i."status", _i."currency", _i."balance", _i."overdraft_limit", _i."interest_rate", _i."overdraft_allowed", _i."opened_on", _i."statement_cut_off", _i."statement_cycle", _i."statement_days", _i."last_activity_at", COALESCE(_i."created_at", "account"."created_at"))
+    AND "account"."owner_person_id" = $21::uuid
+) AS _rows"""
+
+UPDATE_BATCH_COLUMNS_ROUTED = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_number" AS "account_number", u."owner_person_id" AS "owner_person_id", u."account_type" AS "account_type", u."status" AS "status", u."currency" AS "currency", u."balance" AS "balance", u."overdraft_limit" AS "overdraft_limit", u."interest_rate" AS "interest_rate", u."overdraft_allowed" AS "overdraft_allowed", u."opened_on" AS "opened_on", u."statement_cut_off" AS "statement_cut_off", u."statement_cycle" AS "statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END AS "statement_days", u."last_activity_at" AS "last_activity_at", u."created_at" AS "created_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[], $19::int8[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+),
+_written AS (
+    UPDATE "account"
+    SET "account_number" = CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, "account_type" = CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, "status" = CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, "currency" = CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, "balance" = CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, "overdraft_limit" = CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, "interest_rate" = CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, "overdraft_allowed" = CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, "opened_on" = CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, "statement_cut_off" = CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, "statement_cycle" = CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, "statement_days" = CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, "last_activity_at" = CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, "created_at" = COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"), "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."owner_person_id" = _i."owner_person_id" AND "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."account_number", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS DISTINCT FROM (CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"))
+    AND "account"."owner_person_id" = $22::uuid
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'update'::"audit_operation", $21::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."account_number", _w."owner_person_id", _w."account_type", _w."status", _w."currency", _w."balance", _w."overdraft_limit", _w."interest_rate", _w."overdraft_allowed", _w."opened_on", _w."statement_cut_off", _w."statement_cycle", _w."statement_days", _w."last_activity_at", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+FROM "account"
+JOIN _input AS _i ON "account"."owner_person_id" = _i."owner_person_id" AND "account"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+AND ("account"."account_number", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"))
+AND "account"."owner_person_id" = $22::uuid"""
+
+UPDATE_BATCH_COLUMNS_COUNT_ROUTED = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."account_number" AS "account_number", u."owner_person_id" AS "owner_person_id", u."account_type" AS "account_type", u."status" AS "status", u."currency" AS "currency", u."balance" AS "balance", u."overdraft_limit" AS "overdraft_limit", u."interest_rate" AS "interest_rate", u."overdraft_allowed" AS "overdraft_allowed", u."opened_on" AS "opened_on", u."statement_cut_off" AS "statement_cut_off", u."statement_cycle" AS "statement_cycle", CASE WHEN u."_null_statement_days" THEN NULL ELSE COALESCE("_a_statement_days".v, '{}') END AS "statement_days", u."last_activity_at" AS "last_activity_at", u."created_at" AS "created_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::"account_type"[], $5::"account_status"[], $6::bpchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[], $11::date[], $12::time[], $13::interval[], $16::bool[], $17::timestamptz[], $18::timestamptz[], $19::int8[]) WITH ORDINALITY AS u("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "_null_statement_days", "last_activity_at", "created_at", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($14::int4[], $15::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_statement_days" ON "_a_statement_days".r = u._ord
+),
+_written AS (
+    UPDATE "account"
+    SET "account_number" = CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, "account_type" = CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, "status" = CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, "currency" = CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, "balance" = CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, "overdraft_limit" = CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, "interest_rate" = CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, "overdraft_allowed" = CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, "opened_on" = CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, "statement_cut_off" = CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, "statement_cycle" = CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, "statement_days" = CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, "last_activity_at" = CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, "created_at" = COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"), "version" = "account"."version" + 1
+    FROM _input AS _i
+    WHERE "account"."owner_person_id" = _i."owner_person_id" AND "account"."id" = _i."id"
+    AND (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."account_number", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS DISTINCT FROM (CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"))
+    AND "account"."owner_person_id" = $22::uuid
+    RETURNING "account"."id", "account"."account_number", "account"."owner_person_id", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at", "account"."version"
+),
+_history AS (
+    INSERT INTO "account_history" ("id", "account_number", "owner_person_id", "account_type", "status", "currency", "balance", "overdraft_limit", "interest_rate", "overdraft_allowed", "opened_on", "statement_cut_off", "statement_cycle", "statement_days", "last_activity_at", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."account_number", _s."owner_person_id", _s."account_type", _s."status", _s."currency", _s."balance", _s."overdraft_limit", _s."interest_rate", _s."overdraft_allowed", _s."opened_on", _s."statement_cut_off", _s."statement_cycle", _s."statement_days", _s."last_activity_at", _s."created_at", _s."version", 'update'::"audit_operation", $21::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "account"
+    JOIN _input AS _i ON "account"."owner_person_id" = _i."owner_person_id" AND "account"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
+    AND ("account"."account_number", "account"."account_type", "account"."status", "account"."currency", "account"."balance", "account"."overdraft_limit", "account"."interest_rate", "account"."overdraft_allowed", "account"."opened_on", "account"."statement_cut_off", "account"."statement_cycle", "account"."statement_days", "account"."last_activity_at", "account"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($20::bool[])[2] THEN _i."account_number" ELSE "account"."account_number" END, CASE WHEN ($20::bool[])[4] THEN _i."account_type" ELSE "account"."account_type" END, CASE WHEN ($20::bool[])[5] THEN _i."status" ELSE "account"."status" END, CASE WHEN ($20::bool[])[6] THEN _i."currency" ELSE "account"."currency" END, CASE WHEN ($20::bool[])[7] THEN _i."balance" ELSE "account"."balance" END, CASE WHEN ($20::bool[])[8] THEN _i."overdraft_limit" ELSE "account"."overdraft_limit" END, CASE WHEN ($20::bool[])[9] THEN _i."interest_rate" ELSE "account"."interest_rate" END, CASE WHEN ($20::bool[])[10] THEN _i."overdraft_allowed" ELSE "account"."overdraft_allowed" END, CASE WHEN ($20::bool[])[11] THEN _i."opened_on" ELSE "account"."opened_on" END, CASE WHEN ($20::bool[])[12] THEN _i."statement_cut_off" ELSE "account"."statement_cut_off" END, CASE WHEN ($20::bool[])[13] THEN _i."statement_cycle" ELSE "account"."statement_cycle" END, CASE WHEN ($20::bool[])[14] THEN _i."statement_days" ELSE "account"."statement_days" END, CASE WHEN ($20::bool[])[15] THEN _i."last_activity_at" ELSE "account"."last_activity_at" END, COALESCE(CASE WHEN ($20::bool[])[16] THEN _i."created_at" ELSE "account"."created_at" END, "account"."created_at"))
+    AND "account"."owner_person_id" = $22::uuid
+) AS _rows"""
 
 COLUMNS = (
     _rt.ColumnSpec(
@@ -846,3 +1083,23 @@ AUDIT = _rt.AuditSpec(
 )
 
 COPY = None
+
+ROUTING = _rt.RoutingSpec(
+    column=2,
+    statements={
+        SELECT_BATCH: SELECT_BATCH_ROUTED,
+        EXISTS_BATCH: EXISTS_BATCH_ROUTED,
+        DELETE_BATCH: DELETE_BATCH_ROUTED,
+        UPDATE_BATCH: UPDATE_BATCH_ROUTED,
+        UPDATE_BATCH_COUNT: UPDATE_BATCH_COUNT_ROUTED,
+        UPDATE_BATCH_COLUMNS: UPDATE_BATCH_COLUMNS_ROUTED,
+        UPDATE_BATCH_COLUMNS_COUNT: UPDATE_BATCH_COLUMNS_COUNT_ROUTED,
+        PROBE_PRIMARY_KEY: PROBE_PRIMARY_KEY_ROUTED,
+        PROBE_UNIQUE_ACCOUNT_NUMBER: PROBE_UNIQUE_ACCOUNT_NUMBER_ROUTED,
+        SELECT_BATCH_BY_ACCOUNT_NUMBER: SELECT_BATCH_BY_ACCOUNT_NUMBER_ROUTED,
+        PROBE_PARENT_OWNER_PERSON_ID: PROBE_PARENT_OWNER_PERSON_ID_ROUTED,
+        SELECT_CHILDREN_BY_OWNER_PERSON_ID: SELECT_CHILDREN_BY_OWNER_PERSON_ID_ROUTED,
+        SELECT_HISTORY_BATCH: SELECT_HISTORY_BATCH_ROUTED,
+        SELECT_AS_OF_BATCH: SELECT_AS_OF_BATCH_ROUTED,
+    },
+)

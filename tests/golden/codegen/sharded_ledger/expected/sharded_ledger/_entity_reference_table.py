@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of ENTITY_REFERENCE_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY, ROUTING."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -164,6 +164,18 @@ FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("person_id", "id", _ord
 WHERE EXISTS (SELECT 1 FROM s WHERE s."person_id" = u."person_id" AND s."id" = u."id")
 ORDER BY u._ord"""
 
+PROBE_PRIMARY_KEY_ROUTED = """\
+WITH s AS MATERIALIZED (
+    SELECT "person_id", "id"
+    FROM "entity_reference"
+    WHERE ("entity_reference"."person_id", "entity_reference"."id") IN (SELECT u."person_id", u."id" FROM unnest($1::uuid[], $2::uuid[]) AS u("person_id", "id"))
+    AND "entity_reference"."person_id" = $3::uuid
+)
+SELECT u._ord
+FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("person_id", "id", _ord)
+WHERE EXISTS (SELECT 1 FROM s WHERE s."person_id" = u."person_id" AND s."id" = u."id")
+ORDER BY u._ord"""
+
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
 INSERT INTO "entity_reference" ("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
 VALUES (COALESCE($1::uuid, gen_random_uuid()), $2::uuid, $3::"person_entity_type", $4::text, $5::text)
@@ -183,6 +195,18 @@ WITH s AS MATERIALIZED (
     SELECT "person_id", "entity_role", "reference_external_id", "id"
     FROM "entity_reference"
     WHERE ("entity_reference"."person_id", "entity_reference"."entity_role", "entity_reference"."reference_external_id") IN (SELECT u."person_id", u."entity_role", u."reference_external_id" FROM unnest($1::uuid[], $2::"person_entity_type"[], $3::text[]) AS u("person_id", "entity_role", "reference_external_id"))
+)
+SELECT u._ord
+FROM unnest($1::uuid[], $2::"person_entity_type"[], $3::text[], $4::uuid[], $5::uuid[]) WITH ORDINALITY AS u("person_id", "entity_role", "reference_external_id", "_pk_person_id", "_pk_id", _ord)
+WHERE EXISTS (SELECT 1 FROM s WHERE s."person_id" = u."person_id" AND s."entity_role" = u."entity_role" AND s."reference_external_id" = u."reference_external_id" AND (s."person_id", s."id") IS DISTINCT FROM (u."_pk_person_id", u."_pk_id"))
+ORDER BY u._ord"""
+
+PROBE_UNIQUE_ENTITY_REFERENCE_NATURAL_ROUTED = """\
+WITH s AS MATERIALIZED (
+    SELECT "person_id", "entity_role", "reference_external_id", "id"
+    FROM "entity_reference"
+    WHERE ("entity_reference"."person_id", "entity_reference"."entity_role", "entity_reference"."reference_external_id") IN (SELECT u."person_id", u."entity_role", u."reference_external_id" FROM unnest($1::uuid[], $2::"person_entity_type"[], $3::text[]) AS u("person_id", "entity_role", "reference_external_id"))
+    AND "entity_reference"."person_id" = $6::uuid
 )
 SELECT u._ord
 FROM unnest($1::uuid[], $2::"person_entity_type"[], $3::text[], $4::uuid[], $5::uuid[]) WITH ORDINALITY AS u("person_id", "entity_role", "reference_external_id", "_pk_person_id", "_pk_id", _ord)
@@ -234,6 +258,12 @@ SELECT "id", "person_id", "entity_role", "reference_external_id", "reference_det
 FROM "entity_reference"
 WHERE ("entity_reference"."person_id", "entity_reference"."entity_role", "entity_reference"."reference_external_id") IN (SELECT * FROM unnest($1::uuid[], $2::"person_entity_type"[], $3::text[]))"""
 
+SELECT_BATCH_BY_ENTITY_REFERENCE_NATURAL_ROUTED = """\
+SELECT "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1"
+FROM "entity_reference"
+WHERE ("entity_reference"."person_id", "entity_reference"."entity_role", "entity_reference"."reference_external_id") IN (SELECT * FROM unnest($1::uuid[], $2::"person_entity_type"[], $3::text[]))
+AND "entity_reference"."person_id" = $4::uuid"""
+
 PROBE_PARENT_PERSON_ID = """\
 WITH p AS MATERIALIZED (
     SELECT "id"
@@ -246,11 +276,93 @@ WHERE u."person_id" IS NOT NULL
 AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."person_id")
 ORDER BY u._ord"""
 
+PROBE_PARENT_PERSON_ID_ROUTED = """\
+WITH p AS MATERIALIZED (
+    SELECT "id"
+    FROM "person"
+    WHERE "person"."id" IN (SELECT u."person_id" FROM unnest($1::uuid[]) AS u("person_id"))
+    AND "person"."id" = $2::uuid
+)
+SELECT u._ord
+FROM unnest($1::uuid[]) WITH ORDINALITY AS u("person_id", _ord)
+WHERE u."person_id" IS NOT NULL
+AND NOT EXISTS (SELECT 1 FROM p WHERE p."id" = u."person_id")
+ORDER BY u._ord"""
+
 SELECT_CHILDREN_BY_PERSON_ID = """\
 SELECT "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1"
 FROM "entity_reference"
 WHERE "person_id" = ANY($1::uuid[])
 ORDER BY "person_id", "id\""""
+
+SELECT_CHILDREN_BY_PERSON_ID_ROUTED = """\
+SELECT "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1"
+FROM "entity_reference"
+WHERE "person_id" = ANY($1::uuid[])
+AND "entity_reference"."person_id" = $2::uuid
+ORDER BY "person_id", "id\""""
+
+SELECT_BATCH_ROUTED = """\
+SELECT "id", "person_id", "entity_role", "reference_external_id", "reference_details_l1"
+FROM "entity_reference"
+WHERE ("entity_reference"."person_id", "entity_reference"."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND "entity_reference"."person_id" = $3::uuid"""
+
+EXISTS_BATCH_ROUTED = """\
+SELECT "person_id", "id"
+FROM "entity_reference"
+WHERE ("entity_reference"."person_id", "entity_reference"."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND "entity_reference"."person_id" = $3::uuid"""
+
+DELETE_BATCH_ROUTED = """\
+WITH d AS (
+    DELETE FROM "entity_reference"
+    WHERE ("entity_reference"."person_id", "entity_reference"."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+    AND "entity_reference"."person_id" = $3::uuid
+    RETURNING 1
+)
+SELECT count(*)
+FROM d"""
+
+UPDATE_BATCH_ROUTED = """\
+UPDATE "entity_reference"
+SET "entity_role" = u."entity_role", "reference_external_id" = u."reference_external_id", "reference_details_l1" = u."reference_details_l1"
+FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+WHERE "entity_reference"."person_id" = u."person_id" AND "entity_reference"."id" = u."id"
+AND "entity_reference"."person_id" = $6::uuid
+RETURNING "entity_reference"."id", "entity_reference"."person_id", "entity_reference"."entity_role", "entity_reference"."reference_external_id", "entity_reference"."reference_details_l1\""""
+
+UPDATE_BATCH_COUNT_ROUTED = """\
+WITH _written AS (
+    UPDATE "entity_reference"
+    SET "entity_role" = u."entity_role", "reference_external_id" = u."reference_external_id", "reference_details_l1" = u."reference_details_l1"
+    FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+    WHERE "entity_reference"."person_id" = u."person_id" AND "entity_reference"."id" = u."id"
+    AND "entity_reference"."person_id" = $6::uuid
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
+
+UPDATE_BATCH_COLUMNS_ROUTED = """\
+UPDATE "entity_reference"
+SET "entity_role" = CASE WHEN ($6::bool[])[3] THEN u."entity_role" ELSE "entity_reference"."entity_role" END, "reference_external_id" = CASE WHEN ($6::bool[])[4] THEN u."reference_external_id" ELSE "entity_reference"."reference_external_id" END, "reference_details_l1" = CASE WHEN ($6::bool[])[5] THEN u."reference_details_l1" ELSE "entity_reference"."reference_details_l1" END
+FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+WHERE "entity_reference"."person_id" = u."person_id" AND "entity_reference"."id" = u."id"
+AND "entity_reference"."person_id" = $7::uuid
+RETURNING "entity_reference"."id", "entity_reference"."person_id", "entity_reference"."entity_role", "entity_reference"."reference_external_id", "entity_reference"."reference_details_l1\""""
+
+UPDATE_BATCH_COLUMNS_COUNT_ROUTED = """\
+WITH _written AS (
+    UPDATE "entity_reference"
+    SET "entity_role" = CASE WHEN ($6::bool[])[3] THEN u."entity_role" ELSE "entity_reference"."entity_role" END, "reference_external_id" = CASE WHEN ($6::bool[])[4] THEN u."reference_external_id" ELSE "entity_reference"."reference_external_id" END, "reference_details_l1" = CASE WHEN ($6::bool[])[5] THEN u."reference_details_l1" ELSE "entity_reference"."reference_details_l1" END
+    FROM unnest($1::uuid[], $2::uuid[], $3::"person_entity_type"[], $4::text[], $5::text[]) AS u("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1")
+    WHERE "entity_reference"."person_id" = u."person_id" AND "entity_reference"."id" = u."id"
+    AND "entity_reference"."person_id" = $7::uuid
+    RETURNING 1
+)
+SELECT count(*)
+FROM _written"""
 
 COLUMNS = (
     _rt.ColumnSpec(
@@ -360,4 +472,22 @@ AUDIT = None
 COPY = _rt.CopySpec(
     columns=("id", "person_id", "entity_role", "reference_external_id", "reference_details_l1"),
     drawn_uuids=(0,),
+)
+
+ROUTING = _rt.RoutingSpec(
+    column=1,
+    statements={
+        SELECT_BATCH: SELECT_BATCH_ROUTED,
+        EXISTS_BATCH: EXISTS_BATCH_ROUTED,
+        DELETE_BATCH: DELETE_BATCH_ROUTED,
+        UPDATE_BATCH: UPDATE_BATCH_ROUTED,
+        UPDATE_BATCH_COUNT: UPDATE_BATCH_COUNT_ROUTED,
+        UPDATE_BATCH_COLUMNS: UPDATE_BATCH_COLUMNS_ROUTED,
+        UPDATE_BATCH_COLUMNS_COUNT: UPDATE_BATCH_COLUMNS_COUNT_ROUTED,
+        PROBE_PRIMARY_KEY: PROBE_PRIMARY_KEY_ROUTED,
+        PROBE_UNIQUE_ENTITY_REFERENCE_NATURAL: PROBE_UNIQUE_ENTITY_REFERENCE_NATURAL_ROUTED,
+        SELECT_BATCH_BY_ENTITY_REFERENCE_NATURAL: SELECT_BATCH_BY_ENTITY_REFERENCE_NATURAL_ROUTED,
+        PROBE_PARENT_PERSON_ID: PROBE_PARENT_PERSON_ID_ROUTED,
+        SELECT_CHILDREN_BY_PERSON_ID: SELECT_CHILDREN_BY_PERSON_ID_ROUTED,
+    },
 )

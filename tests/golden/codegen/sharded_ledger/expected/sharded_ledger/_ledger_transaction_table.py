@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of LEDGER_TRANSACTION_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY, ROUTING."""
 
 import decimal
 
@@ -422,6 +422,18 @@ FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_person_id", "id"
 WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_person_id" = u."owner_person_id" AND s."id" = u."id")
 ORDER BY u._ord"""
 
+PROBE_PRIMARY_KEY_ROUTED = """\
+WITH s AS MATERIALIZED (
+    SELECT "owner_person_id", "id"
+    FROM "ledger_transaction"
+    WHERE ("ledger_transaction"."owner_person_id", "ledger_transaction"."id") IN (SELECT u."owner_person_id", u."id" FROM unnest($1::uuid[], $2::uuid[]) AS u("owner_person_id", "id"))
+    AND "ledger_transaction"."owner_person_id" = $3::uuid
+)
+SELECT u._ord
+FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_person_id", "id", _ord)
+WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_person_id" = u."owner_person_id" AND s."id" = u."id")
+ORDER BY u._ord"""
+
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
 WITH _written AS (
     INSERT INTO "ledger_transaction" ("id", "owner_person_id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags")
@@ -464,6 +476,18 @@ WITH s AS MATERIALIZED (
     SELECT "owner_person_id", "account_id", "reference", "id"
     FROM "ledger_transaction"
     WHERE ("ledger_transaction"."owner_person_id", "ledger_transaction"."account_id", "ledger_transaction"."reference") IN (SELECT u."owner_person_id", u."account_id", u."reference" FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS u("owner_person_id", "account_id", "reference"))
+)
+SELECT u._ord
+FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[]) WITH ORDINALITY AS u("owner_person_id", "account_id", "reference", "_pk_owner_person_id", "_pk_id", _ord)
+WHERE EXISTS (SELECT 1 FROM s WHERE s."owner_person_id" = u."owner_person_id" AND s."account_id" = u."account_id" AND s."reference" = u."reference" AND (s."owner_person_id", s."id") IS DISTINCT FROM (u."_pk_owner_person_id", u."_pk_id"))
+ORDER BY u._ord"""
+
+PROBE_UNIQUE_TRANSACTION_REFERENCE_ROUTED = """\
+WITH s AS MATERIALIZED (
+    SELECT "owner_person_id", "account_id", "reference", "id"
+    FROM "ledger_transaction"
+    WHERE ("ledger_transaction"."owner_person_id", "ledger_transaction"."account_id", "ledger_transaction"."reference") IN (SELECT u."owner_person_id", u."account_id", u."reference" FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS u("owner_person_id", "account_id", "reference"))
+    AND "ledger_transaction"."owner_person_id" = $6::uuid
 )
 SELECT u._ord
 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[]) WITH ORDINALITY AS u("owner_person_id", "account_id", "reference", "_pk_owner_person_id", "_pk_id", _ord)
@@ -608,6 +632,12 @@ SELECT "id", "owner_person_id", "account_id", "counterparty_account_id", "refere
 FROM "ledger_transaction"
 WHERE ("ledger_transaction"."owner_person_id", "ledger_transaction"."account_id", "ledger_transaction"."reference") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[]))"""
 
+SELECT_BATCH_BY_TRANSACTION_REFERENCE_ROUTED = """\
+SELECT "id", "owner_person_id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version"
+FROM "ledger_transaction"
+WHERE ("ledger_transaction"."owner_person_id", "ledger_transaction"."account_id", "ledger_transaction"."reference") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[]))
+AND "ledger_transaction"."owner_person_id" = $4::uuid"""
+
 PROBE_PARENT_TRANSACTION_ACCOUNT = """\
 WITH p AS MATERIALIZED (
     SELECT "owner_person_id", "id"
@@ -620,10 +650,30 @@ WHERE u."owner_person_id" IS NOT NULL AND u."account_id" IS NOT NULL
 AND NOT EXISTS (SELECT 1 FROM p WHERE p."owner_person_id" = u."owner_person_id" AND p."id" = u."account_id")
 ORDER BY u._ord"""
 
+PROBE_PARENT_TRANSACTION_ACCOUNT_ROUTED = """\
+WITH p AS MATERIALIZED (
+    SELECT "owner_person_id", "id"
+    FROM "account"
+    WHERE ("account"."owner_person_id", "account"."id") IN (SELECT u."owner_person_id", u."account_id" FROM unnest($1::uuid[], $2::uuid[]) AS u("owner_person_id", "account_id"))
+    AND "account"."owner_person_id" = $3::uuid
+)
+SELECT u._ord
+FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u("owner_person_id", "account_id", _ord)
+WHERE u."owner_person_id" IS NOT NULL AND u."account_id" IS NOT NULL
+AND NOT EXISTS (SELECT 1 FROM p WHERE p."owner_person_id" = u."owner_person_id" AND p."id" = u."account_id")
+ORDER BY u._ord"""
+
 SELECT_CHILDREN_BY_TRANSACTION_ACCOUNT = """\
 SELECT "id", "owner_person_id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version"
 FROM "ledger_transaction"
 WHERE ("ledger_transaction"."owner_person_id", "ledger_transaction"."account_id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+ORDER BY "owner_person_id", "id\""""
+
+SELECT_CHILDREN_BY_TRANSACTION_ACCOUNT_ROUTED = """\
+SELECT "id", "owner_person_id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version"
+FROM "ledger_transaction"
+WHERE ("ledger_transaction"."owner_person_id", "ledger_transaction"."account_id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND "ledger_transaction"."owner_person_id" = $3::uuid
 ORDER BY "owner_person_id", "id\""""
 
 INSERT_AUDIT_LOG = """\
@@ -656,19 +706,206 @@ ORDER BY h."history_id" DESC
 LIMIT 1"""
 
 SELECT_AS_OF_BATCH = """\
-SELECT _h."id", _h."owner_person_id", _h."account_id", _h."counterparty_account_id", _h."reference", _h."direction", _h."status", _h."amount", _h."currency", _h."exchange_rate", _h."value_date", _h."booked_at", _h."source_recorded_at", _h."settlement_delay", _h."batch_sequence", _h."source_digest", _h."metadata", _h."tags", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
+SELECT DISTINCT ON (_k._ord) h."id", h."owner_person_id", h."account_id", h."counterparty_account_id", h."reference", h."direction", h."status", h."amount", h."currency", h."exchange_rate", h."value_date", h."booked_at", h."source_recorded_at", h."settlement_delay", h."batch_sequence", h."source_digest", h."metadata", h."tags", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id", _k._ord
 FROM unnest($1::uuid[], $2::uuid[], $3::int8[]) WITH ORDINALITY AS _k("owner_person_id", "id", "_version", _ord)
-JOIN LATERAL (
-    SELECT h."id", h."owner_person_id", h."account_id", h."counterparty_account_id", h."reference", h."direction", h."status", h."amount", h."currency", h."exchange_rate", h."value_date", h."booked_at", h."source_recorded_at", h."settlement_delay", h."batch_sequence", h."source_digest", h."metadata", h."tags", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
-    FROM "ledger_transaction_history" AS h
-    JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
-    WHERE h."owner_person_id" = _k."owner_person_id" AND h."id" = _k."id"
-    AND (_k."_version" IS NULL OR h."version" = _k."_version")
-    AND ($4::timestamptz IS NULL OR l."created_at" <= $4::timestamptz)
-    ORDER BY h."history_id" DESC
-    LIMIT 1
-) AS _h ON true
-ORDER BY _k._ord"""
+JOIN "ledger_transaction_history" AS h ON h."owner_person_id" = _k."owner_person_id" AND h."id" = _k."id"
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE (_k."_version" IS NULL OR h."version" = _k."_version")
+AND ($4::timestamptz IS NULL OR l."created_at" <= $4::timestamptz)
+ORDER BY _k._ord, h."history_id" DESC"""
+
+SELECT_HISTORY_BATCH_ROUTED = """\
+SELECT h."id", h."owner_person_id", h."account_id", h."counterparty_account_id", h."reference", h."direction", h."status", h."amount", h."currency", h."exchange_rate", h."value_date", h."booked_at", h."source_recorded_at", h."settlement_delay", h."batch_sequence", h."source_digest", h."metadata", h."tags", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "ledger_transaction_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE (h."owner_person_id", h."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND h."owner_person_id" = $3::uuid
+ORDER BY h."history_id\""""
+
+SELECT_AS_OF_BATCH_ROUTED = """\
+SELECT DISTINCT ON (_k._ord) h."id", h."owner_person_id", h."account_id", h."counterparty_account_id", h."reference", h."direction", h."status", h."amount", h."currency", h."exchange_rate", h."value_date", h."booked_at", h."source_recorded_at", h."settlement_delay", h."batch_sequence", h."source_digest", h."metadata", h."tags", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id", _k._ord
+FROM unnest($1::uuid[], $2::uuid[], $3::int8[]) WITH ORDINALITY AS _k("owner_person_id", "id", "_version", _ord)
+JOIN "ledger_transaction_history" AS h ON h."owner_person_id" = _k."owner_person_id" AND h."id" = _k."id"
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE (_k."_version" IS NULL OR h."version" = _k."_version")
+AND ($4::timestamptz IS NULL OR l."created_at" <= $4::timestamptz)
+AND h."owner_person_id" = $5::uuid
+ORDER BY _k._ord, h."history_id" DESC"""
+
+SELECT_BATCH_ROUTED = """\
+SELECT "id", "owner_person_id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version"
+FROM "ledger_transaction"
+WHERE ("ledger_transaction"."owner_person_id", "ledger_transaction"."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND "ledger_transaction"."owner_person_id" = $3::uuid"""
+
+EXISTS_BATCH_ROUTED = """\
+SELECT "owner_person_id", "id"
+FROM "ledger_transaction"
+WHERE ("ledger_transaction"."owner_person_id", "ledger_transaction"."id") IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+AND "ledger_transaction"."owner_person_id" = $3::uuid"""
+
+DELETE_BATCH_ROUTED = """\
+WITH _deleted AS (
+    DELETE FROM "ledger_transaction"
+    USING unnest($1::uuid[], $2::uuid[], $3::int8[]) AS _k("owner_person_id", "id", "_version")
+    WHERE "ledger_transaction"."owner_person_id" = _k."owner_person_id" AND "ledger_transaction"."id" = _k."id"
+    AND (_k."_version" IS NULL OR "ledger_transaction"."version" = _k."_version")
+    AND "ledger_transaction"."owner_person_id" = $5::uuid
+    RETURNING "ledger_transaction"."id", "ledger_transaction"."owner_person_id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version"
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "owner_person_id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."owner_person_id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version" + 1, 'delete'::"audit_operation", $4::int8
+    FROM _deleted AS _s
+)
+SELECT count(*)
+FROM _deleted"""
+
+UPDATE_BATCH_ROUTED = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."owner_person_id" AS "owner_person_id", u."account_id" AS "account_id", u."counterparty_account_id" AS "counterparty_account_id", u."reference" AS "reference", u."direction" AS "direction", u."status" AS "status", u."amount" AS "amount", u."currency" AS "currency", u."exchange_rate" AS "exchange_rate", u."value_date" AS "value_date", u."booked_at" AS "booked_at", u."source_recorded_at" AS "source_recorded_at", u."settlement_delay" AS "settlement_delay", u."batch_sequence" AS "batch_sequence", u."source_digest" AS "source_digest", u."metadata"::jsonb AS "metadata", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::"transaction_direction"[], $7::"transaction_status"[], $8::numeric[], $9::bpchar[], $10::float8[], $11::date[], $12::timestamptz[], $13::timestamp[], $14::interval[], $15::int4[], $16::bytea[], $17::text[], $20::bool[], $21::int8[]) WITH ORDINALITY AS u("id", "owner_person_id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "_null_tags", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($18::text[], $19::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    UPDATE "ledger_transaction"
+    SET "account_id" = _i."account_id", "counterparty_account_id" = _i."counterparty_account_id", "reference" = _i."reference", "direction" = _i."direction", "status" = _i."status", "amount" = _i."amount", "currency" = _i."currency", "exchange_rate" = _i."exchange_rate", "value_date" = _i."value_date", "booked_at" = COALESCE(_i."booked_at", "ledger_transaction"."booked_at"), "source_recorded_at" = _i."source_recorded_at", "settlement_delay" = _i."settlement_delay", "batch_sequence" = _i."batch_sequence", "source_digest" = _i."source_digest", "metadata" = _i."metadata", "tags" = _i."tags", "version" = "ledger_transaction"."version" + 1
+    FROM _input AS _i
+    WHERE "ledger_transaction"."owner_person_id" = _i."owner_person_id" AND "ledger_transaction"."id" = _i."id"
+    AND (_i."version" IS NULL OR "ledger_transaction"."version" = _i."version")
+    AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS DISTINCT FROM (_i."account_id", _i."counterparty_account_id", _i."reference", _i."direction", _i."status", _i."amount", _i."currency", _i."exchange_rate", _i."value_date", COALESCE(_i."booked_at", "ledger_transaction"."booked_at"), _i."source_recorded_at", _i."settlement_delay", _i."batch_sequence", _i."source_digest", _i."metadata", _i."tags")
+    AND "ledger_transaction"."owner_person_id" = $23::uuid
+    RETURNING "ledger_transaction"."id", "ledger_transaction"."owner_person_id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version"
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "owner_person_id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."owner_person_id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", 'update'::"audit_operation", $22::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."owner_person_id", _w."account_id", _w."counterparty_account_id", _w."reference", _w."direction", _w."status", _w."amount", _w."currency", _w."exchange_rate", _w."value_date", _w."booked_at", _w."source_recorded_at", _w."settlement_delay", _w."batch_sequence", _w."source_digest", _w."metadata", _w."tags", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "ledger_transaction"."id", "ledger_transaction"."owner_person_id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version"
+FROM "ledger_transaction"
+JOIN _input AS _i ON "ledger_transaction"."owner_person_id" = _i."owner_person_id" AND "ledger_transaction"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "ledger_transaction"."version" = _i."version")
+AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS NOT DISTINCT FROM (_i."account_id", _i."counterparty_account_id", _i."reference", _i."direction", _i."status", _i."amount", _i."currency", _i."exchange_rate", _i."value_date", COALESCE(_i."booked_at", "ledger_transaction"."booked_at"), _i."source_recorded_at", _i."settlement_delay", _i."batch_sequence", _i."source_digest", _i."metadata", _i."tags")
+AND "ledger_transaction"."owner_person_id" = $23::uuid"""
+
+UPDATE_BATCH_COUNT_ROUTED = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."owner_person_id" AS "owner_person_id", u."account_id" AS "account_id", u."counterparty_account_id" AS "counterparty_account_id", u."reference" AS "reference", u."direction" AS "direction", u."status" AS "status", u."amount" AS "amount", u."currency" AS "currency", u."exchange_rate" AS "exchange_rate", u."value_date" AS "value_date", u."booked_at" AS "booked_at", u."source_recorded_at" AS "source_recorded_at", u."settlement_delay" AS "settlement_delay", u."batch_sequence" AS "batch_sequence", u."source_digest" AS "source_digest", u."metadata"::jsonb AS "metadata", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::"transaction_direction"[], $7::"transaction_status"[], $8::numeric[], $9::bpchar[], $10::float8[], $11::date[], $12::timestamptz[], $13::timestamp[], $14::interval[], $15::int4[], $16::bytea[], $17::text[], $20::bool[], $21::int8[]) WITH ORDINALITY AS u("id", "owner_person_id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "_null_tags", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($18::text[], $19::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    UPDATE "ledger_transaction"
+    SET "account_id" = _i."account_id", "counterparty_account_id" = _i."counterparty_account_id", "reference" = _i."reference", "direction" = _i."direction", "status" = _i."status", "amount" = _i."amount", "currency" = _i."currency", "exchange_rate" = _i."exchange_rate", "value_date" = _i."value_date", "booked_at" = COALESCE(_i."booked_at", "ledger_transaction"."booked_at"), "source_recorded_at" = _i."source_recorded_at", "settlement_delay" = _i."settlement_delay", "batch_sequence" = _i."batch_sequence", "source_digest" = _i."source_digest", "metadata" = _i."metadata", "tags" = _i."tags", "version" = "ledger_transaction"."version" + 1
+    FROM _input AS _i
+    WHERE "ledger_transaction"."owner_person_id" = _i."owner_person_id" AND "ledger_transaction"."id" = _i."id"
+    AND (_i."version" IS NULL OR "ledger_transaction"."version" = _i."version")
+    AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS DISTINCT FROM (_i."account_id", _i."counterparty_account_id", _i."reference", _i."direction", _i."status", _i."amount", _i."currency", _i."exchange_rate", _i."value_date", COALESCE(_i."booked_at", "ledger_transaction"."booked_at"), _i."source_recorded_at", _i."settlement_delay", _i."batch_sequence", _i."source_digest", _i."metadata", _i."tags")
+    AND "ledger_transaction"."owner_person_id" = $23::uuid
+    RETURNING "ledger_transaction"."id", "ledger_transaction"."owner_person_id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version"
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "owner_person_id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."owner_person_id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", 'update'::"audit_operation", $22::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "ledger_transaction"
+    JOIN _input AS _i ON "ledger_transaction"."owner_person_id" = _i."owner_person_id" AND "ledger_transaction"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "ledger_transaction"."version" = _i."version")
+    AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS NOT DISTINCT FROM (_i."account_id", _i."counterparty_account_id", _i."reference", _i."direction", _i."status", _i."amount", _i."currency", _i."exchange_rate", _i."value_date", COALESCE(_i."booked_at", "ledger_transaction"."booked_at"), _i."source_recorded_at", _i."settlement_delay", _i."batch_sequence", _i."source_digest", _i."metadata", _i."tags")
+    AND "ledger_transaction"."owner_person_id" = $23::uuid
+) AS _rows"""
+
+UPDATE_BATCH_COLUMNS_ROUTED = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."owner_person_id" AS "owner_person_id", u."account_id" AS "account_id", u."counterparty_account_id" AS "counterparty_account_id", u."reference" AS "reference", u."direction" AS "direction", u."status" AS "status", u."amount" AS "amount", u."currency" AS "currency", u."exchange_rate" AS "exchange_rate", u."value_date" AS "value_date", u."booked_at" AS "booked_at", u."source_recorded_at" AS "source_recorded_at", u."settlement_delay" AS "settlement_delay", u."batch_sequence" AS "batch_sequence", u."source_digest" AS "source_digest", u."metadata"::jsonb AS "metadata", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::"transaction_direction"[], $7::"transaction_status"[], $8::numeric[], $9::bpchar[], $10::float8[], $11::date[], $12::timestamptz[], $13::timestamp[], $14::interval[], $15::int4[], $16::bytea[], $17::text[], $20::bool[], $21::int8[]) WITH ORDINALITY AS u("id", "owner_person_id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "_null_tags", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($18::text[], $19::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    UPDATE "ledger_transaction"
+    SET "account_id" = CASE WHEN ($22::bool[])[3] THEN _i."account_id" ELSE "ledger_transaction"."account_id" END, "counterparty_account_id" = CASE WHEN ($22::bool[])[4] THEN _i."counterparty_account_id" ELSE "ledger_transaction"."counterparty_account_id" END, "reference" = CASE WHEN ($22::bool[])[5] THEN _i."reference" ELSE "ledger_transaction"."reference" END, "direction" = CASE WHEN ($22::bool[])[6] THEN _i."direction" ELSE "ledger_transaction"."direction" END, "status" = CASE WHEN ($22::bool[])[7] THEN _i."status" ELSE "ledger_transaction"."status" END, "amount" = CASE WHEN ($22::bool[])[8] THEN _i."amount" ELSE "ledger_transaction"."amount" END, "currency" = CASE WHEN ($22::bool[])[9] THEN _i."currency" ELSE "ledger_transaction"."currency" END, "exchange_rate" = CASE WHEN ($22::bool[])[10] THEN _i."exchange_rate" ELSE "ledger_transaction"."exchange_rate" END, "value_date" = CASE WHEN ($22::bool[])[11] THEN _i."value_date" ELSE "ledger_transaction"."value_date" END, "booked_at" = COALESCE(CASE WHEN ($22::bool[])[12] THEN _i."booked_at" ELSE "ledger_transaction"."booked_at" END, "ledger_transaction"."booked_at"), "source_recorded_at" = CASE WHEN ($22::bool[])[13] THEN _i."source_recorded_at" ELSE "ledger_transaction"."source_recorded_at" END, "settlement_delay" = CASE WHEN ($22::bool[])[14] THEN _i."settlement_delay" ELSE "ledger_transaction"."settlement_delay" END, "batch_sequence" = CASE WHEN ($22::bool[])[15] THEN _i."batch_sequence" ELSE "ledger_transaction"."batch_sequence" END, "source_digest" = CASE WHEN ($22::bool[])[16] THEN _i."source_digest" ELSE "ledger_transaction"."source_digest" END, "metadata" = CASE WHEN ($22::bool[])[17] THEN _i."metadata" ELSE "ledger_transaction"."metadata" END, "tags" = CASE WHEN ($22::bool[])[18] THEN _i."tags" ELSE "ledger_transaction"."tags" END, "version" = "ledger_transaction"."version" + 1
+    FROM _input AS _i
+    WHERE "ledger_transaction"."owner_person_id" = _i."owner_person_id" AND "ledger_transaction"."id" = _i."id"
+    AND (_i."version" IS NULL OR "ledger_transaction"."version" = _i."version")
+    AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS DISTINCT FROM (CASE WHEN ($22::bool[])[3] THEN _i."account_id" ELSE "ledger_transaction"."account_id" END, CASE WHEN ($22::bool[])[4] THEN _i."counterparty_account_id" ELSE "ledger_transaction"."counterparty_account_id" END, CASE WHEN ($22::bool[])[5] THEN _i."reference" ELSE "ledger_transaction"."reference" END, CASE WHEN ($22::bool[])[6] THEN _i."direction" ELSE "ledger_transaction"."direction" END, CASE WHEN ($22::bool[])[7] THEN _i."status" ELSE "ledger_transaction"."status" END, CASE WHEN ($22::bool[])[8] THEN _i."amount" ELSE "ledger_transaction"."amount" END, CASE WHEN ($22::bool[])[9] THEN _i."currency" ELSE "ledger_transaction"."currency" END, CASE WHEN ($22::bool[])[10] THEN _i."exchange_rate" ELSE "ledger_transaction"."exchange_rate" END, CASE WHEN ($22::bool[])[11] THEN _i."value_date" ELSE "ledger_transaction"."value_date" END, COALESCE(CASE WHEN ($22::bool[])[12] THEN _i."booked_at" ELSE "ledger_transaction"."booked_at" END, "ledger_transaction"."booked_at"), CASE WHEN ($22::bool[])[13] THEN _i."source_recorded_at" ELSE "ledger_transaction"."source_recorded_at" END, CASE WHEN ($22::bool[])[14] THEN _i."settlement_delay" ELSE "ledger_transaction"."settlement_delay" END, CASE WHEN ($22::bool[])[15] THEN _i."batch_sequence" ELSE "ledger_transaction"."batch_sequence" END, CASE WHEN ($22::bool[])[16] THEN _i."source_digest" ELSE "ledger_transaction"."source_digest" END, CASE WHEN ($22::bool[])[17] THEN _i."metadata" ELSE "ledger_transaction"."metadata" END, CASE WHEN ($22::bool[])[18] THEN _i."tags" ELSE "ledger_transaction"."tags" END)
+    AND "ledger_transaction"."owner_person_id" = $24::uuid
+    RETURNING "ledger_transaction"."id", "ledger_transaction"."owner_person_id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version"
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "owner_person_id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."owner_person_id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", 'update'::"audit_operation", $23::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."owner_person_id", _w."account_id", _w."counterparty_account_id", _w."reference", _w."direction", _w."status", _w."amount", _w."currency", _w."exchange_rate", _w."value_date", _w."booked_at", _w."source_recorded_at", _w."settlement_delay", _w."batch_sequence", _w."source_digest", _w."metadata", _w."tags", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "ledger_transaction"."id", "ledger_transaction"."owner_person_id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version"
+FROM "ledger_transaction"
+JOIN _input AS _i ON "ledger_transaction"."owner_person_id" = _i."owner_person_id" AND "ledger_transaction"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "ledger_transaction"."version" = _i."version")
+AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS NOT DISTINCT FROM (CASE WHEN ($22::bool[])[3] THEN _i."account_id" ELSE "ledger_transaction"."account_id" END, CASE WHEN ($22::bool[])[4] THEN _i."counterparty_account_id" ELSE "ledger_transaction"."counterparty_account_id" END, CASE WHEN ($22::bool[])[5] THEN _i."reference" ELSE "ledger_transaction"."reference" END, CASE WHEN ($22::bool[])[6] THEN _i."direction" ELSE "ledger_transaction"."direction" END, CASE WHEN ($22::bool[])[7] THEN _i."status" ELSE "ledger_transaction"."status" END, CASE WHEN ($22::bool[])[8] THEN _i."amount" ELSE "ledger_transaction"."amount" END, CASE WHEN ($22::bool[])[9] THEN _i."currency" ELSE "ledger_transaction"."currency" END, CASE WHEN ($22::bool[])[10] THEN _i."exchange_rate" ELSE "ledger_transaction"."exchange_rate" END, CASE WHEN ($22::bool[])[11] THEN _i."value_date" ELSE "ledger_transaction"."value_date" END, COALESCE(CASE WHEN ($22::bool[])[12] THEN _i."booked_at" ELSE "ledger_transaction"."booked_at" END, "ledger_transaction"."booked_at"), CASE WHEN ($22::bool[])[13] THEN _i."source_recorded_at" ELSE "ledger_transaction"."source_recorded_at" END, CASE WHEN ($22::bool[])[14] THEN _i."settlement_delay" ELSE "ledger_transaction"."settlement_delay" END, CASE WHEN ($22::bool[])[15] THEN _i."batch_sequence" ELSE "ledger_transaction"."batch_sequence" END, CASE WHEN ($22::bool[])[16] THEN _i."source_digest" ELSE "ledger_transaction"."source_digest" END, CASE WHEN ($22::bool[])[17] THEN _i."metadata" ELSE "ledger_transaction"."metadata" END, CASE WHEN ($22::bool[])[18] THEN _i."tags" ELSE "ledger_transaction"."tags" END)
+AND "ledger_transaction"."owner_person_id" = $24::uuid"""
+
+UPDATE_BATCH_COLUMNS_COUNT_ROUTED = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."owner_person_id" AS "owner_person_id", u."account_id" AS "account_id", u."counterparty_account_id" AS "counterparty_account_id", u."reference" AS "reference", u."direction" AS "direction", u."status" AS "status", u."amount" AS "amount", u."currency" AS "currency", u."exchange_rate" AS "exchange_rate", u."value_date" AS "value_date", u."booked_at" AS "booked_at", u."source_recorded_at" AS "source_recorded_at", u."settlement_delay" AS "settlement_delay", u."batch_sequence" AS "batch_sequence", u."source_digest" AS "source_digest", u."metadata"::jsonb AS "metadata", CASE WHEN u."_null_tags" THEN NULL ELSE COALESCE("_a_tags".v, '{}') END AS "tags", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::"transaction_direction"[], $7::"transaction_status"[], $8::numeric[], $9::bpchar[], $10::float8[], $11::date[], $12::timestamptz[], $13::timestamp[], $14::interval[], $15::int4[], $16::bytea[], $17::text[], $20::bool[], $21::int8[]) WITH ORDINALITY AS u("id", "owner_person_id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "_null_tags", "version", _ord)
+    LEFT JOIN (
+        SELECT e.r, array_agg(e.v ORDER BY e.k) AS v
+        FROM unnest($18::text[], $19::int4[]) WITH ORDINALITY AS e(v, r, k)
+        GROUP BY e.r
+    ) AS "_a_tags" ON "_a_tags".r = u._ord
+),
+_written AS (
+    UPDATE "ledger_transaction"
+    SET "account_id" = CASE WHEN ($22::bool[])[3] THEN _i."account_id" ELSE "ledger_transaction"."account_id" END, "counterparty_account_id" = CASE WHEN ($22::bool[])[4] THEN _i."counterparty_account_id" ELSE "ledger_transaction"."counterparty_account_id" END, "reference" = CASE WHEN ($22::bool[])[5] THEN _i."reference" ELSE "ledger_transaction"."reference" END, "direction" = CASE WHEN ($22::bool[])[6] THEN _i."direction" ELSE "ledger_transaction"."direction" END, "status" = CASE WHEN ($22::bool[])[7] THEN _i."status" ELSE "ledger_transaction"."status" END, "amount" = CASE WHEN ($22::bool[])[8] THEN _i."amount" ELSE "ledger_transaction"."amount" END, "currency" = CASE WHEN ($22::bool[])[9] THEN _i."currency" ELSE "ledger_transaction"."currency" END, "exchange_rate" = CASE WHEN ($22::bool[])[10] THEN _i."exchange_rate" ELSE "ledger_transaction"."exchange_rate" END, "value_date" = CASE WHEN ($22::bool[])[11] THEN _i."value_date" ELSE "ledger_transaction"."value_date" END, "booked_at" = COALESCE(CASE WHEN ($22::bool[])[12] THEN _i."booked_at" ELSE "ledger_transaction"."booked_at" END, "ledger_transaction"."booked_at"), "source_recorded_at" = CASE WHEN ($22::bool[])[13] THEN _i."source_recorded_at" ELSE "ledger_transaction"."source_recorded_at" END, "settlement_delay" = CASE WHEN ($22::bool[])[14] THEN _i."settlement_delay" ELSE "ledger_transaction"."settlement_delay" END, "batch_sequence" = CASE WHEN ($22::bool[])[15] THEN _i."batch_sequence" ELSE "ledger_transaction"."batch_sequence" END, "source_digest" = CASE WHEN ($22::bool[])[16] THEN _i."source_digest" ELSE "ledger_transaction"."source_digest" END, "metadata" = CASE WHEN ($22::bool[])[17] THEN _i."metadata" ELSE "ledger_transaction"."metadata" END, "tags" = CASE WHEN ($22::bool[])[18] THEN _i."tags" ELSE "ledger_transaction"."tags" END, "version" = "ledger_transaction"."version" + 1
+    FROM _input AS _i
+    WHERE "ledger_transaction"."owner_person_id" = _i."owner_person_id" AND "ledger_transaction"."id" = _i."id"
+    AND (_i."version" IS NULL OR "ledger_transaction"."version" = _i."version")
+    AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS DISTINCT FROM (CASE WHEN ($22::bool[])[3] THEN _i."account_id" ELSE "ledger_transaction"."account_id" END, CASE WHEN ($22::bool[])[4] THEN _i."counterparty_account_id" ELSE "ledger_transaction"."counterparty_account_id" END, CASE WHEN ($22::bool[])[5] THEN _i."reference" ELSE "ledger_transaction"."reference" END, CASE WHEN ($22::bool[])[6] THEN _i."direction" ELSE "ledger_transaction"."direction" END, CASE WHEN ($22::bool[])[7] THEN _i."status" ELSE "ledger_transaction"."status" END, CASE WHEN ($22::bool[])[8] THEN _i."amount" ELSE "ledger_transaction"."amount" END, CASE WHEN ($22::bool[])[9] THEN _i."currency" ELSE "ledger_transaction"."currency" END, CASE WHEN ($22::bool[])[10] THEN _i."exchange_rate" ELSE "ledger_transaction"."exchange_rate" END, CASE WHEN ($22::bool[])[11] THEN _i."value_date" ELSE "ledger_transaction"."value_date" END, COALESCE(CASE WHEN ($22::bool[])[12] THEN _i."booked_at" ELSE "ledger_transaction"."booked_at" END, "ledger_transaction"."booked_at"), CASE WHEN ($22::bool[])[13] THEN _i."source_recorded_at" ELSE "ledger_transaction"."source_recorded_at" END, CASE WHEN ($22::bool[])[14] THEN _i."settlement_delay" ELSE "ledger_transaction"."settlement_delay" END, CASE WHEN ($22::bool[])[15] THEN _i."batch_sequence" ELSE "ledger_transaction"."batch_sequence" END, CASE WHEN ($22::bool[])[16] THEN _i."source_digest" ELSE "ledger_transaction"."source_digest" END, CASE WHEN ($22::bool[])[17] THEN _i."metadata" ELSE "ledger_transaction"."metadata" END, CASE WHEN ($22::bool[])[18] THEN _i."tags" ELSE "ledger_transaction"."tags" END)
+    AND "ledger_transaction"."owner_person_id" = $24::uuid
+    RETURNING "ledger_transaction"."id", "ledger_transaction"."owner_person_id", "ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags", "ledger_transaction"."version"
+),
+_history AS (
+    INSERT INTO "ledger_transaction_history" ("id", "owner_person_id", "account_id", "counterparty_account_id", "reference", "direction", "status", "amount", "currency", "exchange_rate", "value_date", "booked_at", "source_recorded_at", "settlement_delay", "batch_sequence", "source_digest", "metadata", "tags", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."owner_person_id", _s."account_id", _s."counterparty_account_id", _s."reference", _s."direction", _s."status", _s."amount", _s."currency", _s."exchange_rate", _s."value_date", _s."booked_at", _s."source_recorded_at", _s."settlement_delay", _s."batch_sequence", _s."source_digest", _s."metadata", _s."tags", _s."version", 'update'::"audit_operation", $23::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "ledger_transaction"
+    JOIN _input AS _i ON "ledger_transaction"."owner_person_id" = _i."owner_person_id" AND "ledger_transaction"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "ledger_transaction"."version" = _i."version")
+    AND ("ledger_transaction"."account_id", "ledger_transaction"."counterparty_account_id", "ledger_transaction"."reference", "ledger_transaction"."direction", "ledger_transaction"."status", "ledger_transaction"."amount", "ledger_transaction"."currency", "ledger_transaction"."exchange_rate", "ledger_transaction"."value_date", "ledger_transaction"."booked_at", "ledger_transaction"."source_recorded_at", "ledger_transaction"."settlement_delay", "ledger_transaction"."batch_sequence", "ledger_transaction"."source_digest", "ledger_transaction"."metadata", "ledger_transaction"."tags") IS NOT DISTINCT FROM (CASE WHEN ($22::bool[])[3] THEN _i."account_id" ELSE "ledger_transaction"."account_id" END, CASE WHEN ($22::bool[])[4] THEN _i."counterparty_account_id" ELSE "ledger_transaction"."counterparty_account_id" END, CASE WHEN ($22::bool[])[5] THEN _i."reference" ELSE "ledger_transaction"."reference" END, CASE WHEN ($22::bool[])[6] THEN _i."direction" ELSE "ledger_transaction"."direction" END, CASE WHEN ($22::bool[])[7] THEN _i."status" ELSE "ledger_transaction"."status" END, CASE WHEN ($22::bool[])[8] THEN _i."amount" ELSE "ledger_transaction"."amount" END, CASE WHEN ($22::bool[])[9] THEN _i."currency" ELSE "ledger_transaction"."currency" END, CASE WHEN ($22::bool[])[10] THEN _i."exchange_rate" ELSE "ledger_transaction"."exchange_rate" END, CASE WHEN ($22::bool[])[11] THEN _i."value_date" ELSE "ledger_transaction"."value_date" END, COALESCE(CASE WHEN ($22::bool[])[12] THEN _i."booked_at" ELSE "ledger_transaction"."booked_at" END, "ledger_transaction"."booked_at"), CASE WHEN ($22::bool[])[13] THEN _i."source_recorded_at" ELSE "ledger_transaction"."source_recorded_at" END, CASE WHEN ($22::bool[])[14] THEN _i."settlement_delay" ELSE "ledger_transaction"."settlement_delay" END, CASE WHEN ($22::bool[])[15] THEN _i."batch_sequence" ELSE "ledger_transaction"."batch_sequence" END, CASE WHEN ($22::bool[])[16] THEN _i."source_digest" ELSE "ledger_transaction"."source_digest" END, CASE WHEN ($22::bool[])[17] THEN _i."metadata" ELSE "ledger_transaction"."metadata" END, CASE WHEN ($22::bool[])[18] THEN _i."tags" ELSE "ledger_transaction"."tags" END)
+    AND "ledger_transaction"."owner_person_id" = $24::uuid
+) AS _rows"""
 
 COLUMNS = (
     _rt.ColumnSpec(
@@ -853,3 +1090,23 @@ AUDIT = _rt.AuditSpec(
 )
 
 COPY = None
+
+ROUTING = _rt.RoutingSpec(
+    column=1,
+    statements={
+        SELECT_BATCH: SELECT_BATCH_ROUTED,
+        EXISTS_BATCH: EXISTS_BATCH_ROUTED,
+        DELETE_BATCH: DELETE_BATCH_ROUTED,
+        UPDATE_BATCH: UPDATE_BATCH_ROUTED,
+        UPDATE_BATCH_COUNT: UPDATE_BATCH_COUNT_ROUTED,
+        UPDATE_BATCH_COLUMNS: UPDATE_BATCH_COLUMNS_ROUTED,
+        UPDATE_BATCH_COLUMNS_COUNT: UPDATE_BATCH_COLUMNS_COUNT_ROUTED,
+        PROBE_PRIMARY_KEY: PROBE_PRIMARY_KEY_ROUTED,
+        PROBE_UNIQUE_TRANSACTION_REFERENCE: PROBE_UNIQUE_TRANSACTION_REFERENCE_ROUTED,
+        SELECT_BATCH_BY_TRANSACTION_REFERENCE: SELECT_BATCH_BY_TRANSACTION_REFERENCE_ROUTED,
+        PROBE_PARENT_TRANSACTION_ACCOUNT: PROBE_PARENT_TRANSACTION_ACCOUNT_ROUTED,
+        SELECT_CHILDREN_BY_TRANSACTION_ACCOUNT: SELECT_CHILDREN_BY_TRANSACTION_ACCOUNT_ROUTED,
+        SELECT_HISTORY_BATCH: SELECT_HISTORY_BATCH_ROUTED,
+        SELECT_AS_OF_BATCH: SELECT_AS_OF_BATCH_ROUTED,
+    },
+)

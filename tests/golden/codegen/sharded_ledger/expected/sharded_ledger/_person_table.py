@@ -11,7 +11,7 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of PERSON_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY, ROUTING."""
 
 from batchrepo.contract import v1 as _rt
 
@@ -380,6 +380,18 @@ FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
 WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
 ORDER BY u._ord"""
 
+PROBE_PRIMARY_KEY_ROUTED = """\
+WITH s AS MATERIALIZED (
+    SELECT "id"
+    FROM "person"
+    WHERE "person"."id" IN (SELECT u."id" FROM unnest($1::uuid[]) AS u("id"))
+    AND "person"."id" = $2::uuid
+)
+SELECT u._ord
+FROM unnest($1::uuid[]) WITH ORDINALITY AS u("id", _ord)
+WHERE EXISTS (SELECT 1 FROM s WHERE s."id" = u."id")
+ORDER BY u._ord"""
+
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
 WITH _written AS (
     INSERT INTO "person" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at")
@@ -460,19 +472,186 @@ ORDER BY h."history_id" DESC
 LIMIT 1"""
 
 SELECT_AS_OF_BATCH = """\
-SELECT _h."id", _h."person_type", _h."display_name", _h."external_identifier", _h."organization_person_id", _h."duplicate_of_person_id", _h."location_id", _h."department", _h."date_of_birth", _h."entity_reference_count", _h."is_active", _h."document_digest", _h."created_at", _h."version", _h."_operation", _h."_actor", _h."_at", _h."_audit_log_id", _k._ord
+SELECT DISTINCT ON (_k._ord) h."id", h."person_type", h."display_name", h."external_identifier", h."organization_person_id", h."duplicate_of_person_id", h."location_id", h."department", h."date_of_birth", h."entity_reference_count", h."is_active", h."document_digest", h."created_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id", _k._ord
 FROM unnest($1::uuid[], $2::int8[]) WITH ORDINALITY AS _k("id", "_version", _ord)
-JOIN LATERAL (
-    SELECT h."id", h."person_type", h."display_name", h."external_identifier", h."organization_person_id", h."duplicate_of_person_id", h."location_id", h."department", h."date_of_birth", h."entity_reference_count", h."is_active", h."document_digest", h."created_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
-    FROM "person_history" AS h
-    JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
-    WHERE h."id" = _k."id"
-    AND (_k."_version" IS NULL OR h."version" = _k."_version")
-    AND ($3::timestamptz IS NULL OR l."created_at" <= $3::timestamptz)
-    ORDER BY h."history_id" DESC
-    LIMIT 1
-) AS _h ON true
-ORDER BY _k._ord"""
+JOIN "person_history" AS h ON h."id" = _k."id"
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE (_k."_version" IS NULL OR h."version" = _k."_version")
+AND ($3::timestamptz IS NULL OR l."created_at" <= $3::timestamptz)
+ORDER BY _k._ord, h."history_id" DESC"""
+
+SELECT_HISTORY_BATCH_ROUTED = """\
+SELECT h."id", h."person_type", h."display_name", h."external_identifier", h."organization_person_id", h."duplicate_of_person_id", h."location_id", h."department", h."date_of_birth", h."entity_reference_count", h."is_active", h."document_digest", h."created_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id"
+FROM "person_history" AS h
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE h."id" = ANY($1::uuid[])
+AND h."id" = $2::uuid
+ORDER BY h."history_id\""""
+
+SELECT_AS_OF_BATCH_ROUTED = """\
+SELECT DISTINCT ON (_k._ord) h."id", h."person_type", h."display_name", h."external_identifier", h."organization_person_id", h."duplicate_of_person_id", h."location_id", h."department", h."date_of_birth", h."entity_reference_count", h."is_active", h."document_digest", h."created_at", h."version", h."operation"::text AS "_operation", l."actor" AS "_actor", l."created_at" AS "_at", h."audit_log_id" AS "_audit_log_id", _k._ord
+FROM unnest($1::uuid[], $2::int8[]) WITH ORDINALITY AS _k("id", "_version", _ord)
+JOIN "person_history" AS h ON h."id" = _k."id"
+JOIN "audit_log" AS l ON l."id" = h."audit_log_id"
+WHERE (_k."_version" IS NULL OR h."version" = _k."_version")
+AND ($3::timestamptz IS NULL OR l."created_at" <= $3::timestamptz)
+AND h."id" = $4::uuid
+ORDER BY _k._ord, h."history_id" DESC"""
+
+SELECT_BATCH_ROUTED = """\
+SELECT "id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version"
+FROM "person"
+WHERE "id" = ANY($1::uuid[])
+AND "person"."id" = $2::uuid"""
+
+EXISTS_BATCH_ROUTED = """\
+SELECT "id"
+FROM "person"
+WHERE "id" = ANY($1::uuid[])
+AND "person"."id" = $2::uuid"""
+
+DELETE_BATCH_ROUTED = """\
+WITH _deleted AS (
+    DELETE FROM "person"
+    USING unnest($1::uuid[], $2::int8[]) AS _k("id", "_version")
+    WHERE "person"."id" = _k."id"
+    AND (_k."_version" IS NULL OR "person"."version" = _k."_version")
+    AND "person"."id" = $4::uuid
+    RETURNING "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version" + 1, 'delete'::"audit_operation", $3::int8
+    FROM _deleted AS _s
+)
+SELECT count(*)
+FROM _deleted"""
+
+UPDATE_BATCH_ROUTED = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."person_type" AS "person_type", u."display_name" AS "display_name", u."external_identifier" AS "external_identifier", u."organization_person_id" AS "organization_person_id", u."duplicate_of_person_id" AS "duplicate_of_person_id", u."location_id" AS "location_id", u."department" AS "department", u."date_of_birth" AS "date_of_birth", u."entity_reference_count" AS "entity_reference_count", u."is_active" AS "is_active", u."document_digest" AS "document_digest", u."created_at" AS "created_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], $13::timestamptz[], $14::int8[]) AS u("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version")
+),
+_written AS (
+    UPDATE "person"
+    SET "person_type" = _i."person_type", "display_name" = _i."display_name", "external_identifier" = _i."external_identifier", "organization_person_id" = _i."organization_person_id", "duplicate_of_person_id" = _i."duplicate_of_person_id", "location_id" = _i."location_id", "department" = _i."department", "date_of_birth" = _i."date_of_birth", "entity_reference_count" = _i."entity_reference_count", "is_active" = _i."is_active", "document_digest" = _i."document_digest", "created_at" = COALESCE(_i."created_at", "person"."created_at"), "version" = "person"."version" + 1
+    FROM _input AS _i
+    WHERE "person"."id" = _i."id"
+    AND (_i."version" IS NULL OR "person"."version" = _i."version")
+    AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS DISTINCT FROM (_i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", "person"."created_at"))
+    AND "person"."id" = $16::uuid
+    RETURNING "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", 'update'::"audit_operation", $15::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", _w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", _w."document_digest", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version"
+FROM "person"
+JOIN _input AS _i ON "person"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "person"."version" = _i."version")
+AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (_i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", "person"."created_at"))
+AND "person"."id" = $16::uuid"""
+
+UPDATE_BATCH_COUNT_ROUTED = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."person_type" AS "person_type", u."display_name" AS "display_name", u."external_identifier" AS "external_identifier", u."organization_person_id" AS "organization_person_id", u."duplicate_of_person_id" AS "duplicate_of_person_id", u."location_id" AS "location_id", u."department" AS "department", u."date_of_birth" AS "date_of_birth", u."entity_reference_count" AS "entity_reference_count", u."is_active" AS "is_active", u."document_digest" AS "document_digest", u."created_at" AS "created_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], $13::timestamptz[], $14::int8[]) AS u("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version")
+),
+_written AS (
+    UPDATE "person"
+    SET "person_type" = _i."person_type", "display_name" = _i."display_name", "external_identifier" = _i."external_identifier", "organization_person_id" = _i."organization_person_id", "duplicate_of_person_id" = _i."duplicate_of_person_id", "location_id" = _i."location_id", "department" = _i."department", "date_of_birth" = _i."date_of_birth", "entity_reference_count" = _i."entity_reference_count", "is_active" = _i."is_active", "document_digest" = _i."document_digest", "created_at" = COALESCE(_i."created_at", "person"."created_at"), "version" = "person"."version" + 1
+    FROM _input AS _i
+    WHERE "person"."id" = _i."id"
+    AND (_i."version" IS NULL OR "person"."version" = _i."version")
+    AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS DISTINCT FROM (_i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", "person"."created_at"))
+    AND "person"."id" = $16::uuid
+    RETURNING "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", 'update'::"audit_operation", $15::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "person"
+    JOIN _input AS _i ON "person"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "person"."version" = _i."version")
+    AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (_i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", "person"."created_at"))
+    AND "person"."id" = $16::uuid
+) AS _rows"""
+
+UPDATE_BATCH_COLUMNS_ROUTED = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."person_type" AS "person_type", u."display_name" AS "display_name", u."external_identifier" AS "external_identifier", u."organization_person_id" AS "organization_person_id", u."duplicate_of_person_id" AS "duplicate_of_person_id", u."location_id" AS "location_id", u."department" AS "department", u."date_of_birth" AS "date_of_birth", u."entity_reference_count" AS "entity_reference_count", u."is_active" AS "is_active", u."document_digest" AS "document_digest", u."created_at" AS "created_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], $13::timestamptz[], $14::int8[]) AS u("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version")
+),
+_written AS (
+    UPDATE "person"
+    SET "person_type" = CASE WHEN ($15::bool[])[2] THEN _i."person_type" ELSE "person"."person_type" END, "display_name" = CASE WHEN ($15::bool[])[3] THEN _i."display_name" ELSE "person"."display_name" END, "external_identifier" = CASE WHEN ($15::bool[])[4] THEN _i."external_identifier" ELSE "person"."external_identifier" END, "organization_person_id" = CASE WHEN ($15::bool[])[5] THEN _i."organization_person_id" ELSE "person"."organization_person_id" END, "duplicate_of_person_id" = CASE WHEN ($15::bool[])[6] THEN _i."duplicate_of_person_id" ELSE "person"."duplicate_of_person_id" END, "location_id" = CASE WHEN ($15::bool[])[7] THEN _i."location_id" ELSE "person"."location_id" END, "department" = CASE WHEN ($15::bool[])[8] THEN _i."department" ELSE "person"."department" END, "date_of_birth" = CASE WHEN ($15::bool[])[9] THEN _i."date_of_birth" ELSE "person"."date_of_birth" END, "entity_reference_count" = CASE WHEN ($15::bool[])[10] THEN _i."entity_reference_count" ELSE "person"."entity_reference_count" END, "is_active" = CASE WHEN ($15::bool[])[11] THEN _i."is_active" ELSE "person"."is_active" END, "document_digest" = CASE WHEN ($15::bool[])[12] THEN _i."document_digest" ELSE "person"."document_digest" END, "created_at" = COALESCE(CASE WHEN ($15::bool[])[13] THEN _i."created_at" ELSE "person"."created_at" END, "person"."created_at"), "version" = "person"."version" + 1
+    FROM _input AS _i
+    WHERE "person"."id" = _i."id"
+    AND (_i."version" IS NULL OR "person"."version" = _i."version")
+    AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS DISTINCT FROM (CASE WHEN ($15::bool[])[2] THEN _i."person_type" ELSE "person"."person_type" END, CASE WHEN ($15::bool[])[3] THEN _i."display_name" ELSE "person"."display_name" END, CASE WHEN ($15::bool[])[4] THEN _i."external_identifier" ELSE "person"."external_identifier" END, CASE WHEN ($15::bool[])[5] THEN _i."organization_person_id" ELSE "person"."organization_person_id" END, CASE WHEN ($15::bool[])[6] THEN _i."duplicate_of_person_id" ELSE "person"."duplicate_of_person_id" END, CASE WHEN ($15::bool[])[7] THEN _i."location_id" ELSE "person"."location_id" END, CASE WHEN ($15::bool[])[8] THEN _i."department" ELSE "person"."department" END, CASE WHEN ($15::bool[])[9] THEN _i."date_of_birth" ELSE "person"."date_of_birth" END, CASE WHEN ($15::bool[])[10] THEN _i."entity_reference_count" ELSE "person"."entity_reference_count" END, CASE WHEN ($15::bool[])[11] THEN _i."is_active" ELSE "person"."is_active" END, CASE WHEN ($15::bool[])[12] THEN _i."document_digest" ELSE "person"."document_digest" END, COALESCE(CASE WHEN ($15::bool[])[13] THEN _i."created_at" ELSE "person"."created_at" END, "person"."created_at"))
+    AND "person"."id" = $17::uuid
+    RETURNING "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", 'update'::"audit_operation", $16::int8
+    FROM _written AS _s
+)
+SELECT _w."id", _w."person_type", _w."display_name", _w."external_identifier", _w."organization_person_id", _w."duplicate_of_person_id", _w."location_id", _w."department", _w."date_of_birth", _w."entity_reference_count", _w."is_active", _w."document_digest", _w."created_at", _w."version"
+FROM _written AS _w
+UNION ALL
+SELECT "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version"
+FROM "person"
+JOIN _input AS _i ON "person"."id" = _i."id"
+WHERE (_i."version" IS NULL OR "person"."version" = _i."version")
+AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($15::bool[])[2] THEN _i."person_type" ELSE "person"."person_type" END, CASE WHEN ($15::bool[])[3] THEN _i."display_name" ELSE "person"."display_name" END, CASE WHEN ($15::bool[])[4] THEN _i."external_identifier" ELSE "person"."external_identifier" END, CASE WHEN ($15::bool[])[5] THEN _i."organization_person_id" ELSE "person"."organization_person_id" END, CASE WHEN ($15::bool[])[6] THEN _i."duplicate_of_person_id" ELSE "person"."duplicate_of_person_id" END, CASE WHEN ($15::bool[])[7] THEN _i."location_id" ELSE "person"."location_id" END, CASE WHEN ($15::bool[])[8] THEN _i."department" ELSE "person"."department" END, CASE WHEN ($15::bool[])[9] THEN _i."date_of_birth" ELSE "person"."date_of_birth" END, CASE WHEN ($15::bool[])[10] THEN _i."entity_reference_count" ELSE "person"."entity_reference_count" END, CASE WHEN ($15::bool[])[11] THEN _i."is_active" ELSE "person"."is_active" END, CASE WHEN ($15::bool[])[12] THEN _i."document_digest" ELSE "person"."document_digest" END, COALESCE(CASE WHEN ($15::bool[])[13] THEN _i."created_at" ELSE "person"."created_at" END, "person"."created_at"))
+AND "person"."id" = $17::uuid"""
+
+UPDATE_BATCH_COLUMNS_COUNT_ROUTED = """\
+WITH _input AS (
+    SELECT u."id" AS "id", u."person_type" AS "person_type", u."display_name" AS "display_name", u."external_identifier" AS "external_identifier", u."organization_person_id" AS "organization_person_id", u."duplicate_of_person_id" AS "duplicate_of_person_id", u."location_id" AS "location_id", u."department" AS "department", u."date_of_birth" AS "date_of_birth", u."entity_reference_count" AS "entity_reference_count", u."is_active" AS "is_active", u."document_digest" AS "document_digest", u."created_at" AS "created_at", u."version" AS "version"
+    FROM unnest($1::uuid[], $2::"person_type"[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::date[], $10::int2[], $11::bool[], $12::bytea[], $13::timestamptz[], $14::int8[]) AS u("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version")
+),
+_written AS (
+    UPDATE "person"
+    SET "person_type" = CASE WHEN ($15::bool[])[2] THEN _i."person_type" ELSE "person"."person_type" END, "display_name" = CASE WHEN ($15::bool[])[3] THEN _i."display_name" ELSE "person"."display_name" END, "external_identifier" = CASE WHEN ($15::bool[])[4] THEN _i."external_identifier" ELSE "person"."external_identifier" END, "organization_person_id" = CASE WHEN ($15::bool[])[5] THEN _i."organization_person_id" ELSE "person"."organization_person_id" END, "duplicate_of_person_id" = CASE WHEN ($15::bool[])[6] THEN _i."duplicate_of_person_id" ELSE "person"."duplicate_of_person_id" END, "location_id" = CASE WHEN ($15::bool[])[7] THEN _i."location_id" ELSE "person"."location_id" END, "department" = CASE WHEN ($15::bool[])[8] THEN _i."department" ELSE "person"."department" END, "date_of_birth" = CASE WHEN ($15::bool[])[9] THEN _i."date_of_birth" ELSE "person"."date_of_birth" END, "entity_reference_count" = CASE WHEN ($15::bool[])[10] THEN _i."entity_reference_count" ELSE "person"."entity_reference_count" END, "is_active" = CASE WHEN ($15::bool[])[11] THEN _i."is_active" ELSE "person"."is_active" END, "document_digest" = CASE WHEN ($15::bool[])[12] THEN _i."document_digest" ELSE "person"."document_digest" END, "created_at" = COALESCE(CASE WHEN ($15::bool[])[13] THEN _i."created_at" ELSE "person"."created_at" END, "person"."created_at"), "version" = "person"."version" + 1
+    FROM _input AS _i
+    WHERE "person"."id" = _i."id"
+    AND (_i."version" IS NULL OR "person"."version" = _i."version")
+    AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS DISTINCT FROM (CASE WHEN ($15::bool[])[2] THEN _i."person_type" ELSE "person"."person_type" END, CASE WHEN ($15::bool[])[3] THEN _i."display_name" ELSE "person"."display_name" END, CASE WHEN ($15::bool[])[4] THEN _i."external_identifier" ELSE "person"."external_identifier" END, CASE WHEN ($15::bool[])[5] THEN _i."organization_person_id" ELSE "person"."organization_person_id" END, CASE WHEN ($15::bool[])[6] THEN _i."duplicate_of_person_id" ELSE "person"."duplicate_of_person_id" END, CASE WHEN ($15::bool[])[7] THEN _i."location_id" ELSE "person"."location_id" END, CASE WHEN ($15::bool[])[8] THEN _i."department" ELSE "person"."department" END, CASE WHEN ($15::bool[])[9] THEN _i."date_of_birth" ELSE "person"."date_of_birth" END, CASE WHEN ($15::bool[])[10] THEN _i."entity_reference_count" ELSE "person"."entity_reference_count" END, CASE WHEN ($15::bool[])[11] THEN _i."is_active" ELSE "person"."is_active" END, CASE WHEN ($15::bool[])[12] THEN _i."document_digest" ELSE "person"."document_digest" END, COALESCE(CASE WHEN ($15::bool[])[13] THEN _i."created_at" ELSE "person"."created_at" END, "person"."created_at"))
+    AND "person"."id" = $17::uuid
+    RETURNING "person"."id", "person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at", "person"."version"
+),
+_history AS (
+    INSERT INTO "person_history" ("id", "person_type", "display_name", "external_identifier", "organization_person_id", "duplicate_of_person_id", "location_id", "department", "date_of_birth", "entity_reference_count", "is_active", "document_digest", "created_at", "version", "operation", "audit_log_id")
+    SELECT _s."id", _s."person_type", _s."display_name", _s."external_identifier", _s."organization_person_id", _s."duplicate_of_person_id", _s."location_id", _s."department", _s."date_of_birth", _s."entity_reference_count", _s."is_active", _s."document_digest", _s."created_at", _s."version", 'update'::"audit_operation", $16::int8
+    FROM _written AS _s
+)
+SELECT count(*)
+FROM (
+    SELECT 1
+    FROM _written AS _w
+    UNION ALL
+    SELECT 1
+    FROM "person"
+    JOIN _input AS _i ON "person"."id" = _i."id"
+    WHERE (_i."version" IS NULL OR "person"."version" = _i."version")
+    AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($15::bool[])[2] THEN _i."person_type" ELSE "person"."person_type" END, CASE WHEN ($15::bool[])[3] THEN _i."display_name" ELSE "person"."display_name" END, CASE WHEN ($15::bool[])[4] THEN _i."external_identifier" ELSE "person"."external_identifier" END, CASE WHEN ($15::bool[])[5] THEN _i."organization_person_id" ELSE "person"."organization_person_id" END, CASE WHEN ($15::bool[])[6] THEN _i."duplicate_of_person_id" ELSE "person"."duplicate_of_person_id" END, CASE WHEN ($15::bool[])[7] THEN _i."location_id" ELSE "person"."location_id" END, CASE WHEN ($15::bool[])[8] THEN _i."department" ELSE "person"."department" END, CASE WHEN ($15::bool[])[9] THEN _i."date_of_birth" ELSE "person"."date_of_birth" END, CASE WHEN ($15::bool[])[10] THEN _i."entity_reference_count" ELSE "person"."entity_reference_count" END, CASE WHEN ($15::bool[])[11] THEN _i."is_active" ELSE "person"."is_active" END, CASE WHEN ($15::bool[])[12] THEN _i."document_digest" ELSE "person"."document_digest" END, COALESCE(CASE WHEN ($15::bool[])[13] THEN _i."created_at" ELSE "person"."created_at" END, "person"."created_at"))
+    AND "person"."id" = $17::uuid
+) AS _rows"""
 
 COLUMNS = (
     _rt.ColumnSpec(
@@ -644,3 +823,19 @@ AUDIT = _rt.AuditSpec(
 )
 
 COPY = None
+
+ROUTING = _rt.RoutingSpec(
+    column=0,
+    statements={
+        SELECT_BATCH: SELECT_BATCH_ROUTED,
+        EXISTS_BATCH: EXISTS_BATCH_ROUTED,
+        DELETE_BATCH: DELETE_BATCH_ROUTED,
+        UPDATE_BATCH: UPDATE_BATCH_ROUTED,
+        UPDATE_BATCH_COUNT: UPDATE_BATCH_COUNT_ROUTED,
+        UPDATE_BATCH_COLUMNS: UPDATE_BATCH_COLUMNS_ROUTED,
+        UPDATE_BATCH_COLUMNS_COUNT: UPDATE_BATCH_COLUMNS_COUNT_ROUTED,
+        PROBE_PRIMARY_KEY: PROBE_PRIMARY_KEY_ROUTED,
+        SELECT_HISTORY_BATCH: SELECT_HISTORY_BATCH_ROUTED,
+        SELECT_AS_OF_BATCH: SELECT_AS_OF_BATCH_ROUTED,
+    },
+)

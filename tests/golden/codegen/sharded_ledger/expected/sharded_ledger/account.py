@@ -185,6 +185,7 @@ ACCOUNT_TABLE: _rt.TableSpec[Account, AccountKey] = _rt.TableSpec(
     foreign_keys=_account_table.FOREIGN_KEYS,
     audit=_account_table.AUDIT,
     copy=_account_table.COPY,
+    routing=_account_table.ROUTING,
 )
 
 

@@ -94,6 +94,7 @@ ENTITY_REFERENCE_TABLE: _rt.TableSpec[EntityReference, EntityReferenceKey] = _rt
     foreign_keys=_entity_reference_table.FOREIGN_KEYS,
     audit=_entity_reference_table.AUDIT,
     copy=_entity_reference_table.COPY,
+    routing=_entity_reference_table.ROUTING,
 )
 
 

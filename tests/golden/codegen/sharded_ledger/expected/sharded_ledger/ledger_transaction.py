@@ -204,6 +204,7 @@ LEDGER_TRANSACTION_TABLE: _rt.TableSpec[LedgerTransaction, LedgerTransactionKey]
     foreign_keys=_ledger_transaction_table.FOREIGN_KEYS,
     audit=_ledger_transaction_table.AUDIT,
     copy=_ledger_transaction_table.COPY,
+    routing=_ledger_transaction_table.ROUTING,
 )
 
 

@@ -160,6 +160,7 @@ PERSON_TABLE: _rt.TableSpec[Person, PersonKey] = _rt.TableSpec(
     foreign_keys=_person_table.FOREIGN_KEYS,
     audit=_person_table.AUDIT,
     copy=_person_table.COPY,
+    routing=_person_table.ROUTING,
 )
 
 
