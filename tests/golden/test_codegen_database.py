@@ -182,7 +182,7 @@ def build_row(
             if required:
                 parent = saved[fk.parent_table]
                 values[column.attr] = getattr(parent, parent_attrs[parent_column])
-            else:
+            elif column.nullable:  # a NOT NULL column may be another key's (sharded_ledger)
                 values[column.attr] = None
     for column in spec.columns:
         if column.attr in values or column.identity:
