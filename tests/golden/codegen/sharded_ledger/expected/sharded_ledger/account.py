@@ -32,7 +32,7 @@ class Account:
     account_number: str
     """Account number as printed for the customer (unique per owner here).
 
-    Column account_number: varchar(34)."""
+    Column account_number: varchar(34). Check: at least 8 characters."""
     owner_person_id: uuid.UUID
     """Primary holder; a person with accounts cannot be deleted.
 
@@ -48,7 +48,7 @@ class Account:
     currency: str
     """ISO 4217 currency code of the balance.
 
-    Column currency: char(3)."""
+    Column currency: char(3). Check: at least 3 characters."""
     balance: decimal.Decimal
     """Booked balance (exact money; never a float).
 
@@ -56,11 +56,11 @@ class Account:
     overdraft_limit: decimal.Decimal
     """How far below zero the balance may go.
 
-    Column overdraft_limit: numeric(18,2)."""
+    Column overdraft_limit: numeric(18,2). Check: at least 0."""
     interest_rate: decimal.Decimal | None = None
     """Yearly interest rate in percent, for savings and loans.
 
-    Column interest_rate: numeric(7,4)."""
+    Column interest_rate: numeric(7,4). Check: at least 0; at most 100."""
     overdraft_allowed: bool = False
     """Whether postings may take the balance below zero at all.
 

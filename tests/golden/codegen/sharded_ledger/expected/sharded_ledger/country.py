@@ -23,15 +23,15 @@ class Country:
     code: str
     """ISO 3166-1 alpha-2 code, e.g. CM.
 
-    Column code: char(2)."""
+    Column code: char(2). Check: at least 2 characters."""
     numeric_code: int
     """ISO 3166-1 numeric code (smallint; unique on its own).
 
-    Column numeric_code: smallint."""
+    Column numeric_code: smallint. Check: at least 1; at most 999."""
     name_l1: str
     """Name in the bank's first language.
 
-    Column name_l1: varchar(100)."""
+    Column name_l1: varchar(100). Check: at least 1 character."""
     name_l2: str | None = None
     """Name in the second language, when it differs.
 

@@ -27,11 +27,11 @@ class CountrySubdivision:
     code: str
     """ISO 3166-2 subdivision code without the country prefix, e.g. LT.
 
-    Column code: varchar(10)."""
+    Column code: varchar(10). Check: at least 1 character."""
     name_l1: str
     """Name in the bank's first language.
 
-    Column name_l1: varchar(100)."""
+    Column name_l1: varchar(100). Check: at least 1 character."""
     name_l2: str | None = None
     """Name in the second language, when it differs.
 

@@ -38,7 +38,7 @@ class EntityReference:
     reference_external_id: str
     """Identifier of the entity in the external system.
 
-    Column reference_external_id: varchar(50)."""
+    Column reference_external_id: varchar(50). Check: at least 1 character."""
     reference_details_l1: str | None = None
     """Free detail in the first language.
 

@@ -49,7 +49,7 @@ class LedgerTransaction:
     reference: str
     """Bank reference (SWIFT field 20 length), unique per account.
 
-    Column reference: varchar(35)."""
+    Column reference: varchar(35). Check: at least 1 character."""
     direction: TransactionDirection
     """Debit or credit.
 
@@ -61,11 +61,11 @@ class LedgerTransaction:
     amount: decimal.Decimal
     """Amount in the account's currency, always positive; direction gives the sign.
 
-    Column amount: numeric(18,2)."""
+    Column amount: numeric(18,2). Check: at least 0.01."""
     currency: str
     """ISO 4217 code; equals the account's currency.
 
-    Column currency: char(3)."""
+    Column currency: char(3). Check: at least 3 characters."""
     exchange_rate: float | None = None
     """Indicative rate from the original currency, for reporting only.
 
@@ -90,7 +90,7 @@ class LedgerTransaction:
     batch_sequence: int
     """Position of the posting in its end-of-day batch file.
 
-    Column batch_sequence: integer."""
+    Column batch_sequence: integer. Check: at least 1."""
     source_digest: bytes | None = None
     """Hash of the source message, to spot replays.
 

@@ -37,11 +37,11 @@ class Locality:
     code: str
     """Locality code, unique within its country (UN/LOCODE style).
 
-    Column code: varchar(50)."""
+    Column code: varchar(50). Check: at least 1 character."""
     name_l1: str
     """Name in the bank's first language.
 
-    Column name_l1: varchar(100)."""
+    Column name_l1: varchar(100). Check: at least 1 character."""
     name_l2: str | None = None
     """Name in the second language, when it differs.
 

@@ -35,7 +35,7 @@ class Location:
     street_line1: str
     """First street line.
 
-    Column street_line1: varchar(50)."""
+    Column street_line1: varchar(50). Check: at least 1 character."""
     street_line2: str | None = None
     """Second street line (building, floor).
 
@@ -51,15 +51,15 @@ class Location:
     latitude: decimal.Decimal | None = None
     """WGS84 latitude in degrees (DECIMAL(15,10) as in the source system).
 
-    Column latitude: numeric(15,10)."""
+    Column latitude: numeric(15,10). Check: at least -90; at most 90."""
     longitude: decimal.Decimal | None = None
     """WGS84 longitude in degrees.
 
-    Column longitude: numeric(15,10)."""
+    Column longitude: numeric(15,10). Check: at least -180; at most 180."""
     accuracy_meters: float | None = None
     """Radius of uncertainty of the coordinates (real, an estimate rather than money).
 
-    Column accuracy_meters: real."""
+    Column accuracy_meters: real. Check: at least 0."""
     altitude_meters: float | None = None
     """Height above sea level, as reported by the geocoder.
 

@@ -35,11 +35,11 @@ class Person:
     display_name: str
     """Name shown to staff.
 
-    Column display_name: varchar(100)."""
+    Column display_name: varchar(100). Check: at least 1 character."""
     external_identifier: str
     """Identifier in the system of record the person was imported from (not unique here: Citus can only enforce a unique key that includes the distribution column).
 
-    Column external_identifier: varchar(50)."""
+    Column external_identifier: varchar(50). Check: at least 1 character."""
     organization_person_id: uuid.UUID | None = None
     """Organisation this person belongs to (a legal person); no foreign key, the organisation may live on another shard.
 
@@ -63,7 +63,7 @@ class Person:
     entity_reference_count: int = 0
     """How many external references point at this person (kept by the importer).
 
-    Column entity_reference_count: smallint."""
+    Column entity_reference_count: smallint. Check: at least 0."""
     is_active: bool = True
     """False once the person is off-boarded; rows are never deleted for audit.
 
