@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
 
+from batchrepo.validate.expression_tree import Node
+
 E = TypeVar("E")
 K = TypeVar("K")
 
@@ -223,6 +225,31 @@ class ForeignKeySpec:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckSpec:
+    """A table CHECK constraint (the schema's ``checks``): checked per row before any SQL
+    (:mod:`batchrepo.validate.table_checks`) and by the database."""
+
+    constraint: str
+    """Constraint name in the database (what a 23514 error names)."""
+    sql: str
+    """The expression in canonical SQL text, as the DDL declares it."""
+    expression: Node
+    """The same expression as a tree (:mod:`batchrepo.validate.expression_tree`)."""
+    columns: tuple[int, ...]
+    """Positions in ``TableSpec.columns`` of the columns it reads."""
+    probe_sql: str
+    """Finds the rows of a batch the expression refuses (it is false for them). Arguments: the
+    columns it reads, as batch arrays. Returns ``ord`` (1-based row number) of each, ascending.
+    Runs only after the database refused a batch with this constraint, for rows the check before
+    writing left to it (text ordering, upper/lower of non-ASCII text, numeric division)."""
+    probe_update_sql: str | None = None
+    """``probe_sql`` of an update, reading the stored value where the update keeps it (a
+    server-default column sent None, a column a partial update leaves alone). Arguments: the
+    columns it reads, then the primary key's, as batch arrays; then the update's mask
+    (``bool[]``, one flag per column). None for a table without updates."""
+
+
+@dataclass(frozen=True, slots=True)
 class TableSQL:
     """Every statement of one table. ``None`` where the table has no such operation (a table
     whose columns are all key columns has nothing to update; an identity-keyed table has no
@@ -362,6 +389,8 @@ class TableSpec(Generic[E, K]):
     """Never generated: set on the spec a partial update derives (:mod:`batchrepo.write.partial`),
     one flag per column, true where the update writes it; sent as the masked statements' extra
     argument."""
+    checks: tuple[CheckSpec, ...] = ()
+    """Table CHECK constraints, in schema order."""
     conflict_key: str | None = None
     """Never generated: set on the specs the runtime derives for writes that resolve clashes on
     a key other than by failing: ``save_if_new`` skips such rows (:mod:`batchrepo.write.if_new`),

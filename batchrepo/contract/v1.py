@@ -6,7 +6,11 @@ nothing else of batchrepo. Names here never change meaning or go away while ``1`
 
 * Table description (what a generated module declares): :class:`TableSpec`,
   :class:`ColumnSpec`, :class:`UniqueSpec`, :class:`ForeignKeySpec`, :class:`TableSQL`,
-  :class:`AuditSpec`, :class:`CopySpec`, :class:`RoutingSpec`, :data:`WriteMode`.
+  :class:`AuditSpec`, :class:`CopySpec`, :class:`RoutingSpec`, :data:`WriteMode`;
+  :class:`CheckSpec` and the nodes of its expression tree
+  (:mod:`batchrepo.validate.expression_tree`): :class:`ColumnRef`, :class:`Const`,
+  :class:`Cast`, :class:`Not`, :class:`BoolOp`, :class:`Compare`, :class:`Arithmetic`,
+  :class:`Negate`, :class:`IsNull`, :class:`InList`, :class:`Between`, :class:`Call`.
 * Where operations run: :class:`Executor`, :class:`Session`, :func:`as_session`,
   :class:`UnitOfWork` (the base of each package's ``UnitOfWork``).
 * Operations, generic over a ``TableSpec`` (``batchrepo.operations`` and
@@ -60,6 +64,7 @@ from batchrepo.read.streamed import load_stream, stream_all
 from batchrepo.session import Session, as_session
 from batchrepo.spec import (
     AuditSpec,
+    CheckSpec,
     ColumnSpec,
     CopySpec,
     ForeignKeySpec,
@@ -70,6 +75,20 @@ from batchrepo.spec import (
     WriteMode,
 )
 from batchrepo.unit_of_work import UnitOfWork
+from batchrepo.validate.expression_tree import (
+    Arithmetic,
+    Between,
+    BoolOp,
+    Call,
+    Cast,
+    ColumnRef,
+    Compare,
+    Const,
+    InList,
+    IsNull,
+    Negate,
+    Not,
+)
 from batchrepo.validate.report import ValidationReport
 from batchrepo.write.chunked import (
     BatchResult,
@@ -102,13 +121,26 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "VERSION",
+    "Arithmetic",
     "AuditSpec",
     "BatchResult",
+    "Between",
+    "BoolOp",
+    "Call",
+    "Cast",
+    "CheckSpec",
+    "ColumnRef",
     "ColumnSpec",
+    "Compare",
+    "Const",
     "CopySpec",
     "Executor",
     "ForeignKeySpec",
     "HistoryEntry",
+    "InList",
+    "IsNull",
+    "Negate",
+    "Not",
     "ProgressCallback",
     "ProgressEvent",
     "PydanticModel",

@@ -29,7 +29,7 @@ from batchrepo.db.failures import BY_SQLSTATE as _BY_SQLSTATE
 from batchrepo.db.failures import classified
 from batchrepo.db.routing import routed, shard_of
 from batchrepo.key_matching import keys_of_columns
-from batchrepo.spec import ForeignKeySpec, TableSpec, UniqueSpec
+from batchrepo.spec import CheckSpec, ForeignKeySpec, TableSpec, UniqueSpec
 
 #: Errors raised by asyncpg for a statement: by the server, or while encoding its arguments.
 STATEMENT_ERRORS = (asyncpg.PostgresError, ArgumentEncodingError)
@@ -38,6 +38,30 @@ STATEMENT_ERRORS = (asyncpg.PostgresError, ArgumentEncodingError)
 Operation = Literal["insert", "update", "upsert", "delete", "select"]
 
 _ARGUMENT = re.compile(r"query argument \$(\d+)")
+# Citus relays a constraint error raised on a worker as a message alone: no constraint or table
+# field, and the names it quotes are the shard's, the table's name with "_<shard id>" appended.
+_QUOTED_CONSTRAINT = re.compile(r'violates (?:unique|foreign key) constraint "([^"]+)"')
+_QUOTED_TABLE = re.compile(r'on table "([^"]+)"')
+_SHARD_SUFFIX = re.compile(r"(.+)_\d+")
+
+
+def _reported(
+    exc: BaseException, field: str, quoted: re.Pattern[str], known: Sequence[str]
+) -> str | None:
+    """The server's ``field`` of a constraint error (``constraint_name``, ``table_name``); when
+    it is empty (Citus), the last name the message quotes, as ``known`` names it when it is a
+    shard's name of one of them."""
+    value: str | None = getattr(exc, field, None)
+    if value is not None:
+        return value
+    found = quoted.findall(str(getattr(exc, "message", "") or ""))
+    if not found:
+        return None
+    name = str(found[-1])
+    shard = _SHARD_SUFFIX.fullmatch(name)
+    if name not in known and shard is not None and shard.group(1) in known:
+        return shard.group(1)
+    return name
 
 
 def _unique_named(spec: TableSpec[Any, Any], constraint: str | None) -> UniqueSpec | None:
@@ -100,7 +124,8 @@ def _described(
         described = classified(exc)
         return described or (errors.DatabaseError, {"reason": type(exc).__name__})
     sqlstate = str(exc.sqlstate)
-    constraint: str | None = getattr(exc, "constraint_name", None)
+    known = [u.constraint for u in spec.uniques] + [f.constraint for f in spec.foreign_keys]
+    constraint = _reported(exc, "constraint_name", _QUOTED_CONSTRAINT, known)
     fields: dict[str, Any] = {"sqlstate": sqlstate, "constraint": constraint}
     if cls is errors.UniqueViolationError:
         unique = _unique_named(spec, constraint)
@@ -108,7 +133,7 @@ def _described(
             fields |= _unique_fields(spec, unique)
     elif cls is errors.ForeignKeyViolationError:
         foreign_key = _foreign_key_named(spec, constraint)
-        referencing = getattr(exc, "table_name", None)
+        referencing = _reported(exc, "table_name", _QUOTED_TABLE, [spec.table])
         if foreign_key is not None and referencing == spec.table and operation != "delete":
             fields |= _foreign_key_fields(spec, foreign_key)
         elif operation in ("insert", "update", "upsert"):
@@ -178,6 +203,12 @@ async def batch_error(
             )
         elif cls is errors.NotNullViolationError and fields.get("columns"):
             rows = _null_rows(spec, columns, fields["columns"][0])
+        elif cls is errors.CheckViolationError:
+            check = next((c for c in spec.checks if c.constraint == fields["constraint"]), None)
+            if check is not None:
+                fields["columns"] = _column_names(spec, check.columns)
+                fields["reason"] = f"check {check.constraint} ({check.sql}) is false"
+                rows = await _probe_check(conn, spec, check, columns, operation)
     return cls(
         spec.table,
         rows=rows,
@@ -274,6 +305,23 @@ async def _probe_foreign_keys(
             rows = [row for row in rows if references[row] not in in_batch]
         found[foreign_key.constraint] = rows
     return found
+
+
+async def _probe_check(
+    conn: Connection,
+    spec: TableSpec[Any, Any],
+    check: CheckSpec,
+    columns: Sequence[Sequence[Any]],
+    operation: Operation,
+) -> list[int]:
+    """The rows ``check`` is false for, the values read as the failed statement wrote them."""
+    if operation == "update" and check.probe_update_sql is not None:
+        arguments = batch_arguments(spec, columns, (*check.columns, *spec.key_columns))
+        mask = spec.update_columns or (True,) * len(spec.columns)
+        update_arguments = [*arguments, list(mask)]
+        return await _probe(conn, spec, check.probe_update_sql, update_arguments, columns)
+    arguments = batch_arguments(spec, columns, check.columns)
+    return await _probe(conn, spec, check.probe_sql, arguments, columns)
 
 
 def _null_rows(

@@ -19,6 +19,7 @@ from batchrepo.key_matching import comparable, keys_of_columns, row_key
 from batchrepo.spec import ColumnSpec, TableSpec, UniqueSpec, WriteMode
 from batchrepo.validate.column_rules import ValueRule, rule_for, rules_for
 from batchrepo.validate.report import Problem, ValidationReport
+from batchrepo.validate.table_checks import check_problems
 
 #: Batches up to this size are checked value by value, without whole-column summaries.
 WALK_AT_MOST = 4
@@ -148,11 +149,16 @@ def _array_row_problems(
 def field_problems(
     spec: TableSpec[Any, Any], columns: Sequence[Sequence[Any]], mode: WriteMode
 ) -> list[Problem]:
-    """Every field-level problem of a batch given as ``spec.to_columns(items)``, rows ascending."""
+    """Every field-level problem of a batch given as ``spec.to_columns(items)``, rows ascending:
+    the column rules, then the table's checks (:mod:`.table_checks`) of the rows that passed
+    them."""
     problems: list[Problem] = []
     rules = rules_for(spec.columns)
     for column, rule, values in zip(spec.columns, rules, columns, strict=True):
         problems += column_problems(spec.table, column, values, mode, rule)
+    if spec.checks:
+        # the table's checks, on the rows whose every field passed
+        problems += check_problems(spec, columns, mode, {p.row for p in problems})
     problems.sort(key=lambda p: p.row)  # stable: within a row, columns stay in table order
     return problems
 

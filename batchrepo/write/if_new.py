@@ -10,9 +10,9 @@ same probes on failure, except that a clash on the skipped key is no problem (th
 refuse a key known to exist when it is that key, the probes do not look for its clashes). So the
 runtime runs these statements *as* the insert of a derived spec (:func:`skipping`, marked
 ``TableSpec.conflict_key``) rather than through a path of their own. The database returns the
-inserted rows only, in input order (the insert feeds rows ``ORDER BY`` their ordinal);
-:func:`inserted_in_input_order` lays them out against the input, one entry per row, None where
-skipped.
+inserted rows only: in input order on a plain PostgreSQL (the insert feeds rows ``ORDER BY``
+their ordinal), in the order its shards answer on Citus. :func:`inserted_in_input_order` lays
+them out against the input by key, one entry per row, None where skipped.
 """
 
 from __future__ import annotations
@@ -56,26 +56,33 @@ def inserted_in_input_order(
 ) -> list[E | None]:
     """One entry per input row: its inserted row, or None where the row was skipped.
 
-    ``inserted`` are in input order, so one walk matches them by key. A row whose key has a
-    None (a NULL never clashes, and a None key takes its server default) was inserted: it takes
-    the next inserted row.
+    Rows are matched by key, whatever order the database returned them in (a plain
+    PostgreSQL returns them in input order; Citus in the order its shards answer). A key the
+    batch repeats was inserted for its first row. A row whose key has a None (a NULL never
+    clashes, and a None key takes its server default) was inserted: it takes the next inserted
+    row no key of the input names, in the order returned.
     """
     positions = _unique(spec, on).columns
     asked = keys_of_columns(spec, spec.to_columns(items), positions)
     got = keys_of_columns(spec, spec.to_columns(inserted), positions)
     composite = len(positions) > 1
-    laid_out: list[E | None] = []
-    at = 0
-    for key in asked:
-        unknown = key is None or (composite and None in key)
-        if at < len(inserted) and (unknown or key == got[at]):
-            laid_out.append(inserted[at])
-            at += 1
+
+    def unknown(key: Any) -> bool:
+        return key is None or (composite and None in key)
+
+    named = {key for key in asked if not unknown(key)}
+    by_key: dict[Any, E] = {}
+    unnamed: list[E] = []
+    for key, row in zip(got, inserted, strict=True):
+        if key in named and key not in by_key:
+            by_key[key] = row
         else:
-            laid_out.append(None)
-    if at != len(inserted):
+            unnamed.append(row)
+    drawn = iter(unnamed)
+    laid_out = [next(drawn, None) if unknown(key) else by_key.pop(key, None) for key in asked]
+    left = len(by_key) + sum(1 for _ in drawn)
+    if left:
         raise AssertionError(
-            f"{spec.table}: {len(inserted)} rows inserted but only {at} matched the input in "
-            "order (the statement must return them ORDER BY the input's ordinal)"
+            f"{spec.table}: {len(inserted)} rows inserted but {left} matched no input row"
         )
     return laid_out

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..model import Check, Column, ForeignKey, GenerationError, Schema, Table
+from ..model import Check, Column, ForeignKey, GenerationError, Index, Schema, Table, TableCheck
 from ..schema.names import quote_ident, sql_literal
 
 _ON_DELETE = {
@@ -123,6 +123,7 @@ def _table(table: Table, deferred: frozenset[str]) -> TableDdl:
         if fk.constraint not in deferred
     ]
     elements += [check_constraint(c, check) for c in table.columns for check in c.checks]
+    elements += [table_check_constraint(check) for check in table.checks]
     notes = tuple(
         f"Foreign key {covered.constraint}: the index of {covered.index} leads with its "
         "columns, so it gets no index of its own."
@@ -138,9 +139,7 @@ def _table(table: Table, deferred: frozenset[str]) -> TableDdl:
                 if index.foreign_key is not None
                 else ()
             ),
-            statement=(
-                f"CREATE INDEX {quote_ident(index.name)} ON {t} ({_names(table, index.columns)});"
-            ),
+            statement=f"{index_statement(table, index)};",
         )
         for index in table.indexes
     )
@@ -163,6 +162,23 @@ def _literals(values: tuple[str, ...]) -> str:
 
 def _names(table: Table, positions: tuple[int, ...]) -> str:
     return ", ".join(quote_ident(n) for n in table.names(positions))
+
+
+def index_statement(table: Table, index: Index) -> str:
+    """``CREATE [UNIQUE] INDEX "name" ON "t" (...) [WHERE ...]``, without the semicolon."""
+    unique = "UNIQUE " if index.unique else ""
+    return f"CREATE {unique}INDEX {quote_ident(index.name)} {index_body(table, index)}"
+
+
+def index_body(table: Table, index: Index) -> str:
+    """``ON "t" ("a", "b")`` and a partial index's ``WHERE`` (canonical text)."""
+    body = f"ON {quote_ident(table.name)} ({_names(table, index.columns)})"
+    return body if index.where is None else f"{body} WHERE {index.where.sql}"
+
+
+def table_check_constraint(check: TableCheck) -> str:
+    """``CONSTRAINT "name" CHECK (...)`` of a table check, in canonical text."""
+    return f"CONSTRAINT {quote_ident(check.constraint)} CHECK ({check.expression.sql})"
 
 
 def column_definition(column: Column) -> str:

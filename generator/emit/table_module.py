@@ -27,8 +27,10 @@ Layout, top to bottom (the parts name the statements, and Python binds a name be
    ``COLUMNS``, ``SQL`` (the ``TableSQL``), ``UNIQUES``, ``FOREIGN_KEYS`` (``()`` for a table
    without foreign keys), ``AUDIT`` (``None`` for a table not audited) and ``COPY`` (``None``
    for a table whose inserts cannot go by COPY). Every table module has all six, so every
-   aggregate's ``TableSpec`` has the same shape; a table distributed on Citus has a seventh,
-   ``ROUTING`` (the ``RoutingSpec``: its statements routed to one shard, ``<FIELD>_ROUTED``).
+   aggregate's ``TableSpec`` has the same shape; a table distributed on Citus has one more,
+   ``ROUTING`` (the ``RoutingSpec``: its statements routed to one shard, ``<FIELD>_ROUTED``),
+   and a table with table CHECK constraints ``CHECKS`` (their ``CheckSpec``, whose probes are
+   named ``PROBE_CHECK_<NAME>``).
 
 :class:`TableModule` collects both while the ``TableSpec`` is built (:mod:`.table_spec`). A
 statement name already taken (keys whose names differ only in case, ``ab`` and ``AB``) gets the
@@ -52,6 +54,7 @@ PARTS = {
     "audit": "AUDIT",
     "copy": "COPY",
     "routing": "ROUTING",
+    "checks": "CHECKS",
 }
 
 

@@ -9,11 +9,15 @@ same module (``insert_one=INSERT_ONE``), never writes it."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
-from ..model import Column, ForeignKey, Key, Table
+from batchrepo.validate.expression_tree import ColumnRef, Node
+
+from ..model import Column, ForeignKey, Key, Table, TableCheck
 from ..model import audit_tables as audit
-from ..schema.names import quote_ident, statement_name
+from ..schema.expressions import canonical_sql
+from ..schema.names import derived_identifier, quote_ident, statement_name
 from . import sql
 from .audit_sql import (
     audited_inserts,
@@ -98,6 +102,9 @@ def table_spec(
         named = {arg.name: arg.value for arg in table_sql.args}
         routing = _routing(table, named, parts, routes)
         args += (Arg("routing", parts.part("routing", routing)),)
+    if table.checks:  # only tables with checks: the others keep the shape they had
+        checks = tuple_text(_check(table, check, parts) for check in table.checks)
+        args += (Arg("checks", parts.part("checks", checks)),)
     return Call(scope.runtime("TableSpec"), args)
 
 
@@ -333,3 +340,79 @@ def _foreign_key(table: Table, fk: ForeignKey, parts: TableModule, routes: dict[
     if fk.on_update in ("cascade", "set_null"):
         args.append(Arg("follows_parent_updates", "True"))
     return call_text(Call(parts.scope.runtime("ForeignKeySpec"), tuple(args)))
+
+
+def _check(table: Table, check: TableCheck, parts: TableModule) -> str:
+    probe = statement_name("PROBE_CHECK", check.constraint)
+    expression = check.expression
+    args: tuple[Arg, ...] = (
+        Arg("constraint", repr(check.constraint)),
+        Arg("sql", repr(expression.sql)),
+        Arg("expression", node_source(expression.tree, parts.scope)),
+        Arg("columns", tuple_text(str(i) for i in expression.columns)),
+        Arg("probe_sql", parts.statement(probe, check_probe(table, check))),
+    )
+    if table.updatable:
+        update_probe = statement_name("PROBE_CHECK_UPDATE", check.constraint)
+        statement = check_update_probe(table, check)
+        args += (Arg("probe_update_sql", parts.statement(update_probe, statement)),)
+    return call_text(Call(parts.scope.runtime("CheckSpec"), args))
+
+
+def node_source(node: Node, scope: Scope) -> str:
+    """An expression tree as the constructor calls that build it (``_rt.Compare(...)``)."""
+    args = []
+    for field in dataclasses.fields(node):
+        value = getattr(node, field.name)
+        if isinstance(value, tuple):
+            text = tuple_text(node_source(v, scope) for v in value)
+        elif dataclasses.is_dataclass(value):
+            text = node_source(value, scope)  # type: ignore[arg-type]
+        else:
+            text = repr(value)
+        args.append(Arg(field.name, text))
+    return call_text(Call(scope.runtime(type(node).__name__), tuple(args)))
+
+
+def check_probe(table: Table, check: TableCheck) -> sql.Statement:
+    """Rows of a batch a table check refuses (its expression is false: NULL passes, as in a
+    CHECK). Arguments: the columns it reads as batch arrays, named as the table's columns, so
+    the expression reads them as written."""
+    batch = sql.Batch()
+    for position in check.expression.columns:
+        batch.add(table.columns[position])
+    return (
+        "SELECT u._ord",
+        *batch.source(ordinality=True),
+        f"WHERE NOT ({check.expression.sql})",
+        "ORDER BY u._ord",
+    )
+
+
+def check_update_probe(table: Table, check: TableCheck) -> sql.Statement:
+    """Rows of an update a table check refuses, each column read as the update writes it (the
+    stored value where a server-default column is sent None or a partial update keeps it).
+    Arguments: its columns, then the key's, as batch arrays; then the mask (``bool[]``)."""
+    batch = sql.Batch()
+    values = {p: batch.add(table.columns[p]) for p in check.expression.columns}
+    keys = [batch.add(c, derived_identifier("_pk", c.name)) for c in table.key_columns]
+    mask = batch.next_number
+    t = quote_ident(table.name)
+
+    def written(ref: ColumnRef) -> str:
+        column = table.columns[ref.position]
+        value = values[ref.position]
+        if column.in_primary_key:
+            return value
+        return sql.masked(table, column, sql.or_stored(table, column, value), mask)
+
+    match = " AND ".join(
+        f"{t}.{quote_ident(c.name)} = {key}" for c, key in zip(table.key_columns, keys, strict=True)
+    )
+    return (
+        "SELECT u._ord",
+        *batch.source(ordinality=True),
+        f"JOIN {t} ON {match}",
+        f"WHERE NOT ({canonical_sql(check.expression.tree, written)})",
+        "ORDER BY u._ord",
+    )

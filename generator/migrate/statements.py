@@ -18,6 +18,8 @@ from ..emit.ddl import (
     column_definition,
     default_literal,
     foreign_key_constraint,
+    index_body,
+    table_check_constraint,
 )
 from ..model import Column, Enum, Table
 from ..schema.names import quote_ident, sql_literal
@@ -84,6 +86,11 @@ def constraints(table: Table) -> tuple[NamedObject, ...]:
         for sql in (check_constraint(column, check),)
     ]
     found += [
+        NamedObject(check.constraint, "check", _constraint_body(check.constraint, sql))
+        for check in table.checks
+        for sql in (table_check_constraint(check),)
+    ]
+    found += [
         NamedObject(fk.constraint, "foreign key", _constraint_body(fk.constraint, sql))
         for fk in table.foreign_keys
         for sql in (foreign_key_constraint(table, fk),)
@@ -92,16 +99,19 @@ def constraints(table: Table) -> tuple[NamedObject, ...]:
 
 
 def indexes(table: Table) -> tuple[NamedObject, ...]:
-    t = quote_ident(table.name)
+    """The body of a unique index starts with ``UNIQUE`` (a partial one's ends with its
+    ``WHERE``): a change of either is a changed index."""
     return tuple(
-        NamedObject(i.name, "index", f"ON {t} ({column_names(table, i.columns)})")
+        NamedObject(i.name, "index", f"{'UNIQUE ' if i.unique else ''}{index_body(table, i)}")
         for i in table.indexes
     )
 
 
 def add_object(table: str, item: NamedObject) -> str:
     if item.is_index:
-        return f"CREATE INDEX {quote_ident(item.name)} {item.body};"
+        unique = "UNIQUE " if item.body.startswith("UNIQUE ") else ""
+        body = item.body.removeprefix("UNIQUE ")
+        return f"CREATE {unique}INDEX {quote_ident(item.name)} {body};"
     return f"ALTER TABLE {quote_ident(table)} ADD CONSTRAINT {quote_ident(item.name)} {item.body};"
 
 

@@ -7,7 +7,8 @@ API for the later stages::
     misses
     MODEL_CHECKS                             # later_checks for
     batchrepo_codegen.schema.parse_schema
-    Schema, Table, Column, Key, ForeignKey, CoveredForeignKey, Index, Check, Enum   # frozen
+    Schema, Table, Column, Key, ForeignKey, CoveredForeignKey, Index, Check, Enum,
+    TableCheck, Expression                   # frozen
 
 Modules, in the order they build on each other:
 
@@ -25,12 +26,14 @@ from .elements import (
     Column,
     CoveredForeignKey,
     Enum,
+    Expression,
     ForeignKey,
     GenerationError,
     Index,
     Key,
     Schema,
     Table,
+    TableCheck,
 )
 from .resolve import resolve
 from .sql_names import sql_name_problems
@@ -44,12 +47,14 @@ __all__ = [
     "Column",
     "CoveredForeignKey",
     "Enum",
+    "Expression",
     "ForeignKey",
     "GenerationError",
     "Index",
     "Key",
     "Schema",
     "Table",
+    "TableCheck",
     "resolve",
     "sql_name_problems",
 ]

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from batchrepo.validate.expression_tree import Node
+
 from ..schema.document import LiteralDefault, OnDelete
 from ..schema.types import ParsedType
 
@@ -94,11 +96,34 @@ class ForeignKey:
 
 
 @dataclass(frozen=True, slots=True)
+class Expression:
+    """A whitelisted SQL expression (:mod:`batchrepo_codegen.schema.expressions`)."""
+
+    tree: Node
+    sql: str
+    """Canonical SQL text: what the DDL declares and migrations compare."""
+    columns: tuple[int, ...]
+    """Positions of the columns it reads."""
+
+
+@dataclass(frozen=True, slots=True)
+class TableCheck:
+    """A table CHECK constraint (the schema's ``checks``), named by its key."""
+
+    constraint: str
+    expression: Expression
+
+
+@dataclass(frozen=True, slots=True)
 class Index:
     name: str
     columns: tuple[int, ...]
     foreign_key: str | None
     """The constraint this index was added for, when the schema did not declare it."""
+    where: Expression | None = None
+    """A partial index's predicate."""
+    unique: bool = False
+    """``CREATE UNIQUE INDEX`` (partial: the schema takes a whole unique index as a key)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +145,8 @@ class Table:
     foreign_keys: tuple[ForeignKey, ...]
     indexes: tuple[Index, ...]
     covered_foreign_keys: tuple[CoveredForeignKey, ...]
+    checks: tuple[TableCheck, ...] = ()
+    """Table CHECK constraints, in schema order."""
     history_table: str | None = None
     """For an audited table: the name of its history table (``<table>_history``)."""
     distribution: str | None = None

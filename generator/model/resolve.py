@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..schema.document import ColumnDef, SchemaDef, TableDef
+from ..schema.checks.expressions import table_columns
+from ..schema.declared_keys import index_columns
+from ..schema.document import ColumnDef, IndexDef, SchemaDef, TableDef
+from ..schema.expressions import ExpressionError, read_expression
 from ..schema.names import derived_identifier, history_table_name
 from ..schema.types import ParsedType, parse_type
 from . import audit_tables as audit
@@ -23,12 +26,14 @@ from .elements import (
     Column,
     CoveredForeignKey,
     Enum,
+    Expression,
     ForeignKey,
     GenerationError,
     Index,
     Key,
     Schema,
     Table,
+    TableCheck,
 )
 
 
@@ -83,9 +88,32 @@ def _table(name: str, table: TableDef, schema: SchemaDef, enum_names: frozenset[
             )
         )
     foreign_keys = _foreign_keys(name, table, schema, names)
+    types = {column.name: column.type for column in columns}
+    enum_values = {enum: tuple(e.values) for enum, e in schema.enums.items()}
+
+    def expression(text: str) -> Expression:
+        try:
+            read = read_expression(text, table_columns(table, types), enum_values)
+        except ExpressionError as error:
+            raise GenerationError(f"table {name!r}: {error}") from None
+        return Expression(read.tree, read.sql, read.columns)
+
     declared = tuple(
-        Index(index_name, _positions(name, names, cols), None)
-        for index_name, cols in table.indexes.items()
+        Index(
+            index_name,
+            _positions(name, names, list(index_columns(index))),
+            None,
+            where=(
+                expression(index.where)
+                if isinstance(index, IndexDef) and index.where is not None
+                else None
+            ),
+            unique=isinstance(index, IndexDef) and index.unique,
+        )
+        for index_name, index in table.indexes.items()
+    )
+    checks = tuple(
+        TableCheck(check_name, expression(text)) for check_name, text in table.checks.items()
     )
     indexes, covered = _foreign_key_indexes(name, primary_key, uniques, declared, foreign_keys)
     return Table(
@@ -98,6 +126,7 @@ def _table(name: str, table: TableDef, schema: SchemaDef, enum_names: frozenset[
         foreign_keys=foreign_keys,
         indexes=indexes,
         covered_foreign_keys=covered,
+        checks=checks,
         history_table=history_table_name(name) if table.audit else None,
         distribution=table.distribution.column if table.distribution else None,
         colocate_with=table.distribution.colocate_with if table.distribution else None,
@@ -262,7 +291,7 @@ def _foreign_key_indexes(
     parent's DELETE and ``load_grouped_by_<fk>`` look children up by those columns)."""
     existing: list[tuple[str, tuple[int, ...]]] = [(primary_key.constraint, primary_key.columns)]
     existing += [(u.constraint, u.columns) for u in uniques]
-    existing += [(i.name, i.columns) for i in declared]
+    existing += [(i.name, i.columns) for i in declared if i.where is None]  # partial: not all rows
     added: list[Index] = []
     covered: list[CoveredForeignKey] = []
     for fk in foreign_keys:

@@ -111,6 +111,10 @@ def _derived_names(schema: SchemaDef, table: Table) -> list[tuple[str, str, Path
             )
             for check in column.checks
         ]
+    names += [
+        (check.constraint, f"check {check.constraint!r} {on}", (*base, "checks", check.constraint))
+        for check in table.checks
+    ]
     by_constraint = {key.constraint: key.name for key in table.foreign_keys}
     for index in table.indexes:
         if index.foreign_key is None:

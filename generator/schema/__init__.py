@@ -26,7 +26,8 @@ Modules, in the order a document passes them:
 
 Shared by the checks and the later stages: :mod:`.types` (column types), :mod:`.names` (how a
 schema name becomes an SQL identifier, a Python name, a file name; the names audit adds),
-:mod:`.characters` (what may appear raw in a generated file),
+:mod:`.characters` (what may appear raw in a generated file), :mod:`.expressions` (table
+check and partial-index expressions: PostgreSQL's parser, the whitelist, canonical text),
 :mod:`.declared_keys` (keys as declared, shorthands expanded), :mod:`.issues` (problems and
 their locations).
 """

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from .document import OnDelete, TableDef
+from .document import IndexDef, OnDelete, TableDef
 from .issues import Path
 
 
@@ -143,3 +143,8 @@ def foreign_keys(table_name: str, table: TableDef) -> list[ForeignKey]:
             )
         )
     return keys
+
+
+def index_columns(declared: list[str] | IndexDef) -> tuple[str, ...]:
+    """The columns of an index in either form (``[a, b]`` or ``{columns: [a, b], ...}``)."""
+    return tuple(declared.columns if isinstance(declared, IndexDef) else declared)

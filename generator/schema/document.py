@@ -156,6 +156,21 @@ def _long_form(value: object) -> object:
     return {"columns": value} if isinstance(value, list) else value
 
 
+class IndexDef(_Model):
+    """An index in long form: its columns, and optionally a predicate (a partial index) and
+    uniqueness."""
+
+    columns: Annotated[list[Name], Field(min_length=1)]
+    where: Annotated[StrictStr, Field(min_length=1)] | None = None
+    """Partial index predicate: an SQL expression over the table's columns, on the whitelist of
+    ``checks`` (``"status <> 'Released'"``, ``"deleted_at IS NULL"``); only rows where it is
+    true are indexed. Declared in canonical form; a changed predicate is a new index."""
+    unique: StrictBool = False
+    """``CREATE UNIQUE INDEX``: with ``where``, the columns are unique among the rows it
+    selects (a partial unique index). Enforced by the database; the runtime does not check it
+    before writing, and names the index in the error it raises."""
+
+
 class DistributionDef(_Model):
     """Citus: shard the table by one column (``create_distributed_table``). Rows with the same
     value live on one shard, so a batch of one value runs on one worker; the primary key, every
@@ -185,8 +200,17 @@ class TableDef(_Model):
     """Unique keys by name: the columns (``[a, b]``), or ``{columns: [a, b], constraint: name}``
     to give the constraint its SQL name; both read as :class:`UniqueDef`."""
     foreign_keys: dict[Name, ForeignKeyDef] = {}
-    indexes: dict[Name, Annotated[list[Name], Field(min_length=1)]] = {}
-    """Secondary (non-unique) indexes by name."""
+    indexes: dict[Name, Annotated[list[Name], Field(min_length=1)] | IndexDef] = {}
+    """Secondary indexes by name: the columns (``[a, b]``), or the long form
+    (:class:`IndexDef`) for a partial or unique index."""
+    checks: dict[Name, Annotated[StrictStr, Field(min_length=1)]] = {}
+    """Table CHECK constraints, SQL name -> SQL expression over the table's columns
+    (``"end_date >= start_date"``). Parsed with PostgreSQL's parser and refused unless every
+    part is on the whitelist: columns of this table, literals, comparisons, arithmetic,
+    AND/OR/NOT, IS [NOT] NULL, IN lists, BETWEEN, casts to column types, and length,
+    char_length, upper, lower, trim/btrim, ltrim, rtrim, abs. The DDL declares it in canonical
+    form; ``validate_batch`` and every write check it per row first (a row passes unless the
+    expression is false, as in SQL)."""
     audit: StrictBool = False
     """Keep history: a ``version`` column, a ``<table>_history`` table with a snapshot of the row
     per version, and an ``audit_log`` row (who, when) per unit of work."""

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
+from . import document
 from .document import SchemaDef
 from .issues import Path, Problem, close_match, describe
 
@@ -26,6 +27,18 @@ _YAML11_BOOLEANS = re.compile(
 )
 #: Integer spellings YAML 1.1 accepted and this loader keeps as strings.
 _NOT_DECIMAL = re.compile(r"[-+]?(?:0[xXoObB]?[0-9a-fA-F_]+|[0-9][0-9_]*(?::[0-5]?[0-9])+|[0-9_]+)")
+
+#: Union members written as a list or as a mapping (``indexes: {name: [a]}`` or ``{name:
+#: {columns: [a], where: ...}}``): pydantic names them in an error's location.
+_MODELS_OR_LISTS = re.compile(
+    "(?:list\\[.*|"
+    + "|".join(
+        re.escape(name)
+        for name, value in vars(document).items()
+        if isinstance(value, type) and issubclass(value, BaseModel)
+    )
+    + ")$"
+)
 
 #: How each member of a union is named when the value fits none of them.
 _UNION_MEMBERS = {
@@ -42,10 +55,26 @@ def shape_problems(
     """One problem per node of ``data`` that does not fit the schema language (``root``: the
     model ``data`` was validated as, when not the whole document)."""
     grouped: dict[tuple[Path, bool], list[tuple[ErrorDetails, tuple[Any, ...]]]] = {}
+    problems = []
+    neither: set[Path] = set()
     for details in error.errors(include_url=False):
         path, rest, on_key = _split_location(data, details["loc"])
+        if rest and _MODELS_OR_LISTS.match(str(rest[0])):
+            # a short form (a list) or a long form (a mapping): the value's kind picks one
+            node = node_at(data, path)
+            if not isinstance(node, list | dict):
+                if path not in neither:
+                    neither.add(path)
+                    such = f" such as [{node}]" if isinstance(node, str) else ""
+                    message = (
+                        f"expected a list{such} or a mapping (key: value), got {describe(node)}"
+                    )
+                    problems.append(Problem(path, message))
+                continue
+            if isinstance(node, dict) != (not str(rest[0]).startswith("list[")):
+                continue
+            path, rest, on_key = _split_location(data, (*path, *rest[1:]))
         grouped.setdefault((path, on_key), []).append((details, rest))
-    problems = []
     for (path, on_key), errors in grouped.items():
         if len(errors) > 1 and all(rest and rest[0] in _UNION_MEMBERS for _, rest in errors):
             problems.append(Problem(path, _union_message(errors[0][0]["input"], errors)))
@@ -253,6 +282,9 @@ def unwrap(annotation: Any) -> Any:
             annotation = get_args(annotation)[0]
         elif origin is Union or origin is types.UnionType:
             members = [arg for arg in get_args(annotation) if arg is not type(None)]
+            models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+            if len(members) > 1 and len(models) == 1:
+                members = models  # a short form or a model: the model's keys are the keys
             if len(members) != 1:
                 return annotation
             annotation = members[0]

@@ -21,7 +21,7 @@ it on the ``tests/golden/codegen/shapes`` tables and on tables of ``generated/le
 minimal examples of what it found, kept as explicit tests.
 
 ``test_column_checks``: the runtime's column checks refuse exactly what the database's CHECK
-constraints refuse (``in``, exclusive bounds, trimmed lengths on the shapes' ``checked`` table).
+constraints refuse (``in``, exclusive bounds, trimmed lengths on the shapes' ``ruled`` table).
 
 ``units_of_work/``: the machine of units of work on the audited golden package (``machine``, the
 calls on both sides, the checks after every step, the driver holding a unit open across steps,

@@ -14,7 +14,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import asyncpg
 import pytest
 from batchrepo_codegen import devdb
 
@@ -22,7 +21,7 @@ from batchrepo.spec import TableSpec
 from tests.golden.kinds import CODEGEN
 
 from .packages import ddl, generate, import_from, table_specs
-from .twin import Twin
+from .twin import Twin, open_twin
 
 
 @pytest.fixture(scope="module")
@@ -40,18 +39,19 @@ def twin(
 ) -> Iterator[Twin]:
     """Two fresh, empty databases: ``batch`` and ``single``."""
     stem = request.module.__name__.rsplit(".", 1)[-1][:24]
-    names = [devdb.unique_database_name(f"{stem}_{side}") for side in ("b", "s")]
-    run = property_loop.run_until_complete
+    names: dict[str, str] = {}  # URL -> database name
 
-    urls = [run(devdb.create_database(pg_admin_url, name)) for name in names]
-    batch, single = run(asyncpg.connect(urls[0])), run(asyncpg.connect(urls[1]))
-    try:
-        yield Twin(property_loop, batch, single, (urls[0], urls[1]))
-    finally:
-        run(batch.close())
-        run(single.close())
-        for name in names:
-            run(devdb.drop_database(pg_admin_url, name))
+    async def create(side: str) -> str:
+        name = devdb.unique_database_name(f"{stem}_{side}")
+        url = await devdb.create_database(pg_admin_url, name)
+        names[url] = name
+        return url
+
+    async def drop(url: str) -> None:
+        await devdb.drop_database(pg_admin_url, names[url])
+
+    with open_twin(property_loop, create, drop) as made:
+        yield made
 
 
 @pytest.fixture(scope="session")

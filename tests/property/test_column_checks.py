@@ -1,6 +1,6 @@
 """The runtime's column checks and the database's CHECK constraints agree on every value.
 
-The ``checked`` table of the ``shapes`` golden case has one column per rule: ``in`` on a
+The ``ruled`` table of the ``shapes`` golden case has one column per rule: ``in`` on a
 varchar, on a char(n) and on a smallint, ``min_exclusive``/``max_exclusive`` on a numeric(7,2),
 a real and an integer, ``min_trimmed_length`` on a varchar and a char(n). For each column,
 Hypothesis draws values (the strategies' valid and invalid values, and values drawn near the
@@ -37,7 +37,7 @@ from .strategies.values import invalid_values, sample_value, valid_values
 from .twin import Twin, quote
 
 Spec = TableSpec[Any, Any]
-TABLE = "checked"
+TABLE = "ruled"
 #: The problem codes of the column checks (the others are about type and length).
 CHECK_CODES = frozenset({"not_allowed", "minimum", "maximum", "too_short"})
 COLUMNS = ["status", "grade", "level", "amount", "ratio", "spread", "code", "tag"]

@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -27,6 +28,10 @@ from .strategies.values import NOW_MARGIN
 T = TypeVar("T")
 Spec = TableSpec[Any, Any]
 SERVER_DEFAULT = "<server default>"
+#: Makes one side's fresh database ("b" or "s") and returns its URL.
+CreateDatabase = Callable[[str], Awaitable[str]]
+#: Drops a database a :data:`CreateDatabase` made, given its URL.
+DropDatabase = Callable[[str], Awaitable[None]]
 
 
 def quote(name: str) -> str:
@@ -154,3 +159,25 @@ class Twin:
                     f"\n  only after single: {only_single}"
                 )
         return found
+
+
+@contextmanager
+def open_twin(
+    loop: asyncio.AbstractEventLoop, create: CreateDatabase, drop: DropDatabase
+) -> Iterator[Twin]:
+    """Two fresh databases made by ``create`` (on one server, or on a Citus cluster), connected
+    on ``loop``; closed and dropped by ``drop`` on exit."""
+    run = loop.run_until_complete
+    urls: list[str] = []
+    connections: list[asyncpg.Connection] = []
+    try:
+        for side in ("b", "s"):
+            urls.append(run(create(side)))
+        for url in urls:
+            connections.append(run(asyncpg.connect(url)))
+        yield Twin(loop, connections[0], connections[1], (urls[0], urls[1]))
+    finally:
+        for conn in connections:
+            run(conn.close())
+        for url in urls:
+            run(drop(url))

@@ -10,6 +10,8 @@ and returns every :class:`Problem` it finds (a document path and a message), nev
 * :mod:`.audit`: audited tables leave free the names the audit trail adds;
 * :mod:`.limits`: how big a schema and its parts may be (PostgreSQL's limits and ours);
 * :mod:`.texts`: descriptions and string defaults hold nothing a file or PostgreSQL cannot;
+* :mod:`.expressions`: table ``checks`` and index ``where`` read by the whitelist
+  (:mod:`batchrepo_codegen.schema.expressions`), each refusal located;
 * :mod:`.cycles`: no cycle of NOT NULL foreign keys (no row could ever be inserted);
 * :mod:`.distribution`: Citus placement (distributed and reference tables) follows Citus's
   rules for keys, co-location and foreign keys.

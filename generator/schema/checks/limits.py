@@ -21,7 +21,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ..declared_keys import foreign_keys, primary_key_declarations, unique_keys
+from ..declared_keys import foreign_keys, index_columns, primary_key_declarations, unique_keys
 from ..document import SchemaDef
 from ..issues import Path, Problem
 from ..loader import MAX_NUMBER_DIGITS
@@ -99,8 +99,8 @@ def limit_problems(schema: SchemaDef) -> list[Problem]:
         keys += [("unique key", key.columns, key.path) for key in unique_keys(table_name, table)]
         keys += [("foreign key", key.columns, key.path) for key in foreign_keys(table_name, table)]
         keys += [
-            ("index", tuple(columns), (*base, "indexes", name))
-            for name, columns in table.indexes.items()
+            ("index", index_columns(declared), (*base, "indexes", name))
+            for name, declared in table.indexes.items()
         ]
         for what, columns, path in keys:
             if len(columns) > MAX_KEY_COLUMNS:

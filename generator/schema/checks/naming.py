@@ -64,6 +64,7 @@ def naming_problems(schema: SchemaDef) -> list[Problem]:
             ("unique key", "unique", list(table.unique)),
             ("foreign key", "foreign_keys", list(table.foreign_keys)),
             ("index", "indexes", list(table.indexes)),
+            ("check", "checks", list(table.checks)),
         ):
             for key in keys:
                 problems += _name((*base, section, key), what, key)

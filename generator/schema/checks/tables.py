@@ -32,6 +32,7 @@ from batchrepo.validate.column_rules import INTEGER_RANGES
 from ..declared_keys import (
     ForeignKey,
     foreign_keys,
+    index_columns,
     primary_key,
     primary_key_declarations,
     split_reference,
@@ -43,6 +44,7 @@ from ..types import ParsedType, TypeSyntaxError, parse_type
 from .audit import audit_problems
 from .cycles import cycle_problems
 from .distribution import distribution_problems
+from .expressions import expression_problems
 from .limits import limit_problems
 from .naming import naming_problems
 from .text_rules import text_rule_problems
@@ -81,6 +83,7 @@ def check_schema(
         checker = _TableChecker(schema, table_name, table, types, frozenset(unreadable_tables))
         problems += checker.problems()
     problems += _index_name_problems(schema)
+    problems += expression_problems(schema, types)
     problems += cycle_problems(schema)
     return problems
 
@@ -122,9 +125,12 @@ class _TableChecker:
             for index, column in enumerate(key.columns):
                 where = key.path if key.shorthand else (*key.path, index)
                 self._key_column(where, "unique key", key.columns, index, column, keyed=True)
-        for index_name, columns in self.table.indexes.items():
+        for index_name, declared in self.table.indexes.items():
+            columns = index_columns(declared)
+            long_form = not isinstance(declared, list)
             for index, column in enumerate(columns):
-                where = (*self.base, "indexes", index_name, index)
+                where = (*self.base, "indexes", index_name, *(("columns",) if long_form else ()))
+                where = (*where, index)
                 self._key_column(where, "index", tuple(columns), index, column, keyed=False)
         for foreign_key in foreign_keys(self.name, self.table):
             self._foreign_key(foreign_key)

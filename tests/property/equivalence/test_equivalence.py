@@ -1,10 +1,10 @@
 """The batch path and the single-row path agree: the stateful machine on real tables.
 
 Two families of tables: every shape of the ``shapes`` golden case (plain key, composite key,
-identity key, foreign key with a self reference, array and JSON columns, column checks), and a
-few tables of the example domain's generated package (``generated/ledger``), each with its
-parent tables filled first, in foreign-key order, with the same deterministic rows in both
-databases.
+identity key, foreign key with a self reference, array and JSON columns, column checks, table
+CHECK constraints the runtime mirrors), and a few tables of the example domain's generated package
+(``generated/ledger``), each with its parent tables filled first, in foreign-key order, with the
+same deterministic rows in both databases.
 
 Run with ``pytest -s`` to see, per table, how often each outcome occurred: a check that the
 strategies reach the database paths and not only validation.
@@ -36,6 +36,7 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "with_arrays": (),
     "stored_forms": (),
     "checked": (),
+    "ruled": (),
 }
 _GEOGRAPHY = ("country", "country_subdivision", "locality", "location")
 #: ledger: table under test -> parent tables filled first (dependency order).

@@ -188,7 +188,8 @@ async def server_pid(conn: asyncpg.Connection) -> int:
 
 async def terminate(admin: asyncpg.Connection, pid: int) -> None:
     """Terminate backend ``pid`` as an administrator would, and wait until it is gone."""
-    await admin.execute("SELECT pg_terminate_backend($1)", pid)
+    # int4: Citus adds pg_terminate_backend(bigint, bigint), and an untyped $1 is ambiguous
+    await admin.execute("SELECT pg_terminate_backend($1::int4)", pid)
     for _ in range(200):
         alive = await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid)
         if not alive:

@@ -20,20 +20,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import event, note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from batchrepo.cache.entity_reads import cache_entities
 from batchrepo.session import Session
 from batchrepo.spec import WriteMode
 
 from ..outcome import Outcome, same
 from ..strategies.batches import Tweaks, build_batch, tweaks, unique_moves, unique_positions
-from ..strategies.rows import Spec, TableShape, entities, key_values, missing_keys, put, shape_of
+from ..strategies.rows import Spec, entities, key_values, missing_keys, put
 from ..twin import Twin, quote
 from .calls import (
     batch_delete,
@@ -48,6 +46,7 @@ from .calls import (
 from .checks import cache_problems, entity_problems, history_differences, stored_versions
 from .driver import Command
 from .sides import Side
+from .world import World
 
 #: Most rows of a drawn batch.
 MAX_BATCH = 4
@@ -67,40 +66,6 @@ ENDINGS = [
 STEPS: Counter[str] = Counter()
 
 Call = Callable[[Any], Awaitable[Outcome]]
-
-
-@dataclass
-class World:
-    """What every example of the machine runs on: the twin's databases (admin connections),
-    the two sides, the audited package's tables in dependency order and its UnitOfWork."""
-
-    twin: Twin
-    batch: Side
-    single: Side
-    specs: Sequence[Spec]
-    unit_of_work: Callable[..., Any]
-    shapes: dict[str, TableShape] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.shapes = {spec.table: shape_of(spec) for spec in self.specs}
-
-    @property
-    def sides(self) -> tuple[Side, Side]:
-        return self.batch, self.single
-
-    def run(self, awaitable: Awaitable[Any]) -> Any:
-        return self.twin.run(awaitable)
-
-    async def reset(self) -> None:
-        tables = [s.table for s in self.specs]
-        tables += [s.audit.history_table for s in self.specs if s.audit is not None]
-        if any(s.audit is not None for s in self.specs):
-            tables.append("audit_log")
-        await self.twin.reset(tables)
-        for side in self.sides:
-            side.fresh_cache()
-        for spec in self.specs:  # the batch side reads through an entity cache, the other not
-            cache_entities(self.batch.cache, spec, ttl=3600)
 
 
 def _version_position(spec: Spec) -> int | None:

@@ -21,7 +21,8 @@ from hypothesis.stateful import run_state_machine_as_test
 from batchrepo.unit_of_work import UnitOfWork
 
 from ..profiles import PROFILE_NAME, property_settings
-from .machine import World, uow_machine
+from .machine import uow_machine
+from .world import World
 
 _original_exit = UnitOfWork.__aexit__
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 from hypothesis.stateful import run_state_machine_as_test
 
 from ..profiles import property_settings
-from .machine import STEPS, World, uow_machine
+from .machine import STEPS, uow_machine
+from .world import World
 
 
 def test_units_of_work_agree(uow_world: World) -> None:

@@ -14,6 +14,7 @@ from .enums import Mood
 from .identity_row import IdentityRow, IdentityRowKey, IdentityRowRepository
 from .parent import Parent, ParentKey, ParentRepository
 from .plain import Plain, PlainKey, PlainRepository
+from .ruled import Ruled, RuledKey, RuledRepository
 from .stored_forms import StoredForms, StoredFormsKey, StoredFormsRepository
 from .unit_of_work import UnitOfWork
 from .with_arrays import WithArrays, WithArraysKey, WithArraysRepository
@@ -82,6 +83,9 @@ __all__ = [
     "Plain",
     "PlainKey",
     "PlainRepository",
+    "Ruled",
+    "RuledKey",
+    "RuledRepository",
     "StoredForms",
     "StoredFormsKey",
     "StoredFormsRepository",

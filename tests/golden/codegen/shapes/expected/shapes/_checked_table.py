@@ -11,31 +11,29 @@ key (PROBE_UNIQUE_<KEY>, SELECT_BATCH_BY_<KEY>, PROBE_PARENT_<FK>,
 SELECT_CHILDREN_BY_<FK>).
 
 Then the parts of CHECKED_TABLE, each named after the field it fills:
-COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY."""
-
-import decimal
+COLUMNS, SQL, UNIQUES, FOREIGN_KEYS, AUDIT, COPY, CHECKS."""
 
 from batchrepo.contract import v1 as _rt
 
 INSERT_ONE = """\
-INSERT INTO "checked" ("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag")
-VALUES ($1::int4, $2::text, $3::bpchar, $4::int2, $5::numeric, $6::float4, $7::int4, $8::text, $9::bpchar)
-RETURNING "id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag\""""
+INSERT INTO "checked" ("id", "mood", "low", "high", "opens_on", "closes_on", "code")
+VALUES ($1::int4, $2::"mood", $3::int2, $4::int2, $5::date, $6::date, $7::text)
+RETURNING "id", "mood", "low", "high", "opens_on", "closes_on", "code\""""
 
 INSERT_BATCH = """\
-INSERT INTO "checked" ("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag")
-SELECT u."id", u."status", u."grade", u."level", u."amount", u."ratio", u."spread", u."code", u."tag"
-FROM unnest($1::int4[], $2::text[], $3::bpchar[], $4::int2[], $5::numeric[], $6::float4[], $7::int4[], $8::text[], $9::bpchar[]) WITH ORDINALITY AS u("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag", _ord)
+INSERT INTO "checked" ("id", "mood", "low", "high", "opens_on", "closes_on", "code")
+SELECT u."id", u."mood", u."low", u."high", u."opens_on", u."closes_on", u."code"
+FROM unnest($1::int4[], $2::"mood"[], $3::int2[], $4::int2[], $5::date[], $6::date[], $7::text[]) WITH ORDINALITY AS u("id", "mood", "low", "high", "opens_on", "closes_on", "code", _ord)
 ORDER BY u._ord
-RETURNING "id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag\""""
+RETURNING "id", "mood", "low", "high", "opens_on", "closes_on", "code\""""
 
 SELECT_ONE = """\
-SELECT "id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag"
+SELECT "id", "mood", "low", "high", "opens_on", "closes_on", "code"
 FROM "checked"
 WHERE "id" = $1::int4"""
 
 SELECT_BATCH = """\
-SELECT "id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag"
+SELECT "id", "mood", "low", "high", "opens_on", "closes_on", "code"
 FROM "checked"
 WHERE "id" = ANY($1::int4[])"""
 
@@ -63,30 +61,30 @@ FROM d"""
 
 UPDATE_ONE = """\
 UPDATE "checked"
-SET "status" = $2::text, "grade" = $3::bpchar, "level" = $4::int2, "amount" = $5::numeric, "ratio" = $6::float4, "spread" = $7::int4, "code" = $8::text, "tag" = $9::bpchar
+SET "mood" = $2::"mood", "low" = $3::int2, "high" = $4::int2, "opens_on" = $5::date, "closes_on" = $6::date, "code" = $7::text
 WHERE "id" = $1::int4
-RETURNING "id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag\""""
+RETURNING "id", "mood", "low", "high", "opens_on", "closes_on", "code\""""
 
 UPDATE_BATCH = """\
 UPDATE "checked"
-SET "status" = u."status", "grade" = u."grade", "level" = u."level", "amount" = u."amount", "ratio" = u."ratio", "spread" = u."spread", "code" = u."code", "tag" = u."tag"
-FROM unnest($1::int4[], $2::text[], $3::bpchar[], $4::int2[], $5::numeric[], $6::float4[], $7::int4[], $8::text[], $9::bpchar[]) AS u("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag")
+SET "mood" = u."mood", "low" = u."low", "high" = u."high", "opens_on" = u."opens_on", "closes_on" = u."closes_on", "code" = u."code"
+FROM unnest($1::int4[], $2::"mood"[], $3::int2[], $4::int2[], $5::date[], $6::date[], $7::text[]) AS u("id", "mood", "low", "high", "opens_on", "closes_on", "code")
 WHERE "checked"."id" = u."id"
-RETURNING "checked"."id", "checked"."status", "checked"."grade", "checked"."level", "checked"."amount", "checked"."ratio", "checked"."spread", "checked"."code", "checked"."tag\""""
+RETURNING "checked"."id", "checked"."mood", "checked"."low", "checked"."high", "checked"."opens_on", "checked"."closes_on", "checked"."code\""""
 
 UPSERT_ONE = """\
-INSERT INTO "checked" ("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag")
-VALUES ($1::int4, $2::text, $3::bpchar, $4::int2, $5::numeric, $6::float4, $7::int4, $8::text, $9::bpchar)
-ON CONFLICT ("id") DO UPDATE SET "status" = EXCLUDED."status", "grade" = EXCLUDED."grade", "level" = EXCLUDED."level", "amount" = EXCLUDED."amount", "ratio" = EXCLUDED."ratio", "spread" = EXCLUDED."spread", "code" = EXCLUDED."code", "tag" = EXCLUDED."tag"
-RETURNING "id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag\""""
+INSERT INTO "checked" ("id", "mood", "low", "high", "opens_on", "closes_on", "code")
+VALUES ($1::int4, $2::"mood", $3::int2, $4::int2, $5::date, $6::date, $7::text)
+ON CONFLICT ("id") DO UPDATE SET "mood" = EXCLUDED."mood", "low" = EXCLUDED."low", "high" = EXCLUDED."high", "opens_on" = EXCLUDED."opens_on", "closes_on" = EXCLUDED."closes_on", "code" = EXCLUDED."code"
+RETURNING "id", "mood", "low", "high", "opens_on", "closes_on", "code\""""
 
 UPSERT_BATCH = """\
-INSERT INTO "checked" ("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag")
-SELECT u."id", u."status", u."grade", u."level", u."amount", u."ratio", u."spread", u."code", u."tag"
-FROM unnest($1::int4[], $2::text[], $3::bpchar[], $4::int2[], $5::numeric[], $6::float4[], $7::int4[], $8::text[], $9::bpchar[]) WITH ORDINALITY AS u("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag", _ord)
+INSERT INTO "checked" ("id", "mood", "low", "high", "opens_on", "closes_on", "code")
+SELECT u."id", u."mood", u."low", u."high", u."opens_on", u."closes_on", u."code"
+FROM unnest($1::int4[], $2::"mood"[], $3::int2[], $4::int2[], $5::date[], $6::date[], $7::text[]) WITH ORDINALITY AS u("id", "mood", "low", "high", "opens_on", "closes_on", "code", _ord)
 ORDER BY u._ord
-ON CONFLICT ("id") DO UPDATE SET "status" = EXCLUDED."status", "grade" = EXCLUDED."grade", "level" = EXCLUDED."level", "amount" = EXCLUDED."amount", "ratio" = EXCLUDED."ratio", "spread" = EXCLUDED."spread", "code" = EXCLUDED."code", "tag" = EXCLUDED."tag"
-RETURNING "id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag\""""
+ON CONFLICT ("id") DO UPDATE SET "mood" = EXCLUDED."mood", "low" = EXCLUDED."low", "high" = EXCLUDED."high", "opens_on" = EXCLUDED."opens_on", "closes_on" = EXCLUDED."closes_on", "code" = EXCLUDED."code"
+RETURNING "id", "mood", "low", "high", "opens_on", "closes_on", "code\""""
 
 SELECT_KEYS = """\
 SELECT "id"
@@ -94,14 +92,14 @@ FROM "checked"
 LIMIT $1::int8"""
 
 SELECT_ALL = """\
-SELECT "id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag"
+SELECT "id", "mood", "low", "high", "opens_on", "closes_on", "code"
 FROM "checked\""""
 
 INSERT_BATCH_COUNT = """\
 WITH _written AS (
-    INSERT INTO "checked" ("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag")
-    SELECT u."id", u."status", u."grade", u."level", u."amount", u."ratio", u."spread", u."code", u."tag"
-    FROM unnest($1::int4[], $2::text[], $3::bpchar[], $4::int2[], $5::numeric[], $6::float4[], $7::int4[], $8::text[], $9::bpchar[]) WITH ORDINALITY AS u("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag", _ord)
+    INSERT INTO "checked" ("id", "mood", "low", "high", "opens_on", "closes_on", "code")
+    SELECT u."id", u."mood", u."low", u."high", u."opens_on", u."closes_on", u."code"
+    FROM unnest($1::int4[], $2::"mood"[], $3::int2[], $4::int2[], $5::date[], $6::date[], $7::text[]) WITH ORDINALITY AS u("id", "mood", "low", "high", "opens_on", "closes_on", "code", _ord)
     ORDER BY u._ord
     RETURNING 1
 )
@@ -111,8 +109,8 @@ FROM _written"""
 UPDATE_BATCH_COUNT = """\
 WITH _written AS (
     UPDATE "checked"
-    SET "status" = u."status", "grade" = u."grade", "level" = u."level", "amount" = u."amount", "ratio" = u."ratio", "spread" = u."spread", "code" = u."code", "tag" = u."tag"
-    FROM unnest($1::int4[], $2::text[], $3::bpchar[], $4::int2[], $5::numeric[], $6::float4[], $7::int4[], $8::text[], $9::bpchar[]) AS u("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag")
+    SET "mood" = u."mood", "low" = u."low", "high" = u."high", "opens_on" = u."opens_on", "closes_on" = u."closes_on", "code" = u."code"
+    FROM unnest($1::int4[], $2::"mood"[], $3::int2[], $4::int2[], $5::date[], $6::date[], $7::text[]) AS u("id", "mood", "low", "high", "opens_on", "closes_on", "code")
     WHERE "checked"."id" = u."id"
     RETURNING 1
 )
@@ -121,11 +119,11 @@ FROM _written"""
 
 UPSERT_BATCH_COUNT = """\
 WITH _written AS (
-    INSERT INTO "checked" ("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag")
-    SELECT u."id", u."status", u."grade", u."level", u."amount", u."ratio", u."spread", u."code", u."tag"
-    FROM unnest($1::int4[], $2::text[], $3::bpchar[], $4::int2[], $5::numeric[], $6::float4[], $7::int4[], $8::text[], $9::bpchar[]) WITH ORDINALITY AS u("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag", _ord)
+    INSERT INTO "checked" ("id", "mood", "low", "high", "opens_on", "closes_on", "code")
+    SELECT u."id", u."mood", u."low", u."high", u."opens_on", u."closes_on", u."code"
+    FROM unnest($1::int4[], $2::"mood"[], $3::int2[], $4::int2[], $5::date[], $6::date[], $7::text[]) WITH ORDINALITY AS u("id", "mood", "low", "high", "opens_on", "closes_on", "code", _ord)
     ORDER BY u._ord
-    ON CONFLICT ("id") DO UPDATE SET "status" = EXCLUDED."status", "grade" = EXCLUDED."grade", "level" = EXCLUDED."level", "amount" = EXCLUDED."amount", "ratio" = EXCLUDED."ratio", "spread" = EXCLUDED."spread", "code" = EXCLUDED."code", "tag" = EXCLUDED."tag"
+    ON CONFLICT ("id") DO UPDATE SET "mood" = EXCLUDED."mood", "low" = EXCLUDED."low", "high" = EXCLUDED."high", "opens_on" = EXCLUDED."opens_on", "closes_on" = EXCLUDED."closes_on", "code" = EXCLUDED."code"
     RETURNING 1
 )
 SELECT count(*)
@@ -133,22 +131,22 @@ FROM _written"""
 
 UPDATE_ONE_COLUMNS = """\
 UPDATE "checked"
-SET "status" = CASE WHEN ($10::bool[])[2] THEN $2::text ELSE "checked"."status" END, "grade" = CASE WHEN ($10::bool[])[3] THEN $3::bpchar ELSE "checked"."grade" END, "level" = CASE WHEN ($10::bool[])[4] THEN $4::int2 ELSE "checked"."level" END, "amount" = CASE WHEN ($10::bool[])[5] THEN $5::numeric ELSE "checked"."amount" END, "ratio" = CASE WHEN ($10::bool[])[6] THEN $6::float4 ELSE "checked"."ratio" END, "spread" = CASE WHEN ($10::bool[])[7] THEN $7::int4 ELSE "checked"."spread" END, "code" = CASE WHEN ($10::bool[])[8] THEN $8::text ELSE "checked"."code" END, "tag" = CASE WHEN ($10::bool[])[9] THEN $9::bpchar ELSE "checked"."tag" END
+SET "mood" = CASE WHEN ($8::bool[])[2] THEN $2::"mood" ELSE "checked"."mood" END, "low" = CASE WHEN ($8::bool[])[3] THEN $3::int2 ELSE "checked"."low" END, "high" = CASE WHEN ($8::bool[])[4] THEN $4::int2 ELSE "checked"."high" END, "opens_on" = CASE WHEN ($8::bool[])[5] THEN $5::date ELSE "checked"."opens_on" END, "closes_on" = CASE WHEN ($8::bool[])[6] THEN $6::date ELSE "checked"."closes_on" END, "code" = CASE WHEN ($8::bool[])[7] THEN $7::text ELSE "checked"."code" END
 WHERE "id" = $1::int4
-RETURNING "id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag\""""
+RETURNING "id", "mood", "low", "high", "opens_on", "closes_on", "code\""""
 
 UPDATE_BATCH_COLUMNS = """\
 UPDATE "checked"
-SET "status" = CASE WHEN ($10::bool[])[2] THEN u."status" ELSE "checked"."status" END, "grade" = CASE WHEN ($10::bool[])[3] THEN u."grade" ELSE "checked"."grade" END, "level" = CASE WHEN ($10::bool[])[4] THEN u."level" ELSE "checked"."level" END, "amount" = CASE WHEN ($10::bool[])[5] THEN u."amount" ELSE "checked"."amount" END, "ratio" = CASE WHEN ($10::bool[])[6] THEN u."ratio" ELSE "checked"."ratio" END, "spread" = CASE WHEN ($10::bool[])[7] THEN u."spread" ELSE "checked"."spread" END, "code" = CASE WHEN ($10::bool[])[8] THEN u."code" ELSE "checked"."code" END, "tag" = CASE WHEN ($10::bool[])[9] THEN u."tag" ELSE "checked"."tag" END
-FROM unnest($1::int4[], $2::text[], $3::bpchar[], $4::int2[], $5::numeric[], $6::float4[], $7::int4[], $8::text[], $9::bpchar[]) AS u("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag")
+SET "mood" = CASE WHEN ($8::bool[])[2] THEN u."mood" ELSE "checked"."mood" END, "low" = CASE WHEN ($8::bool[])[3] THEN u."low" ELSE "checked"."low" END, "high" = CASE WHEN ($8::bool[])[4] THEN u."high" ELSE "checked"."high" END, "opens_on" = CASE WHEN ($8::bool[])[5] THEN u."opens_on" ELSE "checked"."opens_on" END, "closes_on" = CASE WHEN ($8::bool[])[6] THEN u."closes_on" ELSE "checked"."closes_on" END, "code" = CASE WHEN ($8::bool[])[7] THEN u."code" ELSE "checked"."code" END
+FROM unnest($1::int4[], $2::"mood"[], $3::int2[], $4::int2[], $5::date[], $6::date[], $7::text[]) AS u("id", "mood", "low", "high", "opens_on", "closes_on", "code")
 WHERE "checked"."id" = u."id"
-RETURNING "checked"."id", "checked"."status", "checked"."grade", "checked"."level", "checked"."amount", "checked"."ratio", "checked"."spread", "checked"."code", "checked"."tag\""""
+RETURNING "checked"."id", "checked"."mood", "checked"."low", "checked"."high", "checked"."opens_on", "checked"."closes_on", "checked"."code\""""
 
 UPDATE_BATCH_COLUMNS_COUNT = """\
 WITH _written AS (
     UPDATE "checked"
-    SET "status" = CASE WHEN ($10::bool[])[2] THEN u."status" ELSE "checked"."status" END, "grade" = CASE WHEN ($10::bool[])[3] THEN u."grade" ELSE "checked"."grade" END, "level" = CASE WHEN ($10::bool[])[4] THEN u."level" ELSE "checked"."level" END, "amount" = CASE WHEN ($10::bool[])[5] THEN u."amount" ELSE "checked"."amount" END, "ratio" = CASE WHEN ($10::bool[])[6] THEN u."ratio" ELSE "checked"."ratio" END, "spread" = CASE WHEN ($10::bool[])[7] THEN u."spread" ELSE "checked"."spread" END, "code" = CASE WHEN ($10::bool[])[8] THEN u."code" ELSE "checked"."code" END, "tag" = CASE WHEN ($10::bool[])[9] THEN u."tag" ELSE "checked"."tag" END
-    FROM unnest($1::int4[], $2::text[], $3::bpchar[], $4::int2[], $5::numeric[], $6::float4[], $7::int4[], $8::text[], $9::bpchar[]) AS u("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag")
+    SET "mood" = CASE WHEN ($8::bool[])[2] THEN u."mood" ELSE "checked"."mood" END, "low" = CASE WHEN ($8::bool[])[3] THEN u."low" ELSE "checked"."low" END, "high" = CASE WHEN ($8::bool[])[4] THEN u."high" ELSE "checked"."high" END, "opens_on" = CASE WHEN ($8::bool[])[5] THEN u."opens_on" ELSE "checked"."opens_on" END, "closes_on" = CASE WHEN ($8::bool[])[6] THEN u."closes_on" ELSE "checked"."closes_on" END, "code" = CASE WHEN ($8::bool[])[7] THEN u."code" ELSE "checked"."code" END
+    FROM unnest($1::int4[], $2::"mood"[], $3::int2[], $4::int2[], $5::date[], $6::date[], $7::text[]) AS u("id", "mood", "low", "high", "opens_on", "closes_on", "code")
     WHERE "checked"."id" = u."id"
     RETURNING 1
 )
@@ -162,94 +160,109 @@ WHERE EXISTS (SELECT 1 FROM "checked" WHERE "checked"."id" = u."id")
 ORDER BY u._ord"""
 
 INSERT_IF_NEW_BY_PRIMARY_KEY = """\
-INSERT INTO "checked" ("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag")
-VALUES ($1::int4, $2::text, $3::bpchar, $4::int2, $5::numeric, $6::float4, $7::int4, $8::text, $9::bpchar)
+INSERT INTO "checked" ("id", "mood", "low", "high", "opens_on", "closes_on", "code")
+VALUES ($1::int4, $2::"mood", $3::int2, $4::int2, $5::date, $6::date, $7::text)
 ON CONFLICT ("id") DO NOTHING
-RETURNING "id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag\""""
+RETURNING "id", "mood", "low", "high", "opens_on", "closes_on", "code\""""
 
 INSERT_BATCH_IF_NEW_BY_PRIMARY_KEY = """\
-INSERT INTO "checked" ("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag")
-SELECT u."id", u."status", u."grade", u."level", u."amount", u."ratio", u."spread", u."code", u."tag"
-FROM unnest($1::int4[], $2::text[], $3::bpchar[], $4::int2[], $5::numeric[], $6::float4[], $7::int4[], $8::text[], $9::bpchar[]) WITH ORDINALITY AS u("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag", _ord)
+INSERT INTO "checked" ("id", "mood", "low", "high", "opens_on", "closes_on", "code")
+SELECT u."id", u."mood", u."low", u."high", u."opens_on", u."closes_on", u."code"
+FROM unnest($1::int4[], $2::"mood"[], $3::int2[], $4::int2[], $5::date[], $6::date[], $7::text[]) WITH ORDINALITY AS u("id", "mood", "low", "high", "opens_on", "closes_on", "code", _ord)
 ORDER BY u._ord
 ON CONFLICT ("id") DO NOTHING
-RETURNING "id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag\""""
+RETURNING "id", "mood", "low", "high", "opens_on", "closes_on", "code\""""
+
+PROBE_CHECK_CHECKED_WINDOW = """\
+SELECT u._ord
+FROM unnest($1::date[], $2::date[]) WITH ORDINALITY AS u("closes_on", "opens_on", _ord)
+WHERE NOT ("closes_on" >= "opens_on")
+ORDER BY u._ord"""
+
+PROBE_CHECK_UPDATE_CHECKED_WINDOW = """\
+SELECT u._ord
+FROM unnest($1::date[], $2::date[], $3::int4[]) WITH ORDINALITY AS u("closes_on", "opens_on", "_pk_id", _ord)
+JOIN "checked" ON "checked"."id" = u."_pk_id"
+WHERE NOT ((CASE WHEN ($4::bool[])[6] THEN u."closes_on" ELSE "checked"."closes_on" END) >= (CASE WHEN ($4::bool[])[5] THEN u."opens_on" ELSE "checked"."opens_on" END))
+ORDER BY u._ord"""
+
+PROBE_CHECK_CHECKED_SUM = """\
+SELECT u._ord
+FROM unnest($1::int2[], $2::int2[]) WITH ORDINALITY AS u("low", "high", _ord)
+WHERE NOT (("low" + "high") <= 14)
+ORDER BY u._ord"""
+
+PROBE_CHECK_UPDATE_CHECKED_SUM = """\
+SELECT u._ord
+FROM unnest($1::int2[], $2::int2[], $3::int4[]) WITH ORDINALITY AS u("low", "high", "_pk_id", _ord)
+JOIN "checked" ON "checked"."id" = u."_pk_id"
+WHERE NOT (((CASE WHEN ($4::bool[])[3] THEN u."low" ELSE "checked"."low" END) + (CASE WHEN ($4::bool[])[4] THEN u."high" ELSE "checked"."high" END)) <= 14)
+ORDER BY u._ord"""
+
+PROBE_CHECK_CHECKED_CALM_CLOSES = """\
+SELECT u._ord
+FROM unnest($1::"mood"[], $2::date[]) WITH ORDINALITY AS u("mood", "closes_on", _ord)
+WHERE NOT (("mood" <> 'busy') OR ("closes_on" IS NOT NULL))
+ORDER BY u._ord"""
+
+PROBE_CHECK_UPDATE_CHECKED_CALM_CLOSES = """\
+SELECT u._ord
+FROM unnest($1::"mood"[], $2::date[], $3::int4[]) WITH ORDINALITY AS u("mood", "closes_on", "_pk_id", _ord)
+JOIN "checked" ON "checked"."id" = u."_pk_id"
+WHERE NOT (((CASE WHEN ($4::bool[])[2] THEN u."mood" ELSE "checked"."mood" END) <> 'busy') OR ((CASE WHEN ($4::bool[])[6] THEN u."closes_on" ELSE "checked"."closes_on" END) IS NOT NULL))
+ORDER BY u._ord"""
+
+PROBE_CHECK_CHECKED_CODE = """\
+SELECT u._ord
+FROM unnest($1::text[]) WITH ORDINALITY AS u("code", _ord)
+WHERE NOT (("code" IS NULL) OR ((length(btrim("code")) >= 2) AND ("code" = lower("code"))))
+ORDER BY u._ord"""
+
+PROBE_CHECK_UPDATE_CHECKED_CODE = """\
+SELECT u._ord
+FROM unnest($1::text[], $2::int4[]) WITH ORDINALITY AS u("code", "_pk_id", _ord)
+JOIN "checked" ON "checked"."id" = u."_pk_id"
+WHERE NOT (((CASE WHEN ($3::bool[])[7] THEN u."code" ELSE "checked"."code" END) IS NULL) OR ((length(btrim((CASE WHEN ($3::bool[])[7] THEN u."code" ELSE "checked"."code" END))) >= 2) AND ((CASE WHEN ($3::bool[])[7] THEN u."code" ELSE "checked"."code" END) = lower((CASE WHEN ($3::bool[])[7] THEN u."code" ELSE "checked"."code" END)))))
+ORDER BY u._ord"""
 
 COLUMNS = (
     _rt.ColumnSpec(name="id", attr="id", pg_type="integer", kind="int4"),
     _rt.ColumnSpec(
-        name="status",
-        attr="status",
-        pg_type="varchar(8)",
-        kind="text",
-        max_length=8,
-        allowed_values=frozenset({"Pending", "Released", "on hold"}),
+        name="mood",
+        attr="mood",
+        pg_type='"mood"',
+        kind="enum",
+        enum_values=frozenset({"calm", "busy", "on hold"}),
     ),
+    _rt.ColumnSpec(name="low", attr="low", pg_type="smallint", kind="int2", minimum=0, maximum=9),
     _rt.ColumnSpec(
-        name="grade",
-        attr="grade",
-        pg_type="char(3)",
-        kind="text",
-        nullable=True,
-        none_on_insert=True,
-        none_on_update=True,
-        max_length=3,
-        allowed_values=frozenset({"A", "BB", "CCC"}),
-    ),
-    _rt.ColumnSpec(
-        name="level",
-        attr="level",
+        name="high",
+        attr="high",
         pg_type="smallint",
         kind="int2",
-        allowed_values=frozenset({1, 2, 3, 5}),
-    ),
-    _rt.ColumnSpec(
-        name="amount",
-        attr="amount",
-        pg_type="numeric(7,2)",
-        kind="numeric",
-        exclusive_minimum=0,
-        exclusive_maximum=decimal.Decimal("1000.5"),
-        precision=7,
-        scale=2,
-    ),
-    _rt.ColumnSpec(
-        name="ratio",
-        attr="ratio",
-        pg_type="real",
-        kind="float4",
         nullable=True,
         none_on_insert=True,
         none_on_update=True,
-        maximum=1,
-        exclusive_minimum=0,
     ),
+    _rt.ColumnSpec(name="opens_on", attr="opens_on", pg_type="date", kind="date"),
     _rt.ColumnSpec(
-        name="spread",
-        attr="spread",
-        pg_type="integer",
-        kind="int4",
-        exclusive_minimum=-5,
-        exclusive_maximum=5,
+        name="closes_on",
+        attr="closes_on",
+        pg_type="date",
+        kind="date",
+        nullable=True,
+        none_on_insert=True,
+        none_on_update=True,
     ),
     _rt.ColumnSpec(
         name="code",
         attr="code",
-        pg_type="varchar(6)",
-        kind="text",
-        max_length=6,
-        min_trimmed_length=2,
-    ),
-    _rt.ColumnSpec(
-        name="tag",
-        attr="tag",
-        pg_type="char(4)",
+        pg_type="varchar(4)",
         kind="text",
         nullable=True,
         none_on_insert=True,
         none_on_update=True,
         max_length=4,
-        min_trimmed_length=1,
     ),
 )
 
@@ -291,6 +304,92 @@ FOREIGN_KEYS = ()
 
 AUDIT = None
 
-COPY = _rt.CopySpec(
-    columns=("id", "status", "grade", "level", "amount", "ratio", "spread", "code", "tag")
+COPY = _rt.CopySpec(columns=("id", "mood", "low", "high", "opens_on", "closes_on", "code"))
+
+CHECKS = (
+    _rt.CheckSpec(
+        constraint="checked_window",
+        sql='"closes_on" >= "opens_on"',
+        expression=_rt.Compare(
+            op=">=",
+            left=_rt.ColumnRef(name="closes_on", position=5),
+            right=_rt.ColumnRef(name="opens_on", position=4),
+        ),
+        columns=(5, 4),
+        probe_sql=PROBE_CHECK_CHECKED_WINDOW,
+        probe_update_sql=PROBE_CHECK_UPDATE_CHECKED_WINDOW,
+    ),
+    _rt.CheckSpec(
+        constraint="checked_sum",
+        sql='("low" + "high") <= 14',
+        expression=_rt.Compare(
+            op="<=",
+            left=_rt.Arithmetic(
+                op="+",
+                left=_rt.ColumnRef(name="low", position=2),
+                right=_rt.ColumnRef(name="high", position=3),
+            ),
+            right=_rt.Const(value=14, type="int"),
+        ),
+        columns=(2, 3),
+        probe_sql=PROBE_CHECK_CHECKED_SUM,
+        probe_update_sql=PROBE_CHECK_UPDATE_CHECKED_SUM,
+    ),
+    _rt.CheckSpec(
+        constraint="checked_calm_closes",
+        sql='("mood" <> \'busy\') OR ("closes_on" IS NOT NULL)',
+        expression=_rt.BoolOp(
+            op="OR",
+            operands=(
+                _rt.Compare(
+                    op="<>",
+                    left=_rt.ColumnRef(name="mood", position=1),
+                    right=_rt.Const(value="busy", type="text"),
+                ),
+                _rt.IsNull(operand=_rt.ColumnRef(name="closes_on", position=5), negated=True),
+            ),
+        ),
+        columns=(1, 5),
+        probe_sql=PROBE_CHECK_CHECKED_CALM_CLOSES,
+        probe_update_sql=PROBE_CHECK_UPDATE_CHECKED_CALM_CLOSES,
+    ),
+    _rt.CheckSpec(
+        constraint="checked_code",
+        sql='("code" IS NULL) OR ((length(btrim("code")) >= 2) AND ("code" = lower("code")))',
+        expression=_rt.BoolOp(
+            op="OR",
+            operands=(
+                _rt.IsNull(operand=_rt.ColumnRef(name="code", position=6), negated=False),
+                _rt.BoolOp(
+                    op="AND",
+                    operands=(
+                        _rt.Compare(
+                            op=">=",
+                            left=_rt.Call(
+                                function="length",
+                                arguments=(
+                                    _rt.Call(
+                                        function="btrim",
+                                        arguments=(_rt.ColumnRef(name="code", position=6),),
+                                    ),
+                                ),
+                            ),
+                            right=_rt.Const(value=2, type="int"),
+                        ),
+                        _rt.Compare(
+                            op="=",
+                            left=_rt.ColumnRef(name="code", position=6),
+                            right=_rt.Call(
+                                function="lower",
+                                arguments=(_rt.ColumnRef(name="code", position=6),),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+        ),
+        columns=(6,),
+        probe_sql=PROBE_CHECK_CHECKED_CODE,
+        probe_update_sql=PROBE_CHECK_UPDATE_CHECKED_CODE,
+    ),
 )

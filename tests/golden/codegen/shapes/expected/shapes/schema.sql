@@ -162,6 +162,32 @@ COMMENT ON COLUMN "stored_forms"."span" IS 'A duration.';
 
 CREATE TABLE "checked" (
     "id" integer NOT NULL,
+    "mood" "mood" NOT NULL,
+    "low" smallint NOT NULL,
+    "high" smallint,
+    "opens_on" date NOT NULL,
+    "closes_on" date,
+    "code" varchar(4),
+    CONSTRAINT "checked_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "checked_low_min_check" CHECK ("low" >= 0),
+    CONSTRAINT "checked_low_max_check" CHECK ("low" <= 9),
+    CONSTRAINT "checked_window" CHECK ("closes_on" >= "opens_on"),
+    CONSTRAINT "checked_sum" CHECK (("low" + "high") <= 14),
+    CONSTRAINT "checked_calm_closes" CHECK (("mood" <> 'busy') OR ("closes_on" IS NOT NULL)),
+    CONSTRAINT "checked_code" CHECK (("code" IS NULL) OR ((length(btrim("code")) >= 2) AND ("code" = lower("code"))))
+);
+CREATE INDEX "checked_open" ON "checked" ("mood") WHERE "closes_on" IS NULL;
+COMMENT ON TABLE "checked" IS 'Table checks across columns, mirrored by the runtime; a partial index.';
+COMMENT ON COLUMN "checked"."id" IS 'Client-supplied integer key.';
+COMMENT ON COLUMN "checked"."mood" IS 'A busy row needs a closing date (checked_calm_closes).';
+COMMENT ON COLUMN "checked"."low" IS 'With high, at most 14 (checked_sum).';
+COMMENT ON COLUMN "checked"."high" IS 'NULL passes checked_sum.';
+COMMENT ON COLUMN "checked"."opens_on" IS 'Opening day.';
+COMMENT ON COLUMN "checked"."closes_on" IS 'Not before opens_on (checked_window); NULL passes.';
+COMMENT ON COLUMN "checked"."code" IS 'Lower case, at least two characters once trimmed (checked_code).';
+
+CREATE TABLE "ruled" (
+    "id" integer NOT NULL,
     "status" varchar(8) NOT NULL,
     "grade" char(3),
     "level" smallint NOT NULL DEFAULT 2,
@@ -170,26 +196,26 @@ CREATE TABLE "checked" (
     "spread" integer NOT NULL,
     "code" varchar(6) NOT NULL,
     "tag" char(4),
-    CONSTRAINT "checked_pkey" PRIMARY KEY ("id"),
-    CONSTRAINT "checked_status_in_check" CHECK ("status" IN ('Pending', 'Released', 'on hold')),
-    CONSTRAINT "checked_grade_in_check" CHECK ("grade" IN ('A', 'BB', 'CCC')),
-    CONSTRAINT "checked_level_in_check" CHECK ("level" IN (1, 2, 3, 5)),
-    CONSTRAINT "checked_amount_min_exclusive_check" CHECK ("amount" > 0),
-    CONSTRAINT "checked_amount_max_exclusive_check" CHECK ("amount" < 1000.5),
-    CONSTRAINT "checked_ratio_max_check" CHECK ("ratio" <= 1),
-    CONSTRAINT "checked_ratio_min_exclusive_check" CHECK ("ratio" > 0),
-    CONSTRAINT "checked_spread_min_exclusive_check" CHECK ("spread" > -5),
-    CONSTRAINT "checked_spread_max_exclusive_check" CHECK ("spread" < 5),
-    CONSTRAINT "checked_code_min_trimmed_length_check" CHECK (length(btrim("code")) >= 2),
-    CONSTRAINT "checked_tag_min_trimmed_length_check" CHECK (length(btrim("tag")) >= 1)
+    CONSTRAINT "ruled_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "ruled_status_in_check" CHECK ("status" IN ('Pending', 'Released', 'on hold')),
+    CONSTRAINT "ruled_grade_in_check" CHECK ("grade" IN ('A', 'BB', 'CCC')),
+    CONSTRAINT "ruled_level_in_check" CHECK ("level" IN (1, 2, 3, 5)),
+    CONSTRAINT "ruled_amount_min_exclusive_check" CHECK ("amount" > 0),
+    CONSTRAINT "ruled_amount_max_exclusive_check" CHECK ("amount" < 1000.5),
+    CONSTRAINT "ruled_ratio_max_check" CHECK ("ratio" <= 1),
+    CONSTRAINT "ruled_ratio_min_exclusive_check" CHECK ("ratio" > 0),
+    CONSTRAINT "ruled_spread_min_exclusive_check" CHECK ("spread" > -5),
+    CONSTRAINT "ruled_spread_max_exclusive_check" CHECK ("spread" < 5),
+    CONSTRAINT "ruled_code_min_trimmed_length_check" CHECK (length(btrim("code")) >= 2),
+    CONSTRAINT "ruled_tag_min_trimmed_length_check" CHECK (length(btrim("tag")) >= 1)
 );
-COMMENT ON TABLE "checked" IS 'Column checks the runtime mirrors, each with values on both sides of it.';
-COMMENT ON COLUMN "checked"."id" IS 'Client-supplied key.';
-COMMENT ON COLUMN "checked"."status" IS 'One of a list (a varchar compares exactly, case and spaces included).';
-COMMENT ON COLUMN "checked"."grade" IS 'One of a list; char(n) ignores trailing spaces, so ''A  '' is ''A''.';
-COMMENT ON COLUMN "checked"."level" IS 'An integer from a list, with a default among them.';
-COMMENT ON COLUMN "checked"."amount" IS 'Strictly between 0 and 1000.5; 0.01 is the smallest value allowed.';
-COMMENT ON COLUMN "checked"."ratio" IS 'Strictly positive, compared as stored (single precision).';
-COMMENT ON COLUMN "checked"."spread" IS 'An integer strictly between -5 and 5.';
-COMMENT ON COLUMN "checked"."code" IS 'At least two characters once spaces are cut at both ends (tabs count).';
-COMMENT ON COLUMN "checked"."tag" IS 'Not only spaces.';
+COMMENT ON TABLE "ruled" IS 'Column checks the runtime mirrors, each with values on both sides of it.';
+COMMENT ON COLUMN "ruled"."id" IS 'Client-supplied key.';
+COMMENT ON COLUMN "ruled"."status" IS 'One of a list (a varchar compares exactly, case and spaces included).';
+COMMENT ON COLUMN "ruled"."grade" IS 'One of a list; char(n) ignores trailing spaces, so ''A  '' is ''A''.';
+COMMENT ON COLUMN "ruled"."level" IS 'An integer from a list, with a default among them.';
+COMMENT ON COLUMN "ruled"."amount" IS 'Strictly between 0 and 1000.5; 0.01 is the smallest value allowed.';
+COMMENT ON COLUMN "ruled"."ratio" IS 'Strictly positive, compared as stored (single precision).';
+COMMENT ON COLUMN "ruled"."spread" IS 'An integer strictly between -5 and 5.';
+COMMENT ON COLUMN "ruled"."code" IS 'At least two characters once spaces are cut at both ends (tabs count).';
+COMMENT ON COLUMN "ruled"."tag" IS 'Not only spaces.';

@@ -13,6 +13,7 @@ from .composite import CompositeRepository
 from .identity_row import IdentityRowRepository
 from .parent import ParentRepository
 from .plain import PlainRepository
+from .ruled import RuledRepository
 from .stored_forms import StoredFormsRepository
 from .with_arrays import WithArraysRepository
 
@@ -61,3 +62,8 @@ class UnitOfWork(_rt.UnitOfWork):
     def checked(self) -> CheckedRepository:
         """Table checked, in this unit's transaction."""
         return CheckedRepository(self.session)
+
+    @property
+    def ruled(self) -> RuledRepository:
+        """Table ruled, in this unit's transaction."""
+        return RuledRepository(self.session)
