@@ -17,13 +17,8 @@ import pytest_asyncio
 from batchrepo_codegen.pipeline import read_schema_text
 from batchrepo_codegen.pull import PullRequest, PullResult, pull, report
 
-from tests.pull.keys import needs_issue_13_keys
-
 BANK_SQL = Path(__file__).with_name("bank.sql")
 GOLDEN = Path(__file__).with_name("expected") / "bank.schema.yaml"
-
-
-pytestmark = needs_issue_13_keys
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -12,12 +12,7 @@ import asyncpg
 import pytest_asyncio
 from batchrepo_codegen.pull import PullRequest, PullResult, pull
 
-from tests.pull.keys import needs_issue_13_keys
-
 LEDGER_SQL = Path(__file__).parents[2] / "generated" / "ledger" / "schema.sql"
-
-
-pytestmark = needs_issue_13_keys
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -23,8 +23,6 @@ from batchrepo_codegen.pull import PullRequest, pull
 from batchrepo_codegen.pull.baseline import BASELINE_PREFIX
 from batchrepo_codegen.pull.unmodelled import on_update_triggers, unmodelled_objects
 
-from tests.pull.keys import needs_issue_13_keys
-
 #: Only what today's schema language says, names as batchrepo derives them, every foreign
 #: key indexed: this pulls back exactly.
 PLAIN = """
@@ -228,7 +226,6 @@ async def uuid_ossp_url(pg_admin_url: str) -> AsyncIterator[str]:
         yield url
 
 
-@needs_issue_13_keys
 async def test_uuid_generate_v4_is_written_and_its_mapping_shown(
     uuid_ossp_url: str, pg_admin_url: str
 ) -> None:
