@@ -42,6 +42,7 @@ from .sql import (
     new_value,
     or_stored,
     param,
+    placed,
     routed,
     select_keys,
     table_statements,
@@ -336,6 +337,21 @@ def _update_batch(
     return _update(table, values, head, log, count, log + 1 if route else None)
 
 
+def _not_written(table: Table) -> Statement:
+    """On a table Citus places, the rows an audited update left unchanged leave out the rows it
+    wrote: Citus runs the ``_written`` CTE first and the read of the table then sees the new
+    rows, which equal their input, so a row updated without a version check came back twice
+    (found by the equivalence machine on the cluster). PostgreSQL reads every part of the
+    statement from one snapshot, so a plain table needs no such clause."""
+    if not placed(table):
+        return ()
+    t = quote_ident(table.name)
+    mine = " AND ".join(
+        f"_w.{quote_ident(c.name)} = {t}.{quote_ident(c.name)}" for c in table.key_columns
+    )
+    return (f"AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE {mine})",)
+
+
 def _update(
     table: Table,
     values: dict[int, str],
@@ -384,6 +400,7 @@ def _update(
             else (f"WHERE {match}", f"AND {current}")
         ),
         f"AND {stored} IS NOT DISTINCT FROM {new}",
+        *_not_written(table),
         *on_shard,
     )
     if count:

@@ -4,10 +4,8 @@ terminated connection, on two Citus databases holding the sharded ledger, compar
 step (rows, history, each side's key and entity caches).
 
 The machine is the plain suite's, unchanged; ``open_world`` builds its world on ``ledger_twin``.
-On the reference tables (geography, written to every node in a two-phase commit) it runs green.
-On the whole ledger it is marked xfail, not run: the audited ``update_batch`` returns a row
-updated without a version check twice on Citus (``test_equivalence.py``, ``ON_CITUS``), which
-leaves the twins different.
+It runs on the reference tables alone (geography, written to every node in a two-phase commit)
+and on the whole ledger.
 
 Run with ``pytest -s`` to see how often each outcome occurred.
 """
@@ -49,11 +47,6 @@ def test_units_of_work_on_reference_tables(geography: World) -> None:
     _run(geography)
 
 
-@pytest.mark.xfail(
-    run=False,
-    reason="audited update_batch on Citus returns an updated row twice (the CTE's row and the "
-    "table read as unchanged): MissingRowsError on the batch side, the twins then differ",
-)
 def test_units_of_work_on_the_sharded_ledger(ledger_twin: Twin, sharded_ledger: ModuleType) -> None:
     with open_world(ledger_twin, sharded_ledger) as world:
         _run(world)

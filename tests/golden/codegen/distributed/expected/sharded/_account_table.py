@@ -115,7 +115,8 @@ SELECT "account"."owner_id", "account"."id", "account"."kind", "account"."iban",
 FROM "account"
 WHERE "account"."owner_id" = $1::uuid AND "account"."id" = $2::uuid
 AND ($7::int8 IS NULL OR "account"."version" = $7::int8)
-AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM ($3::"account_kind", $4::text, $5::bpchar, $6::numeric)"""
+AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM ($3::"account_kind", $4::text, $5::bpchar, $6::numeric)
+AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."owner_id" = "account"."owner_id" AND _w."id" = "account"."id")"""
 
 UPDATE_BATCH = """\
 WITH _input AS (
@@ -143,7 +144,8 @@ SELECT "account"."owner_id", "account"."id", "account"."kind", "account"."iban",
 FROM "account"
 JOIN _input AS _i ON "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
-AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (_i."kind", _i."iban", _i."country", _i."balance")"""
+AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (_i."kind", _i."iban", _i."country", _i."balance")
+AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."owner_id" = "account"."owner_id" AND _w."id" = "account"."id")"""
 
 UPSERT_ONE = """\
 WITH _input AS (
@@ -254,6 +256,7 @@ FROM (
     JOIN _input AS _i ON "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
     WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
     AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (_i."kind", _i."iban", _i."country", _i."balance")
+    AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."owner_id" = "account"."owner_id" AND _w."id" = "account"."id")
 ) AS _rows"""
 
 UPSERT_BATCH_COUNT = """\
@@ -308,7 +311,8 @@ SELECT "account"."owner_id", "account"."id", "account"."kind", "account"."iban",
 FROM "account"
 WHERE "account"."owner_id" = $1::uuid AND "account"."id" = $2::uuid
 AND ($7::int8 IS NULL OR "account"."version" = $7::int8)
-AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN $3::"account_kind" ELSE "account"."kind" END, CASE WHEN ($8::bool[])[4] THEN $4::text ELSE "account"."iban" END, CASE WHEN ($8::bool[])[5] THEN $5::bpchar ELSE "account"."country" END, CASE WHEN ($8::bool[])[6] THEN $6::numeric ELSE "account"."balance" END)"""
+AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN $3::"account_kind" ELSE "account"."kind" END, CASE WHEN ($8::bool[])[4] THEN $4::text ELSE "account"."iban" END, CASE WHEN ($8::bool[])[5] THEN $5::bpchar ELSE "account"."country" END, CASE WHEN ($8::bool[])[6] THEN $6::numeric ELSE "account"."balance" END)
+AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."owner_id" = "account"."owner_id" AND _w."id" = "account"."id")"""
 
 UPDATE_BATCH_COLUMNS = """\
 WITH _input AS (
@@ -336,7 +340,8 @@ SELECT "account"."owner_id", "account"."id", "account"."kind", "account"."iban",
 FROM "account"
 JOIN _input AS _i ON "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
-AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN _i."kind" ELSE "account"."kind" END, CASE WHEN ($8::bool[])[4] THEN _i."iban" ELSE "account"."iban" END, CASE WHEN ($8::bool[])[5] THEN _i."country" ELSE "account"."country" END, CASE WHEN ($8::bool[])[6] THEN _i."balance" ELSE "account"."balance" END)"""
+AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN _i."kind" ELSE "account"."kind" END, CASE WHEN ($8::bool[])[4] THEN _i."iban" ELSE "account"."iban" END, CASE WHEN ($8::bool[])[5] THEN _i."country" ELSE "account"."country" END, CASE WHEN ($8::bool[])[6] THEN _i."balance" ELSE "account"."balance" END)
+AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."owner_id" = "account"."owner_id" AND _w."id" = "account"."id")"""
 
 UPDATE_BATCH_COLUMNS_COUNT = """\
 WITH _input AS (
@@ -367,6 +372,7 @@ FROM (
     JOIN _input AS _i ON "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
     WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
     AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN _i."kind" ELSE "account"."kind" END, CASE WHEN ($8::bool[])[4] THEN _i."iban" ELSE "account"."iban" END, CASE WHEN ($8::bool[])[5] THEN _i."country" ELSE "account"."country" END, CASE WHEN ($8::bool[])[6] THEN _i."balance" ELSE "account"."balance" END)
+    AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."owner_id" = "account"."owner_id" AND _w."id" = "account"."id")
 ) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
@@ -707,6 +713,7 @@ FROM "account"
 JOIN _input AS _i ON "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
 AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (_i."kind", _i."iban", _i."country", _i."balance")
+AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."owner_id" = "account"."owner_id" AND _w."id" = "account"."id")
 AND "account"."owner_id" = $9::uuid"""
 
 UPDATE_BATCH_COUNT_ROUTED = """\
@@ -739,6 +746,7 @@ FROM (
     JOIN _input AS _i ON "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
     WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
     AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (_i."kind", _i."iban", _i."country", _i."balance")
+    AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."owner_id" = "account"."owner_id" AND _w."id" = "account"."id")
     AND "account"."owner_id" = $9::uuid
 ) AS _rows"""
 
@@ -770,6 +778,7 @@ FROM "account"
 JOIN _input AS _i ON "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
 AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN _i."kind" ELSE "account"."kind" END, CASE WHEN ($8::bool[])[4] THEN _i."iban" ELSE "account"."iban" END, CASE WHEN ($8::bool[])[5] THEN _i."country" ELSE "account"."country" END, CASE WHEN ($8::bool[])[6] THEN _i."balance" ELSE "account"."balance" END)
+AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."owner_id" = "account"."owner_id" AND _w."id" = "account"."id")
 AND "account"."owner_id" = $10::uuid"""
 
 UPDATE_BATCH_COLUMNS_COUNT_ROUTED = """\
@@ -802,6 +811,7 @@ FROM (
     JOIN _input AS _i ON "account"."owner_id" = _i."owner_id" AND "account"."id" = _i."id"
     WHERE (_i."version" IS NULL OR "account"."version" = _i."version")
     AND ("account"."kind", "account"."iban", "account"."country", "account"."balance") IS NOT DISTINCT FROM (CASE WHEN ($8::bool[])[3] THEN _i."kind" ELSE "account"."kind" END, CASE WHEN ($8::bool[])[4] THEN _i."iban" ELSE "account"."iban" END, CASE WHEN ($8::bool[])[5] THEN _i."country" ELSE "account"."country" END, CASE WHEN ($8::bool[])[6] THEN _i."balance" ELSE "account"."balance" END)
+    AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."owner_id" = "account"."owner_id" AND _w."id" = "account"."id")
     AND "account"."owner_id" = $10::uuid
 ) AS _rows"""
 

@@ -115,7 +115,8 @@ SELECT "person"."id", "person"."person_type", "person"."display_name", "person".
 FROM "person"
 WHERE "person"."id" = $1::uuid
 AND ($14::int8 IS NULL OR "person"."version" = $14::int8)
-AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM ($2::"person_type", $3::text, $4::text, $5::uuid, $6::uuid, $7::uuid, $8::text, $9::date, $10::int2, $11::bool, $12::bytea, COALESCE($13::timestamptz, "person"."created_at"))"""
+AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM ($2::"person_type", $3::text, $4::text, $5::uuid, $6::uuid, $7::uuid, $8::text, $9::date, $10::int2, $11::bool, $12::bytea, COALESCE($13::timestamptz, "person"."created_at"))
+AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "person"."id")"""
 
 UPDATE_BATCH = """\
 WITH _input AS (
@@ -143,7 +144,8 @@ SELECT "person"."id", "person"."person_type", "person"."display_name", "person".
 FROM "person"
 JOIN _input AS _i ON "person"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "person"."version" = _i."version")
-AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (_i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", "person"."created_at"))"""
+AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (_i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", "person"."created_at"))
+AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "person"."id")"""
 
 UPSERT_ONE = """\
 WITH _input AS (
@@ -254,6 +256,7 @@ FROM (
     JOIN _input AS _i ON "person"."id" = _i."id"
     WHERE (_i."version" IS NULL OR "person"."version" = _i."version")
     AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (_i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", "person"."created_at"))
+    AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "person"."id")
 ) AS _rows"""
 
 UPSERT_BATCH_COUNT = """\
@@ -308,7 +311,8 @@ SELECT "person"."id", "person"."person_type", "person"."display_name", "person".
 FROM "person"
 WHERE "person"."id" = $1::uuid
 AND ($14::int8 IS NULL OR "person"."version" = $14::int8)
-AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($15::bool[])[2] THEN $2::"person_type" ELSE "person"."person_type" END, CASE WHEN ($15::bool[])[3] THEN $3::text ELSE "person"."display_name" END, CASE WHEN ($15::bool[])[4] THEN $4::text ELSE "person"."external_identifier" END, CASE WHEN ($15::bool[])[5] THEN $5::uuid ELSE "person"."organization_person_id" END, CASE WHEN ($15::bool[])[6] THEN $6::uuid ELSE "person"."duplicate_of_person_id" END, CASE WHEN ($15::bool[])[7] THEN $7::uuid ELSE "person"."location_id" END, CASE WHEN ($15::bool[])[8] THEN $8::text ELSE "person"."department" END, CASE WHEN ($15::bool[])[9] THEN $9::date ELSE "person"."date_of_birth" END, CASE WHEN ($15::bool[])[10] THEN $10::int2 ELSE "person"."entity_reference_count" END, CASE WHEN ($15::bool[])[11] THEN $11::bool ELSE "person"."is_active" END, CASE WHEN ($15::bool[])[12] THEN $12::bytea ELSE "person"."document_digest" END, COALESCE(CASE WHEN ($15::bool[])[13] THEN $13::timestamptz ELSE "person"."created_at" END, "person"."created_at"))"""
+AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($15::bool[])[2] THEN $2::"person_type" ELSE "person"."person_type" END, CASE WHEN ($15::bool[])[3] THEN $3::text ELSE "person"."display_name" END, CASE WHEN ($15::bool[])[4] THEN $4::text ELSE "person"."external_identifier" END, CASE WHEN ($15::bool[])[5] THEN $5::uuid ELSE "person"."organization_person_id" END, CASE WHEN ($15::bool[])[6] THEN $6::uuid ELSE "person"."duplicate_of_person_id" END, CASE WHEN ($15::bool[])[7] THEN $7::uuid ELSE "person"."location_id" END, CASE WHEN ($15::bool[])[8] THEN $8::text ELSE "person"."department" END, CASE WHEN ($15::bool[])[9] THEN $9::date ELSE "person"."date_of_birth" END, CASE WHEN ($15::bool[])[10] THEN $10::int2 ELSE "person"."entity_reference_count" END, CASE WHEN ($15::bool[])[11] THEN $11::bool ELSE "person"."is_active" END, CASE WHEN ($15::bool[])[12] THEN $12::bytea ELSE "person"."document_digest" END, COALESCE(CASE WHEN ($15::bool[])[13] THEN $13::timestamptz ELSE "person"."created_at" END, "person"."created_at"))
+AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "person"."id")"""
 
 UPDATE_BATCH_COLUMNS = """\
 WITH _input AS (
@@ -336,7 +340,8 @@ SELECT "person"."id", "person"."person_type", "person"."display_name", "person".
 FROM "person"
 JOIN _input AS _i ON "person"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "person"."version" = _i."version")
-AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($15::bool[])[2] THEN _i."person_type" ELSE "person"."person_type" END, CASE WHEN ($15::bool[])[3] THEN _i."display_name" ELSE "person"."display_name" END, CASE WHEN ($15::bool[])[4] THEN _i."external_identifier" ELSE "person"."external_identifier" END, CASE WHEN ($15::bool[])[5] THEN _i."organization_person_id" ELSE "person"."organization_person_id" END, CASE WHEN ($15::bool[])[6] THEN _i."duplicate_of_person_id" ELSE "person"."duplicate_of_person_id" END, CASE WHEN ($15::bool[])[7] THEN _i."location_id" ELSE "person"."location_id" END, CASE WHEN ($15::bool[])[8] THEN _i."department" ELSE "person"."department" END, CASE WHEN ($15::bool[])[9] THEN _i."date_of_birth" ELSE "person"."date_of_birth" END, CASE WHEN ($15::bool[])[10] THEN _i."entity_reference_count" ELSE "person"."entity_reference_count" END, CASE WHEN ($15::bool[])[11] THEN _i."is_active" ELSE "person"."is_active" END, CASE WHEN ($15::bool[])[12] THEN _i."document_digest" ELSE "person"."document_digest" END, COALESCE(CASE WHEN ($15::bool[])[13] THEN _i."created_at" ELSE "person"."created_at" END, "person"."created_at"))"""
+AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($15::bool[])[2] THEN _i."person_type" ELSE "person"."person_type" END, CASE WHEN ($15::bool[])[3] THEN _i."display_name" ELSE "person"."display_name" END, CASE WHEN ($15::bool[])[4] THEN _i."external_identifier" ELSE "person"."external_identifier" END, CASE WHEN ($15::bool[])[5] THEN _i."organization_person_id" ELSE "person"."organization_person_id" END, CASE WHEN ($15::bool[])[6] THEN _i."duplicate_of_person_id" ELSE "person"."duplicate_of_person_id" END, CASE WHEN ($15::bool[])[7] THEN _i."location_id" ELSE "person"."location_id" END, CASE WHEN ($15::bool[])[8] THEN _i."department" ELSE "person"."department" END, CASE WHEN ($15::bool[])[9] THEN _i."date_of_birth" ELSE "person"."date_of_birth" END, CASE WHEN ($15::bool[])[10] THEN _i."entity_reference_count" ELSE "person"."entity_reference_count" END, CASE WHEN ($15::bool[])[11] THEN _i."is_active" ELSE "person"."is_active" END, CASE WHEN ($15::bool[])[12] THEN _i."document_digest" ELSE "person"."document_digest" END, COALESCE(CASE WHEN ($15::bool[])[13] THEN _i."created_at" ELSE "person"."created_at" END, "person"."created_at"))
+AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "person"."id")"""
 
 UPDATE_BATCH_COLUMNS_COUNT = """\
 WITH _input AS (
@@ -367,6 +372,7 @@ FROM (
     JOIN _input AS _i ON "person"."id" = _i."id"
     WHERE (_i."version" IS NULL OR "person"."version" = _i."version")
     AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($15::bool[])[2] THEN _i."person_type" ELSE "person"."person_type" END, CASE WHEN ($15::bool[])[3] THEN _i."display_name" ELSE "person"."display_name" END, CASE WHEN ($15::bool[])[4] THEN _i."external_identifier" ELSE "person"."external_identifier" END, CASE WHEN ($15::bool[])[5] THEN _i."organization_person_id" ELSE "person"."organization_person_id" END, CASE WHEN ($15::bool[])[6] THEN _i."duplicate_of_person_id" ELSE "person"."duplicate_of_person_id" END, CASE WHEN ($15::bool[])[7] THEN _i."location_id" ELSE "person"."location_id" END, CASE WHEN ($15::bool[])[8] THEN _i."department" ELSE "person"."department" END, CASE WHEN ($15::bool[])[9] THEN _i."date_of_birth" ELSE "person"."date_of_birth" END, CASE WHEN ($15::bool[])[10] THEN _i."entity_reference_count" ELSE "person"."entity_reference_count" END, CASE WHEN ($15::bool[])[11] THEN _i."is_active" ELSE "person"."is_active" END, CASE WHEN ($15::bool[])[12] THEN _i."document_digest" ELSE "person"."document_digest" END, COALESCE(CASE WHEN ($15::bool[])[13] THEN _i."created_at" ELSE "person"."created_at" END, "person"."created_at"))
+    AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "person"."id")
 ) AS _rows"""
 
 PROBE_PRIMARY_KEY = """\
@@ -555,6 +561,7 @@ FROM "person"
 JOIN _input AS _i ON "person"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "person"."version" = _i."version")
 AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (_i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", "person"."created_at"))
+AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "person"."id")
 AND "person"."id" = $16::uuid"""
 
 UPDATE_BATCH_COUNT_ROUTED = """\
@@ -587,6 +594,7 @@ FROM (
     JOIN _input AS _i ON "person"."id" = _i."id"
     WHERE (_i."version" IS NULL OR "person"."version" = _i."version")
     AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (_i."person_type", _i."display_name", _i."external_identifier", _i."organization_person_id", _i."duplicate_of_person_id", _i."location_id", _i."department", _i."date_of_birth", _i."entity_reference_count", _i."is_active", _i."document_digest", COALESCE(_i."created_at", "person"."created_at"))
+    AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "person"."id")
     AND "person"."id" = $16::uuid
 ) AS _rows"""
 
@@ -618,6 +626,7 @@ FROM "person"
 JOIN _input AS _i ON "person"."id" = _i."id"
 WHERE (_i."version" IS NULL OR "person"."version" = _i."version")
 AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($15::bool[])[2] THEN _i."person_type" ELSE "person"."person_type" END, CASE WHEN ($15::bool[])[3] THEN _i."display_name" ELSE "person"."display_name" END, CASE WHEN ($15::bool[])[4] THEN _i."external_identifier" ELSE "person"."external_identifier" END, CASE WHEN ($15::bool[])[5] THEN _i."organization_person_id" ELSE "person"."organization_person_id" END, CASE WHEN ($15::bool[])[6] THEN _i."duplicate_of_person_id" ELSE "person"."duplicate_of_person_id" END, CASE WHEN ($15::bool[])[7] THEN _i."location_id" ELSE "person"."location_id" END, CASE WHEN ($15::bool[])[8] THEN _i."department" ELSE "person"."department" END, CASE WHEN ($15::bool[])[9] THEN _i."date_of_birth" ELSE "person"."date_of_birth" END, CASE WHEN ($15::bool[])[10] THEN _i."entity_reference_count" ELSE "person"."entity_reference_count" END, CASE WHEN ($15::bool[])[11] THEN _i."is_active" ELSE "person"."is_active" END, CASE WHEN ($15::bool[])[12] THEN _i."document_digest" ELSE "person"."document_digest" END, COALESCE(CASE WHEN ($15::bool[])[13] THEN _i."created_at" ELSE "person"."created_at" END, "person"."created_at"))
+AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "person"."id")
 AND "person"."id" = $17::uuid"""
 
 UPDATE_BATCH_COLUMNS_COUNT_ROUTED = """\
@@ -650,6 +659,7 @@ FROM (
     JOIN _input AS _i ON "person"."id" = _i."id"
     WHERE (_i."version" IS NULL OR "person"."version" = _i."version")
     AND ("person"."person_type", "person"."display_name", "person"."external_identifier", "person"."organization_person_id", "person"."duplicate_of_person_id", "person"."location_id", "person"."department", "person"."date_of_birth", "person"."entity_reference_count", "person"."is_active", "person"."document_digest", "person"."created_at") IS NOT DISTINCT FROM (CASE WHEN ($15::bool[])[2] THEN _i."person_type" ELSE "person"."person_type" END, CASE WHEN ($15::bool[])[3] THEN _i."display_name" ELSE "person"."display_name" END, CASE WHEN ($15::bool[])[4] THEN _i."external_identifier" ELSE "person"."external_identifier" END, CASE WHEN ($15::bool[])[5] THEN _i."organization_person_id" ELSE "person"."organization_person_id" END, CASE WHEN ($15::bool[])[6] THEN _i."duplicate_of_person_id" ELSE "person"."duplicate_of_person_id" END, CASE WHEN ($15::bool[])[7] THEN _i."location_id" ELSE "person"."location_id" END, CASE WHEN ($15::bool[])[8] THEN _i."department" ELSE "person"."department" END, CASE WHEN ($15::bool[])[9] THEN _i."date_of_birth" ELSE "person"."date_of_birth" END, CASE WHEN ($15::bool[])[10] THEN _i."entity_reference_count" ELSE "person"."entity_reference_count" END, CASE WHEN ($15::bool[])[11] THEN _i."is_active" ELSE "person"."is_active" END, CASE WHEN ($15::bool[])[12] THEN _i."document_digest" ELSE "person"."document_digest" END, COALESCE(CASE WHEN ($15::bool[])[13] THEN _i."created_at" ELSE "person"."created_at" END, "person"."created_at"))
+    AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE _w."id" = "person"."id")
     AND "person"."id" = $17::uuid
 ) AS _rows"""
 
