@@ -214,9 +214,6 @@ def _upsert(table: Table, key: Key, *, batch: bool, count: bool) -> Statement:
     match = " AND ".join(
         f"{t}.{quote_ident(c.name)} = _i.{quote_ident(c.name)}" for c in key_columns
     )
-    mine = " AND ".join(
-        f"_w.{quote_ident(c.name)} = {t}.{quote_ident(c.name)}" for c in key_columns
-    )
     rows_back: Statement = (
         f"SELECT {'1' if count else _returned(table, '_w')}",
         "FROM _written AS _w",
@@ -224,7 +221,7 @@ def _upsert(table: Table, key: Key, *, batch: bool, count: bool) -> Statement:
         f"SELECT {'1' if count else column_list(table, qualify=True)}",
         f"FROM {t}",
         f"JOIN _input AS _i ON {match}",
-        f"WHERE NOT EXISTS (SELECT 1 FROM _written AS _w WHERE {mine})",
+        f"WHERE {_unwritten(table, key_columns)}",
     )
     if count:
         rows_back = ("SELECT count(*)", *block("FROM (", rows_back, ") AS _rows"))
@@ -345,11 +342,17 @@ def _not_written(table: Table) -> Statement:
     statement from one snapshot, so a plain table needs no such clause."""
     if not placed(table):
         return ()
+    return (f"AND {_unwritten(table, table.key_columns)}",)
+
+
+def _unwritten(table: Table, key_columns: tuple[Column, ...]) -> str:
+    """The condition that a row of ``table`` is not among the ``_written`` CTE's rows, matched
+    on ``key_columns`` (the upserts' read-back and the placed audited updates)."""
     t = quote_ident(table.name)
     mine = " AND ".join(
-        f"_w.{quote_ident(c.name)} = {t}.{quote_ident(c.name)}" for c in table.key_columns
+        f"_w.{quote_ident(c.name)} = {t}.{quote_ident(c.name)}" for c in key_columns
     )
-    return (f"AND NOT EXISTS (SELECT 1 FROM _written AS _w WHERE {mine})",)
+    return f"NOT EXISTS (SELECT 1 FROM _written AS _w WHERE {mine})"
 
 
 def _update(
